@@ -1,0 +1,1 @@
+"""Qt-free core: procedure catalogue, validation, the applicant's session."""

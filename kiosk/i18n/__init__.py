@@ -1,0 +1,93 @@
+"""Languages and gettext catalogues (Qt-free).
+
+Message ids are the French source text. Catalogues live beside this file as
+``<lang>/LC_MESSAGES/kiosk.po`` so that a translator edits them with any PO editor;
+they are parsed at start-up with Babel, so there is no compiled ``.mo`` to go stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+I18N_DIR = Path(__file__).parent
+DOMAIN = "kiosk"
+SOURCE_LANGUAGE = "fr"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it (translated where shown)."""
+    return message
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # BCP 47 / gettext code, e.g. "fr", "ar"
+    native_name: str  # the language's name in itself, shown on the language picker
+    rtl: bool
+    qt_locale: str  # e.g. "fr_FR", used for widget locales and number/date formats
+    espeak_voice: str  # exact espeak-ng voice id (prefix matching picks regional variants)
+
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("fr", "Français", False, "fr_FR", "roa/fr"),
+        Language("en", "English", False, "en_GB", "gmw/en"),
+        Language("ar", "العربية", True, "ar_SA", "sem/ar"),
+    )
+}
+
+
+def language(code: str) -> Language:
+    try:
+        return LANGUAGES[code]
+    except KeyError:
+        raise KeyError(f"unsupported language {code!r}; known: {sorted(LANGUAGES)}") from None
+
+
+def po_path(code: str) -> Path:
+    return I18N_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def _messages(code: str) -> dict[str, str]:
+    path = po_path(code)
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=code.replace("-", "_"))
+    out: dict[str, str] = {}
+    for msg in catalog:
+        if msg.id and isinstance(msg.id, str) and isinstance(msg.string, str) and msg.string:
+            if not msg.fuzzy:
+                out[msg.id] = msg.string
+    return out
+
+
+class Translator:
+    """Translates French source strings into one language; falls back to the source."""
+
+    def __init__(self, code: str) -> None:
+        self.language = language(code)
+        self._table = {} if code == SOURCE_LANGUAGE else _messages(code)
+
+    @property
+    def code(self) -> str:
+        return self.language.code
+
+    def gettext(self, message: str) -> str:
+        return self._table.get(message, message)
+
+    __call__ = gettext
+
+    def has(self, message: str) -> bool:
+        return self.language.code == SOURCE_LANGUAGE or message in self._table
+
+
+def reload_catalogues() -> None:
+    """Forget parsed catalogues (tests and the audit edit them)."""
+    _messages.cache_clear()
