@@ -1,0 +1,124 @@
+"""All settings of the kiosk, with their defaults, in one place.
+
+Order of precedence (last wins): defaults < config file (TOML) < environment
+(``KIOSK_<NAME>``) < command-line flags. The config file is the one given by
+``--config``, else ``$KIOSK_CONFIG``, else ``/etc/kiosk-titre-sejour/kiosk.toml`` if it
+exists. Paths default to the user's platform directories (platformdirs).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+APP_NAME = "kiosk-titre-sejour"
+SYSTEM_CONFIG = Path("/etc") / APP_NAME / "kiosk.toml"
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message says which setting and why."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir(APP_NAME, appauthor=False)))
+    catalogue: Path | None = None  # None = the catalogue shipped with the application
+    kiosk_name: str = Field(default="kiosk-demo", min_length=1, max_length=64)
+    languages: tuple[str, ...] = ("fr", "en", "ar")
+    # Central API. The demo starts its own on loopback and overrides this.
+    central_url: str = "http://127.0.0.1:8765"
+    ca_bundle: Path | None = None
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    read_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    sync_interval_s: float = Field(default=30.0, ge=1, le=86_400)
+    # Presentation.
+    fullscreen: bool = True
+    fake_devices: bool = False
+    text_scale: float = Field(default=1.0)
+    high_contrast: bool = False
+    voice: bool = False
+    # Privacy: a draft not finished after this many days is deleted.
+    draft_retention_days: int = Field(default=30, ge=1, le=365)
+    acknowledged_retention_days: int = Field(default=7, ge=0, le=365)
+
+    @field_validator("text_scale")
+    @classmethod
+    def _scale(cls, v: float) -> float:
+        if v not in (1.0, 1.5, 2.0):
+            raise ValueError("text_scale must be 1.0, 1.5 or 2.0")
+        return v
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from kiosk.i18n import LANGUAGES
+
+        unknown = [code for code in v if code not in LANGUAGES]
+        if unknown or not v:
+            raise ValueError(f"unknown languages {unknown}; available: {sorted(LANGUAGES)}")
+        return v
+
+    @property
+    def db_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def enrolment_file(self) -> Path:
+        return self.data_dir / "enrolment.json"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+_ENV_PREFIX = "KIOSK_"
+
+
+def _from_env(environ: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, info in Settings.model_fields.items():
+        raw = environ.get(_ENV_PREFIX + name.upper())
+        if raw is None:
+            continue
+        if info.annotation in (bool,):
+            out[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif name == "languages":
+            out[name] = tuple(x.strip() for x in raw.split(",") if x.strip())
+        else:
+            out[name] = raw
+    return out
+
+
+def load_settings(
+    config_file: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    path = config_file or (Path(environ["KIOSK_CONFIG"]) if environ.get("KIOSK_CONFIG") else None)
+    if path is None and SYSTEM_CONFIG.exists():
+        path = SYSTEM_CONFIG
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    values.update(_from_env(environ))
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        lines = [f"invalid configuration{f' in {path}' if path else ''}:"]
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"  - {where}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None

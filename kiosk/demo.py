@@ -1,0 +1,77 @@
+"""The demo's own central API: the reference server, started on loopback beside the kiosk.
+
+It runs as a child process (so the kiosk's start-up does not pay for FastAPI's import)
+with its data under the kiosk's data directory, and is stopped with the kiosk.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+log = logging.getLogger(__name__)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class DemoCentral:
+    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.host = host
+        self.port = port or free_port(host)
+        self.enrolment_code = secrets.token_urlsafe(12)
+        self.admin_token = secrets.token_urlsafe(24)
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        logfile = (self.data_dir / "central.log").open("ab")
+        cmd = [
+            sys.executable, "-m", "sync.server",
+            "--host", self.host, "--port", str(self.port),
+            "--data-dir", str(self.data_dir),
+            "--enrolment-code", self.enrolment_code,
+            "--admin-token", self.admin_token,
+        ]  # fmt: skip
+        self._proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT)
+        logfile.close()
+        log.info("demo central API starting on %s", self.url)
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc is not None and self._proc.poll() is not None:
+                log.error("demo central API exited with code %s", self._proc.returncode)
+                return False
+            try:
+                if requests.get(f"{self.url}/v1/health", timeout=1).ok:
+                    return True
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what the kiosk needs on Debian 12 (Python 3.11): Debian packages when run as
+# root, then a virtual environment in .venv with the locked Python packages.
+#   scripts/bootstrap.sh run    # what the kiosk and its demo need
+#   scripts/bootstrap.sh test   # + test tools (Xvfb, poppler, sox, linters, pytest)
+set -euo pipefail
+mode=${1:-run}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+# Qt's xcb platform, fonts for Arabic/CJK/OCR-B, speech, OCR.
+runtime_pkgs=(
+  libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-shape0 libxcb-randr0 libxcb-render-util0
+  libxcb-image0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1
+  libdbus-1-3 libpulse0 fonts-noto-core fonts-wqy-microhei fonts-ocr-b espeak-ng tesseract-ocr
+  python3-venv
+)
+test_pkgs=(xvfb xauth poppler-utils sox imagemagick)
+
+pkgs=("${runtime_pkgs[@]}")
+[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing Debian packages (run as root, or: sudo apt-get install ${missing[*]})" >&2
+  fi
+fi
+
+py=${PYTHON:-python3}
+if ! "$py" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
+  echo "bootstrap: Python 3.11 or newer is needed ($py is $("$py" --version 2>&1))" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$py" -m venv .venv
+fi
+
+# Reinstall only when the lock or the project metadata changed.
+extra=""
+[ "$mode" = test ] && extra="[dev]"
+stamp=".venv/.installed-$mode"
+want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check 'uv>=0.4,<1'
+  # The lock pins every version; the editable install adds anything the lock lacks.
+  .venv/bin/uv pip install -q --python .venv/bin/python -r requirements.lock -e ".$extra"
+  echo "$want" > "$stamp"
+fi
