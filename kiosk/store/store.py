@@ -1,0 +1,616 @@
+"""The kiosk's local store: encrypted drafts, the outbox of sealed submissions, the
+audit trail and small settings, in one SQLite database.
+
+Durability: the database runs in WAL mode with ``synchronous=FULL`` so that a
+submission acknowledged to the applicant (receipt shown) survives a power cut. Every
+method is one short ``BEGIN IMMEDIATE`` transaction, so concurrent writers (the UI's
+store worker and the sync agent, possibly in another process) serialise cleanly
+instead of failing on lock upgrades; ``busy_timeout`` makes them wait up to 5 s.
+
+Threading: the store may be used from any thread, one call at a time per thread;
+nothing here touches Qt.
+
+Privacy: answers are encrypted with the kiosk key before they reach SQLite;
+submitted applications arrive already sealed to the central API's public key and are
+opaque here. Error messages, audit events and ``repr`` of the returned snapshots never
+carry personal data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self, cast
+
+from alembic import command
+from alembic.config import Config
+from alembic.util.exc import CommandError
+from sqlalchemy import CursorResult, Engine, and_, create_engine, delete, event, func, or_, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.store.crypto import KeyRing, ensure_private_dir
+from kiosk.store.errors import (
+    CorruptDatabaseError,
+    OutboxStateError,
+    StoreError,
+    TamperedDataError,
+)
+from kiosk.store.models import OUTBOX_STATES, AuditEvent, Draft, OutboxItem, Setting
+
+DB_FILENAME = "kiosk.db"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+MAX_ERROR_LENGTH = 500
+
+# Local references: "K-" + 8 characters in two groups of four, from an alphabet without
+# look-alikes (no 0/O, 1/I/L). 31**8 ≈ 8.5e11 possibilities.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_RE = re.compile(
+    r"^K-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$"
+)
+_EVENT_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+
+
+# --- snapshots returned to callers ------------------------------------------------
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A snapshot of one outbox row (not a live ORM object)."""
+
+    uuid: str
+    local_reference: str
+    procedure_id: str
+    state: str
+    sealed: bytes = field(repr=False)
+    size: int
+    sha256: str
+    created_at: dt.datetime
+    attempts: int
+    last_error: str | None
+    central_reference: str | None
+    next_attempt_at: dt.datetime | None
+    state_changed_at: dt.datetime | None = None
+    acknowledged_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class DraftData:
+    """A decrypted draft. ``answers`` is personal data: it is left out of ``repr``."""
+
+    uuid: str
+    procedure_id: str | None
+    language: str
+    answers: dict[str, str] = field(repr=False)
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    at: dt.datetime
+    event: str
+    detail: dict[str, str | int | bool]
+
+
+# --- helpers ----------------------------------------------------------------------
+def new_local_reference() -> str:
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"K-{chars[:4]}-{chars[4:]}"
+
+
+def _aware(name: str, value: dt.datetime) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"{name} must be a datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return value.astimezone(dt.UTC)
+
+
+def _text(name: str, value: str, max_length: int) -> str:
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise ValueError(f"{name} must be a non-empty string of at most {max_length} characters")
+    return value
+
+
+def _snapshot(item: OutboxItem) -> OutboxEntry:
+    return OutboxEntry(
+        uuid=item.uuid,
+        local_reference=item.local_reference,
+        procedure_id=item.procedure_id,
+        state=item.state,
+        sealed=item.sealed,
+        size=item.size,
+        sha256=item.sha256,
+        created_at=item.created_at,
+        attempts=item.attempts,
+        last_error=item.last_error,
+        central_reference=item.central_reference,
+        next_attempt_at=item.next_attempt_at,
+        state_changed_at=item.state_changed_at,
+        acknowledged_at=item.acknowledged_at,
+    )
+
+
+def _corrupt_message(db_path: Path, problem: str) -> str:
+    return (
+        f"The kiosk database {db_path} is damaged ({problem}). The kiosk refuses to run on "
+        "it so that no submitted application is lost, duplicated or overwritten; the file "
+        "has not been modified. Staff: put this kiosk out of service, keep a copy of the "
+        f"whole data directory {db_path.parent}, then restore the latest backup of it or "
+        "contact support with this message."
+    )
+
+
+_CORRUPTION_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _CORRUPTION_CODES
+    return type(exc) is sqlite3.DatabaseError
+
+
+def check_integrity(db_path: Path) -> None:
+    """Run ``PRAGMA quick_check`` on an existing database through a read-only
+    connection. Raise CorruptDatabaseError if it is damaged or not a database at all;
+    the database file itself is never written."""
+    sidecars = [db_path.with_name(db_path.name + suffix) for suffix in ("-wal", "-shm")]
+    existed = {p: p.exists() for p in sidecars}
+    problem: str | None = None
+    try:
+        conn = sqlite3.connect(
+            f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+        try:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if not _is_corruption(exc):
+            raise StoreError(f"cannot open the kiosk database {db_path}: {exc}") from exc
+        problem = str(exc)
+    else:
+        if rows != [("ok",)]:
+            problem = "integrity check: " + "; ".join(str(r[0]) for r in rows[:5])
+    if problem is not None:
+        # A read-only open of a WAL database may create empty -wal/-shm files: remove
+        # the ones we created so the directory is left exactly as staff found it.
+        for path in sidecars:
+            if not existed[path]:
+                path.unlink(missing_ok=True)
+        raise CorruptDatabaseError(_corrupt_message(db_path, problem))
+
+
+def _make_engine(db_path: Path) -> Engine:
+    engine = create_engine(
+        URL.create("sqlite", database=str(db_path)),
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,  # errors may be logged: never put parameter values there
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module (see "begin" below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"cannot put the kiosk database in WAL mode (got {mode!r})")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA secure_delete = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: no SQLITE_BUSY on a read-then-write upgrade.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _migrate(engine: Engine) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+    except CommandError as exc:
+        raise StoreError(
+            f"cannot migrate the kiosk database ({exc}). It was probably written by a newer "
+            "version of the kiosk software: reinstall that version or contact support."
+        ) from exc
+
+
+# --- the store ----------------------------------------------------------------------
+class Store:
+    """Local persistence for one kiosk. Open with :meth:`Store.open`."""
+
+    def __init__(self, engine: Engine, keyring: KeyRing, db_path: Path) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._keyring = keyring
+        self._closed = False
+        self.db_path = db_path
+
+    @classmethod
+    def open(cls, data_dir: Path, *, key_path: Path | None = None) -> Store:
+        """Open (creating if needed) the store in ``data_dir``.
+
+        Refuses a damaged database with :class:`CorruptDatabaseError`, without touching
+        it. Directories the store creates get mode 0700, the database file 0600.
+        """
+        data_dir = Path(data_dir)
+        ensure_private_dir(data_dir)
+        db_path = data_dir / DB_FILENAME
+        if db_path.exists():
+            check_integrity(db_path)
+        else:
+            with contextlib.suppress(FileExistsError):  # an empty file is an empty database
+                os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        keyring = KeyRing.open(
+            key_path if key_path is not None else data_dir / "keys" / "kiosk.key"
+        )
+        engine = _make_engine(db_path)
+        try:
+            _migrate(engine)
+        except sa_exc.DatabaseError as exc:
+            engine.dispose()
+            orig = exc.orig
+            if isinstance(orig, sqlite3.DatabaseError) and _is_corruption(orig):
+                raise CorruptDatabaseError(_corrupt_message(db_path, str(orig))) from exc
+            raise StoreError(f"cannot open the kiosk database {db_path}: {orig}") from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, keyring, db_path)
+
+    # --- lifecycle ----------------------------------------------------------------
+    @property
+    def keyring(self) -> KeyRing:
+        return self._keyring
+
+    def close(self) -> None:
+        """Close every connection (the last one checkpoints the WAL). Idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[Session]:
+        if self._closed:
+            raise StoreError("the store is closed")
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except sa_exc.DatabaseError as exc:
+            orig = exc.orig
+            if isinstance(orig, sqlite3.DatabaseError) and _is_corruption(orig):
+                raise CorruptDatabaseError(_corrupt_message(self.db_path, str(orig))) from exc
+            raise StoreError(f"database error: {orig}") from exc
+        except sa_exc.SQLAlchemyError as exc:
+            raise StoreError(f"database error: {type(exc).__name__}") from exc
+
+    # --- drafts -------------------------------------------------------------------
+    def save_draft(
+        self,
+        uuid: str,
+        procedure_id: str | None,
+        language: str,
+        answers: dict[str, str],
+        now: dt.datetime,
+    ) -> None:
+        """Create or replace the draft ``uuid``, encrypted with the current kiosk key.
+
+        An application already in the outbox is not saved again as a draft (a late
+        autosave must not leave a copy of submitted answers behind)."""
+        _text("uuid", uuid, 36)
+        _text("language", language, 16)
+        if procedure_id is not None:
+            _text("procedure_id", procedure_id, 64)
+        now = _aware("now", now)
+        if not isinstance(answers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
+        ):
+            raise TypeError("answers must be a dict of str to str")
+        plaintext = json.dumps(answers, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        ciphertext = self._keyring.encrypt(plaintext.encode("utf-8"), uuid.encode("utf-8"))
+        key_id = self._keyring.current_id
+        with self._tx() as session:
+            if session.get(OutboxItem, uuid) is not None:
+                return
+            draft = session.get(Draft, uuid)
+            if draft is None:
+                session.add(
+                    Draft(
+                        uuid=uuid,
+                        procedure_id=procedure_id,
+                        language=language,
+                        ciphertext=ciphertext,
+                        key_id=key_id,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            else:
+                draft.procedure_id = procedure_id
+                draft.language = language
+                draft.ciphertext = ciphertext
+                draft.key_id = key_id
+                draft.updated_at = now
+
+    def load_draft(self, uuid: str) -> DraftData | None:
+        """The decrypted draft, or None. Raises TamperedDataError if it was altered."""
+        with self._tx() as session:
+            draft = session.get(Draft, uuid)
+            if draft is None:
+                return None
+            procedure_id, language = draft.procedure_id, draft.language
+            ciphertext, updated_at = draft.ciphertext, draft.updated_at
+        plaintext = self._keyring.decrypt(ciphertext, uuid.encode("utf-8"))
+        try:
+            answers = json.loads(plaintext.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise TamperedDataError("a draft decrypted to malformed data") from None
+        if not isinstance(answers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
+        ):
+            raise TamperedDataError("a draft decrypted to malformed data")
+        return DraftData(
+            uuid=uuid,
+            procedure_id=procedure_id,
+            language=language,
+            answers=answers,
+            updated_at=updated_at,
+        )
+
+    def delete_draft(self, uuid: str) -> None:
+        with self._tx() as session:
+            session.execute(delete(Draft).where(Draft.uuid == uuid))
+
+    def purge_drafts(self, older_than: dt.datetime) -> int:
+        """Delete drafts last saved before ``older_than``; returns how many."""
+        older_than = _aware("older_than", older_than)
+        with self._tx() as session:
+            result = session.execute(delete(Draft).where(Draft.updated_at < older_than))
+            return int(cast(CursorResult[Any], result).rowcount)
+
+    def rekey_drafts(self) -> int:
+        """Re-encrypt every draft not under the current key; returns how many.
+        Run after ``keyring.rotate()``; afterwards the retired key files may go."""
+        current = self._keyring.current_id
+        with self._tx() as session:
+            drafts = session.scalars(select(Draft).where(Draft.key_id != current)).all()
+            for draft in drafts:
+                context = draft.uuid.encode("utf-8")
+                plaintext = self._keyring.decrypt(draft.ciphertext, context)
+                draft.ciphertext = self._keyring.encrypt(plaintext, context)
+                draft.key_id = self._keyring.current_id
+            return len(drafts)
+
+    # --- outbox -------------------------------------------------------------------
+    def enqueue(self, uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime) -> OutboxEntry:
+        """Put a sealed application in the outbox and delete its draft, atomically.
+
+        Idempotent: if ``uuid`` is already in the outbox the existing entry is returned
+        unchanged (same local reference, no second row)."""
+        _text("uuid", uuid, 36)
+        _text("procedure_id", procedure_id, 64)
+        now = _aware("now", now)
+        if not isinstance(sealed, bytes) or not sealed:
+            raise ValueError("sealed must be non-empty bytes")
+        with self._tx() as session:
+            session.execute(delete(Draft).where(Draft.uuid == uuid))
+            existing = session.get(OutboxItem, uuid)
+            if existing is not None:
+                return _snapshot(existing)
+            for _ in range(20):
+                reference = new_local_reference()
+                taken = session.scalar(
+                    select(OutboxItem.uuid).where(OutboxItem.local_reference == reference)
+                )
+                if taken is None:
+                    break
+            else:  # pragma: no cover - 20 collisions in 8.5e11 means a broken RNG
+                raise StoreError("could not allocate a unique local reference")
+            item = OutboxItem(
+                uuid=uuid,
+                local_reference=reference,
+                procedure_id=procedure_id,
+                state="sealed",
+                sealed=sealed,
+                size=len(sealed),
+                sha256=hashlib.sha256(sealed).hexdigest(),
+                created_at=now,
+                state_changed_at=now,
+                attempts=0,
+                next_attempt_at=None,
+                last_error=None,
+                central_reference=None,
+                acknowledged_at=None,
+            )
+            session.add(item)
+            session.flush()
+            return _snapshot(item)
+
+    def due(self, now: dt.datetime, limit: int = 50) -> list[OutboxEntry]:
+        """Entries to send now, oldest first: 'sealed', 'uploading' (interrupted by a
+        crash or still in flight: sending again is safe, the uuid is idempotent) and
+        'failed' whose ``next_attempt_at`` has come. Failed with no retry time wait for
+        staff."""
+        now = _aware("now", now)
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        with self._tx() as session:
+            items = session.scalars(
+                select(OutboxItem)
+                .where(
+                    or_(
+                        OutboxItem.state.in_(("sealed", "uploading")),
+                        and_(
+                            OutboxItem.state == "failed",
+                            OutboxItem.next_attempt_at.is_not(None),
+                            OutboxItem.next_attempt_at <= now,
+                        ),
+                    )
+                )
+                .order_by(OutboxItem.created_at, OutboxItem.uuid)
+                .limit(limit)
+            ).all()
+            return [_snapshot(item) for item in items]
+
+    def _pending(self, session: Session, uuid: str, action: str) -> OutboxItem:
+        item = session.get(OutboxItem, uuid)
+        if item is None:
+            raise OutboxStateError(f"cannot {action}: application {uuid} is not in the outbox")
+        if item.state == "acknowledged":
+            raise OutboxStateError(f"cannot {action}: application {uuid} was already acknowledged")
+        return item
+
+    def mark_uploading(self, uuid: str, now: dt.datetime) -> None:
+        now = _aware("now", now)
+        with self._tx() as session:
+            item = self._pending(session, uuid, "mark uploading")
+            item.state = "uploading"
+            item.state_changed_at = now
+
+    def mark_acknowledged(self, uuid: str, central_reference: str, now: dt.datetime) -> None:
+        """The central API has the application. Repeating with the same reference is a
+        no-op; a different reference for an acknowledged entry is an error."""
+        _text("central_reference", central_reference, 64)
+        now = _aware("now", now)
+        with self._tx() as session:
+            item = session.get(OutboxItem, uuid)
+            if item is None:
+                raise OutboxStateError(f"cannot acknowledge: {uuid} is not in the outbox")
+            if item.state == "acknowledged":
+                if item.central_reference != central_reference:
+                    raise OutboxStateError(
+                        f"application {uuid} was already acknowledged with another reference"
+                    )
+                return
+            item.state = "acknowledged"
+            item.central_reference = central_reference
+            item.acknowledged_at = now
+            item.state_changed_at = now
+            item.next_attempt_at = None
+            item.last_error = None
+
+    def mark_failed(
+        self, uuid: str, reason: str, now: dt.datetime, retry_at: dt.datetime | None
+    ) -> None:
+        """Record a failed attempt (attempts += 1). ``reason`` must be non-personal text
+        (an error class or HTTP status). ``retry_at`` None: do not retry automatically."""
+        now = _aware("now", now)
+        retry = _aware("retry_at", retry_at) if retry_at is not None else None
+        with self._tx() as session:
+            item = self._pending(session, uuid, "mark failed")
+            item.state = "failed"
+            item.attempts += 1
+            item.last_error = str(reason)[:MAX_ERROR_LENGTH]
+            item.next_attempt_at = retry
+            item.state_changed_at = now
+
+    def entry(self, uuid: str) -> OutboxEntry | None:
+        with self._tx() as session:
+            item = session.get(OutboxItem, uuid)
+            return None if item is None else _snapshot(item)
+
+    def find_by_reference(self, local_reference: str) -> OutboxEntry | None:
+        """The entry with this receipt reference (case and spacing forgiven), or None."""
+        reference = "".join(local_reference.split()).upper()
+        with self._tx() as session:
+            item = session.scalar(select(OutboxItem).where(OutboxItem.local_reference == reference))
+            return None if item is None else _snapshot(item)
+
+    def backlog(self) -> dict[str, int]:
+        """Number of outbox entries per state; all four states are present."""
+        counts = dict.fromkeys(OUTBOX_STATES, 0)
+        with self._tx() as session:
+            rows = session.execute(
+                select(OutboxItem.state, func.count()).group_by(OutboxItem.state)
+            ).all()
+        for state, count in rows:
+            counts[state] = int(count)
+        return counts
+
+    def purge_acknowledged(self, older_than: dt.datetime) -> int:
+        """Retention: delete entries (and their sealed packages) acknowledged before
+        ``older_than``. Returns how many."""
+        older_than = _aware("older_than", older_than)
+        with self._tx() as session:
+            result = session.execute(
+                delete(OutboxItem).where(
+                    OutboxItem.state == "acknowledged",
+                    OutboxItem.acknowledged_at < older_than,
+                )
+            )
+            return int(cast(CursorResult[Any], result).rowcount)
+
+    # --- settings -----------------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        with self._tx() as session:
+            setting = session.get(Setting, key)
+            return None if setting is None else setting.value
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Small, non-secret kiosk state only (secrets belong in key files)."""
+        _text("key", key, 64)
+        if not isinstance(value, str):
+            raise TypeError("value must be a string")
+        with self._tx() as session:
+            setting = session.get(Setting, key)
+            if setting is None:
+                session.add(Setting(key=key, value=value))
+            else:
+                setting.value = value
+
+    # --- audit --------------------------------------------------------------------
+    def audit(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None:
+        """Record an audit event.
+
+        Callers must pass ONLY non-personal values: application uuids, local references,
+        procedure ids, states, counts, error classes. Never names, dates of birth,
+        document numbers, addresses, answers or free text typed by an applicant.
+        """
+        if not _EVENT_RE.match(event):
+            raise ValueError("event must be a short lowercase identifier (a-z, 0-9, _ . -)")
+        now = _aware("now", now)
+        for name, value in detail.items():
+            if not isinstance(value, str | int | bool):
+                raise TypeError(f"audit detail {name!r} must be str, int or bool")
+        payload = json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        with self._tx() as session:
+            session.add(AuditEvent(at=now, event=event, detail=payload))
+
+    def audit_log(self, limit: int = 100) -> list[AuditRecord]:
+        """The most recent audit events, newest first."""
+        with self._tx() as session:
+            rows = session.scalars(
+                select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+            ).all()
+            return [
+                AuditRecord(id=row.id, at=row.at, event=row.event, detail=json.loads(row.detail))
+                for row in rows
+            ]
