@@ -51,6 +51,8 @@ class ApplicantSession:
     consent_given: bool = False
     receipt: Receipt | None = None
     started_at: dt.datetime | None = None
+    # Answers as they were when "Modifier" was pressed: going Back cancels the edit.
+    _answers_before_edit: dict[str, str] | None = field(default=None, repr=False, init=False)
 
     # --- navigation -------------------------------------------------------------
     @property
@@ -89,17 +91,26 @@ class ApplicantSession:
             except FieldError as err:
                 errors.append(err)
         # Keep what was typed even when invalid, so going Back or switching language loses nothing.
-        self.answers.update({k: v for k, v in values.items() if k in {f.id for f in step.fields}})
+        self.keep_typed(values)
         if errors:
             return errors
         self.answers.update(accepted)
         assert self.procedure is not None
         if self.editing_from_check or self.step_index + 1 >= len(self.procedure.steps):
             self.editing_from_check = False
+            self._answers_before_edit = None
             self.screen = Screen.CHECK
         else:
             self.step_index += 1
         return []
+
+    def keep_typed(self, values: dict[str, str]) -> None:
+        """Remember what was typed on the current step, valid or not (no re-typing later)."""
+        step = self.step
+        if step is None:
+            return
+        ids = {f.id for f in step.fields}
+        self.answers.update({k: v for k, v in values.items() if k in ids})
 
     def edit(self, step_id: str) -> None:
         """From the check-answers screen: go to one step, then come back to check."""
@@ -107,6 +118,7 @@ class ApplicantSession:
         self.step_index = [s.id for s in self.procedure.steps].index(step_id)
         self.screen = Screen.STEP
         self.editing_from_check = True
+        self._answers_before_edit = dict(self.answers)
 
     def confirm_answers(self) -> None:
         if self.screen is not Screen.CHECK:
@@ -118,7 +130,11 @@ class ApplicantSession:
             self.screen = Screen.WELCOME
         elif self.screen is Screen.STEP:
             if self.editing_from_check:
+                # Cancel the edit: what the check screen showed stays valid.
                 self.editing_from_check = False
+                if self._answers_before_edit is not None:
+                    self.answers = self._answers_before_edit
+                    self._answers_before_edit = None
                 self.screen = Screen.CHECK
             elif self.step_index > 0:
                 self.step_index -= 1
@@ -178,6 +194,7 @@ class ApplicantSession:
         self.screen = Screen.WELCOME
         self.step_index = 0
         self.editing_from_check = False
+        self._answers_before_edit = None
         self.consent_given = False
         self.receipt = None
         self.started_at = None

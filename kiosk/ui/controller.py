@@ -1,0 +1,369 @@
+"""The session controller: the only part of the UI that acts.
+
+It owns the applicant's ``ApplicantSession`` (the Qt-free state machine), listens to the
+screens' signals, decides which screen shows, and does every side effect through the ports
+it was given: ``store`` (draft and outbox), ``sealer`` (encrypts the application for the
+central API), ``speech``, ``kiosk_id`` and ``clock``. Store writes and sealing run on the
+task runner's worker; their results come back on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.devices.speech import Speech
+from kiosk.domain.catalogue import Catalogue
+from kiosk.domain.session import ApplicantSession, Receipt, Screen
+from kiosk.domain.validation import FieldError
+from kiosk.i18n import N_, SOURCE_LANGUAGE, Translator
+from kiosk.ui.tasks import TaskRunner
+from kiosk.ui.theme import Theme
+
+if TYPE_CHECKING:
+    from kiosk.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+SERVICE_NOT_READY = N_(
+    "Votre demande n'est pas envoyée. La borne a un problème. "
+    "Réessayez ou demandez de l'aide à l'accueil."
+)
+HELP_TITLE = N_("Aide")
+HELP_TEXT = N_("Demandez de l'aide à l'accueil. Une personne va venir vous aider.")
+
+
+class OutboxEntry(Protocol):
+    local_reference: str
+    created_at: dt.datetime
+
+
+class StorePort(Protocol):
+    """What the controller needs from ``kiosk.store.Store``."""
+
+    def save_draft(
+        self,
+        uuid: str,
+        procedure_id: str,
+        language: str,
+        answers: dict[str, str],
+        now: dt.datetime,
+    ) -> Any: ...
+
+    def delete_draft(self, uuid: str) -> Any: ...
+
+    def enqueue(
+        self, uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime
+    ) -> OutboxEntry: ...
+
+
+Sealer = Callable[[str, dict[str, Any]], bytes]
+
+
+class SessionController(QObject):
+    application_submitted = Signal(str)  # uuid, once it is safely in the outbox
+    session_wiped = Signal()
+    text_scale_changed = Signal(float)
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        store: StorePort,
+        sealer: Sealer,
+        kiosk_id: Callable[[], str],
+        speech: Speech,
+        clock: Callable[[], dt.datetime],
+        *,
+        voice_on: bool = False,
+        tasks: TaskRunner | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.catalogue = catalogue
+        self.store = store
+        self.sealer = sealer
+        self.kiosk_id = kiosk_id
+        self.speech = speech
+        self.clock = clock
+        self.voice_default = voice_on
+        self.voice_on = voice_on
+        self.tasks = tasks or TaskRunner(self)
+        self.session = ApplicantSession(catalogue)
+        self.translator = Translator(SOURCE_LANGUAGE)
+        self.theme = Theme()
+        self.window: MainWindow | None = None
+        self._submitting: str | None = None  # uuid of the application being sealed/queued
+
+    # --- wiring -----------------------------------------------------------------------
+    def attach(self, window: MainWindow) -> None:
+        """Connect the window's screens; show the current screen."""
+        self.window = window
+        self.theme = window.theme
+        for screen in window.screens.values():
+            screen.language_chosen.connect(self.choose_language)
+            screen.text_size_requested.connect(self.next_text_size)
+            screen.repeat_requested.connect(self.repeat)
+            screen.stop_requested.connect(self.stop_speech)
+            screen.help_requested.connect(self.show_help)
+            screen.back_requested.connect(self.back)
+        window.welcome.start_requested.connect(self.start)
+        window.welcome.voice_toggled.connect(self.set_voice)
+        window.procedure.procedure_chosen.connect(self.choose_procedure)
+        window.step.step_submitted.connect(self.submit_step)
+        window.check.edit_requested.connect(self.edit)
+        window.check.answers_confirmed.connect(self.confirm_answers)
+        window.consent.submit_requested.connect(self.submit)
+        window.receipt.finished.connect(self.wipe)
+        window.user_active.connect(self._user_active)
+        window.retranslate(self.translator)
+        self._render()
+
+    @property
+    def _w(self) -> MainWindow:
+        if self.window is None:
+            raise RuntimeError("attach() a MainWindow first")
+        return self.window
+
+    def _now(self) -> dt.datetime:
+        return self.clock()
+
+    def _today(self) -> dt.date:
+        return self.clock().astimezone().date()
+
+    # --- rendering --------------------------------------------------------------------
+    def _render(self, *, speak: bool = True) -> None:
+        """Show the screen the session is on, filled from the session."""
+        w, s = self._w, self.session
+        screen = s.screen
+        if screen is Screen.WELCOME:
+            w.welcome.show_state(s.language, self.voice_on)
+        elif screen is Screen.PROCEDURE:
+            w.procedure.show_procedures(self.catalogue.procedures)
+        elif screen is Screen.STEP:
+            assert s.procedure is not None and s.step is not None
+            w.step.show_step(s.step, s.step_index + 1, len(s.procedure.steps), s.answers)
+        elif screen is Screen.CHECK:
+            assert s.procedure is not None
+            w.check.show_answers(s.procedure, s.answers)
+        elif screen is Screen.CONSENT:
+            w.consent.reset(s.consent_given)
+        elif screen is Screen.RECEIPT:
+            assert s.receipt is not None and s.procedure is not None
+            w.receipt.show_receipt(
+                s.receipt.local_reference,
+                s.receipt.submitted_at,
+                [d.label for d in s.procedure.documents],
+            )
+        w.show_screen(screen)
+        if speak and self.voice_on:
+            self._say(w.current_screen.spoken_text())
+
+    # --- speech -----------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        self.speech.stop()
+        if text:
+            self.speech.say(text, self.translator.code)
+
+    def _say_if_voice(self, text: str) -> None:
+        if self.voice_on:
+            self._say(text)
+
+    def repeat(self) -> None:
+        """The "Écouter" button: read the current screen now, voice toggle or not."""
+        self._say(self._w.current_screen.spoken_text())
+
+    def stop_speech(self) -> None:
+        self.speech.stop()
+
+    def set_voice(self, on: bool) -> None:
+        self.voice_on = on
+        if on:
+            self._say(self._w.current_screen.spoken_text())
+        else:
+            self.speech.stop()
+
+    def _user_active(self) -> None:
+        if self.speech.busy:
+            self.speech.stop()
+
+    # --- header -----------------------------------------------------------------------
+    def choose_language(self, code: str) -> None:
+        self.session.choose_language(code)
+        self.translator = Translator(code)
+        w = self._w
+        w.retranslate(self.translator)
+        if self.session.screen is Screen.WELCOME:
+            w.welcome.show_state(code, self.voice_on)
+        self._say_if_voice(w.current_screen.spoken_text())
+
+    def next_text_size(self) -> None:
+        self.set_theme(self.theme.next_scale())
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self._w.apply_theme(theme)
+        self.text_scale_changed.emit(theme.scale)
+
+    def show_help(self) -> None:
+        tr = self.translator
+        self._w.show_help(tr(HELP_TITLE), tr(HELP_TEXT))
+        self._say_if_voice(tr(HELP_TEXT))
+
+    # --- the flow ---------------------------------------------------------------------
+    def start(self) -> None:
+        self.session.start(self._now())
+        self._render()
+
+    def choose_procedure(self, procedure_id: str) -> None:
+        self.session.choose_procedure(procedure_id)
+        self._render()
+
+    def back(self) -> None:
+        s = self.session
+        if s.screen is Screen.CONSENT and self._submitting:
+            return
+        if s.screen is Screen.STEP and not s.editing_from_check:
+            # Going back keeps what was typed on this page (nothing to type twice).
+            s.keep_typed(self._w.step.values())
+        s.back()
+        self._render()
+
+    def submit_step(self, values: dict[str, str]) -> None:
+        s = self.session
+        if s.screen is not Screen.STEP:
+            return
+        errors = s.submit_step(values, self._today())
+        if errors:
+            self._show_errors(errors)
+            return
+        assert s.procedure is not None
+        self.tasks.run(
+            self.store.save_draft,
+            s.uuid,
+            s.procedure.id,
+            s.language,
+            dict(s.answers),
+            self._now(),
+            on_error=self._draft_failed,
+        )
+        self._render()
+
+    def _show_errors(self, errors: list[FieldError]) -> None:
+        step = self._w.step
+        step.show_errors(errors)
+        self._say_if_voice(step.summary.spoken_text())
+
+    def _draft_failed(self, exc: BaseException) -> None:
+        # The applicant can go on: the draft is a convenience, the outbox is what counts.
+        log.error("saving the draft failed: %s", type(exc).__name__)
+
+    def edit(self, step_id: str) -> None:
+        if self.session.screen is not Screen.CHECK:
+            return
+        self.session.edit(step_id)
+        self._render()
+
+    def confirm_answers(self) -> None:
+        s = self.session
+        if s.screen is not Screen.CHECK:
+            return
+        missing = s.missing_answers(self._today())
+        if missing:
+            # Cannot happen through the screens; never submit an invalid answer anyway.
+            assert s.procedure is not None
+            first = next(
+                st.id
+                for st in s.procedure.steps
+                if any(f.id == missing[0].field_id for f in st.fields)
+            )
+            s.edit(first)
+            self._render(speak=False)
+            self._show_errors(missing)
+            return
+        s.confirm_answers()
+        self._render()
+
+    def submit(self, accepted: bool) -> None:
+        """Seal the application and put it in the outbox, once (the uuid is the key)."""
+        s = self.session
+        if s.screen is not Screen.CONSENT or self._submitting is not None:
+            return  # a double click, or a click while the first one is in flight
+        consent = self._w.consent
+        problems = s.give_consent(accepted)
+        if problems:
+            consent.show_error(problems[0])
+            self._say_if_voice(consent.error_text())
+            return
+        assert s.procedure is not None
+        now = self._now()
+        payload = s.payload(self.kiosk_id(), now)
+        uuid, procedure_id = s.uuid, s.procedure.id
+        self._submitting = uuid
+        consent.show_error(None)
+        consent.set_busy(True)
+        self.tasks.run(
+            self._seal_and_enqueue,
+            uuid,
+            procedure_id,
+            payload,
+            now,
+            on_done=lambda entry: self._submitted(uuid, procedure_id, entry),
+            on_error=lambda exc: self._submit_failed(uuid, exc),
+        )
+
+    def _seal_and_enqueue(
+        self, uuid: str, procedure_id: str, payload: dict[str, Any], now: dt.datetime
+    ) -> OutboxEntry:
+        """Runs on the store worker."""
+        sealed = self.sealer(uuid, payload)
+        return self.store.enqueue(uuid, procedure_id, sealed, now)
+
+    def _submitted(self, uuid: str, procedure_id: str, entry: OutboxEntry) -> None:
+        self._submitting = None
+        # The clear draft is no longer needed once the sealed copy is queued.
+        self.tasks.run(self.store.delete_draft, uuid, on_error=self._draft_failed)
+        self.application_submitted.emit(uuid)
+        s = self.session
+        if s.uuid != uuid:
+            return  # the session was wiped meanwhile
+        s.submitted(Receipt(entry.local_reference, entry.created_at, procedure_id))
+        self._w.consent.set_busy(False)
+        self._render()
+
+    def _submit_failed(self, uuid: str, exc: BaseException) -> None:
+        self._submitting = None
+        log.error("sealing or queueing the application failed: %s", type(exc).__name__)
+        if self.session.uuid != uuid or self.session.screen is not Screen.CONSENT:
+            return
+        consent = self._w.consent
+        consent.set_busy(False)
+        consent.show_error(SERVICE_NOT_READY)
+        self._say_if_voice(consent.error_text())
+
+    # --- forgetting -------------------------------------------------------------------
+    def wipe(self) -> None:
+        """Forget the applicant: session, every widget, language, text size, voice."""
+        s = self.session
+        self.speech.stop()
+        if s.procedure is not None and s.receipt is None and self._submitting != s.uuid:
+            # An abandoned application: its draft cannot be resumed, do not keep it.
+            self.tasks.run(self.store.delete_draft, s.uuid, on_error=self._draft_failed)
+        s.wipe()
+        self.translator = Translator(s.language)
+        self.voice_on = self.voice_default
+        w = self._w
+        w.wipe()
+        if self.theme.scale != 1.0:
+            self.set_theme(self.theme.with_scale(1.0))
+        w.retranslate(self.translator)
+        self._render(speak=False)
+        self.session_wiped.emit()
+
+    def shutdown(self) -> None:
+        """Let queued store writes finish (call at exit)."""
+        self.speech.stop()
+        self.tasks.shutdown(wait=True)

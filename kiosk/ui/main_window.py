@@ -1,0 +1,148 @@
+"""The kiosk window: a stack of screens, one visible at a time, and the focus ring."""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.domain.session import Screen
+from kiosk.i18n import N_, Translator
+from kiosk.ui.screens import (
+    CheckScreen,
+    ConsentScreen,
+    ProcedureScreen,
+    ReceiptScreen,
+    StepScreen,
+    WelcomeScreen,
+)
+from kiosk.ui.theme import Theme
+from kiosk.ui.widgets import BaseScreen, FocusRing, NoticeDialog, apply_language
+
+_ACTIVITY_EVENTS = frozenset(
+    {
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.KeyPress,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.TabletPress,
+        QEvent.Type.Wheel,
+    }
+)
+
+
+class MainWindow(QMainWindow):
+    """Hosts the screens. It shows what the controller asks and reports user activity."""
+
+    user_active = Signal()  # any press, key or touch: speech stops, inactivity resets
+
+    def __init__(self, theme: Theme | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kiosk-window")
+        self.theme = theme or Theme()
+        self._tr = Translator("fr")
+        self.welcome = WelcomeScreen()
+        self.procedure = ProcedureScreen()
+        self.step = StepScreen()
+        self.check = CheckScreen()
+        self.consent = ConsentScreen()
+        self.receipt = ReceiptScreen()
+        self.screens: dict[Screen, BaseScreen] = {
+            Screen.WELCOME: self.welcome,
+            Screen.PROCEDURE: self.procedure,
+            Screen.STEP: self.step,
+            Screen.CHECK: self.check,
+            Screen.CONSENT: self.consent,
+            Screen.RECEIPT: self.receipt,
+        }
+        host = QWidget()
+        box = QVBoxLayout(host)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.stack = QStackedWidget()
+        for screen in self.screens.values():
+            self.stack.addWidget(screen)
+        box.addWidget(self.stack)
+        self.setCentralWidget(host)
+        self.focus_ring = FocusRing(host, lambda: self.theme)
+        self.help_dialog: NoticeDialog | None = None
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.apply_theme(self.theme)
+        self.retranslate(self._tr)
+        self.setWindowTitle(self._tr(N_("Titre de séjour")))
+
+    # --- what the controller drives -------------------------------------------------
+    @property
+    def current_screen(self) -> BaseScreen:
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, BaseScreen)
+        return widget
+
+    @property
+    def current_screen_id(self) -> Screen:
+        return next(k for k, v in self.screens.items() if v is self.current_screen)
+
+    def show_screen(self, screen_id: Screen) -> None:
+        screen = self.screens[screen_id]
+        self.stack.setCurrentWidget(screen)
+        self.focus_ring.raise_()
+        screen.entered()
+
+    def retranslate(self, tr: Translator) -> None:
+        """Every string in ``tr``'s language; direction and locale for the a11y tree."""
+        self._tr = tr
+        direction = (
+            Qt.LayoutDirection.RightToLeft if tr.language.rtl else Qt.LayoutDirection.LeftToRight
+        )
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setLayoutDirection(direction)
+        apply_language(self, tr)
+        self.setStyleSheet(self.theme.stylesheet(tr.code))
+        self.setFont(self.theme.font(tr.code))
+        self.setWindowTitle(tr(N_("Titre de séjour")))
+        for screen in self.screens.values():
+            screen.retranslate(tr)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setStyleSheet(theme.stylesheet(self._tr.code))
+        self.setFont(theme.font(self._tr.code))
+        for screen in self.screens.values():
+            screen.header.set_text_scale(theme.scale)
+        self.focus_ring.update()
+
+    def show_help(self, title: str, text: str) -> NoticeDialog:
+        self.close_dialogs()
+        dialog = NoticeDialog(self, self._tr, title, text)
+        dialog.finished.connect(dialog.deleteLater)
+        self.help_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def close_dialogs(self) -> None:
+        for dialog in self.findChildren(NoticeDialog):
+            dialog.reject()
+        for screen in self.screens.values():
+            if screen.header.language_dialog is not None:
+                with contextlib.suppress(RuntimeError):  # already deleted
+                    screen.header.language_dialog.reject()
+                screen.header.language_dialog = None
+        self.help_dialog = None
+
+    def wipe(self) -> None:
+        """Every screen forgets the applicant's data."""
+        self.close_dialogs()
+        for screen in self.screens.values():
+            screen.wipe()
+
+    # --- activity ---------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() in _ACTIVITY_EVENTS
+            and isinstance(watched, QWidget)
+            and (watched.window() is self or watched.window().parentWidget() is self)
+        ):
+            self.user_active.emit()
+        return False

@@ -1,0 +1,116 @@
+"""Check your answers: every answer, step by step, each step with a "Modifier" button."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
+
+from kiosk.domain.catalogue import Procedure, Step
+from kiosk.domain.session import Screen
+from kiosk.i18n import N_, Translator
+from kiosk.ui.display import display_value
+from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
+from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label, set_role
+
+
+class StepCard(QFrame):
+    """The answers of one step and its "Modifier" button."""
+
+    def __init__(self, step: Step, edit: QPushButton) -> None:
+        super().__init__()
+        set_role(self, "card")
+        self.step = step
+        box = QVBoxLayout(self)
+        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
+        box.setSpacing(SPACE_M)
+        top = QHBoxLayout()
+        self.heading = label("", "h2")
+        top.addWidget(self.heading, 1)
+        self.edit_button = edit
+        top.addWidget(edit, 0, Qt.AlignmentFlag.AlignTrailing | Qt.AlignmentFlag.AlignTop)
+        box.addLayout(top)
+        self.names: list[QLabel] = []
+        self.values: list[QLabel] = []
+        for _spec in step.fields:
+            pair = QVBoxLayout()
+            pair.setSpacing(SPACE_XS)
+            name = label("", "label")
+            value = label("", "answer")
+            pair.addWidget(name)
+            pair.addWidget(value)
+            box.addLayout(pair)
+            self.names.append(name)
+            self.values.append(value)
+
+
+class CheckScreen(BaseScreen):
+    screen_id = Screen.CHECK
+    edit_requested = Signal(str)
+    answers_confirmed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_("Vérifiez vos réponses"),
+            N_("Lisez vos réponses. Pour changer une réponse, touchez « Modifier »."),
+        )
+        self.cards: list[StepCard] = []
+        self._procedure: Procedure | None = None
+        self._answers: dict[str, str] = {}
+        self.confirm_button = button()
+        self.confirm_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.confirm_button.clicked.connect(self.answers_confirmed)
+        self.actions.addWidget(self.confirm_button, 0, LEADING)
+        self.actions.addStretch(1)
+
+    def show_answers(self, procedure: Procedure, answers: Mapping[str, str]) -> None:
+        self._remove_cards()
+        self._procedure = procedure
+        self._answers = dict(answers)
+        for step in procedure.steps:
+            edit = button("secondary")
+            edit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            edit.clicked.connect(lambda _=False, s=step.id: self.edit_requested.emit(s))
+            card = StepCard(step, edit)
+            self.body.addWidget(card)
+            self.cards.append(card)
+        chain = [*self.header.buttons]
+        if self.back_button is not None:
+            chain.append(self.back_button)
+        chain += [c.edit_button for c in self.cards] + [self.confirm_button]
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
+        self.retranslate_body(self.tr_)
+
+    def edit_button(self, step_id: str) -> QPushButton:
+        return next(c.edit_button for c in self.cards if c.step.id == step_id)
+
+    def retranslate_body(self, tr: Translator) -> None:
+        for card in self.cards:
+            title = tr(card.step.title)
+            card.heading.setText(title)
+            card.edit_button.setText(tr(N_("Modifier")))
+            card.edit_button.setAccessibleName(tr(N_("Modifier : {step}")).format(step=title))
+            for spec, name, value in zip(card.step.fields, card.names, card.values, strict=True):
+                name.setText(tr(spec.label))
+                shown = display_value(spec, self._answers.get(spec.id, ""), tr.code)
+                value.setText(shown or tr(N_("Pas de réponse")))
+                value.setAccessibleName(f"{name.text()} : {value.text()}")
+        text = tr(N_("Continuer"))
+        self.confirm_button.setText(f"{text} {forward_arrow(tr)}")
+        self.confirm_button.setAccessibleName(text)
+
+    def _remove_cards(self) -> None:
+        for card in self.cards:
+            for value in card.values:
+                value.setText("")
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = []
+
+    def wipe(self) -> None:
+        self._remove_cards()
+        self._procedure = None
+        self._answers = {}

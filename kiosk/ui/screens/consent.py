@@ -1,0 +1,129 @@
+"""Declaration and consent, then "Envoyer ma demande"."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout
+
+from kiosk.domain.session import Screen
+from kiosk.i18n import N_, Translator
+from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    WrappingCheckBox,
+    button,
+    label,
+    set_error_state,
+    set_role,
+)
+
+# What happens with the applicant's data, in short plain sentences (FALC).
+DATA_NOTICE = (
+    N_("Vos réponses vont à la préfecture."),
+    N_("La préfecture les utilise seulement pour votre demande."),
+    N_("Vos réponses sont protégées. La prochaine personne ne peut pas les voir."),
+    N_("Quand vous touchez « Terminer », la borne efface vos réponses."),
+    N_("Vous pouvez demander à voir ou corriger vos données. Demandez à l'accueil."),
+)
+
+
+class ConsentScreen(BaseScreen):
+    screen_id = Screen.CONSENT
+    submit_requested = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__(N_("Déclaration et envoi"), N_("Lisez ce texte. Puis cochez la case."))
+        self.notice = QFrame()
+        set_role(self.notice, "card")
+        box = QVBoxLayout(self.notice)
+        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
+        box.setSpacing(SPACE_S)
+        self.notice_heading = label("", "h2")
+        box.addWidget(self.notice_heading)
+        self.notice_lines = [label("", "lead") for _ in DATA_NOTICE]
+        for line in self.notice_lines:
+            box.addWidget(line)
+        self.body.addWidget(self.notice)
+
+        self.error = label("", "error")
+        self.error.hide()
+        self.body.addWidget(self.error)
+        self.declaration = WrappingCheckBox()
+        self.body.addWidget(self.declaration)
+        self.checkbox = self.declaration.checkbox
+
+        self.submit_button = button()
+        self.submit_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.submit_button.clicked.connect(self._submit)
+        self.actions.addWidget(self.submit_button, 0, LEADING)
+        self.actions.addStretch(1)
+        self.status = label("", "status")
+        self.status.hide()
+        self.body.addWidget(self.status)
+        self._error_id: str | None = None
+        self._busy = False
+
+    def _submit(self) -> None:
+        if self._busy:
+            return
+        self.submit_requested.emit(self.checkbox.isChecked())
+
+    def reset(self, checked: bool) -> None:
+        self.checkbox.setChecked(checked)
+        self.show_error(None)
+        self.set_busy(False)
+
+    def show_error(self, message_id: str | None) -> None:
+        self._error_id = message_id
+        self._render_error(self.tr_)
+        if message_id:
+            self.focus_and_show(self.error if self.error.isVisible() else self.checkbox)
+            self.checkbox.setFocus()
+
+    def set_busy(self, busy: bool) -> None:
+        """While the application is sealed and queued, the button cannot be pressed again."""
+        self._busy = busy
+        self.submit_button.setEnabled(not busy)
+        self.checkbox.setEnabled(not busy)
+        self.status.setVisible(busy)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def _render_error(self, tr: Translator) -> None:
+        if self._error_id:
+            self.error.setText(tr(N_("Erreur : {message}")).format(message=tr(self._error_id)))
+            self.error.show()
+        else:
+            self.error.setText("")
+            self.error.hide()
+        description = tr(N_("Obligatoire pour envoyer votre demande."))
+        if self._error_id:
+            description = f"{self.error.text()} {description}"
+        self.checkbox.setAccessibleDescription(description)
+        set_error_state(self.checkbox, bool(self._error_id))
+
+    def retranslate_body(self, tr: Translator) -> None:
+        self.notice_heading.setText(tr(N_("Vos données")))
+        for line, text in zip(self.notice_lines, DATA_NOTICE, strict=True):
+            line.setText(f"• {tr(text)}")
+        self.declaration.set_text(tr(N_("Je déclare sur l'honneur que mes réponses sont exactes.")))
+        self.submit_button.setText(tr(N_("Envoyer ma demande")))
+        self.submit_button.setAccessibleName(self.submit_button.text())
+        self.status.setText(tr(N_("Envoi en cours. Attendez, s'il vous plaît.")))
+        self._render_error(tr)
+
+    def spoken_text(self) -> str:
+        return " ".join(
+            [super().spoken_text(), self.notice_heading.text()]
+            + [line.text().lstrip("• ") for line in self.notice_lines]
+            + [self.declaration.text.text()]
+        )
+
+    def error_text(self) -> str:
+        return self.error.text()
+
+    def wipe(self) -> None:
+        self.reset(False)

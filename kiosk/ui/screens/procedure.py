@@ -1,0 +1,70 @@
+"""Choose a procedure: one large card per procedure of the catalogue (title + summary)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.domain.catalogue import Procedure
+from kiosk.domain.session import Screen
+from kiosk.i18n import N_, Translator
+from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
+from kiosk.ui.widgets import BaseScreen, LayoutButton, forward_arrow
+
+
+class ProcedureCard(LayoutButton):
+    """A large button: the procedure's title and its summary, an arrow at the end."""
+
+    def __init__(self, procedure: Procedure, parent: QWidget | None = None) -> None:
+        super().__init__("card", parent)
+        self.procedure = procedure
+        row = QHBoxLayout(self)
+        row.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        row.setSpacing(SPACE_M)
+        texts = QVBoxLayout()
+        texts.setSpacing(SPACE_XS)
+        row.addLayout(texts, 1)
+        self.title = self.add_label(texts, "card-title")
+        self.summary = self.add_label(texts, "card-text")
+        self.arrow = self.add_label(row, "card-title")
+        self.arrow.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def retranslate(self, tr: Translator) -> None:
+        self.title.setText(tr(self.procedure.title))
+        self.summary.setText(tr(self.procedure.summary))
+        self.arrow.setText(forward_arrow(tr))
+        self.setAccessibleName(self.title.text())
+        self.setAccessibleDescription(self.summary.text())
+        self.updateGeometry()
+
+
+class ProcedureScreen(BaseScreen):
+    screen_id = Screen.PROCEDURE
+    procedure_chosen = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__(N_("Que voulez-vous faire ?"), N_("Touchez votre démarche."))
+        self.cards: list[ProcedureCard] = []
+
+    def show_procedures(self, procedures: Sequence[Procedure]) -> None:
+        if [c.procedure.id for c in self.cards] == [p.id for p in procedures]:
+            return
+        for card in self.cards:
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = []
+        for procedure in procedures:
+            card = ProcedureCard(procedure)
+            card.clicked.connect(lambda _=False, p=procedure.id: self.procedure_chosen.emit(p))
+            self.body.addWidget(card)
+            self.cards.append(card)
+        self.retranslate_body(self.tr_)
+
+    def card(self, procedure_id: str) -> ProcedureCard:
+        return next(c for c in self.cards if c.procedure.id == procedure_id)
+
+    def retranslate_body(self, tr: Translator) -> None:
+        for card in self.cards:
+            card.retranslate(tr)

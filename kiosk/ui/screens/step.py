@@ -1,0 +1,134 @@
+"""One step of the procedure: its questions, with help, inline errors and an error summary."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QSizePolicy
+
+from kiosk.domain.catalogue import Step
+from kiosk.domain.session import Screen
+from kiosk.domain.validation import FieldError
+from kiosk.i18n import N_, Translator
+from kiosk.ui.display import edit_value
+from kiosk.ui.widgets import LEADING, BaseScreen, ErrorSummary, FieldRow, button, forward_arrow
+
+
+class StepScreen(BaseScreen):
+    screen_id = Screen.STEP
+    step_submitted = Signal(dict)
+
+    def __init__(self) -> None:
+        super().__init__("", "")
+        self.step: Step | None = None
+        self._number = 0
+        self._total = 0
+        self.summary = ErrorSummary()
+        self.summary.field_focus_requested.connect(self.focus_field)
+        self.body.addWidget(self.summary)
+        self.rows: list[FieldRow] = []
+        self.continue_button = button()
+        self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.continue_button.clicked.connect(self._submit)
+        self.actions.addWidget(self.continue_button, 0, LEADING)
+        self.actions.addStretch(1)
+
+    # --- rendering ------------------------------------------------------------------
+    def show_step(self, step: Step, number: int, total: int, values: Mapping[str, str]) -> None:
+        """Build the questions of ``step`` (``number`` of ``total``), prefilled with ``values``."""
+        self._remove_rows()
+        self.step = step
+        self._number, self._total = number, total
+        for spec in step.fields:
+            row = FieldRow(spec)
+            row.set_value(edit_value(spec, values.get(spec.id, "")))
+            self.body.addWidget(row)
+            self.rows.append(row)
+        self.summary.set_errors([])
+        self._chain_tab_order()
+        self.set_title_ids(step.title, step.intro)
+
+    def _chain_tab_order(self) -> None:
+        """Reading order: header, back, the questions, continue."""
+        chain = [*self.header.buttons]
+        if self.back_button is not None:
+            chain.append(self.back_button)
+        chain += self.summary.links
+        chain += [row.input for row in self.rows]
+        chain.append(self.continue_button)
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
+
+    def show_errors(self, errors: Sequence[FieldError]) -> None:
+        """Mark each field in error, list them in the summary and give it the focus."""
+        by_field = {e.field_id: e.message for e in errors}
+        for row in self.rows:
+            row.set_error(by_field.get(row.spec.id))
+        self.summary.set_errors(
+            [
+                (r.spec.id, r.spec.label, by_field[r.spec.id])
+                for r in self.rows
+                if r.spec.id in by_field
+            ]
+        )
+        self._chain_tab_order()
+        self.title.setText(self.title_text())
+        if errors:
+            self.scroll.verticalScrollBar().setValue(0)
+            self.summary.setFocus()
+
+    def title_text(self) -> str:
+        title = self.tr_(self._title_id)
+        if self.summary.links:
+            return self.tr_(N_("Erreur : {message}")).format(message=title)
+        return title
+
+    def retranslate_body(self, tr: Translator) -> None:
+        if self._total:
+            self.caption.setText(
+                tr(N_("Étape {number} sur {total}")).format(number=self._number, total=self._total)
+            )
+            self.caption.show()
+        for row in self.rows:
+            row.retranslate(tr)
+        self.summary.retranslate(tr)
+        text = tr(N_("Continuer"))
+        self.continue_button.setText(f"{text} {forward_arrow(tr)}")
+        self.continue_button.setAccessibleName(text)
+
+    def spoken_text(self) -> str:
+        parts = [self.caption.text(), super().spoken_text()]
+        return " ".join(p for p in parts if p)
+
+    # --- input ----------------------------------------------------------------------
+    def values(self) -> dict[str, str]:
+        return {row.spec.id: row.value() for row in self.rows}
+
+    def row(self, field_id: str) -> FieldRow:
+        return next(r for r in self.rows if r.spec.id == field_id)
+
+    def focus_field(self, field_id: str) -> None:
+        self.focus_and_show(self.row(field_id).input)
+
+    def _submit(self) -> None:
+        self.step_submitted.emit(self.values())
+
+    # --- forgetting -----------------------------------------------------------------
+    def _remove_rows(self) -> None:
+        for row in self.rows:
+            row.wipe()
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
+
+    def wipe(self) -> None:
+        self._remove_rows()
+        self.summary.set_errors([])
+        self.step = None
+        self._number = self._total = 0
+        self.caption.setText("")
+        self.caption.hide()
+        self._title_id = self._intro_id = ""
+        self.retranslate(self.tr_)

@@ -1,0 +1,85 @@
+"""Welcome: choose a language, turn the voice on or off, start."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLocale, Signal
+from PySide6.QtWidgets import QButtonGroup, QPushButton, QSizePolicy
+
+from kiosk.domain.session import Screen
+from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label
+
+
+class WelcomeScreen(BaseScreen):
+    screen_id = Screen.WELCOME
+    start_requested = Signal()
+    voice_toggled = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_("Bienvenue"),
+            N_("Cette borne sert à demander ou à renouveler un titre de séjour."),
+            has_back=False,
+        )
+        self.language_heading = label("", "h2")
+        self.body.addWidget(self.language_heading)
+        self.language_group = QButtonGroup(self)
+        self.language_group.setExclusive(True)
+        self.language_buttons: dict[str, QPushButton] = {}
+        for code, lang in LANGUAGES.items():
+            btn = button("choice")
+            btn.setCheckable(True)
+            btn.setText(lang.native_name)
+            btn.setAccessibleName(lang.native_name)
+            btn.setLocale(QLocale(lang.qt_locale))  # each name read in its own language
+            btn.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            btn.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
+            self.language_group.addButton(btn)
+            self.body.addWidget(btn)
+            self.language_buttons[code] = btn
+
+        self.voice_heading = label("", "h2")
+        self.body.addWidget(self.voice_heading)
+        self.voice_button = button("choice")
+        self.voice_button.setCheckable(True)
+        self.voice_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.voice_button.toggled.connect(self._voice_toggled)
+        self.body.addWidget(self.voice_button)
+
+        self.start_button = button()
+        self.start_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.start_button.clicked.connect(self.start_requested)
+        self.actions.addWidget(self.start_button, 0, LEADING)
+        self.actions.addStretch(1)
+
+    def show_state(self, language: str, voice_on: bool) -> None:
+        self.language_buttons[language].setChecked(True)
+        self.voice_button.blockSignals(True)
+        self.voice_button.setChecked(voice_on)
+        self.voice_button.blockSignals(False)
+        self._render_voice()
+
+    def _voice_toggled(self, on: bool) -> None:
+        self._render_voice()
+        self.voice_toggled.emit(on)
+
+    def _render_voice(self) -> None:
+        tr = self.tr_
+        on = self.voice_button.isChecked()
+        self.voice_button.setText(
+            tr(N_("Voix activée : la borne lit l'écran"))
+            if on
+            else tr(N_("Voix désactivée : touchez pour l'activer"))
+        )
+        self.voice_button.setAccessibleName(tr(N_("Lire l'écran à voix haute")))
+        self.voice_button.setAccessibleDescription(
+            tr(N_("Activée")) if on else tr(N_("Désactivée"))
+        )
+
+    def retranslate_body(self, tr: Translator) -> None:
+        self.language_heading.setText(tr(N_("Choisissez votre langue")))
+        self.voice_heading.setText(tr(N_("Voix")))
+        self._render_voice()
+        text = tr(N_("Commencer"))
+        self.start_button.setText(f"{text} {forward_arrow(tr)}")
+        self.start_button.setAccessibleName(text)

@@ -1,0 +1,772 @@
+"""Building blocks shared by the screens: header, field rows, error summary, dialogs,
+the screen scaffold and the focus ring. No colour or size here: see ``theme.py``."""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.domain.catalogue import FieldSpec, FieldType
+from kiosk.domain.countries import country_names
+from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, Theme
+
+LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
+TOP_LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
+
+
+# --- small helpers -------------------------------------------------------------------
+def set_role(widget: QWidget, role: str) -> None:
+    widget.setProperty("role", role)
+
+
+def set_variant(button: QPushButton, variant: str) -> None:
+    button.setProperty("variant", variant)
+
+
+def set_error_state(widget: QWidget, on: bool) -> None:
+    """Flag an input as in error for the stylesheet (red border) and re-polish it."""
+    if bool(widget.property("error")) == on:
+        return
+    widget.setProperty("error", on)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def label(
+    text: str = "", role: str = "", *, wrap: bool = True, parent: QWidget | None = None
+) -> QLabel:
+    lab = QLabel(text, parent)
+    lab.setWordWrap(wrap)
+    lab.setAlignment(TOP_LEADING)
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    if role:
+        set_role(lab, role)
+    return lab
+
+
+def button(variant: str = "", parent: QWidget | None = None) -> QPushButton:
+    btn = QPushButton(parent)
+    if variant:
+        set_variant(btn, variant)
+    btn.setAutoDefault(False)
+    btn.setCursor(Qt.CursorShape.PointingHandCursor)
+    return btn
+
+
+class LayoutButton(QPushButton):
+    """A push button whose content is a layout of labels, so its text can wrap."""
+
+    def __init__(self, variant: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        set_variant(self, variant)
+        self.setAutoDefault(False)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def add_label(self, layout: QHBoxLayout | QVBoxLayout, role: str, stretch: int = 0) -> QLabel:
+        lab = label("", role)
+        lab.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout.addWidget(lab, stretch)
+        return lab
+
+    def sizeHint(self) -> QSize:
+        return self.layout().sizeHint().expandedTo(self.minimumSize())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.layout().minimumSize().expandedTo(self.minimumSize())
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(self.layout().totalHeightForWidth(width), self.minimumHeight())
+
+
+class WrapButton(LayoutButton):
+    """A button with one wrapping line of text (error-summary links, long choices)."""
+
+    def __init__(self, variant: str, parent: QWidget | None = None) -> None:
+        super().__init__(variant, parent)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(SPACE_S, SPACE_XS, SPACE_S, SPACE_XS)
+        self.label = self.add_label(box, f"{variant}-text")
+        self.label.setAlignment(LEADING)
+
+    def setText(self, text: str) -> None:
+        self.label.setText(text)
+        self.updateGeometry()
+
+    def text(self) -> str:
+        return self.label.text()
+
+
+def back_arrow(tr: Translator) -> str:
+    return "→" if tr.language.rtl else "←"
+
+
+def forward_arrow(tr: Translator) -> str:
+    return "←" if tr.language.rtl else "→"
+
+
+def apply_language(widget: QWidget, tr: Translator) -> None:
+    """Direction and locale for a window (they propagate to its non-window children)."""
+    widget.setLayoutDirection(
+        Qt.LayoutDirection.RightToLeft if tr.language.rtl else Qt.LayoutDirection.LeftToRight
+    )
+    widget.setLocale(QLocale(tr.language.qt_locale))
+
+
+def language_word_everywhere() -> str:
+    """The word "language" in every kiosk language, so anyone finds the button."""
+    return " · ".join(Translator(code)(N_("Langue")) for code in LANGUAGES)
+
+
+# --- dialogs -------------------------------------------------------------------------
+class _Dialog(QDialog):
+    def __init__(self, parent: QWidget, tr: Translator) -> None:
+        super().__init__(parent)
+        self.setModal(True)
+        apply_language(self, tr)
+        self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(SPACE_XL, SPACE_XL, SPACE_XL, SPACE_XL)
+        self.box.setSpacing(SPACE_M)
+
+
+class LanguageDialog(_Dialog):
+    """Choose a language: one big button per language, each named in its own language."""
+
+    chosen = Signal(str)
+
+    def __init__(self, parent: QWidget, tr: Translator) -> None:
+        super().__init__(parent, tr)
+        title = label(tr(N_("Choisissez votre langue")), "h1")
+        self.setAccessibleName(title.text())
+        self.box.addWidget(title)
+        self.buttons: dict[str, QPushButton] = {}
+        for code, lang in LANGUAGES.items():
+            btn = button("choice")
+            btn.setText(lang.native_name)
+            btn.setAccessibleName(lang.native_name)
+            btn.setLocale(QLocale(lang.qt_locale))  # read in its own language (WCAG 3.1.2)
+            btn.setCheckable(True)
+            btn.setChecked(code == tr.code)
+            btn.clicked.connect(lambda _=False, c=code: self._choose(c))
+            self.box.addWidget(btn)
+            self.buttons[code] = btn
+        close = button("secondary")
+        close.setText(tr(N_("Fermer")))
+        close.setAccessibleName(close.text())
+        close.clicked.connect(self.reject)
+        self.box.addSpacing(SPACE_M)
+        self.box.addWidget(close)
+        self.close_button = close
+
+    def _choose(self, code: str) -> None:
+        self.accept()
+        self.chosen.emit(code)
+
+
+class NoticeDialog(_Dialog):
+    """A short message with one button (help, information)."""
+
+    def __init__(self, parent: QWidget, tr: Translator, title: str, text: str) -> None:
+        super().__init__(parent, tr)
+        self.title = label(title, "h1")
+        self.text = label(text, "lead")
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(text)
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.text)
+        self.ok_button = button()
+        self.ok_button.setText(tr(N_("J'ai compris")))
+        self.ok_button.setAccessibleName(self.ok_button.text())
+        self.ok_button.clicked.connect(self.accept)
+        self.box.addSpacing(SPACE_M)
+        self.box.addWidget(self.ok_button, 0, LEADING)
+
+
+# --- header --------------------------------------------------------------------------
+class Header(QFrame):
+    """The same controls, in the same order, on every screen (WCAG 3.2.6)."""
+
+    language_chosen = Signal(str)
+    text_size_requested = Signal()
+    repeat_requested = Signal()
+    stop_requested = Signal()
+    help_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("header")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
+        row.setSpacing(SPACE_S)
+        self.app_title = label("", "app-title", wrap=False)
+        # The title gives way (hides) before any control is squeezed at large text sizes.
+        self.app_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.app_title, 1, LEADING)
+        self.language_button = button("header")
+        self.text_size_button = button("header")
+        self.listen_button = button("header")
+        self.stop_button = button("header")
+        self.help_button = button("header")
+        for btn in self.buttons:
+            btn.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            row.addWidget(btn)
+        self.language_button.clicked.connect(self._open_languages)
+        self.text_size_button.clicked.connect(self.text_size_requested)
+        self.listen_button.clicked.connect(self.repeat_requested)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.help_button.clicked.connect(self.help_requested)
+        self._tr = Translator("fr")
+        self._scale = 1.0
+        self.language_dialog: LanguageDialog | None = None
+
+    @property
+    def buttons(self) -> tuple[QPushButton, ...]:
+        return (
+            self.language_button,
+            self.text_size_button,
+            self.listen_button,
+            self.stop_button,
+            self.help_button,
+        )
+
+    def retranslate(self, tr: Translator) -> None:
+        self._tr = tr
+        self.app_title.setText(tr(N_("Titre de séjour")))
+        self.language_button.setText(language_word_everywhere())
+        self.language_button.setAccessibleName(tr(N_("Changer de langue")))
+        self.listen_button.setText(tr(N_("Écouter")))
+        self.listen_button.setAccessibleName(tr(N_("Écouter cette page")))
+        self.stop_button.setText(tr(N_("Arrêter")))
+        self.stop_button.setAccessibleName(tr(N_("Arrêter la voix")))
+        self.help_button.setText(tr(N_("Aide")))
+        self.help_button.setAccessibleName(tr(N_("Demander de l'aide")))
+        self.set_text_scale(self._scale)
+
+    def set_text_scale(self, scale: float) -> None:
+        self._scale = scale
+        text = self._tr(N_("Texte {percent} %")).format(percent=round(scale * 100))
+        self.text_size_button.setText(text)
+        self._fit_title()
+        self.text_size_button.setAccessibleName(
+            self._tr(N_("Taille du texte : {percent} %. Changer la taille.")).format(
+                percent=round(scale * 100)
+            )
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        controls = sum(b.sizeHint().width() + spacing for b in self.buttons)
+        room = self.width() - margins.left() - margins.right() - controls
+        self.app_title.setVisible(self.app_title.sizeHint().width() <= room)
+
+    def _open_languages(self) -> None:
+        dialog = LanguageDialog(self.window(), self._tr)
+        dialog.chosen.connect(self.language_chosen)
+        dialog.finished.connect(dialog.deleteLater)
+        self.language_dialog = dialog
+        dialog.open()
+
+
+# --- inputs --------------------------------------------------------------------------
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form for matching what was typed to a country name."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().strip())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class CountryBox(QComboBox):
+    """A searchable list of countries in the applicant's language; the value is the ISO code."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMaxVisibleItems(8)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)
+        completer = QCompleter(self.model(), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.setCompleter(completer)
+        self.lineEdit().setInputMethodHints(Qt.InputMethodHint.ImhNoPredictiveText)
+        self._language = ""
+
+    def set_language(self, code: str) -> None:
+        """Fill with country names in ``code``, keeping the current choice."""
+        if code == self._language:
+            return
+        current = self.value()
+        self.blockSignals(True)
+        self.clear()
+        for iso, name in country_names(code).items():
+            self.addItem(name, iso)
+        self.blockSignals(False)
+        self._language = code
+        self.set_value(current)
+
+    def value(self) -> str:
+        """The chosen ISO code, or the text typed if it names no country."""
+        text = self.currentText().strip()
+        if not text:
+            return ""
+        i = self.currentIndex()
+        if i >= 0 and self.itemText(i) == text:
+            return str(self.itemData(i))
+        wanted = _fold(text)
+        for j in range(self.count()):
+            if _fold(self.itemText(j)) == wanted:
+                return str(self.itemData(j))
+        # Forgiving: a country named in another kiosk language, or its ISO code.
+        for code in LANGUAGES:
+            for iso, name in country_names(code).items():
+                if _fold(name) == wanted:
+                    return iso
+        return text
+
+    def set_value(self, value: str) -> None:
+        i = self.findData(value.upper()) if value else -1
+        if i >= 0:
+            self.setCurrentIndex(i)
+        else:
+            self.setCurrentIndex(-1)
+            self.setEditText(value)
+
+    def wipe(self) -> None:
+        self.setCurrentIndex(-1)
+        self.lineEdit().setText("")
+
+
+_HINTS = {
+    FieldType.TEXT: Qt.InputMethodHint.ImhNoPredictiveText,
+    FieldType.NAME: Qt.InputMethodHint.ImhNoPredictiveText,
+    FieldType.DATE: Qt.InputMethodHint.ImhPreferNumbers | Qt.InputMethodHint.ImhDate,
+    FieldType.PASSPORT_NUMBER: Qt.InputMethodHint.ImhPreferUppercase
+    | Qt.InputMethodHint.ImhNoPredictiveText
+    | Qt.InputMethodHint.ImhLatinOnly,
+    FieldType.POSTAL_CODE: Qt.InputMethodHint.ImhDigitsOnly,
+    FieldType.PHONE: Qt.InputMethodHint.ImhDialableCharactersOnly,
+    FieldType.EMAIL: Qt.InputMethodHint.ImhEmailCharactersOnly
+    | Qt.InputMethodHint.ImhNoAutoUppercase
+    | Qt.InputMethodHint.ImhNoPredictiveText,
+}
+
+
+class FieldRow(QWidget):
+    """One question: label (the input's buddy), help, inline error, input (GOV.UK order)."""
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(SPACE_XS)
+        self.label = label("", "label")
+        self.help = label("", "help")
+        self.error = label("", "error")
+        self.error.hide()
+        self.input: QLineEdit | CountryBox
+        if spec.type is FieldType.COUNTRY:
+            self.input = CountryBox()
+        else:
+            edit = QLineEdit()
+            edit.setMaxLength(spec.max_length if spec.type is not FieldType.DATE else 10)
+            edit.setInputMethodHints(_HINTS[spec.type])
+            edit.setClearButtonEnabled(False)
+            self.input = edit
+        self.input.setObjectName(f"field-{spec.id}")
+        self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.label.setBuddy(self.input)
+        for w in (self.label, self.help, self.error):
+            box.addWidget(w)
+        box.addSpacing(SPACE_XS)
+        box.addWidget(self.input)
+        self._error_id: str | None = None
+        self._tr = Translator("fr")
+
+    def value(self) -> str:
+        if isinstance(self.input, CountryBox):
+            return self.input.value()
+        return self.input.text()
+
+    def set_value(self, value: str) -> None:
+        if isinstance(self.input, CountryBox):
+            self.input.set_value(value)
+        else:
+            self.input.setText(value)
+
+    def set_error(self, message_id: str | None) -> None:
+        self._error_id = message_id
+        self._render()
+
+    @property
+    def error_id(self) -> str | None:
+        return self._error_id
+
+    def retranslate(self, tr: Translator) -> None:
+        self._tr = tr
+        if isinstance(self.input, CountryBox):
+            self.input.set_language(tr.code)
+            self.input.lineEdit().setPlaceholderText(tr(N_("Écrivez ou choisissez un pays")))
+        elif self.spec.type is FieldType.DATE:
+            self.input.setPlaceholderText(tr(N_("JJ/MM/AAAA")))
+        self._render()
+
+    def _render(self) -> None:
+        tr = self._tr
+        name = tr(self.spec.label)
+        self.label.setText(name)
+        self.help.setText(tr(self.spec.help))
+        self.input.setAccessibleName(name)
+        description = tr(self.spec.help)
+        if self._error_id:
+            message = tr(N_("Erreur : {message}")).format(message=tr(self._error_id))
+            self.error.setText(message)
+            self.error.show()
+            description = f"{message} {description}"
+        else:
+            self.error.setText("")
+            self.error.hide()
+        self.input.setAccessibleDescription(description)
+        if isinstance(self.input, CountryBox):
+            self.input.lineEdit().setAccessibleName(name)
+            self.input.lineEdit().setAccessibleDescription(description)
+        set_error_state(self.input, bool(self._error_id))
+
+    def wipe(self) -> None:
+        """Forget the value (setText also drops the undo history)."""
+        if isinstance(self.input, CountryBox):
+            self.input.wipe()
+        else:
+            self.input.setText("")
+
+
+class ErrorSummary(QFrame):
+    """At the top of a form: what is wrong, one link per problem moving focus to the field."""
+
+    field_focus_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        set_role(self, "error-summary")
+        # Focus is given to it when validation fails; Tab does not stop on it.
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        self.box.setSpacing(SPACE_XS)
+        self.title = label("", "h2")
+        self.box.addWidget(self.title)
+        self.links: list[WrapButton] = []
+        self._errors: list[tuple[str, str, str]] = []
+        self._tr = Translator("fr")
+        self.hide()
+
+    def set_errors(self, errors: list[tuple[str, str, str]]) -> None:
+        """``errors``: (field id, field label msgid, message msgid)."""
+        self._errors = list(errors)
+        for link in self.links:
+            link.setParent(None)
+            link.deleteLater()
+        self.links = []
+        for field_id, _label, _message in self._errors:
+            link = WrapButton("error-link")
+            link.clicked.connect(lambda _=False, f=field_id: self.field_focus_requested.emit(f))
+            self.box.addWidget(link)
+            self.links.append(link)
+        self.setVisible(bool(self._errors))
+        self.retranslate(self._tr)
+
+    def retranslate(self, tr: Translator) -> None:
+        self._tr = tr
+        n = len(self._errors)
+        title = (
+            tr(N_("Il y a 1 problème."))
+            if n == 1
+            else tr(N_("Il y a {count} problèmes.")).format(count=n)
+        )
+        self.title.setText(title)
+        lines = []
+        for link, (_field, label_id, message_id) in zip(self.links, self._errors, strict=True):
+            text = tr(N_("{field} : {message}")).format(field=tr(label_id), message=tr(message_id))
+            link.setText(text)
+            link.setAccessibleName(text)
+            link.setAccessibleDescription(tr(N_("Aller à la question")))
+            lines.append(text)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(" ".join(lines))
+
+    def spoken_text(self) -> str:
+        return " ".join([self.title.text(), *(link.text() for link in self.links)])
+
+
+class ClickableLabel(QLabel):
+    """A wrapping label that toggles a companion check box (QCheckBox cannot wrap)."""
+
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
+class BigCheckBox(QCheckBox):
+    """A check box whose whole area (>= 48 x 48 px) toggles it, not only the indicator."""
+
+    def hitButton(self, pos: QPoint) -> bool:
+        return self.rect().contains(pos)
+
+
+class WrappingCheckBox(QWidget):
+    """A large check box followed by a wrapping label; both toggle it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(SPACE_M)
+        self.checkbox = BigCheckBox()
+        self.text = ClickableLabel()
+        self.text.setWordWrap(True)
+        self.text.setAlignment(LEADING)
+        set_role(self.text, "label")
+        self.text.setBuddy(self.checkbox)
+        self.text.clicked.connect(self.checkbox.toggle)
+        row.addWidget(self.checkbox, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.text, 1)
+
+    def set_text(self, text: str) -> None:
+        self.text.setText(text)
+        self.checkbox.setAccessibleName(text)
+
+
+# --- screen scaffold -----------------------------------------------------------------
+class BaseScreen(QWidget):
+    """Header, then a centred scrolling column: back link, title, intro, body, actions."""
+
+    language_chosen = Signal(str)
+    text_size_requested = Signal()
+    repeat_requested = Signal()
+    stop_requested = Signal()
+    help_requested = Signal()
+    back_requested = Signal()
+
+    def __init__(self, title_id: str, intro_id: str, *, has_back: bool = True) -> None:
+        super().__init__()
+        self._title_id = title_id
+        self._intro_id = intro_id
+        self.tr_ = Translator("fr")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.header = Header()
+        outer.addWidget(self.header)
+        for name in (
+            "language_chosen",
+            "text_size_requested",
+            "repeat_requested",
+            "stop_requested",
+            "help_requested",
+        ):
+            getattr(self.header, name).connect(getattr(self, name))
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        outer.addWidget(self.scroll, 1)
+        page = QWidget()
+        centre = QHBoxLayout(page)
+        centre.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_XL)
+        self.column = QWidget()
+        self.column.setObjectName("column")
+        self.column.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        centre.addStretch(1)
+        centre.addWidget(self.column, 100)
+        centre.addStretch(1)
+        self.scroll.setWidget(page)
+
+        col = QVBoxLayout(self.column)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(SPACE_M)
+        self.back_button: QPushButton | None = None
+        if has_back:
+            self.back_button = button("link")
+            self.back_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            self.back_button.clicked.connect(self.back_requested)
+            col.addWidget(self.back_button, 0, LEADING)
+        self.caption = label("", "step")  # e.g. "Étape 1 sur 2", above the title
+        self.caption.hide()
+        col.addWidget(self.caption)
+        self.title = label("", "h1")
+        col.addWidget(self.title)
+        self.intro = label("", "lead")
+        col.addWidget(self.intro)
+        col.addSpacing(SPACE_S)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(SPACE_L)
+        col.addLayout(self.body)
+        col.addSpacing(SPACE_L)
+        self.actions = QHBoxLayout()
+        self.actions.setSpacing(SPACE_M)
+        col.addLayout(self.actions)
+        col.addStretch(1)
+
+    # --- rendering ------------------------------------------------------------------
+    def retranslate(self, tr: Translator) -> None:
+        self.tr_ = tr
+        self.header.retranslate(tr)
+        if self.back_button is not None:
+            back = tr(N_("Retour"))
+            self.back_button.setText(f"{back_arrow(tr)} {back}")
+            self.back_button.setAccessibleName(tr(N_("Retour à la page précédente")))
+        self.title.setText(self.title_text())
+        self.intro.setText(tr(self._intro_id) if self._intro_id else "")
+        self.intro.setVisible(bool(self._intro_id))
+        self.retranslate_body(tr)
+
+    def title_text(self) -> str:
+        return self.tr_(self._title_id)
+
+    def retranslate_body(self, tr: Translator) -> None:
+        """Subclasses translate their own widgets."""
+
+    def set_title_ids(self, title_id: str, intro_id: str) -> None:
+        self._title_id, self._intro_id = title_id, intro_id
+        self.retranslate(self.tr_)
+
+    def spoken_text(self) -> str:
+        """What the voice reads when the screen appears: title and instruction."""
+        return " ".join(t for t in (self.title.text(), self.intro.text()) if t)
+
+    def wipe(self) -> None:
+        """Forget every piece of the applicant's data shown by this screen."""
+
+    def entered(self) -> None:
+        """Called when the screen becomes current: scroll to the top, focus the title."""
+        self.scroll.verticalScrollBar().setValue(0)
+        self.title.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_and_show(self, widget: QWidget) -> None:
+        self.scroll.ensureWidgetVisible(widget, SPACE_XL, SPACE_XL)
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+# --- focus ring ----------------------------------------------------------------------
+class FocusRing(QWidget):
+    """Draws the DSFR focus ring (2 px, 2 px away) around the focused control.
+
+    Qt stylesheets have no ``outline-offset``: one transparent overlay above the window's
+    content draws it instead, following the focused widget as it moves or scrolls.
+    """
+
+    def __init__(self, host: QWidget, theme_getter: Callable[[], Theme]) -> None:
+        super().__init__(host)
+        self._theme = theme_getter
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._target: QWidget | None = None
+        self._watched: list[QWidget] = []
+        host.installEventFilter(self)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+        self.setGeometry(host.rect())
+        self.raise_()
+
+    @property
+    def target(self) -> QWidget | None:
+        return self._target
+
+    def ring_rect(self) -> QRect | None:
+        w = self._target
+        if w is None or not w.isVisible() or w.window() is not self.window():
+            return None
+        host = self.parentWidget()
+        theme = self._theme()
+        grow = theme.focus_ring_offset + theme.focus_ring_width
+        rect = QRect(w.mapTo(host, QPoint(0, 0)), w.size()).adjusted(-grow, -grow, grow, grow)
+        # Clip to the scroll area's viewport (or any ancestor) so the ring never covers
+        # the header when the field is scrolled half out of view.
+        ancestor = w.parentWidget()
+        while ancestor is not None and ancestor is not host:
+            if isinstance(ancestor, QScrollArea):
+                viewport = ancestor.viewport()
+                rect = rect.intersected(QRect(viewport.mapTo(host, QPoint(0, 0)), viewport.size()))
+            ancestor = ancestor.parentWidget()
+        return None if rect.isEmpty() else rect
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        for w in self._watched:
+            with contextlib.suppress(RuntimeError):  # already deleted
+                w.removeEventFilter(self)
+        self._watched = []
+        show = (
+            new is not None
+            and new.window() is self.window()
+            and bool(new.focusPolicy() & Qt.FocusPolicy.TabFocus)
+        )
+        self._target = new if show else None
+        if self._target is not None:
+            w: QWidget | None = self._target
+            while w is not None and w is not self.parentWidget():
+                w.installEventFilter(self)
+                self._watched.append(w)
+                w = w.parentWidget()
+        self.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self.parentWidget() and kind == QEvent.Type.Resize:
+            self.setGeometry(self.parentWidget().rect())
+            self.raise_()
+        if kind in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Hide, QEvent.Type.Show):
+            self.update()
+        return False
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        rect = self.ring_rect()
+        if rect is None:
+            return
+        theme = self._theme()
+        painter = QPainter(self)
+        width = theme.focus_ring_width
+        pen = QPen(QColor(theme.colours.focus))
+        pen.setWidth(width)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        painter.setPen(pen)
+        half = width // 2
+        painter.drawRect(rect.adjusted(half, half, -half - (width % 2), -half - (width % 2)))
+        painter.end()

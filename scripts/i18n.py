@@ -1,0 +1,197 @@
+"""Gettext catalogues of the kiosk: extract, update, check.
+
+    python scripts/i18n.py extract   # kiosk/i18n/kiosk.pot from the code and the catalogue
+    python scripts/i18n.py update    # merge the .pot into kiosk/i18n/<lang>/LC_MESSAGES/kiosk.po
+    python scripts/i18n.py check     # exit 1, listing every message missing or untranslated
+
+Message ids are the French source text: in the code, ``N_("...")``, ``_("...")`` or
+``tr("...")``; in the procedure catalogue, every title, summary, label and help text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from kiosk.domain.catalogue import DEFAULT_CATALOGUE, load_catalogue  # noqa: E402
+from kiosk.i18n import DOMAIN, I18N_DIR, LANGUAGES, SOURCE_LANGUAGE, po_path  # noqa: E402
+
+POT_PATH = I18N_DIR / f"{DOMAIN}.pot"
+KEYWORDS = {"_": None, "N_": None, "tr": None}
+# Fixed, so that re-extracting an unchanged tree rewrites identical files.
+_EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+_PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")
+
+# Same text in French and in a translation, on purpose (proper names, international words).
+SAME_AS_FRENCH: dict[str, frozenset[str]] = {
+    "en": frozenset({"Passeport"}),
+    "ar": frozenset(),
+}
+
+
+def _source_dirs() -> Iterable[Path]:
+    yield ROOT / "kiosk"
+
+
+def extract_messages() -> dict[str, list[tuple[str, int]]]:
+    """msgid -> locations, from the Python sources and the procedure catalogue."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for base in _source_dirs():
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            base,
+            method_map=[("**.py", "python")],
+            keywords=KEYWORDS,
+            directory_filter=lambda d: Path(d).name not in {"__pycache__", "tests"},
+        ):
+            if isinstance(message, str) and message:
+                rel = (base / filename).relative_to(ROOT).as_posix()
+                found.setdefault(message, []).append((rel, lineno))
+    catalogue_rel = DEFAULT_CATALOGUE.relative_to(ROOT).as_posix()
+    for text in load_catalogue().strings():
+        found.setdefault(text, []).append((catalogue_rel, 0))
+    return found
+
+
+def build_template() -> Catalog:
+    template = Catalog(
+        project="kiosk-titre-sejour",
+        domain=DOMAIN,
+        locale=None,
+        creation_date=_EPOCH,
+        revision_date=_EPOCH,
+        fuzzy=False,
+    )
+    for msgid, locations in extract_messages().items():
+        template.add(msgid, locations=[(path, line or None) for path, line in locations])
+    return template
+
+
+def _write(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=100, include_lineno=False, ignore_obsolete=True)
+
+
+def _read(path: Path, locale: str | None) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def extract() -> Path:
+    _write(build_template(), POT_PATH)
+    return POT_PATH
+
+
+def update() -> list[Path]:
+    """Merge the template into every language's catalogue, keeping translations."""
+    written = []
+    for code in LANGUAGES:
+        # A fresh template each time: Catalog.update() adopts the template's messages.
+        template = _read(POT_PATH, None) if POT_PATH.exists() else build_template()
+        path = po_path(code)
+        if path.exists():
+            catalog = _read(path, code)
+        else:
+            catalog = Catalog(
+                locale=code,
+                domain=DOMAIN,
+                project="kiosk-titre-sejour",
+                creation_date=_EPOCH,
+                revision_date=_EPOCH,
+                fuzzy=False,
+            )
+        catalog.update(template, update_creation_date=False)
+        if code == SOURCE_LANGUAGE:
+            # The source language: the text is its own translation.
+            for message in catalog:
+                if message.id and not message.string:
+                    message.string = message.id
+                    message.flags.discard("fuzzy")
+        catalog.revision_date = _EPOCH
+        _write(catalog, path)
+        written.append(path)
+    return written
+
+
+@dataclass(frozen=True)
+class Problem:
+    language: str
+    msgid: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.reason}: {self.msgid!r}"
+
+
+def placeholders(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))
+
+
+def check(msgids: Iterable[str] | None = None) -> list[Problem]:
+    """Every message of the code and catalogue translated in every language."""
+    wanted = list(msgids) if msgids is not None else list(extract_messages())
+    problems: list[Problem] = []
+    for code in LANGUAGES:
+        path = po_path(code)
+        if not path.exists():
+            problems.append(Problem(code, str(path), "no catalogue"))
+            continue
+        catalog = _read(path, code)
+        for msgid in wanted:
+            message = catalog.get(msgid)
+            if message is None:
+                problems.append(Problem(code, msgid, "missing"))
+            elif not isinstance(message.string, str) or not message.string.strip():
+                problems.append(Problem(code, msgid, "untranslated"))
+            elif message.fuzzy:
+                problems.append(Problem(code, msgid, "fuzzy"))
+            elif placeholders(message.string) != placeholders(msgid):
+                problems.append(Problem(code, msgid, "placeholders differ"))
+            elif (
+                code != SOURCE_LANGUAGE
+                and message.string == msgid
+                and msgid not in SAME_AS_FRENCH.get(code, frozenset())
+            ):
+                problems.append(Problem(code, msgid, "same as the French"))
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("command", choices=["extract", "update", "check"])
+    args = parser.parse_args(argv)
+    if args.command == "extract":
+        path = extract()
+        print(f"wrote {path.relative_to(ROOT)} ({len(extract_messages())} messages)")
+        return 0
+    if args.command == "update":
+        for path in update():
+            print(f"updated {path.relative_to(ROOT)}")
+        return 0
+    problems = check()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in the translations", file=sys.stderr)
+        return 1
+    print(f"all {len(LANGUAGES)} languages complete")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Switching language: every string retranslated, answers kept, direction and locale set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+
+from kiosk.domain.session import Screen
+from kiosk.i18n import LANGUAGES
+from tests.gui.conftest import CONTACT, IDENTITY, Kiosk, all_widgets
+from tests.unit.i18n.script import i18n_script
+
+pytestmark = pytest.mark.gui
+
+ARABIC = QLocale.Language.Arabic
+
+
+def _switch_in_header(kiosk: Kiosk, code: str) -> None:
+    header = kiosk.window.current_screen.header
+    kiosk.click(header.language_button)
+    kiosk.qtbot.waitUntil(
+        lambda: header.language_dialog is not None and header.language_dialog.isVisible()
+    )
+    dialog = header.language_dialog
+    assert dialog is not None
+    # Each language is named in itself, and read out in its own language.
+    assert dialog.buttons["ar"].text() == "العربية"
+    assert dialog.buttons["ar"].locale().language() == ARABIC
+    kiosk.click(dialog.buttons[code])
+    kiosk.qtbot.waitUntil(lambda: kiosk.controller.translator.code == code)
+
+
+def test_switch_to_arabic_mid_application_keeps_answers(kiosk: Kiosk) -> None:
+    w = kiosk.window
+    kiosk.start()
+    kiosk.fill({"surname": "Benkirane", "birth_date": "31/12/2001", "nationality": "Maroc"})
+    _switch_in_header(kiosk, "ar")
+
+    step = w.step
+    assert step.row("surname").input.text() == "Benkirane"
+    assert step.row("birth_date").input.text() == "31/12/2001"
+    assert step.row("nationality").value() == "MA"
+    assert step.row("nationality").input.currentText() == "المغرب"
+    assert kiosk.controller.session.language == "ar"
+
+    # Strings are translated.
+    assert step.title.text() == "هويتك"
+    assert step.row("surname").label.text() == "اسم العائلة"
+    assert step.row("surname").input.accessibleName() == "اسم العائلة"
+    assert step.continue_button.text().startswith("متابعة")
+    assert step.caption.text() == "الخطوة 1 من 2"
+    # Arrows swap: back points right, forward points left.
+    assert step.back_button is not None and step.back_button.text().startswith("→")
+    assert step.continue_button.text().endswith("←")
+
+    # Right to left, Arabic locale, on the window and every widget in it.
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    assert app.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    own_language = {b for b in w.welcome.language_buttons.values()}
+    for widget in all_widgets(w):
+        if widget.window() is not w:
+            continue  # a closed dialog waiting for deletion
+        assert widget.layoutDirection() == Qt.LayoutDirection.RightToLeft, widget
+        if widget not in own_language:
+            assert widget.locale().language() == ARABIC, widget
+    # The accessibility tree reports the language too.
+    iface = QAccessible.queryAccessibleInterface(step.row("surname").input)
+    attrs = iface.attributesInterface()
+    if attrs is not None:
+        locale = attrs.attributeValue(QAccessible.Attribute.Locale)
+        assert QLocale(locale).language() == ARABIC
+
+    # Errors appear in Arabic; then going on keeps working.
+    kiosk.click(step.continue_button)
+    assert step.summary.isVisible()
+    assert step.summary.links[0].text() == "الاسم الشخصي: يجب أن تجيب على هذا السؤال."
+    assert step.title.text() == "خطأ: هويتك"
+
+    # And back to French: left to right again, answers still there.
+    _switch_in_header(kiosk, "fr")
+    assert app.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    assert step.row("surname").input.text() == "Benkirane"
+    assert step.row("nationality").input.currentText() == "Maroc"
+    assert step.title.text() == "Erreur : Votre identité"
+    assert step.summary.links[0].text() == "Prénoms : Cette réponse est obligatoire."
+
+
+def test_language_buttons_on_welcome(kiosk: Kiosk) -> None:
+    w = kiosk.window
+    kiosk.click(w.welcome.language_buttons["en"])
+    assert w.welcome.title.text() == "Welcome"
+    assert w.welcome.language_buttons["en"].isChecked()
+    assert w.welcome.start_button.accessibleName() == "Start"
+    kiosk.click(w.welcome.start_button)
+    kiosk.wait_screen(Screen.PROCEDURE)
+    assert w.procedure.cards[0].title.text() == "Renewal — student"
+    assert w.procedure.title.text() == "What do you want to do?"
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_no_french_left_on_any_screen(make_kiosk: Callable[..., Kiosk], code: str) -> None:
+    """Walk every screen in each language: no visible label or button is in French
+    (except the language names and what the applicant typed)."""
+    if code == "fr":
+        pytest.skip("French is the source language")
+    kiosk = make_kiosk()
+    kiosk.click(kiosk.window.welcome.language_buttons[code])
+    seen: dict[str, str] = {}
+
+    def collect() -> None:
+        for widget in all_widgets(kiosk.window.current_screen):
+            if not widget.isVisible():
+                continue
+            if isinstance(widget, QLabel | QAbstractButton):
+                text = widget.text() if not hasattr(widget, "label") else widget.label.text()
+                if text:
+                    seen[text] = type(widget).__name__
+            if widget.accessibleName():
+                seen[widget.accessibleName()] = "accessibleName"
+
+    for step in ("welcome", "procedure", "identity", "contact", "check", "consent", "receipt"):
+        collect()
+        if step == "welcome":
+            kiosk.click(kiosk.window.welcome.start_button)
+        elif step == "procedure":
+            kiosk.click(kiosk.window.procedure.cards[0])
+        elif step == "identity":
+            kiosk.fill(IDENTITY)
+            kiosk.click(kiosk.window.step.continue_button)
+            kiosk.qtbot.waitUntil(lambda: kiosk.controller.session.step_index == 1)
+        elif step == "contact":
+            kiosk.fill(CONTACT)
+            kiosk.click(kiosk.window.step.continue_button)
+            kiosk.wait_screen(Screen.CHECK)
+        elif step == "check":
+            kiosk.click(kiosk.window.check.confirm_button)
+            kiosk.wait_screen(Screen.CONSENT)
+        elif step == "consent":
+            kiosk.click(kiosk.window.consent.checkbox)
+            kiosk.click(kiosk.window.consent.submit_button)
+            kiosk.wait_screen(Screen.RECEIPT)
+    assert len(seen) > 40  # the walk did see the screens
+    same_on_purpose = i18n_script().SAME_AS_FRENCH[code]
+    french_sources = {m for m in _all_msgids() if m not in same_on_purpose}
+    leftovers = [text for text in seen if text in french_sources]
+    assert leftovers == []
+
+
+def _all_msgids() -> set[str]:
+    return set(i18n_script().extract_messages())
