@@ -1,0 +1,55 @@
+"""The controller against the real encrypted store (not a fake): one outbox entry, no draft."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kiosk.devices.speech import RecordingSpeech
+from kiosk.domain.catalogue import Catalogue
+from kiosk.domain.session import Screen
+from kiosk.store import Store
+from kiosk.ui import SessionController, create_main_window
+from tests.gui.conftest import NOW, FakeSealer, FakeStore, Kiosk
+
+pytestmark = pytest.mark.gui
+
+
+def test_submission_through_the_real_store(qtbot, tmp_path: Path, catalogue: Catalogue) -> None:  # type: ignore[no-untyped-def]
+    store = Store.open(tmp_path / "data")
+    try:
+        controller = SessionController(
+            catalogue=catalogue,
+            store=store,
+            sealer=lambda uuid, payload: json.dumps(payload).encode(),
+            kiosk_id=lambda: "kiosk-test-01",
+            speech=RecordingSpeech(),
+            clock=lambda: NOW,
+        )
+        window = create_main_window(controller)
+        qtbot.addWidget(window)
+        window.resize(1280, 1024)
+        window.show()
+        kiosk = Kiosk(window, controller, FakeStore(), FakeSealer(), RecordingSpeech(), qtbot)
+        kiosk.to_check()
+        uuid = controller.session.uuid
+        qtbot.waitUntil(lambda: store.load_draft(uuid) is not None)
+        kiosk.click(window.check.confirm_button)
+        kiosk.click(window.consent.checkbox)
+        kiosk.click(window.consent.submit_button)
+        kiosk.wait_screen(Screen.RECEIPT)
+        entry = store.entry(uuid)
+        assert entry is not None
+        assert window.receipt.reference.text() == entry.local_reference
+        qtbot.waitUntil(lambda: controller.tasks.pending == 0)
+        assert store.load_draft(uuid) is None
+        # A retry of the same uuid is the same entry (idempotent end to end).
+        again = store.enqueue(uuid, "renewal-student", b"x", NOW)
+        assert again.local_reference == entry.local_reference
+        kiosk.click(window.receipt.finish_button)
+        kiosk.wait_screen(Screen.WELCOME)
+    finally:
+        controller.shutdown()
+        store.close()
