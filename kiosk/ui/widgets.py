@@ -121,6 +121,19 @@ class WrapButton(LayoutButton):
         return self.label.text()
 
 
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK
+FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
+
+
+def in_reading_direction(text: str, tr: Translator) -> str:
+    """Text typed by the applicant (often Latin) aligned like the rest of the page.
+
+    Qt aligns a label by its text's own direction: a Latin answer on an Arabic page would
+    sit on the left. A leading right-to-left mark makes the paragraph right-to-left; the
+    isolate keeps the answer's own order ("12 rue de la Paix", not "rue de la Paix 12")."""
+    return f"{RLM}{FSI}{text}{PDI}" if text and tr.language.rtl else text
+
+
 def back_arrow(tr: Translator) -> str:
     return "→" if tr.language.rtl else "←"
 
@@ -204,7 +217,7 @@ class NoticeDialog(_Dialog):
         self.ok_button.setAccessibleName(self.ok_button.text())
         self.ok_button.clicked.connect(self.accept)
         self.box.addSpacing(SPACE_M)
-        self.box.addWidget(self.ok_button, 0, LEADING)
+        self.box.addWidget(self.ok_button)
 
 
 # --- header --------------------------------------------------------------------------

@@ -13,7 +13,15 @@ from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import display_value
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
-from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label, set_role
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    button,
+    forward_arrow,
+    in_reading_direction,
+    label,
+    set_role,
+)
 
 
 class StepCard(QFrame):
@@ -96,7 +104,7 @@ class CheckScreen(BaseScreen):
             for spec, name, value in zip(card.step.fields, card.names, card.values, strict=True):
                 name.setText(tr(spec.label))
                 shown = display_value(spec, self._answers.get(spec.id, ""), tr.code)
-                value.setText(shown or tr(N_("Pas de réponse")))
+                value.setText(in_reading_direction(shown, tr) or tr(N_("Pas de réponse")))
                 value.setAccessibleName(f"{name.text()} : {value.text()}")
         text = tr(N_("Continuer"))
         self.confirm_button.setText(f"{text} {forward_arrow(tr)}")
