@@ -308,7 +308,7 @@ QListView {{ font-size: {px(s.body)}px; }}
 QListView::item {{ min-height: {px(s.target)}px; padding: 0px {px(8)}px; }}
 QListView::item:selected {{ background-color: {c.primary}; color: {c.primary_text}; }}
 
-QCheckBox {{ spacing: {px(12)}px; min-height: {px(s.target)}px; min-width: {px(s.target)}px; }}
+QCheckBox {{ spacing: 0px; min-height: {px(s.target)}px; min-width: {px(s.target)}px; }}
 QCheckBox::indicator {{
     width: {px(s.checkbox_indicator)}px; height: {px(s.checkbox_indicator)}px;
     border: {border}px solid {c.border}; border-radius: {s.radius}px;
