@@ -8,8 +8,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import phonenumbers
-
 from kiosk.domain.catalogue import FieldSpec, FieldType
 from kiosk.domain.countries import COUNTRY_CODES
 from kiosk.i18n import N_
@@ -108,6 +106,8 @@ def validate_field(spec: FieldSpec, raw: str | None, today: dt.date) -> Checked:
             raise FieldError(spec.id, N_("Le code postal a 5 chiffres. Exemple : 75015."))
         return Checked(spec.id, code)
     if kind is FieldType.PHONE:
+        import phonenumbers  # heavy (metadata for every country): loaded on first use
+
         try:
             number = phonenumbers.parse(value, "FR")
         except phonenumbers.NumberParseException:

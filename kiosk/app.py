@@ -1,0 +1,209 @@
+"""Composition root: builds settings, store, devices, the link to the central API and the
+UI, and connects them. Nothing else lives here."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from kiosk.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("kiosk")
+_T0 = time.monotonic()
+
+
+def seconds_since_process_start() -> float:
+    """Process age from the kernel's clock (includes interpreter start-up)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        return uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _T0
+
+
+def resident_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "data_dir": args.data_dir,
+        "central_url": args.central_url,
+    }
+    if args.windowed:
+        overrides["fullscreen"] = False
+    if args.fake_devices or args.demo:
+        overrides["fake_devices"] = True
+    return load_settings(args.config, overrides)
+
+
+def _speech(settings: Settings) -> Any:
+    from kiosk.devices.speech import NullSpeech, RecordingSpeech
+
+    # The real engine (pyttsx3 + espeak-ng) arrives with the accessibility issue.
+    return RecordingSpeech() if settings.fake_devices else NullSpeech()
+
+
+def _out_of_service(app: Any, message: str) -> int:
+    """A plain, safe screen when the kiosk must not run (corrupt store, bad config)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel(message)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setStyleSheet("font-size: 28px; padding: 48px; background: white; color: #161616;")
+    label.setAccessibleName(message)
+    label.showFullScreen()
+    return int(app.exec())
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from_args(args)
+    except ConfigError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+
+    from kiosk.logs import setup_logging
+
+    setup_logging(settings.log_dir)
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.domain.catalogue import CatalogueError, load_catalogue
+    from kiosk.link import Sealer, SyncThread
+    from kiosk.store import CorruptDatabaseError, Store, StoreError
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("kiosk-titre-sejour")
+
+    demo = None
+    if args.demo:
+        from kiosk.demo import DemoCentral
+
+        demo = DemoCentral(settings.data_dir / "central")
+        demo.start()  # in the background: the window does not wait for it
+
+    try:
+        catalogue = load_catalogue(settings.catalogue)
+        store = Store.open(settings.db_dir)
+    except (CatalogueError, CorruptDatabaseError, StoreError) as exc:
+        log.error("kiosk cannot start: %s", exc)
+        print(f"kiosk: {exc}", file=sys.stderr)
+        if demo:
+            demo.stop()
+        return _out_of_service(
+            app,
+            "Cette borne est hors service. Merci de vous adresser à l'accueil.\n"
+            "This kiosk is out of service. Please ask at the reception desk.",
+        )
+
+    from kiosk.ui import SessionController, build_ui
+    from kiosk.ui.theme import Theme
+
+    sealer = Sealer(settings.enrolment_file)
+    sync = SyncThread(settings, store, demo=demo, on_enrolled=sealer.forget)
+
+    def kiosk_id() -> str:
+        from sync.enrolment import Enrolment
+
+        path = settings.enrolment_file
+        return Enrolment.load(path).kiosk_id if path.exists() else "unenrolled"
+
+    controller = SessionController(
+        catalogue=catalogue,
+        store=store,
+        sealer=sealer,
+        kiosk_id=kiosk_id,
+        speech=_speech(settings),
+        clock=utcnow,
+        voice_on=settings.voice,
+    )
+    controller.application_submitted.connect(lambda _uuid: sync.wake())
+    theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
+    window = build_ui(app, controller, theme)
+
+    def on_unexpected(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        # Never a traceback on screen: log it, forget the applicant, back to a safe screen.
+        log.critical("unexpected error; returning to the welcome screen", exc_info=(kind, exc, tb))
+        try:
+            controller.wipe()
+        except Exception:  # noqa: BLE001 - already handling an error
+            log.exception("wipe after an unexpected error failed")
+
+    sys.excepthook = on_unexpected
+    threading.excepthook = lambda a: log.critical(
+        "unexpected error in thread %s", a.thread.name if a.thread else "?",
+        exc_info=(a.exc_type, a.exc_value, a.exc_traceback),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+    def shutdown() -> None:
+        sync.stop()
+        controller.shutdown()
+        store.close()
+        if demo:
+            demo.stop()
+
+    app.aboutToQuit.connect(shutdown)
+
+    if args.exit_after_shown:
+        from PySide6.QtCore import QEvent, QObject
+
+        class FirstPaint(QObject):
+            """Reports once the welcome screen has really been painted, then quits."""
+
+            def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+                if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
+                    self.done = True
+                    print(
+                        f"welcome_shown since_start_s={seconds_since_process_start():.3f} "
+                        f"rss_mb={resident_mb():.1f}",
+                        flush=True,
+                    )
+                    QTimer.singleShot(0, app.quit)
+                return False
+
+        first_paint = FirstPaint(window)
+        window.welcome.installEventFilter(first_paint)
+    else:
+        sync.start()
+        if demo:
+            print(
+                f"kiosk: demo central API on {demo.url}\n"
+                f"kiosk: applications received: curl -H 'Authorization: Bearer {demo.admin_token}' "
+                f"{demo.url}/v1/admin/applications",
+                flush=True,
+            )
+
+    if settings.fullscreen:
+        window.showFullScreen()
+    else:
+        window.resize(1280, 960)
+        window.show()
+    return int(app.exec())
+
+
