@@ -1,0 +1,436 @@
+"""The outbox agent (``kiosk-sync``): delivers sealed applications to the central API.
+
+One run (:meth:`SyncAgent.run_once`) takes the due entries, oldest first, one at a time:
+``mark_uploading`` -> ``PUT /v1/applications/{uuid}`` -> ``mark_acknowledged`` with the
+central reference. Every step is safe to repeat: the UUID is the idempotency key, so an
+entry left "uploading" by a crash is simply sent again and the server answers with the
+same receipt.
+
+What happens on failure depends on the error class (:mod:`sync.client`):
+
+* ``TransientError`` (network down, timeout, 5xx, 429): the entry is marked failed with a
+  retry time (see :func:`backoff`) and the run **stops**: the next entries would fail too.
+* ``AuthError`` (401/403): not the entry's fault. The entry is left as it is ("uploading",
+  which the outbox treats as due), ``sync_auth_failed`` is audited, the setting
+  ``sync_alert`` is set to ``"auth"`` for staff, and the run stops.
+* ``RejectedError`` (409, 422, ...): permanent. The entry is marked failed with the server's
+  explanation and no retry time (it waits for staff); the run continues.
+
+Overlapping runs (the kiosk's own sync thread and a ``kiosk-sync`` service) are prevented
+by :func:`agent_lock`, an exclusive non-blocking ``flock`` on ``data_dir/sync.lock``.
+
+Logs carry counts, states and error classes, never personal data (the agent cannot read
+the sealed packages anyway).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import logging
+import os
+import random
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+
+from sync.cli import join_option_values
+from sync.client import AuthError, CentralClient, RejectedError, TransientError
+from sync.protocol import ApplicationUpload
+from sync.sealing import SealError, read_header, sha256_hex
+
+log = logging.getLogger("kiosk.sync")
+
+LOCK_FILE = "sync.lock"
+ENROLMENT_FILE = "enrolment.json"
+STORE_DIR = "store"  # kiosk.config.Settings.db_dir is data_dir / "store"
+
+SYNC_ALERT = "sync_alert"
+ALERT_AUTH = "auth"
+
+BACKOFF_BASE_S = 30.0
+BACKOFF_FACTOR = 2.0
+BACKOFF_CAP_S = 3600.0
+
+
+# --- the outbox, as the agent sees it -------------------------------------------------------
+
+
+class OutboxEntry(Protocol):
+    """One outbox row (``kiosk.store.OutboxEntry`` satisfies it)."""
+
+    @property
+    def uuid(self) -> str: ...
+    @property
+    def local_reference(self) -> str: ...
+    @property
+    def procedure_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def sealed(self) -> bytes: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def last_error(self) -> str | None: ...
+    @property
+    def central_reference(self) -> str | None: ...
+
+
+class OutboxPort(Protocol):
+    """What the agent needs from the kiosk's store (``kiosk.store.Store`` satisfies it).
+
+    ``due`` returns, oldest first, the entries to send now: never sent, left "uploading"
+    (a crash or an interrupted run: sending again is safe) and failed ones whose retry time
+    has come. Failed entries with no retry time wait for staff and are not due.
+    """
+
+    def due(self, now: dt.datetime, limit: int = 50) -> Sequence[OutboxEntry]: ...
+    def mark_uploading(self, uuid: str, now: dt.datetime) -> None: ...
+    def mark_acknowledged(self, uuid: str, central_reference: str, now: dt.datetime) -> None: ...
+    def mark_failed(
+        self, uuid: str, reason: str, now: dt.datetime, retry_at: dt.datetime | None
+    ) -> None: ...
+    def audit(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None: ...
+    def get_setting(self, key: str) -> str | None: ...
+    def set_setting(self, key: str, value: str) -> None: ...
+
+
+class Uploader(Protocol):
+    """The part of :class:`sync.client.CentralClient` the agent uses."""
+
+    def put_application(self, upload: ApplicationUpload) -> Any: ...
+
+
+# --- policy ---------------------------------------------------------------------------------
+
+
+def backoff(
+    attempts: int,
+    rng: random.Random,
+    *,
+    base: float = BACKOFF_BASE_S,
+    factor: float = BACKOFF_FACTOR,
+    cap: float = BACKOFF_CAP_S,
+) -> dt.timedelta:
+    """Delay before retrying an entry whose ``attempts``-th attempt just failed (1 = first).
+
+    Exponential backoff with *full jitter*: a uniform draw in
+    ``[0, min(cap, base * factor ** (attempts - 1))]``, i.e. up to 30 s after the first
+    failure, 60 s after the second, ... and never more than one hour (reached after the
+    8th). The jitter spreads the retries of many kiosks after a central outage; the cap
+    keeps a kiosk that was offline for days trying at least hourly (nothing is ever given
+    up: an application must not be lost).
+    """
+    n = max(1, attempts)
+    ceiling = min(cap, base * factor ** min(n - 1, 64))
+    return dt.timedelta(seconds=rng.uniform(0.0, ceiling))
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    delivered: int
+    failed: int
+    remaining: int  # entries still due at the end of the run (at most the batch limit)
+    stopped_reason: str | None  # None, "transient", "auth"
+
+
+class AlreadyRunning(RuntimeError):
+    """Another sync run holds the lock."""
+
+
+@contextlib.contextmanager
+def agent_lock(path: Path | str) -> Iterator[None]:
+    """Hold an exclusive, non-blocking ``flock`` on ``path`` (created 0600) for the block.
+
+    Raises :class:`AlreadyRunning` at once if another process (or another open of the same
+    file in this process) holds it. The lock dies with the process: no stale lock files.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise AlreadyRunning(f"another sync run holds {path}") from None
+            raise
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _rejection_reason(exc: RejectedError) -> str:
+    """The server's explanation, for staff: status, sentence, and the faulty field names."""
+    text = f"HTTP {exc.status}: {exc.detail}" if exc.status else exc.detail
+    if exc.errors:
+        text += " [" + "; ".join(f"{e.field}: {e.message}" for e in exc.errors[:10]) + "]"
+    return text
+
+
+class SyncAgent:
+    def __init__(
+        self,
+        outbox: OutboxPort,
+        client: Uploader | CentralClient,
+        *,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        rng: random.Random | None = None,
+        batch_size: int = 50,
+    ) -> None:
+        self.outbox = outbox
+        self.client = client
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.batch_size = batch_size
+
+    def _now(self) -> dt.datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the agent's clock must return an aware datetime")
+        return now.astimezone(dt.UTC)
+
+    def _upload(self, entry: OutboxEntry) -> ApplicationUpload:
+        """The wire form of an entry; SealError/ValueError if the local copy is damaged."""
+        if sha256_hex(entry.sealed) != entry.sha256:
+            raise ValueError("the sealed package no longer matches its SHA-256 (local damage)")
+        header = read_header(entry.sealed)
+        if str(header.uuid) != str(entry.uuid):
+            raise ValueError("the sealed package belongs to another application UUID")
+        return ApplicationUpload.build(
+            uuid=entry.uuid,
+            procedure_id=entry.procedure_id,
+            kiosk_reference=entry.local_reference,
+            created_at=entry.created_at,
+            sealing_format=header.version,
+            sealed=entry.sealed,
+        )
+
+    def run_once(self) -> SyncReport:
+        """Deliver what is due; see the module docstring for the failure policy."""
+        delivered = failed = 0
+        stopped: str | None = None
+        seen: set[str] = set()
+        while stopped is None:
+            batch = [e for e in self.outbox.due(self._now(), self.batch_size) if e.uuid not in seen]
+            if not batch:
+                break
+            for entry in batch:
+                seen.add(entry.uuid)
+                outcome = self._deliver(entry)
+                if outcome == "delivered":
+                    delivered += 1
+                elif outcome == "failed":
+                    failed += 1
+                else:
+                    if outcome == "transient":
+                        failed += 1
+                    stopped = outcome
+                    break
+        remaining = len(self.outbox.due(self._now(), self.batch_size))
+        report = SyncReport(delivered, failed, remaining, stopped)
+        if delivered or failed or stopped:
+            log.info(
+                "sync run: %d delivered, %d failed, %d still due%s",
+                delivered,
+                failed,
+                remaining,
+                f", stopped ({stopped})" if stopped else "",
+            )
+        return report
+
+    def _deliver(self, entry: OutboxEntry) -> str:
+        now = self._now()
+        try:
+            upload = self._upload(entry)
+        except (SealError, ValueError) as exc:
+            # Sending it cannot help, nor can retrying: staff must look.
+            self.outbox.mark_failed(entry.uuid, f"local package unusable: {exc}", now, None)
+            self.outbox.audit("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
+            log.error("outbox entry %s is damaged: %s", entry.local_reference, exc)
+            return "failed"
+
+        self.outbox.mark_uploading(entry.uuid, now)
+        try:
+            receipt = self.client.put_application(upload)
+        except TransientError as exc:
+            now = self._now()
+            delay = backoff(entry.attempts + 1, self.rng)
+            if exc.retry_after is not None:
+                delay = max(delay, dt.timedelta(seconds=min(exc.retry_after, BACKOFF_CAP_S)))
+            self.outbox.mark_failed(entry.uuid, str(exc), now, now + delay)
+            log.warning(
+                "central API unreachable (%s); next try of %s in %d s",
+                f"HTTP {exc.status}" if exc.status else "network",
+                entry.local_reference,
+                delay.total_seconds(),
+            )
+            return "transient"
+        except AuthError as exc:
+            now = self._now()
+            # Not the entry's fault: it stays "uploading", which is due, and goes first
+            # once the kiosk is allowed again.
+            self.outbox.audit("sync_auth_failed", now, status=exc.status or 0)
+            self.outbox.set_setting(SYNC_ALERT, ALERT_AUTH)
+            log.error("the central API refuses this kiosk's token: %s", exc.detail)
+            return "auth"
+        except RejectedError as exc:
+            now = self._now()
+            self.outbox.mark_failed(entry.uuid, _rejection_reason(exc), now, None)
+            self.outbox.audit(
+                "sync_rejected", now, uuid=entry.uuid, reason="server", status=exc.status or 0
+            )
+            log.error(
+                "central API rejected %s (HTTP %s); it needs staff",
+                entry.local_reference,
+                exc.status,
+            )
+            return "failed"
+
+        now = self._now()
+        self.outbox.mark_acknowledged(entry.uuid, receipt.central_reference, now)
+        self.outbox.audit(
+            "sync_delivered", now, uuid=entry.uuid, central_reference=receipt.central_reference
+        )
+        if self.outbox.get_setting(SYNC_ALERT):
+            self.outbox.set_setting(SYNC_ALERT, "")
+        return "delivered"
+
+
+# --- kiosk-sync -----------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="kiosk-sync", description="Deliver the kiosk's outbox to the central API."
+    )
+    p.add_argument("--data-dir", type=Path, required=True, help="the kiosk's data directory")
+    p.add_argument(
+        "--store-dir",
+        type=Path,
+        help=f"the kiosk store's directory (default: DATA_DIR/{STORE_DIR}, the kiosk's layout)",
+    )
+    p.add_argument("--once", action="store_true", help="one run, then exit")
+    p.add_argument("--interval", type=float, default=30.0, help="seconds between runs")
+    p.add_argument("--enrol-code", help="enrol this kiosk with a one-time code first")
+    p.add_argument("--server", help="central API URL (default: the enrolment's)")
+    p.add_argument("--kiosk-name", default=socket.gethostname(), help="name shown centrally")
+    p.add_argument("--ca-bundle", type=Path, help="CA certificates to verify the server with")
+    p.add_argument("--connect-timeout", type=float, default=5.0)
+    p.add_argument("--read-timeout", type=float, default=30.0)
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    raw = sys.argv[1:] if argv is None else argv
+    args = p.parse_args(join_option_values(raw, ("--enrol-code",)))
+    if args.enrol_code and not args.server:
+        p.error("--enrol-code needs --server URL")
+    if args.interval <= 0:
+        p.error("--interval must be positive")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Exit status: 0 done, 2 not enrolled or bad setup, 3 refused by the server (auth),
+    4 another run holds the lock (with --once)."""
+    from sync.enrolment import Enrolment, EnrolmentError, enrol
+
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    data_dir: Path = args.data_dir
+    enrolment_path = data_dir / ENROLMENT_FILE
+
+    def client_for(url: str, token: str | None) -> CentralClient:
+        return CentralClient(
+            url,
+            token,
+            ca_bundle=args.ca_bundle,
+            connect_timeout=args.connect_timeout,
+            read_timeout=args.read_timeout,
+        )
+
+    try:
+        if args.enrol_code:
+            enrolment = enrol(
+                client_for(args.server, None), args.enrol_code, args.kiosk_name, enrolment_path
+            )
+            log.info("kiosk enrolled as %s", enrolment.kiosk_id)
+        enrolment = Enrolment.load(enrolment_path)
+    except (EnrolmentError, AuthError, RejectedError, TransientError) as exc:
+        print(f"kiosk-sync: {exc}", file=sys.stderr)
+        return 3 if isinstance(exc, AuthError) else 2
+
+    from kiosk.store import Store  # here, so that sync stays importable without the store
+
+    store = Store.open(args.store_dir or data_dir / STORE_DIR)
+    client = client_for(args.server or enrolment.server_url, enrolment.token)
+    agent = SyncAgent(store, client)
+    stop = threading.Event()
+
+    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous: dict[signal.Signals, Any] = {}
+    if not args.once and threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, _on_signal)
+
+    lock_path = data_dir / LOCK_FILE
+    auth_pause = args.interval
+    try:
+        while True:
+            report: SyncReport | None = None
+            try:
+                with agent_lock(lock_path):
+                    report = agent.run_once()
+            except AlreadyRunning as exc:
+                log.info("%s; skipping this run", exc)
+                if args.once:
+                    return 4
+            except Exception:
+                log.exception("sync run failed; will try again")
+                if args.once:
+                    return 1
+            if args.once:
+                return 3 if report is not None and report.stopped_reason == "auth" else 0
+            if report is not None and report.stopped_reason == "auth":
+                # Refused: ask again less and less often (up to hourly) until staff fix it.
+                auth_pause = min(BACKOFF_CAP_S, auth_pause * 2)
+                pause = auth_pause
+            else:
+                auth_pause = args.interval
+                pause = args.interval
+            if stop.wait(pause):
+                return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        client.close()
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
