@@ -10,7 +10,6 @@ import os
 import sys
 import threading
 import time
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -66,8 +65,7 @@ def _speech(settings: Settings) -> Any:
     return RecordingSpeech() if settings.fake_devices else NullSpeech()
 
 
-def _out_of_service(app: Any, message: str) -> int:
-    """A plain, safe screen when the kiosk must not run (corrupt store, bad config)."""
+def _out_of_service_label(message: str) -> Any:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QLabel
 
@@ -76,8 +74,20 @@ def _out_of_service(app: Any, message: str) -> int:
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setStyleSheet("font-size: 28px; padding: 48px; background: white; color: #161616;")
     label.setAccessibleName(message)
+    return label
+
+
+def _out_of_service(app: Any, message: str) -> int:
+    """A plain, safe screen when the kiosk must not run (corrupt store, bad catalogue)."""
+    label = _out_of_service_label(message)
     label.showFullScreen()
     return int(app.exec())
+
+
+OUT_OF_SERVICE = (
+    "Cette borne est hors service. Merci de vous adresser à l'accueil.\n"
+    "This kiosk is out of service. Please ask at the reception desk."
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,9 +104,9 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.deferred_store import DeferredStore
     from kiosk.domain.catalogue import CatalogueError, load_catalogue
     from kiosk.link import Sealer, SyncThread
-    from kiosk.store import CorruptDatabaseError, Store, StoreError
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("kiosk-titre-sejour")
@@ -110,17 +120,28 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         catalogue = load_catalogue(settings.catalogue)
-        store = Store.open(settings.db_dir)
-    except (CatalogueError, CorruptDatabaseError, StoreError) as exc:
+    except CatalogueError as exc:
         log.error("kiosk cannot start: %s", exc)
         print(f"kiosk: {exc}", file=sys.stderr)
         if demo:
             demo.stop()
-        return _out_of_service(
-            app,
-            "Cette borne est hors service. Merci de vous adresser à l'accueil.\n"
-            "This kiosk is out of service. Please ask at the reception desk.",
-        )
+        return _out_of_service(app, OUT_OF_SERVICE)
+
+    from PySide6.QtCore import QObject, Signal
+
+    class StoreFailure(QObject):
+        failed = Signal(str)
+
+    store_failure = StoreFailure()
+
+    # Opened after the welcome screen is painted; a corrupt database turns the kiosk out of
+    # service (queued to the GUI thread) instead of letting anyone type into it.
+    def open_store() -> Any:
+        from kiosk.store import Store  # SQLAlchemy + Alembic: imported off the GUI thread
+
+        return Store.open(settings.db_dir)
+
+    store = DeferredStore(open_store, lambda exc: store_failure.failed.emit(str(exc)))
 
     from kiosk.ui import SessionController, build_ui
     from kiosk.ui.theme import Theme
@@ -147,14 +168,22 @@ def run(args: argparse.Namespace) -> int:
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
     window = build_ui(app, controller, theme)
 
-    def on_unexpected(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    def on_unexpected(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
         # Never a traceback on screen: log it, forget the applicant, back to a safe screen.
         log.critical("unexpected error; returning to the welcome screen", exc_info=(kind, exc, tb))
         try:
             controller.wipe()
-        except Exception:  # noqa: BLE001 - already handling an error
+        except Exception:
             log.exception("wipe after an unexpected error failed")
 
+    def on_store_failure(reason: str) -> None:
+        log.error("kiosk store refused: %s", reason)
+        print(f"kiosk: {reason}", file=sys.stderr)
+        window.setCentralWidget(_out_of_service_label(OUT_OF_SERVICE))
+
+    store_failure.failed.connect(on_store_failure)
     sys.excepthook = on_unexpected
     threading.excepthook = lambda a: log.critical(
         "unexpected error in thread %s", a.thread.name if a.thread else "?",
@@ -176,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         class FirstPaint(QObject):
             """Reports once the welcome screen has really been painted, then quits."""
 
-            def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+            def eventFilter(self, obj: QObject, event: QEvent) -> bool:
                 if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
                     self.done = True
                     print(
@@ -190,14 +219,16 @@ def run(args: argparse.Namespace) -> int:
         first_paint = FirstPaint(window)
         window.welcome.installEventFilter(first_paint)
     else:
-        sync.start()
-        if demo:
-            print(
-                f"kiosk: demo central API on {demo.url}\n"
-                f"kiosk: applications received: curl -H 'Authorization: Bearer {demo.admin_token}' "
-                f"{demo.url}/v1/admin/applications",
-                flush=True,
-            )
+        # Everything that is not needed to paint the welcome screen starts after it.
+        QTimer.singleShot(0, store.start)
+        QTimer.singleShot(0, sync.start)
+    if demo:
+        print(
+            f"kiosk: demo central API on {demo.url}\n"
+            f"kiosk: applications received: curl -H 'Authorization: Bearer {demo.admin_token}' "
+            f"{demo.url}/v1/admin/applications",
+            flush=True,
+        )
 
     if settings.fullscreen:
         window.showFullScreen()
@@ -205,5 +236,3 @@ def run(args: argparse.Namespace) -> int:
         window.resize(1280, 960)
         window.show()
     return int(app.exec())
-
-

@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +51,8 @@ class DemoCentral:
         log.info("demo central API starting on %s", self.url)
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
+        import requests
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
