@@ -32,7 +32,9 @@ def one_run(data_dir: str) -> tuple[float, float]:
         if line.startswith("welcome_shown"):
             fields = dict(part.split("=") for part in line.split()[1:])
             return float(fields["since_start_s"]), float(fields["rss_mb"])
-    raise SystemExit(f"kiosk did not report start-up (exit {proc.returncode}, {wall:.1f}s):\n{proc.stderr}")
+    raise SystemExit(
+        f"kiosk did not report start-up (exit {proc.returncode}, {wall:.1f}s):\n{proc.stderr}"
+    )
 
 
 def main() -> None:
@@ -47,8 +49,12 @@ def main() -> None:
     times = [t for t, _ in results]
     rss = [m for _, m in results]
     print(f"{'figure':<40}{'median':>10}{'worst':>10}{'target':>10}")
-    print(f"{'start to welcome shown (s)':<40}{statistics.median(times):>10.2f}{max(times):>10.2f}{'< 1.5':>10}")
-    print(f"{'resident memory then (MB)':<40}{statistics.median(rss):>10.0f}{max(rss):>10.0f}{'< 250':>10}")
+    print(
+        f"{'start to welcome shown (s)':<40}{statistics.median(times):>10.2f}{max(times):>10.2f}{'< 1.5':>10}"
+    )
+    print(
+        f"{'resident memory then (MB)':<40}{statistics.median(rss):>10.0f}{max(rss):>10.0f}{'< 250':>10}"
+    )
 
 
 if __name__ == "__main__":

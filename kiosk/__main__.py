@@ -11,16 +11,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="kiosk", description="Kiosk for residence-permit (titre de séjour) applications."
     )
-    parser.add_argument("--demo", action="store_true",
-                        help="start the reference central API on 127.0.0.1, enrol, use fake devices")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the reference central API on 127.0.0.1, enrol, use fake devices",
+    )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--fake-devices", action="store_true", help="use the fake devices")
     parser.add_argument("--config", type=Path, help="configuration file (TOML)")
     parser.add_argument("--data-dir", type=Path, help="where the kiosk keeps its data")
     parser.add_argument("--central-url", help="base URL of the central API")
     parser.add_argument("--language", help="language of the first screen (default fr)")
-    parser.add_argument("--exit-after-shown", action="store_true",
-                        help="print start-up figures once the welcome screen is shown, then exit")
+    parser.add_argument(
+        "--exit-after-shown",
+        action="store_true",
+        help="print start-up figures once the welcome screen is shown, then exit",
+    )
     return parser.parse_args(argv)
 
 

@@ -7,13 +7,20 @@ from functools import cache
 from babel import Locale
 
 # CLDR lists some groupings and private-use codes as "territories": they are not countries.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AC", "CP", "DG", "EA", "IC", "TA", "CQ"})
+_NOT_COUNTRIES = frozenset(
+    {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AC", "CP", "DG", "EA", "IC", "TA", "CQ"}
+)
 
 
 def _codes() -> frozenset[str]:
-    names = Locale("en").territories
+    names: dict[str, str] = dict(Locale("en").territories)
     return frozenset(
-        code for code in names if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        code
+        for code in names
+        if isinstance(code, str)
+        and len(code) == 2
+        and code.isalpha()
+        and code not in _NOT_COUNTRIES
     )
 
 

@@ -72,19 +72,24 @@ def validate_field(spec: FieldSpec, raw: str | None, today: dt.date) -> Checked:
     if kind is FieldType.NAME:
         if not _NAME_RE.match(value):
             raise FieldError(
-                spec.id, N_("Utilisez seulement des lettres, des espaces, des tirets ou des apostrophes.")
+                spec.id,
+                N_("Utilisez seulement des lettres, des espaces, des tirets ou des apostrophes."),
             )
         return Checked(spec.id, value)
     if kind is FieldType.DATE:
         try:
             date = parse_date(value)
         except ValueError:
-            raise FieldError(spec.id, N_("Écrivez une date réelle. Exemple : 31/12/2001.")) from None
+            raise FieldError(
+                spec.id, N_("Écrivez une date réelle. Exemple : 31/12/2001.")
+            ) from None
         if spec.past and date > today:
             raise FieldError(spec.id, N_("Cette date ne peut pas être dans le futur."))
         age = age_on(date, today)
         if spec.min_age is not None and age < spec.min_age:
-            raise FieldError(spec.id, N_("Vérifiez l'année : vous semblez trop jeune pour cette démarche."))
+            raise FieldError(
+                spec.id, N_("Vérifiez l'année : vous semblez trop jeune pour cette démarche.")
+            )
         if spec.max_age is not None and age > spec.max_age:
             raise FieldError(spec.id, N_("Vérifiez l'année de naissance."))
         return Checked(spec.id, date.isoformat())
@@ -108,15 +113,22 @@ def validate_field(spec: FieldSpec, raw: str | None, today: dt.date) -> Checked:
     if kind is FieldType.PHONE:
         import phonenumbers  # heavy (metadata for every country): loaded on first use
 
+        phone: phonenumbers.PhoneNumber | None
         try:
-            number = phonenumbers.parse(value, "FR")
+            phone = phonenumbers.parse(value, "FR")
         except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise FieldError(spec.id, N_("Ce numéro de téléphone n'est pas valide. Exemple : 06 12 34 56 78."))
-        return Checked(spec.id, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+            phone = None
+        if phone is None or not phonenumbers.is_valid_number(phone):
+            raise FieldError(
+                spec.id, N_("Ce numéro de téléphone n'est pas valide. Exemple : 06 12 34 56 78.")
+            )
+        return Checked(
+            spec.id, phonenumbers.format_number(phone, phonenumbers.PhoneNumberFormat.E164)
+        )
     if kind is FieldType.EMAIL:
         if not _EMAIL_RE.match(value):
-            raise FieldError(spec.id, N_("Cette adresse e-mail n'est pas valide. Exemple : nom@exemple.fr."))
+            raise FieldError(
+                spec.id, N_("Cette adresse e-mail n'est pas valide. Exemple : nom@exemple.fr.")
+            )
         return Checked(spec.id, value.lower())
     raise AssertionError(f"unhandled field type {kind}")  # pragma: no cover

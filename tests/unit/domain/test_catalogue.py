@@ -3,7 +3,12 @@ import copy
 import pytest
 import yaml
 
-from kiosk.domain.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue, parse_catalogue
+from kiosk.domain.catalogue import (
+    DEFAULT_CATALOGUE,
+    CatalogueError,
+    load_catalogue,
+    parse_catalogue,
+)
 
 
 @pytest.fixture
@@ -15,7 +20,13 @@ def test_shipped_catalogue_is_valid_and_has_the_student_renewal():
     cat = load_catalogue()
     proc = cat.procedure("renewal-student")
     assert proc.kind == "renewal"
-    assert proc.field_ids[:5] == ("surname", "given_names", "birth_date", "nationality", "passport_number")
+    assert proc.field_ids[:5] == (
+        "surname",
+        "given_names",
+        "birth_date",
+        "nationality",
+        "passport_number",
+    )
     assert not proc.field("email").required
     assert proc.fee_eur > 0
 
