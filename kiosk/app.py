@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -198,6 +199,13 @@ def run(args: argparse.Namespace) -> int:
             demo.stop()
 
     app.aboutToQuit.connect(shutdown)
+    # SIGTERM/SIGINT (systemd, Ctrl+C) quit cleanly, so the demo server and sync stop too;
+    # the timer lets Python run its signal handlers while Qt's loop is waiting.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: app.quit())
+    heartbeat = QTimer(app)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
 
     if args.exit_after_shown:
         from PySide6.QtCore import QEvent, QObject

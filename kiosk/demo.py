@@ -23,6 +23,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to end the demo server if the kiosk dies without cleaning up."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class DemoCentral:
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.data_dir = data_dir
@@ -46,7 +58,9 @@ class DemoCentral:
             "--enrolment-code", self.enrolment_code,
             "--admin-token", self.admin_token,
         ]  # fmt: skip
-        self._proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT)
+        self._proc = subprocess.Popen(
+            cmd, stdout=logfile, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
         logfile.close()
         log.info("demo central API starting on %s", self.url)
 

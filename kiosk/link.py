@@ -7,7 +7,6 @@ then this thread delivers it, now or when the network comes back.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import logging
 import threading
@@ -45,10 +44,7 @@ class Sealer:
 
             if not self._file.exists():
                 raise NotEnrolledError("this kiosk is not enrolled with the central API yet")
-            enrolment = Enrolment.load(self._file)
-            self._key = base64.urlsafe_b64decode(
-                enrolment.public_key + "=" * (-len(enrolment.public_key) % 4)
-            )
+            self._key = Enrolment.load(self._file).public_key_raw
         return sealing.seal(self._key, uuid, payload)
 
     def forget(self) -> None:
@@ -73,13 +69,13 @@ class SyncThread(threading.Thread):
         self.on_report = on_report
         self.on_enrolled = on_enrolled
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+        self._stopping.set()
         self._wake.set()
         if self.is_alive():
             self.join(timeout)
@@ -137,7 +133,7 @@ class SyncThread(threading.Thread):
             )
             return
         enrolment = None
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 if enrolment is None:
                     enrolment = self._ensure_enrolled()

@@ -1,0 +1,149 @@
+"""End to end: the real screens, the real encrypted store, HPKE sealing with the key the
+central API gave at enrolment, the app's sync thread, and the real central API on
+127.0.0.1. What the applicant typed must arrive exactly once, whatever is repeated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QTextEdit
+
+from kiosk.config import load_settings
+from kiosk.devices.speech import RecordingSpeech
+from kiosk.domain.catalogue import load_catalogue
+from kiosk.domain.session import Screen
+from kiosk.link import Sealer, SyncThread, utcnow
+from kiosk.store import Store
+from kiosk.ui import SessionController, create_main_window
+from sync.client import CentralClient
+from sync.enrolment import Enrolment, enrol
+from sync.protocol import ApplicationUpload
+from tests.gui.conftest import CONTACT, IDENTITY, FakeSealer, FakeStore, Kiosk
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+
+@pytest.fixture
+def kiosk_env(tmp_path: Path, central_server):  # type: ignore[no-untyped-def]
+    settings = load_settings(
+        overrides={
+            "data_dir": tmp_path / "kiosk",
+            "central_url": central_server.url,
+            "sync_interval_s": 3600,
+        },
+        environ={},
+    )
+    with CentralClient(central_server.url) as client:
+        enrolment = enrol(
+            client, central_server.new_enrolment_code(), "kiosk-e2e", settings.enrolment_file
+        )
+    store = Store.open(settings.db_dir)
+    yield settings, store, enrolment
+    store.close()
+
+
+def visible_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
+    texts = []
+    for w in window.findChildren(QLineEdit):
+        texts.append(w.text())
+    for w in window.findChildren(QLabel):
+        texts.append(w.text())
+    for w in window.findChildren(QComboBox):
+        texts.append(w.currentText())
+    for w in window.findChildren(QTextEdit):
+        texts.append(w.toPlainText())
+    return texts
+
+
+def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, central_server) -> None:  # type: ignore[no-untyped-def]
+    settings, store, enrolment = kiosk_env
+    sealer = Sealer(settings.enrolment_file)
+    controller = SessionController(
+        catalogue=load_catalogue(),
+        store=store,
+        sealer=sealer,
+        kiosk_id=lambda: Enrolment.load(settings.enrolment_file).kiosk_id,
+        speech=RecordingSpeech(),
+        clock=utcnow,
+    )
+    window = create_main_window(controller)
+    qtbot.addWidget(window)
+    window.resize(1280, 1024)
+    window.show()
+    sync = SyncThread(settings, store)
+    kiosk = Kiosk(window, controller, FakeStore(), FakeSealer(), RecordingSpeech(), qtbot)
+    try:
+        kiosk.to_consent()
+        uuid = controller.session.uuid
+        kiosk.click(window.consent.checkbox)
+        # A double tap on "send" must not make two applications.
+        kiosk.click(window.consent.submit_button)
+        if window.consent.submit_button.isVisible() and window.consent.submit_button.isEnabled():
+            kiosk.click(window.consent.submit_button)
+        kiosk.wait_screen(Screen.RECEIPT)
+        entry = store.entry(uuid)
+        assert entry is not None and entry.state == "sealed"
+        assert window.receipt.reference.text() == entry.local_reference
+        # Nothing personal in the outbox: the package is sealed.
+        assert IDENTITY["surname"].encode() not in entry.sealed
+
+        sync.start()
+        qtbot.waitUntil(
+            lambda: (e := store.entry(uuid)) is not None and e.state == "acknowledged",
+            timeout=20_000,
+        )
+        received = central_server.applications()
+        assert len(received) == 1
+        app = received[0]
+        assert app["uuid"] == uuid
+        answers = app["payload"]["answers"]
+        assert answers["surname"] == IDENTITY["surname"]
+        assert answers["given_names"] == IDENTITY["given_names"]
+        assert answers["birth_date"] == "2001-12-31"
+        assert answers["nationality"] == "MA"
+        assert answers["passport_number"] == IDENTITY["passport_number"]
+        assert answers["address_line"] == CONTACT["address_line"]
+        assert answers["postal_code"] == CONTACT["postal_code"]
+        assert answers["phone"] == "+33647112358"
+        assert answers["email"] == ""
+        assert app["payload"]["kiosk_id"] == enrolment.kiosk_id
+        central_ref = store.entry(uuid).central_reference
+        assert central_ref and app["central_reference"] == central_ref
+
+        # Sync again, and deliver the very same package again (a lost acknowledgement):
+        # still one application, same central reference.
+        sync.wake()
+        store.enqueue(uuid, "renewal-student", b"another try", utcnow())  # idempotent: ignored
+        entry = store.entry(uuid)
+        with CentralClient(central_server.url, enrolment.token) as client:
+            receipt = client.put_application(
+                ApplicationUpload.build(
+                    uuid=uuid,
+                    procedure_id=entry.procedure_id,
+                    kiosk_reference=entry.local_reference,
+                    created_at=entry.created_at,
+                    sealing_format=1,
+                    sealed=entry.sealed,
+                )
+            )
+        assert receipt.central_reference == central_ref
+        assert len(central_server.applications()) == 1
+
+        # The applicant leaves: the welcome screen and every screen hold none of their data.
+        kiosk.click(window.receipt.finish_button)
+        kiosk.wait_screen(Screen.WELCOME)
+        texts = "\n".join(visible_texts(window))
+        for secret in (
+            IDENTITY["surname"],
+            IDENTITY["passport_number"],
+            "47 11 23 58",
+            "+33647112358",
+            entry.local_reference,
+        ):
+            assert secret not in texts
+        assert controller.session.answers == {}
+        assert store.load_draft(uuid) is None
+    finally:
+        sync.stop()
+        controller.shutdown()
