@@ -239,6 +239,9 @@ def run(args: argparse.Namespace) -> int:
         )
 
     if settings.fullscreen:
+        # Without a window manager (a kiosk session, Xvfb) full screen is not negotiated:
+        # take the whole screen ourselves, then ask for full screen where a WM exists.
+        window.setGeometry(app.primaryScreen().geometry())
         window.showFullScreen()
     else:
         window.resize(1280, 960)
