@@ -33,7 +33,10 @@ class Settings(BaseModel):
     languages: tuple[str, ...] = ("fr", "en", "ar")
     # Central API. The demo starts its own on loopback and overrides this.
     central_url: str = "http://127.0.0.1:8765"
-    ca_bundle: Path | None = None
+    ca_bundle: Path | None = None  # CA certificates (PEM) of the prefecture's own CA
+    # Optional TLS client certificate of this kiosk (PEM; its key inside or in client_key).
+    client_cert: Path | None = None
+    client_key: Path | None = None
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     read_timeout_s: float = Field(default=30.0, gt=0, le=600)
     sync_interval_s: float = Field(default=30.0, ge=1, le=86_400)

@@ -1,8 +1,10 @@
-"""The kiosk's link to the central API, Qt-free: sealing submissions with the central
-API's public key, and a background thread that runs the sync agent.
+"""The kiosk's link to the central API, Qt-free: sealing submissions (and their scanned
+pages) with the central API's public key, and a background thread that runs the sync agent.
 
 The GUI never waits for the network: a submission is sealed and written to the outbox,
-then this thread delivers it, now or when the network comes back.
+then this thread delivers it, now or when the network comes back. Each round it also
+sends a heartbeat (version, backlog, device health) and applies the retention delay to
+acknowledged applications.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -29,6 +31,20 @@ class NotEnrolledError(RuntimeError):
     """The kiosk has no central API key yet: it cannot seal an application."""
 
 
+class SubmitStore(Protocol):
+    """What :meth:`Sealer.submit` needs from ``kiosk.store.Store``."""
+
+    def pages(self, app_uuid: str) -> Any: ...
+    def enqueue(
+        self,
+        uuid: str,
+        procedure_id: str,
+        sealed: bytes,
+        now: dt.datetime,
+        attachments: Any = (),
+    ) -> Any: ...
+
+
 class Sealer:
     """Seals an application payload to the central API's public key (from the enrolment)."""
 
@@ -36,16 +52,58 @@ class Sealer:
         self._file = enrolment_file
         self._key: bytes | None = None
 
-    def __call__(self, uuid: str, payload: dict[str, Any]) -> bytes:
-        from sync import sealing
-
+    def _public_key(self) -> bytes:
         if self._key is None:
             from sync.enrolment import Enrolment
 
             if not self._file.exists():
                 raise NotEnrolledError("this kiosk is not enrolled with the central API yet")
             self._key = Enrolment.load(self._file).public_key_raw
-        return sealing.seal(self._key, uuid, payload)
+        return self._key
+
+    def __call__(self, uuid: str, payload: dict[str, Any]) -> bytes:
+        from sync import sealing
+
+        return sealing.seal(self._public_key(), uuid, payload)
+
+    def seal_attachment(self, uuid: str, document_id: str, page_no: int, data: bytes) -> bytes:
+        from sync import sealing
+
+        att_id = sealing.attachment_id(document_id, page_no)
+        return sealing.seal_attachment(self._public_key(), uuid, att_id, data)
+
+    def submit(
+        self,
+        store: SubmitStore,
+        uuid: str,
+        procedure_id: str,
+        payload: dict[str, Any],
+        now: dt.datetime,
+    ) -> Any:
+        """Seal the application *and its scanned pages* and put them in the outbox; the
+        clear draft and pages are wiped in the same transaction. Runs on the store worker.
+
+        Each page is sealed on its own (bound to the UUID, the document and the page
+        number); the payload lists them (document, page, SHA-256 of the sealed bytes,
+        size, content type) before it is sealed in turn. Returns the outbox entry."""
+        from sync import sealing
+
+        blobs: list[bytes] = []
+        listing: list[dict[str, Any]] = []
+        for page in store.pages(uuid):
+            blob = self.seal_attachment(uuid, page.document_id, page.page_no, page.data)
+            blobs.append(blob)
+            listing.append(
+                {
+                    "document_id": page.document_id,
+                    "page_no": page.page_no,
+                    "sha256": sealing.sha256_hex(blob),
+                    "size": len(blob),
+                    "content_type": page.content_type,
+                }
+            )
+        sealed = self(uuid, {**payload, "attachments": listing})
+        return store.enqueue(uuid, procedure_id, sealed, now, attachments=blobs)
 
     def forget(self) -> None:
         self._key = None
@@ -61,13 +119,19 @@ class SyncThread(threading.Thread):
         demo: DemoCentral | None = None,
         on_report: Callable[[Any], None] | None = None,
         on_enrolled: Callable[[], None] | None = None,
+        device_health: Callable[[], dict[str, str]] | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
+        """``device_health``: called each round for the heartbeat, e.g.
+        ``{"printer": "ok", "scanner": "no paper"}`` (never personal data)."""
         super().__init__(name="kiosk-sync", daemon=True)
         self.settings = settings
         self.store = store
         self.demo = demo
         self.on_report = on_report
         self.on_enrolled = on_enrolled
+        self.device_health = device_health
+        self.clock = clock
         self._wake = threading.Event()
         self._stopping = threading.Event()
 
@@ -87,13 +151,33 @@ class SyncThread(threading.Thread):
     def _client(self, token: str | None) -> Any:
         from sync.client import CentralClient
 
+        cert, key = self.settings.client_cert, self.settings.client_key
         return CentralClient(
             self.server_url,
             token,
             ca_bundle=str(self.settings.ca_bundle) if self.settings.ca_bundle else None,
+            client_cert=(cert, key) if cert and key else cert,
             connect_timeout=self.settings.connect_timeout_s,
             read_timeout=self.settings.read_timeout_s,
         )
+
+    def _health(self) -> dict[str, str]:
+        if self.device_health is None:
+            return {}
+        try:
+            return dict(self.device_health())
+        except Exception:
+            log.exception("device health could not be read")
+            return {"health": "unavailable"}
+
+    def purge(self) -> int:
+        """Retention: delete acknowledged applications (sealed package and attachments)
+        older than ``acknowledged_retention_days``; returns how many."""
+        days = self.settings.acknowledged_retention_days
+        purged = int(self.store.purge_acknowledged(self.clock() - dt.timedelta(days=days)))
+        if purged:
+            log.info("%d acknowledged application(s) deleted after %d days", purged, days)
+        return purged
 
     def _ensure_enrolled(self) -> Any | None:
         from sync.enrolment import Enrolment, enrol
@@ -138,11 +222,14 @@ class SyncThread(threading.Thread):
                 if enrolment is None:
                     enrolment = self._ensure_enrolled()
                 if enrolment is not None:
-                    agent = SyncAgent(self.store, self._client(enrolment.token), clock=utcnow)
+                    agent = SyncAgent(self.store, self._client(enrolment.token), clock=self.clock)
                     with agent_lock(self.settings.data_dir / "sync.lock"):
                         report = agent.run_once()
+                        if report.stopped_reason != "auth":
+                            agent.heartbeat(self._health())
                     if self.on_report:
                         self.on_report(report)
+                self.purge()
             except AlreadyRunning:
                 log.info("another sync agent is running; skipping this round")
             except Exception:

@@ -1,10 +1,17 @@
 """The outbox agent (``kiosk-sync``): delivers sealed applications to the central API.
 
 One run (:meth:`SyncAgent.run_once`) takes the due entries, oldest first, one at a time:
-``mark_uploading`` -> ``PUT /v1/applications/{uuid}`` -> ``mark_acknowledged`` with the
-central reference. Every step is safe to repeat: the UUID is the idempotency key, so an
-entry left "uploading" by a crash is simply sent again and the server answers with the
-same receipt.
+
+1. ``mark_uploading``; each attachment not yet known to be complete is uploaded in chunks
+   (``PUT /v1/attachments/{sha256}`` with ``Content-Range``), resuming from the offset the
+   server reports (``GET``), then ``mark_attachment_uploaded``;
+2. ``mark_delivered`` once every attachment is complete at the server;
+3. ``PUT /v1/applications/{uuid}`` -> ``mark_acknowledged`` with the central reference.
+
+Every step is safe to repeat: attachments are content-addressed (a complete one is a no-op)
+and the UUID is the idempotency key, so an entry left "uploading" or "delivered" by a crash
+is simply taken up again and the server answers with the same receipt. If the server says
+attachments are missing (409), they are marked for upload again and sent once more.
 
 What happens on failure depends on the error class (:mod:`sync.client`):
 
@@ -15,6 +22,11 @@ What happens on failure depends on the error class (:mod:`sync.client`):
   ``sync_alert`` is set to ``"auth"`` for staff, and the run stops.
 * ``RejectedError`` (409, 422, ...): permanent. The entry is marked failed with the server's
   explanation and no retry time (it waits for staff); the run continues.
+* ``TLSError`` (a transient error): as transient, and ``sync_alert`` is set to ``"tls"``.
+
+After the run, acknowledged entries older than the retention delay are purged (with their
+sealed package and attachments), when the agent has one. :meth:`SyncAgent.heartbeat` sends
+the kiosk's version, backlog by state, device health and last error to the central API.
 
 Overlapping runs (the kiosk's own sync thread and a ``kiosk-sync`` service) are prevented
 by :func:`agent_lock`, an exclusive non-blocking ``flock`` on ``data_dir/sync.lock``.
@@ -43,9 +55,18 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
+from sync import __version__
 from sync.cli import join_option_values
-from sync.client import AuthError, CentralClient, RejectedError, TransientError
-from sync.protocol import ApplicationUpload
+from sync.client import (
+    AuthError,
+    CentralClient,
+    CentralError,
+    IncompleteError,
+    RejectedError,
+    TLSError,
+    TransientError,
+)
+from sync.protocol import DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, ApplicationUpload, Heartbeat
 from sync.sealing import SealError, read_header, sha256_hex
 
 log = logging.getLogger("kiosk.sync")
@@ -56,6 +77,7 @@ STORE_DIR = "store"  # kiosk.config.Settings.db_dir is data_dir / "store"
 
 SYNC_ALERT = "sync_alert"
 ALERT_AUTH = "auth"
+ALERT_TLS = "tls"
 
 BACKOFF_BASE_S = 30.0
 BACKOFF_FACTOR = 2.0
@@ -63,6 +85,17 @@ BACKOFF_CAP_S = 3600.0
 
 
 # --- the outbox, as the agent sees it -------------------------------------------------------
+
+
+class AttachmentInfo(Protocol):
+    """A sealed attachment of an entry (``kiosk.store.AttachmentInfo`` satisfies it)."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def uploaded_at(self) -> dt.datetime | None: ...
 
 
 class OutboxEntry(Protocol):
@@ -90,6 +123,8 @@ class OutboxEntry(Protocol):
     def last_error(self) -> str | None: ...
     @property
     def central_reference(self) -> str | None: ...
+    @property
+    def attachments(self) -> Sequence[AttachmentInfo]: ...
 
 
 class OutboxPort(Protocol):
@@ -102,6 +137,10 @@ class OutboxPort(Protocol):
 
     def due(self, now: dt.datetime, limit: int = 50) -> Sequence[OutboxEntry]: ...
     def mark_uploading(self, uuid: str, now: dt.datetime) -> None: ...
+    def attachment_data(self, uuid: str, sha256: str) -> bytes: ...
+    def mark_attachment_uploaded(self, uuid: str, sha256: str, now: dt.datetime) -> None: ...
+    def mark_attachments_missing(self, uuid: str, sha256s: Sequence[str]) -> None: ...
+    def mark_delivered(self, uuid: str, now: dt.datetime) -> None: ...
     def mark_acknowledged(self, uuid: str, central_reference: str, now: dt.datetime) -> None: ...
     def mark_failed(
         self, uuid: str, reason: str, now: dt.datetime, retry_at: dt.datetime | None
@@ -109,12 +148,16 @@ class OutboxPort(Protocol):
     def audit(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None: ...
     def get_setting(self, key: str) -> str | None: ...
     def set_setting(self, key: str, value: str) -> None: ...
+    def backlog(self) -> dict[str, int]: ...
+    def purge_acknowledged(self, older_than: dt.datetime) -> int: ...
 
 
 class Uploader(Protocol):
     """The part of :class:`sync.client.CentralClient` the agent uses."""
 
     def put_application(self, upload: ApplicationUpload) -> Any: ...
+    def upload_attachment(self, blob: bytes, *, sha256: str, chunk_size: int) -> Any: ...
+    def heartbeat(self, beat: Heartbeat) -> Any: ...
 
 
 # --- policy ---------------------------------------------------------------------------------
@@ -148,6 +191,7 @@ class SyncReport:
     failed: int
     remaining: int  # entries still due at the end of the run (at most the batch limit)
     stopped_reason: str | None  # None, "transient", "auth"
+    purged: int = 0  # acknowledged entries deleted after the retention delay
 
 
 class AlreadyRunning(RuntimeError):
@@ -200,12 +244,21 @@ class SyncAgent:
         clock: Callable[[], dt.datetime] = _utcnow,
         rng: random.Random | None = None,
         batch_size: int = 50,
+        chunk_size: int = DEFAULT_CHUNK_BYTES,
+        retention: dt.timedelta | None = None,
     ) -> None:
+        """``chunk_size``: bytes per attachment chunk. ``retention``: acknowledged entries
+        older than this are purged after each run (None: never, by this agent)."""
+        if not 1 <= chunk_size <= MAX_CHUNK_BYTES:
+            raise ValueError(f"chunk_size must be between 1 and {MAX_CHUNK_BYTES} bytes")
         self.outbox = outbox
         self.client = client
         self.clock = clock
         self.rng = rng or random.Random()
         self.batch_size = batch_size
+        self.chunk_size = chunk_size
+        self.retention = retention
+        self.last_error: str | None = None  # for the heartbeat: class and status only
 
     def _now(self) -> dt.datetime:
         now = self.clock()
@@ -227,6 +280,7 @@ class SyncAgent:
             created_at=entry.created_at,
             sealing_format=header.version,
             sealed=entry.sealed,
+            attachments=[a.sha256 for a in getattr(entry, "attachments", ())],
         )
 
     def run_once(self) -> SyncReport:
@@ -251,16 +305,74 @@ class SyncAgent:
                     stopped = outcome
                     break
         remaining = len(self.outbox.due(self._now(), self.batch_size))
-        report = SyncReport(delivered, failed, remaining, stopped)
-        if delivered or failed or stopped:
+        purged = 0
+        if self.retention is not None:
+            purged = self.outbox.purge_acknowledged(self._now() - self.retention)
+            if purged:
+                self.outbox.audit("outbox_purged", self._now(), count=purged)
+        report = SyncReport(delivered, failed, remaining, stopped, purged)
+        if delivered or failed or stopped or purged:
             log.info(
-                "sync run: %d delivered, %d failed, %d still due%s",
+                "sync run: %d delivered, %d failed, %d still due%s%s",
                 delivered,
                 failed,
                 remaining,
                 f", stopped ({stopped})" if stopped else "",
+                f", {purged} purged after retention" if purged else "",
             )
         return report
+
+    def heartbeat(
+        self,
+        device_health: dict[str, str] | None = None,
+        *,
+        software_version: str = __version__,
+    ) -> bool:
+        """Tell the central API how this kiosk is (never personal data). False if it could
+        not be sent (the next round tries again); never raises for a network problem."""
+        beat = Heartbeat(
+            software_version=software_version,
+            sent_at=self._now(),
+            backlog=self.outbox.backlog(),
+            device_health=dict(device_health or {}),
+            last_error=self.last_error,
+        )
+        try:
+            self.client.heartbeat(beat)
+        except CentralError as exc:
+            log.info("heartbeat not sent: %s", type(exc).__name__)
+            return False
+        return True
+
+    def _transient(self, entry: OutboxEntry, exc: TransientError) -> str:
+        now = self._now()
+        delay = backoff(entry.attempts + 1, self.rng)
+        if exc.retry_after is not None:
+            delay = max(delay, dt.timedelta(seconds=min(exc.retry_after, BACKOFF_CAP_S)))
+        self.outbox.mark_failed(entry.uuid, str(exc), now, now + delay)
+        self.last_error = f"{type(exc).__name__}" + (f" HTTP {exc.status}" if exc.status else "")
+        if isinstance(exc, TLSError):
+            self.outbox.set_setting(SYNC_ALERT, ALERT_TLS)
+            log.error("TLS with the central API failed: %s", exc.detail)
+        log.warning(
+            "central API unreachable (%s); next try of %s in %d s",
+            f"HTTP {exc.status}" if exc.status else type(exc).__name__,
+            entry.local_reference,
+            delay.total_seconds(),
+        )
+        return "transient"
+
+    def _send_attachments(self, entry: OutboxEntry) -> None:
+        """Upload every attachment not known to be complete; raises the client's errors,
+        or ValueError if the local copy is damaged."""
+        for info in entry.attachments:
+            if info.uploaded_at is not None:
+                continue
+            blob = self.outbox.attachment_data(entry.uuid, info.sha256)
+            if sha256_hex(blob) != info.sha256:
+                raise ValueError("a sealed attachment no longer matches its SHA-256 (local damage)")
+            self.client.upload_attachment(blob, sha256=info.sha256, chunk_size=self.chunk_size)
+            self.outbox.mark_attachment_uploaded(entry.uuid, info.sha256, self._now())
 
     def _deliver(self, entry: OutboxEntry) -> str:
         now = self._now()
@@ -273,33 +385,29 @@ class SyncAgent:
             log.error("outbox entry %s is damaged: %s", entry.local_reference, exc)
             return "failed"
 
-        self.outbox.mark_uploading(entry.uuid, now)
         try:
-            receipt = self.client.put_application(upload)
-        except TransientError as exc:
+            receipt = self._send(entry, upload)
+        except ValueError as exc:  # a local attachment is damaged
             now = self._now()
-            delay = backoff(entry.attempts + 1, self.rng)
-            if exc.retry_after is not None:
-                delay = max(delay, dt.timedelta(seconds=min(exc.retry_after, BACKOFF_CAP_S)))
-            self.outbox.mark_failed(entry.uuid, str(exc), now, now + delay)
-            log.warning(
-                "central API unreachable (%s); next try of %s in %d s",
-                f"HTTP {exc.status}" if exc.status else "network",
-                entry.local_reference,
-                delay.total_seconds(),
-            )
-            return "transient"
+            self.outbox.mark_failed(entry.uuid, f"local package unusable: {exc}", now, None)
+            self.outbox.audit("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
+            log.error("outbox entry %s is damaged: %s", entry.local_reference, exc)
+            return "failed"
+        except TransientError as exc:
+            return self._transient(entry, exc)
         except AuthError as exc:
             now = self._now()
             # Not the entry's fault: it stays "uploading", which is due, and goes first
             # once the kiosk is allowed again.
             self.outbox.audit("sync_auth_failed", now, status=exc.status or 0)
             self.outbox.set_setting(SYNC_ALERT, ALERT_AUTH)
+            self.last_error = f"AuthError HTTP {exc.status}"
             log.error("the central API refuses this kiosk's token: %s", exc.detail)
             return "auth"
         except RejectedError as exc:
             now = self._now()
             self.outbox.mark_failed(entry.uuid, _rejection_reason(exc), now, None)
+            self.last_error = f"RejectedError HTTP {exc.status}"
             self.outbox.audit(
                 "sync_rejected", now, uuid=entry.uuid, reason="server", status=exc.status or 0
             )
@@ -317,7 +425,43 @@ class SyncAgent:
         )
         if self.outbox.get_setting(SYNC_ALERT):
             self.outbox.set_setting(SYNC_ALERT, "")
+        self.last_error = None
         return "delivered"
+
+    def _send(self, entry: OutboxEntry, upload: ApplicationUpload) -> Any:
+        """Attachments, then the application; returns the receipt. An entry already
+        "delivered" (a crash after its attachments) goes straight to the application."""
+        pending = [a for a in entry.attachments if a.uploaded_at is None]
+        if entry.state != "delivered" or pending:
+            self.outbox.mark_uploading(entry.uuid, self._now())
+            self._send_attachments(entry)
+            self.outbox.mark_delivered(entry.uuid, self._now())
+        try:
+            return self.client.put_application(upload)
+        except IncompleteError as exc:
+            # The server lost (or never completed) some attachments: send them again, once.
+            log.warning(
+                "central API lacks %d attachment(s) of %s; sending them again",
+                len(exc.missing),
+                entry.local_reference,
+            )
+            self.outbox.mark_attachments_missing(entry.uuid, exc.missing)
+            self.outbox.mark_uploading(entry.uuid, self._now())
+            for info in entry.attachments:
+                if info.sha256 in exc.missing:
+                    blob = self.outbox.attachment_data(entry.uuid, info.sha256)
+                    self.client.upload_attachment(
+                        blob, sha256=info.sha256, chunk_size=self.chunk_size
+                    )
+                    self.outbox.mark_attachment_uploaded(entry.uuid, info.sha256, self._now())
+            self.outbox.mark_delivered(entry.uuid, self._now())
+            try:
+                return self.client.put_application(upload)
+            except IncompleteError as again:
+                raise TransientError(
+                    f"the central API still lacks {len(again.missing)} attachment(s)",
+                    status=409,
+                ) from None
 
 
 # --- kiosk-sync -----------------------------------------------------------------------------
@@ -339,6 +483,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--server", help="central API URL (default: the enrolment's)")
     p.add_argument("--kiosk-name", default=socket.gethostname(), help="name shown centrally")
     p.add_argument("--ca-bundle", type=Path, help="CA certificates to verify the server with")
+    p.add_argument(
+        "--client-cert",
+        type=Path,
+        help="this kiosk's TLS client certificate (PEM; may hold the key too)",
+    )
+    p.add_argument("--client-key", type=Path, help="the key of --client-cert, if separate")
+    p.add_argument(
+        "--chunk-size-kib",
+        type=int,
+        default=DEFAULT_CHUNK_BYTES // 1024,
+        help="attachment upload chunk size in KiB (default: %(default)s)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=float,
+        default=7.0,
+        help="delete acknowledged applications after this many days (default: %(default)s)",
+    )
+    p.add_argument("--no-heartbeat", action="store_true", help="do not send heartbeats")
     p.add_argument("--connect-timeout", type=float, default=5.0)
     p.add_argument("--read-timeout", type=float, default=30.0)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -348,6 +511,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         p.error("--enrol-code needs --server URL")
     if args.interval <= 0:
         p.error("--interval must be positive")
+    if not 1 <= args.chunk_size_kib * 1024 <= MAX_CHUNK_BYTES:
+        p.error(f"--chunk-size-kib must be between 1 and {MAX_CHUNK_BYTES // 1024}")
+    if args.retention_days < 0:
+        p.error("--retention-days must not be negative")
+    if args.client_key is not None and args.client_cert is None:
+        p.error("--client-key needs --client-cert")
     return args
 
 
@@ -363,11 +532,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir: Path = args.data_dir
     enrolment_path = data_dir / ENROLMENT_FILE
 
+    client_cert: Path | tuple[Path, Path] | None = args.client_cert
+    if args.client_cert is not None and args.client_key is not None:
+        client_cert = (args.client_cert, args.client_key)
+
     def client_for(url: str, token: str | None) -> CentralClient:
         return CentralClient(
             url,
             token,
             ca_bundle=args.ca_bundle,
+            client_cert=client_cert,
             connect_timeout=args.connect_timeout,
             read_timeout=args.read_timeout,
         )
@@ -387,7 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     store = Store.open(args.store_dir or data_dir / STORE_DIR)
     client = client_for(args.server or enrolment.server_url, enrolment.token)
-    agent = SyncAgent(store, client)
+    agent = SyncAgent(
+        store,
+        client,
+        chunk_size=args.chunk_size_kib * 1024,
+        retention=dt.timedelta(days=args.retention_days),
+    )
     stop = threading.Event()
 
     def _on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -406,6 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 with agent_lock(lock_path):
                     report = agent.run_once()
+                    if not args.no_heartbeat and report.stopped_reason != "auth":
+                        agent.heartbeat()
             except AlreadyRunning as exc:
                 log.info("%s; skipping this run", exc)
                 if args.once:

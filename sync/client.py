@@ -6,11 +6,21 @@ Every failure is one of three typed exceptions, which tell the outbox agent what
 * :class:`RejectedError` (other 4xx, e.g. 409, 422): permanent, the package needs a person;
 * :class:`TransientError` (no connection, timeout, 5xx, 429, truncated or invalid JSON):
   try again later.
+
+Subclasses say more where the agent acts on it: :class:`TLSError` (the certificate check
+failed: staff must look, but the outbox is kept), :class:`IncompleteError` (409: attachments
+missing before an application), :class:`OffsetConflict` (409: a chunk does not start where
+the server's bytes end) and :class:`HashMismatchError` (422: the completed attachment did
+not match its SHA-256 and was discarded).
+
+Attachments go up as raw bytes (``application/octet-stream``, no base64), in chunks of
+``chunk_size`` bytes with a ``Content-Range``, resuming from what the server says it has.
 """
 
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import time
 import uuid as uuidlib
@@ -24,12 +34,18 @@ from pydantic import BaseModel, ValidationError
 from sync import __version__
 from sync.protocol import (
     API_PREFIX,
+    DEFAULT_CHUNK_BYTES,
+    OCTET_STREAM,
     ApplicationReceipt,
     ApplicationUpload,
+    AttachmentStatus,
     EnrolRequest,
     EnrolResponse,
     FieldProblem,
     Health,
+    Heartbeat,
+    HeartbeatAck,
+    content_range,
 )
 
 log = logging.getLogger("kiosk.sync.client")
@@ -72,6 +88,32 @@ class TransientError(CentralError):
         self.retry_after = retry_after
 
 
+class TLSError(TransientError):
+    """The server's certificate could not be verified (unknown CA, wrong name, expired), or
+    it refused ours. Will not heal by itself, but the outbox is kept: staff fix the CA bundle
+    or the certificates."""
+
+
+class IncompleteError(RejectedError):
+    """409 to an application: the server lacks the attachments listed in ``missing``."""
+
+    def __init__(self, detail: str, *, status: int | None, missing: list[str]) -> None:
+        super().__init__(detail, status=status)
+        self.missing = missing
+
+
+class OffsetConflict(RejectedError):
+    """409 to a chunk: the server has ``received`` bytes (None: ask it), not what we assumed."""
+
+    def __init__(self, detail: str, *, status: int | None, received: int | None) -> None:
+        super().__init__(detail, status=status)
+        self.received = received
+
+
+class HashMismatchError(TransientError):
+    """422 on the last chunk: the bytes did not match the SHA-256 and were discarded."""
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -86,12 +128,26 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _json_body(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except (ValueError, requests.RequestException):
+        return None
+
+
+def _ssl_reason(exc: Exception) -> str:
+    """The innermost reason of a requests SSLError, e.g. "certificate verify failed"."""
+    text = str(exc)
+    for marker in ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "SSLV3_ALERT"):
+        if marker in text:
+            start = text.find(marker)
+            return text[start : start + 120].split("')")[0].rstrip(")'\" ")
+    return text[:200]
+
+
 def _problem(resp: requests.Response) -> tuple[str, list[FieldProblem]]:
     """The server's ``detail`` and ``errors``, or a description of the response."""
-    try:
-        body = resp.json()
-    except ValueError:
-        body = None
+    body = _json_body(resp)
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         errors = []
         for item in body.get("errors") or []:
@@ -111,10 +167,14 @@ class CentralClient:
         token: str | None = None,
         *,
         ca_bundle: str | Path | None = None,
-        client_cert: str | Path | tuple[str, str] | None = None,
+        client_cert: str | Path | tuple[str | Path, str | Path] | None = None,
         connect_timeout: float = 5,
         read_timeout: float = 30,
     ) -> None:
+        """``ca_bundle``: CA certificates (PEM) to verify the server with, e.g. the
+        prefecture's own CA (default: the system's). ``client_cert``: a PEM file holding
+        the kiosk's certificate and key, or a (certificate, key) pair of files, for servers
+        that require one. TLS verification is never turned off."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(
@@ -126,7 +186,11 @@ class CentralClient:
         self.session = requests.Session()
         self.session.verify = str(ca_bundle) if ca_bundle else True
         if client_cert is not None:
-            self.session.cert = client_cert if isinstance(client_cert, tuple) else str(client_cert)
+            self.session.cert = (
+                (str(client_cert[0]), str(client_cert[1]))
+                if isinstance(client_cert, tuple)
+                else str(client_cert)
+            )
         self.session.headers["User-Agent"] = f"kiosk-sync/{__version__}"
         self.session.headers["Accept"] = "application/json"
 
@@ -147,9 +211,12 @@ class CentralClient:
         path: str,
         *,
         body: BaseModel | None = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
         authenticated: bool = True,
+        check: bool = True,
     ) -> requests.Response:
-        headers = {}
+        headers = dict(headers or {})
         if authenticated:
             if not self.token:
                 raise AuthError("this kiosk has no token: enrol it first")
@@ -158,6 +225,9 @@ class CentralClient:
         if body is not None:
             data = body.model_dump_json().encode("utf-8")
             headers["Content-Type"] = "application/json"
+        elif raw is not None:
+            data = raw
+            headers["Content-Type"] = OCTET_STREAM
         url = f"{self.base_url}{API_PREFIX}{path}"
         try:
             resp = self.session.request(
@@ -166,14 +236,18 @@ class CentralClient:
         except requests.exceptions.SSLError as exc:
             # A certificate problem will not heal by itself, but the kiosk must keep its
             # outbox: treated as transient, with a message that says what to fix.
-            raise TransientError(f"TLS verification of {self.base_url} failed: {exc}") from None
+            raise TLSError(
+                f"TLS with {self.base_url} failed (check the CA bundle and certificates): "
+                f"{_ssl_reason(exc)}"
+            ) from None
         except requests.Timeout:
             raise TransientError(f"{self.base_url} did not answer in time") from None
         except requests.ConnectionError as exc:
             raise TransientError(f"cannot reach {self.base_url}: {type(exc).__name__}") from None
         except requests.RequestException as exc:
             raise TransientError(f"the exchange with {self.base_url} failed: {exc}") from None
-        self._raise_for_status(resp)
+        if check:
+            self._raise_for_status(resp)
         return resp
 
     @staticmethod
@@ -184,6 +258,11 @@ class CentralClient:
         detail, errors = _problem(resp)
         if code in (401, 403):
             raise AuthError(detail, status=code, errors=errors)
+        if code == 409:
+            body = _json_body(resp)
+            if isinstance(body, dict) and isinstance(body.get("missing"), list):
+                missing = [str(m) for m in body["missing"]]
+                raise IncompleteError(detail, status=code, missing=missing)
         if code == 429 or code >= 500:
             raise TransientError(
                 detail, status=code, retry_after=_retry_after(resp.headers.get("Retry-After"))
@@ -230,7 +309,8 @@ class CentralClient:
         return receipt
 
     def get_application(self, uuid: str | uuidlib.UUID) -> ApplicationReceipt | None:
-        """The receipt of an application this kiosk delivered, or None if the server has none."""
+        """The receipt and current status of an application this kiosk delivered (with its
+        history), or None if the server has none."""
         try:
             resp = self._request("GET", f"/applications/{uuidlib.UUID(str(uuid))}")
         except RejectedError as exc:
@@ -238,3 +318,90 @@ class CentralClient:
                 return None
             raise
         return self._parse(resp, ApplicationReceipt)
+
+    def heartbeat(self, beat: Heartbeat) -> HeartbeatAck:
+        return self._parse(self._request("POST", "/heartbeat", body=beat), HeartbeatAck)
+
+    # --- attachments -------------------------------------------------------------------
+
+    def attachment_status(self, sha256: str) -> AttachmentStatus | None:
+        """What the server has of an attachment, or None if it has no byte of it."""
+        try:
+            resp = self._request("GET", f"/attachments/{sha256}")
+        except RejectedError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._parse(resp, AttachmentStatus)
+
+    def put_attachment_chunk(
+        self, sha256: str, chunk: bytes, start: int, total: int
+    ) -> AttachmentStatus:
+        """Send bytes ``[start, start + len(chunk))`` of a ``total``-byte attachment."""
+        headers = {"Content-Range": content_range(start, start + len(chunk), total)}
+        resp = self._request(
+            "PUT", f"/attachments/{sha256}", raw=chunk, headers=headers, check=False
+        )
+        if resp.status_code == 409:
+            body = _json_body(resp)
+            received = body.get("received") if isinstance(body, dict) else None
+            detail, _errors = _problem(resp)
+            raise OffsetConflict(
+                detail, status=409, received=received if isinstance(received, int) else None
+            )
+        if resp.status_code == 422:
+            detail, errors = _problem(resp)
+            if any(e.field == "sha256" for e in errors):
+                raise HashMismatchError(detail, status=422)
+        self._raise_for_status(resp)
+        return self._parse(resp, AttachmentStatus)
+
+    def upload_attachment(
+        self,
+        blob: bytes,
+        *,
+        sha256: str | None = None,
+        chunk_size: int = DEFAULT_CHUNK_BYTES,
+    ) -> AttachmentStatus:
+        """Upload a sealed attachment, resuming from what the server has; idempotent.
+
+        Returns the final status (``complete``). Raises HashMismatchError if the server
+        found the bytes damaged (it discarded them: calling again starts over)."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be positive")
+        digest = sha256 or hashlib.sha256(blob).hexdigest()
+        total = len(blob)
+        state = self.attachment_status(digest)
+        if state is not None and state.complete:
+            return state
+        offset = 0 if state is None else state.received
+        conflicts = 0
+        while True:
+            if not 0 <= offset < total:
+                raise TransientError(
+                    f"the server reports {offset} bytes of a {total}-byte attachment"
+                )
+            chunk = blob[offset : offset + chunk_size]
+            try:
+                state = self.put_attachment_chunk(digest, chunk, offset, total)
+            except OffsetConflict as exc:
+                conflicts += 1
+                if conflicts > 3:
+                    raise TransientError(
+                        "the server keeps refusing the chunks' offsets", status=409
+                    ) from None
+                if exc.received is not None:
+                    offset = exc.received
+                else:
+                    known = self.attachment_status(digest)
+                    offset = 0 if known is None else known.received
+                continue
+            if state.complete:
+                return state
+            if state.received <= offset:
+                raise TransientError(
+                    f"the server did not take the chunk at offset {offset} "
+                    f"(it reports {state.received} bytes)"
+                )
+            offset = state.received
+            conflicts = 0

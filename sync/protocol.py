@@ -12,6 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
@@ -35,6 +36,14 @@ Sha256Hex = Annotated[
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 MAX_SEALED_BYTES = 8 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024  # one sealed page
+MAX_CHUNK_BYTES = 8 * 1024 * 1024  # one PUT of an attachment
+DEFAULT_CHUNK_BYTES = 256 * 1024
+MAX_ATTACHMENTS = 200  # per application
+OCTET_STREAM = "application/octet-stream"
+UPLOAD_OFFSET_HEADER = "Upload-Offset"  # bytes of an attachment the server has
+UPLOAD_LENGTH_HEADER = "Upload-Length"  # its total size, once known
+ContentType = Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$", max_length=64)]
 
 
 def _check_base64(value: str) -> str:
@@ -65,7 +74,36 @@ class _Response(BaseModel):
 
 
 class ApplicationStatus(StrEnum):
-    RECEIVED = "received"
+    """Where an application stands at the prefecture (set by staff, shown by the kiosk)."""
+
+    RECEIVED = "received"  # reçue
+    BEING_EXAMINED = "being_examined"  # en instruction
+    DOCUMENTS_REQUESTED = "documents_requested"  # pièces complémentaires demandées
+    DECISION_AVAILABLE = "decision_available"  # décision disponible
+    CARD_READY = "card_ready"  # titre disponible (à retirer)
+
+
+# --- Content-Range (attachment chunks) ------------------------------------------------------
+
+_CONTENT_RANGE = re.compile(r"^bytes (\d{1,12})-(\d{1,12})/(\d{1,12})$")
+
+
+def content_range(start: int, end: int, total: int) -> str:
+    """The ``Content-Range`` of the bytes ``[start, end)`` of a ``total``-byte attachment."""
+    if not 0 <= start < end <= total:
+        raise ValueError(f"bad range [{start}, {end}) of {total} bytes")
+    return f"bytes {start}-{end - 1}/{total}"
+
+
+def parse_content_range(value: str) -> tuple[int, int, int]:
+    """``"bytes 0-99/1000"`` -> ``(0, 100, 1000)`` (end exclusive); ValueError if malformed."""
+    match = _CONTENT_RANGE.match(value.strip())
+    if match is None:
+        raise ValueError('must look like "bytes START-END/TOTAL" (END inclusive)')
+    start, last, total = (int(g) for g in match.groups())
+    if not start <= last < total:
+        raise ValueError("needs START <= END < TOTAL")
+    return start, last + 1, total
 
 
 # --- health ---------------------------------------------------------------------------------
@@ -105,6 +143,12 @@ class ApplicationUpload(_Request):
     sealing_format: int = Field(ge=1, le=255)
     sealed: Base64Bytes
     sha256: Sha256Hex
+    attachments: list[Sha256Hex] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description="SHA-256 of each sealed attachment of the application, in the order of "
+        "the payload; every one must be complete (PUT /v1/attachments/{sha256}) first",
+    )
 
     def sealed_bytes(self) -> bytes:
         return base64.b64decode(self.sealed, validate=True)
@@ -119,6 +163,7 @@ class ApplicationUpload(_Request):
         created_at: dt.datetime,
         sealing_format: int,
         sealed: bytes,
+        attachments: list[str] | tuple[str, ...] = (),
     ) -> ApplicationUpload:
         """Encode ``sealed`` and compute its digest."""
         return cls(
@@ -129,7 +174,14 @@ class ApplicationUpload(_Request):
             sealing_format=sealing_format,
             sealed=base64.b64encode(sealed).decode("ascii"),
             sha256=hashlib.sha256(sealed).hexdigest(),
+            attachments=list(attachments),
         )
+
+
+class StatusChange(BaseModel):
+    status: ApplicationStatus
+    at: AwareDatetime
+    note: str | None = Field(default=None, description="staff's note: admin API only")
 
 
 class ApplicationReceipt(_Response):
@@ -137,6 +189,43 @@ class ApplicationReceipt(_Response):
     central_reference: str = Field(description='e.g. "PREF-2026-000123"')
     status: ApplicationStatus
     received_at: AwareDatetime
+    status_changed_at: AwareDatetime | None = None
+    history: list[StatusChange] = Field(
+        default_factory=list, description="every status the application had, oldest first"
+    )
+
+
+class StatusUpdate(_Request):
+    """An administrator moves an application to another status."""
+
+    status: ApplicationStatus
+    note: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        default=None, description="for staff only; never shown on a kiosk"
+    )
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+
+class AttachmentRef(BaseModel):
+    """One sealed page, as listed in the (sealed) application payload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: Ident
+    page_no: int = Field(ge=1, le=999)
+    sha256: Sha256Hex
+    size: int = Field(ge=1, le=MAX_ATTACHMENT_BYTES, description="bytes of the sealed page")
+    content_type: ContentType
+
+
+class AttachmentStatus(_Response):
+    """How much of an attachment the server has (``received`` bytes of ``size``)."""
+
+    sha256: str
+    size: int = Field(description="total size announced by the first chunk")
+    received: int = Field(description="the next chunk must start at this offset")
+    complete: bool = Field(description="all bytes received and the SHA-256 verified")
 
 
 class Consent(BaseModel):
@@ -157,6 +246,7 @@ class ApplicationPayload(BaseModel):
     language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
     answers: dict[str, str]
     documents: list[str]
+    attachments: list[AttachmentRef] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
     consent: Consent
     kiosk_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     submitted_at: AwareDatetime
@@ -177,6 +267,35 @@ class Problem(BaseModel):
     errors: list[FieldProblem] = Field(default_factory=list)
 
 
+class MissingAttachments(Problem):
+    """409 to ``PUT /v1/applications/{uuid}``: some listed attachments are not complete."""
+
+    missing: list[str] = Field(description="SHA-256 of each attachment still to upload")
+
+
+# --- heartbeat ------------------------------------------------------------------------------
+
+HealthKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=64)]
+
+
+class Heartbeat(_Request):
+    """What a kiosk says about itself each sync round (no personal data)."""
+
+    software_version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    sent_at: AwareDatetime
+    backlog: dict[HealthKey, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
+        default_factory=dict, max_length=20, description="outbox entries per state"
+    )
+    device_health: dict[HealthKey, Annotated[str, StringConstraints(max_length=200)]] = Field(
+        default_factory=dict, max_length=50, description='e.g. {"printer": "ok"}'
+    )
+    last_error: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class HeartbeatAck(_Response):
+    received_at: AwareDatetime
+
+
 # --- administration -------------------------------------------------------------------------
 
 
@@ -192,6 +311,8 @@ class AdminApplication(_Response):
     payload: dict[str, object] | None = Field(
         description="the unsealed application; null if it cannot be opened any more"
     )
+    attachments: list[AttachmentRef] = Field(default_factory=list)
+    history: list[StatusChange] = Field(default_factory=list)
 
 
 class EnrolmentCode(_Response):
@@ -204,3 +325,8 @@ class KioskInfo(_Response):
     revoked: bool
     enrolled_at: AwareDatetime
     last_seen: AwareDatetime | None
+    software_version: str = ""
+    last_heartbeat_at: AwareDatetime | None = None
+    backlog: dict[str, int] = Field(default_factory=dict)
+    device_health: dict[str, str] = Field(default_factory=dict)
+    last_error: str | None = None

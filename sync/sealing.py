@@ -20,6 +20,25 @@ authenticated: a package cannot be opened under another UUID (replay), another v
 another suite, and changing any header byte makes decryption fail. The key id and the UUID
 are in clear in the header only so that errors can say *why* a package cannot be opened
 ("sealed for another key", "sealed for another application") instead of a bare failure.
+
+Attachments (scanned document pages), format version 1, are sealed separately, one page per
+*sealed attachment*, so that they can be uploaded in chunks and resumed::
+
+    offset  size  field
+    0       3     magic b"KTA" ("kiosk titre de séjour, attachment")
+    3       1     format version = 1
+    4       1     suite id = 1 (as above)
+    5       8     recipient key id
+    13      16    application UUID
+    29      1     n = length of the attachment id (1..64)
+    30      n     attachment id, ASCII: "<document id>/<page number>", e.g. "passport/1"
+    30+n    ...   HPKE single-shot output: enc (32 bytes) || ciphertext and tag
+
+The plaintext is the page's bytes as scanned (JPEG, PNG or PDF). The HPKE ``info`` is
+``ATTACHMENT_INFO_LABEL + header``, so a page is bound to its application *and* to its place
+in it: it cannot be moved to another application, another document or another page number.
+The application payload lists each attachment with the SHA-256 of its sealed bytes (its
+content address on the wire), its size and content type.
 """
 
 from __future__ import annotations
@@ -41,6 +60,9 @@ from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 MAGIC = b"KTS"
+ATTACHMENT_MAGIC = b"KTA"
+ATTACHMENT_INFO_LABEL = b"kiosk-titre-sejour/sealed-attachment"
+MAX_ATTACHMENT_ID = 64
 FORMAT_VERSION = 1
 SUITE_X25519_SHA256_AES256GCM = 1
 INFO_LABEL = b"kiosk-titre-sejour/sealed-application"
@@ -287,3 +309,153 @@ def unseal(private_key: X25519PrivateKey, uuid: str | uuidlib.UUID, blob: bytes)
 
 def sha256_hex(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttachmentHeader:
+    version: int
+    suite: int
+    key_id: bytes
+    uuid: uuidlib.UUID
+    attachment_id: str
+    size: int  # bytes of the header itself
+
+
+_ATTACHMENT_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-/")
+
+
+def attachment_id(document_id: str, page_no: int) -> str:
+    """The id a page is sealed under: ``"<document id>/<page number>"``."""
+    if not isinstance(page_no, int) or isinstance(page_no, bool) or page_no < 1:
+        raise SealError(
+            f"a page number is a positive integer, not {page_no!r}", SealFailure.CONTENT
+        )
+    text = f"{document_id}/{page_no}"
+    _check_attachment_id(text)
+    return text
+
+
+def _check_attachment_id(text: str) -> bytes:
+    if (
+        not isinstance(text, str)
+        or not 1 <= len(text) <= MAX_ATTACHMENT_ID
+        or not set(text) <= _ATTACHMENT_ID_CHARS
+    ):
+        raise SealError(
+            f"an attachment id is 1 to {MAX_ATTACHMENT_ID} characters among a-z 0-9 _ - /",
+            SealFailure.MALFORMED,
+        )
+    return text.encode("ascii")
+
+
+def _attachment_header(
+    version: int, suite: int, kid: bytes, app_uuid: uuidlib.UUID, att_id: bytes
+) -> bytes:
+    return (
+        ATTACHMENT_MAGIC
+        + bytes([version, suite])
+        + kid
+        + app_uuid.bytes
+        + bytes([len(att_id)])
+        + att_id
+    )
+
+
+def seal_attachment(
+    public_key_raw: bytes, uuid: str | uuidlib.UUID, attachment_id: str, data: bytes
+) -> bytes:
+    """Seal one page (``data``, any bytes) of application ``uuid`` under ``attachment_id``."""
+    app_uuid = _parse_uuid(uuid)
+    att_id = _check_attachment_id(attachment_id)
+    if len(public_key_raw) != PUBLIC_KEY_SIZE:
+        raise SealError(
+            f"an X25519 public key has {PUBLIC_KEY_SIZE} bytes, not {len(public_key_raw)}",
+            SealFailure.KEY,
+        )
+    if not isinstance(data, bytes | bytearray | memoryview) or not len(data):
+        raise SealError("an attachment must be non-empty bytes", SealFailure.CONTENT)
+    header = _attachment_header(
+        FORMAT_VERSION, SUITE_X25519_SHA256_AES256GCM, key_id(public_key_raw), app_uuid, att_id
+    )
+    recipient = X25519PublicKey.from_public_bytes(public_key_raw)
+    suite = _SUITES[SUITE_X25519_SHA256_AES256GCM]
+    return header + suite.encrypt(bytes(data), recipient, info=ATTACHMENT_INFO_LABEL + header)
+
+
+def read_attachment_header(blob: bytes) -> AttachmentHeader:
+    """Parse and check the clear header of a sealed attachment without decrypting.
+
+    Only the first ``30 + 64`` bytes are needed (a prefix of the blob is enough)."""
+    base = len(ATTACHMENT_MAGIC) + 2 + KEY_ID_SIZE + 16
+    if len(blob) < len(ATTACHMENT_MAGIC) + 1 or not blob.startswith(ATTACHMENT_MAGIC):
+        raise SealError(
+            "this is not a sealed attachment (it does not start with the KTA marker)",
+            SealFailure.MALFORMED,
+        )
+    version = blob[len(ATTACHMENT_MAGIC)]
+    if version not in SUPPORTED_FORMATS:
+        raise SealError(f"unsupported attachment format version {version}", SealFailure.VERSION)
+    if len(blob) < base + 1:
+        raise SealError("the sealed attachment is truncated", SealFailure.MALFORMED)
+    suite = blob[len(ATTACHMENT_MAGIC) + 1]
+    if suite not in _SUITES:
+        raise SealError(f"unknown cipher suite {suite} in the sealed attachment", SealFailure.SUITE)
+    n = blob[base]
+    if len(blob) < base + 1 + n:
+        raise SealError("the sealed attachment is truncated", SealFailure.MALFORMED)
+    try:
+        att_id = bytes(blob[base + 1 : base + 1 + n]).decode("ascii")
+        _check_attachment_id(att_id)
+    except (UnicodeDecodeError, SealError):
+        raise SealError(
+            "the attachment id in the header is malformed", SealFailure.MALFORMED
+        ) from None
+    return AttachmentHeader(
+        version=version,
+        suite=suite,
+        key_id=bytes(blob[5 : 5 + KEY_ID_SIZE]),
+        uuid=uuidlib.UUID(bytes=bytes(blob[13:base])),
+        attachment_id=att_id,
+        size=base + 1 + n,
+    )
+
+
+def unseal_attachment(
+    private_key: X25519PrivateKey, uuid: str | uuidlib.UUID, attachment_id: str, blob: bytes
+) -> bytes:
+    """Open a page sealed by :func:`seal_attachment`; raise SealError if it cannot be."""
+    expected = _parse_uuid(uuid)
+    header = read_attachment_header(blob)
+    if len(blob) < header.size + _ENC_SIZE + _TAG_SIZE:
+        raise SealError(
+            f"the sealed attachment is truncated ({len(blob)} bytes)", SealFailure.MALFORMED
+        )
+    own_kid = key_id(public_key_raw(private_key))
+    if header.key_id != own_kid:
+        raise SealError(
+            f"the attachment was sealed for another key (key id {header.key_id.hex()})",
+            SealFailure.KEY,
+        )
+    if header.uuid != expected:
+        raise SealError(
+            f"the attachment was sealed for application {header.uuid}, not {expected}",
+            SealFailure.UUID,
+        )
+    if header.attachment_id != attachment_id:
+        raise SealError(
+            f"the attachment was sealed as {header.attachment_id!r}, not {attachment_id!r}",
+            SealFailure.UUID,
+        )
+    head = blob[: header.size]
+    try:
+        return _SUITES[header.suite].decrypt(
+            blob[header.size :], private_key, info=ATTACHMENT_INFO_LABEL + head
+        )
+    except InvalidTag:
+        raise SealError(
+            "the attachment has been altered or corrupted (authentication failed)",
+            SealFailure.TAMPERED,
+        ) from None

@@ -1,4 +1,4 @@
-"""Qt-free local persistence: encrypted drafts, the outbox of sealed submissions,
+"""Qt-free local persistence: encrypted drafts and scanned pages, the outbox of sealed submissions,
 audit events and settings, in SQLite (WAL, synchronous=FULL), migrated by Alembic.
 
 PySide6 must never be imported here (import-linter contract in pyproject.toml).
@@ -13,9 +13,18 @@ from kiosk.store.errors import (
     TamperedDataError,
     UnknownKeyError,
 )
-from kiosk.store.store import AuditRecord, DraftData, OutboxEntry, Store
+from kiosk.store.store import (
+    AttachmentInfo,
+    AuditRecord,
+    DraftData,
+    OutboxEntry,
+    PageData,
+    Store,
+    sniff_content_type,
+)
 
 __all__ = [
+    "AttachmentInfo",
     "AuditRecord",
     "CorruptDatabaseError",
     "DraftData",
@@ -23,8 +32,10 @@ __all__ = [
     "KeyRing",
     "OutboxEntry",
     "OutboxStateError",
+    "PageData",
     "Store",
     "StoreError",
     "TamperedDataError",
     "UnknownKeyError",
+    "sniff_content_type",
 ]

@@ -14,12 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Index, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-OUTBOX_STATES = ("sealed", "uploading", "acknowledged", "failed")
+# sealed -> uploading (attachments going up) -> delivered (every attachment complete at the
+# central API; the application itself is sent next) -> acknowledged (central reference
+# recorded); failed (with a reason, and a retry time unless staff must look) from any but
+# acknowledged.
+OUTBOX_STATES = ("sealed", "uploading", "delivered", "acknowledged", "failed")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -78,6 +82,21 @@ class Draft(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class Page(Base):
+    """A scanned page of a document of an application being filled in, encrypted with the
+    kiosk key (associated data: ``app_uuid/document_id/page_no``). Wiped on submit."""
+
+    __tablename__ = "page"
+
+    app_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    page_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    content_type: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    key_id: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class OutboxItem(Base):
     """A submitted application, sealed to the central API's public key, waiting for or
     done with delivery. ``uuid`` is the client-generated idempotency key end to end."""
@@ -99,6 +118,24 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     central_reference: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    uploading_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxAttachment(Base):
+    """A page of a submitted application, sealed to the central API's key; content-addressed
+    by the SHA-256 of the sealed bytes. ``uploaded_at``: the central API has all of it."""
+
+    __tablename__ = "outbox_attachment"
+
+    outbox_uuid: Mapped[str] = mapped_column(
+        ForeignKey("outbox.uuid", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):

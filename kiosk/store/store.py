@@ -1,5 +1,6 @@
-"""The kiosk's local store: encrypted drafts, the outbox of sealed submissions, the
-audit trail and small settings, in one SQLite database.
+"""The kiosk's local store: encrypted drafts and scanned pages, the outbox of sealed
+submissions and their sealed attachments, the audit trail and small settings, in one
+SQLite database.
 
 Durability: the database runs in WAL mode with ``synchronous=FULL`` so that a
 submission acknowledged to the applicant (receipt shown) survives a power cut. Every
@@ -10,9 +11,10 @@ instead of failing on lock upgrades; ``busy_timeout`` makes them wait up to 5 s.
 Threading: the store may be used from any thread, one call at a time per thread;
 nothing here touches Qt.
 
-Privacy: answers are encrypted with the kiosk key before they reach SQLite;
-submitted applications arrive already sealed to the central API's public key and are
-opaque here. Error messages, audit events and ``repr`` of the returned snapshots never
+Privacy: answers and scanned pages are encrypted with the kiosk key before they reach
+SQLite; submitted applications and their pages arrive already sealed to the central API's
+public key and are opaque here; enqueueing wipes the clear draft and pages in the same
+transaction. Error messages, audit events and ``repr`` of the returned snapshots never
 carry personal data.
 """
 
@@ -26,7 +28,7 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self, cast
@@ -34,7 +36,18 @@ from typing import Any, Self, cast
 from alembic import command
 from alembic.config import Config
 from alembic.util.exc import CommandError
-from sqlalchemy import CursorResult, Engine, and_, create_engine, delete, event, func, or_, select
+from sqlalchemy import (
+    CursorResult,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,7 +59,15 @@ from kiosk.store.errors import (
     StoreError,
     TamperedDataError,
 )
-from kiosk.store.models import OUTBOX_STATES, AuditEvent, Draft, OutboxItem, Setting
+from kiosk.store.models import (
+    OUTBOX_STATES,
+    AuditEvent,
+    Draft,
+    OutboxAttachment,
+    OutboxItem,
+    Page,
+    Setting,
+)
 
 DB_FILENAME = "kiosk.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -60,9 +81,40 @@ REFERENCE_RE = re.compile(
     r"^K-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$"
 )
 _EVENT_RE = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+_IDENT_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_CONTENT_TYPE_RE = re.compile(r"^[a-z]+/[a-z0-9.+-]{1,50}$")
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+MAX_PAGE_NO = 999
+# States the agent works on (see ``due``); "failed" only when its retry time has come.
+_ACTIVE_STATES = ("sealed", "uploading", "delivered")
 
 
 # --- snapshots returned to callers ------------------------------------------------
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """A sealed attachment of an outbox entry (metadata only; the bytes: ``attachment_data``)."""
+
+    sha256: str
+    size: int
+    uploaded_at: dt.datetime | None  # None: the central API may not have all of it yet
+
+
+@dataclass(frozen=True)
+class PageData:
+    """A decrypted scanned page. ``data`` is personal data: it is left out of ``repr``."""
+
+    app_uuid: str
+    document_id: str
+    page_no: int
+    content_type: str
+    data: bytes = field(repr=False)
+    created_at: dt.datetime
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
 @dataclass(frozen=True)
 class OutboxEntry:
     """A snapshot of one outbox row (not a live ORM object)."""
@@ -81,6 +133,14 @@ class OutboxEntry:
     next_attempt_at: dt.datetime | None
     state_changed_at: dt.datetime | None = None
     acknowledged_at: dt.datetime | None = None
+    attachments: tuple[AttachmentInfo, ...] = ()
+    uploading_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+
+    @property
+    def attachments_pending(self) -> tuple[AttachmentInfo, ...]:
+        """The attachments not yet known to be complete at the central API."""
+        return tuple(a for a in self.attachments if a.uploaded_at is None)
 
 
 @dataclass(frozen=True)
@@ -122,7 +182,48 @@ def _text(name: str, value: str, max_length: int) -> str:
     return value
 
 
-def _snapshot(item: OutboxItem) -> OutboxEntry:
+def sniff_content_type(data: bytes) -> str:
+    """The media type of a scanned page from its first bytes (JPEG, PNG, PDF, TIFF, WebP)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
+
+
+def _page_context(app_uuid: str, document_id: str, page_no: int) -> bytes:
+    return f"page:{app_uuid}/{document_id}/{page_no}".encode()
+
+
+def _attachment_infos(
+    session: Session, uuids: Sequence[str]
+) -> dict[str, tuple[AttachmentInfo, ...]]:
+    """Attachment metadata (never the sealed bytes) of the given outbox entries."""
+    out: dict[str, list[AttachmentInfo]] = {}
+    if not uuids:
+        return {}
+    rows = session.execute(
+        select(
+            OutboxAttachment.outbox_uuid,
+            OutboxAttachment.sha256,
+            OutboxAttachment.size,
+            OutboxAttachment.uploaded_at,
+        )
+        .where(OutboxAttachment.outbox_uuid.in_(list(uuids)))
+        .order_by(OutboxAttachment.outbox_uuid, OutboxAttachment.position)
+    ).all()
+    for outbox_uuid, sha256, size, uploaded_at in rows:
+        out.setdefault(outbox_uuid, []).append(AttachmentInfo(sha256, size, uploaded_at))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _snapshot(item: OutboxItem, attachments: tuple[AttachmentInfo, ...] = ()) -> OutboxEntry:
     return OutboxEntry(
         uuid=item.uuid,
         local_reference=item.local_reference,
@@ -138,6 +239,9 @@ def _snapshot(item: OutboxItem) -> OutboxEntry:
         next_attempt_at=item.next_attempt_at,
         state_changed_at=item.state_changed_at,
         acknowledged_at=item.acknowledged_at,
+        attachments=attachments,
+        uploading_at=item.uploading_at,
+        delivered_at=item.delivered_at,
     )
 
 
@@ -386,19 +490,29 @@ class Store:
         )
 
     def delete_draft(self, uuid: str) -> None:
+        """Forget a draft and its scanned pages (the applicant left, or it was submitted)."""
         with self._tx() as session:
             session.execute(delete(Draft).where(Draft.uuid == uuid))
+            session.execute(delete(Page).where(Page.app_uuid == uuid))
 
     def purge_drafts(self, older_than: dt.datetime) -> int:
-        """Delete drafts last saved before ``older_than``; returns how many."""
+        """Delete drafts last saved before ``older_than``, with their pages, and pages
+        older than that with no draft; returns how many drafts."""
         older_than = _aware("older_than", older_than)
         with self._tx() as session:
+            stale = select(Draft.uuid).where(Draft.updated_at < older_than)
+            session.execute(delete(Page).where(Page.app_uuid.in_(stale)))
             result = session.execute(delete(Draft).where(Draft.updated_at < older_than))
+            session.execute(
+                delete(Page).where(
+                    Page.created_at < older_than, Page.app_uuid.not_in(select(Draft.uuid))
+                )
+            )
             return int(cast(CursorResult[Any], result).rowcount)
 
     def rekey_drafts(self) -> int:
-        """Re-encrypt every draft not under the current key; returns how many.
-        Run after ``keyring.rotate()``; afterwards the retired key files may go."""
+        """Re-encrypt every draft and scanned page not under the current key; returns how
+        many records. Run after ``keyring.rotate()``; afterwards the retired key files may go."""
         current = self._keyring.current_id
         with self._tx() as session:
             drafts = session.scalars(select(Draft).where(Draft.key_id != current)).all()
@@ -407,11 +521,127 @@ class Store:
                 plaintext = self._keyring.decrypt(draft.ciphertext, context)
                 draft.ciphertext = self._keyring.encrypt(plaintext, context)
                 draft.key_id = self._keyring.current_id
-            return len(drafts)
+            pages = session.scalars(select(Page).where(Page.key_id != current)).all()
+            for page in pages:
+                context = _page_context(page.app_uuid, page.document_id, page.page_no)
+                plaintext = self._keyring.decrypt(page.ciphertext, context)
+                page.ciphertext = self._keyring.encrypt(plaintext, context)
+                page.key_id = self._keyring.current_id
+            return len(drafts) + len(pages)
+
+    # --- scanned pages ---------------------------------------------------------------
+    def add_page(
+        self,
+        app_uuid: str,
+        document_id: str,
+        page_no: int,
+        data: bytes,
+        now: dt.datetime,
+        *,
+        content_type: str | None = None,
+    ) -> bool:
+        """Store (or replace) page ``page_no`` of document ``document_id`` of the draft
+        ``app_uuid``, encrypted with the current kiosk key. ``content_type`` defaults to
+        what the bytes look like (:func:`sniff_content_type`).
+
+        Returns False, storing nothing, if the application is already in the outbox (a
+        late scan must not leave a copy of a submitted document behind)."""
+        _text("app_uuid", app_uuid, 36)
+        if not isinstance(document_id, str) or not _IDENT_RE.match(document_id):
+            raise ValueError("document_id must be a short lowercase identifier (a-z, 0-9, _ -)")
+        if not isinstance(page_no, int) or isinstance(page_no, bool):
+            raise TypeError("page_no must be an int")
+        if not 1 <= page_no <= MAX_PAGE_NO:
+            raise ValueError(f"page_no must be between 1 and {MAX_PAGE_NO}")
+        if not isinstance(data, bytes) or not data:
+            raise ValueError("a page must be non-empty bytes")
+        if len(data) > MAX_PAGE_BYTES:
+            raise ValueError(f"a page must be at most {MAX_PAGE_BYTES} bytes")
+        content_type = content_type or sniff_content_type(data)
+        if not _CONTENT_TYPE_RE.match(content_type):
+            raise ValueError("content_type must be a media type such as image/jpeg")
+        now = _aware("now", now)
+        ciphertext = self._keyring.encrypt(data, _page_context(app_uuid, document_id, page_no))
+        key_id = self._keyring.current_id
+        with self._tx() as session:
+            if session.get(OutboxItem, app_uuid) is not None:
+                return False
+            page = session.get(Page, (app_uuid, document_id, page_no))
+            if page is None:
+                session.add(
+                    Page(
+                        app_uuid=app_uuid,
+                        document_id=document_id,
+                        page_no=page_no,
+                        content_type=content_type,
+                        ciphertext=ciphertext,
+                        key_id=key_id,
+                        created_at=now,
+                    )
+                )
+            else:
+                page.content_type = content_type
+                page.ciphertext = ciphertext
+                page.key_id = key_id
+                page.created_at = now
+        return True
+
+    def pages(self, app_uuid: str) -> list[PageData]:
+        """The decrypted pages of a draft, by document then page number.
+        Raises TamperedDataError if one was altered or moved."""
+        with self._tx() as session:
+            rows = session.execute(
+                select(
+                    Page.document_id,
+                    Page.page_no,
+                    Page.content_type,
+                    Page.ciphertext,
+                    Page.created_at,
+                )
+                .where(Page.app_uuid == app_uuid)
+                .order_by(Page.document_id, Page.page_no)
+            ).all()
+        return [
+            PageData(
+                app_uuid=app_uuid,
+                document_id=document_id,
+                page_no=page_no,
+                content_type=content_type,
+                data=self._keyring.decrypt(
+                    ciphertext, _page_context(app_uuid, document_id, page_no)
+                ),
+                created_at=created_at,
+            )
+            for document_id, page_no, content_type, ciphertext, created_at in rows
+        ]
+
+    def delete_pages(
+        self, app_uuid: str, document_id: str | None = None, page_no: int | None = None
+    ) -> int:
+        """Delete the pages of a draft (of one document, or one page); returns how many."""
+        conditions = [Page.app_uuid == app_uuid]
+        if document_id is not None:
+            conditions.append(Page.document_id == document_id)
+        if page_no is not None:
+            if document_id is None:
+                raise ValueError("page_no needs document_id")
+            conditions.append(Page.page_no == page_no)
+        with self._tx() as session:
+            result = session.execute(delete(Page).where(*conditions))
+            return int(cast(CursorResult[Any], result).rowcount)
 
     # --- outbox -------------------------------------------------------------------
-    def enqueue(self, uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime) -> OutboxEntry:
-        """Put a sealed application in the outbox and delete its draft, atomically.
+    def enqueue(
+        self,
+        uuid: str,
+        procedure_id: str,
+        sealed: bytes,
+        now: dt.datetime,
+        attachments: Sequence[bytes] = (),
+    ) -> OutboxEntry:
+        """Put a sealed application and its sealed attachments (pages sealed to the central
+        API's key, in the order the payload lists them) in the outbox, and delete its clear
+        draft and pages, all in one transaction.
 
         Idempotent: if ``uuid`` is already in the outbox the existing entry is returned
         unchanged (same local reference, no second row)."""
@@ -420,11 +650,18 @@ class Store:
         now = _aware("now", now)
         if not isinstance(sealed, bytes) or not sealed:
             raise ValueError("sealed must be non-empty bytes")
+        blobs = list(attachments)
+        if not all(isinstance(b, bytes) and b for b in blobs):
+            raise ValueError("each attachment must be non-empty bytes")
+        hashes = [hashlib.sha256(b).hexdigest() for b in blobs]
+        if len(set(hashes)) != len(hashes):
+            raise ValueError("the same sealed attachment is listed twice")
         with self._tx() as session:
             session.execute(delete(Draft).where(Draft.uuid == uuid))
+            session.execute(delete(Page).where(Page.app_uuid == uuid))
             existing = session.get(OutboxItem, uuid)
             if existing is not None:
-                return _snapshot(existing)
+                return _snapshot(existing, _attachment_infos(session, [uuid]).get(uuid, ()))
             for _ in range(20):
                 reference = new_local_reference()
                 taken = session.scalar(
@@ -452,13 +689,25 @@ class Store:
             )
             session.add(item)
             session.flush()
-            return _snapshot(item)
+            for position, (blob, sha256) in enumerate(zip(blobs, hashes, strict=True)):
+                session.add(
+                    OutboxAttachment(
+                        outbox_uuid=uuid,
+                        position=position,
+                        sha256=sha256,
+                        size=len(blob),
+                        sealed=blob,
+                        uploaded_at=None,
+                    )
+                )
+            session.flush()
+            return _snapshot(item, _attachment_infos(session, [uuid]).get(uuid, ()))
 
     def due(self, now: dt.datetime, limit: int = 50) -> list[OutboxEntry]:
-        """Entries to send now, oldest first: 'sealed', 'uploading' (interrupted by a
-        crash or still in flight: sending again is safe, the uuid is idempotent) and
-        'failed' whose ``next_attempt_at`` has come. Failed with no retry time wait for
-        staff."""
+        """Entries to send now, oldest first: 'sealed', 'uploading' and 'delivered'
+        (interrupted by a crash or still in flight: sending again is safe, attachments are
+        content-addressed and the uuid is idempotent) and 'failed' whose
+        ``next_attempt_at`` has come. Failed with no retry time wait for staff."""
         now = _aware("now", now)
         if limit < 1:
             raise ValueError("limit must be at least 1")
@@ -467,7 +716,7 @@ class Store:
                 select(OutboxItem)
                 .where(
                     or_(
-                        OutboxItem.state.in_(("sealed", "uploading")),
+                        OutboxItem.state.in_(_ACTIVE_STATES),
                         and_(
                             OutboxItem.state == "failed",
                             OutboxItem.next_attempt_at.is_not(None),
@@ -478,7 +727,8 @@ class Store:
                 .order_by(OutboxItem.created_at, OutboxItem.uuid)
                 .limit(limit)
             ).all()
-            return [_snapshot(item) for item in items]
+            infos = _attachment_infos(session, [item.uuid for item in items])
+            return [_snapshot(item, infos.get(item.uuid, ())) for item in items]
 
     def _pending(self, session: Session, uuid: str, action: str) -> OutboxItem:
         item = session.get(OutboxItem, uuid)
@@ -489,11 +739,77 @@ class Store:
         return item
 
     def mark_uploading(self, uuid: str, now: dt.datetime) -> None:
+        """The agent starts sending this entry (its attachments, then the application)."""
         now = _aware("now", now)
         with self._tx() as session:
             item = self._pending(session, uuid, "mark uploading")
             item.state = "uploading"
             item.state_changed_at = now
+            item.uploading_at = now
+
+    def mark_attachment_uploaded(self, uuid: str, sha256: str, now: dt.datetime) -> None:
+        """The central API has every byte of this attachment, hash verified."""
+        now = _aware("now", now)
+        with self._tx() as session:
+            self._pending(session, uuid, "mark an attachment uploaded")
+            attachment = session.scalar(
+                select(OutboxAttachment).where(
+                    OutboxAttachment.outbox_uuid == uuid, OutboxAttachment.sha256 == sha256
+                )
+            )
+            if attachment is None:
+                raise OutboxStateError(f"application {uuid} has no attachment {sha256}")
+            if attachment.uploaded_at is None:
+                attachment.uploaded_at = now
+
+    def mark_attachments_missing(self, uuid: str, sha256s: Sequence[str]) -> None:
+        """The central API says it lacks these attachments: upload them again. An entry
+        marked delivered goes back to uploading."""
+        with self._tx() as session:
+            item = self._pending(session, uuid, "mark attachments missing")
+            session.execute(
+                update(OutboxAttachment)
+                .where(
+                    OutboxAttachment.outbox_uuid == uuid,
+                    OutboxAttachment.sha256.in_(list(sha256s)),
+                )
+                .values(uploaded_at=None)
+            )
+            if item.state == "delivered":
+                item.state = "uploading"
+                item.delivered_at = None
+
+    def mark_delivered(self, uuid: str, now: dt.datetime) -> None:
+        """Every attachment is complete at the central API; the application goes next.
+        Refused while an attachment is not known to be uploaded."""
+        now = _aware("now", now)
+        with self._tx() as session:
+            item = self._pending(session, uuid, "mark delivered")
+            pending = session.scalar(
+                select(func.count())
+                .select_from(OutboxAttachment)
+                .where(OutboxAttachment.outbox_uuid == uuid, OutboxAttachment.uploaded_at.is_(None))
+            )
+            if pending:
+                raise OutboxStateError(
+                    f"cannot mark {uuid} delivered: {pending} attachment(s) not uploaded"
+                )
+            if item.state != "delivered":
+                item.state = "delivered"
+                item.state_changed_at = now
+                item.delivered_at = now
+
+    def attachment_data(self, uuid: str, sha256: str) -> bytes:
+        """The sealed bytes of one attachment of an outbox entry."""
+        with self._tx() as session:
+            blob = session.scalar(
+                select(OutboxAttachment.sealed).where(
+                    OutboxAttachment.outbox_uuid == uuid, OutboxAttachment.sha256 == sha256
+                )
+            )
+        if blob is None:
+            raise OutboxStateError(f"application {uuid} has no attachment {sha256}")
+        return bytes(blob)
 
     def mark_acknowledged(self, uuid: str, central_reference: str, now: dt.datetime) -> None:
         """The central API has the application. Repeating with the same reference is a
@@ -535,17 +851,21 @@ class Store:
     def entry(self, uuid: str) -> OutboxEntry | None:
         with self._tx() as session:
             item = session.get(OutboxItem, uuid)
-            return None if item is None else _snapshot(item)
+            if item is None:
+                return None
+            return _snapshot(item, _attachment_infos(session, [uuid]).get(uuid, ()))
 
     def find_by_reference(self, local_reference: str) -> OutboxEntry | None:
         """The entry with this receipt reference (case and spacing forgiven), or None."""
         reference = "".join(local_reference.split()).upper()
         with self._tx() as session:
             item = session.scalar(select(OutboxItem).where(OutboxItem.local_reference == reference))
-            return None if item is None else _snapshot(item)
+            if item is None:
+                return None
+            return _snapshot(item, _attachment_infos(session, [item.uuid]).get(item.uuid, ()))
 
     def backlog(self) -> dict[str, int]:
-        """Number of outbox entries per state; all four states are present."""
+        """Number of outbox entries per state; every state of OUTBOX_STATES is present."""
         counts = dict.fromkeys(OUTBOX_STATES, 0)
         with self._tx() as session:
             rows = session.execute(
@@ -556,17 +876,45 @@ class Store:
         return counts
 
     def purge_acknowledged(self, older_than: dt.datetime) -> int:
-        """Retention: delete entries (and their sealed packages) acknowledged before
-        ``older_than``. Returns how many."""
+        """Retention: delete entries acknowledged before ``older_than``, with their sealed
+        packages and attachments. Returns how many.
+
+        Deleted bytes are overwritten in the database file (``secure_delete``) and the
+        write-ahead log is checkpointed and truncated, so no copy stays in the WAL either."""
         older_than = _aware("older_than", older_than)
         with self._tx() as session:
+            expired = select(OutboxItem.uuid).where(
+                OutboxItem.state == "acknowledged",
+                OutboxItem.acknowledged_at < older_than,
+            )
+            session.execute(
+                delete(OutboxAttachment).where(OutboxAttachment.outbox_uuid.in_(expired))
+            )
             result = session.execute(
                 delete(OutboxItem).where(
                     OutboxItem.state == "acknowledged",
                     OutboxItem.acknowledged_at < older_than,
                 )
             )
-            return int(cast(CursorResult[Any], result).rowcount)
+            count = int(cast(CursorResult[Any], result).rowcount)
+        if count:
+            self.checkpoint()
+        return count
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and truncate it (best effort: a
+        reader holding an old snapshot may keep part of it until next time)."""
+        if self._closed:
+            raise StoreError("the store is closed")
+        raw = self._engine.raw_connection()  # outside any transaction
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
 
     # --- settings -----------------------------------------------------------------
     def get_setting(self, key: str) -> str | None:

@@ -2,9 +2,13 @@
 
     kiosk-central --data-dir DIR [--host 127.0.0.1] [--port 8765]
                   [--enrolment-code CODE ...] [--admin-token TOKEN] [--database-url URL]
+                  [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
 
-Prints exactly one line ``kiosk-central listening on http://HOST:PORT`` on stdout once the
+Prints exactly one line ``kiosk-central listening on http(s)://HOST:PORT`` on stdout once the
 socket accepts connections (``--port 0`` picks a free port and prints it).
+
+The database URL can also come from ``$KIOSK_CENTRAL_DATABASE_URL`` (better than the command
+line for a URL with a password: other users can read a process's arguments).
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import ssl
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -23,10 +29,13 @@ from sync.sealing import KeyFileError
 from sync.server.app import Settings, create_app
 
 ADMIN_TOKEN_ENV = "KIOSK_CENTRAL_ADMIN_TOKEN"  # noqa: S105 - a variable name
+DATABASE_URL_ENV = "KIOSK_CENTRAL_DATABASE_URL"
 
 
 class _Server(uvicorn.Server):
     """Announces the bound address once it is listening."""
+
+    scheme = "http"
 
     async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
         await super().startup(sockets)
@@ -34,7 +43,7 @@ class _Server(uvicorn.Server):
             return
         host, port = self.servers[0].sockets[0].getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
-        print(f"kiosk-central listening on http://{shown}:{port}", flush=True)
+        print(f"kiosk-central listening on {self.scheme}://{shown}:{port}", flush=True)
 
 
 # Secrets can start with "-": see join_option_values.
@@ -58,11 +67,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get(ADMIN_TOKEN_ENV),
         help=f"bearer token of the admin API (default: ${ADMIN_TOKEN_ENV}; none: disabled)",
     )
-    p.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in --data-dir)")
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get(DATABASE_URL_ENV),
+        help="SQLAlchemy URL, e.g. postgresql://user:pw@127.0.0.1:5432/central "
+        f"(default: ${DATABASE_URL_ENV}, else SQLite in --data-dir)",
+    )
+    p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM chain)")
+    p.add_argument("--tls-key", type=Path, help="the private key of --tls-cert (PEM)")
+    p.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        help="require kiosks to present a client certificate signed by these CAs (PEM)",
+    )
     p.add_argument("--catalogue", type=Path, help="procedure catalogue (default: the kiosk's)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.add_argument("--version", action="version", version=f"kiosk-central {__version__}")
-    return p.parse_args(join_option_values(sys.argv[1:] if argv is None else argv, _SECRET_OPTIONS))
+    args = p.parse_args(join_option_values(sys.argv[1:] if argv is None else argv, _SECRET_OPTIONS))
+    if (args.tls_cert is None) != (args.tls_key is None):
+        p.error("--tls-cert and --tls-key go together")
+    if args.tls_client_ca is not None and args.tls_cert is None:
+        p.error("--tls-client-ca needs --tls-cert and --tls-key")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,10 +110,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if settings.admin_token is None:
         logging.getLogger("kiosk.central").warning("no --admin-token: the admin API is disabled")
+    tls: dict[str, Any] = {}
+    if args.tls_cert is not None:
+        tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
+        if args.tls_client_ca is not None:
+            tls["ssl_ca_certs"] = str(args.tls_client_ca)
+            tls["ssl_cert_reqs"] = ssl.CERT_REQUIRED
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level=args.log_level, access_log=False
+        app, host=args.host, port=args.port, log_level=args.log_level, access_log=False, **tls
     )
+    try:
+        config.load()  # reads the TLS files now: a bad one is a clear error, not a traceback
+    except (OSError, ssl.SSLError) as exc:
+        print(f"kiosk-central: cannot load the TLS certificate or key: {exc}", file=sys.stderr)
+        return 2
     server = _Server(config)
+    server.scheme = "https" if tls else "http"
     server.run()
     return 0 if server.started else 1
 

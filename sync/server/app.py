@@ -13,6 +13,7 @@ and ``errors`` (one ``{field, message}`` per faulty field).
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import uuid as uuidlib
@@ -21,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Response, status
+from fastapi import Body, Depends, FastAPI, Header, Request, Response, status
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -35,29 +37,57 @@ from kiosk.domain.catalogue import Catalogue, load_catalogue
 from sync import __version__
 from sync.protocol import (
     API_PREFIX,
+    MAX_ATTACHMENT_BYTES,
+    MAX_CHUNK_BYTES,
+    OCTET_STREAM,
+    UPLOAD_LENGTH_HEADER,
+    UPLOAD_OFFSET_HEADER,
     AdminApplication,
     ApplicationPayload,
     ApplicationReceipt,
     ApplicationStatus,
     ApplicationUpload,
+    AttachmentRef,
+    AttachmentStatus,
     EnrolmentCode,
     EnrolRequest,
     EnrolResponse,
     FieldProblem,
     Health,
+    Heartbeat,
+    HeartbeatAck,
     KioskInfo,
+    MissingAttachments,
     Problem,
+    StatusChange,
+    StatusUpdate,
+    parse_content_range,
 )
 from sync.sealing import (
     FORMAT_VERSION,
     SUPPORTED_FORMATS,
     SealError,
     encode_public_key,
+    key_id,
     load_or_create_private_key,
+    public_key_raw,
+    read_attachment_header,
     sha256_hex,
     unseal,
+    unseal_attachment,
 )
-from sync.server.db import Application, EnrolmentCodeRow, Kiosk, ReferenceCounter, make_engine
+from sync.server.db import (
+    Application,
+    ApplicationAttachment,
+    Attachment,
+    AttachmentChunk,
+    EnrolmentCodeRow,
+    Kiosk,
+    KioskHeartbeat,
+    ReferenceCounter,
+    StatusHistory,
+    make_engine,
+)
 
 log = logging.getLogger("kiosk.central")
 
@@ -86,12 +116,14 @@ class ProblemError(Exception):
         detail: str,
         errors: Sequence[FieldProblem] = (),
         headers: dict[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
         self.errors = list(errors)
         self.headers = headers
+        self.extra = dict(extra or {})
 
 
 def _problem_response(
@@ -99,8 +131,10 @@ def _problem_response(
     detail: str,
     errors: Sequence[FieldProblem] = (),
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body = Problem(detail=detail, errors=list(errors)).model_dump(mode="json")
+    body.update(extra or {})
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
@@ -220,26 +254,117 @@ def check_payload(
                     message=f"{doc!r} is not a document of procedure {procedure.id!r}",
                 )
             )
+    problems += check_attachment_list(payload.attachments, upload.attachments, known_documents)
     return problems
 
 
-def _receipt(row: Application) -> ApplicationReceipt:
+def check_attachment_list(
+    refs: Sequence[AttachmentRef], announced: Sequence[str], known_documents: set[str]
+) -> list[FieldProblem]:
+    """The sealed list of attachments against the clear one and the procedure's documents."""
+    problems: list[FieldProblem] = []
+    if [r.sha256 for r in refs] != list(announced):
+        problems.append(
+            FieldProblem(
+                field="attachments",
+                message="the attachments listed in the sealed application differ from the "
+                "ones announced in the upload",
+            )
+        )
+    seen_hashes: set[str] = set()
+    seen_pages: set[tuple[str, int]] = set()
+    for i, ref in enumerate(refs):
+        if ref.document_id not in known_documents:
+            problems.append(
+                FieldProblem(
+                    field=f"attachments.{i}.document_id",
+                    message=f"{ref.document_id!r} is not a document of this procedure",
+                )
+            )
+        if ref.sha256 in seen_hashes or (ref.document_id, ref.page_no) in seen_pages:
+            problems.append(
+                FieldProblem(field=f"attachments.{i}", message="this page is listed twice")
+            )
+        seen_hashes.add(ref.sha256)
+        seen_pages.add((ref.document_id, ref.page_no))
+    return problems
+
+
+def _history(s: Session, app_uuid: str, *, notes: bool = False) -> list[StatusChange]:
+    rows = s.scalars(
+        select(StatusHistory)
+        .where(StatusHistory.application_uuid == app_uuid)
+        .order_by(StatusHistory.id)
+    ).all()
+    return [
+        StatusChange(status=ApplicationStatus(r.status), at=r.at, note=r.note if notes else None)
+        for r in rows
+    ]
+
+
+def _receipt(row: Application, history: Sequence[StatusChange] = ()) -> ApplicationReceipt:
     return ApplicationReceipt(
         uuid=uuidlib.UUID(row.uuid),
         central_reference=row.central_reference,
         status=ApplicationStatus(row.status),
         received_at=row.received_at,
+        status_changed_at=history[-1].at if history else row.received_at,
+        history=list(history),
     )
 
 
-def _kiosk_info(row: Kiosk) -> KioskInfo:
-    return KioskInfo(
+def _kiosk_info(row: Kiosk, beat: KioskHeartbeat | None = None) -> KioskInfo:
+    info = KioskInfo(
         kiosk_id=row.id,
         name=row.name,
         revoked=row.revoked,
         enrolled_at=row.enrolled_at,
         last_seen=row.last_seen,
+        software_version=row.software_version,
     )
+    if beat is not None:
+        info.last_heartbeat_at = beat.received_at
+        info.backlog = json.loads(beat.backlog)
+        info.device_health = json.loads(beat.device_health)
+        info.last_error = beat.last_error
+    return info
+
+
+def _attachment_status(row: Attachment) -> AttachmentStatus:
+    return AttachmentStatus(
+        sha256=row.sha256, size=row.size, received=row.received, complete=row.complete
+    )
+
+
+def _offset_headers(received: int, size: int | None = None) -> dict[str, str]:
+    headers = {UPLOAD_OFFSET_HEADER: str(received)}
+    if size is not None:
+        headers[UPLOAD_LENGTH_HEADER] = str(size)
+    return headers
+
+
+def _attachment_bytes(s: Session, sha256: str, at_least: int | None = None) -> bytes:
+    """The bytes received of an attachment, in order (only the first ``at_least`` if given)."""
+    out = bytearray()
+    query = (
+        select(AttachmentChunk.data)
+        .where(AttachmentChunk.sha256 == sha256)
+        .order_by(AttachmentChunk.offset)
+    )
+    for data in s.scalars(query):
+        out += data
+        if at_least is not None and len(out) >= at_least:
+            break
+    return bytes(out)
+
+
+Sha256Path = Annotated[
+    str,
+    PathParam(
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the sealed attachment, 64 lower-case hexadecimal digits",
+    ),
+]
 
 
 _P = {"model": Problem}
@@ -278,7 +403,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(ProblemError)
     async def _on_problem(_request: Request, exc: ProblemError) -> JSONResponse:
-        return _problem_response(exc.status_code, exc.detail, exc.errors, exc.headers)
+        return _problem_response(exc.status_code, exc.detail, exc.errors, exc.headers, exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -407,14 +532,57 @@ def create_app(settings: Settings) -> FastAPI:
 
     # --- applications ----------------------------------------------------------------------
 
-    def same_or_conflict(row: Application, upload: ApplicationUpload) -> ApplicationReceipt:
+    def check_stored_attachments(
+        s: Session, app_uuid: uuidlib.UUID, refs: Sequence[AttachmentRef]
+    ) -> list[FieldProblem]:
+        """Each listed attachment, as stored, is a page sealed for this application, this
+        key and this place (document and page number), of the announced size."""
+        own_kid = key_id(public_key_raw(private_key))
+        problems = []
+        for i, ref in enumerate(refs):
+            att = s.get(Attachment, ref.sha256)
+            if att is None:  # checked complete just before; gone since?
+                problems.append(FieldProblem(field=f"attachments.{i}", message="not uploaded"))
+                continue
+            if att.size != ref.size:
+                problems.append(
+                    FieldProblem(
+                        field=f"attachments.{i}.size",
+                        message=f"the attachment has {att.size} bytes, not {ref.size}",
+                    )
+                )
+            try:
+                header = read_attachment_header(_attachment_bytes(s, ref.sha256, 128))
+            except SealError as exc:
+                problems.append(FieldProblem(field=f"attachments.{i}", message=str(exc)))
+                continue
+            expected_id = f"{ref.document_id}/{ref.page_no}"
+            if header.uuid != app_uuid or header.attachment_id != expected_id:
+                problems.append(
+                    FieldProblem(
+                        field=f"attachments.{i}",
+                        message=f"the page was sealed as {header.attachment_id!r} of "
+                        f"application {header.uuid}, not as {expected_id!r} of {app_uuid}",
+                    )
+                )
+            elif header.key_id != own_kid:
+                problems.append(
+                    FieldProblem(
+                        field=f"attachments.{i}", message="the page was sealed for another key"
+                    )
+                )
+        return problems
+
+    def same_or_conflict(
+        s: Session, row: Application, upload: ApplicationUpload
+    ) -> ApplicationReceipt:
         if row.sha256 != upload.sha256:
             raise ProblemError(
                 409,
                 f"application {upload.uuid} was already received with different content "
                 f"(central reference {row.central_reference}); a UUID is never reused",
             )
-        return _receipt(row)
+        return _receipt(row, _history(s, row.uuid))
 
     def next_reference(s: Session, year: int) -> str:
         value = s.execute(
@@ -438,14 +606,19 @@ def create_app(settings: Settings) -> FastAPI:
             200: {"model": ApplicationReceipt, "description": "Already received: same receipt"},
             201: {"model": ApplicationReceipt, "description": "Received for the first time"},
             **_AUTH_RESPONSES,
-            409: {**_P, "description": "This UUID was already received with other content"},
+            409: {
+                "model": MissingAttachments,
+                "description": "This UUID was already received with other content; or some "
+                "attachments are not complete yet (`missing` lists them)",
+            },
         },
     )
     def put_application(
         uuid: uuidlib.UUID, upload: ApplicationUpload, kiosk_id: KioskId, response: Response
     ) -> ApplicationReceipt:
         """Deliver a sealed application. Idempotent by UUID: a repeat of the same package
-        returns the same receipt (200); other content under a known UUID is refused (409)."""
+        returns the same receipt (200); other content under a known UUID is refused (409).
+        Every attachment listed must be complete first (409 with ``missing`` otherwise)."""
         if upload.uuid != uuid:
             raise ProblemError(
                 422,
@@ -463,7 +636,26 @@ def create_app(settings: Settings) -> FastAPI:
             existing = s.get(Application, str(uuid))
             if existing is not None:
                 response.status_code = status.HTTP_200_OK
-                return same_or_conflict(existing, upload)
+                return same_or_conflict(s, existing, upload)
+            missing = []
+            for sha in upload.attachments:
+                att = s.get(Attachment, sha)
+                if att is None or not att.complete or att.kiosk_id != kiosk_id:
+                    missing.append(sha)
+        if missing:
+            raise ProblemError(
+                409,
+                f"{len(missing)} of the application's {len(upload.attachments)} attachments "
+                "are not complete on the server: upload them first",
+                [
+                    FieldProblem(
+                        field=f"attachments.{upload.attachments.index(sha)}",
+                        message=f"attachment {sha} is not complete",
+                    )
+                    for sha in missing[:20]
+                ],
+                extra={"missing": missing},
+            )
         if upload.sealing_format not in SUPPORTED_FORMATS:
             raise ProblemError(
                 422,
@@ -481,6 +673,11 @@ def create_app(settings: Settings) -> FastAPI:
         problems = check_payload(data, upload, catalogue)
         if problems:
             raise ProblemError(422, "the sealed application is incomplete or invalid", problems)
+        refs = ApplicationPayload.model_validate(data).attachments
+        with Session(engine) as s:
+            problems = check_stored_attachments(s, uuid, refs)
+        if problems:
+            raise ProblemError(422, "the application's attachments do not match it", problems)
 
         for _attempt in range(5):
             try:
@@ -488,7 +685,7 @@ def create_app(settings: Settings) -> FastAPI:
                     existing = s.get(Application, str(uuid))
                     if existing is not None:
                         response.status_code = status.HTTP_200_OK
-                        return same_or_conflict(existing, upload)
+                        return same_or_conflict(s, existing, upload)
                     received = now()
                     row = Application(
                         uuid=str(uuid),
@@ -504,7 +701,27 @@ def create_app(settings: Settings) -> FastAPI:
                     )
                     s.add(row)
                     s.flush()
-                    receipt = _receipt(row)
+                    for position, ref in enumerate(refs):
+                        s.add(
+                            ApplicationAttachment(
+                                application_uuid=row.uuid,
+                                sha256=ref.sha256,
+                                position=position,
+                                document_id=ref.document_id,
+                                page_no=ref.page_no,
+                                content_type=ref.content_type,
+                                size=ref.size,
+                            )
+                        )
+                    s.add(
+                        StatusHistory(
+                            application_uuid=row.uuid,
+                            status=ApplicationStatus.RECEIVED.value,
+                            at=received,
+                        )
+                    )
+                    s.flush()
+                    receipt = _receipt(row, _history(s, row.uuid))
             except IntegrityError:
                 # A concurrent request stored this UUID (or started this year's counter)
                 # first: look again.
@@ -522,15 +739,247 @@ def create_app(settings: Settings) -> FastAPI:
         },
     )
     def get_application(uuid: uuidlib.UUID, kiosk_id: KioskId) -> ApplicationReceipt:
+        """The receipt and current status of an application this kiosk delivered."""
         with Session(engine) as s:
             row = s.get(Application, str(uuid))
             if row is None or row.kiosk_id != kiosk_id:
                 raise ProblemError(404, f"no application {uuid} was received from this kiosk")
-            return _receipt(row)
+            return _receipt(row, _history(s, row.uuid))
+
+    # --- attachments -----------------------------------------------------------------------
+
+    def append_chunk(
+        s: Session, sha256: str, kiosk_id: str, start: int, total: int, chunk: bytes
+    ) -> tuple[AttachmentStatus, bool]:
+        """Add ``chunk`` (bytes ``start..``) to the attachment; returns its status and whether
+        the completed bytes failed the hash check (then they have been discarded)."""
+        row = s.get(Attachment, sha256, with_for_update=True)
+        if row is None:
+            if start != 0:
+                raise ProblemError(
+                    409,
+                    "the server has no byte of this attachment yet: send it from offset 0",
+                    headers=_offset_headers(0),
+                    extra={"received": 0},
+                )
+            row = Attachment(
+                sha256=sha256,
+                kiosk_id=kiosk_id,
+                size=total,
+                received=0,
+                complete=False,
+                created_at=now(),
+            )
+            s.add(row)
+            s.flush()
+        elif row.kiosk_id != kiosk_id:
+            raise ProblemError(409, "this attachment is being uploaded by another kiosk")
+        if row.complete:
+            return _attachment_status(row), False  # a repeat: nothing to do
+        if total != row.size:
+            raise ProblemError(
+                422,
+                f"this attachment was announced with {row.size} bytes, not {total}",
+                [FieldProblem(field="content-range", message=f"the total must be {row.size}")],
+            )
+        if start > row.received:
+            raise ProblemError(
+                409,
+                f"the server has {row.received} bytes of this attachment: "
+                f"send it from offset {row.received}",
+                headers=_offset_headers(row.received, row.size),
+                extra={"received": row.received},
+            )
+        skip = row.received - start
+        if skip < len(chunk):  # else: a chunk the server already has (a retry)
+            s.add(AttachmentChunk(sha256=sha256, offset=row.received, data=chunk[skip:]))
+            row.received = start + len(chunk)
+        if row.received == row.size:
+            s.flush()
+            if sha256_hex(_attachment_bytes(s, sha256)) != sha256:
+                s.execute(delete(AttachmentChunk).where(AttachmentChunk.sha256 == sha256))
+                s.delete(row)
+                return AttachmentStatus(sha256=sha256, size=total, received=0, complete=False), True
+            row.complete = True
+            row.completed_at = now()
+        return _attachment_status(row), False
+
+    @app.put(
+        f"{API_PREFIX}/attachments/{{sha256}}",
+        tags=["attachments"],
+        responses={
+            **_AUTH_RESPONSES,
+            409: {
+                **_P,
+                "description": "The chunk does not start where the server's bytes end: "
+                "resume from the Upload-Offset header (or `received`)",
+            },
+            413: {**_P, "description": "The chunk or the attachment is too large"},
+            422: {
+                **_P,
+                "description": "Invalid request; or, on the last chunk, the bytes do not "
+                "match the SHA-256: they were discarded (upload again from offset 0)",
+            },
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        },
+    )
+    def put_attachment(
+        sha256: Sha256Path,
+        kiosk_id: KioskId,
+        response: Response,
+        chunk: Annotated[bytes, Body(media_type=OCTET_STREAM)],
+        content_range: Annotated[
+            str | None,
+            Header(
+                description='"bytes START-END/TOTAL" (END inclusive); '
+                "absent: the body is the whole attachment"
+            ),
+        ] = None,
+    ) -> AttachmentStatus:
+        """Upload a sealed attachment, or one chunk of it (raw bytes, ``Content-Range``).
+
+        Chunks are appended in order: a chunk must start at or before the number of bytes
+        the server has (``GET``/``HEAD`` tell it); bytes it already has are skipped, so a
+        repeated chunk is harmless. When the last byte arrives the SHA-256 is checked: a
+        mismatch discards everything (422). Repeating a complete attachment is a no-op (200).
+        """
+        if content_range is None:
+            start, end, total = 0, len(chunk), len(chunk)
+        else:
+            try:
+                start, end, total = parse_content_range(content_range)
+            except ValueError as exc:
+                raise ProblemError(
+                    422,
+                    "the Content-Range header is not valid",
+                    [FieldProblem(field="content-range", message=str(exc))],
+                ) from None
+        if end - start != len(chunk):
+            raise ProblemError(
+                422,
+                f"the body has {len(chunk)} bytes but Content-Range announces {end - start}",
+                [FieldProblem(field="content-range", message="does not match the body")],
+            )
+        if len(chunk) > MAX_CHUNK_BYTES or total > MAX_ATTACHMENT_BYTES:
+            raise ProblemError(
+                413,
+                f"chunks are at most {MAX_CHUNK_BYTES} bytes and attachments at most "
+                f"{MAX_ATTACHMENT_BYTES} bytes",
+            )
+        for _attempt in range(5):
+            try:
+                with Session(engine) as s, s.begin():
+                    state, mismatch = append_chunk(s, sha256, kiosk_id, start, total, chunk)
+            except IntegrityError:
+                continue  # a concurrent request created it, or appended first: look again
+            break
+        else:
+            raise ProblemError(503, "the server is busy; try again later")
+        if mismatch:
+            log.warning("attachment from %s discarded: SHA-256 mismatch", kiosk_id)
+            raise ProblemError(
+                422,
+                "the attachment's bytes do not match its SHA-256; they were discarded: "
+                "upload it again from offset 0",
+                [FieldProblem(field="sha256", message="does not match the bytes received")],
+                headers=_offset_headers(0),
+            )
+        response.headers.update(_offset_headers(state.received, state.size))
+        return state
+
+    def attachment_state(sha256: str, kiosk_id: str) -> AttachmentStatus | None:
+        with Session(engine) as s:
+            row = s.get(Attachment, sha256)
+            if row is None or row.kiosk_id != kiosk_id:
+                return None
+            return _attachment_status(row)
+
+    @app.get(
+        f"{API_PREFIX}/attachments/{{sha256}}",
+        tags=["attachments"],
+        responses={
+            **_AUTH_RESPONSES,
+            404: {**_P, "description": "The server has no byte of it (from this kiosk)"},
+        },
+    )
+    def get_attachment(
+        sha256: Sha256Path, kiosk_id: KioskId, response: Response
+    ) -> AttachmentStatus:
+        """How many bytes of an attachment the server has: resume the upload there."""
+        state = attachment_state(sha256, kiosk_id)
+        if state is None:
+            raise ProblemError(
+                404, "the server has no byte of this attachment", headers=_offset_headers(0)
+            )
+        response.headers.update(_offset_headers(state.received, state.size))
+        return state
+
+    @app.head(
+        f"{API_PREFIX}/attachments/{{sha256}}",
+        tags=["attachments"],
+        response_class=Response,
+        responses={
+            200: {"description": "Upload-Offset and Upload-Length headers say what it has"},
+            401: {"description": "Missing, unknown or revoked token"},
+            404: {"description": "The server has no byte of it (from this kiosk)"},
+        },
+    )
+    def head_attachment(sha256: Sha256Path, kiosk_id: KioskId) -> Response:
+        """Like GET, headers only: ``Upload-Offset`` (bytes the server has), ``Upload-Length``."""
+        state = attachment_state(sha256, kiosk_id)
+        if state is None:
+            return Response(status_code=404, headers=_offset_headers(0))
+        headers = _offset_headers(state.received, state.size)
+        headers["X-Upload-Complete"] = "true" if state.complete else "false"
+        return Response(status_code=200, headers=headers)
+
+    # --- heartbeat ---------------------------------------------------------------------------
+
+    @app.post(f"{API_PREFIX}/heartbeat", tags=["kiosks"], responses=_AUTH_RESPONSES)
+    def heartbeat(beat: Heartbeat, kiosk_id: KioskId) -> HeartbeatAck:
+        """A kiosk reports its version, backlog and device health (kept: the latest)."""
+        received = now()
+        with Session(engine) as s, s.begin():
+            kiosk = s.get(Kiosk, kiosk_id)
+            if kiosk is not None:
+                kiosk.software_version = beat.software_version
+            row = s.get(KioskHeartbeat, kiosk_id)
+            if row is None:
+                row = KioskHeartbeat(kiosk_id=kiosk_id)
+                s.add(row)
+            row.received_at = received
+            row.sent_at = beat.sent_at
+            row.software_version = beat.software_version
+            row.backlog = json.dumps(beat.backlog, sort_keys=True)
+            row.device_health = json.dumps(beat.device_health, sort_keys=True)
+            row.last_error = beat.last_error
+        return HeartbeatAck(received_at=received)
 
     # --- administration --------------------------------------------------------------------
 
     admin = [Depends(require_admin)]
+
+    def _attachment_refs(s: Session, app_uuid: str) -> list[AttachmentRef]:
+        rows = s.scalars(
+            select(ApplicationAttachment)
+            .where(ApplicationAttachment.application_uuid == app_uuid)
+            .order_by(ApplicationAttachment.position)
+        ).all()
+        return [
+            AttachmentRef(
+                document_id=r.document_id,
+                page_no=r.page_no,
+                sha256=r.sha256,
+                size=r.size,
+                content_type=r.content_type,
+            )
+            for r in rows
+        ]
 
     @app.get(
         f"{API_PREFIX}/admin/applications",
@@ -558,9 +1007,64 @@ def create_app(settings: Settings) -> FastAPI:
                         procedure_id=row.procedure_id,
                         sha256=row.sha256,
                         payload=payload,
+                        attachments=_attachment_refs(s, row.uuid),
+                        history=_history(s, row.uuid, notes=True),
                     )
                 )
         return out
+
+    @app.get(
+        f"{API_PREFIX}/admin/applications/{{uuid}}/attachments/{{sha256}}",
+        tags=["admin"],
+        dependencies=admin,
+        response_class=Response,
+        responses={
+            200: {"description": "The page, unsealed", "content": {OCTET_STREAM: {}}},
+            401: _AUTH_RESPONSES[401],
+            404: {**_P, "description": "No such attachment of this application"},
+        },
+    )
+    def admin_attachment(uuid: uuidlib.UUID, sha256: Sha256Path) -> Response:
+        """One page of an application, unsealed (content type as the kiosk declared it)."""
+        with Session(engine) as s:
+            link = s.get(ApplicationAttachment, (str(uuid), sha256))
+            if link is None:
+                raise ProblemError(404, f"application {uuid} has no attachment {sha256}")
+            blob = _attachment_bytes(s, sha256)
+            att_id = f"{link.document_id}/{link.page_no}"
+            content_type = link.content_type
+        try:
+            clear = unseal_attachment(private_key, uuid, att_id, blob)
+        except SealError as exc:
+            raise ProblemError(409, f"the attachment cannot be opened: {exc}") from None
+        return Response(content=clear, media_type=content_type)
+
+    @app.post(
+        f"{API_PREFIX}/admin/applications/{{uuid}}/status",
+        tags=["admin"],
+        dependencies=admin,
+        responses={**_AUTH_RESPONSES, 404: {**_P, "description": "No such application"}},
+    )
+    def admin_set_status(uuid: uuidlib.UUID, update_: StatusUpdate) -> ApplicationReceipt:
+        """Move an application to another status (kept in its history; the kiosk shows it).
+        Setting the current status again changes nothing."""
+        with Session(engine) as s, s.begin():
+            row = s.get(Application, str(uuid), with_for_update=True)
+            if row is None:
+                raise ProblemError(404, f"no application {uuid}")
+            if row.status != update_.status.value:
+                row.status = update_.status.value
+                s.add(
+                    StatusHistory(
+                        application_uuid=row.uuid,
+                        status=update_.status.value,
+                        at=now(),
+                        note=update_.note,
+                    )
+                )
+                s.flush()
+                log.info("application %s: status %s", row.central_reference, row.status)
+            return _receipt(row, _history(s, row.uuid, notes=True))
 
     @app.post(
         f"{API_PREFIX}/admin/enrolment-codes",
@@ -583,8 +1087,12 @@ def create_app(settings: Settings) -> FastAPI:
         responses={401: _AUTH_RESPONSES[401]},
     )
     def admin_kiosks() -> list[KioskInfo]:
+        """The fleet: every kiosk with its last heartbeat (version, backlog, devices)."""
         with Session(engine) as s:
-            return [_kiosk_info(k) for k in s.scalars(select(Kiosk).order_by(Kiosk.enrolled_at))]
+            return [
+                _kiosk_info(k, s.get(KioskHeartbeat, k.id))
+                for k in s.scalars(select(Kiosk).order_by(Kiosk.enrolled_at))
+            ]
 
     @app.post(
         f"{API_PREFIX}/admin/kiosks/{{kiosk_id}}/revoke",

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     create_engine,
     event,
 )
@@ -88,6 +90,75 @@ class Application(Base):
     sha256: Mapped[str] = mapped_column(String(64))
 
 
+class StatusHistory(Base):
+    """Every status an application had (the first is "received")."""
+
+    __tablename__ = "application_status_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_uuid: Mapped[str] = mapped_column(ForeignKey("applications.uuid"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Attachment(Base):
+    """A sealed page, content-addressed by the SHA-256 of its sealed bytes, received in
+    chunks (``AttachmentChunk``); ``complete`` once every byte is in and the hash checked."""
+
+    __tablename__ = "attachments"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AttachmentChunk(Base):
+    """The bytes ``[offset, offset + len(data))`` of an attachment (append-only)."""
+
+    __tablename__ = "attachment_chunks"
+
+    sha256: Mapped[str] = mapped_column(
+        ForeignKey("attachments.sha256", ondelete="CASCADE"), primary_key=True
+    )
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ApplicationAttachment(Base):
+    """Which attachments an application lists, as its sealed payload describes them."""
+
+    __tablename__ = "application_attachments"
+
+    application_uuid: Mapped[str] = mapped_column(ForeignKey("applications.uuid"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(
+        ForeignKey("attachments.sha256"), primary_key=True, unique=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    document_id: Mapped[str] = mapped_column(String(64))
+    page_no: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class KioskHeartbeat(Base):
+    """The last heartbeat of each kiosk (fleet view)."""
+
+    __tablename__ = "kiosk_heartbeats"
+
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    software_version: Mapped[str] = mapped_column(String(40))
+    backlog: Mapped[str] = mapped_column(Text)  # JSON object: state -> count
+    device_health: Mapped[str] = mapped_column(Text)  # JSON object: device -> state
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class ReferenceCounter(Base):
     """The last central-reference number used each year (row-locked by its UPDATE)."""
 
@@ -97,8 +168,17 @@ class ReferenceCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
+def normalise_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` URLs use psycopg 3 (the driver we ship)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine and the tables. SQLite gets WAL, FULL sync and serialised writers."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -120,6 +200,6 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     Base.metadata.create_all(engine)
     return engine

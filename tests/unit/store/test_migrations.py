@@ -45,9 +45,19 @@ def test_comparison_can_see_a_difference(data_dir: Path) -> None:
     assert any("extra" in repr(d) for d in diff)
 
 
+def test_migrations_form_one_linear_chain() -> None:
+    # Two colleagues adding a migration each must chain them (down_revision), not branch.
+    script = ScriptDirectory.from_config(_config())
+    assert len(script.get_heads()) == 1, "several heads: chain the newest migrations"
+    revisions = list(script.walk_revisions())
+    assert revisions[-1].down_revision is None
+    for newer, older in zip(revisions, revisions[1:], strict=False):
+        assert newer.down_revision == older.revision
+
+
 def test_database_is_at_head(data_dir: Path) -> None:
     head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head == "0001"
+    assert head is not None and head >= "0002"
     with Store.open(data_dir) as store, store._engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head
 

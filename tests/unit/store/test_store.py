@@ -429,7 +429,13 @@ def test_find_by_reference(store: Store) -> None:
 
 
 def test_backlog_counts_every_state(store: Store) -> None:
-    assert store.backlog() == {"sealed": 0, "uploading": 0, "acknowledged": 0, "failed": 0}
+    assert store.backlog() == {
+        "sealed": 0,
+        "uploading": 0,
+        "delivered": 0,
+        "acknowledged": 0,
+        "failed": 0,
+    }
     for name in "abcdefg":
         store.enqueue(name, "p", name.encode(), T0)
     store.mark_uploading("a", T0)
@@ -438,7 +444,13 @@ def test_backlog_counts_every_state(store: Store) -> None:
     store.mark_acknowledged("d", "R1", T0)
     store.mark_acknowledged("e", "R2", T0)
     store.mark_acknowledged("f", "R3", T0)
-    assert store.backlog() == {"sealed": 1, "uploading": 2, "acknowledged": 3, "failed": 1}
+    assert store.backlog() == {
+        "sealed": 1,
+        "uploading": 2,
+        "delivered": 0,
+        "acknowledged": 3,
+        "failed": 1,
+    }
 
 
 def test_purge_acknowledged(store: Store) -> None:
@@ -454,7 +466,13 @@ def test_purge_acknowledged(store: Store) -> None:
     assert store.entry("c") is not None  # never purge what was not delivered
     assert store.entry("d") is not None
     assert store.purge_acknowledged(older_than=T0 + 5 * d) == 0
-    assert store.backlog() == {"sealed": 1, "uploading": 0, "acknowledged": 1, "failed": 1}
+    assert store.backlog() == {
+        "sealed": 1,
+        "uploading": 0,
+        "delivered": 0,
+        "acknowledged": 1,
+        "failed": 1,
+    }
 
 
 def test_outbox_entry_is_frozen(store: Store) -> None:

@@ -24,11 +24,25 @@ from sync.agent import (
     agent_lock,
     backoff,
 )
-from sync.client import AuthError, RejectedError, TransientError
+from sync.client import (
+    AuthError,
+    HashMismatchError,
+    IncompleteError,
+    RejectedError,
+    TLSError,
+    TransientError,
+)
 from sync.protocol import ApplicationReceipt, ApplicationStatus, ApplicationUpload, FieldProblem
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 KEY = sealing.generate_private_key()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    sha256: str
+    size: int
+    uploaded_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class Entry:
     last_error: str | None
     central_reference: str | None
     next_attempt_at: dt.datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 class FakeOutbox:
@@ -55,6 +70,8 @@ class FakeOutbox:
         self.calls: list[tuple[Any, ...]] = []
         self.audits: list[tuple[str, dict[str, Any]]] = []
         self.settings: dict[str, str] = {}
+        self.blobs: dict[str, bytes] = {}
+        self.purged_before: list[dt.datetime] = []
 
     def add(self, n: int = 1, *, start: dt.datetime = T0) -> list[Entry]:
         added = []
@@ -78,11 +95,22 @@ class FakeOutbox:
             added.append(entry)
         return added
 
+    def add_with_attachments(self, *blobs: bytes) -> Entry:
+        (entry,) = self.add(1)
+        infos = []
+        for blob in blobs:
+            digest = hashlib.sha256(blob).hexdigest()
+            self.blobs[digest] = blob
+            infos.append(Attachment(digest, len(blob)))
+        entry = replace(entry, attachments=tuple(infos))
+        self.entries[entry.uuid] = entry
+        return entry
+
     def due(self, now: dt.datetime, limit: int = 50) -> list[Entry]:
         items = [
             e
             for e in self.entries.values()
-            if e.state in ("sealed", "uploading")
+            if e.state in ("sealed", "uploading", "delivered")
             or (e.state == "failed" and e.next_attempt_at is not None and e.next_attempt_at <= now)
         ]
         return sorted(items, key=lambda e: (e.created_at, e.uuid))[:limit]
@@ -90,6 +118,41 @@ class FakeOutbox:
     def mark_uploading(self, uuid: str, now: dt.datetime) -> None:
         self.calls.append(("uploading", uuid))
         self.entries[uuid] = replace(self.entries[uuid], state="uploading")
+
+    def attachment_data(self, uuid: str, sha256: str) -> bytes:
+        return self.blobs[sha256]
+
+    def mark_attachment_uploaded(self, uuid: str, sha256: str, now: dt.datetime) -> None:
+        self.calls.append(("attachment", uuid, sha256))
+        e = self.entries[uuid]
+        atts = tuple(
+            replace(a, uploaded_at=now) if a.sha256 == sha256 else a for a in e.attachments
+        )
+        self.entries[uuid] = replace(e, attachments=atts)
+
+    def mark_attachments_missing(self, uuid: str, sha256s: Any) -> None:
+        self.calls.append(("missing", uuid, tuple(sha256s)))
+        e = self.entries[uuid]
+        atts = tuple(
+            replace(a, uploaded_at=None) if a.sha256 in sha256s else a for a in e.attachments
+        )
+        self.entries[uuid] = replace(e, attachments=atts)
+
+    def mark_delivered(self, uuid: str, now: dt.datetime) -> None:
+        self.calls.append(("delivered", uuid))
+        e = self.entries[uuid]
+        assert all(a.uploaded_at is not None for a in e.attachments)
+        self.entries[uuid] = replace(e, state="delivered")
+
+    def backlog(self) -> dict[str, int]:
+        counts = dict.fromkeys(("sealed", "uploading", "delivered", "acknowledged", "failed"), 0)
+        for e in self.entries.values():
+            counts[e.state] += 1
+        return counts
+
+    def purge_acknowledged(self, older_than: dt.datetime) -> int:
+        self.purged_before.append(older_than)
+        return 0
 
     def mark_acknowledged(self, uuid: str, central_reference: str, now: dt.datetime) -> None:
         self.calls.append(("acknowledged", uuid, central_reference))
@@ -125,9 +188,28 @@ class FakeClient:
         self.script: dict[str, Exception] = {}
         self.default: Exception | None = None
         self.counter = 0
+        self.attachments: list[tuple[str, int, int]] = []  # sha256, size, chunk size
+        self.attachment_errors: list[Exception] = []  # raised by the next uploads, in order
+        self.missing_once: list[str] = []  # the first PUT answers 409 with these missing
+        self.beats: list[Any] = []
+
+    def upload_attachment(self, blob: bytes, *, sha256: str, chunk_size: int) -> Any:
+        if self.attachment_errors:
+            raise self.attachment_errors.pop(0)
+        self.attachments.append((sha256, len(blob), chunk_size))
+        return None
+
+    def heartbeat(self, beat: Any) -> Any:
+        self.beats.append(beat)
+        if isinstance(self.default, Exception):
+            raise self.default
+        return None
 
     def put_application(self, upload: ApplicationUpload) -> ApplicationReceipt:
         self.uploads.append(upload)
+        if self.missing_once:
+            missing, self.missing_once = self.missing_once, []
+            raise IncompleteError("attachments missing", status=409, missing=missing)
         error = self.script.get(str(upload.uuid), self.default)
         if error is not None:
             raise error
@@ -183,9 +265,9 @@ def test_delivers_everything_oldest_first(
     )
     order = [entries[2].uuid, entries[0].uuid, entries[1].uuid]
     assert [str(u.uuid) for u in client.uploads] == order
-    # each one: uploading, then acknowledged, before the next is touched
+    # each one: uploading, delivered, then acknowledged, before the next is touched
     assert [c[:2] for c in outbox.calls] == [
-        (kind, u) for u in order for kind in ("uploading", "acknowledged")
+        (kind, u) for u in order for kind in ("uploading", "delivered", "acknowledged")
     ]
     assert all(e.state == "acknowledged" for e in outbox.entries.values())
     assert outbox.entries[order[0]].central_reference == "PREF-2026-000001"
@@ -453,11 +535,17 @@ def test_store_satisfies_the_outbox_port() -> None:
     for name in (
         "due",
         "mark_uploading",
+        "attachment_data",
+        "mark_attachment_uploaded",
+        "mark_attachments_missing",
+        "mark_delivered",
         "mark_acknowledged",
         "mark_failed",
         "audit",
         "get_setting",
         "set_setting",
+        "backlog",
+        "purge_acknowledged",
     ):
         ours = inspect.signature(getattr(OutboxPort, name))
         theirs = inspect.signature(getattr(store_module.Store, name))

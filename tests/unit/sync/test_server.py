@@ -232,16 +232,21 @@ def test_unknown_answers_and_documents_are_named(catalogue: Any) -> None:
     assert problems["answers.favourite_colour"] == (
         "'favourite_colour' is not a question of procedure 'renewal-student'"
     )
-    assert problems["documents.6"] == "'selfie' is not a document of procedure 'renewal-student'"
+    last = len(payload["documents"]) - 1
+    assert problems[f"documents.{last}"] == (
+        "'selfie' is not a document of procedure 'renewal-student'"
+    )
 
 
 def test_unknown_procedure(catalogue: Any) -> None:
     payload = sample_payload()
     payload["procedure_id"] = "naturalisation"
     problems = _check(payload, catalogue, procedure_id="naturalisation")
-    assert problems == {
-        "procedure_id": "unknown procedure 'naturalisation' (this server knows: renewal-student)"
-    }
+    assert list(problems) == ["procedure_id"]
+    assert problems["procedure_id"].startswith(
+        "unknown procedure 'naturalisation' (this server knows: "
+    )
+    assert "renewal-student" in problems["procedure_id"]
 
 
 def test_payload_disagreeing_with_the_upload(catalogue: Any) -> None:
