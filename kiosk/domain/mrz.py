@@ -186,7 +186,7 @@ def check_digit(data: str) -> str:
 # ---------------------------------------------------------------------------- layouts
 
 # Position kinds: A letter or filler, N digit or filler (dates may be partly unknown),
-# C check digit (digit or filler), S sex, X anything.
+# C check digit (digit or filler), D digit, S sex, X anything.
 _KINDS: dict[Format, tuple[str, ...]] = {
     Format.TD3: (
         "A" * 44,
@@ -202,7 +202,7 @@ _KINDS: dict[Format, tuple[str, ...]] = {
     ),
     Format.FRENCH_ID: (
         "A" * 30 + "X" * 6,
-        "NNNN" + "XXX" + "NNNNN" + "C" + "A" * 14 + "N" * 6 + "CSC",
+        "DDDD" + "XXX" + "DDDDD" + "C" + "A" * 14 + "N" * 6 + "CSC",
     ),
 }
 
@@ -215,6 +215,8 @@ _SEXES = frozenset("MFX<")
 
 
 def _allowed(kind: str, char: str) -> bool:
+    if kind == "D":
+        return char.isdigit()
     if kind in "NC":
         return char.isdigit() or char == FILLER
     if kind == "A":
@@ -225,7 +227,7 @@ def _allowed(kind: str, char: str) -> bool:
 
 
 def _fix(kind: str, char: str) -> str | None:
-    if kind in "NC":
+    if kind in "NCD":
         return _TO_DIGIT.get(char)
     if kind == "A":
         return _TO_LETTER.get(char)
@@ -307,7 +309,13 @@ def _apply_kinds(
                 continue
             fixed = _fix(kind, char) if correct else None
             if fixed is None:
-                what = {"N": "a digit", "C": "a check digit", "A": "a letter", "S": "M, F or <"}
+                what = {
+                    "N": "a digit",
+                    "D": "a digit",
+                    "C": "a check digit",
+                    "A": "a letter",
+                    "S": "M, F or <",
+                }
                 raise MrzError(
                     Reason.BAD_FIELD,
                     f"line {row + 1}, column {col + 1}: {char!r} where {what[kind]} belongs",
