@@ -2,7 +2,7 @@
 # Installs what the kiosk needs on Debian 12 (Python 3.11): Debian packages when run as
 # root, then a virtual environment in .venv with the locked Python packages.
 #   scripts/bootstrap.sh run    # what the kiosk and its demo need
-#   scripts/bootstrap.sh test   # + test tools (Xvfb, poppler, sox, linters, pytest)
+#   scripts/bootstrap.sh test   # + test tools (Xvfb, poppler, sox, PostgreSQL, linters, pytest)
 set -euo pipefail
 mode=${1:-run}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +15,9 @@ runtime_pkgs=(
   libdbus-1-3 libpulse0 fonts-noto-core fonts-wqy-microhei fonts-ocr-b espeak-ng tesseract-ocr
   python3-venv
 )
-test_pkgs=(xvfb xauth poppler-utils sox imagemagick)
+# postgresql: the central API's integration tests also run on a real PostgreSQL server
+# (scripts/pg-test-server.sh starts a throwaway cluster; Debian's own service is not used).
+test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
