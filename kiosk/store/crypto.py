@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -171,6 +172,11 @@ class KeyRing:
         _fsync_dir(self.path.parent)
         self._load()
         return self._current_id
+
+    def derive_key(self, label: str) -> bytes:
+        """A 32-byte key for another purpose (e.g. keyed hashes), derived from the current
+        key: HMAC-SHA256(key, label). Different labels give independent keys."""
+        return hmac.new(self._keys[self._current_id], label.encode("utf-8"), "sha256").digest()
 
     # --- encryption -------------------------------------------------------------
     def encrypt(self, plaintext: bytes, context: bytes) -> bytes:

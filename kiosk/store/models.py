@@ -80,6 +80,24 @@ class Draft(Base):
     key_id: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    # Saved for later (kiosk.store.resume): never the code or the date of birth in clear.
+    # resume_lookup: HMAC of the code (finds the draft); resume_hash: scrypt of the code
+    # and the date of birth with resume_salt (checks both); deleted after expires_at.
+    resume_lookup: Mapped[str | None] = mapped_column(String(64), unique=True)
+    resume_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    resume_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class ResumeThrottle(Base):
+    """Failed resume attempts on this kiosk: after a few, each try waits longer."""
+
+    __tablename__ = "resume_throttle"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Page(Base):

@@ -68,6 +68,7 @@ from kiosk.store.models import (
     Page,
     Setting,
 )
+from kiosk.store.resume import ResumeCodes
 
 DB_FILENAME = "kiosk.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -342,8 +343,9 @@ def _migrate(engine: Engine) -> None:
 
 
 # --- the store ----------------------------------------------------------------------
-class Store:
-    """Local persistence for one kiosk. Open with :meth:`Store.open`."""
+class Store(ResumeCodes):
+    """Local persistence for one kiosk. Open with :meth:`Store.open`. Drafts saved for
+    later and resumed with a code: see :class:`kiosk.store.resume.ResumeCodes`."""
 
     def __init__(self, engine: Engine, keyring: KeyRing, db_path: Path) -> None:
         self._engine = engine
