@@ -524,7 +524,9 @@ def straighten(
     long_side = output.long_side(max(width, height))
     size = output_size(width, height, page_format, long_side)
     upscale = long_side > max(width, height)
-    return warp(frame, corners, size, cubic=upscale)
+    # A hair inside the outline: no sliver of the tray along the page's edges.
+    inner = _shrink(np.asarray(corners, np.float32), max(1.0, 0.003 * max(width, height)))
+    return warp(frame, inner, size, cubic=upscale)
 
 
 def _thumbnail(frame: np.ndarray, corners: Corners | None) -> np.ndarray:
@@ -561,6 +563,7 @@ class AutoCapture:
     enabled: bool = True
 
     def __post_init__(self) -> None:
+        self._extra_frames = 0  # after a retake: hold a little longer before the next photo
         self._ok_count = 0
         self._best_sharpness = 0.0
         self._waiting_for_change = False
@@ -591,9 +594,10 @@ class AutoCapture:
             self._ok_count = 0
             return CaptureStep(verdict)
         self._ok_count += 1
-        progress = min(1.0, self._ok_count / self.frames_required)
+        required = self.frames_required + self._extra_frames
+        progress = min(1.0, self._ok_count / required)
         if (
-            self._ok_count >= self.frames_required
+            self._ok_count >= required
             and scores.sharpness >= self.peak_ratio * self._best_sharpness
         ):
             page = self._take(frame, verdict, CaptureMode.AUTO)
@@ -609,6 +613,7 @@ class AutoCapture:
 
     def _take(self, frame: np.ndarray, verdict: FrameVerdict, mode: CaptureMode) -> CapturedPage:
         self._ok_count = 0
+        self._extra_frames = 0
         self._waiting_for_change = True
         self._last_thumbnail = _thumbnail(frame, verdict.corners)
         if verdict.corners is None:
@@ -623,8 +628,10 @@ class AutoCapture:
         now = _thumbnail(frame, corners)
         return float(np.mean(np.abs(now - self._last_thumbnail))) > self.change_threshold
 
-    def rearm(self) -> None:
-        """Retake: the same page may be captured again."""
+    def rearm(self, extra_frames: int = 0) -> None:
+        """Retake: the same page may be captured again, after ``extra_frames`` more OK
+        frames than usual (time to straighten the page or move a finger)."""
+        self._extra_frames = extra_frames
         self._waiting_for_change = False
         self._ok_count = 0
         self._best_sharpness = 0.0

@@ -1,0 +1,483 @@
+"""Photographing the documents of an application, page by page.
+
+``ScanController.scan([(document_id, label_msgid, pages), ...])`` shows the scan screen and
+starts the camera. For each page: the camera's frames go to the scanner pipeline on the task
+runner's CPU pool, one at a time (a frame that arrives while one is analysed replaces the
+previous one: latest frame wins); the verdict's guidance is shown (steadied over a few
+frames) and, with the voice on, spoken when it changes, at most every 2 s; when every
+check passes for a few frames the page is captured by itself ("Prendre la photo" takes it at
+once). The straightened page is shown for review while it is compressed to the size budget,
+on the pool too; "Valider" emits ``document_captured(document_id, page_no, jpeg)``,
+"Reprendre" goes back to the camera. ``finished`` when every document is done;
+``document_skipped(document_id)`` for "Passer ce document"; ``cancelled`` for "Retour".
+
+Who stores the pages is the caller: connect ``document_captured`` to the encrypted store
+(``Store.add_page``). Nothing here writes a frame or a page to disk; ``clear()`` (also run
+when the session is wiped) stops the camera and overwrites every frame and page held.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from kiosk.devices.camera import CameraEvent
+from kiosk.i18n import N_
+from kiosk.scan.compress import PAGE_BUDGET, CompressedPage, compress_page
+from kiosk.scan.formats import FORMATS, PageFormat
+from kiosk.scan.guidance import Guidance, GuidanceFilter, SpeechLimiter, message_id
+from kiosk.scan.pipeline import (
+    DEFAULT_SETTINGS,
+    AutoCapture,
+    Calibration,
+    CapturedPage,
+    CaptureStep,
+    ScanPipeline,
+    ScanSettings,
+)
+from kiosk.ui.camera_view import CameraFeed, bgr_to_qimage
+
+if TYPE_CHECKING:
+    from kiosk.ui.controller import SessionController
+    from kiosk.ui.screens.scan import ScanScreen
+
+log = logging.getLogger(__name__)
+
+CAMERA_NOT_FOUND = N_(
+    "La caméra ne marche pas. Demandez de l'aide à l'accueil. Vous pouvez aussi passer ce document."
+)
+CAMERA_DISCONNECTED = N_(
+    "La caméra ne répond plus. Attendez un peu. Si rien ne change, demandez de l'aide à l'accueil."
+)
+CAMERA_BACK = N_("La caméra marche de nouveau.")
+PHOTO_TAKEN = N_("Photo prise. Regardez la photo, puis touchez « Valider » ou « Reprendre ».")
+REVIEW_WIDTH = 1200  # px of the page shown for review
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    id: str
+    label: str  # msgid of the document's name (from the catalogue)
+    pages: int = 1
+    formats: tuple[PageFormat, ...] = FORMATS  # the expected format first
+
+    def __post_init__(self) -> None:
+        if self.pages < 1:
+            raise ValueError(f"document {self.id!r}: pages must be >= 1")
+
+
+DocumentSpec = DocumentRequest | tuple[str, str, int] | tuple[str, str]
+
+
+def _request(spec: DocumentSpec) -> DocumentRequest:
+    if isinstance(spec, DocumentRequest):
+        return spec
+    return DocumentRequest(*spec)
+
+
+class ScanController(QObject):
+    document_captured = Signal(str, int, bytes)  # document id, page number (from 1), JPEG
+    document_skipped = Signal(str)  # document id
+    finished = Signal()  # every document captured or skipped
+    cancelled = Signal()  # "Retour" on the scan screen
+    calibration_learned = Signal(str)  # Calibration.to_json(): worth saving per camera
+    camera_status = Signal(str)  # CameraEvent value, for device health
+    guidance_changed = Signal(str)  # the Guidance value now shown
+    page_captured = Signal(str)  # CaptureMode value: a page is shown for review
+
+    def __init__(
+        self,
+        session: SessionController,
+        feed: CameraFeed,
+        *,
+        calibration: Calibration | None = None,
+        settings: ScanSettings = DEFAULT_SETTINGS,
+        frames_required: int = 5,
+        page_budget: int = PAGE_BUDGET,
+        speech_interval_s: float = 2.0,
+        guidance_frames: int = 3,
+        keepalive_s: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.feed = feed
+        self.calibration = calibration or Calibration()
+        self.settings = settings
+        self.frames_required = frames_required
+        # After "Reprendre", the page under the camera is photographed again only after it
+        # has been right for this many more frames (about a second): time to adjust it.
+        self.retake_extra_frames = 4 * frames_required
+        self.page_budget = page_budget
+        self.capture = self._new_capture(FORMATS)
+        self.guidance_filter = GuidanceFilter(guidance_frames)
+        self.limiter = SpeechLimiter(speech_interval_s, monotonic)
+        self._monotonic = monotonic
+        self.keepalive_s = keepalive_s
+        self._last_keepalive = float("-inf")
+
+        self.documents: list[DocumentRequest] = []
+        self.index = -1
+        self.page_no = 0
+        self.active = False
+        self.camera_ok = False
+        self._generation = 0  # bumped on every reset: late results of older work are dropped
+        self._analysing = False
+        self._manual = False
+        self._page: CapturedPage | None = None
+        self._jpeg: CompressedPage | None = None
+        self._accept_when_ready = False
+        self._screen: ScanScreen | None = None
+        self._camera_error: str | None = None  # the message shown while the camera is away
+        self._calibration_sent = False
+        self.verdicts = 0  # frames analysed (tests, diagnostics)
+
+        feed.frame_ready.connect(self._frame_ready)
+        feed.frame_arrived.connect(self._pump)
+        feed.camera_event.connect(self._camera_event)
+        session.session_wiped.connect(self.clear)
+
+    def _new_capture(self, formats: Sequence[PageFormat]) -> AutoCapture:
+        pipeline = ScanPipeline(self.settings, self.calibration, formats)
+        return AutoCapture(pipeline, frames_required=self.frames_required)
+
+    # --- wiring to the window ---------------------------------------------------------------
+    @property
+    def screen(self) -> ScanScreen:
+        if self._screen is None:
+            window = self.session.window
+            if window is None:
+                raise RuntimeError("attach the session controller to a window first")
+            screen = window.scan
+            s = self.session
+            screen.language_chosen.connect(s.choose_language)
+            screen.text_size_requested.connect(s.next_text_size)
+            screen.high_contrast_toggled.connect(s.set_high_contrast)
+            screen.voice_toggled.connect(s.set_voice)
+            screen.repeat_requested.connect(s.repeat)
+            screen.stop_requested.connect(s.stop_speech)
+            screen.help_requested.connect(s.show_help)
+            screen.back_requested.connect(self.cancel)
+            screen.capture_requested.connect(self.capture_now)
+            screen.retake_requested.connect(self.retake)
+            screen.page_accepted.connect(self.accept)
+            screen.skip_requested.connect(self.skip)
+            self._screen = screen
+        return self._screen
+
+    # --- the API ----------------------------------------------------------------------------
+    def scan(self, documents: Sequence[DocumentSpec]) -> None:
+        """Photograph ``documents`` in order: ``(id, label msgid, pages)`` each."""
+        requests = [_request(d) for d in documents]
+        self._reset_work()
+        self.documents = requests
+        self.index = -1
+        self.active = True
+        if not requests:
+            self._finish()
+            return
+        window = self.session.window
+        assert window is not None
+        screen = self.screen
+        screen.wipe()
+        window.show_scan()
+        self._next_document()
+        self.feed.start()
+
+    def stop(self) -> None:
+        """Stop the camera and the work in flight; keep nothing."""
+        self.active = False
+        self._reset_work()
+        self.feed.stop()
+
+    def cancel(self) -> None:
+        """ "Retour": leave the scan; pages already validated stay with whoever got them."""
+        if not self.active:
+            return
+        self.stop()
+        self.cancelled.emit()
+
+    def clear(self) -> None:
+        """Forget everything: camera stopped, frames and pages overwritten, screen wiped."""
+        self.active = False
+        self._reset_work()
+        self.feed.clear()
+        self.capture.clear()
+        self.documents = []
+        self.index = -1
+        self.page_no = 0
+        if self._screen is not None:
+            self._screen.wipe()
+
+    @property
+    def current(self) -> DocumentRequest | None:
+        if 0 <= self.index < len(self.documents):
+            return self.documents[self.index]
+        return None
+
+    # --- screen actions ---------------------------------------------------------------------
+    def capture_now(self) -> None:
+        """ "Prendre la photo": the newest frame, as it is."""
+        if not self.active or not self.camera_ok or self._page is not None:
+            return
+        self._manual = True
+        self._pump()
+
+    def accept(self) -> None:
+        """ "Valider"."""
+        if not self.active or self._page is None:
+            return
+        if self._jpeg is None:
+            self._accept_when_ready = True  # compression still running: deliver when done
+            return
+        document = self.current
+        assert document is not None
+        jpeg = self._jpeg.jpeg
+        page_no = self.page_no
+        self._drop_page()
+        self.document_captured.emit(document.id, page_no, jpeg)
+        if not self.active:
+            return  # a receiver stopped the scan
+        if page_no < document.pages:
+            self.page_no += 1
+            self._show_page()
+        else:
+            self._next_document()
+
+    def retake(self) -> None:
+        """ "Reprendre": the same page again."""
+        if not self.active or self._page is None:
+            return
+        self._drop_page()
+        self.capture.rearm(extra_frames=self.retake_extra_frames)
+        self._show_page()
+
+    def skip(self) -> None:
+        """ "Passer ce document"."""
+        document = self.current
+        if not self.active or document is None:
+            return
+        self._drop_page()
+        self.document_skipped.emit(document.id)
+        if self.active:
+            self._next_document()
+
+    # --- flow -------------------------------------------------------------------------------
+    def _next_document(self) -> None:
+        self.index += 1
+        document = self.current
+        if document is None:
+            self._finish()
+            return
+        self.page_no = 1
+        # The same AutoCapture: if the last page is still under the camera, it waits for
+        # the next document to replace it.
+        self.capture.pipeline.formats = document.formats
+        self._show_page()
+
+    def _show_page(self) -> None:
+        document = self.current
+        assert document is not None
+        self._generation += 1
+        self._analysing = False
+        self.guidance_filter.reset()
+        screen = self.screen
+        screen.show_document(
+            document.label, self.index + 1, len(self.documents), self.page_no, document.pages
+        )
+        screen.show_live()
+        screen.show_outline(None, None)
+        if self.camera_ok:
+            screen.show_guidance(Guidance.NO_PAGE)
+        elif self._camera_error is not None:
+            screen.show_guidance(self._camera_error, error=True)
+        self.session._say_if_voice(screen.spoken_text())
+        self.limiter.reset()
+
+    def _finish(self) -> None:
+        self.active = False
+        self._reset_work()
+        self.feed.stop()
+        self.finished.emit()
+
+    def _reset_work(self) -> None:
+        self._generation += 1
+        self._analysing = False
+        self._manual = False
+        self._drop_page()
+        self.guidance_filter.reset()
+        self.limiter.reset()
+
+    def _drop_page(self) -> None:
+        if self._page is not None:
+            self._page.clear()
+        self._page = None
+        self._jpeg = None
+        self._accept_when_ready = False
+
+    # --- frames -----------------------------------------------------------------------------
+    def _frame_ready(self, image: QImage) -> None:
+        if self.active and self._screen is not None and not self._screen.reviewing:
+            self._screen.show_frame(image)
+
+    def _pump(self) -> None:
+        """Start analysing the newest frame if the pipeline is free (GUI thread)."""
+        if not self.active or self._analysing or self._page is not None:
+            return
+        if self._manual:
+            frame = self.feed.take_frame()
+            if frame is None:
+                frame = self.feed.peek_frame()
+            if frame is None:
+                return  # no frame yet: the next one will be taken
+            self._manual = False
+            self._run(self._capture_task, frame)
+            return
+        frame = self.feed.take_frame()
+        if frame is not None:
+            self._run(self._feed_task, frame)
+
+    def _run(self, task: Callable[[np.ndarray], Any], frame: np.ndarray) -> None:
+        self._analysing = True
+        generation = self._generation
+        self.session.tasks.run_cpu(
+            task,
+            frame,
+            on_done=lambda result: self._analysed(generation, result),
+            on_error=lambda exc: self._failed(generation, exc),
+        )
+
+    # Worker side (CPU pool): one task at a time, so the pipeline is never shared.
+    def _feed_task(self, frame: np.ndarray) -> tuple[CaptureStep, QImage | None]:
+        step = self.capture.feed(frame)
+        preview = None
+        if step.captured is not None:
+            preview = bgr_to_qimage(step.captured.image, REVIEW_WIDTH)
+        return step, preview
+
+    def _capture_task(self, frame: np.ndarray) -> tuple[CaptureStep, QImage | None]:
+        verdict = self.capture.pipeline.analyse(frame)
+        page = self.capture.capture(frame, verdict)
+        return CaptureStep(verdict, page, 1.0), bgr_to_qimage(page.image, REVIEW_WIDTH)
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        log.error("scanner pipeline failed: %s", type(exc).__name__)
+        if generation == self._generation:
+            self._analysing = False
+            self._pump()
+
+    def _analysed(self, generation: int, result: tuple[CaptureStep, QImage | None]) -> None:
+        step, preview = result
+        if generation != self._generation:
+            if step.captured is not None:
+                step.captured.clear()
+            return  # the page, document or session changed meanwhile
+        self._analysing = False
+        self.verdicts += 1
+        verdict = step.verdict
+        screen = self.screen
+        corners = verdict.corners.tolist() if verdict.corners is not None else None
+        screen.show_outline(corners, verdict.frame_size)
+        if corners is not None:
+            self._keepalive()
+        if self.calibration.calibrated and not self._calibration_sent:
+            self._calibration_sent = True
+            self.calibration_learned.emit(self.calibration.to_json())
+        if step.captured is not None:
+            self._captured(step.captured, preview)
+            return
+        if self.camera_ok:
+            self._guide(verdict.guidance)
+        self._pump()
+
+    def _guide(self, code: Guidance) -> None:
+        before = self.guidance_filter.shown
+        shown = self.guidance_filter.update(code)
+        self.screen.show_guidance(shown)
+        if shown is not before:
+            self.guidance_changed.emit(shown.value)
+        s = self.session
+        if s.voice_on and not s.speech.busy:
+            text = s.translator(message_id(shown))
+            if self.limiter.allow(text):
+                s.speech.say(text, s.translator.code)
+
+    def _keepalive(self) -> None:
+        """A page moving under the camera is the applicant at work: no inactivity wipe."""
+        now = self._monotonic()
+        if now - self._last_keepalive >= self.keepalive_s:
+            self._last_keepalive = now
+            self.session.inactivity.activity()
+
+    def _captured(self, page: CapturedPage, preview: QImage | None) -> None:
+        self._page = page
+        self._jpeg = None
+        self.screen.show_review(preview)
+        self.page_captured.emit(page.mode.value)
+        self.session._say_if_voice(self.session.translator(PHOTO_TAKEN))
+        self.session.inactivity.activity()
+        generation = self._generation
+        self.session.tasks.run_cpu(
+            compress_page,
+            page.image,
+            self.page_budget,
+            on_done=lambda out: self._compressed(generation, out),
+            on_error=lambda exc: self._compress_failed(generation, exc),
+        )
+
+    def _compressed(self, generation: int, out: CompressedPage) -> None:
+        if generation != self._generation or self._page is None:
+            return
+        self._jpeg = out
+        if self._accept_when_ready:
+            self.accept()
+
+    def _compress_failed(self, generation: int, exc: BaseException) -> None:
+        log.error("compressing a page failed: %s", type(exc).__name__)
+        if generation == self._generation and self._page is not None:
+            self.retake()
+
+    # --- camera events ----------------------------------------------------------------------
+    def _camera_event(self, value: str) -> None:
+        event = CameraEvent(value)
+        self.camera_status.emit(value)
+        if event in (CameraEvent.STARTED, CameraEvent.RECONNECTED):
+            was_down = self._camera_error is not None
+            self.camera_ok = True
+            self._camera_error = None
+            if not self.active:
+                return
+            screen = self.screen
+            screen.set_camera_ready(True)
+            self.guidance_filter.reset()
+            self.capture.pipeline.reset()
+            if not screen.reviewing:
+                screen.show_guidance(Guidance.NO_PAGE)
+            if was_down:
+                self.session._say_if_voice(self.session.translator(CAMERA_BACK))
+            self._pump()
+        elif event in (CameraEvent.NOT_FOUND, CameraEvent.DISCONNECTED):
+            self.camera_ok = False
+            message = CAMERA_NOT_FOUND if event is CameraEvent.NOT_FOUND else CAMERA_DISCONNECTED
+            self._camera_error = message
+            if not self.active:
+                return
+            screen = self.screen
+            screen.set_camera_ready(False)
+            screen.show_outline(None, None)
+            screen.show_frame(QImage())  # no frozen picture: the camera is away
+            if not screen.reviewing:
+                screen.show_guidance(message, error=True)
+            self.limiter.reset()
+            self.session._say_if_voice(self.session.translator(message))
+        elif event is CameraEvent.STOPPED:
+            self.camera_ok = False
+            self._camera_error = None

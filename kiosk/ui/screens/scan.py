@@ -1,0 +1,256 @@
+"""Photograph a document, page by page: the camera's view, what to do now (big), a button to
+take the photo by hand; then the straightened page to check, "Reprendre" or "Valider".
+
+A dumb screen: ``ScanController`` feeds it images and message ids and listens to its
+signals. Two states share the column: *live* (preview, guidance, "Prendre la photo",
+"Passer ce document") and *review* (the page, "Valider", "Reprendre").
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from kiosk.i18n import N_, Translator
+from kiosk.scan.guidance import Guidance, message_id
+from kiosk.ui.camera_view import ImageView
+from kiosk.ui.theme import NORMAL
+from kiosk.ui.widgets import LEADING, BaseScreen, button, label, set_role
+
+TITLE = N_("Photo du document")
+INTRO_LIVE = N_("Posez la page sous la caméra. La photo se prend toute seule.")
+INTRO_REVIEW = N_("Regardez la photo. Le texte doit être net et facile à lire.")
+PREVIEW_NAME = N_("Aperçu de la caméra")
+PAGE_NAME = N_("Photo de la page {number}")
+DOCUMENT_COUNTER = N_("Document {number} sur {total}")
+PAGE_COUNTER = N_("Page {number} sur {total}")
+CAPTURE = N_("Prendre la photo")
+SKIP = N_("Passer ce document")
+SKIP_NAME = N_("Passer ce document, sans photo")
+ACCEPT = N_("Valider")
+ACCEPT_NAME = N_("Valider la photo de cette page")
+RETAKE = N_("Reprendre")
+RETAKE_NAME = N_("Reprendre la photo de cette page")
+PREPARING = N_("Préparation de la photo. Attendez un peu.")
+CAMERA_STARTING = N_("La caméra démarre.")
+
+# Share of the screen's height the camera view or the page may take at most; less if the
+# guidance and the buttons would otherwise fall below the fold (bigger text, Arabic).
+PREVIEW_HEIGHT_SHARE = 0.45
+REVIEW_HEIGHT_SHARE = 0.55
+MIN_VIEW_HEIGHT = 160
+
+
+class ScanScreen(BaseScreen):
+    capture_requested = Signal()  # "Prendre la photo"
+    retake_requested = Signal()  # "Reprendre"
+    page_accepted = Signal()  # "Valider"
+    skip_requested = Signal()  # "Passer ce document"
+
+    def __init__(self) -> None:
+        super().__init__(TITLE, INTRO_LIVE)
+        self._document_id = ""  # label msgid of the document being photographed
+        self._document = (0, 0)  # (number, total)
+        self._page = (0, 0)
+        self._guidance_id = CAMERA_STARTING
+        self._guidance_is_error = False
+        self._reviewing = False
+        self._preparing = False
+
+        self.preview = ImageView()
+        self.preview.setObjectName("camera-preview")
+        self.preview.background = QColor(NORMAL.text)  # a dark viewfinder, lit or not
+        self.body.addWidget(self.preview)
+        self.guidance = label("", "h2")
+        self.guidance.setObjectName("scan-guidance")
+        # A polite live region would be ideal; Qt has none: the controller speaks changes.
+        self.body.addWidget(self.guidance)
+
+        self.page_view = ImageView(aspect=1 / 1.414)
+        self.page_view.setObjectName("page-review")
+        self.page_view.hide()
+        self.body.addWidget(self.page_view)
+
+        self.capture_button = button()
+        self.skip_button = button("secondary")
+        self.accept_button = button()
+        self.retake_button = button("secondary")
+        for btn, signal in (
+            (self.capture_button, self.capture_requested),
+            (self.skip_button, self.skip_requested),
+            (self.accept_button, self.page_accepted),
+            (self.retake_button, self.retake_requested),
+        ):
+            btn.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            btn.clicked.connect(signal)
+            self.actions.addWidget(btn, 0, LEADING)
+        self.actions.addStretch(1)
+        self.accept_button.hide()
+        self.retake_button.hide()
+        self._chain_tab_order()
+
+    # --- what the controller shows ----------------------------------------------------------
+    def show_document(self, label_id: str, number: int, total: int, page: int, pages: int) -> None:
+        """Document ``number`` of ``total`` (``label_id``: its msgid), page ``page`` of ``pages``."""
+        self._document_id = label_id
+        self._document = (number, total)
+        self._page = (page, pages)
+        self.retranslate(self.tr_)
+
+    def show_frame(self, image: QImage) -> None:
+        self.preview.set_image(image)
+
+    def show_outline(
+        self, corners: Sequence[Sequence[float]] | None, frame_size: tuple[int, int] | None
+    ) -> None:
+        self.preview.set_outline(corners, frame_size)
+
+    def show_guidance(self, message: str | Guidance, *, error: bool = False) -> None:
+        """``message``: a msgid, or a guidance code (its message)."""
+        msgid = message_id(message) if isinstance(message, Guidance) else message
+        if msgid == self._guidance_id and error == self._guidance_is_error:
+            return
+        self._guidance_id = msgid
+        self._guidance_is_error = error
+        self._render_guidance(self.tr_)
+
+    def set_camera_ready(self, ready: bool) -> None:
+        """No frame (camera missing or unplugged): the photo button cannot work."""
+        self.capture_button.setEnabled(ready)
+
+    def show_review(self, image: QImage | None) -> None:
+        """The straightened page to check; ``None`` while it is being prepared."""
+        self._reviewing = True
+        self._preparing = image is None
+        self.preview.hide()
+        self.guidance.hide()
+        self.page_view.set_image(image)
+        self.page_view.show()
+        for btn in (self.capture_button, self.skip_button):
+            btn.hide()
+        self.accept_button.show()
+        self.retake_button.show()
+        self.accept_button.setEnabled(image is not None)
+        self._intro_id = PREPARING if image is None else INTRO_REVIEW
+        self.retranslate(self.tr_)
+        self._fit_views()
+        self._chain_tab_order()
+        self.scroll.verticalScrollBar().setValue(0)
+        self.accept_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_live(self) -> None:
+        """Back to the camera (after "Reprendre", or for the next page)."""
+        self._reviewing = False
+        self._preparing = False
+        self.page_view.clear()
+        self.page_view.hide()
+        self.preview.show()
+        self.guidance.show()
+        self.accept_button.hide()
+        self.retake_button.hide()
+        self.capture_button.show()
+        self.skip_button.show()
+        self._intro_id = INTRO_LIVE
+        self.retranslate(self.tr_)
+        self._fit_views()
+        self._chain_tab_order()
+
+    @property
+    def reviewing(self) -> bool:
+        return self._reviewing
+
+    def guidance_text(self) -> str:
+        return self.guidance.text()
+
+    # --- rendering --------------------------------------------------------------------------
+    def title_text(self) -> str:
+        return self.tr_(self._document_id) if self._document_id else self.tr_(TITLE)
+
+    def retranslate_body(self, tr: Translator) -> None:
+        parts = []
+        if self._document[1] > 1:
+            number, total = self._document
+            parts.append(tr(DOCUMENT_COUNTER).format(number=number, total=total))
+        if self._page[1]:
+            number, total = self._page
+            parts.append(tr(PAGE_COUNTER).format(number=number, total=total))
+        self.caption.setText(" · ".join(parts))
+        self.caption.setVisible(bool(parts))
+        self.capture_button.setText(tr(CAPTURE))
+        self.capture_button.setAccessibleName(tr(CAPTURE))
+        self.skip_button.setText(tr(SKIP))
+        self.skip_button.setAccessibleName(tr(SKIP_NAME))
+        self.accept_button.setText(tr(ACCEPT))
+        self.accept_button.setAccessibleName(tr(ACCEPT_NAME))
+        self.retake_button.setText(tr(RETAKE))
+        self.retake_button.setAccessibleName(tr(RETAKE_NAME))
+        self.preview.setAccessibleName(tr(PREVIEW_NAME))
+        self.page_view.setAccessibleName(tr(PAGE_NAME).format(number=self._page[0] or 1))
+        self.page_view.setAccessibleDescription(tr(INTRO_REVIEW))
+        self._render_guidance(tr)
+
+    def _render_guidance(self, tr: Translator) -> None:
+        text = tr(self._guidance_id) if self._guidance_id else ""
+        self.guidance.setText(text)
+        set_role(self.guidance, "error" if self._guidance_is_error else "h2")
+        self.guidance.style().unpolish(self.guidance)
+        self.guidance.style().polish(self.guidance)
+        self.preview.setAccessibleDescription(text)
+
+    def spoken_text(self) -> str:
+        parts = [self.caption.text(), super().spoken_text()]
+        if not self._reviewing:
+            parts.append(self.guidance.text())
+        return " ".join(p for p in parts if p)
+
+    def _chain_tab_order(self) -> None:
+        chain: list[QWidget] = [*self.header.buttons]
+        if self.back_button is not None:
+            chain.append(self.back_button)
+        if self._reviewing:
+            chain += [self.accept_button, self.retake_button]
+        else:
+            chain += [self.capture_button, self.skip_button]
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
+
+    # --- size -------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_views()
+
+    def _fit_views(self) -> None:
+        """The view as large as its share of the screen allows, shrunk (down to
+        MIN_VIEW_HEIGHT) by whatever the rest of the column needs below the fold."""
+        view = self.page_view if self._reviewing else self.preview
+        share = REVIEW_HEIGHT_SHARE if self._reviewing else PREVIEW_HEIGHT_SHARE
+        view.max_height = max(MIN_VIEW_HEIGHT, round(self.height() * share))
+        view.updateGeometry()
+        QTimer.singleShot(0, self._shrink_to_fold)
+
+    def _shrink_to_fold(self) -> None:
+        view = self.page_view if self._reviewing else self.preview
+        content = self.scroll.widget()
+        layout = content.layout() if content is not None else None
+        if layout is None or not view.isVisible():
+            return
+        needed = layout.totalHeightForWidth(self.scroll.viewport().width())
+        excess = needed - self.scroll.viewport().height()
+        if excess > 0 and view.max_height > MIN_VIEW_HEIGHT:
+            view.max_height = max(MIN_VIEW_HEIGHT, view.max_height - excess)
+            view.updateGeometry()
+
+    # --- forgetting -------------------------------------------------------------------------
+    def wipe(self) -> None:
+        self.preview.clear()
+        self.page_view.clear()
+        self._document_id = ""
+        self._document = self._page = (0, 0)
+        self._guidance_id = CAMERA_STARTING
+        self._guidance_is_error = False
+        self.set_camera_ready(True)
+        self.show_live()
