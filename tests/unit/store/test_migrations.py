@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -51,7 +52,7 @@ def test_migrations_form_one_linear_chain() -> None:
     assert len(script.get_heads()) == 1, "several heads: chain the newest migrations"
     revisions = list(script.walk_revisions())
     assert revisions[-1].down_revision is None
-    for newer, older in zip(revisions, revisions[1:], strict=False):
+    for newer, older in itertools.pairwise(revisions):
         assert newer.down_revision == older.revision
 
 

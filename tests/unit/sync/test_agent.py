@@ -564,3 +564,173 @@ def test_command_line_secrets_may_start_with_a_dash() -> None:
     ]
     args = parse_args(["--data-dir", "d", "--enrol-code", "-abc", "--server", "http://c"])
     assert args.enrol_code == "-abc"
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+def test_attachments_go_first_then_the_application(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    entry = outbox.add_with_attachments(b"page one", b"page two")
+    sha1, sha2 = (a.sha256 for a in entry.attachments)
+    agent = SyncAgent(outbox, client, clock=clock, chunk_size=1000)
+    report = agent.run_once()
+    assert report.delivered == 1
+    assert client.attachments == [(sha1, 8, 1000), (sha2, 8, 1000)]
+    assert outbox.calls == [
+        ("uploading", entry.uuid),
+        ("attachment", entry.uuid, sha1),
+        ("attachment", entry.uuid, sha2),
+        ("delivered", entry.uuid),
+        ("acknowledged", entry.uuid, "PREF-2026-000001"),
+    ]
+    (upload,) = client.uploads
+    assert upload.attachments == [sha1, sha2]
+
+
+def test_an_entry_found_delivered_goes_straight_to_the_application(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    """A crash after every attachment was uploaded, before the application was sent."""
+    entry = outbox.add_with_attachments(b"page")
+    done = tuple(replace(a, uploaded_at=T0) for a in entry.attachments)
+    outbox.entries[entry.uuid] = replace(entry, state="delivered", attachments=done)
+    assert _agent(outbox, client, clock).run_once().delivered == 1
+    assert client.attachments == []
+    assert [c[0] for c in outbox.calls] == ["acknowledged"]
+
+
+def test_only_attachments_not_yet_uploaded_are_sent(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    entry = outbox.add_with_attachments(b"one", b"two", b"three")
+    first = replace(entry.attachments[0], uploaded_at=T0)
+    outbox.entries[entry.uuid] = replace(
+        entry, state="uploading", attachments=(first, *entry.attachments[1:])
+    )
+    _agent(outbox, client, clock).run_once()
+    assert [a[0] for a in client.attachments] == [a.sha256 for a in entry.attachments[1:]]
+
+
+def test_attachments_the_server_lost_are_sent_again(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    entry = outbox.add_with_attachments(b"one", b"two")
+    lost = entry.attachments[1].sha256
+    client.missing_once = [lost]
+    report = _agent(outbox, client, clock).run_once()
+    assert report.delivered == 1
+    assert [a[0] for a in client.attachments] == [a.sha256 for a in entry.attachments] + [lost]
+    assert ("missing", entry.uuid, (lost,)) in outbox.calls
+    assert len(client.uploads) == 2
+    assert outbox.entries[entry.uuid].state == "acknowledged"
+
+
+def test_an_attachment_failing_its_hash_check_is_retried_later(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    entry = outbox.add_with_attachments(b"page")
+    client.attachment_errors = [HashMismatchError("damaged in transit", status=422)]
+    report = _agent(outbox, client, clock).run_once()
+    assert report.stopped_reason == "transient"
+    failed = outbox.entries[entry.uuid]
+    assert failed.state == "failed" and failed.next_attempt_at is not None
+    assert client.uploads == []  # the application waits for its attachments
+    clock.now = failed.next_attempt_at
+    assert _agent(outbox, client, clock).run_once().delivered == 1
+
+
+def test_a_locally_damaged_attachment_needs_staff(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    entry = outbox.add_with_attachments(b"page")
+    outbox.blobs[entry.attachments[0].sha256] = b"pagf"
+    report = _agent(outbox, client, clock).run_once()
+    assert (report.delivered, report.failed) == (0, 1)
+    failed = outbox.entries[entry.uuid]
+    assert failed.state == "failed" and failed.next_attempt_at is None
+    assert "attachment no longer matches" in (failed.last_error or "")
+    assert client.attachments == [] and client.uploads == []
+
+
+def test_an_attachment_refused_by_the_server_needs_staff(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    first = outbox.add_with_attachments(b"huge")
+    second = outbox.add(1)[0]
+    client.attachment_errors = [RejectedError("too large", status=413)]
+    report = _agent(outbox, client, clock).run_once()
+    assert (report.delivered, report.failed, report.stopped_reason) == (1, 1, None)
+    assert outbox.entries[first.uuid].last_error == "HTTP 413: too large"
+    assert outbox.entries[second.uuid].state == "acknowledged"
+
+
+def test_chunk_size_is_checked(outbox: FakeOutbox, client: FakeClient) -> None:
+    with pytest.raises(ValueError, match="chunk_size"):
+        SyncAgent(outbox, client, chunk_size=0)
+    with pytest.raises(ValueError, match="chunk_size"):
+        SyncAgent(outbox, client, chunk_size=64 * 1024 * 1024)
+
+
+# --- TLS, heartbeat, retention -------------------------------------------------------------------
+
+
+def test_a_tls_failure_alerts_staff_and_keeps_the_entry(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    (entry,) = outbox.add(1)
+    client.default = TLSError("certificate verify failed")
+    report = _agent(outbox, client, clock).run_once()
+    assert report.stopped_reason == "transient"
+    assert outbox.settings["sync_alert"] == "tls"
+    assert outbox.entries[entry.uuid].next_attempt_at is not None
+    client.default = None
+    clock.now += dt.timedelta(hours=2)
+    assert _agent(outbox, client, clock).run_once().delivered == 1
+    assert outbox.settings["sync_alert"] == ""
+
+
+def test_heartbeat_reports_backlog_health_and_last_error(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    outbox.add(2)
+    client.default = TransientError("down", status=503)
+    agent = _agent(outbox, client, clock)
+    agent.run_once()
+    client.default = None
+    assert agent.heartbeat({"printer": "ok"}, software_version="9.9") is True
+    (beat,) = client.beats
+    assert beat.software_version == "9.9"
+    assert beat.backlog == {
+        "sealed": 1,
+        "uploading": 0,
+        "delivered": 0,
+        "acknowledged": 0,
+        "failed": 1,
+    }
+    assert beat.device_health == {"printer": "ok"}
+    assert beat.last_error == "TransientError HTTP 503"
+    assert beat.sent_at == T0
+    # a delivery clears the last error
+    clock.now += dt.timedelta(hours=2)
+    agent.run_once()
+    agent.heartbeat()
+    assert client.beats[-1].last_error is None
+
+
+def test_a_failed_heartbeat_is_not_an_error(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    client.default = TransientError("down")
+    assert _agent(outbox, client, clock).heartbeat() is False
+
+
+def test_retention_purges_after_each_run(
+    outbox: FakeOutbox, client: FakeClient, clock: Clock
+) -> None:
+    agent = SyncAgent(outbox, client, clock=clock, retention=dt.timedelta(days=7))
+    assert agent.run_once().purged == 0
+    assert outbox.purged_before == [T0 - dt.timedelta(days=7)]
+    _agent(outbox, client, clock).run_once()  # no retention: no purge
+    assert len(outbox.purged_before) == 1

@@ -4,6 +4,7 @@ answer maps to the right typed error, and every call carries explicit timeouts."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import socket
 import threading
@@ -16,8 +17,16 @@ from typing import Any
 import pytest
 import requests
 
-from sync.client import AuthError, CentralClient, RejectedError, TransientError
-from sync.protocol import ApplicationUpload
+from sync.client import (
+    AuthError,
+    CentralClient,
+    HashMismatchError,
+    IncompleteError,
+    RejectedError,
+    TLSError,
+    TransientError,
+)
+from sync.protocol import ApplicationUpload, Heartbeat, parse_content_range
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 
@@ -267,3 +276,174 @@ def test_get_application(stub: _Stub) -> None:
 def test_bad_base_url(url: str) -> None:
     with pytest.raises(ValueError, match="http"):
         CentralClient(url)
+
+
+# --- attachments, heartbeat, TLS errors ----------------------------------------------------------
+
+
+class _AttachmentServer:
+    """A stateful stand-in for the attachment endpoints of the central API."""
+
+    def __init__(self, stub: _Stub, blob: bytes, have: int = 0) -> None:
+        self.stub = stub
+        self.blob = blob
+        self.sha = hashlib.sha256(blob).hexdigest()
+        self.received = have
+        self.known = have > 0
+        self.claim_offset: int | None = None  # answer the next chunk with this 409 offset
+        self.corrupt = False  # the completed bytes do not match (422)
+
+    def state(self) -> dict[str, Any]:
+        complete = self.received == len(self.blob)
+        return {
+            "sha256": self.sha,
+            "size": len(self.blob),
+            "received": self.received,
+            "complete": complete,
+        }
+
+    def __call__(self, h: _Handler) -> None:
+        if h.command == "GET":
+            if not self.known:
+                h.send_json(404, {"detail": "none"})
+            else:
+                h.send_json(200, self.state())
+            return
+        _method, _path, headers, body = self.stub.requests[-1]
+        start, end, total = parse_content_range(headers["Content-Range"])
+        assert headers["Content-Type"] == "application/octet-stream"
+        assert total == len(self.blob) and end - start == len(body)
+        assert body == self.blob[start:end]
+        if self.claim_offset is not None:
+            offset, self.claim_offset = self.claim_offset, None
+            self.received = offset
+            h.send_json(409, {"detail": "gap", "errors": [], "received": offset})
+            return
+        if start > self.received:
+            h.send_json(409, {"detail": "gap", "errors": [], "received": self.received})
+            return
+        self.known = True
+        self.received = max(self.received, end)
+        if self.received == len(self.blob) and self.corrupt:
+            self.received, self.known = 0, False
+            h.send_json(
+                422,
+                {"detail": "mismatch", "errors": [{"field": "sha256", "message": "no"}]},
+            )
+            return
+        h.send_json(200, self.state())
+
+
+def _puts(stub: _Stub) -> list[tuple[str, int]]:
+    return [(r[2]["Content-Range"], len(r[3])) for r in stub.requests if r[0] == "PUT"]
+
+
+def test_upload_resumes_from_the_servers_offset(stub: _Stub) -> None:
+    blob = bytes(range(256)) * 40  # 10240 bytes
+    server = _AttachmentServer(stub, blob, have=3000)
+    stub.reply = server
+    state = CentralClient(stub.url, "t").upload_attachment(blob, chunk_size=4096)
+    assert state.complete and server.received == len(blob)
+    assert _puts(stub) == [("bytes 3000-7095/10240", 4096), ("bytes 7096-10239/10240", 3144)]
+    assert stub.requests[0][:2] == ("GET", f"/v1/attachments/{server.sha}")
+    # raw bytes on the wire: what was sent is what was missing, nothing more
+    assert sum(n for _r, n in _puts(stub)) == len(blob) - 3000
+
+
+def test_uploading_a_complete_attachment_sends_nothing(stub: _Stub) -> None:
+    blob = b"x" * 1000
+    server = _AttachmentServer(stub, blob, have=1000)
+    stub.reply = server
+    assert CentralClient(stub.url, "t").upload_attachment(blob).complete
+    assert _puts(stub) == []
+
+
+def test_a_new_attachment_starts_at_zero(stub: _Stub) -> None:
+    blob = b"y" * 5000
+    stub.reply = _AttachmentServer(stub, blob)
+    CentralClient(stub.url, "t").upload_attachment(blob, chunk_size=2048)
+    assert [r for r, _n in _puts(stub)] == [
+        "bytes 0-2047/5000",
+        "bytes 2048-4095/5000",
+        "bytes 4096-4999/5000",
+    ]
+
+
+def test_an_offset_conflict_resumes_where_the_server_says(stub: _Stub) -> None:
+    blob = b"z" * 6000
+    server = _AttachmentServer(stub, blob)
+    server.claim_offset = 1000  # e.g. another copy of the agent got there first
+    stub.reply = server
+    assert CentralClient(stub.url, "t").upload_attachment(blob, chunk_size=4096).complete
+    assert [r for r, _n in _puts(stub)] == [
+        "bytes 0-4095/6000",  # refused: the server has 1000 bytes
+        "bytes 1000-5095/6000",
+        "bytes 5096-5999/6000",
+    ]
+
+
+def test_a_hash_mismatch_is_reported(stub: _Stub) -> None:
+    blob = b"w" * 3000
+    server = _AttachmentServer(stub, blob)
+    server.corrupt = True
+    stub.reply = server
+    with pytest.raises(HashMismatchError) as exc:
+        CentralClient(stub.url, "t").upload_attachment(blob, chunk_size=2048)
+    assert exc.value.status == 422
+    assert isinstance(exc.value, TransientError)
+
+
+def test_a_server_that_does_not_advance_is_not_retried_forever(stub: _Stub) -> None:
+    blob = b"v" * 3000
+    sha = hashlib.sha256(blob).hexdigest()
+
+    def stuck(h: _Handler) -> None:
+        state = {"sha256": sha, "size": 3000, "received": 0, "complete": False}
+        h.send_json(200 if h.command == "PUT" else 404, state)
+
+    stub.reply = stuck
+    with pytest.raises(TransientError, match="did not take the chunk"):
+        CentralClient(stub.url, "t").upload_attachment(blob, chunk_size=1024)
+
+
+def test_missing_attachments_are_named(stub: _Stub) -> None:
+    missing = ["ab" * 32, "cd" * 32]
+    stub.reply = lambda h: h.send_json(
+        409, {"detail": "upload them first", "errors": [], "missing": missing}
+    )
+    with pytest.raises(IncompleteError) as exc:
+        CentralClient(stub.url, "t").put_application(_upload())
+    assert exc.value.missing == missing
+    assert isinstance(exc.value, RejectedError)
+    # a 409 without "missing" stays a plain rejection (other content under a known UUID)
+    stub.reply = lambda h: h.send_json(409, {"detail": "other content", "errors": []})
+    with pytest.raises(RejectedError) as rejected:
+        CentralClient(stub.url, "t").put_application(_upload())
+    assert not isinstance(rejected.value, IncompleteError)
+
+
+def test_heartbeat(stub: _Stub) -> None:
+    stub.reply = lambda h: h.send_json(200, {"received_at": NOW.isoformat()})
+    beat = Heartbeat(
+        software_version="1.0", sent_at=NOW, backlog={"sealed": 1}, device_health={"a": "ok"}
+    )
+    ack = CentralClient(stub.url, "t").heartbeat(beat)
+    assert ack.received_at == NOW
+    method, path, headers, body = stub.requests[0]
+    assert (method, path) == ("POST", "/v1/heartbeat")
+    assert Heartbeat.model_validate_json(body) == beat
+    assert headers["Authorization"] == "Bearer t"
+
+
+def test_tls_failures_are_typed(stub: _Stub) -> None:
+    # https to a plain HTTP server: the handshake fails
+    client = CentralClient(stub.url.replace("http://", "https://"), "t", connect_timeout=2)
+    with pytest.raises(TLSError, match=r"TLS with https://127\.0\.0\.1"):
+        client.health()
+
+
+def test_client_certificate_options() -> None:
+    assert CentralClient("https://c", client_cert="/k/cert.pem").session.cert == "/k/cert.pem"
+    pair = CentralClient("https://c", client_cert=("/k/c.pem", "/k/k.pem")).session.cert
+    assert pair == ("/k/c.pem", "/k/k.pem")
+    assert CentralClient("https://c").session.cert is None
