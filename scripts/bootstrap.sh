@@ -47,12 +47,17 @@ fi
 
 # Reinstall only when the lock or the project metadata changed.
 extra=""
-[ "$mode" = test ] && extra="[dev]"
+[ "$mode" = test ] && extra="[dev,ocr]"  # ocr: the MRZ engines benchmarks/mrz.py compares
 stamp=".venv/.installed-$mode"
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check 'uv>=0.4,<1'
   # The lock pins every version; the editable install adds anything the lock lacks.
   .venv/bin/uv pip install -q --python .venv/bin/python -r requirements.lock -e ".$extra"
+  if [ "$mode" = test ]; then
+    # rapidocr-onnxruntime declares opencv-python (its Qt plugins break PySide6): install it
+    # without dependencies; the ocr extra brings the ones it really uses.
+    .venv/bin/uv pip install -q --python .venv/bin/python --no-deps 'rapidocr-onnxruntime>=1.3,<2'
+  fi
   echo "$want" > "$stamp"
 fi

@@ -1,0 +1,786 @@
+"""The MRZ reader: find the machine-readable zone in a camera frame, read it with an OCR
+engine, parse and check it (``kiosk.domain.mrz``), and agree across frames.
+
+* :func:`locate_mrz` finds candidate MRZ bands by morphology (black-hat, horizontal
+  gradient, closing) on a reduced copy of the frame, and :func:`extract_band` cuts each
+  one out of the full-resolution frame, straightened.
+* :class:`OcrEngine` turns a band into text lines. Three engines:
+  :class:`GlyphEngine` (ours: fixed-pitch segmentation and a linear classifier trained on
+  the OCR-B font at first use), :class:`TesseractEngine` (tesserocr, else pytesseract,
+  restricted to the MRZ alphabet) and :class:`RapidOcrEngine` (rapidocr-onnxruntime).
+  :func:`default_engine` picks the one measured best (``benchmarks/mrz.py``).
+* :class:`MrzReader` does one frame; only reads whose check digits all pass come out.
+* :class:`MrzTracker` accepts a reading once the same valid reading has been seen in
+  ``agree`` of the last ``window`` frames.
+
+Qt-free; frames are BGR or grey ``uint8`` arrays. Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import Counter, deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import cv2
+import numpy as np
+
+from kiosk.domain.mrz import ALPHABET, FILLER, MrzError, MrzResult, Reason, parse_valid
+
+MRZ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+
+
+# --------------------------------------------------------------------------- locating
+
+
+@dataclass(frozen=True)
+class Band:
+    """A candidate MRZ band: its rotated box in frame coordinates (4 x 2: TL, TR, BR, BL
+    along the text direction) and the straightened grey crop."""
+
+    quad: np.ndarray
+    crop: np.ndarray
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+
+
+def locate_mrz(image: np.ndarray, *, work_width: int = 720, max_bands: int = 3) -> list[np.ndarray]:
+    """Quads (4 x 2 float32, frame coordinates, TL TR BR BL) of the likeliest MRZ bands,
+    best first. Fast: works on a copy reduced to ``work_width`` pixels."""
+    grey = _grey(image)
+    scale = min(1.0, work_width / grey.shape[1])
+    small = (
+        cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else grey
+    )
+    w = small.shape[1]
+    unit = w / 720
+    k = max(3, round(13 * unit) | 1)
+    rect = cv2.getStructuringElement(cv2.MORPH_RECT, (k, max(3, round(7 * unit) | 1)))
+    black = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, rect)
+    grad = cv2.Sobel(black, cv2.CV_32F, 1, 0, ksize=-1)
+    grad = np.abs(grad)
+    lo, hi = float(grad.min()), float(grad.max())
+    grad8 = ((grad - lo) / max(1e-6, hi - lo) * 255).astype(np.uint8)
+    grad8 = cv2.morphologyEx(
+        grad8,
+        cv2.MORPH_CLOSE,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(17 * unit)), 1)),
+    )
+    _, thresh = cv2.threshold(grad8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    sq = max(3, round(15 * unit))
+    thresh = cv2.morphologyEx(
+        thresh, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (sq, sq))
+    )
+    thresh = cv2.erode(thresh, None, iterations=2)
+    contours, _ = cv2.findContours(thresh, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    found: list[tuple[float, np.ndarray]] = []
+    for contour in contours:
+        (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
+        long, short = max(rw, rh), min(rw, rh)
+        if short < 4 or long < 0.12 * w:
+            continue
+        aspect = long / short
+        if not 3.0 <= aspect <= 30.0:
+            continue
+        fill = cv2.contourArea(contour) / max(1.0, rw * rh)
+        if fill < 0.45:
+            continue
+        found.append((long * short, cv2.boxPoints(((cx, cy), (rw, rh), angle))))
+    found.sort(key=lambda item: -item[0])
+    return [_order_along_text(box / scale) for _, box in found[:max_bands]]
+
+
+def _order_along_text(box: np.ndarray) -> np.ndarray:
+    """Order a rotated rectangle TL, TR, BR, BL with the long side as the top edge and the
+    text upright if the angle is within +-90 degrees of horizontal."""
+    pts = box.astype(np.float32)
+    edges = [np.linalg.norm(pts[(i + 1) % 4] - pts[i]) for i in range(4)]
+    start = int(np.argmax(edges))  # a long edge
+    seq = [pts[(start + i) % 4] for i in range(4)]
+    # seq[0]->seq[1] is a long edge; make it run left to right.
+    if seq[1][0] < seq[0][0]:
+        seq = [seq[2], seq[3], seq[0], seq[1]]
+    tl, tr, br, bl = seq
+    if tl[1] > bl[1]:  # that edge is the bottom one
+        tl, tr, br, bl = bl, br, tr, tl
+    return np.array([tl, tr, br, bl], np.float32)
+
+
+def extract_band(
+    image: np.ndarray, quad: np.ndarray, *, pad_x: float = 0.04, pad_y: float = 0.25
+) -> np.ndarray:
+    """The straightened grey crop of ``quad`` (with some margin) at full resolution."""
+    grey = _grey(image)
+    tl, tr, br, bl = quad
+    width = float(np.linalg.norm(tr - tl))
+    height = float(np.linalg.norm(bl - tl))
+    ux = (tr - tl) / max(width, 1e-6)
+    uy = (bl - tl) / max(height, 1e-6)
+    dx, dy = ux * width * pad_x, uy * height * pad_y
+    src = np.array([tl - dx - dy, tr + dx - dy, br + dx + dy, bl - dx + dy], np.float32)
+    out_w = max(8, round(width * (1 + 2 * pad_x)))
+    out_h = max(8, round(height * (1 + 2 * pad_y)))
+    dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
+    m = cv2.getPerspectiveTransform(src, dst)
+    return cv2.warpPerspective(
+        grey, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+# --------------------------------------------------------------------------- engines
+
+
+class OcrEngine(ABC):
+    """Reads the text lines of a straightened MRZ band (grey ``uint8``)."""
+
+    name = "engine"
+
+    @abstractmethod
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        """The lines read, top to bottom, as raw text (the reader cleans them)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the engine holds."""
+
+
+def clean_line(text: str) -> str:
+    """Upper case, OCR look-alikes of '<' mapped, anything outside the alphabet dropped."""
+    text = text.upper().replace("«", "<<").replace("‹", "<").replace("く", "<").replace("(", "<")
+    return "".join(c for c in text if c in ALPHABET)
+
+
+def fit_lines(lines: Sequence[str]) -> list[str] | None:
+    """Pick the MRZ lines out of ``lines`` and bring them to the format's width by growing
+    or shrinking their longest filler run (OCR engines often miscount long '<' runs)."""
+    cleaned = [clean_line(line) for line in lines]
+    cleaned = [line for line in cleaned if len(line) >= 20]
+    if len(cleaned) not in (2, 3):
+        if len(cleaned) > 3:
+            cleaned = sorted(cleaned, key=len, reverse=True)[:3]
+            # keep their order top to bottom
+            cleaned = [line for line in (clean_line(x) for x in lines) if line in cleaned][:3]
+        else:
+            return None
+    if len(cleaned) == 3:
+        width = 30
+    else:
+        mean = sum(len(line) for line in cleaned) / 2
+        width = 44 if mean > 40 else 36
+    out = []
+    for line in cleaned:
+        if len(line) != width:
+            line = _refit(line, width)
+            if line is None:
+                return None
+        out.append(line)
+    return out
+
+
+def _refit(line: str, width: int) -> str | None:
+    diff = width - len(line)
+    if abs(diff) > 4:
+        return None
+    best, start, run = 0, -1, 0
+    for i, c in enumerate(line + "#"):
+        if c == FILLER:
+            run += 1
+            continue
+        if run > best:
+            best, start = run, i - run
+        run = 0
+    if best < 2 or best + diff < 1:
+        return None
+    return line[:start] + FILLER * (best + diff) + line[start + best :]
+
+
+def _line_rows(ink: np.ndarray) -> list[tuple[int, int]]:
+    """Text rows (top, bottom) of a band's ink map from its horizontal profile."""
+    profile = ink.sum(axis=1)
+    if profile.max() <= 0:
+        return []
+    on = profile > 0.12 * profile.max()
+    rows: list[tuple[int, int]] = []
+    start = None
+    for y, v in enumerate(on):
+        if v and start is None:
+            start = y
+        elif not v and start is not None:
+            rows.append((start, y))
+            start = None
+    if start is not None:
+        rows.append((start, len(on)))
+    if not rows:
+        return []
+    tallest = max(b - a for a, b in rows)
+    return [(a, b) for a, b in rows if b - a >= 0.45 * tallest]
+
+
+def _ink_map(crop: np.ndarray) -> np.ndarray:
+    """Ink strength 0..1 (dark print on a light page), flattened against uneven light."""
+    h = crop.shape[0]
+    k = max(3, (h // 3) | 1)
+    background = cv2.morphologyEx(
+        crop, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
+    diff = background.astype(np.float32) - crop.astype(np.float32)
+    hi = float(np.percentile(diff, 99.5))
+    if hi <= 1:
+        return np.zeros_like(diff)
+    ink = np.clip(diff / hi, 0, 1)
+    ink[ink < 0.18] = 0
+    return ink
+
+
+_CAP_PER_PITCH = 0.996  # OCR-B: cap height / advance width
+# Glyph cells are normalised to this many pixels (width x height) before classification.
+_CELL_W, _CELL_H = 14, 18
+
+
+def _cell_features(cell: np.ndarray) -> np.ndarray:
+    small = cv2.resize(cell, (_CELL_W, _CELL_H), interpolation=cv2.INTER_AREA)
+    v = small.reshape(-1).astype(np.float32)
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm > 1e-6 else v
+
+
+@dataclass
+class GlyphModel:
+    """Nearest neighbour among rendered OCR-B cells, in a linear discriminant space."""
+
+    proj: np.ndarray  # features x k
+    mu: np.ndarray  # feature means
+    train: np.ndarray  # training cells, projected (n x k)
+    labels: np.ndarray  # their classes (indices into MRZ_CHARS)
+
+    def __post_init__(self) -> None:
+        self._norms = (self.train**2).sum(axis=1)
+
+    def classify(self, feats: np.ndarray) -> np.ndarray:
+        """Class index of each row of ``feats``."""
+        z = (feats - self.mu) @ self.proj
+        d2 = self._norms[None, :] - 2 * (z @ self.train.T)  # + |z|^2, the same for a row
+        return self.labels[d2.argmin(axis=1)]
+
+
+def _render_glyphs(font_path: str, size: int = 96) -> dict[str, np.ndarray]:
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(font_path, size)
+    adv = font.getlength("<")
+    w, h = round(adv), round(size * 0.72)
+    glyphs = {}
+    for ch in MRZ_CHARS:
+        img = Image.new("L", (w * 3, h * 3), 0)
+        ImageDraw.Draw(img).text((w, 2 * h), ch, font=font, fill=255, anchor="ls")
+        glyphs[ch] = np.asarray(img, np.float32) / 255.0
+    return glyphs
+
+
+def _cell_from(ink: np.ndarray, cx: float, top: float, bottom: float, pitch: float) -> np.ndarray:
+    """The normalised cell around a character centred at ``cx`` in rows top..bottom."""
+    h = bottom - top
+    x0, x1 = cx - 0.5 * pitch, cx + 0.5 * pitch
+    y0, y1 = top - 0.12 * h, bottom + 0.12 * h
+    m = np.array(
+        [[(x1 - x0) / (_CELL_W * 3), 0, x0], [0, (y1 - y0) / (_CELL_H * 3), y0]], np.float32
+    )
+    return cv2.warpAffine(
+        ink,
+        m,
+        (_CELL_W * 3, _CELL_H * 3),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_CONSTANT,
+    )
+
+
+def _recentre(ink: np.ndarray, cx: float, top: float, bottom: float, pitch: float) -> float:
+    """Move a cell's centre to the ink's centre of mass within it (train and read alike)."""
+    x0, x1 = max(0, round(cx - 0.5 * pitch)), min(ink.shape[1], round(cx + 0.5 * pitch))
+    pad = 0.1 * (bottom - top)
+    y0, y1 = max(0, round(top - pad)), min(ink.shape[0], round(bottom + pad))
+    if x1 <= x0 or y1 <= y0:
+        return cx
+    col = ink[y0:y1, x0:x1].sum(axis=0)
+    total = float(col.sum())
+    if total <= 0:
+        return cx
+    mass = x0 + float((np.arange(len(col)) + 0.5) @ col) / total
+    return mass if abs(mass - cx) < 0.3 * pitch else cx
+
+
+@cache
+def glyph_model(seed: int = 7, shrink: float = 0.05, per_class: int = 90) -> GlyphModel:
+    """Train the glyph classifier (about a second, once per process)."""
+    x, y = training_set(seed, per_class)
+    return _fit_lda(x, y, shrink)
+
+
+@cache
+def training_set(seed: int = 7, per_class: int = 90) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of rendered OCR-B characters under random scale, weight, blur, noise and
+    position, between random neighbours: features and labels."""
+    from kiosk.devices.samples.documents import ocrb_font_path
+
+    rng = np.random.default_rng(seed)
+    glyphs = _render_glyphs(ocrb_font_path())
+    feats: list[np.ndarray] = []
+    labels: list[int] = []
+    adv = glyphs["<"].shape[1] // 3
+    neighbours = MRZ_CHARS + "<" * 20  # fillers are the commonest neighbours
+    for label, ch in enumerate(MRZ_CHARS):
+        bh, bw = glyphs[ch].shape
+        gw, _gh = bw / 3, bh / 3  # the glyph's cell (advance x cap height) in the canvas
+        for _ in range(per_class):
+            # The character between two random neighbours, as in a line of print.
+            left, right = (neighbours[int(k)] for k in rng.integers(0, len(neighbours), 2))
+            big = np.maximum(
+                glyphs[ch],
+                np.maximum(
+                    np.roll(glyphs[left], -adv, axis=1), np.roll(glyphs[right], adv, axis=1)
+                ),
+            )
+            pitch = rng.uniform(9, 34)
+            s = pitch / gw
+            img = cv2.resize(
+                big, None, fx=s, fy=s * rng.uniform(0.97, 1.03), interpolation=cv2.INTER_AREA
+            )
+            weight = rng.uniform(-1, 1)
+            if abs(weight) > 0.5:
+                kern = np.ones((2, 2), np.uint8)
+                img = cv2.dilate(img, kern) if weight > 0 else cv2.erode(img, kern)
+                img = (
+                    img * 0.5
+                    + cv2.resize(big, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_AREA)
+                    * 0.5
+                )
+            sigma = rng.uniform(0, 1.4) * max(1.0, pitch / 20)
+            if sigma > 0.2:
+                img = cv2.GaussianBlur(img, (0, 0), sigma)
+            img = img * rng.uniform(0.6, 1.0) + rng.normal(0, rng.uniform(0, 0.08), img.shape)
+            img = np.clip(img, 0, 1).astype(np.float32)
+            img[img < 0.18] = 0
+            ih, iw = img.shape
+            bottom = 2 * ih / 3 + rng.normal(0, 0.04) * pitch
+            cell_pitch = pitch * rng.uniform(0.96, 1.04)
+            top = bottom - _CAP_PER_PITCH * cell_pitch * rng.uniform(0.96, 1.04)
+            cx = _recentre(img, iw / 2 + rng.normal(0, 0.1) * pitch, top, bottom, cell_pitch)
+            cx += rng.normal(0, 0.03) * pitch
+            feats.append(_cell_features(_cell_from(img, cx, top, bottom, cell_pitch)))
+            labels.append(label)
+    return np.stack(feats), np.array(labels)
+
+
+def _fit_lda(x: np.ndarray, y: np.ndarray, shrink: float) -> GlyphModel:
+    mu = x.mean(axis=0)
+    xc = x - mu
+    classes = len(MRZ_CHARS)
+    means = np.stack([xc[y == c].mean(axis=0) for c in range(classes)])
+    within = np.zeros((x.shape[1], x.shape[1]), np.float64)
+    for c in range(classes):
+        d = xc[y == c] - means[c]
+        within += d.T @ d
+    within /= len(x)
+    within += np.eye(x.shape[1]) * (np.trace(within) / x.shape[1] * shrink)
+    between = means.T @ means / classes
+    # LDA: whiten the within-class scatter, then keep the between-class directions.
+    evals, evecs = np.linalg.eigh(within)
+    white = evecs / np.sqrt(np.maximum(evals, 1e-9))
+    b = white.T @ between @ white
+    bvals, bvecs = np.linalg.eigh(b)
+    order = np.argsort(bvals)[::-1][: classes - 1]
+    proj = (white @ bvecs[:, order]).astype(np.float32)
+    mu32 = mu.astype(np.float32)
+    return GlyphModel(proj, mu32, ((x - mu32) @ proj).astype(np.float32), y.astype(np.int64))
+
+
+class GlyphEngine(OcrEngine):
+    """Our reader: the MRZ is OCR-B at a fixed pitch, so each line is cut into equal cells
+    and each cell classified by a linear discriminant trained on the font itself."""
+
+    name = "glyph"
+
+    def __init__(self) -> None:
+        self.model = glyph_model()
+
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        ink = _ink_map(_grey(image))
+        rows = _line_rows(ink)
+        if len(rows) not in (2, 3):
+            return []
+        widths = (30,) if len(rows) == 3 else (44, 36)
+        lines = []
+        for top, bottom in rows:
+            grid = _fit_grid(ink, top, bottom, widths)
+            if grid is None:
+                return []
+            centres, tops, bottoms, pitches = grid
+            feats = [
+                _cell_features(_cell_from(ink, _recentre(ink, cx, t, b, p), t, b, p))
+                for cx, t, b, p in zip(centres, tops, bottoms, pitches, strict=True)
+            ]
+            classes = self.model.classify(np.stack(feats).astype(np.float32))
+            lines.append("".join(MRZ_CHARS[i] for i in classes))
+        return lines
+
+
+def _fit_grid(
+    ink: np.ndarray, top: int, bottom: int, widths: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Character cells of one text row: centres, tops, bottoms and local pitches.
+
+    The pitch is fixed on paper but not in the picture (perspective stretches one end), so
+    character positions are fitted as a quadratic of their index, and the row's top and
+    bottom as straight lines, from the blobs of ink found in the row."""
+    h = bottom - top
+    y0, y1 = max(0, int(top - 0.25 * h)), min(ink.shape[0], int(bottom + 0.25 * h))
+    strip = (ink[y0:y1] > 0.3).astype(np.uint8)
+    n, _, stats, cents = cv2.connectedComponentsWithStats(strip, connectivity=8)
+    blobs = []
+    for i in range(1, n):
+        x, y, w, hh, area = stats[i]
+        if hh < 0.3 * h or area < 0.02 * h * h or hh > 1.6 * h:
+            continue
+        blobs.append(
+            (float(cents[i][0]), float(y + y0), float(y + y0 + hh), float(x), float(x + w))
+        )
+    if len(blobs) < 8:
+        return None
+    blobs.sort()
+    # Merge pieces of one character (broken strokes).
+    merged: list[list[float]] = []
+    for b in blobs:
+        if merged and b[0] - merged[-1][0] < 0.35 * h:
+            m = merged[-1]
+            m[:] = [
+                (m[0] + b[0]) / 2,
+                min(m[1], b[1]),
+                max(m[2], b[2]),
+                min(m[3], b[3]),
+                max(m[4], b[4]),
+            ]
+        else:
+            merged.append(list(b))
+    xs = np.array([m[0] for m in merged])
+    diffs = np.diff(xs)
+    good = diffs[(diffs > 0.6 * h) & (diffs < 1.5 * h)]
+    if len(good) < 4:
+        return None
+    pitch = float(np.median(good))
+    idx = np.concatenate([[0], np.cumsum(np.maximum(1, np.round(diffs / pitch)))])
+    coef = np.polyfit(idx, xs, 2 if len(xs) > 10 else 1)
+    for _ in range(2):
+        idx = _reindex(xs, coef)
+        idx -= idx.min()
+        coef = np.polyfit(idx, xs, 2 if len(xs) > 10 else 1)
+    last = int(idx.max()) + 1
+    n_cells = min(widths, key=lambda k: abs(k - last))
+    if abs(n_cells - last) > 3:
+        return None
+    cells = np.arange(n_cells, dtype=np.float64)
+    centres = np.polyval(coef, cells)
+    pitches = (
+        np.abs(np.polyval(np.polyder(coef), cells)) if len(coef) > 1 else np.full(n_cells, pitch)
+    )
+    # The baseline from the bottoms of the tall glyphs (twice, dropping descenders); the
+    # cell's top is one cap height above it, and OCR-B's cap height is its pitch (0.996).
+    tall = [m for m in merged if m[2] - m[1] > 0.75 * h]
+    if len(tall) >= 4:
+        tx = np.array([m[0] for m in tall])
+        ty = np.array([m[2] for m in tall])
+        b_coef = np.polyfit(tx, ty, 1)
+        keep = np.abs(ty - np.polyval(b_coef, tx)) < 0.08 * h
+        if keep.sum() >= 4:
+            b_coef = np.polyfit(tx[keep], ty[keep], 1)
+        bottoms = np.polyval(b_coef, centres)
+    else:
+        bottoms = np.full(n_cells, float(bottom))
+    tops = bottoms - _CAP_PER_PITCH * pitches
+    return centres, tops, bottoms, pitches
+
+
+def _reindex(xs: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """Cell index of each blob centre under the current fit (solving the polynomial)."""
+    grid = np.polyval(coef, np.arange(-2, 60, dtype=np.float64))
+    return np.array([int(np.argmin(np.abs(grid - x))) - 2 for x in xs], dtype=np.float64)
+
+
+TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
+
+
+def _tessdata() -> str | None:
+    env = os.environ.get("TESSDATA_PREFIX")
+    for d in ((env,) if env else ()) + TESSDATA_DIRS:
+        if d and os.path.exists(os.path.join(d, "eng.traineddata")):
+            return d
+    return None
+
+
+def _prepare_for_ocr(image: np.ndarray, char_height: int = 32) -> np.ndarray:
+    """Dark text on white, scaled so text rows are about ``char_height`` px high."""
+    grey = _grey(image)
+    ink = _ink_map(grey)
+    rows = _line_rows(ink)
+    if rows:
+        h = float(np.median([b - a for a, b in rows]))
+        s = char_height / max(h, 1.0)
+        if 0.3 < s < 6:
+            ink = cv2.resize(ink, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+    out = (255 - np.clip(ink * 255 * 1.3, 0, 255)).astype(np.uint8)
+    return cv2.copyMakeBorder(out, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+
+
+class TesseractEngine(OcrEngine):
+    """Tesseract restricted to the MRZ alphabet: in process through tesserocr when it is
+    installed, else the ``tesseract`` command through pytesseract."""
+
+    name = "tesseract"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._api = None
+        try:
+            import tesserocr
+
+            path = _tessdata()
+            kwargs = {"path": path} if path else {}
+            self._api = tesserocr.PyTessBaseAPI(
+                lang="eng", psm=tesserocr.PSM.SINGLE_BLOCK, **kwargs
+            )
+            self._api.SetVariable("tessedit_char_whitelist", MRZ_CHARS)
+            self._api.SetVariable("load_system_dawg", "0")
+            self._api.SetVariable("load_freq_dawg", "0")
+            self.name = "tesseract (tesserocr)"
+        except (ImportError, RuntimeError):
+            import pytesseract  # noqa: F401 - raises ImportError when neither is there
+
+            self.name = "tesseract (pytesseract)"
+
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        prepared = _prepare_for_ocr(image)
+        if self._api is not None:
+            from PIL import Image
+
+            with self._lock:
+                self._api.SetImage(Image.fromarray(prepared))
+                text = self._api.GetUTF8Text()
+        else:
+            import pytesseract
+
+            config = f"--psm 6 -c tessedit_char_whitelist={MRZ_CHARS} -c load_system_dawg=0 -c load_freq_dawg=0"
+            text = pytesseract.image_to_string(prepared, lang="eng", config=config)
+        return [line for line in text.splitlines() if line.strip()]
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.End()
+            self._api = None
+
+
+class RapidOcrEngine(OcrEngine):
+    """PaddleOCR's models through rapidocr-onnxruntime (shipped in its wheel, offline)."""
+
+    name = "rapidocr"
+
+    def __init__(self, threads: int = 1) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        params = {"intra_op_num_threads": threads, "inter_op_num_threads": 1}
+        try:
+            self._ocr = RapidOCR(
+                **{
+                    "Global.use_cls": False,
+                    **{f"Det.{k}": v for k, v in params.items()},
+                    **{f"Rec.{k}": v for k, v in params.items()},
+                }
+            )
+        except TypeError:
+            self._ocr = RapidOCR()
+        self._lock = threading.Lock()
+
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        prepared = _prepare_for_ocr(image, char_height=28)
+        bgr = cv2.cvtColor(prepared, cv2.COLOR_GRAY2BGR)
+        with self._lock:
+            result, _ = self._ocr(bgr, use_cls=False)
+        if not result:
+            return []
+        boxes = []
+        for box, text, _score in result:
+            pts = np.asarray(box, np.float32)
+            boxes.append(
+                (
+                    float(pts[:, 1].mean()),
+                    float(pts[:, 0].min()),
+                    float(pts[:, 1].max() - pts[:, 1].min()),
+                    text,
+                )
+            )
+        boxes.sort()
+        lines: list[list[tuple[float, str]]] = []
+        last_y = -1e9
+        for y, x, h, text in boxes:
+            if lines and abs(y - last_y) < 0.5 * h:
+                lines[-1].append((x, text))
+            else:
+                lines.append([(x, text)])
+                last_y = y
+        return ["".join(t for _, t in sorted(parts)) for parts in lines]
+
+
+ENGINES = {"glyph": GlyphEngine, "tesseract": TesseractEngine, "rapidocr": RapidOcrEngine}
+DEFAULT_ENGINE = "glyph"  # chosen by benchmarks/mrz.py: see its figures in the docstring
+
+
+def make_engine(name: str = DEFAULT_ENGINE) -> OcrEngine:
+    try:
+        return ENGINES[name]()
+    except KeyError:
+        raise ValueError(f"unknown OCR engine {name!r}; known: {', '.join(ENGINES)}") from None
+
+
+def default_engine() -> OcrEngine:
+    return make_engine(DEFAULT_ENGINE)
+
+
+# --------------------------------------------------------------------------- reader
+
+
+@dataclass(frozen=True)
+class MrzRead:
+    """What one frame gave: a valid result, or why not."""
+
+    result: MrzResult | None  # set only when every check digit passed
+    lines: tuple[str, ...] = ()  # the text read (fitted), even when rejected
+    error: MrzError | None = None
+    quad: np.ndarray | None = None  # where the MRZ was found (frame coordinates)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+class MrzReader:
+    """Reads the MRZ of one frame (raw camera frame or straightened page)."""
+
+    def __init__(
+        self, engine: OcrEngine | None = None, *, today: dt.date | None = None, max_bands: int = 3
+    ) -> None:
+        self.engine = engine or default_engine()
+        self.today = today
+        self.max_bands = max_bands
+
+    def read(self, image: np.ndarray) -> MrzRead:
+        t0 = time.perf_counter()
+        quads = locate_mrz(image, max_bands=self.max_bands)
+        t1 = time.perf_counter()
+        first: MrzRead | None = None
+        for quad in quads:
+            crop = extract_band(image, quad)
+            for flipped in (False, True):
+                band = cv2.rotate(crop, cv2.ROTATE_180) if flipped else crop
+                read = self._read_band(band, quad)
+                if read.ok:
+                    t2 = time.perf_counter()
+                    return MrzRead(
+                        read.result,
+                        read.lines,
+                        None,
+                        quad,
+                        t2 - t0,
+                        {"locate": t1 - t0, "read": t2 - t1},
+                    )
+                if first is None or (not first.lines and read.lines):
+                    first = read
+                if read.lines and not flipped:
+                    break  # the text read upright: the band is not upside down
+        t2 = time.perf_counter()
+        error = (
+            first.error if first is not None else MrzError(Reason.UNKNOWN_FORMAT, "no MRZ found")
+        )
+        lines = first.lines if first is not None else ()
+        return MrzRead(
+            None,
+            lines,
+            error,
+            quads[0] if quads else None,
+            t2 - t0,
+            {"locate": t1 - t0, "read": t2 - t1},
+        )
+
+    def read_band(self, band: np.ndarray) -> MrzRead:
+        """Read an already cut-out, straight MRZ band."""
+        t0 = time.perf_counter()
+        read = self._read_band(_grey(band), None)
+        return MrzRead(read.result, read.lines, read.error, None, time.perf_counter() - t0)
+
+    def _read_band(self, band: np.ndarray, quad: np.ndarray | None) -> MrzRead:
+        raw = self.engine.read_lines(band)
+        lines = fit_lines(raw)
+        if lines is None:
+            return MrzRead(
+                None,
+                tuple(clean_line(x) for x in raw),
+                MrzError(Reason.WRONG_LENGTH, "no MRZ-shaped lines read"),
+                quad,
+            )
+        try:
+            result = parse_valid(lines, today=self.today)
+        except MrzError as err:
+            return MrzRead(None, tuple(lines), err, quad)
+        return MrzRead(result, tuple(lines), None, quad)
+
+
+class MrzTracker:
+    """Accepts a reading only when the same valid reading was seen in ``agree`` of the last
+    ``window`` frames. Reads whose check digits fail never count (they never reach here
+    as results); frames without a read count as frames."""
+
+    def __init__(self, agree: int = 2, window: int = 8) -> None:
+        if not 1 <= agree <= window:
+            raise ValueError("need 1 <= agree <= window")
+        self.agree = agree
+        self.window = window
+        self._recent: deque[tuple[object, ...] | None] = deque(maxlen=window)
+        self._results: dict[tuple[object, ...], MrzResult] = {}
+        self.accepted: MrzResult | None = None
+
+    def push(self, read: MrzRead | MrzResult | None) -> MrzResult | None:
+        """Add one frame's outcome; returns the accepted result once there is one."""
+        result = read.result if isinstance(read, MrzRead) else read
+        if result is not None and not result.valid:
+            result = None  # never trust an invalid result, whoever built it
+        key = result.identity() if result is not None else None
+        self._recent.append(key)
+        if key is not None and result is not None:
+            self._results[key] = result
+        if self.accepted is None:
+            counts = Counter(k for k in self._recent if k is not None)
+            if counts:
+                best, n = counts.most_common(1)[0]
+                if n >= self.agree:
+                    self.accepted = self._results[best]
+        return self.accepted
+
+    def reset(self) -> None:
+        """Forget everything (next applicant, or a new document)."""
+        self._recent.clear()
+        self._results.clear()
+        self.accepted = None
+
+
+def char_height_px(quad: np.ndarray, columns: int) -> float:
+    """Approximate MRZ character pitch in px from a band quad and the line width."""
+    return float(np.linalg.norm(quad[1] - quad[0])) / max(1, columns) if len(quad) else math.nan
