@@ -230,8 +230,16 @@ class CentralClient:
             headers["Content-Type"] = OCTET_STREAM
         url = f"{self.base_url}{API_PREFIX}{path}"
         try:
+            # verify and cert are passed on every call: requests would otherwise let
+            # $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE override the session's CA bundle.
             resp = self.session.request(
-                method, url, data=data, headers=headers, timeout=self.timeout
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                verify=self.session.verify,
+                cert=self.session.cert,
             )
         except requests.exceptions.SSLError as exc:
             # A certificate problem will not heal by itself, but the kiosk must keep its

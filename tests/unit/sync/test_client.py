@@ -447,3 +447,23 @@ def test_client_certificate_options() -> None:
     pair = CentralClient("https://c", client_cert=("/k/c.pem", "/k/k.pem")).session.cert
     assert pair == ("/k/c.pem", "/k/k.pem")
     assert CentralClient("https://c").session.cert is None
+
+
+def test_the_ca_bundle_wins_over_the_environment(
+    stub: _Stub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests lets $REQUESTS_CA_BUNDLE override a session's bundle unless each call
+    passes it: the kiosk's ca_bundle setting must never be silently ignored."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/somewhere/else.pem")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/somewhere/else.pem")
+    client = CentralClient(stub.url, "t", ca_bundle="/etc/prefecture-ca.pem")
+    seen: list[Any] = []
+
+    def send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        seen.append(kwargs["verify"])
+        raise requests.ConnectionError("stop here")
+
+    monkeypatch.setattr(client.session, "send", send)
+    with pytest.raises(TransientError):
+        client.health()
+    assert seen == ["/etc/prefecture-ca.pem"]
