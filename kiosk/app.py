@@ -60,10 +60,19 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def _speech(settings: Settings) -> Any:
+    """The real voice (pyttsx3 + espeak-ng in a helper process) on a kiosk; with fake
+    devices (demo, tests) a recorder, unless ``KIOSK_REAL_SPEECH=1`` asks for the real one."""
     from kiosk.devices.speech import NullSpeech, RecordingSpeech
 
-    # The real engine (pyttsx3 + espeak-ng) arrives with the accessibility issue.
-    return RecordingSpeech() if settings.fake_devices else NullSpeech()
+    if settings.fake_devices and os.environ.get("KIOSK_REAL_SPEECH") != "1":
+        return RecordingSpeech()
+    from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is not None:
+        log.warning("no voice on this kiosk: %s", reason)
+        return NullSpeech()
+    return Pyttsx3Speech()  # its engine process starts after the welcome screen is painted
 
 
 def _out_of_service_label(message: str) -> Any:
@@ -145,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
     store = DeferredStore(open_store, lambda exc: store_failure.failed.emit(str(exc)))
 
     from kiosk.ui import SessionController, build_ui
+    from kiosk.ui.narration import Narrator
     from kiosk.ui.theme import Theme
 
     sealer = Sealer(settings.enrolment_file)
@@ -156,18 +166,20 @@ def run(args: argparse.Namespace) -> int:
         path = settings.enrolment_file
         return Enrolment.load(path).kiosk_id if path.exists() else "unenrolled"
 
+    speech = _speech(settings)
     controller = SessionController(
         catalogue=catalogue,
         store=store,
         sealer=sealer,
         kiosk_id=kiosk_id,
-        speech=_speech(settings),
+        speech=speech,
         clock=utcnow,
         voice_on=settings.voice,
     )
     controller.application_submitted.connect(lambda _uuid: sync.wake())
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
     window = build_ui(app, controller, theme)
+    Narrator(controller, window)  # says the focused control when the voice is on
 
     def on_unexpected(
         kind: type[BaseException], exc: BaseException, tb: TracebackType | None
@@ -194,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
     def shutdown() -> None:
         sync.stop()
         controller.shutdown()
+        speech.close()
         store.close()
         if demo:
             demo.stop()
@@ -229,6 +242,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         # Everything that is not needed to paint the welcome screen starts after it.
         QTimer.singleShot(0, store.start)
+        QTimer.singleShot(0, speech.start)
         QTimer.singleShot(0, sync.start)
     if demo:
         print(

@@ -1,9 +1,10 @@
 """Speech output: the interface the UI talks to, and two backends that need no audio.
 
-The real engine (pyttsx3 over espeak-ng, in a worker that can be stopped within 100 ms)
-implements the same interface later. ``language`` is a kiosk language code ("fr", "en",
-"ar"); each backend maps it to its own voice (see ``kiosk.i18n.Language.espeak_voice``).
-Every method must return at once: speaking happens in the background.
+The real engine, ``kiosk.devices.speech_espeak.Pyttsx3Speech`` (pyttsx3 over espeak-ng, in
+a helper process that is silenced within 100 ms), implements the same interface.
+``language`` is a kiosk language code ("fr", "en", "ar"); each backend maps it to its own
+voice (see ``kiosk.i18n.Language.espeak_voice``). Every method must return at once:
+speaking happens in the background.
 """
 
 from __future__ import annotations
@@ -37,6 +38,19 @@ class Speech(ABC):
     @abstractmethod
     def busy(self) -> bool:
         """True while an utterance is being spoken."""
+
+    def reset(self) -> None:
+        """Back to the defaults for the next applicant (EN 301 549 5.1.3.13): silence,
+        normal rate, full volume."""
+        self.stop()
+        self.set_rate(1.0)
+        self.set_volume(1.0)
+
+    def start(self) -> None:  # noqa: B027  (optional: most backends need nothing)
+        """Get ready ahead of the first ``say`` (in the background). Default: nothing."""
+
+    def close(self) -> None:  # noqa: B027  (optional: most backends hold nothing)
+        """Release the backend (engine process, files) at exit. Default: nothing to do."""
 
 
 def _check_rate(rate: float) -> float:

@@ -97,6 +97,9 @@ class SessionController(QObject):
         self.theme = Theme()
         self.window: MainWindow | None = None
         self._submitting: str | None = None  # uuid of the application being sealed/queued
+        # Counts what the controller said or silenced: the narrator of the focused control
+        # gives way when the action that moved the focus spoke for itself.
+        self.speech_serial = 0
 
     # --- wiring -----------------------------------------------------------------------
     def attach(self, window: MainWindow) -> None:
@@ -164,9 +167,14 @@ class SessionController(QObject):
 
     # --- speech -----------------------------------------------------------------------
     def _say(self, text: str) -> None:
+        self.speech_serial += 1
         self.speech.stop()
         if text:
             self.speech.say(text, self.translator.code)
+
+    def speak(self, text: str) -> None:
+        """Say ``text`` now, in the screen's language, instead of what is being said."""
+        self._say(text)
 
     def _say_if_voice(self, text: str) -> None:
         if self.voice_on:
@@ -174,9 +182,22 @@ class SessionController(QObject):
 
     def repeat(self) -> None:
         """The "Écouter" button: read the current screen now, voice toggle or not."""
-        self._say(self._w.current_screen.spoken_text())
+        self._say(self._screen_text())
+
+    def _screen_text(self) -> str:
+        """The screen's title and instruction, then the errors it shows (5.1.3.15)."""
+        w = self._w
+        screen = w.current_screen
+        parts = [screen.spoken_text()]
+        if screen is w.step and w.step.summary.links:
+            parts.append(w.step.summary.spoken_text())
+        elif screen is w.consent:
+            parts.append(w.consent.error_text())
+        return " ".join(p for p in parts if p)
 
     def stop_speech(self) -> None:
+        """The "Arrêter" button."""
+        self.speech_serial += 1
         self.speech.stop()
 
     def set_voice(self, on: bool) -> None:
@@ -348,7 +369,7 @@ class SessionController(QObject):
     def wipe(self) -> None:
         """Forget the applicant: session, every widget, language, text size, voice."""
         s = self.session
-        self.speech.stop()
+        self.speech.reset()  # silence, normal rate and volume (EN 301 549 5.1.3.13)
         if s.procedure is not None and s.receipt is None and self._submitting != s.uuid:
             # An abandoned application: its draft cannot be resumed, do not keep it.
             self.tasks.run(self.store.delete_draft, s.uuid, on_error=self._draft_failed)
