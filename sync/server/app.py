@@ -944,21 +944,26 @@ def create_app(settings: Settings) -> FastAPI:
     def heartbeat(beat: Heartbeat, kiosk_id: KioskId) -> HeartbeatAck:
         """A kiosk reports its version, backlog and device health (kept: the latest)."""
         received = now()
-        with Session(engine) as s, s.begin():
-            kiosk = s.get(Kiosk, kiosk_id)
-            if kiosk is not None:
-                kiosk.software_version = beat.software_version
-            row = s.get(KioskHeartbeat, kiosk_id)
-            if row is None:
-                row = KioskHeartbeat(kiosk_id=kiosk_id)
-                s.add(row)
-            row.received_at = received
-            row.sent_at = beat.sent_at
-            row.software_version = beat.software_version
-            row.backlog = json.dumps(beat.backlog, sort_keys=True)
-            row.device_health = json.dumps(beat.device_health, sort_keys=True)
-            row.last_error = beat.last_error
-        return HeartbeatAck(received_at=received)
+        for _attempt in range(3):
+            try:
+                with Session(engine) as s, s.begin():
+                    kiosk = s.get(Kiosk, kiosk_id)
+                    if kiosk is not None:
+                        kiosk.software_version = beat.software_version
+                    row = s.get(KioskHeartbeat, kiosk_id, with_for_update=True)
+                    if row is None:
+                        row = KioskHeartbeat(kiosk_id=kiosk_id)
+                        s.add(row)
+                    row.received_at = received
+                    row.sent_at = beat.sent_at
+                    row.software_version = beat.software_version
+                    row.backlog = json.dumps(beat.backlog, sort_keys=True)
+                    row.device_health = json.dumps(beat.device_health, sort_keys=True)
+                    row.last_error = beat.last_error
+            except IntegrityError:
+                continue  # two heartbeats of one kiosk at once: the other created the row
+            return HeartbeatAck(received_at=received)
+        raise ProblemError(503, "the server is busy; try again later")
 
     # --- administration --------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from sync import agent as agent_module
 from sync.agent import SyncAgent
 from sync.client import CentralClient, IncompleteError
 from sync.enrolment import Enrolment, enrol
-from sync.protocol import content_range
+from sync.protocol import Heartbeat, content_range
 from tests.fixtures.central import (
     CentralServer,
     sample_document,
@@ -340,3 +340,40 @@ def test_sync_thread_heartbeats_and_retention_leave_nothing_personal(
     ref = received["payload"]["attachments"][0]
     resp = central_server.admin("GET", f"/applications/{app_uuid}/attachments/{ref['sha256']}")
     assert resp.content == page
+
+
+def test_concurrent_uploads_of_one_page_end_complete_and_intact(
+    central_server: CentralServer, kiosk: tuple[Path, Enrolment]
+) -> None:
+    """Two copies of the agent (a kiosk-sync service and the app's thread, say) racing on
+    one page: the server's row lock and offsets keep the bytes in order."""
+    data_dir, enrolment = kiosk
+    with Store.open(data_dir / "store") as store:
+        app_uuid = _submit(store, data_dir, enrolment, [sample_page(1, 256 * KIB)])
+        (info,) = store.entry(app_uuid).attachments  # type: ignore[union-attr]
+        blob = store.attachment_data(app_uuid, info.sha256)
+    errors: list[BaseException] = []
+
+    def upload() -> None:
+        try:
+            with CentralClient(central_server.url, enrolment.token) as client:
+                assert client.upload_attachment(blob, chunk_size=16 * KIB).complete
+                client.heartbeat(Heartbeat(software_version="t", sent_at=dt.datetime.now(dt.UTC)))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upload) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    with Store.open(data_dir / "store") as store:
+        client = CentralClient(central_server.url, enrolment.token)
+        state = client.attachment_status(info.sha256)
+        assert state is not None and state.complete and state.received == len(blob)
+        assert SyncAgent(store, client).run_once().delivered == 1
+    (received,) = _received(central_server, enrolment)
+    ref = received["payload"]["attachments"][0]
+    resp = central_server.admin("GET", f"/applications/{app_uuid}/attachments/{ref['sha256']}")
+    assert resp.content == sample_page(1, 256 * KIB)
