@@ -175,6 +175,9 @@ def run(args: argparse.Namespace) -> int:
         speech=speech,
         clock=utcnow,
         voice_on=settings.voice,
+        inactivity_timeout_s=settings.inactivity_timeout_s,
+        inactivity_warning_s=settings.inactivity_warning_s,
+        on_screen_keyboard=settings.on_screen_keyboard,
     )
     controller.application_submitted.connect(lambda _uuid: sync.wake())
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 APP_NAME = "kiosk-titre-sejour"
 SYSTEM_CONFIG = Path("/etc") / APP_NAME / "kiosk.toml"
@@ -46,6 +53,12 @@ class Settings(BaseModel):
     text_scale: float = Field(default=1.0)
     high_contrast: bool = False
     voice: bool = False
+    on_screen_keyboard: bool = True  # touch-only terminals; the applicant can hide it
+    # Inactivity (WCAG 2.2.1): after ``inactivity_timeout_s`` without any action on an
+    # applicant screen, everything is wiped; a spoken warning comes ``inactivity_warning_s``
+    # before (at least 20 s, EN 301 549 11.2.2.1) and one action extends the session.
+    inactivity_timeout_s: int = Field(default=120, ge=30, le=3600)
+    inactivity_warning_s: int = Field(default=30, ge=20, le=600)
     # Privacy: a draft not finished after this many days is deleted.
     draft_retention_days: int = Field(default=30, ge=1, le=365)
     acknowledged_retention_days: int = Field(default=7, ge=0, le=365)
@@ -56,6 +69,15 @@ class Settings(BaseModel):
         if v not in (1.0, 1.5, 2.0):
             raise ValueError("text_scale must be 1.0, 1.5 or 2.0")
         return v
+
+    @model_validator(mode="after")
+    def _inactivity(self) -> Settings:
+        if self.inactivity_warning_s >= self.inactivity_timeout_s:
+            raise ValueError(
+                "inactivity_warning_s must be shorter than inactivity_timeout_s "
+                f"({self.inactivity_warning_s} >= {self.inactivity_timeout_s})"
+            )
+        return self
 
     @field_validator("languages")
     @classmethod

@@ -9,8 +9,10 @@ task runner's worker; their results come back on the GUI thread.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,6 +23,7 @@ from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import ApplicantSession, Receipt, Screen
 from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, SOURCE_LANGUAGE, Translator
+from kiosk.ui.inactivity import InactivityMonitor, spoken_warning
 from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import Theme
 
@@ -80,6 +83,10 @@ class SessionController(QObject):
         *,
         voice_on: bool = False,
         tasks: TaskRunner | None = None,
+        inactivity_timeout_s: float = 120,
+        inactivity_warning_s: float = 30,
+        monotonic: Callable[[], float] = time.monotonic,
+        on_screen_keyboard: bool = True,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -95,8 +102,19 @@ class SessionController(QObject):
         self.session = ApplicantSession(catalogue)
         self.translator = Translator(SOURCE_LANGUAGE)
         self.theme = Theme()
+        self.theme_default = self.theme  # what the next applicant starts with
+        self.on_screen_keyboard = on_screen_keyboard
         self.window: MainWindow | None = None
         self._submitting: str | None = None  # uuid of the application being sealed/queued
+        # Inactivity on applicant screens (not the welcome screen): warn, then wipe.
+        # ``monotonic`` is the clock it measures with (a fake one in tests).
+        self.inactivity = InactivityMonitor(
+            inactivity_timeout_s, inactivity_warning_s, monotonic, parent=self
+        )
+        self.inactivity.warning.connect(self._inactivity_warning)
+        self.inactivity.countdown.connect(self._inactivity_countdown)
+        self.inactivity.extended.connect(self._inactivity_extended)
+        self.inactivity.expired.connect(self._inactivity_expired)
         # Counts what the controller said or silenced: the narrator of the focused control
         # gives way when the action that moved the focus spoke for itself.
         self.speech_serial = 0
@@ -105,16 +123,17 @@ class SessionController(QObject):
     def attach(self, window: MainWindow) -> None:
         """Connect the window's screens; show the current screen."""
         self.window = window
-        self.theme = window.theme
+        self.theme = self.theme_default = window.theme
         for screen in window.screens.values():
             screen.language_chosen.connect(self.choose_language)
             screen.text_size_requested.connect(self.next_text_size)
+            screen.high_contrast_toggled.connect(self.set_high_contrast)
+            screen.voice_toggled.connect(self.set_voice)
             screen.repeat_requested.connect(self.repeat)
             screen.stop_requested.connect(self.stop_speech)
             screen.help_requested.connect(self.show_help)
             screen.back_requested.connect(self.back)
         window.welcome.start_requested.connect(self.start)
-        window.welcome.voice_toggled.connect(self.set_voice)
         window.procedure.procedure_chosen.connect(self.choose_procedure)
         window.step.step_submitted.connect(self.submit_step)
         window.check.edit_requested.connect(self.edit)
@@ -122,6 +141,9 @@ class SessionController(QObject):
         window.consent.submit_requested.connect(self.submit)
         window.receipt.finished.connect(self.wipe)
         window.user_active.connect(self._user_active)
+        window.osk.key_spoken.connect(self._say_if_voice)
+        window.set_osk_available(self.on_screen_keyboard)
+        window.show_voice(self.voice_on)
         window.retranslate(self.translator)
         self._render()
 
@@ -162,6 +184,10 @@ class SessionController(QObject):
                 [d.label for d in s.procedure.documents],
             )
         w.show_screen(screen)
+        if screen is Screen.WELCOME:
+            self.inactivity.disarm()  # nothing to forget yet
+        else:
+            self.inactivity.arm()
         if speak and self.voice_on:
             self._say(w.current_screen.spoken_text())
 
@@ -201,7 +227,9 @@ class SessionController(QObject):
         self.speech.stop()
 
     def set_voice(self, on: bool) -> None:
+        """The voice toggle (in every header, and on the welcome screen)."""
         self.voice_on = on
+        self._w.show_voice(on)
         if on:
             self._say(self._w.current_screen.spoken_text())
         else:
@@ -210,6 +238,34 @@ class SessionController(QObject):
     def _user_active(self) -> None:
         if self.speech.busy:
             self.speech.stop()
+        self.inactivity.activity()
+
+    # --- inactivity -------------------------------------------------------------------
+    def _inactivity_warning(self, seconds: int) -> None:
+        """Shown, focused and spoken whatever the voice setting: the applicant may have
+        stepped away from the screen (WCAG 2.2.1, EN 301 549 5.1.3.1)."""
+        dialog = self._w.show_inactivity_warning(seconds)
+        dialog.continue_requested.connect(self.extend_session)
+        self._say(spoken_warning(self.translator, seconds))
+
+    def _inactivity_countdown(self, seconds: int) -> None:
+        dialog = self._w.inactivity_dialog
+        if dialog is not None:
+            dialog.set_seconds(seconds)
+        if seconds == 10:
+            self._say_if_voice(spoken_warning(self.translator, seconds))
+
+    def extend_session(self) -> None:
+        """The warning's "Continuer" (or Escape): the applicant gets the full time again."""
+        self.inactivity.activity()
+
+    def _inactivity_extended(self) -> None:
+        self._w.close_inactivity_warning()
+        self.speech.stop()
+
+    def _inactivity_expired(self) -> None:
+        log.info("no activity for %d s: the session is wiped", self.inactivity.timeout_s)
+        self.wipe()
 
     # --- header -----------------------------------------------------------------------
     def choose_language(self, code: str) -> None:
@@ -223,6 +279,9 @@ class SessionController(QObject):
 
     def next_text_size(self) -> None:
         self.set_theme(self.theme.next_scale())
+
+    def set_high_contrast(self, on: bool) -> None:
+        self.set_theme(dataclasses.replace(self.theme, high_contrast=on))
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -367,8 +426,10 @@ class SessionController(QObject):
 
     # --- forgetting -------------------------------------------------------------------
     def wipe(self) -> None:
-        """Forget the applicant: session, every widget, language, text size, voice."""
+        """Forget the applicant: session, every widget, language, text size, contrast,
+        voice (with its volume and rate), on-screen keyboard."""
         s = self.session
+        self.inactivity.disarm()
         self.speech.reset()  # silence, normal rate and volume (EN 301 549 5.1.3.13)
         if s.procedure is not None and s.receipt is None and self._submitting != s.uuid:
             # An abandoned application: its draft cannot be resumed, do not keep it.
@@ -378,8 +439,9 @@ class SessionController(QObject):
         self.voice_on = self.voice_default
         w = self._w
         w.wipe()
-        if self.theme.scale != 1.0:
-            self.set_theme(self.theme.with_scale(1.0))
+        w.show_voice(self.voice_on)
+        if self.theme != self.theme_default:
+            self.set_theme(self.theme_default)
         w.retranslate(self.translator)
         self._render(speak=False)
         self.session_wiped.emit()

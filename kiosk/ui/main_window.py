@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
+from kiosk.ui.inactivity import InactivityWarning
+from kiosk.ui.osk import OnScreenKeyboard
 from kiosk.ui.screens import (
     CheckScreen,
     ConsentScreen,
@@ -61,10 +63,16 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         for screen in self.screens.values():
             self.stack.addWidget(screen)
-        box.addWidget(self.stack)
+        box.addWidget(self.stack, 1)
+        # The on-screen keyboard, docked under the screens: it serves the step's fields.
+        self.osk = OnScreenKeyboard(self._osk_serves)
+        self.osk.visibility_changed.connect(self._osk_visibility_changed)
+        self.step.keyboard_requested.connect(self.osk.show_for)
+        box.addWidget(self.osk)
         self.setCentralWidget(host)
         self.focus_ring = FocusRing(host, lambda: self.theme)
         self.help_dialog: NoticeDialog | None = None
+        self.inactivity_dialog: InactivityWarning | None = None
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -104,6 +112,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr(N_("Titre de séjour")))
         for screen in self.screens.values():
             screen.retranslate(tr)
+        self.osk.retranslate(tr)
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -111,7 +120,59 @@ class MainWindow(QMainWindow):
         self.setFont(theme.font(self._tr.code))
         for screen in self.screens.values():
             screen.header.set_text_scale(theme.scale)
+            screen.header.set_high_contrast(theme.high_contrast)
+        self.osk.apply_theme(theme)
         self.focus_ring.update()
+
+    def show_voice(self, on: bool) -> None:
+        """The voice toggles of every header and of the welcome screen show ``on``."""
+        for screen in self.screens.values():
+            screen.header.set_voice(on)
+        self.welcome.show_voice(on)
+
+    def set_osk_available(self, on: bool) -> None:
+        """Kiosks with a real keyboard may do without the on-screen one."""
+        self.osk.available = on
+        self.step.keyboard_buttons = on
+        for row in self.step.rows:
+            button = getattr(row, "keyboard_button", None)  # questions typed in only
+            if button is not None:
+                button.setVisible(on)
+        if not on:
+            self.osk.hide()
+
+    def _osk_serves(self, widget: QWidget) -> bool:
+        return self.current_screen is self.step and self.step.isAncestorOf(widget)
+
+    def _osk_visibility_changed(self, shown: bool) -> None:
+        if shown:
+            # Once the screen has shrunk to make room, bring the field back into view.
+            QTimer.singleShot(0, self._show_osk_target)
+
+    def _show_osk_target(self) -> None:
+        editor = self.osk.target()
+        if editor is None or self.osk.isHidden():
+            return
+        # The whole field, not only its text cursor (what ensureWidgetVisible would do).
+        scroll = self.current_screen.scroll
+        centre = editor.mapTo(scroll.widget(), editor.rect().center())
+        margin = editor.height() // 2 + 16
+        scroll.ensureVisible(centre.x(), centre.y(), 0, margin)
+
+    # --- inactivity warning -----------------------------------------------------------
+    def show_inactivity_warning(self, seconds: int) -> InactivityWarning:
+        self.close_inactivity_warning()
+        dialog = InactivityWarning(self, self._tr, seconds)
+        dialog.finished.connect(dialog.deleteLater)
+        self.inactivity_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def close_inactivity_warning(self) -> None:
+        if self.inactivity_dialog is not None:
+            with contextlib.suppress(RuntimeError):  # already deleted
+                self.inactivity_dialog.close_warning()
+            self.inactivity_dialog = None
 
     def show_help(self, title: str, text: str) -> NoticeDialog:
         self.close_dialogs()
@@ -130,15 +191,24 @@ class MainWindow(QMainWindow):
                     screen.header.language_dialog.reject()
                 screen.header.language_dialog = None
         self.help_dialog = None
+        self.inactivity_dialog = None
 
     def wipe(self) -> None:
         """Every screen forgets the applicant's data."""
         self.close_dialogs()
         for screen in self.screens.values():
             screen.wipe()
+        self.osk.wipe()
 
     # --- activity ---------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Resize
+            and watched is self.step.scroll.viewport()
+            and not self.osk.isHidden()
+        ):
+            # The keyboard took (or gave back) room: keep the field being typed in view.
+            QTimer.singleShot(0, self._show_osk_target)
         if (
             event.type() in _ACTIVITY_EVENTS
             and isinstance(watched, QWidget)

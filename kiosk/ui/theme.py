@@ -17,7 +17,8 @@ from pathlib import Path
 from PySide6.QtGui import QColor, QFont
 
 SCALES: tuple[float, ...] = (1.0, 1.5, 2.0)
-CHECK_MARK = (Path(__file__).parent / "assets" / "check.svg").as_posix()
+CHECK_MARK = (Path(__file__).parent / "assets" / "check.svg").as_posix()  # white
+CHECK_MARK_DARK = (Path(__file__).parent / "assets" / "check-dark.svg").as_posix()
 
 # Layout gaps in px (layouts are not scaled: text and controls are).
 SPACE_XS = 4
@@ -64,22 +65,24 @@ NORMAL = Colours(
     disabled_text="#666666",
 )
 
+# Light text and yellow on black (the usual "high contrast" of kiosks and operating
+# systems): every text pair >= 7:1 (WCAG 1.4.6), components and focus >= 3:1.
 HIGH_CONTRAST = Colours(
-    background="#ffffff",
-    surface="#ffffff",
-    text="#000000",  # 21:1
-    text_secondary="#000000",
-    primary="#000070",  # 17:1
-    primary_text="#ffffff",
-    primary_hover="#000000",
-    primary_pressed="#000000",
-    border="#000000",
-    error="#a00000",  # 9.3:1
-    error_background="#ffffff",
-    success="#004d1c",
-    focus="#0050c8",  # 7.4:1
-    disabled_background="#d0d0d0",
-    disabled_text="#333333",
+    background="#000000",
+    surface="#141414",  # header band: white text 18.6:1
+    text="#ffffff",  # 21:1
+    text_secondary="#ffffff",
+    primary="#ffff00",  # 19.6:1 on black
+    primary_text="#000000",  # 19.6:1 on yellow
+    primary_hover="#ffffff",
+    primary_pressed="#00ffff",
+    border="#ffffff",
+    error="#ff8080",  # 8.7:1
+    error_background="#000000",
+    success="#66ff66",
+    focus="#00ffff",  # 16.7:1 on black, distinct from the white borders and yellow buttons
+    disabled_background="#333333",
+    disabled_text="#b3b3b3",
 )
 
 
@@ -106,6 +109,20 @@ class Sizes:
 
 
 SIZES = Sizes()
+
+
+@dataclass(frozen=True)
+class KeyMetrics:
+    """On-screen keyboard key sizes in px (see ``Theme.key_metrics``)."""
+
+    font_px: int
+    height: int
+    min_width: int  # >= 44: a key never gets narrower, even in a narrow window
+    max_width: int
+    spacing: int  # between keys: shrinks as the text grows
+    padding: int  # inside keys that carry a word
+
+
 ARABIC_TEXT_FACTOR = 1.15
 
 _LATIN_FAMILIES = ["Noto Sans", "DejaVu Sans"]
@@ -163,6 +180,21 @@ class Theme:
     def with_scale(self, scale: float) -> Theme:
         return replace(self, scale=scale)
 
+    def key_metrics(self, text_factor: float = 1.0) -> KeyMetrics:
+        """Sizes of the on-screen keyboard's keys (``text_factor``: ARABIC_TEXT_FACTOR for
+        Arabic script). They grow with the text, but less than it, so that the keyboard
+        still fits a 1280 x 1024 screen at 200 %."""
+        font_px = round(SIZES.body * self.scale * text_factor)
+        height = max(SIZES.target, font_px + 22)
+        return KeyMetrics(
+            font_px=font_px,
+            height=height,
+            min_width=max(44, font_px + 8),
+            max_width=round(height * 1.25),
+            spacing=max(SPACE_XS, round(SPACE_S / self.scale)),
+            padding=round(SPACE_S * min(self.scale, 1.5)),
+        )
+
     def font(self, language: str = "fr") -> QFont:
         font = QFont()
         font.setFamilies(_ARABIC_FAMILIES if language == "ar" else _LATIN_FAMILIES)
@@ -180,6 +212,8 @@ class Theme:
         header_scale = min(self.scale, 1.5)
         hpx = lambda v: round(v * header_scale * factor)  # noqa: E731
         border = s.border + (1 if self.high_contrast else 0)
+        check_mark = CHECK_MARK if c.primary_text == "#ffffff" else CHECK_MARK_DARK
+        key = self.key_metrics(factor)
         return f"""
 QWidget {{
     background-color: {c.background};
@@ -272,6 +306,12 @@ QPushButton[variant="header"] {{
     color: {c.primary}; background-color: {c.background};
 }}
 QPushButton[variant="header"]:hover {{ background-color: {c.surface}; }}
+QPushButton[variant="header"]:checked {{
+    color: {c.primary_text}; background-color: {c.primary};
+}}
+QPushButton[variant="header"]:checked:hover {{
+    color: {c.primary_text}; background-color: {c.primary_hover};
+}}
 QPushButton[variant="card"] {{
     color: {c.text}; background-color: {c.background};
     border: {border}px solid {c.primary}; padding: 0px;
@@ -294,7 +334,17 @@ QLineEdit, QComboBox {{
     border: {border}px solid {c.border};
     border-radius: {s.radius}px;
 }}
+QLineEdit, QComboBox {{
+    selection-color: {c.primary_text}; selection-background-color: {c.primary};
+}}
 QLineEdit[error="true"], QComboBox[error="true"] {{ border-color: {c.error}; }}
+QPushButton[variant="keyboard"] {{
+    min-height: {px(s.input_height) - 2 * border}px;
+    padding: 0px {px(12)}px;
+    font-weight: normal;
+    color: {c.primary}; background-color: {c.background};
+}}
+QPushButton[variant="keyboard"]:hover {{ background-color: {c.surface}; }}
 QComboBox::drop-down {{
     subcontrol-origin: padding; subcontrol-position: center right;
     width: {px(s.target)}px; border: none;
@@ -315,7 +365,7 @@ QCheckBox::indicator {{
     background-color: {c.background};
 }}
 QCheckBox::indicator:checked {{
-    background-color: {c.primary}; border-color: {c.primary}; image: url({CHECK_MARK});
+    background-color: {c.primary}; border-color: {c.primary}; image: url({check_mark});
 }}
 QCheckBox[error="true"]::indicator {{ border-color: {c.error}; }}
 
@@ -323,4 +373,23 @@ QScrollBar:vertical {{ width: {px(16)}px; background: {c.surface}; }}
 QScrollBar::handle:vertical {{ background: {c.border}; min-height: {px(s.target)}px; }}
 
 QDialog {{ border: {border}px solid {c.border}; }}
+
+QFrame#osk {{ background-color: {c.surface}; border-top: {border}px solid {c.border}; }}
+QWidget[role="osk-row"] {{ background-color: {c.surface}; }}
+QPushButton[variant="key"], QPushButton[variant="key-action"] {{
+    min-height: 0px; min-width: 0px; padding: 0px {key.padding}px;
+    font-size: {key.font_px}px; font-weight: normal;
+    color: {c.text}; background-color: {c.background};
+    border: {border}px solid {c.border}; border-radius: {s.radius}px;
+}}
+QPushButton[variant="key-action"] {{
+    font-weight: bold; color: {c.primary}; border-color: {c.primary};
+}}
+QPushButton[variant="key"]:hover, QPushButton[variant="key-action"]:hover {{
+    background-color: {c.surface};
+}}
+QPushButton[variant="key"]:pressed, QPushButton[variant="key-action"]:pressed,
+QPushButton[variant="key-action"]:checked {{
+    color: {c.primary_text}; background-color: {c.primary}; border-color: {c.primary};
+}}
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
@@ -155,6 +155,15 @@ def language_word_everywhere() -> str:
     return " · ".join(Translator(code)(N_("Langue")) for code in LANGUAGES)
 
 
+@contextlib.contextmanager
+def _signals_blocked(widget: QWidget) -> Iterator[None]:
+    was = widget.blockSignals(True)
+    try:
+        yield
+    finally:
+        widget.blockSignals(was)
+
+
 # --- dialogs -------------------------------------------------------------------------
 class _Dialog(QDialog):
     def __init__(self, parent: QWidget, tr: Translator) -> None:
@@ -165,6 +174,8 @@ class _Dialog(QDialog):
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(SPACE_XL, SPACE_XL, SPACE_XL, SPACE_XL)
         self.box.setSpacing(SPACE_M)
+        # A dialog is a window of its own: the main window's focus ring cannot reach it.
+        self.focus_ring = FocusRing(self, lambda: getattr(parent.window(), "theme", Theme()))
 
 
 class LanguageDialog(_Dialog):
@@ -226,6 +237,8 @@ class Header(QFrame):
 
     language_chosen = Signal(str)
     text_size_requested = Signal()
+    high_contrast_toggled = Signal(bool)
+    voice_toggled = Signal(bool)
     repeat_requested = Signal()
     stop_requested = Signal()
     help_requested = Signal()
@@ -233,23 +246,38 @@ class Header(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("header")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
-        row.setSpacing(SPACE_S)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
+        outer.setSpacing(SPACE_S)
+        row, second_row = QHBoxLayout(), QHBoxLayout()
+        for r in (row, second_row):
+            r.setSpacing(SPACE_S)
+            outer.addLayout(r)
+        # When the controls do not fit one row (large text, long words), the last ones
+        # wrap to a second row, in the same order: nothing is clipped or scrolled.
+        self._rows = (row, second_row)
         self.app_title = label("", "app-title", wrap=False)
         # The title gives way (hides) before any control is squeezed at large text sizes.
         self.app_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.app_title, 1, LEADING)
+        row.addStretch(0)  # takes the room when the title hides
         self.language_button = button("header")
         self.text_size_button = button("header")
+        self.contrast_button = button("header")
+        self.voice_button = button("header")
+        for toggle in (self.contrast_button, self.voice_button):
+            toggle.setCheckable(True)
         self.listen_button = button("header")
         self.stop_button = button("header")
         self.help_button = button("header")
         for btn in self.buttons:
             btn.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             row.addWidget(btn)
+        self._on_first_row = len(self.buttons)
         self.language_button.clicked.connect(self._open_languages)
         self.text_size_button.clicked.connect(self.text_size_requested)
+        self.contrast_button.toggled.connect(self._contrast_toggled)
+        self.voice_button.toggled.connect(self._voice_toggled)
         self.listen_button.clicked.connect(self.repeat_requested)
         self.stop_button.clicked.connect(self.stop_requested)
         self.help_button.clicked.connect(self.help_requested)
@@ -262,6 +290,8 @@ class Header(QFrame):
         return (
             self.language_button,
             self.text_size_button,
+            self.contrast_button,
+            self.voice_button,
             self.listen_button,
             self.stop_button,
             self.help_button,
@@ -278,7 +308,38 @@ class Header(QFrame):
         self.stop_button.setAccessibleName(tr(N_("Arrêter la voix")))
         self.help_button.setText(tr(N_("Aide")))
         self.help_button.setAccessibleName(tr(N_("Demander de l'aide")))
+        self.contrast_button.setAccessibleName(tr(N_("Contraste élevé")))
+        self.voice_button.setAccessibleName(tr(N_("Voix : lire l'écran à voix haute")))
+        self._render_toggles()
         self.set_text_scale(self._scale)
+
+    # --- the two toggles: checked state shown by a filled button and a check mark -----
+    def set_high_contrast(self, on: bool) -> None:
+        with _signals_blocked(self.contrast_button):
+            self.contrast_button.setChecked(on)
+        self._render_toggles()
+
+    def set_voice(self, on: bool) -> None:
+        with _signals_blocked(self.voice_button):
+            self.voice_button.setChecked(on)
+        self._render_toggles()
+
+    def _contrast_toggled(self, on: bool) -> None:
+        self._render_toggles()
+        self.high_contrast_toggled.emit(on)
+
+    def _voice_toggled(self, on: bool) -> None:
+        self._render_toggles()
+        self.voice_toggled.emit(on)
+
+    def _render_toggles(self) -> None:
+        tr = self._tr
+        for toggle, text in (
+            (self.contrast_button, tr(N_("Contraste"))),
+            (self.voice_button, tr(N_("Voix"))),
+        ):
+            toggle.setText(f"✓ {text}" if toggle.isChecked() else text)
+        self._fit_title()
 
     def set_text_scale(self, scale: float) -> None:
         self._scale = scale
@@ -296,11 +357,40 @@ class Header(QFrame):
         self._fit_title()
 
     def _fit_title(self) -> None:
+        """Show the title if there is room; wrap the controls if they do not fit."""
         margins = self.layout().contentsMargins()
-        spacing = self.layout().spacing()
-        controls = sum(b.sizeHint().width() + spacing for b in self.buttons)
-        room = self.width() - margins.left() - margins.right() - controls
-        self.app_title.setVisible(self.app_title.sizeHint().width() <= room)
+        spacing = SPACE_S
+        avail = self.width() - margins.left() - margins.right()
+        widths = [b.sizeHint().width() + spacing for b in self.buttons]
+        count = len(widths)
+        if sum(widths) - spacing > avail:
+            count = (len(widths) + 1) // 2  # two balanced rows...
+            while count > 1 and sum(widths[:count]) - spacing > avail:
+                count -= 1  # ...or as many as fit
+        if count != self._on_first_row:
+            self._wrap(count)
+        room = avail - sum(widths[:count])
+        self.app_title.setVisible(
+            count == len(widths) and self.app_title.sizeHint().width() <= room
+        )
+
+    def _wrap(self, count: int) -> None:
+        first, second = self._rows
+        for row in (first, second):
+            for i in reversed(range(row.count())):
+                item = row.itemAt(i)
+                if item is not None and item.widget() in self.buttons:
+                    row.takeAt(i)
+            if row is second:
+                while row.count():
+                    row.takeAt(0)  # the stretch
+        for btn in self.buttons[:count]:
+            first.addWidget(btn)
+        if count < len(self.buttons):
+            second.addStretch(1)
+            for btn in self.buttons[count:]:
+                second.addWidget(btn)
+        self._on_first_row = count
 
     def _open_languages(self) -> None:
         dialog = LanguageDialog(self.window(), self._tr)
@@ -396,7 +486,13 @@ _HINTS = {
 
 
 class FieldRow(QWidget):
-    """One question: label (the input's buddy), help, inline error, input (GOV.UK order)."""
+    """One question: label (the input's buddy), help, inline error, input (GOV.UK order).
+
+    Beside the input, a "Clavier" button for touch-only terminals shows the on-screen
+    keyboard for this field (``keyboard_requested``). Keyboard users do not need it: it
+    takes no focus and is not in the tab order."""
+
+    keyboard_requested = Signal(QWidget)  # the line edit to type into
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -423,9 +519,22 @@ class FieldRow(QWidget):
         for w in (self.label, self.help, self.error):
             box.addWidget(w)
         box.addSpacing(SPACE_XS)
-        box.addWidget(self.input)
+        line = QHBoxLayout()
+        line.setSpacing(SPACE_S)
+        line.addWidget(self.input, 1)
+        self.keyboard_button = button("keyboard")
+        self.keyboard_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.keyboard_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.keyboard_button.clicked.connect(lambda: self.keyboard_requested.emit(self.editor))
+        line.addWidget(self.keyboard_button)
+        box.addLayout(line)
         self._error_id: str | None = None
         self._tr = Translator("fr")
+
+    @property
+    def editor(self) -> QLineEdit:
+        """The line edit the applicant types into (the country box's own line edit)."""
+        return self.input.lineEdit() if isinstance(self.input, CountryBox) else self.input
 
     def value(self) -> str:
         if isinstance(self.input, CountryBox):
@@ -461,6 +570,9 @@ class FieldRow(QWidget):
         self.label.setText(name)
         self.help.setText(tr(self.spec.help))
         self.input.setAccessibleName(name)
+        keyboard = tr(N_("Clavier"))
+        self.keyboard_button.setText(f"⌨ {keyboard}")
+        self.keyboard_button.setAccessibleName(tr(N_("Clavier : {field}")).format(field=name))
         description = tr(self.spec.help)
         if self._error_id:
             message = tr(N_("Erreur : {message}")).format(message=tr(self._error_id))
@@ -589,6 +701,8 @@ class BaseScreen(QWidget):
 
     language_chosen = Signal(str)
     text_size_requested = Signal()
+    high_contrast_toggled = Signal(bool)
+    voice_toggled = Signal(bool)
     repeat_requested = Signal()
     stop_requested = Signal()
     help_requested = Signal()
@@ -607,6 +721,8 @@ class BaseScreen(QWidget):
         for name in (
             "language_chosen",
             "text_size_requested",
+            "high_contrast_toggled",
+            "voice_toggled",
             "repeat_requested",
             "stop_requested",
             "help_requested",

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -92,6 +92,19 @@ class FakeSealer:
         return json.dumps(payload).encode()
 
 
+class FakeMonotonic:
+    """The inactivity monitor's clock: time moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @dataclass
 class Kiosk:
     window: MainWindow
@@ -100,6 +113,12 @@ class Kiosk:
     sealer: FakeSealer
     speech: RecordingSpeech
     qtbot: Any
+    monotonic: FakeMonotonic = field(default_factory=FakeMonotonic)
+
+    def idle(self, seconds: float) -> None:
+        """Let ``seconds`` pass without any user action, then let the monitor look."""
+        self.monotonic.advance(seconds)
+        self.controller.inactivity.tick()
 
     # --- driving the real screens ----------------------------------------------------
     def click(self, widget: QWidget) -> None:
@@ -166,8 +185,9 @@ def catalogue() -> Catalogue:
 def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk]]:
     made: list[Kiosk] = []
 
-    def make(*, voice_on: bool = False) -> Kiosk:
+    def make(*, voice_on: bool = False, **options: Any) -> Kiosk:
         store, sealer, speech = FakeStore(), FakeSealer(), RecordingSpeech()
+        monotonic = FakeMonotonic()
         controller = SessionController(
             catalogue=catalogue,
             store=store,
@@ -176,13 +196,15 @@ def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk
             speech=speech,
             clock=lambda: NOW,
             voice_on=voice_on,
+            monotonic=monotonic,
+            **options,
         )
         window = create_main_window(controller)
         qtbot.addWidget(window)
         window.resize(1280, 1024)
         window.show()
         qtbot.waitExposed(window)
-        kiosk = Kiosk(window, controller, store, sealer, speech, qtbot)
+        kiosk = Kiosk(window, controller, store, sealer, speech, qtbot, monotonic)
         made.append(kiosk)
         return kiosk
 

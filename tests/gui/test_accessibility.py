@@ -85,7 +85,7 @@ def test_every_screen_meets_the_automatable_checks(
         if name not in {"welcome", "receipt"}:
             assert screen.back_button is not None and screen.back_button.isVisible(), name
     assert all(names == header_names[0] for names in header_names)
-    assert len(header_names[0]) == 5
+    assert len(header_names[0]) == 7  # language, size, contrast, voice, listen, stop, help
 
 
 def test_tab_order_follows_reading_order_on_a_step(kiosk: Kiosk) -> None:

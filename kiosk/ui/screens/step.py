@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from kiosk.domain.catalogue import Step
 from kiosk.domain.session import Screen
@@ -19,12 +19,14 @@ from kiosk.ui.widgets import LEADING, BaseScreen, ErrorSummary, FieldRow, button
 class StepScreen(BaseScreen):
     screen_id = Screen.STEP
     step_submitted = Signal(dict)
+    keyboard_requested = Signal(QWidget)  # a question's "Clavier" button: its line edit
 
     def __init__(self) -> None:
         super().__init__("", "")
         self.step: Step | None = None
         self._number = 0
         self._total = 0
+        self.keyboard_buttons = True  # off when the kiosk has no on-screen keyboard
         self.summary = ErrorSummary()
         self.summary.field_focus_requested.connect(self.focus_field)
         self.body.addWidget(self.summary)
@@ -44,6 +46,9 @@ class StepScreen(BaseScreen):
         for spec in step.fields:
             row = FieldRow(spec)
             row.set_value(edit_value(spec, values.get(spec.id, "")))
+            if isinstance(row, FieldRow):  # a question typed in: the keyboard can help
+                row.keyboard_button.setVisible(self.keyboard_buttons)
+                row.keyboard_requested.connect(self.keyboard_requested)
             self.body.addWidget(row)
             self.rows.append(row)
         self.summary.set_errors([])

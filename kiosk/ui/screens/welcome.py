@@ -13,7 +13,6 @@ from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label
 class WelcomeScreen(BaseScreen):
     screen_id = Screen.WELCOME
     start_requested = Signal()
-    voice_toggled = Signal(bool)
 
     def __init__(self) -> None:
         super().__init__(
@@ -54,6 +53,9 @@ class WelcomeScreen(BaseScreen):
 
     def show_state(self, language: str, voice_on: bool) -> None:
         self.language_buttons[language].setChecked(True)
+        self.show_voice(voice_on)
+
+    def show_voice(self, voice_on: bool) -> None:
         self.voice_button.blockSignals(True)
         self.voice_button.setChecked(voice_on)
         self.voice_button.blockSignals(False)
