@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -71,7 +72,7 @@ def locate_mrz(image: np.ndarray, *, work_width: int = 720, max_bands: int = 3) 
     grad = cv2.Sobel(black, cv2.CV_32F, 1, 0, ksize=-1)
     grad = np.abs(grad)
     lo, hi = float(grad.min()), float(grad.max())
-    grad8 = ((grad - lo) / max(1e-6, hi - lo) * 255).astype(np.uint8)
+    grad8: np.ndarray = ((grad - lo) / max(1e-6, hi - lo) * 255).astype(np.uint8)
     grad8 = cv2.morphologyEx(
         grad8,
         cv2.MORPH_CLOSE,
@@ -82,7 +83,7 @@ def locate_mrz(image: np.ndarray, *, work_width: int = 720, max_bands: int = 3) 
     thresh = cv2.morphologyEx(
         thresh, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (sq, sq))
     )
-    thresh = cv2.erode(thresh, None, iterations=2)
+    thresh = cv2.erode(thresh, np.ones((3, 3), np.uint8), iterations=2)
     contours, _ = cv2.findContours(thresh, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     found: list[tuple[float, np.ndarray]] = []
     for contour in contours:
@@ -180,9 +181,10 @@ def fit_lines(lines: Sequence[str]) -> list[str] | None:
     out = []
     for line in cleaned:
         if len(line) != width:
-            line = _refit(line, width)
-            if line is None:
+            fitted = _refit(line, width)
+            if fitted is None:
                 return None
+            line = fitted
         out.append(line)
     return out
 
@@ -540,6 +542,20 @@ def _prepare_for_ocr(image: np.ndarray, char_height: int = 32) -> np.ndarray:
     return cv2.copyMakeBorder(out, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
 
 
+_K_IN_FILLER = re.compile(r"(?<=<<)[KE](?=<)|(?<=<)[KE](?=<<)")
+
+
+def _unk(line: str) -> str:
+    """Tesseract's English model reads some fillers in a run of '<' as K or E."""
+    line = line.replace(" ", "")
+    for _ in range(3):
+        line = _K_IN_FILLER.sub("<", line)
+    tail = re.search(r"<[<KE]{4,}$", line)  # a run of fillers to the end of the line
+    if tail and tail.group().count("<") >= 0.4 * len(tail.group()):
+        line = line[: tail.start()] + "<" * len(tail.group())
+    return line
+
+
 class TesseractEngine(OcrEngine):
     """Tesseract restricted to the MRZ alphabet: in process through tesserocr when it is
     installed, else the ``tesseract`` command through pytesseract."""
@@ -579,7 +595,7 @@ class TesseractEngine(OcrEngine):
 
             config = f"--psm 6 -c tessedit_char_whitelist={MRZ_CHARS} -c load_system_dawg=0 -c load_freq_dawg=0"
             text = pytesseract.image_to_string(prepared, lang="eng", config=config)
-        return [line for line in text.splitlines() if line.strip()]
+        return [_unk(line) for line in text.splitlines() if line.strip()]
 
     def close(self) -> None:
         if self._api is not None:
@@ -588,54 +604,38 @@ class TesseractEngine(OcrEngine):
 
 
 class RapidOcrEngine(OcrEngine):
-    """PaddleOCR's models through rapidocr-onnxruntime (shipped in its wheel, offline)."""
+    """PaddleOCR's models through rapidocr-onnxruntime (shipped in its wheel, offline).
+    The band's rows are found here, so only the recogniser runs, once per row."""
 
     name = "rapidocr"
 
     def __init__(self, threads: int = 1) -> None:
         from rapidocr_onnxruntime import RapidOCR
 
-        params = {"intra_op_num_threads": threads, "inter_op_num_threads": 1}
-        try:
-            self._ocr = RapidOCR(
-                **{
-                    "Global.use_cls": False,
-                    **{f"Det.{k}": v for k, v in params.items()},
-                    **{f"Rec.{k}": v for k, v in params.items()},
-                }
-            )
-        except TypeError:
-            self._ocr = RapidOCR()
+        self._ocr = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
         self._lock = threading.Lock()
 
     def read_lines(self, image: np.ndarray) -> list[str]:
-        prepared = _prepare_for_ocr(image, char_height=28)
-        bgr = cv2.cvtColor(prepared, cv2.COLOR_GRAY2BGR)
-        with self._lock:
-            result, _ = self._ocr(bgr, use_cls=False)
-        if not result:
+        grey = _grey(image)
+        ink = _ink_map(grey)
+        rows = _line_rows(ink)
+        if len(rows) not in (2, 3):
             return []
-        boxes = []
-        for box, text, _score in result:
-            pts = np.asarray(box, np.float32)
-            boxes.append(
-                (
-                    float(pts[:, 1].mean()),
-                    float(pts[:, 0].min()),
-                    float(pts[:, 1].max() - pts[:, 1].min()),
-                    text,
+        out = []
+        clean = (255 - np.clip(ink * 255 * 1.3, 0, 255)).astype(np.uint8)
+        for top, bottom in rows:
+            pad = int(0.35 * (bottom - top))
+            line: np.ndarray = clean[max(0, top - pad) : bottom + pad]
+            line = cv2.copyMakeBorder(line, 4, 4, 8, 8, cv2.BORDER_CONSTANT, value=255)
+            with self._lock:
+                result, _ = self._ocr(
+                    cv2.cvtColor(line, cv2.COLOR_GRAY2BGR),
+                    use_det=False,
+                    use_cls=False,
+                    use_rec=True,
                 )
-            )
-        boxes.sort()
-        lines: list[list[tuple[float, str]]] = []
-        last_y = -1e9
-        for y, x, h, text in boxes:
-            if lines and abs(y - last_y) < 0.5 * h:
-                lines[-1].append((x, text))
-            else:
-                lines.append([(x, text)])
-                last_y = y
-        return ["".join(t for _, t in sorted(parts)) for parts in lines]
+            out.append(result[0][0] if result else "")
+        return out
 
 
 ENGINES = {"glyph": GlyphEngine, "tesseract": TesseractEngine, "rapidocr": RapidOcrEngine}
@@ -704,8 +704,6 @@ class MrzReader:
                     )
                 if first is None or (not first.lines and read.lines):
                     first = read
-                if read.lines and not flipped:
-                    break  # the text read upright: the band is not upside down
         t2 = time.perf_counter()
         error = (
             first.error if first is not None else MrzError(Reason.UNKNOWN_FORMAT, "no MRZ found")

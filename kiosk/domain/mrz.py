@@ -456,9 +456,25 @@ def _parse(
     fmt: Format, lines: list[str], today: dt.date, corrections: list[Correction], correct: bool
 ) -> MrzResult:
     _apply_kinds(lines, _KINDS[fmt], correct, corrections, fmt)
+    if correct and fmt in (Format.TD1, Format.TD2):
+        _fix_overflow_digit(fmt, lines, corrections)
     if fmt is Format.FRENCH_ID:
         return _parse_french(lines, today, corrections)
     return _parse_icao(fmt, lines, today, corrections)
+
+
+def _fix_overflow_digit(fmt: Format, lines: list[str], corrections: list[Correction]) -> None:
+    """The check digit after an overflowing document number is a digit: correct it too."""
+    row, number_at, optional_at = (0, 5, 15) if fmt is Format.TD1 else (1, 0, 28)
+    line = lines[row]
+    if line[number_at + 9] != FILLER or line[number_at + 8] == FILLER:
+        return
+    run = line[optional_at:].split(FILLER, 1)[0]
+    col = optional_at + len(run) - 1
+    if len(run) >= 2 and run[-1] in _TO_DIGIT:
+        fixed = _TO_DIGIT[run[-1]]
+        lines[row] = line[:col] + fixed + line[col + 1 :]
+        corrections.append(Correction(row, col, run[-1], fixed))
 
 
 def _parse_icao(

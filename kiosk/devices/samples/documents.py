@@ -600,8 +600,9 @@ def place(
         img = _add_noise(img, deg.noise_sigma, rng)
     if deg.jpeg_quality is not None:
         ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(deg.jpeg_quality)])
-        if ok:
-            img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+        if decoded is not None:
+            img = decoded
     mrz_quad = None
     char_px = 0.0
     if doc.mrz_box is not None:

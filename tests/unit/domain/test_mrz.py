@@ -253,6 +253,25 @@ def test_digits_in_letter_fields_are_corrected() -> None:
     assert len(result.corrections) == 3
 
 
+def test_the_check_digit_after_an_overflowing_number_is_corrected() -> None:
+    for number in ("AB1234567890", "AB1234567891", "XY9876543210", "D23145890735"):
+        ident = Identity(Format.TD1, "I", "UTO", "STEVENSON", "PETER", number, "UTO",
+                         D(1934, 7, 12), "M", D(2030, 7, 12))  # fmt: skip
+        lines = format_mrz(ident)
+        digit = check_digit(number)
+        letter = {"0": "O", "5": "S", "1": "I", "8": "B", "2": "Z"}.get(digit)
+        if letter is None:
+            continue
+        col = 15 + len(number) - 9
+        bad = lines[0][:col] + letter + lines[0][col + 1 :]
+        result = parse_valid((bad, *lines[1:]), today=TODAY)
+        assert result.document_number == number
+        assert [(c.line, c.column, c.found) for c in result.corrections] == [(0, col, letter)]
+        break
+    else:
+        pytest.fail("no number with a correctable check digit")
+
+
 def test_a_correction_that_breaks_a_check_digit_is_not_accepted() -> None:
     # "S" in the birth date becomes 5, but the date was 740812: the check digit says no.
     with pytest.raises(MrzError) as err:

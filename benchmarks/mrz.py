@@ -1,0 +1,278 @@
+"""MRZ reading figures: our reader (each OCR engine) and PassportEye on the same images.
+
+Generates synthetic passports (TD3) and identity cards (TD1) with invented identities
+(kiosk.devices.samples.documents), photographs each one ``--frames`` times as a camera on a
+stand would see it held still (one pose per document; per frame: blur sigma 0-1 px, sensor
+noise, JPEG, slight jitter and exposure change; >= 20 px per MRZ character), then reads
+every frame with every reader and prints, for each:
+
+* single reads: share read with every field right, share accepted with a wrong field
+  (false accepts), median and 95th-percentile time per read;
+* within N frames: the reader's frames go through the same agreement rule as the kiosk's
+  (``MrzTracker``: the same valid reading in 2 of the last 8 frames), reading stops at
+  acceptance; share of documents accepted with every field right, share accepted wrong.
+
+"Right" means every field of the parsed MRZ (names, numbers, dates, sex, codes, optional
+data) equals the ground truth. PassportEye's own ``valid`` flag (all its check digits)
+decides whether it accepts a read; its text is judged with our parser, without our
+corrections. Everything runs on one core (BLAS, OpenCV and ONNX Runtime single-threaded).
+
+    .venv/bin/python benchmarks/mrz.py [--docs 100] [--frames 8] [--engines glyph,tesseract]
+                                       [--no-passporteye] [--quick] [--seed 1]
+
+PassportEye (MIT) is installed into the virtual environment on first use (it calls the
+``tesseract`` command); it is never a runtime dependency (pyproject extra ``bench``).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import importlib  # noqa: E402
+import io  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field, replace  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from kiosk.devices.mrz_reader import MrzReader, MrzTracker, make_engine  # noqa: E402
+from kiosk.devices.samples.documents import (  # noqa: E402
+    Degradation,
+    make_document,
+    place,
+    table,
+)
+from kiosk.domain.mrz import MrzError, MrzResult, parse, parse_valid  # noqa: E402
+
+cv2.setNumThreads(1)
+TODAY = dt.date.today()
+
+
+@dataclass
+class Doc:
+    truth: tuple[object, ...]
+    lines: tuple[str, ...]
+    frames: list[np.ndarray]
+    char_px: float
+
+
+def make_docs(count: int, frames: int, seed: int) -> list[Doc]:
+    docs = []
+    for i in range(count):
+        rng = np.random.default_rng(seed * 100_003 + i)
+        kind = "id_card" if i % 4 == 3 else "passport"
+        char_px = float(rng.uniform(20, 30))
+        doc = make_document(kind, rng, char_px, TODAY)
+        pose = Degradation(
+            frame_size=(1920, 1080),
+            rotation_deg=float(rng.uniform(-8, 8)),
+            perspective=float(rng.uniform(0, 0.04)),
+            offset=(float(rng.uniform(-0.05, 0.05)), float(rng.uniform(-0.04, 0.04))),
+            uneven_light=float(rng.uniform(0, 0.35)),
+        )
+        background = table(pose.frame_size, rng)
+        images = []
+        corners = None
+        sample = None
+        for _ in range(frames):
+            deg = replace(
+                pose,
+                blur_sigma=float(rng.uniform(0, 1.0)),
+                noise_sigma=float(rng.uniform(1, 6)),
+                jpeg_quality=int(rng.integers(60, 95)),
+                exposure=float(rng.uniform(0.85, 1.1)),
+            )
+            if corners is None:
+                sample = place(doc, deg, rng, background=background)
+                corners = sample.corners
+            else:
+                jitter = rng.normal(0, 1.0, (1, 2)).astype(np.float32)
+                sample = place(doc, deg, rng, background=background, corners=corners + jitter)
+            images.append(sample.image)
+        assert sample is not None
+        truth = parse(doc.mrz_lines, today=TODAY).identity()
+        docs.append(Doc(truth, doc.mrz_lines, images, sample.char_px))
+    return docs
+
+
+# A reader takes a frame and returns (valid result or None, seconds).
+ReadFn = Callable[[np.ndarray], tuple[MrzResult | None, float]]
+
+
+def our_reader(engine_name: str) -> ReadFn:
+    reader = MrzReader(make_engine(engine_name), today=TODAY)
+
+    def read(frame: np.ndarray) -> tuple[MrzResult | None, float]:
+        t0 = time.perf_counter()
+        out = reader.read(frame)
+        return out.result, time.perf_counter() - t0
+
+    return read
+
+
+def passporteye_reader() -> ReadFn | None:
+    try:
+        importlib.import_module("passporteye")
+    except ImportError:
+        print("installing PassportEye into the virtual environment (benchmark only)...")
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "passporteye>=2.2,<3"], check=False
+        )
+        if done.returncode != 0:
+            print("PassportEye could not be installed: skipped")
+            return None
+    from passporteye import read_mrz
+
+    def read(frame: np.ndarray) -> tuple[MrzResult | None, float]:
+        ok, buf = cv2.imencode(".png", frame)
+        assert ok
+        t0 = time.perf_counter()
+        try:
+            mrz = read_mrz(io.BytesIO(buf.tobytes()))
+        except Exception:  # PassportEye raises on some images: count as no read
+            mrz = None
+        seconds = time.perf_counter() - t0
+        if mrz is None or not mrz.valid:
+            return None, seconds
+        text = mrz.aux.get("text", "")
+        try:
+            result = parse_valid(text.splitlines(), today=TODAY, correct=False)
+        except MrzError:
+            # PassportEye said valid, but its text is not a valid MRZ for us: a wrong read.
+            return _WRONG, seconds
+        return result, seconds
+
+    return read
+
+
+_WRONG = parse_valid(("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                      "L898902C36UTO7408122F1204159ZE184226B<<<<<10"))  # fmt: skip
+
+
+@dataclass
+class Tally:
+    reads: int = 0
+    right: int = 0
+    wrong: int = 0
+    times: list[float] = field(default_factory=list)
+    docs: int = 0
+    docs_right: int = 0
+    docs_wrong: int = 0
+    frames_to_accept: list[int] = field(default_factory=list)
+
+
+def run(
+    name: str, read: ReadFn, docs: list[Doc], agree: int, window: int, all_frames: bool
+) -> Tally:
+    tally = Tally()
+    for doc in docs:
+        tracker = MrzTracker(agree=agree, window=window)
+        accepted = None
+        for n, frame in enumerate(doc.frames, 1):
+            result, seconds = read(frame)
+            tally.reads += 1
+            tally.times.append(seconds)
+            if result is not None:
+                if result.identity() == doc.truth:
+                    tally.right += 1
+                else:
+                    tally.wrong += 1
+            if accepted is None:
+                accepted = tracker.push(result)
+                if accepted is not None:
+                    tally.frames_to_accept.append(n)
+                    if not all_frames:
+                        break
+        tally.docs += 1
+        if accepted is not None:
+            if accepted.identity() == doc.truth:
+                tally.docs_right += 1
+            else:
+                tally.docs_wrong += 1
+        print(f"  {name}: {tally.docs}/{len(docs)} documents", end="\r", flush=True)
+    print(" " * 60, end="\r")
+    return tally
+
+
+def pct(a: int, b: int) -> str:
+    return f"{100 * a / b:5.1f} %" if b else "   -  "
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--docs", type=int, default=100)
+    ap.add_argument("--frames", type=int, default=8)
+    ap.add_argument("--agree", type=int, default=2)
+    ap.add_argument("--engines", default="glyph,tesseract,rapidocr")
+    ap.add_argument("--no-passporteye", action="store_true")
+    ap.add_argument(
+        "--all-frames", action="store_true", help="read every frame even after acceptance"
+    )
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--quick", action="store_true", help="a few documents: proves the benchmark runs"
+    )
+    args = ap.parse_args()
+    if args.quick:
+        args.docs, args.frames = 4, 3
+        args.engines = "glyph"
+        args.no_passporteye = True
+
+    t0 = time.perf_counter()
+    docs = make_docs(args.docs, args.frames, args.seed)
+    px = [d.char_px for d in docs]
+    print(
+        f"{len(docs)} documents ({sum(len(d.lines) == 2 for d in docs)} TD3, "
+        f"{sum(len(d.lines) == 3 for d in docs)} TD1) x {args.frames} frames 1920x1080, "
+        f"{min(px):.1f}-{max(px):.1f} px per character, blur sigma 0-1; generated in "
+        f"{time.perf_counter() - t0:.0f} s"
+    )
+    readers: list[tuple[str, ReadFn]] = []
+    for name in [e for e in args.engines.split(",") if e]:
+        try:
+            readers.append((f"ours/{name}", our_reader(name)))
+        except ImportError as err:
+            print(f"engine {name} unavailable ({err}): skipped")
+    if not args.no_passporteye:
+        pe = passporteye_reader()
+        if pe is not None:
+            readers.append(("PassportEye", pe))
+
+    rows = []
+    for name, read in readers:
+        read(docs[0].frames[0])  # warm up (model training, sessions)
+        tally = run(name, read, docs, args.agree, args.frames, args.all_frames)
+        times = sorted(tally.times)
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        rows.append((name, tally, statistics.median(times), p95))
+
+    print(f"\nwithin {args.frames} frames = the same valid reading in {args.agree} of the last "
+          f"{args.frames} frames (MrzTracker); reading stops at acceptance"
+          + ("" if not args.all_frames else " (all frames read)"))  # fmt: skip
+    head = (f"{'reader':<18} {'reads':>6} {'right':>8} {'false acc.':>10} {'median':>8} "
+            f"{'p95':>8} | {'docs':>5} {'right':>8} {'false acc.':>10} {'frames':>6}")  # fmt: skip
+    print(head)
+    print("-" * len(head))
+    for name, t, med, p95 in rows:
+        frames = statistics.mean(t.frames_to_accept) if t.frames_to_accept else float("nan")
+        print(f"{name:<18} {t.reads:>6} {pct(t.right, t.reads):>8} {pct(t.wrong, t.reads):>10} "
+              f"{med * 1000:>6.0f}ms {p95 * 1000:>6.0f}ms | {t.docs:>5} "
+              f"{pct(t.docs_right, t.docs):>8} {pct(t.docs_wrong, t.docs):>10} {frames:>6.1f}")  # fmt: skip
+    print(
+        "targets: >= 97 % of documents right within 8 frames, <= 0.5 % false accepts, "
+        "median < 100 ms per read on one core, ahead of PassportEye on both"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""MRZ reader and tracker on generated document images (fast: a handful of frames)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.devices.mrz_reader import (
+    GlyphEngine,
+    MrzRead,
+    MrzReader,
+    MrzTracker,
+    OcrEngine,
+    extract_band,
+    fit_lines,
+    locate_mrz,
+    make_engine,
+)
+from kiosk.devices.samples import sample_path
+from kiosk.devices.samples.documents import (
+    Degradation,
+    frame_sequence,
+    make_document,
+    place,
+    random_identity,
+    render_id_card,
+    sample,
+)
+from kiosk.domain.mrz import Format, MrzResult, parse, parse_valid
+
+TODAY = dt.date(2026, 11, 26)
+SPECIMEN = (
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> MrzReader:
+    return MrzReader(GlyphEngine(), today=TODAY)
+
+
+def truth(s) -> tuple[object, ...]:
+    return parse(s.document.mrz_lines, today=TODAY).identity()
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed", "deg"),
+    [
+        ("passport", 1, Degradation(rotation_deg=6, perspective=0.03, blur_sigma=1.0, noise_sigma=4, jpeg_quality=70, uneven_light=0.3)),
+        ("passport", 2, Degradation(rotation_deg=-7, perspective=0.02, blur_sigma=0.5, noise_sigma=2, jpeg_quality=85, glare=0.3)),
+        ("id_card", 3, Degradation(rotation_deg=4, perspective=0.03, blur_sigma=0.8, noise_sigma=3, jpeg_quality=80)),
+    ],
+)  # fmt: skip
+def test_reads_generated_documents_with_every_field_right(
+    reader: MrzReader, kind: str, seed: int, deg: Degradation
+) -> None:
+    s = sample(kind, seed, char_px=22, degradation=deg, today=TODAY)
+    read = reader.read(s.image)
+    assert read.ok, (read.error, read.lines)
+    assert read.result is not None and read.result.identity() == truth(s)
+    # The band was found where the generator put the MRZ.
+    assert read.quad is not None and s.mrz_quad is not None
+    assert np.linalg.norm(read.quad.mean(axis=0) - s.mrz_quad.mean(axis=0)) < 3 * s.char_px
+
+
+def test_reads_a_td1_card_whose_number_overflows(reader: MrzReader) -> None:
+    rng = np.random.default_rng(5)
+    ident = random_identity(rng, Format.TD1, TODAY)
+    ident = type(ident)(
+        **{**ident.__dict__, "document_number": "AB1234567890", "optional_data": ""}
+    )
+    doc = render_id_card(ident, rng, px_per_mm=24 / 2.54)
+    s = place(doc, Degradation(rotation_deg=3, blur_sigma=0.6, noise_sigma=2), rng)
+    read = reader.read(s.image)
+    assert read.ok and read.result is not None
+    assert read.result.document_number == "AB1234567890"
+
+
+def test_upside_down_document_is_read(reader: MrzReader) -> None:
+    s = sample(
+        "passport",
+        8,
+        char_px=22,
+        degradation=Degradation(rotation_deg=178, noise_sigma=2),
+        today=TODAY,
+    )
+    read = reader.read(s.image)
+    assert read.ok and read.result is not None and read.result.identity() == truth(s)
+
+
+def test_a_letter_gives_no_read(reader: MrzReader) -> None:
+    s = sample("letter", 4, degradation=Degradation(noise_sigma=2), today=TODAY)
+    read = reader.read(s.image)
+    assert not read.ok and read.error is not None
+
+
+def test_a_straight_band_reads_without_locating(reader: MrzReader) -> None:
+    doc = make_document("passport", np.random.default_rng(9), char_px=24, today=TODAY)
+    x0, y0, x1, y1 = doc.mrz_box  # type: ignore[misc]
+    band = doc.image[y0 - 20 : y1 + 20, x0 - 20 : x1 + 20]
+    read = reader.read_band(band)
+    assert read.ok and read.lines == doc.mrz_lines
+
+
+def test_locate_returns_nothing_on_a_blank_table() -> None:
+    blank = np.full((720, 1280, 3), 90, np.uint8)
+    assert locate_mrz(blank) == []
+
+
+def test_extract_band_is_straight() -> None:
+    s = sample("passport", 3, char_px=22, degradation=Degradation(rotation_deg=7), today=TODAY)
+    assert s.mrz_quad is not None
+    band = extract_band(s.image, s.mrz_quad)
+    assert band.shape[1] > 8 * band.shape[0]
+
+
+# --------------------------------------------------------------------------- line fitting
+
+
+def test_fit_lines_repairs_filler_runs_and_drops_noise() -> None:
+    l1, l2 = SPECIMEN
+    raw = ["some words", l1[:30] + l1[32:], l2, ""]
+    assert fit_lines(raw) == [l1, l2]
+    assert fit_lines(["P<UTO", l2]) is None
+    assert fit_lines([l1.replace("<", "«", 2), l2]) is not None
+
+
+def test_engines_are_chosen_by_name() -> None:
+    assert isinstance(make_engine("glyph"), GlyphEngine)
+    with pytest.raises(ValueError, match="unknown OCR engine"):
+        make_engine("nope")
+
+
+class ScriptedEngine(OcrEngine):
+    """Returns prepared lines, one set per call (a stand-in OCR engine)."""
+
+    name = "scripted"
+
+    def __init__(self, outputs: list[list[str]]) -> None:
+        self.outputs = outputs
+
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        return self.outputs.pop(0) if self.outputs else []
+
+
+def test_reader_never_returns_a_read_whose_check_digits_fail() -> None:
+    bad = [SPECIMEN[0], SPECIMEN[1][:-1] + "7"]
+    reader = MrzReader(ScriptedEngine([bad, bad]), today=TODAY)
+    read = reader.read_band(np.full((60, 600), 255, np.uint8))
+    assert not read.ok and read.error is not None and read.error.field == "composite"
+
+
+# --------------------------------------------------------------------------- tracker
+
+
+def _result(lines: tuple[str, str] = SPECIMEN) -> MrzResult:
+    return parse_valid(lines, today=TODAY)
+
+
+def test_tracker_accepts_after_two_agreeing_frames() -> None:
+    tracker = MrzTracker(agree=2, window=8)
+    assert tracker.push(None) is None
+    assert tracker.push(_result()) is None
+    assert tracker.push(MrzRead(None)) is None
+    accepted = tracker.push(MrzRead(_result()))
+    assert accepted is not None and accepted.surname == "ERIKSSON"
+    assert tracker.push(None) is accepted  # stays accepted
+
+
+def test_tracker_needs_the_same_reading() -> None:
+    other = ("P<UTOERIKSSON<<ANNA<MARTA<<<<<<<<<<<<<<<<<<<", SPECIMEN[1])  # a misread name
+    tracker = MrzTracker(agree=2, window=8)
+    assert tracker.push(_result()) is None
+    assert tracker.push(_result(other)) is None
+    assert tracker.push(_result(other)).given_names == "ANNA MARTA"  # type: ignore[union-attr]
+
+
+def test_tracker_forgets_frames_outside_its_window() -> None:
+    tracker = MrzTracker(agree=2, window=3)
+    tracker.push(_result())
+    for _ in range(3):
+        assert tracker.push(None) is None
+    assert tracker.push(_result()) is None  # the first one slid out
+    assert tracker.push(_result()) is not None
+
+
+def test_tracker_ignores_invalid_results_and_resets() -> None:
+    invalid = parse((SPECIMEN[0], SPECIMEN[1][:-1] + "7"), today=TODAY)
+    assert not invalid.valid
+    tracker = MrzTracker(agree=1, window=2)
+    assert tracker.push(invalid) is None
+    assert tracker.push(_result()) is not None
+    tracker.reset()
+    assert tracker.accepted is None
+    with pytest.raises(ValueError):
+        MrzTracker(agree=3, window=2)
+
+
+def test_tracker_on_a_document_moving_into_place(reader: MrzReader) -> None:
+    rng = np.random.default_rng(17)
+    doc = make_document("passport", rng, char_px=22, today=TODAY)
+    frames, last = frame_sequence(doc, rng, moving=4, still=4)
+    tracker = MrzTracker(agree=2, window=8)
+    accepted = None
+    for frame in frames:
+        accepted = tracker.push(reader.read(frame))
+    assert accepted is not None
+    assert accepted.identity() == parse(doc.mrz_lines, today=TODAY).identity()
+    assert last.image.shape == (720, 1280, 3)
+
+
+# --------------------------------------------------------------------------- shipped samples
+
+
+def test_shipped_samples_read_as_their_manifest_says(reader: MrzReader) -> None:
+    manifest = json.loads(sample_path("manifest.json").read_text())
+    for name in ("passport.jpg", "id_card.jpg"):
+        read = reader.read(cv2.imread(str(sample_path(name))))
+        assert read.ok and read.result is not None, name
+        assert list(read.result.lines) == manifest[name]["mrz"]
+        assert read.result.surname == manifest[name]["surname"]
+    cap = cv2.VideoCapture(str(sample_path("passport.avi")))
+    tracker = MrzTracker()
+    count = 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        count += 1
+        if count > manifest["passport.avi"]["moving_frames"]:
+            tracker.push(reader.read(frame))
+    cap.release()
+    assert count == manifest["passport.avi"]["frames"]
+    assert tracker.accepted is not None
+    assert list(tracker.accepted.lines) == manifest["passport.avi"]["mrz"]
+
+
+# --------------------------------------------------------------------------- other engines
+
+_HAS_TESS = importlib.util.find_spec("tesserocr") or importlib.util.find_spec("pytesseract")
+_HAS_RAPID = importlib.util.find_spec("rapidocr_onnxruntime")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            "tesseract", marks=pytest.mark.skipif(not _HAS_TESS, reason="no tesseract binding")
+        ),
+        pytest.param("rapidocr", marks=pytest.mark.skipif(not _HAS_RAPID, reason="no rapidocr")),
+    ],
+)
+def test_other_engines_read_a_clean_band(name: str) -> None:
+    try:
+        engine = make_engine(name)
+    except (ImportError, RuntimeError) as err:
+        pytest.skip(f"{name} unavailable: {err}")
+    doc = make_document("passport", np.random.default_rng(9), char_px=24, today=TODAY)
+    x0, y0, x1, y1 = doc.mrz_box  # type: ignore[misc]
+    lines = fit_lines(engine.read_lines(doc.image[y0 - 20 : y1 + 20, x0 - 20 : x1 + 20]))
+    assert lines is not None and len(lines) == 2
+    # What they read may be wrong, but only a read whose check digits pass is ever used.
+    engine.close()
