@@ -643,7 +643,9 @@ class Store(ResumeCodes):
     ) -> OutboxEntry:
         """Put a sealed application and its sealed attachments (pages sealed to the central
         API's key, in the order the payload lists them) in the outbox, and delete its clear
-        draft and pages, all in one transaction.
+        draft and pages, all in one transaction. Refused (StoreError, nothing written) if
+        the draft has more scanned pages than sealed attachments are given: a page added
+        after the sealing, or a caller that forgot the pages.
 
         Idempotent: if ``uuid`` is already in the outbox the existing entry is returned
         unchanged (same local reference, no second row)."""
@@ -659,9 +661,21 @@ class Store(ResumeCodes):
         if len(set(hashes)) != len(hashes):
             raise ValueError("the same sealed attachment is listed twice")
         with self._tx() as session:
+            existing = session.get(OutboxItem, uuid)
+            if existing is None:
+                scanned = session.scalar(
+                    select(func.count()).select_from(Page).where(Page.app_uuid == uuid)
+                )
+                if scanned and scanned > len(blobs):
+                    # Wiping pages that were not sealed with the application would lose the
+                    # applicant's documents without a word: refuse, nothing is written.
+                    raise StoreError(
+                        f"application {uuid} has {scanned} scanned page(s) but only "
+                        f"{len(blobs)} sealed attachment(s) were given: seal the pages with "
+                        "the application (kiosk.link.Sealer.submit)"
+                    )
             session.execute(delete(Draft).where(Draft.uuid == uuid))
             session.execute(delete(Page).where(Page.app_uuid == uuid))
-            existing = session.get(OutboxItem, uuid)
             if existing is not None:
                 return _snapshot(existing, _attachment_infos(session, [uuid]).get(uuid, ()))
             for _ in range(20):

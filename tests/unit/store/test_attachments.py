@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.store import OutboxStateError, Store, TamperedDataError, sniff_content_type
+from kiosk.store import (
+    OutboxStateError,
+    Store,
+    StoreError,
+    TamperedDataError,
+    sniff_content_type,
+)
 from tests.unit.store.conftest import T0
 
 JPEG = b"\xff\xd8\xff\xe0" + b"Haddad Nour passport scan " * 400
@@ -273,3 +279,19 @@ def test_retention_leaves_nothing_of_an_acknowledged_application(
     finally:
         conn.close()
     assert rows == (1,)
+
+
+def test_pages_are_never_wiped_unsealed(store: Store) -> None:
+    """A caller that forgot the pages, or a page scanned after the sealing: refused, and
+    nothing is lost (the draft and its pages stay)."""
+    store.save_draft("a1", "p", "fr", {"surname": "Haddad"}, T0)
+    store.add_page("a1", "passport", 1, JPEG, T0)
+    store.add_page("a1", "passport", 2, JPEG + b"2", T0)
+    with pytest.raises(StoreError, match="2 scanned page"):
+        store.enqueue("a1", "p", b"sealed", T0)
+    with pytest.raises(StoreError, match=r"Sealer\.submit"):
+        store.enqueue("a1", "p", b"sealed", T0, attachments=[SEALED_1])
+    assert store.entry("a1") is None
+    assert len(store.pages("a1")) == 2 and store.load_draft("a1") is not None
+    store.enqueue("a1", "p", b"sealed", T0, attachments=[SEALED_1, SEALED_2])
+    assert store.pages("a1") == []
