@@ -37,7 +37,7 @@ class Settings(BaseModel):
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir(APP_NAME, appauthor=False)))
     catalogue: Path | None = None  # None = the catalogue shipped with the application
     kiosk_name: str = Field(default="kiosk-demo", min_length=1, max_length=64)
-    languages: tuple[str, ...] = ("fr", "en", "ar")
+    languages: tuple[str, ...] = ("fr", "en", "ar", "fa", "es", "pt", "ru", "uk", "zh", "tr")
     # Central API. The demo starts its own on loopback and overrides this.
     central_url: str = "http://127.0.0.1:8765"
     ca_bundle: Path | None = None  # CA certificates (PEM) of the prefecture's own CA

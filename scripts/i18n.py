@@ -36,9 +36,11 @@ _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 _PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")
 
 # Same text in French and in a translation, on purpose (proper names, international words).
-SAME_AS_FRENCH: dict[str, frozenset[str]] = {
+# Every language of LANGUAGES has an entry, empty unless listed here.
+SAME_AS_FRENCH: dict[str, frozenset[str]] = {code: frozenset() for code in LANGUAGES} | {
     "en": frozenset({"Passeport"}),
-    "ar": frozenset(),
+    "es": frozenset({"Contraste"}),
+    "pt": frozenset({"Contraste"}),
 }
 
 
@@ -90,23 +92,30 @@ def _read(path: Path, locale: str | None) -> Catalog:
         return read_po(fh, locale=locale)
 
 
+def _catalogue_locale(code: str) -> str:
+    """The gettext locale of ``code``'s catalogue, e.g. "zh_Hans" for "zh"."""
+    return LANGUAGES[code].catalogue_locale
+
+
 def extract() -> Path:
     _write(build_template(), POT_PATH)
     return POT_PATH
 
 
 def update() -> list[Path]:
-    """Merge the template into every language's catalogue, keeping translations."""
+    """Merge the template into the catalogue of every language of LANGUAGES (a new
+    language gets a new catalogue, with its plural forms), keeping translations."""
     written = []
     for code in LANGUAGES:
         # A fresh template each time: Catalog.update() adopts the template's messages.
         template = _read(POT_PATH, None) if POT_PATH.exists() else build_template()
         path = po_path(code)
+        locale = _catalogue_locale(code)
         if path.exists():
-            catalog = _read(path, code)
+            catalog = _read(path, locale)
         else:
             catalog = Catalog(
-                locale=code,
+                locale=locale,
                 domain=DOMAIN,
                 project="kiosk-titre-sejour",
                 creation_date=_EPOCH,
@@ -115,9 +124,10 @@ def update() -> list[Path]:
             )
         catalog.update(template, update_creation_date=False)
         if code == SOURCE_LANGUAGE:
-            # The source language: the text is its own translation.
+            # The source language: the text is its own translation (never a fuzzy guess
+            # that update() took from a similar message).
             for message in catalog:
-                if message.id and not message.string:
+                if message.id and (not message.string or message.fuzzy):
                     message.string = message.id
                     message.flags.discard("fuzzy")
         catalog.revision_date = _EPOCH
@@ -149,7 +159,7 @@ def check(msgids: Iterable[str] | None = None) -> list[Problem]:
         if not path.exists():
             problems.append(Problem(code, str(path), "no catalogue"))
             continue
-        catalog = _read(path, code)
+        catalog = _read(path, _catalogue_locale(code))
         for msgid in wanted:
             message = catalog.get(msgid)
             if message is None:

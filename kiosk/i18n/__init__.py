@@ -30,6 +30,13 @@ class Language:
     rtl: bool
     qt_locale: str  # e.g. "fr_FR", used for widget locales and number/date formats
     espeak_voice: str  # exact espeak-ng voice id (prefix matching picks regional variants)
+    # Locale of the gettext catalogue (its "Language:" header), when the bare code is not
+    # precise enough: "zh_Hans" says Simplified characters. The folder stays ``code``.
+    gettext_locale: str = ""
+
+    @property
+    def catalogue_locale(self) -> str:
+        return self.gettext_locale or self.code
 
 
 LANGUAGES: dict[str, Language] = {
@@ -38,6 +45,15 @@ LANGUAGES: dict[str, Language] = {
         Language("fr", "Français", False, "fr_FR", "roa/fr"),
         Language("en", "English", False, "en_GB", "gmw/en"),
         Language("ar", "العربية", True, "ar_SA", "sem/ar"),
+        # Dari first: most Persian-speaking applicants come from Afghanistan. Qt's fa_AF
+        # is Dari (nativeLanguageName "دری", Afghan month names); fa_IR is Iranian Persian.
+        Language("fa", "دری / فارسی", True, "fa_AF", "ira/fa"),
+        Language("es", "Español", False, "es_ES", "roa/es"),
+        Language("pt", "Português", False, "pt_PT", "roa/pt"),
+        Language("ru", "Русский", False, "ru_RU", "zle/ru"),
+        Language("uk", "Українська", False, "uk_UA", "zle/uk"),
+        Language("zh", "中文（简体）", False, "zh_CN", "sit/cmn", gettext_locale="zh_Hans"),
+        Language("tr", "Türkçe", False, "tr_TR", "trk/tr"),
     )
 }
 
@@ -59,7 +75,7 @@ def _messages(code: str) -> dict[str, str]:
     if not path.exists():
         return {}
     with path.open("rb") as fh:
-        catalog = read_po(fh, locale=code.replace("-", "_"))
+        catalog = read_po(fh, locale=language(code).catalogue_locale.replace("-", "_"))
     out: dict[str, str] = {}
     for msg in catalog:
         if msg.id and isinstance(msg.id, str) and isinstance(msg.string, str) and msg.string:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -150,9 +151,30 @@ def apply_language(widget: QWidget, tr: Translator) -> None:
     widget.setLocale(QLocale(tr.language.qt_locale))
 
 
-def language_word_everywhere() -> str:
-    """The word "language" in every kiosk language, so anyone finds the button."""
-    return " · ".join(Translator(code)(N_("Langue")) for code in LANGUAGES)
+# Besides the page's own language, the word "language" is also shown in these, so that
+# someone who lands on a page in a language they do not read still finds the button
+# (all ten words do not fit in the header; the welcome screen and the dialog list every
+# language by its own name).
+LANGUAGE_WORD_ALSO_IN = ("fr", "en")
+
+
+def language_words(tr: Translator) -> str:
+    """ "Langue" in ``tr``'s language, then in French and English: "Язык · Langue · Language"."""
+    codes = dict.fromkeys((tr.code, *LANGUAGE_WORD_ALSO_IN))
+    return " · ".join(Translator(code)(N_("Langue")) for code in codes if code in LANGUAGES)
+
+
+LANGUAGE_COLUMNS = 2  # ten languages in five rows: the list fits without scrolling
+
+
+def language_grid() -> QGridLayout:
+    """The layout of the language buttons: rows of LANGUAGE_COLUMNS, mirrored when RTL."""
+    grid = QGridLayout()
+    grid.setHorizontalSpacing(SPACE_M)
+    grid.setVerticalSpacing(SPACE_S)
+    for column in range(LANGUAGE_COLUMNS):
+        grid.setColumnStretch(column, 1)
+    return grid
 
 
 @contextlib.contextmanager
@@ -189,7 +211,8 @@ class LanguageDialog(_Dialog):
         self.setAccessibleName(title.text())
         self.box.addWidget(title)
         self.buttons: dict[str, QPushButton] = {}
-        for code, lang in LANGUAGES.items():
+        grid = language_grid()
+        for i, (code, lang) in enumerate(LANGUAGES.items()):
             btn = button("choice")
             btn.setText(lang.native_name)
             btn.setAccessibleName(lang.native_name)
@@ -197,8 +220,19 @@ class LanguageDialog(_Dialog):
             btn.setCheckable(True)
             btn.setChecked(code == tr.code)
             btn.clicked.connect(lambda _=False, c=code: self._choose(c))
-            self.box.addWidget(btn)
+            grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
             self.buttons[code] = btn
+        # Ten languages at 200 % are taller than the screen: the list scrolls, the title
+        # and the close button stay in view.
+        names = QWidget()
+        names.setLayout(grid)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll.setWidget(names)
+        self.box.addWidget(self.scroll, 1)
         close = button("secondary")
         close.setText(tr(N_("Fermer")))
         close.setAccessibleName(close.text())
@@ -206,6 +240,22 @@ class LanguageDialog(_Dialog):
         self.box.addSpacing(SPACE_M)
         self.box.addWidget(close)
         self.close_button = close
+        self._fit_to(parent.window())
+
+    def _fit_to(self, window: QWidget) -> None:
+        """Its natural size, within the kiosk window. Left to itself, a window whose
+        height depends on its width takes at most 2/3 of the screen's width, which
+        squeezes two columns of language names at large text sizes."""
+        self.ensurePolished()
+        self.box.activate()
+        room = window.size() - QSize(2 * SPACE_L, 2 * SPACE_L)
+        names = self.scroll.widget()
+        # The whole list, unless the window is too small: then the list scrolls.
+        bar = QSize(self.scroll.verticalScrollBar().sizeHint().width(), 0)
+        wanted = names.sizeHint() + bar + self.sizeHint() - self.scroll.sizeHint()
+        width = max(min(wanted.width(), room.width()), self.minimumSizeHint().width())
+        height = max(min(wanted.height(), room.height()), self.minimumSizeHint().height())
+        self.resize(width, height)
 
     def _choose(self, code: str) -> None:
         self.accept()
@@ -300,7 +350,7 @@ class Header(QFrame):
     def retranslate(self, tr: Translator) -> None:
         self._tr = tr
         self.app_title.setText(tr(N_("Titre de séjour")))
-        self.language_button.setText(language_word_everywhere())
+        self.language_button.setText(language_words(tr))
         self.language_button.setAccessibleName(tr(N_("Changer de langue")))
         self.listen_button.setText(tr(N_("Écouter")))
         self.listen_button.setAccessibleName(tr(N_("Écouter cette page")))

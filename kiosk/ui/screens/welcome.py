@@ -7,7 +7,15 @@ from PySide6.QtWidgets import QButtonGroup, QPushButton, QSizePolicy
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, N_, Translator
-from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label
+from kiosk.ui.widgets import (
+    LANGUAGE_COLUMNS,
+    LEADING,
+    BaseScreen,
+    button,
+    forward_arrow,
+    label,
+    language_grid,
+)
 
 
 class WelcomeScreen(BaseScreen):
@@ -25,7 +33,8 @@ class WelcomeScreen(BaseScreen):
         self.language_group = QButtonGroup(self)
         self.language_group.setExclusive(True)
         self.language_buttons: dict[str, QPushButton] = {}
-        for code, lang in LANGUAGES.items():
+        self.language_grid = language_grid()
+        for i, (code, lang) in enumerate(LANGUAGES.items()):
             btn = button("choice")
             btn.setCheckable(True)
             btn.setText(lang.native_name)
@@ -34,8 +43,9 @@ class WelcomeScreen(BaseScreen):
             btn.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             btn.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
             self.language_group.addButton(btn)
-            self.body.addWidget(btn)
+            self.language_grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
             self.language_buttons[code] = btn
+        self.body.addLayout(self.language_grid)
 
         self.voice_heading = label("", "h2")
         self.body.addWidget(self.voice_heading)
