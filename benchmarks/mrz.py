@@ -60,49 +60,48 @@ TODAY = dt.date.today()
 
 @dataclass
 class Doc:
-    truth: tuple[object, ...]
+    truth: tuple[object, ...]  # the fields of the MRZ printed on it
     lines: tuple[str, ...]
     frames: list[np.ndarray]
     char_px: float
 
 
-def make_docs(count: int, frames: int, seed: int) -> list[Doc]:
-    docs = []
-    for i in range(count):
-        rng = np.random.default_rng(seed * 100_003 + i)
-        kind = "id_card" if i % 4 == 3 else "passport"
-        char_px = float(rng.uniform(20, 30))
-        doc = make_document(kind, rng, char_px, TODAY)
-        pose = Degradation(
-            frame_size=(1920, 1080),
-            rotation_deg=float(rng.uniform(-8, 8)),
-            perspective=float(rng.uniform(0, 0.04)),
-            offset=(float(rng.uniform(-0.05, 0.05)), float(rng.uniform(-0.04, 0.04))),
-            uneven_light=float(rng.uniform(0, 0.35)),
+def make_doc(index: int, frames: int, seed: int) -> Doc:
+    """Document ``index`` of the run and its frames (made one at a time: a 1080p frame is
+    6 MB, so a run's frames are never all held at once)."""
+    rng = np.random.default_rng(seed * 100_003 + index)
+    kind = "id_card" if index % 4 == 3 else "passport"
+    char_px = float(rng.uniform(20, 30))
+    doc = make_document(kind, rng, char_px, TODAY)
+    pose = Degradation(
+        frame_size=(1920, 1080),
+        rotation_deg=float(rng.uniform(-8, 8)),
+        perspective=float(rng.uniform(0, 0.04)),
+        offset=(float(rng.uniform(-0.05, 0.05)), float(rng.uniform(-0.04, 0.04))),
+        uneven_light=float(rng.uniform(0, 0.35)),
+    )
+    background = table(pose.frame_size, rng)
+    images = []
+    corners = None
+    sample = None
+    for _ in range(frames):
+        deg = replace(
+            pose,
+            blur_sigma=float(rng.uniform(0, 1.0)),
+            noise_sigma=float(rng.uniform(1, 6)),
+            jpeg_quality=int(rng.integers(60, 95)),
+            exposure=float(rng.uniform(0.85, 1.1)),
         )
-        background = table(pose.frame_size, rng)
-        images = []
-        corners = None
-        sample = None
-        for _ in range(frames):
-            deg = replace(
-                pose,
-                blur_sigma=float(rng.uniform(0, 1.0)),
-                noise_sigma=float(rng.uniform(1, 6)),
-                jpeg_quality=int(rng.integers(60, 95)),
-                exposure=float(rng.uniform(0.85, 1.1)),
-            )
-            if corners is None:
-                sample = place(doc, deg, rng, background=background)
-                corners = sample.corners
-            else:
-                jitter = rng.normal(0, 1.0, (1, 2)).astype(np.float32)
-                sample = place(doc, deg, rng, background=background, corners=corners + jitter)
-            images.append(sample.image)
-        assert sample is not None
-        truth = parse(doc.mrz_lines, today=TODAY).identity()
-        docs.append(Doc(truth, doc.mrz_lines, images, sample.char_px))
-    return docs
+        if corners is None:
+            sample = place(doc, deg, rng, background=background)
+            corners = sample.corners
+        else:
+            jitter = rng.normal(0, 1.0, (1, 2)).astype(np.float32)
+            sample = place(doc, deg, rng, background=background, corners=corners + jitter)
+        images.append(sample.image)
+    assert sample is not None
+    truth = parse(doc.mrz_lines, today=TODAY).identity()
+    return Doc(truth, doc.mrz_lines, images, sample.char_px)
 
 
 # A reader takes a frame and returns (valid result or None, seconds).
@@ -171,37 +170,32 @@ class Tally:
     frames_to_accept: list[int] = field(default_factory=list)
 
 
-def run(
-    name: str, read: ReadFn, docs: list[Doc], agree: int, window: int, all_frames: bool
-) -> Tally:
-    tally = Tally()
-    for doc in docs:
-        tracker = MrzTracker(agree=agree, window=window)
-        accepted = None
-        for n, frame in enumerate(doc.frames, 1):
-            result, seconds = read(frame)
-            tally.reads += 1
-            tally.times.append(seconds)
-            if result is not None:
-                if result.identity() == doc.truth:
-                    tally.right += 1
-                else:
-                    tally.wrong += 1
-            if accepted is None:
-                accepted = tracker.push(result)
-                if accepted is not None:
-                    tally.frames_to_accept.append(n)
-                    if not all_frames:
-                        break
-        tally.docs += 1
-        if accepted is not None:
-            if accepted.identity() == doc.truth:
-                tally.docs_right += 1
+def run_doc(
+    tally: Tally, read: ReadFn, doc: Doc, agree: int, window: int, all_frames: bool
+) -> None:
+    tracker = MrzTracker(agree=agree, window=window)
+    accepted = None
+    for n, frame in enumerate(doc.frames, 1):
+        result, seconds = read(frame)
+        tally.reads += 1
+        tally.times.append(seconds)
+        if result is not None:
+            if result.identity() == doc.truth:
+                tally.right += 1
             else:
-                tally.docs_wrong += 1
-        print(f"  {name}: {tally.docs}/{len(docs)} documents", end="\r", flush=True)
-    print(" " * 60, end="\r")
-    return tally
+                tally.wrong += 1
+        if accepted is None:
+            accepted = tracker.push(result)
+            if accepted is not None:
+                tally.frames_to_accept.append(n)
+                if not all_frames:
+                    break
+    tally.docs += 1
+    if accepted is not None:
+        if accepted.identity() == doc.truth:
+            tally.docs_right += 1
+        else:
+            tally.docs_wrong += 1
 
 
 def pct(a: int, b: int) -> str:
@@ -228,15 +222,6 @@ def main() -> None:
         args.engines = "glyph"
         args.no_passporteye = True
 
-    t0 = time.perf_counter()
-    docs = make_docs(args.docs, args.frames, args.seed)
-    px = [d.char_px for d in docs]
-    print(
-        f"{len(docs)} documents ({sum(len(d.lines) == 2 for d in docs)} TD3, "
-        f"{sum(len(d.lines) == 3 for d in docs)} TD1) x {args.frames} frames 1920x1080, "
-        f"{min(px):.1f}-{max(px):.1f} px per character, blur sigma 0-1; generated in "
-        f"{time.perf_counter() - t0:.0f} s"
-    )
     readers: list[tuple[str, ReadFn]] = []
     for name in [e for e in args.engines.split(",") if e]:
         try:
@@ -247,11 +232,29 @@ def main() -> None:
         pe = passporteye_reader()
         if pe is not None:
             readers.append(("PassportEye", pe))
-
+    tallies = {name: Tally() for name, _ in readers}
+    px: list[float] = []
+    kinds: list[int] = []
+    make_s = 0.0
+    for index in range(args.docs):
+        t0 = time.perf_counter()
+        doc = make_doc(index, args.frames, args.seed)
+        make_s += time.perf_counter() - t0
+        px.append(doc.char_px)
+        kinds.append(len(doc.lines))
+        for name, read in readers:
+            if index == 0:
+                read(doc.frames[0])  # warm up (model training, sessions): not counted
+            run_doc(tallies[name], read, doc, args.agree, args.frames, args.all_frames)
+        print(f"  {index + 1}/{args.docs} documents", end="\r", flush=True, file=sys.stderr)
+    print(
+        f"{args.docs} documents ({kinds.count(2)} TD3, {kinds.count(3)} TD1) x {args.frames} "
+        f"frames 1920x1080, {min(px):.1f}-{max(px):.1f} px per character, blur sigma 0-1 "
+        f"(generated in {make_s:.0f} s)"
+    )
     rows = []
-    for name, read in readers:
-        read(docs[0].frames[0])  # warm up (model training, sessions)
-        tally = run(name, read, docs, args.agree, args.frames, args.all_frames)
+    for name, _ in readers:
+        tally = tallies[name]
         times = sorted(tally.times)
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         rows.append((name, tally, statistics.median(times), p95))
