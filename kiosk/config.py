@@ -59,6 +59,15 @@ class Settings(BaseModel):
     # before (at least 20 s, EN 301 549 11.2.2.1) and one action extends the session.
     inactivity_timeout_s: int = Field(default=120, ge=30, le=3600)
     inactivity_warning_s: int = Field(default=30, ge=20, le=600)
+    # Document camera: a device index ("0") or path (/dev/video2); with fake devices, a
+    # video or image-sequence pattern to play (default: synthetic pages). The resolution
+    # asked of it: webcams give 1080p at 30 fps in MJPG.
+    camera: str = "0"
+    camera_width: int = Field(default=1920, ge=320, le=7680)
+    camera_height: int = Field(default=1080, ge=240, le=4320)
+    # Sharpness of a good frame on this camera (kiosk.scan.pipeline.Calibration); unset, it
+    # is learned from the first good frames of each run.
+    camera_sharpness_reference: float | None = Field(default=None, gt=0, lt=10)
     # Privacy: a draft not finished after this many days is deleted.
     draft_retention_days: int = Field(default=30, ge=1, le=365)
     acknowledged_retention_days: int = Field(default=7, ge=0, le=365)

@@ -287,18 +287,21 @@ class FakeCamera(Camera):
 
     def __init__(
         self,
-        source: Sequence[np.ndarray] | str | Path,
+        source: Sequence[np.ndarray] | str | Path | Callable[[], Sequence[np.ndarray]],
         fps: float = 15.0,
         *,
         loop: bool = True,
         **kwargs: float,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._make: Callable[[], Sequence[np.ndarray]] | None = None
+        self.frames: list[np.ndarray] = []
+        self.path: str | None = None
         if isinstance(source, (str, Path)):
-            self.path: str | None = os.fspath(source)
-            self.frames: list[np.ndarray] = []
+            self.path = os.fspath(source)
+        elif callable(source):
+            self._make = source  # made on first open, in the camera thread (start-up speed)
         else:
-            self.path = None
             self.frames = [np.ascontiguousarray(f) for f in source]
             if not self.frames:
                 raise ValueError("a fake camera needs at least one frame")
@@ -307,6 +310,7 @@ class FakeCamera(Camera):
         self._plugged = threading.Event()
         self._plugged.set()
         self._ended = False
+        self._generation = 0  # bumped by show(): the stream restarts on the new frames
 
     # --- test controls --------------------------------------------------------------------
     def unplug(self) -> None:
@@ -320,6 +324,13 @@ class FakeCamera(Camera):
     @property
     def plugged(self) -> bool:
         return self._plugged.is_set()
+
+    def show(self, frames: Sequence[np.ndarray]) -> None:
+        """Play these frames from now on (in-memory source): what the camera sees changed."""
+        if not frames:
+            raise ValueError("a fake camera needs at least one frame")
+        self.frames = [np.ascontiguousarray(f) for f in frames]
+        self._generation += 1
 
     # --- Camera ---------------------------------------------------------------------------
     def available(self) -> bool:
@@ -338,7 +349,10 @@ class FakeCamera(Camera):
         if not self.plugged or self._ended:
             return None
         if self.path is None:
-            return _MemoryStream(self.frames)
+            if self._make is not None:
+                self.show(self._make())
+                self._make = None
+            return _MemoryStream(self)
         cap = cv2.VideoCapture(self.path)
         if not cap.isOpened():
             cap.release()
@@ -367,16 +381,20 @@ class FakeCamera(Camera):
 
 
 class _MemoryStream:
-    """The VideoCapture methods FakeCamera uses, over frames in memory."""
+    """The VideoCapture methods FakeCamera uses, over its frames in memory."""
 
-    def __init__(self, frames: list[np.ndarray]) -> None:
-        self.frames = frames
+    def __init__(self, camera: FakeCamera) -> None:
+        self.camera = camera
+        self.generation = camera._generation
         self.position = 0
 
     def read(self) -> tuple[bool, np.ndarray | None]:
-        if self.position >= len(self.frames):
+        frames = self.camera.frames
+        if self.generation != self.camera._generation:
+            self.generation, self.position = self.camera._generation, 0
+        if self.position >= len(frames):
             return False, None
-        frame = self.frames[self.position].copy()  # the receiver owns it
+        frame = frames[self.position].copy()  # the receiver owns it
         self.position += 1
         return True, frame
 
@@ -394,3 +412,19 @@ def _pattern_glob(pattern: str) -> str:
     import re
 
     return re.sub(r"%0?\d*d", "*", pattern)
+
+
+def camera_from_settings(settings: Any) -> Camera:
+    """The camera the settings ask for (``kiosk.config.Settings``: ``camera``,
+    ``camera_width``, ``camera_height``, ``fake_devices``). With fake devices, ``camera`` may
+    name a video or an image-sequence pattern to play; otherwise the fake camera plays
+    synthetic pages (made when it first opens, not at start-up)."""
+    source = parse_source(str(settings.camera))
+    size = (int(settings.camera_width), int(settings.camera_height))
+    if settings.fake_devices:
+        if isinstance(source, str):
+            return FakeCamera(source, fps=15)
+        from kiosk.scan.synthetic import demo_sequence
+
+        return FakeCamera(lambda: demo_sequence(size), fps=15)
+    return OpenCvCamera(source, *size)

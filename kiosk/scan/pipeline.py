@@ -76,7 +76,7 @@ class ScanSettings:
     # Exposure, on the page's grey levels.
     dark_level: float = 100.0  # 95th percentile below: TOO_DARK (the paper is not white)
     bright_level: float = 250.0  # median above: TOO_MUCH_LIGHT (overexposed)
-    glare_level: int = 250  # a pixel this bright is saturated
+    glare_level: int = 253  # a pixel this bright is clipped (white paper is 230-250)
     max_glare: float = 0.01  # share of saturated page pixels above: TOO_MUCH_LIGHT
     # Stability: corners move less than this (fraction of the frame's diagonal) between
     # frames, for ``still_frames`` frames in a row.

@@ -188,3 +188,25 @@ def empty(frame_size: Size = (1280, 720), seed: int = 0) -> np.ndarray:
 def sequence(frames: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Independent copies (a fake camera may hand them to code that writes into them)."""
     return [f.copy() for f in frames]
+
+
+def demo_sequence(
+    frame_size: Size = (1280, 720), formats: Sequence[PageFormat] = (), seed: int = 0
+) -> list[np.ndarray]:
+    """A loop for the demo's fake camera: the empty tray, then each page slides in, is held
+    still long enough to be captured, and is taken away."""
+    from kiosk.scan.formats import FORMATS
+
+    out: list[np.ndarray] = []
+    blank = empty(frame_size, seed)
+    for i, page_format in enumerate(formats or FORMATS):
+        page = render_page(page_format, max(frame_size), seed=seed + i)
+        out += [blank] * 8
+        for step in range(10):  # sliding in from the right, turning a little
+            t = step / 10
+            frame, _ = scene(frame_size, page_format, page=page, fill=0.8, seed=seed,
+                             centre=(0.5 + 0.45 * (1 - t), 0.5), angle_deg=12 * (1 - t))  # fmt: skip
+            out.append(motion_blur(frame, 9) if step < 9 else frame)
+        still, _ = scene(frame_size, page_format, page=page, fill=0.8, seed=seed)
+        out += [noise(still, 2, seed + k) for k in range(30)]
+    return out

@@ -1,5 +1,4 @@
-"""The camera on the Qt side: frames from the camera's worker thread to the GUI thread, and
-the widgets that show them.
+"""The camera on the Qt side: frames from the camera's worker thread to the GUI thread.
 
 ``CameraFeed`` receives each frame on the camera thread, makes the preview there (scaled
 down, RGB, ``QImage(...).copy()``: Qt never shares the NumPy buffer) and keeps only the
@@ -8,23 +7,23 @@ so a busy GUI drops frames instead of queueing them (latest frame wins). On the 
 thread it emits ``frame_ready(QImage)`` for the preview and ``frame_arrived`` for whoever
 analyses the full-resolution frame (``take_frame()``).
 
-``ImageView`` paints an image scaled to fit, keeping its aspect ratio, with an optional
-outline (the page the scanner found); it carries its own accessible name and description.
+The preview widget, ``ImageView``, lives in ``kiosk.ui.image_view`` (no OpenCV there: the
+window imports it at start-up) and is re-exported here.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QImage
 
 from kiosk.devices.camera import Camera, CameraEvent
-from kiosk.ui.theme import NORMAL
+from kiosk.ui.image_view import ImageView
+
+__all__ = ["CameraFeed", "ImageView", "bgr_to_qimage"]
 
 
 def bgr_to_qimage(frame: np.ndarray, max_width: int | None = None) -> QImage:
@@ -133,99 +132,3 @@ class CameraFeed(QObject):
         self._frame_size = (int(frame.shape[1]), int(frame.shape[0]))
         self.frame_ready.emit(preview)
         self.frame_arrived.emit()
-
-
-class ImageView(QWidget):
-    """An image scaled to fit (aspect kept, centred), with an optional outline drawn over it.
-
-    Custom painted: what it shows is told by its accessible name and description, which
-    the screen sets (Qt exposes nothing else of a painted widget)."""
-
-    def __init__(self, aspect: float = 16 / 9, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._image: QImage | None = None
-        self._aspect = aspect
-        self._outline: list[QPointF] = []
-        self._source_size: tuple[int, int] | None = None
-        self.outline_colour = QColor(NORMAL.success)
-        self.background: QColor | None = None  # None: the page's background (theme)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.max_height = 10_000  # the screen limits it so the buttons stay in view
-
-    def set_image(self, image: QImage | None) -> None:
-        self._image = image
-        if image is not None and not image.isNull() and image.height() > 0:
-            aspect = image.width() / image.height()
-            if abs(aspect - self._aspect) > 0.01:
-                self._aspect = aspect
-                self.updateGeometry()
-        self.update()
-
-    def image(self) -> QImage | None:
-        return self._image
-
-    def set_outline(
-        self, corners: Sequence[Sequence[float]] | None, source_size: tuple[int, int] | None
-    ) -> None:
-        """``corners`` in the source frame's px (``source_size`` = its width, height)."""
-        self._outline = [QPointF(float(x), float(y)) for x, y in corners] if corners else []
-        self._source_size = source_size
-        self.update()
-
-    @property
-    def outline(self) -> list[QPointF]:
-        return list(self._outline)
-
-    def clear(self) -> None:
-        self._image = None
-        self._outline = []
-        self.update()
-
-    # --- geometry -------------------------------------------------------------------------
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return min(self.max_height, round(width / self._aspect))
-
-    def sizeHint(self) -> QSize:
-        return QSize(640, self.heightForWidth(640))
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(160, 90)
-
-    def image_rect(self) -> QRectF:
-        """Where the image is drawn, in widget px."""
-        w, h = self.width(), self.height()
-        if w <= 0 or h <= 0:
-            return QRectF()
-        aspect = self._aspect
-        if w / h > aspect:
-            dw, dh = h * aspect, float(h)
-        else:
-            dw, dh = float(w), w / aspect
-        return QRectF((w - dw) / 2, (h - dh) / 2, dw, dh)
-
-    # --- painting -------------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        background = self.background or self.palette().color(QPalette.ColorRole.Window)
-        painter.fillRect(self.rect(), background)
-        target = self.image_rect()
-        if self._image is not None and not self._image.isNull():
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(target, self._image)
-        if self._outline and self._source_size:
-            sw, sh = self._source_size
-            kx, ky = target.width() / sw, target.height() / sh
-            polygon = QPolygonF(
-                [QPointF(target.x() + p.x() * kx, target.y() + p.y() * ky) for p in self._outline]
-            )
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            pen = QPen(self.outline_colour)
-            pen.setWidth(4)
-            painter.setPen(pen)
-            painter.drawPolygon(polygon)
-        painter.end()

@@ -31,7 +31,7 @@ from PySide6.QtGui import QImage
 from kiosk.devices.camera import CameraEvent
 from kiosk.i18n import N_
 from kiosk.scan.compress import PAGE_BUDGET, CompressedPage, compress_page
-from kiosk.scan.formats import FORMATS, PageFormat
+from kiosk.scan.formats import A4, FORMATS, ID1, TD3, PageFormat
 from kiosk.scan.guidance import Guidance, GuidanceFilter, SpeechLimiter, message_id
 from kiosk.scan.pipeline import (
     DEFAULT_SETTINGS,
@@ -59,6 +59,36 @@ CAMERA_DISCONNECTED = N_(
 CAMERA_BACK = N_("La caméra marche de nouveau.")
 PHOTO_TAKEN = N_("Photo prise. Regardez la photo, puis touchez « Valider » ou « Reprendre ».")
 REVIEW_WIDTH = 1200  # px of the page shown for review
+HEADER_HANDLERS = (
+    ("language_chosen", "choose_language"),
+    ("text_size_requested", "next_text_size"),
+    ("high_contrast_toggled", "set_high_contrast"),
+    ("voice_toggled", "set_voice"),
+    ("repeat_requested", "repeat"),
+    ("stop_requested", "stop_speech"),
+    ("help_requested", "show_help"),
+)
+
+
+# The format to expect first, by words in the document's id (A4 and a passport page have
+# the same shape: the expected one names the page). Anything else: A4 first.
+FORMAT_HINTS: tuple[tuple[str, tuple[PageFormat, ...]], ...] = (
+    ("passport", (TD3, ID1, A4)),
+    ("passeport", (TD3, ID1, A4)),
+    ("visa", (TD3, ID1, A4)),
+    ("card", (ID1, TD3, A4)),
+    ("carte", (ID1, TD3, A4)),
+    ("permit", (ID1, TD3, A4)),
+    ("identity", (ID1, TD3, A4)),
+)
+
+
+def expected_formats(document_id: str) -> tuple[PageFormat, ...]:
+    words = document_id.lower()
+    for hint, formats in FORMAT_HINTS:
+        if hint in words:
+            return formats
+    return FORMATS
 
 
 @dataclass(frozen=True)
@@ -66,11 +96,13 @@ class DocumentRequest:
     id: str
     label: str  # msgid of the document's name (from the catalogue)
     pages: int = 1
-    formats: tuple[PageFormat, ...] = FORMATS  # the expected format first
+    formats: tuple[PageFormat, ...] = ()  # the expected format first; () = from the id
 
     def __post_init__(self) -> None:
         if self.pages < 1:
             raise ValueError(f"document {self.id!r}: pages must be >= 1")
+        if not self.formats:
+            object.__setattr__(self, "formats", expected_formats(self.id))
 
 
 DocumentSpec = DocumentRequest | tuple[str, str, int] | tuple[str, str]
@@ -157,14 +189,12 @@ class ScanController(QObject):
             if window is None:
                 raise RuntimeError("attach the session controller to a window first")
             screen = window.scan
-            s = self.session
-            screen.language_chosen.connect(s.choose_language)
-            screen.text_size_requested.connect(s.next_text_size)
-            screen.high_contrast_toggled.connect(s.set_high_contrast)
-            screen.voice_toggled.connect(s.set_voice)
-            screen.repeat_requested.connect(s.repeat)
-            screen.stop_requested.connect(s.stop_speech)
-            screen.help_requested.connect(s.show_help)
+            # The header does what it does on every screen (the session controller's
+            # handlers, where it has them); "Retour" leaves the scan.
+            for signal, handler in HEADER_HANDLERS:
+                action = getattr(self.session, handler, None)
+                if action is not None and hasattr(screen, signal):
+                    getattr(screen, signal).connect(action)
             screen.back_requested.connect(self.cancel)
             screen.capture_requested.connect(self.capture_now)
             screen.retake_requested.connect(self.retake)
@@ -415,7 +445,12 @@ class ScanController(QObject):
         now = self._monotonic()
         if now - self._last_keepalive >= self.keepalive_s:
             self._last_keepalive = now
-            self.session.inactivity.activity()
+            self._activity()
+
+    def _activity(self) -> None:
+        inactivity = getattr(self.session, "inactivity", None)
+        if inactivity is not None:
+            inactivity.activity()
 
     def _captured(self, page: CapturedPage, preview: QImage | None) -> None:
         self._page = page
@@ -423,7 +458,7 @@ class ScanController(QObject):
         self.screen.show_review(preview)
         self.page_captured.emit(page.mode.value)
         self.session._say_if_voice(self.session.translator(PHOTO_TAKEN))
-        self.session.inactivity.activity()
+        self._activity()
         generation = self._generation
         self.session.tasks.run_cpu(
             compress_page,
@@ -481,3 +516,13 @@ class ScanController(QObject):
         elif event is CameraEvent.STOPPED:
             self.camera_ok = False
             self._camera_error = None
+
+
+def build_scanner(session: SessionController, settings: Any) -> ScanController:
+    """The scanner the settings describe (``kiosk.config.Settings``): camera, resolution,
+    sharpness reference; a fake camera with ``fake_devices``."""
+    from kiosk.devices.camera import camera_from_settings
+
+    feed = CameraFeed(camera_from_settings(settings), parent=session)
+    calibration = Calibration(getattr(settings, "camera_sharpness_reference", None))
+    return ScanController(session, feed, calibration=calibration, parent=session)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from kiosk.i18n import N_, Translator
 from kiosk.scan.guidance import Guidance, message_id
-from kiosk.ui.camera_view import ImageView
+from kiosk.ui.image_view import ImageView
 from kiosk.ui.theme import NORMAL
 from kiosk.ui.widgets import LEADING, BaseScreen, button, label, set_role
 
@@ -60,6 +60,7 @@ class ScanScreen(BaseScreen):
         self._guidance_is_error = False
         self._reviewing = False
         self._preparing = False
+        self._fit_rounds = 0
 
         self.preview = ImageView()
         self.preview.setObjectName("camera-preview")
@@ -227,22 +228,32 @@ class ScanScreen(BaseScreen):
         """The view as large as its share of the screen allows, shrunk (down to
         MIN_VIEW_HEIGHT) by whatever the rest of the column needs below the fold."""
         view = self.page_view if self._reviewing else self.preview
-        share = REVIEW_HEIGHT_SHARE if self._reviewing else PREVIEW_HEIGHT_SHARE
-        view.max_height = max(MIN_VIEW_HEIGHT, round(self.height() * share))
+        view.max_height = self._share_height()
         view.updateGeometry()
-        QTimer.singleShot(0, self._shrink_to_fold)
+        self._fit_rounds = 0
+        QTimer.singleShot(0, self, self._fit_to_fold)
 
-    def _shrink_to_fold(self) -> None:
+    def _share_height(self) -> int:
+        share = REVIEW_HEIGHT_SHARE if self._reviewing else PREVIEW_HEIGHT_SHARE
+        return max(MIN_VIEW_HEIGHT, round(self.height() * share))
+
+    def _fit_to_fold(self) -> None:
         view = self.page_view if self._reviewing else self.preview
         content = self.scroll.widget()
         layout = content.layout() if content is not None else None
         if layout is None or not view.isVisible():
             return
+        # Overflow: what the scroll bar would scroll (exact once laid out), else the layout's
+        # estimate. Only ever shrinks: _fit_views starts from the largest size.
+        overflow = self.scroll.verticalScrollBar().maximum()
         needed = layout.totalHeightForWidth(self.scroll.viewport().width())
-        excess = needed - self.scroll.viewport().height()
-        if excess > 0 and view.max_height > MIN_VIEW_HEIGHT:
-            view.max_height = max(MIN_VIEW_HEIGHT, view.max_height - excess)
+        excess = max(overflow, needed - self.scroll.viewport().height(), 0)
+        target = max(MIN_VIEW_HEIGHT, view.max_height - excess)
+        if target < view.max_height and self._fit_rounds < 4:
+            self._fit_rounds += 1
+            view.max_height = target
             view.updateGeometry()
+            QTimer.singleShot(0, self, self._fit_to_fold)  # once the layout has followed
 
     # --- forgetting -------------------------------------------------------------------------
     def wipe(self) -> None:

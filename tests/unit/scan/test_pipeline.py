@@ -344,3 +344,21 @@ def test_disabled_auto_capture_never_fires() -> None:
     capture = AutoCapture(frames_required=1, enabled=False)
     frame, _ = shot(fill=0.8)
     assert all(capture.feed(frame).captured is None for _ in range(10))
+
+
+def test_the_sample_generator_s_passport_sequence_is_captured() -> None:
+    """The MRZ reader's document generator (invented identities, OCR-B MRZ, table, motion
+    blur, sensor noise, JPEG): a passport slides in, stops, and is captured as a TD3 page."""
+    documents = pytest.importorskip("kiosk.devices.samples.documents")
+    if not hasattr(documents, "frame_sequence") or not hasattr(documents, "make_document"):
+        pytest.skip("the sample generator has no frame sequences")
+    rng = np.random.default_rng(3)
+    document = documents.make_document("passport", rng, 14.0, None)
+    frames, _ = documents.frame_sequence(document, rng)
+    capture = AutoCapture(ScanPipeline(formats=(TD3, ID1, A4)), frames_required=3)
+    steps = [capture.feed(frame) for frame in frames]
+    taken = [i for i, step in enumerate(steps) if step.captured is not None]
+    assert len(taken) == 1
+    assert taken[0] >= 10  # not while it was sliding in (the first 10 frames)
+    page = steps[taken[0]].captured
+    assert page is not None and page.page_format is TD3
