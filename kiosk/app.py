@@ -178,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
         inactivity_timeout_s=settings.inactivity_timeout_s,
         inactivity_warning_s=settings.inactivity_warning_s,
         on_screen_keyboard=settings.on_screen_keyboard,
+        draft_retention_days=settings.draft_retention_days,
     )
     controller.application_submitted.connect(lambda _uuid: sync.wake())
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)

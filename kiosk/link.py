@@ -172,11 +172,18 @@ class SyncThread(threading.Thread):
 
     def purge(self) -> int:
         """Retention: delete acknowledged applications (sealed package and attachments)
-        older than ``acknowledged_retention_days``; returns how many."""
+        older than ``acknowledged_retention_days``; returns how many. Drafts go too: those
+        saved for later once their time is up, the others after ``draft_retention_days``."""
         days = self.settings.acknowledged_retention_days
-        purged = int(self.store.purge_acknowledged(self.clock() - dt.timedelta(days=days)))
+        now = self.clock()
+        purged = int(self.store.purge_acknowledged(now - dt.timedelta(days=days)))
         if purged:
             log.info("%d acknowledged application(s) deleted after %d days", purged, days)
+        stale = self.settings.draft_retention_days
+        drafts = int(self.store.purge_expired_drafts(now))
+        drafts += int(self.store.purge_drafts(now - dt.timedelta(days=stale)))
+        if drafts:
+            log.info("%d draft(s) deleted (saved-for-later time up, or %d days old)", drafts, stale)
         return purged
 
     def _ensure_enrolled(self) -> Any | None:

@@ -3,6 +3,14 @@
 A plain state machine, Qt-free, so that the flow is tested without screens. The Qt
 controller (``kiosk.ui.controller``) shows the screen this object says is current and
 persists the draft after each accepted step.
+
+The flow::
+
+    WELCOME -> PROCEDURE -> (GUIDE: a few questions ending on a procedure) -> STEP ... STEP
+            -> DOCUMENTS (what to bring, the fee) -> CHECK -> CONSENT -> RECEIPT
+            -> (another application for a member of the family: PROCEDURE again)
+    WELCOME -> RESUME (code + date of birth) -> the first step still to answer
+    any STEP, DOCUMENTS or CHECK -> SAVED (the resume code) -> WELCOME
 """
 
 from __future__ import annotations
@@ -13,7 +21,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from kiosk.domain.catalogue import Catalogue, Procedure, Step
+from kiosk.domain.catalogue import Catalogue, Document, FeeItem, FieldType, Procedure, Step
+from kiosk.domain.deadlines import Deadline, renewal_deadline
+from kiosk.domain.guide import GuideWalk
 from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_, SOURCE_LANGUAGE
 
@@ -23,10 +33,18 @@ PAYLOAD_VERSION = 1
 class Screen(StrEnum):
     WELCOME = "welcome"
     PROCEDURE = "procedure"
+    GUIDE = "guide"
     STEP = "step"
+    DOCUMENTS = "documents"
     CHECK = "check"
     CONSENT = "consent"
     RECEIPT = "receipt"
+    RESUME = "resume"
+    SAVED = "saved"
+
+
+# The answer asked again, with the resume code, to reopen a saved draft.
+RESUME_FIELD = "birth_date"
 
 
 @dataclass(frozen=True)
@@ -51,8 +69,15 @@ class ApplicantSession:
     consent_given: bool = False
     receipt: Receipt | None = None
     started_at: dt.datetime | None = None
+    # The "which procedure?" questions, while they are on screen or led to the procedure.
+    guide: GuideWalk | None = None
+    # Set once the applicant saved the draft for later (or resumed it with this code).
+    resume_code: str | None = field(default=None, repr=False)
+    # Shared by the family filing one after the other (address...), from the last receipt.
+    household: dict[str, str] = field(default_factory=dict, repr=False)
     # Answers as they were when "Modifier" was pressed: going Back cancels the edit.
     _answers_before_edit: dict[str, str] | None = field(default=None, repr=False, init=False)
+    _screen_before_save: Screen | None = field(default=None, repr=False, init=False)
 
     # --- navigation -------------------------------------------------------------
     @property
@@ -74,9 +99,31 @@ class ApplicantSession:
         if self.procedure is not None and self.procedure.id != new.id:
             # Keep answers to fields the new procedure also asks (WCAG 3.3.7: no re-typing).
             self.answers = {k: v for k, v in self.answers.items() if k in new.field_ids}
+        if self.screen is Screen.PROCEDURE:
+            self.guide = None  # chosen directly from the list
         self.procedure = new
         self.screen = Screen.STEP
         self.step_index = 0
+
+    # --- the guide ----------------------------------------------------------------
+    def start_guide(self) -> None:
+        """ "Je ne sais pas quelle démarche choisir": the guide's first question."""
+        if self.catalogue.guide is None:
+            raise RuntimeError("this catalogue has no guide")
+        self.guide = GuideWalk(self.catalogue.guide)
+        self.screen = Screen.GUIDE
+
+    def guide_answer(self, index: int) -> None:
+        """Answer the guide's current question; it may end on a procedure."""
+        if self.screen is not Screen.GUIDE or self.guide is None:
+            raise RuntimeError("the guide is not on screen")
+        self.guide.answer(index)
+
+    def accept_guide(self) -> None:
+        """Start the procedure the guide ended on."""
+        if self.guide is None or self.guide.procedure_id is None:
+            raise RuntimeError("the guide has not reached a procedure")
+        self.choose_procedure(self.guide.procedure_id)
 
     def submit_step(self, values: dict[str, str], today: dt.date) -> list[FieldError]:
         """Validate the current step; on success record the answers and move on."""
@@ -96,10 +143,12 @@ class ApplicantSession:
             return errors
         self.answers.update(accepted)
         assert self.procedure is not None
-        if self.editing_from_check or self.step_index + 1 >= len(self.procedure.steps):
+        if self.editing_from_check:
             self.editing_from_check = False
             self._answers_before_edit = None
             self.screen = Screen.CHECK
+        elif self.step_index + 1 >= len(self.procedure.steps):
+            self.screen = Screen.DOCUMENTS
         else:
             self.step_index += 1
         return []
@@ -120,14 +169,27 @@ class ApplicantSession:
         self.editing_from_check = True
         self._answers_before_edit = dict(self.answers)
 
+    def confirm_documents(self) -> None:
+        """The applicant has read the checklist: on to checking the answers."""
+        if self.screen is not Screen.DOCUMENTS:
+            raise RuntimeError("the document list is not on screen")
+        self.screen = Screen.CHECK
+
     def confirm_answers(self) -> None:
         if self.screen is not Screen.CHECK:
             raise RuntimeError("answers can only be confirmed on the check screen")
         self.screen = Screen.CONSENT
 
     def back(self) -> None:
-        if self.screen is Screen.PROCEDURE:
+        if self.screen is Screen.PROCEDURE or self.screen is Screen.RESUME:
             self.screen = Screen.WELCOME
+        elif self.screen is Screen.SAVED:
+            self.screen = self._screen_before_save or Screen.WELCOME
+            self._screen_before_save = None
+        elif self.screen is Screen.GUIDE:
+            if self.guide is None or not self.guide.back():
+                self.guide = None
+                self.screen = Screen.PROCEDURE
         elif self.screen is Screen.STEP:
             if self.editing_from_check:
                 # Cancel the edit: what the check screen showed stays valid.
@@ -138,12 +200,20 @@ class ApplicantSession:
                 self.screen = Screen.CHECK
             elif self.step_index > 0:
                 self.step_index -= 1
+            elif (
+                self.guide is not None
+                and self.procedure is not None
+                and self.guide.procedure_id == self.procedure.id
+            ):
+                self.screen = Screen.GUIDE  # the guide's answer, to change it
             else:
                 self.screen = Screen.PROCEDURE
-        elif self.screen is Screen.CHECK:
+        elif self.screen is Screen.DOCUMENTS:
             assert self.procedure is not None
             self.screen = Screen.STEP
             self.step_index = len(self.procedure.steps) - 1
+        elif self.screen is Screen.CHECK:
+            self.screen = Screen.DOCUMENTS
         elif self.screen is Screen.CONSENT:
             self.screen = Screen.CHECK
 
@@ -158,6 +228,94 @@ class ApplicantSession:
                 except FieldError as err:
                     errors.append(err)
         return errors
+
+    # --- what the answers imply ---------------------------------------------------
+    def documents(self) -> tuple[Document, ...]:
+        """The documents to bring or scan, given the answers so far."""
+        if self.procedure is None:
+            return ()
+        return self.procedure.documents_for(self.answers)
+
+    def fees(self) -> tuple[FeeItem, ...]:
+        if self.procedure is None:
+            return ()
+        return self.procedure.fees_for(self.answers)
+
+    def fee_total(self) -> int:
+        return sum(f.amount_eur for f in self.fees())
+
+    def deadline(self, today: dt.date) -> Deadline | None:
+        """For a renewal whose expiry date was answered: early, on time, late or expired."""
+        if self.procedure is None or self.procedure.expiry_field is None:
+            return None
+        try:
+            expiry = dt.date.fromisoformat(self.answers.get(self.procedure.expiry_field, ""))
+        except ValueError:
+            return None  # not answered yet, or only typed (not validated)
+        return renewal_deadline(expiry, today, self.catalogue.renewal_deadlines)
+
+    # --- save for later, resume -----------------------------------------------------
+    def birth_date(self, today: dt.date) -> str | None:
+        """The validated date of birth (ISO), which protects a saved draft, or None."""
+        if self.procedure is None or RESUME_FIELD not in self.procedure.field_ids:
+            return None
+        spec = self.procedure.field(RESUME_FIELD)
+        if spec.type is not FieldType.DATE:
+            return None
+        try:
+            return validate_field(spec, self.answers.get(RESUME_FIELD), today).value
+        except FieldError:
+            return None
+
+    def can_save_for_later(self, today: dt.date) -> bool:
+        return self.screen in (Screen.STEP, Screen.DOCUMENTS, Screen.CHECK) and bool(
+            self.birth_date(today)
+        )
+
+    def saved_for_later(self, code: str) -> None:
+        """The draft is stored under ``code``: show it. Back returns to the application."""
+        self.resume_code = code
+        if self.screen is not Screen.SAVED:
+            self._screen_before_save = self.screen
+        self.screen = Screen.SAVED
+
+    def open_resume(self) -> None:
+        """The welcome screen's "Reprendre une demande"."""
+        self.screen = Screen.RESUME
+
+    def restore(
+        self,
+        uuid: str,
+        procedure_id: str,
+        language: str,
+        answers: dict[str, str],
+        code: str,
+        today: dt.date,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """Reopen a saved draft where it stopped: the first step with an answer missing
+        or invalid, else the document list. KeyError if the procedure no longer exists."""
+        procedure = self.catalogue.procedure(procedure_id)
+        self.uuid = uuid
+        self.language = language
+        self.procedure = procedure
+        self.answers = {k: v for k, v in answers.items() if k in procedure.field_ids}
+        self.resume_code = code
+        self.guide = None
+        self.started_at = now or dt.datetime.now(dt.UTC)
+        self.editing_from_check = False
+        self._answers_before_edit = None
+        self.consent_given = False
+        self.receipt = None
+        for index, step in enumerate(procedure.steps):
+            for spec in step.fields:
+                try:
+                    validate_field(spec, self.answers.get(spec.id), today)
+                except FieldError:
+                    self.screen = Screen.STEP
+                    self.step_index = index
+                    return
+        self.screen = Screen.DOCUMENTS
 
     def give_consent(self, accepted: bool) -> list[str]:
         if not accepted:
@@ -175,7 +333,7 @@ class ApplicantSession:
             "procedure_id": self.procedure.id,
             "language": self.language,
             "answers": {k: self.answers.get(k, "") for k in self.procedure.field_ids},
-            "documents": [d.id for d in self.procedure.documents],
+            "documents": [d.id for d in self.procedure.documents_for(self.answers)],
             "consent": {"declaration_accepted": True, "at": now.isoformat()},
             "kiosk_id": kiosk_id,
             "submitted_at": now.isoformat(),
@@ -184,6 +342,27 @@ class ApplicantSession:
     def submitted(self, receipt: Receipt) -> None:
         self.receipt = receipt
         self.screen = Screen.RECEIPT
+        self.household = {
+            k: self.answers[k] for k in self.catalogue.household_fields if self.answers.get(k)
+        }
+
+    def another_application(self) -> None:
+        """ "Faire une autre demande pour un membre de ma famille": a new application
+        (new uuid, own receipt) in the same language, with the household's answers
+        (address...) already given."""
+        if self.screen is not Screen.RECEIPT:
+            raise RuntimeError("another application starts from a receipt")
+        self.uuid = str(uuidlib.uuid4())
+        self.procedure = None
+        self.answers = dict(self.household)
+        self.screen = Screen.PROCEDURE
+        self.step_index = 0
+        self.editing_from_check = False
+        self._answers_before_edit = None
+        self.consent_given = False
+        self.receipt = None
+        self.guide = None
+        self.resume_code = None
 
     def wipe(self) -> None:
         """Forget the applicant: a new UUID, no answers, back to welcome in French."""
@@ -198,3 +377,7 @@ class ApplicantSession:
         self.consent_given = False
         self.receipt = None
         self.started_at = None
+        self.guide = None
+        self.resume_code = None
+        self.household = {}
+        self._screen_before_save = None

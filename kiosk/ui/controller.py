@@ -23,6 +23,7 @@ from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import ApplicantSession, Receipt, Screen
 from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, SOURCE_LANGUAGE, Translator
+from kiosk.ui.flow import ApplicationFlow
 from kiosk.ui.inactivity import InactivityMonitor, spoken_warning
 from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import Theme
@@ -63,11 +64,17 @@ class StorePort(Protocol):
         self, uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime
     ) -> OutboxEntry: ...
 
+    def save_resume(
+        self, uuid: str, code: str, birth_date: str, expires_at: dt.datetime
+    ) -> Any: ...
+
+    def resume(self, code: str, birth_date: str, now: dt.datetime) -> Any: ...
+
 
 Sealer = Callable[[str, dict[str, Any]], bytes]
 
 
-class SessionController(QObject):
+class SessionController(ApplicationFlow, QObject):
     application_submitted = Signal(str)  # uuid, once it is safely in the outbox
     session_wiped = Signal()
     text_scale_changed = Signal(float)
@@ -87,9 +94,11 @@ class SessionController(QObject):
         inactivity_warning_s: float = 30,
         monotonic: Callable[[], float] = time.monotonic,
         on_screen_keyboard: bool = True,
+        draft_retention_days: int = 30,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.draft_retention_days = draft_retention_days  # drafts saved for later
         self.catalogue = catalogue
         self.store = store
         self.sealer = sealer
@@ -140,6 +149,7 @@ class SessionController(QObject):
         window.check.answers_confirmed.connect(self.confirm_answers)
         window.consent.submit_requested.connect(self.submit)
         window.receipt.finished.connect(self.wipe)
+        self._attach_flow(window)  # guide, documents, save and resume, family
         window.user_active.connect(self._user_active)
         window.osk.key_spoken.connect(self._say_if_voice)
         window.set_osk_available(self.on_screen_keyboard)
@@ -167,10 +177,13 @@ class SessionController(QObject):
         if screen is Screen.WELCOME:
             w.welcome.show_state(s.language, self.voice_on)
         elif screen is Screen.PROCEDURE:
-            w.procedure.show_procedures(self.catalogue.procedures)
+            w.procedure.show_procedures(
+                self.catalogue.procedures, guide=self.catalogue.guide is not None
+            )
         elif screen is Screen.STEP:
             assert s.procedure is not None and s.step is not None
             w.step.show_step(s.step, s.step_index + 1, len(s.procedure.steps), s.answers)
+            w.step.show_save(self._can_save())
         elif screen is Screen.CHECK:
             assert s.procedure is not None
             w.check.show_answers(s.procedure, s.answers)
@@ -181,8 +194,10 @@ class SessionController(QObject):
             w.receipt.show_receipt(
                 s.receipt.local_reference,
                 s.receipt.submitted_at,
-                [d.label for d in s.procedure.documents],
+                [d.label for d in s.documents()],
             )
+        else:
+            self._render_flow(screen)
         w.show_screen(screen)
         if screen is Screen.WELCOME:
             self.inactivity.disarm()  # nothing to forget yet
@@ -316,11 +331,12 @@ class SessionController(QObject):
         s = self.session
         if s.screen is not Screen.STEP:
             return
+        step = s.step
         errors = s.submit_step(values, self._today())
         if errors:
             self._show_errors(errors)
             return
-        assert s.procedure is not None
+        assert s.procedure is not None and step is not None
         self.tasks.run(
             self.store.save_draft,
             s.uuid,
@@ -331,6 +347,7 @@ class SessionController(QObject):
             on_error=self._draft_failed,
         )
         self._render()
+        self._after_step({f.id for f in step.fields})  # e.g. the renewal deadline
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         step = self._w.step
@@ -431,8 +448,13 @@ class SessionController(QObject):
         s = self.session
         self.inactivity.disarm()
         self.speech.reset()  # silence, normal rate and volume (EN 301 549 5.1.3.13)
-        if s.procedure is not None and s.receipt is None and self._submitting != s.uuid:
-            # An abandoned application: its draft cannot be resumed, do not keep it.
+        if (
+            s.procedure is not None
+            and s.receipt is None
+            and self._submitting != s.uuid
+            and s.resume_code is None
+        ):
+            # An abandoned application not saved for later: nobody can resume it.
             self.tasks.run(self.store.delete_draft, s.uuid, on_error=self._draft_failed)
         s.wipe()
         self.translator = Translator(s.language)

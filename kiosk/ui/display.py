@@ -6,8 +6,9 @@ import datetime as dt
 
 import phonenumbers
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
+from kiosk.domain.catalogue import CHOICE_TYPES, FieldSpec, FieldType
 from kiosk.domain.countries import country_name
+from kiosk.i18n import Translator
 
 
 def format_date(value: dt.date) -> str:
@@ -57,4 +58,7 @@ def display_value(spec: FieldSpec, value: str, language: str) -> str:
         return ""
     if spec.type is FieldType.COUNTRY:
         return country_name(value.upper(), language)
+    if spec.type in CHOICE_TYPES:
+        answer = spec.option_label(value)
+        return Translator(language)(answer) if answer else value
     return edit_value(spec, value)

@@ -14,8 +14,12 @@ from kiosk.ui.osk import OnScreenKeyboard
 from kiosk.ui.screens import (
     CheckScreen,
     ConsentScreen,
+    DocumentsScreen,
+    GuideScreen,
     ProcedureScreen,
     ReceiptScreen,
+    ResumeScreen,
+    SavedScreen,
     StepScreen,
     WelcomeScreen,
 )
@@ -49,13 +53,21 @@ class MainWindow(QMainWindow):
         self.check = CheckScreen()
         self.consent = ConsentScreen()
         self.receipt = ReceiptScreen()
+        self.guide = GuideScreen()
+        self.documents = DocumentsScreen()
+        self.resume = ResumeScreen()
+        self.saved = SavedScreen()
         self.screens: dict[Screen, BaseScreen] = {
             Screen.WELCOME: self.welcome,
             Screen.PROCEDURE: self.procedure,
+            Screen.GUIDE: self.guide,
             Screen.STEP: self.step,
+            Screen.DOCUMENTS: self.documents,
             Screen.CHECK: self.check,
             Screen.CONSENT: self.consent,
             Screen.RECEIPT: self.receipt,
+            Screen.RESUME: self.resume,
+            Screen.SAVED: self.saved,
         }
         host = QWidget()
         box = QVBoxLayout(host)
@@ -68,6 +80,7 @@ class MainWindow(QMainWindow):
         self.osk = OnScreenKeyboard(self._osk_serves)
         self.osk.visibility_changed.connect(self._osk_visibility_changed)
         self.step.keyboard_requested.connect(self.osk.show_for)
+        self.resume.keyboard_requested.connect(self.osk.show_for)
         box.addWidget(self.osk)
         self.setCentralWidget(host)
         self.focus_ring = FocusRing(host, lambda: self.theme)
@@ -134,7 +147,7 @@ class MainWindow(QMainWindow):
         """Kiosks with a real keyboard may do without the on-screen one."""
         self.osk.available = on
         self.step.keyboard_buttons = on
-        for row in self.step.rows:
+        for row in [*self.step.rows, *self.resume.rows]:
             button = getattr(row, "keyboard_button", None)  # questions typed in only
             if button is not None:
                 button.setVisible(on)
@@ -142,7 +155,10 @@ class MainWindow(QMainWindow):
             self.osk.hide()
 
     def _osk_serves(self, widget: QWidget) -> bool:
-        return self.current_screen is self.step and self.step.isAncestorOf(widget)
+        return any(
+            self.current_screen is screen and screen.isAncestorOf(widget)
+            for screen in (self.step, self.resume)
+        )
 
     def _osk_visibility_changed(self, shown: bool) -> None:
         if shown:

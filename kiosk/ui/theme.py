@@ -311,6 +311,10 @@ QPushButton[variant="secondary"]:hover, QPushButton[variant="choice"]:hover {{
 QPushButton[variant="choice"]:checked {{
     color: {c.primary_text}; background-color: {c.primary};
 }}
+QPushButton[variant="choice"] QLabel {{
+    color: {c.primary}; background-color: transparent; font-weight: bold;
+}}
+QPushButton[variant="choice"] QLabel[checked="true"] {{ color: {c.primary_text}; }}
 QPushButton[variant="link"] {{
     color: {c.primary}; background-color: transparent; border-color: transparent;
     text-decoration: underline; font-weight: normal; padding: {px(4)}px {px(8)}px;

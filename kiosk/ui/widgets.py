@@ -532,6 +532,12 @@ _HINTS = {
     FieldType.EMAIL: Qt.InputMethodHint.ImhEmailCharactersOnly
     | Qt.InputMethodHint.ImhNoAutoUppercase
     | Qt.InputMethodHint.ImhNoPredictiveText,
+    FieldType.COMMUNE: Qt.InputMethodHint.ImhNoPredictiveText,
+    FieldType.EPHOTO_CODE: Qt.InputMethodHint.ImhPreferUppercase
+    | Qt.InputMethodHint.ImhNoPredictiveText
+    | Qt.InputMethodHint.ImhLatinOnly,
+    FieldType.TAX_STAMP: Qt.InputMethodHint.ImhDigitsOnly,
+    FieldType.FOREIGNER_NUMBER: Qt.InputMethodHint.ImhDigitsOnly,
 }
 
 
@@ -560,7 +566,7 @@ class FieldRow(QWidget):
         else:
             edit = QLineEdit()
             edit.setMaxLength(spec.max_length if spec.type is not FieldType.DATE else 10)
-            edit.setInputMethodHints(_HINTS[spec.type])
+            edit.setInputMethodHints(_HINTS.get(spec.type, Qt.InputMethodHint.ImhNone))
             edit.setClearButtonEnabled(False)
             self.input = edit
         self.input.setObjectName(f"field-{spec.id}")
@@ -670,6 +676,7 @@ class ErrorSummary(QFrame):
         """``errors``: (field id, field label msgid, message msgid)."""
         self._errors = list(errors)
         for link in self.links:
+            link.hide()  # a queued "show" must not pop it up as a window
             link.setParent(None)
             link.deleteLater()
         self.links = []

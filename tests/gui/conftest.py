@@ -15,8 +15,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.catalogue import Catalogue, load_catalogue
+from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
+from kiosk.store.errors import ResumeError
 from kiosk.ui import MainWindow, SessionController, create_main_window
+from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.widgets import CountryBox
 
 NOW = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
@@ -35,6 +38,17 @@ CONTACT = {
     "phone": "06 47 11 23 58",
     "email": "",
 }
+# The rest of the student renewal, after identity and contact.
+STUDENT_RENEWAL = {
+    "still_studying": "yes",
+    "changed_course": "no",
+    "resources": "own",
+    "housing": "own",
+    "foreigner_number": "7501234567",
+    "permit_expiry": "28/02/2027",
+    "ephoto_code": "7Q2K9M4X8P3R6T1V5W0Y2Z",
+    "tax_stamp": "",
+}
 
 
 @dataclass
@@ -43,8 +57,16 @@ class Entry:
     created_at: dt.datetime
 
 
+@dataclass
+class DraftSnapshot:
+    uuid: str
+    procedure_id: str
+    language: str
+    answers: dict[str, str]
+
+
 class FakeStore:
-    """In-memory store with the three methods the controller uses; records every call."""
+    """In-memory store with the methods the controller uses; records every call."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -53,6 +75,9 @@ class FakeStore:
         self.deleted: list[str] = []
         self.enqueued: list[tuple[str, str, bytes]] = []
         self.threads: set[str] = set()
+        self.draft_meta: dict[str, tuple[str, str]] = {}
+        self.resumable: dict[str, tuple[str, str, dt.datetime]] = {}
+        self.resume_tries: list[str] = []
 
     def save_draft(
         self, uuid: str, procedure_id: str, language: str, answers: dict[str, str], now: dt.datetime
@@ -60,12 +85,27 @@ class FakeStore:
         with self.lock:
             self.threads.add(threading.current_thread().name)
             self.drafts[uuid] = dict(answers)
+            self.draft_meta[uuid] = (procedure_id, language)
             self.draft_saves.append((uuid, procedure_id, language, dict(answers)))
 
     def delete_draft(self, uuid: str) -> None:
         with self.lock:
             self.drafts.pop(uuid, None)
             self.deleted.append(uuid)
+
+    def save_resume(self, uuid: str, code: str, birth_date: str, expires_at: dt.datetime) -> None:
+        with self.lock:
+            self.resumable[code] = (uuid, birth_date, expires_at)
+
+    def resume(self, code: str, birth_date: str, now: dt.datetime) -> Any:
+        """Like ``Store.resume``: one error whatever is wrong."""
+        with self.lock:
+            self.resume_tries.append(code)
+            uuid, birth, expires_at = self.resumable.get(code, ("", "", now))
+            if not uuid or birth != birth_date or expires_at <= now or uuid not in self.drafts:
+                raise ResumeError("no saved draft for this code and date of birth")
+            procedure_id, language = self.draft_meta[uuid]
+            return DraftSnapshot(uuid, procedure_id, language, dict(self.drafts[uuid]))
 
     def enqueue(self, uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime) -> Entry:
         with self.lock:
@@ -131,6 +171,56 @@ class Kiosk:
     def wait_screen(self, screen: Screen) -> None:
         self.qtbot.waitUntil(lambda: self.screen() is screen, timeout=5000)
 
+    def choose(self, field_id: str, value: str) -> None:
+        """Touch the answer ``value`` of a yes/no or choice question."""
+        row = self.window.step.row(field_id)
+        assert isinstance(row, ChoiceRow), field_id
+        button = row.button(value)
+        assert button is not None, (field_id, value)
+        self.qtbot.waitUntil(button.isVisible)  # new rows are shown by a queued event
+        self.window.step.scroll.ensureWidgetVisible(button)
+        self.click(button)
+
+    def answer(self, field_id: str, value: str) -> None:
+        """Type or touch an answer, whatever the kind of question."""
+        if isinstance(self.window.step.row(field_id), ChoiceRow):
+            self.choose(field_id, value)
+        else:
+            self.type_into(field_id, value)
+
+    def close_notice(self) -> None:
+        """Dismiss an information dialog (e.g. the renewal deadline) if one is open."""
+        dialog = self.window.help_dialog
+        if dialog is not None and dialog.isVisible():
+            self.click(dialog.ok_button)
+            self.qtbot.waitUntil(lambda: not dialog.isVisible())
+
+    def fill_step(self, overrides: dict[str, str] | None = None) -> None:
+        """Answer every question on the screen: ``overrides`` first, else a valid sample."""
+        step = self.window.step.step
+        assert step is not None
+        for spec in step.fields:
+            value = (overrides or {}).get(spec.id)
+            if value is None:
+                value = sample_value(spec, NOW.date())
+            self.answer(spec.id, value)
+
+    def complete_steps(self, overrides: dict[str, str] | None = None) -> None:
+        """Answer the remaining steps until the document list."""
+        for _ in range(20):
+            if self.screen() is not Screen.STEP:
+                break
+            step = self.window.step.step
+            assert step is not None
+            self.fill_step(overrides)
+            self.click(self.window.step.continue_button)
+            self.qtbot.waitUntil(
+                lambda s=step: self.screen() is not Screen.STEP or self.window.step.step is not s
+            )
+            self.close_notice()
+            assert not self.window.step.summary.isVisible(), self.window.step.summary.spoken_text()
+        self.wait_screen(Screen.DOCUMENTS)
+
     def type_into(self, field_id: str, text: str) -> None:
         row = self.window.step.row(field_id)
         box = row.input if isinstance(row.input, CountryBox) else None
@@ -142,6 +232,10 @@ class Kiosk:
             self.qtbot.keyClicks(edit, text)
         if box is not None and box.completer().popup().isVisible():
             box.completer().popup().hide()
+        if QApplication.activeWindow() is None:
+            # The completer's popup took the activation with it (offscreen platform).
+            self.window.activateWindow()
+            self.qtbot.waitUntil(self.window.isActiveWindow)
 
     def fill(self, values: dict[str, str]) -> None:
         for field_id, text in values.items():
@@ -162,6 +256,11 @@ class Kiosk:
         )
         self.fill(CONTACT)
         self.click(self.window.step.continue_button)
+        self.qtbot.waitUntil(
+            lambda: self.window.step.step is not None and self.window.step.step.id != "contact"
+        )
+        self.complete_steps(STUDENT_RENEWAL)
+        self.click(self.window.documents.continue_button)
         self.wait_screen(Screen.CHECK)
 
     def to_consent(self) -> None:

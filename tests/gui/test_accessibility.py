@@ -12,17 +12,34 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QWi
 from kiosk.domain.session import Screen
 from kiosk.ui.theme import SIZES, Theme
 from kiosk.ui.widgets import BaseScreen
-from tests.gui.conftest import CONTACT, IDENTITY, Kiosk, all_widgets
+from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, all_widgets
 
 pytestmark = pytest.mark.gui
 
 
 def every_screen(kiosk: Kiosk) -> Iterator[tuple[str, BaseScreen]]:
-    """Walk the procedure, yielding each screen in each state (errors included)."""
+    """Walk the procedure, yielding each screen in each state (errors included): the
+    resume screen, the guide, every step of the student renewal (text and choice
+    questions), the saved-for-later code, the document list, then to the receipt."""
     w = kiosk.window
     yield "welcome", w.welcome
+    kiosk.click(w.welcome.resume_button)
+    kiosk.wait_screen(Screen.RESUME)
+    yield "resume", w.resume
+    kiosk.click(w.resume.resume_button)
+    yield "resume-errors", w.resume
+    kiosk.click(w.resume.back_button)
+    kiosk.wait_screen(Screen.WELCOME)
     kiosk.click(w.welcome.start_button)
     yield "procedure", w.procedure
+    kiosk.click(w.procedure.guide_card)
+    yield "guide", w.guide
+    kiosk.click(w.guide.card(0))
+    kiosk.click(w.guide.card(1))
+    yield "guide-result", w.guide
+    for _ in range(3):
+        kiosk.click(w.guide.back_button)
+    kiosk.wait_screen(Screen.PROCEDURE)
     kiosk.click(w.procedure.cards[0])
     yield "identity", w.step
     kiosk.click(w.step.continue_button)
@@ -31,8 +48,34 @@ def every_screen(kiosk: Kiosk) -> Iterator[tuple[str, BaseScreen]]:
     kiosk.click(w.step.continue_button)
     kiosk.qtbot.waitUntil(lambda: kiosk.controller.session.step_index == 1)
     yield "contact", w.step
+    kiosk.click(w.step.save_button)
+    kiosk.wait_screen(Screen.SAVED)
+    yield "saved", w.saved
+    kiosk.click(w.saved.continue_button)
+    kiosk.wait_screen(Screen.STEP)
     kiosk.fill(CONTACT)
     kiosk.click(w.step.continue_button)
+    while True:
+        kiosk.qtbot.waitUntil(
+            lambda: (
+                kiosk.controller.session.screen is not Screen.STEP
+                or w.step.step is not None
+                and w.step.step.id != "contact"
+            )
+        )
+        if kiosk.screen() is not Screen.STEP:
+            break
+        step = w.step.step
+        assert step is not None
+        yield f"step-{step.id}", w.step
+        kiosk.fill_step(STUDENT_RENEWAL)
+        kiosk.click(w.step.continue_button)
+        kiosk.qtbot.waitUntil(
+            lambda s=step: kiosk.screen() is not Screen.STEP or w.step.step is not s
+        )
+    kiosk.wait_screen(Screen.DOCUMENTS)
+    yield "documents", w.documents
+    kiosk.click(w.documents.continue_button)
     kiosk.wait_screen(Screen.CHECK)
     yield "check", w.check
     kiosk.click(w.check.confirm_button)

@@ -40,11 +40,19 @@ def test_full_procedure_enqueues_once_and_shows_the_receipt(kiosk: Kiosk) -> Non
         "city": "Paris",
         "phone": "+33647112358",
         "email": "",
+        "still_studying": "yes",
+        "changed_course": "no",
+        "resources": "own",
+        "housing": "own",
+        "foreigner_number": "7501234567",
+        "permit_expiry": "2027-02-28",
+        "ephoto_code": "7Q2K9M4X8P3R6T1V5W0Y2Z",
+        "tax_stamp": "",
     }
     # Store work ran off the GUI thread.
     assert kiosk.store.threads and all(t.startswith("kiosk-store") for t in kiosk.store.threads)
     # A draft after each accepted step, deleted once the sealed copy is queued.
-    assert [s[3].get("city") for s in kiosk.store.draft_saves] == [None, "Paris"]
+    assert [s[3].get("city") for s in kiosk.store.draft_saves] == [None] + ["Paris"] * 4
     kiosk.qtbot.waitUntil(lambda: uuid in kiosk.store.deleted)
     assert uuid not in kiosk.store.drafts
 

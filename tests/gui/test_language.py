@@ -52,7 +52,7 @@ def test_switch_to_arabic_mid_application_keeps_answers(kiosk: Kiosk) -> None:
     assert step.row("surname").label.text() == "اسم العائلة"
     assert step.row("surname").input.accessibleName() == "اسم العائلة"
     assert step.continue_button.text().startswith("متابعة")
-    assert step.caption.text() == "الخطوة 1 من 2"
+    assert step.caption.text() == "الخطوة 1 من 5"
     # Arrows swap: back points right, forward points left.
     assert step.back_button is not None and step.back_button.text().startswith("→")
     assert step.continue_button.text().endswith("←")

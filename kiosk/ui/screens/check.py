@@ -114,6 +114,7 @@ class CheckScreen(BaseScreen):
         for card in self.cards:
             for value in card.values:
                 value.setText("")
+            card.hide()  # a queued "show" must not pop it up as a window
             card.setParent(None)
             card.deleteLater()
         self.cards = []

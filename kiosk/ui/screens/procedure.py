@@ -1,4 +1,5 @@
-"""Choose a procedure: one large card per procedure of the catalogue (title + summary)."""
+"""Choose a procedure: first the guide ("Je ne sais pas quelle démarche choisir"), then
+one large card per procedure of the catalogue (title + summary) to choose directly."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from kiosk.domain.catalogue import Procedure
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
-from kiosk.ui.widgets import BaseScreen, LayoutButton, forward_arrow
+from kiosk.ui.widgets import BaseScreen, LayoutButton, forward_arrow, label
 
 
 class ProcedureCard(LayoutButton):
@@ -40,15 +41,48 @@ class ProcedureCard(LayoutButton):
         self.updateGeometry()
 
 
+class GuideCard(LayoutButton):
+    """The first card: answer a few questions to find the procedure."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("card", parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        row.setSpacing(SPACE_M)
+        texts = QVBoxLayout()
+        texts.setSpacing(SPACE_XS)
+        row.addLayout(texts, 1)
+        self.title = self.add_label(texts, "card-title")
+        self.summary = self.add_label(texts, "card-text")
+        self.arrow = self.add_label(row, "card-title")
+        self.arrow.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def retranslate(self, tr: Translator) -> None:
+        self.title.setText(tr(N_("Je ne sais pas quelle démarche choisir")))
+        self.summary.setText(tr(N_("Répondez à quelques questions simples.")))
+        self.arrow.setText(forward_arrow(tr))
+        self.setAccessibleName(self.title.text())
+        self.setAccessibleDescription(self.summary.text())
+        self.updateGeometry()
+
+
 class ProcedureScreen(BaseScreen):
     screen_id = Screen.PROCEDURE
     procedure_chosen = Signal(str)
+    guide_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__(N_("Que voulez-vous faire ?"), N_("Touchez votre démarche."))
         self.cards: list[ProcedureCard] = []
+        self.guide_card = GuideCard()
+        self.guide_card.clicked.connect(self.guide_requested)
+        self.body.addWidget(self.guide_card)
+        self.list_heading = label("", "h2")
+        self.body.addWidget(self.list_heading)
 
-    def show_procedures(self, procedures: Sequence[Procedure]) -> None:
+    def show_procedures(self, procedures: Sequence[Procedure], guide: bool = True) -> None:
+        self.guide_card.setVisible(guide)
+        self.list_heading.setVisible(guide)
         if [c.procedure.id for c in self.cards] == [p.id for p in procedures]:
             return
         for card in self.cards:
@@ -66,5 +100,7 @@ class ProcedureScreen(BaseScreen):
         return next(c for c in self.cards if c.procedure.id == procedure_id)
 
     def retranslate_body(self, tr: Translator) -> None:
+        self.guide_card.retranslate(tr)
+        self.list_heading.setText(tr(N_("Ou choisissez directement votre démarche :")))
         for card in self.cards:
             card.retranslate(tr)

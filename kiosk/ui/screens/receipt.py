@@ -28,6 +28,7 @@ NEXT_STEPS = (
 class ReceiptScreen(BaseScreen):
     screen_id = Screen.RECEIPT
     finished = Signal()
+    another_requested = Signal()  # another application, for a member of the family
 
     def __init__(self) -> None:
         super().__init__(
@@ -59,6 +60,10 @@ class ReceiptScreen(BaseScreen):
         self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.finish_button.clicked.connect(self.finished)
         self.actions.addWidget(self.finish_button, 0, LEADING)
+        self.another_button = button("secondary")
+        self.another_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.another_button.clicked.connect(self.another_requested)
+        self.actions.addWidget(self.another_button, 0, LEADING)
         self.actions.addStretch(1)
         self._reference = ""
         self._when: dt.datetime | None = None
@@ -97,6 +102,8 @@ class ReceiptScreen(BaseScreen):
         self.documents.setVisible(bool(self._documents))
         self.finish_button.setText(tr(N_("Terminer")))
         self.finish_button.setAccessibleName(tr(N_("Terminer et effacer mes réponses")))
+        self.another_button.setText(tr(N_("Faire une autre demande pour un membre de ma famille")))
+        self.another_button.setAccessibleName(self.another_button.text())
 
     def spoken_text(self) -> str:
         return " ".join(

@@ -6,19 +6,31 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.domain.catalogue import Step
+from kiosk.domain.catalogue import CHOICE_TYPES, Step
 from kiosk.domain.session import Screen
 from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
+from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.display import edit_value
-from kiosk.ui.widgets import LEADING, BaseScreen, ErrorSummary, FieldRow, button, forward_arrow
+from kiosk.ui.theme import SPACE_L, SPACE_M
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    ErrorSummary,
+    FieldRow,
+    button,
+    forward_arrow,
+    label,
+    set_role,
+)
 
 
 class StepScreen(BaseScreen):
     screen_id = Screen.STEP
     step_submitted = Signal(dict)
+    save_requested = Signal(dict)  # "Sauvegarder et reprendre plus tard", with the values
     keyboard_requested = Signal(QWidget)  # a question's "Clavier" button: its line edit
 
     def __init__(self) -> None:
@@ -27,29 +39,48 @@ class StepScreen(BaseScreen):
         self._number = 0
         self._total = 0
         self.keyboard_buttons = True  # off when the kiosk has no on-screen keyboard
+        # Information about the previous answer (e.g. the renewal deadline), above the form.
+        self.notice = QFrame()
+        set_role(self.notice, "notice")
+        notice_box = QVBoxLayout(self.notice)
+        notice_box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        self.notice_label = label("", "lead")
+        notice_box.addWidget(self.notice_label)
+        self.notice.hide()
+        self.body.addWidget(self.notice)
         self.summary = ErrorSummary()
         self.summary.field_focus_requested.connect(self.focus_field)
         self.body.addWidget(self.summary)
-        self.rows: list[FieldRow] = []
+        self.rows: list[FieldRow | ChoiceRow] = []
         self.continue_button = button()
         self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.continue_button.clicked.connect(self._submit)
         self.actions.addWidget(self.continue_button, 0, LEADING)
         self.actions.addStretch(1)
+        # Shown once the date of birth is known (it protects the saved draft).
+        self.save_button = button("secondary")
+        self.save_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.save_button.clicked.connect(lambda: self.save_requested.emit(self.values()))
+        self.save_button.hide()
+        self.actions.addWidget(self.save_button, 0, LEADING)
 
     # --- rendering ------------------------------------------------------------------
     def show_step(self, step: Step, number: int, total: int, values: Mapping[str, str]) -> None:
         """Build the questions of ``step`` (``number`` of ``total``), prefilled with ``values``."""
         self._remove_rows()
+        self.show_notice("")
         self.step = step
         self._number, self._total = number, total
         for spec in step.fields:
-            row = FieldRow(spec)
+            row: FieldRow | ChoiceRow = (
+                ChoiceRow(spec) if spec.type in CHOICE_TYPES else FieldRow(spec)
+            )
             row.set_value(edit_value(spec, values.get(spec.id, "")))
             if isinstance(row, FieldRow):  # a question typed in: the keyboard can help
                 row.keyboard_button.setVisible(self.keyboard_buttons)
                 row.keyboard_requested.connect(self.keyboard_requested)
             self.body.addWidget(row)
+            row.show()  # now, not on a queued event: it can be touched at once
             self.rows.append(row)
         self.summary.set_errors([])
         self._chain_tab_order()
@@ -61,8 +92,11 @@ class StepScreen(BaseScreen):
         if self.back_button is not None:
             chain.append(self.back_button)
         chain += self.summary.links
-        chain += [row.input for row in self.rows]
+        for row in self.rows:
+            chain += row.buttons if isinstance(row, ChoiceRow) else [row.input]
         chain.append(self.continue_button)
+        if self.save_button.isVisibleTo(self):
+            chain.append(self.save_button)
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
 
@@ -102,20 +136,33 @@ class StepScreen(BaseScreen):
         text = tr(N_("Continuer"))
         self.continue_button.setText(f"{text} {forward_arrow(tr)}")
         self.continue_button.setAccessibleName(text)
+        self.save_button.setText(tr(N_("Sauvegarder et reprendre plus tard")))
+        self.save_button.setAccessibleName(self.save_button.text())
+
+    def show_notice(self, text: str) -> None:
+        """An information above the questions ("" hides it); read with the screen."""
+        self.notice_label.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def show_save(self, available: bool) -> None:
+        """Offer "save for later" (once the date of birth that protects it is known)."""
+        self.save_button.setVisible(available)
+        self._chain_tab_order()
 
     def spoken_text(self) -> str:
-        parts = [self.caption.text(), super().spoken_text()]
+        parts = [self.caption.text(), super().spoken_text(), self.notice_label.text()]
         return " ".join(p for p in parts if p)
 
     # --- input ----------------------------------------------------------------------
     def values(self) -> dict[str, str]:
         return {row.spec.id: row.value() for row in self.rows}
 
-    def row(self, field_id: str) -> FieldRow:
+    def row(self, field_id: str) -> FieldRow | ChoiceRow:
         return next(r for r in self.rows if r.spec.id == field_id)
 
     def focus_field(self, field_id: str) -> None:
-        self.focus_and_show(self.row(field_id).input)
+        row = self.row(field_id)
+        self.focus_and_show(row.focus_widget() if isinstance(row, ChoiceRow) else row.input)
 
     def _submit(self) -> None:
         self.step_submitted.emit(self.values())
@@ -124,6 +171,9 @@ class StepScreen(BaseScreen):
     def _remove_rows(self) -> None:
         for row in self.rows:
             row.wipe()
+            # Hidden first: a row added moments ago may still have a queued "show", which
+            # would otherwise pop it up as a window of its own once it has no parent.
+            row.hide()
             row.setParent(None)
             row.deleteLater()
         self.rows = []
@@ -135,5 +185,7 @@ class StepScreen(BaseScreen):
         self._number = self._total = 0
         self.caption.setText("")
         self.caption.hide()
+        self.save_button.hide()
+        self.show_notice("")
         self._title_id = self._intro_id = ""
         self.retranslate(self.tr_)

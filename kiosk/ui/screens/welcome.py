@@ -21,6 +21,7 @@ from kiosk.ui.widgets import (
 class WelcomeScreen(BaseScreen):
     screen_id = Screen.WELCOME
     start_requested = Signal()
+    resume_requested = Signal()  # "Reprendre une demande" saved earlier
 
     def __init__(self) -> None:
         super().__init__(
@@ -59,6 +60,10 @@ class WelcomeScreen(BaseScreen):
         self.start_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.start_button.clicked.connect(self.start_requested)
         self.actions.addWidget(self.start_button, 0, LEADING)
+        self.resume_button = button("secondary")
+        self.resume_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.resume_button.clicked.connect(self.resume_requested)
+        self.actions.addWidget(self.resume_button, 0, LEADING)
         self.actions.addStretch(1)
 
     def show_state(self, language: str, voice_on: bool) -> None:
@@ -95,3 +100,5 @@ class WelcomeScreen(BaseScreen):
         text = tr(N_("Commencer"))
         self.start_button.setText(f"{text} {forward_arrow(tr)}")
         self.start_button.setAccessibleName(text)
+        self.resume_button.setText(tr(N_("Reprendre une demande")))
+        self.resume_button.setAccessibleName(tr(N_("Reprendre une demande sauvegardée")))

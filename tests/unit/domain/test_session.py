@@ -3,7 +3,9 @@ import datetime as dt
 import pytest
 
 from kiosk.domain.catalogue import load_catalogue
-from kiosk.domain.session import ApplicantSession, Screen
+from kiosk.domain.deadlines import DeadlineStatus
+from kiosk.domain.samples import sample_answers
+from kiosk.domain.session import ApplicantSession, Receipt, Screen
 
 TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -21,22 +23,40 @@ CONTACT = {
     "phone": "0612345678",
     "email": "",
 }
+STUDIES = {"still_studying": "yes", "changed_course": "no", "resources": "own", "housing": "own"}
+PERMIT = {"foreigner_number": "7501234567", "permit_expiry": "31/01/2027"}
+PHOTO = {"ephoto_code": "7Q2K9M4X8P3R6T1V5W0Y2Z", "tax_stamp": ""}
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
 
 
 @pytest.fixture
-def session():
-    s = ApplicantSession(load_catalogue())
+def session(catalogue):
+    s = ApplicantSession(catalogue)
     s.choose_language("ar")
     s.start(NOW)
     s.choose_procedure("renewal-student")
     return s
 
 
+def fill_all(session, overrides=None):
+    """Answer every step of the current procedure with valid samples."""
+    answers = sample_answers(session.procedure, TODAY, overrides)
+    while session.screen is Screen.STEP:
+        assert session.submit_step(answers, TODAY) == []
+
+
 def test_full_flow_reaches_consent_and_payload(session):
     assert session.screen is Screen.STEP and session.step.id == "identity"
-    assert session.submit_step(IDENTITY, TODAY) == []
-    assert session.step.id == "contact"
-    assert session.submit_step(CONTACT, TODAY) == []
+    for values in (IDENTITY, CONTACT, STUDIES, PERMIT):
+        assert session.submit_step(values, TODAY) == []
+    assert session.step.id == "photo"
+    assert session.submit_step(PHOTO, TODAY) == []
+    assert session.screen is Screen.DOCUMENTS
+    session.confirm_documents()
     assert session.screen is Screen.CHECK
     session.confirm_answers()
     assert session.screen is Screen.CONSENT
@@ -50,7 +70,15 @@ def test_full_flow_reaches_consent_and_payload(session):
     assert payload["answers"]["passport_number"] == "A1234567"
     assert payload["answers"]["birth_date"] == "2001-03-12"
     assert payload["answers"]["phone"] == "+33612345678"
-    assert "passport" in payload["documents"]
+    assert payload["answers"]["permit_expiry"] == "2027-01-31"
+    assert payload["documents"] == [
+        "passport",
+        "residence_permit",
+        "enrolment_certificate",
+        "proof_of_address",
+        "proof_of_resources",
+        "photo",
+    ]
     assert session.missing_answers(TODAY) == []
 
 
@@ -62,9 +90,18 @@ def test_errors_keep_typed_values_and_do_not_advance(session):
     assert session.answers["surname"] == "Diallo"
 
 
-def test_edit_from_check_returns_to_check(session):
+def test_an_ineligible_answer_stops_with_the_catalogue_message(session):
     session.submit_step(IDENTITY, TODAY)
     session.submit_step(CONTACT, TODAY)
+    errors = session.submit_step({**STUDIES, "still_studying": "no"}, TODAY)
+    assert [e.field_id for e in errors] == ["still_studying"]
+    assert errors[0].message.startswith("Cette démarche est pour continuer vos études.")
+    assert session.step.id == "studies"
+
+
+def test_edit_from_check_returns_to_check(session):
+    fill_all(session)
+    session.confirm_documents()
     session.edit("identity")
     assert session.step.id == "identity"
     session.submit_step({**IDENTITY, "surname": "Ba"}, TODAY)
@@ -73,7 +110,13 @@ def test_edit_from_check_returns_to_check(session):
 
 
 def test_back_walks_the_flow_backwards(session):
-    session.submit_step(IDENTITY, TODAY)
+    fill_all(session)
+    session.confirm_documents()
+    session.back()
+    assert session.screen is Screen.DOCUMENTS
+    session.back()
+    assert session.step.id == "photo"
+    session.step_index = 1
     session.back()
     assert session.step.id == "identity"
     session.back()
@@ -82,8 +125,116 @@ def test_back_walks_the_flow_backwards(session):
     assert session.screen is Screen.WELCOME
 
 
+def test_documents_and_fee_follow_the_answers(catalogue):
+    s = ApplicantSession(catalogue)
+    s.start(NOW)
+    s.choose_procedure("duplicate")
+    fill_all(s, {"lost_or_stolen": "stolen", "card_type": "student", "housing": "hosted"})
+    ids = [d.id for d in s.documents()]
+    assert "police_report" in ids and "loss_statement" not in ids
+    assert "hosting_certificate" in ids and "proof_of_address" not in ids
+    assert s.fee_total() == 75
+    s.confirm_documents()
+    s.confirm_answers()
+    s.give_consent(True)
+    assert s.payload("k", NOW)["documents"] == ids
+
+
+def test_deadline_after_the_expiry_date_is_known(session):
+    assert session.deadline(TODAY) is None
+    fill_all(session, {"permit_expiry": "15/12/2026"})
+    deadline = session.deadline(TODAY)
+    assert deadline is not None and deadline.status is DeadlineStatus.LATE
+    assert deadline.late_fee_eur == 180
+
+
+def test_the_guide_leads_to_a_procedure_and_back(catalogue):
+    s = ApplicantSession(catalogue)
+    s.start(NOW)
+    s.start_guide()
+    assert s.screen is Screen.GUIDE
+    s.guide_answer(0)  # I have a card
+    s.guide_answer(1)  # lost or stolen
+    assert s.guide.procedure_id == "duplicate"
+    s.accept_guide()
+    assert s.screen is Screen.STEP and s.procedure.id == "duplicate"
+    s.back()  # back from the first step: the guide's last answer, to change it
+    assert s.screen is Screen.GUIDE and s.guide.procedure_id == "duplicate"
+    s.back()
+    assert s.guide.procedure_id is None and s.guide.question.id == "card_need"
+    s.back()
+    s.back()
+    assert s.screen is Screen.PROCEDURE and s.guide is None
+    with pytest.raises(RuntimeError):
+        s.accept_guide()
+
+
+def test_choosing_directly_forgets_the_guide(catalogue):
+    s = ApplicantSession(catalogue)
+    s.start(NOW)
+    s.start_guide()
+    s.back()
+    s.choose_procedure("first-visitor")
+    s.back()
+    assert s.screen is Screen.PROCEDURE
+
+
+def test_save_for_later_needs_the_birth_date(session):
+    assert not session.can_save_for_later(TODAY)
+    session.submit_step(IDENTITY, TODAY)
+    assert session.can_save_for_later(TODAY)
+    assert session.birth_date(TODAY) == "2001-03-12"
+    session.saved_for_later("7K3M9QXD")
+    assert session.screen is Screen.SAVED and session.resume_code == "7K3M9QXD"
+    session.back()  # "Continuer ma demande"
+    assert session.screen is Screen.STEP and session.step.id == "contact"
+
+
+def test_restore_goes_to_the_first_unanswered_step(catalogue, session):
+    session.submit_step(IDENTITY, TODAY)
+    session.submit_step(CONTACT, TODAY)
+    saved = dict(session.answers)
+    other = ApplicantSession(catalogue)
+    other.open_resume()
+    assert other.screen is Screen.RESUME
+    other.restore(session.uuid, "renewal-student", "ar", saved, "7K3M9QXD", TODAY, NOW)
+    assert other.uuid == session.uuid and other.language == "ar"
+    assert other.screen is Screen.STEP and other.step.id == "studies"
+    fill_all(other)
+    complete = dict(other.answers)
+    third = ApplicantSession(catalogue)
+    third.restore(other.uuid, "renewal-student", "fr", complete, "7K3M9QXD", TODAY)
+    assert third.screen is Screen.DOCUMENTS
+    with pytest.raises(KeyError):
+        third.restore(other.uuid, "naturalisation", "fr", complete, "X", TODAY)
+
+
+def test_another_application_for_the_family_keeps_the_address(catalogue, session):
+    fill_all(session, {**CONTACT, "housing": "hosted"})
+    session.confirm_documents()
+    session.confirm_answers()
+    session.give_consent(True)
+    first_uuid = session.uuid
+    session.submitted(Receipt("K-AAAA-BBBB", NOW, "renewal-student"))
+    session.another_application()
+    assert session.screen is Screen.PROCEDURE
+    assert session.uuid != first_uuid and session.language == "ar"
+    assert session.answers == {
+        "address_line": "3 rue des Lilas",
+        "postal_code": "75015",
+        "city": "Paris",
+        "housing": "hosted",
+    }
+    session.choose_procedure("first-spouse-of-french")
+    assert session.answers["postal_code"] == "75015"
+    assert "surname" not in session.answers and not session.consent_given
+    session.wipe()
+    assert session.household == {}
+
+
 def test_wipe_forgets_everything(session):
     session.submit_step(IDENTITY, TODAY)
+    session.saved_for_later("7K3M9QXD")
     old_uuid = session.uuid
     session.wipe()
     assert session.answers == {}
@@ -91,3 +242,19 @@ def test_wipe_forgets_everything(session):
     assert session.screen is Screen.WELCOME
     assert session.language == "fr"
     assert session.uuid != old_uuid
+    assert session.resume_code is None and session.guide is None
+
+
+@pytest.mark.parametrize("procedure_id", sorted(p.id for p in load_catalogue().procedures))
+def test_every_procedure_can_be_completed(catalogue, procedure_id):
+    s = ApplicantSession(catalogue)
+    s.start(NOW)
+    s.choose_procedure(procedure_id)
+    fill_all(s)
+    assert s.screen is Screen.DOCUMENTS and s.documents() and s.fee_total() > 0
+    s.confirm_documents()
+    s.confirm_answers()
+    s.give_consent(True)
+    payload = s.payload("k", NOW)
+    assert set(payload["answers"]) == set(s.procedure.field_ids)
+    assert payload["documents"] == [d.id for d in s.documents()]

@@ -1,0 +1,87 @@
+"""Resume codes: stop now, come back later to the same kiosk site.
+
+The applicant gets a short code (8 characters from an alphabet without look-alikes: no
+0/O, 1/I/L) shown in two groups of four, and resumes with that code *and* their date of
+birth. The store keeps only a slow keyed hash of them (``kiosk.store``); here are the
+code's format and the checks of what the applicant types on the resume screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from kiosk.domain.catalogue import FieldSpec, FieldType
+from kiosk.domain.validation import FieldError, validate_field
+from kiosk.i18n import N_
+
+RESUME_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+RESUME_CODE_LENGTH = 8
+_NOISE = re.compile(r"[\s\-.]+")
+
+MSG_RESUME_CODE = N_("Le code a 8 lettres ou chiffres. Exemple : 7K3M 9QXD.")
+
+# The two questions of the resume screen, validated like catalogue fields.
+RESUME_CODE_FIELD = FieldSpec(
+    id="resume_code",
+    type=FieldType.TEXT,
+    label=N_("Code de reprise"),
+    help=N_("8 lettres ou chiffres, donnés quand vous avez sauvegardé. Exemple : 7K3M 9QXD."),
+    max_length=20,
+)
+RESUME_BIRTH_DATE_FIELD = FieldSpec(
+    id="resume_birth_date",
+    type=FieldType.DATE,
+    label=N_("Date de naissance"),
+    help=N_("Comme sur votre passeport. Exemple : 25/04/1990."),
+    past=True,
+)
+
+
+def new_resume_code() -> str:
+    """8 random characters of RESUME_ALPHABET (31**8 ≈ 8.5e11 codes)."""
+    return "".join(secrets.choice(RESUME_ALPHABET) for _ in range(RESUME_CODE_LENGTH))
+
+
+def format_resume_code(code: str) -> str:
+    """ "7K3M9QXD" -> "7K3M 9QXD" (two groups of four, easier to copy and to say)."""
+    half = len(code) // 2
+    return f"{code[:half]} {code[half:]}"
+
+
+def spoken_resume_code(code: str) -> str:
+    """One character at a time, so that a speech engine spells it: "7, K, 3, M ; 9, ..."."""
+    half = len(code) // 2
+    return " ; ".join(", ".join(part) for part in (code[:half], code[half:]))
+
+
+def normalise_resume_code(typed: str) -> str | None:
+    """The code in canonical form, or None if it cannot be a resume code."""
+    code = _NOISE.sub("", typed).upper()
+    if len(code) != RESUME_CODE_LENGTH or any(c not in RESUME_ALPHABET for c in code):
+        return None
+    return code
+
+
+def check_resume_form(
+    code: str, birth_date: str, today: dt.date
+) -> tuple[str, str] | list[FieldError]:
+    """(code, ISO birth date) if both are well formed, else the errors to show."""
+    errors: list[FieldError] = []
+    canonical: str | None = None
+    try:
+        validate_field(RESUME_CODE_FIELD, code, today)
+        canonical = normalise_resume_code(code)
+        if canonical is None:
+            errors.append(FieldError(RESUME_CODE_FIELD.id, MSG_RESUME_CODE))
+    except FieldError as err:
+        errors.append(err)
+    iso = ""
+    try:
+        iso = validate_field(RESUME_BIRTH_DATE_FIELD, birth_date, today).value
+    except FieldError as err:
+        errors.append(err)
+    if errors or canonical is None:
+        return errors
+    return canonical, iso

@@ -1,0 +1,161 @@
+"""The document checklist, before the answers are checked: what to bring for this
+procedure given the answers, what it costs (timbre fiscal), and the renewal deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout
+
+from kiosk.domain.catalogue import Document, FeeItem
+from kiosk.domain.deadlines import Deadline
+from kiosk.domain.session import Screen
+from kiosk.i18n import N_, Translator
+from kiosk.ui.display import format_date
+from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
+from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label, set_role
+
+FEE_HOW = N_(
+    "Vous payez avec un timbre fiscal électronique : sur timbres.impots.gouv.fr "
+    "ou dans un bureau de tabac."
+)
+
+
+def deadline_text(deadline: Deadline, tr: Translator) -> str:
+    return tr(deadline.message).format(date=format_date(deadline.date), fee=deadline.late_fee_eur)
+
+
+class DocumentsScreen(BaseScreen):
+    screen_id = Screen.DOCUMENTS
+    documents_confirmed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_("Les documents à préparer"),
+            N_("Préparez ces documents pour la préfecture. Gardez les originaux."),
+        )
+        self.deadline_box = QFrame()
+        set_role(self.deadline_box, "notice")
+        box = QVBoxLayout(self.deadline_box)
+        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        self.deadline_label = label("", "lead")
+        box.addWidget(self.deadline_label)
+        self.deadline_box.hide()
+        self.body.addWidget(self.deadline_box)
+
+        self.list_heading = label("", "h2")
+        self.body.addWidget(self.list_heading)
+        self.items = QVBoxLayout()
+        self.items.setSpacing(SPACE_M)
+        self.body.addLayout(self.items)
+        self.fee_heading = label("", "h2")
+        self.body.addWidget(self.fee_heading)
+        self.fee_lines = QVBoxLayout()
+        self.fee_lines.setSpacing(SPACE_XS)
+        self.body.addLayout(self.fee_lines)
+        self.fee_total = label("", "lead")
+        self.body.addWidget(self.fee_total)
+        self.late_fee = label("", "lead")
+        self.body.addWidget(self.late_fee)
+        self.fee_how = label("", "help")
+        self.body.addWidget(self.fee_how)
+
+        self.continue_button = button()
+        self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.continue_button.clicked.connect(self.documents_confirmed)
+        self.actions.addWidget(self.continue_button, 0, LEADING)
+        self.actions.addStretch(1)
+
+        self._documents: list[Document] = []
+        self._fees: list[FeeItem] = []
+        self._deadline: Deadline | None = None
+        self.document_labels: list[tuple[Document, QLabel, QLabel]] = []
+
+    def show_documents(
+        self, documents: Sequence[Document], fees: Sequence[FeeItem], deadline: Deadline | None
+    ) -> None:
+        self._clear()
+        self._documents = list(documents)
+        self._fees = list(fees)
+        self._deadline = deadline
+        for doc in self._documents:
+            pair = QVBoxLayout()
+            pair.setSpacing(SPACE_XS)
+            name = label("", "label")
+            help_ = label("", "help")
+            pair.addWidget(name)
+            pair.addWidget(help_)
+            self.items.addLayout(pair)
+            self.document_labels.append((doc, name, help_))
+        for _fee in self._fees:
+            self.fee_lines.addWidget(label("", "lead"))
+        self.retranslate_body(self.tr_)
+
+    def _clear(self) -> None:
+        for layout in (self.items, self.fee_lines):
+            while layout.count():
+                item = layout.takeAt(0)
+                inner = item.layout()
+                widgets = [item.widget()] if item.widget() is not None else []
+                if inner is not None:
+                    while inner.count():
+                        sub = inner.takeAt(0)
+                        if sub.widget() is not None:
+                            widgets.append(sub.widget())
+                for w in widgets:
+                    w.hide()  # see StepScreen._remove_rows
+                    w.setParent(None)
+                    w.deleteLater()
+        self.document_labels = []
+
+    @property
+    def document_texts(self) -> list[str]:
+        return [name.text() for _doc, name, _help in self.document_labels]
+
+    def retranslate_body(self, tr: Translator) -> None:
+        self.list_heading.setText(tr(N_("Vos documents")))
+        for doc, name, help_ in self.document_labels:
+            text = tr(doc.label)
+            if not doc.required:
+                text = tr(N_("{document} (si vous l'avez)")).format(document=text)
+            name.setText(f"• {text}")
+            help_.setText(tr(doc.help) if doc.help else "")
+            help_.setVisible(bool(doc.help))
+        self.fee_heading.setText(tr(N_("Le prix")))
+        for i, fee in enumerate(self._fees):
+            line = self.fee_lines.itemAt(i).widget()
+            assert isinstance(line, QLabel)
+            line.setText(
+                tr(N_("{item} : {amount} €")).format(item=tr(fee.label), amount=fee.amount_eur)
+            )
+        total = sum(f.amount_eur for f in self._fees)
+        self.fee_total.setText(tr(N_("Total : {amount} € en timbre fiscal")).format(amount=total))
+        self.fee_how.setText(tr(FEE_HOW))
+        deadline = self._deadline
+        self.deadline_box.setVisible(deadline is not None)
+        self.deadline_label.setText(deadline_text(deadline, tr) if deadline else "")
+        late = deadline is not None and deadline.late_fee_due
+        self.late_fee.setVisible(late)
+        self.late_fee.setText(
+            tr(N_("En retard : {fee} € de plus peuvent être demandés.")).format(
+                fee=deadline.late_fee_eur if deadline else 0
+            )
+        )
+        text = tr(N_("Continuer"))
+        self.continue_button.setText(f"{text} {forward_arrow(tr)}")
+        self.continue_button.setAccessibleName(text)
+
+    def spoken_text(self) -> str:
+        parts = [super().spoken_text()]
+        if self._deadline is not None:
+            parts.append(self.deadline_label.text())
+        parts.append(self.list_heading.text())
+        parts += self.document_texts
+        parts += [self.fee_heading.text(), self.fee_total.text()]
+        return " ".join(p.lstrip("• ") for p in parts if p)
+
+    def wipe(self) -> None:
+        self._clear()
+        self._documents, self._fees, self._deadline = [], [], None
+        self.retranslate_body(self.tr_)

@@ -1,0 +1,215 @@
+"""Save for later and resume.
+
+``SavedScreen`` shows the resume code, big and grouped (and spells it when spoken), with
+the date the draft will be deleted. ``ResumeScreen`` asks for the code and the date of
+birth; a wrong code or a wrong date get the same message (it must not tell which)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from kiosk.domain.resume import (
+    RESUME_BIRTH_DATE_FIELD,
+    RESUME_CODE_FIELD,
+    format_resume_code,
+    spoken_resume_code,
+)
+from kiosk.domain.session import Screen
+from kiosk.domain.validation import FieldError
+from kiosk.i18n import N_, Translator
+from kiosk.ui.display import format_date
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    ErrorSummary,
+    FieldRow,
+    button,
+    forward_arrow,
+    label,
+)
+
+RESUME_FAILED = N_(
+    "Ce code et cette date de naissance ne correspondent à aucune demande. "
+    "Vérifiez les deux et réessayez."
+)
+RESUME_THROTTLED = N_(
+    "Trop d'essais. Attendez quelques minutes, puis réessayez. "
+    "Vous pouvez aussi demander de l'aide à l'accueil."
+)
+RESUME_UNAVAILABLE = N_(
+    "La borne ne peut pas reprendre votre demande. Demandez de l'aide à l'accueil."
+)
+
+
+class SavedScreen(BaseScreen):
+    screen_id = Screen.SAVED
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_("Votre demande est sauvegardée"),
+            N_("Notez ce code ou prenez-le en photo. Il sert à reprendre votre demande."),
+        )
+        self.code_caption = label("", "label")
+        self.body.addWidget(self.code_caption)
+        self.code = label("", "reference", wrap=False)
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.code.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so it can be read on its own
+        self.body.addWidget(self.code, 0, LEADING)
+        self.how = label("", "lead")
+        self.body.addWidget(self.how)
+        self.until = label("", "lead")
+        self.body.addWidget(self.until)
+        self.continue_button = button("secondary")
+        self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.continue_button.clicked.connect(self.back_requested)
+        self.finish_button = button()
+        self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.finish_button.clicked.connect(self.finished)
+        self.actions.addWidget(self.finish_button, 0, LEADING)
+        self.actions.addWidget(self.continue_button, 0, LEADING)
+        self.actions.addStretch(1)
+        self._code = ""
+        self._until: dt.date | None = None
+
+    def show_code(self, code: str, until: dt.date) -> None:
+        self._code, self._until = code, until
+        self.retranslate_body(self.tr_)
+
+    def retranslate_body(self, tr: Translator) -> None:
+        self.code_caption.setText(tr(N_("Votre code de reprise :")))
+        self.code.setText(format_resume_code(self._code) if self._code else "")
+        self.code.setAccessibleName(
+            tr(N_("Votre code de reprise : {code}")).format(code=spoken_resume_code(self._code))
+        )
+        self.how.setText(
+            tr(
+                N_(
+                    "Pour reprendre, revenez à une borne de cette préfecture. Touchez "
+                    "« Reprendre une demande », puis écrivez ce code et votre date de naissance."
+                )
+            )
+        )
+        self.until.setText(
+            tr(N_("Votre demande est gardée jusqu'au {date}. Ensuite, elle est effacée.")).format(
+                date=format_date(self._until)
+            )
+            if self._until
+            else ""
+        )
+        self.finish_button.setText(tr(N_("Terminer")))
+        self.finish_button.setAccessibleName(tr(N_("Terminer : la borne efface l'écran")))
+        self.continue_button.setText(tr(N_("Continuer ma demande")))
+        self.continue_button.setAccessibleName(self.continue_button.text())
+
+    def spoken_text(self) -> str:
+        return " ".join(
+            [
+                super().spoken_text(),
+                self.code_caption.text(),
+                spoken_resume_code(self._code),
+                self.how.text(),
+                self.until.text(),
+            ]
+        )
+
+    def wipe(self) -> None:
+        self._code, self._until = "", None
+        self.retranslate_body(self.tr_)
+
+
+class ResumeScreen(BaseScreen):
+    screen_id = Screen.RESUME
+    resume_requested = Signal(str, str)  # code, date of birth, as typed
+    keyboard_requested = Signal(QWidget)
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_("Reprendre une demande"),
+            N_("Écrivez le code de reprise et votre date de naissance."),
+        )
+        self.summary = ErrorSummary()
+        self.summary.field_focus_requested.connect(self.focus_field)
+        self.body.addWidget(self.summary)
+        self.rows = [FieldRow(RESUME_CODE_FIELD), FieldRow(RESUME_BIRTH_DATE_FIELD)]
+        for row in self.rows:
+            row.keyboard_requested.connect(self.keyboard_requested)
+            self.body.addWidget(row)
+        self.resume_button = button()
+        self.resume_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.resume_button.clicked.connect(self._submit)
+        self.actions.addWidget(self.resume_button, 0, LEADING)
+        self.actions.addStretch(1)
+        self.busy = False
+        chain: list[QWidget] = [*self.header.buttons]
+        if self.back_button is not None:
+            chain.append(self.back_button)
+        chain += [row.input for row in self.rows] + [self.resume_button]
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
+
+    @property
+    def code_row(self) -> FieldRow:
+        return self.rows[0]
+
+    @property
+    def birth_date_row(self) -> FieldRow:
+        return self.rows[1]
+
+    def _submit(self) -> None:
+        if not self.busy:
+            self.resume_requested.emit(self.code_row.value(), self.birth_date_row.value())
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.resume_button.setEnabled(not busy)
+
+    def show_errors(self, errors: Sequence[FieldError]) -> None:
+        by_field = {e.field_id: e.message for e in errors}
+        for row in self.rows:
+            row.set_error(by_field.get(row.spec.id))
+        self.summary.set_errors(
+            [
+                (r.spec.id, r.spec.label, by_field[r.spec.id])
+                for r in self.rows
+                if r.spec.id in by_field
+            ]
+        )
+        self.title.setText(self.title_text())
+        if errors:
+            self.summary.setFocus()
+
+    def show_failure(self, message_id: str) -> None:
+        """Resuming failed: the same message whatever was wrong, on the code."""
+        self.show_errors([FieldError(RESUME_CODE_FIELD.id, message_id)])
+
+    def title_text(self) -> str:
+        title = self.tr_(self._title_id)
+        if getattr(self, "summary", None) is not None and self.summary.links:
+            return self.tr_(N_("Erreur : {message}")).format(message=title)
+        return title
+
+    def focus_field(self, field_id: str) -> None:
+        row = next(r for r in self.rows if r.spec.id == field_id)
+        self.focus_and_show(row.input)
+
+    def retranslate_body(self, tr: Translator) -> None:
+        for row in self.rows:
+            row.retranslate(tr)
+        self.summary.retranslate(tr)
+        text = tr(N_("Reprendre ma demande"))
+        self.resume_button.setText(f"{text} {forward_arrow(tr)}")
+        self.resume_button.setAccessibleName(text)
+
+    def wipe(self) -> None:
+        for row in self.rows:
+            row.wipe()
+            row.set_error(None)
+        self.summary.set_errors([])
+        self.set_busy(False)
+        self.title.setText(self.title_text())
