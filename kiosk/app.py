@@ -75,6 +75,22 @@ def _speech(settings: Settings) -> Any:
     return Pyttsx3Speech()  # its engine process starts after the welcome screen is painted
 
 
+def _start_scanner(controller: Any, settings: Settings) -> None:
+    """The document camera and scanner: OpenCV takes most of a second to import, so it is
+    imported on the task runner's pool and the scanner is built back on the GUI thread."""
+    import importlib
+
+    def build(module: Any) -> None:
+        controller.scanner = module.build_scanner(controller, settings)
+
+    controller.tasks.run_cpu(
+        importlib.import_module,
+        "kiosk.ui.scan_controller",
+        on_done=build,
+        on_error=lambda exc: log.error("no document camera: %s", type(exc).__name__),
+    )
+
+
 def _out_of_service_label(message: str) -> Any:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QLabel
@@ -209,6 +225,8 @@ def run(args: argparse.Namespace) -> int:
 
     def shutdown() -> None:
         sync.stop()
+        if controller.scanner is not None:
+            controller.scanner.clear()  # stops the camera thread
         controller.shutdown()
         speech.close()
         store.close()
@@ -248,6 +266,7 @@ def run(args: argparse.Namespace) -> int:
         QTimer.singleShot(0, store.start)
         QTimer.singleShot(0, speech.start)
         QTimer.singleShot(0, sync.start)
+        QTimer.singleShot(0, lambda: _start_scanner(controller, settings))
     if demo:
         print(
             f"kiosk: demo central API on {demo.url}\n"

@@ -30,6 +30,7 @@ from kiosk.ui.theme import Theme
 
 if TYPE_CHECKING:
     from kiosk.ui.main_window import MainWindow
+    from kiosk.ui.scan_controller import ScanController
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,9 @@ class SessionController(ApplicationFlow, QObject):
         self.theme_default = self.theme  # what the next applicant starts with
         self.on_screen_keyboard = on_screen_keyboard
         self.window: MainWindow | None = None
+        # Photographs documents: ``scanner.scan([(id, label, pages), ...])``; set by the
+        # composition root (kiosk.app) once the welcome screen is up (OpenCV loads slowly).
+        self.scanner: ScanController | None = None
         self._submitting: str | None = None  # uuid of the application being sealed/queued
         # Inactivity on applicant screens (not the welcome screen): warn, then wipe.
         # ``monotonic`` is the clock it measures with (a fake one in tests).

@@ -23,6 +23,7 @@ from kiosk.ui.screens import (
     StepScreen,
     WelcomeScreen,
 )
+from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets import BaseScreen, FocusRing, NoticeDialog, apply_language
 
@@ -75,6 +76,9 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         for screen in self.screens.values():
             self.stack.addWidget(screen)
+        # Photographing documents: shown by the ScanController, not a screen of the session.
+        self.scan = ScanScreen()
+        self.stack.addWidget(self.scan)
         box.addWidget(self.stack, 1)
         # The on-screen keyboard, docked under the screens: it serves the step's fields.
         self.osk = OnScreenKeyboard(self._osk_serves)
@@ -110,6 +114,16 @@ class MainWindow(QMainWindow):
         self.focus_ring.raise_()
         screen.entered()
 
+    @property
+    def all_screens(self) -> list[BaseScreen]:
+        """The session's screens and the scan screen."""
+        return [*self.screens.values(), self.scan]
+
+    def show_scan(self) -> None:
+        self.stack.setCurrentWidget(self.scan)
+        self.focus_ring.raise_()
+        self.scan.entered()
+
     def retranslate(self, tr: Translator) -> None:
         """Every string in ``tr``'s language; direction and locale for the a11y tree."""
         self._tr = tr
@@ -123,7 +137,7 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(self.theme.stylesheet(tr.code))
         self.setFont(self.theme.font(tr.code))
         self.setWindowTitle(tr(N_("Titre de séjour")))
-        for screen in self.screens.values():
+        for screen in self.all_screens:
             screen.retranslate(tr)
         self.osk.retranslate(tr)
 
@@ -131,7 +145,7 @@ class MainWindow(QMainWindow):
         self.theme = theme
         self.setStyleSheet(theme.stylesheet(self._tr.code))
         self.setFont(theme.font(self._tr.code))
-        for screen in self.screens.values():
+        for screen in self.all_screens:
             screen.header.set_text_scale(theme.scale)
             screen.header.set_high_contrast(theme.high_contrast)
         self.osk.apply_theme(theme)
@@ -139,7 +153,7 @@ class MainWindow(QMainWindow):
 
     def show_voice(self, on: bool) -> None:
         """The voice toggles of every header and of the welcome screen show ``on``."""
-        for screen in self.screens.values():
+        for screen in self.all_screens:
             screen.header.set_voice(on)
         self.welcome.show_voice(on)
 
@@ -201,7 +215,7 @@ class MainWindow(QMainWindow):
     def close_dialogs(self) -> None:
         for dialog in self.findChildren(NoticeDialog):
             dialog.reject()
-        for screen in self.screens.values():
+        for screen in self.all_screens:
             if screen.header.language_dialog is not None:
                 with contextlib.suppress(RuntimeError):  # already deleted
                     screen.header.language_dialog.reject()
@@ -212,7 +226,7 @@ class MainWindow(QMainWindow):
     def wipe(self) -> None:
         """Every screen forgets the applicant's data."""
         self.close_dialogs()
-        for screen in self.screens.values():
+        for screen in self.all_screens:
             screen.wipe()
         self.osk.wipe()
 
