@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES
-from tests.gui.conftest import CONTACT, IDENTITY, Kiosk, all_widgets
+from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, all_widgets
 from tests.unit.i18n.script import i18n_script
 
 pytestmark = pytest.mark.gui
@@ -104,16 +104,18 @@ def test_language_buttons_on_welcome(kiosk: Kiosk) -> None:
 
 @pytest.mark.parametrize("code", sorted(LANGUAGES))
 def test_no_french_left_on_any_screen(make_kiosk: Callable[..., Kiosk], code: str) -> None:
-    """Walk every screen in each language: no visible label or button is in French
-    (except the language names and what the applicant typed)."""
+    """Walk every screen in each language (the guide, every step with its errors, the
+    deadline notice, documents, check, consent, receipt): no visible label or button is
+    in French (except the language names and what the applicant typed)."""
     if code == "fr":
         pytest.skip("French is the source language")
     kiosk = make_kiosk()
-    kiosk.click(kiosk.window.welcome.language_buttons[code])
+    w = kiosk.window
+    kiosk.click(w.welcome.language_buttons[code])
     seen: dict[str, str] = {}
 
-    def collect() -> None:
-        for widget in all_widgets(kiosk.window.current_screen):
+    def collect(root: QWidget | None = None) -> None:
+        for widget in all_widgets(root or w.current_screen):
             if not widget.isVisible():
                 continue
             if isinstance(widget, QLabel | QAbstractButton):
@@ -123,28 +125,45 @@ def test_no_french_left_on_any_screen(make_kiosk: Callable[..., Kiosk], code: st
             if widget.accessibleName():
                 seen[widget.accessibleName()] = "accessibleName"
 
-    for step in ("welcome", "procedure", "identity", "contact", "check", "consent", "receipt"):
+    collect()  # welcome
+    kiosk.click(w.welcome.start_button)
+    kiosk.wait_screen(Screen.PROCEDURE)
+    collect()
+    kiosk.click(w.procedure.guide_card)
+    kiosk.wait_screen(Screen.GUIDE)
+    collect()
+    kiosk.click(w.guide.back_button)
+    kiosk.wait_screen(Screen.PROCEDURE)
+    kiosk.click(w.procedure.card("renewal-student"))
+    kiosk.wait_screen(Screen.STEP)
+    kiosk.click(w.step.continue_button)  # nothing answered: the error summary
+    assert w.step.summary.isVisible()
+    for _ in range(20):
+        if kiosk.screen() is not Screen.STEP:
+            break
         collect()
-        if step == "welcome":
-            kiosk.click(kiosk.window.welcome.start_button)
-        elif step == "procedure":
-            kiosk.click(kiosk.window.procedure.cards[0])
-        elif step == "identity":
-            kiosk.fill(IDENTITY)
-            kiosk.click(kiosk.window.step.continue_button)
-            kiosk.qtbot.waitUntil(lambda: kiosk.controller.session.step_index == 1)
-        elif step == "contact":
-            kiosk.fill(CONTACT)
-            kiosk.click(kiosk.window.step.continue_button)
-            kiosk.wait_screen(Screen.CHECK)
-        elif step == "check":
-            kiosk.click(kiosk.window.check.confirm_button)
-            kiosk.wait_screen(Screen.CONSENT)
-        elif step == "consent":
-            kiosk.click(kiosk.window.consent.checkbox)
-            kiosk.click(kiosk.window.consent.submit_button)
-            kiosk.wait_screen(Screen.RECEIPT)
-    assert len(seen) > 40  # the walk did see the screens
+        step = w.step.step
+        kiosk.fill_step({**IDENTITY, **CONTACT, **STUDENT_RENEWAL})
+        kiosk.click(w.step.continue_button)
+        kiosk.qtbot.waitUntil(
+            lambda s=step: kiosk.screen() is not Screen.STEP or w.step.step is not s
+        )
+        if w.help_dialog is not None and w.help_dialog.isVisible():
+            collect(w.help_dialog)  # the renewal deadline
+            kiosk.close_notice()
+    kiosk.wait_screen(Screen.DOCUMENTS)
+    collect()
+    kiosk.click(w.documents.continue_button)
+    kiosk.wait_screen(Screen.CHECK)
+    collect()
+    kiosk.click(w.check.confirm_button)
+    kiosk.wait_screen(Screen.CONSENT)
+    collect()
+    kiosk.click(w.consent.checkbox)
+    kiosk.click(w.consent.submit_button)
+    kiosk.wait_screen(Screen.RECEIPT)
+    collect()
+    assert len(seen) > 80  # the walk did see the screens
     same_on_purpose = i18n_script().SAME_AS_FRENCH[code]
     french_sources = {m for m in _all_msgids() if m not in same_on_purpose}
     leftovers = [text for text in seen if text in french_sources]
