@@ -17,7 +17,6 @@ from kiosk.domain.resume import check_resume_form, new_resume_code, spoken_resum
 from kiosk.domain.session import Screen
 from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
-from kiosk.store.errors import ResumeCodeInUseError, ResumeError, ResumeThrottledError
 from kiosk.ui.screens.documents import deadline_text
 from kiosk.ui.screens.resume import RESUME_FAILED, RESUME_THROTTLED, RESUME_UNAVAILABLE
 
@@ -165,6 +164,9 @@ class ApplicationFlow:
         expires_at: dt.datetime,
     ) -> str:
         """Runs on the store worker; returns the code the draft was saved under."""
+        # Imported here: kiosk.store loads SQLAlchemy, kept off the GUI thread at start-up.
+        from kiosk.store.errors import ResumeCodeInUseError
+
         self.store.save_draft(uuid, procedure_id, language, answers, now)
         for _ in range(5):
             try:
@@ -259,6 +261,8 @@ class ApplicationFlow:
         self._render()
 
     def _resume_failed(self: SessionController, exc: BaseException) -> None:
+        from kiosk.store.errors import ResumeError, ResumeThrottledError  # loaded by now
+
         self._resuming = False
         screen = self._w.resume
         screen.set_busy(False)

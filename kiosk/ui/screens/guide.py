@@ -74,8 +74,11 @@ class GuideScreen(BaseScreen):
         self.restart_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.restart_button.clicked.connect(self.restart_requested)
         self.actions.addWidget(self.start_button, 0, LEADING)
-        self.actions.addWidget(self.restart_button, 0, LEADING)
         self.actions.addStretch(1)
+        # Under the start button (both would not fit side by side at 200 %).
+        column = self.column.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(column.count() - 1, self.restart_button, 0, LEADING)
         self.start_button.hide()
         self.restart_button.hide()
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date, format_time
+from kiosk.ui.screens.guide import AnswerCard
 from kiosk.ui.theme import SPACE_S
 from kiosk.ui.widgets import LEADING, BaseScreen, button, label
 
@@ -60,11 +61,12 @@ class ReceiptScreen(BaseScreen):
         self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.finish_button.clicked.connect(self.finished)
         self.actions.addWidget(self.finish_button, 0, LEADING)
-        self.another_button = button("secondary")
-        self.another_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.another_button.clicked.connect(self.another_requested)
-        self.actions.addWidget(self.another_button, 0, LEADING)
         self.actions.addStretch(1)
+        # A large card whose text wraps (a long sentence in every language, at 200 %).
+        self.another_button = AnswerCard(N_("Faire une autre demande pour un membre de ma famille"))
+        self.another_button.clicked.connect(self.another_requested)
+        self.body.addWidget(self.another_button)
+        self.setTabOrder(self.another_button, self.finish_button)  # reading order
         self._reference = ""
         self._when: dt.datetime | None = None
         self._documents: list[str] = []
@@ -102,8 +104,7 @@ class ReceiptScreen(BaseScreen):
         self.documents.setVisible(bool(self._documents))
         self.finish_button.setText(tr(N_("Terminer")))
         self.finish_button.setAccessibleName(tr(N_("Terminer et effacer mes réponses")))
-        self.another_button.setText(tr(N_("Faire une autre demande pour un membre de ma famille")))
-        self.another_button.setAccessibleName(self.another_button.text())
+        self.another_button.retranslate(tr)
 
     def spoken_text(self) -> str:
         return " ".join(

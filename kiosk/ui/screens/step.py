@@ -62,7 +62,10 @@ class StepScreen(BaseScreen):
         self.save_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.save_button.clicked.connect(lambda: self.save_requested.emit(self.values()))
         self.save_button.hide()
-        self.actions.addWidget(self.save_button, 0, LEADING)
+        # Under "Continuer" (not beside it: both would not fit at 200 % in every language).
+        column = self.column.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(column.count() - 1, self.save_button, 0, LEADING)
 
     # --- rendering ------------------------------------------------------------------
     def show_step(self, step: Step, number: int, total: int, values: Mapping[str, str]) -> None:
