@@ -44,8 +44,8 @@ def test_every_application_arrives_once_through_a_faulty_network(
     t0 = time.monotonic()
     runs = 0
     # about one request in four hits a fault
-    faults = {name: p * 0.7 for name, p in FAULTS.items()}
-    with FaultProxy(upstream, seed=SEED, faults=faults, hang_s=TIMEOUT_S + 0.2) as proxy:
+    weights = {name: p * 0.7 for name, p in FAULTS.items()}
+    with FaultProxy(upstream, seed=SEED, faults=weights, hang_s=TIMEOUT_S + 0.2) as proxy:
         with Store.open(data_dir / "store") as store:
             assert submit_missing(store, data_dir, apps) == N_APPS
             client = CentralClient(

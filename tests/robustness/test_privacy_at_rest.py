@@ -159,7 +159,8 @@ def test_no_personal_data_in_clear_on_disk_or_in_logs(
             for n, page in enumerate(app.pages, start=1):
                 store.add_page(app.uuid, document_id(), n, page, now)
         # what the kiosk does with them reads back fine...
-        assert store.load_draft(drafts[0].uuid).answers["surname"] == "حدادزيكو"
+        draft = store.load_draft(drafts[0].uuid)
+        assert draft is not None and draft.answers["surname"] == "حدادزيكو"
         assert [p.data for p in store.pages(drafts[1].uuid)] == list(drafts[1].pages)
         # ...the submitted ones are delivered (the agent logs at DEBUG too)
         client = CentralClient(robust_server.url, enrolment.token)

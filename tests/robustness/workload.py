@@ -47,7 +47,7 @@ def plan_apps(
     size: tuple[int, int] = (2_000, 40_000),
 ) -> list[PlannedApp]:
     """``n`` applications with ``pages`` (min, max) pages of ``size`` (min, max) random bytes."""
-    apps = []
+    apps: list[PlannedApp] = []
     for _ in range(n):
         count = rng.randint(*pages)
         blobs = tuple(
