@@ -59,8 +59,7 @@ def every_screen(kiosk: Kiosk) -> Iterator[tuple[str, BaseScreen]]:
         kiosk.qtbot.waitUntil(
             lambda: (
                 kiosk.controller.session.screen is not Screen.STEP
-                or w.step.step is not None
-                and w.step.step.id != "contact"
+                or (w.step.step is not None and w.step.step.id != "contact")
             )
         )
         if kiosk.screen() is not Screen.STEP:
