@@ -15,7 +15,7 @@ Per request, drawn from a seeded generator, it:
 * ``hang`` / ``hang_after``: holds the request (unforwarded, or forwarded) without
   answering until after the client's read timeout, then closes.
 
-``mode`` can also be ``"pass"`` (no fault: byte counting only) or ``"blocked"`` (every
+A ``script`` of faults can open the run (so that each kind is sure to happen). ``mode`` can also be ``"pass"`` (no fault: byte counting only) or ``"blocked"`` (every
 connection is closed at once: the network is down). ``sent`` and ``received`` count the
 bytes from the client and to it, ``faults`` what was injected. Uses threads, one per client
 connection, and a fresh connection to the server for each request.
@@ -29,7 +29,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 FAULTS: dict[str, float] = {
     "delay": 0.06,
@@ -129,13 +129,17 @@ class FaultProxy:
         mode: str = "faults",
         hang_s: float = 1.0,
         delay_s: tuple[float, float] = (0.01, 0.15),
+        script: Sequence[str] = (),
     ) -> None:
+        """``faults``: probability of each fault per request; ``script``: faults (or
+        "pass") for the first requests, in order, before the random draws."""
         self.upstream = upstream
         self.rng = random.Random(seed)
         self.faults = dict(FAULTS if faults is None else faults)
         self.mode = mode
         self.hang_s = hang_s
         self.delay_s = delay_s
+        self.script = list(script)
         self.counts: collections.Counter[str] = collections.Counter()
         self.sent = 0  # bytes from the client
         self.received = 0  # bytes to the client
@@ -169,6 +173,8 @@ class FaultProxy:
             self.requests += 1
             if self.mode != "faults":
                 choice = "pass"
+            elif self.script:
+                choice = self.script.pop(0)
             else:
                 x = self.rng.random()
                 choice = "pass"
