@@ -43,6 +43,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
 FILLER = "<"
 ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
@@ -737,10 +738,11 @@ def format_mrz(ident: Identity) -> tuple[str, ...]:
     return l1, l2
 
 
+@cache
 def known_codes() -> frozenset[str]:
     """Three-letter codes an MRZ may hold as state or nationality: ISO 3166-1 alpha-3
     (from CLDR through Babel) and the ICAO extras of Doc 9303 part 3 (D, UTO, XX?...)."""
-    return _KNOWN_CODES
+    return frozenset(_iso_alpha3()) | _ICAO_EXTRA
 
 
 def _iso_alpha3() -> Iterable[str]:
@@ -761,4 +763,3 @@ _ICAO_EXTRA = frozenset(
      "XES", "XMP", "XOM", "XPO", "XXA", "XXB", "XXC", "XXX", "GBD", "GBN", "GBO", "GBP", "GBS",
      "RKS", "ZIM"}
 )  # fmt: skip
-_KNOWN_CODES = frozenset(_iso_alpha3()) | _ICAO_EXTRA
