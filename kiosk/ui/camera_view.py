@@ -13,6 +13,7 @@ window imports it at start-up) and is re-exported here.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import cv2
@@ -63,8 +64,10 @@ class CameraFeed(QObject):
         self._last: np.ndarray | None = None  # the last collected, kept for a manual capture
         self._frame_size: tuple[int, int] | None = None
         self._notified = False
-        self.dropped = 0  # frames replaced before the GUI thread collected them
+        self.dropped = 0  # frames replaced by a newer one before anyone used them
         self._wake.connect(self._collect, Qt.ConnectionType.QueuedConnection)
+        # A feed deleted with its window stops its camera thread.
+        self.destroyed.connect(lambda *_: camera.stop(timeout=1.0))
         self._event.connect(self.camera_event, Qt.ConnectionType.QueuedConnection)
 
     # --- control (GUI thread) -------------------------------------------------------------
@@ -114,10 +117,12 @@ class CameraFeed(QObject):
             notify = not self._notified
             self._notified = True
         if notify:
-            self._wake.emit()
+            with contextlib.suppress(RuntimeError):  # the feed is gone (shutting down)
+                self._wake.emit()
 
     def _on_event(self, event: CameraEvent) -> None:
-        self._event.emit(event.value)
+        with contextlib.suppress(RuntimeError):
+            self._event.emit(event.value)
 
     # --- back on the GUI thread -----------------------------------------------------------
     @Slot()
@@ -128,6 +133,8 @@ class CameraFeed(QObject):
         if slot is None:
             return
         frame, preview = slot
+        if self._frame is not None:
+            self.dropped += 1  # the analysis was busy: the newer frame replaces it
         self._frame = self._last = frame
         self._frame_size = (int(frame.shape[1]), int(frame.shape[0]))
         self.frame_ready.emit(preview)

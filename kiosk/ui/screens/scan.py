@@ -11,9 +11,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QResizeEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from kiosk.i18n import N_, Translator
 from kiosk.scan.guidance import Guidance, message_id
@@ -60,7 +60,6 @@ class ScanScreen(BaseScreen):
         self._guidance_is_error = False
         self._reviewing = False
         self._preparing = False
-        self._fit_rounds = 0
 
         self.preview = ImageView()
         self.preview.setObjectName("camera-preview")
@@ -193,6 +192,7 @@ class ScanScreen(BaseScreen):
         self.page_view.setAccessibleName(tr(PAGE_NAME).format(number=self._page[0] or 1))
         self.page_view.setAccessibleDescription(tr(INTRO_REVIEW))
         self._render_guidance(tr)
+        self._fit_views()  # another language, another height of text
 
     def _render_guidance(self, tr: Translator) -> None:
         text = tr(self._guidance_id) if self._guidance_id else ""
@@ -224,13 +224,12 @@ class ScanScreen(BaseScreen):
         super().resizeEvent(event)
         self._fit_views()
 
+    def entered(self) -> None:
+        super().entered()
+        self._fit_views()
+
     def _fit_views(self) -> None:
-        """The view as large as its share of the screen allows, shrunk (down to
-        MIN_VIEW_HEIGHT) by whatever the rest of the column needs below the fold."""
-        view = self.page_view if self._reviewing else self.preview
-        view.max_height = self._share_height()
-        view.updateGeometry()
-        self._fit_rounds = 0
+        """Once the events in hand are processed: fit the view to the screen."""
         QTimer.singleShot(0, self, self._fit_to_fold)
 
     def _share_height(self) -> int:
@@ -238,22 +237,22 @@ class ScanScreen(BaseScreen):
         return max(MIN_VIEW_HEIGHT, round(self.height() * share))
 
     def _fit_to_fold(self) -> None:
+        """The view as large as its share of the screen allows, shrunk (down to
+        MIN_VIEW_HEIGHT) by whatever the rest of the column would push below the fold.
+        Measured, not estimated: each try is laid out at once and the scroll bar says how
+        much is still too much."""
         view = self.page_view if self._reviewing else self.preview
-        content = self.scroll.widget()
-        layout = content.layout() if content is not None else None
-        if layout is None or not view.isVisible():
+        if not view.isVisible():
             return
-        # Overflow: what the scroll bar would scroll (exact once laid out), else the layout's
-        # estimate. Only ever shrinks: _fit_views starts from the largest size.
-        overflow = self.scroll.verticalScrollBar().maximum()
-        needed = layout.totalHeightForWidth(self.scroll.viewport().width())
-        excess = max(overflow, needed - self.scroll.viewport().height(), 0)
-        target = max(MIN_VIEW_HEIGHT, view.max_height - excess)
-        if target < view.max_height and self._fit_rounds < 4:
-            self._fit_rounds += 1
-            view.max_height = target
+        view.max_height = self._share_height()
+        for _ in range(4):
             view.updateGeometry()
-            QTimer.singleShot(0, self, self._fit_to_fold)  # once the layout has followed
+            for _ in range(3):  # the column, the page, the scroll area: one level each
+                QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            overflow = self.scroll.verticalScrollBar().maximum()
+            if overflow <= 0 or view.max_height <= MIN_VIEW_HEIGHT:
+                break
+            view.max_height = max(MIN_VIEW_HEIGHT, view.max_height - overflow)
 
     # --- forgetting -------------------------------------------------------------------------
     def wipe(self) -> None:
