@@ -475,3 +475,21 @@ def test_valider_before_the_page_is_compressed_hands_it_over_when_ready(
     scan.wait(lambda: scan.finished == 1)
     assert pressed == [True]
     assert [(d, p) for d, p, _ in scan.captured] == [("passport", 1)]
+
+
+def test_the_scanner_the_settings_describe(kiosk: Kiosk, tmp_path: Path) -> None:
+    """What the composition root builds: a fake camera playing the configured sequence."""
+    from kiosk.config import load_settings
+    from kiosk.ui.scan_controller import build_scanner
+
+    pattern = write_sequence(tmp_path / "seq", [page_frame(8)] * 3)
+    settings = load_settings(
+        environ={}, overrides={"fake_devices": True, "camera": pattern, "data_dir": tmp_path}
+    )
+    scanner = build_scanner(kiosk.controller, settings)
+    try:
+        scanner.scan([PASSPORT])
+        with kiosk.qtbot.waitSignal(scanner.page_captured, timeout=WAIT):
+            pass
+    finally:
+        scanner.clear()

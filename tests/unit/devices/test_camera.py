@@ -211,3 +211,34 @@ def test_opencv_camera_lists_v4l2_devices_without_opening_them() -> None:
     listed = camera.cameras()
     assert all(isinstance(info.source, int) for info in listed)
     assert camera.available() == any(info.source == 0 for info in listed)
+
+
+def test_camera_from_settings() -> None:
+    from kiosk.config import load_settings
+    from kiosk.devices.camera import camera_from_settings
+
+    size = {"camera": "2", "camera_width": 1280, "camera_height": 720}
+    real = camera_from_settings(load_settings(environ={}, overrides=size))
+    assert isinstance(real, OpenCvCamera)
+    assert (real.source, real.width, real.height) == (2, 1280, 720)
+    demo = camera_from_settings(load_settings(environ={}, overrides={"fake_devices": True}))
+    assert isinstance(demo, FakeCamera) and demo.path is None and demo.frames == []  # lazy
+    video = camera_from_settings(
+        load_settings(environ={}, overrides={"fake_devices": True, "camera": "/x/a.avi"})
+    )
+    assert isinstance(video, FakeCamera) and video.path == "/x/a.avi"
+
+
+def test_demo_frames_are_made_in_the_camera_thread_on_first_open(recorder: Recorder) -> None:
+    made: list[str] = []
+
+    def make() -> list[np.ndarray]:
+        made.append(threading.current_thread().name)
+        return frames(2)
+
+    camera = FakeCamera(make, fps=500)
+    assert made == []
+    recorder.start(camera)
+    recorder.wait(lambda: len(recorder.frames) >= 3)
+    camera.stop()
+    assert made == ["kiosk-camera"]
