@@ -684,11 +684,19 @@ class MrzReader:
     """Reads the MRZ of one frame (raw camera frame or straightened page)."""
 
     def __init__(
-        self, engine: OcrEngine | None = None, *, today: dt.date | None = None, max_bands: int = 3
+        self,
+        engine: OcrEngine | None = None,
+        *,
+        today: dt.date | None = None,
+        max_bands: int = 3,
+        max_corrections: int = 3,
     ) -> None:
         self.engine = engine or default_engine()
         self.today = today
         self.max_bands = max_bands
+        # More look-alike corrections than this in one read means the characters were
+        # cut out wrong (a misaligned line): reject rather than trust the corrections.
+        self.max_corrections = max_corrections
 
     def read(self, image: np.ndarray) -> MrzRead:
         t0 = time.perf_counter()
@@ -745,6 +753,11 @@ class MrzReader:
         try:
             result = parse_valid(lines, today=self.today)
         except MrzError as err:
+            return MrzRead(None, tuple(lines), err, quad)
+        if len(result.corrections) > self.max_corrections:
+            err = MrzError(
+                Reason.BAD_FIELD, f"{len(result.corrections)} characters needed correcting"
+            )
             return MrzRead(None, tuple(lines), err, quad)
         return MrzRead(result, tuple(lines), None, quad)
 

@@ -377,6 +377,14 @@ def _strip(text: str) -> str:
     return text.rstrip(FILLER)
 
 
+def _plausible_name(field_text: str) -> bool:
+    """Part 3: name parts are separated by one filler, surname and given names by two;
+    the rest of the zone is filler. So a name starts with a letter, and once three
+    fillers meet, nothing but filler follows (a misaligned read often breaks this)."""
+    _, sep, tail = field_text.partition("<<<")
+    return field_text[:1].isalpha() and (not sep or set(tail) <= {FILLER})
+
+
 def _names(field_text: str) -> tuple[str, str]:
     surname, _, given = field_text.partition("<<")
     return _words(surname), _words(given)
@@ -506,6 +514,8 @@ def _parse_icao(
         nationality = span("nationality")
         optional2 = ""
         surname, given = _names(span("name"))
+    if not _plausible_name(span("name")):
+        problems.append("name")
     optional_digit = ""
     if fmt is Format.TD3:
         optional, optional_digit = optional[:-1], optional[-1]
@@ -558,6 +568,8 @@ def _parse_french(lines: list[str], today: dt.date, corrections: list[Correction
         _check("birth_date", l2[27:33], l2[33]),
         _check("composite", l1 + l2[:35], l2[35]),
     )
+    if not _plausible_name(l1[5:30]):
+        problems.append("surname")
     issue: dt.date | None = None
     if FILLER not in l2[0:4]:
         try:

@@ -156,6 +156,18 @@ def test_reader_never_returns_a_read_whose_check_digits_fail() -> None:
     assert not read.ok and read.error is not None and read.error.field == "composite"
 
 
+def test_reader_rejects_reads_that_needed_many_corrections() -> None:
+    # Digits where letters belong, all over the name: the line was cut out wrong.
+    shifted = ("P<UTOERIKSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<", SPECIMEN[1])
+    garbled = ("P<UTOERIKSSON<<ANNA<MAR1A5555<<<<<<<<<<<<<<<", SPECIMEN[1])
+    engine = ScriptedEngine([list(shifted), list(garbled)])
+    reader = MrzReader(engine, today=TODAY, max_corrections=3)
+    blank = np.full((60, 600), 255, np.uint8)
+    assert reader.read_band(blank).ok  # one correction: fine
+    read = reader.read_band(blank)
+    assert not read.ok and read.error is not None and "correcting" in read.error.message
+
+
 # --------------------------------------------------------------------------- tracker
 
 

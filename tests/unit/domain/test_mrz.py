@@ -199,7 +199,13 @@ def _with_date(lines: tuple[str, str], birth: str) -> tuple[str, str]:
     return lines[0], l2 + check_digit(l2[0:10] + l2[13:20] + l2[21:43])
 
 
-# impossible dates whose check digits are right
+# impossible dates whose check digits are right, names no issuer writes
+INVALID += [
+    (("P<UTOERIKSSON<<ANNA<<<<<<<<<<<<<<<<<<<<<SSTT", TD3[1]), Reason.BAD_FIELD, "name"),
+    (("P<UTO<ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<", TD3[1]), Reason.BAD_FIELD, "name"),
+    ((TD1[0], TD1[1], "ERIKSSON<<ANNA<<<<<<<<<<<<<<MA"), Reason.BAD_FIELD, "name"),
+    (("IDFRABERTHIER<<<<<<<<<<<<<<<<<X<<<<<", FR_ID[1]), Reason.CHECK_DIGIT, "composite"),
+]
 INVALID += [
     (_with_date(TD3, "741312"), Reason.BAD_FIELD, "birth_date"),
     (_with_date(TD3, "740230"), Reason.BAD_FIELD, "birth_date"),
