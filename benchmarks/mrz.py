@@ -2,7 +2,7 @@
 
 Generates synthetic passports (TD3) and identity cards (TD1) with invented identities
 (kiosk.devices.samples.documents), photographs each one ``--frames`` times as a camera on a
-stand would see it held still (one pose per document; per frame: blur sigma 0-1 px, sensor
+stand would see it held still (one pose per document, wholly in the frame; per frame: blur sigma 0-1 px, sensor
 noise, JPEG, slight jitter and exposure change; >= 20 px per MRZ character), then reads
 every frame with every reader and prints, for each:
 
@@ -48,6 +48,7 @@ import numpy as np  # noqa: E402
 from kiosk.devices.mrz_reader import MrzReader, MrzTracker, make_engine  # noqa: E402
 from kiosk.devices.samples.documents import (  # noqa: E402
     Degradation,
+    Document,
     make_document,
     place,
     table,
@@ -73,16 +74,19 @@ def make_doc(index: int, frames: int, seed: int) -> Doc:
     kind = "id_card" if index % 4 == 3 else "passport"
     char_px = float(rng.uniform(20, 30))
     doc = make_document(kind, rng, char_px, TODAY)
-    pose = Degradation(
-        frame_size=(1920, 1080),
-        rotation_deg=float(rng.uniform(-8, 8)),
-        perspective=float(rng.uniform(0, 0.04)),
-        offset=(float(rng.uniform(-0.05, 0.05)), float(rng.uniform(-0.04, 0.04))),
-        uneven_light=float(rng.uniform(0, 0.35)),
-    )
+    for _ in range(20):  # a pose that keeps the whole document in the frame
+        pose = Degradation(
+            frame_size=(1920, 1080),
+            rotation_deg=float(rng.uniform(-8, 8)),
+            perspective=float(rng.uniform(0, 0.04)),
+            offset=(float(rng.uniform(-0.05, 0.05)), float(rng.uniform(-0.04, 0.04))),
+            uneven_light=float(rng.uniform(0, 0.35)),
+        )
+        corners = _corners(doc, pose, rng)
+        if (corners >= 8).all() and (corners <= np.array(pose.frame_size) - 8).all():
+            break
     background = table(pose.frame_size, rng)
     images = []
-    corners = None
     sample = None
     for _ in range(frames):
         deg = replace(
@@ -92,16 +96,25 @@ def make_doc(index: int, frames: int, seed: int) -> Doc:
             jpeg_quality=int(rng.integers(60, 95)),
             exposure=float(rng.uniform(0.85, 1.1)),
         )
-        if corners is None:
-            sample = place(doc, deg, rng, background=background)
-            corners = sample.corners
-        else:
-            jitter = rng.normal(0, 1.0, (1, 2)).astype(np.float32)
-            sample = place(doc, deg, rng, background=background, corners=corners + jitter)
+        jitter = rng.normal(0, 1.0, (1, 2)).astype(np.float32)
+        sample = place(doc, deg, rng, background=background, corners=corners + jitter)
         images.append(sample.image)
     assert sample is not None
     truth = parse(doc.mrz_lines, today=TODAY).identity()
     return Doc(truth, doc.mrz_lines, images, sample.char_px)
+
+
+def _corners(doc: Document, pose: Degradation, rng: np.random.Generator) -> np.ndarray:
+    """Where ``pose`` puts the document's corners in the frame (as ``place`` would)."""
+    h, w = doc.image.shape[:2]
+    sw, sh = w * pose.scale, h * pose.scale
+    pts = np.array([[-sw / 2, -sh / 2], [sw / 2, -sh / 2], [sw / 2, sh / 2], [-sw / 2, sh / 2]])
+    pts += rng.uniform(-1, 1, (4, 2)) * pose.perspective * np.array([sw, sh])
+    a = np.radians(pose.rotation_deg)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    fw, fh = pose.frame_size
+    centre = np.array([fw / 2 + pose.offset[0] * fw, fh / 2 + pose.offset[1] * fh])
+    return (pts @ rot.T + centre).astype(np.float32)
 
 
 # A reader takes a frame and returns (valid result or None, seconds).
