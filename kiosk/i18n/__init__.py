@@ -78,8 +78,8 @@ def _messages(code: str) -> dict[str, str]:
         catalog = read_po(fh, locale=language(code).catalogue_locale.replace("-", "_"))
     out: dict[str, str] = {}
     for msg in catalog:
-        if msg.id and isinstance(msg.id, str) and isinstance(msg.string, str) and msg.string:
-            if not msg.fuzzy:
+        if isinstance(msg.id, str) and msg.id and isinstance(msg.string, str) and msg.string:
+            if not msg.fuzzy:  # a fuzzy entry is a guess awaiting review: show the source
                 out[msg.id] = msg.string
     return out
 

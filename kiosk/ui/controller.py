@@ -119,6 +119,9 @@ class SessionController(ApplicationFlow, QObject):
         # composition root (kiosk.app) once the welcome screen is up (OpenCV loads slowly).
         self.scanner: ScanController | None = None
         self._submitting: str | None = None  # uuid of the application being sealed/queued
+        # Counts what the controller said or silenced: the narrator of the focused control
+        # gives way when the action that moved the focus spoke for itself.
+        self.speech_serial = 0
         # Inactivity on applicant screens (not the welcome screen): warn, then wipe.
         # ``monotonic`` is the clock it measures with (a fake one in tests).
         self.inactivity = InactivityMonitor(
@@ -128,9 +131,6 @@ class SessionController(ApplicationFlow, QObject):
         self.inactivity.countdown.connect(self._inactivity_countdown)
         self.inactivity.extended.connect(self._inactivity_extended)
         self.inactivity.expired.connect(self._inactivity_expired)
-        # Counts what the controller said or silenced: the narrator of the focused control
-        # gives way when the action that moved the focus spoke for itself.
-        self.speech_serial = 0
 
     # --- wiring -----------------------------------------------------------------------
     def attach(self, window: MainWindow) -> None:

@@ -193,6 +193,10 @@ class Narrator(QObject):
         self._last_user_action = float("-inf")
         self._toggle_source: QAbstractButton | None = None
         self.last_text = ""  # what it last said (tests, diagnostics)
+        # The window (kiosk or dialog) the focus was last in, and the dialog to name
+        # before the control when the focus has just entered one.
+        self._focus_window: QWidget | None = None
+        self._entered: QWidget | None = None
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
@@ -212,6 +216,11 @@ class Narrator(QObject):
             self._timer.stop()
             self._target = None
             return
+        top = new.window()
+        if top is not self._focus_window:
+            # Entering a dialog: it is named first, as a screen reader does (5.1.3.1).
+            self._entered = top if top is not self.window else None
+            self._focus_window = top
         self._schedule(new, state_only=False)
 
     def _watch_toggles(self, widget: QWidget | None) -> None:
@@ -256,6 +265,10 @@ class Narrator(QObject):
             return  # moved by the program: do not cut what is being read
         tr = c.translator
         text = describe_state(widget, tr) if self._state_only else describe(widget, tr)
+        dialog, self._entered = self._entered, None
+        if text and dialog is not None and dialog is widget.window() and not self._state_only:
+            name = dialog.accessibleName()
+            text = f"{name}. {text}" if name else text
         if text:
             self.last_text = text
             c.speak(text)

@@ -65,7 +65,7 @@ NORMAL = Colours(
     success="#18753c",
     focus="#0a76f6",  # 4.3:1: enough for a non-text indicator (3:1)
     disabled_background="#e5e5e5",
-    disabled_text="#666666",
+    disabled_text="#666666",  # 5.7:1: also the placeholder text (>= 4.5:1)
 )
 
 # Light text and yellow on black (the usual "high contrast" of kiosks and operating
@@ -85,7 +85,7 @@ HIGH_CONTRAST = Colours(
     success="#66ff66",
     focus="#00ffff",  # 16.7:1 on black, distinct from the white borders and yellow buttons
     disabled_background="#333333",
-    disabled_text="#b3b3b3",
+    disabled_text="#b3b3b3",  # 10.4:1: also the placeholder text (>= 7:1)
 )
 
 
@@ -368,6 +368,8 @@ QLineEdit, QComboBox {{
 }}
 QLineEdit, QComboBox {{
     selection-color: {c.primary_text}; selection-background-color: {c.primary};
+    /* Qt's default placeholder is the text colour at half opacity (3.5:1): too faint. */
+    placeholder-text-color: {c.disabled_text};
 }}
 QLineEdit[error="true"], QComboBox[error="true"] {{ border-color: {c.error}; }}
 QPushButton[variant="keyboard"] {{
@@ -401,7 +403,8 @@ QCheckBox::indicator:checked {{
 }}
 QCheckBox[error="true"]::indicator {{ border-color: {c.error}; }}
 
-QScrollBar:vertical {{ width: {px(16)}px; background: {c.surface}; }}
+/* Without a mouse wheel the scroll bar is how a touch screen scrolls: a full target. */
+QScrollBar:vertical {{ width: {s.target}px; background: {c.surface}; }}
 QScrollBar::handle:vertical {{ background: {c.border}; min-height: {px(s.target)}px; }}
 
 QDialog {{ border: {border}px solid {c.border}; }}

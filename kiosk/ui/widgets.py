@@ -70,7 +70,7 @@ def button(variant: str = "", parent: QWidget | None = None) -> QPushButton:
     btn = QPushButton(parent)
     if variant:
         set_variant(btn, variant)
-    btn.setAutoDefault(False)
+    btn.setAutoDefault(True)  # Enter activates the focused button, like Space (WCAG 2.1.1)
     btn.setCursor(Qt.CursorShape.PointingHandCursor)
     return btn
 
@@ -81,7 +81,7 @@ class LayoutButton(QPushButton):
     def __init__(self, variant: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         set_variant(self, variant)
-        self.setAutoDefault(False)
+        self.setAutoDefault(True)  # Enter activates it, like Space
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
@@ -252,7 +252,22 @@ class LanguageDialog(_Dialog):
         names = self.scroll.widget()
         # The whole list, unless the window is too small: then the list scrolls.
         bar = QSize(self.scroll.verticalScrollBar().sizeHint().width(), 0)
-        wanted = names.sizeHint() + bar + self.sizeHint() - self.scroll.sizeHint()
+        # Columns of equal stretch get equal widths: each as wide as the widest name
+        # (the grid's own size hint adds up unequal columns: a long name got clipped).
+        grid = names.layout()
+        margins = grid.contentsMargins()
+        widest = max(b.sizeHint().width() for b in self.buttons.values())
+        columns = min(LANGUAGE_COLUMNS, len(self.buttons))
+        uniform = QSize(
+            columns * widest
+            + (columns - 1) * grid.horizontalSpacing()
+            + margins.left()
+            + margins.right(),
+            names.sizeHint().height(),
+        )
+        wanted = (
+            uniform.expandedTo(names.sizeHint()) + bar + self.sizeHint() - self.scroll.sizeHint()
+        )
         width = max(min(wanted.width(), room.width()), self.minimumSizeHint().width())
         height = max(min(wanted.height(), room.height()), self.minimumSizeHint().height())
         self.resize(width, height)
@@ -279,6 +294,23 @@ class NoticeDialog(_Dialog):
         self.ok_button.clicked.connect(self.accept)
         self.box.addSpacing(SPACE_M)
         self.box.addWidget(self.ok_button)
+
+    def setVisible(self, visible: bool) -> None:
+        if visible:
+            self._fit_text()  # before Qt centres it over the window
+        super().setVisible(visible)
+
+    def _fit_text(self) -> None:
+        """Tall enough for its wrapped text at every text size (a new window is sized
+        from size hints, which guess the width of a word-wrapped label: at 200 % the last
+        line was cut off)."""
+        self.ensurePolished()
+        self.box.activate()
+        parent = self.parentWidget()
+        room = (parent.window().size() if parent else self.size()) - QSize(2 * SPACE_L, 2 * SPACE_L)
+        width = min(max(self.sizeHint().width(), self.minimumSizeHint().width()), room.width())
+        height = min(self.box.totalHeightForWidth(width), room.height())
+        self.resize(width, max(height, self.minimumSizeHint().height()))
 
 
 # --- header --------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QLocale, Signal
-from PySide6.QtWidgets import QButtonGroup, QPushButton, QSizePolicy
+from PySide6.QtWidgets import QPushButton, QSizePolicy
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, N_, Translator
@@ -31,8 +31,9 @@ class WelcomeScreen(BaseScreen):
         )
         self.language_heading = label("", "h2")
         self.body.addWidget(self.language_heading)
-        self.language_group = QButtonGroup(self)
-        self.language_group.setExclusive(True)
+        # No QButtonGroup: Qt would make the languages one Tab stop whose arrow keys select,
+        # switching the whole screen's language at each key press (WCAG 2.4.3, 3.2.2).
+        # Each language is a Tab stop of its own; show_state keeps one checked.
         self.language_buttons: dict[str, QPushButton] = {}
         self.language_grid = language_grid()
         for i, (code, lang) in enumerate(LANGUAGES.items()):
@@ -43,7 +44,6 @@ class WelcomeScreen(BaseScreen):
             btn.setLocale(QLocale(lang.qt_locale))  # each name read in its own language
             btn.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             btn.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
-            self.language_group.addButton(btn)
             self.language_grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
             self.language_buttons[code] = btn
         self.body.addLayout(self.language_grid)
@@ -67,7 +67,8 @@ class WelcomeScreen(BaseScreen):
         self.actions.addStretch(1)
 
     def show_state(self, language: str, voice_on: bool) -> None:
-        self.language_buttons[language].setChecked(True)
+        for code, btn in self.language_buttons.items():
+            btn.setChecked(code == language)
         self.show_voice(voice_on)
 
     def show_voice(self, voice_on: bool) -> None:

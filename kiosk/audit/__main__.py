@@ -1,0 +1,207 @@
+"""``kiosk-audit``: the accessibility audit from the command line.
+
+    kiosk-audit [--out DIR] [--languages fr,ar] [--scales 1.0,2.0] [--themes normal,high]
+                [--quick] [--jobs N] [--no-screenshots]
+
+Exit status: 0 when no violation is found, 1 when there is at least one, 2 when the audit
+itself could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+QUICK_LANGUAGES = ["fr", "ar"]
+QUICK_SCALES = [1.0, 2.0]
+ALL_THEMES = ["normal", "high"]
+
+
+def _list(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from kiosk.i18n import LANGUAGES
+    from kiosk.ui.theme import SCALES
+
+    p = argparse.ArgumentParser(
+        prog="kiosk-audit",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("out/audit"), help="report directory (default out/audit)"
+    )
+    p.add_argument(
+        "--languages",
+        type=_list,
+        default=None,
+        help=f"comma-separated (default all: {','.join(LANGUAGES)})",
+    )
+    p.add_argument(
+        "--scales",
+        type=lambda s: [float(x) for x in _list(s)],
+        default=None,
+        help="text sizes (default 1.0,1.5,2.0)",
+    )
+    p.add_argument("--themes", type=_list, default=None, help="normal,high (default both)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="fr+ar, 100 %% and 200 %%, both themes, fewer screenshots",
+    )
+    p.add_argument(
+        "--jobs", type=int, default=None, help="processes (default: the number of CPUs, at most 4)"
+    )
+    p.add_argument("--no-screenshots", action="store_true")
+    p.add_argument(
+        "--every-procedure",
+        action="store_true",
+        help="documents, check answers and receipt of every procedure at every size and theme "
+        "(default: every procedure at 100 %% normal, the fullest procedure elsewhere)",
+    )
+    p.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.languages = args.languages or QUICK_LANGUAGES
+        args.scales = args.scales or QUICK_SCALES
+    args.languages = args.languages or list(LANGUAGES)
+    args.scales = args.scales or list(SCALES)
+    args.themes = args.themes or ALL_THEMES
+    unknown = [lang for lang in args.languages if lang not in LANGUAGES]
+    if unknown:
+        p.error(f"unknown language(s) {unknown}; known: {','.join(LANGUAGES)}")
+    bad = [s for s in args.scales if s not in SCALES]
+    if bad:
+        p.error(f"unknown text scale(s) {bad}; known: {SCALES}")
+    wrong = [t for t in args.themes if t not in ALL_THEMES]
+    if wrong:
+        p.error(f"unknown theme(s) {wrong}; known: {ALL_THEMES}")
+    if args.jobs is None:
+        args.jobs = max(1, min(os.cpu_count() or 1, 4))
+    return args
+
+
+def _options(args: argparse.Namespace, languages: list[str]):  # type: ignore[no-untyped-def]
+    from kiosk.audit.driver import Options
+
+    return Options(
+        languages=languages,
+        scales=args.scales,
+        themes=args.themes,
+        out=args.out,
+        quick=args.quick,
+        screenshots=not args.no_screenshots,
+        every_procedure=args.every_procedure,
+        progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True),
+    )
+
+
+def audit(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Run the audit (split over ``args.jobs`` processes by language) and return the
+    merged result, with the catalogue check added."""
+    from kiosk.audit.checks import check_catalogues
+    from kiosk.audit.model import AuditResult
+
+    started = time.monotonic()
+    languages = list(args.languages)
+    jobs = min(args.jobs, len(languages))
+    if jobs <= 1:
+        from kiosk.audit.driver import run_audit
+
+        result = run_audit(_options(args, languages))
+    else:
+        chunks = [languages[i::jobs] for i in range(jobs)]
+        result = AuditResult()
+        with tempfile.TemporaryDirectory(prefix="kiosk-audit-") as tmp:
+            procs = []
+            for i, chunk in enumerate(chunks):
+                part = Path(tmp) / f"part-{i}.json"
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "kiosk.audit",
+                    "--worker",
+                    str(part),
+                    "--languages",
+                    ",".join(chunk),
+                    "--scales",
+                    ",".join(map(str, args.scales)),
+                    "--themes",
+                    ",".join(args.themes),
+                    "--out",
+                    str(args.out),
+                ]
+                if args.quick:
+                    cmd.append("--quick")
+                if args.no_screenshots:
+                    cmd.append("--no-screenshots")
+                if args.every_procedure:
+                    cmd.append("--every-procedure")
+                env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+                procs.append((subprocess.Popen(cmd, env=env), part))
+            failed = [p.wait() for p, _ in procs]
+            for (_proc, part), code in zip(procs, failed, strict=True):
+                if code != 0 or not part.exists():
+                    raise RuntimeError(f"audit worker failed (exit {code})")
+                result.merge(AuditResult.from_json(json.loads(part.read_text(encoding="utf-8"))))
+        result.languages = languages
+    from kiosk.audit.driver import Runner
+
+    outcome = check_catalogues(languages)
+    Runner(None, result)._record("translation", "(catalogues)", ("*", 0.0, "-"), outcome)  # type: ignore[arg-type]
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    args = parse_args(argv)
+    if args.worker is not None:
+        from kiosk.audit.driver import run_audit
+
+        result = run_audit(_options(args, list(args.languages)))
+        args.worker.write_text(json.dumps(result.to_json(), ensure_ascii=False), encoding="utf-8")
+        return 0
+    from kiosk.audit.report import write_report
+
+    print(
+        f"kiosk-audit: {len(args.languages)} languages x {len(args.scales)} text sizes x "
+        f"{len(args.themes)} themes, {args.jobs} process(es)",
+        file=sys.stderr,
+        flush=True,
+    )
+    shots = args.out / "screens"
+    if shots.is_dir():  # the previous run's screenshots (ours: nothing else goes there)
+        shutil.rmtree(shots)
+    try:
+        result = audit(args)
+    except Exception as exc:
+        print(f"kiosk-audit: the audit could not run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    html, summary = write_report(result, args.out)
+    violations = result.violations
+    by_check = Counter(v.check for v in violations)
+    statuses = Counter(r.status for r in result.records)
+    print(
+        f"{len(result.states)} states, {len(result.records)} check results: "
+        f"{statuses['pass']} pass, {statuses['fail']} fail, {statuses['n/a']} not applicable; "
+        f"{len(violations)} violations in {result.seconds:.0f} s"
+    )
+    for check, n in sorted(by_check.items()):
+        print(f"  {check}: {n}")
+    print(f"report: {html}  summary: {summary}")
+    return 1 if violations else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,714 @@
+"""Drives the real kiosk window offscreen, with fake devices, through every screen of
+every procedure (and the dialogs), in each language, text size and theme, and runs
+every check on each state."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+from kiosk.audit.checks import STATIC_CHECKS, check_language
+from kiosk.audit.context import Context, accessible_name, grab, owner, settle
+from kiosk.audit.interaction import (
+    check_activation,
+    check_focus_order,
+    ensure_active,
+    measure_rings,
+    wait_until,
+)
+from kiosk.audit.kiosk_checks import (
+    InactivityProbe,
+    Visit,
+    check_consistent_help,
+    check_errors,
+    check_inactivity,
+    check_speech,
+)
+from kiosk.audit.model import (
+    CHECKS_BY_ID,
+    AuditResult,
+    CheckRecord,
+    Outcome,
+    Screenshot,
+    WidgetInfo,
+)
+
+WINDOW_SIZE = (1280, 1024)
+THEMES = ("normal", "high")
+SCREENSHOT_EXTRA_LANGUAGES = ("fr", "ar")  # also at 200 % and in high contrast
+
+
+class AuditError(RuntimeError):
+    """The audit could not drive the kiosk (not an accessibility finding)."""
+
+
+_QUIET = (
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support raise()",
+)
+
+
+def _qt_messages(mode: QtMsgType, context: object, message: str) -> None:
+    if not message.startswith(_QUIET):
+        print(f"qt: {message}", file=sys.stderr)
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    qInstallMessageHandler(_qt_messages)  # the offscreen platform's noise, once per window
+    return QApplication(["kiosk-audit"])
+
+
+@dataclass
+class Kiosk:
+    """The real window and controller, on fake ports, voice on."""
+
+    window: object
+    controller: object
+    speech: object
+    clock: object | None
+    narration: bool
+
+    @classmethod
+    def build(cls) -> Kiosk:
+        from kiosk.audit.fakes import NOW, FakeMonotonic, MemoryStore, fake_sealer
+        from kiosk.devices.speech import RecordingSpeech
+        from kiosk.domain.catalogue import load_catalogue
+        from kiosk.ui import SessionController, build_ui
+
+        app = application()
+        speech = RecordingSpeech()
+        kwargs: dict[str, object] = {}
+        clock: FakeMonotonic | None = None
+        if "monotonic" in inspect.signature(SessionController).parameters:
+            clock = FakeMonotonic()
+            kwargs["monotonic"] = clock
+        controller = SessionController(
+            catalogue=load_catalogue(),
+            store=MemoryStore(),
+            sealer=fake_sealer,
+            kiosk_id=lambda: "kiosk-audit",
+            speech=speech,
+            clock=lambda: NOW,
+            voice_on=True,
+            **kwargs,
+        )
+        window = build_ui(app, controller)
+        narration = False
+        try:
+            from kiosk.ui.narration import Narrator
+
+            Narrator(controller, window, debounce_ms=0)
+            narration = True
+        except (ImportError, TypeError):
+            pass
+        window.resize(*WINDOW_SIZE)
+        window.show()
+        window.activateWindow()
+        if not wait_until(lambda: window.isVisible() and QApplication.activeWindow() is window, 5):
+            raise AuditError("the kiosk window did not become active")
+        # Nothing is painted to the (invisible) screen: renderings are taken with grab().
+        window.setUpdatesEnabled(False)
+        # Setting a stylesheet re-polishes every widget of the window (~0.1 s): skip the
+        # calls that would set the very same stylesheet again (each wipe between two
+        # procedures would otherwise cost two).
+        set_sheet = window.setStyleSheet
+
+        def set_if_changed(sheet: str) -> None:
+            if sheet != window.styleSheet():
+                set_sheet(sheet)
+
+        window.setStyleSheet = set_if_changed  # type: ignore[method-assign]
+        return cls(window, controller, speech, clock, narration)
+
+    # --- speech -------------------------------------------------------------------------
+    def mark(self) -> int:
+        return len(self.speech.requests)  # type: ignore[attr-defined]
+
+    def said(self, mark: int) -> list[tuple[str, str]]:
+        return [(r.text, r.language) for r in self.speech.requests[mark:] if r.action == "say"]  # type: ignore[attr-defined]
+
+    # --- state --------------------------------------------------------------------------
+    @property
+    def screen(self) -> object:
+        return self.controller.session.screen  # type: ignore[attr-defined]
+
+    def reset(self, language: str, scale: float, high_contrast: bool) -> int:
+        from kiosk.ui.theme import Theme
+
+        w, c = self.window, self.controller
+        theme = Theme(scale=scale, high_contrast=high_contrast)
+        w.close_dialogs()  # type: ignore[attr-defined]
+        # The kiosk's configured look: wiping the session keeps it (no re-styling).
+        if hasattr(c, "theme_default"):
+            c.theme_default = theme  # type: ignore[attr-defined]
+        session = c.session  # type: ignore[attr-defined]
+        if c.translator.code == language and hasattr(session, "wipe"):  # type: ignore[attr-defined]
+            # Between two procedures in the same language: the next applicant keeps it,
+            # sparing a round trip through French (two restylings of the whole window).
+            forget = session.wipe
+
+            def wipe_keeping_language() -> None:
+                forget()
+                session.language = language
+
+            session.wipe = wipe_keeping_language
+            try:
+                c.wipe()  # type: ignore[attr-defined]
+            finally:
+                del session.wipe
+        else:
+            c.wipe()  # type: ignore[attr-defined]
+        if c.theme != theme:  # type: ignore[attr-defined]
+            c.set_theme(theme)  # type: ignore[attr-defined]
+        mark = self.mark()
+        c.choose_language(language)  # type: ignore[attr-defined]
+        settle()
+        return mark
+
+    def inactivity_probe(self) -> InactivityProbe | None:
+        from kiosk.domain.session import Screen
+
+        monitor = getattr(self.controller, "inactivity", None)
+        if monitor is None or self.clock is None or not hasattr(monitor, "tick"):
+            return None
+        clock = self.clock
+        return InactivityProbe(
+            monitor=monitor,
+            advance=clock.advance,  # type: ignore[attr-defined]
+            dialog=lambda: getattr(self.window, "inactivity_dialog", None),
+            on_screen=lambda: self.screen is not Screen.WELCOME,
+            mark=self.mark,
+            said=self.said,
+        )
+
+    def close(self) -> None:
+        w, c = self.window, self.controller
+        w.close_dialogs()  # type: ignore[attr-defined]
+        c.shutdown()  # type: ignore[attr-defined]
+        w.close()  # type: ignore[attr-defined]
+        w.deleteLater()  # type: ignore[attr-defined]
+        settle()
+        application().setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+
+    # --- the walk -----------------------------------------------------------------------
+    def visits(
+        self,
+        language: str,
+        scale: float,
+        high_contrast: bool,
+        problems: list[str],
+        every_procedure: bool = True,
+    ) -> Iterator[Visit]:
+        """Every state, one after the other; the caller audits each before the next.
+
+        Each procedure of the catalogue is walked from the welcome screen through its
+        steps. A state rendered the same way as one already visited in this walk (a step
+        shared by several procedures, the consent) is not visited again. The screens laid
+        out alike for every procedure but filled with its own data (documents, check
+        answers, receipt) are visited for each procedure when ``every_procedure``, else
+        for the procedure with the most to show (most documents, then most questions).
+        A procedure the kiosk cannot be driven through is reported in ``problems`` and
+        the walk goes on."""
+        seen: set[tuple[object, ...]] = set()
+        procedures = list(self.controller.catalogue.procedures)  # type: ignore[attr-defined]
+        fullest = max(procedures, key=lambda p: (len(p.documents), len(p.field_ids)))
+        for index, procedure in enumerate(procedures):
+            try:
+                yield from self._procedure_visits(
+                    language,
+                    scale,
+                    high_contrast,
+                    procedure,
+                    index == 0,
+                    seen,
+                    to_receipt=every_procedure or procedure is fullest,
+                )
+            except AuditError as exc:
+                problems.append(f"{procedure.id}: {exc}")
+
+    def _procedure_visits(
+        self,
+        language: str,
+        scale: float,
+        high_contrast: bool,
+        procedure: object,
+        first: bool,
+        seen: set[tuple[object, ...]],
+        *,
+        to_receipt: bool = True,
+    ) -> Iterator[Visit]:
+        from kiosk.audit.fakes import sample_value
+        from kiosk.domain.session import Screen
+
+        w = self.window
+        pid: str = procedure.id  # type: ignore[attr-defined]
+
+        def new(*signature: object) -> bool:
+            if signature in seen:
+                return False
+            seen.add(signature)
+            return True
+
+        mark = self.reset(language, scale, high_contrast)
+        if first:
+            yield self._screen_visit("welcome", mark)
+            header = w.welcome.header  # type: ignore[attr-defined]
+            mark = self.mark()
+            header.language_button.click()
+            dialog = self._wait_dialog(lambda: header.language_dialog)
+            yield Visit(
+                "dialog-language",
+                "dialog",
+                dialog,
+                said=self.said(mark),
+                must_say=[dialog.accessibleName()],
+            )
+            dialog.reject()
+            header.language_dialog = None
+            settle()
+            mark = self.mark()
+            header.help_button.click()
+            dialog = self._wait_dialog(lambda: w.help_dialog)  # type: ignore[attr-defined]
+            yield Visit(
+                "dialog-help", "dialog", dialog, said=self.said(mark), must_say=[dialog.text.text()]
+            )  # type: ignore[attr-defined]
+            w.close_dialogs()  # type: ignore[attr-defined]
+            settle()
+        mark = self.mark()
+        w.welcome.start_button.click()  # type: ignore[attr-defined]
+        self._wait(lambda: self.screen is Screen.PROCEDURE, "the procedure screen")
+        if first:
+            yield self._screen_visit("procedure", mark)
+        mark = self.mark()
+        w.procedure.card(pid).click()  # type: ignore[attr-defined]
+        step_screen = w.step  # type: ignore[attr-defined]
+        names: dict[str, tuple[object, ...]] = {}
+        for _ in range(100):
+            screen = self.screen
+            self._wait(
+                lambda s=screen: w.current_screen_id is s,  # type: ignore[attr-defined]
+                f"the {screen} screen shown (the window shows {w.current_screen_id})",  # type: ignore[attr-defined]
+            )
+            if screen is Screen.STEP:
+                wanted = self.controller.session.step  # type: ignore[attr-defined]
+                self._wait(
+                    lambda s=wanted: (
+                        step_screen.step is not None
+                        and s is not None
+                        and step_screen.step.id == s.id
+                    ),
+                    f"step {wanted.id if wanted else '?'} shown",
+                )
+                step = step_screen.step
+                signature = ("step", step.id, tuple(f.id for f in step.fields))
+                state = (
+                    step.id
+                    if names.setdefault(step.id, signature) == signature
+                    else f"{step.id}@{pid}"
+                )
+                fresh = new(*signature)
+                if fresh:
+                    yield self._screen_visit(state, mark)
+                    for row in step_screen.rows:
+                        row.set_value("")
+                    mark = self.mark()
+                    step_screen.continue_button.click()
+                    settle()
+                    if self.screen is Screen.STEP and step_screen.summary.isVisible():
+                        yield self._screen_visit(f"{state}-errors", mark, kind="errors")
+                if self.screen is Screen.STEP and step_screen.step is step:
+                    for row in step_screen.rows:
+                        row.set_value(sample_value(row.spec))
+                    mark = self.mark()
+                    step_screen.continue_button.click()
+                    settle()
+                    if self.screen is Screen.STEP and step_screen.summary.isVisible():
+                        raise AuditError(f"the audit's sample answers do not pass step {step.id}")
+            elif not to_receipt:
+                return  # its questions are seen; its other screens look like the fullest's
+            elif screen is Screen.CONSENT:
+                consent = w.consent  # type: ignore[attr-defined]
+                if new("consent"):
+                    yield self._screen_visit("consent", mark)
+                consent.checkbox.setChecked(False)
+                mark = self.mark()
+                consent.submit_button.click()
+                settle()
+                if new("consent-errors"):
+                    yield self._screen_visit("consent-errors", mark, kind="errors")
+                consent.checkbox.setChecked(True)
+                mark = self.mark()
+                consent.submit_button.click()
+                self._wait(
+                    lambda: self.screen is not Screen.CONSENT,
+                    "the end of the consent",
+                    timeout_s=10,
+                )
+            elif screen is Screen.RECEIPT:
+                yield self._screen_visit(f"receipt@{pid}", mark)
+                return
+            else:
+                # Check answers, documents, and any screen added since: visit it, then its
+                # primary action (the first button of the screen's action row).
+                name = str(getattr(screen, "value", screen))
+                if new(name, pid):
+                    yield self._screen_visit(f"{name}@{pid}", mark)
+                action = self._primary_action(w.current_screen)  # type: ignore[attr-defined]
+                if action is None:
+                    raise AuditError(f"no action to leave the {name} screen")
+                mark = self.mark()
+                action.click()
+                self._wait(lambda s=screen: self.screen is not s, f"the screen after {name}")
+        raise AuditError("the procedure never reached its receipt")
+
+    @staticmethod
+    def _primary_action(screen: QWidget) -> QAbstractButton | None:
+        """The first button (in reading order) of the screen's action row."""
+        actions = getattr(screen, "actions", None)
+        column = getattr(screen, "column", None)
+        if actions is None or column is None:
+            return None
+        area = actions.geometry()  # in the column's coordinates
+        found = [
+            b
+            for b in column.findChildren(QAbstractButton)
+            if b.isVisible() and b.isEnabled() and area.contains(b.mapTo(column, b.rect().center()))
+        ]
+        rtl = screen.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        found.sort(
+            key=lambda b: (
+                -b.mapTo(column, b.rect().topRight()).x()
+                if rtl
+                else b.mapTo(column, b.rect().topLeft()).x()
+            )
+        )
+        return found[0] if found else None
+
+    def _screen_visit(self, state: str, mark: int, kind: str = "screen") -> Visit:
+        settle()
+        focus = owner(QApplication.focusWidget())
+        return Visit(state, kind, self.window, self.window.current_screen, self.said(mark), focus)  # type: ignore[attr-defined]
+
+    def _wait(self, predicate: Callable[[], bool], what: str, timeout_s: float = 1.0) -> None:
+        if not wait_until(predicate, timeout_s):
+            raise AuditError(f"the kiosk did not reach {what}")
+
+    def _wait_dialog(self, get: Callable[[], QWidget | None]) -> QWidget:
+        self._wait(lambda: get() is not None and get().isVisible(), "the dialog")  # type: ignore[union-attr]
+        dialog = get()
+        assert dialog is not None
+        settle()
+        return dialog
+
+
+@dataclass
+class Options:
+    languages: list[str]
+    scales: list[float]
+    themes: list[str]
+    out: Path | None = None
+    quick: bool = False
+    screenshots: bool = True
+    # Documents, check answers and receipt of every procedure in every size and theme;
+    # by default, of every procedure at 100 % in the normal theme, and of the fullest
+    # procedure elsewhere (same layout, other data).
+    every_procedure: bool = False
+    progress: Callable[[str], None] | None = None
+
+
+@dataclass
+class Runner:
+    """Audits each visit of each (language, scale, theme) and collects the records."""
+
+    options: Options
+    result: AuditResult = field(default_factory=AuditResult)
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _activated: set[tuple[object, str]] = field(default_factory=set)
+
+    def run(self) -> AuditResult:
+        started = time.monotonic()
+        opts = self.options
+        kiosk = Kiosk.build()
+        try:
+            self.result.languages = list(opts.languages)
+            self.result.scales = list(opts.scales)
+            self.result.themes = list(opts.themes)
+            self.result.metrics["narration"] = kiosk.narration
+            for language in opts.languages:
+                t0 = time.monotonic()
+                for theme in opts.themes:
+                    for scale in sorted(opts.scales):
+                        self._combination(kiosk, language, scale, theme)
+                if opts.progress:
+                    opts.progress(f"{language}: {time.monotonic() - t0:.1f} s")
+        finally:
+            kiosk.close()
+        self.result.seconds = time.monotonic() - started
+        return self.result
+
+    # --- one language x scale x theme -----------------------------------------------
+    def _combination(self, kiosk: Kiosk, language: str, scale: float, theme: str) -> None:
+        high = theme == "high"
+        reference: list[str] | None = None
+        where = (language, scale, theme)
+        problems: list[str] = []
+        every = self.options.every_procedure or (scale == 1.0 and theme == "normal")
+        for visit in kiosk.visits(language, scale, high, problems, every_procedure=every):
+            if visit.state not in self.result.states:
+                self.result.states.append(visit.state)
+            reference = self._audit_visit(kiosk, visit, where, reference)
+            # Hold no widget past its state: the kiosk deletes screens' widgets with
+            # deleteLater(), and a Python reference kept alive across that deletion can
+            # crash PySide (Shiboken releasing the wrapper of a destroyed child).
+            visit.root = visit.screen = visit.focus = None  # type: ignore[assignment]
+            del visit
+        walk = Outcome(checked=1)
+        for problem in problems:
+            walk.fail("coverage", f"the audit could not drive the kiosk through {problem}")
+        self._record("coverage", "(walk)", where, walk)
+        probe = kiosk.inactivity_probe()
+        audit_dialog = lambda dialog, said: self._audit_visit(  # noqa: E731
+            kiosk,
+            Visit("inactivity-warning", "dialog", dialog, said=said, must_say=[dialog.text.text()]),
+            where,
+            None,
+        )
+        if probe is not None and kiosk.screen is not None:
+            if "inactivity-warning" not in self.result.states:
+                self.result.states.append("inactivity-warning")
+        outcome = self._guard(
+            lambda: check_inactivity(language, probe, audit_dialog), "timeout-warning"
+        )
+        self._record(
+            "timeout-warning", "inactivity-warning" if probe else "(session)", where, outcome
+        )
+
+    def _audit_visit(
+        self, kiosk: Kiosk, visit: Visit, where: tuple[str, float, str], reference: list[str] | None
+    ) -> list[str] | None:
+        language, scale, theme = where
+        window = kiosk.window
+        ctx = Context(
+            visit.root,
+            language,
+            scale=scale,
+            high_contrast=theme == "high",
+            state=visit.state,
+            theme=kiosk.controller.theme,  # type: ignore[attr-defined]
+            container=window.frameGeometry() if visit.kind == "dialog" else None,  # type: ignore[attr-defined]
+            reference_sizes=self.sizes,
+            # Colours do not move widgets: mirroring is compared in the normal theme.
+            mirror=theme == "normal",
+            mirror_root=visit.screen if visit.kind != "dialog" else None,
+        )
+        state = visit.state
+        # 13 first: the focus as the failed submission left it.
+        if visit.kind == "errors":
+            self._record(
+                "error-identification",
+                state,
+                where,
+                self._guard(lambda: check_errors(ctx, visit), "error-identification"),
+            )
+        neutral = self._neutral(visit.root)
+        neutral()
+        settle()
+        self._screenshot(kiosk, visit, where)
+        outcomes: dict[str, Outcome] = {}
+        for check in STATIC_CHECKS:
+            outcomes[check.id] = self._guard(lambda c=check: c.run(ctx), check.id)
+        outcomes["language"] = self._guard(lambda: check_language(ctx, visit.said), "language")
+        ring = outcomes["non-text-contrast"]
+        narrated: list[tuple[str, WidgetInfo, list[tuple[str, str]]]] = []
+        narrate = kiosk.narration and scale == 1.0 and theme == "normal"
+        marks = [kiosk.mark()]
+
+        def on_press() -> None:
+            marks[0] = kiosk.mark()
+
+        def on_stop(widget: QWidget) -> None:
+            if narrate:
+                settle(2)
+                narrated.append((accessible_name(widget), ctx.info(widget), kiosk.said(marks[0])))
+
+        if visit.state == "inactivity-warning":
+            # Any key press is an action: it extends the session and closes the warning.
+            outcomes["focus-order"] = Outcome(
+                not_applicable="a key press closes the warning (check 16)"
+            )
+            self._guard(lambda: measure_rings(ctx, neutral, ring), "non-text-contrast")
+        elif theme == "high":
+            # Colours do not change the order of the controls: Tab is walked in the normal
+            # theme; here only the focus ring is measured (its colours are the theme's).
+            outcomes["focus-order"] = Outcome(
+                not_applicable="walked in the normal theme (colours do not move the focus)"
+            )
+            self._guard(lambda: measure_rings(ctx, neutral, ring), "non-text-contrast")
+        else:
+            outcomes["focus-order"] = self._guard(
+                lambda: check_focus_order(
+                    ctx, neutral=neutral, ring=ring, on_press=on_press, on_stop=on_stop
+                ),
+                "focus-order",
+            )
+        neutral()
+        screen_kind = (where, type(visit.screen).__name__)
+        if (
+            visit.kind != "dialog"
+            and visit.screen is not None
+            and screen_kind not in self._activated
+        ):
+            # The same header button on every screen: pressed once per kind of screen.
+            self._activated.add(screen_kind)
+            header = visit.screen.header  # type: ignore[attr-defined]
+            outcomes["keyboard-activation"] = self._guard(
+                lambda: check_activation(
+                    ctx,
+                    header.help_button,
+                    lambda: window.help_dialog is not None and window.help_dialog.isVisible(),  # type: ignore[attr-defined]
+                    window.close_dialogs,  # type: ignore[attr-defined]
+                ),
+                "keyboard-activation",
+            )
+        if visit.kind != "dialog" and visit.screen is not None:
+            header = visit.screen.header  # type: ignore[attr-defined]
+            c, h = self._guard_pair(
+                lambda: check_consistent_help(ctx, visit.screen, reference), "consistent-help"
+            )  # type: ignore[arg-type]
+            outcomes["consistent-help"] = c
+            reference = h if h is not None else reference
+
+            def repeat() -> list[tuple[str, str]]:
+                mark = kiosk.mark()
+                header.listen_button.click()
+                settle()
+                return kiosk.said(mark)
+
+        else:
+            repeat = None  # type: ignore[assignment]
+        outcomes["speech-output"] = self._guard(
+            lambda: check_speech(
+                ctx, visit, repeat, narrated if narrate else None, kiosk.narration
+            ),
+            "speech-output",
+        )
+        neutral()
+        for check_id, outcome in outcomes.items():
+            self._record(check_id, state, where, outcome)
+        return reference
+
+    # --- helpers ----------------------------------------------------------------------
+    @staticmethod
+    def _neutral(root: QWidget) -> Callable[[], None]:
+        """Focus somewhere that draws no focus ring (the window itself)."""
+
+        def go() -> None:
+            ensure_active(root)
+            root.setFocus(Qt.FocusReason.OtherFocusReason)
+            settle(1)
+
+        return go
+
+    def _guard(self, run: Callable[[], Outcome], check_id: str) -> Outcome:
+        t0 = time.monotonic()
+        try:
+            return run()
+        except Exception as exc:  # an audit bug must show in the report, not stop it
+            out = Outcome(checked=1)
+            out.fail(
+                check_id,
+                f"the check crashed: {type(exc).__name__}: {exc}",
+                traceback.format_exc(limit=3)[-300:],
+            )
+            return out
+        finally:
+            timing = self.result.metrics.setdefault("seconds_by_check", {})
+            timing[check_id] = round(timing.get(check_id, 0.0) + time.monotonic() - t0, 3)
+
+    def _guard_pair(
+        self, run: Callable[[], tuple[Outcome, list[str]]], check_id: str
+    ) -> tuple[Outcome, list[str] | None]:
+        try:
+            return run()
+        except Exception as exc:
+            out = Outcome(checked=1)
+            out.fail(check_id, f"the check crashed: {type(exc).__name__}: {exc}")
+            return out, None
+
+    def _record(
+        self, check_id: str, state: str, where: tuple[str, float, str], outcome: Outcome
+    ) -> None:
+        assert check_id in CHECKS_BY_ID, check_id
+        language, scale, theme = where
+        for v in outcome.violations:
+            v.check = check_id
+            v.state = state
+            v.language = v.language or language
+            v.scale = scale
+            v.theme = theme
+        self.result.records.append(
+            CheckRecord(
+                check=check_id,
+                state=state,
+                language=language,
+                scale=scale,
+                theme=theme,
+                status=outcome.status,
+                checked=outcome.checked,
+                violations=outcome.violations,
+                not_applicable=outcome.not_applicable,
+                notes=outcome.notes[:5],
+            )
+        )
+
+    # --- screenshots ------------------------------------------------------------------
+    def _wants_screenshot(self, language: str, scale: float, theme: str) -> bool:
+        if not self.options.screenshots or self.options.out is None:
+            return False
+        if scale == 1.0 and theme == "normal":
+            return True
+        if language in SCREENSHOT_EXTRA_LANGUAGES:
+            return (scale == 2.0 and theme == "normal") or (scale == 1.0 and theme == "high")
+        return False
+
+    def _screenshot(self, kiosk: Kiosk, visit: Visit, where: tuple[str, float, str]) -> None:
+        language, scale, theme = where
+        if not self._wants_screenshot(language, scale, theme):
+            return
+        assert self.options.out is not None
+        window: QWidget = kiosk.window  # type: ignore[assignment]
+        image = grab(window)
+        if visit.kind == "dialog":
+            # The dialog is a window of its own: paint it where it sits over the kiosk.
+            offset = visit.root.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0))
+            painter = QPainter(image)
+            painter.setOpacity(0.35)
+            painter.fillRect(image.rect(), Qt.GlobalColor.black)
+            painter.setOpacity(1.0)
+            painter.drawImage(offset, grab(visit.root))
+            painter.end()
+        name = f"{visit.state.replace('/', '_')}--{language}--{round(scale * 100)}--{theme}.png"
+        folder = self.options.out / "screens"
+        folder.mkdir(parents=True, exist_ok=True)
+        image.save(str(folder / name))
+        self.result.screenshots.append(
+            Screenshot(visit.state, language, scale, theme, f"screens/{name}")
+        )
+
+
+def run_audit(options: Options) -> AuditResult:
+    return Runner(options).run()

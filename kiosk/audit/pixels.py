@@ -1,0 +1,178 @@
+"""Colour measurements on rendered pixels (NumPy arrays of H x W x 3 sRGB bytes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+_S = np.arange(256, dtype=np.float64) / 255.0
+# sRGB channel value -> linear light, the WCAG 2.x formula, as a lookup table.
+_LINEAR = np.where(_S <= 0.04045, _S / 12.92, ((_S + 0.055) / 1.055) ** 2.4)
+
+
+def to_array(image: QImage) -> np.ndarray:
+    """``image`` as an H x W x 3 uint8 RGB array (a view on one copy of its pixels)."""
+    img = image.convertToFormat(QImage.Format.Format_RGB32)  # no-op for a grab
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    if w == 0 or h == 0:
+        return np.zeros((h, w, 3), np.uint8)
+    raw = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl).copy()
+    # 0xffRRGGBB words: bytes B, G, R, 255 in memory (little-endian).
+    return raw[:, : w * 4].reshape(h, w, 4)[..., 2::-1]
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of each pixel (0 black .. 1 white)."""
+    return (
+        0.2126 * _LINEAR[rgb[..., 0]]
+        + 0.7152 * _LINEAR[rgb[..., 1]]
+        + 0.0722 * _LINEAR[rgb[..., 2]]
+    )
+
+
+def ratio(l1: np.ndarray | float, l2: np.ndarray | float) -> np.ndarray:
+    """WCAG contrast ratio between luminances (element-wise), 1 .. 21."""
+    a, b = np.maximum(l1, l2), np.minimum(l1, l2)
+    return (a + 0.05) / (b + 0.05)
+
+
+def hex_colour(rgb: np.ndarray | tuple[int, int, int]) -> str:
+    r, g, b = (int(v) for v in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _mode(flat: np.ndarray) -> np.ndarray:
+    """The most frequent exact colour of N x 3 pixels."""
+    f = flat.astype(np.int32)
+    keys = (f[:, 0] << 16) | (f[:, 1] << 8) | f[:, 2]
+    values, counts = np.unique(keys, return_counts=True)
+    key = int(values[np.argmax(counts)])
+    return np.array([(key >> 16) & 255, (key >> 8) & 255, key & 255], np.uint8)
+
+
+def _background(crop: np.ndarray) -> np.ndarray:
+    """The dominant colour (from every third pixel of a large crop: it dominates)."""
+    sample = crop[::3, ::3] if crop.shape[0] * crop.shape[1] > 4000 else crop
+    return _mode(sample.reshape(-1, 3))
+
+
+@dataclass(frozen=True)
+class TextColours:
+    foreground: str
+    background: str
+    ratio: float
+    ink_pixels: int
+
+
+def text_colours(crop: np.ndarray, min_ink: int = 6) -> TextColours | None:
+    """Foreground and background of the text drawn in ``crop``, or None if nothing is drawn.
+
+    The background is the dominant colour. The foreground is the most frequent colour
+    among the pixels that contrast most with it (the cores of the glyph strokes, not their
+    anti-aliased edges): the pixels within 80 % of the strongest contrast found.
+    """
+    if crop.size == 0:
+        return None
+    bg = _background(crop)
+    flat = crop.reshape(-1, 3)
+    bg_lum = float(luminance(bg))
+    contrast = ratio(luminance(flat), bg_lum)
+    ink = contrast > 1.15
+    n_ink = int(ink.sum())
+    if n_ink < min_ink:
+        return None
+    cmax = float(contrast[ink].max())
+    strong = contrast >= 1.0 + (cmax - 1.0) * 0.8
+    fg = _mode(flat[strong])
+    value = float(ratio(float(luminance(fg)), bg_lum))
+    return TextColours(hex_colour(fg), hex_colour(bg), value, n_ink)
+
+
+def ink_span(crop: np.ndarray) -> tuple[int, int] | None:
+    """First and last column holding ink (pixels contrasting >= 1.5:1 with the dominant
+    colour), or None."""
+    if crop.size == 0:
+        return None
+    bg_lum = float(luminance(_background(crop)))
+    contrast = ratio(luminance(crop), bg_lum)
+    cols = np.nonzero((contrast >= 1.5).any(axis=0))[0]
+    if cols.size == 0:
+        return None
+    return int(cols[0]), int(cols[-1])
+
+
+def edge_contrast(inner: np.ndarray, outer: np.ndarray) -> tuple[float, str, str]:
+    """Contrast between two strips of pixels (a border and what is just outside it), from
+    their median colours."""
+    a = np.median(inner.reshape(-1, 3), axis=0).astype(np.uint8)
+    b = np.median(outer.reshape(-1, 3), axis=0).astype(np.uint8)
+    value = float(ratio(float(luminance(a)), float(luminance(b))))
+    return value, hex_colour(a), hex_colour(b)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """How the focused rendering differs from the unfocused one around a widget."""
+
+    sides: dict[str, float]  # side -> share of samples with >= 2 px changed at >= 3:1
+    thickness: int  # smallest number of changed pixels across the band, over all samples
+    contrast: float  # median contrast of the changed pixels (focused vs unfocused)
+
+    def ok(self, share: float = 0.8) -> bool:
+        return bool(self.sides) and all(v >= share for v in self.sides.values())
+
+
+def outline(
+    focused: np.ndarray,
+    unfocused: np.ndarray,
+    rect: tuple[int, int, int, int],
+    sides: tuple[str, ...],
+    *,
+    outside: int = 8,
+    inside: int = 3,
+    corner: int = 8,
+    step: int = 3,
+    min_ratio: float = 3.0,
+) -> Outline:
+    """Measure a focus indicator: ``rect`` = (x0, y0, x1, y1) of the widget in the arrays
+    (x1, y1 exclusive); for each side in ``sides``, lines across the band from ``outside``
+    px outside to ``inside`` px inside the edge count the pixels whose colour changed by
+    at least ``min_ratio`` between the two renderings."""
+    h, w = focused.shape[:2]
+    change = ratio(luminance(focused), luminance(unfocused))
+    changed = change >= min_ratio
+    x0, y0, x1, y1 = rect
+    shares: dict[str, float] = {}
+    thinnest = 10**6
+    for side in sides:
+        counts: list[int] = []
+        if side in ("top", "bottom"):
+            edge = y0 if side == "top" else y1 - 1
+            lo, hi = (
+                (edge - outside, edge + inside)
+                if side == "top"
+                else (edge - inside, edge + outside)
+            )
+            lo, hi = max(lo, 0), min(hi + 1, h)
+            for x in range(x0 + corner, x1 - corner, step):
+                if 0 <= x < w:
+                    counts.append(int(changed[lo:hi, x].sum()))
+        else:
+            edge = x0 if side == "left" else x1 - 1
+            lo, hi = (
+                (edge - outside, edge + inside)
+                if side == "left"
+                else (edge - inside, edge + outside)
+            )
+            lo, hi = max(lo, 0), min(hi + 1, w)
+            for y in range(y0 + corner, y1 - corner, step):
+                if 0 <= y < h:
+                    counts.append(int(changed[y, lo:hi].sum()))
+        if not counts:
+            continue
+        shares[side] = sum(1 for c in counts if c >= 2) / len(counts)
+        thinnest = min(thinnest, min(counts))
+    contrast = float(np.median(change[changed])) if changed.any() else 1.0
+    return Outline(shares, 0 if thinnest == 10**6 else thinnest, contrast)

@@ -1,0 +1,346 @@
+"""The accessibility audit (kiosk.audit): it passes on the real UI (the CI gate, quick
+mode), and each of its checks fails on a small, deliberately broken window."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.audit.checks import (
+    check_accessible_name,
+    check_direction,
+    check_input_labels,
+    check_language,
+    check_non_text_contrast,
+    check_reflow,
+    check_target_size,
+    check_text_contrast,
+    check_text_size,
+    check_translation,
+)
+from kiosk.audit.context import Context
+from kiosk.audit.interaction import check_activation, check_focus_order
+from kiosk.audit.kiosk_checks import Visit, check_consistent_help, check_inactivity, check_speech
+from kiosk.audit.model import CHECKS, FAIL, NOT_APPLICABLE, PASS, AuditResult, Outcome
+from kiosk.audit.report import write_report
+
+pytestmark = pytest.mark.gui
+
+# Plain, accessible defaults; each test breaks one thing.
+STYLE = """
+QWidget { background-color: #ffffff; color: #161616; font-size: 20px; }
+QPushButton { min-height: 48px; min-width: 48px; border: 2px solid #000091; color: #000091; }
+QLineEdit { min-height: 48px; border: 2px solid #666666; }
+"""
+
+
+@pytest.fixture
+def make_window(qtbot: Any) -> Callable[..., QWidget]:
+    def make(
+        *widgets: QWidget,
+        language: str = "en",
+        direction: Qt.LayoutDirection = Qt.LayoutDirection.LeftToRight,
+        style: str = STYLE,
+    ) -> QWidget:
+        window = QWidget()
+        window.setObjectName("broken-window")
+        box = QVBoxLayout(window)
+        for w in widgets:
+            box.addWidget(w)
+        box.addStretch(1)
+        window.setStyleSheet(style)
+        window.setLocale(QLocale({"en": "en_GB", "fr": "fr_FR", "ar": "ar_SA"}[language]))
+        window.setLayoutDirection(direction)
+        qtbot.addWidget(window)
+        window.resize(640, 480)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        return window
+
+    return make
+
+
+def ctx(window: QWidget, language: str = "en", **kwargs: Any) -> Context:
+    return Context(window, language, **kwargs)
+
+
+def messages(outcome: Outcome) -> list[str]:
+    return [v.message for v in outcome.violations]
+
+
+def named(text: str) -> QPushButton:
+    b = QPushButton(text)
+    b.setAccessibleName(text)
+    return b
+
+
+# --- the CI gate ------------------------------------------------------------------------
+@pytest.mark.slow
+def test_the_real_kiosk_passes_the_quick_audit(tmp_path: Path, qapp: QApplication) -> None:
+    from kiosk.audit.__main__ import QUICK_LANGUAGES, QUICK_SCALES
+    from kiosk.audit.checks import check_catalogues
+    from kiosk.audit.driver import Options, Runner
+
+    result = Runner(
+        Options(QUICK_LANGUAGES, QUICK_SCALES, ["normal", "high"], out=tmp_path, quick=True)
+    ).run()
+    catalogues = check_catalogues(QUICK_LANGUAGES)
+    found = [
+        f"{v.check} | {v.state} {v.language} {v.scale:.0%} {v.theme} | "
+        f"{v.widget.label() if v.widget else ''} | {v.message} | {v.measured}"
+        for v in [*result.violations, *catalogues.violations]
+    ]
+    assert not found, f"{len(found)} violations:\n" + "\n".join(found[:60])
+    # Every screen of the flow was reached, in both languages, sizes and themes.
+    for state in ("welcome", "dialog-language", "dialog-help", "procedure", "consent"):
+        assert state in result.states
+    assert any(s.startswith("receipt@") for s in result.states)
+    assert any(s.endswith("-errors") for s in result.states)
+    statuses = {r.status for r in result.records}
+    assert PASS in statuses
+    html, summary = write_report(result, tmp_path)
+    assert "Violations" in html.read_text(encoding="utf-8")
+    assert json.loads(summary.read_text(encoding="utf-8"))["totals"]["violations"] == 0
+    assert list((tmp_path / "screens").glob("welcome--ar--100--normal.png"))
+
+
+# --- each check can fail ----------------------------------------------------------------
+def test_a_button_without_a_name_is_reported(make_window: Callable[..., QWidget]) -> None:
+    good = named("OK")
+    bad = QPushButton()  # no text, no accessible name
+    bad.setObjectName("nameless")
+    outcome = check_accessible_name(ctx(make_window(good, bad)))
+    assert [v.widget.object_name for v in outcome.violations if v.widget] == ["nameless"]
+
+
+def test_a_small_target_is_reported(make_window: Callable[..., QWidget]) -> None:
+    small = named("x")
+    small.setStyleSheet("min-height: 0px; min-width: 0px; padding: 0px;")
+    small.setFixedSize(20, 20)
+    outcome = check_target_size(ctx(make_window(named("OK"), small)))
+    assert messages(outcome) == ["target smaller than 44 x 44 px"]
+    assert outcome.violations[0].measured == "20 x 20 px"
+
+
+def test_grey_text_on_white_is_reported_from_the_pixels(
+    make_window: Callable[..., QWidget],
+) -> None:
+    dark = QLabel("Lisible")
+    grey = QLabel("Trop pâle")
+    grey.setStyleSheet("color: #aaaaaa;")
+    outcome = check_text_contrast(ctx(make_window(dark, grey)))
+    assert messages(outcome) == ["text contrast below 4.5:1"]
+    assert outcome.violations[0].widget is not None
+    assert outcome.violations[0].widget.text == "Trop pâle"
+    assert outcome.violations[0].measured.startswith("2.3")  # #aaaaaa on white: 2.32:1
+    # The high-contrast theme asks for 7:1: the dark text passes, #595959 (7.0:1) too.
+    hc = check_text_contrast(ctx(make_window(QLabel("Noir")), high_contrast=True))
+    assert hc.checked == 1 and not hc.violations
+
+
+def test_an_input_without_a_label_is_reported(make_window: Callable[..., QWidget]) -> None:
+    label = QLabel("Nom de famille")
+    labelled = QLineEdit()
+    label.setBuddy(labelled)
+    alone = QLineEdit()
+    alone.setObjectName("no-label")
+    outcome = check_input_labels(ctx(make_window(label, labelled, alone)))
+    assert [v.widget.object_name for v in outcome.violations if v.widget] == ["no-label"]
+    # A label whose text is not in the accessible name breaks 2.5.3 (label in name).
+    other = QLabel("Prénoms")
+    field = QLineEdit()
+    other.setBuddy(field)
+    field.setAccessibleName("Champ 2")
+    mismatch = check_input_labels(ctx(make_window(other, field)))
+    assert messages(mismatch) == ["the accessible name does not contain the visible label (2.5.3)"]
+
+
+def test_a_tab_trap_and_a_wrong_order_are_reported(make_window: Callable[..., QWidget]) -> None:
+    first, trap, last = named("Premier"), QPlainTextEdit(), named("Dernier")
+    trap.setAccessibleName("Zone")  # Tab types a tab character here: focus never leaves
+    outcome = check_focus_order(ctx(make_window(first, trap, last)))
+    assert "keyboard trap: Tab does not leave this control" in messages(outcome)
+    # Shown A, B, C but chained A -> C -> B.
+    a, b, c = named("A"), named("B"), named("C")
+    window = make_window(a, b, c)
+    window.setTabOrder(a, c)
+    window.setTabOrder(c, b)
+    disorder = check_focus_order(ctx(window))
+    assert "focus order differs from the reading order" in messages(disorder)
+    # In order, it loops and Shift+Tab reverses: no violation.
+    ok = check_focus_order(ctx(make_window(named("1"), named("2"), named("3"))))
+    assert ok.violations == [] and ok.checked == 3
+
+
+def test_a_missing_focus_indicator_is_reported(make_window: Callable[..., QWidget]) -> None:
+    from kiosk.ui.theme import Theme
+    from kiosk.ui.widgets import FocusRing
+
+    style = STYLE + "QPushButton:focus { outline: none; }"
+    window = make_window(named("Un"), named("Deux"), style=style)
+    ring = Outcome()
+    check_focus_order(ctx(window), neutral=lambda: window.setFocus(), ring=ring)
+    assert ring.violations and ring.violations[0].message.startswith("focus indicator")
+    # The kiosk's focus ring (2 px, 2 px away) passes.
+    ringed = make_window(named("Un"), named("Deux"), style=style)
+    FocusRing(ringed, Theme).show()  # created after the window was shown
+    good = Outcome()
+    check_focus_order(ctx(ringed), neutral=lambda: ringed.setFocus(), ring=good)
+    assert good.checked >= 1 and not good.violations
+
+
+@pytest.mark.parametrize(
+    ("auto_default", "expected"),
+    [(False, ["Enter does not activate the focused button"]), (True, [])],
+)
+def test_enter_must_activate_a_focused_button(
+    make_window: Callable[..., QWidget], auto_default: bool, expected: list[str]
+) -> None:
+    button = named("Aide")
+    button.setAutoDefault(auto_default)  # Qt's default outside a dialog: False
+    pressed: list[bool] = []
+    button.clicked.connect(lambda: pressed.append(True))
+    window = make_window(button)
+    outcome = check_activation(ctx(window), button, lambda: bool(pressed), pressed.clear)
+    assert messages(outcome) == expected
+
+
+def test_untranslated_french_is_reported_in_english(make_window: Callable[..., QWidget]) -> None:
+    window = make_window(QLabel("Welcome"), QLabel("Bienvenue"), named("Continuer"))
+    outcome = check_translation(ctx(window, "en"))
+    texts = sorted(v.measured.split("”")[0].lstrip("“") for v in outcome.violations)
+    assert texts == ["Bienvenue", "Continuer", "Continuer"]  # the button's text and name
+    # A template with placeholders: "Étape 1 sur 2" left in French.
+    step = check_translation(ctx(make_window(QLabel("Étape 1 sur 2")), "en"))
+    assert messages(step) == ["untranslated French text"]
+    assert check_translation(ctx(window, "fr")).status == NOT_APPLICABLE
+
+
+def test_a_left_to_right_layout_in_arabic_is_reported(make_window: Callable[..., QWidget]) -> None:
+    back = QPushButton("← رجوع")
+    back.setAccessibleName("رجوع")
+    window = make_window(QLabel("مرحبا"), back, language="ar")  # left to right
+    outcome = check_direction(ctx(window, "ar"))
+    assert "layout direction does not follow the language" in messages(outcome)
+    assert "arrow “←” at the start points to the end side" in messages(outcome)
+    rtl = make_window(
+        QLabel("مرحبا"), named("→ رجوع"), language="ar", direction=Qt.LayoutDirection.RightToLeft
+    )
+    assert check_direction(ctx(rtl, "ar")).violations == []
+
+
+def test_a_widget_in_another_locale_is_reported(make_window: Callable[..., QWidget]) -> None:
+    english = QLabel("Hello")
+    english.setLocale(QLocale("en_GB"))
+    window = make_window(english, language="ar", direction=Qt.LayoutDirection.RightToLeft)
+    outcome = check_language(ctx(window, "ar"), spoken=[("Hello", "en")])
+    assert "widget locale is not the screen's language" in messages(outcome)
+    assert "speech in another language than the screen" in messages(outcome)
+
+
+def test_small_text_clipped_text_and_faint_borders_are_reported(
+    make_window: Callable[..., QWidget],
+) -> None:
+    small = QLabel("Petit")
+    small.setStyleSheet("font-size: 12px;")
+    assert messages(check_text_size(ctx(make_window(small)))) == ["text smaller than 16 px"]
+    clipped = QLabel("Un texte bien trop long pour sa boîte")
+    clipped.setFixedWidth(80)
+    assert "label text clipped" in messages(check_reflow(ctx(make_window(clipped))))
+    faint = QLineEdit()
+    faint.setAccessibleName("Nom")
+    faint.setStyleSheet("border: 2px solid #dddddd;")
+    outcome = check_non_text_contrast(ctx(make_window(faint)))
+    assert messages(outcome) == ["input boundary below 3:1 against the adjacent background"]
+
+
+def test_speech_and_consistent_help_failures(make_window: Callable[..., QWidget]) -> None:
+    class Header(QWidget):
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            box = QVBoxLayout(self)
+            self.buttons = [named(n) for n in names]
+            for b in self.buttons:
+                box.addWidget(b)
+
+    class Screen(QWidget):
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            box = QVBoxLayout(self)
+            self.header = Header(names)
+            self.title = QLabel("Bienvenue")
+            self.intro = QLabel("Touchez « Commencer ».")
+            box.addWidget(self.header)
+            box.addWidget(self.title)
+            box.addWidget(self.intro)
+
+    one, two = Screen(["Langue", "Aide"]), Screen(["Aide", "Langue"])
+    window = make_window(one, two, language="fr")
+    c = ctx(window, "fr")
+    _outcome, reference = check_consistent_help(c, one, None)
+    moved, _ = check_consistent_help(c, two, reference)
+    assert messages(moved) == ["header controls differ from the first screen (names or order)"]
+    silent = check_speech(c, Visit("welcome", "screen", window, one, said=[]), None, None, False)
+    assert messages(silent) == ["not spoken when shown"]
+    spoken = check_speech(
+        c,
+        Visit("welcome", "screen", window, one, said=[("Bienvenue Touchez « Commencer ».", "fr")]),
+        lambda: [],
+        None,
+        False,
+    )
+    assert messages(spoken) == ["“Écouter” does not read the screen again"]
+
+
+def test_the_inactivity_check_is_not_a_pass_without_a_timer() -> None:
+    outcome = check_inactivity("fr", None, lambda dialog, said: None)
+    assert outcome.status == NOT_APPLICABLE and "not applicable yet" in outcome.not_applicable
+
+
+def test_a_short_inactivity_warning_is_reported(qapp: QApplication) -> None:
+    from kiosk.audit.fakes import FakeMonotonic
+    from kiosk.audit.kiosk_checks import InactivityProbe
+
+    inactivity = pytest.importorskip("kiosk.ui.inactivity")
+    clock = FakeMonotonic()
+    monitor = inactivity.InactivityMonitor(60, 10, clock)
+    monitor.arm()
+    probe = InactivityProbe(
+        monitor, clock.advance, lambda: None, lambda: True, lambda: 0, lambda _m: []
+    )
+    outcome = check_inactivity("fr", probe, lambda dialog, said: None)
+    assert outcome.status == FAIL
+    assert messages(outcome)[:2] == [
+        "warning shorter than 30 s before the wipe (20 s minimum)",
+        "no warning shown when the warning time is reached",
+    ]
+    monitor.disarm()
+
+
+def test_the_report_lists_every_check_with_its_clauses(tmp_path: Path) -> None:
+    html, summary = write_report(
+        AuditResult(languages=["fr"], scales=[1.0], themes=["normal"]), tmp_path
+    )
+    text = html.read_text(encoding="utf-8")
+    for check in CHECKS:
+        assert escape(check.title) in text
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert [c["id"] for c in data["checks"]] == [c.id for c in CHECKS]
+    assert data["totals"]["violations"] == 0
