@@ -632,10 +632,14 @@ def _mirroring(ctx: Context, out: Outcome) -> None:
     ]
     rtl = {id(w): (w.x(), w.width(), w.parentWidget().width()) for w in widgets}
     direction = flip.layoutDirection()
+    explicit = flip.testAttribute(Qt.WidgetAttribute.WA_SetLayoutDirection)
     flip.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
     settle()
     ltr = {id(w): (w.x(), w.width(), w.parentWidget().width()) for w in widgets}
-    flip.setLayoutDirection(direction)
+    if explicit:
+        flip.setLayoutDirection(direction)
+    else:
+        flip.unsetLayoutDirection()  # inherit again, as before (the next language may be LTR)
     settle()
     ctx.invalidate()
     reported: set[int] = set()
