@@ -3,6 +3,12 @@
     python scripts/i18n.py extract   # kiosk/i18n/kiosk.pot from the code and the catalogue
     python scripts/i18n.py update    # merge the .pot into kiosk/i18n/<lang>/LC_MESSAGES/kiosk.po
     python scripts/i18n.py check     # exit 1, listing every message missing or untranslated
+    python scripts/i18n.py add FILE.json
+        # extract + update, then set the translations of FILE.json:
+        # {"French msgid": {"en": "...", "ar": "...", ...}, ...}
+
+Every command holds a lock on the catalogues, so several people (or agents) working in one
+tree never interleave their rewrites.
 
 Message ids are the French source text: in the code, ``N_("...")``, ``_("...")`` or
 ``tr("...")``; in the procedure catalogue, every title, summary, label and help text.
@@ -12,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
+import json
 import re
 import sys
 from collections.abc import Iterable
@@ -179,12 +187,54 @@ def check(msgids: Iterable[str] | None = None) -> list[Problem]:
     return problems
 
 
+def add(translations: dict[str, dict[str, str]]) -> list[str]:
+    """Extract, update, then write ``translations`` (msgid -> language -> text) into the
+    catalogues. Returns the msgids that the code does not use (they are not written)."""
+    extract()
+    update()
+    known = extract_messages()
+    unknown = [msgid for msgid in translations if msgid not in known]
+    for code in LANGUAGES:
+        if code == SOURCE_LANGUAGE:
+            continue
+        path = po_path(code)
+        catalog = _read(path, _catalogue_locale(code))
+        changed = False
+        for msgid, by_language in translations.items():
+            text = by_language.get(code)
+            message = catalog.get(msgid)
+            if text and message is not None:
+                message.string = text
+                message.flags.discard("fuzzy")
+                changed = True
+        if changed:
+            _write(catalog, path)
+    return unknown
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("command", choices=["extract", "update", "check"])
+    parser.add_argument("command", choices=["extract", "update", "check", "add"])
+    parser.add_argument("file", nargs="?", type=Path, help="translations (add)")
     args = parser.parse_args(argv)
+    lock_path = I18N_DIR / ".lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "add":
+        if args.file is None:
+            print("add: give a JSON file of translations", file=sys.stderr)
+            return 2
+        unknown = add(json.loads(args.file.read_text(encoding="utf-8")))
+        for msgid in unknown:
+            print(f"not in the code (skipped): {msgid!r}", file=sys.stderr)
+        print("translations added")
+        return 0
     if args.command == "extract":
         path = extract()
         print(f"wrote {path.relative_to(ROOT)} ({len(extract_messages())} messages)")
