@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -109,6 +110,148 @@ class Sealer:
         self._key = None
 
 
+# --- the kiosk's state, for the desk and the fleet view ---------------------------------------
+
+KIOSK_STATES = ("idle", "in_use", "help_requested", "assisted", "out_of_service")
+DeviceHealth = dict[str, dict[str, Any]]  # name -> {"ok": bool, "detail": str}
+
+
+@dataclass(frozen=True)
+class StatusSnapshot:
+    """What the heartbeat says about the kiosk (never personal data)."""
+
+    state: str  # one of KIOSK_STATES: the most important one wins
+    screen: str | None
+    language: str | None
+    out_of_service_message: str | None
+    device_health: DeviceHealth
+
+    def health_for_wire(self) -> dict[str, str]:
+        """``{"camera": "ok", "disk": "fault: 300 MB free"}``: "ok" (or "ok: detail") when
+        the device works, "fault: detail" when it does not (the heartbeat's convention)."""
+        out: dict[str, str] = {}
+        for name, item in self.device_health.items():
+            detail = str(item.get("detail", "")).strip()
+            if item.get("ok"):
+                out[name] = f"ok: {detail}" if detail else "ok"
+            else:
+                out[name] = f"fault: {detail}" if detail else "fault"
+        return out
+
+
+class KioskStatus:
+    """The kiosk's state as the desk sees it, thread-safe: the GUI writes it, the sync
+    thread's heartbeat reads it.
+
+    ``set_state`` takes the applicant-facing state ("idle", "in_use", "assisted"); a help
+    call ("help_requested", :meth:`set_help_requested`) and out of service
+    (:meth:`set_out_of_service`) are layered on top, so that whoever sets one does not
+    undo another: out of service > assisted > help requested > in use / idle.
+    ``on_change`` (if given) is called, from the writer's thread, when the resulting
+    state changes (e.g. to wake the sync thread so that the desk learns it at once)."""
+
+    def __init__(self, on_change: Callable[[str], None] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._state = "idle"
+        self._help = False
+        self._oos: str | None = None
+        self._screen: str | None = None
+        self._language: str | None = None
+        self._health: DeviceHealth = {}
+        self.on_change = on_change
+
+    def _effective(self) -> str:
+        if self._oos is not None:
+            return "out_of_service"
+        if self._state == "assisted":
+            return "assisted"
+        if self._help:
+            return "help_requested"
+        return self._state
+
+    def _update(self, change: Callable[[], None]) -> None:
+        with self._lock:
+            before = self._effective()
+            change()
+            after = self._effective()
+        if after != before and self.on_change is not None:
+            try:
+                self.on_change(after)
+            except Exception:
+                log.exception("kiosk status listener failed")
+
+    def set_state(
+        self, state: str, *, screen: str | None = None, language: str | None = None
+    ) -> None:
+        """``state``: one of :data:`KIOSK_STATES` ("help_requested" and "out_of_service"
+        are the same as :meth:`set_help_requested` / :meth:`set_out_of_service`)."""
+        if state not in KIOSK_STATES:
+            raise ValueError(f"unknown kiosk state {state!r}; one of {KIOSK_STATES}")
+
+        def change() -> None:
+            if state == "help_requested":
+                self._help = True
+            elif state == "out_of_service":
+                self._oos = self._oos or ""
+            else:
+                self._state = state
+            if screen is not None:
+                self._screen = screen
+            if language is not None:
+                self._language = language
+
+        self._update(change)
+
+    def set_screen(self, screen: str | None, language: str | None = None) -> None:
+        def change() -> None:
+            self._screen = screen
+            if language is not None:
+                self._language = language
+
+        self._update(change)
+
+    def set_help_requested(self, on: bool) -> None:
+        def change() -> None:
+            self._help = on
+
+        self._update(change)
+
+    def set_out_of_service(self, message: str | None) -> None:
+        """A message (may be empty) puts the kiosk out of service; None puts it back."""
+
+        def change() -> None:
+            self._oos = message
+
+        self._update(change)
+
+    def set_device_health(self, health: DeviceHealth) -> None:
+        """``{"camera": {"ok": True, "detail": ""}, ...}`` (replaces the previous one)."""
+        clean = {
+            str(k): {"ok": bool(v.get("ok")), "detail": str(v.get("detail", ""))[:150]}
+            for k, v in health.items()
+        }
+
+        def change() -> None:
+            self._health = clean
+
+        self._update(change)
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            return self._effective()
+
+    def snapshot(self) -> StatusSnapshot:
+        with self._lock:
+            return StatusSnapshot(
+                state=self._effective(),
+                screen=self._screen,
+                language=self._language,
+                out_of_service_message=self._oos,
+                device_health={k: dict(v) for k, v in self._health.items()},
+            )
+
+
 class SyncThread(threading.Thread):
     """Runs the sync agent every ``interval`` seconds, or at once when woken."""
 
@@ -121,9 +264,11 @@ class SyncThread(threading.Thread):
         on_enrolled: Callable[[], None] | None = None,
         device_health: Callable[[], dict[str, str]] | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        status: KioskStatus | None = None,
     ) -> None:
         """``device_health``: called each round for the heartbeat, e.g.
-        ``{"printer": "ok", "scanner": "no paper"}`` (never personal data)."""
+        ``{"printer": "ok", "scanner": "no paper"}`` (never personal data). ``status``:
+        the kiosk's state, screen, language and device health, sent with each heartbeat."""
         super().__init__(name="kiosk-sync", daemon=True)
         self.settings = settings
         self.store = store
@@ -132,6 +277,7 @@ class SyncThread(threading.Thread):
         self.on_enrolled = on_enrolled
         self.device_health = device_health
         self.clock = clock
+        self.status = status
         self._wake = threading.Event()
         self._stopping = threading.Event()
 
@@ -162,13 +308,23 @@ class SyncThread(threading.Thread):
         )
 
     def _health(self) -> dict[str, str]:
+        health = self.status.snapshot().health_for_wire() if self.status is not None else {}
         if self.device_health is None:
-            return {}
+            return health
         try:
-            return dict(self.device_health())
+            return {**health, **self.device_health()}
         except Exception:
             log.exception("device health could not be read")
-            return {"health": "unavailable"}
+            return {**health, "health": "unavailable"}
+
+    def _heartbeat(self, agent: Any) -> None:
+        if self.status is None:
+            agent.heartbeat(self._health())
+            return
+        snap = self.status.snapshot()
+        agent.heartbeat(
+            self._health(), state=snap.state, screen=snap.screen, language=snap.language
+        )
 
     def purge(self) -> int:
         """Retention: delete acknowledged applications (sealed package and attachments)
@@ -233,7 +389,7 @@ class SyncThread(threading.Thread):
                     with agent_lock(self.settings.data_dir / "sync.lock"):
                         report = agent.run_once()
                         if report.stopped_reason != "auth":
-                            agent.heartbeat(self._health())
+                            self._heartbeat(agent)
                     if self.on_report:
                         self.on_report(report)
                 self.purge()

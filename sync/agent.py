@@ -66,7 +66,13 @@ from sync.client import (
     TLSError,
     TransientError,
 )
-from sync.protocol import DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, ApplicationUpload, Heartbeat
+from sync.protocol import (
+    DEFAULT_CHUNK_BYTES,
+    MAX_CHUNK_BYTES,
+    ApplicationUpload,
+    Heartbeat,
+    KioskState,
+)
 from sync.sealing import SealError, read_header, sha256_hex
 
 log = logging.getLogger("kiosk.sync")
@@ -327,15 +333,24 @@ class SyncAgent:
         device_health: dict[str, str] | None = None,
         *,
         software_version: str = __version__,
+        state: str | None = None,
+        screen: str | None = None,
+        language: str | None = None,
     ) -> bool:
-        """Tell the central API how this kiosk is (never personal data). False if it could
-        not be sent (the next round tries again); never raises for a network problem."""
+        """Tell the central API how this kiosk is (never personal data): version, backlog,
+        device health, last error and, from the kiosk application, its state (idle,
+        in_use, help_requested, assisted, out_of_service), screen and language. False if
+        it could not be sent (the next round tries again); never raises for a network
+        problem."""
         beat = Heartbeat(
             software_version=software_version,
             sent_at=self._now(),
             backlog=self.outbox.backlog(),
             device_health=dict(device_health or {}),
             last_error=self.last_error,
+            state=KioskState(state) if state else None,
+            screen=screen,
+            language=language,
         )
         try:
             self.client.heartbeat(beat)

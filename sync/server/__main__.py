@@ -30,6 +30,7 @@ from sync.server.app import Settings, create_app
 
 ADMIN_TOKEN_ENV = "KIOSK_CENTRAL_ADMIN_TOKEN"  # noqa: S105 - a variable name
 DATABASE_URL_ENV = "KIOSK_CENTRAL_DATABASE_URL"
+DESK_TOKEN_ENV = "KIOSK_CENTRAL_DESK_TOKEN"  # noqa: S105 - a variable name
 
 
 class _Server(uvicorn.Server):
@@ -47,7 +48,7 @@ class _Server(uvicorn.Server):
 
 
 # Secrets can start with "-": see join_option_values.
-_SECRET_OPTIONS = ("--enrolment-code", "--admin-token")
+_SECRET_OPTIONS = ("--enrolment-code", "--admin-token", "--desk-token")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -66,6 +67,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--admin-token",
         default=os.environ.get(ADMIN_TOKEN_ENV),
         help=f"bearer token of the admin API (default: ${ADMIN_TOKEN_ENV}; none: disabled)",
+    )
+    p.add_argument(
+        "--desk-token",
+        default=os.environ.get(DESK_TOKEN_ENV),
+        help="bearer token of the reception desk and fleet pages (/v1/desk; "
+        f"default: ${DESK_TOKEN_ENV}); it cannot read applications",
     )
     p.add_argument(
         "--database-url",
@@ -100,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=args.data_dir,
         database_url=args.database_url,
         admin_token=args.admin_token or None,
+        desk_token=args.desk_token or None,
         enrolment_codes=args.enrolment_code,
         catalogue_path=args.catalogue,
     )

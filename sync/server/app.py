@@ -88,6 +88,7 @@ from sync.server.db import (
     StatusHistory,
     make_engine,
 )
+from sync.server.desk import desk_router, record_presence
 
 log = logging.getLogger("kiosk.central")
 
@@ -101,6 +102,8 @@ class Settings:
     data_dir: Path
     database_url: str | None = None  # default: SQLite in data_dir
     admin_token: str | None = None  # None: the admin API answers 401
+    desk_token: str | None = None  # reception desk and fleet view (sync.server.desk)
+    offline_after_s: float = 90.0  # a kiosk without a heartbeat for longer is offline
     enrolment_codes: Sequence[str] = ()
     catalogue_path: Path | None = None  # default: the kiosk's catalogue
     reference_prefix: str = "PREF"
@@ -960,10 +963,14 @@ def create_app(settings: Settings) -> FastAPI:
                     row.backlog = json.dumps(beat.backlog, sort_keys=True)
                     row.device_health = json.dumps(beat.device_health, sort_keys=True)
                     row.last_error = beat.last_error
+                    record_presence(s, kiosk_id, beat, received)
             except IntegrityError:
                 continue  # two heartbeats of one kiosk at once: the other created the row
             return HeartbeatAck(received_at=received)
         raise ProblemError(503, "the server is busy; try again later")
+
+    # --- help calls, reception desk, fleet (sync.server.desk) ------------------------------
+    app.include_router(desk_router(settings, engine, current_kiosk, desk_token=settings.desk_token, offline_after_s=settings.offline_after_s))  # fmt: skip
 
     # --- administration --------------------------------------------------------------------
 

@@ -168,6 +168,37 @@ class ReferenceCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
+class StaffAccountRow(Base):
+    """A mediator or prefecture staff member (issue 7). PIN and badge secret: Argon2 hashes.
+    ``failures`` / ``last_failure_at`` drive the lockout (kiosk.staff.policy), per account,
+    whatever the kiosk."""
+
+    __tablename__ = "staff_accounts"
+
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    badge_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class StaffAuditRow(Base):
+    """The staff audit log: who, what, when, which kiosk (never applicant data)."""
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    kiosk_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` URLs use psycopg 3 (the driver we ship)."""
     for prefix in ("postgresql://", "postgres://"):
