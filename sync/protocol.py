@@ -250,6 +250,9 @@ class ApplicationPayload(BaseModel):
     consent: Consent
     kiosk_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     submitted_at: AwareDatetime
+    assisted: AssistedSession | None = Field(
+        default=None, description="set when a mediator helped (issue 7); absent otherwise"
+    )
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -338,6 +341,9 @@ class AdminApplication(_Response):
     )
     attachments: list[AttachmentRef] = Field(default_factory=list)
     history: list[StatusChange] = Field(default_factory=list)
+    assisted_by: str | None = Field(
+        default=None, description="the mediator who helped, from the sealed payload"
+    )
 
 
 class EnrolmentCode(_Response):
@@ -454,3 +460,81 @@ class FleetKiosk(_Response):
         description="why it needs attention, most urgent first: help_requested, offline, "
         "out_of_service, device_fault, sync_error, backlog",
     )
+
+
+# --- mediators and staff (issue 7) ----------------------------------------------------------
+
+StaffIdent = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
+StaffRoleName = Literal["mediator", "staff"]
+
+
+class StaffSignIn(_Request):
+    """A sign-in on a kiosk: an identifier and a PIN, or a staff badge's code."""
+
+    identifier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+    pin: Annotated[str, StringConstraints(max_length=64)] | None = None
+    badge: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="the code read from a staff badge (KSTAFF1:identifier:secret)"
+    )
+
+
+class StaffSignedIn(_Response):
+    identifier: str
+    display_name: str
+    role: StaffRoleName
+    session_timeout_s: int = Field(description="the kiosk signs the person out after this")
+
+
+class StaffAuditRecord(_Request):
+    """An event a kiosk reports: sign-out, assisted session, admin action (no applicant data)."""
+
+    actor: StaffIdent
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+    at: AwareDatetime
+    detail: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class StaffAuditBatch(_Request):
+    entries: list[StaffAuditRecord] = Field(max_length=500)
+
+
+class StaffAuditEntry(_Response):
+    at: AwareDatetime
+    actor: str
+    action: str
+    kiosk_id: str | None
+    detail: str = ""
+
+
+class StaffAccountCreate(_Request):
+    identifier: StaffIdent
+    display_name: ShortText
+    role: StaffRoleName
+    pin: Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")] = Field(
+        description="6 to 12 digits; only its Argon2 hash is kept"
+    )
+    badge_secret: Annotated[str, StringConstraints(min_length=16, max_length=100)] | None = None
+
+
+class StaffAccount(_Response):
+    identifier: str
+    display_name: str
+    role: StaffRoleName
+    has_badge: bool = False
+    failures: int = 0
+    created_at: AwareDatetime
+
+
+class AssistedSession(BaseModel):
+    """In a sealed payload: the application was filed with a mediator's help, with the
+    applicant's consent shown and spoken in their language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mediator_id: StaffIdent
+    consent_at: AwareDatetime
+    consent_text_version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    consent_language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
+
+
+ApplicationPayload.model_rebuild()

@@ -88,6 +88,7 @@ from sync.server.db import (
     StatusHistory,
     make_engine,
 )
+from sync.server.staff import staff_router
 from sync.server.desk import desk_router, record_presence
 
 log = logging.getLogger("kiosk.central")
@@ -108,6 +109,7 @@ class Settings:
     catalogue_path: Path | None = None  # default: the kiosk's catalogue
     reference_prefix: str = "PREF"
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    staff_hasher: Any = None  # argon2.PasswordHasher for staff PINs; None: argon2's defaults
 
 
 class ProblemError(Exception):
@@ -314,6 +316,12 @@ def _receipt(row: Application, history: Sequence[StatusChange] = ()) -> Applicat
         status_changed_at=history[-1].at if history else row.received_at,
         history=list(history),
     )
+
+
+def _assisted_by(payload: Mapping[str, object] | None) -> str | None:
+    """The mediator who helped, from an unsealed payload (issue 7)."""
+    assisted = (payload or {}).get("assisted")
+    return str(assisted.get("mediator_id")) if isinstance(assisted, dict) else None
 
 
 def _kiosk_info(row: Kiosk, beat: KioskHeartbeat | None = None) -> KioskInfo:
@@ -1021,6 +1029,7 @@ def create_app(settings: Settings) -> FastAPI:
                         payload=payload,
                         attachments=_attachment_refs(s, row.uuid),
                         history=_history(s, row.uuid, notes=True),
+                        assisted_by=_assisted_by(payload),
                     )
                 )
         return out
@@ -1126,4 +1135,9 @@ def create_app(settings: Settings) -> FastAPI:
         log.info("kiosk %s revoked", kiosk_id)
         return info
 
+    app.include_router(  # mediators and staff: sign-in, lockout, audit (issue 7)
+        staff_router(
+            engine, now, current_kiosk, require_admin, ProblemError, hasher=settings.staff_hasher
+        )
+    )
     return app

@@ -168,6 +168,37 @@ class ReferenceCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
+class KioskPresence(Base):
+    """What each kiosk last said it was doing (desk view): state, screen, language. A table
+    of its own, so that an existing database gains it with ``create_all``."""
+
+    __tablename__ = "kiosk_presence"
+
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    screen: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class HelpCall(Base):
+    """An applicant's call for help from a kiosk (no personal data: kiosk, screen,
+    language, times). ``status``: waiting -> acknowledged -> closed (or cancelled)."""
+
+    __tablename__ = "help_calls"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the kiosk's UUID
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    screen: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    waiting_since: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # server's clock
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class StaffAccountRow(Base):
     """A mediator or prefecture staff member (issue 7). PIN and badge secret: Argon2 hashes.
     ``failures`` / ``last_failure_at`` drive the lockout (kiosk.staff.policy), per account,
