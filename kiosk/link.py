@@ -399,3 +399,54 @@ class SyncThread(threading.Thread):
                 log.exception("sync round failed; will retry")
             self._wake.wait(self.settings.sync_interval_s)
             self._wake.clear()
+
+
+class StatusService:
+    """Asks the central API where an application stands, for the status screen (issue 8).
+    Blocking: the UI calls it on a worker. Uses this kiosk's enrolment token."""
+
+    def __init__(self, settings: Settings, demo: DemoCentral | None = None) -> None:
+        self.settings = settings
+        self.demo = demo
+
+    def _client(self) -> Any:
+        from sync.client import CentralClient
+        from sync.enrolment import Enrolment
+
+        path = self.settings.enrolment_file
+        if not path.exists():
+            raise NotEnrolledError("this kiosk is not enrolled with the central API yet")
+        token = Enrolment.load(path).token
+        cert, key = self.settings.client_cert, self.settings.client_key
+        return CentralClient(
+            self.demo.url if self.demo else self.settings.central_url,
+            token,
+            ca_bundle=str(self.settings.ca_bundle) if self.settings.ca_bundle else None,
+            client_cert=(cert, key) if cert and key else cert,
+            connect_timeout=self.settings.connect_timeout_s,
+            read_timeout=self.settings.read_timeout_s,
+        )
+
+    @staticmethod
+    def _query(reference: str, secret: str | None, birth_date: str | None) -> Any:
+        from sync.protocol import StatusLookup
+
+        return StatusLookup(
+            reference=reference,
+            secret=secret,
+            birth_date=dt.date.fromisoformat(birth_date) if birth_date else None,
+        )
+
+    def lookup(
+        self, reference: str, secret: str | None = None, birth_date: str | None = None
+    ) -> Any:
+        """``sync.protocol.StatusView``, or None when nothing matches."""
+        with self._client() as client:
+            return client.lookup_status(self._query(reference, secret, birth_date))
+
+    def attestation(
+        self, reference: str, secret: str | None = None, birth_date: str | None = None
+    ) -> Any:
+        """``sync.protocol.Attestation``, or None when nothing matches."""
+        with self._client() as client:
+            return client.attestation(self._query(reference, secret, birth_date))

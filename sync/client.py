@@ -39,12 +39,18 @@ from sync.protocol import (
     ApplicationReceipt,
     ApplicationUpload,
     AttachmentStatus,
+    Attestation,
     EnrolRequest,
     EnrolResponse,
     FieldProblem,
     Health,
     Heartbeat,
     HeartbeatAck,
+    HelpCallClose,
+    HelpCallRequest,
+    HelpCallState,
+    StatusLookup,
+    StatusView,
     content_range,
 )
 
@@ -329,6 +335,41 @@ class CentralClient:
 
     def heartbeat(self, beat: Heartbeat) -> HeartbeatAck:
         return self._parse(self._request("POST", "/heartbeat", body=beat), HeartbeatAck)
+
+    # --- help calls (sync.server.desk) -----------------------------------------------------
+
+    def post_help_call(self, call: HelpCallRequest) -> HelpCallState:
+        return self._parse(self._request("POST", "/help-calls", body=call), HelpCallState)
+
+    def get_help_call(self, call_id: str | uuidlib.UUID) -> HelpCallState:
+        resp = self._request("GET", f"/help-calls/{uuidlib.UUID(str(call_id))}")
+        return self._parse(resp, HelpCallState)
+
+    def close_help_call(self, call_id: str | uuidlib.UUID, reason: str) -> HelpCallState:
+        body = HelpCallClose.model_validate({"reason": reason})
+        resp = self._request("POST", f"/help-calls/{uuidlib.UUID(str(call_id))}/close", body=body)
+        return self._parse(resp, HelpCallState)
+
+    # --- status at a kiosk (issue 8) ----------------------------------------------------
+
+    def _status(self, path: str, lookup: StatusLookup, model: type[M]) -> M | None:
+        try:
+            resp = self._request("POST", f"/status/{path}", body=lookup)
+        except RejectedError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._parse(resp, model)
+
+    def lookup_status(self, lookup: StatusLookup) -> StatusView | None:
+        """Where an application stands (None: nothing matches). TransientError with
+        status 429 when too many lookups failed."""
+        return self._status("lookup", lookup, StatusView)
+
+    def attestation(self, lookup: StatusLookup) -> Attestation | None:
+        """The attestation de dépôt's content (None: nothing matches; RejectedError 409:
+        not available yet)."""
+        return self._status("attestation", lookup, Attestation)
 
     # --- attachments -------------------------------------------------------------------
 

@@ -253,6 +253,12 @@ class ApplicationPayload(BaseModel):
     assisted: AssistedSession | None = Field(
         default=None, description="set when a mediator helped (issue 7); absent otherwise"
     )
+    receipt_secret: Annotated[str, StringConstraints(pattern=r"^[2-9A-HJKMNP-Z]{16}$")] | None = (
+        Field(
+            default=None,
+            description="the lookup secret in the receipt's QR code (kiosk.domain.receipt)",
+        )
+    )
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -279,7 +285,6 @@ class MissingAttachments(Problem):
 # --- heartbeat ------------------------------------------------------------------------------
 
 HealthKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=64)]
-
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 
 
@@ -361,6 +366,84 @@ class KioskInfo(_Response):
     backlog: dict[str, int] = Field(default_factory=dict)
     device_health: dict[str, str] = Field(default_factory=dict)
     last_error: str | None = None
+
+
+# --- mediators and staff (issue 7) ----------------------------------------------------------
+
+StaffIdent = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
+StaffRoleName = Literal["mediator", "staff"]
+
+
+class StaffSignIn(_Request):
+    """A sign-in on a kiosk: an identifier and a PIN, or a staff badge's code."""
+
+    identifier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
+    pin: Annotated[str, StringConstraints(max_length=64)] | None = None
+    badge: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="the code read from a staff badge (KSTAFF1:identifier:secret)"
+    )
+
+
+class StaffSignedIn(_Response):
+    identifier: str
+    display_name: str
+    role: StaffRoleName
+    session_timeout_s: int = Field(description="the kiosk signs the person out after this")
+
+
+class StaffAuditRecord(_Request):
+    """An event a kiosk reports: sign-out, assisted session, admin action (no applicant data)."""
+
+    actor: StaffIdent
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+    at: AwareDatetime
+    detail: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class StaffAuditBatch(_Request):
+    entries: list[StaffAuditRecord] = Field(max_length=500)
+
+
+class StaffAuditEntry(_Response):
+    at: AwareDatetime
+    actor: str
+    action: str
+    kiosk_id: str | None
+    detail: str = ""
+
+
+class StaffAccountCreate(_Request):
+    identifier: StaffIdent
+    display_name: ShortText
+    role: StaffRoleName
+    pin: Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")] = Field(
+        description="6 to 12 digits; only its Argon2 hash is kept"
+    )
+    badge_secret: Annotated[str, StringConstraints(min_length=16, max_length=100)] | None = None
+
+
+class StaffAccount(_Response):
+    identifier: str
+    display_name: str
+    role: StaffRoleName
+    has_badge: bool = False
+    failures: int = 0
+    created_at: AwareDatetime
+
+
+class AssistedSession(BaseModel):
+    """In a sealed payload: the application was filed with a mediator's help, with the
+    applicant's consent shown and spoken in their language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mediator_id: StaffIdent
+    consent_at: AwareDatetime
+    consent_text_version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    consent_language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
+
+
+ApplicationPayload.model_rebuild()
 
 
 # --- help calls and the reception desk ------------------------------------------------------
@@ -462,79 +545,46 @@ class FleetKiosk(_Response):
     )
 
 
-# --- mediators and staff (issue 7) ----------------------------------------------------------
+# --- status at a kiosk (issue 8) ------------------------------------------------------------
 
-StaffIdent = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)]
-StaffRoleName = Literal["mediator", "staff"]
+ReceiptSecret = Annotated[str, StringConstraints(pattern=r"^[2-9A-HJKMNP-Z]{16}$")]
 
 
-class StaffSignIn(_Request):
-    """A sign-in on a kiosk: an identifier and a PIN, or a staff badge's code."""
+class StatusLookup(_Request):
+    """An applicant at a kiosk asks where their application stands: the reference on their
+    receipt, with the receipt's lookup secret (its QR code) or their date of birth."""
 
-    identifier: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
-    pin: Annotated[str, StringConstraints(max_length=64)] | None = None
-    badge: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        default=None, description="the code read from a staff badge (KSTAFF1:identifier:secret)"
+    reference: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=4, max_length=32)
+    ] = Field(description='the kiosk reference ("K-7K3M-9QXD") or the central one')
+    secret: ReceiptSecret | None = Field(default=None, description="from the receipt's QR code")
+    birth_date: dt.date | None = Field(default=None, description="when the reference is typed")
+
+
+class StatusView(_Response):
+    """What a kiosk shows the applicant: no personal data."""
+
+    reference: str = Field(description="the kiosk reference on the receipt")
+    central_reference: str
+    procedure_id: str
+    status: ApplicationStatus
+    received_at: AwareDatetime
+    status_changed_at: AwareDatetime
+    attestation_available: bool = Field(
+        description="the attestation de dépôt can be printed (POST /v1/status/attestation)"
     )
 
 
-class StaffSignedIn(_Response):
-    identifier: str
-    display_name: str
-    role: StaffRoleName
-    session_timeout_s: int = Field(description="the kiosk signs the person out after this")
+class Attestation(_Response):
+    """The attestation de dépôt: what the prefecture certifies it received, and from whom."""
 
-
-class StaffAuditRecord(_Request):
-    """An event a kiosk reports: sign-out, assisted session, admin action (no applicant data)."""
-
-    actor: StaffIdent
-    action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-    at: AwareDatetime
-    detail: Annotated[str, StringConstraints(max_length=200)] = ""
-
-
-class StaffAuditBatch(_Request):
-    entries: list[StaffAuditRecord] = Field(max_length=500)
-
-
-class StaffAuditEntry(_Response):
-    at: AwareDatetime
-    actor: str
-    action: str
-    kiosk_id: str | None
-    detail: str = ""
-
-
-class StaffAccountCreate(_Request):
-    identifier: StaffIdent
-    display_name: ShortText
-    role: StaffRoleName
-    pin: Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")] = Field(
-        description="6 to 12 digits; only its Argon2 hash is kept"
-    )
-    badge_secret: Annotated[str, StringConstraints(min_length=16, max_length=100)] | None = None
-
-
-class StaffAccount(_Response):
-    identifier: str
-    display_name: str
-    role: StaffRoleName
-    has_badge: bool = False
-    failures: int = 0
-    created_at: AwareDatetime
-
-
-class AssistedSession(BaseModel):
-    """In a sealed payload: the application was filed with a mediator's help, with the
-    applicant's consent shown and spoken in their language."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    mediator_id: StaffIdent
-    consent_at: AwareDatetime
-    consent_text_version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
-    consent_language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
-
-
-ApplicationPayload.model_rebuild()
+    central_reference: str
+    reference: str
+    procedure_id: str
+    deposited_at: AwareDatetime
+    examined_since: AwareDatetime
+    issued_at: AwareDatetime
+    surname: str
+    given_names: str
+    birth_date: str
+    nationality: str

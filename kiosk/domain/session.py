@@ -24,6 +24,7 @@ from typing import Any
 from kiosk.domain.catalogue import Catalogue, Document, FeeItem, FieldType, Procedure, Step
 from kiosk.domain.deadlines import Deadline, renewal_deadline
 from kiosk.domain.guide import GuideWalk
+from kiosk.domain.receipt import new_lookup_secret
 from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_, SOURCE_LANGUAGE
 
@@ -41,6 +42,7 @@ class Screen(StrEnum):
     RECEIPT = "receipt"
     RESUME = "resume"
     SAVED = "saved"
+    STATUS = "status"  # "Suivre ma demande": where an application stands (issue 8)
 
 
 # The answer asked again, with the resume code, to reopen a saved draft.
@@ -52,6 +54,8 @@ class Receipt:
     local_reference: str
     submitted_at: dt.datetime
     procedure_id: str
+    # In the receipt's QR code only (kiosk.domain.receipt); sealed in the payload.
+    lookup_secret: str = field(default="", repr=False)
 
 
 @dataclass
@@ -75,6 +79,8 @@ class ApplicantSession:
     resume_code: str | None = field(default=None, repr=False)
     # Shared by the family filing one after the other (address...), from the last receipt.
     household: dict[str, str] = field(default_factory=dict, repr=False)
+    # The receipt's lookup secret (its QR code), sealed with the application.
+    receipt_secret: str = field(default_factory=new_lookup_secret, repr=False)
     # Answers as they were when "Modifier" was pressed: going Back cancels the edit.
     _answers_before_edit: dict[str, str] | None = field(default=None, repr=False, init=False)
     _screen_before_save: Screen | None = field(default=None, repr=False, init=False)
@@ -181,7 +187,7 @@ class ApplicantSession:
         self.screen = Screen.CONSENT
 
     def back(self) -> None:
-        if self.screen is Screen.PROCEDURE or self.screen is Screen.RESUME:
+        if self.screen in (Screen.PROCEDURE, Screen.RESUME, Screen.STATUS):
             self.screen = Screen.WELCOME
         elif self.screen is Screen.SAVED:
             self.screen = self._screen_before_save or Screen.WELCOME
@@ -279,6 +285,10 @@ class ApplicantSession:
             self._screen_before_save = self.screen
         self.screen = Screen.SAVED
 
+    def open_status(self) -> None:
+        """The welcome screen's "Suivre ma demande"."""
+        self.screen = Screen.STATUS
+
     def open_resume(self) -> None:
         """The welcome screen's "Reprendre une demande"."""
         self.screen = Screen.RESUME
@@ -337,6 +347,7 @@ class ApplicantSession:
             "consent": {"declaration_accepted": True, "at": now.isoformat()},
             "kiosk_id": kiosk_id,
             "submitted_at": now.isoformat(),
+            "receipt_secret": self.receipt_secret,
         }
 
     def submitted(self, receipt: Receipt) -> None:
@@ -353,6 +364,7 @@ class ApplicantSession:
         if self.screen is not Screen.RECEIPT:
             raise RuntimeError("another application starts from a receipt")
         self.uuid = str(uuidlib.uuid4())
+        self.receipt_secret = new_lookup_secret()
         self.procedure = None
         self.answers = dict(self.household)
         self.screen = Screen.PROCEDURE
@@ -368,6 +380,7 @@ class ApplicantSession:
         """Forget the applicant: a new UUID, no answers, back to welcome in French."""
         self.language = SOURCE_LANGUAGE
         self.uuid = str(uuidlib.uuid4())
+        self.receipt_secret = new_lookup_secret()
         self.procedure = None
         self.answers = {}
         self.screen = Screen.WELCOME

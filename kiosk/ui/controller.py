@@ -25,6 +25,7 @@ from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, SOURCE_LANGUAGE, Translator
 from kiosk.ui.flow import ApplicationFlow
 from kiosk.ui.inactivity import InactivityMonitor, spoken_warning
+from kiosk.ui.receipt_flow import ReceiptFlow
 from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import Theme
 
@@ -75,7 +76,7 @@ class StorePort(Protocol):
 Sealer = Callable[[str, dict[str, Any]], bytes]
 
 
-class SessionController(ApplicationFlow, QObject):
+class SessionController(ApplicationFlow, ReceiptFlow, QObject):
     application_submitted = Signal(str)  # uuid, once it is safely in the outbox
     session_wiped = Signal()
     text_scale_changed = Signal(float)
@@ -154,6 +155,7 @@ class SessionController(ApplicationFlow, QObject):
         window.consent.submit_requested.connect(self.submit)
         window.receipt.finished.connect(self.wipe)
         self._attach_flow(window)  # guide, documents, save and resume, family
+        self._attach_receipt(window)  # printing the receipt; "Suivre ma demande"
         window.user_active.connect(self._user_active)
         window.osk.key_spoken.connect(self._say_if_voice)
         window.set_osk_available(self.on_screen_keyboard)
@@ -200,7 +202,8 @@ class SessionController(ApplicationFlow, QObject):
                 s.receipt.submitted_at,
                 [d.label for d in s.documents()],
             )
-        else:
+            self._render_receipt_flow(screen)  # prints once by itself when it can
+        elif not self._render_receipt_flow(screen):  # the status screen
             self._render_flow(screen)
         w.show_screen(screen)
         if screen is Screen.WELCOME:
@@ -431,7 +434,9 @@ class SessionController(ApplicationFlow, QObject):
         s = self.session
         if s.uuid != uuid:
             return  # the session was wiped meanwhile
-        s.submitted(Receipt(entry.local_reference, entry.created_at, procedure_id))
+        s.submitted(
+            Receipt(entry.local_reference, entry.created_at, procedure_id, s.receipt_secret)
+        )
         self._w.consent.set_busy(False)
         self._render()
 
@@ -460,6 +465,7 @@ class SessionController(ApplicationFlow, QObject):
         ):
             # An abandoned application not saved for later: nobody can resume it.
             self.tasks.run(self.store.delete_draft, s.uuid, on_error=self._draft_failed)
+        self._wipe_receipt_flow()  # the status screen's camera
         s.wipe()
         self.translator = Translator(s.language)
         self.voice_on = self.voice_default
@@ -475,4 +481,5 @@ class SessionController(ApplicationFlow, QObject):
     def shutdown(self) -> None:
         """Let queued store writes finish (call at exit)."""
         self.speech.stop()
+        self.shutdown_receipt()
         self.tasks.shutdown(wait=True)

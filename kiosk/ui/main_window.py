@@ -24,6 +24,7 @@ from kiosk.ui.screens import (
     WelcomeScreen,
 )
 from kiosk.ui.screens.scan import ScanScreen
+from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets import BaseScreen, FocusRing, NoticeDialog, apply_language
 
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.documents = DocumentsScreen()
         self.resume = ResumeScreen()
         self.saved = SavedScreen()
+        self.status = StatusScreen()  # "Suivre ma demande" (issue 8)
         self.screens: dict[Screen, BaseScreen] = {
             Screen.WELCOME: self.welcome,
             Screen.PROCEDURE: self.procedure,
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
             Screen.RECEIPT: self.receipt,
             Screen.RESUME: self.resume,
             Screen.SAVED: self.saved,
+            Screen.STATUS: self.status,
         }
         host = QWidget()
         box = QVBoxLayout(host)
@@ -85,6 +88,7 @@ class MainWindow(QMainWindow):
         self.osk.visibility_changed.connect(self._osk_visibility_changed)
         self.step.keyboard_requested.connect(self.osk.show_for)
         self.resume.keyboard_requested.connect(self.osk.show_for)
+        self.status.keyboard_requested.connect(self.osk.show_for)
         box.addWidget(self.osk)
         self.setCentralWidget(host)
         self.focus_ring = FocusRing(host, lambda: self.theme)
@@ -161,7 +165,7 @@ class MainWindow(QMainWindow):
         """Kiosks with a real keyboard may do without the on-screen one."""
         self.osk.available = on
         self.step.keyboard_buttons = on
-        for row in [*self.step.rows, *self.resume.rows]:
+        for row in [*self.step.rows, *self.resume.rows, *self.status.rows]:
             button = getattr(row, "keyboard_button", None)  # questions typed in only
             if button is not None:
                 button.setVisible(on)
@@ -171,7 +175,7 @@ class MainWindow(QMainWindow):
     def _osk_serves(self, widget: QWidget) -> bool:
         return any(
             self.current_screen is screen and screen.isAncestorOf(widget)
-            for screen in (self.step, self.resume)
+            for screen in (self.step, self.resume, self.status)
         )
 
     def _osk_visibility_changed(self, shown: bool) -> None:

@@ -88,8 +88,9 @@ from sync.server.db import (
     StatusHistory,
     make_engine,
 )
-from sync.server.staff import staff_router
 from sync.server.desk import desk_router, record_presence
+from sync.server.staff import staff_router
+from sync.server.status import status_router
 
 log = logging.getLogger("kiosk.central")
 
@@ -1140,4 +1141,5 @@ def create_app(settings: Settings) -> FastAPI:
             engine, now, current_kiosk, require_admin, ProblemError, hasher=settings.staff_hasher
         )
     )
+    app.include_router(status_router(engine, private_key, now, current_kiosk, ProblemError))  # fmt: skip
     return app

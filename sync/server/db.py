@@ -16,6 +16,7 @@ from sqlalchemy import (
     Dialect,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -230,6 +231,22 @@ class StaffAuditRow(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
+# Status lookups at a kiosk find an application by the reference on its receipt (issue 8).
+Index("ix_applications_kiosk_reference", Application.kiosk_reference)
+
+
+class StatusLookupFailure(Base):
+    """A failed status lookup (wrong secret or date of birth, unknown reference), kept to
+    throttle guesses: per reference (its SHA-256, never in clear) and per kiosk."""
+
+    __tablename__ = "status_lookup_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` URLs use psycopg 3 (the driver we ship)."""
     for prefix in ("postgresql://", "postgres://"):
@@ -264,4 +281,6 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     Base.metadata.create_all(engine)
+    for index in Base.metadata.tables["applications"].indexes:  # added after a database was made
+        index.create(engine, checkfirst=True)
     return engine

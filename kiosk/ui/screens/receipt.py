@@ -1,5 +1,9 @@
 """Receipt: the local reference, big and clear; the date; what happens next; "Terminer".
 
+"Imprimer mon reçu" prints it (the controller prints once by itself when a printer is
+there); "Voir mon reçu à l'écran" shows the same pages as images here, to photograph
+when the printer is absent or out of paper. The printer's state is shown and spoken.
+
 There is no back button: the application is sent, there is nothing to go back to.
 """
 
@@ -9,14 +13,15 @@ import datetime as dt
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date, format_time
 from kiosk.ui.screens.guide import AnswerCard
 from kiosk.ui.theme import SPACE_S
-from kiosk.ui.widgets import LEADING, BaseScreen, button, label
+from kiosk.ui.widgets import LEADING, BaseScreen, button, label, set_role
 
 NEXT_STEPS = (
     N_("Notez ce numéro ou prenez-le en photo."),
@@ -30,6 +35,8 @@ class ReceiptScreen(BaseScreen):
     screen_id = Screen.RECEIPT
     finished = Signal()
     another_requested = Signal()  # another application, for a member of the family
+    print_requested = Signal()
+    show_requested = Signal()  # the receipt on screen instead of (or as well as) paper
 
     def __init__(self) -> None:
         super().__init__(
@@ -57,6 +64,33 @@ class ReceiptScreen(BaseScreen):
         self.documents = label("", "lead")
         self.body.addWidget(self.documents)
 
+        # Paper or screen: the printer's state said in words, never only by colour.
+        paper = QHBoxLayout()
+        paper.setSpacing(SPACE_S)
+        self.print_button = button()
+        self.print_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.print_button.clicked.connect(self.print_requested)
+        self.show_button = button("secondary")
+        self.show_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.show_button.clicked.connect(self.show_requested)
+        paper.addWidget(self.print_button, 0, LEADING)
+        paper.addWidget(self.show_button, 0, LEADING)
+        paper.addStretch(1)
+        self.body.insertLayout(0, paper)
+        self.print_status = label("", "lead")
+        self.print_status.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # read on its own
+        self.print_status.hide()
+        self.body.insertWidget(1, self.print_status)
+        self.preview = QLabel()
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        set_role(self.preview, "receipt-preview")
+        self.preview.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.preview.hide()
+        self.body.insertWidget(2, self.preview)
+        self._print_status_id = ""
+        self._print_error = False
+        self._pages: list[QImage] = []
+
         self.finish_button = button()
         self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.finish_button.clicked.connect(self.finished)
@@ -66,6 +100,7 @@ class ReceiptScreen(BaseScreen):
         self.another_button = AnswerCard(N_("Faire une autre demande pour un membre de ma famille"))
         self.another_button.clicked.connect(self.another_requested)
         self.body.addWidget(self.another_button)
+        self.setTabOrder(self.print_button, self.show_button)
         self.setTabOrder(self.another_button, self.finish_button)  # reading order
         self._reference = ""
         self._when: dt.datetime | None = None
@@ -80,7 +115,66 @@ class ReceiptScreen(BaseScreen):
         self._documents = list(documents)
         self.retranslate_body(self.tr_)
 
+    # --- paper or screen ------------------------------------------------------------------
+    def set_print_busy(self, busy: bool) -> None:
+        self.print_button.setEnabled(not busy)
+        if busy:
+            self.show_print_status(N_("Impression en cours. Attendez un instant."))
+
+    def show_print_status(self, message_id: str, *, error: bool = False) -> None:
+        """A printer message (msgid); an error offers the screen instead, focused."""
+        self._print_status_id, self._print_error = message_id, error
+        self.print_status.setText(self.tr_(message_id) if message_id else "")
+        set_role(self.print_status, "error" if error else "lead")
+        self.print_status.style().unpolish(self.print_status)
+        self.print_status.style().polish(self.print_status)
+        self.print_status.setVisible(bool(message_id))
+        if error:
+            self.focus_and_show(self.show_button)
+
+    def show_pages(self, pages: list[QImage]) -> None:
+        """The receipt's pages, one under the other, scaled to the column."""
+        self._pages = list(pages)
+        self._fit_preview()
+        self.preview.setVisible(bool(self._pages))
+        if self._pages:
+            self.focus_and_show(self.preview)
+
+    def _fit_preview(self) -> None:
+        if not self._pages:
+            self.preview.clear()
+            return
+        width = max(320, min(self.column.width(), 900))
+        scaled = [
+            p.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation) for p in self._pages
+        ]
+        canvas = QImage(
+            width,
+            sum(p.height() for p in scaled) + 16 * (len(scaled) - 1),
+            QImage.Format.Format_RGB32,
+        )
+        canvas.fill(Qt.GlobalColor.gray)
+
+        painter = QPainter(canvas)
+        y = 0
+        for page in scaled:
+            painter.drawImage(0, y, page)
+            y += page.height() + 16
+        painter.end()
+        self.preview.setPixmap(QPixmap.fromImage(canvas))
+
     def retranslate_body(self, tr: Translator) -> None:
+        self.print_button.setText(tr(N_("Imprimer mon reçu")))
+        self.print_button.setAccessibleName(self.print_button.text())
+        self.show_button.setText(tr(N_("Voir mon reçu à l'écran")))
+        self.show_button.setAccessibleName(self.show_button.text())
+        self.print_status.setText(tr(self._print_status_id) if self._print_status_id else "")
+        self.print_status.setAccessibleName(self.print_status.text())
+        self.preview.setAccessibleName(
+            tr(N_("Votre reçu, à prendre en photo. Numéro de demande : {reference}")).format(
+                reference=self._reference
+            )
+        )
         self.reference_caption.setText(tr(N_("Votre numéro de demande :")))
         self.reference.setText(self._reference)
         self.reference.setVisible(bool(self._reference))
@@ -113,6 +207,12 @@ class ReceiptScreen(BaseScreen):
         )
 
     def wipe(self) -> None:
+        self._print_status_id, self._print_error = "", False
+        self.print_status.hide()
+        self._pages = []
+        self.preview.clear()
+        self.preview.hide()
+        self.print_button.setEnabled(True)
         self._reference = ""
         self._when = None
         self._documents = []

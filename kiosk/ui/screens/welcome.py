@@ -22,6 +22,7 @@ class WelcomeScreen(BaseScreen):
     screen_id = Screen.WELCOME
     start_requested = Signal()
     resume_requested = Signal()  # "Reprendre une demande" saved earlier
+    status_requested = Signal()  # "Suivre ma demande": where an application stands
 
     def __init__(self) -> None:
         super().__init__(
@@ -64,6 +65,10 @@ class WelcomeScreen(BaseScreen):
         self.resume_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.resume_button.clicked.connect(self.resume_requested)
         self.actions.addWidget(self.resume_button, 0, LEADING)
+        self.status_button = button("secondary")
+        self.status_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.status_button.clicked.connect(self.status_requested)
+        self.actions.addWidget(self.status_button, 0, LEADING)
         self.actions.addStretch(1)
 
     def show_state(self, language: str, voice_on: bool) -> None:
@@ -103,3 +108,5 @@ class WelcomeScreen(BaseScreen):
         self.start_button.setAccessibleName(text)
         self.resume_button.setText(tr(N_("Reprendre une demande")))
         self.resume_button.setAccessibleName(tr(N_("Reprendre une demande sauvegardée")))
+        self.status_button.setText(tr(N_("Suivre ma demande")))
+        self.status_button.setAccessibleName(tr(N_("Suivre ma demande : voir où elle en est")))

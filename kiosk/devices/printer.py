@@ -1,0 +1,190 @@
+"""The receipt printer: the interface the UI talks to, a CUPS backend through Qt's print
+support, and a fake that writes the PDF to a directory (demo, tests).
+
+``check()`` says whether printing can work now; ``print_receipt()`` prints or raises
+:class:`PrintError` with a :class:`PrinterState` the UI turns into a translated message
+(``MESSAGES``), with the offer to show the receipt on screen instead. Both may block (CUPS,
+files): call them on a worker (``kiosk.ui.receipt_pdf.RenderWorker``).
+
+What CUPS can tell, and what it cannot: ``QPrinter`` reports almost nothing about the device
+(no paper, cover open), so the CUPS backend asks ``lpstat -l -p <printer>`` for the queue's
+state and its reasons (``media-empty``, ``media-needed``, ``offline-report``, ``paused``).
+Those reasons are only as good as the printer's driver: many USB receipt printers report
+nothing, and a job then waits in the queue. Without ``lpstat`` (no ``cups-client``) the
+backend only knows whether Qt sees a printer of that name.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import threading
+from abc import ABC, abstractmethod
+from enum import StrEnum
+from pathlib import Path
+
+from kiosk.domain.receipt import ReceiptContent
+from kiosk.i18n import N_
+
+log = logging.getLogger(__name__)
+
+
+class PrinterState(StrEnum):
+    READY = "ready"
+    ABSENT = "absent"  # no printer configured, unplugged or switched off
+    NO_PAPER = "no_paper"
+    ERROR = "error"  # anything else (jammed, paused by staff, job refused)
+
+
+MESSAGES: dict[PrinterState, str] = {
+    PrinterState.READY: N_("Votre reçu est imprimé. Prenez-le sous l'écran."),
+    PrinterState.ABSENT: N_(
+        "L'imprimante ne répond pas. Vous pouvez voir votre reçu à l'écran et le prendre en photo."
+    ),
+    PrinterState.NO_PAPER: N_(
+        "L'imprimante n'a plus de papier. Vous pouvez voir votre reçu à l'écran et le prendre "
+        "en photo. L'accueil peut aussi l'imprimer."
+    ),
+    PrinterState.ERROR: N_(
+        "L'imprimante a un problème. Vous pouvez voir votre reçu à l'écran et le prendre en photo."
+    ),
+}
+
+
+class PrintError(RuntimeError):
+    def __init__(self, state: PrinterState, detail: str = "") -> None:
+        super().__init__(detail or state.value)
+        self.state = state
+
+
+class Printer(ABC):
+    @abstractmethod
+    def check(self) -> PrinterState:
+        """The printer's state now (may block briefly: a worker calls it)."""
+
+    @abstractmethod
+    def print_receipt(self, receipt: ReceiptContent) -> None:
+        """Print one copy; PrintError if it cannot. Runs on the render worker."""
+
+    def health(self) -> str:
+        """For the heartbeat (no personal data)."""
+        try:
+            return self.check().value
+        except Exception:  # pragma: no cover - health must never fail the sync round
+            return PrinterState.ERROR.value
+
+
+class FakePrinter(Printer):
+    """Writes each receipt as ``receipt-<reference>.pdf`` in ``directory``. ``state`` can be
+    set to ABSENT, NO_PAPER or ERROR to test the messages."""
+
+    def __init__(self, directory: Path, state: PrinterState = PrinterState.READY) -> None:
+        self.directory = Path(directory)
+        self.state = state
+        self.printed: list[Path] = []
+        self._lock = threading.Lock()
+
+    def check(self) -> PrinterState:
+        return self.state
+
+    def print_receipt(self, receipt: ReceiptContent) -> None:
+        from kiosk.ui.receipt_pdf import write_pdf
+
+        if self.state is not PrinterState.READY:
+            raise PrintError(self.state)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.directory / f"receipt-{receipt.local_reference}.pdf"
+        write_pdf(receipt, path)
+        with self._lock:
+            self.printed.append(path)
+
+    def last_printed(self) -> Path | None:
+        with self._lock:
+            return self.printed[-1] if self.printed else None
+
+
+_PAPER_REASONS = ("media-empty", "media-needed", "media-jam")
+_ABSENT_REASONS = ("offline-report", "connecting-to-device", "shutdown", "timed-out")
+
+
+def parse_lpstat(output: str) -> PrinterState:
+    """The state of one queue from ``lpstat -l -p NAME`` (English or C locale)."""
+    text = output.lower()
+    if not text.strip() or "invalid destination" in text or "unknown destination" in text:
+        return PrinterState.ABSENT
+    if any(reason in text for reason in _PAPER_REASONS):
+        return PrinterState.NO_PAPER
+    if any(reason in text for reason in _ABSENT_REASONS):
+        return PrinterState.ABSENT
+    if " disabled" in text or "paused" in text or "-error" in text:
+        return PrinterState.ERROR
+    return PrinterState.READY
+
+
+class CupsPrinter(Printer):
+    """Prints through Qt's print support (``QPrinter`` -> CUPS). ``name`` is the CUPS queue
+    ("" = the system's default printer)."""
+
+    def __init__(self, name: str = "", timeout_s: float = 5.0) -> None:
+        self.name = name
+        self.timeout_s = timeout_s
+
+    def _queue(self) -> str | None:
+        from PySide6.QtPrintSupport import QPrinterInfo
+
+        if self.name:
+            info = QPrinterInfo.printerInfo(self.name)
+            return None if info.isNull() else info.printerName()
+        default = QPrinterInfo.defaultPrinter()
+        return None if default.isNull() else default.printerName()
+
+    def check(self) -> PrinterState:
+        queue = self._queue()
+        if queue is None:
+            return PrinterState.ABSENT
+        lpstat = shutil.which("lpstat")
+        if lpstat is None:
+            return PrinterState.READY  # all Qt can tell
+        try:
+            out = subprocess.run(
+                [lpstat, "-l", "-p", queue],
+                capture_output=True,
+                text=True,
+                timeout=self.timeout_s,
+                env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return PrinterState.ERROR
+        return parse_lpstat(out.stdout + out.stderr)
+
+    def print_receipt(self, receipt: ReceiptContent) -> None:
+        from PySide6.QtPrintSupport import QPrinter
+
+        from kiosk.ui.receipt_pdf import paint_paged, prepare_page
+
+        state = self.check()
+        if state is not PrinterState.READY:
+            raise PrintError(state)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setPrinterName(self._queue() or "")
+        printer.setDocName(f"receipt {receipt.local_reference}")
+        printer.setCopyCount(1)
+        prepare_page(printer)
+        if not printer.isValid():
+            raise PrintError(PrinterState.ABSENT)
+        try:
+            paint_paged(receipt, printer)
+        except OSError as exc:
+            raise PrintError(PrinterState.ERROR, type(exc).__name__) from None
+        if printer.printerState() == QPrinter.PrinterState.Error:
+            raise PrintError(PrinterState.ERROR)
+
+
+def printer_from_settings(settings: object) -> Printer:
+    """The fake printer (receipts as PDF in ``<data_dir>/receipts``) with fake devices,
+    else CUPS (``printer``: the queue name, "" for the default printer)."""
+    if getattr(settings, "fake_devices", False):
+        return FakePrinter(Path(getattr(settings, "data_dir")) / "receipts")  # noqa: B009
+    return CupsPrinter(str(getattr(settings, "printer", "") or ""))

@@ -1,0 +1,429 @@
+"""The controller's part for what the applicant takes home and for coming back (issue 8):
+printing the receipt (or showing it on screen), and "Suivre ma demande" — reading the
+receipt's QR code with the camera, or the reference and date of birth typed, asking the
+central API, printing the attestation de dépôt.
+
+Mixed into :class:`kiosk.ui.controller.SessionController`. Its ports, set by the
+composition root (``kiosk.app``) or the tests, all optional:
+
+* ``printer`` — a :class:`kiosk.devices.printer.Printer` (None: "the printer does not
+  answer", and the receipt on screen);
+* ``status_service`` — ``lookup(reference, secret=None, birth_date=None)`` and
+  ``attestation(...)`` (``kiosk.link.StatusService``), blocking: called on the task
+  runner's pool;
+* ``qr_camera`` — a factory of :class:`kiosk.devices.camera.Camera` for the status screen;
+* ``site_name`` — printed on the receipt.
+
+Painting and printing run on a ``RenderWorker`` (a QThread: Qt's text layout wants one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QImage
+
+from kiosk.devices.printer import MESSAGES, Printer, PrintError, PrinterState
+from kiosk.domain.receipt import (
+    AttestationContent,
+    ReceiptContent,
+    build_receipt,
+    check_status_form,
+    parse_qr,
+)
+from kiosk.domain.session import Screen
+from kiosk.i18n import N_
+from kiosk.ui.screens.status import (
+    SCAN_HINT,
+    SCAN_NO_CAMERA,
+    SCAN_READ,
+    STATUS_NOT_FOUND,
+    STATUS_THROTTLED,
+    STATUS_UNAVAILABLE,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kiosk.devices.camera import Camera
+    from kiosk.ui.controller import SessionController
+    from kiosk.ui.receipt_pdf import RenderWorker
+
+log = logging.getLogger(__name__)
+
+ATTESTATION_PRINTED = N_("L'attestation est imprimée. Prenez-la sous l'écran.")
+ATTESTATION_NOT_READY = N_("L'attestation n'est pas encore disponible.")
+SHOWN_ON_SCREEN = N_("Votre reçu est à l'écran, sous ce message. Prenez-le en photo.")
+
+
+def decode_qr(frame: np.ndarray) -> str:
+    """The text of the QR code in a BGR frame, or "" (runs on the CPU pool)."""
+    import cv2
+
+    text, _points, _raw = cv2.QRCodeDetector().detectAndDecode(frame)
+    return str(text or "")
+
+
+def qimage_to_bgr(image: QImage) -> np.ndarray:
+    """A QImage (e.g. a rendered receipt page) as a BGR frame for a fake camera."""
+    import numpy as np
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = rgb.width(), rgb.height()
+    data = np.frombuffer(rgb.constBits(), dtype=np.uint8, count=rgb.sizeInBytes())
+    frame = data.reshape(height, rgb.bytesPerLine())[:, : width * 3].reshape(height, width, 3)
+    return np.ascontiguousarray(frame[:, :, ::-1])
+
+
+class ReceiptFlow:
+    """Mixin of SessionController (see the module's docstring)."""
+
+    printer: Printer | None = None
+    status_service: Any = None
+    qr_camera: Callable[[], Camera] | None = None
+    site_name: str = "Préfecture"
+    auto_print: bool = False
+    _render_worker: RenderWorker | None = None
+    _printing: bool = False
+    _receipt_printed_for: str | None = None
+    _status_busy: bool = False
+    _status_query: tuple[str, str | None, str | None] | None = None
+    _qr_feed: Any = None
+    _qr_decoding: bool = False
+
+    # --- wiring -------------------------------------------------------------------------
+    def _attach_receipt(self: SessionController, window: Any) -> None:
+        window.receipt.print_requested.connect(self.print_receipt)
+        window.receipt.show_requested.connect(self.show_receipt_on_screen)
+        window.welcome.status_requested.connect(self.open_status)
+        window.status.lookup_requested.connect(self.lookup_status)
+        window.status.attestation_requested.connect(self.print_attestation)
+        window.status.finished.connect(self.wipe)
+
+    @property
+    def renderer(self: SessionController) -> RenderWorker:
+        if self._render_worker is None:
+            from kiosk.ui.receipt_pdf import RenderWorker
+
+            self._render_worker = RenderWorker(self)
+        return self._render_worker
+
+    def _render_receipt_flow(self: SessionController, screen: Screen) -> bool:
+        """Fill the screens of this module; False for the others."""
+        if screen is Screen.STATUS:
+            self._w.status.set_busy(self._status_busy)
+            return True
+        if screen is Screen.RECEIPT:
+            s = self.session
+            if (
+                self.auto_print
+                and self.printer is not None
+                and s.receipt is not None
+                and self._receipt_printed_for != s.receipt.local_reference
+            ):
+                self.print_receipt()  # once by itself; "Imprimer mon reçu" prints again
+        return False
+
+    def shutdown_receipt(self: SessionController) -> None:
+        self._stop_qr_camera()
+        if self._render_worker is not None:
+            self._render_worker.shutdown()
+
+    # --- the receipt ---------------------------------------------------------------------
+    def receipt_content(self: SessionController) -> ReceiptContent | None:
+        s = self.session
+        receipt, procedure = s.receipt, s.procedure
+        if receipt is None or procedure is None:
+            return None
+        scanned = getattr(s, "scanned_pages", {}) or {}
+        return build_receipt(
+            local_reference=receipt.local_reference,
+            submitted_at=receipt.submitted_at,
+            site=self.site_name,
+            procedure_label=procedure.title,
+            language=s.language,
+            documents=[(d.id, d.label) for d in s.documents()],
+            provided=[doc_id for doc_id, pages in scanned.items() if pages],
+            fees=[(f.label, f.amount_eur) for f in s.fees()],
+            deadline=s.deadline(self._today()),
+            lookup_secret=receipt.lookup_secret,
+        )
+
+    def print_receipt(self: SessionController) -> None:
+        content = self.receipt_content()
+        screen = self._w.receipt
+        if content is None or self._printing:
+            return
+        self._receipt_printed_for = content.local_reference
+        if self.printer is None:
+            self._print_failed(PrintError(PrinterState.ABSENT))
+            return
+        self._printing = True
+        screen.set_print_busy(True)
+        self.renderer.run(
+            self.printer.print_receipt,
+            content,
+            on_done=lambda _r, ref=content.local_reference: self._printed(ref),
+            on_error=lambda exc, ref=content.local_reference: self._print_failed(exc, ref),
+        )
+
+    def _current_reference(self: SessionController) -> str | None:
+        receipt = self.session.receipt
+        return receipt.local_reference if receipt is not None else None
+
+    def _printed(self: SessionController, reference: str) -> None:
+        self._printing = False
+        if self._current_reference() != reference:
+            return  # the applicant left meanwhile
+        screen = self._w.receipt
+        screen.set_print_busy(False)
+        screen.show_print_status(MESSAGES[PrinterState.READY])
+        self._say_if_voice(screen.print_status.text())
+
+    def _print_failed(self: SessionController, exc: BaseException, reference: str = "") -> None:
+        self._printing = False
+        state = exc.state if isinstance(exc, PrintError) else PrinterState.ERROR
+        log.warning("the receipt was not printed: %s", state.value)
+        if reference and self._current_reference() != reference:
+            return
+        screen = self._w.receipt
+        screen.set_print_busy(False)
+        screen.show_print_status(MESSAGES[state], error=True)
+        # Spoken whatever the voice setting: the applicant may be waiting at the printer.
+        self._say(screen.print_status.text())
+
+    def show_receipt_on_screen(self: SessionController) -> None:
+        content = self.receipt_content()
+        if content is None:
+            return
+        from kiosk.ui.receipt_pdf import render_images
+
+        self.renderer.run(
+            render_images,
+            content,
+            on_done=lambda pages, ref=content.local_reference: self._pages_ready(ref, pages),
+            on_error=lambda exc: log.error("receipt not rendered: %s", type(exc).__name__),
+        )
+
+    def _pages_ready(self: SessionController, reference: str, pages: list[QImage]) -> None:
+        if self._current_reference() != reference or self.session.screen is not Screen.RECEIPT:
+            return
+        screen = self._w.receipt
+        screen.show_pages(pages)
+        self._say_if_voice(self.translator(SHOWN_ON_SCREEN))
+
+    # --- status at the kiosk ---------------------------------------------------------------
+    def open_status(self: SessionController) -> None:
+        if self.session.screen is not Screen.WELCOME:
+            return
+        self.session.start(self._now())
+        self.session.open_status()
+        self._w.status.wipe()
+        self._render()
+        self._start_qr_camera()
+
+    def _start_qr_camera(self: SessionController) -> None:
+        screen = self._w.status
+        if self.qr_camera is None:
+            screen.show_camera(False)
+            screen.show_hint(SCAN_NO_CAMERA)
+            return
+        from kiosk.ui.camera_view import CameraFeed  # OpenCV: imported when first needed
+
+        try:
+            camera = self.qr_camera()
+        except Exception as exc:
+            log.error("no camera for the QR code: %s", type(exc).__name__)
+            screen.show_camera(False)
+            screen.show_hint(SCAN_NO_CAMERA)
+            return
+        feed = CameraFeed(camera, preview_width=640, parent=self)
+        feed.frame_ready.connect(screen.show_frame)
+        feed.frame_arrived.connect(self._qr_frame)
+        self._qr_feed = feed
+        self._qr_decoding = False
+        screen.show_camera(True)
+        screen.show_hint(SCAN_HINT)
+        feed.start()
+
+    def _stop_qr_camera(self: SessionController) -> None:
+        feed, self._qr_feed = self._qr_feed, None
+        if feed is not None:
+            feed.clear()
+            feed.deleteLater()
+
+    def _qr_frame(self: SessionController) -> None:
+        feed = self._qr_feed
+        if feed is None or self._qr_decoding or self._status_busy:
+            return
+        frame = feed.take_frame()
+        if frame is None:
+            return
+        self._qr_decoding = True
+        self.tasks.run_cpu(
+            decode_qr, frame, on_done=self._qr_decoded, on_error=self._qr_decode_failed
+        )
+
+    def _qr_decode_failed(self: SessionController, exc: BaseException) -> None:
+        self._qr_decoding = False
+        log.error("QR decoding failed: %s", type(exc).__name__)
+
+    def _qr_decoded(self: SessionController, text: str) -> None:
+        self._qr_decoding = False
+        if self.session.screen is not Screen.STATUS or self._qr_feed is None:
+            return
+        parsed = parse_qr(text) if text else None
+        if parsed is None:
+            return  # nothing, or another QR code: keep looking
+        reference, secret = parsed
+        self._stop_qr_camera()
+        screen = self._w.status
+        screen.show_hint(SCAN_READ)
+        self._say_if_voice(screen.scan_hint.text())
+        self._ask_status(reference, secret, None)
+
+    def lookup_status(self: SessionController, reference: str, birth_date: str) -> None:
+        """The typed reference and date of birth."""
+        if self.session.screen is not Screen.STATUS or self._status_busy:
+            return
+        screen = self._w.status
+        checked = check_status_form(reference, birth_date, self._today())
+        if isinstance(checked, list):
+            screen.show_errors(checked)
+            self._say_if_voice(screen.summary.spoken_text())
+            return
+        canonical, iso = checked
+        self._ask_status(canonical, None, iso)
+
+    def _ask_status(
+        self: SessionController, reference: str, secret: str | None, birth_date: str | None
+    ) -> None:
+        screen = self._w.status
+        if self.status_service is None:
+            self._status_failed(RuntimeError("no central API"))
+            return
+        self._status_busy = True
+        self._status_query = (reference, secret, birth_date)
+        screen.set_busy(True)
+        self.tasks.run_cpu(
+            self.status_service.lookup,
+            reference,
+            secret,
+            birth_date,
+            on_done=self._status_answered,
+            on_error=self._status_failed,
+        )
+
+    def _status_answered(self: SessionController, view: Any) -> None:
+        self._status_busy = False
+        if self.session.screen is not Screen.STATUS:
+            return
+        screen = self._w.status
+        screen.set_busy(False)
+        if view is None:
+            self._status_query = None
+            screen.show_failure(STATUS_NOT_FOUND)
+            self._say_if_voice(screen.summary.spoken_text())
+            return
+        changed: dt.datetime | None = view.status_changed_at
+        screen.show_status(
+            str(view.status),
+            view.reference,
+            view.central_reference,
+            changed.astimezone().date() if changed else None,
+            bool(view.attestation_available),
+        )
+        self._say_if_voice(screen.spoken_text())
+
+    def _status_failed(self: SessionController, exc: BaseException) -> None:
+        self._status_busy = False
+        self._status_query = None
+        status = getattr(exc, "status", None)
+        message = STATUS_THROTTLED if status == 429 else STATUS_UNAVAILABLE
+        log.warning("status lookup failed: %s", type(exc).__name__)
+        if self.session.screen is not Screen.STATUS:
+            return
+        screen = self._w.status
+        screen.set_busy(False)
+        screen.show_failure(message)
+        self._say_if_voice(screen.summary.spoken_text())
+
+    # --- the attestation de dépôt --------------------------------------------------------------
+    def print_attestation(self: SessionController) -> None:
+        query = self._status_query
+        if self.session.screen is not Screen.STATUS or query is None or self._printing:
+            return
+        if self.status_service is None:
+            return
+        self._printing = True
+        self._w.status.attestation_button.setEnabled(False)
+        self.tasks.run_cpu(
+            self.status_service.attestation,
+            *query,
+            on_done=self._attestation_ready,
+            on_error=self._attestation_failed,
+        )
+
+    def _attestation_ready(self: SessionController, data: Any) -> None:
+        if data is None or self.session.screen is not Screen.STATUS:
+            self._attestation_failed(LookupError("attestation"))
+            return
+        try:
+            label = self.catalogue.procedure(data.procedure_id).title
+        except KeyError:
+            label = data.procedure_id
+        content = AttestationContent(
+            central_reference=data.central_reference,
+            local_reference=data.reference,
+            procedure_label=label,
+            deposited_at=data.deposited_at,
+            examined_since=data.examined_since,
+            issued_at=data.issued_at,
+            surname=data.surname,
+            given_names=data.given_names,
+            birth_date=data.birth_date,
+            nationality=data.nationality,
+            language=self.session.language,
+        )
+        if self.printer is None:
+            self._attestation_failed(PrintError(PrinterState.ABSENT))
+            return
+        self.renderer.run(
+            self.printer.print_receipt,
+            content,
+            on_done=lambda _r: self._attestation_done(ATTESTATION_PRINTED),
+            on_error=self._attestation_failed,
+        )
+
+    def _attestation_done(self: SessionController, message: str) -> None:
+        self._printing = False
+        if self.session.screen is not Screen.STATUS:
+            return
+        screen = self._w.status
+        screen.attestation_button.setEnabled(True)
+        screen.show_attestation_status(message)
+        self._say_if_voice(screen.attestation_status.text())
+
+    def _attestation_failed(self: SessionController, exc: BaseException) -> None:
+        log.warning("attestation not printed: %s", type(exc).__name__)
+        if isinstance(exc, PrintError):
+            message = MESSAGES[exc.state]
+        elif getattr(exc, "status", None) == 409:
+            message = ATTESTATION_NOT_READY
+        else:
+            message = STATUS_UNAVAILABLE
+        self._printing = False
+        if self.session.screen is not Screen.STATUS:
+            return
+        screen = self._w.status
+        screen.attestation_button.setEnabled(True)
+        screen.show_attestation_status(message)
+        self._say(screen.attestation_status.text())
+
+    def _wipe_receipt_flow(self: SessionController) -> None:
+        self._stop_qr_camera()
+        self._status_query = None
+        self._receipt_printed_for = None

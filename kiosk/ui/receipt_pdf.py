@@ -1,0 +1,345 @@
+"""The receipt on paper, in a PDF, or as images for the screen (Qt, no widgets).
+
+One paint routine serves every device: ``QPdfWriter`` (the fake printer, tests), ``QPrinter``
+(CUPS) and ``QImage`` (shown on screen). Each page has a header painted directly — the QR
+code, the reference in large type and the title in French and in the applicant's language —
+then the body, a ``QTextDocument`` laid out for the device: one row per line, French in the
+first column and the applicant's language beside it (right to left for Arabic and Dari).
+Qt embeds the fonts it used (subsets) in the PDF.
+
+No widget is involved, so this runs on a worker thread (``QPainter`` on ``QImage``,
+``QPdfWriter`` and ``QPrinter`` is supported off the GUI thread; the tests do it).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import qrcode
+from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, QThread, Signal, Slot
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPaintDevice,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+    QTextOption,
+)
+
+from kiosk.domain.receipt import Printable
+from kiosk.i18n import SOURCE_LANGUAGE, Translator, language
+from kiosk.ui.theme import font_families
+
+log = logging.getLogger(__name__)
+
+MARGIN_MM = 15.0
+PDF_DPI = 300
+INK = QColor("#161616")
+RULE = QColor("#6a6a6a")
+
+
+def _families(code: str) -> list[str]:
+    # French first: the French column and the numbers; the applicant's script next.
+    out = font_families(SOURCE_LANGUAGE)
+    return [f for f in font_families(code) if f not in out] + out if code != "fr" else out
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR code's modules (no quiet zone: the page margin is one); [] for no text."""
+    if not text:
+        return []
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(text)
+    code.make(fit=True)
+    return [list(row) for row in code.get_matrix()]
+
+
+def _body_html(receipt: Printable) -> str:
+    fr = Translator(SOURCE_LANGUAGE)
+    fr_sections = receipt.sections(fr)
+    bilingual = receipt.language != SOURCE_LANGUAGE
+    other = Translator(receipt.language) if bilingual else fr
+    sections = receipt.sections(other)
+    rtl = language(receipt.language).rtl
+    other_attrs = ' dir="rtl" align="right"' if rtl else ""
+    rows = []
+    for fr_sec, sec in zip(fr_sections, sections, strict=True):
+        cells = [(fr_sec.heading, sec.heading, True)]
+        cells += [(a, b, False) for a, b in zip(fr_sec.lines, sec.lines, strict=True)]
+        for a, b, heading in cells:
+            if not a and not b:
+                continue
+            style = ' style="font-weight:bold; font-size:13pt"' if heading else ""
+            pad = "padding-top:10px;" if heading else ""
+            left = f'<td width="50%" style="{pad}"><p{style}>{html.escape(a)}</p></td>'
+            if bilingual:
+                right = (
+                    f'<td width="50%" style="{pad}"><p{other_attrs}{style}>'
+                    f"{html.escape(b)}</p></td>"
+                )
+                rows.append(f"<tr>{left}{right}</tr>")
+            else:
+                rows.append(f"<tr>{left.replace('50%', '100%')}</tr>")
+    return (
+        '<table width="100%" cellspacing="0" cellpadding="4" style="border-collapse:collapse">'
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+class _Layout:
+    """Sizes in device pixels for a device of ``dpi`` dots per inch."""
+
+    def __init__(self, dpi: float, page: QRectF) -> None:
+        self.dpi = dpi
+        self.page = page  # printable area, device pixels, origin at the top-left margin
+        self.qr_size = self.mm(34)
+        self.header_h = self.qr_size + self.mm(6)
+        self.body_h = page.height() - self.header_h
+
+    def mm(self, value: float) -> float:
+        return value * self.dpi / 25.4
+
+
+def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[bool]]) -> None:
+    page = lay.page
+    # QR code at the top left, as vector squares (crisp on any printer).
+    n = max(1, len(qr))
+    module = lay.qr_size / n
+    painter.save()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#000000"))
+    for y, row in enumerate(qr):
+        for x, dark in enumerate(row):
+            if dark:
+                painter.drawRect(
+                    QRectF(page.left() + x * module, page.top() + y * module, module, module)
+                )
+    painter.restore()
+    left = page.left() + (lay.qr_size + lay.mm(8) if qr else 0)
+    width = page.right() - left
+    fr = Translator(SOURCE_LANGUAGE)
+    other = Translator(receipt.language)
+    title_font = QFont()
+    title_font.setFamilies(_families(receipt.language))
+    title_font.setPointSizeF(12)
+    title_font.setBold(True)
+    ref_font = QFont(title_font)
+    ref_font.setPointSizeF(24)
+    painter.setPen(INK)
+    y = page.top()
+    lines: list[tuple[QFont, str, bool]] = [(title_font, fr(receipt.title), False)]
+    if receipt.language != SOURCE_LANGUAGE:
+        lines.append((title_font, other(receipt.title), language(receipt.language).rtl))
+    lines.append((ref_font, receipt.headline, False))
+    for font, text, rtl in lines:
+        painter.setFont(font)
+        rect = QRectF(left, y, width, lay.header_h)
+        option = QTextOption(Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft)
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)
+        option.setTextDirection(
+            Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight
+        )
+        bound = painter.boundingRect(rect, text, option)
+        painter.drawText(rect, text, option)
+        y += bound.height() + lay.mm(1.5)
+    painter.setPen(RULE)
+    rule_y = page.top() + lay.header_h - lay.mm(3)
+    painter.drawLine(page.left(), int(rule_y), page.right(), int(rule_y))
+
+
+def _document(receipt: Printable, device: QPaintDevice, lay: _Layout) -> QTextDocument:
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(device)
+    font = QFont()
+    font.setFamilies(_families(receipt.language))
+    font.setPointSizeF(10.5)
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    doc.setHtml(_body_html(receipt))
+    doc.setPageSize(QSizeF(lay.page.width(), lay.body_h))
+    return doc
+
+
+def _paint_page(
+    painter: QPainter,
+    lay: _Layout,
+    receipt: Printable,
+    qr: list[list[bool]],
+    doc: QTextDocument,
+    index: int,
+) -> None:
+    _header(painter, lay, receipt, qr)
+    painter.save()
+    painter.translate(lay.page.left(), lay.page.top() + lay.header_h - index * lay.body_h)
+    doc.drawContents(painter, QRectF(0, index * lay.body_h, lay.page.width(), lay.body_h))
+    painter.restore()
+
+
+def prepare_page(device: QPagedPaintDevice) -> None:
+    device.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    device.setPageMargins(
+        QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter
+    )
+
+
+def paint_paged(receipt: Printable, device: QPagedPaintDevice) -> int:
+    """Paint the receipt on a PDF writer or a printer already set up; returns the pages."""
+    painter = QPainter()
+    if not painter.begin(device):
+        raise OSError("cannot paint on this device (printer or file unavailable)")
+    try:
+        rect = device.pageLayout().paintRectPixels(device.logicalDpiX())
+        lay = _Layout(device.logicalDpiX(), QRectF(0, 0, rect.width(), rect.height()))
+        doc = _document(receipt, device, lay)
+        qr = qr_matrix(receipt.qr_text)
+        for index in range(doc.pageCount()):
+            if index:
+                device.newPage()
+            _paint_page(painter, lay, receipt, qr, doc, index)
+        return doc.pageCount()
+    finally:
+        painter.end()
+
+
+def write_pdf(receipt: Printable, path: Path) -> int:
+    """Write the receipt as an A4 PDF at ``path``; returns the number of pages."""
+    writer = QPdfWriter(str(path))
+    writer.setResolution(PDF_DPI)
+    writer.setTitle(Translator(SOURCE_LANGUAGE)(receipt.title))
+    writer.setCreator("kiosk-titre-sejour")
+    prepare_page(writer)
+    pages = paint_paged(receipt, writer)
+    del writer  # flushes and closes the file
+    return pages
+
+
+def pdf_bytes(receipt: Printable) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(PDF_DPI)
+    writer.setCreator("kiosk-titre-sejour")
+    prepare_page(writer)
+    paint_paged(receipt, writer)
+    del writer
+    buffer.close()
+    return bytes(data.data())
+
+
+def render_images(receipt: Printable, dpi: int = 120) -> list[QImage]:
+    """The receipt's A4 pages as white images (shown on screen; scanned by the tests)."""
+    size = QPageSize(QPageSize.PageSizeId.A4).sizePoints()
+    width, height = round(size.width() * dpi / 72), round(size.height() * dpi / 72)
+    margin = MARGIN_MM * dpi / 25.4
+    page = QRectF(margin, margin, width - 2 * margin, height - 2 * margin)
+    images: list[QImage] = []
+    count = 1
+    index = 0
+    while index < count:
+        image = QImage(width, height, QImage.Format.Format_RGB32)
+        dpm = round(dpi / 0.0254)
+        image.setDotsPerMeterX(dpm)
+        image.setDotsPerMeterY(dpm)
+        image.fill(QColor("#ffffff"))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        try:
+            count = _paint_one(receipt, image, page, painter, index)
+        finally:
+            painter.end()
+        images.append(image)
+        index += 1
+    return images
+
+
+def _paint_one(
+    receipt: Printable, device: QImage, page: QRectF, painter: QPainter, index: int
+) -> int:
+    """Page ``index`` of the receipt on an image; returns the page count."""
+    lay = _Layout(device.logicalDpiX(), page)
+    doc = _document(receipt, device, lay)
+    _paint_page(painter, lay, receipt, qr_matrix(receipt.qr_text), doc, index)
+    return doc.pageCount()
+
+
+class _Executor(QObject):
+    finished = Signal(object, object, object)  # job, result, exception
+
+    @Slot(object)
+    def execute(self, job: Any) -> None:
+        fn, args = job[0], job[1]
+        try:
+            result = fn(*args)
+        except Exception as exc:  # handed to the caller's on_error
+            self.finished.emit(job, None, exc)
+        else:
+            self.finished.emit(job, result, None)
+
+
+class RenderWorker(QObject):
+    """Runs receipt painting and printing on a ``QThread`` of its own, one job at a time;
+    callbacks run on the GUI thread.
+
+    Not the TaskRunner's Python threads: Qt's font cache starts a timer in the thread that
+    lays text out, which needs a Qt event dispatcher (a plain Python thread has none, and
+    Qt warns); a QThread has one."""
+
+    _submit = Signal(object)
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("kiosk-render")
+        self._executor = _Executor()
+        self._executor.moveToThread(self._thread)
+        self._submit.connect(self._executor.execute)
+        self._executor.finished.connect(self._deliver)
+        self._thread.start()
+        self.pending = 0
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        if not self._thread.isRunning():
+            raise RuntimeError("the render worker is shut down")
+        self.pending += 1
+        self._submit.emit((fn, args, on_done, on_error))
+
+    @Slot(object, object, object)
+    def _deliver(self, job: Any, result: Any, exc: BaseException | None) -> None:
+        self.pending -= 1
+        on_done, on_error = job[2], job[3]
+        try:
+            if exc is not None:
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    log.error("rendering failed: %s", type(exc).__name__)
+            elif on_done is not None:
+                on_done(result)
+        finally:
+            if self.pending == 0:
+                self.idle.emit()
+
+    def shutdown(self) -> None:
+        self._thread.quit()
+        self._thread.wait(10_000)
