@@ -50,6 +50,7 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import importlib  # noqa: E402
 import io  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -133,6 +134,10 @@ def _corners(doc: Document, pose: Degradation, rng: np.random.Generator) -> np.n
 
 
 # A reader takes a frame and returns (valid result or None, seconds).
+# PassportEye's Tesseract options, appended to its own MRZ configuration (--psm 6, the MRZ
+# characters as a whitelist, no dictionaries). Its docstring suggests "--oem 0" (the
+# legacy engine), which Debian's LSTM-only eng.traineddata cannot run: the default stays.
+PE_TESSERACT = os.environ.get("PASSPORTEYE_TESSERACT", "")
 ReadFn = Callable[[np.ndarray], tuple[MrzResult | None, float]]
 
 
@@ -147,7 +152,13 @@ def our_reader(engine_name: str) -> ReadFn:
     return read
 
 
-def passporteye_reader() -> ReadFn | None:
+def passporteye_readers() -> list[tuple[str, ReadFn]]:
+    """PassportEye as shipped, and the same reads with one repair of our own (judged
+    apart, never counted as PassportEye's): Tesseract's LSTM model reads runs of the
+    filler '<' as 'K' ("CHRISTIAN<<<<KKK"), which lengthens the line (PassportEye then
+    rejects it) or lands in the names (no check digit: a false accept). The repaired
+    reader turns K's inside filler runs of the name line back into '<' and lets
+    PassportEye's own parser decide again. Both share one read_mrz call per frame."""
     try:
         importlib.import_module("passporteye")
     except ImportError:
@@ -157,29 +168,73 @@ def passporteye_reader() -> ReadFn | None:
         )
         if done.returncode != 0:
             print("PassportEye could not be installed: skipped")
-            return None
+            return []
+    import warnings
+
     from passporteye import read_mrz
+    from passporteye.mrz.text import MRZ, MRZOCRCleaner
 
-    def read(frame: np.ndarray) -> tuple[MrzResult | None, float]:
-        ok, buf = cv2.imencode(".png", frame)
-        assert ok
-        t0 = time.perf_counter()
+    warnings.filterwarnings("ignore", category=FutureWarning)  # its skimage calls
+    cache: dict[int, tuple[object, float]] = {}
+
+    def run(frame: np.ndarray) -> tuple[object, float]:
+        key = id(frame)
+        if key not in cache:
+            cache.clear()  # one frame at a time: both readers read it in turn
+            # As its README shows: read_mrz(file or stream) on a photo of the document.
+            # The frame goes in as a lossless PNG stream (encoding not counted).
+            ok, buf = cv2.imencode(".png", frame)
+            assert ok
+            t0 = time.perf_counter()
+            try:
+                mrz = read_mrz(io.BytesIO(buf.tobytes()), extra_cmdline_params=PE_TESSERACT)
+            except Exception:  # PassportEye raises on some images: count as no read
+                mrz = None
+            cache[key] = (mrz, time.perf_counter() - t0)
+        return cache[key]
+
+    def judged(lines: list[str]) -> MrzResult:
         try:
-            mrz = read_mrz(io.BytesIO(buf.tobytes()))
-        except Exception:  # PassportEye raises on some images: count as no read
-            mrz = None
-        seconds = time.perf_counter() - t0
-        if mrz is None or not mrz.valid:
-            return None, seconds
-        text = mrz.aux.get("text", "")
-        try:
-            result = parse_valid(text.splitlines(), today=TODAY, correct=False)
+            return parse(lines, today=TODAY, correct=False)
         except MrzError:
-            # PassportEye said valid, but its text is not a valid MRZ for us: a wrong read.
-            return _WRONG, seconds
-        return result, seconds
+            return _WRONG  # PassportEye said valid, its lines do not parse for us: wrong
 
-    return read
+    def as_shipped(frame: np.ndarray) -> tuple[MrzResult | None, float]:
+        mrz, seconds = run(frame)
+        if mrz is None or not mrz.valid:  # type: ignore[attr-defined]
+            return None, seconds  # PassportEye itself rejects it: no read
+        # Judge the lines PassportEye itself parsed: its raw OCR text (``aux["raw_text"]``,
+        # with spaces and stray lines) through its own cleaner (per-position letter/digit
+        # fixes), as ``MRZ.from_ocr`` does; a valid read has lines of the right length.
+        raw = mrz.aux.get("raw_text", "")  # type: ignore[attr-defined]
+        return judged(MRZOCRCleaner.apply(raw)), seconds
+
+    def repaired(frame: np.ndarray) -> tuple[MrzResult | None, float]:
+        mrz, seconds = run(frame)
+        if mrz is None:
+            return None, seconds
+        lines = MRZOCRCleaner.apply(mrz.aux.get("raw_text", ""))  # type: ignore[attr-defined]
+        if not lines:
+            return None, seconds
+        width = {2: 44 if len(lines[0]) >= 40 else 36, 3: 30}.get(len(lines), 44)
+        name_row = 2 if len(lines) == 3 else 0
+        lines[name_row] = _unk_fillers(lines[name_row])[:width].ljust(width, "<")
+        fixed = MRZ(lines)
+        if not fixed.valid:
+            return None, seconds
+        return judged(lines), seconds
+
+    return [("PassportEye", as_shipped), ("PassportEye+K fix", repaired)]
+
+
+def _unk_fillers(line: str) -> str:
+    """Runs of 'K' between fillers (or a filler and the line's end) back into '<'; a K
+    that starts or ends a name ("<<KEVIN", "ERIK<<") is left alone."""
+    previous = None
+    while previous != line:
+        previous = line
+        line = re.sub(r"(?<=<)K+(?=<|$)", lambda m: "<" * len(m.group()), line)
+    return line
 
 
 _WRONG = parse_valid(("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -257,9 +312,7 @@ def main() -> None:
         except ImportError as err:
             print(f"engine {name} unavailable ({err}): skipped")
     if not args.no_passporteye:
-        pe = passporteye_reader()
-        if pe is not None:
-            readers.append(("PassportEye", pe))
+        readers += passporteye_readers()
     tallies = {name: Tally() for name, _ in readers}
     px: list[float] = []
     kinds: list[int] = []

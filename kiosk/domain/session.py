@@ -11,6 +11,11 @@ The flow::
             -> (another application for a member of the family: PROCEDURE again)
     WELCOME -> RESUME (code + date of birth) -> the first step still to answer
     any STEP, DOCUMENTS or CHECK -> SAVED (the resume code) -> WELCOME
+
+With a document camera (the controller decides), two photo sessions join the flow::
+
+    the first STEP with identity questions -> SCAN (the passport: its MRZ fills them) -> STEP
+    DOCUMENTS -> SCAN (each document still to photograph) -> DOCUMENTS (what is missing)
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 from kiosk.domain.catalogue import Catalogue, Document, FeeItem, FieldType, Procedure, Step
 from kiosk.domain.deadlines import Deadline, renewal_deadline
 from kiosk.domain.guide import GuideWalk
+from kiosk.domain.identity_prefill import MRZ_DOCUMENT, MRZ_SOURCES, MismatchGate, Prefill
 from kiosk.domain.receipt import new_lookup_secret
 from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_, SOURCE_LANGUAGE
@@ -43,6 +49,12 @@ class Screen(StrEnum):
     RESUME = "resume"
     SAVED = "saved"
     STATUS = "status"  # "Suivre ma demande": where an application stands (issue 8)
+    SCAN = "scan"
+
+
+class ScanPhase(StrEnum):
+    IDENTITY = "identity"  # the passport, before the identity questions
+    DOCUMENTS = "documents"  # the documents of the checklist
 
 
 # The answer asked again, with the resume code, to reopen a saved draft.
@@ -84,6 +96,14 @@ class ApplicantSession:
     # Answers as they were when "Modifier" was pressed: going Back cancels the edit.
     _answers_before_edit: dict[str, str] | None = field(default=None, repr=False, init=False)
     _screen_before_save: Screen | None = field(default=None, repr=False, init=False)
+    # Photographed documents: pages validated per document id, documents passed over.
+    scan_phase: ScanPhase | None = None
+    scanned_pages: dict[str, int] = field(default_factory=dict, repr=False)
+    skipped_documents: set[str] = field(default_factory=set, repr=False)
+    passport_scan_done: bool = False  # read (or passed over) once: not asked again
+    documents_scanned: bool = False  # the checklist's photo session took place
+    identity_read: Prefill | None = field(default=None, repr=False)
+    mrz_gate: MismatchGate = field(default_factory=MismatchGate, repr=False)
 
     # --- navigation -------------------------------------------------------------
     @property
@@ -187,7 +207,9 @@ class ApplicantSession:
         self.screen = Screen.CONSENT
 
     def back(self) -> None:
-        if self.screen in (Screen.PROCEDURE, Screen.RESUME, Screen.STATUS):
+        if self.screen is Screen.SCAN:
+            self.cancel_scan()
+        elif self.screen in (Screen.PROCEDURE, Screen.RESUME, Screen.STATUS):
             self.screen = Screen.WELCOME
         elif self.screen is Screen.SAVED:
             self.screen = self._screen_before_save or Screen.WELCOME
@@ -234,6 +256,95 @@ class ApplicantSession:
                 except FieldError as err:
                     errors.append(err)
         return errors
+
+    # --- photographing documents ------------------------------------------------------
+    def wants_passport_scan(self) -> bool:
+        """On a step with questions the passport's MRZ answers, not read yet."""
+        step = self.step
+        return (
+            step is not None
+            and not self.editing_from_check
+            and not self.passport_scan_done
+            and any(f.id in MRZ_SOURCES for f in step.fields)
+        )
+
+    def keeps_passport_pages(self) -> bool:
+        """The passport is a document of the procedure: its photo is sent with it."""
+        procedure = self.procedure
+        return procedure is not None and any(d.id == MRZ_DOCUMENT for d in procedure.documents)
+
+    def start_scan(self, phase: ScanPhase) -> None:
+        if phase is ScanPhase.IDENTITY and self.screen is not Screen.STEP:
+            raise RuntimeError("the passport is read before the identity questions")
+        if phase is ScanPhase.DOCUMENTS and self.screen is not Screen.DOCUMENTS:
+            raise RuntimeError("documents are photographed from the checklist")
+        self.scan_phase = phase
+        self.screen = Screen.SCAN
+
+    def documents_to_scan(self) -> tuple[Document, ...]:
+        """The checklist's documents without a photographed page yet."""
+        return tuple(d for d in self.documents() if not self.scanned_pages.get(d.id))
+
+    def identity_scanned(self, read: Prefill) -> None:
+        """The passport's MRZ was read: its answers fill the identity questions."""
+        self.identity_read = read
+        self.answers.update(read.answers)
+        self.mrz_gate.clear()
+
+    def page_scanned(self, document_id: str, page_no: int) -> None:
+        self.scanned_pages[document_id] = max(page_no, self.scanned_pages.get(document_id, 0))
+        self.skipped_documents.discard(document_id)
+
+    def document_skipped(self, document_id: str) -> None:
+        if not self.scanned_pages.get(document_id):
+            self.skipped_documents.add(document_id)
+
+    def forget_pages(self, document_id: str) -> None:
+        """The document is photographed again from its first page."""
+        self.scanned_pages.pop(document_id, None)
+
+    def finish_scan(self) -> None:
+        """Every document of the photo session done: back to the flow."""
+        if self.screen is not Screen.SCAN:
+            return
+        if self.scan_phase is ScanPhase.IDENTITY:
+            self.passport_scan_done = True
+            self.screen = Screen.STEP
+        else:
+            self.documents_scanned = True
+            self.screen = Screen.DOCUMENTS
+        self.scan_phase = None
+
+    def cancel_scan(self) -> None:
+        """ "Retour" during a photo session: where the applicant came from. The passport
+        is offered again next time; pages already validated stay."""
+        phase = self.scan_phase
+        self.scan_phase = None
+        if phase is ScanPhase.IDENTITY:
+            self.screen = Screen.STEP
+            self.back()
+        else:
+            self.screen = Screen.DOCUMENTS
+
+    def missing_documents(self) -> tuple[Document, ...]:
+        """Documents of the checklist with no photographed page, once photos were taken."""
+        if not self.documents_scanned:
+            return ()
+        return tuple(d for d in self.documents() if d.required and not self.scanned_pages.get(d.id))
+
+    def stale_pages(self) -> tuple[str, ...]:
+        """Photographed documents the procedure does not have (it was changed since)."""
+        ids = {d.id for d in self.procedure.documents} if self.procedure else set()
+        return tuple(d for d in self.scanned_pages if d not in ids)
+
+    def _forget_scans(self) -> None:
+        self.scan_phase = None
+        self.scanned_pages = {}
+        self.skipped_documents = set()
+        self.passport_scan_done = False
+        self.documents_scanned = False
+        self.identity_read = None
+        self.mrz_gate = MismatchGate()
 
     # --- what the answers imply ---------------------------------------------------
     def documents(self) -> tuple[Document, ...]:
@@ -317,6 +428,7 @@ class ApplicantSession:
         self._answers_before_edit = None
         self.consent_given = False
         self.receipt = None
+        self._forget_scans()
         for index, step in enumerate(procedure.steps):
             for spec in step.fields:
                 try:
@@ -375,6 +487,7 @@ class ApplicantSession:
         self.receipt = None
         self.guide = None
         self.resume_code = None
+        self._forget_scans()
 
     def wipe(self) -> None:
         """Forget the applicant: a new UUID, no answers, back to welcome in French."""
@@ -394,3 +507,4 @@ class ApplicantSession:
         self.resume_code = None
         self.household = {}
         self._screen_before_save = None
+        self._forget_scans()
