@@ -30,6 +30,7 @@ from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import Theme
 
 if TYPE_CHECKING:
+    from kiosk.ui.help_call import HelpCallController
     from kiosk.ui.main_window import MainWindow
     from kiosk.ui.scan_controller import ScanController
 
@@ -119,6 +120,9 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         # Photographs documents: ``scanner.scan([(id, label, pages), ...])``; set by the
         # composition root (kiosk.app) once the welcome screen is up (OpenCV loads slowly).
         self.scanner: ScanController | None = None
+        # The "Aide" button calls the reception desk (kiosk.ui.help_call), once the
+        # composition root has set it; without it, a notice says to ask at the desk.
+        self.help_calls: HelpCallController | None = None
         self._submitting: str | None = None  # uuid of the application being sealed/queued
         # Counts what the controller said or silenced: the narrator of the focused control
         # gives way when the action that moved the focus spoke for itself.

@@ -292,8 +292,10 @@ def desk_router(
                         name=kiosk.name,
                         state=_state(presence, call, online),
                         online=online,
-                        screen=presence.screen if presence is not None else None,
-                        language=presence.language if presence is not None else None,
+                        screen=(presence.screen if presence is not None else None)
+                        or (call.screen if call is not None else None),
+                        language=(presence.language if presence is not None else None)
+                        or (call.language if call is not None else None),
                         last_contact=beat.received_at if beat is not None else None,
                         call=_call_state(call) if call is not None else None,
                         waiting_s=(

@@ -1,0 +1,93 @@
+"""The desk's HTTP client of the central API (``/v1/desk``), Qt-free and blocking: the
+window calls it on a worker. Authenticated with the desk token (``desk_token`` setting,
+the server's ``--desk-token``)."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from pathlib import Path
+from typing import Any
+
+import requests
+from pydantic import TypeAdapter, ValidationError
+
+from sync.protocol import API_PREFIX, DeskKiosk, FleetKiosk, HelpCallState
+
+_KIOSKS = TypeAdapter(list[DeskKiosk])
+_FLEET = TypeAdapter(list[FleetKiosk])
+
+
+class DeskError(Exception):
+    """The central API could not be asked (``auth``: the desk token is refused)."""
+
+    def __init__(self, message: str, *, auth: bool = False) -> None:
+        super().__init__(message)
+        self.auth = auth
+
+
+class DeskClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        ca_bundle: str | Path | None = None,
+        timeout: tuple[float, float] = (5.0, 15.0),
+        desk_name: str = "accueil",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.desk_name = desk_name
+        self.session = requests.Session()
+        self.session.verify = str(ca_bundle) if ca_bundle else True
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        if not self.token:
+            raise DeskError("no desk token configured (desk_token)", auth=True)
+        try:
+            resp = self.session.request(
+                method,
+                f"{self.base_url}{API_PREFIX}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=self.timeout,
+                verify=self.session.verify,
+            )
+        except requests.RequestException as exc:
+            raise DeskError(f"cannot reach the central API: {type(exc).__name__}") from None
+        if resp.status_code in (401, 403):
+            raise DeskError("the central API refuses the desk token", auth=True)
+        if resp.status_code >= 400:
+            raise DeskError(f"the central API answered HTTP {resp.status_code}")
+        try:
+            return resp.json()
+        except ValueError:
+            raise DeskError("the central API's answer is not JSON") from None
+
+    def kiosks(self) -> list[DeskKiosk]:
+        try:
+            return _KIOSKS.validate_python(self._call("GET", "/desk/kiosks"))
+        except ValidationError:
+            raise DeskError("the central API's list of kiosks is not valid") from None
+
+    def fleet(self) -> list[FleetKiosk]:
+        try:
+            return _FLEET.validate_python(self._call("GET", "/desk/fleet"))
+        except ValidationError:
+            raise DeskError("the central API's fleet view is not valid") from None
+
+    def acknowledge(self, call_id: str | uuidlib.UUID) -> HelpCallState:
+        data = self._call(
+            "POST",
+            f"/desk/help-calls/{uuidlib.UUID(str(call_id))}/acknowledge",
+            {"by": self.desk_name},
+        )
+        return HelpCallState.model_validate(data)
+
+    def close_call(self, call_id: str | uuidlib.UUID) -> HelpCallState:
+        data = self._call("POST", f"/desk/help-calls/{uuidlib.UUID(str(call_id))}/close")
+        return HelpCallState.model_validate(data)

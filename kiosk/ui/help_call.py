@@ -1,0 +1,267 @@
+"""The "Aide" button of every applicant screen calls the reception desk.
+
+One touch sends the call (no confirmation: it can be cancelled). A dialog says, shown and
+spoken in the applicant's language, where the call stands: being sent, received by the
+desk, "Une personne arrive" once a mediator acknowledged it, or that the desk cannot be
+reached (raise a hand, or go to the counter) while the kiosk keeps trying; and how long
+they have waited. The network is the :class:`kiosk.help_call.HelpCallLink` thread's job:
+nothing here waits for it.
+
+:class:`HelpCallController` also keeps :class:`kiosk.link.KioskStatus` up to date (state,
+screen, language) for the heartbeat, so the desk sees each kiosk idle, in use or calling.
+The call carries no personal data and ends with the session (wipe).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
+
+from kiosk.help_call import ACKNOWLEDGED, CLOSED, SENDING, UNREACHABLE, WAITING, HelpCall
+from kiosk.i18n import N_, Translator
+from kiosk.ui.widgets import NoticeDialog, button, label
+
+if TYPE_CHECKING:
+    from kiosk.help_call import HelpCallLink
+    from kiosk.link import KioskStatus
+    from kiosk.ui.controller import SessionController
+
+TITLE = N_("Appel à l'accueil")
+STATUS_TEXT = {
+    SENDING: N_("Nous appelons l'accueil."),
+    WAITING: N_("L'accueil a reçu votre appel. Une personne va venir vous aider."),
+    ACKNOWLEDGED: N_("Une personne arrive. Restez près de la borne."),
+    UNREACHABLE: N_("L'accueil ne reçoit pas votre appel pour le moment."),
+}
+UNREACHABLE_HINT = N_("Levez la main ou allez au guichet de l'accueil. La borne réessaie seule.")
+WAITED_LESS = N_("Vous attendez depuis moins d'une minute.")
+WAITED_ONE = N_("Vous attendez depuis 1 minute.")
+WAITED_MANY = N_("Vous attendez depuis {minutes} minutes.")
+CLOSE = N_("Fermer")
+CLOSE_NAME = N_("Fermer ce message. L'appel continue.")
+CANCEL = N_("Annuler l'appel")
+CANCEL_NAME = N_("Annuler l'appel à l'accueil")
+
+
+def waited_text(tr: Translator, seconds: float) -> str:
+    minutes = int(max(0.0, seconds) // 60)
+    if minutes < 1:
+        return tr(WAITED_LESS)
+    if minutes == 1:
+        return tr(WAITED_ONE)
+    return tr(WAITED_MANY).format(minutes=minutes)
+
+
+def status_text(tr: Translator, call: HelpCall) -> str:
+    text = tr(STATUS_TEXT.get(call.status, STATUS_TEXT[SENDING]))
+    if call.status == UNREACHABLE:
+        text = f"{text} {tr(UNREACHABLE_HINT)}"
+    return text
+
+
+class HelpCallDialog(NoticeDialog):
+    """Where the call stands, how long the applicant has waited; "Fermer" (the call goes
+    on) and "Annuler l'appel"."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget, tr: Translator, call: HelpCall, waited_s: float) -> None:
+        super().__init__(parent, tr, tr(TITLE), status_text(tr, call))
+        self.setObjectName("help-call")
+        self.setMinimumWidth(min(720, max(parent.width() - 2 * 40, 0)))
+        self._tr = tr
+        self.waited = label("", "lead")
+        self.box.insertWidget(2, self.waited)
+        self.ok_button.setText(tr(CLOSE))
+        self.ok_button.setAccessibleName(tr(CLOSE_NAME))
+        self.ok_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.cancel_button: QPushButton = button("secondary")
+        self.cancel_button.setText(tr(CANCEL))
+        self.cancel_button.setAccessibleName(tr(CANCEL_NAME))
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.box.addWidget(self.cancel_button)
+        self.finished.connect(parent.activateWindow)
+        self.show_call(call, waited_s)
+
+    def show_call(self, call: HelpCall, waited_s: float) -> None:
+        self.call = call
+        text = status_text(self._tr, call)
+        self.text.setText(text)
+        self.waited.setText(waited_text(self._tr, waited_s))
+        self.setAccessibleDescription(f"{text} {self.waited.text()}")
+
+    def spoken_text(self) -> str:
+        return " ".join((self.title.text(), self.text.text(), self.waited.text()))
+
+    def open(self) -> None:
+        self.adjustSize()
+        parent = self.parentWidget()
+        if parent is not None:  # centred on the kiosk window
+            centre = parent.mapToGlobal(parent.rect().center())
+            self.move(centre - self.rect().center())
+        super().open()
+        self.ok_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _cancel(self) -> None:
+        self.accept()
+        self.cancel_requested.emit()
+
+
+class HelpCallController(QObject):
+    """Between the session controller, the help call link and the kiosk status."""
+
+    _updated = Signal(object)  # HelpCall, emitted from the link's thread
+    call_changed = Signal(object)  # HelpCall, on the GUI thread
+
+    def __init__(
+        self,
+        controller: SessionController,
+        link: HelpCallLink,
+        status: KioskStatus | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent or controller)
+        self.controller = controller
+        self.link = link
+        self.status = status
+        self.monotonic = monotonic
+        self.dialog: HelpCallDialog | None = None
+        self.call: HelpCall | None = None
+        self._updated.connect(self._on_update)
+        link.on_update = self._updated.emit
+        controller.help_calls = self
+        controller.session_wiped.connect(self.link.close)
+        self.timer = QTimer(self)
+        self.timer.setInterval(15_000)  # the waiting time, in minutes
+        self.timer.timeout.connect(self._refresh)
+        window = controller.window
+        if window is not None:
+            window.stack.currentChanged.connect(lambda _i: self.report_screen())
+            for screen in window.all_screens:
+                screen.language_chosen.connect(lambda _c: self.report_screen())
+            self.report_screen()
+
+    # --- kiosk status ------------------------------------------------------------------
+    def _screen_id(self) -> str | None:
+        window = self.controller.window
+        if window is None:
+            return None
+        current = window.stack.currentWidget()
+        for key, screen in window.screens.items():
+            if screen is current:
+                return str(getattr(key, "value", key))
+        return "scan" if current is getattr(window, "scan", None) else None
+
+    def report_screen(self) -> None:
+        if self.status is None:
+            return
+        screen = self._screen_id()
+        state = "idle" if screen in (None, "welcome") else "in_use"
+        if self.status.state == "assisted":
+            self.status.set_screen(screen, self.controller.translator.code)
+        else:
+            self.status.set_state(state, screen=screen, language=self.controller.translator.code)
+
+    # --- the call ------------------------------------------------------------------------
+    def request(self) -> None:
+        """The "Aide" button: call the desk (or show the call already made)."""
+        call = self.link.request(self._screen_id(), self.controller.translator.code)
+        self.call = call
+        self._show(call, speak_always=False)
+
+    def cancel(self) -> None:
+        self.link.cancel()
+
+    def waited_s(self) -> float:
+        return 0.0 if self.call is None else max(0.0, self.monotonic() - self.call.started)
+
+    def _show(self, call: HelpCall, *, speak_always: bool) -> None:
+        window = self.controller.window
+        if window is None:
+            return
+        tr = self.controller.translator
+        dialog = self.dialog
+        if dialog is not None:
+            with contextlib.suppress(RuntimeError):  # deleted with the window's dialogs
+                if dialog.isVisible():
+                    dialog.show_call(call, self.waited_s())
+                    self._speak(dialog.spoken_text(), speak_always)
+                    return
+        window.close_dialogs()
+        dialog = HelpCallDialog(window, tr, call, self.waited_s())
+        dialog.cancel_requested.connect(self.cancel)
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        window.help_dialog = dialog
+        dialog.open()
+        self.timer.start()
+        self._speak(dialog.spoken_text(), speak_always)
+
+    def _speak(self, text: str, always: bool) -> None:
+        if always or self.controller.voice_on:
+            self.controller.speak(text)
+
+    def _on_update(self, call: HelpCall) -> None:
+        before = self.call
+        if before is not None and before.call_id != call.call_id and call.status == CLOSED:
+            return  # an older call
+        self.call = call
+        if self.status is not None:
+            self.status.set_help_requested(call.open)
+        self.call_changed.emit(call)
+        if call.status == CLOSED:
+            self.timer.stop()
+            self._close_dialog()
+            return
+        changed = before is None or before.status != call.status
+        if call.status == ACKNOWLEDGED and changed:
+            # Asynchronous and important: shown again and spoken, voice or not (the
+            # applicant may be looking for the person, not at the screen).
+            self._show(call, speak_always=True)
+        elif changed and self._dialog_visible():
+            self._show(call, speak_always=False)
+
+    def _dialog_visible(self) -> bool:
+        if self.dialog is None:
+            return False
+        try:
+            return self.dialog.isVisible()
+        except RuntimeError:
+            self.dialog = None
+            return False
+
+    def _close_dialog(self) -> None:
+        if self._dialog_visible():
+            assert self.dialog is not None
+            self.dialog.reject()
+        self.dialog = None
+
+    def _refresh(self) -> None:
+        if self.call is not None and self._dialog_visible():
+            assert self.dialog is not None
+            self.dialog.show_call(self.call, self.waited_s())
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self.link.stop()
+
+
+def attach_help_calls(
+    controller: SessionController, link: HelpCallLink, status: KioskStatus | None = None
+) -> HelpCallController:
+    """Wire the help call into an attached controller and start the link's thread."""
+    help_calls = HelpCallController(controller, link, status)
+    if not link.is_alive():
+        link.start()
+    return help_calls
+
+
+__all__ = ["HelpCallController", "HelpCallDialog", "attach_help_calls", "status_text"]

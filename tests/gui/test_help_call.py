@@ -1,0 +1,224 @@
+"""The applicant's call for help, end to end: the kiosk's "Aide" button, the real central
+API on 127.0.0.1 (tests/fixtures/central.py), the desk window (``kiosk --desk``) that shows
+the call and acknowledges it, then the kiosk says that a person is coming."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PySide6.QtCore import Qt
+
+from kiosk.desk.client import DeskClient
+from kiosk.desk.window import DeskWindow
+from kiosk.help_call import ACKNOWLEDGED, CLOSED, UNREACHABLE, WAITING, HelpCallLink
+from kiosk.link import KioskStatus
+from kiosk.ui.help_call import HelpCallController, HelpCallDialog, attach_help_calls
+from sync.client import CentralClient
+from sync.protocol import DeskState
+from tests.fixtures.central import CentralServer, start_central, stop_central
+from tests.gui.conftest import Kiosk
+
+pytestmark = pytest.mark.gui
+
+DESK_TOKEN = secrets.token_urlsafe(16)
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[CentralServer]:
+    server = start_central(tmp_path / "central", extra_args=["--desk-token", DESK_TOKEN])
+    try:
+        yield server
+    finally:
+        stop_central(server.process)
+
+
+def enrol(central: CentralServer, name: str) -> tuple[str, str]:
+    with CentralClient(central.url) as client:
+        answer = client.enrol(central.new_enrolment_code(), name)
+    return answer.kiosk_id, answer.token
+
+
+def heartbeat(central: CentralServer, token: str, **extra: Any) -> None:
+    body = {"software_version": "1.0", "sent_at": "2026-11-27T10:00:00+00:00", **extra}
+    resp = requests.post(
+        f"{central.url}/v1/heartbeat",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+
+
+@pytest.fixture
+def desk(qtbot: Any, central: CentralServer) -> Iterator[Callable[..., DeskWindow]]:
+    made: list[DeskWindow] = []
+
+    def make(token: str = DESK_TOKEN) -> DeskWindow:
+        window = DeskWindow(DeskClient(central.url, token, desk_name="accueil-1"), refresh_ms=200)
+        qtbot.addWidget(window)
+        window.resize(1100, 800)
+        window.show()
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.shutdown()
+
+
+def attach(kiosk: Kiosk, client: Callable[[], Any]) -> tuple[HelpCallController, KioskStatus]:
+    status = KioskStatus()
+    link = HelpCallLink(client, lambda _c: None, poll_s=0.2, retry_s=0.2)
+    controller = attach_help_calls(kiosk.controller, link, status)
+    return controller, status
+
+
+def test_help_call_reaches_the_desk_is_acknowledged_and_the_kiosk_says_help_is_coming(
+    kiosk: Kiosk, central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+) -> None:
+    kiosk_id, token = enrol(central, "Borne 3")
+    help_calls, status = attach(kiosk, lambda: CentralClient(central.url, token))
+    try:
+        kiosk.start()  # an applicant on the first question
+        kiosk.controller.choose_language("ar")
+        assert status.snapshot().state == "in_use" and status.snapshot().screen == "step"
+        window = desk()
+        window.start()
+        qtbot.waitUntil(lambda: bool(window.kiosks), timeout=10_000)
+        assert not window.calls()
+
+        kiosk.click(kiosk.window.step.header.help_button)
+        dialog = kiosk.window.help_dialog
+        assert isinstance(dialog, HelpCallDialog) and dialog.isVisible()
+        qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
+        assert status.snapshot().state == "help_requested"
+
+        # the desk shows the call first, with the screen and the language, no personal data
+        qtbot.waitUntil(lambda: bool(window.calls()), timeout=10_000)
+        row = window.rows[0]
+        assert row.kiosk.kiosk_id == kiosk_id and row.kiosk.state is DeskState.HELP_REQUESTED
+        assert row.kiosk.screen == "step" and row.kiosk.language == "ar"
+        assert "Borne 3" in window.heading.text() or "1" in window.heading.text()
+        assert row.coming_button is not None and row.coming_button.accessibleName()
+        assert row.coming_button.height() >= 44
+
+        kiosk.speech.said.clear()
+        qtbot.mouseClick(row.coming_button, Qt.MouseButton.LeftButton)
+        # the kiosk learns it by polling, shows it and says it (voice off or not), in Arabic
+        qtbot.waitUntil(
+            lambda: help_calls.call is not None and help_calls.call.status == ACKNOWLEDGED,
+            timeout=10_000,
+        )
+        dialog = kiosk.window.help_dialog
+        assert isinstance(dialog, HelpCallDialog) and dialog.isVisible()
+        coming = kiosk.controller.translator("Une personne arrive. Restez près de la borne.")
+        assert coming != "Une personne arrive. Restez près de la borne."  # translated
+        assert dialog.text.text() == coming
+        qtbot.waitUntil(lambda: any(coming in text for text, _lang in kiosk.speech.said))
+        assert any(lang == "ar" for text, lang in kiosk.speech.said if coming in text)
+        qtbot.waitUntil(
+            lambda: bool(window.kiosks) and window.kiosks[0].state is DeskState.HELP_COMING,
+            timeout=10_000,
+        )
+
+        # the session ends: the call is closed, the next applicant starts clean
+        kiosk.controller.wipe()
+        assert help_calls.call is not None and help_calls.call.status == CLOSED
+        qtbot.waitUntil(
+            lambda: bool(window.kiosks) and window.kiosks[0].call is None, timeout=10_000
+        )
+        assert status.snapshot().state == "idle"
+    finally:
+        help_calls.shutdown()
+
+
+def test_help_call_can_be_cancelled(
+    kiosk: Kiosk, central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+) -> None:
+    _kiosk_id, token = enrol(central, "Borne 4")
+    help_calls, status = attach(kiosk, lambda: CentralClient(central.url, token))
+    try:
+        kiosk.start()
+        kiosk.click(kiosk.window.step.header.help_button)
+        qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
+        dialog = kiosk.window.help_dialog
+        assert isinstance(dialog, HelpCallDialog)
+        kiosk.click(dialog.cancel_button)
+        assert help_calls.call.status == CLOSED and status.snapshot().state == "in_use"
+        window = desk()
+        window.start()
+        qtbot.waitUntil(lambda: bool(window.kiosks), timeout=10_000)
+        qtbot.waitUntil(lambda: window.kiosks[0].call is None, timeout=10_000)
+        assert not window.calls()
+    finally:
+        help_calls.shutdown()
+
+
+def test_offline_help_call_says_to_raise_a_hand_and_is_sent_later(
+    kiosk: Kiosk, central: CentralServer, qtbot: Any
+) -> None:
+    _kiosk_id, token = enrol(central, "Borne 5")
+    online = {"up": False}
+
+    def client() -> CentralClient:
+        # while "offline", a port nobody listens on
+        return CentralClient(central.url if online["up"] else "http://127.0.0.1:9", token)
+
+    help_calls, _status = attach(kiosk, client)
+    try:
+        kiosk.start()
+        kiosk.click(kiosk.window.step.header.help_button)
+        qtbot.waitUntil(
+            lambda: help_calls.call is not None and help_calls.call.status == UNREACHABLE,
+            timeout=10_000,
+        )
+        dialog = kiosk.window.help_dialog
+        assert isinstance(dialog, HelpCallDialog) and dialog.isVisible()
+        assert "Levez la main" in dialog.text.text()
+        online["up"] = True  # the network is back: the queued call goes
+        qtbot.waitUntil(lambda: help_calls.call.status == WAITING, timeout=10_000)
+        resp = requests.get(
+            f"{central.url}/v1/desk/kiosks",
+            headers={"Authorization": f"Bearer {DESK_TOKEN}"},
+            timeout=10,
+        )
+        assert resp.json()[0]["state"] == "help_requested"
+    finally:
+        help_calls.shutdown()
+
+
+def test_desk_shows_offline_kiosks_and_fleet_attention_first(
+    central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+) -> None:
+    _a, token_a = enrol(central, "A borne saine")
+    _b, token_b = enrol(central, "B caméra en panne")
+    _c, _token_c = enrol(central, "C jamais vue")
+    heartbeat(central, token_a, state="idle", device_health={"camera": "ok"})
+    heartbeat(central, token_b, state="in_use", device_health={"camera": "fault: absent"})
+    window = desk()
+    window.start()
+    qtbot.waitUntil(lambda: len(window.fleet) == 3, timeout=10_000)
+    names = [k.name for k in window.fleet]
+    assert names == ["C jamais vue", "B caméra en panne", "A borne saine"]
+    states = {k.name: k.state for k in window.kiosks}
+    assert states["C jamais vue"] is DeskState.OFFLINE
+    assert window.table.item(0, 0).text() == "C jamais vue"
+    assert window.table.item(0, 2).text() == "Hors ligne"
+    assert window.table.item(1, 6).text() == "camera"
+    # the desk list too: the offline kiosk before the others
+    assert window.rows[0].kiosk.name == "C jamais vue"
+
+
+def test_desk_without_the_right_token_says_so(
+    central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+) -> None:
+    window = desk("wrong-token")
+    with qtbot.waitSignal(window.failed, timeout=10_000) as blocker:
+        window.refresh()
+    assert "jeton" in blocker.args[0]
+    assert window.message.isVisible()
