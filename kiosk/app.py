@@ -110,6 +110,58 @@ def _out_of_service(app: Any, message: str) -> int:
     return int(app.exec())
 
 
+def _receipt_devices(controller: Any, settings: Settings, demo: Any) -> None:
+    """The receipt printer, the central API's status lookups and the camera that reads a
+    receipt's QR code. With fake devices the printer writes PDFs under the data directory
+    and the camera shows the last receipt printed (the demo can follow its application)."""
+    from kiosk.devices.printer import FakePrinter, printer_from_settings
+    from kiosk.link import StatusService
+
+    printer = printer_from_settings(settings)
+    controller.printer = printer
+    controller.site_name = settings.site_name
+    controller.auto_print = settings.print_receipt_automatically
+    controller.status_service = StatusService(settings, demo=demo)
+
+    def qr_camera() -> Any:
+        from kiosk.devices.camera import FakeCamera, camera_from_settings
+
+        if not isinstance(printer, FakePrinter):
+            return camera_from_settings(settings)
+        import numpy as np
+
+        from kiosk.ui.receipt_flow import qimage_to_bgr
+
+        image = printer.last_image
+        frame = qimage_to_bgr(image) if image is not None else np.full((720, 960, 3), 255, np.uint8)
+        return FakeCamera([frame], fps=5)
+
+    controller.qr_camera = qr_camera
+
+
+def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, speech: Any) -> Any:
+    """The "Aide" button calls the reception desk through the central API, and each
+    heartbeat carries cheap device checks (issue 7: kiosk.help_call, kiosk.device_health)."""
+    from kiosk.device_health import collect, to_wire
+    from kiosk.help_call import HelpCallLink
+    from kiosk.ui.help_call import attach_help_calls
+
+    def device_health() -> dict[str, str]:  # on the sync thread
+        found = collect(settings, speech, lambda: controller.scanner is not None)
+        status.set_device_health({**status.snapshot().device_health, **found})
+        return to_wire(found)
+
+    sync.device_health = device_health
+
+    def client() -> Any:  # on the help call's thread
+        from sync.enrolment import Enrolment
+
+        path = settings.enrolment_file
+        return sync._client(Enrolment.load(path).token) if path.exists() else None
+
+    return attach_help_calls(controller, HelpCallLink(client, lambda _call: None), status)
+
+
 OUT_OF_SERVICE = (
     "Cette borne est hors service. Merci de vous adresser à l'accueil.\n"
     "This kiosk is out of service. Please ask at the reception desk."
@@ -197,6 +249,7 @@ def run(args: argparse.Namespace) -> int:
         draft_retention_days=settings.draft_retention_days,
     )
     controller.application_submitted.connect(lambda _uuid: sync.wake())
+    _receipt_devices(controller, settings, demo)  # printer, status lookups (issue 8)
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
     window = build_ui(app, controller, theme)
     Narrator(controller, window)  # says the focused control when the voice is on

@@ -71,6 +71,11 @@ class Settings(BaseModel):
     # Privacy: a draft not finished after this many days is deleted.
     draft_retention_days: int = Field(default=30, ge=1, le=365)
     acknowledged_retention_days: int = Field(default=7, ge=0, le=365)
+    # Receipt (issue 8): the place printed on it; the CUPS queue ("" = the default printer);
+    # printed once by itself when the application is submitted (else on request only).
+    site_name: str = Field(default="Préfecture", min_length=1, max_length=120)
+    printer: str = Field(default="", max_length=128)
+    print_receipt_automatically: bool = True
 
     @field_validator("text_scale")
     @classmethod

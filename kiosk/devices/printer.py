@@ -23,8 +23,9 @@ import threading
 from abc import ABC, abstractmethod
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from kiosk.domain.receipt import ReceiptContent
+from kiosk.domain.receipt import Printable, ReceiptContent
 from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class Printer(ABC):
         """The printer's state now (may block briefly: a worker calls it)."""
 
     @abstractmethod
-    def print_receipt(self, receipt: ReceiptContent) -> None:
+    def print_receipt(self, receipt: Printable) -> None:
         """Print one copy; PrintError if it cannot. Runs on the render worker."""
 
     def health(self) -> str:
@@ -76,28 +77,44 @@ class Printer(ABC):
 
 
 class FakePrinter(Printer):
-    """Writes each receipt as ``receipt-<reference>.pdf`` in ``directory``. ``state`` can be
-    set to ABSENT, NO_PAPER or ERROR to test the messages."""
+    """Writes each receipt as ``receipt-<reference>.pdf`` in ``directory`` (a receipt holds
+    no identity). The attestation de dépôt names the applicant: its PDF stays in memory
+    (``in_memory``). ``state`` can be set to ABSENT, NO_PAPER or ERROR to test the messages."""
 
-    def __init__(self, directory: Path, state: PrinterState = PrinterState.READY) -> None:
+    def __init__(
+        self, directory: Path, state: PrinterState = PrinterState.READY, *, keep_image: bool = True
+    ) -> None:
         self.directory = Path(directory)
         self.state = state
         self.printed: list[Path] = []
         self._lock = threading.Lock()
+        # The first page of the last receipt, as the demo's camera shows it back.
+        self.keep_image = keep_image
+        self.last_image: Any = None  # QImage
+        self.in_memory: list[bytes] = []  # documents with personal data (attestations)
 
     def check(self) -> PrinterState:
         return self.state
 
-    def print_receipt(self, receipt: ReceiptContent) -> None:
-        from kiosk.ui.receipt_pdf import write_pdf
+    def print_receipt(self, receipt: Printable) -> None:
+        from kiosk.ui.receipt_pdf import pdf_bytes, render_images, write_pdf
 
         if self.state is not PrinterState.READY:
             raise PrintError(self.state)
+        if not isinstance(receipt, ReceiptContent):
+            # The attestation de dépôt names the applicant: kept in memory, never on disk.
+            data = pdf_bytes(receipt)
+            with self._lock:
+                self.in_memory.append(data)
+            return
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self.directory / f"receipt-{receipt.local_reference}.pdf"
         write_pdf(receipt, path)
+        image = render_images(receipt, dpi=100)[0] if self.keep_image else None
         with self._lock:
             self.printed.append(path)
+            if image is not None:
+                self.last_image = image
 
     def last_printed(self) -> Path | None:
         with self._lock:
@@ -159,7 +176,7 @@ class CupsPrinter(Printer):
             return PrinterState.ERROR
         return parse_lpstat(out.stdout + out.stderr)
 
-    def print_receipt(self, receipt: ReceiptContent) -> None:
+    def print_receipt(self, receipt: Printable) -> None:
         from PySide6.QtPrintSupport import QPrinter
 
         from kiosk.ui.receipt_pdf import paint_paged, prepare_page
@@ -169,7 +186,7 @@ class CupsPrinter(Printer):
             raise PrintError(state)
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setPrinterName(self._queue() or "")
-        printer.setDocName(f"receipt {receipt.local_reference}")
+        printer.setDocName(f"kiosk {receipt.headline}")
         printer.setCopyCount(1)
         prepare_page(printer)
         if not printer.isValid():

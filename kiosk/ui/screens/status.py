@@ -70,7 +70,7 @@ STATUS_UNAVAILABLE = N_(
     "La borne ne peut pas joindre la préfecture. "
     "Réessayez plus tard ou demandez de l'aide à l'accueil."
 )
-SCAN_HINT = N_("Tenez votre reçu devant la caméra, le code QR vers l'écran.")
+SCAN_HINT = N_("Mettez le code QR de votre reçu devant la caméra. Ne bougez pas.")
 SCAN_READ = N_("Code lu. La borne cherche votre demande.")
 SCAN_NO_CAMERA = N_("La caméra ne marche pas. Écrivez votre numéro de demande.")
 
