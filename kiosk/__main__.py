@@ -23,6 +23,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--central-url", help="base URL of the central API")
     parser.add_argument("--language", help="language of the first screen (default fr)")
     parser.add_argument(
+        "--desk",
+        action="store_true",
+        help="the reception desk: the site's kiosks, their calls for help, the fleet "
+        "(needs desk_token: $KIOSK_DESK_TOKEN)",
+    )
+    parser.add_argument(
+        "--supervised",
+        action="store_true",
+        help="run the kiosk in a child process, started again after a crash",
+    )
+    parser.add_argument(
         "--exit-after-shown",
         action="store_true",
         help="print start-up figures once the welcome screen is shown, then exit",
@@ -32,6 +43,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.supervised:
+        from kiosk.admin.supervisor import supervise
+
+        return supervise(sys.argv[1:] if argv is None else argv)
     from kiosk.app import run
 
     return run(args)

@@ -110,6 +110,61 @@ def _out_of_service(app: Any, message: str) -> int:
     return int(app.exec())
 
 
+def config_path(args: argparse.Namespace) -> Any:
+    """The configuration file admin mode writes: ``--config``, else ``$KIOSK_CONFIG``, else
+    the system one (the installer makes it writable by the kiosk's user)."""
+    from pathlib import Path
+
+    from kiosk.config import SYSTEM_CONFIG
+
+    if args.config:
+        return Path(args.config)
+    if os.environ.get("KIOSK_CONFIG"):
+        return Path(os.environ["KIOSK_CONFIG"])
+    return SYSTEM_CONFIG
+
+
+def _start_admin(
+    window: Any,
+    controller: Any,
+    settings: Settings,
+    args: argparse.Namespace,
+    store: Any,
+    sync: Any,
+    status: Any,
+    sealer: Any,
+) -> Any:
+    """Lockdown (escape shortcuts swallowed, the staff gesture) and admin mode. Without
+    the staff sign-in (``kiosk.ui.staff_controller``) the gesture leads nowhere, but the
+    lockdown, the out-of-service state and the offered languages still apply."""
+    from kiosk.admin import service
+    from kiosk.ui.lockdown import Lockdown
+
+    lockdown = Lockdown(window, window.is_idle)
+    staff = getattr(controller, "staff", None)  # set by the staff sign-in's wiring
+    if staff is None:
+        log.warning("no staff sign-in on this kiosk: admin mode cannot be opened")
+        state = service.load(service.path_in(settings.data_dir))
+        window.set_out_of_service(state.message if state else None)
+        status.set_out_of_service(state.message if state else None)
+        return None
+    from kiosk.ui.admin import AdminController
+
+    return AdminController(
+        window,
+        controller,
+        staff=staff,
+        audit=getattr(staff, "audit", None) or getattr(controller, "audit", None),
+        settings=settings,
+        store=store,
+        config_path=config_path(args),
+        sync=sync,
+        status=status,
+        on_enrolled=sealer.forget,
+        lockdown=lockdown,
+    )
+
+
 def _receipt_devices(controller: Any, settings: Settings, demo: Any) -> None:
     """The receipt printer, the central API's status lookups and the camera that reads a
     receipt's QR code. With fake devices the printer writes PDFs under the data directory
@@ -178,8 +233,12 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.logs import setup_logging
 
     setup_logging(settings.log_dir)
+    if getattr(args, "desk", False):
+        from kiosk.desk.app import run_desk
 
-    from PySide6.QtCore import QTimer
+        return run_desk(settings, args.language or "fr")
+
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from kiosk.deferred_store import DeferredStore
@@ -226,7 +285,12 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.ui.theme import Theme
 
     sealer = Sealer(settings.enrolment_file)
-    sync = SyncThread(settings, store, demo=demo, on_enrolled=sealer.forget)
+    from kiosk.link import KioskStatus
+
+    # The kiosk's state for the desk (heartbeat); a change wakes the sync thread.
+    kiosk_status = KioskStatus()
+    sync = SyncThread(settings, store, demo=demo, on_enrolled=sealer.forget, status=kiosk_status)
+    kiosk_status.on_change = lambda _state: sync.wake()
 
     def kiosk_id() -> str:
         from sync.enrolment import Enrolment
@@ -252,7 +316,12 @@ def run(args: argparse.Namespace) -> int:
     _receipt_devices(controller, settings, demo)  # printer, status lookups (issue 8)
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
     window = build_ui(app, controller, theme)
+    controller.offer(settings.languages, settings.procedures)
+    window.admin_controller = _start_admin(
+        window, controller, settings, args, store, sync, kiosk_status, sealer
+    )
     Narrator(controller, window)  # says the focused control when the voice is on
+    help_calls = _help_calls(controller, settings, sync, kiosk_status, speech)
 
     def on_unexpected(
         kind: type[BaseException], exc: BaseException, tb: TracebackType | None
@@ -277,6 +346,7 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
     def shutdown() -> None:
+        help_calls.shutdown()
         sync.stop()
         if controller.scanner is not None:
             controller.scanner.clear()  # stops the camera thread
@@ -317,6 +387,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         # Everything that is not needed to paint the welcome screen starts after it.
         QTimer.singleShot(0, store.start)
+        # A draft not saved for later belonged to a session that a crash ended: forget it
+        # before the first applicant (the task runner's worker is serial).
+        controller.tasks.run(
+            lambda: store.purge_unsaved_drafts(),
+            on_done=lambda n: n and log.info("%d draft(s) of an interrupted session deleted", n),
+            on_error=lambda exc: log.error("purging drafts failed: %s", type(exc).__name__),
+        )
         QTimer.singleShot(0, speech.start)
         QTimer.singleShot(0, sync.start)
         QTimer.singleShot(0, lambda: _start_scanner(controller, settings))
@@ -329,6 +406,13 @@ def run(args: argparse.Namespace) -> int:
         )
 
     if settings.fullscreen:
+        # Lockdown: no window decorations, above other windows, no closing but by staff.
+        window.setWindowFlags(
+            window.windowFlags()
+            | Qt.WindowType.FramelessWindowHint
+            | Qt.WindowType.WindowStaysOnTopHint
+        )
+        window.close_allowed = False
         # Without a window manager (a kiosk session, Xvfb) full screen is not negotiated:
         # take the whole screen ourselves, then ask for full screen where a WM exists.
         window.setGeometry(app.primaryScreen().geometry())

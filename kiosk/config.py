@@ -38,6 +38,8 @@ class Settings(BaseModel):
     catalogue: Path | None = None  # None = the catalogue shipped with the application
     kiosk_name: str = Field(default="kiosk-demo", min_length=1, max_length=64)
     languages: tuple[str, ...] = ("fr", "en", "ar", "fa", "es", "pt", "ru", "uk", "zh", "tr")
+    # Procedure ids of the catalogue offered to applicants; empty = every procedure.
+    procedures: tuple[str, ...] = ()
     # Central API. The demo starts its own on loopback and overrides this.
     central_url: str = "http://127.0.0.1:8765"
     ca_bundle: Path | None = None  # CA certificates (PEM) of the prefecture's own CA
@@ -47,6 +49,11 @@ class Settings(BaseModel):
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     read_timeout_s: float = Field(default=30.0, gt=0, le=600)
     sync_interval_s: float = Field(default=30.0, ge=1, le=86_400)
+    # Reception desk (``kiosk --desk``): the central API's desk token (its --desk-token;
+    # better in $KIOSK_DESK_TOKEN than in a file others can read) and this desk's name,
+    # which kiosks are told when it answers a call for help.
+    desk_token: str | None = Field(default=None, min_length=8, max_length=200)
+    desk_name: str = Field(default="accueil", min_length=1, max_length=64)
     # Presentation.
     fullscreen: bool = True
     fake_devices: bool = False
@@ -76,6 +83,8 @@ class Settings(BaseModel):
     site_name: str = Field(default="Préfecture", min_length=1, max_length=120)
     printer: str = Field(default="", max_length=128)
     print_receipt_automatically: bool = True
+    # Admin mode: closed (staff signed out) after this long without any action.
+    admin_timeout_s: int = Field(default=300, ge=30, le=3600)
 
     @field_validator("text_scale")
     @classmethod
@@ -101,6 +110,18 @@ class Settings(BaseModel):
         unknown = [code for code in v if code not in LANGUAGES]
         if unknown or not v:
             raise ValueError(f"unknown languages {unknown}; available: {sorted(LANGUAGES)}")
+        if "fr" not in v:  # the first screen, and the source of every text
+            raise ValueError("languages must include fr (the language of the first screen)")
+        if len(set(v)) != len(v):
+            raise ValueError("languages must not repeat a language")
+        return v
+
+    @field_validator("procedures")
+    @classmethod
+    def _procedures(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        # Checked against the catalogue by whoever has it (kiosk.admin.settings_file).
+        if len(set(v)) != len(v) or any(not p.strip() for p in v):
+            raise ValueError("procedures must be distinct, non-empty procedure ids")
         return v
 
     @property
@@ -127,7 +148,7 @@ def _from_env(environ: dict[str, str]) -> dict[str, Any]:
             continue
         if info.annotation in (bool,):
             out[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
-        elif name == "languages":
+        elif name in ("languages", "procedures"):
             out[name] = tuple(x.strip() for x in raw.split(",") if x.strip())
         else:
             out[name] = raw

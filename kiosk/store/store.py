@@ -512,6 +512,17 @@ class Store(ResumeCodes):
             )
             return int(cast(CursorResult[Any], result).rowcount)
 
+    def purge_unsaved_drafts(self) -> int:
+        """Delete every draft not saved for later (no resume code), with its pages; returns
+        how many. At start-up: the kiosk has one session at a time, so such a draft belongs
+        to a session that ended in a crash and must not outlive it."""
+        with self._tx() as session:
+            unsaved = select(Draft.uuid).where(Draft.expires_at.is_(None))
+            session.execute(delete(Page).where(Page.app_uuid.in_(unsaved)))
+            result = session.execute(delete(Draft).where(Draft.expires_at.is_(None)))
+            session.execute(delete(Page).where(Page.app_uuid.not_in(select(Draft.uuid))))
+            return int(cast(CursorResult[Any], result).rowcount)
+
     def rekey_drafts(self) -> int:
         """Re-encrypt every draft and scanned page not under the current key; returns how
         many records. Run after ``keyring.rotate()``; afterwards the retired key files may go."""
@@ -890,6 +901,26 @@ class Store(ResumeCodes):
         for state, count in rows:
             counts[state] = int(count)
         return counts
+
+    def pending_entries(self, limit: int = 200) -> list[OutboxEntry]:
+        """Entries not yet acknowledged, oldest first, for admin mode's backlog page (state,
+        attempts, last error; the sealed bytes come along but are never shown)."""
+        with self._tx() as session:
+            items = session.scalars(
+                select(OutboxItem)
+                .where(OutboxItem.state != "acknowledged")
+                .order_by(OutboxItem.created_at, OutboxItem.uuid)
+                .limit(limit)
+            ).all()
+            return [_snapshot(item) for item in items]
+
+    def retry_now(self, uuid: str, now: dt.datetime) -> None:
+        """Staff ask a failed entry to be sent again at the next sync round."""
+        now = _aware("now", now)
+        with self._tx() as session:
+            item = self._pending(session, uuid, "retry")
+            if item.state == "failed":
+                item.next_attempt_at = now
 
     def purge_acknowledged(self, older_than: dt.datetime) -> int:
         """Retention: delete entries acknowledged before ``older_than``, with their sealed

@@ -22,10 +22,11 @@ from kiosk.devices.speech import Speech
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import ApplicantSession, Receipt, Screen
 from kiosk.domain.validation import FieldError
-from kiosk.i18n import N_, SOURCE_LANGUAGE, Translator
+from kiosk.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Translator
 from kiosk.ui.flow import ApplicationFlow
 from kiosk.ui.inactivity import InactivityMonitor, spoken_warning
 from kiosk.ui.receipt_flow import ReceiptFlow
+from kiosk.ui.scan_flow import ScanFlow
 from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import Theme
 
@@ -77,7 +78,7 @@ class StorePort(Protocol):
 Sealer = Callable[[str, dict[str, Any]], bytes]
 
 
-class SessionController(ApplicationFlow, ReceiptFlow, QObject):
+class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
     application_submitted = Signal(str)  # uuid, once it is safely in the outbox
     session_wiped = Signal()
     text_scale_changed = Signal(float)
@@ -123,7 +124,13 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         # The "Aide" button calls the reception desk (kiosk.ui.help_call), once the
         # composition root has set it; without it, a notice says to ask at the desk.
         self.help_calls: HelpCallController | None = None
+        # What applicants are offered (kiosk.config: languages, procedures; () = every one).
+        self.languages_offered: tuple[str, ...] = tuple(LANGUAGES)
+        self.procedures_offered: tuple[str, ...] = ()
         self._submitting: str | None = None  # uuid of the application being sealed/queued
+        # An assisted session's consent (kiosk.ui.staff_controller.AssistController): it
+        # goes into the sealed payload as "assisted"; None when the applicant is alone.
+        self.assistance: dict[str, str] | None = None
         # Counts what the controller said or silenced: the narrator of the focused control
         # gives way when the action that moved the focus spoke for itself.
         self.speech_serial = 0
@@ -142,7 +149,7 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         """Connect the window's screens; show the current screen."""
         self.window = window
         self.theme = self.theme_default = window.theme
-        for screen in window.screens.values():
+        for screen in window.all_screens:
             screen.language_chosen.connect(self.choose_language)
             screen.text_size_requested.connect(self.next_text_size)
             screen.high_contrast_toggled.connect(self.set_high_contrast)
@@ -159,10 +166,12 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         window.consent.submit_requested.connect(self.submit)
         window.receipt.finished.connect(self.wipe)
         self._attach_flow(window)  # guide, documents, save and resume, family
+        self._attach_scan(window)  # photographing the passport and documents
         self._attach_receipt(window)  # printing the receipt; "Suivre ma demande"
         window.user_active.connect(self._user_active)
         window.osk.key_spoken.connect(self._say_if_voice)
         window.set_osk_available(self.on_screen_keyboard)
+        window.set_languages(self.languages_offered)
         window.show_voice(self.voice_on)
         window.retranslate(self.translator)
         self._render()
@@ -182,13 +191,15 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
     # --- rendering --------------------------------------------------------------------
     def _render(self, *, speak: bool = True) -> None:
         """Show the screen the session is on, filled from the session."""
+        if self._scan_instead():
+            return  # the passport first: it answers the identity questions
         w, s = self._w, self.session
         screen = s.screen
         if screen is Screen.WELCOME:
             w.welcome.show_state(s.language, self.voice_on)
         elif screen is Screen.PROCEDURE:
             w.procedure.show_procedures(
-                self.catalogue.procedures, guide=self.catalogue.guide is not None
+                self._offered_procedures(), guide=self.catalogue.guide is not None
             )
         elif screen is Screen.STEP:
             assert s.procedure is not None and s.step is not None
@@ -216,6 +227,18 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
             self.inactivity.arm()
         if speak and self.voice_on:
             self._say(w.current_screen.spoken_text())
+
+    # --- what is offered ----------------------------------------------------------------
+    def offer(self, languages: tuple[str, ...], procedures: tuple[str, ...] = ()) -> None:
+        """Restrict the languages and procedures applicants see (admin settings)."""
+        self.languages_offered = tuple(c for c in languages if c in LANGUAGES) or (SOURCE_LANGUAGE,)
+        self.procedures_offered = tuple(procedures)
+        if self.window is not None:
+            self.window.set_languages(self.languages_offered)
+
+    def _offered_procedures(self) -> list[Any]:
+        offered = self.procedures_offered
+        return [p for p in self.catalogue.procedures if not offered or p.id in offered]
 
     # --- speech -----------------------------------------------------------------------
     def _say(self, text: str) -> None:
@@ -295,6 +318,8 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
 
     # --- header -----------------------------------------------------------------------
     def choose_language(self, code: str) -> None:
+        if code not in self.languages_offered:
+            return  # not offered on this kiosk
         self.session.choose_language(code)
         self.translator = Translator(code)
         w = self._w
@@ -315,6 +340,9 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         self.text_scale_changed.emit(theme.scale)
 
     def show_help(self) -> None:
+        if self.help_calls is not None:  # the reception desk is reachable: call it
+            self.help_calls.request()
+            return
         tr = self.translator
         self._w.show_help(tr(HELP_TITLE), tr(HELP_TEXT))
         self._say_if_voice(tr(HELP_TEXT))
@@ -325,10 +353,14 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         self._render()
 
     def choose_procedure(self, procedure_id: str) -> None:
+        if self.procedures_offered and procedure_id not in self.procedures_offered:
+            return
         self.session.choose_procedure(procedure_id)
         self._render()
 
     def back(self) -> None:
+        if self._scan_back():
+            return
         s = self.session
         if s.screen is Screen.CONSENT and self._submitting:
             return
@@ -343,6 +375,8 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         if s.screen is not Screen.STEP:
             return
         step = s.step
+        if self._mrz_mismatch(values):
+            return  # shown once: the same answers again go through
         errors = s.submit_step(values, self._today())
         if errors:
             self._show_errors(errors)
@@ -409,6 +443,8 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         assert s.procedure is not None
         now = self._now()
         payload = s.payload(self.kiosk_id(), now)
+        if self.assistance is not None:
+            payload["assisted"] = dict(self.assistance)
         uuid, procedure_id = s.uuid, s.procedure.id
         self._submitting = uuid
         consent.show_error(None)
@@ -427,6 +463,9 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
         self, uuid: str, procedure_id: str, payload: dict[str, Any], now: dt.datetime
     ) -> OutboxEntry:
         """Runs on the store worker."""
+        submit = getattr(self.sealer, "submit", None)
+        if submit is not None:  # kiosk.link.Sealer: the photographed pages go with it
+            return submit(self.store, uuid, procedure_id, payload, now)  # type: ignore[no-any-return]
         sealed = self.sealer(uuid, payload)
         return self.store.enqueue(uuid, procedure_id, sealed, now)
 
@@ -471,6 +510,7 @@ class SessionController(ApplicationFlow, ReceiptFlow, QObject):
             self.tasks.run(self.store.delete_draft, s.uuid, on_error=self._draft_failed)
         self._wipe_receipt_flow()  # the status screen's camera
         s.wipe()
+        self.assistance = None
         self.translator = Translator(s.language)
         self.voice_on = self.voice_default
         w = self._w

@@ -5,10 +5,20 @@ from __future__ import annotations
 import contextlib
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
+from kiosk.ui.admin.screen import AdminScreen
+from kiosk.ui.assist_banner import AssistBanner
 from kiosk.ui.inactivity import InactivityWarning
 from kiosk.ui.osk import OnScreenKeyboard
 from kiosk.ui.screens import (
@@ -23,10 +33,13 @@ from kiosk.ui.screens import (
     StepScreen,
     WelcomeScreen,
 )
+from kiosk.ui.screens.out_of_service import OutOfServiceScreen, relayout_languages
+from kiosk.ui.screens.assist import AssistConsentScreen
 from kiosk.ui.screens.scan import ScanScreen
+from kiosk.ui.screens.signin import SignInScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.theme import Theme
-from kiosk.ui.widgets import BaseScreen, FocusRing, NoticeDialog, apply_language
+from kiosk.ui.widgets import BaseScreen, FocusRing, LanguageDialog, NoticeDialog, apply_language
 
 _ACTIVITY_EVENTS = frozenset(
     {
@@ -60,6 +73,8 @@ class MainWindow(QMainWindow):
         self.resume = ResumeScreen()
         self.saved = SavedScreen()
         self.status = StatusScreen()  # "Suivre ma demande" (issue 8)
+        # Photographing documents: filled by the ScanController.
+        self.scan = ScanScreen()
         self.screens: dict[Screen, BaseScreen] = {
             Screen.WELCOME: self.welcome,
             Screen.PROCEDURE: self.procedure,
@@ -72,6 +87,7 @@ class MainWindow(QMainWindow):
             Screen.RESUME: self.resume,
             Screen.SAVED: self.saved,
             Screen.STATUS: self.status,
+            Screen.SCAN: self.scan,
         }
         host = QWidget()
         box = QVBoxLayout(host)
@@ -79,9 +95,24 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         for screen in self.screens.values():
             self.stack.addWidget(screen)
-        # Photographing documents: shown by the ScanController, not a screen of the session.
-        self.scan = ScanScreen()
-        self.stack.addWidget(self.scan)
+        # Out of service (admin mode): shown instead of the welcome screen.
+        self.out_of_service = OutOfServiceScreen()
+        self.stack.addWidget(self.out_of_service)
+        self.out_of_service_message: str | None = None
+        # Admin mode for staff (kiosk.ui.admin): not an applicant screen.
+        self.admin = AdminScreen()
+        self.stack.addWidget(self.admin)
+        # Mediators and staff (kiosk.ui.staff_controller): sign-in, the applicant's consent
+        # to be helped, and the banner shown above every screen while a mediator helps.
+        self.signin = SignInScreen()
+        self.assist_consent = AssistConsentScreen()
+        for staff_screen in (self.signin, self.assist_consent):
+            self.stack.addWidget(staff_screen)
+        self.assist_banner = AssistBanner()
+        box.addWidget(self.assist_banner)
+        # Lockdown: the window refuses to close unless this is set (staff quit, tests).
+        self.close_allowed = True
+        self.languages_offered: tuple[str, ...] | None = None  # None: every language
         box.addWidget(self.stack, 1)
         # The on-screen keyboard, docked under the screens: it serves the step's fields.
         self.osk = OnScreenKeyboard(self._osk_serves)
@@ -89,6 +120,7 @@ class MainWindow(QMainWindow):
         self.step.keyboard_requested.connect(self.osk.show_for)
         self.resume.keyboard_requested.connect(self.osk.show_for)
         self.status.keyboard_requested.connect(self.osk.show_for)
+        self.signin.keyboard_requested.connect(self.osk.show_for)
         box.addWidget(self.osk)
         self.setCentralWidget(host)
         self.focus_ring = FocusRing(host, lambda: self.theme)
@@ -114,14 +146,57 @@ class MainWindow(QMainWindow):
 
     def show_screen(self, screen_id: Screen) -> None:
         screen = self.screens[screen_id]
+        if screen_id is Screen.WELCOME and self.out_of_service_message is not None:
+            screen = self.out_of_service
         self.stack.setCurrentWidget(screen)
         self.focus_ring.raise_()
         screen.entered()
 
     @property
     def all_screens(self) -> list[BaseScreen]:
-        """The session's screens and the scan screen."""
-        return [*self.screens.values(), self.scan]
+        """The session's screens (the scan screen among them) and the out-of-service screen."""
+        return [*self.screens.values(), self.out_of_service, self.signin, self.assist_consent]
+
+    # --- admin mode and lockdown (kiosk.ui.admin, kiosk.ui.lockdown) -------------------
+    def is_idle(self) -> bool:
+        """No applicant here: the welcome or the out-of-service screen is shown."""
+        return self.stack.currentWidget() in (self.welcome, self.out_of_service)
+
+    def set_out_of_service(self, message: str | None) -> None:
+        """Out of service with staff's ``message`` (None: back in service). An idle kiosk
+        changes screen at once; one in use does when its applicant's session ends."""
+        self.out_of_service_message = message
+        self.out_of_service.show_message(message or "")
+        if self.is_idle():  # the welcome screen or this one, whichever is due now
+            self.show_screen(Screen.WELCOME)
+
+    def show_admin(self) -> None:
+        self.close_dialogs()
+        self.osk.hide()
+        self.stack.setCurrentWidget(self.admin)
+        self.focus_ring.raise_()
+        self.admin.tabs.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def set_languages(self, codes: tuple[str, ...]) -> None:
+        """Only these languages are offered (welcome screen and language dialogs)."""
+        self.languages_offered = tuple(codes)
+        self.welcome.show_languages(self.languages_offered)
+
+    def _restrict_languages(self, dialog: LanguageDialog) -> None:
+        offered = self.languages_offered or ()
+        grid = dialog.scroll.widget().layout()
+        if not isinstance(grid, QGridLayout) or getattr(dialog, "_restricted", False):
+            return
+        dialog._restricted = True  # type: ignore[attr-defined]
+        relayout_languages(grid, dialog.buttons, offered)
+        dialog._fit_to(self)  # its size for the shorter list
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Alt+F4 and the window manager's close do nothing for applicants.
+        if self.close_allowed:
+            super().closeEvent(event)
+        else:
+            event.ignore()
 
     def show_scan(self) -> None:
         self.stack.setCurrentWidget(self.scan)
@@ -144,6 +219,7 @@ class MainWindow(QMainWindow):
         for screen in self.all_screens:
             screen.retranslate(tr)
         self.osk.retranslate(tr)
+        self.assist_banner.retranslate(tr)
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -175,7 +251,7 @@ class MainWindow(QMainWindow):
     def _osk_serves(self, widget: QWidget) -> bool:
         return any(
             self.current_screen is screen and screen.isAncestorOf(widget)
-            for screen in (self.step, self.resume, self.status)
+            for screen in (self.step, self.resume, self.status, self.signin)
         )
 
     def _osk_visibility_changed(self, shown: bool) -> None:
@@ -236,6 +312,12 @@ class MainWindow(QMainWindow):
 
     # --- activity ---------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Show
+            and isinstance(watched, LanguageDialog)
+            and self.languages_offered is not None
+        ):
+            self._restrict_languages(watched)
         if (
             event.type() == QEvent.Type.Resize
             and watched is self.step.scroll.viewport()

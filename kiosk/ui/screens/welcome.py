@@ -71,6 +71,12 @@ class WelcomeScreen(BaseScreen):
         self.actions.addWidget(self.status_button, 0, LEADING)
         self.actions.addStretch(1)
 
+    def show_languages(self, codes: tuple[str, ...]) -> None:
+        """Only the languages this kiosk offers (``Settings.languages``)."""
+        from kiosk.ui.screens.out_of_service import relayout_languages
+
+        relayout_languages(self.language_grid, self.language_buttons, codes)
+
     def show_state(self, language: str, voice_on: bool) -> None:
         for code, btn in self.language_buttons.items():
             btn.setChecked(code == language)

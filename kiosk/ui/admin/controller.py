@@ -1,0 +1,444 @@
+"""Admin mode's controller: opens on a staff sign-in reached by the discreet gesture, acts
+on the admin pages' signals, writes every action to the staff audit log, closes itself
+after ``admin_timeout_s`` without any action.
+
+Its ports: ``staff`` (``kiosk.ui.staff_controller.StaffController``: ``request_sign_in``,
+``sign_out``), ``audit`` (``kiosk.staff.AuditLog``), ``store`` (backlog, retry, audit
+events), ``sync`` (``wake``), ``purge`` (the retention rules, ``SyncThread.purge``),
+``status`` (``kiosk.link.KioskStatus``: out of service, device health), ``selftests``,
+``enrol`` (``kiosk.admin.enrol.enrol_kiosk``). Blocking work runs on the task runner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from kiosk.admin import diagnostics, service
+from kiosk.admin.selftest import SelfTests
+from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
+from kiosk.ui.admin.screen import SETTING_LABELS
+from kiosk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+    from kiosk.ui.controller import SessionController
+    from kiosk.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def _staff_roles() -> tuple[Any, Any]:
+    from kiosk.staff import Role
+
+    return Role.STAFF, Role.MEDIATOR
+
+
+class AdminController(QObject):
+    opened = Signal()
+    closed = Signal(str)  # why: "closed", "timeout", "quit"
+    refreshed = Signal()  # the backlog page was filled
+    action_done = Signal(str)  # the admin_<verb> just finished (tests wait on it)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        session: SessionController,
+        *,
+        staff: Any,
+        audit: Any,
+        settings: Settings,
+        store: Any,
+        config_path: Path | None = None,
+        sync: Any = None,
+        purge: Callable[[], int] | None = None,
+        status: Any = None,
+        selftests: SelfTests | None = None,
+        enrol: Callable[[Any, str], str] | None = None,
+        on_enrolled: Callable[[], None] | None = None,
+        assist: Any = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        quit_app: Callable[[], None] | None = None,
+        tasks: TaskRunner | None = None,
+        lockdown: Any = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent or session)
+        from kiosk.ui.lockdown import Lockdown
+
+        self.window = window
+        self.session = session
+        self.staff = staff
+        self.audit = audit
+        self.settings = settings
+        self.store = store
+        self.config_path = config_path
+        self.sync = sync
+        self.purge_fn = purge
+        self.status = status
+        self.selftests = selftests or SelfTests(settings, getattr(session, "speech", None))
+        if enrol is None:
+            from kiosk.admin.enrol import enrol_kiosk
+
+            enrol = enrol_kiosk
+        self.enrol_fn = enrol
+        self.on_enrolled = on_enrolled
+        self.assist = assist
+        self.clock = clock
+        self.quit_app = quit_app or QApplication.quit
+        self.tasks = tasks or session.tasks
+        self.member: Any = None
+        self.signing_in = False
+        self.screen = window.admin
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(settings.admin_timeout_s * 1000)
+        self.timer.timeout.connect(self.expire)
+        self.refresh_later = QTimer(self)  # the backlog again, once a sync round had time
+        self.refresh_later.setSingleShot(True)
+        self.refresh_later.setInterval(2000)
+        self.refresh_later.timeout.connect(self.refresh)
+        window.user_active.connect(self._activity)
+        self.lockdown = lockdown or Lockdown(window, window.is_idle)
+        self.lockdown.staff_requested.connect(self.request)
+        self._connect(self.screen)
+        self.service_file = service.path_in(settings.data_dir)
+        state = service.load(self.service_file)
+        self._apply_service(state.message if state else None)
+        self._apply_offer(settings)
+
+    def _connect(self, s: Any) -> None:
+        s.close_requested.connect(self.close)
+        s.quit_requested.connect(self.quit)
+        s.refresh_requested.connect(self.refresh)
+        s.retry_requested.connect(self.retry)
+        s.sync_requested.connect(self.force_sync)
+        s.selftest_requested.connect(self.selftest)
+        s.settings_submitted.connect(self.save_settings)
+        s.enrol_requested.connect(self.enrol)
+        s.out_of_service_requested.connect(self.set_out_of_service)
+        s.in_service_requested.connect(self.set_in_service)
+        s.export_requested.connect(self.export)
+        s.purge_requested.connect(self.purge)
+
+    # --- opening and closing ----------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.member is not None
+
+    def request(self) -> None:
+        """The staff gesture: ask for a staff sign-in (the kiosk is idle)."""
+        if self.is_open or self.signing_in:
+            return
+        self.signing_in = True
+        staff_role, mediator_role = _staff_roles()
+        roles = {staff_role} if self.assist is None else {staff_role, mediator_role}
+        self.staff.request_sign_in(roles, self._signed_in, self._cancelled)
+
+    def _cancelled(self) -> None:
+        self.signing_in = False
+        self.session.wipe()  # back to the idle screen (welcome or out of service)
+
+    def _signed_in(self, member: Any) -> None:
+        self.signing_in = False
+        staff_role, _ = _staff_roles()
+        if member.role != staff_role and self.assist is not None:
+            self.assist.start(member)  # a mediator: the assisted session is theirs
+            return
+        self.open(member)
+
+    def open(self, member: Any) -> None:
+        self.member = member
+        self._record("admin_open")
+        self.screen.show_member(member.display_name)
+        self.screen.show_settings({name: getattr(self.settings, name) for name in EDITABLE})
+        self.screen.show_enrolment(self._enrolment_text())
+        self.screen.show_purge(
+            f"Les brouillons non terminés sont effacés après "
+            f"{self.settings.draft_retention_days} jours ; les demandes reçues par l'API "
+            f"centrale après {self.settings.acknowledged_retention_days} jours."
+        )
+        self.screen.show_service(self.window.out_of_service_message)
+        for name, result in self.selftests.last.items():
+            self.screen.show_check(name, result)
+        self.window.show_admin()
+        self.timer.start()
+        self.refresh()
+        self.opened.emit()
+
+    def _activity(self) -> None:
+        if self.is_open:
+            self.timer.start()
+
+    def expire(self) -> None:
+        if self.is_open:
+            self.close("timeout")
+
+    def close(self, why: str = "closed") -> None:
+        if not self.is_open:
+            return
+        self._record("admin_close", why)
+        self.member = None
+        self.timer.stop()
+        self.refresh_later.stop()
+        self.screen.wipe()
+        self.staff.sign_out()
+        self.session.wipe()  # the idle screen again, as for a new applicant
+        self.closed.emit(why)
+
+    def quit(self) -> None:
+        """Staff quit the application (the supervisor does not restart a clean exit)."""
+        if not self.is_open:
+            return
+        self._record("admin_quit")
+        self.close("quit")
+        self.window.close_allowed = True
+        self.quit_app()
+
+    def _record(self, action: str, detail: str = "") -> None:
+        actor = self.member.identifier if self.member is not None else "?"
+        try:
+            self.audit.record(actor, action, detail=detail)
+        except Exception:
+            log.exception("audit log refused %s", action)
+        log.info("admin: %s by %s %s", action, actor, detail)
+
+    def _done(self, action: str, detail: str = "") -> None:
+        self._record(action, detail)
+        self.action_done.emit(action)
+
+    # --- backlog ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        if not self.is_open:
+            return
+
+        def read() -> tuple[dict[str, int], list[Any]]:
+            return dict(self.store.backlog()), list(self.store.pending_entries())
+
+        def show(result: tuple[dict[str, int], list[Any]]) -> None:
+            self.screen.show_backlog(*result)
+            self.refreshed.emit()
+
+        self.tasks.run(read, on_done=show, on_error=self._failed("backlog"))
+
+    def _failed(self, what: str) -> Callable[[BaseException], None]:
+        def report(exc: BaseException) -> None:
+            log.error("admin %s failed: %s", what, type(exc).__name__)
+            self.screen.show_backlog_status(f"Échec ({what}) : {type(exc).__name__}")
+
+        return report
+
+    def retry(self, uuid: str) -> None:
+        if not self.is_open:
+            return
+
+        def done(_: object) -> None:
+            if self.sync is not None:
+                self.sync.wake()
+            self.screen.show_backlog_status("Nouvel essai demandé.")
+            self._done("admin_retry", uuid)
+            self.refresh()
+
+        self.tasks.run(self.store.retry_now, uuid, self.clock(), on_done=done,
+                       on_error=self._failed("retry"))  # fmt: skip
+
+    def force_sync(self) -> None:
+        if not self.is_open:
+            return
+        if self.sync is not None:
+            self.sync.wake()
+        self.screen.show_backlog_status("Synchronisation demandée.")
+        self._done("admin_force_sync")
+        self.refresh_later.start()
+
+    # --- devices ----------------------------------------------------------------------
+    def selftest(self, name: str) -> None:
+        if not self.is_open:
+            return
+        names = [name] if name else list(self.selftests.checks)
+        for n in names:
+            self.screen.show_check(n, None)
+            self.tasks.run_cpu(self.selftests.run, n, on_done=functools.partial(self._checked, n))
+
+    def _checked(self, name: str, result: Any) -> None:
+        self.screen.show_check(name, result)
+        if self.status is not None:
+            self.status.set_device_health(self.selftests.health())
+        self._done("admin_selftest", f"{name}:{'ok' if result.ok else 'fault'}")
+
+    # --- settings ---------------------------------------------------------------------
+    def save_settings(self, changes: dict[str, str]) -> None:
+        if not self.is_open:
+            return
+        if not changes:
+            self.screen.show_settings_result(True, ["Aucun changement."])
+            return
+        ids = [p.id for p in self.session.catalogue.procedures]
+        try:
+            new = validate(self.settings, changes, procedure_ids=ids)
+        except SettingsRefused as exc:
+            self.screen.show_settings_result(
+                False,
+                ["Réglages refusés, rien n'est enregistré :"]
+                + [f"• {SETTING_LABELS.get(n, n)} : {m}" for n, m in exc.problems],
+            )
+            self._done("admin_settings_refused", ",".join(sorted({n for n, _ in exc.problems})))
+            return
+        if self.config_path is None:
+            self.screen.show_settings_result(
+                False, ["Aucun fichier de configuration : démarrez la borne avec --config."]
+            )
+            return
+        names = sorted(changes)
+
+        def saved(_: object) -> None:
+            self.settings = new
+            self._apply_offer(new)
+            self.timer.setInterval(new.admin_timeout_s * 1000)
+            self.screen.show_settings({name: getattr(new, name) for name in EDITABLE})
+            self.screen.show_settings_result(
+                True, [f"Réglages enregistrés dans {self.config_path} : {', '.join(names)}."]
+            )
+            self._done("admin_settings_saved", ",".join(names))
+
+        def failed(exc: BaseException) -> None:
+            self.screen.show_settings_result(
+                False, [f"Impossible d'écrire {self.config_path} : {exc}"]
+            )
+            self._done("admin_settings_refused", "write")
+
+        self.tasks.run(save, self.config_path, new, names, on_done=saved, on_error=failed)
+
+    def _apply_offer(self, settings: Settings) -> None:
+        """Languages and procedures offered to applicants, at once."""
+        self.session.offer(settings.languages, settings.procedures)
+
+    # --- enrolment --------------------------------------------------------------------
+    def _enrolment_text(self) -> str:
+        summary = diagnostics.enrolment_summary(self.settings.enrolment_file)
+        if summary.get("enrolled"):
+            return f"Borne enrôlée : {summary['kiosk_id']} auprès de {summary['server_url']}."
+        return f"Borne non enrôlée. API centrale : {self.settings.central_url}"
+
+    def enrol(self, code: str) -> None:
+        if not self.is_open:
+            return
+        if not code:
+            self.screen.show_enrol_result("Saisissez le code donné par l'API centrale.")
+            return
+
+        def done(kiosk_id: str) -> None:
+            if self.on_enrolled is not None:
+                self.on_enrolled()
+            if self.sync is not None:
+                self.sync.wake()
+            self.screen.show_enrol_result(f"Borne enrôlée : {kiosk_id}.")
+            self.screen.show_enrolment(self._enrolment_text())
+            self.screen.enrol_code.clear()
+            self._done("admin_enrol", kiosk_id)
+
+        def failed(exc: BaseException) -> None:
+            from sync.client import AuthError
+
+            if isinstance(exc, AuthError):
+                text = "Code refusé : il est faux, expiré ou déjà utilisé."
+            else:
+                text = f"Enrôlement impossible : {type(exc).__name__}."
+            self.screen.show_enrol_result(text)
+            self._done("admin_enrol_failed", type(exc).__name__)
+
+        self.tasks.run(self.enrol_fn, self.settings, code, on_done=done, on_error=failed)
+
+    # --- out of service ---------------------------------------------------------------
+    def _apply_service(self, message: str | None) -> None:
+        self.window.set_out_of_service(message)
+        if self.status is not None:
+            self.status.set_out_of_service(message)
+
+    def set_out_of_service(self, message: str) -> None:
+        if not self.is_open:
+            return
+        state = service.OutOfService(message, self.clock(), self.member.identifier)
+
+        def done(_: object) -> None:
+            self._apply_service(message)
+            self.screen.show_service(message)
+            self._done("admin_out_of_service")
+
+        self.tasks.run(service.save, self.service_file, state, on_done=done,
+                       on_error=self._failed("out of service"))  # fmt: skip
+
+    def set_in_service(self) -> None:
+        if not self.is_open:
+            return
+
+        def done(_: object) -> None:
+            self._apply_service(None)
+            self.screen.show_service(None)
+            self._done("admin_in_service")
+
+        self.tasks.run(service.save, self.service_file, None, on_done=done,
+                       on_error=self._failed("in service"))  # fmt: skip
+
+    # --- diagnostics and purge --------------------------------------------------------
+    def export(self, directory: str) -> None:
+        if not self.is_open:
+            return
+        if not directory:
+            self.screen.show_export_result("Indiquez le dossier où écrire le fichier.")
+            return
+        settings, now = self.settings, self.clock()
+        health = self.selftests.health()
+        oos = self.window.out_of_service_message
+
+        def write() -> Path:
+            backlog = dict(self.store.backlog())
+            failures = [
+                {"uuid": e.uuid, "attempts": e.attempts, "last_error": e.last_error}
+                for e in self.store.pending_entries()
+                if e.state == "failed"
+            ]
+            audit = [
+                {"at": r.at.isoformat(), "event": r.event, "detail": r.detail}
+                for r in self.store.audit_log(200)
+            ]
+            return diagnostics.export(
+                Path(directory), settings=settings, now=now, backlog=backlog,
+                failures=failures, health=health, audit=audit,
+                extra={"out_of_service": oos is not None},
+            )  # fmt: skip
+
+        def done(path: Path) -> None:
+            self.screen.show_export_result(f"Diagnostic écrit : {path}")
+            self._done("admin_export", str(path))
+
+        def failed(exc: BaseException) -> None:
+            self.screen.show_export_result(f"Export impossible : {exc}")
+            self._done("admin_export_failed", type(exc).__name__)
+
+        self.tasks.run(write, on_done=done, on_error=failed)
+
+    def purge(self) -> None:
+        if not self.is_open:
+            return
+        purge = self.purge_fn or (self.sync.purge if self.sync is not None else None)
+        if purge is None:
+            self.screen.show_purge_result("La purge n'est pas disponible sur cette borne.")
+            return
+
+        def done(count: int) -> None:
+            self.screen.show_purge_result(
+                f"Purge faite : {count} demande(s) reçue(s) effacée(s) ; "
+                "les brouillons arrivés à échéance aussi."
+            )
+            self._done("admin_purge", str(count))
+            self.refresh()
+
+        self.tasks.run(purge, on_done=done, on_error=self._failed("purge"))

@@ -1,0 +1,389 @@
+"""Admin mode's pages, for prefecture staff (in French: staff are French civil servants;
+the applicant-facing screens are the translated ones). Dumb: every button emits a signal,
+``AdminController`` acts and calls the ``show_*`` methods back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.admin.selftest import LABELS, CheckResult
+from kiosk.admin.settings_file import EDITABLE
+
+SETTING_LABELS = {
+    "languages": "Langues proposées (codes, séparés par des virgules)",
+    "procedures": "Démarches proposées (identifiants ; vide = toutes)",
+    "inactivity_timeout_s": "Effacement après inactivité (secondes)",
+    "inactivity_warning_s": "Avertissement avant effacement (secondes)",
+    "text_scale": "Taille du texte par défaut (1.0, 1.5 ou 2.0)",
+    "high_contrast": "Contraste élevé par défaut (true / false)",
+    "voice": "Voix activée par défaut (true / false)",
+    "on_screen_keyboard": "Clavier à l'écran (true / false)",
+    "central_url": "Adresse de l'API centrale",
+    "ca_bundle": "Certificats de l'autorité (fichier PEM ; vide = aucun)",
+    "draft_retention_days": "Conservation des brouillons (jours)",
+    "acknowledged_retention_days": "Conservation des demandes reçues (jours)",
+    "admin_timeout_s": "Fermeture du mode administration après (secondes)",
+}
+STATE_LABELS = {
+    "sealed": "scellées",
+    "uploading": "en envoi",
+    "delivered": "livrées",
+    "acknowledged": "reçues",
+    "failed": "en échec",
+}
+
+
+def _button(text: str, variant: str = "") -> QPushButton:
+    btn = QPushButton(text)
+    btn.setAccessibleName(text)
+    btn.setMinimumHeight(44)
+    if variant:
+        btn.setProperty("variant", variant)
+    return btn
+
+
+def _text(text: str = "", role: str = "") -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(True)
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    if role:
+        lab.setProperty("role", role)
+    return lab
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class AdminScreen(QWidget):
+    close_requested = Signal()
+    quit_requested = Signal()
+    refresh_requested = Signal()
+    retry_requested = Signal(str)  # outbox uuid
+    sync_requested = Signal()
+    selftest_requested = Signal(str)  # check name, or "" for all
+    settings_submitted = Signal(dict)  # name -> text typed
+    enrol_requested = Signal(str)  # one-time code
+    out_of_service_requested = Signal(str)  # message
+    in_service_requested = Signal()
+    export_requested = Signal(str)  # directory
+    purge_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("admin")
+        self.setAccessibleName("Mode administration")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 16, 24, 16)
+        top = QHBoxLayout()
+        self.heading = _text("Mode administration", "h1")
+        top.addWidget(self.heading, 1)
+        self.close_button = _button("Fermer le mode administration")
+        self.close_button.clicked.connect(self.close_requested)
+        top.addWidget(self.close_button)
+        self.quit_button = _button("Quitter l'application", "secondary")
+        self.quit_button.clicked.connect(self.quit_requested)
+        top.addWidget(self.quit_button)
+        outer.addLayout(top)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Pages du mode administration")
+        outer.addWidget(self.tabs, 1)
+        self._build_backlog()
+        self._build_devices()
+        self._build_settings()
+        self._build_enrolment()
+        self._build_service()
+        self._build_diagnostics()
+        self._build_purge()
+
+    # --- pages ------------------------------------------------------------------------
+    def _page(self, title: str) -> QVBoxLayout:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setSpacing(12)
+        self.tabs.addTab(page, title)
+        return box
+
+    def _build_backlog(self) -> None:
+        box = self._page("File d'envoi")
+        self.backlog_counts = _text()
+        box.addWidget(self.backlog_counts)
+        self.backlog_table = QTableWidget(0, 5)
+        self.backlog_table.setHorizontalHeaderLabels(
+            ["Référence", "État", "Essais", "Dernière erreur", "Créée le"]
+        )
+        self.backlog_table.setAccessibleName("Demandes en attente d'envoi")
+        self.backlog_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.backlog_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.backlog_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.backlog_table.horizontalHeader().setSectionResizeMode(
+            3, QHeaderView.ResizeMode.Stretch
+        )
+        box.addWidget(self.backlog_table, 1)
+        row = QHBoxLayout()
+        self.retry_button = _button("Réessayer la demande choisie")
+        self.retry_button.clicked.connect(self._retry_clicked)
+        self.sync_button = _button("Synchroniser maintenant")
+        self.sync_button.clicked.connect(self.sync_requested)
+        self.refresh_button = _button("Actualiser", "secondary")
+        self.refresh_button.clicked.connect(self.refresh_requested)
+        for btn in (self.retry_button, self.sync_button, self.refresh_button):
+            row.addWidget(btn)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.backlog_status = _text()
+        box.addWidget(self.backlog_status)
+        self._uuids: list[str] = []
+
+    def _build_devices(self) -> None:
+        box = self._page("Appareils")
+        form = QFormLayout()
+        self.device_status: dict[str, QLabel] = {}
+        self.device_buttons: dict[str, QPushButton] = {}
+        for name, title in LABELS.items():
+            row = QHBoxLayout()
+            status = _text("pas encore testé")
+            btn = _button(f"Tester : {title}", "secondary")
+            btn.clicked.connect(lambda _=False, n=name: self.selftest_requested.emit(n))
+            row.addWidget(status, 1)
+            row.addWidget(btn)
+            caption = _text(title)
+            caption.setBuddy(btn)
+            form.addRow(caption, row)
+            self.device_status[name] = status
+            self.device_buttons[name] = btn
+        box.addLayout(form)
+        self.test_all_button = _button("Tout tester")
+        self.test_all_button.clicked.connect(lambda: self.selftest_requested.emit(""))
+        box.addWidget(self.test_all_button, 0, Qt.AlignmentFlag.AlignLeading)
+        box.addStretch(1)
+
+    def _build_settings(self) -> None:
+        box = self._page("Réglages")
+        box.addWidget(
+            _text(
+                "Les langues et démarches proposées changent tout de suite ; "
+                "les autres réglages au prochain démarrage de la borne."
+            )
+        )
+        form = QFormLayout()
+        self.setting_edits: dict[str, QLineEdit] = {}
+        for name in EDITABLE:
+            edit = QLineEdit()
+            edit.setObjectName(f"setting-{name}")
+            caption = _text(SETTING_LABELS[name])
+            caption.setBuddy(edit)
+            edit.setAccessibleName(SETTING_LABELS[name])
+            form.addRow(caption, edit)
+            self.setting_edits[name] = edit
+        box.addLayout(form)
+        self.save_button = _button("Enregistrer les réglages")
+        self.save_button.clicked.connect(self._save_clicked)
+        box.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.settings_status = _text()
+        self.settings_status.setAccessibleName("Résultat de l'enregistrement")
+        box.addWidget(self.settings_status)
+        box.addStretch(1)
+        self._initial: dict[str, str] = {}
+
+    def _build_enrolment(self) -> None:
+        box = self._page("Enrôlement")
+        self.enrolment_status = _text()
+        box.addWidget(self.enrolment_status)
+        form = QFormLayout()
+        self.enrol_code = QLineEdit()
+        self.enrol_code.setAccessibleName("Code d'enrôlement à usage unique")
+        caption = _text("Code d'enrôlement à usage unique")
+        caption.setBuddy(self.enrol_code)
+        form.addRow(caption, self.enrol_code)
+        box.addLayout(form)
+        self.enrol_button = _button("Enrôler la borne")
+        self.enrol_button.clicked.connect(
+            lambda: self.enrol_requested.emit(self.enrol_code.text().strip())
+        )
+        box.addWidget(self.enrol_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.enrol_result = _text()
+        box.addWidget(self.enrol_result)
+        box.addStretch(1)
+
+    def _build_service(self) -> None:
+        box = self._page("Hors service")
+        self.service_status = _text()
+        box.addWidget(self.service_status)
+        form = QFormLayout()
+        self.service_message = QLineEdit()
+        self.service_message.setMaxLength(300)
+        self.service_message.setAccessibleName("Message affiché aux usagers")
+        caption = _text("Message affiché aux usagers")
+        caption.setBuddy(self.service_message)
+        form.addRow(caption, self.service_message)
+        box.addLayout(form)
+        row = QHBoxLayout()
+        self.out_of_service_button = _button("Mettre la borne hors service")
+        self.out_of_service_button.clicked.connect(
+            lambda: self.out_of_service_requested.emit(self.service_message.text().strip())
+        )
+        self.in_service_button = _button("Remettre la borne en service")
+        self.in_service_button.clicked.connect(self.in_service_requested)
+        row.addWidget(self.out_of_service_button)
+        row.addWidget(self.in_service_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        box.addStretch(1)
+
+    def _build_diagnostics(self) -> None:
+        box = self._page("Diagnostic")
+        box.addWidget(
+            _text(
+                "Exporte les journaux, les versions, la configuration et l'état de la file "
+                "d'envoi dans un fichier zip. Aucune donnée personnelle n'y figure."
+            )
+        )
+        form = QFormLayout()
+        self.export_dir = QLineEdit()
+        self.export_dir.setAccessibleName("Dossier de destination (clé USB)")
+        caption = _text("Dossier de destination (clé USB)")
+        caption.setBuddy(self.export_dir)
+        form.addRow(caption, self.export_dir)
+        box.addLayout(form)
+        self.export_button = _button("Exporter le diagnostic")
+        self.export_button.clicked.connect(
+            lambda: self.export_requested.emit(self.export_dir.text().strip())
+        )
+        box.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.export_result = _text()
+        box.addWidget(self.export_result)
+        box.addStretch(1)
+
+    def _build_purge(self) -> None:
+        box = self._page("Purge")
+        self.purge_text = _text()
+        box.addWidget(self.purge_text)
+        self.purge_button = _button("Appliquer la conservation maintenant")
+        self.purge_button.clicked.connect(self.purge_requested)
+        box.addWidget(self.purge_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.purge_result = _text()
+        box.addWidget(self.purge_result)
+        box.addStretch(1)
+
+    # --- what the controller shows ----------------------------------------------------
+    def show_member(self, display_name: str) -> None:
+        self.heading.setText(f"Mode administration — {display_name}")
+
+    def show_backlog(self, counts: Mapping[str, int], entries: Sequence[Any]) -> None:
+        self.backlog_counts.setText(
+            " · ".join(f"{STATE_LABELS.get(k, k)} : {v}" for k, v in counts.items())
+        )
+        table = self.backlog_table
+        table.setRowCount(len(entries))
+        self._uuids = []
+        for i, entry in enumerate(entries):
+            cells = (
+                entry.local_reference,
+                STATE_LABELS.get(entry.state, entry.state),
+                str(entry.attempts),
+                entry.last_error or "",
+                f"{entry.created_at:%d/%m/%Y %H:%M}",
+            )
+            for j, text in enumerate(cells):
+                table.setItem(i, j, QTableWidgetItem(text))
+            self._uuids.append(entry.uuid)
+        self.retry_button.setEnabled(bool(entries))
+
+    def show_backlog_status(self, text: str) -> None:
+        self.backlog_status.setText(text)
+
+    def select_entry(self, uuid: str) -> None:
+        self.backlog_table.selectRow(self._uuids.index(uuid))
+
+    def _retry_clicked(self) -> None:
+        rows = self.backlog_table.selectionModel().selectedRows()
+        if not rows:
+            self.backlog_status.setText("Choisissez d'abord une demande dans la liste.")
+            return
+        self.retry_requested.emit(self._uuids[rows[0].row()])
+
+    def show_check(self, name: str, result: CheckResult | None) -> None:
+        label = self.device_status[name]
+        if result is None:
+            label.setText("test en cours…")
+            return
+        label.setText(("✓ " if result.ok else "✗ ") + result.detail)
+        label.setProperty("role", "" if result.ok else "error")
+
+    def show_settings(self, values: Mapping[str, Any]) -> None:
+        self._initial = {}
+        for name, edit in self.setting_edits.items():
+            text = _format(values.get(name))
+            edit.setText(text)
+            self._initial[name] = text
+
+    def _save_clicked(self) -> None:
+        changed = {
+            name: edit.text()
+            for name, edit in self.setting_edits.items()
+            if edit.text() != self._initial.get(name)
+        }
+        self.settings_submitted.emit(changed)
+
+    def show_settings_result(self, ok: bool, lines: Sequence[str]) -> None:
+        self.settings_status.setText("\n".join(lines))
+        self.settings_status.setProperty("role", "" if ok else "error")
+        self.settings_status.style().polish(self.settings_status)
+
+    def show_enrolment(self, text: str) -> None:
+        self.enrolment_status.setText(text)
+
+    def show_enrol_result(self, text: str) -> None:
+        self.enrol_result.setText(text)
+
+    def show_service(self, message: str | None) -> None:
+        if message is None:
+            self.service_status.setText("La borne est en service.")
+        else:
+            self.service_status.setText(f"La borne est hors service. Message : « {message} »")
+        self.out_of_service_button.setEnabled(message is None)
+        self.in_service_button.setEnabled(message is not None)
+
+    def show_export_result(self, text: str) -> None:
+        self.export_result.setText(text)
+
+    def show_purge(self, text: str) -> None:
+        self.purge_text.setText(text)
+
+    def show_purge_result(self, text: str) -> None:
+        self.purge_result.setText(text)
+
+    def wipe(self) -> None:
+        """Forget what the last staff member typed (enrolment code above all)."""
+        self.enrol_code.clear()
+        self.enrol_result.clear()
+        self.settings_status.clear()
+        self.export_result.clear()
+        self.purge_result.clear()
+        self.backlog_status.clear()
+        self.heading.setText("Mode administration")
+        self.tabs.setCurrentIndex(0)

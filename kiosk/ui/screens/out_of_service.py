@@ -1,0 +1,57 @@
+"""Out of service: a plain, translated screen an applicant cannot leave; staff bring the
+kiosk back from admin mode (the staff gesture still works here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from PySide6.QtWidgets import QGridLayout, QPushButton
+
+from kiosk.i18n import N_, Translator
+from kiosk.ui.widgets import LANGUAGE_COLUMNS, BaseScreen, label
+
+TITLE = N_("Borne hors service")
+INTRO = N_("Cette borne ne marche pas pour le moment. Merci de vous adresser à l'accueil.")
+STAFF_MESSAGE = N_("Message de l'accueil :")
+
+
+class OutOfServiceScreen(BaseScreen):
+    def __init__(self) -> None:
+        super().__init__(TITLE, INTRO, has_back=False)
+        self.message_heading = label("", "h2")
+        self.message = label("", "lead")
+        self.body.addWidget(self.message_heading)
+        self.body.addWidget(self.message)
+        self._message = ""
+
+    def show_message(self, message: str) -> None:
+        """Staff's own words (written in French by staff), under the translated text."""
+        self._message = message.strip()
+        self.message.setText(self._message)
+        self.message.setAccessibleName(self._message)
+        visible = bool(self._message)
+        self.message.setVisible(visible)
+        self.message_heading.setVisible(visible)
+
+    def retranslate_body(self, tr: Translator) -> None:
+        self.message_heading.setText(tr(STAFF_MESSAGE))
+        self.show_message(self._message)
+
+    def spoken_text(self) -> str:
+        return " ".join(t for t in (super().spoken_text(), self._message) if t)
+
+
+def relayout_languages(
+    grid: QGridLayout, buttons: Mapping[str, QPushButton], offered: Iterable[str]
+) -> None:
+    """Show only the ``offered`` language buttons, packed in the grid's reading order
+    (the welcome screen and the language dialog: ``Settings.languages``)."""
+    keep = set(offered)
+    for btn in buttons.values():
+        grid.removeWidget(btn)
+    i = 0
+    for code, btn in buttons.items():
+        btn.setVisible(code in keep)
+        if code in keep:
+            grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
+            i += 1

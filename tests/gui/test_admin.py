@@ -1,0 +1,454 @@
+"""Admin mode (issue 7): the staff gesture, lockdown, settings saved or refused, out of
+service and back, the backlog's retry, device self-tests, enrolment, purge, the time-out,
+and the staff audit log of every action."""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QWidget
+
+from kiosk.admin import service
+from kiosk.admin.selftest import CheckResult, SelfTests
+from kiosk.config import Settings
+from kiosk.domain.session import Screen
+from kiosk.link import KioskStatus
+from kiosk.staff import MemoryAuditLog, Role, StaffMember
+from kiosk.store import Store
+from kiosk.ui.admin import AdminController
+from kiosk.ui.lockdown import CORNER_PX
+from tests.gui.conftest import NOW, Kiosk
+
+pytestmark = pytest.mark.gui
+
+STAFF = StaffMember("adm-0007", "Claire Martin", Role.STAFF)
+
+
+class FakeStaff:
+    """The staff helper's StaffController, as its interface says (sign-in screen elided)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[set[Role], Callable[[Any], None], Any]] = []
+        self.signed_out = 0
+        self.current: StaffMember | None = None
+
+    def request_sign_in(
+        self, roles: set[Role], on_done: Callable[[Any], None], on_cancel: Any = None
+    ) -> None:
+        self.requests.append((set(roles), on_done, on_cancel))
+
+    def sign_in(self, member: StaffMember) -> None:
+        roles, on_done, _ = self.requests[-1]
+        assert member.role in roles
+        self.current = member
+        on_done(member)
+
+    def sign_out(self) -> None:
+        self.signed_out += 1
+        self.current = None
+
+
+class FakeSync:
+    def __init__(self) -> None:
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Admin:
+    kiosk: Kiosk
+    controller: AdminController
+    staff: FakeStaff
+    audit: MemoryAuditLog
+    store: Store
+    sync: FakeSync
+    status: KioskStatus
+    settings: Settings
+    config: Path
+    quits: list[int] = field(default_factory=list)
+
+    @property
+    def screen(self) -> Any:
+        return self.controller.screen
+
+    def open(self, member: StaffMember = STAFF) -> None:
+        self.controller.request()
+        self.staff.sign_in(member)
+        assert self.kiosk.window.stack.currentWidget() is self.screen
+
+    def act(self, action: str, click: Callable[[], None]) -> None:
+        with self.kiosk.qtbot.waitSignal(
+            self.controller.action_done, timeout=10_000, check_params_cb=lambda a: a == action
+        ):
+            click()
+
+
+@pytest.fixture
+def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Callable[..., Admin]]:
+    made: list[Admin] = []
+    store = Store.open(tmp_path / "store")
+
+    def make(**settings_values: Any) -> Admin:
+        kiosk = make_kiosk()
+        settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
+        staff, audit, sync, status = FakeStaff(), MemoryAuditLog(), FakeSync(), KioskStatus()
+        selftests = SelfTests(
+            settings,
+            kiosk.speech,
+            clock=lambda: NOW,
+            checks={"ocr": lambda: CheckResult(True, "moteur simulé prêt")},
+        )
+        quits: list[int] = []
+        controller = AdminController(
+            kiosk.window,
+            kiosk.controller,
+            staff=staff,
+            audit=audit,
+            settings=settings,
+            store=store,
+            config_path=tmp_path / "kiosk.toml",
+            sync=sync,
+            purge=lambda: 3,
+            status=status,
+            selftests=selftests,
+            enrol=lambda _settings, code: "kiosk-0042" if code == "GOOD-CODE" else _refuse(),
+            clock=lambda: NOW,
+            quit_app=lambda: quits.append(1),
+        )
+        admin = Admin(
+            kiosk, controller, staff, audit, store, sync, status, settings,
+            tmp_path / "kiosk.toml", quits,
+        )  # fmt: skip
+        made.append(admin)
+        return admin
+
+    yield make
+    for admin in made:
+        admin.controller.lockdown.remove()
+        admin.controller.timer.stop()
+        admin.controller.refresh_later.stop()
+    store.close()
+
+
+def _refuse() -> str:
+    from sync.client import AuthError
+
+    raise AuthError("code refused", status=401)
+
+
+@pytest.fixture
+def admin(make_admin: Callable[..., Admin]) -> Admin:
+    return make_admin()
+
+
+def _corner(window: QWidget) -> tuple[QWidget, QPoint]:
+    """The widget under the bottom-leading corner, and the point in its coordinates."""
+    point = QPoint(CORNER_PX // 2, window.height() - CORNER_PX // 2)
+    child = window.childAt(point) or window
+    return child, child.mapFrom(window, point)
+
+
+# --- the gesture ------------------------------------------------------------------------
+def test_five_taps_in_the_corner_open_the_staff_sign_in(admin: Admin) -> None:
+    kiosk, clock = admin.kiosk, Clock()
+    admin.controller.lockdown.monotonic = clock
+    widget, pos = _corner(kiosk.window)
+    for _ in range(4):
+        kiosk.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+        clock.now += 0.4
+    assert admin.staff.requests == []  # four taps are not enough
+    kiosk.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+    assert len(admin.staff.requests) == 1
+    roles, _, _ = admin.staff.requests[0]
+    assert roles == {Role.STAFF}
+    assert kiosk.screen() is Screen.WELCOME  # nothing else happened to the screen
+
+
+def test_the_staff_key_opens_the_sign_in(admin: Admin) -> None:
+    kiosk = admin.kiosk
+    mods = (
+        Qt.KeyboardModifier.ControlModifier
+        | Qt.KeyboardModifier.AltModifier
+        | Qt.KeyboardModifier.ShiftModifier
+    )
+    kiosk.qtbot.keyClick(kiosk.window.welcome.start_button, Qt.Key.Key_A, mods)
+    assert len(admin.staff.requests) == 1
+
+
+def test_an_applicants_random_taps_and_keys_do_not_open_it(admin: Admin) -> None:
+    kiosk, clock = admin.kiosk, Clock()
+    lockdown = admin.controller.lockdown
+    lockdown.monotonic = clock
+    rng = random.Random(7)
+    w, h = kiosk.window.width(), kiosk.window.height()
+    # A thousand taps anywhere, fast (an applicant hammering the screen).
+    for _ in range(1000):
+        lockdown.tap(QPoint(rng.randrange(w), rng.randrange(h)))
+        clock.now += rng.uniform(0.05, 0.5)
+    # Slow taps in the very corner: five, but over more than three seconds.
+    for _ in range(10):
+        lockdown.tap(QPoint(5, h - 5))
+        clock.now += 0.8
+    # Fast real taps in the other bottom corner.
+    other = QPoint(w - CORNER_PX // 2, h - CORNER_PX // 2)
+    child = kiosk.window.childAt(other) or kiosk.window
+    for _ in range(8):
+        kiosk.qtbot.mouseClick(
+            child, Qt.MouseButton.LeftButton, pos=child.mapFrom(kiosk.window, other)
+        )
+    # Random key presses with random modifiers, never exactly Ctrl+Alt+Shift+A.
+    mods = [
+        Qt.KeyboardModifier.NoModifier,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.KeyboardModifier.AltModifier,
+        Qt.KeyboardModifier.ShiftModifier,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier,
+    ]
+    letters = [getattr(Qt.Key, f"Key_{c}") for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    for _ in range(300):
+        kiosk.qtbot.keyClick(kiosk.window, rng.choice(letters), rng.choice(mods))
+    assert admin.staff.requests == []
+
+
+def test_the_gesture_does_nothing_during_an_applicants_session(admin: Admin) -> None:
+    kiosk = admin.kiosk
+    kiosk.start()
+    lockdown, h = admin.controller.lockdown, kiosk.window.height()
+    for _ in range(6):
+        lockdown.tap(QPoint(5, h - 5))
+    mods = (
+        Qt.KeyboardModifier.ControlModifier
+        | Qt.KeyboardModifier.AltModifier
+        | Qt.KeyboardModifier.ShiftModifier
+    )
+    kiosk.qtbot.keyClick(kiosk.window, Qt.Key.Key_A, mods)
+    assert admin.staff.requests == []
+    assert kiosk.screen() is Screen.STEP
+
+
+# --- lockdown ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("key", "mods"),
+    [
+        (Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+        (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
+        (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+        (Qt.Key.Key_Tab, Qt.KeyboardModifier.AltModifier),
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.ControlModifier),
+        (Qt.Key.Key_F11, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_Super_L, Qt.KeyboardModifier.NoModifier),
+    ],
+)
+def test_escape_shortcuts_do_nothing(admin: Admin, key: Qt.Key, mods: Any) -> None:
+    kiosk = admin.kiosk
+    kiosk.start()
+    field = kiosk.window.step.rows[0].input
+    field.setFocus()
+    with kiosk.qtbot.waitSignal(admin.controller.lockdown.blocked, timeout=1000):
+        kiosk.qtbot.keyClick(field, key, mods)
+    assert kiosk.window.isVisible() and kiosk.screen() is Screen.STEP
+
+
+def test_the_window_refuses_to_close_until_staff_quit(admin: Admin) -> None:
+    window = admin.kiosk.window
+    window.close_allowed = False  # as on a kiosk (kiosk.app, full screen)
+    assert window.close() is False
+    assert window.isVisible()
+    admin.open()
+    admin.screen.quit_button.click()
+    assert admin.quits == [1]
+    assert window.close_allowed is True
+    assert "admin_quit" in admin.audit.actions(STAFF.identifier)
+
+
+# --- settings ---------------------------------------------------------------------------
+def test_settings_are_validated_saved_and_applied(admin: Admin) -> None:
+    kiosk, screen = admin.kiosk, admin.screen
+    admin.open()
+    screen.setting_edits["languages"].setText("fr, en, ar")
+    screen.setting_edits["procedures"].setText("renewal-student")
+    screen.setting_edits["inactivity_timeout_s"].setText("180")
+    admin.act("admin_settings_saved", screen.save_button.click)
+    written = tomllib.loads(admin.config.read_text(encoding="utf-8"))
+    assert written == {
+        "languages": ["fr", "en", "ar"],
+        "procedures": ["renewal-student"],
+        "inactivity_timeout_s": 180,
+    }
+    assert "enregistrés" in screen.settings_status.text()
+    # Applied at once: the applicant sees three languages and one procedure.
+    admin.screen.close_button.click()
+    shown = [
+        c for c, b in kiosk.window.welcome.language_buttons.items() if b.isVisibleTo(kiosk.window)
+    ]
+    assert shown == ["fr", "en", "ar"]
+    kiosk.click(kiosk.window.welcome.start_button)
+    kiosk.wait_screen(Screen.PROCEDURE)
+    assert [c.procedure.id for c in kiosk.window.procedure.cards] == ["renewal-student"]
+    kiosk.controller.choose_language("ru")  # not offered: nothing happens
+    assert kiosk.controller.translator.code == "fr"
+    # ...and in the header's language dialog.
+    header = kiosk.window.procedure.header
+    header.language_button.click()
+    dialog = header.language_dialog
+    assert dialog is not None
+    kiosk.qtbot.waitUntil(dialog.isVisible)
+    assert [c for c, b in dialog.buttons.items() if b.isVisible()] == ["fr", "en", "ar"]
+    dialog.reject()
+
+
+def test_invalid_settings_are_refused_with_clear_errors(admin: Admin) -> None:
+    screen = admin.screen
+    admin.config.write_text('kiosk_name = "borne-3"\n', encoding="utf-8")
+    admin.open()
+    screen.setting_edits["languages"].setText("fr, xx")
+    screen.setting_edits["inactivity_warning_s"].setText("10")
+    screen.setting_edits["procedures"].setText("no-such-procedure")
+    screen.setting_edits["central_url"].setText("ftp://central")
+    admin.act("admin_settings_refused", screen.save_button.click)
+    text = screen.settings_status.text()
+    assert "rien n'est enregistré" in text
+    assert "Langues proposées" in text and "xx" in text
+    assert "Avertissement avant effacement" in text
+    assert admin.config.read_text(encoding="utf-8") == 'kiosk_name = "borne-3"\n'
+    # A valid procedure but an invalid pair of timeouts is refused too.
+    screen.setting_edits["languages"].setText("fr, en")
+    screen.setting_edits["procedures"].setText("")
+    screen.setting_edits["central_url"].setText("https://central.example")
+    screen.setting_edits["inactivity_timeout_s"].setText("60")
+    screen.setting_edits["inactivity_warning_s"].setText("60")
+    admin.act("admin_settings_refused", screen.save_button.click)
+    assert "inactivity_warning_s must be shorter" in screen.settings_status.text()
+    assert admin.config.read_text(encoding="utf-8") == 'kiosk_name = "borne-3"\n'
+    refused = [e for e in admin.audit.entries if e.action == "admin_settings_refused"]
+    assert len(refused) == 2 and all(e.actor == STAFF.identifier for e in refused)
+
+
+# --- out of service ---------------------------------------------------------------------
+def test_out_of_service_survives_a_restart_and_staff_bring_it_back(
+    make_admin: Callable[..., Admin],
+) -> None:
+    admin = make_admin()
+    kiosk, screen = admin.kiosk, admin.screen
+    admin.open()
+    screen.service_message.setText("Maintenance jusqu'à 14 h")
+    admin.act("admin_out_of_service", screen.out_of_service_button.click)
+    assert admin.status.snapshot().state == "out_of_service"
+    assert admin.status.snapshot().out_of_service_message == "Maintenance jusqu'à 14 h"
+    screen.close_button.click()
+    window = kiosk.window
+    assert window.stack.currentWidget() is window.out_of_service
+    assert window.out_of_service.message.text() == "Maintenance jusqu'à 14 h"
+    # An applicant sees it in their language, and cannot get past it.
+    kiosk.controller.choose_language("en")
+    assert window.out_of_service.title.text() == "Kiosk out of service"
+    kiosk.controller.wipe()
+    assert window.stack.currentWidget() is window.out_of_service
+    assert service.load(service.path_in(admin.settings.data_dir)) is not None
+
+    # A restart: a new window and controller on the same data directory.
+    again = make_admin()
+    window2 = again.kiosk.window
+    assert window2.stack.currentWidget() is window2.out_of_service
+    assert again.status.snapshot().state == "out_of_service"
+    again.open()
+    assert "hors service" in again.screen.service_status.text()
+    again.act("admin_in_service", again.screen.in_service_button.click)
+    again.screen.close_button.click()
+    assert again.kiosk.screen() is Screen.WELCOME
+    assert again.status.snapshot().state != "out_of_service"
+    assert service.load(service.path_in(admin.settings.data_dir)) is None
+    assert again.audit.actions() == ["admin_open", "admin_in_service", "admin_close"]
+
+
+# --- backlog ----------------------------------------------------------------------------
+def test_backlog_shows_states_and_errors_and_retries_one(admin: Admin) -> None:
+    store = admin.store
+    store.enqueue("11111111-1111-4111-8111-111111111111", "renewal-student", b"sealed-1", NOW)
+    store.enqueue("22222222-2222-4222-8222-222222222222", "renewal-student", b"sealed-2", NOW)
+    failed = "22222222-2222-4222-8222-222222222222"
+    store.mark_failed(failed, "HTTP 500", NOW, None)  # waits for staff
+    with admin.kiosk.qtbot.waitSignal(admin.controller.refreshed, timeout=10_000):
+        admin.open()
+    screen = admin.screen
+    assert "scellées : 1" in screen.backlog_counts.text()
+    assert "en échec : 1" in screen.backlog_counts.text()
+    table = screen.backlog_table
+    assert table.rowCount() == 2
+    assert table.item(1, 3).text() == "HTTP 500"
+    screen.select_entry(failed)
+    before = admin.sync.wakes
+    admin.act("admin_retry", screen.retry_button.click)
+    entry = store.entry(failed)
+    assert entry is not None and entry.next_attempt_at == NOW
+    assert [e.uuid for e in store.due(NOW)][-1] == failed  # the agent takes it again
+    assert admin.sync.wakes == before + 1
+    admin.act("admin_force_sync", screen.sync_button.click)
+    assert admin.sync.wakes == before + 2
+    assert admin.audit.entries[-2].detail == failed
+
+
+# --- devices, enrolment, purge, time-out ------------------------------------------------
+def test_self_tests_run_on_fakes_and_feed_device_health(admin: Admin) -> None:
+    admin.open()
+    screen = admin.screen
+    with admin.kiosk.qtbot.waitSignals([admin.controller.action_done] * 6, timeout=20_000):
+        screen.test_all_button.click()
+    for name, label in screen.device_status.items():
+        assert label.text().startswith("✓"), (name, label.text())
+    health = admin.status.snapshot().device_health
+    assert set(health) == {"camera", "ocr", "speech", "printer", "disk", "clock"}
+    assert all(item["ok"] for item in health.values())
+    said = [(r.text, r.language) for r in admin.kiosk.speech.requests if r.action == "say"]
+    assert ("Test de la voix de la borne.", "fr") in said
+
+
+def test_enrolment_with_a_one_time_code(admin: Admin) -> None:
+    admin.open()
+    screen = admin.screen
+    screen.enrol_code.setText("WRONG")
+    admin.act("admin_enrol_failed", screen.enrol_button.click)
+    assert "Code refusé" in screen.enrol_result.text()
+    screen.enrol_code.setText("GOOD-CODE")
+    admin.act("admin_enrol", screen.enrol_button.click)
+    assert "kiosk-0042" in screen.enrol_result.text()
+    assert screen.enrol_code.text() == ""
+    assert all("CODE" not in e.detail for e in admin.audit.entries)  # never the code
+
+
+def test_purge_applies_the_retention_rules(admin: Admin) -> None:
+    admin.open()
+    admin.act("admin_purge", admin.screen.purge_button.click)
+    assert "3 demande(s)" in admin.screen.purge_result.text()
+
+
+def test_admin_mode_times_out_and_signs_staff_out(admin: Admin) -> None:
+    admin.open()
+    admin.controller.timer.setInterval(50)
+    admin.controller.timer.start()
+    with admin.kiosk.qtbot.waitSignal(admin.controller.closed, timeout=5000) as blocker:
+        pass
+    assert blocker.args == ["timeout"]
+    assert admin.staff.signed_out == 1
+    assert admin.kiosk.screen() is Screen.WELCOME
+    assert admin.audit.actions() == ["admin_open", "admin_close"]
+    assert admin.audit.entries[-1].detail == "timeout"
