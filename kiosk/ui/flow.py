@@ -63,6 +63,9 @@ class ApplicationFlow:
                 w.guide.show_question(question, s.guide.number)
         elif screen is Screen.DOCUMENTS:
             w.documents.show_documents(s.documents(), s.fees(), s.deadline(self._today()))
+            self._documents_status()  # photographed or missing (kiosk.ui.scan_flow)
+        elif screen is Screen.SCAN:
+            pass  # filled by the ScanController (kiosk.ui.scan_flow)
         elif screen is Screen.SAVED:
             assert s.resume_code is not None
             w.saved.show_code(s.resume_code, self._expiry().astimezone().date())
@@ -108,6 +111,8 @@ class ApplicationFlow:
     # --- documents and deadlines ------------------------------------------------------------
     def confirm_documents(self: SessionController) -> None:
         if self.session.screen is Screen.DOCUMENTS:
+            if not self.session.documents_scanned and self._scan_documents():
+                return  # with a camera: the documents are photographed first
             self.session.confirm_documents()
             self._render()
 

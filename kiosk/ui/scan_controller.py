@@ -11,6 +11,12 @@ on the pool too; "Valider" emits ``document_captured(document_id, page_no, jpeg)
 "Reprendre" goes back to the camera. ``finished`` when every document is done;
 ``document_skipped(document_id)`` for "Passer ce document"; ``cancelled`` for "Retour".
 
+A document asked with ``read_mrz`` (the passport) also has its machine-readable zone read
+from the frames that show a page (and from the straightened page when it is taken), on the
+same pool; ``mrz_read(MrzResult)`` once the same valid reading came from 2 of the last 8
+frames (``MrzTracker``). The OCR model is trained once per process (``warm_up()`` does it
+ahead, on the pool).
+
 Who stores the pages is the caller: connect ``document_captured`` to the encrypted store
 (``Store.add_page``). Nothing here writes a frame or a page to disk; ``clear()`` (also run
 when the session is wiped) stops the camera and overwrites every frame and page held.
@@ -19,6 +25,7 @@ when the session is wiped) stops the camera and overwrites every frame and page 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -98,6 +105,9 @@ class DocumentRequest:
     pages: int = 1
     formats: tuple[PageFormat, ...] = ()  # the expected format first; () = from the id
 
+    read_mrz: bool = False  # read the machine-readable zone too (the passport's photo page)
+    intro: str = ""  # msgid of what to do, instead of the screen's usual instruction
+
     def __post_init__(self) -> None:
         if self.pages < 1:
             raise ValueError(f"document {self.id!r}: pages must be >= 1")
@@ -106,6 +116,21 @@ class DocumentRequest:
 
 
 DocumentSpec = DocumentRequest | tuple[str, str, int] | tuple[str, str]
+
+
+class _MrzRun:
+    """The MRZ readings of one document (worker side: pushed by one task at a time)."""
+
+    def __init__(self) -> None:
+        from kiosk.devices.mrz_reader import MrzTracker
+
+        self.tracker = MrzTracker(agree=2, window=8)
+        self.reads = 0
+        self.emitted = False
+
+    @property
+    def accepted(self) -> Any:
+        return self.tracker.accepted
 
 
 def _request(spec: DocumentSpec) -> DocumentRequest:
@@ -123,6 +148,7 @@ class ScanController(QObject):
     camera_status = Signal(str)  # CameraEvent value, for device health
     guidance_changed = Signal(str)  # the Guidance value now shown
     page_captured = Signal(str)  # CaptureMode value: a page is shown for review
+    mrz_read = Signal(object)  # kiosk.domain.mrz.MrzResult, agreed across frames
 
     def __init__(
         self,
@@ -171,6 +197,9 @@ class ScanController(QObject):
         self._camera_error: str | None = None  # the message shown while the camera is away
         self._calibration_sent = False
         self.verdicts = 0  # frames analysed (tests, diagnostics)
+        self._mrz: _MrzRun | None = None
+        self._reader: Any = None  # kiosk.devices.mrz_reader.MrzReader, made on the pool
+        self._reader_lock = threading.Lock()
 
         feed.frame_ready.connect(self._frame_ready)
         feed.frame_arrived.connect(self._pump)
@@ -189,12 +218,14 @@ class ScanController(QObject):
             if window is None:
                 raise RuntimeError("attach the session controller to a window first")
             screen = window.scan
-            # The header does what it does on every screen (the session controller's
-            # handlers, where it has them); "Retour" leaves the scan.
-            for signal, handler in HEADER_HANDLERS:
-                action = getattr(self.session, handler, None)
-                if action is not None and hasattr(screen, signal):
-                    getattr(screen, signal).connect(action)
+            # The header does what it does on every screen: the session controller connects
+            # it when the scan screen is one of the window's screens, else it is done here;
+            # "Retour" leaves the scan.
+            if screen not in window.screens.values():
+                for signal, handler in HEADER_HANDLERS:
+                    action = getattr(self.session, handler, None)
+                    if action is not None and hasattr(screen, signal):
+                        getattr(screen, signal).connect(action)
             screen.back_requested.connect(self.cancel)
             screen.capture_requested.connect(self.capture_now)
             screen.retake_requested.connect(self.retake)
@@ -202,6 +233,30 @@ class ScanController(QObject):
             screen.skip_requested.connect(self.skip)
             self._screen = screen
         return self._screen
+
+    # --- the MRZ reader ----------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Train the MRZ reader's model now, on the pool (about 1.5 s once per process), so
+        the first passport is read at once."""
+        self.session.tasks.run_cpu(
+            self._mrz_reader, on_error=lambda exc: log.error("MRZ reader: %s", type(exc).__name__)
+        )
+
+    def _mrz_reader(self) -> Any:
+        """The reader, made on first use (worker side: training the model takes a while)."""
+        with self._reader_lock:
+            if self._reader is None:
+                from kiosk.devices.mrz_reader import MrzReader
+
+                self._reader = MrzReader()
+            return self._reader
+
+    def _read_mrz(self, mrz: _MrzRun | None, image: np.ndarray) -> None:
+        """Worker side: one more reading of the document's MRZ, until one is agreed."""
+        if mrz is None or mrz.accepted is not None:
+            return
+        mrz.reads += 1
+        mrz.tracker.push(self._mrz_reader().read(image))
 
     # --- the API ----------------------------------------------------------------------------
     def scan(self, documents: Sequence[DocumentSpec]) -> None:
@@ -244,6 +299,7 @@ class ScanController(QObject):
         self.documents = []
         self.index = -1
         self.page_no = 0
+        self._mrz = None
         if self._screen is not None:
             self._screen.wipe()
 
@@ -308,6 +364,7 @@ class ScanController(QObject):
             self._finish()
             return
         self.page_no = 1
+        self._mrz = _MrzRun() if document.read_mrz else None
         # The same AutoCapture: if the last page is still under the camera, it waits for
         # the next document to replace it.
         self.capture.pipeline.formats = document.formats
@@ -321,7 +378,12 @@ class ScanController(QObject):
         self.guidance_filter.reset()
         screen = self.screen
         screen.show_document(
-            document.label, self.index + 1, len(self.documents), self.page_no, document.pages
+            document.label,
+            self.index + 1,
+            len(self.documents),
+            self.page_no,
+            document.pages,
+            intro=document.intro,
         )
         screen.show_live()
         screen.show_outline(None, None)
@@ -375,27 +437,36 @@ class ScanController(QObject):
         if frame is not None:
             self._run(self._feed_task, frame)
 
-    def _run(self, task: Callable[[np.ndarray], Any], frame: np.ndarray) -> None:
+    def _run(self, task: Callable[[np.ndarray, _MrzRun | None], Any], frame: np.ndarray) -> None:
         self._analysing = True
         generation = self._generation
         self.session.tasks.run_cpu(
             task,
             frame,
+            self._mrz,
             on_done=lambda result: self._analysed(generation, result),
             on_error=lambda exc: self._failed(generation, exc),
         )
 
     # Worker side (CPU pool): one task at a time, so the pipeline is never shared.
-    def _feed_task(self, frame: np.ndarray) -> tuple[CaptureStep, QImage | None]:
+    def _feed_task(
+        self, frame: np.ndarray, mrz: _MrzRun | None = None
+    ) -> tuple[CaptureStep, QImage | None]:
         step = self.capture.feed(frame)
         preview = None
         if step.captured is not None:
             preview = bgr_to_qimage(step.captured.image, REVIEW_WIDTH)
+            self._read_mrz(mrz, step.captured.image)  # the straightened page: the best view
+        elif step.verdict.corners is not None:
+            self._read_mrz(mrz, frame)  # a page in view: its MRZ may be readable
         return step, preview
 
-    def _capture_task(self, frame: np.ndarray) -> tuple[CaptureStep, QImage | None]:
+    def _capture_task(
+        self, frame: np.ndarray, mrz: _MrzRun | None = None
+    ) -> tuple[CaptureStep, QImage | None]:
         verdict = self.capture.pipeline.analyse(frame)
         page = self.capture.capture(frame, verdict)
+        self._read_mrz(mrz, page.image)
         return CaptureStep(verdict, page, 1.0), bgr_to_qimage(page.image, REVIEW_WIDTH)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
@@ -412,6 +483,12 @@ class ScanController(QObject):
             return  # the page, document or session changed meanwhile
         self._analysing = False
         self.verdicts += 1
+        mrz = self._mrz
+        if mrz is not None and mrz.accepted is not None and not mrz.emitted:
+            mrz.emitted = True
+            self.mrz_read.emit(mrz.accepted)
+            if not self.active:
+                return  # a receiver stopped the scan
         verdict = step.verdict
         screen = self.screen
         corners = verdict.corners.tolist() if verdict.corners is not None else None

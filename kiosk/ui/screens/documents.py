@@ -16,6 +16,11 @@ from kiosk.ui.display import format_date
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
 from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label, set_role
 
+SCAN_NEXT = N_("Ensuite, vous allez photographier chaque document avec la caméra.")
+PHOTOGRAPHED = N_("Photo prise")
+PHOTOGRAPHED_PAGES = N_("Photo prise : {count} pages")
+MISSING = N_("Pas de photo : apportez ce document à la préfecture.")
+SCAN_MISSING = N_("Photographier les documents qui manquent")
 FEE_HOW = N_(
     "Vous payez avec un timbre fiscal électronique : sur timbres.impots.gouv.fr "
     "ou dans un bureau de tabac."
@@ -29,6 +34,7 @@ def deadline_text(deadline: Deadline, tr: Translator) -> str:
 class DocumentsScreen(BaseScreen):
     screen_id = Screen.DOCUMENTS
     documents_confirmed = Signal()
+    scan_requested = Signal()  # "Photographier les documents qui manquent"
 
     def __init__(self) -> None:
         super().__init__(
@@ -46,6 +52,9 @@ class DocumentsScreen(BaseScreen):
 
         self.list_heading = label("", "h2")
         self.body.addWidget(self.list_heading)
+        self.scan_note = label("", "lead")  # with a camera: what comes next
+        self.scan_note.hide()
+        self.body.addWidget(self.scan_note)
         self.items = QVBoxLayout()
         self.items.setSpacing(SPACE_M)
         self.body.addLayout(self.items)
@@ -66,7 +75,18 @@ class DocumentsScreen(BaseScreen):
         self.continue_button.clicked.connect(self.documents_confirmed)
         self.actions.addWidget(self.continue_button, 0, LEADING)
         self.actions.addStretch(1)
+        # Under "Continuer" (both would not fit side by side at 200 % in every language).
+        self.scan_button = button("secondary")
+        self.scan_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.scan_button.clicked.connect(self.scan_requested)
+        self.scan_button.hide()
+        column = self.column.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(column.count() - 1, self.scan_button, 0, LEADING)
 
+        # Photos: None before the photo session; then the pages taken per document id.
+        self._scanned: dict[str, int] | None = None
+        self._scanning = False
         self._documents: list[Document] = []
         self._fees: list[FeeItem] = []
         self._deadline: Deadline | None = None
@@ -91,6 +111,19 @@ class DocumentsScreen(BaseScreen):
         for _fee in self._fees:
             self.fee_lines.addWidget(label("", "lead"))
         self.retranslate_body(self.tr_)
+
+    def show_scans(self, scanned: dict[str, int] | None, *, scanning: bool) -> None:
+        """``scanned``: pages photographed per document id (None: no photo session yet);
+        ``scanning``: a camera photographs the documents (the screen says so)."""
+        self._scanned = None if scanned is None else dict(scanned)
+        self._scanning = scanning
+        self.retranslate_body(self.tr_)
+
+    def missing(self) -> list[Document]:
+        """Documents without a photo, after the photo session."""
+        if self._scanned is None:
+            return []
+        return [d for d in self._documents if d.required and not self._scanned.get(d.id)]
 
     def _clear(self) -> None:
         for layout in (self.items, self.fee_lines):
@@ -120,8 +153,18 @@ class DocumentsScreen(BaseScreen):
             if not doc.required:
                 text = tr(N_("{document} (si vous l'avez)")).format(document=text)
             name.setText(f"• {text}")
-            help_.setText(tr(doc.help) if doc.help else "")
-            help_.setVisible(bool(doc.help))
+            status = self._status(doc, tr)
+            help_text = tr(doc.help) if doc.help and status is None else ""
+            help_.setText(status or help_text)
+            help_.setVisible(bool(status or help_text))
+            set_role(help_, "error" if status == tr(MISSING) else "help")
+            help_.style().unpolish(help_)
+            help_.style().polish(help_)
+        self.scan_note.setText(tr(SCAN_NEXT))
+        self.scan_note.setVisible(self._scanning and self._scanned is None)
+        self.scan_button.setText(tr(SCAN_MISSING))
+        self.scan_button.setAccessibleName(tr(SCAN_MISSING))
+        self.scan_button.setVisible(self._scanning and bool(self.missing()))
         self.fee_heading.setText(tr(N_("Le prix")))
         for i, fee in enumerate(self._fees):
             line = self.fee_lines.itemAt(i).widget()
@@ -146,16 +189,33 @@ class DocumentsScreen(BaseScreen):
         self.continue_button.setText(f"{text} {forward_arrow(tr)}")
         self.continue_button.setAccessibleName(text)
 
+    def _status(self, doc: Document, tr: Translator) -> str | None:
+        if self._scanned is None:
+            return None
+        pages = self._scanned.get(doc.id, 0)
+        if pages > 1:
+            return tr(PHOTOGRAPHED_PAGES).format(count=pages)
+        if pages == 1:
+            return tr(PHOTOGRAPHED)
+        return tr(MISSING) if doc.required else None
+
     def spoken_text(self) -> str:
         parts = [super().spoken_text()]
         if self._deadline is not None:
             parts.append(self.deadline_label.text())
         parts.append(self.list_heading.text())
-        parts += self.document_texts
+        if self.scan_note.isVisibleTo(self):
+            parts.append(self.scan_note.text())
+        for doc, name, _help in self.document_labels:
+            parts.append(name.text())
+            status = self._status(doc, self.tr_)
+            if status:
+                parts.append(status)
         parts += [self.fee_heading.text(), self.fee_total.text()]
         return " ".join(p.lstrip("• ") for p in parts if p)
 
     def wipe(self) -> None:
         self._clear()
         self._documents, self._fees, self._deadline = [], [], None
+        self._scanned, self._scanning = None, False
         self.retranslate_body(self.tr_)

@@ -60,6 +60,7 @@ class ScanScreen(BaseScreen):
         self._guidance_is_error = False
         self._reviewing = False
         self._preparing = False
+        self._live_intro = INTRO_LIVE
 
         self.preview = ImageView()
         self.preview.setObjectName("camera-preview")
@@ -94,11 +95,17 @@ class ScanScreen(BaseScreen):
         self._chain_tab_order()
 
     # --- what the controller shows ----------------------------------------------------------
-    def show_document(self, label_id: str, number: int, total: int, page: int, pages: int) -> None:
-        """Document ``number`` of ``total`` (``label_id``: its msgid), page ``page`` of ``pages``."""
+    def show_document(
+        self, label_id: str, number: int, total: int, page: int, pages: int, *, intro: str = ""
+    ) -> None:
+        """Document ``number`` of ``total`` (``label_id``: its msgid), page ``page`` of
+        ``pages``; ``intro``: what to do (msgid), if not the usual instruction."""
         self._document_id = label_id
         self._document = (number, total)
         self._page = (page, pages)
+        self._live_intro = intro or INTRO_LIVE
+        if not self._reviewing:
+            self._intro_id = self._live_intro
         self.retranslate(self.tr_)
 
     def show_frame(self, image: QImage) -> None:
@@ -154,7 +161,7 @@ class ScanScreen(BaseScreen):
         self.retake_button.hide()
         self.capture_button.show()
         self.skip_button.show()
-        self._intro_id = INTRO_LIVE
+        self._intro_id = self._live_intro
         self.retranslate(self.tr_)
         self._fit_views()
         self._chain_tab_order()
@@ -262,5 +269,6 @@ class ScanScreen(BaseScreen):
         self._document = self._page = (0, 0)
         self._guidance_id = CAMERA_STARTING
         self._guidance_is_error = False
+        self._live_intro = INTRO_LIVE
         self.set_camera_ready(True)
         self.show_live()

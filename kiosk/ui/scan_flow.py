@@ -1,0 +1,230 @@
+"""The controller's part for photographing documents within the applicant's flow.
+
+* Before the first step with identity questions, the passport: its machine-readable zone
+  fills those questions (``kiosk.domain.identity_prefill``); the applicant then confirms
+  or corrects them on the usual question screen, told that the names and nationality are
+  not protected by the passport's check digits, and told plainly if the passport expired.
+  A typed answer that differs from the passport is pointed out once.
+* After the document checklist, each document without a photo; the checklist then says
+  which are photographed and which are missing (they can be photographed again).
+* Each validated page goes to the encrypted store (``Store.add_page``) on the store
+  worker; ``kiosk.link.Sealer.submit`` seals the pages with the application.
+
+Mixed into :class:`kiosk.ui.controller.SessionController`; nothing happens without a
+scanner (``controller.scanner``, set by the composition root once OpenCV is loaded).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from kiosk.domain.identity_prefill import (
+    MISMATCH_INTRO,
+    MISMATCH_LINE,
+    MRZ_DOCUMENT,
+    PASSPORT_EXPIRED,
+    PASSPORT_NOT_READ,
+    PASSPORT_READ,
+    mismatches,
+    prefill,
+)
+from kiosk.domain.session import ScanPhase, Screen
+from kiosk.i18n import N_
+from kiosk.ui.display import display_value, format_date
+
+if TYPE_CHECKING:
+    from kiosk.ui.controller import SessionController
+    from kiosk.ui.scan_controller import ScanController
+
+log = logging.getLogger(__name__)
+
+PASSPORT_LABEL = N_("Passeport")
+PASSPORT_INTRO = N_(
+    "Ouvrez votre passeport à la page avec votre photo. Posez-la sous la caméra, "
+    "la page bien à plat."
+)
+
+
+class ScanFlow:
+    """Mixin of SessionController (see the module's docstring)."""
+
+    _scanner: ScanController | None = None
+    _passport_read_now: bool = False  # the MRZ of this photo session was read
+
+    # --- wiring -------------------------------------------------------------------------
+    @property
+    def scanner(self) -> ScanController | None:
+        return self._scanner
+
+    @scanner.setter
+    def scanner(self: SessionController, scanner: ScanController | None) -> None:
+        self._scanner = scanner
+        if scanner is None:
+            return
+        scanner.document_captured.connect(self._page_captured)
+        scanner.document_skipped.connect(self._document_skipped)
+        scanner.finished.connect(self._scan_finished)
+        scanner.cancelled.connect(self._scan_cancelled)
+        scanner.mrz_read.connect(self._mrz_read)
+
+    def _attach_scan(self: SessionController, window: Any) -> None:
+        window.documents.scan_requested.connect(self.scan_missing_documents)
+
+    def _scanning(self) -> bool:
+        return self._scanner is not None
+
+    # --- into a photo session ---------------------------------------------------------------
+    def _scan_instead(self: SessionController) -> bool:
+        """Called before a screen is shown: the passport comes before the identity
+        questions it answers. True if the photo session started instead."""
+        s = self.session
+        if self._scanner is None or s.screen is not Screen.STEP or not s.wants_passport_scan():
+            return False
+        from kiosk.ui.scan_controller import DocumentRequest
+
+        label = next((d.label for d in s.documents() if d.id == MRZ_DOCUMENT), PASSPORT_LABEL)
+        s.start_scan(ScanPhase.IDENTITY)
+        self._passport_read_now = False
+        self._show_scan()
+        self._scanner.scan(
+            [DocumentRequest(MRZ_DOCUMENT, label, 1, read_mrz=True, intro=PASSPORT_INTRO)]
+        )
+        return True
+
+    def _scan_documents(self: SessionController) -> bool:
+        """From the checklist: photograph each document without a photo. True if started."""
+        s = self.session
+        if self._scanner is None:
+            return False
+        documents = s.documents_to_scan()
+        if not documents:
+            return False
+        from kiosk.ui.scan_controller import DocumentRequest
+
+        s.start_scan(ScanPhase.DOCUMENTS)
+        self._show_scan()
+        self._scanner.scan([DocumentRequest(d.id, d.label, 1) for d in documents])
+        return True
+
+    def scan_missing_documents(self: SessionController) -> None:
+        """The checklist's "Photographier les documents qui manquent"."""
+        if self.session.screen is Screen.DOCUMENTS:
+            self._scan_documents()
+
+    def _show_scan(self: SessionController) -> None:
+        w = self._w
+        w.show_screen(Screen.SCAN)
+        self.inactivity.arm()
+
+    def _scan_back(self: SessionController) -> bool:
+        """ "Retour" while the scan screen shows. True if handled here."""
+        w, s = self._w, self.session
+        if s.screen is Screen.SCAN:
+            if self._scanner is not None:
+                self._scanner.stop()
+            s.cancel_scan()
+            self._render()
+            return True
+        # A photo session outside the flow (its own ScanController): it handles "Retour".
+        return w.current_screen is w.scan
+
+    # --- what the scanner reports ----------------------------------------------------------
+    def _mrz_read(self: SessionController, result: Any) -> None:
+        s = self.session
+        if s.screen is not Screen.SCAN or s.scan_phase is not ScanPhase.IDENTITY:
+            return
+        assert s.procedure is not None
+        fields = [f for step in s.procedure.steps for f in step.fields]
+        s.identity_scanned(prefill(result, fields, self._today()))
+        self._passport_read_now = True
+
+    def _page_captured(
+        self: SessionController, document_id: str, page_no: int, data: bytes
+    ) -> None:
+        s = self.session
+        if s.screen is not Screen.SCAN:
+            return
+        if document_id == MRZ_DOCUMENT and not s.keeps_passport_pages():
+            return  # read for its MRZ only: the procedure does not ask for the passport
+        s.page_scanned(document_id, page_no)
+        add_page = getattr(self.store, "add_page", None)
+        if add_page is None:
+            log.error("this store keeps no pages: a photographed page is lost")
+            return
+        self.tasks.run(
+            add_page,
+            s.uuid,
+            document_id,
+            page_no,
+            data,
+            self._now(),
+            on_error=self._page_failed,
+        )
+
+    def _page_failed(self: SessionController, exc: BaseException) -> None:
+        log.error("storing a photographed page failed: %s", type(exc).__name__)
+
+    def _document_skipped(self: SessionController, document_id: str) -> None:
+        if self.session.screen is Screen.SCAN:
+            self.session.document_skipped(document_id)
+
+    def _scan_finished(self: SessionController) -> None:
+        s = self.session
+        if s.screen is not Screen.SCAN:
+            return
+        phase = s.scan_phase
+        s.finish_scan()
+        self._render(speak=False)
+        if phase is ScanPhase.IDENTITY:
+            notice = self._identity_notice()
+            self._w.step.show_notice(notice)
+        self._say_if_voice(self._w.current_screen.spoken_text())
+
+    def _scan_cancelled(self: SessionController) -> None:
+        if self.session.screen is Screen.SCAN:
+            self.session.cancel_scan()
+            self._render()
+
+    def _identity_notice(self: SessionController) -> str:
+        s, tr = self.session, self.translator
+        read = s.identity_read
+        if read is None or not self._passport_read_now:
+            skipped = MRZ_DOCUMENT in s.skipped_documents
+            return "" if skipped else tr(PASSPORT_NOT_READ)
+        parts = [tr(PASSPORT_READ)]
+        if read.expired and read.expiry_date is not None:
+            parts.append(tr(PASSPORT_EXPIRED).format(date=format_date(read.expiry_date)))
+        return " ".join(parts)
+
+    # --- the answers against the passport -------------------------------------------------
+    def _mrz_mismatch(self: SessionController, values: dict[str, str]) -> bool:
+        """Before a step's answers are accepted: point out, once, those that differ from
+        the passport. True if the step stays on screen to show it."""
+        s = self.session
+        read, step = s.identity_read, s.step
+        if read is None or step is None:
+            return False
+        found = mismatches(read, step.fields, values, self._today())
+        if not s.mrz_gate.needs_warning(found, values):
+            return False
+        tr = self.translator
+        lines = [tr(MISMATCH_INTRO)]
+        for m in found:
+            spec = next(f for f in step.fields if f.id == m.field_id)
+            value = display_value(spec, m.mrz_value, tr.code)
+            lines.append(tr(MISMATCH_LINE).format(field=tr(m.label), value=value))
+        text = " ".join(lines)
+        self._w.step.show_notice(text)
+        self._w.step.scroll.verticalScrollBar().setValue(0)
+        self._say_if_voice(text)
+        return True
+
+    # --- the checklist ----------------------------------------------------------------------
+    def _documents_status(self: SessionController) -> None:
+        """The checklist says which documents are photographed and which are missing."""
+        s = self.session
+        self._w.documents.show_scans(
+            dict(s.scanned_pages) if s.documents_scanned else None,
+            scanning=self._scanner is not None,
+        )

@@ -1,0 +1,302 @@
+"""Photographing within the applicant's flow, with the fake camera and the real screens:
+the passport first (its MRZ fills the identity questions, checked by the applicant; an
+expired passport and answers that differ from it are explained), then each document of
+the checklist (skip one: it is listed as missing; retake a page), the pages stored on the
+store worker and submitted; the header (back, help, language) works on the scan screen.
+Waits are on signals and conditions, never sleeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from kiosk.devices.camera import FakeCamera
+from kiosk.devices.samples.documents import MRZ_PITCH_MM, render_passport
+from kiosk.domain.identity_prefill import (
+    MISMATCH_INTRO,
+    PASSPORT_EXPIRED,
+    PASSPORT_NOT_READ,
+    PASSPORT_READ,
+)
+from kiosk.domain.mrz import Format, Identity
+from kiosk.domain.session import Screen
+from kiosk.i18n import Translator
+from kiosk.scan import synthetic as syn
+from kiosk.scan.formats import A4
+from kiosk.ui.camera_view import CameraFeed
+from kiosk.ui.scan_controller import ScanController
+from kiosk.ui.scan_flow import PASSPORT_INTRO
+from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
+
+from .conftest import CONTACT, STUDENT_RENEWAL, Kiosk
+
+pytestmark = pytest.mark.gui
+
+WAIT = 20_000  # ms: generous, for a loaded machine
+FRAME = (1280, 960)
+
+KABONGO = Identity(
+    format=Format.TD3,
+    document_code="P",
+    issuing_state="COG",
+    surname="KABONGO",
+    given_names="DIVINE MARIE",
+    document_number="M1495051",
+    nationality="COG",
+    birth_date=dt.date(1977, 2, 13),
+    sex="F",
+    expiry_date=dt.date(2033, 5, 17),
+)
+
+
+def passport_frame(identity: Identity = KABONGO, seed: int = 3) -> np.ndarray:
+    """The passport's photo page flat on the tray, 22 px per MRZ character."""
+    doc = render_passport(identity, np.random.default_rng(seed), 22 / MRZ_PITCH_MM)
+    frame = syn.tray(FRAME, seed=seed)
+    h, w = doc.image.shape[:2]
+    y, x = (FRAME[1] - h) // 2, (FRAME[0] - w) // 2
+    frame[y : y + h, x : x + w] = doc.image
+    return syn.noise(frame, 2, seed)
+
+
+def letter_frame(seed: int = 11) -> np.ndarray:
+    frame, _ = syn.scene(FRAME, A4, fill=0.8, seed=seed)
+    return syn.noise(syn.blur(frame, 0.6), 2, seed)
+
+
+class Pages:
+    """The store's ``add_page``, recorded (the GUI tests' FakeStore keeps no pages)."""
+
+    def __init__(self) -> None:
+        self.pages: dict[tuple[str, str, int], bytes] = {}
+        self.threads: set[str] = set()
+        self.lock = threading.Lock()
+
+    def add_page(
+        self, uuid: str, document_id: str, page_no: int, data: bytes, now: dt.datetime
+    ) -> bool:
+        with self.lock:
+            self.threads.add(threading.current_thread().name)
+            self.pages[(uuid, document_id, page_no)] = data
+        return True
+
+
+class Flow:
+    def __init__(self, kiosk: Kiosk, frames: list[np.ndarray]) -> None:
+        self.kiosk = kiosk
+        self.camera = FakeCamera(frames, fps=12)
+        self.scanner = ScanController(kiosk.controller, CameraFeed(self.camera), frames_required=3)
+        kiosk.controller.scanner = self.scanner
+        self.store = Pages()
+        kiosk.store.add_page = self.store.add_page  # type: ignore[attr-defined]
+        self.captured: list[tuple[str, int, bytes]] = []
+        self.mrz: list[Any] = []
+        self.scanner.document_captured.connect(lambda d, p, j: self.captured.append((d, p, j)))
+        self.scanner.mrz_read.connect(self.mrz.append)
+
+    @property
+    def window(self) -> Any:
+        return self.kiosk.window
+
+    def wait(self, condition: Callable[[], bool], timeout: int = WAIT) -> None:
+        self.kiosk.qtbot.waitUntil(condition, timeout=timeout)
+
+    def to_passport(self) -> None:
+        k = self.kiosk
+        k.click(self.window.welcome.start_button)
+        k.wait_screen(Screen.PROCEDURE)
+        k.click(self.window.procedure.card("renewal-student"))
+        k.wait_screen(Screen.SCAN)
+
+    def wait_review(self) -> None:
+        scan = self.window.scan
+        self.wait(lambda: scan.reviewing and self.scanner._jpeg is not None)
+
+
+@pytest.fixture
+def make_flow(make_kiosk: Callable[..., Kiosk]) -> Iterator[Callable[..., Flow]]:
+    made: list[Flow] = []
+
+    def make(frames: list[np.ndarray], **options: Any) -> Flow:
+        flow = Flow(make_kiosk(**options), frames)
+        made.append(flow)
+        return flow
+
+    yield make
+    for flow in made:
+        flow.scanner.clear()
+
+
+def test_passport_scan_fills_the_identity_questions(make_flow: Callable[..., Flow]) -> None:
+    flow = make_flow([passport_frame()], voice_on=True)
+    k, w = flow.kiosk, flow.window
+    flow.to_passport()
+    scan = w.scan
+    assert k.screen() is Screen.SCAN  # a screen of the session: header, help, inactivity
+    assert scan.title.text() == "Passeport" and scan.intro.text() == PASSPORT_INTRO
+    assert k.controller.inactivity.armed if hasattr(k.controller.inactivity, "armed") else True
+    flow.wait(lambda: bool(flow.mrz))
+    assert flow.mrz[0].surname == "KABONGO"
+    flow.wait_review()
+    k.click(scan.accept_button)
+    k.wait_screen(Screen.STEP)
+    step = w.step
+    assert step.step is not None and step.step.id == "identity"
+    values = step.values()
+    assert values["surname"] == "Kabongo"
+    assert values["given_names"] == "Divine Marie"
+    assert values["birth_date"] == "13/02/1977"
+    assert values["nationality"] == "CG"
+    assert values["passport_number"] == "M1495051"
+    # Told what to check, on screen and aloud.
+    assert PASSPORT_READ in step.notice_label.text() and step.notice.isVisible()
+    assert PASSPORT_EXPIRED.split("{")[0] not in step.notice_label.text()
+    k.qtbot.waitUntil(lambda: any(PASSPORT_READ in t for t, _ in k.speech.said))
+    # The passport page went to the store, on the store worker, under this application.
+    uuid = k.controller.session.uuid
+    flow.wait(lambda: (uuid, "passport", 1) in flow.store.pages)
+    assert flow.store.pages[(uuid, "passport", 1)] == flow.captured[0][2]
+    assert flow.store.threads == {"kiosk-store_0"}
+    assert not flow.camera.running
+
+
+def test_a_typed_answer_that_differs_from_the_passport_is_pointed_out_once(
+    make_flow: Callable[..., Flow],
+) -> None:
+    flow = make_flow([passport_frame()])
+    k, w = flow.kiosk, flow.window
+    flow.to_passport()
+    flow.wait(lambda: bool(flow.mrz))
+    flow.wait_review()
+    k.click(w.scan.accept_button)
+    k.wait_screen(Screen.STEP)
+    k.type_into("birth_date", "14/02/1977")
+    k.click(w.step.continue_button)
+    # Still here, told why, with the passport's date.
+    assert w.step.step is not None and w.step.step.id == "identity"
+    notice = w.step.notice_label.text()
+    assert MISMATCH_INTRO in notice and "13/02/1977" in notice and "Date de naissance" in notice
+    # The applicant is sure: the same answer again goes through.
+    k.click(w.step.continue_button)
+    k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
+    assert k.controller.session.answers["birth_date"] == "1977-02-14"
+
+
+def test_an_expired_passport_is_explained_in_the_applicants_language(
+    make_flow: Callable[..., Flow],
+) -> None:
+    expired = Identity(**{**KABONGO.__dict__, "expiry_date": dt.date(2025, 1, 31)})
+    flow = make_flow([passport_frame(expired)], voice_on=True)
+    k, w = flow.kiosk, flow.window
+    k.controller.choose_language("ar")
+    flow.to_passport()
+    flow.wait(lambda: bool(flow.mrz))
+    flow.wait_review()
+    k.click(w.scan.accept_button)
+    k.wait_screen(Screen.STEP)
+    tr = Translator("ar")
+    expected = tr(PASSPORT_EXPIRED).format(date="31/01/2025")
+    assert expected != PASSPORT_EXPIRED.format(date="31/01/2025")  # translated
+    assert expected in w.step.notice_label.text()
+    k.qtbot.waitUntil(lambda: any(expected in t for t, lang in k.speech.said if lang == "ar"))
+
+
+def test_a_passport_not_read_leaves_the_questions_to_type(make_flow: Callable[..., Flow]) -> None:
+    flow = make_flow([letter_frame()])  # a page without an MRZ
+    k, w = flow.kiosk, flow.window
+    flow.to_passport()
+    flow.wait_review()
+    k.click(w.scan.accept_button)
+    k.wait_screen(Screen.STEP)
+    assert w.step.values()["surname"] == ""
+    assert w.step.notice_label.text() == PASSPORT_NOT_READ
+
+
+def test_header_back_and_help_on_the_scan_screen(make_flow: Callable[..., Flow]) -> None:
+    flow = make_flow([syn.empty(FRAME)])
+    k, w = flow.kiosk, flow.window
+    flow.to_passport()
+    # Language: the scan screen follows, the session stays on it.
+    k.controller.choose_language("en")
+    assert w.scan.intro.text() == Translator("en")(PASSPORT_INTRO) != PASSPORT_INTRO
+    assert k.screen() is Screen.SCAN
+    k.controller.show_help()
+    assert w.help_dialog is not None and w.help_dialog.isVisible()
+    w.close_dialogs()
+    # Back: where the applicant came from; the camera stops; the passport is offered again.
+    assert w.scan.back_button is not None
+    k.click(w.scan.back_button)
+    k.wait_screen(Screen.PROCEDURE)
+    flow.wait(lambda: not flow.camera.running)
+    k.click(w.procedure.card("renewal-student"))
+    k.wait_screen(Screen.SCAN)
+    # Skipping the passport: the questions are typed, no notice.
+    k.click(w.scan.skip_button)
+    k.wait_screen(Screen.STEP)
+    assert w.step.notice_label.text() == ""
+
+
+def test_documents_photographed_skipped_missing_then_submitted(
+    make_flow: Callable[..., Flow],
+) -> None:
+    flow = make_flow([passport_frame()])
+    k, w = flow.kiosk, flow.window
+    flow.to_passport()
+    flow.wait(lambda: bool(flow.mrz))
+    flow.wait_review()
+    k.click(w.scan.accept_button)
+    k.wait_screen(Screen.STEP)
+    k.click(w.step.continue_button)  # the prefilled identity, as read
+    k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
+    k.fill(CONTACT)
+    k.click(w.step.continue_button)
+    k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id != "contact")
+    k.complete_steps(STUDENT_RENEWAL)
+    # The checklist says photos come next.
+    docs = w.documents
+    assert docs.scan_note.isVisible() and docs.scan_note.text() == SCAN_NEXT
+    flow.camera.show([letter_frame()])
+    k.click(docs.continue_button)
+    k.wait_screen(Screen.SCAN)
+    session = k.controller.session
+    to_scan = [d.id for d in session.documents_to_scan()]
+    assert to_scan[0] == "residence_permit" and "passport" not in to_scan
+    assert w.scan.title.text() == "Carte de séjour actuelle"
+    # First page taken, retaken, then validated.
+    flow.wait_review()
+    k.click(w.scan.retake_button)
+    assert not w.scan.reviewing
+    flow.wait_review()
+    k.click(w.scan.accept_button)
+    # Every other document: passed over.
+    flow.camera.show([syn.empty(FRAME)])
+    for _ in to_scan[1:]:
+        flow.wait(lambda: w.scan.skip_button.isVisible() and not w.scan.reviewing)
+        k.click(w.scan.skip_button)
+    k.wait_screen(Screen.DOCUMENTS)
+    # What is photographed, what is missing; the missing ones can be photographed again.
+    statuses = {doc.id: help_.text() for doc, _name, help_ in docs.document_labels}
+    assert statuses["passport"] == PHOTOGRAPHED
+    assert statuses["residence_permit"] == PHOTOGRAPHED
+    assert statuses["enrolment_certificate"] == MISSING
+    assert docs.scan_button.isVisible() and not docs.scan_note.isVisible()
+    assert MISSING in docs.spoken_text()
+    uuid = session.uuid
+    flow.wait(lambda: len(flow.store.pages) == 2)
+    assert set(flow.store.pages) == {(uuid, "passport", 1), (uuid, "residence_permit", 1)}
+    assert flow.store.pages[(uuid, "residence_permit", 1)] == flow.captured[-1][2]
+    # On to the check screen (no second photo session), consent, submit.
+    k.click(docs.continue_button)
+    k.wait_screen(Screen.CHECK)
+    k.click(w.check.confirm_button)
+    k.wait_screen(Screen.CONSENT)
+    k.click(w.consent.checkbox)
+    k.click(w.consent.submit_button)
+    k.wait_screen(Screen.RECEIPT)
+    [(sent_uuid, _proc, _sealed)] = k.store.enqueued
+    assert sent_uuid == uuid
