@@ -1,0 +1,128 @@
+"""The desk pages of the real central API process (``python -m sync.server``), on SQLite and
+PostgreSQL: authentication, help calls and heartbeats from a real kiosk client, and no
+personal data in what the desk sees, even once a real application was delivered."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid as uuidlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from sync.agent import SyncAgent
+from sync.client import CentralClient
+from sync.protocol import HelpCallRequest
+from tests.fixtures.central import (
+    SAMPLE_ANSWERS,
+    CentralServer,
+    database_for,
+    make_upload,
+    sample_payload,
+    start_central,
+    stop_central,
+)
+
+pytestmark = pytest.mark.integration
+
+DESK_TOKEN = secrets.token_urlsafe(16)
+
+
+@pytest.fixture
+def central(tmp_path: Path, central_backend: str) -> Iterator[CentralServer]:
+    with database_for(central_backend) as database_url:
+        server = start_central(
+            tmp_path / "central",
+            database_url=database_url,
+            extra_args=["--desk-token", DESK_TOKEN],
+        )
+        try:
+            yield server
+        finally:
+            stop_central(server.process)
+
+
+def desk_get(
+    central: CentralServer, path: str, token: str | None = DESK_TOKEN
+) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.get(f"{central.url}/v1/desk{path}", headers=headers, timeout=10)
+
+
+class _Outbox:
+    """Just enough of the outbox for SyncAgent.heartbeat."""
+
+    def backlog(self) -> dict[str, int]:
+        return {"sealed": 2, "acknowledged": 5}
+
+
+def test_desk_pages_need_the_desk_token(central: CentralServer) -> None:
+    for path in ("/kiosks", "/fleet"):
+        assert desk_get(central, path, None).status_code == 401
+        assert desk_get(central, path, "not-the-token").status_code == 401
+        assert desk_get(central, path).status_code == 200
+        assert desk_get(central, path, central.admin_token).status_code == 200
+    call = f"{central.url}/v1/desk/help-calls/{uuidlib.uuid4()}/acknowledge"
+    assert requests.post(call, json={}, timeout=10).status_code == 401
+    # the desk token does not open the admin API: it cannot read applications
+    resp = requests.get(
+        f"{central.url}/v1/admin/applications",
+        headers={"Authorization": f"Bearer {DESK_TOKEN}"},
+        timeout=10,
+    )
+    assert resp.status_code == 401
+
+
+def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
+    central: CentralServer,
+) -> None:
+    with CentralClient(central.url) as anonymous:
+        enrolment = anonymous.enrol(central.new_enrolment_code(), "Borne accueil 2")
+    client = CentralClient(central.url, enrolment.token)
+    try:
+        # a real application, with the sample applicant's data, reaches the server
+        payload = sample_payload(kiosk_id=enrolment.kiosk_id)
+        client.put_application(make_upload(enrolment.public_key, payload))
+        agent = SyncAgent(_Outbox(), client)  # type: ignore[arg-type]
+        assert agent.heartbeat(
+            {"camera": "ok", "printer": "fault: no paper"},
+            state="help_requested",
+            screen="consent",
+            language="uk",
+        )
+        call_id = uuidlib.uuid4()
+        state = client.post_help_call(
+            HelpCallRequest(call_id=call_id, screen="consent", language="uk", waiting_s=5)
+        )
+        assert str(state.status) == "waiting"
+
+        kiosks = desk_get(central, "/kiosks").json()
+        assert kiosks[0]["kiosk_id"] == enrolment.kiosk_id
+        assert kiosks[0]["state"] == "help_requested" and kiosks[0]["backlog"] == 2
+        fleet = desk_get(central, "/fleet").json()
+        assert fleet[0]["applications_today"] == 1
+        assert fleet[0]["device_faults"] == ["printer"]
+        assert fleet[0]["attention"] == ["help_requested", "device_fault"]
+
+        resp = requests.post(
+            f"{central.url}/v1/desk/help-calls/{call_id}/acknowledge",
+            json={"by": "accueil-2"},
+            headers={"Authorization": f"Bearer {DESK_TOKEN}"},
+            timeout=10,
+        )
+        assert resp.status_code == 200, resp.text
+        assert str(client.get_help_call(call_id).status) == "acknowledged"
+
+        seen = json.dumps([kiosks, fleet, resp.json(), desk_get(central, "/kiosks").json()])
+        for key, value in SAMPLE_ANSWERS.items():
+            if value and len(value) > 3:
+                assert value not in seen, key
+        assert str(payload["uuid"]) not in seen  # not even the application's id
+
+        closed = client.close_help_call(call_id, "closed")
+        assert str(closed.status) == "closed"
+    finally:
+        client.close()
