@@ -296,6 +296,7 @@ def main() -> None:
         "--all-frames", action="store_true", help="read every frame even after acceptance"
     )
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--progress", type=int, default=0, help="print the figures every N documents")
     ap.add_argument(
         "--quick", action="store_true", help="a few documents: proves the benchmark runs"
     )
@@ -328,8 +329,23 @@ def main() -> None:
                 read(doc.frames[0])  # warm up (model training, sessions): not counted
             run_doc(tallies[name], read, doc, args.agree, args.frames, args.all_frames)
         print(f"  {index + 1}/{args.docs} documents", end="\r", flush=True, file=sys.stderr)
+        if args.progress and (index + 1) % args.progress == 0 and index + 1 < args.docs:
+            report(args, readers, tallies, kinds, px, make_s)  # so far (a long run)
+            print(flush=True)
+    report(args, readers, tallies, kinds, px, make_s)
+
+
+def report(
+    args: argparse.Namespace,
+    readers: list[tuple[str, ReadFn]],
+    tallies: dict[str, Tally],
+    kinds: list[int],
+    px: list[float],
+    make_s: float,
+) -> None:
+    done = len(kinds)
     print(
-        f"{args.docs} documents ({kinds.count(2)} TD3, {kinds.count(3)} TD1) x {args.frames} "
+        f"{done} documents ({kinds.count(2)} TD3, {kinds.count(3)} TD1) x {args.frames} "
         f"frames 1920x1080, {min(px):.1f}-{max(px):.1f} px per character, blur sigma 0-1 "
         f"(generated in {make_s:.0f} s)"
     )

@@ -77,11 +77,15 @@ def _speech(settings: Settings) -> Any:
 
 def _start_scanner(controller: Any, settings: Settings) -> None:
     """The document camera and scanner: OpenCV takes most of a second to import, so it is
-    imported on the task runner's pool and the scanner is built back on the GUI thread."""
+    imported on the task runner's pool and the scanner is built back on the GUI thread;
+    then the MRZ reader's model is trained on the pool."""
     import importlib
 
     def build(module: Any) -> None:
         controller.scanner = module.build_scanner(controller, settings)
+        # The MRZ reader's model (about 1.5 s to train) is made now, on the pool, so that
+        # the first passport is read at once.
+        controller.scanner.warm_up()
 
     controller.tasks.run_cpu(
         importlib.import_module,

@@ -300,3 +300,34 @@ def test_documents_photographed_skipped_missing_then_submitted(
     k.wait_screen(Screen.RECEIPT)
     [(sent_uuid, _proc, _sealed)] = k.store.enqueued
     assert sent_uuid == uuid
+
+
+def test_the_mrz_model_is_made_on_the_pool_at_start_up(
+    kiosk: Kiosk, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the composition root does once the welcome screen is up: the scanner is built,
+    then the MRZ reader (its model takes a second or more to train) is made on the pool."""
+    import kiosk.devices.mrz_reader as mrz_reader
+    from kiosk.app import _start_scanner
+    from kiosk.config import load_settings
+
+    made_on: list[str] = []
+
+    class Reader:
+        def __init__(self) -> None:
+            made_on.append(threading.current_thread().name)
+
+    monkeypatch.setattr(mrz_reader, "MrzReader", Reader)
+    settings = load_settings(environ={}, overrides={"fake_devices": True, "data_dir": tmp_path})
+    controller = kiosk.controller
+    _start_scanner(controller, settings)
+    kiosk.qtbot.waitUntil(lambda: controller.scanner is not None, timeout=WAIT)
+    try:
+        kiosk.qtbot.waitUntil(lambda: bool(made_on), timeout=WAIT)
+        assert len(made_on) == 1 and made_on[0].startswith("kiosk-cpu")
+        scanner = controller.scanner
+        assert scanner is not None
+        assert isinstance(scanner._mrz_reader(), Reader) and len(made_on) == 1  # once
+    finally:
+        if controller.scanner is not None:
+            controller.scanner.clear()

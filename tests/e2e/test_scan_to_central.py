@@ -1,0 +1,149 @@
+"""End to end with the camera: the real screens and scan controller on the fake camera, the
+real encrypted store, HPKE sealing with the key the central API gave at enrolment, the
+app's sync thread, and the real central API on 127.0.0.1. The passport's MRZ fills the
+identity; the pages photographed arrive once each, and unseal to the very bytes taken."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import load_settings
+from kiosk.devices.camera import FakeCamera
+from kiosk.devices.speech import RecordingSpeech
+from kiosk.domain.catalogue import load_catalogue
+from kiosk.domain.session import Screen
+from kiosk.link import Sealer, SyncThread, utcnow
+from kiosk.scan import synthetic as syn
+from kiosk.store import Store
+from kiosk.ui import SessionController, create_main_window
+from kiosk.ui.camera_view import CameraFeed
+from kiosk.ui.scan_controller import ScanController
+from sync.client import CentralClient
+from sync.enrolment import Enrolment, enrol
+from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, FakeSealer, FakeStore, Kiosk
+from tests.gui.test_scan_flow import FRAME, KABONGO, letter_frame, passport_frame
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+WAIT = 30_000
+
+
+@pytest.fixture
+def kiosk_env(tmp_path: Path, central_server):  # type: ignore[no-untyped-def]
+    settings = load_settings(
+        overrides={
+            "data_dir": tmp_path / "kiosk",
+            "central_url": central_server.url,
+            "sync_interval_s": 3600,
+        },
+        environ={},
+    )
+    with CentralClient(central_server.url) as client:
+        enrolment = enrol(
+            client, central_server.new_enrolment_code(), "kiosk-e2e-scan", settings.enrolment_file
+        )
+    store = Store.open(settings.db_dir)
+    yield settings, store, enrolment
+    store.close()
+
+
+def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-untyped-def]
+    qtbot, kiosk_env, central_server
+) -> None:
+    settings, store, _enrolment = kiosk_env
+    controller = SessionController(
+        catalogue=load_catalogue(),
+        store=store,
+        sealer=Sealer(settings.enrolment_file),
+        kiosk_id=lambda: Enrolment.load(settings.enrolment_file).kiosk_id,
+        speech=RecordingSpeech(),
+        clock=utcnow,
+    )
+    window = create_main_window(controller)
+    qtbot.addWidget(window)
+    window.resize(1280, 1024)
+    window.show()
+    camera = FakeCamera([passport_frame()], fps=12)
+    scanner = ScanController(controller, CameraFeed(camera), frames_required=3)
+    controller.scanner = scanner
+    taken: dict[tuple[str, int], bytes] = {}
+    scanner.document_captured.connect(lambda d, p, jpeg: taken.__setitem__((d, p), jpeg))
+    sync = SyncThread(settings, store)
+    k = Kiosk(window, controller, FakeStore(), FakeSealer(), RecordingSpeech(), qtbot)
+
+    def review() -> None:
+        qtbot.waitUntil(lambda: window.scan.reviewing and scanner._jpeg is not None, timeout=WAIT)
+
+    try:
+        k.click(window.welcome.start_button)
+        k.wait_screen(Screen.PROCEDURE)
+        k.click(window.procedure.card("renewal-student"))
+        k.wait_screen(Screen.SCAN)
+        review()
+        qtbot.waitUntil(lambda: controller.session.identity_read is not None, timeout=WAIT)
+        k.click(window.scan.accept_button)
+        k.wait_screen(Screen.STEP)
+        assert window.step.values()["passport_number"] == KABONGO.document_number
+        k.click(window.step.continue_button)
+        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id == "contact")
+        k.fill(CONTACT)
+        k.click(window.step.continue_button)
+        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id != "contact")
+        k.complete_steps(STUDENT_RENEWAL)
+        camera.show([letter_frame()])
+        k.click(window.documents.continue_button)
+        k.wait_screen(Screen.SCAN)
+        review()
+        k.click(window.scan.accept_button)
+        camera.show([syn.empty(FRAME)])
+        while controller.session.screen is Screen.SCAN:
+            qtbot.waitUntil(
+                lambda: (
+                    controller.session.screen is not Screen.SCAN
+                    or (window.scan.skip_button.isVisible() and not window.scan.reviewing)
+                ),
+                timeout=WAIT,
+            )
+            if controller.session.screen is Screen.SCAN:
+                k.click(window.scan.skip_button)
+        k.wait_screen(Screen.DOCUMENTS)
+        uuid = controller.session.uuid
+        # The pages wait in the encrypted store, nowhere in clear.
+        qtbot.waitUntil(lambda: len(store.pages(uuid)) == 2, timeout=WAIT)
+        assert {(p.document_id, p.page_no) for p in store.pages(uuid)} == set(taken)
+        k.click(window.documents.continue_button)
+        k.wait_screen(Screen.CHECK)
+        k.click(window.check.confirm_button)
+        k.wait_screen(Screen.CONSENT)
+        k.click(window.consent.checkbox)
+        k.click(window.consent.submit_button)
+        k.wait_screen(Screen.RECEIPT)
+        entry = store.entry(uuid)
+        assert entry is not None and len(entry.attachments) == 2
+        assert store.pages(uuid) == []  # sealed with the application, the clear copies gone
+
+        sync.start()
+        qtbot.waitUntil(
+            lambda: (e := store.entry(uuid)) is not None and e.state == "acknowledged",
+            timeout=WAIT,
+        )
+        sync.wake()  # another round changes nothing
+        received = [a for a in central_server.applications() if a["uuid"] == uuid]
+        assert len(received) == 1
+        app = received[0]
+        assert app["payload"]["answers"]["surname"] == "Kabongo"
+        assert app["payload"]["answers"]["passport_number"] == KABONGO.document_number
+        refs = app["payload"]["attachments"]
+        assert sorted((r["document_id"], r["page_no"]) for r in refs) == sorted(taken)
+        assert len({r["sha256"] for r in refs}) == len(refs) == len(app["attachments"])
+        for ref in refs:
+            resp = central_server.admin("GET", f"/applications/{uuid}/attachments/{ref['sha256']}")
+            assert resp.status_code == 200
+            assert resp.content == taken[(ref["document_id"], ref["page_no"])]
+            assert resp.headers["content-type"] == "image/jpeg"
+        assert {"passport", "residence_permit"} <= {r["document_id"] for r in refs}
+    finally:
+        sync.stop()
+        scanner.clear()
+        controller.shutdown()
