@@ -78,7 +78,11 @@ def _body_html(receipt: Printable) -> str:
         for a, b, heading in cells:
             if not a and not b:
                 continue
-            style = ' style="font-weight:bold; font-size:13pt"' if heading else ""
+            style = (
+                ' style="margin:0; font-weight:bold; font-size:12.5pt"'
+                if heading
+                else ' style="margin:0"'
+            )
             pad = "padding-top:10px;" if heading else ""
             left = f'<td width="50%" style="{pad}"><p{style}>{html.escape(a)}</p></td>'
             if bilingual:
@@ -90,7 +94,7 @@ def _body_html(receipt: Printable) -> str:
             else:
                 rows.append(f"<tr>{left.replace('50%', '100%')}</tr>")
     return (
-        '<table width="100%" cellspacing="0" cellpadding="4" style="border-collapse:collapse">'
+        '<table width="100%" cellspacing="0" cellpadding="3" style="border-collapse:collapse">'
         + "".join(rows)
         + "</table>"
     )
@@ -104,7 +108,8 @@ class _Layout:
         self.page = page  # printable area, device pixels, origin at the top-left margin
         self.qr_size = self.mm(34)
         self.header_h = self.qr_size + self.mm(6)
-        self.body_h = page.height() - self.header_h
+        self.footer_h = self.mm(6)
+        self.body_h = page.height() - self.header_h - self.footer_h
 
     def mm(self, value: float) -> float:
         return value * self.dpi / 25.4
@@ -183,6 +188,21 @@ def _paint_page(
     painter.translate(lay.page.left(), lay.page.top() + lay.header_h - index * lay.body_h)
     doc.drawContents(painter, QRectF(0, index * lay.body_h, lay.page.width(), lay.body_h))
     painter.restore()
+    count = doc.pageCount()
+    if count > 1:  # "1/2" at the bottom, so that an agent knows a page is missing
+        font = QFont()
+        font.setFamilies(_families(SOURCE_LANGUAGE))
+        font.setPointSizeF(9)
+        painter.setFont(font)
+        painter.setPen(INK)
+        footer = QRectF(
+            lay.page.left(), lay.page.bottom() - lay.footer_h, lay.page.width(), lay.footer_h
+        )
+        painter.drawText(
+            footer,
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom),
+            f"{receipt.headline} — {index + 1}/{count}",
+        )
 
 
 def prepare_page(device: QPagedPaintDevice) -> None:
