@@ -368,7 +368,23 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
             # Going back keeps what was typed on this page (nothing to type twice).
             s.keep_typed(self._w.step.values())
         s.back()
+        if s.screen is Screen.WELCOME and (s.answers or s.procedure is not None):
+            self._leave_to_welcome()
+            return
         self._render()
+
+    def _leave_to_welcome(self) -> None:
+        """Back to the welcome screen is leaving: the answers are forgotten, since the next
+        person could press "Commencer" and find them (issue 7); language, text size and
+        voice stay as this applicant set them."""
+        language, voice, theme = self.session.language, self.voice_on, self.theme
+        self.wipe()
+        if theme != self.theme:
+            self.set_theme(theme)
+        if voice != self.voice_on:
+            self.set_voice(voice)
+        if language != self.session.language:
+            self.choose_language(language)
 
     def submit_step(self, values: dict[str, str]) -> None:
         s = self.session
