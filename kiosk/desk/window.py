@@ -20,15 +20,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QMainWindow,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -167,6 +163,43 @@ class KioskRow(QFrame):
         return " ".join(parts)
 
 
+class FleetCard(QFrame):
+    """One kiosk of the fleet: what needs attention, then its figures, one per line."""
+
+    def __init__(self, kiosk: FleetKiosk, tr: Translator) -> None:
+        super().__init__()
+        set_role(self, "card")
+        self.kiosk = kiosk
+        box = QVBoxLayout(self)
+        box.setContentsMargins(SPACE_M, SPACE_S, SPACE_M, SPACE_S)
+        box.setSpacing(SPACE_S // 2)
+        self.name = label(kiosk.name, "h2")
+        box.addWidget(self.name)
+        attention = ", ".join(tr(ATTENTION_TEXT.get(a, a)) for a in kiosk.attention)
+        self.attention = label(f"{tr(FLEET_COLUMNS[1])} : {attention}", "error")
+        self.attention.setVisible(bool(attention))
+        box.addWidget(self.attention)
+        values = (
+            tr(STATE_TEXT[kiosk.state]),
+            _time(tr, kiosk.last_contact),
+            kiosk.software_version or "-",
+            str(kiosk.backlog_pending),
+            ", ".join(kiosk.device_faults) or tr(OK),
+            str(kiosk.applications_today),
+        )
+        self.lines = {}
+        for column, value in zip(FLEET_COLUMNS[2:], values, strict=True):
+            line = label(f"{tr(column)} : {value}", "lead")
+            box.addWidget(line)
+            self.lines[column] = line
+        parts = [self.name.text()] + [w.text() for w in (self.attention, *self.lines.values())]
+        self.setAccessibleName(". ".join(p for p in parts if p and p.strip()))
+
+    def value(self, column: str) -> str:
+        """The text shown for ``column`` (one of FLEET_COLUMNS, French), without its name."""
+        return self.lines[column].text().split(" : ", 1)[1]
+
+
 class DeskWindow(QMainWindow):
     """The desk: "Bornes" and "Parc" tabs, refreshed on a worker every few seconds."""
 
@@ -223,17 +256,19 @@ class DeskWindow(QMainWindow):
         scroll.setWidget(self.list_host)
         self.tabs.addTab(scroll, tr(TAB_KIOSKS))
 
-        # --- fleet tab
-        self.table = QTableWidget(0, len(FLEET_COLUMNS))
-        self.table.setHorizontalHeaderLabels([tr(c) for c in FLEET_COLUMNS])
-        self.table.setAccessibleName(tr(TAB_FLEET))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(44)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.tabs.addTab(self.table, tr(TAB_FLEET))
+        # --- fleet tab: one card per kiosk (readable at 200 %, no sideways scrolling)
+        self.fleet_host = QWidget()
+        self.fleet_box = QVBoxLayout(self.fleet_host)
+        self.fleet_box.setSpacing(SPACE_S)
+        self.fleet_box.addStretch(1)
+        fleet_scroll = QScrollArea()
+        fleet_scroll.setWidgetResizable(True)
+        fleet_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        fleet_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        fleet_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        fleet_scroll.setWidget(self.fleet_host)
+        self.tabs.addTab(fleet_scroll, tr(TAB_FLEET))
+        self.fleet_cards: list[FleetCard] = []
 
         self.updated = label("", "help")
         outer.addWidget(self.updated)
@@ -332,24 +367,15 @@ class DeskWindow(QMainWindow):
                 (btn or row.close_button or self.tabs).setFocus()
 
     def _render_fleet(self) -> None:
-        tr = self.tr_
-        self.table.setRowCount(len(self.fleet))
-        for r, k in enumerate(self.fleet):
-            attention = ", ".join(tr(ATTENTION_TEXT.get(a, a)) for a in k.attention) or "-"
-            cells = (
-                k.name,
-                attention,
-                tr(STATE_TEXT[k.state]),
-                _time(tr, k.last_contact),
-                k.software_version or "-",
-                str(k.backlog_pending),
-                ", ".join(k.device_faults) or tr(OK),
-                str(k.applications_today),
-            )
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.AccessibleTextRole, text)
-                self.table.setItem(r, c, item)
+        for card in self.fleet_cards:
+            self.fleet_box.removeWidget(card)
+            card.hide()
+            card.deleteLater()
+        self.fleet_cards = []
+        for i, kiosk in enumerate(self.fleet):
+            card = FleetCard(kiosk, self.tr_)
+            self.fleet_box.insertWidget(i, card)
+            self.fleet_cards.append(card)
 
     def row_for(self, kiosk_id: str) -> KioskRow | None:
         return next((r for r in self.rows if r.kiosk.kiosk_id == kiosk_id), None)

@@ -207,9 +207,11 @@ def test_desk_shows_offline_kiosks_and_fleet_attention_first(
     assert names == ["C jamais vue", "B caméra en panne", "A borne saine"]
     states = {k.name: k.state for k in window.kiosks}
     assert states["C jamais vue"] is DeskState.OFFLINE
-    assert window.table.item(0, 0).text() == "C jamais vue"
-    assert window.table.item(0, 2).text() == "Hors ligne"
-    assert window.table.item(1, 6).text() == "camera"
+    cards = window.fleet_cards
+    assert [c.name.text() for c in cards] == names
+    assert cards[0].value("État") == "Hors ligne" and not cards[0].attention.isHidden()
+    assert cards[1].value("Appareils en panne") == "camera"
+    assert cards[2].attention.isHidden()
     # the desk list too: the offline kiosk before the others
     assert window.rows[0].kiosk.name == "C jamais vue"
 
@@ -222,3 +224,41 @@ def test_desk_without_the_right_token_says_so(
         window.refresh()
     assert "jeton" in blocker.args[0]
     assert window.message.isVisible()
+
+
+def test_desk_is_accessible_by_keyboard_and_named(
+    central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+    _kiosk_id, token = enrol(central, "Borne 6")
+    with CentralClient(central.url, token) as client:
+        from sync.protocol import HelpCallRequest
+
+        call = client.post_help_call(HelpCallRequest(call_id=secrets.token_hex(16)))
+    window = desk()
+    window.activateWindow()
+    window.start()
+    qtbot.waitUntil(lambda: bool(window.calls()), timeout=10_000)
+    row = window.rows[0]
+    assert row.coming_button is not None and row.close_button is not None
+    for widget in window.findChildren(QWidget):
+        if widget.isVisible() and isinstance(widget, QAbstractButton):
+            assert widget.accessibleName() or widget.text(), widget
+            assert widget.height() >= 44, (widget.text(), widget.height())
+    assert "Borne 6" in row.coming_button.accessibleName()
+    assert row.accessibleName().startswith("Borne 6")
+    # keyboard only: Tab to "J'arrive", Space answers the call
+    window.timer.stop()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.tabs.setFocus()
+    for _ in range(10):
+        if QApplication.focusWidget() is row.coming_button:
+            break
+        qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is row.coming_button
+    with qtbot.waitSignal(window.refreshed, timeout=10_000):
+        qtbot.keyClick(row.coming_button, Qt.Key.Key_Space)
+    with CentralClient(central.url, token) as client:
+        assert str(client.get_help_call(call.call_id).status) == "acknowledged"
