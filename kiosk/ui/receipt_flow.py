@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
 from kiosk.devices.printer import MESSAGES, Printer, PrintError, PrinterState
@@ -119,8 +120,7 @@ class ReceiptFlow:
         if screen is Screen.RECEIPT:
             s = self.session
             if (
-                self.auto_print
-                and self.printer is not None
+                self.auto_print  # with no printer at all: "the printer does not answer"
                 and s.receipt is not None
                 and self._receipt_printed_for != s.receipt.local_reference
             ):
@@ -159,7 +159,10 @@ class ReceiptFlow:
             return
         self._receipt_printed_for = content.local_reference
         if self.printer is None:
-            self._print_failed(PrintError(PrinterState.ABSENT))
+            # After the screen is shown (and has focused its title): then the way out.
+            absent = PrintError(PrinterState.ABSENT)
+            ref = content.local_reference
+            QTimer.singleShot(0, self, lambda: self._print_failed(absent, ref))
             return
         self._printing = True
         screen.set_print_busy(True)
