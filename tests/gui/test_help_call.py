@@ -262,3 +262,85 @@ def test_desk_is_accessible_by_keyboard_and_named(
         qtbot.keyClick(row.coming_button, Qt.Key.Key_Space)
     with CentralClient(central.url, token) as client:
         assert str(client.get_help_call(call.call_id).status) == "acknowledged"
+
+
+class _RecordingClient:
+    """Stands for CentralClient: records what the kiosk sends; the desk never answers."""
+
+    def __init__(self, sent: list[dict[str, Any]]) -> None:
+        self.sent = sent
+
+    def post_help_call(self, call: Any) -> Any:
+        from sync.protocol import HelpCallState
+
+        self.sent.append(call.model_dump(mode="json"))
+        return HelpCallState.model_validate(
+            {
+                "call_id": str(call.call_id),
+                "kiosk_id": "kiosk-test",
+                "status": "waiting",
+                "waiting_since": "2026-11-27T10:00:00+00:00",
+            }
+        )
+
+    def get_help_call(self, call_id: Any) -> Any:
+        from sync.protocol import HelpCallState
+
+        return HelpCallState.model_validate(
+            {
+                "call_id": str(call_id),
+                "kiosk_id": "kiosk-test",
+                "status": "waiting",
+                "waiting_since": "2026-11-27T10:00:00+00:00",
+            }
+        )
+
+    def close_help_call(self, call_id: Any, reason: str) -> Any:
+        self.sent.append({"close": str(call_id), "reason": reason})
+
+    def close(self) -> None:
+        pass
+
+
+def test_help_call_in_arabic_is_spoken_mirrored_one_call_and_no_personal_data(
+    make_kiosk: Callable[..., Kiosk], qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from tests.gui.conftest import IDENTITY
+
+    kiosk = make_kiosk(voice_on=True)
+    sent: list[dict[str, Any]] = []
+    help_calls, _status = attach(kiosk, lambda: _RecordingClient(sent))
+    try:
+        kiosk.start()
+        kiosk.fill(IDENTITY)  # the applicant typed personal data on this screen
+        kiosk.controller.choose_language("ar")
+        kiosk.speech.said.clear()
+        kiosk.click(kiosk.window.step.header.help_button)
+        dialog = kiosk.window.help_dialog
+        assert isinstance(dialog, HelpCallDialog)
+        assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        title = kiosk.controller.translator("Appel à l'accueil")
+        qtbot.waitUntil(
+            lambda: any(title in text and lang == "ar" for text, lang in kiosk.speech.said)
+        )
+        for btn in (dialog.ok_button, dialog.cancel_button):
+            assert btn.accessibleName() and btn.height() >= 44
+        qtbot.waitUntil(lambda: bool(sent))
+        # "Fermer" closes the message; the call goes on; "Aide" again shows the same call
+        kiosk.click(dialog.ok_button)
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        first = help_calls.call
+        kiosk.click(kiosk.window.step.header.help_button)
+        assert help_calls.call is not None and first is not None
+        assert help_calls.call.call_id == first.call_id
+        assert len([s for s in sent if "call_id" in s]) == 1
+        request = sent[0]
+        assert set(request) == {"call_id", "screen", "language", "waiting_s"}
+        assert request["screen"] == "step" and request["language"] == "ar"
+        text = repr(sent)
+        for value in IDENTITY.values():
+            assert value not in text
+    finally:
+        help_calls.shutdown()
