@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QLocale, Signal
-from PySide6.QtWidgets import QPushButton, QSizePolicy
+from PySide6.QtWidgets import QBoxLayout, QPushButton, QSizePolicy
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, N_, Translator
@@ -68,7 +68,11 @@ class WelcomeScreen(BaseScreen):
         self.status_button = button("secondary")
         self.status_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.status_button.clicked.connect(self.status_requested)
-        self.actions.addWidget(self.status_button, 0, LEADING)
+        # On a row of its own under the two actions: three buttons do not fit one row at
+        # 200 % in every language (the column's last item is its stretch).
+        column = self.column.layout()
+        assert isinstance(column, QBoxLayout)
+        column.insertWidget(column.count() - 1, self.status_button, 0, LEADING)
         self.actions.addStretch(1)
 
     def show_languages(self, codes: tuple[str, ...]) -> None:
