@@ -21,38 +21,17 @@ from kiosk.config import Settings
 from kiosk.domain.session import Screen
 from kiosk.link import KioskStatus
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
+from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
 from kiosk.ui.admin import AdminController
 from kiosk.ui.lockdown import CORNER_PX
+from kiosk.ui.staff_controller import StaffController
 from tests.gui.conftest import NOW, Kiosk
 
 pytestmark = pytest.mark.gui
 
 STAFF = StaffMember("adm-0007", "Claire Martin", Role.STAFF)
-
-
-class FakeStaff:
-    """The staff helper's StaffController, as its interface says (sign-in screen elided)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[set[Role], Callable[[Any], None], Any]] = []
-        self.signed_out = 0
-        self.current: StaffMember | None = None
-
-    def request_sign_in(
-        self, roles: set[Role], on_done: Callable[[Any], None], on_cancel: Any = None
-    ) -> None:
-        self.requests.append((set(roles), on_done, on_cancel))
-
-    def sign_in(self, member: StaffMember) -> None:
-        roles, on_done, _ = self.requests[-1]
-        assert member.role in roles
-        self.current = member
-        on_done(member)
-
-    def sign_out(self) -> None:
-        self.signed_out += 1
-        self.current = None
+PIN = "482913"
 
 
 class FakeSync:
@@ -75,7 +54,7 @@ class Clock:
 class Admin:
     kiosk: Kiosk
     controller: AdminController
-    staff: FakeStaff
+    staff: StaffController
     audit: MemoryAuditLog
     store: Store
     sync: FakeSync
@@ -88,10 +67,22 @@ class Admin:
     def screen(self) -> Any:
         return self.controller.screen
 
-    def open(self, member: StaffMember = STAFF) -> None:
+    def sign_in(self, identifier: str = STAFF.identifier, pin: str = PIN) -> None:
+        """On the staff helper's real sign-in screen."""
+        signin = self.kiosk.window.signin
+        assert self.kiosk.window.stack.currentWidget() is signin
+        signin.identifier_row.input.setText(identifier)
+        signin.pin_row.input.setText(pin)
+        signin.sign_in_button.click()
+
+    def open(self) -> None:
         self.controller.request()
-        self.staff.sign_in(member)
+        with self.kiosk.qtbot.waitSignal(self.controller.opened, timeout=10_000):
+            self.sign_in()
         assert self.kiosk.window.stack.currentWidget() is self.screen
+
+    def admin_actions(self) -> list[str]:
+        return [a for a in self.audit.actions() if a.startswith("admin_")]
 
     def act(self, action: str, click: Callable[[], None]) -> None:
         with self.kiosk.qtbot.waitSignal(
@@ -108,7 +99,11 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     def make(**settings_values: Any) -> Admin:
         kiosk = make_kiosk()
         settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
-        staff, audit, sync, status = FakeStaff(), MemoryAuditLog(), FakeSync(), KioskStatus()
+        audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
+        directory = FakeStaffDirectory(audit=audit)
+        directory.add(STAFF.identifier, PIN, STAFF.display_name, Role.STAFF)
+        directory.add("med-0042", "735184", "Karim Haddad", Role.MEDIATOR)
+        staff = StaffController(kiosk.window, kiosk.controller, directory, audit)
         selftests = SelfTests(
             settings,
             kiosk.speech,
@@ -142,6 +137,8 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     yield make
     for admin in made:
         admin.controller.lockdown.remove()
+        admin.staff.timer.stop()
+        admin.staff.sign_in_timer.stop()
         admin.controller.timer.stop()
         admin.controller.refresh_later.stop()
     store.close()
@@ -173,12 +170,20 @@ def test_five_taps_in_the_corner_open_the_staff_sign_in(admin: Admin) -> None:
     for _ in range(4):
         kiosk.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
         clock.now += 0.4
-    assert admin.staff.requests == []  # four taps are not enough
+    assert not admin.staff.signing_in  # four taps are not enough
+    assert kiosk.window.stack.currentWidget() is kiosk.window.welcome
     kiosk.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
-    assert len(admin.staff.requests) == 1
-    roles, _, _ = admin.staff.requests[0]
-    assert roles == {Role.STAFF}
-    assert kiosk.screen() is Screen.WELCOME  # nothing else happened to the screen
+    assert admin.staff.signing_in
+    assert kiosk.window.stack.currentWidget() is kiosk.window.signin
+    # A mediator is not let into admin mode (no assisted session is wired here).
+    with kiosk.qtbot.waitSignal(admin.staff.refused, timeout=10_000):
+        admin.sign_in("med-0042", "735184")
+    kiosk.qtbot.waitUntil(lambda: not kiosk.window.signin.busy)
+    assert not admin.controller.is_open
+    with kiosk.qtbot.waitSignal(admin.controller.opened, timeout=10_000):
+        admin.sign_in()
+    assert kiosk.window.stack.currentWidget() is admin.screen
+    assert admin.admin_actions() == ["admin_open"]
 
 
 def test_the_staff_key_opens_the_sign_in(admin: Admin) -> None:
@@ -189,7 +194,8 @@ def test_the_staff_key_opens_the_sign_in(admin: Admin) -> None:
         | Qt.KeyboardModifier.ShiftModifier
     )
     kiosk.qtbot.keyClick(kiosk.window.welcome.start_button, Qt.Key.Key_A, mods)
-    assert len(admin.staff.requests) == 1
+    assert admin.staff.signing_in
+    assert kiosk.window.stack.currentWidget() is kiosk.window.signin
 
 
 def test_an_applicants_random_taps_and_keys_do_not_open_it(admin: Admin) -> None:
@@ -226,7 +232,8 @@ def test_an_applicants_random_taps_and_keys_do_not_open_it(admin: Admin) -> None
     letters = [getattr(Qt.Key, f"Key_{c}") for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
     for _ in range(300):
         kiosk.qtbot.keyClick(kiosk.window, rng.choice(letters), rng.choice(mods))
-    assert admin.staff.requests == []
+    assert not admin.staff.signing_in
+    assert kiosk.window.stack.currentWidget() is kiosk.window.welcome
 
 
 def test_the_gesture_does_nothing_during_an_applicants_session(admin: Admin) -> None:
@@ -241,7 +248,7 @@ def test_the_gesture_does_nothing_during_an_applicants_session(admin: Admin) -> 
         | Qt.KeyboardModifier.ShiftModifier
     )
     kiosk.qtbot.keyClick(kiosk.window, Qt.Key.Key_A, mods)
-    assert admin.staff.requests == []
+    assert not admin.staff.signing_in
     assert kiosk.screen() is Screen.STEP
 
 
@@ -377,7 +384,7 @@ def test_out_of_service_survives_a_restart_and_staff_bring_it_back(
     assert again.kiosk.screen() is Screen.WELCOME
     assert again.status.snapshot().state != "out_of_service"
     assert service.load(service.path_in(admin.settings.data_dir)) is None
-    assert again.audit.actions() == ["admin_open", "admin_in_service", "admin_close"]
+    assert again.admin_actions() == ["admin_open", "admin_in_service", "admin_close"]
 
 
 # --- backlog ----------------------------------------------------------------------------
@@ -404,7 +411,8 @@ def test_backlog_shows_states_and_errors_and_retries_one(admin: Admin) -> None:
     assert admin.sync.wakes == before + 1
     admin.act("admin_force_sync", screen.sync_button.click)
     assert admin.sync.wakes == before + 2
-    assert admin.audit.entries[-2].detail == failed
+    [retry] = [e for e in admin.audit.entries if e.action == "admin_retry"]
+    assert retry.detail == failed and retry.actor == STAFF.identifier
 
 
 # --- devices, enrolment, purge, time-out ------------------------------------------------
@@ -448,7 +456,32 @@ def test_admin_mode_times_out_and_signs_staff_out(admin: Admin) -> None:
     with admin.kiosk.qtbot.waitSignal(admin.controller.closed, timeout=5000) as blocker:
         pass
     assert blocker.args == ["timeout"]
-    assert admin.staff.signed_out == 1
+    assert admin.staff.current is None  # signed out
     assert admin.kiosk.screen() is Screen.WELCOME
-    assert admin.audit.actions() == ["admin_open", "admin_close"]
-    assert admin.audit.entries[-1].detail == "timeout"
+    assert admin.admin_actions() == ["admin_open", "admin_close"]
+    [close] = [e for e in admin.audit.entries if e.action == "admin_close"]
+    assert close.detail == "timeout" and close.actor == STAFF.identifier
+    assert admin.audit.actions()[-1] == "sign_out"
+
+
+def test_the_gesture_routes_a_mediator_to_the_assisted_session(admin: Admin) -> None:
+    from kiosk.ui.staff_controller import AssistController
+
+    kiosk = admin.kiosk
+    admin.controller.assist = AssistController(
+        kiosk.window, kiosk.controller, admin.staff, admin.audit, status=admin.status
+    )
+    admin.controller.request()
+    with kiosk.qtbot.waitSignal(admin.staff.signed_in, timeout=10_000):
+        admin.sign_in("med-0042", "735184")
+    assert kiosk.window.stack.currentWidget() is kiosk.window.assist_consent
+    assert not admin.controller.is_open
+    # Staff in admin mode may help an applicant too.
+    kiosk.controller.wipe()
+    admin.staff.sign_out()
+    admin.open()
+    assert admin.screen.assist_button.isVisibleTo(admin.screen)
+    admin.screen.assist_button.click()
+    assert kiosk.window.stack.currentWidget() is kiosk.window.assist_consent
+    assert admin.staff.current is not None  # still signed in, for the assisted session
+    assert admin.admin_actions() == ["admin_open", "admin_assist"]

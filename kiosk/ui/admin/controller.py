@@ -52,8 +52,8 @@ class AdminController(QObject):
         window: MainWindow,
         session: SessionController,
         *,
-        staff: Any,
-        audit: Any,
+        staff: Any = None,
+        audit: Any = None,
         settings: Settings,
         store: Any,
         config_path: Path | None = None,
@@ -95,6 +95,7 @@ class AdminController(QObject):
         self.quit_app = quit_app or QApplication.quit
         self.tasks = tasks or session.tasks
         self.member: Any = None
+        self._staff_connected = False
         self.signing_in = False
         self.screen = window.admin
         self.timer = QTimer(self)
@@ -127,15 +128,37 @@ class AdminController(QObject):
         s.in_service_requested.connect(self.set_in_service)
         s.export_requested.connect(self.export)
         s.purge_requested.connect(self.purge)
+        s.assist_requested.connect(self.assist_applicant)
 
     # --- opening and closing ----------------------------------------------------------
     @property
     def is_open(self) -> bool:
         return self.member is not None
 
+    def _resolve_ports(self) -> bool:
+        """The sign-in, assisted session and audit log may be composed after this
+        controller (``kiosk.app``): found on the session controller when first needed."""
+        if self.staff is None:
+            self.staff = getattr(self.session, "staff", None)
+        if self.assist is None:
+            self.assist = getattr(self.session, "assist", None)
+        if self.audit is None:
+            self.audit = getattr(self.staff, "audit", None)
+        if self.staff is None:
+            log.warning("the staff gesture was made, but there is no staff sign-in here")
+            return False
+        if not self._staff_connected and hasattr(self.staff, "signed_out"):
+            self.staff.signed_out.connect(self._staff_signed_out)
+            self._staff_connected = True
+        return True
+
+    def _staff_signed_out(self) -> None:
+        if self.is_open:
+            self.close("signed_out")  # e.g. the sign-in's own time-out
+
     def request(self) -> None:
         """The staff gesture: ask for a staff sign-in (the kiosk is idle)."""
-        if self.is_open or self.signing_in:
+        if self.is_open or self.signing_in or not self._resolve_ports():
             return
         self.signing_in = True
         staff_role, mediator_role = _staff_roles()
@@ -166,6 +189,7 @@ class AdminController(QObject):
             f"centrale après {self.settings.acknowledged_retention_days} jours."
         )
         self.screen.show_service(self.window.out_of_service_message)
+        self.screen.assist_button.setVisible(self.assist is not None)
         for name, result in self.selftests.last.items():
             self.screen.show_check(name, result)
         self.window.show_admin()
@@ -193,6 +217,21 @@ class AdminController(QObject):
         self.session.wipe()  # the idle screen again, as for a new applicant
         self.closed.emit(why)
 
+    def assist_applicant(self) -> None:
+        """A staff member helps the applicant beside them: admin mode closes, the staff
+        stays signed in, the applicant is asked to agree (``AssistController``)."""
+        member = self.member
+        if member is None or self.assist is None:
+            return
+        self._record("admin_assist")
+        self.member = None
+        self.timer.stop()
+        self.refresh_later.stop()
+        self.screen.wipe()
+        self.session.wipe()
+        self.closed.emit("assist")
+        self.assist.start(member)
+
     def quit(self) -> None:
         """Staff quit the application (the supervisor does not restart a clean exit)."""
         if not self.is_open:
@@ -205,7 +244,8 @@ class AdminController(QObject):
     def _record(self, action: str, detail: str = "") -> None:
         actor = self.member.identifier if self.member is not None else "?"
         try:
-            self.audit.record(actor, action, detail=detail)
+            if self.audit is not None:
+                self.audit.record(actor, action, detail=detail)
         except Exception:
             log.exception("audit log refused %s", action)
         log.info("admin: %s by %s %s", action, actor, detail)

@@ -91,6 +91,7 @@ class AdminScreen(QWidget):
     in_service_requested = Signal()
     export_requested = Signal(str)  # directory
     purge_requested = Signal()
+    assist_requested = Signal()  # help the applicant beside them (assisted session)
 
     def __init__(self) -> None:
         super().__init__()
@@ -104,6 +105,10 @@ class AdminScreen(QWidget):
         self.close_button = _button("Fermer le mode administration")
         self.close_button.clicked.connect(self.close_requested)
         top.addWidget(self.close_button)
+        self.assist_button = _button("Accompagner un usager", "secondary")
+        self.assist_button.clicked.connect(self.assist_requested)
+        self.assist_button.hide()
+        top.addWidget(self.assist_button)
         self.quit_button = _button("Quitter l'application", "secondary")
         self.quit_button.clicked.connect(self.quit_requested)
         top.addWidget(self.quit_button)
