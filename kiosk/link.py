@@ -395,6 +395,14 @@ class SyncThread(threading.Thread):
                 self.purge()
             except AlreadyRunning:
                 log.info("another sync agent is running; skipping this round")
+                if enrolment is not None and self.status is not None:
+                    # The kiosk-sync service delivers; the desk still needs this kiosk's
+                    # state, which only the application knows (a heartbeat takes no lock).
+                    try:
+                        client = self._client(enrolment.token)
+                        self._heartbeat(SyncAgent(self.store, client, clock=self.clock))
+                    except Exception:
+                        log.exception("heartbeat failed; will retry")
             except Exception:
                 log.exception("sync round failed; will retry")
             self._wake.wait(self.settings.sync_interval_s)

@@ -126,3 +126,49 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
         assert str(closed.status) == "closed"
     finally:
         client.close()
+
+
+class _Store:
+    """What SyncThread's heartbeat reads of the kiosk store."""
+
+    def backlog(self) -> dict[str, int]:
+        return {"sealed": 1}
+
+
+def test_the_app_reports_its_state_even_while_kiosk_sync_holds_the_lock(
+    central: CentralServer, tmp_path: Path
+) -> None:
+    import threading
+    import time
+
+    from kiosk.config import load_settings
+    from kiosk.link import KioskStatus, SyncThread
+    from sync.agent import agent_lock
+    from sync.enrolment import enrol
+
+    settings = load_settings(
+        None, {"data_dir": tmp_path / "kiosk", "central_url": central.url, "sync_interval_s": 1}
+    )
+    with CentralClient(central.url) as anonymous:
+        enrolment = enrol(
+            anonymous, central.new_enrolment_code(), "Borne 9", settings.enrolment_file
+        )
+    status = KioskStatus()
+    status.set_state("in_use", screen="documents", language="fa")
+    thread = SyncThread(settings, _Store(), status=status)
+    pause = threading.Event()
+    with agent_lock(settings.data_dir / "sync.lock"):  # as the kiosk-sync service would
+        thread.start()
+        try:
+            deadline = time.monotonic() + 20
+            seen: list[dict[str, object]] = []
+            while time.monotonic() < deadline:
+                seen = desk_get(central, "/kiosks").json()
+                if seen and seen[0]["state"] == "in_use":
+                    break
+                pause.wait(0.2)
+        finally:
+            thread.stop()
+    assert seen[0]["kiosk_id"] == enrolment.kiosk_id
+    assert seen[0]["state"] == "in_use" and seen[0]["screen"] == "documents"
+    assert seen[0]["language"] == "fa" and seen[0]["backlog"] == 1
