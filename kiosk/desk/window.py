@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QMainWindow,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.desk.client import DeskClient, DeskError
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import LANGUAGES, N_, Translator
 from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, Theme
 from kiosk.ui.widgets import FocusRing, apply_language, button, label, set_role
@@ -66,6 +67,20 @@ STATE_TEXT = {
 WAITING_MINUTES = N_("attend depuis {minutes} min")
 WAITING_LESS = N_("attend depuis moins d'une minute")
 SCREEN_LANGUAGE = N_("Écran : {screen}. Langue : {language}.")
+SCREEN_NAMES = {
+    "welcome": N_("accueil"),
+    "procedure": N_("choix de la démarche"),
+    "guide": N_("aide au choix"),
+    "step": N_("questions"),
+    "documents": N_("liste des documents"),
+    "scan": N_("photo des documents"),
+    "check": N_("vérification des réponses"),
+    "consent": N_("déclaration et envoi"),
+    "receipt": N_("reçu"),
+    "resume": N_("reprise d'une demande"),
+    "saved": N_("demande sauvegardée"),
+    "status": N_("suivi d'une demande"),
+}
 BACKLOG = N_("{count} demande(s) pas encore envoyée(s)")
 LAST_CONTACT = N_("Dernier contact : {time}")
 ATTENTION_TEXT = {
@@ -154,9 +169,9 @@ class KioskRow(QFrame):
         k = self.kiosk
         parts = []
         if k.screen or k.language:
-            parts.append(
-                tr(SCREEN_LANGUAGE).format(screen=k.screen or "-", language=k.language or "-")
-            )
+            screen = tr(SCREEN_NAMES[k.screen]) if k.screen in SCREEN_NAMES else k.screen
+            language = LANGUAGES[k.language].native_name if k.language in LANGUAGES else k.language
+            parts.append(tr(SCREEN_LANGUAGE).format(screen=screen or "-", language=language or "-"))
         parts.append(tr(LAST_CONTACT).format(time=_time(tr, k.last_contact)))
         if k.backlog:
             parts.append(tr(BACKLOG).format(count=k.backlog))
@@ -300,7 +315,11 @@ class DeskWindow(QMainWindow):
 
     def _show(self, result: tuple[list[DeskKiosk], list[FleetKiosk]]) -> None:
         self._busy = False
+        known = {str(k.call.call_id) for k in self.calls() if k.call is not None}
         self.kiosks, self.fleet = result
+        fresh = [k for k in self.calls() if k.call is not None and str(k.call.call_id) not in known]
+        if fresh:
+            QApplication.alert(self)  # a new call: the taskbar flashes on the reception PC
         self.message.hide()
         self._render_kiosks()
         self._render_fleet()
