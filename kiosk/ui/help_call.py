@@ -195,7 +195,10 @@ class HelpCallController(QObject):
                     dialog.show_call(call, self.waited_s())
                     self._speak(dialog.spoken_text(), speak_always)
                     return
-        window.close_dialogs()
+        previous = window.help_dialog  # e.g. a notice; never the inactivity warning
+        if previous is not None and previous is not window.inactivity_dialog:
+            with contextlib.suppress(RuntimeError):  # already deleted
+                previous.reject()
         dialog = HelpCallDialog(window, tr, call, self.waited_s())
         dialog.cancel_requested.connect(self.cancel)
         dialog.finished.connect(dialog.deleteLater)
@@ -224,7 +227,9 @@ class HelpCallController(QObject):
         changed = before is None or before.status != call.status
         if call.status == ACKNOWLEDGED and changed:
             # Asynchronous and important: shown again and spoken, voice or not (the
-            # applicant may be looking for the person, not at the screen).
+            # applicant may be looking for the person, not at the screen). The person is
+            # on the way: the applicant gets the full time again before any wipe.
+            self.controller.inactivity.activity()
             self._show(call, speak_always=True)
         elif changed and self._dialog_visible():
             self._show(call, speak_always=False)

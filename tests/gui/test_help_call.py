@@ -344,3 +344,36 @@ def test_help_call_in_arabic_is_spoken_mirrored_one_call_and_no_personal_data(
             assert value not in text
     finally:
         help_calls.shutdown()
+
+
+def test_help_coming_during_the_inactivity_warning_gives_the_full_time_again(
+    kiosk: Kiosk, qtbot: Any
+) -> None:
+    sent: list[dict[str, Any]] = []
+    answer = {"status": "waiting"}
+
+    class Client(_RecordingClient):
+        def get_help_call(self, call_id: Any) -> Any:
+            state = super().get_help_call(call_id)
+            return state.model_copy(update={"status": answer["status"]})
+
+    help_calls, _status = attach(kiosk, lambda: Client(sent))
+    try:
+        kiosk.start()
+        kiosk.click(kiosk.window.step.header.help_button)
+        qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
+        kiosk.idle(95)  # no touch while waiting: the inactivity warning comes
+        warning = kiosk.window.inactivity_dialog
+        assert warning is not None and warning.isVisible()
+        answer["status"] = "acknowledged"  # the mediator answers
+        qtbot.waitUntil(lambda: help_calls.call.status == ACKNOWLEDGED, timeout=5000)
+        qtbot.waitUntil(lambda: kiosk.window.inactivity_dialog is None)
+        assert isinstance(kiosk.window.help_dialog, HelpCallDialog)
+        assert kiosk.window.help_dialog.isVisible()
+        kiosk.idle(60)  # the full time again: no warning yet
+        assert (
+            kiosk.window.inactivity_dialog is None or not kiosk.window.inactivity_dialog.isVisible()
+        )
+        assert kiosk.controller.session.procedure is not None  # not wiped
+    finally:
+        help_calls.shutdown()
