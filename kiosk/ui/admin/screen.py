@@ -11,11 +11,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -114,6 +116,7 @@ class AdminScreen(QWidget):
         top.addWidget(self.quit_button)
         outer.addLayout(top)
         self.tabs = QTabWidget()
+        self.tabs.setStyleSheet("QTabBar::tab { min-height: 44px; padding: 0 16px; }")
         self.tabs.setAccessibleName("Pages du mode administration")
         outer.addWidget(self.tabs, 1)
         self._build_backlog()
@@ -129,8 +132,20 @@ class AdminScreen(QWidget):
         page = QWidget()
         box = QVBoxLayout(page)
         box.setSpacing(12)
-        self.tabs.addTab(page, title)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(page)
+        self.tabs.addTab(scroll, title)
         return box
+
+    @staticmethod
+    def _form() -> QFormLayout:
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # label above field
+        form.setVerticalSpacing(8)
+        return form
 
     def _build_backlog(self) -> None:
         box = self._page("File d'envoi")
@@ -165,7 +180,7 @@ class AdminScreen(QWidget):
 
     def _build_devices(self) -> None:
         box = self._page("Appareils")
-        form = QFormLayout()
+        form = self._form()
         self.device_status: dict[str, QLabel] = {}
         self.device_buttons: dict[str, QPushButton] = {}
         for name, title in LABELS.items():
@@ -194,7 +209,7 @@ class AdminScreen(QWidget):
                 "les autres réglages au prochain démarrage de la borne."
             )
         )
-        form = QFormLayout()
+        form = self._form()
         self.setting_edits: dict[str, QLineEdit] = {}
         for name in EDITABLE:
             edit = QLineEdit()
@@ -218,7 +233,7 @@ class AdminScreen(QWidget):
         box = self._page("Enrôlement")
         self.enrolment_status = _text()
         box.addWidget(self.enrolment_status)
-        form = QFormLayout()
+        form = self._form()
         self.enrol_code = QLineEdit()
         self.enrol_code.setAccessibleName("Code d'enrôlement à usage unique")
         caption = _text("Code d'enrôlement à usage unique")
@@ -238,7 +253,7 @@ class AdminScreen(QWidget):
         box = self._page("Hors service")
         self.service_status = _text()
         box.addWidget(self.service_status)
-        form = QFormLayout()
+        form = self._form()
         self.service_message = QLineEdit()
         self.service_message.setMaxLength(300)
         self.service_message.setAccessibleName("Message affiché aux usagers")
@@ -267,7 +282,7 @@ class AdminScreen(QWidget):
                 "d'envoi dans un fichier zip. Aucune donnée personnelle n'y figure."
             )
         )
-        form = QFormLayout()
+        form = self._form()
         self.export_dir = QLineEdit()
         self.export_dir.setAccessibleName("Dossier de destination (clé USB)")
         caption = _text("Dossier de destination (clé USB)")

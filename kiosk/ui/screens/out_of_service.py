@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QGridLayout, QPushButton
 
 from kiosk.i18n import N_, Translator
@@ -20,6 +21,8 @@ class OutOfServiceScreen(BaseScreen):
         super().__init__(TITLE, INTRO, has_back=False)
         self.message_heading = label("", "h2")
         self.message = label("", "lead")
+        # Staff write the message in French: read as French (WCAG 3.1.2).
+        self.message.setLocale(QLocale(QLocale.Language.French, QLocale.Country.France))
         self.body.addWidget(self.message_heading)
         self.body.addWidget(self.message)
         self._message = ""
@@ -38,7 +41,9 @@ class OutOfServiceScreen(BaseScreen):
         self.show_message(self._message)
 
     def spoken_text(self) -> str:
-        return " ".join(t for t in (super().spoken_text(), self._message) if t)
+        # Staff's French message is said by the French voice only (EN 301 549 5.1.3.14).
+        message = self._message if self.tr_.code == "fr" else ""
+        return " ".join(t for t in (super().spoken_text(), message) if t)
 
 
 def relayout_languages(
