@@ -231,3 +231,100 @@ def staff_router(
             ]
 
     return router
+
+
+# --- kiosk-central staff ... ------------------------------------------------------------------
+
+
+def cli(argv: list[str]) -> int:
+    """``kiosk-central staff add|list``: manage accounts in the central database directly
+    (the admin API's ``POST /v1/admin/staff`` does the same over HTTP). The PIN is read
+    from standard input (or asked without echo), never from the command line."""
+    import argparse
+    import getpass
+    import os
+    import sys
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    from kiosk.staff.badge import make_badge_code
+    from sync.protocol import StaffAccountCreate
+    from sync.server.db import make_engine
+
+    p = argparse.ArgumentParser(prog="kiosk-central staff", description=cli.__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name in ("add", "list"):
+        c = sub.add_parser(name)
+        c.add_argument("--data-dir", type=Path, required=True)
+        c.add_argument(
+            "--database-url", default=os.environ.get("KIOSK_CENTRAL_DATABASE_URL"),
+            help="as for kiosk-central (default: SQLite in --data-dir)",
+        )  # fmt: skip
+    add = sub.choices["add"]
+    add.add_argument("--identifier", required=True, help="e.g. med-0042")
+    add.add_argument("--name", required=True, help="shown on the assisted-session banner")
+    add.add_argument("--role", choices=["mediator", "staff"], default="mediator")
+    add.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    add.add_argument("--badge", type=Path, help="also make a badge: write its QR code (PNG)")
+    args = p.parse_args(argv)
+    url = args.database_url or f"sqlite:///{args.data_dir / 'central.db'}"
+    args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = make_engine(url)
+    try:
+        if args.command == "list":
+            with Session(engine) as s:
+                for row in s.scalars(select(StaffAccountRow).order_by(StaffAccountRow.identifier)):
+                    print(f"{row.identifier}\t{row.role}\t{row.display_name}")
+            return 0
+        if args.pin_stdin:
+            pin = sys.stdin.readline().strip()
+        else:
+            pin = getpass.getpass("PIN (6 digits or more): ")
+            if getpass.getpass("PIN again: ") != pin:
+                print("kiosk-central staff: the two PINs differ", file=sys.stderr)
+                return 2
+        badge = make_badge_code(args.identifier) if args.badge else None
+        try:
+            body = StaffAccountCreate(
+                identifier=args.identifier,
+                display_name=args.name,
+                role=args.role,
+                pin=pin,
+                badge_secret=badge.split(":")[2] if badge else None,
+            )
+        except ValidationError as exc:  # never echo the input: it may be the PIN
+            for err in exc.errors(include_input=False):
+                field = ".".join(str(x) for x in err["loc"])
+                print(f"kiosk-central staff: {field}: {err['msg']}", file=sys.stderr)
+            return 2
+        ph = PasswordHasher()
+        now = dt.datetime.now(dt.UTC)
+        with Session(engine) as s, s.begin():
+            if s.get(StaffAccountRow, body.identifier) is not None:
+                print(f"kiosk-central staff: {body.identifier!r} exists", file=sys.stderr)
+                return 1
+            s.add(
+                StaffAccountRow(
+                    identifier=body.identifier, display_name=body.display_name, role=body.role,
+                    pin_hash=ph.hash(body.pin),
+                    badge_hash=ph.hash(body.badge_secret) if body.badge_secret else None,
+                    failures=0, created_at=now,
+                )
+            )  # fmt: skip
+            s.add(
+                StaffAuditRow(
+                    at=now, recorded_at=now, actor="central-cli", action="admin_staff_created",
+                    kiosk_id=None, detail=body.identifier,
+                )
+            )  # fmt: skip
+        if badge and args.badge:
+            import qrcode
+
+            qrcode.make(badge).save(str(args.badge))
+            args.badge.chmod(0o600)
+            print(f"badge QR code written to {args.badge} (keep it like a key)")
+        print(f"{body.role} {body.identifier} created")
+        return 0
+    finally:
+        engine.dispose()

@@ -193,3 +193,28 @@ def test_brute_force_1000_guesses_take_over_a_year_expected(api: TestClient, clo
     assert len([e for e in failed if e["detail"] == "pin: wrong"]) == 1000
     assert len([e for e in failed if e["detail"] == "pin: locked"]) == refused_while_locked
     assert refused_while_locked >= 19
+
+
+def test_cli_adds_an_account_the_api_signs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from sync.server.__main__ import main
+
+    data = tmp_path / "central"
+    monkeypatch.setattr("sys.stdin", io.StringIO("4711\n"))
+    args = ["staff", "add", "--data-dir", str(data), "--identifier", "med-7", "--name", "Lina"]
+    assert main([*args, "--pin-stdin"]) == 2
+    assert "4711" not in capsys.readouterr().err  # the PIN is never echoed
+    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
+    badge = tmp_path / "badge.png"
+    assert main([*args, "--pin-stdin", "--badge", str(badge)]) == 0
+    assert badge.stat().st_mode & 0o077 == 0
+    assert main(["staff", "list", "--data-dir", str(data)]) == 0
+    assert "med-7\tmediator\tLina" in capsys.readouterr().out
+    app = create_app(Settings(data_dir=data, enrolment_codes=["code-cli"]))
+    with TestClient(app) as api:
+        kiosk = _kiosk(api, "code-cli")
+        assert _sign_in(api, kiosk, PIN, who="med-7").status_code == 200
+    app.state.engine.dispose()

@@ -1,0 +1,71 @@
+"""The banner above every screen during an assisted session: who is helping, a button for
+the mediator to switch the kiosk to French and back, and one to end the session."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy
+
+from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.ui.theme import SPACE_M, SPACE_S
+from kiosk.ui.widgets import button, label, set_role
+
+
+class AssistBanner(QFrame):
+    language_toggled = Signal()
+    end_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("assist-banner")
+        set_role(self, "notice")
+        box = QHBoxLayout(self)
+        box.setContentsMargins(SPACE_M, SPACE_S, SPACE_M, SPACE_S)
+        box.setSpacing(SPACE_M)
+        self.text = label("", "label")
+        self.text.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # read on its own by AT
+        box.addWidget(self.text, 1)
+        self.language_button = button("secondary")
+        self.end_button = button("secondary")
+        for b in (self.language_button, self.end_button):
+            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            box.addWidget(b)
+        self.language_button.clicked.connect(self.language_toggled)
+        self.end_button.clicked.connect(self.end_requested)
+        self._name = ""
+        self._languages: tuple[str, str] | None = None  # (applicant's, mediator's)
+        self._tr = Translator("fr")
+        self.hide()
+
+    def show_assisted(self, name: str) -> None:
+        self._name = name
+        self.retranslate(self._tr)
+        self.show()
+
+    def set_languages(self, applicant: str, mediator: str) -> None:
+        """The button switches between these two (hidden if they are the same)."""
+        self._languages = (applicant, mediator) if applicant != mediator else None
+        self.retranslate(self._tr)
+
+    def retranslate(self, tr: Translator) -> None:
+        self._tr = tr
+        self.text.setText(tr(N_("Session aidée par {name}")).format(name=self._name))
+        self.text.setAccessibleName(self.text.text())
+        other = None
+        if self._languages is not None:
+            applicant, mediator = self._languages
+            other = applicant if tr.code == mediator else mediator
+        self.language_button.setVisible(other is not None)
+        if other is not None:
+            native = LANGUAGES[other].native_name if other in LANGUAGES else other
+            self.language_button.setText(f"⇄ {native}")
+            self.language_button.setAccessibleName(
+                tr(N_("Passer en : {language}")).format(language=native)
+            )
+        self.end_button.setText(tr(N_("Terminer l'aide")))
+        self.end_button.setAccessibleName(self.end_button.text())
+
+    def wipe(self) -> None:
+        self._name = ""
+        self._languages = None
+        self.hide()

@@ -1,0 +1,179 @@
+"""Sign-in for mediators and prefecture staff: an identifier and a PIN, or a badge shown to
+the camera. Dumb: it emits what was typed; ``kiosk.ui.staff_controller`` checks it. The PIN
+is a masked field: never spoken, never kept after the screen is left."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QWidget
+
+from kiosk.domain.catalogue import FieldSpec, FieldType
+from kiosk.i18n import N_, Translator
+from kiosk.ui.widgets import LEADING, BaseScreen, FieldRow, button, label
+
+IDENTIFIER_FIELD = FieldSpec(
+    id="staff_identifier",
+    type=FieldType.TEXT,
+    label=N_("Identifiant"),
+    help=N_("Exemple : med-0042."),
+    max_length=64,
+)
+PIN_FIELD = FieldSpec(
+    id="staff_pin",
+    type=FieldType.TEXT,
+    label=N_("Code personnel"),
+    help=N_("6 chiffres ou plus. Personne ne doit le voir."),
+    max_length=12,
+)
+
+SIGNIN_WRONG = N_("Identifiant ou code faux. Réessayez.")
+SIGNIN_LOCKED = N_("Trop d'essais faux. Attendez {minutes} min, puis réessayez.")
+SIGNIN_UNAVAILABLE = N_(
+    "La connexion est impossible : la borne ne joint pas le serveur. Réessayez plus tard."
+)
+SIGNIN_ROLE = N_("Ce compte ne peut pas ouvrir ce mode.")
+SIGNIN_EMPTY = N_("Écrivez votre identifiant et votre code (6 chiffres ou plus).")
+BADGE_HINT = N_("Montrez votre badge à la caméra.")
+BADGE_NO_CAMERA = N_("Pas de caméra. Utilisez votre identifiant et votre code.")
+
+
+class SignInScreen(BaseScreen):
+    sign_in_requested = Signal(str, str)  # identifier, PIN
+    badge_requested = Signal()
+    cancel_requested = Signal()
+    keyboard_requested = Signal(QWidget)
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_("Connexion du personnel"),
+            N_("Pour les médiateurs et les agents de la préfecture."),
+            has_back=False,
+        )
+        self.error = label("", "error")
+        self.error.hide()
+        self.body.addWidget(self.error)
+        self.identifier_row = FieldRow(IDENTIFIER_FIELD)
+        self.pin_row = FieldRow(PIN_FIELD)
+        pin = self.pin_row.editor
+        pin.setEchoMode(QLineEdit.EchoMode.Password)
+        pin.setInputMethodHints(
+            Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhSensitiveData
+        )
+        for row in (self.identifier_row, self.pin_row):
+            row.keyboard_requested.connect(self.keyboard_requested)
+            self.body.addWidget(row)
+        self.pin_row.editor.returnPressed.connect(self._submit)
+        self.identifier_row.editor.returnPressed.connect(self.pin_row.editor.setFocus)
+        self.status = label("", "status")
+        self.status.hide()
+        self.body.addWidget(self.status)
+        self.badge_hint = label("", "lead")
+        self.badge_hint.hide()
+        self.body.addWidget(self.badge_hint)
+        self.preview = QLabel()
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.hide()
+        self.body.addWidget(self.preview, 0, LEADING)
+
+        self.sign_in_button = button()
+        self.badge_button = button("secondary")
+        self.cancel_button = button("secondary")
+        for b, slot in (
+            (self.sign_in_button, self._submit),
+            (self.badge_button, self.badge_requested.emit),
+            (self.cancel_button, self.cancel_requested.emit),
+        ):
+            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            b.clicked.connect(slot)
+            self.actions.addWidget(b, 0, LEADING)
+        self.actions.addStretch(1)
+        self.busy = False
+        self._message: tuple[str, dict[str, object]] | None = None
+        self._badge_text: str | None = None
+        chain: list[QWidget] = [
+            *self.header.buttons,
+            self.identifier_row.input,
+            self.pin_row.input,
+            self.sign_in_button,
+            self.badge_button,
+            self.cancel_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
+
+    # --- what the controller drives ---------------------------------------------------
+    def _submit(self) -> None:
+        if not self.busy:
+            self.sign_in_requested.emit(self.identifier_row.value(), self.pin_row.value())
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for w in (self.sign_in_button, self.badge_button):
+            w.setEnabled(not busy)
+        self.status.setVisible(busy)
+
+    def show_message(self, message_id: str | None, **values: object) -> None:
+        """An error (translated, shown above the fields and focused), or None."""
+        self._message = (message_id, values) if message_id else None
+        self._render_message(self.tr_)
+        self.pin_row.set_value("")  # a PIN is typed again after any refusal
+        if message_id:
+            self.focus_and_show(self.error)
+
+    def show_badge(self, hint_id: str | None) -> None:
+        self._badge_text = hint_id
+        self.badge_hint.setVisible(hint_id is not None)
+        self.badge_hint.setText(self.tr_(hint_id) if hint_id else "")
+        if hint_id is None:
+            self.preview.clear()
+            self.preview.hide()
+
+    def show_frame(self, image: QImage) -> None:
+        if self._badge_text is None:
+            return
+        self.preview.setPixmap(QPixmap.fromImage(image).scaledToWidth(320))
+        self.preview.show()
+
+    def _render_message(self, tr: Translator) -> None:
+        if self._message is None:
+            self.error.setText("")
+            self.error.hide()
+            return
+        message_id, values = self._message
+        text = tr(message_id).format(**values)
+        self.error.setText(tr(N_("Erreur : {message}")).format(message=text))
+        self.error.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.error.show()
+
+    def retranslate_body(self, tr: Translator) -> None:
+        for row in (self.identifier_row, self.pin_row):
+            row.retranslate(tr)
+        self.sign_in_button.setText(tr(N_("Se connecter")))
+        self.badge_button.setText(tr(N_("Utiliser mon badge")))
+        self.cancel_button.setText(tr(N_("Annuler la connexion")))
+        for b in (self.sign_in_button, self.badge_button, self.cancel_button):
+            b.setAccessibleName(b.text())
+        self.status.setText(tr(N_("Vérification en cours. Attendez, s'il vous plaît.")))
+        if self._badge_text:
+            self.badge_hint.setText(tr(self._badge_text))
+        self._render_message(tr)
+
+    def spoken_text(self) -> str:
+        parts = [super().spoken_text(), self.error.text() if self._message else ""]
+        return " ".join(p for p in parts if p)
+
+    def entered(self) -> None:
+        super().entered()
+        self.identifier_row.input.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def wipe(self) -> None:
+        for row in (self.identifier_row, self.pin_row):
+            row.wipe()
+            row.set_error(None)
+        self._message = None
+        self._render_message(self.tr_)
+        self.show_badge(None)
+        self.set_busy(False)

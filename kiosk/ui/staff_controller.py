@@ -1,0 +1,469 @@
+"""Mediators and staff on the kiosk: sign-in (``StaffController``) and the assisted session
+(``AssistController``).
+
+``StaffController.request_sign_in(roles, on_done, on_cancel)`` shows the sign-in screen,
+checks the identifier and PIN (or a badge read by the camera) with the staff directory on a
+worker, shows "wrong" / "locked" / "unavailable", and calls ``on_done(member)`` on the GUI
+thread for an allowed role. A signed-in person is signed out after ``session_timeout_s``
+without any action on the kiosk. Sign-ins (ok or failed) are audited by the directory (the
+central API); sign-outs and assisted sessions here, through ``audit``.
+
+``AssistController.start(member)``: the applicant reads (and hears, in their language) what
+the mediator may see and do, and agrees or refuses. Agreed, the consent (time, text version,
+language, mediator id) goes into the application's sealed payload, a banner shows on every
+screen, the kiosk's state is "assisted". Ending it wipes the session like any other and
+signs the mediator out; any wipe (submitted, abandoned, timed out) ends it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from kiosk.i18n import SOURCE_LANGUAGE
+from kiosk.staff import (
+    ASSIST_END,
+    ASSIST_START,
+    SIGN_OUT,
+    AuditLog,
+    Role,
+    SignInRefused,
+    StaffDirectory,
+    StaffMember,
+    valid_pin,
+)
+from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
+from kiosk.ui.screens.signin import (
+    BADGE_HINT,
+    BADGE_NO_CAMERA,
+    SIGNIN_EMPTY,
+    SIGNIN_LOCKED,
+    SIGNIN_ROLE,
+    SIGNIN_UNAVAILABLE,
+    SIGNIN_WRONG,
+)
+
+if TYPE_CHECKING:
+    from kiosk.devices.camera import Camera
+    from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.controller import SessionController
+    from kiosk.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+_MESSAGES = {"wrong": SIGNIN_WRONG, "locked": SIGNIN_LOCKED, "unavailable": SIGNIN_UNAVAILABLE}
+
+
+def _allowed(member: StaffMember, roles: set[Role]) -> bool:
+    # Prefecture staff may also assist an applicant.
+    return member.role in roles or (member.role is Role.STAFF and Role.MEDIATOR in roles)
+
+
+class StaffController(QObject):
+    signed_in = Signal(object)  # StaffMember
+    signed_out = Signal()
+    refused = Signal(str)  # "wrong", "locked", "unavailable", "role", "empty" (tests wait)
+    timed_out = Signal()
+
+    def __init__(
+        self,
+        window: MainWindow,
+        session: SessionController,
+        directory: StaffDirectory,
+        audit: AuditLog,
+        *,
+        session_timeout_s: float = 15 * 60,
+        sign_in_timeout_s: float = 120,
+        badge_camera: Callable[[], Camera] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent or session)
+        self.window = window
+        self.session = session
+        self.directory = directory
+        self.audit = audit
+        self.badge_camera = badge_camera
+        self.current: StaffMember | None = None
+        self.screen = window.signin
+        self._roles: set[Role] = set()
+        self._on_done: Callable[[StaffMember], None] | None = None
+        self._on_cancel: Callable[[], None] | None = None
+        self._feed: CameraFeed | None = None
+        self._decoding = False
+        self.timer = QTimer(self)  # signed in: idle time before signing out
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(int(session_timeout_s * 1000))
+        self.timer.timeout.connect(self.expire)
+        self.sign_in_timer = QTimer(self)  # the sign-in screen left open
+        self.sign_in_timer.setSingleShot(True)
+        self.sign_in_timer.setInterval(int(sign_in_timeout_s * 1000))
+        self.sign_in_timer.timeout.connect(self.cancel)
+        s = self.screen
+        s.sign_in_requested.connect(self.submit)
+        s.badge_requested.connect(self.start_badge)
+        s.cancel_requested.connect(self.cancel)
+        window.user_active.connect(self._activity)
+
+    @property
+    def signing_in(self) -> bool:
+        return self._on_done is not None
+
+    # --- sign-in ----------------------------------------------------------------------
+    def request_sign_in(
+        self,
+        roles: set[Role],
+        on_done: Callable[[StaffMember], None],
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
+        self._roles = set(roles)
+        self._on_done, self._on_cancel = on_done, on_cancel
+        w = self.window
+        w.close_dialogs()
+        w.osk.hide()
+        self.screen.wipe()
+        self.screen.retranslate(self.session.translator)
+        w.stack.setCurrentWidget(self.screen)
+        w.focus_ring.raise_()
+        self.screen.entered()
+        self.sign_in_timer.start()
+
+    def submit(self, identifier: str, pin: str) -> None:
+        if not self.signing_in or self.screen.busy:
+            return
+        identifier = identifier.strip()
+        if not identifier or not valid_pin(pin):
+            self._show_refusal("empty", SIGNIN_EMPTY)
+            return
+        self._check(self.directory.sign_in, identifier, pin)
+
+    def _check(self, fn: Callable[..., StaffMember], *args: str) -> None:
+        self.screen.show_message(None)
+        self.screen.set_busy(True)
+        self.session.tasks.run_cpu(fn, *args, on_done=self._checked, on_error=self._failed)
+
+    def _checked(self, member: StaffMember) -> None:
+        self.screen.set_busy(False)
+        if not self.signing_in:
+            return  # cancelled meanwhile: the sign-in is not used
+        if not _allowed(member, self._roles):
+            self.audit.record(member.identifier, "sign_in_refused_role", detail=member.role.value)
+            self._flush()
+            self._show_refusal("role", SIGNIN_ROLE)
+            return
+        on_done = self._on_done
+        self._on_done = self._on_cancel = None
+        self.sign_in_timer.stop()
+        self.stop_badge()
+        self.screen.wipe()
+        self.current = member
+        self.timer.start()
+        log.info("%s signed in (%s)", member.identifier, member.role.value)
+        self.signed_in.emit(member)
+        assert on_done is not None
+        on_done(member)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.screen.set_busy(False)
+        if not self.signing_in:
+            return
+        if isinstance(exc, SignInRefused):
+            reason, wait = exc.reason, exc.retry_after_s
+        else:
+            log.error("staff sign-in failed: %s", type(exc).__name__)
+            reason, wait = "unavailable", None
+        if reason == "locked":
+            minutes = max(1, math.ceil((wait or 60) / 60))
+            self._show_refusal(reason, SIGNIN_LOCKED, minutes=minutes)
+        else:
+            self._show_refusal(reason, _MESSAGES.get(reason, SIGNIN_UNAVAILABLE))
+        if self._feed is not None:
+            self._decoding = False  # keep looking for a valid badge
+
+    def _show_refusal(self, reason: str, message_id: str, **values: object) -> None:
+        self.screen.show_message(message_id, **values)
+        self.sign_in_timer.start()
+        if self.session.voice_on:
+            self.session.speak(self.screen.error.text())
+        self.refused.emit(reason)
+
+    def cancel(self) -> None:
+        if not self.signing_in:
+            return
+        on_cancel = self._on_cancel
+        self._on_done = self._on_cancel = None
+        self.sign_in_timer.stop()
+        self.stop_badge()
+        self.screen.wipe()
+        if on_cancel is not None:
+            on_cancel()
+        else:
+            self.session.wipe()  # back to the idle screen
+
+    # --- badge ------------------------------------------------------------------------
+    def start_badge(self) -> None:
+        if not self.signing_in or self._feed is not None:
+            return
+        if self.badge_camera is None:
+            self.screen.show_badge(BADGE_NO_CAMERA)
+            return
+        from kiosk.ui.camera_view import CameraFeed  # OpenCV: imported when first needed
+
+        try:
+            camera = self.badge_camera()
+        except Exception as exc:
+            log.error("no camera for the badge: %s", type(exc).__name__)
+            self.screen.show_badge(BADGE_NO_CAMERA)
+            return
+        feed = CameraFeed(camera, preview_width=480, parent=self)
+        feed.frame_ready.connect(self.screen.show_frame)
+        feed.frame_arrived.connect(self._badge_frame)
+        self._feed = feed
+        self._decoding = False
+        self.screen.show_badge(BADGE_HINT)
+        feed.start()
+
+    def stop_badge(self) -> None:
+        feed, self._feed = self._feed, None
+        if feed is not None:
+            feed.clear()
+            feed.deleteLater()
+        self.screen.show_badge(None)
+
+    def _badge_frame(self) -> None:
+        feed = self._feed
+        if feed is None or self._decoding or self.screen.busy:
+            return
+        frame = feed.take_frame()
+        if frame is None:
+            return
+        self._decoding = True
+        from kiosk.staff.badge import read_badge
+
+        self.session.tasks.run_cpu(read_badge, frame, on_done=self._badge_read)
+
+    def _badge_read(self, code: str | None) -> None:
+        if self._feed is None or not self.signing_in:
+            return
+        if code is None:
+            self._decoding = False
+            return
+        self._check(self.directory.sign_in_badge, code)
+
+    # --- signed in --------------------------------------------------------------------
+    def _activity(self) -> None:
+        if self.current is not None:
+            self.timer.start()
+        elif self.signing_in:
+            self.sign_in_timer.start()
+
+    def expire(self) -> None:
+        if self.current is not None:
+            log.info("%s signed out after inactivity", self.current.identifier)
+            self.sign_out("timeout")
+            self.timed_out.emit()
+
+    def sign_out(self, reason: str = "") -> None:
+        member, self.current = self.current, None
+        self.timer.stop()
+        if member is None:
+            return
+        self.audit.record(member.identifier, SIGN_OUT, detail=reason)
+        self._flush()
+        self.signed_out.emit()
+
+    def _flush(self) -> None:
+        flush = getattr(self.audit, "flush", None)
+        if flush is not None:
+            self.session.tasks.run_cpu(
+                flush, on_error=lambda e: log.info("audit kept for later: %s", type(e).__name__)
+            )
+
+    def shutdown(self) -> None:
+        self.stop_badge()
+        self.sign_out("shutdown")
+
+
+class AssistController(QObject):
+    started = Signal(object)  # StaffMember: the applicant agreed
+    refused = Signal()  # the applicant refused
+    ended = Signal(str)  # why: "ended" (the mediator), "wiped", "signed_out"
+
+    def __init__(
+        self,
+        window: MainWindow,
+        session: SessionController,
+        staff: StaffController,
+        audit: AuditLog,
+        *,
+        status: Any = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        mediator_language: str = SOURCE_LANGUAGE,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent or session)
+        self.window = window
+        self.session = session
+        self.staff = staff
+        self.audit = audit
+        self.status = status  # kiosk.link.KioskStatus (the desk sees "assisted")
+        self.clock = clock or session.clock
+        self.mediator_language = mediator_language
+        self.applicant_language = SOURCE_LANGUAGE
+        self.screen = window.assist_consent
+        self.banner = window.assist_banner
+        self.pending: StaffMember | None = None  # signed in, the applicant not asked yet
+        self.mediator: StaffMember | None = None  # the applicant agreed
+        self.consent: dict[str, str] | None = None
+        self.screen.answered.connect(self.answer)
+        self.screen.language_chosen.connect(self._speak_consent)
+        self.screen.repeat_requested.connect(self._speak_consent)
+        self.banner.language_toggled.connect(self.toggle_language)
+        self.banner.end_requested.connect(self.end)
+        session.session_wiped.connect(self._wiped)
+        staff.signed_out.connect(self._signed_out)
+
+    @property
+    def active(self) -> bool:
+        return self.mediator is not None
+
+    def start(self, member: StaffMember) -> None:
+        """A mediator signed in: ask the applicant (in their language, spoken)."""
+        self.pending = member
+        w = self.window
+        w.close_dialogs()
+        self.screen.show_mediator(member.display_name, member.identifier)
+        self.screen.retranslate(self.session.translator)
+        w.stack.setCurrentWidget(self.screen)
+        w.focus_ring.raise_()
+        self.screen.entered()
+        self._speak_consent()
+
+    def _speak_consent(self) -> None:
+        if self.pending is not None and self.window.stack.currentWidget() is self.screen:
+            # Always spoken, whatever the voice setting: the applicant must know.
+            self.session.speak(self.screen.spoken_text())
+
+    def answer(self, agreed: bool) -> None:
+        member = self.pending
+        if member is None:
+            return
+        self.pending = None
+        if not agreed:
+            self.audit.record(member.identifier, "assist_refused")
+            self.refused.emit()
+            self.staff.sign_out("assist_refused")
+            self.session.wipe()
+            return
+        language = self.session.translator.code
+        self.applicant_language = language
+        self.consent = {
+            "mediator_id": member.identifier,
+            "consent_at": self.clock().isoformat(),
+            "consent_text_version": CONSENT_TEXT_VERSION,
+            "consent_language": language,
+        }
+        self.mediator = member
+        self.session.assistance = dict(self.consent)
+        self.audit.record(member.identifier, ASSIST_START, detail=CONSENT_TEXT_VERSION)
+        self.staff._flush()
+        self.banner.set_languages(self.applicant_language, self.mediator_language)
+        self.banner.show_assisted(member.display_name)
+        if self.status is not None:
+            self.status.set_state("assisted")
+        self.started.emit(member)
+        self.session.start()
+
+    def toggle_language(self) -> None:
+        """The banner's button: the mediator's language for an explanation, and back."""
+        if not self.active:
+            return
+        current = self.session.translator.code
+        if current == self.mediator_language:
+            target = self.applicant_language
+        else:
+            self.applicant_language = current  # the applicant may have changed it
+            target = self.mediator_language
+        self.banner.set_languages(self.applicant_language, self.mediator_language)
+        self.session.choose_language(target)
+
+    def end(self) -> None:
+        """The banner's "Terminer l'aide": the session is wiped like any other."""
+        if self.active or self.pending is not None:
+            self._end("ended")
+            self.session.wipe()
+
+    def _wiped(self) -> None:
+        if self.active or self.pending is not None:
+            self._end("wiped")
+
+    def _signed_out(self) -> None:
+        # Signed out by the timeout: the applicant's session goes with it.
+        if self.active or self.pending is not None:
+            self._end("signed_out")
+            self.session.wipe()
+
+    def _end(self, why: str) -> None:
+        member = self.mediator or self.pending
+        was_active = self.mediator is not None
+        self.mediator = self.pending = None
+        self.consent = None
+        self.session.assistance = None
+        self.banner.wipe()
+        self.window.assist_banner.hide()
+        if self.status is not None:
+            self.status.set_state("idle")
+        if member is not None and was_active:
+            self.audit.record(member.identifier, ASSIST_END, detail=why)
+        self.staff.sign_out(why)
+        self.ended.emit(why)
+
+
+def start_staff(window: MainWindow, controller: SessionController, settings: Any, demo: Any = None,
+                status: Any = None) -> StaffController:  # fmt: skip
+    """Composition (called by kiosk.app): sign-in through the central API with the kiosk's
+    token (no PIN hash on the kiosk), the audit log spooled until delivered, the assisted
+    session. Sets ``controller.staff`` and ``controller.assist`` for admin mode."""
+    from kiosk.staff.central import CentralAuditLog, CentralStaffDirectory
+
+    def client() -> Any:
+        from sync.client import CentralClient
+        from sync.enrolment import Enrolment
+
+        enrolment = Enrolment.load(settings.enrolment_file)  # not enrolled: sign-in refused
+        cert, key = settings.client_cert, settings.client_key
+        return CentralClient(
+            demo.url if demo else settings.central_url,
+            enrolment.token,
+            ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+            client_cert=(cert, key) if cert and key else cert,
+            connect_timeout=settings.connect_timeout_s,
+            read_timeout=min(settings.read_timeout_s, 20.0),
+        )
+
+    def badge_camera() -> Any:
+        from kiosk.devices.camera import camera_from_settings
+
+        return camera_from_settings(settings)
+
+    audit = CentralAuditLog(settings.data_dir / "staff-audit.jsonl", client)
+    staff = StaffController(
+        window,
+        controller,
+        CentralStaffDirectory(client),
+        audit,
+        session_timeout_s=settings.staff_session_timeout_s,
+        badge_camera=badge_camera,
+    )
+    controller.staff = staff  # type: ignore[attr-defined]
+    controller.assist = AssistController(  # type: ignore[attr-defined]
+        window, controller, staff, audit, status=status
+    )
+    flush = QTimer(staff)  # audit entries kept while the network was down
+    flush.timeout.connect(lambda: controller.tasks.run_cpu(audit.flush, on_error=lambda _e: None))
+    flush.start(int(max(settings.sync_interval_s, 10) * 1000))
+    return staff

@@ -1,0 +1,236 @@
+"""Mediators and staff on the kiosk (issue 7): sign-in with the right PIN, a wrong PIN, the
+lockout message, the network down, the staff timeout; the assisted session: consent shown
+and spoken in the applicant's language, the banner on every screen, the mediator's language
+and back, the end wiping the session and signing the mediator out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit
+
+from kiosk.domain.session import Screen
+from kiosk.staff import MemoryAuditLog, Role, StaffMember
+from kiosk.staff.fake import FakeStaffDirectory
+from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
+from kiosk.ui.staff_controller import AssistController, StaffController
+from tests.gui.conftest import IDENTITY, NOW, Kiosk
+
+pytestmark = pytest.mark.gui
+
+PIN = "482913"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclass
+class Staffed:
+    kiosk: Kiosk
+    directory: FakeStaffDirectory
+    audit: MemoryAuditLog
+    staff: StaffController
+    assist: AssistController
+    clock: Clock
+    done: list[StaffMember]
+    cancelled: list[bool]
+
+    def open_sign_in(self, roles: set[Role] | None = None) -> None:
+        self.staff.request_sign_in(
+            roles or {Role.MEDIATOR}, self.done.append, lambda: self.cancelled.append(True)
+        )
+        self.kiosk.qtbot.waitUntil(lambda: self.window.stack.currentWidget() is self.window.signin)
+
+    @property
+    def window(self) -> Any:
+        return self.kiosk.window
+
+    def type_credentials(self, identifier: str, pin: str) -> None:
+        qtbot, screen = self.kiosk.qtbot, self.window.signin
+        for row, text in ((screen.identifier_row, identifier), (screen.pin_row, pin)):
+            row.editor.setFocus()
+            row.editor.clear()
+            qtbot.keyClicks(row.editor, text)
+
+    def sign_in(self, identifier: str, pin: str, *, expect: str | None = None) -> None:
+        self.type_credentials(identifier, pin)
+        qtbot = self.kiosk.qtbot
+        signal = self.staff.signed_in if expect is None else self.staff.refused
+        with qtbot.waitSignal(signal, timeout=10_000) as blocker:
+            self.kiosk.click(self.window.signin.sign_in_button)
+        if expect is not None:
+            assert blocker.args == [expect]
+
+
+@pytest.fixture
+def staffed(make_kiosk: Callable[..., Kiosk]) -> Staffed:
+    kiosk = make_kiosk()
+    clock, audit = Clock(), MemoryAuditLog(kiosk_id="kiosk-test-01")
+    directory = FakeStaffDirectory(audit=audit, clock=clock)
+    directory.add("med-0042", PIN, "Amina B.", Role.MEDIATOR)
+    directory.add("adm-0007", "135790", "Claire M.", Role.STAFF)
+    staff = StaffController(kiosk.window, kiosk.controller, directory, audit)
+    assist = AssistController(kiosk.window, kiosk.controller, staff, audit, clock=clock)
+    return Staffed(kiosk, directory, audit, staff, assist, clock, [], [])
+
+
+def test_right_pin_signs_the_mediator_in(staffed: Staffed) -> None:
+    staffed.open_sign_in()
+    screen = staffed.window.signin
+    assert screen.pin_row.editor.echoMode() != screen.identifier_row.editor.echoMode()
+    assert screen.pin_row.label.buddy() is screen.pin_row.editor
+    staffed.sign_in("med-0042", PIN)
+    assert staffed.done == [StaffMember("med-0042", "Amina B.", Role.MEDIATOR)]
+    assert staffed.staff.current == staffed.done[0]
+    assert staffed.audit.actions("med-0042") == ["sign_in"]
+    assert screen.pin_row.value() == "" and screen.identifier_row.value() == ""
+    assert all(PIN not in text for text, _ in staffed.kiosk.speech.said)
+
+
+def test_wrong_pin_is_refused_and_audited(staffed: Staffed) -> None:
+    staffed.open_sign_in()
+    staffed.sign_in("med-0042", "000000", expect="wrong")
+    screen = staffed.window.signin
+    assert screen.error.isVisible()
+    assert "faux" in screen.error.text()
+    assert screen.pin_row.value() == ""  # typed again after a refusal
+    assert staffed.staff.current is None and staffed.done == []
+    assert staffed.audit.actions("med-0042") == ["sign_in_failed"]
+    staffed.sign_in("med-0042", "12", expect="empty")  # too short: not even asked
+    assert staffed.directory.calls == 1
+
+
+def test_lockout_message_after_failed_tries(staffed: Staffed) -> None:
+    staffed.open_sign_in()
+    for _ in range(3):
+        staffed.sign_in("med-0042", "111111", expect="wrong")
+    staffed.sign_in("med-0042", PIN, expect="locked")  # even the right PIN waits
+    error = staffed.window.signin.error.text()
+    assert "Trop d'essais" in error and "1 min" in error
+    staffed.clock.now += dt.timedelta(seconds=31)
+    staffed.sign_in("med-0042", PIN)
+    assert staffed.audit.actions("med-0042") == ["sign_in_failed"] * 4 + ["sign_in"]
+
+
+def test_network_down_refuses_with_a_clear_message(staffed: Staffed) -> None:
+    staffed.directory.available = False
+    staffed.open_sign_in()
+    staffed.sign_in("med-0042", PIN, expect="unavailable")
+    assert "serveur" in staffed.window.signin.error.text()
+
+
+def test_a_mediator_cannot_open_a_staff_mode(staffed: Staffed) -> None:
+    staffed.open_sign_in({Role.STAFF})
+    staffed.sign_in("med-0042", PIN, expect="role")
+    assert staffed.done == [] and staffed.staff.current is None
+
+
+def test_cancel_returns_to_the_idle_screen(staffed: Staffed) -> None:
+    staffed.open_sign_in()
+    staffed.type_credentials("med-0042", "12")
+    staffed.kiosk.click(staffed.window.signin.cancel_button)
+    assert staffed.cancelled == [True]
+    assert staffed.window.signin.pin_row.value() == ""
+
+
+def test_staff_session_times_out(staffed: Staffed) -> None:
+    staffed.open_sign_in()
+    staffed.sign_in("med-0042", PIN)
+    staffed.staff.timer.setInterval(50)
+    with staffed.kiosk.qtbot.waitSignal(staffed.staff.timed_out, timeout=5000):
+        staffed.staff.timer.start()
+    assert staffed.staff.current is None
+    assert staffed.audit.actions("med-0042")[-1] == "sign_out"
+    assert staffed.audit.entries[-1].detail == "timeout"
+
+
+def _start_assisted(staffed: Staffed, language: str = "ar") -> None:
+    kiosk = staffed.kiosk
+    kiosk.controller.choose_language(language)  # the applicant chose their language
+    staffed.open_sign_in()
+    staffed.sign_in("med-0042", PIN)
+    staffed.assist.start(staffed.done[-1])
+    kiosk.qtbot.waitUntil(
+        lambda: staffed.window.stack.currentWidget() is staffed.window.assist_consent
+    )
+
+
+def test_consent_is_shown_and_spoken_in_the_applicant_language(staffed: Staffed) -> None:
+    _start_assisted(staffed, "ar")
+    screen = staffed.window.assist_consent
+    assert screen.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    assert staffed.kiosk.speech.last_said is not None
+    spoken, language = staffed.kiosk.speech.last_said  # spoken, voice toggle or not
+    assert "med-0042" in spoken and "Amina B." in spoken
+    assert language == "ar"  # in the applicant's language
+    assert screen.agree_button.text() != "J'accepte l'aide"  # translated
+
+
+def test_refused_consent_wipes_and_signs_out(staffed: Staffed) -> None:
+    _start_assisted(staffed, "en")
+    staffed.kiosk.click(staffed.window.assist_consent.refuse_button)
+    staffed.kiosk.wait_screen(Screen.WELCOME)
+    assert staffed.staff.current is None
+    assert not staffed.window.assist_banner.isVisible()
+    assert staffed.audit.actions("med-0042")[-2:] == ["assist_refused", "sign_out"]
+
+
+def test_assisted_session_banner_language_and_end(staffed: Staffed) -> None:
+    kiosk = staffed.kiosk
+    _start_assisted(staffed, "ar")
+    with kiosk.qtbot.waitSignal(staffed.assist.started):
+        kiosk.click(staffed.window.assist_consent.agree_button)
+    kiosk.wait_screen(Screen.PROCEDURE)
+    banner = staffed.window.assist_banner
+    assert banner.isVisible() and "Amina B." in banner.text.text()
+    assert kiosk.controller.assistance == {
+        "mediator_id": "med-0042",
+        "consent_at": NOW.isoformat(),
+        "consent_text_version": CONSENT_TEXT_VERSION,
+        "consent_language": "ar",
+    }
+    # The banner stays on every screen.
+    kiosk.click(staffed.window.procedure.card("renewal-student"))
+    kiosk.wait_screen(Screen.STEP)
+    assert banner.isVisible()
+    # The mediator explains in French, then gives the kiosk back in Arabic.
+    kiosk.click(banner.language_button)
+    assert kiosk.controller.translator.code == "fr"
+    assert "العربية" in banner.language_button.text()
+    kiosk.click(banner.language_button)
+    assert kiosk.controller.translator.code == "ar"
+    kiosk.fill({"surname": IDENTITY["surname"]})
+    # The end: wiped like any other session, the mediator signed out.
+    kiosk.click(banner.end_button)
+    kiosk.wait_screen(Screen.WELCOME)
+    assert not banner.isVisible()
+    assert kiosk.controller.assistance is None
+    assert kiosk.controller.translator.code == "fr"
+    assert staffed.staff.current is None
+    texts = [e.text() for e in staffed.window.findChildren(QLineEdit)]
+    texts += [lab.text() for lab in staffed.window.findChildren(QLabel)]
+    assert not any(IDENTITY["surname"] in t for t in texts)
+    actions = staffed.audit.actions("med-0042")
+    assert actions == ["sign_in", "assist_start", "assist_end", "sign_out"]
+    assert all(IDENTITY["surname"] not in e.detail for e in staffed.audit.entries)
+
+
+def test_inactivity_wipe_ends_the_assisted_session(staffed: Staffed) -> None:
+    kiosk = staffed.kiosk
+    _start_assisted(staffed, "fr")
+    kiosk.click(staffed.window.assist_consent.agree_button)
+    kiosk.wait_screen(Screen.PROCEDURE)
+    assert not staffed.window.assist_banner.language_button.isVisible()  # same language
+    kiosk.controller.wipe()  # e.g. the inactivity timeout, or the receipt's "Terminer"
+    assert staffed.staff.current is None
+    assert staffed.audit.actions("med-0042")[-2:] == ["assist_end", "sign_out"]

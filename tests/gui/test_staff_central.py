@@ -1,0 +1,184 @@
+"""An assisted session end to end (issue 7): a mediator account made on the real central API
+(127.0.0.1), the sign-in through it with the kiosk's token (a wrong PIN, then the right one),
+the applicant's consent, the application sealed and delivered by the sync thread, and the
+central API showing who helped and the consent record; the audit log there holds every
+step, with the kiosk, and no applicant data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from kiosk.config import load_settings
+from kiosk.devices.speech import RecordingSpeech
+from kiosk.domain.catalogue import load_catalogue
+from kiosk.domain.session import Screen
+from kiosk.link import KioskStatus, Sealer, SyncThread, utcnow
+from kiosk.staff import Role
+from kiosk.store import Store
+from kiosk.ui import SessionController, create_main_window
+from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
+from kiosk.ui.staff_controller import start_staff
+from sync.client import CentralClient
+from sync.enrolment import enrol
+from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, FakeSealer, FakeStore, Kiosk
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+PIN = "482913"
+
+
+def test_assisted_application_reaches_the_central_api_with_the_mediator(
+    qtbot: Any, tmp_path: Path, central_server: Any
+) -> None:
+    made = central_server.admin(
+        "POST",
+        "/staff",
+        json={"identifier": "med-0042", "display_name": "Amina B.", "role": "mediator", "pin": PIN},
+    )
+    assert made.status_code == 201, made.text
+    settings = load_settings(
+        overrides={
+            "data_dir": tmp_path / "kiosk",
+            "central_url": central_server.url,
+            "sync_interval_s": 3600,
+        },
+        environ={},
+    )
+    with CentralClient(central_server.url) as client:
+        enrolment = enrol(
+            client, central_server.new_enrolment_code(), "kiosk-assist", settings.enrolment_file
+        )
+    store = Store.open(settings.db_dir)
+    speech = RecordingSpeech()
+    controller = SessionController(
+        catalogue=load_catalogue(),
+        store=store,
+        sealer=Sealer(settings.enrolment_file),
+        kiosk_id=lambda: enrolment.kiosk_id,
+        speech=speech,
+        clock=utcnow,
+    )
+    window = create_main_window(controller)
+    qtbot.addWidget(window)
+    window.resize(1280, 1024)
+    window.show()
+    status = KioskStatus()
+    staff = start_staff(window, controller, settings, None, status)
+    assist = controller.assist  # type: ignore[attr-defined]
+    kiosk = Kiosk(window, controller, FakeStore(), FakeSealer(), speech, qtbot)
+    sync = SyncThread(settings, store)
+    members: list[Any] = []
+    try:
+        controller.choose_language("es")  # the applicant's language
+        staff.request_sign_in({Role.MEDIATOR}, members.append)
+        screen = window.signin
+        for pin, signal in (("000000", staff.refused), (PIN, staff.signed_in)):
+            screen.identifier_row.editor.setText("med-0042")
+            screen.pin_row.editor.setText(pin)
+            with qtbot.waitSignal(signal, timeout=20_000):
+                kiosk.click(screen.sign_in_button)
+        assert "faux" not in screen.error.text()  # cleared once signed in
+        assert members and members[0].display_name == "Amina B."
+        assist.start(members[0])
+        with qtbot.waitSignal(assist.started):
+            kiosk.click(window.assist_consent.agree_button)
+        assert status.state == "assisted"
+        kiosk.wait_screen(Screen.PROCEDURE)
+        assert window.assist_banner.isVisible()
+
+        kiosk.click(window.procedure.card("renewal-student"))
+        kiosk.wait_screen(Screen.STEP)
+        kiosk.fill(IDENTITY)
+        kiosk.click(window.step.continue_button)
+        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id == "contact")
+        kiosk.fill(CONTACT)
+        kiosk.click(window.step.continue_button)
+        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id != "contact")
+        kiosk.complete_steps(STUDENT_RENEWAL)
+        assert window.assist_banner.isVisible()  # on every screen
+        kiosk.click(window.documents.continue_button)
+        kiosk.wait_screen(Screen.CHECK)
+        kiosk.click(window.check.confirm_button)
+        kiosk.wait_screen(Screen.CONSENT)
+        uuid = controller.session.uuid
+        kiosk.click(window.consent.checkbox)
+        kiosk.click(window.consent.submit_button)
+        kiosk.wait_screen(Screen.RECEIPT)
+
+        sync.start()
+        qtbot.waitUntil(
+            lambda: (e := store.entry(uuid)) is not None and e.state == "acknowledged",
+            timeout=30_000,
+        )
+        [app] = central_server.applications()
+        assert app["uuid"] == uuid
+        assert app["assisted_by"] == "med-0042"
+        assisted = app["payload"]["assisted"]
+        assert assisted["mediator_id"] == "med-0042"
+        assert assisted["consent_text_version"] == CONSENT_TEXT_VERSION
+        assert assisted["consent_language"] == "es"
+        assert assisted["consent_at"]
+
+        # The end: "Terminer" on the receipt wipes the session and signs the mediator out.
+        kiosk.click(window.receipt.finish_button)
+        kiosk.wait_screen(Screen.WELCOME)
+        assert not window.assist_banner.isVisible()
+        assert staff.current is None and controller.assistance is None
+        assert status.state != "assisted"
+
+        def audit() -> list[dict[str, Any]]:
+            resp = central_server.admin("GET", "/staff/audit", params={"actor": "med-0042"})
+            resp.raise_for_status()
+            return list(reversed(resp.json()))
+
+        expected = ["sign_in_failed", "sign_in", "assist_start", "assist_end", "sign_out"]
+        qtbot.waitUntil(lambda: [e["action"] for e in audit()] == expected, timeout=20_000)
+        entries = audit()
+        assert {e["kiosk_id"] for e in entries} == {enrolment.kiosk_id}
+        logged = repr(entries)
+        for value in (IDENTITY["surname"], IDENTITY["passport_number"], PIN):
+            assert value not in logged
+    finally:
+        sync.stop()
+        controller.shutdown()
+        store.close()
+
+
+def test_sign_in_is_refused_when_the_central_api_is_down(qtbot: Any, tmp_path: Path) -> None:
+    """No network: a clear message, no offline PIN check (no hash on the kiosk)."""
+    settings = load_settings(
+        overrides={"data_dir": tmp_path / "kiosk", "central_url": "http://127.0.0.1:9"},
+        environ={},
+    )
+    settings.enrolment_file.parent.mkdir(parents=True)
+    settings.enrolment_file.write_text(
+        '{"kiosk_id": "k", "token": "t", "server_url": "http://127.0.0.1:9", '
+        '"public_key": "AAAA", "sealing_format": 1}'
+    )
+    controller = SessionController(
+        catalogue=load_catalogue(),
+        store=FakeStore(),
+        sealer=FakeSealer(),
+        kiosk_id=lambda: "k",
+        speech=RecordingSpeech(),
+        clock=utcnow,
+    )
+    window = create_main_window(controller)
+    qtbot.addWidget(window)
+    window.show()
+    staff = start_staff(window, controller, settings)
+    try:
+        staff.request_sign_in({Role.MEDIATOR}, lambda _m: None)
+        window.signin.identifier_row.editor.setText("med-0042")
+        window.signin.pin_row.editor.setText(PIN)
+        with qtbot.waitSignal(staff.refused, timeout=20_000) as blocker:
+            qtbot.mouseClick(window.signin.sign_in_button, Qt.MouseButton.LeftButton)
+        assert blocker.args == ["unavailable"]
+        assert "serveur" in window.signin.error.text()
+        assert not any(settings.data_dir.rglob("*argon2*"))
+    finally:
+        controller.shutdown()
