@@ -321,6 +321,9 @@ def run(args: argparse.Namespace) -> int:
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
     window = build_ui(app, controller, theme)
     controller.offer(settings.languages, settings.procedures)
+    from kiosk.ui.staff_controller import start_staff  # mediators and staff (issue 7)
+
+    start_staff(window, controller, settings, demo, kiosk_status)
     window.admin_controller = _start_admin(
         window, controller, settings, args, store, sync, kiosk_status, sealer
     )

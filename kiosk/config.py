@@ -54,6 +54,7 @@ class Settings(BaseModel):
     # which kiosks are told when it answers a call for help.
     desk_token: str | None = Field(default=None, min_length=8, max_length=200)
     desk_name: str = Field(default="accueil", min_length=1, max_length=64)
+    desk_site: str | None = None  # the site (kiosks' site_name) the desk lists; None: all
     # Presentation.
     fullscreen: bool = True
     fake_devices: bool = False
@@ -85,6 +86,9 @@ class Settings(BaseModel):
     print_receipt_automatically: bool = True
     # Admin mode: closed (staff signed out) after this long without any action.
     admin_timeout_s: int = Field(default=300, ge=30, le=3600)
+    # Mediators and staff (issue 7): signed out after this long without any action on the
+    # kiosk (an assisted session ends with it).
+    staff_session_timeout_s: int = Field(default=900, ge=60, le=8 * 3600)
 
     @field_validator("text_scale")
     @classmethod

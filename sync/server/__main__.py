@@ -3,6 +3,9 @@
     kiosk-central --data-dir DIR [--host 127.0.0.1] [--port 8765]
                   [--enrolment-code CODE ...] [--admin-token TOKEN] [--database-url URL]
                   [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
+    kiosk-central staff add --data-dir DIR --identifier ID --name NAME [--role mediator|staff]
+                  [--pin-stdin] [--badge FILE.png]
+    kiosk-central staff list --data-dir DIR
 
 Prints exactly one line ``kiosk-central listening on http(s)://HOST:PORT`` on stdout once the
 socket accepts connections (``--port 0`` picks a free port and prints it).
@@ -99,6 +102,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["staff"]:  # kiosk-central staff add|list (mediator and staff accounts)
+        from sync.server.staff import cli
+
+        return cli(raw[1:])
     args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
