@@ -485,3 +485,14 @@ def test_the_gesture_routes_a_mediator_to_the_assisted_session(admin: Admin) -> 
     assert kiosk.window.stack.currentWidget() is kiosk.window.assist_consent
     assert admin.staff.current is not None  # still signed in, for the assisted session
     assert admin.admin_actions() == ["admin_open", "admin_assist"]
+
+
+def test_silent_checks_feed_the_desk_without_staff(admin: Admin) -> None:
+    admin.controller.check_health()
+    admin.kiosk.qtbot.waitUntil(
+        lambda: (
+            set(admin.status.snapshot().device_health) == {"camera", "printer", "disk", "clock"}
+        ),
+        timeout=10_000,
+    )
+    assert not [r for r in admin.kiosk.speech.requests if r.action == "say"]  # silent

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SILENT_CHECKS = ("camera", "printer", "disk", "clock")
+
 
 def _staff_roles() -> tuple[Any, Any]:
     from kiosk.staff import Role
@@ -68,6 +70,7 @@ class AdminController(QObject):
         quit_app: Callable[[], None] | None = None,
         tasks: TaskRunner | None = None,
         lockdown: Any = None,
+        health_every_s: float | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent or session)
@@ -114,6 +117,14 @@ class AdminController(QObject):
         state = service.load(self.service_file)
         self._apply_service(state.message if state else None)
         self._apply_offer(settings)
+        # The desk's device health between staff visits: the silent checks (not the voice,
+        # which speaks, nor the OCR, which is heavy) every ``health_every_s``.
+        self.health_timer = QTimer(self)
+        if health_every_s:
+            self.health_timer.setInterval(int(health_every_s * 1000))
+            self.health_timer.timeout.connect(self.check_health)
+            self.health_timer.start()
+            QTimer.singleShot(10_000, self.check_health)
 
     def _connect(self, s: Any) -> None:
         s.close_requested.connect(self.close)
@@ -306,6 +317,16 @@ class AdminController(QObject):
         for n in names:
             self.screen.show_check(n, None)
             self.tasks.run_cpu(self.selftests.run, n, on_done=functools.partial(self._checked, n))
+
+    def check_health(self) -> None:
+        """Run the silent self-tests in the background and report them to the desk."""
+        for name in SILENT_CHECKS:
+            if name in self.selftests.checks:
+                self.tasks.run_cpu(self.selftests.run, name, on_done=self._health_checked)
+
+    def _health_checked(self, _result: Any) -> None:
+        if self.status is not None:
+            self.status.set_device_health(self.selftests.health())
 
     def _checked(self, name: str, result: Any) -> None:
         self.screen.show_check(name, result)
