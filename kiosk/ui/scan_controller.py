@@ -106,6 +106,7 @@ class DocumentRequest:
     formats: tuple[PageFormat, ...] = ()  # the expected format first; () = from the id
 
     read_mrz: bool = False  # read the machine-readable zone too (the passport's photo page)
+    more_pages: bool = False  # the applicant may add pages beyond ``pages``
     intro: str = ""  # msgid of what to do, instead of the screen's usual instruction
 
     def __post_init__(self) -> None:
@@ -193,6 +194,7 @@ class ScanController(QObject):
         self._page: CapturedPage | None = None
         self._jpeg: CompressedPage | None = None
         self._accept_when_ready = False
+        self._accept_more = False  # ... and then another page of the same document
         self._screen: ScanScreen | None = None
         self._camera_error: str | None = None  # the message shown while the camera is away
         self._calibration_sent = False
@@ -230,6 +232,7 @@ class ScanController(QObject):
             screen.capture_requested.connect(self.capture_now)
             screen.retake_requested.connect(self.retake)
             screen.page_accepted.connect(self.accept)
+            screen.more_requested.connect(self.accept_and_add)
             screen.skip_requested.connect(self.skip)
             self._screen = screen
         return self._screen
@@ -317,12 +320,19 @@ class ScanController(QObject):
         self._manual = True
         self._pump()
 
-    def accept(self) -> None:
-        """ "Valider"."""
+    def accept_and_add(self) -> None:
+        """ "Valider et ajouter une page": this page, then one more of the same document."""
+        document = self.current
+        if document is not None and document.more_pages:
+            self.accept(more=True)
+
+    def accept(self, more: bool = False) -> None:
+        """ "Valider" (``more``: then another page of the same document)."""
         if not self.active or self._page is None:
             return
         if self._jpeg is None:
             self._accept_when_ready = True  # compression still running: deliver when done
+            self._accept_more = more
             return
         document = self.current
         assert document is not None
@@ -332,7 +342,7 @@ class ScanController(QObject):
         self.document_captured.emit(document.id, page_no, jpeg)
         if not self.active:
             return  # a receiver stopped the scan
-        if page_no < document.pages:
+        if page_no < document.pages or (more and document.more_pages):
             self.page_no += 1
             self._show_page()
         else:
@@ -382,8 +392,10 @@ class ScanController(QObject):
             self.index + 1,
             len(self.documents),
             self.page_no,
-            document.pages,
+            max(document.pages, self.page_no),
             intro=document.intro,
+            more_pages=document.more_pages,
+            extra=self.page_no > document.pages,
         )
         screen.show_live()
         screen.show_outline(None, None)
@@ -414,6 +426,7 @@ class ScanController(QObject):
         self._page = None
         self._jpeg = None
         self._accept_when_ready = False
+        self._accept_more = False
 
     # --- frames -----------------------------------------------------------------------------
     def _frame_ready(self, image: QImage) -> None:
@@ -550,7 +563,7 @@ class ScanController(QObject):
             return
         self._jpeg = out
         if self._accept_when_ready:
-            self.accept()
+            self.accept(more=self._accept_more)
 
     def _compress_failed(self, generation: int, exc: BaseException) -> None:
         log.error("compressing a page failed: %s", type(exc).__name__)

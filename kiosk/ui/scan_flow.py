@@ -104,7 +104,7 @@ class ScanFlow:
 
         s.start_scan(ScanPhase.DOCUMENTS)
         self._show_scan()
-        self._scanner.scan([DocumentRequest(d.id, d.label, 1) for d in documents])
+        self._scanner.scan([DocumentRequest(d.id, d.label, 1, more_pages=True) for d in documents])
         return True
 
     def scan_missing_documents(self: SessionController) -> None:

@@ -31,7 +31,8 @@ from kiosk.scan.formats import A4
 from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.scan_controller import ScanController
 from kiosk.ui.scan_flow import PASSPORT_INTRO
-from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
+from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, PHOTOGRAPHED_PAGES, SCAN_NEXT
+from kiosk.ui.screens.scan import NO_MORE
 
 from .conftest import CONTACT, STUDENT_RENEWAL, Kiosk
 
@@ -125,6 +126,10 @@ def make_flow(make_kiosk: Callable[..., Kiosk]) -> Iterator[Callable[..., Flow]]
     def make(frames: list[np.ndarray], **options: Any) -> Flow:
         flow = Flow(make_kiosk(**options), frames)
         made.append(flow)
+        # As the kiosk does at start-up: the MRZ model is trained before the first passport
+        # (once per process; seconds on a loaded machine, not counted in the waits below).
+        flow.scanner.warm_up()
+        flow.wait(lambda: flow.scanner._reader is not None, timeout=120_000)
         return flow
 
     yield make
@@ -139,7 +144,7 @@ def test_passport_scan_fills_the_identity_questions(make_flow: Callable[..., Flo
     scan = w.scan
     assert k.screen() is Screen.SCAN  # a screen of the session: header, help, inactivity
     assert scan.title.text() == "Passeport" and scan.intro.text() == PASSPORT_INTRO
-    assert k.controller.inactivity.armed if hasattr(k.controller.inactivity, "armed") else True
+    assert k.controller.inactivity.armed
     flow.wait(lambda: bool(flow.mrz))
     assert flow.mrz[0].surname == "KABONGO"
     flow.wait_review()
@@ -267,10 +272,17 @@ def test_documents_photographed_skipped_missing_then_submitted(
     to_scan = [d.id for d in session.documents_to_scan()]
     assert to_scan[0] == "residence_permit" and "passport" not in to_scan
     assert w.scan.title.text() == "Carte de séjour actuelle"
-    # First page taken, retaken, then validated.
+    # First page taken, retaken, then validated with one more page.
     flow.wait_review()
     k.click(w.scan.retake_button)
     assert not w.scan.reviewing
+    flow.wait_review()
+    assert w.scan.more_button.isVisible()
+    k.click(w.scan.more_button)
+    assert w.scan.title.text() == "Carte de séjour actuelle"
+    assert w.scan.caption.text().endswith("Page 2 sur 2")
+    assert w.scan.skip_button.text() == NO_MORE  # not "skip the document" any more
+    flow.camera.show([letter_frame(12)])  # the next page
     flow.wait_review()
     k.click(w.scan.accept_button)
     # Every other document: passed over.
@@ -282,14 +294,18 @@ def test_documents_photographed_skipped_missing_then_submitted(
     # What is photographed, what is missing; the missing ones can be photographed again.
     statuses = {doc.id: help_.text() for doc, _name, help_ in docs.document_labels}
     assert statuses["passport"] == PHOTOGRAPHED
-    assert statuses["residence_permit"] == PHOTOGRAPHED
+    assert statuses["residence_permit"] == PHOTOGRAPHED_PAGES.format(count=2)
     assert statuses["enrolment_certificate"] == MISSING
     assert docs.scan_button.isVisible() and not docs.scan_note.isVisible()
     assert MISSING in docs.spoken_text()
     uuid = session.uuid
-    flow.wait(lambda: len(flow.store.pages) == 2)
-    assert set(flow.store.pages) == {(uuid, "passport", 1), (uuid, "residence_permit", 1)}
-    assert flow.store.pages[(uuid, "residence_permit", 1)] == flow.captured[-1][2]
+    flow.wait(lambda: len(flow.store.pages) == 3)
+    assert set(flow.store.pages) == {
+        (uuid, "passport", 1),
+        (uuid, "residence_permit", 1),
+        (uuid, "residence_permit", 2),
+    }
+    assert flow.store.pages[(uuid, "residence_permit", 2)] == flow.captured[-1][2]
     # On to the check screen (no second photo session), consent, submit.
     k.click(docs.continue_button)
     k.wait_screen(Screen.CHECK)
@@ -331,3 +347,20 @@ def test_the_mrz_model_is_made_on_the_pool_at_start_up(
     finally:
         if controller.scanner is not None:
             controller.scanner.clear()
+
+
+def test_inactivity_on_the_scan_screen_wipes_and_stops_the_camera(
+    make_flow: Callable[..., Flow],
+) -> None:
+    flow = make_flow([passport_frame()])
+    k, w = flow.kiosk, flow.window
+    flow.to_passport()
+    flow.wait(lambda: flow.scanner.verdicts > 0)
+    assert k.controller.inactivity.armed
+    k.idle(k.controller.inactivity.timeout_s - k.controller.inactivity.warning_s + 1)
+    k.qtbot.waitUntil(lambda: k.window.inactivity_dialog is not None)
+    k.idle(k.controller.inactivity.warning_s + 1)
+    k.wait_screen(Screen.WELCOME)
+    flow.wait(lambda: not flow.camera.running)
+    assert w.scan.preview.image() is None and not w.scan.reviewing
+    assert k.controller.session.scanned_pages == {} and flow.store.pages == {}

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QResizeEvent
-from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.i18n import N_, Translator
 from kiosk.scan.guidance import Guidance, message_id
@@ -35,6 +35,9 @@ ACCEPT = N_("Valider")
 ACCEPT_NAME = N_("Valider la photo de cette page")
 RETAKE = N_("Reprendre")
 RETAKE_NAME = N_("Reprendre la photo de cette page")
+MORE = N_("Valider et ajouter une page")
+MORE_NAME = N_("Valider cette page et photographier une autre page du même document")
+NO_MORE = N_("Il n'y a pas d'autre page")
 PREPARING = N_("Préparation de la photo. Attendez un peu.")
 CAMERA_STARTING = N_("La caméra démarre.")
 
@@ -49,7 +52,8 @@ class ScanScreen(BaseScreen):
     capture_requested = Signal()  # "Prendre la photo"
     retake_requested = Signal()  # "Reprendre"
     page_accepted = Signal()  # "Valider"
-    skip_requested = Signal()  # "Passer ce document"
+    skip_requested = Signal()  # "Passer ce document" (or, on a page added: no more pages)
+    more_requested = Signal()  # "Valider et ajouter une page"
 
     def __init__(self) -> None:
         super().__init__(TITLE, INTRO_LIVE)
@@ -92,17 +96,39 @@ class ScanScreen(BaseScreen):
         self.actions.addStretch(1)
         self.accept_button.hide()
         self.retake_button.hide()
+        # Under the row (three buttons side by side would not fit at 200 %).
+        self.more_button = button("secondary")
+        self.more_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.more_button.clicked.connect(self.more_requested)
+        self.more_button.hide()
+        column = self.column.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(column.count() - 1, self.more_button, 0, LEADING)
+        self._more_pages = False  # the document may have more pages than asked
+        self._extra = False  # this page is one the applicant added
         self._chain_tab_order()
 
     # --- what the controller shows ----------------------------------------------------------
     def show_document(
-        self, label_id: str, number: int, total: int, page: int, pages: int, *, intro: str = ""
+        self,
+        label_id: str,
+        number: int,
+        total: int,
+        page: int,
+        pages: int,
+        *,
+        intro: str = "",
+        more_pages: bool = False,
+        extra: bool = False,
     ) -> None:
         """Document ``number`` of ``total`` (``label_id``: its msgid), page ``page`` of
-        ``pages``; ``intro``: what to do (msgid), if not the usual instruction."""
+        ``pages``; ``intro``: what to do (msgid), if not the usual instruction;
+        ``more_pages``: a page can be added; ``extra``: this page was added."""
         self._document_id = label_id
         self._document = (number, total)
         self._page = (page, pages)
+        self._more_pages = more_pages
+        self._extra = extra
         self._live_intro = intro or INTRO_LIVE
         if not self._reviewing:
             self._intro_id = self._live_intro
@@ -141,7 +167,9 @@ class ScanScreen(BaseScreen):
             btn.hide()
         self.accept_button.show()
         self.retake_button.show()
+        self.more_button.setVisible(self._more_pages)
         self.accept_button.setEnabled(image is not None)
+        self.more_button.setEnabled(image is not None)
         self._intro_id = PREPARING if image is None else INTRO_REVIEW
         self.retranslate(self.tr_)
         self._fit_views()
@@ -159,6 +187,7 @@ class ScanScreen(BaseScreen):
         self.guidance.show()
         self.accept_button.hide()
         self.retake_button.hide()
+        self.more_button.hide()
         self.capture_button.show()
         self.skip_button.show()
         self._intro_id = self._live_intro
@@ -189,8 +218,10 @@ class ScanScreen(BaseScreen):
         self.caption.setVisible(bool(parts))
         self.capture_button.setText(tr(CAPTURE))
         self.capture_button.setAccessibleName(tr(CAPTURE))
-        self.skip_button.setText(tr(SKIP))
-        self.skip_button.setAccessibleName(tr(SKIP_NAME))
+        self.skip_button.setText(tr(NO_MORE if self._extra else SKIP))
+        self.skip_button.setAccessibleName(tr(NO_MORE if self._extra else SKIP_NAME))
+        self.more_button.setText(tr(MORE))
+        self.more_button.setAccessibleName(tr(MORE_NAME))
         self.accept_button.setText(tr(ACCEPT))
         self.accept_button.setAccessibleName(tr(ACCEPT_NAME))
         self.retake_button.setText(tr(RETAKE))
@@ -221,6 +252,8 @@ class ScanScreen(BaseScreen):
             chain.append(self.back_button)
         if self._reviewing:
             chain += [self.accept_button, self.retake_button]
+            if self.more_button.isVisibleTo(self):
+                chain.append(self.more_button)
         else:
             chain += [self.capture_button, self.skip_button]
         for first, second in itertools.pairwise(chain):
@@ -270,5 +303,6 @@ class ScanScreen(BaseScreen):
         self._guidance_id = CAMERA_STARTING
         self._guidance_is_error = False
         self._live_intro = INTRO_LIVE
+        self._more_pages = self._extra = False
         self.set_camera_ready(True)
         self.show_live()
