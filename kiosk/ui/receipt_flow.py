@@ -103,6 +103,7 @@ class ReceiptFlow:
         window.status.lookup_requested.connect(self.lookup_status)
         window.status.attestation_requested.connect(self.print_attestation)
         window.status.finished.connect(self.wipe)
+        window.status.back_requested.connect(self._stop_qr_camera)  # back to welcome
 
     @property
     def renderer(self: SessionController) -> RenderWorker:

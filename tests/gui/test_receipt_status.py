@@ -208,3 +208,28 @@ def test_status_typed_reference_and_birth_date(
     kiosk.qtbot.waitUntil(screen.result.isVisible, timeout=20_000)
     assert screen.status_title.text() == fr(STATUS_TEXT["being_examined"][0])
     assert not screen.summary.links
+
+
+def test_status_camera_stops_when_leaving(make_kiosk: Callable[..., Kiosk]) -> None:
+    import numpy as np
+
+    kiosk = make_kiosk()
+    cameras: list[FakeCamera] = []
+
+    def camera() -> FakeCamera:
+        cameras.append(FakeCamera([np.full((480, 640, 3), 255, np.uint8)], fps=20))
+        return cameras[-1]
+
+    kiosk.controller.qr_camera = camera
+    screen = kiosk.window.status
+    for leave in ("back", "finish"):
+        kiosk.click(kiosk.window.welcome.status_button)
+        kiosk.wait_screen(Screen.STATUS)
+        kiosk.qtbot.waitUntil(lambda: screen.camera_view.image() is not None, timeout=10_000)
+        assert cameras[-1].running
+        button = screen.back_button if leave == "back" else screen.finish_button
+        assert button is not None
+        kiosk.click(button)
+        kiosk.wait_screen(Screen.WELCOME)
+        kiosk.qtbot.waitUntil(lambda: not cameras[-1].running, timeout=5_000)
+        assert kiosk.controller._qr_feed is None
