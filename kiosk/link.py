@@ -323,7 +323,11 @@ class SyncThread(threading.Thread):
             return
         snap = self.status.snapshot()
         agent.heartbeat(
-            self._health(), state=snap.state, screen=snap.screen, language=snap.language
+            self._health(),
+            state=snap.state,
+            screen=snap.screen,
+            language=snap.language,
+            site=getattr(self.settings, "site_name", None),
         )
 
     def purge(self) -> int:

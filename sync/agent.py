@@ -336,6 +336,7 @@ class SyncAgent:
         state: str | None = None,
         screen: str | None = None,
         language: str | None = None,
+        site: str | None = None,
     ) -> bool:
         """Tell the central API how this kiosk is (never personal data): version, backlog,
         device health, last error and, from the kiosk application, its state (idle,
@@ -351,6 +352,7 @@ class SyncAgent:
             state=KioskState(state) if state else None,
             screen=screen,
             language=language,
+            site=site,
         )
         try:
             self.client.heartbeat(beat)

@@ -318,6 +318,9 @@ class Heartbeat(_Request):
     )
     screen: Ident | None = Field(default=None, description='the screen shown, e.g. "step"')
     language: LanguageCode | None = Field(default=None, description="the screen's language")
+    site: ShortText | None = Field(
+        default=None, description="where the kiosk stands (its site_name): a desk lists one site"
+    )
 
 
 def health_ok(value: str) -> bool:
@@ -512,6 +515,7 @@ class DeskKiosk(_Response):
 
     kiosk_id: str
     name: str
+    site: str | None = None
     state: DeskState
     online: bool
     screen: str | None = None
@@ -527,6 +531,7 @@ class FleetKiosk(_Response):
 
     kiosk_id: str
     name: str
+    site: str | None = None
     revoked: bool
     software_version: str
     state: DeskState

@@ -31,6 +31,7 @@ def run_desk(settings: Settings, language: str = "fr") -> int:
         ca_bundle=settings.ca_bundle,
         timeout=(settings.connect_timeout_s, settings.read_timeout_s),
         desk_name=settings.desk_name,
+        site=settings.desk_site,
     )
     window = DeskWindow(
         client,

@@ -34,18 +34,27 @@ class DeskClient:
         ca_bundle: str | Path | None = None,
         timeout: tuple[float, float] = (5.0, 15.0),
         desk_name: str = "accueil",
+        site: str | None = None,
     ) -> None:
+        """``site``: list only the kiosks of this site (their ``site_name``); None: all."""
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self.desk_name = desk_name
+        self.site = site
         self.session = requests.Session()
         self.session.verify = str(ca_bundle) if ca_bundle else True
 
     def close(self) -> None:
         self.session.close()
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
         if not self.token:
             raise DeskError("no desk token configured (desk_token)", auth=True)
         try:
@@ -53,6 +62,7 @@ class DeskClient:
                 method,
                 f"{self.base_url}{API_PREFIX}{path}",
                 json=body,
+                params=params,
                 headers={"Authorization": f"Bearer {self.token}"},
                 timeout=self.timeout,
                 verify=self.session.verify,
@@ -70,15 +80,18 @@ class DeskClient:
 
     def kiosks(self) -> list[DeskKiosk]:
         try:
-            return _KIOSKS.validate_python(self._call("GET", "/desk/kiosks"))
+            return _KIOSKS.validate_python(self._call("GET", "/desk/kiosks", params=self._site()))
         except ValidationError:
             raise DeskError("the central API's list of kiosks is not valid") from None
 
     def fleet(self) -> list[FleetKiosk]:
         try:
-            return _FLEET.validate_python(self._call("GET", "/desk/fleet"))
+            return _FLEET.validate_python(self._call("GET", "/desk/fleet", params=self._site()))
         except ValidationError:
             raise DeskError("the central API's fleet view is not valid") from None
+
+    def _site(self) -> dict[str, str] | None:
+        return {"site": self.site} if self.site else None
 
     def acknowledge(self, call_id: str | uuidlib.UUID) -> HelpCallState:
         data = self._call(

@@ -182,6 +182,15 @@ class KioskPresence(Base):
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
+class KioskSite(Base):
+    """Where each kiosk stands (its heartbeat's ``site``): a reception desk lists one site."""
+
+    __tablename__ = "kiosk_sites"
+
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    site: Mapped[str] = mapped_column(String(120), index=True)
+
+
 class HelpCall(Base):
     """An applicant's call for help from a kiosk (no personal data: kiosk, screen,
     language, times). ``status``: waiting -> acknowledged -> closed (or cancelled)."""

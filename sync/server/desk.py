@@ -37,7 +37,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -57,7 +57,7 @@ from sync.protocol import (
     Problem,
     health_ok,
 )
-from sync.server.db import Application, HelpCall, Kiosk, KioskHeartbeat, KioskPresence
+from sync.server.db import Application, HelpCall, Kiosk, KioskHeartbeat, KioskPresence, KioskSite
 
 log = logging.getLogger("kiosk.central.desk")
 
@@ -83,6 +83,12 @@ class DeskSettings(Protocol):
 
 def record_presence(s: Session, kiosk_id: str, beat: Heartbeat, received: dt.datetime) -> None:
     """Keep what a heartbeat says the kiosk is doing (called by the heartbeat handler)."""
+    if beat.site is not None:
+        where = s.get(KioskSite, kiosk_id, with_for_update=True)
+        if where is None:
+            s.add(KioskSite(kiosk_id=kiosk_id, site=beat.site))
+        else:
+            where.site = beat.site
     if beat.state is None and beat.screen is None and beat.language is None:
         return  # the sync service (kiosk-sync): it does not know the screen
     row = s.get(KioskPresence, kiosk_id, with_for_update=True)
@@ -187,6 +193,13 @@ def desk_router(
 
     KioskId = Annotated[str, Depends(current_kiosk)]
     desk = [Depends(require_desk)]
+    SiteFilter = Annotated[
+        str | None,
+        Query(max_length=120, description="only the kiosks of this site (their site_name)"),
+    ]
+
+    def _sites(s: Session) -> dict[str, str]:
+        return {row.kiosk_id: row.site for row in s.scalars(select(KioskSite))}
 
     # --- kiosks ----------------------------------------------------------------------------
 
@@ -273,14 +286,17 @@ def desk_router(
     @router.get(
         f"{API_PREFIX}/desk/kiosks", tags=["desk"], dependencies=desk, responses=_UNAUTHORISED
     )
-    def desk_kiosks() -> list[DeskKiosk]:
+    def desk_kiosks(site: SiteFilter = None) -> list[DeskKiosk]:
         """The site's kiosks: calls first (the longest waiting first), then out of
         service and offline ones, then the others by name. Revoked kiosks are left out."""
         at = now()
         out: list[DeskKiosk] = []
         with Session(engine) as s:
             calls = _open_calls(s)
+            sites = _sites(s)
             for kiosk in s.scalars(select(Kiosk).where(Kiosk.revoked.is_(False))):
+                if site is not None and sites.get(kiosk.id) != site:
+                    continue
                 beat = s.get(KioskHeartbeat, kiosk.id)
                 presence = s.get(KioskPresence, kiosk.id)
                 call = calls.get(kiosk.id)
@@ -290,6 +306,7 @@ def desk_router(
                     DeskKiosk(
                         kiosk_id=kiosk.id,
                         name=kiosk.name,
+                        site=sites.get(kiosk.id),
                         state=_state(presence, call, online),
                         online=online,
                         screen=(presence.screen if presence is not None else None)
@@ -353,7 +370,7 @@ def desk_router(
     @router.get(
         f"{API_PREFIX}/desk/fleet", tags=["desk"], dependencies=desk, responses=_UNAUTHORISED
     )
-    def fleet() -> list[FleetKiosk]:
+    def fleet(site: SiteFilter = None) -> list[FleetKiosk]:
         """Every kiosk from its heartbeats, the ones needing attention first (help calls,
         offline, out of service, device faults, sync errors, a backlog), then by name."""
         at = now()
@@ -369,7 +386,10 @@ def desk_router(
                     .group_by(Application.kiosk_id)
                 ).all()
             )
+            sites = _sites(s)
             for kiosk in s.scalars(select(Kiosk)):
+                if site is not None and sites.get(kiosk.id) != site:
+                    continue
                 beat = s.get(KioskHeartbeat, kiosk.id)
                 presence = s.get(KioskPresence, kiosk.id)
                 call = calls.get(kiosk.id)
@@ -400,6 +420,7 @@ def desk_router(
                         FleetKiosk(
                             kiosk_id=kiosk.id,
                             name=kiosk.name,
+                            site=sites.get(kiosk.id),
                             revoked=kiosk.revoked,
                             software_version=kiosk.software_version,
                             state=state,

@@ -219,3 +219,17 @@ def test_desk_payloads_hold_no_personal_data(api: TestClient, clock: Clock) -> N
         headers={"Authorization": kiosk["auth"]},
     )
     assert resp.status_code == 422
+
+
+def test_a_desk_lists_the_kiosks_of_its_site(api: TestClient, clock: Clock) -> None:
+    hall = _enrol(api, "code-a", "Hall")
+    annex = _enrol(api, "code-b", "Annexe")
+    _beat(api, hall, clock, state="idle", site="Préfecture de Lyon")
+    _beat(api, annex, clock, state="idle", site="Sous-préfecture de Villefranche")
+    lyon = api.get("/v1/desk/kiosks", params={"site": "Préfecture de Lyon"}, headers=DESK).json()
+    assert [k["name"] for k in lyon] == ["Hall"] and lyon[0]["site"] == "Préfecture de Lyon"
+    fleet = api.get(
+        "/v1/desk/fleet", params={"site": "Sous-préfecture de Villefranche"}, headers=DESK
+    ).json()
+    assert [k["name"] for k in fleet] == ["Annexe"]
+    assert len(api.get("/v1/desk/kiosks", headers=DESK).json()) == 2  # no filter: all
