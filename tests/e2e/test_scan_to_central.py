@@ -67,6 +67,8 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
     camera = FakeCamera([passport_frame()], fps=12)
     scanner = ScanController(controller, CameraFeed(camera), frames_required=3)
     controller.scanner = scanner
+    scanner.warm_up()  # as at start-up: the MRZ model is trained once per process
+    qtbot.waitUntil(lambda: scanner._reader is not None, timeout=120_000)
     taken: dict[tuple[str, int], bytes] = {}
     scanner.document_captured.connect(lambda d, p, jpeg: taken.__setitem__((d, p), jpeg))
     sync = SyncThread(settings, store)
