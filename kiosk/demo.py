@@ -74,11 +74,34 @@ class DemoCentral:
                 return False
             try:
                 if requests.get(f"{self.url}/v1/health", timeout=1).ok:
+                    self._add_demo_staff()
                     return True
             except requests.RequestException:
                 pass
             time.sleep(0.1)
         return False
+
+    # Accounts for trying the staff sign-in and the assisted session (issue 7); demo only.
+    DEMO_STAFF = (
+        ("med-demo", "Médiatrice de démonstration", "mediator", "246810"),
+        ("adm-demo", "Agent de démonstration", "staff", "135790"),
+    )
+
+    def _add_demo_staff(self) -> None:
+        import requests
+
+        for identifier, name, role, pin in self.DEMO_STAFF:
+            body = {"identifier": identifier, "display_name": name, "role": role, "pin": pin}
+            try:
+                requests.post(
+                    f"{self.url}/v1/admin/staff",
+                    json=body,
+                    headers={"Authorization": f"Bearer {self.admin_token}"},
+                    timeout=10,
+                )  # 409 when it exists already
+            except requests.RequestException:
+                log.warning("demo staff account %s not created", identifier)
+        log.info("demo staff accounts: med-demo (PIN 246810), adm-demo (PIN 135790)")
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

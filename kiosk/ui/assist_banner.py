@@ -23,6 +23,7 @@ class AssistBanner(QFrame):
         box.setContentsMargins(SPACE_M, SPACE_S, SPACE_M, SPACE_S)
         box.setSpacing(SPACE_M)
         self.text = label("", "label")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
         self.text.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # read on its own by AT
         box.addWidget(self.text, 1)
         self.language_button = button("secondary")
