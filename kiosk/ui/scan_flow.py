@@ -79,6 +79,7 @@ class ScanFlow:
         """Called before a screen is shown: the passport comes before the identity
         questions it answers. True if the photo session started instead."""
         s = self.session
+        self._drop_stale_pages()
         if self._scanner is None or s.screen is not Screen.STEP or not s.wants_passport_scan():
             return False
         from kiosk.ui.scan_controller import DocumentRequest
@@ -91,6 +92,16 @@ class ScanFlow:
             [DocumentRequest(MRZ_DOCUMENT, label, 1, read_mrz=True, intro=PASSPORT_INTRO)]
         )
         return True
+
+    def _drop_stale_pages(self: SessionController) -> None:
+        """Pages of documents the procedure no longer has (another procedure was chosen):
+        deleted, or the central API would refuse the application."""
+        s = self.session
+        delete_pages = getattr(self.store, "delete_pages", None)
+        for document_id in s.stale_pages():
+            s.forget_pages(document_id)
+            if delete_pages is not None:
+                self.tasks.run(delete_pages, s.uuid, document_id, on_error=self._page_failed)
 
     def _scan_documents(self: SessionController) -> bool:
         """From the checklist: photograph each document without a photo. True if started."""

@@ -195,3 +195,17 @@ def test_back_from_the_passport_goes_where_the_applicant_came_from() -> None:
     assert s.wants_passport_scan()  # offered again
     with pytest.raises(RuntimeError):
         s.start_scan(ScanPhase.DOCUMENTS)  # only from the checklist
+
+
+def test_pages_of_documents_another_procedure_lacks_are_stale() -> None:
+    s = ApplicantSession(load_catalogue())
+    s.start()
+    s.choose_procedure("renewal-student")
+    s.page_scanned("passport", 1)
+    s.page_scanned("enrolment_certificate", 1)
+    assert s.stale_pages() == ()
+    s.screen = Screen.PROCEDURE
+    s.choose_procedure("renewal-worker")
+    assert s.stale_pages() == ("enrolment_certificate",)  # the passport is asked there too
+    s.forget_pages("enrolment_certificate")
+    assert s.stale_pages() == () and s.scanned_pages == {"passport": 1}
