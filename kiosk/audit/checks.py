@@ -355,7 +355,8 @@ def large_text(w: QWidget) -> bool:
 def check_text_contrast(ctx: Context) -> Outcome:
     out = Outcome()
     for w in text_widgets(ctx):
-        colours = text_colours(ctx.crop(w, _text_rect(w)))
+        crop, keys = ctx.crop_keys(w, _text_rect(w))
+        colours = text_colours(crop, keys=keys)
         if colours is None:
             continue
         out.checked += 1
@@ -684,7 +685,7 @@ def check_direction(ctx: Context) -> Outcome:
         if not text or (align & _H_MASK) not in (0, 1) or align & _ABSOLUTE or w.width() < 40:
             continue
         rect = w.contentsRect()
-        span = ink_span(ctx.crop(w, rect))
+        span = ink_span(*ctx.crop_keys(w, rect))
         if span is None or span[1] - span[0] > 0.6 * rect.width():
             continue
         out.checked += 1

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.audit.model import WidgetInfo
-from kiosk.audit.pixels import to_array
+from kiosk.audit.pixels import to_array, to_keys
 from kiosk.i18n import LANGUAGES
 
 INPUT_TYPES = (
@@ -160,6 +160,7 @@ class Context:
         self.mirror_root = mirror_root  # what to lay out again (default: the root)
         self._widgets: list[QWidget] | None = None
         self._grabs: dict[int, np.ndarray] = {}
+        self._keys: dict[int, np.ndarray] = {}
 
     # --- language -------------------------------------------------------------------
     @property
@@ -254,12 +255,15 @@ class Context:
     def invalidate(self) -> None:
         """Forget renderings and the widget list (after the screen changed)."""
         self._grabs.clear()
+        self._keys.clear()
         self._widgets = None
 
     def _grab(self, widget: QWidget) -> np.ndarray:
         key = id(widget)
         if key not in self._grabs:
-            self._grabs[key] = to_array(grab(widget))
+            image = grab(widget)
+            self._grabs[key] = to_array(image)
+            self._keys[key] = to_keys(image)
         return self._grabs[key]
 
     def root_image(self) -> np.ndarray:
@@ -284,6 +288,14 @@ class Context:
         nothing scrolled out of view is missed), else of the root."""
         base, ys, xs = self._slice(widget, rect, margin)
         return self._grab(base)[ys, xs]
+
+    def crop_keys(
+        self, widget: QWidget, rect: QRect | None = None, margin: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``crop()`` and the colour key of each of its pixels (``pixels.colour_keys``),
+        computed once per rendering."""
+        base, ys, xs = self._slice(widget, rect, margin)
+        return self._grab(base)[ys, xs], self._keys[id(base)][ys, xs]
 
 
 def grab(widget: QWidget, rect: QRect | None = None) -> QImage:

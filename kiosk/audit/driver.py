@@ -42,6 +42,7 @@ from kiosk.audit.model import (
     Screenshot,
     WidgetInfo,
 )
+from kiosk.audit.tours import unaudited
 
 WINDOW_SIZE = (1280, 1024)
 THEMES = ("normal", "high")
@@ -375,6 +376,74 @@ class Kiosk:
                 self._wait(lambda s=screen: self.screen is not s, f"the screen after {name}")
         raise AuditError("the procedure never reached its receipt")
 
+    # --- for the tours (kiosk.audit.tours) ----------------------------------------------
+    def tour_visits(
+        self, language: str, scale: float, high_contrast: bool, problems: list[str]
+    ) -> Iterator[Visit]:
+        """The states of every registered tour (the screens the walk does not reach)."""
+        from kiosk.audit.tours import TOURS
+
+        for t in TOURS:
+            try:
+                yield from t.run(self, lambda: self.reset(language, scale, high_contrast))
+            except AuditError as exc:
+                problems.append(f"the {t.name} tour: {exc}")
+
+    def screen_visit(self, state: str, mark: int, kind: str = "screen") -> Visit:
+        return self._screen_visit(state, mark, kind)
+
+    def wait(self, predicate: Callable[[], bool], what: str, timeout_s: float = 1.0) -> None:
+        self._wait(predicate, what, timeout_s)
+
+    def wait_screen(self, screen: object, timeout_s: float = 2.0) -> None:
+        self._wait(
+            lambda: self.screen is screen and self.window.current_screen_id is screen,  # type: ignore[attr-defined]
+            f"the {screen} screen",
+            timeout_s,
+        )
+        settle()
+
+    def primary_action(self, screen: QWidget) -> QAbstractButton | None:
+        return self._primary_action(screen)
+
+    def advance_to(self, target: object, procedure_index: int = 0) -> None:
+        """From the welcome screen, through a procedure (sample answers, each screen's
+        primary action) until the ``target`` screen shows."""
+        from kiosk.audit.fakes import sample_value
+        from kiosk.domain.session import Screen
+
+        w = self.window
+        procedure = self.controller.catalogue.procedures[procedure_index]  # type: ignore[attr-defined]
+        w.welcome.start_button.click()  # type: ignore[attr-defined]
+        self.wait_screen(Screen.PROCEDURE)
+        w.procedure.card(procedure.id).click()  # type: ignore[attr-defined]
+        for _ in range(100):
+            screen = self.screen
+            self._wait(lambda s=screen: w.current_screen_id is s, f"the {screen} screen")  # type: ignore[attr-defined]
+            if screen is target:
+                settle()
+                return
+            if screen is Screen.STEP:
+                step = w.step  # type: ignore[attr-defined]
+                for row in step.rows:
+                    row.set_value(sample_value(row.spec))
+                action: QAbstractButton | None = step.continue_button
+            elif screen is Screen.CONSENT:
+                w.consent.checkbox.setChecked(True)  # type: ignore[attr-defined]
+                action = w.consent.submit_button  # type: ignore[attr-defined]
+            else:
+                action = self._primary_action(w.current_screen)  # type: ignore[attr-defined]
+            if action is None or screen is Screen.RECEIPT:
+                break
+            before = (screen, getattr(w.step, "step", None))  # type: ignore[attr-defined]
+            action.click()
+            self._wait(
+                lambda b=before: (self.screen, getattr(w.step, "step", None)) != b,  # type: ignore[attr-defined]
+                f"the screen after {screen}",
+                timeout_s=10,
+            )
+        raise AuditError(f"the {target} screen is never reached in {procedure.id}")
+
     @staticmethod
     def _primary_action(screen: QWidget) -> QAbstractButton | None:
         """The first button (in reading order) of the screen's action row."""
@@ -423,10 +492,10 @@ class Options:
     out: Path | None = None
     quick: bool = False
     screenshots: bool = True
-    # Documents, check answers and receipt of every procedure in every size and theme;
-    # by default, of every procedure at 100 % in the normal theme, and of the fullest
-    # procedure elsewhere (same layout, other data).
-    every_procedure: bool = False
+    # Documents, check answers and receipt of every procedure in every size and theme
+    # (the default); False: of every procedure at 100 % in the normal theme, and of the
+    # fullest procedure elsewhere (same layout, other data).
+    every_procedure: bool = True
     progress: Callable[[str], None] | None = None
 
 
@@ -467,19 +536,45 @@ class Runner:
         where = (language, scale, theme)
         problems: list[str] = []
         every = self.options.every_procedure or (scale == 1.0 and theme == "normal")
-        for visit in kiosk.visits(language, scale, high, problems, every_procedure=every):
-            if visit.state not in self.result.states:
-                self.result.states.append(visit.state)
-            reference = self._audit_visit(kiosk, visit, where, reference)
-            # Hold no widget past its state: the kiosk deletes screens' widgets with
-            # deleteLater(), and a Python reference kept alive across that deletion can
-            # crash PySide (Shiboken releasing the wrapper of a destroyed child).
-            visit.root = visit.screen = visit.focus = None  # type: ignore[assignment]
-            del visit
+        visited: set[str] = set()
+
+        def audit_all(visits: Iterator[Visit]) -> None:
+            nonlocal reference
+            for visit in visits:
+                if visit.state not in self.result.states:
+                    self.result.states.append(visit.state)
+                if visit.screen is not None:
+                    visited.add(type(visit.screen).__name__)
+                reference = self._audit_visit(kiosk, visit, where, reference)
+                # Hold no widget past its state: the kiosk deletes screens' widgets with
+                # deleteLater(), and a Python reference kept alive across that deletion
+                # can crash PySide (Shiboken releasing the wrapper of a destroyed child).
+                visit.root = visit.screen = visit.focus = None  # type: ignore[assignment]
+                del visit
+
+        audit_all(kiosk.visits(language, scale, high, problems, every_procedure=every))
+        self._inactivity(kiosk, where)  # on the screen the walk ended on (its receipt)
+        audit_all(kiosk.tour_visits(language, scale, high, problems))
+        for name in unaudited(kiosk.window.all_screens, visited):  # type: ignore[attr-defined]
+            problems.append(
+                f"the {name} screen: it has no audit state (register a tour for it in "
+                "kiosk/audit/tours.py)"
+            )
         walk = Outcome(checked=1)
         for problem in problems:
-            walk.fail("coverage", f"the audit could not drive the kiosk through {problem}")
+            walk.fail("coverage", f"the audit could not reach {problem}")
         self._record("coverage", "(walk)", where, walk)
+
+    def _inactivity(self, kiosk: Kiosk, where: tuple[str, float, str]) -> None:
+        """The timeout warning, shown on an applicant's screen (not the welcome one, which
+        has nothing to forget)."""
+        from kiosk.domain.session import Screen
+
+        language, scale, theme = where
+        if kiosk.screen is Screen.WELCOME:
+            kiosk.reset(language, scale, theme == "high")
+            kiosk.window.welcome.start_button.click()  # type: ignore[attr-defined]
+            wait_until(lambda: kiosk.screen is not Screen.WELCOME, 1.0)
         probe = kiosk.inactivity_probe()
         audit_dialog = lambda dialog, said: self._audit_visit(  # noqa: E731
             kiosk,

@@ -21,12 +21,13 @@ class Entry:
 
 
 class MemoryStore:
-    """The three store methods the controller uses, in memory."""
+    """The store methods the controller uses, in memory."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.drafts: dict[str, dict[str, str]] = {}
         self.enqueued: list[str] = []
+        self.resume_codes: dict[str, str] = {}
 
     def save_draft(
         self, uuid: str, procedure_id: str, language: str, answers: dict[str, str], now: dt.datetime
@@ -37,6 +38,17 @@ class MemoryStore:
     def delete_draft(self, uuid: str) -> None:
         with self._lock:
             self.drafts.pop(uuid, None)
+
+    def save_resume(
+        self, uuid: str, code: str, birth_date: dt.date | str, expires_at: dt.datetime
+    ) -> None:
+        with self._lock:
+            self.resume_codes[code] = uuid
+
+    def resume(self, code: str, birth_date: dt.date | str, now: dt.datetime) -> Any:
+        from kiosk.store.errors import ResumeError
+
+        raise ResumeError("the audit resumes nothing")
 
     def enqueue(self, uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime) -> Entry:
         with self._lock:

@@ -13,14 +13,33 @@ _LINEAR = np.where(_S <= 0.04045, _S / 12.92, ((_S + 0.055) / 1.055) ** 2.4)
 
 
 def to_array(image: QImage) -> np.ndarray:
-    """``image`` as an H x W x 3 uint8 RGB array (a view on one copy of its pixels)."""
-    img = image.convertToFormat(QImage.Format.Format_RGB32)  # no-op for a grab
+    """``image`` as an H x W x 3 uint8 RGB array (C-contiguous, a copy of its pixels)."""
+    img = image.convertToFormat(QImage.Format.Format_RGB888)  # Qt's own fast conversion
     w, h, bpl = img.width(), img.height(), img.bytesPerLine()
     if w == 0 or h == 0:
         return np.zeros((h, w, 3), np.uint8)
-    raw = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl).copy()
-    # 0xffRRGGBB words: bytes B, G, R, 255 in memory (little-endian).
-    return raw[:, : w * 4].reshape(h, w, 4)[..., 2::-1]
+    raw = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)
+    return raw[:, : w * 3].reshape(h, w, 3).copy()  # rows may be padded to 4 bytes
+
+
+def to_keys(image: QImage) -> np.ndarray:
+    """``colour_keys(to_array(image))``, straight from the 0xffRRGGBB words of the
+    image's RGB32 form (no per-channel arithmetic)."""
+    img = image.convertToFormat(QImage.Format.Format_RGB32)  # no-op for a grab
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    if w == 0 or h == 0:
+        return np.zeros((h, w), np.uint32)
+    words = np.frombuffer(img.constBits(), np.uint32, count=bpl // 4 * h).reshape(h, bpl // 4)
+    return words[:, :w] & np.uint32(0xFFFFFF)  # a new array: the image may go
+
+
+def colour_keys(rgb: np.ndarray) -> np.ndarray:
+    """Each pixel's colour as one integer 0xRRGGBB (same shape without the channels)."""
+    return (
+        (rgb[..., 0].astype(np.int32) << 16)
+        | (rgb[..., 1].astype(np.int32) << 8)
+        | rgb[..., 2].astype(np.int32)
+    )
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -43,19 +62,37 @@ def hex_colour(rgb: np.ndarray | tuple[int, int, int]) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _mode(flat: np.ndarray) -> np.ndarray:
-    """The most frequent exact colour of N x 3 pixels."""
-    f = flat.astype(np.int32)
-    keys = (f[:, 0] << 16) | (f[:, 1] << 8) | f[:, 2]
+def _mode_key(keys: np.ndarray) -> int:
     values, counts = np.unique(keys, return_counts=True)
-    key = int(values[np.argmax(counts)])
+    return int(values[np.argmax(counts)])
+
+
+def _rgb(key: int) -> np.ndarray:
     return np.array([(key >> 16) & 255, (key >> 8) & 255, key & 255], np.uint8)
 
 
-def _background(crop: np.ndarray) -> np.ndarray:
+def _mode(flat: np.ndarray) -> np.ndarray:
+    """The most frequent exact colour of N x 3 pixels."""
+    return _rgb(_mode_key(colour_keys(flat)))
+
+
+def _background_key(keys: np.ndarray) -> int:
     """The dominant colour (from every third pixel of a large crop: it dominates)."""
-    sample = crop[::3, ::3] if crop.shape[0] * crop.shape[1] > 4000 else crop
-    return _mode(sample.reshape(-1, 3))
+    sample = keys[::3, ::3] if keys.shape[0] * keys.shape[1] > 4000 else keys
+    return _mode_key(sample.ravel())
+
+
+def _not_background(
+    crop: np.ndarray, keys: np.ndarray | None
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """The background colour, its luminance and the mask of the pixels of another
+    colour (the only ones that can contrast with it: the others' luminance is not
+    computed)."""
+    if keys is None:
+        keys = colour_keys(crop)
+    key = _background_key(keys)
+    bg = _rgb(key)
+    return bg, float(luminance(bg)), keys != key
 
 
 @dataclass(frozen=True)
@@ -66,37 +103,45 @@ class TextColours:
     ink_pixels: int
 
 
-def text_colours(crop: np.ndarray, min_ink: int = 6) -> TextColours | None:
+def text_colours(
+    crop: np.ndarray, min_ink: int = 6, keys: np.ndarray | None = None
+) -> TextColours | None:
     """Foreground and background of the text drawn in ``crop``, or None if nothing is drawn.
 
     The background is the dominant colour. The foreground is the most frequent colour
     among the pixels that contrast most with it (the cores of the glyph strokes, not their
     anti-aliased edges): the pixels within 80 % of the strongest contrast found.
+    ``keys`` (``colour_keys(crop)``, e.g. a view on a whole rendering's) saves computing it.
     """
     if crop.size == 0:
         return None
-    bg = _background(crop)
-    flat = crop.reshape(-1, 3)
-    bg_lum = float(luminance(bg))
-    contrast = ratio(luminance(flat), bg_lum)
+    bg, bg_lum, other = _not_background(crop, keys)
+    pixels = crop[other]  # N x 3: every pixel not of the background's exact colour
+    if len(pixels) < min_ink:
+        return None
+    contrast = ratio(luminance(pixels), bg_lum)
     ink = contrast > 1.15
     n_ink = int(ink.sum())
     if n_ink < min_ink:
         return None
     cmax = float(contrast[ink].max())
     strong = contrast >= 1.0 + (cmax - 1.0) * 0.8
-    fg = _mode(flat[strong])
+    fg = _mode(pixels[strong])
     value = float(ratio(float(luminance(fg)), bg_lum))
     return TextColours(hex_colour(fg), hex_colour(bg), value, n_ink)
 
 
-def ink_span(crop: np.ndarray) -> tuple[int, int] | None:
+def ink_span(crop: np.ndarray, keys: np.ndarray | None = None) -> tuple[int, int] | None:
     """First and last column holding ink (pixels contrasting >= 1.5:1 with the dominant
     colour), or None."""
     if crop.size == 0:
         return None
-    bg_lum = float(luminance(_background(crop)))
-    contrast = ratio(luminance(crop), bg_lum)
+    _bg, bg_lum, other = _not_background(crop, keys)
+    cols_any = other.any(axis=0)
+    if not cols_any.any():
+        return None
+    contrast = np.ones(other.shape)
+    contrast[other] = ratio(luminance(crop[other]), bg_lum)
     cols = np.nonzero((contrast >= 1.5).any(axis=0))[0]
     if cols.size == 0:
         return None

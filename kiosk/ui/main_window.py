@@ -52,6 +52,10 @@ _ACTIVITY_EVENTS = frozenset(
 )
 
 
+_SHOW = QEvent.Type.Show
+_RESIZE = QEvent.Type.Resize
+
+
 class MainWindow(QMainWindow):
     """Hosts the screens. It shows what the controller asks and reports user activity."""
 
@@ -250,7 +254,7 @@ class MainWindow(QMainWindow):
 
     def _osk_serves(self, widget: QWidget) -> bool:
         return any(
-            self.current_screen is screen and screen.isAncestorOf(widget)
+            self.stack.currentWidget() is screen and screen.isAncestorOf(widget)
             for screen in (self.step, self.resume, self.status, self.signin)
         )
 
@@ -312,21 +316,19 @@ class MainWindow(QMainWindow):
 
     # --- activity ---------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Every event of the application passes here: its type is read once.
+        kind = event.type()
         if (
-            event.type() == QEvent.Type.Show
+            kind == _SHOW
             and isinstance(watched, LanguageDialog)
             and self.languages_offered is not None
         ):
             self._restrict_languages(watched)
-        if (
-            event.type() == QEvent.Type.Resize
-            and watched is self.step.scroll.viewport()
-            and not self.osk.isHidden()
-        ):
+        if kind == _RESIZE and watched is self.step.scroll.viewport() and not self.osk.isHidden():
             # The keyboard took (or gave back) room: keep the field being typed in view.
             QTimer.singleShot(0, self._show_osk_target)
         if (
-            event.type() in _ACTIVITY_EVENTS
+            kind in _ACTIVITY_EVENTS
             and isinstance(watched, QWidget)
             and (watched.window() is self or watched.window().parentWidget() is self)
         ):

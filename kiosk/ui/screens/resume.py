@@ -146,9 +146,14 @@ class ResumeScreen(BaseScreen):
         self.actions.addWidget(self.resume_button, 0, LEADING)
         self.actions.addStretch(1)
         self.busy = False
+        self._chain_tab_order()
+
+    def _chain_tab_order(self) -> None:
+        """Reading order: header, back, the error summary's links, the fields, resume."""
         chain: list[QWidget] = [*self.header.buttons]
         if self.back_button is not None:
             chain.append(self.back_button)
+        chain += self.summary.links
         chain += [row.input for row in self.rows] + [self.resume_button]
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
@@ -180,6 +185,7 @@ class ResumeScreen(BaseScreen):
                 if r.spec.id in by_field
             ]
         )
+        self._chain_tab_order()  # the summary's links come first
         self.title.setText(self.title_text())
         if errors:
             self.summary.setFocus()

@@ -144,10 +144,15 @@ class StatusScreen(BaseScreen):
         self._hint_id = SCAN_HINT
         self._status: tuple[str, str, str, dt.date | None, bool] | None = None
         self._attestation_id = ""
+        self._chain_tab_order()
+
+    def _chain_tab_order(self) -> None:
+        """Reading order: header, back, the answer, the error summary's links, the
+        fields, look up, finish."""
         chain: list[QWidget] = [*self.header.buttons]
         if self.back_button is not None:
             chain.append(self.back_button)
-        chain += [self.status_title, self.attestation_button]
+        chain += [self.status_title, self.attestation_button, *self.summary.links]
         chain += [row.input for row in self.rows] + [self.lookup_button, self.finish_button]
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
@@ -192,6 +197,7 @@ class StatusScreen(BaseScreen):
                 if r.spec.id in by_field
             ]
         )
+        self._chain_tab_order()  # the summary's links before the fields
         self.title.setText(self.title_text())
         if errors:
             self.summary.setFocus()

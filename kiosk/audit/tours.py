@@ -1,0 +1,308 @@
+"""The screens the procedure walk does not reach, and how the audit reaches each one.
+
+The walk (``driver.Kiosk.visits``) goes through every procedure from the welcome screen to
+its receipt: welcome, procedure choice, documents, every question screen, check answers,
+consent, receipt, the help and language dialogs. Every other screen of
+``MainWindow.all_screens`` needs a *tour* here, or the audit reports a coverage
+violation naming it ("no audit state"). To register a screen::
+
+    @tour("StatusScreen")  # the class name(s) of the screen(s) the tour shows
+    def status(k: Kiosk, start: Start) -> Iterator[Visit]:
+        mark = start()  # the welcome screen, in the audited language, size and theme
+        k.window.welcome.status_button.click()
+        k.wait_screen(Screen.STATUS)
+        yield k.screen_visit("status", mark)  # every check runs on this state
+
+A tour drives the real window with the same fakes as the walk (``k.window``,
+``k.controller``), yields one ``Visit`` per state (``k.screen_visit(state, mark,
+kind="errors")`` for a screen showing an error summary), and raises ``AuditError`` if it
+cannot reach a state. Tours run once per language x text size x theme, after the walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kiosk.audit.context import settle
+from kiosk.audit.kiosk_checks import Visit
+
+if TYPE_CHECKING:
+    from kiosk.audit.driver import Kiosk
+
+Start = Callable[[], int]
+TourRun = Callable[["Kiosk", Start], Iterator[Visit]]
+
+# The screens the procedure walk itself visits (class names).
+WALKED = frozenset(
+    {
+        "WelcomeScreen",
+        "ProcedureScreen",
+        "StepScreen",
+        "DocumentsScreen",
+        "CheckScreen",
+        "ConsentScreen",
+        "ReceiptScreen",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Tour:
+    name: str
+    screens: tuple[str, ...]  # class names of the screens it visits
+    run: TourRun
+
+
+TOURS: list[Tour] = []
+
+
+def tour(*screens: str) -> Callable[[TourRun], TourRun]:
+    """Register a tour visiting ``screens`` (class names of MainWindow screens)."""
+
+    def register(run: TourRun) -> TourRun:
+        TOURS.append(Tour(run.__name__, tuple(screens), run))
+        return run
+
+    return register
+
+
+def registered_screens() -> set[str]:
+    return set(WALKED) | {s for t in TOURS for s in t.screens}
+
+
+def unaudited(screens: list[object], visited: set[str]) -> list[str]:
+    """Class names of ``screens`` (``MainWindow.all_screens``) that no state of the audit
+    showed (``visited``: the class names of the screens of the states audited)."""
+    out: list[str] = []
+    for screen in screens:
+        name = type(screen).__name__
+        if name not in visited and name not in out:
+            out.append(name)
+    return out
+
+
+# --- the tours --------------------------------------------------------------------------
+@tour("GuideScreen")
+def guide(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """ "Which procedure?": each question, then the answer it leads to."""
+    from kiosk.audit.driver import AuditError
+    from kiosk.domain.session import Screen
+
+    w = k.window
+    start()
+    w.welcome.start_button.click()  # type: ignore[attr-defined]
+    k.wait_screen(Screen.PROCEDURE)
+    card = getattr(w.procedure, "guide_card", None)  # type: ignore[attr-defined]
+    if card is None or not card.isVisible():
+        raise AuditError("no guide card on the procedure screen")
+    mark = k.mark()
+    card.click()
+    k.wait_screen(Screen.GUIDE)
+    screen = w.guide  # type: ignore[attr-defined]
+    for number in range(1, 20):
+        if screen.start_button.isVisible():
+            yield k.screen_visit("guide-result", mark)
+            return
+        yield k.screen_visit("guide" if number == 1 else f"guide-{number}", mark)
+        mark = k.mark()
+        screen.card(0).click()
+        settle()
+    raise AuditError("the guide never reached its answer")
+
+
+@tour("ResumeScreen")
+def resume(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """ "Reprendre une demande": the form, then its errors (nothing typed)."""
+    from kiosk.domain.session import Screen
+
+    w = k.window
+    mark = start()
+    w.welcome.resume_button.click()  # type: ignore[attr-defined]
+    k.wait_screen(Screen.RESUME)
+    yield k.screen_visit("resume", mark)
+    screen = w.resume  # type: ignore[attr-defined]
+    mark = k.mark()
+    screen.resume_button.click()
+    settle()
+    if screen.summary.isVisible():
+        yield k.screen_visit("resume-errors", mark, kind="errors")
+
+
+@tour("SavedScreen")
+def saved(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """ "Sauvegarder et reprendre plus tard" on a question: the resume code."""
+    from kiosk.audit.driver import AuditError
+    from kiosk.audit.fakes import sample_value
+    from kiosk.domain.session import Screen
+
+    w = k.window
+    start()
+    w.welcome.start_button.click()  # type: ignore[attr-defined]
+    k.wait_screen(Screen.PROCEDURE)
+    procedure = k.controller.catalogue.procedures[0]  # type: ignore[attr-defined]
+    w.procedure.card(procedure.id).click()  # type: ignore[attr-defined]
+    for _ in range(10):  # to the first question (past the documents to bring)
+        if k.screen is Screen.STEP:
+            break
+        action = k.primary_action(w.current_screen)  # type: ignore[attr-defined]
+        if action is None:
+            raise AuditError(f"no way from {k.screen} to the first question")
+        before = k.screen
+        action.click()
+        k.wait(lambda b=before: k.screen is not b, f"the screen after {before}")
+    step = w.step  # type: ignore[attr-defined]
+    # Saving needs the date of birth (the resume code's second factor): answer the
+    # questions until the button shows.
+    for _ in range(20):
+        k.wait(lambda: step.step is not None, "a question")
+        if step.save_button.isVisible():
+            break
+        for row in step.rows:
+            row.set_value(sample_value(row.spec))
+        before = step.step
+        step.continue_button.click()
+        k.wait(
+            lambda b=before: k.screen is not Screen.STEP or step.step is not b,
+            "the next question",
+        )
+        if k.screen is not Screen.STEP:
+            raise AuditError("no save button on any question")
+    else:
+        raise AuditError("no save button on any question")
+    mark = k.mark()
+    step.save_button.click()
+    k.wait_screen(Screen.SAVED, timeout_s=30)  # a worker thread saves
+    yield k.screen_visit("saved", mark)
+
+
+@tour("StatusScreen")
+def status(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """ "Suivre ma demande": the form, then its errors (nothing typed)."""
+    from kiosk.domain.session import Screen
+
+    w = k.window
+    mark = start()
+    w.welcome.status_button.click()  # type: ignore[attr-defined]
+    k.wait_screen(Screen.STATUS)
+    yield k.screen_visit("status", mark)
+    screen = w.status  # type: ignore[attr-defined]
+    mark = k.mark()
+    screen.lookup_button.click()
+    settle()
+    if screen.summary.isVisible():
+        yield k.screen_visit("status-errors", mark, kind="errors")
+
+
+@tour("OutOfServiceScreen")
+def out_of_service(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """The screen shown instead of the welcome screen when staff put the kiosk out of
+    service (with their message)."""
+    from kiosk.i18n import N_
+
+    w, c = k.window, k.controller
+    start()
+    message = c.translator(N_("Borne hors service"))  # type: ignore[attr-defined]
+    w.set_out_of_service(message)  # type: ignore[attr-defined]
+    try:
+        # As the next applicant meets it: the session ends, the screen shows; they
+        # choose their language on it (the header's, as on every screen).
+        language = c.translator.code  # type: ignore[attr-defined]
+        c.wipe()  # type: ignore[attr-defined]
+        mark = k.mark()
+        c.choose_language(language)  # type: ignore[attr-defined]
+        k.wait(lambda: w.current_screen is w.out_of_service, "the out-of-service screen")  # type: ignore[attr-defined]
+        yield k.screen_visit("out-of-service", mark)
+    finally:
+        w.set_out_of_service(None)  # type: ignore[attr-defined]
+        settle()
+
+
+@tour("ScanScreen")
+def scan(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """Photographing the documents of the checklist: the live view with its guidance,
+    then a page to check. The screen is filled as the ScanController fills it (its
+    public methods), without a camera: the audit looks at the screen, not the pipeline."""
+    from PySide6.QtGui import QColor, QImage
+
+    from kiosk.domain.session import ScanPhase, Screen
+    from kiosk.scan.guidance import Guidance
+
+    w, c = k.window, k.controller
+    start()
+    k.advance_to(Screen.DOCUMENTS)
+    session = c.session  # type: ignore[attr-defined]
+    documents = session.documents_to_scan() or session.documents()
+    screen = w.scan  # type: ignore[attr-defined]
+    mark = k.mark()
+    session.start_scan(ScanPhase.DOCUMENTS)
+    try:
+        w.show_screen(Screen.SCAN)  # type: ignore[attr-defined]
+        screen.show_document(documents[0].label, 1, len(documents), 1, 1)
+        screen.show_live()
+        screen.set_camera_ready(True)
+        screen.show_guidance(Guidance.NO_PAGE)
+        c._say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+        yield k.screen_visit("scan", mark)
+        page = QImage(420, 594, QImage.Format.Format_RGB32)
+        page.fill(QColor("#f4f1ea"))
+        mark = k.mark()
+        screen.show_review(page)
+        c._say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+        yield k.screen_visit("scan-review", mark)
+    finally:
+        screen.wipe()
+        session.cancel_scan()
+        c._render(speak=False)  # type: ignore[attr-defined]
+        settle()
+
+
+def _show_staff_screen(k: Kiosk, screen: object) -> None:
+    """Show ``screen`` as kiosk.ui.staff_controller does (it is not a session screen)."""
+    w, c = k.window, k.controller
+    w.close_dialogs()  # type: ignore[attr-defined]
+    w.osk.hide()  # type: ignore[attr-defined]
+    screen.retranslate(c.translator)  # type: ignore[attr-defined]
+    w.stack.setCurrentWidget(screen)  # type: ignore[attr-defined]
+    w.focus_ring.raise_()  # type: ignore[attr-defined]
+    screen.entered()  # type: ignore[attr-defined]
+    settle()
+
+
+@tour("SignInScreen")
+def staff_sign_in(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """Staff sign-in (identifier and PIN, or badge), as StaffController.request_sign_in
+    shows it; spoken like any screen when voice is on."""
+    w, c = k.window, k.controller
+    start()
+    screen = w.signin  # type: ignore[attr-defined]
+    screen.wipe()
+    mark = k.mark()
+    _show_staff_screen(k, screen)
+    c._say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+    try:
+        yield k.screen_visit("staff-sign-in", mark)
+    finally:
+        screen.wipe()
+        c._render(speak=False)  # type: ignore[attr-defined]
+        settle()
+
+
+@tour("AssistConsentScreen")
+def assist_consent(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """A mediator signed in: the applicant is asked (always spoken), as
+    AssistController.start shows it."""
+    w, c = k.window, k.controller
+    start()
+    screen = w.assist_consent  # type: ignore[attr-defined]
+    screen.show_mediator("Camille Martin", "MED-042")
+    mark = k.mark()
+    _show_staff_screen(k, screen)
+    c.speak(screen.spoken_text())  # type: ignore[attr-defined]
+    try:
+        yield k.screen_visit("assist-consent", mark)
+    finally:
+        screen.wipe()
+        c._render(speak=False)  # type: ignore[attr-defined]
+        settle()
