@@ -161,6 +161,8 @@ class KioskRow(QFrame):
         text = tr(STATE_TEXT[k.state])
         if k.state in (DeskState.HELP_REQUESTED, DeskState.HELP_COMING):
             text = f"{text} : {waiting_words(tr, k.waiting_s)}"
+            if k.call is not None and k.call.acknowledged_by:
+                text = f"{text} ({k.call.acknowledged_by})"  # which desk answered
             if not k.online:
                 text = f"{text} ({tr(STATE_TEXT[DeskState.OFFLINE])})"
         return text
