@@ -79,6 +79,15 @@ def qimage_to_bgr(image: QImage) -> np.ndarray:
     return np.ascontiguousarray(frame[:, :, ::-1])
 
 
+def central_reference_of(store: Any, uuid: str) -> str | None:
+    """The central reference of an acknowledged outbox entry, or None (on the store's
+    worker: the store may still be opening)."""
+    entry_of = getattr(store, "entry", None)
+    entry = entry_of(uuid) if entry_of is not None else None
+    reference = getattr(entry, "central_reference", None)
+    return str(reference) if reference else None
+
+
 class ReceiptFlow:
     """Mixin of SessionController (see the module's docstring)."""
 
@@ -134,7 +143,9 @@ class ReceiptFlow:
             self._render_worker.shutdown()
 
     # --- the receipt ---------------------------------------------------------------------
-    def receipt_content(self: SessionController) -> ReceiptContent | None:
+    def receipt_content(
+        self: SessionController, central_reference: str | None = None
+    ) -> ReceiptContent | None:
         s = self.session
         receipt, procedure = s.receipt, s.procedure
         if receipt is None or procedure is None:
@@ -150,23 +161,60 @@ class ReceiptFlow:
             provided=[doc_id for doc_id, pages in scanned.items() if pages],
             fees=[(f.label, f.amount_eur) for f in s.fees()],
             deadline=s.deadline(self._today()),
+            central_reference=central_reference,
             lookup_secret=receipt.lookup_secret,
         )
 
-    def print_receipt(self: SessionController) -> None:
-        content = self.receipt_content()
-        screen = self._w.receipt
-        if content is None or self._printing:
+    def _with_central_reference(
+        self: SessionController,
+        then: Callable[[ReceiptContent], None],
+        gone: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``then(content)`` with the central reference if the application has already
+        been acknowledged (a receipt printed again later), asked of the store on its
+        worker; at once when the store cannot tell."""
+        s = self.session
+        reference = self._current_reference()
+        if reference is None:
             return
-        self._receipt_printed_for = content.local_reference
+
+        def proceed(central: str | None) -> None:
+            if self._current_reference() != reference:
+                gone()  # the applicant left meanwhile
+                return
+            content = self.receipt_content(central)
+            if content is not None:
+                then(content)
+
+        def unknown(exc: BaseException) -> None:
+            log.warning("outbox entry not read: %s", type(exc).__name__)
+            proceed(None)
+
+        self.tasks.run(central_reference_of, self.store, s.uuid, on_done=proceed, on_error=unknown)
+
+    def print_receipt(self: SessionController) -> None:
+        reference = self._current_reference()
+        if reference is None or self._printing:
+            return
+        self._receipt_printed_for = reference
         if self.printer is None:
+            content = self.receipt_content()
+            assert content is not None
             # After the screen is shown (and has focused its title): then the way out.
             absent = PrintError(PrinterState.ABSENT)
             ref = content.local_reference
             QTimer.singleShot(0, self, lambda: self._print_failed(absent, ref))
             return
         self._printing = True
-        screen.set_print_busy(True)
+        self._w.receipt.set_print_busy(True)
+        self._with_central_reference(self._print_content, self._print_abandoned)
+
+    def _print_abandoned(self: SessionController) -> None:
+        self._printing = False
+
+    def _print_content(self: SessionController, content: ReceiptContent) -> None:
+        if self.printer is None:  # pragma: no cover - checked before
+            return
         self.renderer.run(
             self.printer.print_receipt,
             content,
@@ -200,9 +248,10 @@ class ReceiptFlow:
         self._say(screen.print_status.text())
 
     def show_receipt_on_screen(self: SessionController) -> None:
-        content = self.receipt_content()
-        if content is None:
-            return
+        if self.session.receipt is not None:
+            self._with_central_reference(self._show_content)
+
+    def _show_content(self: SessionController, content: ReceiptContent) -> None:
         from kiosk.ui.receipt_pdf import render_images
 
         self.renderer.run(

@@ -233,3 +233,25 @@ def test_status_camera_stops_when_leaving(make_kiosk: Callable[..., Kiosk]) -> N
         kiosk.wait_screen(Screen.WELCOME)
         kiosk.qtbot.waitUntil(lambda: not cameras[-1].running, timeout=5_000)
         assert kiosk.controller._qr_feed is None
+
+
+def test_a_receipt_printed_again_later_has_the_central_reference(
+    make_kiosk: Callable[..., Kiosk], tmp_path: Path
+) -> None:
+    """Once the central API acknowledged the application, "Imprimer mon reçu" prints its
+    central reference too (read from the outbox on the store's worker)."""
+
+    class Acknowledged:
+        central_reference = "PREF-2026-000777"
+
+    kiosk = make_kiosk()
+    kiosk.store.entry = lambda _uuid: Acknowledged()  # type: ignore[attr-defined]
+    printer = FakePrinter(tmp_path, keep_image=False)
+    kiosk.controller.printer = printer
+    kiosk.to_receipt()
+    kiosk.click(kiosk.window.receipt.print_button)
+    kiosk.qtbot.waitUntil(lambda: bool(printer.printed), timeout=20_000)
+    text = subprocess.run(
+        ["pdftotext", str(printer.printed[0]), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "PREF-2026-000777" in text
