@@ -94,6 +94,7 @@ class StaffController(QObject):
         self._on_done: Callable[[StaffMember], None] | None = None
         self._on_cancel: Callable[[], None] | None = None
         self._feed: CameraFeed | None = None
+        self._badges_tried: set[str] = set()  # each badge is tried once per sign-in
         self._decoding = False
         self.timer = QTimer(self)  # signed in: idle time before signing out
         self.timer.setSingleShot(True)
@@ -121,6 +122,7 @@ class StaffController(QObject):
         on_cancel: Callable[[], None] | None = None,
     ) -> None:
         self._roles = set(roles)
+        self._badges_tried.clear()
         self._on_done, self._on_cancel = on_done, on_cancel
         w = self.window
         w.close_dialogs()
@@ -228,6 +230,7 @@ class StaffController(QObject):
         feed.start()
 
     def stop_badge(self) -> None:
+        self._badges_tried.clear()  # badge codes are secrets: not kept once done
         feed, self._feed = self._feed, None
         if feed is not None:
             feed.clear()
@@ -249,9 +252,10 @@ class StaffController(QObject):
     def _badge_read(self, code: str | None) -> None:
         if self._feed is None or not self.signing_in:
             return
-        if code is None:
-            self._decoding = False
+        if code is None or code in self._badges_tried:
+            self._decoding = False  # nothing, or a badge already refused: not tried again
             return
+        self._badges_tried.add(code)
         self._check(self.directory.sign_in_badge, code)
 
     # --- signed in --------------------------------------------------------------------

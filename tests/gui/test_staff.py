@@ -234,3 +234,40 @@ def test_inactivity_wipe_ends_the_assisted_session(staffed: Staffed) -> None:
     kiosk.controller.wipe()  # e.g. the inactivity timeout, or the receipt's "Terminer"
     assert staffed.staff.current is None
     assert staffed.audit.actions("med-0042")[-2:] == ["assist_end", "sign_out"]
+
+
+def _badge_frame(code: str) -> Any:
+    import numpy as np
+    import qrcode
+
+    grey = np.array(qrcode.make(code).get_image().convert("L"), dtype=np.uint8)
+    grey = np.pad(grey, 80, constant_values=255)
+    return np.ascontiguousarray(np.stack([grey] * 3, axis=-1))
+
+
+def test_badge_shown_to_the_camera_signs_in(staffed: Staffed) -> None:
+    from kiosk.devices.camera import FakeCamera
+    from kiosk.staff.badge import make_badge_code
+
+    code = make_badge_code("adm-0007")
+    staffed.directory.add("adm-0007", "135790", "Claire M.", Role.STAFF, code.split(":")[2])
+    forged = make_badge_code("adm-0007")  # the right identifier, not the secret
+    camera = FakeCamera([_badge_frame(forged)], fps=10)
+    staffed.staff.badge_camera = lambda: camera
+    staffed.open_sign_in({Role.STAFF})
+    with staffed.kiosk.qtbot.waitSignal(staffed.staff.refused, timeout=10_000) as blocker:
+        staffed.kiosk.click(staffed.window.signin.badge_button)
+    assert blocker.args == ["wrong"]
+    assert staffed.window.signin.badge_hint.isVisible()
+    with staffed.kiosk.qtbot.waitSignal(staffed.staff.signed_in, timeout=10_000):
+        camera.show([_badge_frame(code)])
+    assert staffed.done[-1].identifier == "adm-0007"
+    assert staffed.audit.actions("adm-0007") == ["sign_in_failed", "sign_in"]
+    assert staffed.audit.entries[-1].detail == "badge"
+    assert not staffed.window.signin.badge_hint.isVisible()  # the camera is stopped
+
+
+def test_badge_without_a_camera_says_so(staffed: Staffed) -> None:
+    staffed.open_sign_in()
+    staffed.kiosk.click(staffed.window.signin.badge_button)
+    assert "Pas de caméra" in staffed.window.signin.badge_hint.text()
