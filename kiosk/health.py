@@ -1,0 +1,561 @@
+"""``kiosk-health``: what works on this kiosk and what does not, for the IT team.
+
+Prints one line per check (``ok``, ``warn`` or ``FAIL``, then what was found and, when it
+fails, what to do) and exits 1 if any check failed, else 0; ``--json`` prints the same as
+JSON. The checks: configuration, data directory (owner and mode 0700), store (opens, not
+damaged, schema at the current migration, key file private), enrolment, central API
+(reachable within ``--timeout`` seconds), Qt's platform plugins, speech engine, camera,
+OCR model, printer, fonts (Arabic, Chinese, OCR-B), disk space and clock.
+
+Nothing here changes anything: the store is read through a read-only connection (never
+migrated: ``kiosk-migrate`` does that), no device is opened for long, nothing is printed or
+spoken. Qt is optional: without PySide6 the Qt and printer checks fail and the others run.
+Run as root, the checks run as the owner of the data directory (the ``kiosk`` user), as the
+kiosk itself does, so that nothing is created there with root as its owner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kiosk.config import SYSTEM_CONFIG, ConfigError, Settings, load_settings
+
+Status = Literal["ok", "warn", "fail", "skipped"]
+
+# The checks, in the order they are printed.
+CHECKS: tuple[str, ...] = (
+    "config",
+    "data_dir",
+    "store",
+    "enrolment",
+    "central",
+    "qt",
+    "speech",
+    "camera",
+    "ocr",
+    "printer",
+    "fonts",
+    "disk",
+    "clock",
+)
+MIN_FREE_BYTES = 1 << 30  # below: fail (a day of scanned pages with room to spare)
+LOW_FREE_BYTES = 5 << 30  # below: warn
+EARLIEST_PLAUSIBLE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+DB_FILENAME = "kiosk.db"  # kiosk.store.store.DB_FILENAME (not imported: SQLAlchemy is slow)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+def _fc_list(pattern: str) -> list[str]:
+    out = subprocess.run(
+        ["fc-list", pattern, "family"], capture_output=True, text=True, timeout=20, check=True
+    )
+    return [line.split(",")[0].strip() for line in out.stdout.splitlines() if line.strip()]
+
+
+def _ntp_synchronized() -> bool | None:
+    from kiosk.admin.selftest import ntp_synchronized
+
+    return ntp_synchronized()
+
+
+def _central_version(settings: Settings, url: str, timeout: float) -> str:
+    from sync.client import CentralClient
+
+    cert, key = settings.client_cert, settings.client_key
+    with CentralClient(
+        url,
+        None,
+        ca_bundle=settings.ca_bundle,
+        client_cert=(cert, key) if cert and key else cert,
+        connect_timeout=min(timeout, settings.connect_timeout_s),
+        read_timeout=timeout,
+    ) as client:
+        return client.health().version
+
+
+def _camera_available(settings: Settings) -> bool:
+    from kiosk.devices.camera import camera_from_settings
+
+    return camera_from_settings(settings).available()  # looks for the device, does not open it
+
+
+def _ocr_probe() -> str:
+    """Builds the default MRZ engine (ours trains on the OCR-B font: a few seconds) and
+    runs it once on a blank band."""
+    import numpy as np
+
+    from kiosk.devices.mrz_reader import default_engine
+
+    engine = default_engine()
+    try:
+        engine.read_lines(np.full((60, 600), 255, dtype=np.uint8))
+    finally:
+        engine.close()
+    return type(engine).__name__
+
+
+def _ocrb_font() -> str:
+    from kiosk.devices.samples.documents import ocrb_font_path
+
+    return ocrb_font_path()
+
+
+def _printer_state(settings: Settings) -> str:
+    from kiosk.devices.printer import printer_from_settings
+
+    return str(printer_from_settings(settings).check().value)
+
+
+def _speech_problem() -> str | None:
+    from kiosk.devices.speech_espeak import unavailable_reason
+
+    return unavailable_reason()
+
+
+def _qt_plugins() -> dict[str, str | None]:
+    """Each of Qt's on-screen platform plugins (Wayland under cage, X11 as the fallback)
+    loaded with its libraries: None if it loads, else why not. Nothing is shown."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("PySide6")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("PySide6 is not installed")
+    base = Path(next(iter(spec.submodule_search_locations)))
+    out: dict[str, str | None] = {}
+    for name, lib in (("wayland", "libqwayland.so"), ("xcb", "libqxcb.so")):
+        path = base / "Qt" / "plugins" / "platforms" / lib
+        if not path.exists():
+            out[name] = "not shipped with this PySide6"
+            continue
+        try:
+            ctypes.CDLL(str(path))
+        except OSError as exc:
+            out[name] = str(exc).removeprefix(f"{path}: ")
+        else:
+            out[name] = None
+    return out
+
+
+@dataclass
+class Probes:
+    """Everything the checks ask of the machine, replaceable by fakes in tests."""
+
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    ntp_synchronized: Callable[[], bool | None] = _ntp_synchronized
+    disk_usage: Callable[[Path], Any] = shutil.disk_usage
+    fonts: Callable[[str], list[str]] = _fc_list
+    ocrb_font: Callable[[], str] = _ocrb_font
+    central_version: Callable[[Settings, str, float], str] = _central_version
+    camera_available: Callable[[Settings], bool] = _camera_available
+    ocr: Callable[[], str] = _ocr_probe
+    printer_state: Callable[[Settings], str] = _printer_state
+    speech_problem: Callable[[], str | None] = _speech_problem
+    qt_plugins: Callable[[], dict[str, str | None]] = _qt_plugins
+    uid: Callable[[], int] = os.geteuid
+
+
+@dataclass
+class Report:
+    config_path: Path | None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "config": str(self.config_path) if self.config_path else None,
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+    def text(self) -> str:
+        label = {"ok": "ok", "warn": "warn", "fail": "FAIL", "skipped": "skip"}
+        lines = [f"kiosk-health: configuration {self.config_path or '(defaults)'}"]
+        for c in self.checks:
+            lines.append(f"  {label[c.status]:<5} {c.name:<10} {c.detail}")
+        counts = {s: sum(c.status == s for c in self.checks) for s in label}
+        lines.append(
+            f"{counts['ok']} ok, {counts['warn']} warning(s), {counts['fail']} failure(s)"
+            + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
+        )
+        return "\n".join(lines)
+
+
+def config_path_for(explicit: Path | None, environ: dict[str, str] | None = None) -> Path | None:
+    """The file ``load_settings`` reads, the same way it chooses it."""
+    env = os.environ if environ is None else environ
+    if explicit is not None:
+        return explicit
+    if env.get("KIOSK_CONFIG"):
+        return Path(env["KIOSK_CONFIG"])
+    return SYSTEM_CONFIG if SYSTEM_CONFIG.exists() else None
+
+
+# --- the checks -----------------------------------------------------------------------------
+
+
+def check_data_dir(settings: Settings, probes: Probes) -> Check:
+    path = settings.data_dir
+    if not path.is_dir():
+        return Check("data_dir", "fail", f"{path} does not exist (the package creates it)")
+    st = path.stat()
+    mode = st.st_mode & 0o777
+    problems = []
+    if mode & 0o077:
+        problems.append(f"mode {mode:04o} lets others in (chmod 0700 {path})")
+    if st.st_uid != probes.uid():
+        problems.append(f"owned by uid {st.st_uid}, not by this user (uid {probes.uid()})")
+    elif not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        problems.append("not writable by its owner")
+    if problems:
+        return Check("data_dir", "fail", f"{path}: " + "; ".join(problems))
+    return Check("data_dir", "ok", f"{path}, mode {mode:04o}, uid {st.st_uid}")
+
+
+def store_revision(db_path: Path) -> str | None:
+    """The Alembic revision of the store's database (read-only), None if it has none."""
+    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:
+        return None  # no alembic_version table: never migrated
+    finally:
+        conn.close()
+    return str(row[0]) if row else None
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of the kiosk."""
+    from alembic.script import ScriptDirectory
+
+    from kiosk.store.store import MIGRATIONS_DIR
+
+    heads = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"the store's migrations have {len(heads)} heads: {heads}")
+    return str(heads[0])
+
+
+def check_store(settings: Settings) -> Check:
+    from kiosk.store.errors import StoreError
+    from kiosk.store.store import check_integrity
+
+    db_path = settings.db_dir / DB_FILENAME
+    if not db_path.exists():
+        return Check(
+            "store",
+            "fail",
+            f"no database at {db_path}: the kiosk creates it at its first start "
+            "(or run /usr/libexec/kiosk-titre-sejour/kiosk-migrate as the kiosk user)",
+        )
+    try:
+        check_integrity(db_path)
+        current, head = store_revision(db_path), head_revision()
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        return Check("store", "fail", f"{db_path}: {exc}")
+    key = settings.db_dir / "keys" / "kiosk.key"
+    if not key.exists():
+        return Check("store", "fail", f"the store's key file {key} is missing")
+    if key.stat().st_mode & 0o077:
+        return Check("store", "fail", f"the key file {key} is readable by others (chmod 0600)")
+    if current != head:
+        return Check(
+            "store",
+            "fail",
+            f"schema at {current or 'none'}, this version needs {head}: run kiosk-migrate "
+            "(the kiosk also migrates when it starts)",
+        )
+    return Check("store", "ok", f"{db_path} opens, not damaged, schema {head} (current)")
+
+
+def check_enrolment(settings: Settings) -> tuple[Check, Any]:
+    from sync.enrolment import Enrolment
+
+    path = settings.enrolment_file
+    if not path.exists():
+        return (
+            Check(
+                "enrolment",
+                "fail",
+                "not enrolled: run kiosk-sync --enrol-code CODE as the kiosk user "
+                "(installer/README.md), or enrol from admin mode",
+            ),
+            None,
+        )
+    try:
+        enrolment = Enrolment.load(path)
+    except Exception as exc:
+        return Check("enrolment", "fail", f"unusable enrolment: {exc}"), None
+    return Check(
+        "enrolment", "ok", f"kiosk {enrolment.kiosk_id} on {enrolment.server_url}"
+    ), enrolment
+
+
+def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Probes) -> Check:
+    url = settings.central_url
+    try:
+        version = probes.central_version(settings, url, timeout)
+    except Exception as exc:
+        return Check("central", "fail", f"{url} does not answer within {timeout:g} s: {exc}")
+    detail = f"{url} answers (central API {version})"
+    if enrolment is not None and enrolment.server_url.rstrip("/") != url.rstrip("/"):
+        return Check(
+            "central",
+            "warn",
+            f"{detail}, but the kiosk was enrolled on {enrolment.server_url}: "
+            "set central_url to it or enrol again",
+        )
+    return Check("central", "ok", detail)
+
+
+def check_qt(probes: Probes) -> Check:
+    try:
+        plugins = probes.qt_plugins()
+    except Exception as exc:
+        return Check("qt", "fail", f"Qt cannot be loaded: {exc}")
+    loaded = [name for name, problem in plugins.items() if problem is None]
+    missing = {name: problem for name, problem in plugins.items() if problem is not None}
+    if not loaded:
+        why = "; ".join(f"{n}: {p}" for n, p in missing.items())
+        return Check("qt", "fail", f"no on-screen platform plugin loads ({why})")
+    detail = "platform plugins load: " + ", ".join(loaded)
+    if "wayland" in missing:
+        return Check("qt", "warn", f"{detail}; wayland (cage's) does not: {missing['wayland']}")
+    return Check("qt", "ok", detail)
+
+
+def check_speech(settings: Settings, probes: Probes) -> Check:
+    if settings.fake_devices:
+        return Check("speech", "warn", "fake devices configured: the voice is only recorded")
+    problem = probes.speech_problem()
+    if problem:
+        return Check("speech", "fail", problem)
+    return Check("speech", "ok", "espeak-ng loads (pyttsx3)")
+
+
+def check_camera(settings: Settings, probes: Probes) -> Check:
+    if settings.fake_devices:
+        return Check("camera", "warn", "fake devices configured: a simulated camera")
+    if probes.camera_available(settings):
+        return Check("camera", "ok", f"camera {settings.camera} is there")
+    return Check(
+        "camera", "fail", f"camera {settings.camera} not found (plugged in? setting camera)"
+    )
+
+
+def check_ocr(probes: Probes) -> Check:
+    try:
+        engine = probes.ocr()
+    except Exception as exc:
+        return Check("ocr", "fail", f"the MRZ reader cannot be built: {exc}")
+    return Check("ocr", "ok", f"MRZ reader ready ({engine})")
+
+
+def check_printer(settings: Settings, probes: Probes) -> Check:
+    if settings.fake_devices:
+        return Check("printer", "warn", "fake devices configured: receipts are PDF files")
+    queue = settings.printer or "the default printer"
+    try:
+        state = probes.printer_state(settings)
+    except Exception as exc:
+        return Check("printer", "fail", f"{queue}: cannot ask ({type(exc).__name__}: {exc})")
+    if state == "ready":
+        return Check("printer", "ok", f"{queue} is ready")
+    return Check("printer", "fail", f"{queue}: {state.replace('_', ' ')} (CUPS: lpstat -l -p)")
+
+
+def check_fonts(probes: Probes) -> Check:
+    found: dict[str, str] = {}
+    missing = []
+    for label, pattern, package in (
+        ("Arabic", ":lang=ar", "fonts-noto-core"),
+        ("Chinese", ":lang=zh-cn", "fonts-wqy-microhei"),
+    ):
+        try:
+            families = probes.fonts(pattern)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return Check("fonts", "fail", f"fontconfig cannot be asked ({exc})")
+        if families:
+            found[label] = sorted(families, key=lambda f: ("Noto" not in f, f))[0]
+        else:
+            missing.append(f"{label} ({package})")
+    try:
+        found["OCR-B"] = Path(probes.ocrb_font()).name
+    except (OSError, FileNotFoundError):
+        missing.append("OCR-B (fonts-ocr-b)")
+    if missing:
+        return Check("fonts", "fail", "missing: " + ", ".join(missing))
+    return Check("fonts", "ok", ", ".join(f"{k}: {v}" for k, v in found.items()))
+
+
+def check_disk(settings: Settings, probes: Probes) -> Check:
+    probe = settings.data_dir
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    usage = probes.disk_usage(probe)
+    detail = f"{usage.free / (1 << 30):.1f} GiB free of {usage.total / (1 << 30):.1f} GiB"
+    if usage.free < MIN_FREE_BYTES:
+        return Check("disk", "fail", f"{detail} on {probe}: less than 1 GiB")
+    if usage.free < LOW_FREE_BYTES:
+        return Check("disk", "warn", f"{detail} on {probe}: less than 5 GiB")
+    return Check("disk", "ok", f"{detail} on {probe}")
+
+
+def check_clock(probes: Probes) -> Check:
+    now = probes.now()
+    if now < EARLIEST_PLAUSIBLE:
+        return Check("clock", "fail", f"the date is {now:%Y-%m-%d %H:%M} UTC: set the clock")
+    synced = probes.ntp_synchronized()
+    stamp = f"{now.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    if synced is False:
+        return Check("clock", "warn", f"{stamp}, not synchronised (NTP: timedatectl)")
+    return Check("clock", "ok", stamp + (", synchronised (NTP)" if synced else ""))
+
+
+def run_checks(
+    config_file: Path | None = None,
+    *,
+    skip: Sequence[str] = (),
+    timeout: float = 5.0,
+    probes: Probes | None = None,
+    environ: dict[str, str] | None = None,
+    settings: Settings | None = None,
+) -> Report:
+    """Every check not in ``skip``; a check that raises is a failure, never a crash."""
+    probes = probes or Probes()
+    report = Report(config_path_for(config_file, environ))
+    if settings is None:
+        try:
+            settings = load_settings(config_file, environ=environ)
+        except ConfigError as exc:
+            report.checks.append(Check("config", "fail", str(exc).replace("\n", " ")))
+            report.checks.extend(
+                Check(name, "skipped", "the configuration is invalid")
+                for name in CHECKS
+                if name != "config"
+            )
+            return report
+    report.checks.append(
+        Check("config", "ok", f"valid ({report.config_path or 'defaults'})")
+        if not settings.fake_devices
+        else Check("config", "warn", "valid, but fake_devices is on: not for a real kiosk")
+    )
+    enrolment: Any = None
+
+    def enrol() -> Check:
+        nonlocal enrolment
+        result, enrolment = check_enrolment(settings)
+        return result
+
+    steps: dict[str, Callable[[], Check]] = {
+        "data_dir": lambda: check_data_dir(settings, probes),
+        "store": lambda: check_store(settings),
+        "enrolment": enrol,
+        "central": lambda: check_central(settings, enrolment, timeout, probes),
+        "qt": lambda: check_qt(probes),
+        "speech": lambda: check_speech(settings, probes),
+        "camera": lambda: check_camera(settings, probes),
+        "ocr": lambda: check_ocr(probes),
+        "printer": lambda: check_printer(settings, probes),
+        "fonts": lambda: check_fonts(probes),
+        "disk": lambda: check_disk(settings, probes),
+        "clock": lambda: check_clock(probes),
+    }
+    for name, step in steps.items():
+        if name in skip:
+            report.checks.append(Check(name, "skipped", "--skip"))
+            continue
+        try:
+            report.checks.append(step())
+        except Exception as exc:
+            report.checks.append(
+                Check(name, "fail", f"the check failed: {type(exc).__name__}: {exc}")
+            )
+    return report
+
+
+def drop_privileges(data_dir: Path) -> str | None:
+    """As root, become the owner of ``data_dir`` (the kiosk user); returns its name."""
+    import pwd
+
+    if os.geteuid() != 0 or not data_dir.exists():
+        return None
+    uid = data_dir.stat().st_uid
+    if uid == 0:
+        return None
+    user = pwd.getpwuid(uid)
+    os.initgroups(user.pw_name, user.pw_gid)
+    os.setgid(user.pw_gid)
+    os.setuid(user.pw_uid)
+    os.environ["HOME"] = user.pw_dir
+    os.environ["USER"] = os.environ["LOGNAME"] = user.pw_name
+    return user.pw_name
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="kiosk-health", description="Check what works on this kiosk and what does not."
+    )
+    p.add_argument("--config", type=Path, help="configuration file (default: as the kiosk)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=[c for c in CHECKS if c != "config"],
+        metavar="CHECK",
+        help=f"leave a check out (repeatable): {', '.join(CHECKS[1:])}",
+    )
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the central API")
+    p.add_argument(
+        "--as-root",
+        action="store_true",
+        help="as root, do not run the checks as the data directory's owner",
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = None
+    if not args.as_root and os.geteuid() == 0:
+        try:
+            settings = load_settings(args.config)
+        except ConfigError:
+            settings = None  # reported by run_checks
+        if settings is not None:
+            drop_privileges(settings.data_dir)
+    report = run_checks(args.config, skip=args.skip, timeout=args.timeout, settings=settings)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(report.text())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
