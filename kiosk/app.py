@@ -408,7 +408,9 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"kiosk: demo central API on {demo.url}\n"
             f"kiosk: applications received: curl -H 'Authorization: Bearer {demo.admin_token}' "
-            f"{demo.url}/v1/admin/applications",
+            f"{demo.url}/v1/admin/applications\n"
+            f"kiosk: reception desk: KIOSK_DESK_TOKEN={demo.admin_token} kiosk --desk "
+            f"--central-url {demo.url}",
             flush=True,
         )
 
