@@ -255,3 +255,41 @@ def test_a_receipt_printed_again_later_has_the_central_reference(
         ["pdftotext", str(printer.printed[0]), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "PREF-2026-000777" in text
+
+
+def test_demo_devices_the_camera_shows_the_last_receipt(
+    make_kiosk: Callable[..., Kiosk], tmp_path: Path
+) -> None:
+    """``kiosk --demo``: receipts go to PDF files, and the status screen's camera shows the
+    last one printed, so the demo can follow its own application."""
+    from kiosk.app import _receipt_devices
+    from kiosk.domain.receipt import parse_qr
+    from kiosk.ui.receipt_flow import decode_qr
+
+    settings = load_settings(
+        overrides={"data_dir": tmp_path, "fake_devices": True, "site_name": "Bobigny"},
+        environ={},
+    )
+    kiosk = make_kiosk()
+    controller = kiosk.controller
+    _receipt_devices(controller, settings, None)
+    printer = controller.printer
+    assert isinstance(printer, FakePrinter) and controller.site_name == "Bobigny"
+    assert isinstance(controller.status_service, StatusService)
+    assert controller.qr_camera is not None
+    blank = controller.qr_camera()
+    assert isinstance(blank, FakeCamera) and decode_qr(blank.frames[0]) == ""
+    printer.print_receipt(
+        ReceiptContent(
+            local_reference=REFERENCE,
+            submitted_at=dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC),
+            site="Bobigny",
+            procedure_label="Renouvellement — étudiant",
+            language="fr",
+            lookup_secret=SECRET,
+        )
+    )
+    assert (tmp_path / "receipts" / f"receipt-{REFERENCE}.pdf").exists()
+    camera = controller.qr_camera()
+    assert isinstance(camera, FakeCamera)
+    assert parse_qr(decode_qr(camera.frames[0])) == (REFERENCE, SECRET)
