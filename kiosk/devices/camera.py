@@ -424,7 +424,31 @@ def camera_from_settings(settings: Any) -> Camera:
     if settings.fake_devices:
         if isinstance(source, str):
             return FakeCamera(source, fps=15)
-        from kiosk.scan.synthetic import demo_sequence
-
-        return FakeCamera(lambda: demo_sequence(size), fps=15)
+        return FakeCamera(lambda: demo_frames(size), fps=15)
     return OpenCvCamera(source, *size)
+
+
+def demo_frames(size: tuple[int, int] = (1920, 1080), seed: int = 5) -> list[np.ndarray]:
+    """What the demo's fake camera plays: an invented passport sliding in and held still,
+    then synthetic pages sliding in one after the other."""
+    from kiosk.scan.synthetic import demo_sequence
+
+    return demo_passport_frames(size, seed) + demo_sequence(size)
+
+
+def demo_passport_frames(
+    size: tuple[int, int] = (1920, 1080), seed: int = 5, still: int = 20
+) -> list[np.ndarray]:
+    """An invented passport's photo page sliding in, then held still ``still`` frames; its
+    MRZ readable (about 24 px per character at 1080p)."""
+    import datetime as dt
+
+    from kiosk.devices.samples.documents import Degradation, frame_sequence, make_document
+
+    rng = np.random.default_rng(seed)
+    # As large as the frame allows with a margin: the data page is 125 x 88 mm.
+    char_px = min(24.0, 0.8 * min(size[0] / 125, size[1] / 88) * 2.54)
+    passport = make_document("passport", rng, char_px, dt.date.today())
+    degradation = Degradation(frame_size=size, noise_sigma=2.0, jpeg_quality=85)
+    frames, _ = frame_sequence(passport, rng, still=still, degradation=degradation)
+    return frames
