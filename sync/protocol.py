@@ -394,12 +394,23 @@ class StaffSignedIn(_Response):
     session_timeout_s: int = Field(description="the kiosk signs the person out after this")
 
 
+def _in_utc_range(value: dt.datetime) -> dt.datetime:
+    """A time that converts to UTC (0001-01-01T00:00+01:00 does not) and is after 2000."""
+    try:
+        utc = value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    if utc.year < 2000:
+        raise ValueError("is before 2000")
+    return value
+
+
 class StaffAuditRecord(_Request):
     """An event a kiosk reports: sign-out, assisted session, admin action (no applicant data)."""
 
     actor: StaffIdent
     action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-    at: AwareDatetime
+    at: Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
     detail: Annotated[str, StringConstraints(max_length=200)] = ""
 
 

@@ -150,6 +150,9 @@ def test_kiosk_reports_events(api: TestClient) -> None:
     got = _audit(api, "med-0042")
     assert [e["action"] for e in got] == ["assist_start", "sign_out"]
     assert api.post("/v1/staff/audit", json={"entries": entries}).status_code == 401
+    far = [{"actor": "med-0042", "action": "sign_out", "at": "0001-01-01T00:00:00+01:00"}]
+    resp = api.post("/v1/staff/audit", json={"entries": far}, headers=kiosk)
+    assert resp.status_code == 422, resp.text  # not a server error
 
 
 def test_brute_force_1000_guesses_take_over_a_year_expected(api: TestClient, clock: Clock) -> None:
