@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.audit.context import Context, grab, owner, settle
 from kiosk.audit.model import Outcome
-from kiosk.audit.pixels import outline, to_array
+from kiosk.audit.pixels import outline, pixel_change, to_array
 
 READING_TOLERANCE = 8  # px
 RING_BAND = 10  # px around a widget grabbed for the focus ring
@@ -135,8 +135,9 @@ def measure_ring(ctx: Context, w: QWidget, neutral: Callable[[], None], out: Out
         return
     shares: dict[str, float] = {}
     thickness, contrast = [], []
+    change = pixel_change(focused, unfocused)  # once for the four sides
     for side, rect in sides.items():
-        o = outline(focused, unfocused, rect, (side,))
+        o = outline(focused, unfocused, rect, (side,), change=change)
         shares.update(o.sides)
         thickness.append(o.thickness)
         contrast.append(o.contrast)

@@ -157,6 +157,16 @@ def edge_contrast(inner: np.ndarray, outer: np.ndarray) -> tuple[float, str, str
     return value, hex_colour(a), hex_colour(b)
 
 
+def pixel_change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Contrast ratio between each pixel of two renderings of the same region (1 where
+    nothing changed: the luminance of only the pixels that did is computed)."""
+    out = np.ones(a.shape[:2])
+    diff = (a != b).any(axis=-1)
+    if diff.any():
+        out[diff] = ratio(luminance(a[diff]), luminance(b[diff]))
+    return out
+
+
 @dataclass(frozen=True)
 class Outline:
     """How the focused rendering differs from the unfocused one around a widget."""
@@ -180,19 +190,20 @@ def outline(
     corner: int = 8,
     step: int = 3,
     min_ratio: float = 3.0,
+    change: np.ndarray | None = None,
 ) -> Outline:
     """Measure a focus indicator: ``rect`` = (x0, y0, x1, y1) of the widget in the arrays
     (x1, y1 exclusive); for each side in ``sides``, lines across the band from ``outside``
     px outside to ``inside`` px inside the edge count the pixels whose colour changed by
     at least ``min_ratio`` between the two renderings."""
     h, w = focused.shape[:2]
-    change = ratio(luminance(focused), luminance(unfocused))
+    if change is None:
+        change = pixel_change(focused, unfocused)
     changed = change >= min_ratio
     x0, y0, x1, y1 = rect
     shares: dict[str, float] = {}
     thinnest = 10**6
     for side in sides:
-        counts: list[int] = []
         if side in ("top", "bottom"):
             edge = y0 if side == "top" else y1 - 1
             lo, hi = (
@@ -201,9 +212,8 @@ def outline(
                 else (edge - inside, edge + outside)
             )
             lo, hi = max(lo, 0), min(hi + 1, h)
-            for x in range(x0 + corner, x1 - corner, step):
-                if 0 <= x < w:
-                    counts.append(int(changed[lo:hi, x].sum()))
+            xs = [x for x in range(x0 + corner, x1 - corner, step) if 0 <= x < w]
+            counts = changed[lo:hi, xs].sum(axis=0)  # one count per sampled column
         else:
             edge = x0 if side == "left" else x1 - 1
             lo, hi = (
@@ -212,12 +222,11 @@ def outline(
                 else (edge - inside, edge + outside)
             )
             lo, hi = max(lo, 0), min(hi + 1, w)
-            for y in range(y0 + corner, y1 - corner, step):
-                if 0 <= y < h:
-                    counts.append(int(changed[y, lo:hi].sum()))
-        if not counts:
+            ys = [y for y in range(y0 + corner, y1 - corner, step) if 0 <= y < h]
+            counts = changed[ys, lo:hi].sum(axis=1)  # one count per sampled row
+        if counts.size == 0:
             continue
-        shares[side] = sum(1 for c in counts if c >= 2) / len(counts)
-        thinnest = min(thinnest, min(counts))
+        shares[side] = int((counts >= 2).sum()) / counts.size
+        thinnest = min(thinnest, int(counts.min()))
     contrast = float(np.median(change[changed])) if changed.any() else 1.0
     return Outline(shares, 0 if thinnest == 10**6 else thinnest, contrast)

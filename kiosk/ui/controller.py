@@ -288,11 +288,28 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
         if self.speech.busy:
             self.speech.stop()
         self.inactivity.activity()
+        if self.session.screen is Screen.WELCOME and not self.inactivity.armed:
+            # Someone is at the welcome screen: what they change there (language, text
+            # size, contrast, voice, volume) must not carry over to the next person.
+            self.inactivity.arm()
+
+    def _personalised(self) -> bool:
+        """The settings differ from the kiosk's defaults (what a wipe resets)."""
+        return (
+            self.translator.code != SOURCE_LANGUAGE
+            or self.theme != self.theme_default
+            or self.voice_on != self.voice_default
+            or getattr(self.speech, "rate", 1.0) != 1.0
+            or getattr(self.speech, "volume", 1.0) != 1.0
+        )
 
     # --- inactivity -------------------------------------------------------------------
     def _inactivity_warning(self, seconds: int) -> None:
         """Shown, focused and spoken whatever the voice setting: the applicant may have
         stepped away from the screen (WCAG 2.2.1, EN 301 549 5.1.3.1)."""
+        if self.session.screen is Screen.WELCOME and not self._personalised():
+            self.inactivity.disarm()  # the welcome screen as the kiosk starts: nothing to reset
+            return
         dialog = self._w.show_inactivity_warning(seconds)
         dialog.continue_requested.connect(self.extend_session)
         self._say(spoken_warning(self.translator, seconds))
