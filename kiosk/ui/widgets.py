@@ -4,10 +4,11 @@ the screen scaffold and the focus ring. No colour or size here: see ``theme.py``
 from __future__ import annotations
 
 import contextlib
+import functools
 import unicodedata
 from collections.abc import Callable, Iterator
 
-from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QCollator, QEvent, QLocale, QObject, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -489,6 +490,19 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@functools.cache
+def sorted_country_names(code: str) -> tuple[tuple[str, str], ...]:
+    """(ISO code, name) in ``code``'s language, in that language's alphabetical order
+    (QCollator: Ё with Е in Russian, پ after ب in Persian, pinyin in Chinese), not by
+    code point."""
+    lang = LANGUAGES.get(code)
+    collator = QCollator(QLocale(lang.qt_locale if lang else code))
+    collator.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    collator.setNumericMode(True)
+    by_name = functools.cmp_to_key(collator.compare)
+    return tuple(sorted(country_names(code).items(), key=lambda item: by_name(item[1])))
+
+
 class CountryBox(QComboBox):
     """A searchable list of countries in the applicant's language; the value is the ISO code."""
 
@@ -514,7 +528,7 @@ class CountryBox(QComboBox):
         current = self.value()
         self.blockSignals(True)
         self.clear()
-        for iso, name in country_names(code).items():
+        for iso, name in sorted_country_names(code):
             self.addItem(name, iso)
         self.blockSignals(False)
         self._language = code
