@@ -138,34 +138,25 @@ def _start_admin(
     status: Any,
     sealer: Any,
 ) -> Any:
-    """Lockdown (escape shortcuts swallowed, the staff gesture) and admin mode. Without
-    the staff sign-in (``kiosk.ui.staff_controller``) the gesture leads nowhere, but the
-    lockdown, the out-of-service state and the offered languages still apply."""
-    from kiosk.admin import service
-    from kiosk.ui.lockdown import Lockdown
-
-    lockdown = Lockdown(window, window.is_idle)
-    staff = getattr(controller, "staff", None)  # set by the staff sign-in's wiring
-    if staff is None:
-        log.warning("no staff sign-in on this kiosk: admin mode cannot be opened")
-        state = service.load(service.path_in(settings.data_dir))
-        window.set_out_of_service(state.message if state else None)
-        status.set_out_of_service(state.message if state else None)
-        return None
+    """Lockdown (escape shortcuts swallowed, the staff gesture) and admin mode, with the
+    out-of-service state and the offered languages and procedures applied at once. The
+    staff sign-in, the assisted session and the audit log are found on ``controller``
+    (``controller.staff``, ``.assist``) when the gesture is first made, or set on the
+    returned ``AdminController`` (``.staff``, ``.assist``, ``.audit``)."""
     from kiosk.ui.admin import AdminController
 
     return AdminController(
         window,
         controller,
-        staff=staff,
-        audit=getattr(staff, "audit", None) or getattr(controller, "audit", None),
+        staff=getattr(controller, "staff", None),
+        assist=getattr(controller, "assist", None),
         settings=settings,
         store=store,
         config_path=config_path(args),
         sync=sync,
         status=status,
         on_enrolled=sealer.forget,
-        lockdown=lockdown,
+        health_every_s=15 * 60,
     )
 
 
@@ -364,10 +355,17 @@ def run(args: argparse.Namespace) -> int:
             demo.stop()
 
     app.aboutToQuit.connect(shutdown)
+
+    def quit_app() -> None:
+        # Qt 6 asks the windows to close before quitting; the locked-down window refuses
+        # unless told (kiosk.ui.lockdown): SIGTERM, SIGINT and staff's "Quitter" tell it.
+        window.close_allowed = True
+        app.quit()
+
     # SIGTERM/SIGINT (systemd, Ctrl+C) quit cleanly, so the demo server and sync stop too;
     # the timer lets Python run its signal handlers while Qt's loop is waiting.
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: app.quit())
+        signal.signal(signum, lambda *_: quit_app())
     heartbeat = QTimer(app)
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(250)
@@ -386,7 +384,7 @@ def run(args: argparse.Namespace) -> int:
                         f"rss_mb={resident_mb():.1f}",
                         flush=True,
                     )
-                    QTimer.singleShot(0, app.quit)
+                    QTimer.singleShot(0, quit_app)
                 return False
 
         first_paint = FirstPaint(window)
