@@ -73,6 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="documents, check answers and receipt of every procedure at 100 %% normal "
         "only; elsewhere those of the procedure with the most to show (faster)",
     )
+    p.add_argument(
+        "--rotate",
+        action="store_true",
+        help="with --fullest-only: each procedure's own screens also in one other size and "
+        "theme per language, rotating (every procedure meets every size and theme)",
+    )
     p.add_argument("--every-procedure", action="store_true", help=argparse.SUPPRESS)  # default
     p.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -107,6 +113,7 @@ def _options(args: argparse.Namespace, languages: list[str]):  # type: ignore[no
         quick=args.quick,
         screenshots=not args.no_screenshots,
         every_procedure=not args.fullest_only,
+        rotate=args.rotate,
         progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True),
     )
 
@@ -152,6 +159,8 @@ def audit(args: argparse.Namespace):  # type: ignore[no-untyped-def]
                     cmd.append("--no-screenshots")
                 if args.fullest_only:
                     cmd.append("--fullest-only")
+                if args.rotate:
+                    cmd.append("--rotate")
                 env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
                 procs.append((subprocess.Popen(cmd, env=env), part))
             failed = [p.wait() for p, _ in procs]

@@ -212,7 +212,7 @@ class Kiosk:
         scale: float,
         high_contrast: bool,
         problems: list[str],
-        every_procedure: bool = True,
+        every_procedure: bool | Callable[[int], bool] = True,
     ) -> Iterator[Visit]:
         """Every state, one after the other; the caller audits each before the next.
 
@@ -220,8 +220,9 @@ class Kiosk:
         steps. A state rendered the same way as one already visited in this walk (a step
         shared by several procedures, the consent) is not visited again. The screens laid
         out alike for every procedure but filled with its own data (documents, check
-        answers, receipt) are visited for each procedure when ``every_procedure``, else
-        for the procedure with the most to show (most documents, then most questions).
+        answers, receipt) are visited for each procedure when ``every_procedure`` (or,
+        if it is a function, for the procedures whose index it accepts), and always for
+        the procedure with the most to show (most documents, then most questions).
         A procedure the kiosk cannot be driven through is reported in ``problems`` and
         the walk goes on."""
         seen: set[tuple[object, ...]] = set()
@@ -236,7 +237,10 @@ class Kiosk:
                     procedure,
                     index == 0,
                     seen,
-                    to_receipt=every_procedure or procedure is fullest,
+                    to_receipt=(
+                        every_procedure(index) if callable(every_procedure) else every_procedure
+                    )
+                    or procedure is fullest,
                 )
             except AuditError as exc:
                 problems.append(f"{procedure.id}: {exc}")
@@ -496,6 +500,10 @@ class Options:
     # (the default); False: of every procedure at 100 % in the normal theme, and of the
     # fullest procedure elsewhere (same layout, other data).
     every_procedure: bool = True
+    # With every_procedure False: besides 100 % normal, each procedure's own screens are
+    # also audited in one other (size, theme), rotating with the procedure and the
+    # language, so that every procedure meets every size and theme in some language.
+    rotate: bool = False
     progress: Callable[[str], None] | None = None
 
 
@@ -535,7 +543,7 @@ class Runner:
         reference: list[str] | None = None
         where = (language, scale, theme)
         problems: list[str] = []
-        every = self.options.every_procedure or (scale == 1.0 and theme == "normal")
+        every = self._every_procedure(language, scale, theme)
         visited: set[str] = set()
 
         def audit_all(visits: Iterator[Visit]) -> None:
@@ -564,6 +572,28 @@ class Runner:
         for problem in problems:
             walk.fail("coverage", f"the audit could not reach {problem}")
         self._record("coverage", "(walk)", where, walk)
+
+    def _every_procedure(
+        self, language: str, scale: float, theme: str
+    ) -> bool | Callable[[int], bool]:
+        """Which procedures' own screens (documents, check answers, receipt) this
+        (language, size, theme) audits: all of them, only the fullest (False), or, when
+        rotating, those whose turn it is."""
+        opts = self.options
+        if opts.every_procedure or (scale == 1.0 and theme == "normal"):
+            return True
+        if not opts.rotate:
+            return False
+        from kiosk.i18n import LANGUAGES
+
+        others = [
+            (s, t) for t in ("normal", "high") for s in (1.0, 1.5, 2.0) if (s, t) != (1.0, "normal")
+        ]
+        if (scale, theme) not in others:
+            return True
+        turn = others.index((scale, theme))
+        shift = list(LANGUAGES).index(language) if language in LANGUAGES else 0
+        return lambda index: (index + shift) % len(others) == turn
 
     def _inactivity(self, kiosk: Kiosk, where: tuple[str, float, str]) -> None:
         """The timeout warning, shown on an applicant's screen (not the welcome one, which

@@ -377,3 +377,26 @@ def test_the_report_lists_every_check_with_its_clauses(tmp_path: Path) -> None:
     data = json.loads(summary.read_text(encoding="utf-8"))
     assert [c["id"] for c in data["checks"]] == [c.id for c in CHECKS]
     assert data["totals"]["violations"] == 0
+
+
+def test_rotation_puts_every_procedure_in_every_size_and_theme() -> None:
+    """``--fullest-only --rotate``: each procedure's own screens at 100 % normal in every
+    language, and in each other (size, theme) in some language."""
+    from kiosk.audit.driver import Options, Runner
+    from kiosk.i18n import LANGUAGES
+
+    combos = [(s, t) for t in ("normal", "high") for s in (1.0, 1.5, 2.0)]
+    runner = Runner(Options(list(LANGUAGES), [1.0, 1.5, 2.0], ["normal", "high"]))
+    runner.options.every_procedure, runner.options.rotate = False, True
+    met: dict[int, set[tuple[float, str]]] = {i: set() for i in range(15)}
+    for language in LANGUAGES:
+        for scale, theme in combos:
+            every = runner._every_procedure(language, scale, theme)
+            for i in met:
+                if every is True or (callable(every) and every(i)):
+                    met[i].add((scale, theme))
+                    if (scale, theme) == (1.0, "normal"):
+                        assert every is True
+    assert all(m == set(combos) for m in met.values())
+    runner.options.rotate = False  # only the fullest procedure outside 100 % normal
+    assert runner._every_procedure("fr", 2.0, "high") is False
