@@ -147,7 +147,10 @@ class Kiosk:
     def screen(self) -> object:
         return self.controller.session.screen  # type: ignore[attr-defined]
 
-    def reset(self, language: str, scale: float, high_contrast: bool) -> int:
+    def reset(self, language: str, scale: float, high_contrast: bool, speak: bool = True) -> int:
+        """The welcome screen of a new session in ``language``, size and theme; returns
+        the speech mark. ``speak`` False: when the wipe kept the language, it is not
+        chosen again (that would translate the whole window a second time)."""
         from kiosk.ui.theme import Theme
 
         w, c = self.window, self.controller
@@ -176,7 +179,8 @@ class Kiosk:
         if c.theme != theme:  # type: ignore[attr-defined]
             c.set_theme(theme)  # type: ignore[attr-defined]
         mark = self.mark()
-        c.choose_language(language)  # type: ignore[attr-defined]
+        if speak or c.translator.code != language:  # type: ignore[attr-defined]
+            c.choose_language(language)  # type: ignore[attr-defined]
         settle()
         return mark
 
@@ -268,7 +272,7 @@ class Kiosk:
             seen.add(signature)
             return True
 
-        mark = self.reset(language, scale, high_contrast)
+        mark = self.reset(language, scale, high_contrast, speak=first)
         if first:
             yield self._screen_visit("welcome", mark)
             header = w.welcome.header  # type: ignore[attr-defined]
@@ -389,7 +393,9 @@ class Kiosk:
 
         for t in TOURS:
             try:
-                yield from t.run(self, lambda: self.reset(language, scale, high_contrast))
+                yield from t.run(
+                    self, lambda: self.reset(language, scale, high_contrast, speak=False)
+                )
             except AuditError as exc:
                 problems.append(f"the {t.name} tour: {exc}")
 
