@@ -531,6 +531,7 @@ class Runner:
             self.result.scales = list(opts.scales)
             self.result.themes = list(opts.themes)
             self.result.metrics["narration"] = kiosk.narration
+            self.result.metrics["coverage"] = coverage_text(opts)
             for language in opts.languages:
                 t0 = time.monotonic()
                 for theme in opts.themes:
@@ -839,6 +840,23 @@ class Runner:
         self.result.screenshots.append(
             Screenshot(visit.state, language, scale, theme, f"screens/{name}")
         )
+
+
+def coverage_text(opts: Options) -> str:
+    """What the run covers, in words (for the report)."""
+    own = (
+        "in every language, text size and theme"
+        if opts.every_procedure
+        else "at 100 % in the normal theme in every language"
+        + (", and in one other size and theme per language, rotating" if opts.rotate else "")
+        + " (elsewhere those of the procedure with the most to show)"
+    )
+    return (
+        "every question screen of every procedure and its error state, the welcome, "
+        "procedure, consent screens, the help, language and inactivity dialogs and every "
+        "screen of kiosk.audit.tours in every language, text size and theme; each "
+        f"procedure's documents, check-answers and receipt screens {own}"
+    )
 
 
 def run_audit(options: Options) -> AuditResult:

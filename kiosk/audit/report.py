@@ -94,6 +94,8 @@ def render_html(result: AuditResult) -> str:
     add(
         f"<li>Run time: {result.seconds:.0f} s; generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC</li>"
     )
+    if "coverage" in result.metrics:
+        add(f"<li>Coverage: {escape(str(result.metrics['coverage']))}</li>")
     if "narration" in result.metrics:
         add(f"<li>Focus narration present: {'yes' if result.metrics['narration'] else 'no'}</li>")
     add("</ul>")
