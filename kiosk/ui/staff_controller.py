@@ -417,6 +417,7 @@ class AssistController(QObject):
         self.mediator = self.pending = None
         self.consent = None
         self.session.assistance = None
+        self.applicant_language = SOURCE_LANGUAGE
         self.banner.wipe()
         self.window.assist_banner.hide()
         if self.status is not None:

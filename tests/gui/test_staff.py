@@ -6,7 +6,7 @@ and back, the end wiping the session and signing the mediator out."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ class Staffed:
 
 
 @pytest.fixture
-def staffed(make_kiosk: Callable[..., Kiosk]) -> Staffed:
+def staffed(make_kiosk: Callable[..., Kiosk]) -> Iterator[Staffed]:
     kiosk = make_kiosk()
     clock, audit = Clock(), MemoryAuditLog(kiosk_id="kiosk-test-01")
     directory = FakeStaffDirectory(audit=audit, clock=clock)
@@ -81,7 +81,8 @@ def staffed(make_kiosk: Callable[..., Kiosk]) -> Staffed:
     directory.add("adm-0007", "135790", "Claire M.", Role.STAFF)
     staff = StaffController(kiosk.window, kiosk.controller, directory, audit)
     assist = AssistController(kiosk.window, kiosk.controller, staff, audit, clock=clock)
-    return Staffed(kiosk, directory, audit, staff, assist, clock, [], [])
+    yield Staffed(kiosk, directory, audit, staff, assist, clock, [], [])
+    staff.stop_badge()  # the camera thread, if a test left it running
 
 
 def test_right_pin_signs_the_mediator_in(staffed: Staffed) -> None:
@@ -174,6 +175,11 @@ def test_consent_is_shown_and_spoken_in_the_applicant_language(staffed: Staffed)
     assert "med-0042" in spoken and "Amina B." in spoken
     assert language == "ar"  # in the applicant's language
     assert screen.agree_button.text() != "J'accepte l'aide"  # translated
+    # The applicant changes language on this screen: it is said again, in that language.
+    screen.language_chosen.emit("uk")
+    assert staffed.kiosk.speech.last_said is not None
+    assert staffed.kiosk.speech.last_said[1] == "uk"
+    assert screen.layoutDirection() == Qt.LayoutDirection.LeftToRight
 
 
 def test_refused_consent_wipes_and_signs_out(staffed: Staffed) -> None:
@@ -255,11 +261,11 @@ def test_badge_shown_to_the_camera_signs_in(staffed: Staffed) -> None:
     camera = FakeCamera([_badge_frame(forged)], fps=10)
     staffed.staff.badge_camera = lambda: camera
     staffed.open_sign_in({Role.STAFF})
-    with staffed.kiosk.qtbot.waitSignal(staffed.staff.refused, timeout=10_000) as blocker:
+    with staffed.kiosk.qtbot.waitSignal(staffed.staff.refused, timeout=30_000) as blocker:
         staffed.kiosk.click(staffed.window.signin.badge_button)
     assert blocker.args == ["wrong"]
     assert staffed.window.signin.badge_hint.isVisible()
-    with staffed.kiosk.qtbot.waitSignal(staffed.staff.signed_in, timeout=10_000):
+    with staffed.kiosk.qtbot.waitSignal(staffed.staff.signed_in, timeout=30_000):
         camera.show([_badge_frame(code)])
     assert staffed.done[-1].identifier == "adm-0007"
     assert staffed.audit.actions("adm-0007") == ["sign_in_failed", "sign_in"]
