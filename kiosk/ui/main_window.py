@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.resume.keyboard_requested.connect(self.osk.show_for)
         self.status.keyboard_requested.connect(self.osk.show_for)
         self.signin.keyboard_requested.connect(self.osk.show_for)
+        self.admin.keyboard_requested.connect(self.osk.show_for)  # touch-only kiosks
         box.addWidget(self.osk)
         self.setCentralWidget(host)
         self.focus_ring = FocusRing(host, lambda: self.theme)
@@ -255,7 +256,7 @@ class MainWindow(QMainWindow):
     def _osk_serves(self, widget: QWidget) -> bool:
         return any(
             self.stack.currentWidget() is screen and screen.isAncestorOf(widget)
-            for screen in (self.step, self.resume, self.status, self.signin)
+            for screen in (self.step, self.resume, self.status, self.signin, self.admin)
         )
 
     def _osk_visibility_changed(self, shown: bool) -> None:
@@ -268,7 +269,9 @@ class MainWindow(QMainWindow):
         if editor is None or self.osk.isHidden():
             return
         # The whole field, not only its text cursor (what ensureWidgetVisible would do).
-        scroll = self.current_screen.scroll
+        scroll = getattr(self.stack.currentWidget(), "scroll", None)  # admin: its page's
+        if scroll is None:
+            return
         centre = editor.mapTo(scroll.widget(), editor.rect().center())
         margin = editor.height() // 2 + 16
         scroll.ensureVisible(centre.x(), centre.y(), 0, margin)

@@ -496,3 +496,18 @@ def test_silent_checks_feed_the_desk_without_staff(admin: Admin) -> None:
         timeout=10_000,
     )
     assert not [r for r in admin.kiosk.speech.requests if r.action == "say"]  # silent
+
+
+def test_staff_can_type_with_the_on_screen_keyboard(admin: Admin) -> None:
+    window = admin.kiosk.window
+    admin.open()
+    admin.screen.tabs.setCurrentIndex(3)  # enrolment
+    admin.screen.keyboard_button.click()
+    admin.kiosk.qtbot.waitUntil(window.osk.isVisible)
+    assert window.osk.target() is admin.screen.enrol_code
+    for char in "abc":
+        next(k for k in window.osk.char_keys if k.char == char).click()
+    assert admin.screen.enrol_code.text() == "abc"
+    admin.screen.close_button.click()
+    assert window.osk.isHidden() or not window.osk.isVisible()
+    assert admin.screen.enrol_code.text() == ""  # wiped on closing

@@ -95,7 +95,7 @@ class AdminController(QObject):
         self.on_enrolled = on_enrolled
         self.assist = assist
         self.clock = clock
-        self.quit_app = quit_app or QApplication.quit
+        self.quit_app = quit_app or QApplication.quit  # after close_allowed (see quit)
         self.tasks = tasks or session.tasks
         self.member: Any = None
         self._staff_connected = False

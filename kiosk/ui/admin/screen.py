@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -94,6 +95,7 @@ class AdminScreen(QWidget):
     export_requested = Signal(str)  # directory
     purge_requested = Signal()
     assist_requested = Signal()  # help the applicant beside them (assisted session)
+    keyboard_requested = Signal(QWidget)  # the on-screen keyboard, for this field
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,6 +116,14 @@ class AdminScreen(QWidget):
         self.quit_button = _button("Quitter l'application", "secondary")
         self.quit_button.clicked.connect(self.quit_requested)
         top.addWidget(self.quit_button)
+        self.keyboard_button = _button("Clavier", "secondary")
+        self.keyboard_button.setAccessibleName("Afficher le clavier à l'écran")
+        self.keyboard_button.clicked.connect(self._keyboard_clicked)
+        top.addWidget(self.keyboard_button)
+        self._last_edit: QLineEdit | None = None
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
         outer.addLayout(top)
         self.tabs = QTabWidget()
         self.tabs.setStyleSheet("QTabBar::tab { min-height: 44px; padding: 0 16px; }")
@@ -308,6 +318,26 @@ class AdminScreen(QWidget):
         self.purge_result = _text()
         box.addWidget(self.purge_result)
         box.addStretch(1)
+
+    # --- the on-screen keyboard (touch-only kiosks) ----------------------------------
+    @property
+    def scroll(self) -> QScrollArea | None:
+        """The current page's scroll area (the window keeps the typed field in view)."""
+        page = self.tabs.currentWidget()
+        return page if isinstance(page, QScrollArea) else None
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if isinstance(new, QLineEdit) and self.isAncestorOf(new):
+            self._last_edit = new
+
+    def _keyboard_clicked(self) -> None:
+        page = self.tabs.currentWidget()
+        edit = self._last_edit
+        if edit is None or page is None or not page.isAncestorOf(edit):
+            edits = page.findChildren(QLineEdit) if page is not None else []
+            edit = edits[0] if edits else None
+        if edit is not None:
+            self.keyboard_requested.emit(edit)
 
     # --- what the controller shows ----------------------------------------------------
     def show_member(self, display_name: str) -> None:
