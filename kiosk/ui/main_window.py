@@ -33,8 +33,8 @@ from kiosk.ui.screens import (
     StepScreen,
     WelcomeScreen,
 )
-from kiosk.ui.screens.out_of_service import OutOfServiceScreen, relayout_languages
 from kiosk.ui.screens.assist import AssistConsentScreen
+from kiosk.ui.screens.out_of_service import OutOfServiceScreen, relayout_languages
 from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.signin import SignInScreen
 from kiosk.ui.screens.status import StatusScreen
