@@ -393,11 +393,15 @@ def run(args: argparse.Namespace) -> int:
         # Everything that is not needed to paint the welcome screen starts after it.
         QTimer.singleShot(0, store.start)
         # A draft not saved for later belonged to a session that a crash ended: forget it
-        # before the first applicant (the task runner's worker is serial).
-        controller.tasks.run(
-            lambda: store.purge_unsaved_drafts(),
-            on_done=lambda n: n and log.info("%d draft(s) of an interrupted session deleted", n),
-            on_error=lambda exc: log.error("purging drafts failed: %s", type(exc).__name__),
+        # before the first applicant (the task runner's worker is serial). Queued once the
+        # store is opening in its own thread (a call before would open it a second time).
+        QTimer.singleShot(
+            0,
+            lambda: controller.tasks.run(
+                lambda: store.purge_unsaved_drafts(),
+                on_done=lambda n: n and log.info("%d interrupted draft(s) deleted", n),
+                on_error=lambda exc: log.error("purging drafts failed: %s", type(exc).__name__),
+            ),
         )
         QTimer.singleShot(0, speech.start)
         QTimer.singleShot(0, sync.start)
