@@ -277,3 +277,52 @@ def test_badge_without_a_camera_says_so(staffed: Staffed) -> None:
     staffed.open_sign_in()
     staffed.kiosk.click(staffed.window.signin.badge_button)
     assert "Pas de caméra" in staffed.window.signin.badge_hint.text()
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_staff_screens_and_banner_meet_the_automatable_checks(
+    staffed: Staffed, language: str
+) -> None:
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtWidgets import QAbstractButton, QWidget
+
+    from tests.gui.conftest import all_widgets
+
+    def check(root: QWidget, name: str) -> None:
+        widgets = [
+            w
+            for w in all_widgets(root)
+            if w.isVisible() and w.isEnabled() and w.focusPolicy() != Qt.FocusPolicy.NoFocus
+        ]
+        assert widgets, name
+        for w in widgets:
+            iface = QAccessible.queryAccessibleInterface(w)
+            assert iface is not None and iface.text(QAccessible.Text.Name).strip(), (name, w)
+            if isinstance(w, QAbstractButton | QLineEdit):
+                assert w.width() >= 44 and w.height() >= 44, (name, w, w.size())
+        buddies = {lab.buddy() for lab in root.findChildren(QLabel) if lab.buddy()}
+        for edit in root.findChildren(QLineEdit):
+            if edit.isVisible():
+                assert edit in buddies, (name, edit)
+        rtl = language == "ar"
+        direction = Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight
+        assert root.layoutDirection() == direction, name
+
+    kiosk = staffed.kiosk
+    kiosk.controller.choose_language(language)
+    staffed.open_sign_in()
+    check(staffed.window.signin, "sign-in")
+    staffed.sign_in("med-0042", PIN)
+    staffed.assist.start(staffed.done[-1])
+    check(staffed.window.assist_consent, "consent")
+    # Keyboard only: Tab reaches "I accept" from the title.
+    screen = staffed.window.assist_consent
+    for _ in range(20):
+        if screen.agree_button.hasFocus():
+            break
+        kiosk.qtbot.keyClick(kiosk.window.focusWidget(), Qt.Key.Key_Tab)
+    assert screen.agree_button.hasFocus()
+    with kiosk.qtbot.waitSignal(staffed.assist.started):
+        kiosk.qtbot.keyClick(screen.agree_button, Qt.Key.Key_Space)
+    kiosk.wait_screen(Screen.PROCEDURE)
+    check(staffed.window.assist_banner, "banner")
