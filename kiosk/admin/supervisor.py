@@ -9,15 +9,12 @@ job one level up; the two can be combined.
 
 from __future__ import annotations
 
-import logging
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
-
-log = logging.getLogger("kiosk.supervisor")
 
 FIRST_DELAY_S = 1.0
 MAX_DELAY_S = 60.0
@@ -60,12 +57,12 @@ def supervise(
             ran = monotonic() - started
             if ran >= STABLE_AFTER_S:
                 delay = FIRST_DELAY_S
-            log.error("the kiosk exited with status %d after %.0f s; restarting", status, ran)
             print(
-                f"kiosk: exited with status {status}; restarting in {delay:.0f} s",
+                f"kiosk: exited with status {status} after {ran:.0f} s; "
+                f"restarting in {delay:.0f} s",
                 file=sys.stderr,
                 flush=True,
-            )
+            )  # the journal's line (systemd) or the terminal's
             restarts += 1
             if max_restarts is not None and restarts > max_restarts:
                 return status
