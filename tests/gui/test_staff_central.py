@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from PySide6.QtCore import Qt
 
 from kiosk.config import load_settings
@@ -182,3 +183,22 @@ def test_sign_in_is_refused_when_the_central_api_is_down(qtbot: Any, tmp_path: P
         assert not any(settings.data_dir.rglob("*argon2*"))
     finally:
         controller.shutdown()
+
+
+def test_the_demo_central_api_has_demo_staff_accounts(tmp_path: Path) -> None:
+    from kiosk.demo import DemoCentral
+
+    demo = DemoCentral(tmp_path / "central")
+    demo.start()
+    try:
+        assert demo.wait_ready(timeout=60)
+        resp = requests.get(
+            f"{demo.url}/v1/admin/staff",
+            headers={"Authorization": f"Bearer {demo.admin_token}"},
+            timeout=10,
+        )
+        resp.raise_for_status()
+        roles = {a["identifier"]: a["role"] for a in resp.json()}
+        assert roles == {"med-demo": "mediator", "adm-demo": "staff"}
+    finally:
+        demo.stop()
