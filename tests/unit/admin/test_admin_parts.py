@@ -145,3 +145,16 @@ def test_drafts_of_an_interrupted_session_are_purged_but_saved_ones_kept(tmp_pat
         assert store.purge_unsaved_drafts() == 1
         assert store.load_draft("11111111-1111-4111-8111-111111111111") is None
         assert store.load_draft("33333333-3333-4333-8333-333333333333") is not None
+
+
+def test_the_admin_parts_know_no_qt() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import kiosk.admin.diagnostics, kiosk.admin.enrol, kiosk.admin.selftest\n"
+        "import kiosk.admin.service, kiosk.admin.settings_file, kiosk.admin.supervisor\n"
+        "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
