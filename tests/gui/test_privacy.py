@@ -97,7 +97,7 @@ def _model_texts(model: QAbstractItemModel | None, parent: QModelIndex | None = 
 def _widget_texts(w: QWidget) -> list[str]:
     out = [w.accessibleName(), w.accessibleDescription(), w.toolTip(), w.windowTitle()]
     for raw in w.dynamicPropertyNames():
-        name = bytes(raw).decode()
+        name = raw.data().decode()
         with contextlib.suppress(RuntimeError):  # Qt's own, of types Python cannot read
             out.append(str(w.property(name)))
     if isinstance(w, QLineEdit):
