@@ -180,10 +180,11 @@ def _receipt_devices(controller: Any, settings: Settings, demo: Any) -> None:
             return camera_from_settings(settings)
         import numpy as np
 
-        from kiosk.ui.receipt_flow import qimage_to_bgr
+        from kiosk.ui.receipt_flow import receipt_camera_frame
 
         image = printer.last_image
-        frame = qimage_to_bgr(image) if image is not None else np.full((720, 960, 3), 255, np.uint8)
+        blank = np.full((720, 960, 3), 255, np.uint8)
+        frame = receipt_camera_frame(image) if image is not None else blank
         return FakeCamera([frame], fps=5)
 
     controller.qr_camera = qr_camera

@@ -34,6 +34,7 @@ from kiosk.domain.receipt import (
     build_receipt,
     check_status_form,
     parse_qr,
+    qr_payload,
 )
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_
@@ -88,6 +89,16 @@ def central_reference_of(store: Any, uuid: str) -> str | None:
     return str(reference) if reference else None
 
 
+def receipt_camera_frame(page: QImage) -> np.ndarray:
+    """What a camera sees of a receipt held up to it: the top of the first page (the QR
+    code and the reference), in a landscape 4:3 frame, as BGR (fake cameras, tests)."""
+    import numpy as np
+
+    frame = qimage_to_bgr(page)
+    height = min(frame.shape[0], frame.shape[1] * 3 // 4)
+    return np.ascontiguousarray(frame[:height])
+
+
 class ReceiptFlow:
     """Mixin of SessionController (see the module's docstring)."""
 
@@ -103,6 +114,7 @@ class ReceiptFlow:
     _status_query: tuple[str, str | None, str | None] | None = None
     _qr_feed: Any = None
     _qr_decoding: bool = False
+    _qr_failed: str | None = None  # the QR text of a receipt just looked up in vain
 
     # --- wiring -------------------------------------------------------------------------
     def _attach_receipt(self: SessionController, window: Any) -> None:
@@ -274,6 +286,8 @@ class ReceiptFlow:
             return
         self.session.start(self._now())
         self.session.open_status()
+        self._status_query = None
+        self._qr_failed = None
         self._w.status.wipe()
         self._render()
         self._start_qr_camera()
@@ -329,8 +343,8 @@ class ReceiptFlow:
         if self.session.screen is not Screen.STATUS or self._qr_feed is None:
             return
         parsed = parse_qr(text) if text else None
-        if parsed is None:
-            return  # nothing, or another QR code: keep looking
+        if parsed is None or text == self._qr_failed:
+            return  # nothing, another QR code, or the receipt just looked up in vain
         reference, secret = parsed
         self._stop_qr_camera()
         screen = self._w.status
@@ -355,11 +369,11 @@ class ReceiptFlow:
         self: SessionController, reference: str, secret: str | None, birth_date: str | None
     ) -> None:
         screen = self._w.status
+        self._status_query = (reference, secret, birth_date)
         if self.status_service is None:
             self._status_failed(RuntimeError("no central API"))
             return
         self._status_busy = True
-        self._status_query = (reference, secret, birth_date)
         screen.set_busy(True)
         self.tasks.run_cpu(
             self.status_service.lookup,
@@ -377,10 +391,12 @@ class ReceiptFlow:
         screen = self._w.status
         screen.set_busy(False)
         if view is None:
-            self._status_query = None
             screen.show_failure(STATUS_NOT_FOUND)
             self._say_if_voice(screen.summary.spoken_text())
+            self._after_failed_lookup()
             return
+        screen.show_camera(False)  # the answer takes its place
+        screen.show_hint("")
         changed: dt.datetime | None = view.status_changed_at
         screen.show_status(
             str(view.status),
@@ -393,7 +409,6 @@ class ReceiptFlow:
 
     def _status_failed(self: SessionController, exc: BaseException) -> None:
         self._status_busy = False
-        self._status_query = None
         status = getattr(exc, "status", None)
         message = STATUS_THROTTLED if status == 429 else STATUS_UNAVAILABLE
         log.warning("status lookup failed: %s", type(exc).__name__)
@@ -403,6 +418,15 @@ class ReceiptFlow:
         screen.set_busy(False)
         screen.show_failure(message)
         self._say_if_voice(screen.summary.spoken_text())
+        self._after_failed_lookup()
+
+    def _after_failed_lookup(self: SessionController) -> None:
+        """After a QR code led nowhere, the camera looks again (for another receipt: the
+        same code is not asked again), and the form stays there to type."""
+        query, self._status_query = self._status_query, None
+        if query is not None and query[1] is not None and self.qr_camera is not None:
+            self._qr_failed = qr_payload(query[0], query[1])
+            self._start_qr_camera()
 
     # --- the attestation de dépôt --------------------------------------------------------------
     def print_attestation(self: SessionController) -> None:
@@ -478,5 +502,6 @@ class ReceiptFlow:
 
     def _wipe_receipt_flow(self: SessionController) -> None:
         self._stop_qr_camera()
+        self._qr_failed = None
         self._status_query = None
         self._receipt_printed_for = None

@@ -21,7 +21,7 @@ from kiosk.domain.receipt import ReceiptContent
 from kiosk.domain.session import Screen
 from kiosk.i18n import Translator
 from kiosk.link import StatusService
-from kiosk.ui.receipt_flow import qimage_to_bgr
+from kiosk.ui.receipt_flow import receipt_camera_frame
 from kiosk.ui.receipt_pdf import render_images
 from kiosk.ui.screens.status import STATUS_NOT_FOUND, STATUS_TEXT
 from sync.client import CentralClient
@@ -136,7 +136,7 @@ def _receipt_frame() -> Any:
         language="ar",
         lookup_secret=SECRET,
     )
-    return qimage_to_bgr(render_images(receipt, dpi=100)[0])
+    return receipt_camera_frame(render_images(receipt, dpi=100)[0])
 
 
 def test_status_by_qr_code_with_the_fake_camera(
@@ -293,3 +293,41 @@ def test_demo_devices_the_camera_shows_the_last_receipt(
     camera = controller.qr_camera()
     assert isinstance(camera, FakeCamera)
     assert parse_qr(decode_qr(camera.frames[0])) == (REFERENCE, SECRET)
+
+
+def test_a_receipt_the_central_api_does_not_know_lets_the_camera_look_again(
+    make_kiosk: Callable[..., Kiosk],
+) -> None:
+    """The QR code read, nothing found: the message, then the camera looks again for
+    another receipt — the same code is not sent again (no needless guesses)."""
+    import threading
+
+    class Unknown:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, str | None, str | None]] = []
+            self.lock = threading.Lock()
+
+        def lookup(self, reference: str, secret: str | None, birth: str | None) -> None:
+            with self.lock:
+                self.calls.append((reference, secret, birth))
+
+    kiosk = make_kiosk()
+    service = Unknown()
+    kiosk.controller.status_service = service
+    frame = _receipt_frame()
+    cameras: list[FakeCamera] = []
+
+    def camera() -> FakeCamera:
+        cameras.append(FakeCamera([frame], fps=20))
+        return cameras[-1]
+
+    kiosk.controller.qr_camera = camera
+    kiosk.click(kiosk.window.welcome.status_button)
+    screen = kiosk.window.status
+    kiosk.qtbot.waitUntil(lambda: bool(screen.summary.links), timeout=20_000)
+    assert Translator("fr")(STATUS_NOT_FOUND) in screen.summary.spoken_text()
+    assert service.calls == [(REFERENCE, SECRET, None)]
+    kiosk.qtbot.waitUntil(lambda: len(cameras) == 2 and cameras[1].frames_delivered > 10)
+    kiosk.qtbot.waitUntil(lambda: kiosk.controller.tasks.pending == 0)
+    assert len(service.calls) == 1  # the same receipt, still under the camera: not asked again
+    assert screen.camera_view.isVisible()

@@ -90,6 +90,7 @@ class StatusScreen(BaseScreen):
         # 1. the camera
         self.camera_view = ImageView(aspect=4 / 3)
         self.camera_view.setMaximumWidth(480)
+        self.camera_view.max_height = 360  # the form stays in view
         self.camera_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.body.addWidget(self.camera_view, 0, LEADING)
         self.scan_hint = label("", "lead")
@@ -178,8 +179,10 @@ class StatusScreen(BaseScreen):
         self.camera_view.set_image(image)
 
     def show_hint(self, message_id: str) -> None:
+        """A message about the camera (msgid; "" for none)."""
         self._hint_id = message_id
-        self.scan_hint.setText(self.tr_(message_id))
+        self.scan_hint.setText(self.tr_(message_id) if message_id else "")
+        self.scan_hint.setVisible(bool(message_id))
 
     def show_camera(self, on: bool) -> None:
         self.camera_view.setVisible(on)
@@ -266,7 +269,7 @@ class StatusScreen(BaseScreen):
             row.retranslate(tr)
         self.summary.retranslate(tr)
         self.camera_view.setAccessibleName(tr(N_("Image de la caméra")))
-        self.scan_hint.setText(tr(self._hint_id))
+        self.scan_hint.setText(tr(self._hint_id) if self._hint_id else "")
         self.typed_heading.setText(tr(N_("Ou écrivez le numéro de votre reçu")))
         text = tr(N_("Voir où en est ma demande"))
         self.lookup_button.setText(f"{text} {forward_arrow(tr)}")
@@ -293,8 +296,8 @@ class StatusScreen(BaseScreen):
         self.set_busy(False)
         self._status = None
         self._attestation_id = ""
-        self._hint_id = SCAN_HINT
-        self.scan_hint.setText(self.tr_(SCAN_HINT))
+        self.show_hint(SCAN_HINT)
+        self.show_camera(True)
         self.result.hide()
         self.camera_view.clear()
         self.title.setText(self.title_text())
