@@ -16,11 +16,35 @@ import json
 import platform
 import sys
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 PACKAGES = ("kiosk-titre-sejour", "PySide6", "SQLAlchemy", "alembic", "cryptography", "pydantic")
+
+
+def removable_dirs(
+    roots: tuple[str, ...] = ("/media", "/run/media", "/mnt"),
+    is_mount: Callable[[Path], bool] | None = None,
+) -> list[Path]:
+    """Mounted removable drives where staff may write the export (``/media/<user>/<label>``,
+    ``/run/media/<user>/<label>``, ``/mnt/<label>``), writable ones only."""
+    import os
+
+    is_mount = is_mount or os.path.ismount
+    found: list[Path] = []
+    for root in map(Path, roots):
+        if not root.is_dir():
+            continue
+        try:
+            for child in sorted(root.iterdir()):
+                candidates = [child] if root.name == "mnt" else [child, *sorted(child.iterdir())]
+                for path in candidates:
+                    if path.is_dir() and is_mount(path) and os.access(path, os.W_OK):
+                        found.append(path)
+        except OSError:
+            continue
+    return found
 
 
 def versions() -> dict[str, str]:

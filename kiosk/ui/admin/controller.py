@@ -200,6 +200,7 @@ class AdminController(QObject):
             f"centrale après {self.settings.acknowledged_retention_days} jours."
         )
         self.screen.show_service(self.window.out_of_service_message)
+        self.screen.show_removable([str(p) for p in diagnostics.removable_dirs()])
         self.screen.assist_button.setVisible(self.assist is not None)
         for name, result in self.selftests.last.items():
             self.screen.show_check(name, result)

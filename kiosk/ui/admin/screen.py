@@ -299,6 +299,8 @@ class AdminScreen(QWidget):
         caption.setBuddy(self.export_dir)
         form.addRow(caption, self.export_dir)
         box.addLayout(form)
+        self.export_hint = _text()
+        box.addWidget(self.export_hint)
         self.export_button = _button("Exporter le diagnostic")
         self.export_button.clicked.connect(
             lambda: self.export_requested.emit(self.export_dir.text().strip())
@@ -417,6 +419,16 @@ class AdminScreen(QWidget):
             self.service_status.setText(f"La borne est hors service. Message : « {message} »")
         self.out_of_service_button.setEnabled(message is None)
         self.in_service_button.setEnabled(message is not None)
+
+    def show_removable(self, paths: Sequence[str]) -> None:
+        """USB drives found mounted: the first is proposed."""
+        if paths and not self.export_dir.text():
+            self.export_dir.setText(paths[0])
+        self.export_hint.setText(
+            "Clés USB trouvées : " + ", ".join(paths)
+            if paths
+            else "Aucune clé USB trouvée : branchez-en une, ou indiquez un dossier."
+        )
 
     def show_export_result(self, text: str) -> None:
         self.export_result.setText(text)

@@ -158,3 +158,14 @@ def test_the_admin_parts_know_no_qt() -> None:
         "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_usb_drives_are_found_under_media(tmp_path: Path) -> None:
+    from kiosk.admin.diagnostics import removable_dirs
+
+    (tmp_path / "media" / "kiosk" / "CLE-USB").mkdir(parents=True)
+    (tmp_path / "mnt" / "usb").mkdir(parents=True)
+    roots = (str(tmp_path / "media"), str(tmp_path / "mnt"), str(tmp_path / "absent"))
+    mounts = {tmp_path / "media" / "kiosk" / "CLE-USB", tmp_path / "mnt" / "usb"}
+    assert removable_dirs(roots, is_mount=lambda p: p in mounts) == sorted(mounts)
+    assert removable_dirs(roots, is_mount=lambda p: False) == []
