@@ -136,12 +136,22 @@ def _own_language_name(widget: QWidget, language: str) -> bool:
     )
 
 
+def declared_language(widget: QWidget) -> str:
+    """The language a widget's content is declared in when it is not the screen's (WCAG
+    3.1.2 language of parts): its ``content_language`` property (e.g. "fr" on a message
+    staff typed in French), "" if none."""
+    value = widget.property("content_language")
+    return str(value) if value else ""
+
+
 def check_language(ctx: Context, spoken: list[tuple[str, str]] | None = None) -> Outcome:
     out = Outcome()
     want = ctx.locale_language
     for w in ctx.widgets:
         out.checked += 1
         have = language_of(w.locale().name())
+        if have == declared_language(w):
+            continue  # a part in another language, declared as such
         if have != want and not _own_language_name(w, have):
             parent = w.parentWidget()
             if (
@@ -684,6 +694,9 @@ def check_direction(ctx: Context) -> Outcome:
         align = _flag(w.alignment())
         if not text or (align & _H_MASK) not in (0, 1) or align & _ABSOLUTE or w.width() < 40:
             continue
+        declared = LANGUAGES.get(declared_language(w))
+        if declared is not None and declared.rtl != ctx.rtl:
+            continue  # text in a language written the other way (its own direction)
         rect = w.contentsRect()
         span = ink_span(*ctx.crop_keys(w, rect))
         if span is None or span[1] - span[0] > 0.6 * rect.width():

@@ -233,6 +233,12 @@ class Kiosk:
         procedures = list(self.controller.catalogue.procedures)  # type: ignore[attr-defined]
         fullest = max(procedures, key=lambda p: (len(p.documents), len(p.field_ids)))
         for index, procedure in enumerate(procedures):
+            to_receipt = (
+                every_procedure(index) if callable(every_procedure) else every_procedure
+            ) or procedure is fullest
+            steps = {("step", st.id, tuple(f.id for f in st.fields)) for st in procedure.steps}
+            if not to_receipt and index > 0 and steps <= seen:
+                continue  # nothing of it left to see in this walk: not even gone through
             try:
                 yield from self._procedure_visits(
                     language,
@@ -241,10 +247,7 @@ class Kiosk:
                     procedure,
                     index == 0,
                     seen,
-                    to_receipt=(
-                        every_procedure(index) if callable(every_procedure) else every_procedure
-                    )
-                    or procedure is fullest,
+                    to_receipt=to_receipt,
                 )
             except AuditError as exc:
                 problems.append(f"{procedure.id}: {exc}")

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kiosk.audit.driver import Kiosk
 
 Start = Callable[[], int]
+STAFF_MESSAGE = "Réouverture demain à 9 h."  # free text typed by staff (not translated)
 TourRun = Callable[["Kiosk", Start], Iterator[Visit]]
 
 # The screens the procedure walk itself visits (class names).
@@ -198,13 +199,10 @@ def status(k: Kiosk, start: Start) -> Iterator[Visit]:
 @tour("OutOfServiceScreen")
 def out_of_service(k: Kiosk, start: Start) -> Iterator[Visit]:
     """The screen shown instead of the welcome screen when staff put the kiosk out of
-    service (with their message)."""
-    from kiosk.i18n import N_
-
+    service (with their message, in French as staff write it)."""
     w, c = k.window, k.controller
     start()
-    message = c.translator(N_("Borne hors service"))  # type: ignore[attr-defined]
-    w.set_out_of_service(message)  # type: ignore[attr-defined]
+    w.set_out_of_service(STAFF_MESSAGE)  # type: ignore[attr-defined]
     try:
         # As the next applicant meets it: the session ends, the screen shows; they
         # choose their language on it (the header's, as on every screen).

@@ -286,6 +286,9 @@ def test_a_widget_in_another_locale_is_reported(make_window: Callable[..., QWidg
     outcome = check_language(ctx(window, "ar"), spoken=[("Hello", "en")])
     assert "widget locale is not the screen's language" in messages(outcome)
     assert "speech in another language than the screen" in messages(outcome)
+    # Declared as a part in another language (WCAG 3.1.2): not a violation.
+    english.setProperty("content_language", "en")
+    assert check_language(ctx(window, "ar")).violations == []
 
 
 def test_small_text_clipped_text_and_faint_borders_are_reported(

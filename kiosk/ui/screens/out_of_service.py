@@ -23,6 +23,7 @@ class OutOfServiceScreen(BaseScreen):
         self.message = label("", "lead")
         # Staff write the message in French: read as French (WCAG 3.1.2).
         self.message.setLocale(QLocale(QLocale.Language.French, QLocale.Country.France))
+        self.message.setProperty("content_language", "fr")  # for kiosk-audit (3.1.2)
         self.body.addWidget(self.message_heading)
         self.body.addWidget(self.message)
         self._message = ""
