@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands are scripts/demo and scripts/test.
-.PHONY: run test lint bench i18n audit audit-quick
+.PHONY: run test lint bench i18n audit audit-ci audit-quick
 run:
 	bash scripts/demo --windowed
 test:
@@ -12,5 +12,7 @@ i18n:
 	.venv/bin/python scripts/i18n.py extract && .venv/bin/python scripts/i18n.py update
 audit:
 	QT_QPA_PLATFORM=offscreen .venv/bin/kiosk-audit --out out/audit
+audit-ci:
+	QT_QPA_PLATFORM=offscreen .venv/bin/kiosk-audit --ci --out out/audit
 audit-quick:
 	QT_QPA_PLATFORM=offscreen .venv/bin/kiosk-audit --quick --out out/audit

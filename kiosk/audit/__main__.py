@@ -3,9 +3,13 @@
     kiosk-audit [--out DIR] [--languages fr,ar] [--scales 1.0,2.0] [--themes normal,high]
                 [--quick] [--jobs N] [--no-screenshots] [--fullest-only]
 
-By default (what CI runs, scripts/test): every screen of every procedure, and every
-other screen of the window (kiosk.audit.tours), in every language x text size x theme,
-split by language over the CPUs. ``--quick``: French and Arabic at 100 % and 200 %.
+By default (``make audit``): every screen of every procedure, and every other screen of
+the window (kiosk.audit.tours), in every language x text size x theme, split by language
+over the CPUs. ``--ci`` (scripts/test): the same, except that each procedure's own
+documents, check-answers and receipt screens are audited at 100 % normal in every
+language and, rotating, in one other size and theme per language (every procedure meets
+every size and theme; the fullest procedure's are audited everywhere).
+``--quick``: French and Arabic at 100 % and 200 %.
 
 Exit status: 0 when no violation is found, 1 when there is at least one, 2 when the audit
 itself could not run.
@@ -79,9 +83,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="with --fullest-only: each procedure's own screens also in one other size and "
         "theme per language, rotating (every procedure meets every size and theme)",
     )
+    p.add_argument(
+        "--ci",
+        action="store_true",
+        help="what CI runs (scripts/test): --fullest-only --rotate, every language, size and theme",
+    )
     p.add_argument("--every-procedure", action="store_true", help=argparse.SUPPRESS)  # default
     p.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.ci:
+        args.fullest_only = args.rotate = True
     if args.quick:
         args.languages = args.languages or QUICK_LANGUAGES
         args.scales = args.scales or QUICK_SCALES
