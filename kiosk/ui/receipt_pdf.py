@@ -20,7 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import qrcode
-from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt, QThread, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMarginsF,
+    QObject,
+    QRectF,
+    QSizeF,
+    Qt,
+    QThread,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -331,6 +341,9 @@ class RenderWorker(QObject):
         self._executor.finished.connect(self._deliver)
         self._thread.start()
         self.pending = 0
+        app = QCoreApplication.instance()
+        if app is not None:  # never a running QThread left at exit, whoever forgot shutdown()
+            app.aboutToQuit.connect(self.shutdown)
 
     def run(
         self,
