@@ -4,6 +4,7 @@ every check on each state."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
@@ -401,6 +402,10 @@ class Kiosk:
                 )
             except AuditError as exc:
                 problems.append(f"the {t.name} tour: {exc}")
+            except Exception as exc:  # a screen changed under the tour: report, go on
+                problems.append(f"the {t.name} tour: it crashed: {type(exc).__name__}: {exc}")
+                with contextlib.suppress(Exception):
+                    self.reset(language, scale, high_contrast, speak=False)
 
     def screen_visit(self, state: str, mark: int, kind: str = "screen") -> Visit:
         return self._screen_visit(state, mark, kind)

@@ -403,3 +403,22 @@ def test_rotation_puts_every_procedure_in_every_size_and_theme() -> None:
     assert all(m == set(combos) for m in met.values())
     runner.options.rotate = False  # only the fullest procedure outside 100 % normal
     assert runner._every_procedure("fr", 2.0, "high") is False
+
+
+def test_a_tour_that_cannot_reach_its_screen_is_a_coverage_violation(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.audit import tours
+    from kiosk.audit.driver import Kiosk, Options, Runner
+
+    def broken(k: Any, start: Any) -> Any:
+        start()
+        raise KeyError("no such button")
+        yield  # a generator, as tours are
+
+    monkeypatch.setattr(Kiosk, "visits", lambda self, *a, **k: iter(()))
+    monkeypatch.setattr(tours, "TOURS", [tours.Tour("broken", ("NewScreen",), broken)])
+    result = Runner(Options(["fr"], [1.0], ["high"])).run()
+    coverage = [v.message for v in result.violations if v.check == "coverage"]
+    assert any("the broken tour: it crashed: KeyError" in m for m in coverage)
+    assert any("the ResumeScreen screen: it has no audit state" in m for m in coverage)
