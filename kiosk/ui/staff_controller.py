@@ -133,6 +133,8 @@ class StaffController(QObject):
         w.focus_ring.raise_()
         self.screen.entered()
         self.sign_in_timer.start()
+        if self.session.voice_on:
+            self.session.speak(self.screen.spoken_text())  # like any screen
 
     def submit(self, identifier: str, pin: str) -> None:
         if not self.signing_in or self.screen.busy:
