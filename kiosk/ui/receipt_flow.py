@@ -29,6 +29,7 @@ from PySide6.QtGui import QImage
 
 from kiosk.devices.printer import MESSAGES, Printer, PrintError, PrinterState
 from kiosk.domain.receipt import (
+    STATUS_BIRTH_DATE_FIELD,
     AttestationContent,
     ReceiptContent,
     build_receipt,
@@ -37,6 +38,7 @@ from kiosk.domain.receipt import (
     qr_payload,
 )
 from kiosk.domain.session import Screen
+from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_
 from kiosk.ui.screens.status import (
     SCAN_HINT,
@@ -58,6 +60,10 @@ log = logging.getLogger(__name__)
 
 ATTESTATION_PRINTED = N_("L'attestation est imprimée. Prenez-la sous l'écran.")
 ATTESTATION_NOT_READY = N_("L'attestation n'est pas encore disponible.")
+ATTESTATION_BIRTH = N_("Pour imprimer l'attestation, écrivez aussi votre date de naissance.")
+ATTESTATION_NOT_FOUND = N_(
+    "Cette date de naissance ne correspond pas à la demande. Vérifiez-la et réessayez."
+)
 SHOWN_ON_SCREEN = N_("Votre reçu est à l'écran, sous ce message. Prenez-le en photo.")
 
 
@@ -435,11 +441,27 @@ class ReceiptFlow:
             return
         if self.status_service is None:
             return
+        screen = self._w.status
+        reference, _secret, birth_date = query
+        if birth_date is None:
+            # Found by the QR code: the attestation names the applicant, so their date of
+            # birth is asked too (a lost receipt must not give away who applied).
+            try:
+                birth_date = validate_field(
+                    STATUS_BIRTH_DATE_FIELD, screen.birth_date_row.value(), self._today()
+                ).value
+            except FieldError:
+                screen.show_errors([FieldError(STATUS_BIRTH_DATE_FIELD.id, ATTESTATION_BIRTH)])
+                self._say_if_voice(screen.summary.spoken_text())
+                return
+            screen.show_errors([])
         self._printing = True
-        self._w.status.attestation_button.setEnabled(False)
+        screen.attestation_button.setEnabled(False)
         self.tasks.run_cpu(
             self.status_service.attestation,
-            *query,
+            reference,
+            None,
+            birth_date,
             on_done=self._attestation_ready,
             on_error=self._attestation_failed,
         )
@@ -448,6 +470,7 @@ class ReceiptFlow:
         if data is None or self.session.screen is not Screen.STATUS:
             self._attestation_failed(LookupError("attestation"))
             return
+        self._w.status.birth_date_row.wipe()  # asked for this print only
         try:
             label = self.catalogue.procedure(data.procedure_id).title
         except KeyError:
@@ -490,6 +513,8 @@ class ReceiptFlow:
             message = MESSAGES[exc.state]
         elif getattr(exc, "status", None) == 409:
             message = ATTESTATION_NOT_READY
+        elif isinstance(exc, LookupError):
+            message = ATTESTATION_NOT_FOUND
         else:
             message = STATUS_UNAVAILABLE
         self._printing = False

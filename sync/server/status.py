@@ -4,7 +4,9 @@ prefecture examines it, the attestation de dépôt can be printed.
 
 * ``POST /v1/status/lookup`` -> :class:`sync.protocol.StatusView` (no personal data);
 * ``POST /v1/status/attestation`` -> :class:`sync.protocol.Attestation` (name, date of
-  birth, nationality: the document an applicant shows), 409 until the examination started.
+  birth, nationality: the document an applicant shows), 409 until the examination started;
+  it always takes the date of birth, never the receipt's secret alone: a lost receipt
+  must not give away who applied.
 
 Asked by an enrolled kiosk (its bearer token), for any application (the applicant may use
 another kiosk than the one they applied at). The server keeps nothing new at submission:
@@ -170,11 +172,15 @@ def status_router(
         responses={
             **responses,
             409: {**_P, "description": "Not available yet: the examination has not started"},
+            422: {**_P, "description": "The date of birth is required (and no secret)"},
         },
     )
     def attestation(body: StatusLookup, kiosk_id: KioskId) -> Attestation:
         """The attestation de dépôt's content, once the prefecture examines the application;
-        the kiosk prints it. It names the applicant: it is the document they show."""
+        the kiosk prints it. It names the applicant, so it takes the date of birth (a found
+        receipt alone is not enough): the reference and ``birth_date``, no ``secret``."""
+        if body.birth_date is None or body.secret is not None:
+            raise problem(422, "the attestation de dépôt needs the reference and the date of birth")
         row, payload, examined = find(body, kiosk_id)
         if examined is None:
             raise problem(409, "the attestation de dépôt is not available yet")

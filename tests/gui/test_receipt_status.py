@@ -21,7 +21,7 @@ from kiosk.domain.receipt import ReceiptContent
 from kiosk.domain.session import Screen
 from kiosk.i18n import Translator
 from kiosk.link import StatusService
-from kiosk.ui.receipt_flow import receipt_camera_frame
+from kiosk.ui.receipt_flow import ATTESTATION_BIRTH, receipt_camera_frame
 from kiosk.ui.receipt_pdf import render_images
 from kiosk.ui.screens.status import STATUS_NOT_FOUND, STATUS_TEXT
 from sync.client import CentralClient
@@ -167,8 +167,17 @@ def test_status_by_qr_code_with_the_fake_camera(
     assert any(ar(title) in t and lang == "ar" for t, lang in said(kiosk))
     assert controller._qr_feed is None  # the camera stopped once the code was read
 
+    # Found by the QR code: the attestation names the applicant, so it asks the date of
+    # birth first (a found receipt alone is not enough).
+    kiosk.click(screen.attestation_button)
+    kiosk.qtbot.waitUntil(lambda: bool(screen.summary.links))
+    assert ar(ATTESTATION_BIRTH) in screen.summary.spoken_text()
+    assert not printer.in_memory
+    birth = dt.date.fromisoformat(delivered["answers"]["birth_date"]).strftime("%d/%m/%Y")
+    screen.birth_date_row.set_value(birth)
     kiosk.click(screen.attestation_button)
     kiosk.qtbot.waitUntil(lambda: bool(printer.in_memory), timeout=30_000)
+    assert not screen.summary.links and screen.birth_date_row.value() == ""
     assert not list((tmp_path / "printed").glob("*"))  # never on disk: it names the applicant
     path = tmp_path / "attestation.pdf"
     path.write_bytes(printer.in_memory[0])

@@ -38,13 +38,13 @@ def test_status_lookup_end_to_end(central_server: CentralServer, tmp_path: Path)
     assert by_birth is not None and by_birth.reference == REFERENCE
 
     with pytest.raises(RejectedError) as not_yet:
-        other.attestation(StatusLookup(reference=REFERENCE, secret=SECRET))
+        other.attestation(StatusLookup(reference=REFERENCE, birth_date=birth))
     assert not_yet.value.status == 409
     resp = central_server.admin(
         "POST", f"/applications/{upload.uuid}/status", json={"status": "being_examined"}
     )
     resp.raise_for_status()
-    attestation = other.attestation(StatusLookup(reference=REFERENCE, secret=SECRET))
+    attestation = other.attestation(StatusLookup(reference=REFERENCE, birth_date=birth))
     assert attestation is not None
     assert attestation.surname == payload["answers"]["surname"]
 

@@ -150,7 +150,8 @@ def test_attestation_once_examined(
     api: TestClient, delivered: dict[str, Any], clock: Clock
 ) -> None:
     auth = delivered["auth"]
-    early = _lookup(api, auth, "attestation", reference=REFERENCE, secret=SECRET)
+    birth = delivered["payload"]["answers"]["birth_date"]
+    early = _lookup(api, auth, "attestation", reference=REFERENCE, birth_date=birth)
     assert early.status_code == 409
     clock.now += dt.timedelta(days=3)
     resp = api.post(
@@ -163,7 +164,14 @@ def test_attestation_once_examined(
     assert view["status"] == "being_examined"
     assert view["attestation_available"] is True
     assert view["status_changed_at"].startswith("2026-11-29")
-    att = _lookup(api, auth, "attestation", reference=REFERENCE, secret=SECRET)
+    # The receipt's secret alone never gives the applicant's identity away.
+    by_secret = _lookup(api, auth, "attestation", reference=REFERENCE, secret=SECRET)
+    assert by_secret.status_code == 422
+    both = _lookup(api, auth, "attestation", reference=REFERENCE, secret=SECRET, birth_date=birth)
+    assert both.status_code == 422
+    wrong = _lookup(api, auth, "attestation", reference=REFERENCE, birth_date="1990-01-01")
+    assert wrong.status_code == 404
+    att = _lookup(api, auth, "attestation", reference=REFERENCE, birth_date=birth)
     assert att.status_code == 200, att.text
     data = att.json()
     assert data["surname"] == delivered["payload"]["answers"]["surname"]
