@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QGridLayout, QPushButton
 
 from kiosk.i18n import N_, Translator
@@ -21,8 +20,6 @@ class OutOfServiceScreen(BaseScreen):
         super().__init__(TITLE, INTRO, has_back=False)
         self.message_heading = label("", "h2")
         self.message = label("", "lead")
-        # Staff write the message in French: read as French (WCAG 3.1.2).
-        self.message.setLocale(QLocale(QLocale.Language.French, QLocale.Country.France))
         self.message.setProperty("content_language", "fr")  # for kiosk-audit (3.1.2)
         self.body.addWidget(self.message_heading)
         self.body.addWidget(self.message)
