@@ -140,7 +140,7 @@ grep -q '"name": "camera"' "$work/health-all.json" || fail "kiosk-health --json 
 step "smoke test from the installed files (kiosk --exit-after-shown, offscreen)"
 smoke() {
   runuser -u kiosk -- env QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$work/xdg" \
-    KIOSK_CENTRAL_URL="$KIOSK_CENTRAL_URL" timeout 120 "$prefix/bin/kiosk" --exit-after-shown "$@" \
+    KIOSK_CENTRAL_URL="$KIOSK_CENTRAL_URL" timeout -k 10 120 "$prefix/bin/kiosk" --exit-after-shown "$@" \
     >"$work/smoke.txt" 2>&1 || { cat "$work/smoke.txt" >&2; fail "kiosk $* --exit-after-shown"; }
   grep -h "welcome_shown" "$work/smoke.txt" || fail "kiosk $*: no welcome_shown line"
 }
