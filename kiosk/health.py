@@ -123,9 +123,27 @@ def _ocrb_font() -> str:
 
 
 def _printer_state(settings: Settings) -> str:
-    from kiosk.devices.printer import printer_from_settings
+    from kiosk.devices.printer import parse_lpstat, printer_from_settings
 
-    return str(printer_from_settings(settings).check().value)
+    try:
+        return str(printer_from_settings(settings).check().value)
+    except ImportError:  # no Qt: ask CUPS directly, as the kiosk's backend does after Qt
+        if shutil.which("lpstat") is None:
+            raise
+        queue = settings.printer
+        if not queue:
+            default = subprocess.run(
+                ["lpstat", "-d"], capture_output=True, text=True, timeout=10, check=False
+            ).stdout  # "system default destination: NAME"
+            queue = default.rsplit(":", 1)[-1].strip() if ":" in default else ""
+        if not queue:
+            return "absent"
+        out = subprocess.run(
+            ["lpstat", "-l", "-p", queue],
+            capture_output=True, text=True, timeout=10, check=False,
+            env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+        return str(parse_lpstat(out.stdout + out.stderr).value)
 
 
 def _speech_problem() -> str | None:
@@ -173,7 +191,7 @@ class Probes:
     printer_state: Callable[[Settings], str] = _printer_state
     speech_problem: Callable[[], str | None] = _speech_problem
     qt_plugins: Callable[[], dict[str, str | None]] = _qt_plugins
-    uid: Callable[[], int] = os.geteuid
+    uid: Callable[[], int | None] = lambda: os.geteuid() if hasattr(os, "geteuid") else None
 
 
 @dataclass
@@ -225,10 +243,11 @@ def check_data_dir(settings: Settings, probes: Probes) -> Check:
     st = path.stat()
     mode = st.st_mode & 0o777
     problems = []
-    if mode & 0o077:
+    if mode & 0o077 and os.name == "posix":
         problems.append(f"mode {mode:04o} lets others in (chmod 0700 {path})")
-    if st.st_uid != probes.uid():
-        problems.append(f"owned by uid {st.st_uid}, not by this user (uid {probes.uid()})")
+    uid = probes.uid()  # None on Windows: no POSIX owner to compare
+    if uid is not None and st.st_uid != uid:
+        problems.append(f"owned by uid {st.st_uid}, not by this user (uid {uid})")
     elif not os.access(path, os.R_OK | os.W_OK | os.X_OK):
         problems.append("not writable by its owner")
     if problems:
@@ -502,7 +521,7 @@ def drop_privileges(data_dir: Path) -> str | None:
     """As root, become the owner of ``data_dir`` (the kiosk user); returns its name."""
     import pwd
 
-    if os.geteuid() != 0 or not data_dir.exists():
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not data_dir.exists():
         return None
     uid = data_dir.stat().st_uid
     if uid == 0:
@@ -542,7 +561,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     settings = None
-    if not args.as_root and os.geteuid() == 0:
+    if not args.as_root and hasattr(os, "geteuid") and os.geteuid() == 0:
         try:
             settings = load_settings(args.config)
         except ConfigError:

@@ -302,3 +302,29 @@ def test_real_probes_run_on_this_machine(config: Path) -> None:
     assert s["fonts"] == "ok", detail(report, "fonts")
     assert s["qt"] in ("ok", "warn"), detail(report, "qt")  # wayland needs libwayland-cursor0
     assert s["clock"] in ("ok", "warn")
+
+
+def test_no_posix_owner_on_windows_is_not_a_failure(config: Path) -> None:
+    report = run_checks(config, probes=good_probes(uid=lambda: None), environ={})
+    assert statuses(report)["data_dir"] == "ok"
+
+
+def test_runs_without_qt(config: Path) -> None:
+    """Qt is optional: with PySide6 unimportable the Qt check fails and the others run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['PySide6'] = None\n"
+        "from kiosk.health import main\n"
+        f"sys.exit(main(['--config', {str(config)!r}, '--json', '--as-root', '--skip', 'central',"
+        " '--skip', 'ocr', '--skip', 'camera', '--skip', 'speech']))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    data = json.loads(out.stdout)
+    checks = {c["name"]: c for c in data["checks"]}
+    assert checks["qt"]["status"] == "fail", checks["qt"]
+    assert checks["printer"]["status"] == "fail"  # no printer here, with or without Qt
+    assert checks["store"]["status"] == "ok" and checks["fonts"]["status"] == "ok"
