@@ -651,7 +651,8 @@ ENGINES = {"glyph": GlyphEngine, "tesseract": TesseractEngine, "rapidocr": Rapid
 # 20-30 px per character, blur sigma <= 1, one core): documents read with every field right
 # within 8 frames / false accepts / median time per read: glyph 98 % / 0 % / 13 ms;
 # tesseract (tesserocr, Debian's eng model) 10 % / 20 % / 117 ms; rapidocr 62 % / 20 % /
-# 180 ms; PassportEye 2 % / 44 % / 1.9 s. See the benchmark's docstring for more.
+# 180 ms. PassportEye, judged on the lines it parsed itself (16 documents): 0 % / 6 % /
+# 2.0 s of CPU per read (Tesseract reads the '<' fillers as K). See the benchmark's docstring.
 DEFAULT_ENGINE = "glyph"
 
 
