@@ -82,6 +82,11 @@ getent passwd kiosk | grep -q ":/usr/sbin/nologin$" || fail "no kiosk user with 
 [ -f "$data/store/kiosk.db" ] || fail "postinst did not create the store"
 [ "$(stat -c %U "$data/store/kiosk.db")" = kiosk ] || fail "the store does not belong to kiosk"
 grep -qx "/etc/$app/kiosk.toml" "/var/lib/dpkg/info/$app.conffiles" || fail "kiosk.toml is not a conffile"
+[ "$(stat -c '%U:%G %a' "/etc/$app")" = "root:kiosk 770" ] || fail "/etc/$app is not root:kiosk 0770"
+# Enabled at boot (deb-systemd-helper makes the links even where systemd is not running).
+for link in graphical.target.wants/kiosk-session.service multi-user.target.wants/kiosk-sync.path; do
+  [ -L "/etc/systemd/system/$link" ] || fail "$link is not enabled"
+done
 
 if wait "$lintian_pid"; then
   step "lintian: no error or warning ($(grep -c '^[IPN]:' "$work/lintian.txt" || true) info/pedantic lines)"
@@ -193,7 +198,9 @@ kill "$central_pid" 2>/dev/null || true
 central_pid=""
 apt-get purge -y -qq "$app" >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; fail "purge"; }
 for path in "$prefix" "$data" "/etc/$app" /etc/pam.d/kiosk-session /usr/bin/kiosk-health \
-            /lib/systemd/system/kiosk-session.service /lib/systemd/system/kiosk-sync.service; do
+            /lib/systemd/system/kiosk-session.service /lib/systemd/system/kiosk-sync.service \
+            /etc/systemd/system/graphical.target.wants/kiosk-session.service \
+            /etc/systemd/system/multi-user.target.wants/kiosk-sync.path; do
   [ ! -e "$path" ] || fail "$path is still there after the purge"
 done
 ! getent passwd kiosk >/dev/null || fail "the kiosk user is still there after the purge"
