@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QPainter
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk.audit.checks import STATIC_CHECKS, check_language
@@ -72,6 +73,14 @@ def application() -> QApplication:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     qInstallMessageHandler(_qt_messages)  # the offscreen platform's noise, once per window
     return QApplication(["kiosk-audit"])
+
+
+def press(button: QAbstractButton) -> None:
+    """Press ``button`` as an applicant does (a mouse press: the window reports the user
+    action, which stops the speech and lets the narrator speak at once), not with a
+    programmatic click() (which, while speech plays, leaves the narrator silent: timing-
+    dependent)."""
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 @dataclass
@@ -281,7 +290,7 @@ class Kiosk:
             yield self._screen_visit("welcome", mark)
             header = w.welcome.header  # type: ignore[attr-defined]
             mark = self.mark()
-            header.language_button.click()
+            press(header.language_button)
             dialog = self._wait_dialog(lambda: header.language_dialog)
             yield Visit(
                 "dialog-language",
@@ -294,7 +303,7 @@ class Kiosk:
             header.language_dialog = None
             settle()
             mark = self.mark()
-            header.help_button.click()
+            press(header.help_button)
             dialog = self._wait_dialog(lambda: w.help_dialog)  # type: ignore[attr-defined]
             yield Visit(
                 "dialog-help", "dialog", dialog, said=self.said(mark), must_say=[dialog.text.text()]

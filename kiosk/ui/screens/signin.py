@@ -8,7 +8,7 @@ import itertools
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from kiosk.domain.catalogue import FieldSpec, FieldType
 from kiosk.i18n import N_, Translator
@@ -88,7 +88,13 @@ class SignInScreen(BaseScreen):
         ):
             b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             b.clicked.connect(slot)
-            self.actions.addWidget(b, 0, LEADING)
+            if b is not self.cancel_button:
+                self.actions.addWidget(b, 0, LEADING)
+        # Cancel on a row of its own under the two actions: three buttons do not fit one
+        # row at 200 % (kiosk-audit, reflow); the column's last item is its stretch.
+        column = self.column.layout()
+        assert isinstance(column, QBoxLayout)
+        column.insertWidget(column.count() - 1, self.cancel_button, 0, LEADING)
         self.actions.addStretch(1)
         self.busy = False
         self._message: tuple[str, dict[str, object]] | None = None
