@@ -87,6 +87,7 @@ class ScanFlow:
         label = next((d.label for d in s.documents() if d.id == MRZ_DOCUMENT), PASSPORT_LABEL)
         s.start_scan(ScanPhase.IDENTITY)
         self._passport_read_now = False
+        self._clear_pages([MRZ_DOCUMENT])
         self._show_scan()
         self._scanner.scan(
             [DocumentRequest(MRZ_DOCUMENT, label, 1, read_mrz=True, intro=PASSPORT_INTRO)]
@@ -103,6 +104,16 @@ class ScanFlow:
             if delete_pages is not None:
                 self.tasks.run(delete_pages, s.uuid, document_id, on_error=self._page_failed)
 
+    def _clear_pages(self: SessionController, document_ids: list[str]) -> None:
+        """Documents photographed from their first page: pages the store may still hold
+        for them (a draft resumed with its code) go first, on the store worker, before
+        the new ones."""
+        delete_pages = getattr(self.store, "delete_pages", None)
+        if delete_pages is None:
+            return
+        for document_id in document_ids:
+            self.tasks.run(delete_pages, self.session.uuid, document_id, on_error=self._page_failed)
+
     def _scan_documents(self: SessionController) -> bool:
         """From the checklist: photograph each document without a photo. True if started."""
         s = self.session
@@ -114,6 +125,7 @@ class ScanFlow:
         from kiosk.ui.scan_controller import DocumentRequest
 
         s.start_scan(ScanPhase.DOCUMENTS)
+        self._clear_pages([d.id for d in documents])
         self._show_scan()
         self._scanner.scan([DocumentRequest(d.id, d.label, 1, more_pages=True) for d in documents])
         return True
