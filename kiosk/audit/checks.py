@@ -200,7 +200,7 @@ _DECORATION = re.compile(r"^(?:[•\-–]\s*|\d+\.\s+|[←→]\s*)+|(?:\s*[←�
 @dataclass(frozen=True)
 class _Msgids:
     exact: frozenset[str]
-    templates: tuple[tuple[re.Pattern[str], str], ...]
+    templates: tuple[tuple[re.Pattern[str], str, re.Pattern[str] | None], ...]
 
 
 @cache
@@ -225,6 +225,13 @@ def all_msgids() -> tuple[str, ...]:
     return tuple(ids)
 
 
+def _template(text: str) -> re.Pattern[str]:
+    """A regular expression matching ``text`` with its placeholders filled in."""
+    parts = _PLACEHOLDER.split(text)
+    pattern = "(.+?)".join(re.escape(clean(p)) if p.strip() else re.escape(p) for p in parts)
+    return re.compile(f"^{pattern}$")
+
+
 @cache
 def _untranslated_forms(language: str) -> _Msgids:
     """French strings that must not be seen in ``language``: those with a different
@@ -237,11 +244,8 @@ def _untranslated_forms(language: str) -> _Msgids:
         if _PLACEHOLDER.search(msgid):
             literal = _PLACEHOLDER.sub("", msgid)
             if sum(ch.isalpha() for ch in literal) >= 3:
-                parts = _PLACEHOLDER.split(msgid)
-                pattern = "(.+?)".join(
-                    re.escape(clean(p)) if p.strip() else re.escape(p) for p in parts
-                )
-                templates.append((re.compile(f"^{pattern}$"), msgid))
+                translated = _template(tr(msgid)) if tr.has(msgid) else None
+                templates.append((_template(msgid), msgid, translated))
         else:
             exact.add(clean(msgid))
     return _Msgids(frozenset(exact), tuple(templates))
@@ -266,8 +270,10 @@ def untranslated(text: str, language: str) -> str | None:
     for line in clean_lines(text):
         if line in forms.exact:
             return line
-        for pattern, msgid in forms.templates:
-            if pattern.match(line):
+        for pattern, msgid, translated in forms.templates:
+            # "Question number 2" is the English "Question number {number}", not the
+            # French "Question {number}" left untranslated.
+            if pattern.match(line) and not (translated and translated.match(line)):
                 return msgid
     return None
 

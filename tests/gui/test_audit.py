@@ -258,6 +258,13 @@ def test_untranslated_french_is_reported_in_english(make_window: Callable[..., Q
     # A template with placeholders: "Étape 1 sur 2" left in French.
     step = check_translation(ctx(make_window(QLabel("Étape 1 sur 2")), "en"))
     assert messages(step) == ["untranslated French text"]
+    # "Question {number}" in French, "Question number {number}" in English: the English
+    # one also matches the French template, but it is the translation.
+    guide = check_translation(ctx(make_window(QLabel("Question number 2")), "en"))
+    assert guide.violations == []
+    assert messages(check_translation(ctx(make_window(QLabel("Question 2")), "en"))) == [
+        "untranslated French text"
+    ]
     assert check_translation(ctx(window, "fr")).status == NOT_APPLICABLE
 
 
