@@ -5,7 +5,7 @@ applicant's choice. Shown in the applicant's language and always spoken."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QFrame, QSizePolicy, QVBoxLayout
 
 from kiosk.i18n import N_, Translator
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S
@@ -49,7 +49,13 @@ class AssistConsentScreen(BaseScreen):
         for b, value in ((self.agree_button, True), (self.refuse_button, False)):
             b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             b.clicked.connect(lambda _=False, v=value: self.answered.emit(v))
-            self.actions.addWidget(b, 0, LEADING)
+            if b is self.agree_button:
+                self.actions.addWidget(b, 0, LEADING)
+        # Refusing on a row of its own under agreeing: side by side they do not fit at
+        # 200 % in Russian or Ukrainian (kiosk-audit, reflow); the column ends in a stretch.
+        column = self.column.layout()
+        assert isinstance(column, QBoxLayout)
+        column.insertWidget(column.count() - 1, self.refuse_button, 0, LEADING)
         self.actions.addStretch(1)
         self._name = ""
         self._identifier = ""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
@@ -64,8 +64,10 @@ class ReceiptScreen(BaseScreen):
         self.documents = label("", "lead")
         self.body.addWidget(self.documents)
 
-        # Paper or screen: the printer's state said in words, never only by colour.
-        paper = QHBoxLayout()
+        # Paper or screen: the printer's state said in words, never only by colour. One
+        # button under the other: side by side they do not fit at 200 % in Russian,
+        # Ukrainian or Dari (kiosk-audit, reflow).
+        paper = QVBoxLayout()
         paper.setSpacing(SPACE_S)
         self.print_button = button()
         self.print_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
@@ -75,7 +77,6 @@ class ReceiptScreen(BaseScreen):
         self.show_button.clicked.connect(self.show_requested)
         paper.addWidget(self.print_button, 0, LEADING)
         paper.addWidget(self.show_button, 0, LEADING)
-        paper.addStretch(1)
         self.body.insertLayout(0, paper)
         self.print_status = label("", "lead")
         self.print_status.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # read on its own
