@@ -471,6 +471,13 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
         window, controller, staff, audit, status=status
     )
     flush = QTimer(staff)  # audit entries kept while the network was down
-    flush.timeout.connect(lambda: controller.tasks.run_cpu(audit.flush, on_error=lambda _e: None))
+
+    def flush_audit() -> None:
+        if controller.tasks.closed:  # the kiosk is shutting down (or a test has ended)
+            flush.stop()
+            return
+        controller.tasks.run_cpu(audit.flush, on_error=lambda _e: None)
+
+    flush.timeout.connect(flush_audit)
     flush.start(int(max(settings.sync_interval_s, 10) * 1000))
     return staff

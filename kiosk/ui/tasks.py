@@ -39,6 +39,11 @@ class TaskRunner(QObject):
         self._delivered.connect(self._deliver)
 
     @property
+    def closed(self) -> bool:
+        """Shut down: nothing more can be run."""
+        return self._closed
+
+    @property
     def pending(self) -> int:
         """Tasks asked for whose callbacks have not run yet."""
         return self._pending
