@@ -64,6 +64,7 @@ class CameraFeed(QObject):
         self._last: np.ndarray | None = None  # the last collected, kept for a manual capture
         self._frame_size: tuple[int, int] | None = None
         self._notified = False
+        self._stopped = True  # until start(); set by stop(): the camera thread's emits are over
         self.dropped = 0  # frames replaced by a newer one before anyone used them
         self._wake.connect(self._collect, Qt.ConnectionType.QueuedConnection)
         # A feed deleted with its window stops its camera thread.
@@ -72,10 +73,19 @@ class CameraFeed(QObject):
 
     # --- control (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
+        with self._lock:
+            self._stopped = False
         self.camera.start(self._on_frame, self._on_event)
 
     def stop(self) -> None:
+        # Once this returns the camera thread emits nothing more, even if it outlives the
+        # join below (a feed is often deleteLater()'d next: a signal emitted from another
+        # thread into a deleted QObject crashes the process).
+        with self._lock:
+            was_running, self._stopped = not self._stopped, True
         self.camera.stop()
+        if was_running:  # what the camera thread's own "stopped" would have said
+            self._event.emit(CameraEvent.STOPPED.value)
 
     @property
     def running(self) -> bool:
@@ -111,18 +121,23 @@ class CameraFeed(QObject):
     def _on_frame(self, frame: np.ndarray) -> None:
         preview = bgr_to_qimage(frame, self.preview_width)
         with self._lock:
+            if self._stopped:
+                return
             if self._slot is not None:
                 self.dropped += 1
             self._slot = (frame, preview)
             notify = not self._notified
             self._notified = True
-        if notify:
-            with contextlib.suppress(RuntimeError):  # the feed is gone (shutting down)
-                self._wake.emit()
+            if notify:  # under the lock: stop() waits for an emit in progress
+                with contextlib.suppress(RuntimeError):  # the feed is gone (shutting down)
+                    self._wake.emit()
 
     def _on_event(self, event: CameraEvent) -> None:
-        with contextlib.suppress(RuntimeError):
-            self._event.emit(event.value)
+        with self._lock:
+            if self._stopped:
+                return
+            with contextlib.suppress(RuntimeError):
+                self._event.emit(event.value)
 
     # --- back on the GUI thread -----------------------------------------------------------
     @Slot()
