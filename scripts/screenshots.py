@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QApplication
 
+from contract.catalogue import load_catalogue
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.ui import SessionController, build_ui
 from kiosk.ui.theme import Theme
 from tests.gui.conftest import FakeStore
