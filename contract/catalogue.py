@@ -608,7 +608,9 @@ def parse_catalogue(data: Any, source: str = "catalogue") -> Catalogue:
 def load_catalogue(path: Path | str | None = None) -> Catalogue:
     path = Path(path) if path else DEFAULT_CATALOGUE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: 7x faster, on the path to the first paint.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     except OSError as exc:
         raise CatalogueError(f"{path}: cannot read the procedure catalogue: {exc}") from None
     except yaml.YAMLError as exc:
