@@ -357,7 +357,11 @@ class SyncThread(threading.Thread):
         if self.demo is None:
             return None  # staff enrol the kiosk with a one-time code (kiosk-sync --enrol-code)
         enrolment = enrol(
-            self._client(None), self.demo.enrolment_code, self.settings.kiosk_name, path
+            self._client(None),
+            self.demo.enrolment_code,
+            self.settings.kiosk_name,
+            path,
+            site=getattr(self.settings, "site_name", None),
         )
         log.info("kiosk enrolled with the demo central API as %s", enrolment.kiosk_id)
         if self.on_enrolled:
