@@ -412,16 +412,11 @@ def training_set(seed: int = 7, per_class: int = 90) -> tuple[np.ndarray, np.nda
                     np.roll(glyphs[left], -adv, axis=1), np.roll(glyphs[right], adv, axis=1)
                 ),
             )
-            pitch = rng.uniform(6, 34)
+            pitch = rng.uniform(9, 34)
             s = pitch / gw
             img = cv2.resize(
-                big, None, fx=s, fy=s * rng.uniform(0.92, 1.08), interpolation=cv2.INTER_AREA
+                big, None, fx=s, fy=s * rng.uniform(0.97, 1.03), interpolation=cv2.INTER_AREA
             )
-            if rng.random() < 0.4:  # what a slight slant left after deslanting looks like
-                shear = rng.uniform(-0.12, 0.12)
-                hh = img.shape[0]
-                m = np.array([[1, shear, -shear * hh * 2 / 3], [0, 1, 0]], np.float32)
-                img = cv2.warpAffine(img, m, (img.shape[1], hh))
             weight = rng.uniform(-1, 1)
             if abs(weight) > 0.5:
                 kern = np.ones((2, 2), np.uint8)
