@@ -70,7 +70,7 @@ def pipeline_cells(
             truth = shot.truth
             done = False
             for cand in locate(shot.image, max_candidates=4):
-                for band in reader._bands(shot.image, cand):
+                for _flipped, band in reader._bands(shot.image, cand):
                     rows = engine.line_features(band)
                     if rows is None or [len(r) for r in rows] != [len(t) for t in truth]:
                         continue
