@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QDeadlineTimer, QThread
 from PySide6.QtWidgets import QApplication
 
+from contract.catalogue import load_catalogue
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.ui import SessionController, build_ui

@@ -96,9 +96,9 @@ class Kiosk:
 
     @classmethod
     def build(cls) -> Kiosk:
+        from contract.catalogue import load_catalogue
         from kiosk.audit.fakes import NOW, FakeMonotonic, MemoryStore, fake_sealer
         from kiosk.devices.speech import RecordingSpeech
-        from kiosk.domain.catalogue import load_catalogue
         from kiosk.ui import SessionController, build_ui
 
         app = application()

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
-from kiosk.domain.countries import country_names
+from contract.catalogue import FieldSpec, FieldType
+from contract.countries import country_names
 from kiosk.i18n import LANGUAGES, N_, Translator
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, Theme
 

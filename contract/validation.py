@@ -22,9 +22,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from kiosk.domain.catalogue import YES, FieldSpec, FieldType
-from kiosk.domain.countries import COUNTRY_CODES
-from kiosk.i18n import N_
+from contract import N_
+from contract.catalogue import YES, FieldSpec, FieldType
+from contract.countries import COUNTRY_CODES
 
 
 class FieldError(ValueError):

@@ -3,7 +3,7 @@
 ``create_app(settings)`` builds everything from the settings (database, sealing key,
 catalogue); nothing is global, so tests can run several servers side by side.
 
-Every error response has the :class:`sync.protocol.Problem` shape: ``detail`` (a sentence)
+Every error response has the :class:`contract.protocol.Problem` shape: ``detail`` (a sentence)
 and ``errors`` (one ``{field, message}`` per faulty field).
 """
 
@@ -33,9 +33,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kiosk.domain.catalogue import Catalogue, load_catalogue
-from sync import __version__
-from sync.protocol import (
+from central.db import (
+    Application,
+    ApplicationAttachment,
+    Attachment,
+    AttachmentChunk,
+    EnrolmentCodeRow,
+    Kiosk,
+    KioskHeartbeat,
+    ReferenceCounter,
+    StatusHistory,
+    make_engine,
+)
+from central.routers.desk import desk_router, record_presence
+from central.routers.staff import staff_router
+from central.routers.status import status_router
+from contract import __version__
+from contract.catalogue import Catalogue, load_catalogue
+from contract.protocol import (
     API_PREFIX,
     MAX_ATTACHMENT_BYTES,
     MAX_CHUNK_BYTES,
@@ -63,7 +78,7 @@ from sync.protocol import (
     StatusUpdate,
     parse_content_range,
 )
-from sync.sealing import (
+from contract.sealing import (
     FORMAT_VERSION,
     SUPPORTED_FORMATS,
     SealError,
@@ -76,21 +91,6 @@ from sync.sealing import (
     unseal,
     unseal_attachment,
 )
-from sync.server.db import (
-    Application,
-    ApplicationAttachment,
-    Attachment,
-    AttachmentChunk,
-    EnrolmentCodeRow,
-    Kiosk,
-    KioskHeartbeat,
-    ReferenceCounter,
-    StatusHistory,
-    make_engine,
-)
-from sync.server.desk import desk_router, record_presence
-from sync.server.staff import staff_router
-from sync.server.status import status_router
 
 log = logging.getLogger("kiosk.central")
 
@@ -104,7 +104,7 @@ class Settings:
     data_dir: Path
     database_url: str | None = None  # default: SQLite in data_dir
     admin_token: str | None = None  # None: the admin API answers 401
-    desk_token: str | None = None  # reception desk and fleet view (sync.server.desk)
+    desk_token: str | None = None  # reception desk and fleet view (central.routers.desk)
     offline_after_s: float = 90.0  # a kiosk without a heartbeat for longer is offline
     enrolment_codes: Sequence[str] = ()
     catalogue_path: Path | None = None  # default: the kiosk's catalogue
@@ -978,7 +978,7 @@ def create_app(settings: Settings) -> FastAPI:
             return HeartbeatAck(received_at=received)
         raise ProblemError(503, "the server is busy; try again later")
 
-    # --- help calls, reception desk, fleet (sync.server.desk) ------------------------------
+    # --- help calls, reception desk, fleet (central.routers.desk) ------------------------------
     app.include_router(desk_router(settings, engine, current_kiosk, desk_token=settings.desk_token, offline_after_s=settings.offline_after_s))  # fmt: skip
 
     # --- administration --------------------------------------------------------------------

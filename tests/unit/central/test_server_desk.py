@@ -1,5 +1,5 @@
 """Help calls, the reception desk and the fleet view of the central API, in-process
-(sync.server.desk). The real server process is exercised by tests/integration/test_desk.py."""
+(central.routers.desk). The real server process is exercised by tests/integration/test_desk.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sync.server import Settings, create_app
+from central import Settings, create_app
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 DESK = {"Authorization": "Bearer desk-secret"}

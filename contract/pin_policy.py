@@ -5,7 +5,7 @@ After ``free_tries`` consecutive failures, each further try must wait: 30 s, 1 m
 A try made while waiting is refused without looking at the PIN (it neither counts nor
 tells anything). With 15 minutes a try, guessing a 6-digit PIN (10^6 possibilities, half
 of them on average) takes about 14 years; a mediator who mistypes twice loses no time.
-The central API applies it (sync/server/staff.py); the fake directory applies the same.
+The central API applies it (central/staff.py); the fake directory applies the same.
 """
 
 from __future__ import annotations

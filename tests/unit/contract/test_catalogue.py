@@ -5,15 +5,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kiosk.domain.catalogue import (
+from contract.catalogue import (
     DEFAULT_CATALOGUE,
     CatalogueError,
     FieldType,
     load_catalogue,
     parse_catalogue,
 )
+from contract.validation import validate_field
 from kiosk.domain.samples import sample_answers
-from kiosk.domain.validation import validate_field
 
 V1_CATALOGUE = Path(__file__).parent / "data" / "catalogue_v1.yaml"
 TODAY = dt.date(2026, 11, 26)

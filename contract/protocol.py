@@ -1,7 +1,7 @@
 """The wire protocol between kiosks and the central API (HTTP + JSON, under ``/v1``).
 
 These pydantic models are the single description of the contract: the reference server
-(``sync.server``) validates requests with them and generates its OpenAPI document from them;
+(``central``) validates requests with them and generates its OpenAPI document from them;
 the client (``sync.client``) parses responses with them. Requests reject unknown fields;
 responses ignore them, so that the server can add a field without breaking older kiosks.
 """
@@ -25,6 +25,8 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+
+from contract.states import ApplicationStatus
 
 API_PREFIX = "/v1"
 
@@ -61,7 +63,7 @@ def _check_base64(value: str) -> str:
 Base64Bytes = Annotated[
     str,
     AfterValidator(_check_base64),
-    Field(description="the sealed package (see sync.sealing), standard base64 with padding"),
+    Field(description="the sealed package (see contract.sealing), standard base64 with padding"),
 ]
 
 
@@ -71,16 +73,6 @@ class _Request(BaseModel):
 
 class _Response(BaseModel):
     model_config = ConfigDict(extra="ignore")
-
-
-class ApplicationStatus(StrEnum):
-    """Where an application stands at the prefecture (set by staff, shown by the kiosk)."""
-
-    RECEIVED = "received"  # reçue
-    BEING_EXAMINED = "being_examined"  # en instruction
-    DOCUMENTS_REQUESTED = "documents_requested"  # pièces complémentaires demandées
-    DECISION_AVAILABLE = "decision_available"  # décision disponible
-    CARD_READY = "card_ready"  # titre disponible (à retirer)
 
 
 # --- Content-Range (attachment chunks) ------------------------------------------------------
@@ -129,7 +121,7 @@ class EnrolResponse(_Response):
     public_key: str = Field(
         description="the central sealing key: raw X25519 public key, base64url without padding"
     )
-    sealing_format: int = Field(description="the sealing format version to use (sync.sealing)")
+    sealing_format: int = Field(description="the sealing format version to use (contract.sealing)")
 
 
 # --- applications ---------------------------------------------------------------------------

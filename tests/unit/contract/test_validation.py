@@ -8,10 +8,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kiosk.domain import validation as v
-from kiosk.domain.catalogue import FieldSpec, FieldType, Option
-from kiosk.domain.countries import COUNTRY_CODES
-from kiosk.domain.validation import FieldError, departement_of, parse_date, validate_field
+from contract import validation as v
+from contract.catalogue import FieldSpec, FieldType, Option
+from contract.countries import COUNTRY_CODES
+from contract.validation import FieldError, departement_of, parse_date, validate_field
 
 TODAY = dt.date(2026, 11, 26)
 OPTIONS = (Option(value="lost", label="Perdue"), Option(value="stolen", label="Volée"))

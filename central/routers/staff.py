@@ -3,7 +3,7 @@ kiosk, lockout, audit log.
 
 Accounts are created by staff (``POST /v1/admin/staff``, or ``kiosk-central staff add``);
 PINs and badge secrets are kept as Argon2 hashes. A kiosk signs a person in with its own
-token (``POST /v1/staff/sign-in``); the lockout (kiosk.staff.policy) is kept here, per
+token (``POST /v1/staff/sign-in``); the lockout (contract.pin_policy) is kept here, per
 account, so another kiosk does not reset it; a try made while locked is refused (429 with
 Retry-After) without looking at the PIN. Every try is written to the audit log here; kiosks
 report the other events (sign-out, assisted sessions, admin actions) to
@@ -23,9 +23,10 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from kiosk.staff.badge import parse_badge_code
-from kiosk.staff.policy import DEFAULT_POLICY, ThrottlePolicy
-from sync.protocol import (
+from central.db import StaffAccountRow, StaffAuditRow
+from contract.badge import parse_badge_code
+from contract.pin_policy import DEFAULT_POLICY, ThrottlePolicy
+from contract.protocol import (
     API_PREFIX,
     Problem,
     StaffAccount,
@@ -35,7 +36,6 @@ from sync.protocol import (
     StaffSignedIn,
     StaffSignIn,
 )
-from sync.server.db import StaffAccountRow, StaffAuditRow
 
 log = logging.getLogger("kiosk.central.staff")
 
@@ -248,9 +248,9 @@ def cli(argv: list[str]) -> int:
 
     from pydantic import ValidationError
 
-    from kiosk.staff.badge import make_badge_code
-    from sync.protocol import StaffAccountCreate
-    from sync.server.db import make_engine
+    from central.db import make_engine
+    from contract.badge import make_badge_code
+    from contract.protocol import StaffAccountCreate
 
     p = argparse.ArgumentParser(prog="kiosk-central staff", description=cli.__doc__)
     sub = p.add_subparsers(dest="command", required=True)

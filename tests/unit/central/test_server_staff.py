@@ -12,9 +12,9 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from kiosk.staff.badge import make_badge_code
-from kiosk.staff.policy import DEFAULT_POLICY
-from sync.server import Settings, create_app
+from central import Settings, create_app
+from contract.badge import make_badge_code
+from contract.pin_policy import DEFAULT_POLICY
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 YEAR_S = 365 * 24 * 3600
@@ -203,7 +203,7 @@ def test_cli_adds_an_account_the_api_signs_in(
 ) -> None:
     import io
 
-    from sync.server.__main__ import main
+    from central.__main__ import main
 
     data = tmp_path / "central"
     monkeypatch.setattr("sys.stdin", io.StringIO("4711\n"))

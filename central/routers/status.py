@@ -2,8 +2,8 @@
 reference and their date of birth, and sees where their application stands; once the
 prefecture examines it, the attestation de dépôt can be printed.
 
-* ``POST /v1/status/lookup`` -> :class:`sync.protocol.StatusView` (no personal data);
-* ``POST /v1/status/attestation`` -> :class:`sync.protocol.Attestation` (name, date of
+* ``POST /v1/status/lookup`` -> :class:`contract.protocol.StatusView` (no personal data);
+* ``POST /v1/status/attestation`` -> :class:`contract.protocol.Attestation` (name, date of
   birth, nationality: the document an applicant shows), 409 until the examination started;
   it always takes the date of birth, never the receipt's secret alone: a lost receipt
   must not give away who applied.
@@ -30,7 +30,8 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from sync.protocol import (
+from central.db import Application, StatusHistory, StatusLookupFailure
+from contract.protocol import (
     API_PREFIX,
     ApplicationStatus,
     Attestation,
@@ -38,8 +39,7 @@ from sync.protocol import (
     StatusLookup,
     StatusView,
 )
-from sync.sealing import SealError, unseal
-from sync.server.db import Application, StatusHistory, StatusLookupFailure
+from contract.sealing import SealError, unseal
 
 log = logging.getLogger("kiosk.central.status")
 

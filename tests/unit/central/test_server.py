@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kiosk.domain.catalogue import load_catalogue
-from sync.protocol import ApplicationUpload
-from sync.server import Settings, create_app
-from sync.server.app import check_payload, normalise_code
+from central import Settings, create_app
+from central.app import check_payload, normalise_code
+from contract.catalogue import load_catalogue
+from contract.protocol import ApplicationUpload
 from tests.fixtures.central import make_upload, sample_payload
 
 ROOT = Path(__file__).resolve().parents[3]
-OPENAPI = ROOT / "sync" / "server" / "openapi.json"
+OPENAPI = ROOT / "central" / "openapi.json"
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
 

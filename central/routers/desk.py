@@ -43,7 +43,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from sync.protocol import (
+from central.db import Application, HelpCall, Kiosk, KioskHeartbeat, KioskPresence, KioskSite
+from contract.protocol import (
     API_PREFIX,
     DeskAcknowledge,
     DeskKiosk,
@@ -57,14 +58,14 @@ from sync.protocol import (
     Problem,
     health_ok,
 )
-from sync.server.db import Application, HelpCall, Kiosk, KioskHeartbeat, KioskPresence, KioskSite
+from contract.states import DONE_OUTBOX_STATES, OutboxState
 
 log = logging.getLogger("kiosk.central.desk")
 
 OFFLINE_AFTER_S = 90.0
 OPEN = (HelpCallStatus.WAITING.value, HelpCallStatus.ACKNOWLEDGED.value)
 # Outbox states that are not yet safely at the central API.
-DONE_STATES = frozenset({"acknowledged"})
+DONE_STATES = DONE_OUTBOX_STATES
 BACKLOG_ATTENTION = 5  # pending applications from which staff should look
 _P = {"model": Problem}
 _UNAUTHORISED: dict[int | str, dict[str, Any]] = {
@@ -409,7 +410,7 @@ def desk_router(
                         attention.append("out_of_service")
                     if faults:
                         attention.append("device_fault")
-                    if (beat is not None and beat.last_error) or backlog.get("failed"):
+                    if (beat is not None and beat.last_error) or backlog.get(OutboxState.FAILED):
                         attention.append("sync_error")
                     if pending >= BACKLOG_ATTENTION:
                         attention.append("backlog")

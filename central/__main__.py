@@ -26,10 +26,10 @@ from typing import Any
 
 import uvicorn
 
-from sync import __version__
-from sync.cli import join_option_values
-from sync.sealing import KeyFileError
-from sync.server.app import Settings, create_app
+from central.app import Settings, create_app
+from contract import __version__
+from contract.cli import join_option_values
+from contract.sealing import KeyFileError
 
 ADMIN_TOKEN_ENV = "KIOSK_CENTRAL_ADMIN_TOKEN"  # noqa: S105 - a variable name
 DATABASE_URL_ENV = "KIOSK_CENTRAL_DATABASE_URL"
@@ -104,7 +104,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     raw = sys.argv[1:] if argv is None else argv
     if raw[:1] == ["staff"]:  # kiosk-central staff add|list (mediator and staff accounts)
-        from sync.server.staff import cli
+        from central.routers.staff import cli
 
         return cli(raw[1:])
     args = parse_args(argv)

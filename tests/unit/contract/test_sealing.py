@@ -1,4 +1,4 @@
-"""Sealing format v1 (sync.sealing): round trip, every refusal, and a pinned test vector."""
+"""Sealing format v1 (contract.sealing): round trip, every refusal, and a pinned test vector."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import sealing
-from sync.sealing import SealError, SealFailure
+from contract import sealing
+from contract.sealing import SealError, SealFailure
 
 # A fixed key pair: the vector below must open with it for as long as format v1 exists.
 VECTOR_KEY = X25519PrivateKey.from_private_bytes(

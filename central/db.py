@@ -211,7 +211,7 @@ class HelpCall(Base):
 
 class StaffAccountRow(Base):
     """A mediator or prefecture staff member (issue 7). PIN and badge secret: Argon2 hashes.
-    ``failures`` / ``last_failure_at`` drive the lockout (kiosk.staff.policy), per account,
+    ``failures`` / ``last_failure_at`` drive the lockout (contract.pin_policy), per account,
     whatever the kiosk."""
 
     __tablename__ = "staff_accounts"

@@ -1,4 +1,4 @@
-"""Status at a kiosk (sync.server.status): lookup by the receipt's secret or by the date of
+"""Status at a kiosk (central.routers.status): lookup by the receipt's secret or by the date of
 birth, one answer whatever was wrong, throttled guesses, the attestation de dépôt."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sync.server import Settings, create_app
+from central import Settings, create_app
 from tests.fixtures.central import make_upload, sample_payload
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
@@ -184,7 +184,7 @@ def test_a_database_made_before_gains_the_reference_index(tmp_path: Path) -> Non
     """No migrations on the central API: ``make_engine`` adds the lookup index itself."""
     from sqlalchemy import inspect
 
-    from sync.server.db import make_engine
+    from central.db import make_engine
 
     url = f"sqlite:///{tmp_path / 'central.db'}"
     engine = make_engine(url)

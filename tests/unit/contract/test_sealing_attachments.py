@@ -1,4 +1,4 @@
-"""Sealed attachments, format v1 (sync.sealing, "KTA"): round trip, binding to the
+"""Sealed attachments, format v1 (contract.sealing, "KTA"): round trip, binding to the
 application, the document and the page, every refusal, and a pinned test vector."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync import sealing
-from sync.sealing import SealError, SealFailure
+from contract import sealing
+from contract.sealing import SealError, SealFailure
 
 VECTOR_KEY = X25519PrivateKey.from_private_bytes(
     hashlib.sha256(b"kiosk-titre-sejour sealing test vector v1").digest()

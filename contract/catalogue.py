@@ -43,7 +43,7 @@ from pydantic import (
     model_validator,
 )
 
-from kiosk.i18n import N_
+from contract import N_
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "catalogue.yaml"
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from sync.protocol import content_range
-from sync.sealing import load_private_key, unseal
-from sync.server import Settings, create_app
+from central import Settings, create_app
+from contract.protocol import content_range
+from contract.sealing import load_private_key, unseal
 from tests.fixtures.central import (
     make_upload,
     sample_document,

@@ -1,4 +1,4 @@
-"""Wire models (sync.protocol): what is accepted, what is refused, and why."""
+"""Wire models (contract.protocol): what is accepted, what is refused, and why."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import uuid as uuidlib
 import pytest
 from pydantic import ValidationError
 
-from sync.protocol import (
+from contract.protocol import (
     ApplicationPayload,
     ApplicationReceipt,
     ApplicationUpload,
