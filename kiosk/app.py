@@ -198,7 +198,9 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
     from kiosk.ui.help_call import attach_help_calls
 
     def device_health() -> dict[str, str]:  # on the sync thread
-        found = collect(settings, speech, lambda: controller.scanner is not None)
+        found = collect(
+            settings, speech, lambda: controller.scanner is not None, printer=controller.printer
+        )
         status.set_device_health({**status.snapshot().device_health, **found})
         return to_wire(found)
 

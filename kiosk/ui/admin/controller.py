@@ -87,7 +87,9 @@ class AdminController(QObject):
         self.sync = sync
         self.purge_fn = purge
         self.status = status
-        self.selftests = selftests or SelfTests(settings, getattr(session, "speech", None))
+        self.selftests = selftests or SelfTests(
+            settings, getattr(session, "speech", None), printer=getattr(session, "printer", None)
+        )
         if enrol is None:
             from kiosk.admin.enrol import enrol_kiosk
 
