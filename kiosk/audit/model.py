@@ -224,6 +224,19 @@ CHECKS: tuple[CheckSpec, ...] = (
         "edits, check boxes): value, focus and on-screen keyboard compared before and after; "
         "no input keeps the WheelFocus policy.",
     ),
+    CheckSpec(
+        18,
+        "bidi",
+        "Right to left: numbers, dates, amounts and codes are isolated left-to-right runs; "
+        "Latin and digit inputs, and a date's placeholder, run left to right",
+        ("11.1.3.2",),
+        ("1.3.2 Meaningful Sequence",),
+        ("8.10 (closest)",),
+        "Every visible text of a right-to-left state: each run holding a digit must be inside "
+        "LRI/FSI … PDI unless the widget runs left to right; line edits declared Latin or "
+        "digits (catalogue script) must be left to right, a placeholder with Arabic letters "
+        "must mark its separators with LRM.",
+    ),
 )
 
 CHECKS_BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}

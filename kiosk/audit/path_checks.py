@@ -10,6 +10,7 @@ so the tests hand them small, deliberately broken windows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,9 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.audit.context import Context, inner_line_edit, settle
+from kiosk.audit.context import Context, clean, drawn_text, inner_line_edit, settle
 from kiosk.audit.kiosk_checks import Visit
 from kiosk.audit.model import Outcome
+from kiosk.i18n.bidi import DIGIT, LRM, unisolated_runs
+
+RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 WHEEL_TYPES = (QComboBox, QAbstractSpinBox, QAbstractSlider, QLineEdit, QCheckBox)
 
@@ -137,6 +141,66 @@ def check_wheel(ctx: Context) -> Outcome:
     return out
 
 
+# --- 18 bidi isolation ------------------------------------------------------------------
+def _direction(widget: QWidget) -> Qt.LayoutDirection:
+    return widget.layoutDirection()
+
+
+def check_bidi(ctx: Context) -> Outcome:
+    """On a right-to-left screen, every run holding a digit (a number, date, amount, code,
+    reference) in right-to-left text sits in a left-to-right isolate (LRI/FSI … PDI), or
+    the widget itself runs left to right; inputs typed in Latin letters or digits run left
+    to right, and a date's placeholder in the same order as the date typed under it."""
+    out = Outcome()
+    if not ctx.rtl:
+        out.not_applicable = "left-to-right language"
+        return out
+    for w in ctx.widgets:
+        if isinstance(w, QLineEdit):
+            script = w.property("script") or ""
+            target = w.parentWidget() if inner_line_edit(w) else w
+            if script in ("latin", "digits"):
+                out.checked += 1
+                if _direction(target) != Qt.LayoutDirection.LeftToRight:
+                    out.fail(
+                        "bidi",
+                        f"an input typed in {script} runs right to left",
+                        "layoutDirection RightToLeft",
+                        ctx.info(w),
+                    )
+                placeholder = w.placeholderText()
+                if RTL_LETTER.search(placeholder) and "/" in placeholder:
+                    out.checked += 1
+                    if f"{LRM}/{LRM}" not in placeholder:
+                        out.fail(
+                            "bidi",
+                            "the placeholder runs in another order than the text typed under it",
+                            f"“{placeholder}”",
+                            ctx.info(w),
+                        )
+            texts = [w.text(), w.placeholderText()]
+        else:
+            drawn = drawn_text(w)
+            texts = [drawn] if drawn else []
+        if not texts or _direction(w) == Qt.LayoutDirection.LeftToRight:
+            continue
+        for text in texts:
+            if not DIGIT.search(text):
+                continue
+            out.checked += 1
+            runs = unisolated_runs(text)
+            if runs:
+                out.fail(
+                    "bidi",
+                    "a number, date or code in right-to-left text is not isolated",
+                    f"“{runs[0]}” in “{clean(text)[:60]}”",
+                    ctx.info(w),
+                )
+    if not out.checked:
+        out.not_applicable = "no digit in the texts shown"
+    return out
+
+
 # --- the registry ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VisitCheck:
@@ -144,4 +208,7 @@ class VisitCheck:
     run: Callable[[Context, Visit], Outcome]
 
 
-VISIT_CHECKS: tuple[VisitCheck, ...] = (VisitCheck("wheel", lambda ctx, _visit: check_wheel(ctx)),)
+VISIT_CHECKS: tuple[VisitCheck, ...] = (
+    VisitCheck("wheel", lambda ctx, _visit: check_wheel(ctx)),
+    VisitCheck("bidi", lambda ctx, _visit: check_bidi(ctx)),
+)
