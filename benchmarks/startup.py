@@ -33,8 +33,8 @@ interpreter, site, encodings            60 ms    (the venv's .pth files)
 kiosk.app, kiosk.config                 80 ms    pydantic (settings), platformdirs, tomllib
 PySide6 QtCore/QtGui/QtWidgets          120 ms   shiboken's signature bootstrap
 kiosk.ui (controller, flow, screens)    250 ms   kiosk.domain (session, identity prefill: phone
-                                                 numbers), sync.sealing (cryptography, HPKE),
-                                                 sync.protocol (pydantic models), babel
+                                                 numbers), contract.sealing (cryptography, HPKE),
+                                                 contract.protocol (pydantic models), babel
 catalogue (YAML + validation)           60 ms    libyaml's CSafeLoader, pydantic
 QApplication, MainWindow, 15 screens    300 ms   one stylesheet polish (it was three: 0.25 s each)
 first render and paint                  50 ms

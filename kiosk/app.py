@@ -280,8 +280,8 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from contract.catalogue import CatalogueError, load_catalogue
     from kiosk.deferred_store import DeferredStore
-    from kiosk.domain.catalogue import CatalogueError, load_catalogue
     from kiosk.link import Sealer, SyncThread
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -51,8 +51,8 @@ fi
 # and where PYTHONDONTWRITEBYTECODE=1 (containers, CI images) no .pyc would ever be
 # written, so every start would compile SQLAlchemy, Alembic, pydantic... from source
 # (benchmarks/startup.py: the kiosk's start-up then takes about three times as long).
-extra=""
-[ "$mode" = test ] && extra="[dev,ocr]"  # ocr: the MRZ engines benchmarks/mrz.py compares
+extra="[central]"  # the demo starts the reference central API (its own extra) on loopback
+[ "$mode" = test ] && extra="[dev,ocr]"  # dev brings central too; ocr: the MRZ engines benchmarks/mrz.py compares
 stamp=".venv/.installed-$mode"
 want=$( (cat requirements.lock pyproject.toml; echo compile-bytecode) | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

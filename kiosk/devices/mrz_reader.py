@@ -33,7 +33,16 @@ from functools import cache
 import cv2
 import numpy as np
 
-from kiosk.domain.mrz import ALPHABET, FILLER, MrzError, MrzResult, Reason, parse_valid
+from kiosk.domain.mrz import (
+    ALPHABET,
+    FILLER,
+    MrzError,
+    MrzResult,
+    Reason,
+    parse_valid,
+    unchecked_positions,
+)
+from kiosk.scan.mrz_locate import Candidate, locate
 
 MRZ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
@@ -55,51 +64,11 @@ def _grey(image: np.ndarray) -> np.ndarray:
 
 
 def locate_mrz(image: np.ndarray, *, work_width: int = 720, max_bands: int = 3) -> list[np.ndarray]:
-    """Quads (4 x 2 float32, frame coordinates, TL TR BR BL) of the likeliest MRZ bands,
-    best first. Fast: works on a copy reduced to ``work_width`` pixels."""
-    grey = _grey(image)
-    scale = min(1.0, work_width / grey.shape[1])
-    small = (
-        cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
-        if scale < 1
-        else grey
-    )
-    w = small.shape[1]
-    unit = w / 720
-    k = max(3, round(13 * unit) | 1)
-    rect = cv2.getStructuringElement(cv2.MORPH_RECT, (k, max(3, round(7 * unit) | 1)))
-    black = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, rect)
-    grad = cv2.Sobel(black, cv2.CV_32F, 1, 0, ksize=-1)
-    grad = np.abs(grad)
-    lo, hi = float(grad.min()), float(grad.max())
-    grad8: np.ndarray = ((grad - lo) / max(1e-6, hi - lo) * 255).astype(np.uint8)
-    grad8 = cv2.morphologyEx(
-        grad8,
-        cv2.MORPH_CLOSE,
-        cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(17 * unit)), 1)),
-    )
-    _, thresh = cv2.threshold(grad8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    sq = max(3, round(15 * unit))
-    thresh = cv2.morphologyEx(
-        thresh, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (sq, sq))
-    )
-    thresh = cv2.erode(thresh, np.ones((3, 3), np.uint8), iterations=2)
-    contours, _ = cv2.findContours(thresh, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    found: list[tuple[float, np.ndarray]] = []
-    for contour in contours:
-        (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
-        long, short = max(rw, rh), min(rw, rh)
-        if short < 4 or long < 0.12 * w:
-            continue
-        aspect = long / short
-        if not 3.0 <= aspect <= 30.0:
-            continue
-        fill = cv2.contourArea(contour) / max(1.0, rw * rh)
-        if fill < 0.45:
-            continue
-        found.append((long * short, cv2.boxPoints(((cx, cy), (rw, rh), angle))))
-    found.sort(key=lambda item: -item[0])
-    return [_order_along_text(box / scale) for _, box in found[:max_bands]]
+    """Quads (4 x 2 float32, frame coordinates, TL TR BR BL along the text) of the
+    likeliest MRZ blocks, best first (``kiosk.scan.mrz_locate``). ``work_width`` is kept
+    for callers of the old single-scale locator; the pyramid needs no such setting."""
+    del work_width
+    return [c.quad for c in locate(image, max_candidates=max_bands)]
 
 
 def _order_along_text(box: np.ndarray) -> np.ndarray:
@@ -119,9 +88,15 @@ def _order_along_text(box: np.ndarray) -> np.ndarray:
 
 
 def extract_band(
-    image: np.ndarray, quad: np.ndarray, *, pad_x: float = 0.04, pad_y: float = 0.25
+    image: np.ndarray,
+    quad: np.ndarray,
+    *,
+    pad_x: float = 0.04,
+    pad_y: float = 0.25,
+    scale: float = 1.0,
 ) -> np.ndarray:
-    """The straightened grey crop of ``quad`` (with some margin) at full resolution."""
+    """The straightened grey crop of ``quad`` (with some margin), at the frame's
+    resolution times ``scale``."""
     grey = _grey(image)
     tl, tr, br, bl = quad
     width = float(np.linalg.norm(tr - tl))
@@ -130,13 +105,38 @@ def extract_band(
     uy = (bl - tl) / max(height, 1e-6)
     dx, dy = ux * width * pad_x, uy * height * pad_y
     src = np.array([tl - dx - dy, tr + dx - dy, br + dx + dy, bl - dx + dy], np.float32)
-    out_w = max(8, round(width * (1 + 2 * pad_x)))
-    out_h = max(8, round(height * (1 + 2 * pad_y)))
+    warp_scale = max(scale, 1.0) if scale < 0.7 else scale  # shrink after: no aliasing
+    out_w = max(8, round(width * (1 + 2 * pad_x) * warp_scale))
+    out_h = max(8, round(height * (1 + 2 * pad_y) * warp_scale))
     dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
     m = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(
-        grey, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    flags = cv2.INTER_CUBIC if warp_scale > 1.2 else cv2.INTER_LINEAR
+    band = cv2.warpPerspective(
+        grey, m, (out_w, out_h), flags=flags, borderMode=cv2.BORDER_REPLICATE
     )
+    if warp_scale != scale:
+        size = (max(8, round(out_w * scale)), max(8, round(out_h * scale)))
+        band = cv2.resize(band, size, interpolation=cv2.INTER_AREA)
+    return band
+
+
+def deslant(band: np.ndarray, max_shear: float = 0.45, steps: int = 13) -> np.ndarray:
+    """``band`` sheared so that its characters stand upright. A page seen at an angle
+    slants the text (the band's box is a rectangle, the page is a trapezoid); the shear that
+    makes the vertical strokes line up gives the most contrasted column profile."""
+    ink = _ink_map(band)
+    h = band.shape[0]
+    best, best_score = 0.0, -1.0
+    for shear in np.linspace(-max_shear, max_shear, steps):
+        m = np.array([[1, shear, -shear * h / 2], [0, 1, 0]], np.float32)
+        col = cv2.warpAffine(ink, m, (ink.shape[1], h)).sum(axis=0)
+        score = float((col * col).sum())
+        if score > best_score * (1.0001 if shear else 1.0):
+            best, best_score = float(shear), score
+    if abs(best) < 1e-6:
+        return band
+    m = np.array([[1, best, -best * h / 2], [0, 1, 0]], np.float32)
+    return cv2.warpAffine(band, m, (band.shape[1], h), borderMode=cv2.BORDER_REPLICATE)
 
 
 # --------------------------------------------------------------------------- engines
@@ -153,6 +153,11 @@ class OcrEngine(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the engine holds."""
+
+    def doubts(self) -> list[np.ndarray] | None:
+        """Per character doubt (0 sure .. 1 a toss-up) of the last ``read_lines`` in this
+        thread, when the engine knows it; None otherwise."""
+        return None
 
 
 def clean_line(text: str) -> str:
@@ -273,12 +278,29 @@ class GlyphModel:
 
     def __post_init__(self) -> None:
         self._norms = (self.train**2).sum(axis=1)
+        # Training examples grouped by class (as many of each): per-class minima by reshape.
+        self._order = np.argsort(self.labels, kind="stable")
+        counts = np.bincount(self.labels, minlength=len(MRZ_CHARS))
+        if len(set(counts.tolist())) != 1:
+            raise ValueError("the glyph model needs as many examples of every class")
 
     def classify(self, feats: np.ndarray) -> np.ndarray:
         """Class index of each row of ``feats``."""
+        return self.classify_scored(feats)[0]
+
+    def classify_scored(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Class index of each row of ``feats``, and a doubt in 0..1: the distance to the
+        nearest example of the chosen class over the distance to the nearest example of
+        any other class (near 0: clear; near 1: it could as well be another character)."""
         z = (feats - self.mu) @ self.proj
-        d2 = self._norms[None, :] - 2 * (z @ self.train.T)  # + |z|^2, the same for a row
-        return self.labels[d2.argmin(axis=1)]
+        d2 = self._norms[None, :] - 2 * (z @ self.train.T) + (z * z).sum(axis=1)[:, None]
+        d2 = np.maximum(d2, 0)
+        per_class = d2[:, self._order].reshape(len(z), len(MRZ_CHARS), -1).min(axis=2)
+        order = np.argsort(per_class, axis=1)
+        rows = np.arange(len(z))
+        best, second = per_class[rows, order[:, 0]], per_class[rows, order[:, 1]]
+        doubt = np.sqrt(best) / np.maximum(np.sqrt(second), 1e-6)
+        return order[:, 0], doubt.astype(np.float32)
 
 
 def _render_glyphs(font_path: str, size: int = 96) -> dict[str, np.ndarray]:
@@ -420,6 +442,7 @@ class GlyphEngine(OcrEngine):
 
     def __init__(self) -> None:
         self.model = glyph_model()
+        self._doubts = threading.local()
 
     def read_lines(self, image: np.ndarray) -> list[str]:
         ink = _ink_map(_grey(image))
@@ -428,6 +451,8 @@ class GlyphEngine(OcrEngine):
             return []
         widths = (30,) if len(rows) == 3 else (44, 36)
         lines = []
+        doubts: list[np.ndarray] = []
+        self._doubts.value = None
         for top, bottom in rows:
             grid = _fit_grid(ink, top, bottom, widths)
             if grid is None:
@@ -439,9 +464,16 @@ class GlyphEngine(OcrEngine):
                     for cx, t, b, p in zip(centres, tops, bottoms, pitches, strict=True)
                 ]
             )
-            classes = self.model.classify(_cells_features(cells))
+            classes, doubt = self.model.classify_scored(_cells_features(cells))
             lines.append("".join(MRZ_CHARS[i] for i in classes))
+            doubts.append(doubt)
+        self._doubts.value = doubts
         return lines
+
+    def doubts(self) -> list[np.ndarray] | None:
+        """Per character doubt (``GlyphModel.classify_scored``) of the last lines this
+        thread read."""
+        return getattr(self._doubts, "value", None)
 
 
 def _fit_grid(
@@ -505,6 +537,7 @@ def _fit_grid(
     # The baseline from the bottoms of the tall glyphs (twice, dropping descenders); the
     # cell's top is one cap height above it, and OCR-B's cap height is its pitch (0.996).
     tall = [m for m in merged if m[2] - m[1] > 0.75 * h]
+    tops = None
     if len(tall) >= 4:
         tx = np.array([m[0] for m in tall])
         ty = np.array([m[2] for m in tall])
@@ -513,9 +546,22 @@ def _fit_grid(
         if keep.sum() >= 4:
             b_coef = np.polyfit(tx[keep], ty[keep], 1)
         bottoms = np.polyval(b_coef, centres)
+        # The cap line from the tops of the same glyphs: a page seen at an angle is
+        # foreshortened, so the glyphs' height is measured, not derived from the pitch.
+        tt = np.array([m[1] for m in tall])
+        t_coef = np.polyfit(tx, tt, 1)
+        keep = np.abs(tt - np.polyval(t_coef, tx)) < 0.08 * h
+        if keep.sum() >= 4:
+            t_coef = np.polyfit(tx[keep], tt[keep], 1)
+        tops = np.polyval(t_coef, centres)
+        ratio = float(np.median((bottoms - tops) / (_CAP_PER_PITCH * pitches)))
+        # Only a clear foreshortening counts: at small sizes blur makes tops uncertain.
+        if not 0.6 < ratio < 1.6 or abs(ratio - 1) < 0.12:
+            tops = None
     else:
         bottoms = np.full(n_cells, float(bottom))
-    tops = bottoms - _CAP_PER_PITCH * pitches
+    if tops is None:
+        tops = bottoms - _CAP_PER_PITCH * pitches
     return centres, tops, bottoms, pitches
 
 
@@ -694,33 +740,39 @@ class MrzReader:
         engine: OcrEngine | None = None,
         *,
         today: dt.date | None = None,
-        max_bands: int = 3,
+        max_bands: int = 4,
         max_corrections: int = 3,
+        read_pitch: float = 0.0,
+        max_doubt: float = 0.9,
     ) -> None:
         self.engine = engine or default_engine()
         self.today = today
         self.max_bands = max_bands
+        # Bands are straightened to this pitch (px per character) before reading: what the
+        # glyph classifier is trained around (0: the frame's own resolution).
+        self.read_pitch = read_pitch
+        # A character no check digit covers (names, codes, nationality, sex) read with more
+        # doubt than this rejects the read: nothing else would catch its misread.
+        self.max_doubt = max_doubt
         # More look-alike corrections than this in one read means the characters were
         # cut out wrong (a misaligned line): reject rather than trust the corrections.
         self.max_corrections = max_corrections
 
     def read(self, image: np.ndarray) -> MrzRead:
         t0 = time.perf_counter()
-        quads = locate_mrz(image, max_bands=self.max_bands)
+        cands = locate(image, max_candidates=self.max_bands)
         t1 = time.perf_counter()
         first: MrzRead | None = None
-        for quad in quads:
-            crop = extract_band(image, quad)
-            for flipped in (False, True):
-                band = cv2.rotate(crop, cv2.ROTATE_180) if flipped else crop
-                read = self._read_band(band, quad)
+        for cand in cands:
+            for band in self._bands(image, cand):
+                read = self._read_band(band, cand.quad)
                 if read.ok:
                     t2 = time.perf_counter()
                     return MrzRead(
                         read.result,
                         read.lines,
                         None,
-                        quad,
+                        cand.quad,
                         t2 - t0,
                         {"locate": t1 - t0, "read": t2 - t1},
                     )
@@ -735,10 +787,24 @@ class MrzReader:
             None,
             lines,
             error,
-            quads[0] if quads else None,
+            cands[0].quad if cands else None,
             t2 - t0,
             {"locate": t1 - t0, "read": t2 - t1},
         )
+
+    def _bands(self, image: np.ndarray, cand: Candidate) -> list[np.ndarray]:
+        """The candidate's band straightened at the pitch the engine reads best, both ways
+        up, the likelier way first (fillers '<' are light: a line's filler end is the lighter
+        one, and it is on the right in every format)."""
+        scale = 1.0
+        if cand.pitch > 0 and self.read_pitch:
+            scale = float(np.clip(self.read_pitch / cand.pitch, 0.25, 4.0))
+        crop = deslant(extract_band(image, cand.quad, scale=scale))
+        flipped = cv2.rotate(crop, cv2.ROTATE_180)
+        third = max(1, crop.shape[1] // 3)
+        ink_left = float(255 - crop[:, :third].mean())
+        ink_right = float(255 - crop[:, -third:].mean())
+        return [crop, flipped] if ink_left >= ink_right else [flipped, crop]
 
     def read_band(self, band: np.ndarray) -> MrzRead:
         """Read an already cut-out, straight MRZ band."""
@@ -760,11 +826,27 @@ class MrzReader:
             result = parse_valid(lines, today=self.today)
         except MrzError as err:
             return MrzRead(None, tuple(lines), err, quad)
-        if len(result.corrections) > self.max_corrections:
-            err = MrzError(
-                Reason.BAD_FIELD, f"{len(result.corrections)} characters needed correcting"
-            )
+        # O and 0 differ only by their width in OCR-B: a page seen at an angle swaps them
+        # often, and the layout puts each back (then the check digits decide). Other
+        # corrections are the sign of a line cut out wrong.
+        fixes = [c for c in result.corrections if {c.found, c.corrected} != {"O", "0"}]
+        if len(fixes) > self.max_corrections:
+            err = MrzError(Reason.BAD_FIELD, f"{len(fixes)} characters needed correcting")
             return MrzRead(None, tuple(lines), err, quad)
+        doubts = self.engine.doubts()
+        if doubts is not None and [len(d) for d in doubts] == [len(x) for x in lines]:
+            unsure = [
+                (row, col)
+                for row, col in unchecked_positions(result.format, lines)
+                if doubts[row][col] > self.max_doubt
+            ]
+            if unsure:
+                row, col = unsure[0]
+                err = MrzError(
+                    Reason.BAD_FIELD,
+                    f"line {row + 1}, column {col + 1} is unsure and no check digit covers it",
+                )
+                return MrzRead(None, tuple(lines), err, quad)
         return MrzRead(result, tuple(lines), None, quad)
 
 

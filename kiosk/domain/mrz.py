@@ -363,6 +363,27 @@ _FIELD_SPANS: dict[Format, tuple[tuple[str, int, int], ...]] = {
 }  # fmt: skip
 
 
+# Fields no check digit covers (a misread there passes every check).
+_UNCHECKED = frozenset({"document_code", "issuing_state", "name", "surname", "given_names",
+                        "nationality", "sex"})  # fmt: skip
+
+
+def unchecked_positions(fmt: Format, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(line, column) of every character of ``lines`` that no check digit covers: codes,
+    names, nationality, sex, and the optional data of visas (they have no composite)."""
+    widths = [len(line) for line in lines]
+    out = []
+    for name, start, end in _FIELD_SPANS[fmt]:
+        if name in _UNCHECKED or (name == "optional_data" and fmt in (Format.MRV_A, Format.MRV_B)):
+            for offset in range(start, end):
+                row, col = 0, offset
+                while row < len(widths) and col >= widths[row]:
+                    col -= widths[row]
+                    row += 1
+                out.append((row, col))
+    return out
+
+
 def _check(name: str, data: str, digit: str, *, filler_ok: bool = False) -> Check:
     expected = check_digit(data)
     if digit == FILLER:
@@ -760,7 +781,7 @@ def known_codes() -> frozenset[str]:
 def _iso_alpha3() -> Iterable[str]:
     from babel.core import get_global
 
-    from kiosk.domain.countries import COUNTRY_CODES
+    from contract.countries import COUNTRY_CODES
 
     aliases = get_global("territory_aliases")  # CLDR: alpha-3 (and old codes) -> alpha-2
     return (

@@ -39,6 +39,7 @@ from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.signin import SignInScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.theme import Theme
+from kiosk.ui.wheel import WheelGuard
 from kiosk.ui.widgets import BaseScreen, FocusRing, LanguageDialog, NoticeDialog, apply_language
 
 _ACTIVITY_EVENTS = frozenset(
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+        WheelGuard.install()  # a wheel scrolls the page, never changes an answer
         self.apply_theme(self.theme)
         self.retranslate(self._tr)
         self.setWindowTitle(self._tr(N_("Titre de séjour")))

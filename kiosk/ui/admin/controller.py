@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from contract.states import OutboxState
 from kiosk.admin import diagnostics, service
 from kiosk.admin.selftest import SelfTests
 from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
@@ -467,7 +468,7 @@ class AdminController(QObject):
             failures = [
                 {"uuid": e.uuid, "attempts": e.attempts, "last_error": e.last_error}
                 for e in self.store.pending_entries()
-                if e.state == "failed"
+                if e.state == OutboxState.FAILED
             ]
             audit = [
                 {"at": r.at.isoformat(), "event": r.event, "detail": r.detail}

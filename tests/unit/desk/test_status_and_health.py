@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from contract.protocol import Heartbeat, health_ok
 from kiosk.config import load_settings
 from kiosk.device_health import clock_health, collect, to_wire
 from kiosk.devices.printer import FakePrinter, PrinterState
 from kiosk.devices.speech import NullSpeech, RecordingSpeech
 from kiosk.link import KioskStatus
-from sync.protocol import Heartbeat, health_ok
 
 
 def test_states_are_layered_and_changes_reported() -> None:
