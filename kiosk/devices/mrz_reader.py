@@ -351,8 +351,40 @@ def _recentre(ink: np.ndarray, cx: float, top: float, bottom: float, pitch: floa
 
 @cache
 def glyph_model(seed: int = 7, shrink: float = 0.05, per_class: int = 90) -> GlyphModel:
-    """Train the glyph classifier (about a second, once per process)."""
+    """The glyph classifier: the one ``scripts/train_mrz_glyphs.py`` trained (shipped in
+    ``kiosk/devices/data``), else trained now from the font alone (a second or two, once
+    per process). ``KIOSK_MRZ_GLYPHS=font`` forces the latter."""
+    if os.environ.get("KIOSK_MRZ_GLYPHS", "") != "font" and os.path.exists(GLYPH_MODEL_PATH):
+        return load_glyph_model(GLYPH_MODEL_PATH)
     x, y = training_set(seed, per_class)
+    return _fit_lda(x, y, shrink)
+
+
+GLYPH_MODEL_PATH = os.path.join(os.path.dirname(__file__), "data", "mrz_glyphs.npz")
+
+
+def load_glyph_model(path: str) -> GlyphModel:
+    with np.load(path) as data:
+        return GlyphModel(
+            data["proj"].astype(np.float32),
+            data["mu"].astype(np.float32),
+            data["train"].astype(np.float32),
+            data["labels"].astype(np.int64),
+        )
+
+
+def save_glyph_model(model: GlyphModel, path: str) -> None:
+    np.savez_compressed(
+        path,
+        proj=model.proj.astype(np.float32),
+        mu=model.mu.astype(np.float32),
+        train=model.train.astype(np.float16),
+        labels=model.labels.astype(np.int8),
+    )
+
+
+def fit_glyph_model(x: np.ndarray, y: np.ndarray, shrink: float = 0.05) -> GlyphModel:
+    """A glyph model from cell features ``x`` and class indices ``y`` (as many of each)."""
     return _fit_lda(x, y, shrink)
 
 
@@ -444,19 +476,19 @@ class GlyphEngine(OcrEngine):
         self.model = glyph_model()
         self._doubts = threading.local()
 
-    def read_lines(self, image: np.ndarray) -> list[str]:
+    def line_features(self, image: np.ndarray) -> list[np.ndarray] | None:
+        """The features of every character cell of the band's 2 or 3 lines (one array
+        per line), or None when the band does not split into MRZ-shaped lines."""
         ink = _ink_map(_grey(image))
         rows = _line_rows(ink)
         if len(rows) not in (2, 3):
-            return []
+            return None
         widths = (30,) if len(rows) == 3 else (44, 36)
-        lines = []
-        doubts: list[np.ndarray] = []
-        self._doubts.value = None
+        out = []
         for top, bottom in rows:
             grid = _fit_grid(ink, top, bottom, widths)
             if grid is None:
-                return []
+                return None
             centres, tops, bottoms, pitches = grid
             cells = np.stack(
                 [
@@ -464,7 +496,18 @@ class GlyphEngine(OcrEngine):
                     for cx, t, b, p in zip(centres, tops, bottoms, pitches, strict=True)
                 ]
             )
-            classes, doubt = self.model.classify_scored(_cells_features(cells))
+            out.append(_cells_features(cells))
+        return out
+
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        self._doubts.value = None
+        features = self.line_features(image)
+        if features is None:
+            return []
+        lines = []
+        doubts: list[np.ndarray] = []
+        for feats in features:
+            classes, doubt = self.model.classify_scored(feats)
             lines.append("".join(MRZ_CHARS[i] for i in classes))
             doubts.append(doubt)
         self._doubts.value = doubts
