@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtWidgets import QApplication
 
+from contract.catalogue import load_catalogue
 from kiosk.devices.speech_espeak import Pyttsx3Speech, Utterance, unavailable_reason
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.session import Screen
 from kiosk.ui import create_main_window
 from kiosk.ui.controller import SessionController

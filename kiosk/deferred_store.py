@@ -57,4 +57,21 @@ class DeferredStore:
             self._store.close()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.wait(), name)
+        """The store's attribute once it is open. Before that, a method is looked up
+        without waiting: what comes back waits for the store when it is called (on a
+        worker), so that merely naming a method on the GUI thread (``getattr(store,
+        "delete_pages", None)``) never opens the store there."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._ready.is_set() or name in _DATA_ATTRIBUTES:
+            return getattr(self.wait(), name)
+
+        def deferred_call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(self.wait(), name)(*args, **kwargs)
+
+        deferred_call.__name__ = name
+        return deferred_call
+
+
+# The store's attributes that are not methods (kiosk.store.Store): reading them waits.
+_DATA_ATTRIBUTES = frozenset({"db_path", "keyring"})

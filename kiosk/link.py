@@ -63,12 +63,12 @@ class Sealer:
         return self._key
 
     def __call__(self, uuid: str, payload: dict[str, Any]) -> bytes:
-        from sync import sealing
+        from contract import sealing
 
         return sealing.seal(self._public_key(), uuid, payload)
 
     def seal_attachment(self, uuid: str, document_id: str, page_no: int, data: bytes) -> bytes:
-        from sync import sealing
+        from contract import sealing
 
         att_id = sealing.attachment_id(document_id, page_no)
         return sealing.seal_attachment(self._public_key(), uuid, att_id, data)
@@ -87,7 +87,7 @@ class Sealer:
         Each page is sealed on its own (bound to the UUID, the document and the page
         number); the payload lists them (document, page, SHA-256 of the sealed bytes,
         size, content type) before it is sealed in turn. Returns the outbox entry."""
-        from sync import sealing
+        from contract import sealing
 
         blobs: list[bytes] = []
         listing: list[dict[str, Any]] = []
@@ -441,7 +441,7 @@ class StatusService:
 
     @staticmethod
     def _query(reference: str, secret: str | None, birth_date: str | None) -> Any:
-        from sync.protocol import StatusLookup
+        from contract.protocol import StatusLookup
 
         return StatusLookup(
             reference=reference,
@@ -452,13 +452,13 @@ class StatusService:
     def lookup(
         self, reference: str, secret: str | None = None, birth_date: str | None = None
     ) -> Any:
-        """``sync.protocol.StatusView``, or None when nothing matches."""
+        """``contract.protocol.StatusView``, or None when nothing matches."""
         with self._client() as client:
             return client.lookup_status(self._query(reference, secret, birth_date))
 
     def attestation(
         self, reference: str, secret: str | None = None, birth_date: str | None = None
     ) -> Any:
-        """``sync.protocol.Attestation``, or None when nothing matches."""
+        """``contract.protocol.Attestation``, or None when nothing matches."""
         with self._client() as client:
             return client.attestation(self._query(reference, secret, birth_date))

@@ -55,8 +55,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
+from contract.cli import join_option_values
+from contract.protocol import (
+    DEFAULT_CHUNK_BYTES,
+    MAX_CHUNK_BYTES,
+    ApplicationUpload,
+    Heartbeat,
+    KioskState,
+)
+from contract.sealing import SealError, read_header, sha256_hex
+from contract.states import OutboxState
 from sync import __version__
-from sync.cli import join_option_values
 from sync.client import (
     AuthError,
     CentralClient,
@@ -66,14 +75,6 @@ from sync.client import (
     TLSError,
     TransientError,
 )
-from sync.protocol import (
-    DEFAULT_CHUNK_BYTES,
-    MAX_CHUNK_BYTES,
-    ApplicationUpload,
-    Heartbeat,
-    KioskState,
-)
-from sync.sealing import SealError, read_header, sha256_hex
 
 log = logging.getLogger("kiosk.sync")
 
@@ -449,7 +450,7 @@ class SyncAgent:
         """Attachments, then the application; returns the receipt. An entry already
         "delivered" (a crash after its attachments) goes straight to the application."""
         pending = [a for a in entry.attachments if a.uploaded_at is None]
-        if entry.state != "delivered" or pending:
+        if entry.state != OutboxState.DELIVERED or pending:
             self.outbox.mark_uploading(entry.uuid, self._now())
             self._send_attachments(entry)
             self.outbox.mark_delivered(entry.uuid, self._now())

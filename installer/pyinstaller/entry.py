@@ -23,7 +23,7 @@ def main() -> int:
     elif name == "kiosk-health":
         from kiosk.health import main as command
     elif name == "kiosk-central":
-        from sync.server.__main__ import main as command
+        from central.__main__ import main as command
     else:
         from kiosk.__main__ import main as command
     return int(command() or 0)

@@ -44,6 +44,7 @@ from kiosk.audit.model import (
     Screenshot,
     WidgetInfo,
 )
+from kiosk.audit.path_checks import VISIT_CHECKS
 from kiosk.audit.tours import unaudited
 
 WINDOW_SIZE = (1280, 1024)
@@ -95,9 +96,9 @@ class Kiosk:
 
     @classmethod
     def build(cls) -> Kiosk:
+        from contract.catalogue import load_catalogue
         from kiosk.audit.fakes import NOW, FakeMonotonic, MemoryStore, fake_sealer
         from kiosk.devices.speech import RecordingSpeech
-        from kiosk.domain.catalogue import load_catalogue
         from kiosk.ui import SessionController, build_ui
 
         app = application()
@@ -681,6 +682,10 @@ class Runner:
         for check in STATIC_CHECKS:
             outcomes[check.id] = self._guard(lambda c=check: c.run(ctx), check.id)
         outcomes["language"] = self._guard(lambda: check_language(ctx, visit.said), "language")
+        for path_check in VISIT_CHECKS:  # issue 15's checks (kiosk.audit.path_checks)
+            outcomes[path_check.id] = self._guard(
+                lambda c=path_check: c.run(ctx, visit), path_check.id
+            )
         ring = outcomes["non-text-contrast"]
         narrated: list[tuple[str, WidgetInfo, list[tuple[str, str]]]] = []
         narrate = kiosk.narration and scale == 1.0 and theme == "normal"

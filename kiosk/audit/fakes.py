@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
+from contract.catalogue import FieldSpec, FieldType
 
 NOW = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
 

@@ -211,6 +211,32 @@ CHECKS: tuple[CheckSpec, ...] = (
         "The inactivity monitor driven with a fake clock: warning time, dialog, speech, "
         "extension (10 times), then the dialog audited like any screen.",
     ),
+    # Issue 15: what walking the kiosk as new users would found (kiosk.audit.path_checks).
+    CheckSpec(
+        17,
+        "wheel",
+        "A mouse wheel over an input scrolls the page: it changes no answer, takes no focus, "
+        "opens no keyboard",
+        ("11.3.2.1", "11.3.2.2"),
+        ("3.2.1 On Focus", "3.2.2 On Input"),
+        ("7.5 (closest)",),
+        "A wheel event sent over each visible input (combo and spin boxes, sliders, line "
+        "edits, check boxes): value, focus and on-screen keyboard compared before and after; "
+        "no input keeps the WheelFocus policy.",
+    ),
+    CheckSpec(
+        18,
+        "bidi",
+        "Right to left: numbers, dates, amounts and codes are isolated left-to-right runs; "
+        "Latin and digit inputs, and a date's placeholder, run left to right",
+        ("11.1.3.2",),
+        ("1.3.2 Meaningful Sequence",),
+        ("8.10 (closest)",),
+        "Every visible text of a right-to-left state: each run holding a digit must be inside "
+        "LRI/FSI … PDI unless the widget runs left to right; line edits declared Latin or "
+        "digits (catalogue script) must be left to right, a placeholder with Arabic letters "
+        "must mark its separators with LRM.",
+    ),
 )
 
 CHECKS_BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}

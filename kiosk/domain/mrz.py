@@ -815,7 +815,7 @@ def known_codes() -> frozenset[str]:
 def _iso_alpha3() -> Iterable[str]:
     from babel.core import get_global
 
-    from kiosk.domain.countries import COUNTRY_CODES
+    from contract.countries import COUNTRY_CODES
 
     aliases = get_global("territory_aliases")  # CLDR: alpha-3 (and old codes) -> alpha-2
     return (

@@ -52,6 +52,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
+from contract.states import ACTIVE_OUTBOX_STATES, OutboxState
 from kiosk.store.crypto import KeyRing, ensure_private_dir
 from kiosk.store.errors import (
     CorruptDatabaseError,
@@ -87,7 +88,7 @@ _CONTENT_TYPE_RE = re.compile(r"^[a-z]+/[a-z0-9.+-]{1,50}$")
 MAX_PAGE_BYTES = 32 * 1024 * 1024
 MAX_PAGE_NO = 999
 # States the agent works on (see ``due``); "failed" only when its retry time has come.
-_ACTIVE_STATES = ("sealed", "uploading", "delivered")
+_ACTIVE_STATES = ACTIVE_OUTBOX_STATES
 
 
 # --- snapshots returned to callers ------------------------------------------------
@@ -702,7 +703,7 @@ class Store(ResumeCodes):
                 uuid=uuid,
                 local_reference=reference,
                 procedure_id=procedure_id,
-                state="sealed",
+                state=OutboxState.SEALED,
                 sealed=sealed,
                 size=len(sealed),
                 sha256=hashlib.sha256(sealed).hexdigest(),
@@ -745,7 +746,7 @@ class Store(ResumeCodes):
                     or_(
                         OutboxItem.state.in_(_ACTIVE_STATES),
                         and_(
-                            OutboxItem.state == "failed",
+                            OutboxItem.state == OutboxState.FAILED,
                             OutboxItem.next_attempt_at.is_not(None),
                             OutboxItem.next_attempt_at <= now,
                         ),
@@ -761,7 +762,7 @@ class Store(ResumeCodes):
         item = session.get(OutboxItem, uuid)
         if item is None:
             raise OutboxStateError(f"cannot {action}: application {uuid} is not in the outbox")
-        if item.state == "acknowledged":
+        if item.state == OutboxState.ACKNOWLEDGED:
             raise OutboxStateError(f"cannot {action}: application {uuid} was already acknowledged")
         return item
 
@@ -770,7 +771,7 @@ class Store(ResumeCodes):
         now = _aware("now", now)
         with self._tx() as session:
             item = self._pending(session, uuid, "mark uploading")
-            item.state = "uploading"
+            item.state = OutboxState.UPLOADING
             item.state_changed_at = now
             item.uploading_at = now
 
@@ -802,8 +803,8 @@ class Store(ResumeCodes):
                 )
                 .values(uploaded_at=None)
             )
-            if item.state == "delivered":
-                item.state = "uploading"
+            if item.state == OutboxState.DELIVERED:
+                item.state = OutboxState.UPLOADING
                 item.delivered_at = None
 
     def mark_delivered(self, uuid: str, now: dt.datetime) -> None:
@@ -821,8 +822,8 @@ class Store(ResumeCodes):
                 raise OutboxStateError(
                     f"cannot mark {uuid} delivered: {pending} attachment(s) not uploaded"
                 )
-            if item.state != "delivered":
-                item.state = "delivered"
+            if item.state != OutboxState.DELIVERED:
+                item.state = OutboxState.DELIVERED
                 item.state_changed_at = now
                 item.delivered_at = now
 
@@ -847,13 +848,13 @@ class Store(ResumeCodes):
             item = session.get(OutboxItem, uuid)
             if item is None:
                 raise OutboxStateError(f"cannot acknowledge: {uuid} is not in the outbox")
-            if item.state == "acknowledged":
+            if item.state == OutboxState.ACKNOWLEDGED:
                 if item.central_reference != central_reference:
                     raise OutboxStateError(
                         f"application {uuid} was already acknowledged with another reference"
                     )
                 return
-            item.state = "acknowledged"
+            item.state = OutboxState.ACKNOWLEDGED
             item.central_reference = central_reference
             item.acknowledged_at = now
             item.state_changed_at = now
@@ -869,7 +870,7 @@ class Store(ResumeCodes):
         retry = _aware("retry_at", retry_at) if retry_at is not None else None
         with self._tx() as session:
             item = self._pending(session, uuid, "mark failed")
-            item.state = "failed"
+            item.state = OutboxState.FAILED
             item.attempts += 1
             item.last_error = str(reason)[:MAX_ERROR_LENGTH]
             item.next_attempt_at = retry
@@ -893,7 +894,7 @@ class Store(ResumeCodes):
 
     def backlog(self) -> dict[str, int]:
         """Number of outbox entries per state; every state of OUTBOX_STATES is present."""
-        counts = dict.fromkeys(OUTBOX_STATES, 0)
+        counts: dict[str, int] = {state.value: 0 for state in OUTBOX_STATES}
         with self._tx() as session:
             rows = session.execute(
                 select(OutboxItem.state, func.count()).group_by(OutboxItem.state)
@@ -908,7 +909,7 @@ class Store(ResumeCodes):
         with self._tx() as session:
             items = session.scalars(
                 select(OutboxItem)
-                .where(OutboxItem.state != "acknowledged")
+                .where(OutboxItem.state != OutboxState.ACKNOWLEDGED)
                 .order_by(OutboxItem.created_at, OutboxItem.uuid)
                 .limit(limit)
             ).all()
@@ -919,7 +920,7 @@ class Store(ResumeCodes):
         now = _aware("now", now)
         with self._tx() as session:
             item = self._pending(session, uuid, "retry")
-            if item.state == "failed":
+            if item.state == OutboxState.FAILED:
                 item.next_attempt_at = now
 
     def purge_acknowledged(self, older_than: dt.datetime) -> int:
@@ -931,7 +932,7 @@ class Store(ResumeCodes):
         older_than = _aware("older_than", older_than)
         with self._tx() as session:
             expired = select(OutboxItem.uuid).where(
-                OutboxItem.state == "acknowledged",
+                OutboxItem.state == OutboxState.ACKNOWLEDGED,
                 OutboxItem.acknowledged_at < older_than,
             )
             session.execute(
@@ -939,7 +940,7 @@ class Store(ResumeCodes):
             )
             result = session.execute(
                 delete(OutboxItem).where(
-                    OutboxItem.state == "acknowledged",
+                    OutboxItem.state == OutboxState.ACKNOWLEDGED,
                     OutboxItem.acknowledged_at < older_than,
                 )
             )

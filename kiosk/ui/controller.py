@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from contract.catalogue import Catalogue
+from contract.validation import FieldError
 from kiosk.devices.speech import Speech
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import ApplicantSession, Receipt, Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Translator
 from kiosk.ui.flow import ApplicationFlow
 from kiosk.ui.inactivity import InactivityMonitor, spoken_warning

@@ -13,9 +13,9 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
+from contract.validation import FieldError
 from kiosk.domain.resume import check_resume_form, new_resume_code, spoken_resume_code
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
 from kiosk.ui.screens.documents import deadline_text
 from kiosk.ui.screens.resume import RESUME_FAILED, RESUME_THROTTLED, RESUME_UNAVAILABLE

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
+from contract.validation import FieldError, validate_field
 from kiosk.devices.printer import MESSAGES, Printer, PrintError, PrinterState
 from kiosk.domain.receipt import (
     STATUS_BIRTH_DATE_FIELD,
@@ -38,7 +39,6 @@ from kiosk.domain.receipt import (
     qr_payload,
 )
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_
 from kiosk.ui.screens.status import (
     SCAN_HINT,

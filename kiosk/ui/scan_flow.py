@@ -98,9 +98,11 @@ class ScanFlow:
         """Pages of documents the procedure no longer has (another procedure was chosen):
         deleted, or the central API would refuse the application."""
         s = self.session
-        delete_pages = getattr(self.store, "delete_pages", None)
         for document_id in s.stale_pages():
             s.forget_pages(document_id)
+            # Looked up only when there is a page to delete: this runs before every screen,
+            # the welcome screen's first paint included, when the store may still be opening.
+            delete_pages = getattr(self.store, "delete_pages", None)
             if delete_pages is not None:
                 self.tasks.run(delete_pages, s.uuid, document_id, on_error=self._page_failed)
 

@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
-from kiosk.domain.countries import country_names
+from contract.catalogue import FieldSpec, FieldType, InputScript
+from contract.countries import country_names
 from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.i18n.bidi import FSI, PDI, RLM, ltr_sequence
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, Theme
 
 LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
@@ -123,10 +124,6 @@ class WrapButton(LayoutButton):
         return self.label.text()
 
 
-RLM = "\u200f"  # RIGHT-TO-LEFT MARK
-FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
-
-
 def in_reading_direction(text: str, tr: Translator) -> str:
     """Text typed by the applicant (often Latin) aligned like the rest of the page.
 
@@ -134,6 +131,12 @@ def in_reading_direction(text: str, tr: Translator) -> str:
     sit on the left. A leading right-to-left mark makes the paragraph right-to-left; the
     isolate keeps the answer's own order ("12 rue de la Paix", not "rue de la Paix 12")."""
     return f"{RLM}{FSI}{text}{PDI}" if text and tr.language.rtl else text
+
+
+def bidi(text: str, tr: Translator) -> str:
+    """Text put together outside the translations (a reference, a numbered line) shown
+    like a translation: in a right-to-left language, its numbers and codes isolated."""
+    return tr.isolate(text)
 
 
 def back_arrow(tr: Translator) -> str:
@@ -617,6 +620,15 @@ class FieldRow(QWidget):
             self.input = edit
         self.input.setObjectName(f"field-{spec.id}")
         self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # The script the answer is typed in (catalogue metadata): the on-screen keyboard
+        # opens in it, and the audit checks it.
+        script = spec.input_script
+        self.input.setProperty("script", script.value if script else "")
+        self.editor.setProperty("script", script.value if script else "")
+        if script in (InputScript.LATIN, InputScript.DIGITS):
+            # Latin letters and digits run left to right on an Arabic page too: the date
+            # "31/12/2001" and its placeholder, a phone number, a passport number.
+            self.input.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.label.setBuddy(self.input)
         for w in (self.label, self.help, self.error):
             box.addWidget(w)
@@ -663,7 +675,8 @@ class FieldRow(QWidget):
             self.input.set_language(tr.code)
             self.input.lineEdit().setPlaceholderText(tr(N_("Écrivez ou choisissez un pays")))
         elif self.spec.type is FieldType.DATE:
-            self.input.setPlaceholderText(tr(N_("JJ/MM/AAAA")))
+            # In the order the date is typed, day first on the left, in every script.
+            self.input.setPlaceholderText(ltr_sequence(tr(N_("JJ/MM/AAAA"))))
         self._render()
 
     def _render(self) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from contract.catalogue import load_catalogue
 from kiosk.config import load_settings
 from kiosk.devices.camera import FakeCamera
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.session import Screen
 from kiosk.link import Sealer, SyncThread, utcnow
 from kiosk.scan import synthetic as syn

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QTextEdit
 
+from contract.catalogue import load_catalogue
+from contract.protocol import ApplicationUpload
 from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.session import Screen
 from kiosk.link import Sealer, SyncThread, utcnow
 from kiosk.store import Store
 from kiosk.ui import SessionController, create_main_window
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
-from sync.protocol import ApplicationUpload
 from tests.gui.conftest import CONTACT, IDENTITY, FakeSealer, FakeStore, Kiosk
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]

@@ -13,8 +13,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from contract.catalogue import Catalogue, load_catalogue
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import Catalogue, load_catalogue
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.store.errors import ResumeError

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 from kiosk.admin import service
 from kiosk.admin.selftest import CheckResult, SelfTests
 from kiosk.config import Settings
+from kiosk.devices.printer import FakePrinter
 from kiosk.domain.session import Screen
 from kiosk.link import KioskStatus
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
@@ -109,6 +110,7 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             kiosk.speech,
             clock=lambda: NOW,
             checks={"ocr": lambda: CheckResult(True, "moteur simulé prêt")},
+            printer=FakePrinter(tmp_path / "receipts"),  # as kiosk.app gives the kiosk's own
         )
         quits: list[int] = []
         controller = AdminController(

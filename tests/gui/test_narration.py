@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contract.catalogue import Catalogue
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import Screen
 from kiosk.ui import create_main_window
 from kiosk.ui.controller import SessionController

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 import tests.gui.conftest as gui
+from contract.catalogue import Catalogue
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import Screen
 from kiosk.store import Store
 from kiosk.ui import MainWindow, SessionController, create_main_window

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.domain.catalogue import load_catalogue
+from contract.catalogue import load_catalogue
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.ui.choice import ChoiceRow

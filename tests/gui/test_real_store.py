@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from contract.catalogue import Catalogue
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import Screen
 from kiosk.store import Store
 from kiosk.ui import SessionController, create_main_window

@@ -13,9 +13,9 @@ import pytest
 import requests
 from PySide6.QtCore import Qt
 
+from contract.catalogue import load_catalogue
 from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.session import Screen
 from kiosk.link import KioskStatus, Sealer, SyncThread, utcnow
 from kiosk.staff import Role

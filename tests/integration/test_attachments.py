@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from contract.protocol import Heartbeat, content_range
 from kiosk.config import Settings
 from kiosk.link import Sealer, SyncThread
 from kiosk.store import Store
@@ -23,7 +24,6 @@ from sync import agent as agent_module
 from sync.agent import SyncAgent
 from sync.client import CentralClient, IncompleteError
 from sync.enrolment import Enrolment, enrol
-from sync.protocol import Heartbeat, content_range
 from tests.fixtures.central import (
     CentralServer,
     sample_document,

@@ -1,4 +1,4 @@
-"""The desk pages of the real central API process (``python -m sync.server``), on SQLite and
+"""The desk pages of the real central API process (``python -m central``), on SQLite and
 PostgreSQL: authentication, help calls and heartbeats from a real kiosk client, and no
 personal data in what the desk sees, even once a real application was delivered."""
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from contract.protocol import HelpCallRequest
 from sync.agent import SyncAgent
 from sync.client import CentralClient
-from sync.protocol import HelpCallRequest
 from tests.fixtures.central import (
     SAMPLE_ANSWERS,
     CentralServer,

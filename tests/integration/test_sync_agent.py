@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from contract.sealing import seal
 from kiosk.store import Store
 from sync import agent as agent_module
 from sync.agent import SyncAgent, agent_lock
 from sync.client import CentralClient
 from sync.enrolment import Enrolment
-from sync.sealing import seal
 from tests.fixtures.central import CentralServer, sample_payload
 
 pytestmark = pytest.mark.integration

@@ -19,16 +19,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from contract.sealing import seal
 from kiosk.store import Store
 from sync import agent as agent_module
 from sync.client import CentralClient, TLSError, TransientError
 from sync.enrolment import Enrolment, enrol
-from sync.sealing import seal
 from tests.fixtures.central import CentralServer, sample_payload, start_central, stop_central
 
 pytestmark = pytest.mark.integration
 
-SERVER = [sys.executable, "-m", "sync.server"]
+SERVER = [sys.executable, "-m", "central"]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.domain.catalogue import Catalogue, load_catalogue
+from contract.catalogue import Catalogue, load_catalogue
 from kiosk.domain.session import ApplicantSession
 from kiosk.link import Sealer
 from kiosk.store import Store

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from contract.states import OutboxState
 from kiosk.admin import diagnostics, service
 from kiosk.admin.selftest import SelfTests
 from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
@@ -86,7 +87,9 @@ class AdminController(QObject):
         self.sync = sync
         self.purge_fn = purge
         self.status = status
-        self.selftests = selftests or SelfTests(settings, getattr(session, "speech", None))
+        self.selftests = selftests or SelfTests(
+            settings, getattr(session, "speech", None), printer=getattr(session, "printer", None)
+        )
         if enrol is None:
             from kiosk.admin.enrol import enrol_kiosk
 
@@ -465,7 +468,7 @@ class AdminController(QObject):
             failures = [
                 {"uuid": e.uuid, "attempts": e.attempts, "last_error": e.last_error}
                 for e in self.store.pending_entries()
-                if e.state == "failed"
+                if e.state == OutboxState.FAILED
             ]
             audit = [
                 {"at": r.at.isoformat(), "event": r.event, "detail": r.detail}

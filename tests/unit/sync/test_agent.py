@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from sync import sealing
+from contract import sealing
+from contract.protocol import ApplicationReceipt, ApplicationStatus, ApplicationUpload, FieldProblem
 from sync.agent import (
     BACKOFF_CAP_S,
     AlreadyRunning,
@@ -32,7 +33,6 @@ from sync.client import (
     TLSError,
     TransientError,
 )
-from sync.protocol import ApplicationReceipt, ApplicationStatus, ApplicationUpload, FieldProblem
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 KEY = sealing.generate_private_key()
@@ -553,8 +553,8 @@ def test_store_satisfies_the_outbox_port() -> None:
 
 
 def test_command_line_secrets_may_start_with_a_dash() -> None:
+    from contract.cli import join_option_values
     from sync.agent import parse_args
-    from sync.cli import join_option_values
 
     assert join_option_values(["--a", "-x", "--b", "-y", "--a"], ["--a"]) == [
         "--a=-x",

@@ -1,0 +1,152 @@
+"""The applicant's path under real conditions (issue 15): each numbered problem found by
+walking the kiosk as new users would, repeated as a test on the real screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QFont, QTextLayout, QTextOption, QWheelEvent
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+
+from kiosk.domain.session import Screen
+from kiosk.i18n import Translator
+from kiosk.i18n.bidi import LRI, PDI, strip_controls, unisolated_runs
+from kiosk.ui.theme import Theme
+from kiosk.ui.widgets import CountryBox
+
+from .conftest import CONTACT, IDENTITY, Kiosk, all_widgets
+
+pytestmark = pytest.mark.gui
+
+
+def wheel(widget: QWidget, notches: int = -1) -> None:
+    """One turn of the mouse wheel with the pointer over ``widget`` (down: negative), as Qt
+    delivers it to the widget under the pointer (sent, it is not passed on to the parent
+    as a real one would be: tests send it to each widget the pointer could be over)."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+# --- 1. a mouse wheel changed the nationality silently ------------------------------------
+def test_1_a_wheel_over_an_answer_scrolls_the_page_and_changes_nothing(
+    kiosk: Kiosk, qtbot: Any
+) -> None:
+    """Scrolling the identity page with the pointer over "Nationalité" turned "Russie"
+    into "Rwanda" and opened the on-screen keyboard. Now the page scrolls; the answer, the
+    focus and the keyboard stay as they were."""
+    kiosk.controller.set_theme(Theme(scale=2.0))  # the page is taller than the screen
+    kiosk.start()
+    kiosk.fill({**IDENTITY, "nationality": "Russie"})
+    step = kiosk.window.step
+    row = step.row("nationality")
+    box = row.input
+    assert isinstance(box, CountryBox) and box.value() == "RU"
+    step.title.setFocus()  # the applicant's focus is elsewhere (e.g. read the title)
+    kiosk.window.osk.hide()
+    bar = step.scroll.verticalScrollBar()
+    bar.setValue(0)
+    step.scroll.ensureWidgetVisible(box)
+    before = bar.value()
+    assert bar.maximum() > before  # there is page left to scroll
+    for target in (box.lineEdit(), box):  # what the pointer is over
+        wheel(target)
+    assert box.value() == "RU", box.currentText()
+    assert not box.hasFocus() and not box.lineEdit().hasFocus()
+    assert kiosk.window.osk.isHidden()
+    assert bar.value() > before  # the page scrolled, as the applicant meant
+    assert kiosk.screen() is Screen.STEP
+
+    # Clicked (focused by the person), the wheel works on the list as Qt's usual.
+    kiosk.click(box.lineEdit())
+    assert box.hasFocus()
+    wheel(box)
+    assert box.value() != "RU"
+
+
+# --- 3. mixed-direction text is garbled ------------------------------------------------------
+def visual_order(text: str, direction: Qt.LayoutDirection) -> str:
+    """The characters of ``text`` in the order they are drawn, left to right, as Qt lays
+    them out in a paragraph of ``direction`` (bidi marks and isolates left out)."""
+    layout = QTextLayout(text, QFont())
+    option = QTextOption()
+    option.setTextDirection(direction)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(10_000)
+    layout.endLayout()
+    flags = QTextLayout.GlyphRunRetrievalFlag
+    runs = layout.glyphRuns(
+        0,
+        len(text),
+        flags.RetrieveStringIndexes | flags.RetrieveGlyphPositions | flags.RetrieveGlyphIndexes,
+    )
+    drawn = [
+        (pos.x(), text[i])
+        for run in runs
+        for i, pos in zip(run.stringIndexes(), run.positions(), strict=False)
+        if strip_controls(text[i])
+    ]
+    return "".join(ch for _x, ch in sorted(drawn, key=lambda d: d[0]))
+
+
+def digits_shown(text: str, direction: Qt.LayoutDirection) -> str:
+    return "".join(ch for ch in visual_order(text, direction) if ch.isdigit() or ch == " ").strip()
+
+
+def test_3_numbers_dates_and_codes_run_left_to_right_in_arabic(kiosk: Kiosk) -> None:
+    """In Arabic, the phone example "06 12 34 56 78" showed as "78 56 34 12 06" (in the
+    error summary too), the date placeholder ran right to left while the typed date ran
+    left to right. Now every number, date and code is a left-to-right isolate, the inputs
+    for Latin letters and digits run left to right, and the placeholder follows the date."""
+    rtl = Qt.LayoutDirection.RightToLeft
+    kiosk.controller.choose_language("ar")
+    kiosk.start()
+    step = kiosk.window.step
+    birth = step.row("birth_date").input
+    assert isinstance(birth, QLineEdit)
+    assert birth.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    # The placeholder's parts in the order of the date typed under it: day on the left.
+    typed = visual_order("31/12/2001", Qt.LayoutDirection.LeftToRight)
+    assert typed == "31/12/2001"
+    parts = Translator("ar")("JJ/MM/AAAA").split("/")
+    shown = visual_order(birth.placeholderText(), Qt.LayoutDirection.LeftToRight)
+    assert shown.index(parts[0][-1]) < shown.index(parts[1][0]) < shown.index(parts[2][0])
+    for field_id in ("surname", "passport_number"):
+        assert step.row(field_id).input.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    assert step.row("nationality").input.layoutDirection() == rtl  # names in Arabic
+
+    kiosk.fill(IDENTITY)
+    kiosk.click(step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: step.step is not None and step.step.id == "contact")
+    kiosk.fill({**CONTACT, "phone": "123", "postal_code": "7501"})
+    kiosk.click(step.continue_button)
+    kiosk.qtbot.waitUntil(step.summary.isVisible)
+    phone_link = next(link for link in step.summary.links if "06" in link.text())
+    # Drawn right to left (the page's direction): the groups stay in their order.
+    assert digits_shown(phone_link.text(), rtl) == "06 12 34 56 78"
+    assert digits_shown(step.row("phone").error.text(), rtl) == "06 12 34 56 78"
+    assert digits_shown(step.row("phone").help.text(), rtl) == "06 12 34 56 78"
+    postal = step.row("postal_code").help.text()
+    assert f"{LRI}75015{PDI}." in postal  # the full stop ends the sentence, not the number
+    # The header's text size: "200 %", not "% 200".
+    kiosk.controller.set_theme(Theme(scale=2.0))
+    size = step.header.text_size_button.text()
+    assert f"{LRI}200 %{PDI}" in size
+    # Nothing on the screen shows a number outside an isolate.
+    for w in all_widgets(kiosk.window):
+        if w.isVisible() and w.layoutDirection() == rtl:
+            text = w.text() if isinstance(w, QLabel | QAbstractButton) else ""
+            assert not unisolated_runs(text), (type(w).__name__, text)
