@@ -4,6 +4,7 @@ personal data in what the desk sees, even once a real application was delivered.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import uuid as uuidlib
@@ -128,13 +129,6 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
         client.close()
 
 
-class _Store:
-    """What SyncThread's heartbeat reads of the kiosk store."""
-
-    def backlog(self) -> dict[str, int]:
-        return {"sealed": 1}
-
-
 def test_the_app_reports_its_state_even_while_kiosk_sync_holds_the_lock(
     central: CentralServer, tmp_path: Path
 ) -> None:
@@ -143,6 +137,7 @@ def test_the_app_reports_its_state_even_while_kiosk_sync_holds_the_lock(
 
     from kiosk.config import load_settings
     from kiosk.link import KioskStatus, SyncThread
+    from kiosk.testing import MemoryStore
     from sync.agent import agent_lock
     from sync.enrolment import enrol
 
@@ -155,7 +150,9 @@ def test_the_app_reports_its_state_even_while_kiosk_sync_holds_the_lock(
         )
     status = KioskStatus()
     status.set_state("in_use", screen="documents", language="fa")
-    thread = SyncThread(settings, _Store(), status=status)
+    store = MemoryStore()  # one application waiting in the outbox
+    store.outbox.enqueue("a1", "renewal-student", b"sealed", dt.datetime.now(dt.UTC))
+    thread = SyncThread(settings, store, status=status)
     pause = threading.Event()
     with agent_lock(settings.data_dir / "sync.lock"):  # as the kiosk-sync service would
         thread.start()
