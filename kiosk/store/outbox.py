@@ -13,8 +13,8 @@ Everything here arrives already sealed to the central API's public key: opaque b
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
@@ -35,8 +35,11 @@ from kiosk.store.records import (
     bounded_text,
     canonical_reference,
     check_enqueue,
+    new_entry,
     new_local_reference,
 )
+
+_COLUMNS = frozenset(OutboxItem.__table__.columns.keys())
 
 
 def _attachment_infos(
@@ -135,21 +138,9 @@ class Outbox:
                     break
             else:  # pragma: no cover - 20 collisions in 8.5e11 means a broken RNG
                 raise StoreError("could not allocate a unique local reference")
+            fresh = new_entry(uuid, reference, procedure_id, sealed, now)
             item = OutboxItem(
-                uuid=uuid,
-                local_reference=reference,
-                procedure_id=procedure_id,
-                state=OutboxState.SEALED,
-                sealed=sealed,
-                size=len(sealed),
-                sha256=hashlib.sha256(sealed).hexdigest(),
-                created_at=now,
-                state_changed_at=now,
-                attempts=0,
-                next_attempt_at=None,
-                last_error=None,
-                central_reference=None,
-                acknowledged_at=None,
+                **{f.name: getattr(fresh, f.name) for f in fields(fresh) if f.name in _COLUMNS}
             )
             session.add(item)
             session.flush()

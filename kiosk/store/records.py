@@ -109,6 +109,34 @@ class OutboxEntry:
         return tuple(a for a in self.attachments if a.uploaded_at is None)
 
 
+def new_entry(
+    uuid: str,
+    local_reference: str,
+    procedure_id: str,
+    sealed: bytes,
+    now: dt.datetime,
+    attachments: Sequence[tuple[bytes, str]] = (),
+) -> OutboxEntry:
+    """An entry as it goes into the outbox: sealed, never tried. ``attachments``: (sealed
+    bytes, SHA-256) of each page, in order."""
+    return OutboxEntry(
+        uuid=uuid,
+        local_reference=local_reference,
+        procedure_id=procedure_id,
+        state=OutboxState.SEALED,
+        sealed=sealed,
+        size=len(sealed),
+        sha256=hashlib.sha256(sealed).hexdigest(),
+        created_at=now,
+        attempts=0,
+        last_error=None,
+        central_reference=None,
+        next_attempt_at=None,
+        state_changed_at=now,
+        attachments=tuple(AttachmentInfo(sha256, len(blob), None) for blob, sha256 in attachments),
+    )
+
+
 def check_enqueue(
     uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime, attachments: Sequence[bytes]
 ) -> tuple[dt.datetime, list[bytes], list[str]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from kiosk.store.errors import (
 from kiosk.store.records import (
     MAX_ERROR_LENGTH,
     OUTBOX_STATES,
-    AttachmentInfo,
     AuditRecord,
     DraftData,
     OutboxEntry,
@@ -42,6 +40,7 @@ from kiosk.store.records import (
     check_event,
     check_page,
     is_due,
+    new_entry,
     new_local_reference,
 )
 
@@ -303,24 +302,8 @@ class MemoryOutbox(_Part):
             reference = new_local_reference()
             while reference in taken:  # pragma: no cover - 1 in 8.5e11
                 reference = new_local_reference()
-            entry = OutboxEntry(
-                uuid=uuid,
-                local_reference=reference,
-                procedure_id=procedure_id,
-                state=OutboxState.SEALED,
-                sealed=sealed,
-                size=len(sealed),
-                sha256=hashlib.sha256(sealed).hexdigest(),
-                created_at=now,
-                attempts=0,
-                last_error=None,
-                central_reference=None,
-                next_attempt_at=None,
-                state_changed_at=now,
-                attachments=tuple(
-                    AttachmentInfo(h, len(b), None) for b, h in zip(blobs, hashes, strict=True)
-                ),
-            )
+            pairs = list(zip(blobs, hashes, strict=True))
+            entry = new_entry(uuid, reference, procedure_id, sealed, now, pairs)
             for blob, sha256 in zip(blobs, hashes, strict=True):
                 self.blobs[(uuid, sha256)] = blob
             self.entries[uuid] = entry

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from contract.protocol import HelpCallRequest
+from kiosk.testing import MemoryStore
 from sync.agent import SyncAgent
 from sync.client import CentralClient
 from tests.fixtures.central import (
@@ -53,11 +54,14 @@ def desk_get(
     return requests.get(f"{central.url}/v1/desk{path}", headers=headers, timeout=10)
 
 
-class _Outbox:
-    """Just enough of the outbox for SyncAgent.heartbeat."""
-
-    def backlog(self) -> dict[str, int]:
-        return {"sealed": 2, "acknowledged": 5}
+def _kiosk_store() -> MemoryStore:
+    """The kiosk's outbox for the heartbeat: two applications waiting, five delivered."""
+    store, now = MemoryStore(), dt.datetime.now(dt.UTC)
+    for i in range(7):
+        store.outbox.enqueue(f"app-{i}", "renewal-student", b"sealed", now)
+        if i >= 2:
+            store.outbox.mark_acknowledged(f"app-{i}", f"PREF-{i}", now)
+    return store
 
 
 def test_desk_pages_need_the_desk_token(central: CentralServer) -> None:
@@ -87,7 +91,7 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
         # a real application, with the sample applicant's data, reaches the server
         payload = sample_payload(kiosk_id=enrolment.kiosk_id)
         client.put_application(make_upload(enrolment.public_key, payload))
-        agent = SyncAgent(_Outbox(), client)  # type: ignore[arg-type]
+        agent = SyncAgent(_kiosk_store(), client)
         assert agent.heartbeat(
             {"camera": "ok", "printer": "fault: no paper"},
             state="help_requested",
@@ -137,7 +141,6 @@ def test_the_app_reports_its_state_even_while_kiosk_sync_holds_the_lock(
 
     from kiosk.config import load_settings
     from kiosk.link import KioskStatus, SyncThread
-    from kiosk.testing import MemoryStore
     from sync.agent import agent_lock
     from sync.enrolment import enrol
 
