@@ -89,8 +89,7 @@ def qimage_to_bgr(image: QImage) -> np.ndarray:
 def central_reference_of(store: Any, uuid: str) -> str | None:
     """The central reference of an acknowledged outbox entry, or None (on the store's
     worker: the store may still be opening)."""
-    entry_of = getattr(store, "entry", None)
-    entry = entry_of(uuid) if entry_of is not None else None
+    entry = store.outbox.entry(uuid)
     reference = getattr(entry, "central_reference", None)
     return str(reference) if reference else None
 
