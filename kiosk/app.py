@@ -283,8 +283,10 @@ def run(args: argparse.Namespace) -> int:
     from contract.catalogue import CatalogueError, load_catalogue
     from kiosk.link import Sealer, SyncThread
     from kiosk.store.deferred import DeferredStore
+    from kiosk.ui.gc_guard import GuiThreadCollector
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = GuiThreadCollector(app)  # Qt objects are never freed on a worker thread
     app.setApplicationName("kiosk-titre-sejour")
 
     demo = None
@@ -395,6 +397,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         if demo:
             demo.stop()
+        collector.stop()
 
     app.aboutToQuit.connect(shutdown)
 
