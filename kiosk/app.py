@@ -281,10 +281,12 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from contract.catalogue import CatalogueError, load_catalogue
-    from kiosk.deferred_store import DeferredStore
     from kiosk.link import Sealer, SyncThread
+    from kiosk.store.deferred import DeferredStore
+    from kiosk.ui.gc_guard import GuiThreadCollector
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = GuiThreadCollector(app)  # Qt objects are never freed on a worker thread
     app.setApplicationName("kiosk-titre-sejour")
 
     demo = None
@@ -395,6 +397,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         if demo:
             demo.stop()
+        collector.stop()
 
     app.aboutToQuit.connect(shutdown)
 
@@ -425,7 +428,7 @@ def run(args: argparse.Namespace) -> int:
         # before the first applicant (the task runner's worker is serial). Queued once the
         # store is opening in its own thread (a call before would open it a second time).
         controller.tasks.run(
-            lambda: store.purge_unsaved_drafts(),
+            store.drafts.purge_unsaved,
             on_done=lambda n: n and log.info("%d interrupted draft(s) deleted", n),
             on_error=lambda exc: log.error("purging drafts failed: %s", type(exc).__name__),
         )

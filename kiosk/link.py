@@ -33,17 +33,13 @@ class NotEnrolledError(RuntimeError):
 
 
 class SubmitStore(Protocol):
-    """What :meth:`Sealer.submit` needs from ``kiosk.store.Store``."""
+    """What :meth:`Sealer.submit` needs from ``kiosk.store.Store``: its ``pages`` (``of``)
+    and ``outbox`` (``enqueue``)."""
 
-    def pages(self, app_uuid: str) -> Any: ...
-    def enqueue(
-        self,
-        uuid: str,
-        procedure_id: str,
-        sealed: bytes,
-        now: dt.datetime,
-        attachments: Any = (),
-    ) -> Any: ...
+    @property
+    def pages(self) -> Any: ...
+    @property
+    def outbox(self) -> Any: ...
 
 
 class Sealer:
@@ -91,7 +87,7 @@ class Sealer:
 
         blobs: list[bytes] = []
         listing: list[dict[str, Any]] = []
-        for page in store.pages(uuid):
+        for page in store.pages.of(uuid):
             blob = self.seal_attachment(uuid, page.document_id, page.page_no, page.data)
             blobs.append(blob)
             listing.append(
@@ -104,7 +100,7 @@ class Sealer:
                 }
             )
         sealed = self(uuid, {**payload, "attachments": listing})
-        return store.enqueue(uuid, procedure_id, sealed, now, attachments=blobs)
+        return store.outbox.enqueue(uuid, procedure_id, sealed, now, attachments=blobs)
 
     def forget(self) -> None:
         self._key = None
@@ -336,12 +332,12 @@ class SyncThread(threading.Thread):
         saved for later once their time is up, the others after ``draft_retention_days``."""
         days = self.settings.acknowledged_retention_days
         now = self.clock()
-        purged = int(self.store.purge_acknowledged(now - dt.timedelta(days=days)))
+        purged = int(self.store.outbox.purge_acknowledged(now - dt.timedelta(days=days)))
         if purged:
             log.info("%d acknowledged application(s) deleted after %d days", purged, days)
         stale = self.settings.draft_retention_days
-        drafts = int(self.store.purge_expired_drafts(now))
-        drafts += int(self.store.purge_drafts(now - dt.timedelta(days=stale)))
+        drafts = int(self.store.drafts.purge_expired(now))
+        drafts += int(self.store.drafts.purge_older_than(now - dt.timedelta(days=stale)))
         if drafts:
             log.info("%d draft(s) deleted (saved-for-later time up, or %d days old)", drafts, stale)
         return purged

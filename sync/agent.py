@@ -135,7 +135,7 @@ class OutboxEntry(Protocol):
 
 
 class OutboxPort(Protocol):
-    """What the agent needs from the kiosk's store (``kiosk.store.Store`` satisfies it).
+    """What the agent needs of the kiosk store's outbox (``kiosk.store.Outbox`` satisfies it).
 
     ``due`` returns, oldest first, the entries to send now: never sent, left "uploading"
     (a crash or an interrupted run: sending again is safe) and failed ones whose retry time
@@ -152,11 +152,32 @@ class OutboxPort(Protocol):
     def mark_failed(
         self, uuid: str, reason: str, now: dt.datetime, retry_at: dt.datetime | None
     ) -> None: ...
-    def audit(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None: ...
-    def get_setting(self, key: str) -> str | None: ...
-    def set_setting(self, key: str, value: str) -> None: ...
     def backlog(self) -> dict[str, int]: ...
     def purge_acknowledged(self, older_than: dt.datetime) -> int: ...
+
+
+class AuditPort(Protocol):
+    """The store's audit trail (``kiosk.store.AuditTrail``)."""
+
+    def record(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None: ...
+
+
+class SettingsPort(Protocol):
+    """The store's small settings (``kiosk.store.LocalSettings``): the alert for staff."""
+
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str) -> None: ...
+
+
+class SyncStore(Protocol):
+    """The kiosk's store as the agent sees it (``kiosk.store.Store`` satisfies it)."""
+
+    @property
+    def outbox(self) -> OutboxPort: ...
+    @property
+    def audit_trail(self) -> AuditPort: ...
+    @property
+    def settings(self) -> SettingsPort: ...
 
 
 class Uploader(Protocol):
@@ -245,7 +266,7 @@ def _rejection_reason(exc: RejectedError) -> str:
 class SyncAgent:
     def __init__(
         self,
-        outbox: OutboxPort,
+        store: SyncStore,
         client: Uploader | CentralClient,
         *,
         clock: Callable[[], dt.datetime] = _utcnow,
@@ -258,7 +279,9 @@ class SyncAgent:
         older than this are purged after each run (None: never, by this agent)."""
         if not 1 <= chunk_size <= MAX_CHUNK_BYTES:
             raise ValueError(f"chunk_size must be between 1 and {MAX_CHUNK_BYTES} bytes")
-        self.outbox = outbox
+        self.outbox = store.outbox
+        self.audit = store.audit_trail
+        self.alerts = store.settings
         self.client = client
         self.clock = clock
         self.rng = rng or random.Random()
@@ -316,7 +339,7 @@ class SyncAgent:
         if self.retention is not None:
             purged = self.outbox.purge_acknowledged(self._now() - self.retention)
             if purged:
-                self.outbox.audit("outbox_purged", self._now(), count=purged)
+                self.audit.record("outbox_purged", self._now(), count=purged)
         report = SyncReport(delivered, failed, remaining, stopped, purged)
         if delivered or failed or stopped or purged:
             log.info(
@@ -370,7 +393,7 @@ class SyncAgent:
         self.outbox.mark_failed(entry.uuid, str(exc), now, now + delay)
         self.last_error = f"{type(exc).__name__}" + (f" HTTP {exc.status}" if exc.status else "")
         if isinstance(exc, TLSError):
-            self.outbox.set_setting(SYNC_ALERT, ALERT_TLS)
+            self.alerts.set(SYNC_ALERT, ALERT_TLS)
             log.error("TLS with the central API failed: %s", exc.detail)
         log.warning(
             "central API unreachable (%s); next try of %s in %d s",
@@ -399,7 +422,7 @@ class SyncAgent:
         except (SealError, ValueError) as exc:
             # Sending it cannot help, nor can retrying: staff must look.
             self.outbox.mark_failed(entry.uuid, f"local package unusable: {exc}", now, None)
-            self.outbox.audit("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
+            self.audit.record("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
             log.error("outbox entry %s is damaged: %s", entry.local_reference, exc)
             return "failed"
 
@@ -408,7 +431,7 @@ class SyncAgent:
         except ValueError as exc:  # a local attachment is damaged
             now = self._now()
             self.outbox.mark_failed(entry.uuid, f"local package unusable: {exc}", now, None)
-            self.outbox.audit("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
+            self.audit.record("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
             log.error("outbox entry %s is damaged: %s", entry.local_reference, exc)
             return "failed"
         except TransientError as exc:
@@ -417,8 +440,8 @@ class SyncAgent:
             now = self._now()
             # Not the entry's fault: it stays "uploading", which is due, and goes first
             # once the kiosk is allowed again.
-            self.outbox.audit("sync_auth_failed", now, status=exc.status or 0)
-            self.outbox.set_setting(SYNC_ALERT, ALERT_AUTH)
+            self.audit.record("sync_auth_failed", now, status=exc.status or 0)
+            self.alerts.set(SYNC_ALERT, ALERT_AUTH)
             self.last_error = f"AuthError HTTP {exc.status}"
             log.error("the central API refuses this kiosk's token: %s", exc.detail)
             return "auth"
@@ -426,7 +449,7 @@ class SyncAgent:
             now = self._now()
             self.outbox.mark_failed(entry.uuid, _rejection_reason(exc), now, None)
             self.last_error = f"RejectedError HTTP {exc.status}"
-            self.outbox.audit(
+            self.audit.record(
                 "sync_rejected", now, uuid=entry.uuid, reason="server", status=exc.status or 0
             )
             log.error(
@@ -438,11 +461,11 @@ class SyncAgent:
 
         now = self._now()
         self.outbox.mark_acknowledged(entry.uuid, receipt.central_reference, now)
-        self.outbox.audit(
+        self.audit.record(
             "sync_delivered", now, uuid=entry.uuid, central_reference=receipt.central_reference
         )
-        if self.outbox.get_setting(SYNC_ALERT):
-            self.outbox.set_setting(SYNC_ALERT, "")
+        if self.alerts.get(SYNC_ALERT):
+            self.alerts.set(SYNC_ALERT, "")
         self.last_error = None
         return "delivered"
 

@@ -20,7 +20,7 @@ more (``guidance.with_mrz``). The OCR model is trained once per process (``warm_
 ahead, on the pool).
 
 Who stores the pages is the caller: connect ``document_captured`` to the encrypted store
-(``Store.add_page``). Nothing here writes a frame or a page to disk; ``clear()`` (also run
+(``store.pages.add``). Nothing here writes a frame or a page to disk; ``clear()`` (also run
 when the session is wiped) stops the camera and overwrites every frame and page held.
 """
 

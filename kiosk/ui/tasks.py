@@ -95,7 +95,7 @@ class TaskRunner(QObject):
     ) -> None:
         self._pending -= 1
         try:
-            if fut.cancelled():  # dropped by shutdown(cancel_futures=True): nothing to deliver
+            if fut.cancelled():  # dropped by shutdown() before it ran: nobody is waiting
                 return
             exc = fut.exception()
             if exc is not None:
