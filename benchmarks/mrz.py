@@ -469,6 +469,7 @@ def main() -> None:
     ap.add_argument("--locators", action="store_true", help="compare the ways of locating")
     ap.add_argument("--real", type=Path, help="a folder of images with a truth.json")
     ap.add_argument("--quick", action="store_true", help="a few images, our reader: proves it runs")
+    ap.add_argument("--progress", type=int, default=0, help="print the figures every N images")
     args = ap.parse_args()
     if args.quick:
         args.count, args.readers, args.kinds = 3, "ours", "scan,camera,photo,tiny"
@@ -516,6 +517,9 @@ def main() -> None:
             print(
                 f"  {n} images, {time.perf_counter() - t_start:.0f} s", file=sys.stderr, flush=True
             )
+        if args.progress and n % args.progress == 0:  # a long run: the figures so far
+            report(f"so far ({n} images)", by_kind, [name for name, _ in readers])
+            sys.stdout.flush()
     names = [name for name, _ in readers]
     where = f"real images in {args.real}" if args.real else f"{', '.join(kinds)}, seed {args.seed}"
     try:
