@@ -310,8 +310,9 @@ def judge(lines: tuple[str, ...] | None, truth: tuple[str, ...] | None) -> str:
 
 
 def the_set(kinds: list[str], count: int, seed: int) -> Iterator[Capture]:
-    for kind in kinds:
-        for index in range(count):
+    """Every kind in turn, image by image: a run stopped early still covers every kind."""
+    for index in range(count):
+        for kind in kinds:
             yield capture(kind, index, seed)
 
 
@@ -457,6 +458,35 @@ def locators(kinds: list[str], count: int, seed: int) -> None:
         )
 
 
+def dump(path: Path, *tables: dict[tuple[str, str], Tally]) -> None:
+    """The tallies as JSON: runs of other seeds (other processes) can be added up."""
+    out = [
+        {"table": i, "reader": r, "group": g, "reads": t.reads, "positives": t.positives,
+         "right": t.right, "wrong": t.wrong, "negatives_accepted": t.negatives_accepted,
+         "cpu": t.cpu}
+        for i, table in enumerate(tables)
+        for (r, g), t in table.items()
+    ]  # fmt: skip
+    path.write_text(json.dumps(out))
+
+
+def merge(paths: list[Path]) -> None:
+    """Add up the tallies of several runs (``--merge a.json b.json``) and print them."""
+    tables: list[dict[tuple[str, str], Tally]] = [defaultdict(Tally), defaultdict(Tally)]
+    for path in paths:
+        for row in json.loads(path.read_text()):
+            t = tables[row["table"]][(row["reader"], row["group"])]
+            t.reads += row["reads"]
+            t.positives += row["positives"]
+            t.right += row["right"]
+            t.wrong += row["wrong"]
+            t.negatives_accepted += row["negatives_accepted"]
+            t.cpu += row["cpu"]
+    names = list(dict.fromkeys(r for r, _ in tables[0]))
+    report(f"merged: {', '.join(str(p) for p in paths)}; by capture kind", tables[0], names)
+    report("by format (negatives by their kind)", tables[1], names)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--count", type=int, default=500, help="captures of each kind")
@@ -470,7 +500,12 @@ def main() -> None:
     ap.add_argument("--real", type=Path, help="a folder of images with a truth.json")
     ap.add_argument("--quick", action="store_true", help="a few images, our reader: proves it runs")
     ap.add_argument("--progress", type=int, default=0, help="print the figures every N images")
+    ap.add_argument("--json", type=Path, help="also write the tallies here (to merge runs)")
+    ap.add_argument("--merge", type=Path, nargs="+", help="add up runs written with --json")
     args = ap.parse_args()
+    if args.merge:
+        merge(args.merge)
+        return
     if args.quick:
         args.count, args.readers, args.kinds = 3, "ours", "scan,camera,photo,tiny"
     kinds = [k for k in args.kinds.split(",") if k]
@@ -520,6 +555,8 @@ def main() -> None:
         if args.progress and n % args.progress == 0:  # a long run: the figures so far
             report(f"so far ({n} images)", by_kind, [name for name, _ in readers])
             sys.stdout.flush()
+            if args.json:
+                dump(args.json, by_kind, by_format)
     names = [name for name, _ in readers]
     where = f"real images in {args.real}" if args.real else f"{', '.join(kinds)}, seed {args.seed}"
     try:
@@ -528,6 +565,8 @@ def main() -> None:
         load = float("nan")
     print(f"MRZ reads on {where} (anchors: first {args.anchor_count} of each kind); "
           f"load average {load:.1f} on {os.cpu_count()} cores; CPU time per read on one core")  # fmt: skip
+    if args.json:
+        dump(args.json, by_kind, by_format)
     report("by capture kind", by_kind, names)
     report("by format (negatives by their kind)", by_format, names)
     if args.locators and not args.real:
