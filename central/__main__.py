@@ -26,7 +26,8 @@ from typing import Any
 
 import uvicorn
 
-from central.app import Settings, create_app
+from central.app import create_app
+from central.settings import Settings
 from contract import __version__
 from contract.cli import join_option_values
 from contract.sealing import KeyFileError

@@ -7,8 +7,12 @@ hashes; applications are kept sealed (the private key lives in a file, not in th
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -23,6 +27,8 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -264,8 +270,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The revision an existing database made before migrations existed (create_all) is at.
+_BASELINE = "0001"
+_PG_MIGRATION_LOCK = 0x6B696F736B  # pg_advisory_xact_lock key: "kiosk"
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine and the tables. SQLite gets WAL, FULL sync and serialised writers."""
+    """The engine (no schema change: :func:`migrate` does that). SQLite gets WAL, FULL sync
+    and serialised writers."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -289,7 +302,21 @@ def make_engine(url: str) -> Engine:
 
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
-    Base.metadata.create_all(engine)
-    for index in Base.metadata.tables["applications"].indexes:  # added after a database was made
-        index.create(engine, checkfirst=True)
     return engine
+
+
+def migrate(engine: Engine) -> str:
+    """Bring the database to the latest schema (Alembic, ``central/migrations``); returns the
+    revision. A database made before migrations existed is recognised and stamped first."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        cfg.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "kiosks" in tables and "alembic_version" not in tables:
+            command.stamp(cfg, _BASELINE)
+        command.upgrade(cfg, "head")
+        revision = MigrationContext.configure(connection).get_current_revision()
+    return revision or ""

@@ -478,9 +478,12 @@ def run(args: argparse.Namespace) -> int:
             | Qt.WindowType.WindowStaysOnTopHint
         )
         window.close_allowed = False
-        # Without a window manager (a kiosk session, Xvfb) full screen is not negotiated:
-        # take the whole screen ourselves, then ask for full screen where a WM exists.
-        window.setGeometry(app.primaryScreen().geometry())
+        if not app.platformName().startswith("wayland"):
+            # X without a window manager (Xvfb) negotiates no full screen: take the whole
+            # screen ourselves, then ask for full screen where a WM exists. Never under
+            # Wayland (cage): a client cannot place itself, and a geometry set before
+            # showFullScreen() left the window maximized and never drawn (a black screen).
+            window.setGeometry(app.primaryScreen().geometry())
         window.showFullScreen()
     else:
         window.resize(1280, 960)

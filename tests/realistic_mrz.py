@@ -853,8 +853,8 @@ def capture(
 ) -> Capture:
     """Capture ``index`` of ``kind`` (scan, camera, photo, tiny) in the set of ``seed``.
     ``fmt`` forces the document (a format such as "TD3", or a negative's kind); otherwise
-    it is drawn: the five formats and, one time in five, a negative. ``small``: frames of
-    half the size and pages rendered coarser (fast fixtures for tests; same conditions)."""
+    it is drawn: the five formats and, one time in five, a negative. ``small``: camera
+    frames and photos of half the size, their pages rendered coarser (fast fixtures)."""
     rng = np.random.default_rng([seed, KINDS.index(kind), index])
     if fmt is None:
         if rng.random() < 0.2:
@@ -862,7 +862,7 @@ def capture(
         else:
             fmt = str(rng.choice([f.value for f in FORMATS], p=[0.4, 0.25, 0.1, 0.15, 0.1]))
     if kind in ("scan", "tiny"):
-        mm = rng.uniform(150, 300) / 25.4 * (0.6 if small else 1.0)
+        mm = rng.uniform(150, 300) / 25.4
         page = _page_for(fmt, rng, mm)
         booklet = fmt == "TD3" and rng.random() < 0.3
         if kind == "tiny":

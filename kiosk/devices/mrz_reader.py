@@ -27,7 +27,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import cv2
@@ -42,6 +42,7 @@ from kiosk.domain.mrz import (
     parse_valid,
     unchecked_positions,
 )
+from kiosk.scan.guidance import Guidance
 from kiosk.scan.mrz_locate import Candidate, locate
 
 MRZ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
@@ -277,12 +278,14 @@ class GlyphModel:
     labels: np.ndarray  # their classes (indices into MRZ_CHARS)
 
     def __post_init__(self) -> None:
-        self._norms = (self.train**2).sum(axis=1)
-        # Training examples grouped by class (as many of each): per-class minima by reshape.
-        self._order = np.argsort(self.labels, kind="stable")
+        # Examples grouped by class (as many of each): per-class minima by a reshape.
+        order = np.argsort(self.labels, kind="stable")
+        self.train = np.ascontiguousarray(self.train[order], dtype=np.float32)
+        self.labels = self.labels[order]
         counts = np.bincount(self.labels, minlength=len(MRZ_CHARS))
         if len(set(counts.tolist())) != 1:
             raise ValueError("the glyph model needs as many examples of every class")
+        self._norms = (self.train**2).sum(axis=1)
 
     def classify(self, feats: np.ndarray) -> np.ndarray:
         """Class index of each row of ``feats``."""
@@ -292,15 +295,18 @@ class GlyphModel:
         """Class index of each row of ``feats``, and a doubt in 0..1: the distance to the
         nearest example of the chosen class over the distance to the nearest example of
         any other class (near 0: clear; near 1: it could as well be another character)."""
-        z = (feats - self.mu) @ self.proj
-        d2 = self._norms[None, :] - 2 * (z @ self.train.T) + (z * z).sum(axis=1)[:, None]
-        d2 = np.maximum(d2, 0)
-        per_class = d2[:, self._order].reshape(len(z), len(MRZ_CHARS), -1).min(axis=2)
-        order = np.argsort(per_class, axis=1)
+        z = ((feats - self.mu) @ self.proj).astype(np.float32)
+        # OpenCV's product: numpy's BLAS is several times slower here for these shapes.
+        d2 = self._norms[None, :] - 2 * cv2.gemm(z, self.train, 1.0, None, 0.0, flags=cv2.GEMM_2_T)
+        per_class = d2.reshape(len(z), len(MRZ_CHARS), -1).min(axis=2)
+        per_class += (z * z).sum(axis=1)[:, None]
+        np.maximum(per_class, 0, out=per_class)
+        two = np.argpartition(per_class, 1, axis=1)[:, :2]
         rows = np.arange(len(z))
-        best, second = per_class[rows, order[:, 0]], per_class[rows, order[:, 1]]
-        doubt = np.sqrt(best) / np.maximum(np.sqrt(second), 1e-6)
-        return order[:, 0], doubt.astype(np.float32)
+        a, b = per_class[rows, two[:, 0]], per_class[rows, two[:, 1]]
+        best = np.where(a <= b, two[:, 0], two[:, 1])
+        doubt = np.sqrt(np.minimum(a, b)) / np.maximum(np.sqrt(np.maximum(a, b)), 1e-6)
+        return best, doubt.astype(np.float32)
 
 
 def _render_glyphs(font_path: str, size: int = 96) -> dict[str, np.ndarray]:
@@ -351,8 +357,40 @@ def _recentre(ink: np.ndarray, cx: float, top: float, bottom: float, pitch: floa
 
 @cache
 def glyph_model(seed: int = 7, shrink: float = 0.05, per_class: int = 90) -> GlyphModel:
-    """Train the glyph classifier (about a second, once per process)."""
+    """The glyph classifier: the one ``scripts/train_mrz_glyphs.py`` trained (shipped in
+    ``kiosk/devices/data``), else trained now from the font alone (a second or two, once
+    per process). ``KIOSK_MRZ_GLYPHS=font`` forces the latter."""
+    if os.environ.get("KIOSK_MRZ_GLYPHS", "") != "font" and os.path.exists(GLYPH_MODEL_PATH):
+        return load_glyph_model(GLYPH_MODEL_PATH)
     x, y = training_set(seed, per_class)
+    return _fit_lda(x, y, shrink)
+
+
+GLYPH_MODEL_PATH = os.path.join(os.path.dirname(__file__), "data", "mrz_glyphs.npz")
+
+
+def load_glyph_model(path: str) -> GlyphModel:
+    with np.load(path) as data:
+        return GlyphModel(
+            data["proj"].astype(np.float32),
+            data["mu"].astype(np.float32),
+            data["train"].astype(np.float32),
+            data["labels"].astype(np.int64),
+        )
+
+
+def save_glyph_model(model: GlyphModel, path: str) -> None:
+    np.savez_compressed(
+        path,
+        proj=model.proj.astype(np.float32),
+        mu=model.mu.astype(np.float32),
+        train=model.train.astype(np.float16),
+        labels=model.labels.astype(np.int8),
+    )
+
+
+def fit_glyph_model(x: np.ndarray, y: np.ndarray, shrink: float = 0.05) -> GlyphModel:
+    """A glyph model from cell features ``x`` and class indices ``y`` (as many of each)."""
     return _fit_lda(x, y, shrink)
 
 
@@ -444,19 +482,19 @@ class GlyphEngine(OcrEngine):
         self.model = glyph_model()
         self._doubts = threading.local()
 
-    def read_lines(self, image: np.ndarray) -> list[str]:
+    def line_features(self, image: np.ndarray) -> list[np.ndarray] | None:
+        """The features of every character cell of the band's 2 or 3 lines (one array
+        per line), or None when the band does not split into MRZ-shaped lines."""
         ink = _ink_map(_grey(image))
         rows = _line_rows(ink)
         if len(rows) not in (2, 3):
-            return []
+            return None
         widths = (30,) if len(rows) == 3 else (44, 36)
-        lines = []
-        doubts: list[np.ndarray] = []
-        self._doubts.value = None
+        out = []
         for top, bottom in rows:
             grid = _fit_grid(ink, top, bottom, widths)
             if grid is None:
-                return []
+                return None
             centres, tops, bottoms, pitches = grid
             cells = np.stack(
                 [
@@ -464,7 +502,18 @@ class GlyphEngine(OcrEngine):
                     for cx, t, b, p in zip(centres, tops, bottoms, pitches, strict=True)
                 ]
             )
-            classes, doubt = self.model.classify_scored(_cells_features(cells))
+            out.append(_cells_features(cells))
+        return out
+
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        self._doubts.value = None
+        features = self.line_features(image)
+        if features is None:
+            return []
+        lines = []
+        doubts: list[np.ndarray] = []
+        for feats in features:
+            classes, doubt = self.model.classify_scored(feats)
             lines.append("".join(MRZ_CHARS[i] for i in classes))
             doubts.append(doubt)
         self._doubts.value = doubts
@@ -529,7 +578,18 @@ def _fit_grid(
     n_cells = min(widths, key=lambda k: abs(k - last))
     if abs(n_cells - last) > 3:
         return None
-    cells = np.arange(n_cells, dtype=np.float64)
+    # More blobs than cells: something beside the line (a page edge, a mark) was taken for
+    # characters. Keep the run of cells that holds the most typical glyphs.
+    offset = 0
+    if last > n_cells:
+        heights = np.array([m[2] - m[1] for m in merged])
+        typical = 1 - np.minimum(1, np.abs(heights - np.median(heights)) / np.median(heights))
+        scores = [
+            float(typical[(idx >= o) & (idx < o + n_cells)].sum())
+            for o in range(last - n_cells + 1)
+        ]
+        offset = int(np.argmax(scores))
+    cells = np.arange(n_cells, dtype=np.float64) + offset
     centres = np.polyval(coef, cells)
     pitches = (
         np.abs(np.polyval(np.polyder(coef), cells)) if len(coef) > 1 else np.full(n_cells, pitch)
@@ -726,6 +786,9 @@ class MrzRead:
     quad: np.ndarray | None = None  # where the MRZ was found (frame coordinates)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    upside_down: bool = False  # the MRZ was read turned 180 degrees in the picture
+    advice: Guidance | None = None  # what would help the next picture (MRZ_* codes)
+    agreed: bool = False  # two differently prepared reads of this one picture agreed
 
     @property
     def ok(self) -> bool:
@@ -744,6 +807,7 @@ class MrzReader:
         max_corrections: int = 3,
         read_pitch: float = 0.0,
         max_doubt: float = 0.9,
+        min_pitch: float = 7.0,
     ) -> None:
         self.engine = engine or default_engine()
         self.today = today
@@ -754,27 +818,29 @@ class MrzReader:
         # A character no check digit covers (names, codes, nationality, sex) read with more
         # doubt than this rejects the read: nothing else would catch its misread.
         self.max_doubt = max_doubt
+        # Below this many px per character an MRZ is rarely read: ask for a closer view.
+        self.min_pitch = min_pitch
         # More look-alike corrections than this in one read means the characters were
         # cut out wrong (a misaligned line): reject rather than trust the corrections.
         self.max_corrections = max_corrections
 
-    def read(self, image: np.ndarray) -> MrzRead:
+    def read(self, image: np.ndarray, *, read_pitch: float | None = None) -> MrzRead:
+        """Read the MRZ of one picture (a frame, a scan, a photo of the page)."""
         t0 = time.perf_counter()
         cands = locate(image, max_candidates=self.max_bands)
         t1 = time.perf_counter()
         first: MrzRead | None = None
         for cand in cands:
-            for band in self._bands(image, cand):
+            for flipped, band in self._bands(image, cand, read_pitch):
                 read = self._read_band(band, cand.quad)
                 if read.ok:
                     t2 = time.perf_counter()
-                    return MrzRead(
-                        read.result,
-                        read.lines,
-                        None,
-                        cand.quad,
-                        t2 - t0,
-                        {"locate": t1 - t0, "read": t2 - t1},
+                    return replace(
+                        read,
+                        seconds=t2 - t0,
+                        timings={"locate": t1 - t0, "read": t2 - t1},
+                        upside_down=flipped,
+                        advice=Guidance.MRZ_UPSIDE_DOWN if flipped else None,
                     )
                 if first is None or (not first.lines and read.lines):
                     first = read
@@ -790,21 +856,67 @@ class MrzReader:
             cands[0].quad if cands else None,
             t2 - t0,
             {"locate": t1 - t0, "read": t2 - t1},
+            advice=self._advice(image, cands),
         )
 
-    def _bands(self, image: np.ndarray, cand: Candidate) -> list[np.ndarray]:
+    def read_still(self, image: np.ndarray) -> MrzRead:
+        """Read a single still picture (a photo of the page, a scan), where no later frame
+        can confirm the read: it is read twice, its band straightened at two different
+        sizes, and accepted only if both reads agree (``agreed``)."""
+        a = self.read(image)
+        if not a.ok or a.result is None:
+            return a
+        b = self.read(image, read_pitch=28.0 if not self.read_pitch else self.read_pitch * 1.4)
+        if b.result is None or b.result.identity() != a.result.identity():
+            err = MrzError(Reason.BAD_FIELD, "two reads of the same picture disagree")
+            return replace(a, result=None, error=err, agreed=False)
+        return replace(a, agreed=True, seconds=a.seconds + b.seconds)
+
+    def _advice(self, image: np.ndarray, cands: list[Candidate]) -> Guidance | None:
+        """Why an MRZ-like band was not read, when the picture shows it: cut off by the
+        picture's edge, too small, or under a reflection."""
+        h, w = image.shape[:2]
+        margin = 0.01 * min(w, h) + 2
+        for cand in cands[:3]:
+            if cand.score < 1.0:
+                continue
+            q = cand.quad
+            if (
+                (q[:, 0] < margin).any()
+                or (q[:, 0] > w - margin).any()
+                or ((q[:, 1] < margin).any() or (q[:, 1] > h - margin).any())
+            ):
+                return Guidance.MRZ_CUT
+        # Small print merges its lines into one band, and glare cuts a band into pieces:
+        # a weaker shape still says "MRZ" here.
+        likely = [c for c in cands[:2] if c.score >= 1.5 or (c.lines == 0 and c.score > -0.5)]
+        if not likely:
+            return None
+        best = likely[0]
+        around = extract_band(image, best.quad, pad_x=0.5, pad_y=0.15)
+        if float((around >= 253).mean()) > 0.02:
+            return Guidance.MRZ_GLARE
+        if 0 < best.pitch < self.min_pitch:
+            return Guidance.MRZ_SMALL
+        return None
+
+    def _bands(
+        self, image: np.ndarray, cand: Candidate, read_pitch: float | None = None
+    ) -> list[tuple[bool, np.ndarray]]:
         """The candidate's band straightened at the pitch the engine reads best, both ways
         up, the likelier way first (fillers '<' are light: a line's filler end is the lighter
         one, and it is on the right in every format)."""
         scale = 1.0
-        if cand.pitch > 0 and self.read_pitch:
-            scale = float(np.clip(self.read_pitch / cand.pitch, 0.25, 4.0))
+        pitch = self.read_pitch if read_pitch is None else read_pitch
+        if cand.pitch > 0 and pitch:
+            scale = float(np.clip(pitch / cand.pitch, 0.25, 4.0))
         crop = deslant(extract_band(image, cand.quad, scale=scale))
         flipped = cv2.rotate(crop, cv2.ROTATE_180)
         third = max(1, crop.shape[1] // 3)
         ink_left = float(255 - crop[:, :third].mean())
         ink_right = float(255 - crop[:, -third:].mean())
-        return [crop, flipped] if ink_left >= ink_right else [flipped, crop]
+        ways = [(False, crop), (True, flipped)]
+        return ways if ink_left >= ink_right else ways[::-1]
 
     def read_band(self, band: np.ndarray) -> MrzRead:
         """Read an already cut-out, straight MRZ band."""
@@ -852,7 +964,7 @@ class MrzReader:
 
 class MrzTracker:
     """Accepts a reading only when the same valid reading was seen in ``agree`` of the last
-    ``window`` frames. Reads whose check digits fail never count (they never reach here
+    ``window`` frames, or at once from a still picture read twice in agreement. Reads whose check digits fail never count (they never reach here
     as results); frames without a read count as frames."""
 
     def __init__(self, agree: int = 2, window: int = 8) -> None:
@@ -865,10 +977,22 @@ class MrzTracker:
         self.accepted: MrzResult | None = None
 
     def push(self, read: MrzRead | MrzResult | None) -> MrzResult | None:
-        """Add one frame's outcome; returns the accepted result once there is one."""
+        """Add one frame's outcome; returns the accepted result once there is one. A still
+        picture read twice in agreement (``MrzReader.read_still``) counts as ``agree``
+        frames: no other frame will come to confirm it."""
         result = read.result if isinstance(read, MrzRead) else read
         if result is not None and not result.valid:
             result = None  # never trust an invalid result, whoever built it
+        if (
+            isinstance(read, MrzRead)
+            and read.agreed
+            and result is not None
+            and self.accepted is None
+        ):
+            self._recent.append(result.identity())
+            self._results[result.identity()] = result
+            self.accepted = result
+            return self.accepted
         key = result.identity() if result is not None else None
         self._recent.append(key)
         if key is not None and result is not None:

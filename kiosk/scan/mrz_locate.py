@@ -131,7 +131,50 @@ def find_lines(image: np.ndarray, *, max_side: int = 1000) -> list[Line]:
             found += _lines_at_level(level, scale, vertical, mask)
         level = cv2.pyrDown(level)
         scale /= 2
-    return _distinct(found)
+    return _join_pieces(_distinct(found))
+
+
+def _join_pieces(lines: list[Line]) -> list[Line]:
+    """Pieces of one line found apart (a run of light '<' fillers after the darker text,
+    a gap under glare) joined into one: collinear, the same height, a small gap."""
+    lines = list(lines)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(lines)):
+            for j in range(i + 1, len(lines)):
+                a, b = lines[i], lines[j]
+                if _angle_diff(a.angle, b.angle) > math.radians(4):
+                    continue
+                if not 0.6 < b.height / a.height < 1.6:
+                    continue
+                u = _unit(a.angle)
+                n = np.array([-u[1], u[0]])
+                d = np.array(b.centre) - np.array(a.centre)
+                h = max(a.height, b.height)
+                if abs(float(d @ n)) > 0.45 * h:
+                    continue
+                along = float(d @ u)
+                gap = abs(along) - (a.length + b.length) / 2
+                if gap > 2.5 * h or gap < -0.3 * min(a.length, b.length):
+                    continue
+                lo = min(-a.length / 2, along - b.length / 2)
+                hi = max(a.length / 2, along + b.length / 2)
+                centre = np.array(a.centre) + u * (lo + hi) / 2
+                length = hi - lo
+                height = (a.height * a.length + b.height * b.length) / (a.length + b.length)
+                half_u, half_n = u * length / 2, n * height / 2
+                box = np.array(
+                    [centre - half_u - half_n, centre + half_u - half_n,
+                     centre + half_u + half_n, centre - half_u + half_n], np.float32
+                )  # fmt: skip
+                lines[i] = Line((float(centre[0]), float(centre[1])), length, height, a.angle, box)
+                del lines[j]
+                changed = True
+                break
+            if changed:
+                break
+    return lines
 
 
 def _distinct(lines: list[Line]) -> list[Line]:
@@ -140,13 +183,17 @@ def _distinct(lines: list[Line]) -> list[Line]:
     for line in sorted(lines, key=lambda ln: -ln.length):
         c = np.array(line.centre)
         if not any(
-            np.linalg.norm(c - np.array(k.centre)) < 0.5 * min(k.height, line.height)
+            math.hypot(c[0] - k.centre[0], c[1] - k.centre[1]) < 0.5 * min(k.height, line.height)
             and 0.85 < line.length / k.length < 1.18
             and _angle_diff(line.angle, k.angle) < math.radians(4)
             for k in kept
         ):
             kept.append(line)
     return kept
+
+
+def _dist(a: np.ndarray, b: np.ndarray) -> float:
+    return math.hypot(float(a[0]) - float(b[0]), float(a[1]) - float(b[1]))
 
 
 def _unit(angle: float) -> np.ndarray:
@@ -177,8 +224,19 @@ def _block_quad(lines: list[Line]) -> np.ndarray:
         edge = c + nn * side * line.height / 2
         return edge - d * line.length / 2, edge + d * line.length / 2
 
-    tl, tr = ends(first, -1)
-    bl, br = ends(last, +1)
+    # The block spans the union of its lines along the text (a line may be found shorter
+    # than the others: its fillers faint, or cut by glare).
+    lo = min(float(np.dot(np.array(ln.centre), u)) - ln.length / 2 for ln in lines)
+    hi = max(float(np.dot(np.array(ln.centre), u)) + ln.length / 2 for ln in lines)
+
+    def stretch(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = (q - p) / max(float(np.linalg.norm(q - p)), 1e-6)
+        a = p + d * (lo - float(np.dot(p, u))) / max(float(np.dot(d, u)), 1e-6)
+        b = p + d * (hi - float(np.dot(p, u))) / max(float(np.dot(d, u)), 1e-6)
+        return a, b
+
+    tl, tr = stretch(*ends(first, -1))
+    bl, br = stretch(*ends(last, +1))
     return _order(np.array([tl, tr, br, bl], np.float32), keep_quad=True)
 
 
@@ -271,7 +329,7 @@ def _order(box: np.ndarray, keep_quad: bool = False) -> np.ndarray:
     """TL, TR, BR, BL of a rectangle (or a convex quad in order), the long side as the top
     edge, upright if the text is within 90 degrees of upright."""
     pts = box.astype(np.float32)
-    edges = [np.linalg.norm(pts[(i + 1) % 4] - pts[i]) for i in range(4)]
+    edges = [_dist(pts[(i + 1) % 4], pts[i]) for i in range(4)]
     start = (
         int(np.argmax(edges))
         if not keep_quad
@@ -309,15 +367,12 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
     kept: list[Candidate] = []
     for c in cands:
         cc = c.quad.mean(axis=0)
-        size = float(np.linalg.norm(c.quad[1] - c.quad[0]))
+        size = _dist(c.quad[1], c.quad[0])
         dup = False
         for k in kept:
             kc = k.quad.mean(axis=0)
-            ksize = float(np.linalg.norm(k.quad[1] - k.quad[0]))
-            if (
-                np.linalg.norm(cc - kc) < 0.1 * max(size, ksize)
-                and 0.8 < size / max(ksize, 1e-6) < 1.25
-            ):
+            ksize = _dist(k.quad[1], k.quad[0])
+            if _dist(cc, kc) < 0.1 * max(size, ksize) and 0.8 < size / max(ksize, 1e-6) < 1.25:
                 dup = True
                 break
         if not dup:

@@ -313,13 +313,23 @@ class ReceiptFlow:
             screen.show_hint(SCAN_NO_CAMERA)
             return
         feed = CameraFeed(camera, preview_width=640, parent=self)
-        feed.frame_ready.connect(screen.show_frame)
+        # Through the controller: a frame still queued when the camera stops (the code
+        # was read, the applicant left) must not reach the screen after its wipe, or the
+        # next applicant's kiosk would keep a picture of this one's receipt.
+        feed.frame_ready.connect(self._qr_preview)
         feed.frame_arrived.connect(self._qr_frame)
         self._qr_feed = feed
         self._qr_decoding = False
         screen.show_camera(True)
         screen.show_hint(SCAN_HINT)
         feed.start()
+
+    def _qr_preview(self: SessionController, image: QImage) -> None:
+        # A slot of this QObject (not a lambda): Qt drops the queued call if either side
+        # is gone; sender() says which feed the frame came from.
+        feed = self._qr_feed
+        if feed is not None and self.sender() is feed:
+            self._w.status.show_frame(image)
 
     def _stop_qr_camera(self: SessionController) -> None:
         feed, self._qr_feed = self._qr_feed, None

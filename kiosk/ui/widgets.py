@@ -9,8 +9,17 @@ import unicodedata
 from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QCollator, QEvent, QLocale, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -32,6 +41,7 @@ from contract.catalogue import FieldSpec, FieldType, InputScript
 from contract.countries import country_names
 from kiosk.i18n import LANGUAGES, N_, Translator
 from kiosk.i18n.bidi import FSI, PDI, RLM, ltr_sequence
+from kiosk.ui.a11y import as_radio, as_radio_group
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, Theme
 
 LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
@@ -190,6 +200,49 @@ def _signals_blocked(widget: QWidget) -> Iterator[None]:
         widget.blockSignals(was)
 
 
+class OptionGroup(QWidget):
+    """The options of one choice (the languages, the answers of a question): one radio
+    group for screen readers (``kiosk.ui.a11y``); the arrow keys move the focus between
+    its options (choosing one is Space, Enter or a touch: a language or an answer is
+    never chosen by moving the focus)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        as_radio_group(self, "")
+
+    def options(self) -> list[QAbstractButton]:
+        return [
+            b
+            for b in self.findChildren(QAbstractButton)
+            if b.property("a11y_role") == "radio" and b.isVisibleTo(self)
+        ]
+
+    def add_option(self, button: QAbstractButton) -> None:
+        """Make ``button`` (checkable, a child of this group's layout) one option."""
+        as_radio(button)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        keys = {
+            Qt.Key.Key_Up: -1,
+            Qt.Key.Key_Left: -1,
+            Qt.Key.Key_Down: 1,
+            Qt.Key.Key_Right: 1,
+        }
+        step = keys.get(Qt.Key(event.key()))
+        options = self.options()
+        focused = next((b for b in options if b.hasFocus()), None)
+        if step is None or focused is None:
+            super().keyPressEvent(event)
+            return
+        if self.layoutDirection() == Qt.LayoutDirection.RightToLeft and event.key() in (
+            Qt.Key.Key_Left,
+            Qt.Key.Key_Right,
+        ):
+            step = -step  # the arrow points where the focus goes
+        index = (options.index(focused) + step) % len(options)
+        options[index].setFocus(Qt.FocusReason.TabFocusReason)
+
+
 # --- dialogs -------------------------------------------------------------------------
 class _Dialog(QDialog):
     def __init__(self, parent: QWidget, tr: Translator) -> None:
@@ -222,13 +275,15 @@ class LanguageDialog(_Dialog):
             btn.setAccessibleName(lang.native_name)
             btn.setLocale(QLocale(lang.qt_locale))  # read in its own language (WCAG 3.1.2)
             btn.setCheckable(True)
+            as_radio(btn)  # one radio group of languages for screen readers
             btn.setChecked(code == tr.code)
             btn.clicked.connect(lambda _=False, c=code: self._choose(c))
             grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
             self.buttons[code] = btn
         # Ten languages at 200 % are taller than the screen: the list scrolls, the title
         # and the close button stay in view.
-        names = QWidget()
+        names = OptionGroup()
+        names.setAccessibleName(title.text())
         names.setLayout(grid)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)

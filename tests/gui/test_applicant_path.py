@@ -7,12 +7,20 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QFont, QTextLayout, QTextOption, QWheelEvent
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleInterface,
+    QFont,
+    QTextLayout,
+    QTextOption,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import Translator
 from kiosk.i18n.bidi import LRI, PDI, strip_controls, unisolated_runs
+from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets import CountryBox
 
@@ -150,3 +158,54 @@ def test_3_numbers_dates_and_codes_run_left_to_right_in_arabic(kiosk: Kiosk) -> 
         if w.isVisible() and w.layoutDirection() == rtl:
             text = w.text() if isinstance(w, QLabel | QAbstractButton) else ""
             assert not unisolated_runs(text), (type(w).__name__, text)
+
+
+# --- 12. for a screen reader: headings, one radio group -------------------------------------
+def _iface(widget: QWidget) -> QAccessibleInterface:
+    iface = QAccessible.queryAccessibleInterface(widget)
+    assert iface is not None and iface.isValid(), widget
+    return iface
+
+
+def test_12_titles_are_headings_and_a_choice_is_one_radio_group(kiosk: Kiosk) -> None:
+    """Orca said "Bienvenue label." and "Français check box checked.": the page titles are
+    now headings with a level, the languages (and the answers of a question) one radio
+    group, named, each option selected or not."""
+    w = kiosk.window
+    title = _iface(w.welcome.title)
+    assert title.role() == QAccessible.Role.Heading
+    assert title.text(QAccessible.Text.Name) == "Bienvenue"
+    attributes = title.attributesInterface()
+    assert attributes is not None
+    assert attributes.attributeValue(QAccessible.Attribute.Level) == 1
+    section = _iface(w.welcome.language_heading)
+    assert section.role() == QAccessible.Role.Heading
+    assert section.attributesInterface().attributeValue(QAccessible.Attribute.Level) == 2
+
+    group = _iface(w.welcome.languages)
+    assert group.role() == QAccessible.Role.Grouping
+    assert group.text(QAccessible.Text.Name) == "Choisissez votre langue"
+    french, english = w.welcome.language_buttons["fr"], w.welcome.language_buttons["en"]
+    for button, checked in ((french, True), (english, False)):
+        iface = _iface(button)
+        assert iface.role() == QAccessible.Role.RadioButton
+        assert iface.state().checkable and bool(iface.state().checked) is checked
+        assert iface.parent().role() == QAccessible.Role.Grouping  # inside the group
+    # The arrow keys move between the languages without choosing one.
+    french.setFocus(Qt.FocusReason.TabFocusReason)
+    kiosk.qtbot.keyClick(french, Qt.Key.Key_Down)
+    assert english.hasFocus() and french.isChecked() and kiosk.controller.translator.code == "fr"
+
+    kiosk.start()
+    kiosk.fill(IDENTITY)
+    kiosk.click(w.step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
+    kiosk.fill(CONTACT)
+    kiosk.click(w.step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: any(isinstance(r, ChoiceRow) for r in w.step.rows))
+    assert _iface(w.step.title).role() == QAccessible.Role.Heading
+    row = next(r for r in w.step.rows if isinstance(r, ChoiceRow))
+    assert _iface(row.options).role() == QAccessible.Role.Grouping
+    assert _iface(row.options).text(QAccessible.Text.Name) == row.label.text()
+    for option in row.buttons:
+        assert _iface(option).role() == QAccessible.Role.RadioButton

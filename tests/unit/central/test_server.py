@@ -17,7 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from central import Settings, create_app
-from central.app import check_payload, normalise_code
+from central.checks import check_payload
+from central.routers.enrolment import normalise_code
 from contract.catalogue import load_catalogue
 from contract.protocol import ApplicationUpload
 from tests.fixtures.central import make_upload, sample_payload

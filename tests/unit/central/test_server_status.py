@@ -178,24 +178,3 @@ def test_attestation_once_examined(
     assert data["birth_date"] == delivered["payload"]["answers"]["birth_date"]
     assert data["central_reference"] == delivered["central"]
     assert data["examined_since"].startswith("2026-11-29")
-
-
-def test_a_database_made_before_gains_the_reference_index(tmp_path: Path) -> None:
-    """No migrations on the central API: ``make_engine`` adds the lookup index itself."""
-    from sqlalchemy import inspect
-
-    from central.db import make_engine
-
-    url = f"sqlite:///{tmp_path / 'central.db'}"
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP INDEX ix_applications_kiosk_reference")
-    assert "ix_applications_kiosk_reference" not in {
-        i["name"] for i in inspect(engine).get_indexes("applications")
-    }
-    engine.dispose()
-    engine = make_engine(url)
-    assert "ix_applications_kiosk_reference" in {
-        i["name"] for i in inspect(engine).get_indexes("applications")
-    }
-    engine.dispose()
