@@ -209,7 +209,7 @@ def all_msgids() -> tuple[str, ...]:
     catalogue."""
     from babel.messages.pofile import read_po
 
-    from kiosk.domain.catalogue import load_catalogue
+    from contract.catalogue import load_catalogue
     from kiosk.i18n import I18N_DIR
 
     ids: dict[str, None] = {}

@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.domain.catalogue import RenewalDeadlines
+from contract.catalogue import RenewalDeadlines
 from kiosk.i18n import N_
 
 

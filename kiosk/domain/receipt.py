@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
+from contract.catalogue import FieldSpec, FieldType
+from contract.validation import FieldError, validate_field
 from kiosk.domain.deadlines import Deadline
-from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_, Translator
 
 QR_PREFIX = "KTS1"
@@ -284,7 +284,7 @@ ATTESTATION_TITLE = N_("Attestation de dépôt d'une demande de titre de séjour
 
 @dataclass(frozen=True)
 class AttestationContent:
-    """The attestation de dépôt, from the central API's answer (``sync.protocol.
+    """The attestation de dépôt, from the central API's answer (``contract.protocol.
     Attestation``). Unlike the receipt it names the applicant: it is the paper they show.
     Printed on demand, never stored."""
 
@@ -308,7 +308,7 @@ class AttestationContent:
         return self.central_reference
 
     def sections(self, tr: Translator) -> list[Section]:
-        from kiosk.domain.countries import country_name
+        from contract.countries import country_name
 
         try:
             birth = _date(dt.date.fromisoformat(self.birth_date))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QVBoxLayout, QWidget
 
-from kiosk.domain.catalogue import FieldSpec
+from contract.catalogue import FieldSpec
 from kiosk.i18n import N_, Translator
 from kiosk.ui.theme import SPACE_S, SPACE_XS
 from kiosk.ui.widgets import OptionGroup, WrapButton, label, set_error_state

@@ -7,7 +7,7 @@
   A typed answer that differs from the passport is pointed out once.
 * After the document checklist, each document without a photo; the checklist then says
   which are photographed and which are missing (they can be photographed again).
-* Each validated page goes to the encrypted store (``Store.add_page``) on the store
+* Each validated page goes to the encrypted store (``store.pages.add``) on the store
   worker; ``kiosk.link.Sealer.submit`` seals the pages with the application.
 
 Mixed into :class:`kiosk.ui.controller.SessionController`; nothing happens without a
@@ -98,21 +98,18 @@ class ScanFlow:
         """Pages of documents the procedure no longer has (another procedure was chosen):
         deleted, or the central API would refuse the application."""
         s = self.session
-        delete_pages = getattr(self.store, "delete_pages", None)
         for document_id in s.stale_pages():
             s.forget_pages(document_id)
-            if delete_pages is not None:
-                self.tasks.run(delete_pages, s.uuid, document_id, on_error=self._page_failed)
+            self.tasks.run(self.store.pages.delete, s.uuid, document_id, on_error=self._page_failed)
 
     def _clear_pages(self: SessionController, document_ids: list[str]) -> None:
         """Documents photographed from their first page: pages the store may still hold
         for them (a draft resumed with its code) go first, on the store worker, before
         the new ones."""
-        delete_pages = getattr(self.store, "delete_pages", None)
-        if delete_pages is None:
-            return
         for document_id in document_ids:
-            self.tasks.run(delete_pages, self.session.uuid, document_id, on_error=self._page_failed)
+            self.tasks.run(
+                self.store.pages.delete, self.session.uuid, document_id, on_error=self._page_failed
+            )
 
     def _scan_documents(self: SessionController) -> bool:
         """From the checklist: photograph each document without a photo. True if started."""
@@ -171,12 +168,8 @@ class ScanFlow:
         if document_id == MRZ_DOCUMENT and not s.keeps_passport_pages():
             return  # read for its MRZ only: the procedure does not ask for the passport
         s.page_scanned(document_id, page_no)
-        add_page = getattr(self.store, "add_page", None)
-        if add_page is None:
-            log.error("this store keeps no pages: a photographed page is lost")
-            return
         self.tasks.run(
-            add_page,
+            self.store.pages.add,
             s.uuid,
             document_id,
             page_no,

@@ -50,8 +50,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain.catalogue import FieldSpec, FieldType, InputScript
-from kiosk.domain.countries import country_names
+from contract.catalogue import FieldSpec, FieldType, InputScript
+from contract.countries import country_names
 from kiosk.i18n import LANGUAGES, N_, Translator
 from kiosk.i18n.bidi import FSI, PDI, RLM, ltr_sequence
 from kiosk.ui.a11y import as_radio, as_radio_group

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
 
-from kiosk.domain.catalogue import Document, FeeItem
+from contract.catalogue import Document, FeeItem
 from kiosk.domain.deadlines import Deadline
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from contract.validation import FieldError
 from kiosk.domain.resume import (
     RESUME_BIRTH_DATE_FIELD,
     RESUME_CODE_FIELD,
@@ -20,7 +21,6 @@ from kiosk.domain.resume import (
     spoken_resume_code,
 )
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
 from kiosk.ui.widgets import (

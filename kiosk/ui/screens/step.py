@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.domain.catalogue import CHOICE_TYPES, Step
+from contract.catalogue import CHOICE_TYPES, Step
+from contract.validation import FieldError
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
 from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.display import edit_value
