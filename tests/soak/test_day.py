@@ -167,7 +167,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
 
     def acknowledged_reference() -> str | None:
         for uuid in reversed(day.submitted):
-            entry = store.entry(uuid)
+            entry = store.outbox.entry(uuid)
             if entry is not None and entry.state == "acknowledged":
                 return str(entry.local_reference)
         return None
@@ -207,7 +207,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
             # ...nor in the store, unless saved for later with a code.
             if day.uuid is not None and outcome != "saved":
                 qtbot.waitUntil(
-                    lambda uuid=day.uuid: store.load_draft(uuid) is None, timeout=10_000
+                    lambda uuid=day.uuid: store.drafts.load(uuid) is None, timeout=10_000
                 )
         figures["seconds"] = round(time.monotonic() - t0)
         gc.collect()
@@ -216,8 +216,8 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
         # The outbox drains through the dropping proxy: every application acknowledged.
         def drained() -> bool:
             sync.wake()
-            return store.backlog().get("acknowledged", 0) == len(day.submitted) and not [
-                e for e in store.pending_entries() if e.state != "acknowledged"
+            return store.outbox.backlog().get("acknowledged", 0) == len(day.submitted) and not [
+                e for e in store.outbox.pending() if e.state != "acknowledged"
             ]
 
         qtbot.waitUntil(drained, timeout=120_000)
@@ -234,7 +234,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
         figures["store_floor_bytes"] = floor
         figures["store_after_purge_bytes"] = _live_bytes(settings.db_dir)
         figures["store_file_bytes"] = (settings.db_dir / "kiosk.db").stat().st_size
-        assert sum(store.backlog().values()) == 0, store.backlog()
+        assert sum(store.outbox.backlog().values()) == 0, store.outbox.backlog()
         assert figures["store_after_purge_bytes"] <= floor, figures
 
         # The voice still works, on its restarted engine.
