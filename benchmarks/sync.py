@@ -94,7 +94,7 @@ def main() -> int:
             t = time.perf_counter()
             submit_missing(store, data_dir, apps)
             submit_s = time.perf_counter() - t
-            entries = [store.entry(a.uuid) for a in apps]
+            entries = [store.outbox.entry(a.uuid) for a in apps]
             sealed_bytes = sum(e.size + sum(x.size for x in e.attachments) for e in entries if e)
             clear_bytes = sum(sum(len(p) for p in a.pages) for a in apps)
             client = CentralClient(proxy.url, enrolment.token)

@@ -80,6 +80,32 @@ class FieldType(StrEnum):
 CHOICE_TYPES = frozenset({FieldType.YES_NO, FieldType.CHOICE})
 
 
+class InputScript(StrEnum):
+    """What a typed answer is written in: the on-screen keyboard opens in it, and an
+    answer in Latin letters or digits runs left to right even on an Arabic page."""
+
+    LATIN = "latin"  # names as in the passport (its MRZ is Latin), French addresses, codes
+    DIGITS = "digits"  # dates, phone numbers, postal codes, numbers on cards and stamps
+    ANY = "any"  # the applicant's own script (a country named in their language)
+
+
+# A field's script when the catalogue does not say (``script:`` in a field overrides it).
+DEFAULT_SCRIPTS: dict[FieldType, InputScript] = {
+    FieldType.TEXT: InputScript.LATIN,
+    FieldType.NAME: InputScript.LATIN,
+    FieldType.PASSPORT_NUMBER: InputScript.LATIN,
+    FieldType.COMMUNE: InputScript.LATIN,
+    FieldType.EMAIL: InputScript.LATIN,
+    FieldType.EPHOTO_CODE: InputScript.LATIN,
+    FieldType.DATE: InputScript.DIGITS,
+    FieldType.POSTAL_CODE: InputScript.DIGITS,
+    FieldType.PHONE: InputScript.DIGITS,
+    FieldType.TAX_STAMP: InputScript.DIGITS,
+    FieldType.FOREIGNER_NUMBER: InputScript.DIGITS,
+    FieldType.COUNTRY: InputScript.ANY,
+}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -156,6 +182,8 @@ class FieldSpec(_Model):
     max_years_ago: int | None = Field(default=None, ge=0, le=130)
     max_years_ahead: int | None = Field(default=None, ge=0, le=130)
     max_length: int = Field(default=80, ge=1, le=500)
+    # Typed questions: the script the answer is written in (default: by type).
+    script: InputScript | None = None
     # Choice questions: the answers offered (yes/no questions have their own two).
     options: tuple[Option, ...] = ()
     # Eligibility questions: only these answers let the applicant go on; any other gets
@@ -190,7 +218,16 @@ class FieldSpec(_Model):
         )
         if self.type is not FieldType.DATE and any(v not in (None, False) for v in date_only):
             raise ValueError("past, min_age, max_age, max_years_ago, max_years_ahead are for dates")
+        if self.script is not None and self.type in CHOICE_TYPES:
+            raise ValueError("script is for typed questions, not yes/no or choice ones")
         return self
+
+    @property
+    def input_script(self) -> InputScript | None:
+        """The script the answer is typed in (None for yes/no and choice questions)."""
+        if self.type in CHOICE_TYPES:
+            return None
+        return self.script or DEFAULT_SCRIPTS[self.type]
 
     @property
     def values(self) -> tuple[str, ...]:

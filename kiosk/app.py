@@ -198,7 +198,9 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
     from kiosk.ui.help_call import attach_help_calls
 
     def device_health() -> dict[str, str]:  # on the sync thread
-        found = collect(settings, speech, lambda: controller.scanner is not None)
+        found = collect(
+            settings, speech, lambda: controller.scanner is not None, printer=controller.printer
+        )
         status.set_device_health({**status.snapshot().device_health, **found})
         return to_wire(found)
 
@@ -208,7 +210,7 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
         from sync.enrolment import Enrolment
 
         path = settings.enrolment_file
-        return sync._client(Enrolment.load(path).token) if path.exists() else None
+        return sync.new_client(Enrolment.load(path).token) if path.exists() else None
 
     return attach_help_calls(controller, HelpCallLink(client, lambda _call: None), status)
 
@@ -279,10 +281,12 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from contract.catalogue import CatalogueError, load_catalogue
-    from kiosk.deferred_store import DeferredStore
     from kiosk.link import Sealer, SyncThread
+    from kiosk.store.deferred import DeferredStore
+    from kiosk.ui.gc_guard import GuiThreadCollector
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = GuiThreadCollector(app)  # Qt objects are never freed on a worker thread
     app.setApplicationName("kiosk-titre-sejour")
 
     demo = None
@@ -393,6 +397,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         if demo:
             demo.stop()
+        collector.stop()
 
     app.aboutToQuit.connect(shutdown)
 
@@ -423,7 +428,7 @@ def run(args: argparse.Namespace) -> int:
         # before the first applicant (the task runner's worker is serial). Queued once the
         # store is opening in its own thread (a call before would open it a second time).
         controller.tasks.run(
-            lambda: store.purge_unsaved_drafts(),
+            store.drafts.purge_unsaved,
             on_done=lambda n: n and log.info("%d interrupted draft(s) deleted", n),
             on_error=lambda exc: log.error("purging drafts failed: %s", type(exc).__name__),
         )
@@ -473,9 +478,12 @@ def run(args: argparse.Namespace) -> int:
             | Qt.WindowType.WindowStaysOnTopHint
         )
         window.close_allowed = False
-        # Without a window manager (a kiosk session, Xvfb) full screen is not negotiated:
-        # take the whole screen ourselves, then ask for full screen where a WM exists.
-        window.setGeometry(app.primaryScreen().geometry())
+        if not app.platformName().startswith("wayland"):
+            # X without a window manager (Xvfb) negotiates no full screen: take the whole
+            # screen ourselves, then ask for full screen where a WM exists. Never under
+            # Wayland (cage): a client cannot place itself, and a geometry set before
+            # showFullScreen() left the window maximized and never drawn (a black screen).
+            window.setGeometry(app.primaryScreen().geometry())
         window.showFullScreen()
     else:
         window.resize(1280, 960)

@@ -17,7 +17,8 @@ runtime_pkgs=(
 )
 # postgresql: the central API's integration tests also run on a real PostgreSQL server
 # (scripts/pg-test-server.sh starts a throwaway cluster; Debian's own service is not used).
-test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql)
+# cups, printer-driver-cups-pdf: a real spooler and PDF printers (scripts/cups-test-server.sh).
+test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql cups printer-driver-cups-pdf)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

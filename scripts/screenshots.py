@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -33,10 +32,10 @@ from contract.catalogue import load_catalogue
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
+from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import SessionController, build_ui
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import Theme
-from tests.gui.conftest import FakeStore
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "screenshots"
@@ -76,11 +75,11 @@ class Walk:
 
     def __init__(self, app: QApplication, language: str, scale: float, hc: bool) -> None:
         self.app = app
-        self.store = FakeStore()
+        self.store = MemoryStore()
         self.controller = SessionController(
             catalogue=load_catalogue(),
             store=self.store,
-            sealer=lambda uuid, payload: json.dumps(payload).encode(),
+            sealer=FakeSealer(),
             kiosk_id=lambda: "kiosk-demo",
             speech=RecordingSpeech(),
             clock=lambda: NOW,

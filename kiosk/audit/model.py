@@ -224,6 +224,31 @@ CHECKS: tuple[CheckSpec, ...] = (
         "edits, check boxes): value, focus and on-screen keyboard compared before and after; "
         "no input keeps the WheelFocus policy.",
     ),
+    CheckSpec(
+        18,
+        "bidi",
+        "Right to left: numbers, dates, amounts and codes are isolated left-to-right runs; "
+        "Latin and digit inputs, and a date's placeholder, run left to right",
+        ("11.1.3.2",),
+        ("1.3.2 Meaningful Sequence",),
+        ("8.10 (closest)",),
+        "Every visible text of a right-to-left state: each run holding a digit must be inside "
+        "LRI/FSI … PDI unless the widget runs left to right; line edits declared Latin or "
+        "digits (catalogue script) must be left to right, a placeholder with Arabic letters "
+        "must mark its separators with LRM.",
+    ),
+    CheckSpec(
+        19,
+        "notice-kind",
+        "Notices: success, information, warning or error as their text means, each with its "
+        "colour, icon and spoken prefix",
+        ("5.1.3.15", "11.1.4.1", "11.4.1.3"),
+        ("1.4.1 Use of Color", "4.1.3 Status Messages", "1.3.1 Info and Relationships"),
+        ("3.1", "7.5"),
+        "Each visible notice: its kind against the kind its messages declare "
+        "(kiosk.domain.notices.INTENT, the most serious wins); its border pixel against the "
+        "kind's theme token; its accessible name starting with the kind's translated prefix.",
+    ),
 )
 
 CHECKS_BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}

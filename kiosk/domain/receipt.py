@@ -244,21 +244,21 @@ def receipt_sections(receipt: ReceiptContent, tr: Translator) -> tuple[str, list
         sections.append(
             Section(
                 tr(N_("Documents donnés à la borne")),
-                tuple(f"• {tr(d)}" for d in receipt.documents_provided),
+                tuple(tr.isolate(f"• {tr(d)}") for d in receipt.documents_provided),
             )
         )
     if receipt.documents_missing:
         sections.append(
             Section(
                 tr(N_("Documents à apporter à la préfecture")),
-                tuple(f"• {tr(d)}" for d in receipt.documents_missing),
+                tuple(tr.isolate(f"• {tr(d)}") for d in receipt.documents_missing),
             )
         )
     if receipt.fees:
-        fee_lines = [f"• {tr(f.label)} : {f.amount_eur} €" for f in receipt.fees]
+        fee_lines = [tr.isolate(f"• {tr(f.label)} : {f.amount_eur} €") for f in receipt.fees]
         fee_lines.append(tr(N_("Total : {amount} €")).format(amount=receipt.fee_total))
         sections.append(Section(tr(N_("À payer")), tuple(fee_lines)))
-    steps = [f"{i}. {tr(text)}" for i, text in enumerate(NEXT_STEPS, 1)]
+    steps = [tr.isolate(f"{i}. {tr(text)}") for i, text in enumerate(NEXT_STEPS, 1)]
     if receipt.deadline is not None:
         steps.append(
             tr(receipt.deadline.message).format(

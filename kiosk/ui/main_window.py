@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
+from kiosk.ui import a11y
 from kiosk.ui.admin.screen import AdminScreen
 from kiosk.ui.assist_banner import AssistBanner
 from kiosk.ui.inactivity import InactivityWarning
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, theme: Theme | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        a11y.install()  # headings and radio groups for screen readers (before any query)
         self.setObjectName("kiosk-window")
         self.theme = theme or Theme()
         self._tr = Translator("fr")

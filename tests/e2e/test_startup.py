@@ -17,7 +17,7 @@ import json, sys
 import kiosk.app as app
 from kiosk.__main__ import parse_args
 
-HEAVY = ("sqlalchemy", "alembic", "cv2", "numpy", "requests", "kiosk.store", "pyttsx3",
+HEAVY = ("sqlalchemy", "alembic", "cv2", "numpy", "requests", "kiosk.store.database", "pyttsx3",
          "fastapi", "uvicorn", "argon2", "kiosk.staff.central")
 seen = {}
 fire = app.FirstPaint.fire
@@ -28,7 +28,7 @@ def check_later():
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    if all(m in sys.modules for m in ("kiosk.store", "kiosk.staff.central", "kiosk.help_call")):
+    if all(m in sys.modules for m in ("kiosk.store.database", "kiosk.staff.central", "kiosk.help_call")):
         seen["after"] = [m for m in HEAVY if m in sys.modules]
         QApplication.quit()
     else:
@@ -70,5 +70,7 @@ def test_nothing_heavy_before_the_first_paint(tmp_path: Path) -> None:
 def test_the_background_work_starts_after_the_paint(tmp_path: Path) -> None:
     seen = run_kiosk(tmp_path)
     assert seen["at_paint"] == []
-    assert {"sqlalchemy", "kiosk.store", "requests", "kiosk.staff.central"} <= set(seen["after"])
+    assert {"sqlalchemy", "kiosk.store.database", "requests", "kiosk.staff.central"} <= set(
+        seen["after"]
+    )
     assert (tmp_path / "store" / "kiosk.db").exists()  # the store did open

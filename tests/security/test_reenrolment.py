@@ -54,7 +54,7 @@ def _enqueue(store: Store, enrolment: Enrolment, n: int) -> list[str]:
         payload = sample_payload(enrolment.kiosk_id, app_uuid, now)
         payload["attachments"] = refs
         sealed = seal(enrolment.public_key_raw, app_uuid, payload)
-        store.enqueue(app_uuid, payload["procedure_id"], sealed, now, attachments=blobs)
+        store.outbox.enqueue(app_uuid, payload["procedure_id"], sealed, now, attachments=blobs)
         uuids.append(app_uuid)
     return uuids
 
@@ -69,7 +69,7 @@ def test_re_enrolment_mid_backlog_delivers_every_application_once(
         uuids = _enqueue(store, first, 6)
         cut = CutClient(central_server.url, first.token, budget=30)
         SyncAgent(store, cut, chunk_size=16 * 1024).run_once()
-        states = {store.entry(u).state for u in uuids}  # type: ignore[union-attr]
+        states = {store.outbox.entry(u).state for u in uuids}  # type: ignore[union-attr]
         assert "acknowledged" in states and states - {"acknowledged"}, states  # mid-backlog
 
         if not keeps_its_token:
@@ -95,7 +95,7 @@ def test_re_enrolment_mid_backlog_delivers_every_application_once(
         )
         for _ in range(3):
             agent.run_once()
-        assert {store.entry(u).state for u in uuids} == {"acknowledged"}  # type: ignore[union-attr]
+        assert {store.outbox.entry(u).state for u in uuids} == {"acknowledged"}  # type: ignore[union-attr]
     received = [a for a in central_server.applications() if a["uuid"] in set(uuids)]
     assert sorted(a["uuid"] for a in received) == sorted(uuids)  # each once
     assert all(len(a["attachments"]) == 2 for a in received)

@@ -28,6 +28,7 @@ from kiosk.ui.widgets import (
     BaseScreen,
     ErrorSummary,
     FieldRow,
+    bidi,
     button,
     forward_arrow,
     label,
@@ -83,7 +84,7 @@ class SavedScreen(BaseScreen):
 
     def retranslate_body(self, tr: Translator) -> None:
         self.code_caption.setText(tr(N_("Votre code de reprise :")))
-        self.code.setText(format_resume_code(self._code) if self._code else "")
+        self.code.setText(bidi(format_resume_code(self._code), tr) if self._code else "")
         self.code.setAccessibleName(
             tr(N_("Votre code de reprise : {code}")).format(code=spoken_resume_code(self._code))
         )
