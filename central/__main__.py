@@ -10,6 +10,7 @@
     kiosk-central staff list --data-dir DIR
     kiosk-central migrate --data-dir DIR      # the database to the latest schema, then exit
     kiosk-central retention --data-dir DIR    # the retention job once (it also runs hourly)
+    kiosk-central nginx-config --server-name NAME --tls-cert F --tls-key F [--client-ca F] ...
 
 Prints exactly one line ``kiosk-central listening on http(s)://HOST:PORT`` on stdout once the
 socket accepts connections (``--port 0`` picks a free port and prints it).
@@ -306,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         return cli(raw[1:])
     if raw[:1] in (["retention"], ["migrate"]):
         return _maintenance(raw[0], raw[1:])
+    if raw[:1] == ["nginx-config"]:  # the reverse proxy's configuration (central/README.md)
+        from central.nginx import main as nginx_config
+
+        return nginx_config(raw[1:])
     os.umask(0o077)  # the database, its journal and the key: the service's user only
     args = parse_args(raw)
     settings = settings_from(args, os.environ)

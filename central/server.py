@@ -74,4 +74,7 @@ def uvicorn_options(
         "forwarded_allow_ips": forwarded_allow_ips or "127.0.0.1",
         "server_header": False,
         "timeout_graceful_shutdown": 10,
+        # A worker starting on a busy machine (FastAPI, SQLAlchemy, Argon2 imported, the app
+        # built) can take longer than uvicorn's 5 s before it answers the parent's pings.
+        "timeout_worker_healthcheck": 60,
     }
