@@ -86,10 +86,6 @@ class EnrolmentCodeRow(Base):
 
 class Application(Base):
     __tablename__ = "applications"
-    __table_args__ = (
-        # A status lookup by the receipt's reference finds one application of a kiosk.
-        UniqueConstraint("kiosk_id", "kiosk_reference", name="uq_applications_kiosk_reference"),
-    )
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     central_reference: Mapped[str] = mapped_column(String(32), unique=True)
@@ -325,8 +321,16 @@ class EnrolFailure(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
-# Status lookups at a kiosk find an application by the reference on its receipt (issue 8).
+# Status lookups at a kiosk find an application by the reference on its receipt (issue 8),
+# one application of a kiosk per reference (a unique index: SQLite adds one without
+# rebuilding the table).
 Index("ix_applications_kiosk_reference", Application.kiosk_reference)
+Index(
+    "uq_applications_kiosk_reference",
+    Application.kiosk_id,
+    Application.kiosk_reference,
+    unique=True,
+)
 
 
 class StatusLookupFailure(Base):

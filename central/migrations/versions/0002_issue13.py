@@ -142,15 +142,18 @@ def _pages_per_kiosk() -> None:
 
 def upgrade() -> None:
     _new_tables()
-    with op.batch_alter_table("applications") as batch_op:
-        batch_op.add_column(
-            sa.Column("validity", sa.String(length=20), server_default="valid", nullable=False)
-        )
-        batch_op.add_column(sa.Column("problems", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("assisted_by", sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(
-            "uq_applications_kiosk_reference", ["kiosk_id", "kiosk_reference"]
-        )
+    # Plain ADD COLUMN and a unique index: no rebuild of a table other tables refer to
+    # (SQLite would have to drop it, which its foreign keys refuse).
+    op.add_column(
+        "applications",
+        sa.Column("validity", sa.String(length=20), server_default="valid", nullable=False),
+    )
+    op.add_column("applications", sa.Column("problems", sa.Text(), nullable=True))
+    op.add_column("applications", sa.Column("assisted_by", sa.String(length=64), nullable=True))
+    op.create_index(
+        "uq_applications_kiosk_reference", "applications", ["kiosk_id", "kiosk_reference"],
+        unique=True,
+    )  # fmt: skip
     _pages_per_kiosk()
 
 
