@@ -310,8 +310,9 @@ def judge(lines: tuple[str, ...] | None, truth: tuple[str, ...] | None) -> str:
 
 
 def the_set(kinds: list[str], count: int, seed: int) -> Iterator[Capture]:
-    for kind in kinds:
-        for index in range(count):
+    """Every kind in turn, image by image: a run stopped early still covers every kind."""
+    for index in range(count):
+        for kind in kinds:
             yield capture(kind, index, seed)
 
 
@@ -370,6 +371,31 @@ def report(title: str, tallies: dict[tuple[str, str], Tally], readers: list[str]
                   f"{t.negatives_accepted:>6} {med * 1000:>6.0f}ms {p95 * 1000:>6.0f}ms")  # fmt: skip
 
 
+def mser_locate(image: np.ndarray, max_candidates: int = 4) -> list[np.ndarray]:
+    """Text-line detection by MSER: maximally stable regions of character size and shape
+    make the text mask (instead of the black-hat and threshold), then the same line
+    finding and MRZ-block grouping as ours, at every pyramid level."""
+    from kiosk.scan import mrz_locate as ml
+
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    level, scale = grey, 1.0
+    while max(level.shape) > 1000:
+        level, scale = cv2.pyrDown(level), scale / 2
+    lines: list[ml.Line] = []
+    while min(level.shape) >= 64:
+        mser = cv2.MSER_create(5, 6, max(60, level.size // 2000))
+        _, boxes = mser.detectRegions(level)
+        mask = np.zeros(level.shape, np.uint8)
+        for x, y, w, h in boxes:
+            if 2 <= h <= 14 and 0.15 <= w / h <= 1.6:
+                mask[y : y + h, x : x + w] = 255
+        for vertical in (False, True):
+            lines += ml._lines_at_level(level, scale, vertical, mask)
+        level, scale = cv2.pyrDown(level), scale / 2
+    blocks = ml.group_blocks(ml._join_pieces(ml._distinct(lines)))
+    return [c.quad for c in blocks[:max_candidates]]
+
+
 def _locator_hits(name: str, shot: Capture) -> list[bool]:
     """For each region a locator returns, best first: does it hold the MRZ?"""
     assert shot.mrz_quad is not None
@@ -379,8 +405,12 @@ def _locator_hits(name: str, shot: Capture) -> list[bool]:
     if name.startswith("ours"):
         cands = [c.quad for c in locate(shot.image, max_candidates=4)]
         return [bool(np.linalg.norm(q.mean(axis=0) - centre) < near) for q in cands]
-    if name.startswith("single"):
-        quads = single_scale_locate(shot.image)
+    if name.startswith("single") or name.startswith("MSER"):
+        quads = (
+            single_scale_locate(shot.image)
+            if name.startswith("single")
+            else mser_locate(shot.image)
+        )
         return [bool(np.linalg.norm(q.mean(axis=0) - centre) < near) for q in quads]
     box = fastmrz_roi(shot.image)
     if box is None:
@@ -408,7 +438,7 @@ def locators(kinds: list[str], count: int, seed: int) -> None:
     for shot in the_set(kinds, count, seed):
         if shot.truth is None or shot.mrz_quad is None:
             continue
-        names = ["ours (multi-scale lines)", "single-scale morphology"]
+        names = ["ours (multi-scale lines)", "single-scale morphology", "MSER text lines"]
         if have_fastmrz:
             names.append("fastmrz ONNX segmentation")
         for name in names:
@@ -428,6 +458,35 @@ def locators(kinds: list[str], count: int, seed: int) -> None:
         )
 
 
+def dump(path: Path, *tables: dict[tuple[str, str], Tally]) -> None:
+    """The tallies as JSON: runs of other seeds (other processes) can be added up."""
+    out = [
+        {"table": i, "reader": r, "group": g, "reads": t.reads, "positives": t.positives,
+         "right": t.right, "wrong": t.wrong, "negatives_accepted": t.negatives_accepted,
+         "cpu": t.cpu}
+        for i, table in enumerate(tables)
+        for (r, g), t in table.items()
+    ]  # fmt: skip
+    path.write_text(json.dumps(out))
+
+
+def merge(paths: list[Path]) -> None:
+    """Add up the tallies of several runs (``--merge a.json b.json``) and print them."""
+    tables: list[dict[tuple[str, str], Tally]] = [defaultdict(Tally), defaultdict(Tally)]
+    for path in paths:
+        for row in json.loads(path.read_text()):
+            t = tables[row["table"]][(row["reader"], row["group"])]
+            t.reads += row["reads"]
+            t.positives += row["positives"]
+            t.right += row["right"]
+            t.wrong += row["wrong"]
+            t.negatives_accepted += row["negatives_accepted"]
+            t.cpu += row["cpu"]
+    names = list(dict.fromkeys(r for r, _ in tables[0]))
+    report(f"merged: {', '.join(str(p) for p in paths)}; by capture kind", tables[0], names)
+    report("by format (negatives by their kind)", tables[1], names)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--count", type=int, default=500, help="captures of each kind")
@@ -440,7 +499,13 @@ def main() -> None:
     ap.add_argument("--locators", action="store_true", help="compare the ways of locating")
     ap.add_argument("--real", type=Path, help="a folder of images with a truth.json")
     ap.add_argument("--quick", action="store_true", help="a few images, our reader: proves it runs")
+    ap.add_argument("--progress", type=int, default=0, help="print the figures every N images")
+    ap.add_argument("--json", type=Path, help="also write the tallies here (to merge runs)")
+    ap.add_argument("--merge", type=Path, nargs="+", help="add up runs written with --json")
     args = ap.parse_args()
+    if args.merge:
+        merge(args.merge)
+        return
     if args.quick:
         args.count, args.readers, args.kinds = 3, "ours", "scan,camera,photo,tiny"
     kinds = [k for k in args.kinds.split(",") if k]
@@ -487,6 +552,11 @@ def main() -> None:
             print(
                 f"  {n} images, {time.perf_counter() - t_start:.0f} s", file=sys.stderr, flush=True
             )
+        if args.progress and n % args.progress == 0:  # a long run: the figures so far
+            report(f"so far ({n} images)", by_kind, [name for name, _ in readers])
+            sys.stdout.flush()
+            if args.json:
+                dump(args.json, by_kind, by_format)
     names = [name for name, _ in readers]
     where = f"real images in {args.real}" if args.real else f"{', '.join(kinds)}, seed {args.seed}"
     try:
@@ -495,6 +565,8 @@ def main() -> None:
         load = float("nan")
     print(f"MRZ reads on {where} (anchors: first {args.anchor_count} of each kind); "
           f"load average {load:.1f} on {os.cpu_count()} cores; CPU time per read on one core")  # fmt: skip
+    if args.json:
+        dump(args.json, by_kind, by_format)
     report("by capture kind", by_kind, names)
     report("by format (negatives by their kind)", by_format, names)
     if args.locators and not args.real:

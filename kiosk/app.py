@@ -210,7 +210,7 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
         from sync.enrolment import Enrolment
 
         path = settings.enrolment_file
-        return sync._client(Enrolment.load(path).token) if path.exists() else None
+        return sync.new_client(Enrolment.load(path).token) if path.exists() else None
 
     return attach_help_calls(controller, HelpCallLink(client, lambda _call: None), status)
 
@@ -283,8 +283,10 @@ def run(args: argparse.Namespace) -> int:
     from contract.catalogue import CatalogueError, load_catalogue
     from kiosk.link import Sealer, SyncThread
     from kiosk.store.deferred import DeferredStore
+    from kiosk.ui.gc_guard import GuiThreadCollector
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = GuiThreadCollector(app)  # Qt objects are never freed on a worker thread
     app.setApplicationName("kiosk-titre-sejour")
 
     demo = None
@@ -395,6 +397,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         if demo:
             demo.stop()
+        collector.stop()
 
     app.aboutToQuit.connect(shutdown)
 

@@ -134,11 +134,19 @@ def _styles(rng: np.random.Generator) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------- security print
 
 
+def _axes(w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column coordinates as a column and a row (they broadcast to the image)."""
+    return (
+        np.arange(h, dtype=np.float32)[:, None],
+        np.arange(w, dtype=np.float32)[None, :],
+    )
+
+
 def _gradient(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     a = rng.integers(175, 245, 3).astype(np.float32)
     b = rng.integers(175, 245, 3).astype(np.float32)
     angle = rng.uniform(0, 2 * math.pi)
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    y, x = _axes(w, h)
     t = (math.cos(angle) * x / w + math.sin(angle) * y / h + 1) / 2
     t = np.clip(t + 0.15 * np.sin(x / w * rng.uniform(2, 6) + y / h * rng.uniform(1, 4)), 0, 1)
     return a[None, None, :] * (1 - t[..., None]) + b[None, None, :] * t[..., None]
@@ -147,7 +155,7 @@ def _gradient(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
 def security_background(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     """A light, busy background: gradient, guilloche waves, a rosette, microprint rules."""
     base = _gradient(w, h, rng)
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    y, x = _axes(w, h)
     s = 2 * math.pi / max(w, h)
     ink = np.zeros((h, w), np.float32)
     # Guilloche: families of interleaved sine waves, thin lines.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSlider,
@@ -23,12 +23,20 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QFrame,
     QLineEdit,
     QScrollBar,
     QWidget,
 )
 
-from kiosk.audit.context import Context, clean, drawn_text, inner_line_edit, settle
+from kiosk.audit.context import (
+    Context,
+    accessible_name,
+    clean,
+    drawn_text,
+    inner_line_edit,
+    settle,
+)
 from kiosk.audit.kiosk_checks import Visit
 from kiosk.audit.model import Outcome
 from kiosk.i18n.bidi import DIGIT, LRM, unisolated_runs
@@ -201,6 +209,73 @@ def check_bidi(ctx: Context) -> Outcome:
     return out
 
 
+# --- 19 notice kinds --------------------------------------------------------------------
+NOTICE_KINDS = ("success", "info", "warning", "error")
+
+
+def _colour_distance(a: tuple[int, int, int], b: QColor) -> int:
+    return max(abs(a[0] - b.red()), abs(a[1] - b.green()), abs(a[2] - b.blue()))
+
+
+def check_notice_kinds(ctx: Context) -> Outcome:
+    """Each notice shown has a kind; the kind is the one its messages declare (catalogue
+    metadata: kiosk.domain.notices), drawn with the kind's colour token, and its name (what
+    screen readers and the voice say) starts with the kind's prefix."""
+    from kiosk.domain.notices import INTENT, SPOKEN_PREFIX, NoticeKind, kind_of
+    from kiosk.i18n import LANGUAGES, Translator
+
+    out = Outcome()
+    notices = [w for w in ctx.of_type(QFrame) if w.property("role") == "notice"]
+    if not notices:
+        out.not_applicable = "no notice on this state"
+        return out
+    tr = Translator(ctx.language if ctx.language in LANGUAGES else "fr")
+    for w in notices:
+        out.checked += 1
+        kind = str(w.property("kind") or "")
+        if kind not in NOTICE_KINDS:
+            out.fail("notice-kind", "a notice without a kind", f"kind “{kind}”", ctx.info(w))
+            continue
+        msgids = tuple(getattr(w, "msgids", ()) or ())
+        declared = [m for m in msgids if m in INTENT]
+        if not declared:
+            out.fail(
+                "notice-kind",
+                "a notice whose messages declare no kind (kiosk.domain.notices.INTENT)",
+                f"msgids {list(msgids)[:2]}",
+                ctx.info(w),
+            )
+        elif kind_of(declared).value != kind:
+            out.fail(
+                "notice-kind",
+                "the notice's kind contradicts what its text means",
+                f"shown as {kind}, its text declares {kind_of(declared).value}",
+                ctx.info(w),
+            )
+        prefix = clean(tr(SPOKEN_PREFIX[NoticeKind(kind)]))
+        if not clean(accessible_name(w)).startswith(prefix):
+            out.fail(
+                "notice-kind",
+                "the notice's name does not start with its kind",
+                f"“{clean(accessible_name(w))[:50]}”, want “{prefix} …”",
+                ctx.info(w),
+            )
+        theme = ctx.theme
+        if theme is not None and hasattr(theme, "notice_colour"):
+            crop = ctx.crop(w)
+            if crop.size:
+                edge = tuple(int(v) for v in crop[crop.shape[0] // 2, 1][:3])
+                want = QColor(theme.notice_colour(kind))
+                if _colour_distance(edge, want) > 40:  # type: ignore[arg-type]
+                    out.fail(
+                        "notice-kind",
+                        "the notice is not drawn in its kind's colour",
+                        f"border {QColor(*edge).name()}, token {want.name()}",
+                        ctx.info(w),
+                    )
+    return out
+
+
 # --- the registry ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VisitCheck:
@@ -211,4 +286,5 @@ class VisitCheck:
 VISIT_CHECKS: tuple[VisitCheck, ...] = (
     VisitCheck("wheel", lambda ctx, _visit: check_wheel(ctx)),
     VisitCheck("bidi", lambda ctx, _visit: check_bidi(ctx)),
+    VisitCheck("notice-kind", lambda ctx, _visit: check_notice_kinds(ctx)),
 )

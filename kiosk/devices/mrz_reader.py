@@ -830,20 +830,35 @@ class MrzReader:
         cands = locate(image, max_candidates=self.max_bands)
         t1 = time.perf_counter()
         first: MrzRead | None = None
+        near: tuple[Candidate, bool] | None = None  # MRZ-shaped lines that failed a check
         for cand in cands:
             for flipped, band in self._bands(image, cand, read_pitch):
                 read = self._read_band(band, cand.quad)
                 if read.ok:
-                    t2 = time.perf_counter()
-                    return replace(
-                        read,
-                        seconds=t2 - t0,
-                        timings={"locate": t1 - t0, "read": t2 - t1},
-                        upside_down=flipped,
-                        advice=Guidance.MRZ_UPSIDE_DOWN if flipped else None,
-                    )
+                    return self._found(read, flipped, t0, t1)
                 if first is None or (not first.lines and read.lines):
                     first = read
+                if (
+                    near is None
+                    and read.error is not None
+                    and read.error.reason
+                    in (
+                        Reason.CHECK_DIGIT,
+                        Reason.BAD_FIELD,
+                    )
+                ):
+                    near = (cand, flipped)
+        if near is not None:
+            # A near miss: the same band cut again at another size samples each character
+            # differently; the read must pass every check on its own.
+            cand, flipped = near
+            pitch = read_pitch if read_pitch is not None else self.read_pitch
+            other = 22.0 if (pitch or cand.pitch) < 16 else 14.0
+            for way, band in self._bands(image, cand, other):
+                if way == flipped:
+                    read = self._read_band(band, cand.quad)
+                    if read.ok:
+                        return self._found(read, flipped, t0, t1)
         t2 = time.perf_counter()
         error = (
             first.error if first is not None else MrzError(Reason.UNKNOWN_FORMAT, "no MRZ found")
@@ -857,6 +872,16 @@ class MrzReader:
             t2 - t0,
             {"locate": t1 - t0, "read": t2 - t1},
             advice=self._advice(image, cands),
+        )
+
+    def _found(self, read: MrzRead, flipped: bool, t0: float, t1: float) -> MrzRead:
+        t2 = time.perf_counter()
+        return replace(
+            read,
+            seconds=t2 - t0,
+            timings={"locate": t1 - t0, "read": t2 - t1},
+            upside_down=flipped,
+            advice=Guidance.MRZ_UPSIDE_DOWN if flipped else None,
         )
 
     def read_still(self, image: np.ndarray) -> MrzRead:

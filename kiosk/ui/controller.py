@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from contract.catalogue import Catalogue
 from contract.validation import FieldError
@@ -546,6 +546,12 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
 
     def shutdown(self) -> None:
         """Let queued store writes finish (call at exit)."""
+        self.inactivity.disarm()
+        # Every timer of its parts (staff sign-in, help call, admin mode...) stops with it: a
+        # timer still running when its owner is garbage-collected on another thread leaves
+        # Qt's event loop a dangling timer (the SIGSEGV of the staff tests).
+        for timer in self.findChildren(QTimer):
+            timer.stop()
         self.speech.stop()
         self.shutdown_receipt()
         self.tasks.shutdown(wait=True)

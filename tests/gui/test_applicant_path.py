@@ -22,9 +22,9 @@ from kiosk.i18n import Translator
 from kiosk.i18n.bidi import LRI, PDI, strip_controls, unisolated_runs
 from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.theme import Theme
-from kiosk.ui.widgets import CountryBox
+from kiosk.ui.widgets import CountryBox, Notice
 
-from .conftest import CONTACT, IDENTITY, Kiosk, all_widgets
+from .conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, all_widgets
 
 pytestmark = pytest.mark.gui
 
@@ -209,3 +209,44 @@ def test_12_titles_are_headings_and_a_choice_is_one_radio_group(kiosk: Kiosk) ->
     assert _iface(row.options).text(QAccessible.Text.Name) == row.label.text()
     for option in row.buttons:
         assert _iface(option).role() == QAccessible.Role.RadioButton
+
+
+# --- 7. a warning looked like a success -------------------------------------------------------
+def _notice_after_permit(kiosk: Kiosk, expiry: str) -> Notice:
+    kiosk.start()
+    kiosk.fill(IDENTITY)
+    kiosk.click(kiosk.window.step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: kiosk.window.step.step.id == "contact")
+    kiosk.fill(CONTACT)
+    kiosk.click(kiosk.window.step.continue_button)
+    answers = {**STUDENT_RENEWAL, "permit_expiry": expiry}
+    for _ in range(2):  # studies, then the current permit
+        kiosk.fill_step(answers)
+        kiosk.click(kiosk.window.step.continue_button)
+    notice = kiosk.window.step.notice
+    kiosk.qtbot.waitUntil(notice.isVisible)
+    return notice
+
+
+def _border(notice: QWidget) -> str:
+    image = notice.grab().toImage()
+    return image.pixelColor(1, image.height() // 2).name()
+
+
+def test_7_a_late_application_is_a_warning_not_a_success(make_kiosk: Any) -> None:
+    """ "Votre demande est en retard … 180 € en plus" was in the same green box as a
+    success. Each notice now has the kind its message means: its own colour, icon and
+    spoken prefix."""
+    on_time = make_kiosk(voice_on=True)
+    success = _notice_after_permit(on_time, "28/02/2027")  # 94 days ahead: in the window
+    late = make_kiosk(voice_on=True)
+    warning = _notice_after_permit(late, "15/12/2026")  # 19 days ahead: late
+    assert success.kind == "success" and warning.kind == "warning"
+    theme = Theme()
+    assert _border(success) == theme.notice_colour("success")
+    assert _border(warning) == theme.notice_colour("warning")
+    assert success.icon.kind == "success" and warning.icon.kind == "warning"
+    assert warning.accessibleName().startswith("Attention : Votre demande est en retard")
+    assert success.accessibleName().startswith("C'est bon : Vous êtes dans les temps")
+    said = late.speech.last_said
+    assert said is not None and "Attention : Votre demande est en retard" in said[0]

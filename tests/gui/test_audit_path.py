@@ -11,10 +11,14 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from kiosk.audit.path_checks import check_bidi, check_wheel
+from kiosk.audit.path_checks import check_bidi, check_notice_kinds, check_wheel
+from kiosk.domain.deadlines import MESSAGES as DEADLINE_MESSAGES
+from kiosk.domain.deadlines import DeadlineStatus
 from kiosk.i18n import Translator
 from kiosk.i18n.bidi import LRI, PDI, ltr_sequence
+from kiosk.ui.theme import Theme
 from kiosk.ui.wheel import WheelGuard
+from kiosk.ui.widgets import Notice
 
 from .test_audit import STYLE, ctx, messages
 
@@ -127,3 +131,29 @@ def test_a_number_not_isolated_in_arabic_is_reported(make_window: Callable[..., 
 def test_the_bidi_check_does_not_apply_left_to_right(make_window: Callable[..., QWidget]) -> None:
     outcome = check_bidi(ctx(make_window(QLabel("Exemple : 06 12 34 56 78."))))
     assert outcome.status == "n/a"
+
+
+# --- 19 notice kinds ----------------------------------------------------------------------------
+def test_a_warning_shown_as_a_success_is_reported(make_window: Callable[..., QWidget]) -> None:
+    notice = Notice()
+    late = DEADLINE_MESSAGES[DeadlineStatus.LATE]
+    notice.show_message(late.format(date="15/12/2026", fee=180), [late])
+    window = make_window(notice, language="fr")
+    window.theme = Theme()  # type: ignore[attr-defined]
+    window.setStyleSheet(Theme().stylesheet("fr"))
+    assert check_notice_kinds(ctx(window, "fr", theme=Theme())).violations == []
+    # Seeded: forced green, named as a success.
+    notice.setProperty("kind", "success")
+    notice.style().unpolish(notice)
+    notice.style().polish(notice)
+    notice.setAccessibleName("C'est bon : " + notice.text.text())
+    outcome = check_notice_kinds(ctx(window, "fr", theme=Theme()))
+    assert messages(outcome) == ["the notice's kind contradicts what its text means"]
+    # A notice whose messages declare nothing, and one drawn in another colour.
+    notice.show_message("Texte libre", ["Un message sans métadonnées"])
+    notice.setStyleSheet("QFrame { border: 3px solid #ff00ff; }")
+    outcome = check_notice_kinds(ctx(window, "fr", theme=Theme()))
+    assert set(messages(outcome)) == {
+        "a notice whose messages declare no kind (kiosk.domain.notices.INTENT)",
+        "the notice is not drawn in its kind's colour",
+    }

@@ -127,7 +127,10 @@ class AdminController(QObject):
             self.health_timer.setInterval(int(health_every_s * 1000))
             self.health_timer.timeout.connect(self.check_health)
             self.health_timer.start()
-            QTimer.singleShot(10_000, self.check_health)
+            first = QTimer(self)  # a child: it stops with the kiosk (SessionController.shutdown)
+            first.setSingleShot(True)
+            first.timeout.connect(self.check_health)
+            first.start(10_000)
 
     def _connect(self, s: Any) -> None:
         s.close_requested.connect(self.close)
