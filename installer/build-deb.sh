@@ -144,7 +144,7 @@ install -m 0644 "$here"/debian/kiosk-session.service "$here"/debian/kiosk-sync.s
   "$here"/debian/kiosk-sync.path "$stage/lib/systemd/system/"
 install -m 0644 "$here/debian/kiosk-session.pam" "$stage/etc/pam.d/kiosk-session"
 install -m 0644 "$here/debian/kiosk.toml" "$stage/etc/$app/kiosk.toml"
-install -m 0755 "$here/files/kiosk-migrate" "$here/files/kiosk-sync-service" "$stage/usr/libexec/$app/"
+install -m 0755 "$here/files/kiosk-migrate" "$stage/usr/libexec/$app/"
 ln -s "$prefix/bin/kiosk-health" "$stage/usr/bin/kiosk-health"
 gzip -9n < "$here/debian/kiosk-health.1" > "$stage/usr/share/man/man1/kiosk-health.1.gz"
 install -m 0644 "$here/debian/copyright" "$stage/usr/share/doc/$app/copyright"

@@ -130,7 +130,7 @@ while True:
         time.sleep(0.2)
 EOF
 runuser -u kiosk -- env KIOSK_CENTRAL_URL="$KIOSK_CENTRAL_URL" \
-  /usr/libexec/$app/kiosk-sync-service --once --enrol-code "$code" --no-heartbeat \
+  "$prefix/bin/kiosk-sync" --once --enrol-code "$code" --no-heartbeat \
   || fail "enrolment"
 [ "$(stat -c '%U %a' "$data/enrolment.json")" = "kiosk 600" ] || fail "enrolment.json is not kiosk 0600"
 

@@ -210,7 +210,7 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
         from sync.enrolment import Enrolment
 
         path = settings.enrolment_file
-        return sync._client(Enrolment.load(path).token) if path.exists() else None
+        return sync.new_client(Enrolment.load(path).token) if path.exists() else None
 
     return attach_help_calls(controller, HelpCallLink(client, lambda _call: None), status)
 

@@ -65,12 +65,21 @@ def _qt_leftovers() -> list[str]:
     return found
 
 
+# Threads owned by a library for the whole process, stopped at exit: the event loop (and its
+# worker threads) schemathesis keeps to call an ASGI app in-process (test_api_fuzz.py).
+PROCESS_THREADS = ("asyncio-portal-", "AnyIO worker thread")
+
+
 @pytest.fixture(autouse=True)
 def _owned_threads_and_timers() -> Iterator[None]:
     """Fail a test that leaves a thread, a running QThread or an active QTimer behind."""
     before = set(threading.enumerate())
     yield
-    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    left = [
+        t
+        for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.name.startswith(PROCESS_THREADS)
+    ]
     problems = [f"thread {t.name!r} ({type(t).__name__}) still running" for t in left]
     problems += _qt_leftovers()  # garbage included: its timers must have been stopped too
     gc.collect()  # here, on the main thread: garbage holding Qt objects is freed on it

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSlider,
@@ -23,12 +23,20 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QFrame,
     QLineEdit,
     QScrollBar,
     QWidget,
 )
 
-from kiosk.audit.context import Context, clean, drawn_text, inner_line_edit, settle
+from kiosk.audit.context import (
+    Context,
+    accessible_name,
+    clean,
+    drawn_text,
+    inner_line_edit,
+    settle,
+)
 from kiosk.audit.kiosk_checks import Visit
 from kiosk.audit.model import Outcome
 from kiosk.i18n.bidi import DIGIT, LRM, unisolated_runs
@@ -201,6 +209,133 @@ def check_bidi(ctx: Context) -> Outcome:
     return out
 
 
+# --- 19 notice kinds --------------------------------------------------------------------
+NOTICE_KINDS = ("success", "info", "warning", "error")
+
+
+def _colour_distance(a: tuple[int, int, int], b: QColor) -> int:
+    return max(abs(a[0] - b.red()), abs(a[1] - b.green()), abs(a[2] - b.blue()))
+
+
+def check_notice_kinds(ctx: Context) -> Outcome:
+    """Each notice shown has a kind; the kind is the one its messages declare (catalogue
+    metadata: kiosk.domain.notices), drawn with the kind's colour token, and its name (what
+    screen readers and the voice say) starts with the kind's prefix."""
+    from kiosk.domain.notices import INTENT, SPOKEN_PREFIX, NoticeKind, kind_of
+    from kiosk.i18n import LANGUAGES, Translator
+
+    out = Outcome()
+    notices = [w for w in ctx.of_type(QFrame) if w.property("role") == "notice"]
+    if not notices:
+        out.not_applicable = "no notice on this state"
+        return out
+    tr = Translator(ctx.language if ctx.language in LANGUAGES else "fr")
+    for w in notices:
+        out.checked += 1
+        kind = str(w.property("kind") or "")
+        if kind not in NOTICE_KINDS:
+            out.fail("notice-kind", "a notice without a kind", f"kind “{kind}”", ctx.info(w))
+            continue
+        msgids = tuple(getattr(w, "msgids", ()) or ())
+        declared = [m for m in msgids if m in INTENT]
+        if not declared:
+            out.fail(
+                "notice-kind",
+                "a notice whose messages declare no kind (kiosk.domain.notices.INTENT)",
+                f"msgids {list(msgids)[:2]}",
+                ctx.info(w),
+            )
+        elif kind_of(declared).value != kind:
+            out.fail(
+                "notice-kind",
+                "the notice's kind contradicts what its text means",
+                f"shown as {kind}, its text declares {kind_of(declared).value}",
+                ctx.info(w),
+            )
+        prefix = clean(tr(SPOKEN_PREFIX[NoticeKind(kind)]))
+        if not clean(accessible_name(w)).startswith(prefix):
+            out.fail(
+                "notice-kind",
+                "the notice's name does not start with its kind",
+                f"“{clean(accessible_name(w))[:50]}”, want “{prefix} …”",
+                ctx.info(w),
+            )
+        theme = ctx.theme
+        if theme is not None and hasattr(theme, "notice_colour"):
+            crop = ctx.crop(w)
+            if crop.size:
+                edge = tuple(int(v) for v in crop[crop.shape[0] // 2, 1][:3])
+                want = QColor(theme.notice_colour(kind))
+                if _colour_distance(edge, want) > 40:  # type: ignore[arg-type]
+                    out.fail(
+                        "notice-kind",
+                        "the notice is not drawn in its kind's colour",
+                        f"border {QColor(*edge).name()}, token {want.name()}",
+                        ctx.info(w),
+                    )
+    return out
+
+
+# --- 20 keyboard script ---------------------------------------------------------------------
+def check_keyboard_script(ctx: Context) -> Outcome:
+    """Each typed field declares its script (catalogue metadata), and the on-screen
+    keyboard, when the field gets the focus, opens in that script: Latin letters for names
+    as in the passport, codes and digits; the applicant's own script otherwise."""
+    from kiosk.ui.osk import LAYOUT_SCRIPTS, default_layout
+
+    out = Outcome()
+    osk = getattr(ctx.root, "osk", None)
+    editors = [
+        w
+        for w in ctx.of_type(QLineEdit)
+        if w.isEnabled()
+        and not w.isReadOnly()
+        and w.echoMode() == QLineEdit.EchoMode.Normal
+        and osk is not None
+        and osk.is_target(w)
+    ]
+    if not editors:
+        out.not_applicable = "no field the on-screen keyboard types into"
+        return out
+    focus = QApplication.focusWidget()
+    shown = osk.isVisible()
+    for editor in editors:
+        out.checked += 1
+        script = str(editor.property("script") or "")
+        if script not in ("latin", "digits", "any"):
+            out.fail(
+                "keyboard-script",
+                "a field that declares no script (catalogue: script)",
+                f"script “{script}”",
+                ctx.info(editor),
+            )
+            continue
+        target = editor.parentWidget() if inner_line_edit(editor) else editor
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+        settle(1)
+        layout = osk.layout_id
+        want = (
+            "latin"
+            if script in ("latin", "digits")
+            else LAYOUT_SCRIPTS[default_layout(ctx.language)]
+        )
+        if LAYOUT_SCRIPTS.get(layout) != want:
+            out.fail(
+                "keyboard-script",
+                "the on-screen keyboard opens in another script than the field's",
+                f"field {script}, keyboard {layout}",
+                ctx.info(editor),
+            )
+    if focus is not None:
+        focus.setFocus(Qt.FocusReason.OtherFocusReason)
+    else:
+        ctx.root.setFocus(Qt.FocusReason.OtherFocusReason)
+    if not shown:
+        osk.hide()
+    settle(1)
+    return out
+
+
 # --- the registry ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VisitCheck:
@@ -211,4 +346,6 @@ class VisitCheck:
 VISIT_CHECKS: tuple[VisitCheck, ...] = (
     VisitCheck("wheel", lambda ctx, _visit: check_wheel(ctx)),
     VisitCheck("bidi", lambda ctx, _visit: check_bidi(ctx)),
+    VisitCheck("notice-kind", lambda ctx, _visit: check_notice_kinds(ctx)),
+    VisitCheck("keyboard-script", lambda ctx, _visit: check_keyboard_script(ctx)),
 )

@@ -129,7 +129,7 @@ class ApplicationFlow:
         text = deadline_text(deadline, self.translator)
         if s.screen is Screen.STEP:
             # Shown above the next questions, and read with them.
-            self._w.step.show_notice(text)
+            self._w.step.show_notice(text, [deadline.message])
             self._say_if_voice(self._w.step.spoken_text())
 
     # --- save for later ----------------------------------------------------------------------

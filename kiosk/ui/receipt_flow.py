@@ -129,7 +129,7 @@ class ReceiptFlow:
         window.status.lookup_requested.connect(self.lookup_status)
         window.status.attestation_requested.connect(self.print_attestation)
         window.status.finished.connect(self.wipe)
-        window.status.back_requested.connect(self._stop_qr_camera)  # back to welcome
+        window.status.back_requested.connect(self._leave_status)  # back to welcome
 
     @property
     def renderer(self: SessionController) -> RenderWorker:
@@ -330,6 +330,15 @@ class ReceiptFlow:
         feed = self._qr_feed
         if feed is not None and self.sender() is feed:
             self._w.status.show_frame(image)
+
+    def _leave_status(self: SessionController) -> None:
+        """Back to the welcome screen, which wipes nothing (no session was started): the
+        camera stops, and the screen forgets the camera's last picture (a receipt, or
+        whoever stood before it) and the status looked up, before the next person comes."""
+        self._stop_qr_camera()
+        self._qr_failed = None
+        self._status_query = None
+        self._w.status.wipe()
 
     def _stop_qr_camera(self: SessionController) -> None:
         feed, self._qr_feed = self._qr_feed, None

@@ -193,8 +193,7 @@ class ScanFlow:
         s.finish_scan()
         self._render(speak=False)
         if phase is ScanPhase.IDENTITY:
-            notice = self._identity_notice()
-            self._w.step.show_notice(notice)
+            self._w.step.show_notice(*self._identity_notice())
         self._say_if_voice(self._w.current_screen.spoken_text())
 
     def _scan_cancelled(self: SessionController) -> None:
@@ -202,16 +201,18 @@ class ScanFlow:
             self.session.cancel_scan()
             self._render()
 
-    def _identity_notice(self: SessionController) -> str:
+    def _identity_notice(self: SessionController) -> tuple[str, list[str]]:
+        """The notice after the passport: its text and the msgids it is made of."""
         s, tr = self.session, self.translator
         read = s.identity_read
         if read is None or not self._passport_read_now:
             skipped = MRZ_DOCUMENT in s.skipped_documents
-            return "" if skipped else tr(PASSPORT_NOT_READ)
-        parts = [tr(PASSPORT_READ)]
+            return ("", []) if skipped else (tr(PASSPORT_NOT_READ), [PASSPORT_NOT_READ])
+        parts, msgids = [tr(PASSPORT_READ)], [PASSPORT_READ]
         if read.expired and read.expiry_date is not None:
             parts.append(tr(PASSPORT_EXPIRED).format(date=format_date(read.expiry_date)))
-        return " ".join(parts)
+            msgids.append(PASSPORT_EXPIRED)
+        return " ".join(parts), msgids
 
     # --- the answers against the passport -------------------------------------------------
     def _mrz_mismatch(self: SessionController, values: dict[str, str]) -> bool:
@@ -231,7 +232,7 @@ class ScanFlow:
             value = display_value(spec, m.mrz_value, tr.code)
             lines.append(tr(MISMATCH_LINE).format(field=tr(m.label), value=value))
         text = " ".join(lines)
-        self._w.step.show_notice(text)
+        self._w.step.show_notice(text, [MISMATCH_INTRO, MISMATCH_LINE])
         self._w.step.scroll.verticalScrollBar().setValue(0)
         self._say_if_voice(text)
         return True

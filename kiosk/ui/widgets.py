@@ -6,9 +6,21 @@ from __future__ import annotations
 import contextlib
 import functools
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from PySide6.QtCore import QCollator, QEvent, QLocale, QObject, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QCollator,
+    QEvent,
+    QLocale,
+    QObject,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QKeyEvent,
@@ -16,6 +28,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPolygonF,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -823,6 +836,137 @@ class ErrorSummary(QFrame):
 
     def spoken_text(self) -> str:
         return " ".join([self.title.text(), *(link.text() for link in self.links)])
+
+
+class NoticeIcon(QWidget):
+    """The kind's icon, drawn in its colour: a check (success), an "i" (information), a
+    triangle with "!" (warning), a cross (error). As tall as the notice's first line."""
+
+    def __init__(self, theme: Callable[[], Theme], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self.kind = "info"
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def set_kind(self, kind: str) -> None:
+        self.kind = kind
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        side = round(self.fontMetrics().height() * 1.2)
+        return QSize(side, side)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        side = min(self.width(), self.height())
+        if side <= 0:
+            return
+        colour = QColor(self._theme().notice_colour(self.kind))
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(colour)
+        pen.setWidthF(max(2.0, side / 10))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        m = pen.widthF()
+        box = QRectF(m, m, side - 2 * m, side - 2 * m)
+        if self.kind == "warning":
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(box.center().x(), box.top()),
+                        QPointF(box.right(), box.bottom()),
+                        QPointF(box.left(), box.bottom()),
+                    ]
+                )
+            )
+        else:
+            painter.drawEllipse(box)
+        c, u = box.center(), box.width() / 4
+        if self.kind == "success":
+            painter.drawPolyline(
+                QPolygonF(
+                    [
+                        QPointF(c.x() - u * 1.1, c.y()),
+                        QPointF(c.x() - u * 0.2, c.y() + u * 0.9),
+                        QPointF(c.x() + u * 1.2, c.y() - u),
+                    ]
+                )
+            )
+        elif self.kind == "error":
+            painter.drawLine(QPointF(c.x() - u, c.y() - u), QPointF(c.x() + u, c.y() + u))
+            painter.drawLine(QPointF(c.x() + u, c.y() - u), QPointF(c.x() - u, c.y() + u))
+        else:  # a bar and a dot: "!" in the triangle, "i" in the circle
+            if self.kind == "warning":
+                top, bottom, dot = c.y() - u * 0.4, c.y() + u * 0.9, c.y() + u * 1.6
+            else:
+                top, bottom, dot = c.y() - u * 0.2, c.y() + u * 1.3, c.y() - u * 1.0
+            painter.drawLine(QPointF(c.x(), top), QPointF(c.x(), bottom))
+            painter.setBrush(colour)
+            r = pen.widthF() * 0.6
+            painter.drawEllipse(QPointF(c.x(), dot), r, r)
+        painter.end()
+
+
+class Notice(QFrame):
+    """A message above a form or a list, of one kind (``kiosk.domain.notices``): success,
+    information, warning or error, each with its colour token, icon and spoken prefix.
+
+    ``show_message(text, msgids)``: the kind comes from what the messages mean (the most
+    serious of them), never from the caller's guess; the audit checks it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        set_role(self, "notice")
+        self.setProperty("kind", "info")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        row.setSpacing(SPACE_M)
+        self.icon = NoticeIcon(lambda: getattr(self.window(), "theme", Theme()))
+        row.addWidget(self.icon, 0, TOP_LEADING)
+        self.text = label("", "lead")
+        row.addWidget(self.text, 1)
+        self.msgids: tuple[str, ...] = ()
+        self._tr = Translator("fr")
+        self.hide()
+
+    @property
+    def kind(self) -> str:
+        return str(self.property("kind"))
+
+    def show_message(self, text: str, msgids: Iterable[str] = ()) -> None:
+        """``text`` (translated) made of ``msgids``; "" hides the notice."""
+        from kiosk.domain.notices import kind_of
+
+        self.msgids = tuple(msgids)
+        kind = kind_of(self.msgids).value
+        if kind != self.kind:
+            self.setProperty("kind", kind)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        self.icon.set_kind(kind)
+        self.text.setText(text)
+        self.setVisible(bool(text))
+        self._name()
+
+    def retranslate(self, tr: Translator) -> None:
+        self._tr = tr
+        self._name()
+
+    def prefix(self) -> str:
+        from kiosk.domain.notices import SPOKEN_PREFIX, NoticeKind
+
+        return self._tr(SPOKEN_PREFIX[NoticeKind(self.kind)])
+
+    def _name(self) -> None:
+        self.setAccessibleName(self.spoken_text())
+
+    def spoken_text(self) -> str:
+        """The prefix of its kind, then its text ("Attention : Votre demande est…")."""
+        return f"{self.prefix()} {self.text.text()}" if self.text.text() else ""
 
 
 class ClickableLabel(QLabel):

@@ -11,10 +11,20 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from kiosk.audit.path_checks import check_bidi, check_wheel
+from kiosk.audit.path_checks import (
+    check_bidi,
+    check_keyboard_script,
+    check_notice_kinds,
+    check_wheel,
+)
+from kiosk.domain.deadlines import MESSAGES as DEADLINE_MESSAGES
+from kiosk.domain.deadlines import DeadlineStatus
 from kiosk.i18n import Translator
 from kiosk.i18n.bidi import LRI, PDI, ltr_sequence
+from kiosk.ui.osk import OnScreenKeyboard
+from kiosk.ui.theme import Theme
 from kiosk.ui.wheel import WheelGuard
+from kiosk.ui.widgets import Notice
 
 from .test_audit import STYLE, ctx, messages
 
@@ -127,3 +137,57 @@ def test_a_number_not_isolated_in_arabic_is_reported(make_window: Callable[..., 
 def test_the_bidi_check_does_not_apply_left_to_right(make_window: Callable[..., QWidget]) -> None:
     outcome = check_bidi(ctx(make_window(QLabel("Exemple : 06 12 34 56 78."))))
     assert outcome.status == "n/a"
+
+
+# --- 19 notice kinds ----------------------------------------------------------------------------
+def test_a_warning_shown_as_a_success_is_reported(make_window: Callable[..., QWidget]) -> None:
+    notice = Notice()
+    late = DEADLINE_MESSAGES[DeadlineStatus.LATE]
+    notice.show_message(late.format(date="15/12/2026", fee=180), [late])
+    window = make_window(notice, language="fr")
+    window.theme = Theme()  # type: ignore[attr-defined]
+    window.setStyleSheet(Theme().stylesheet("fr"))
+    assert check_notice_kinds(ctx(window, "fr", theme=Theme())).violations == []
+    # Seeded: forced green, named as a success.
+    notice.setProperty("kind", "success")
+    notice.style().unpolish(notice)
+    notice.style().polish(notice)
+    notice.setAccessibleName("C'est bon : " + notice.text.text())
+    outcome = check_notice_kinds(ctx(window, "fr", theme=Theme()))
+    assert messages(outcome) == ["the notice's kind contradicts what its text means"]
+    # A notice whose messages declare nothing, and one drawn in another colour.
+    notice.show_message("Texte libre", ["Un message sans métadonnées"])
+    notice.setStyleSheet("QFrame { border: 3px solid #ff00ff; }")
+    outcome = check_notice_kinds(ctx(window, "fr", theme=Theme()))
+    assert set(messages(outcome)) == {
+        "a notice whose messages declare no kind (kiosk.domain.notices.INTENT)",
+        "the notice is not drawn in its kind's colour",
+    }
+
+
+# --- 20 keyboard script -------------------------------------------------------------------------
+def test_a_keyboard_in_the_wrong_script_is_reported(
+    make_window: Callable[..., QWidget], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    surname = QLineEdit()
+    surname.setAccessibleName("اسم العائلة")
+    surname.setProperty("script", "latin")
+    country = QLineEdit()
+    country.setAccessibleName("الجنسية")
+    country.setProperty("script", "any")
+    undeclared = QLineEdit()
+    undeclared.setAccessibleName("العنوان")
+    window = make_window(surname, country, undeclared, language="ar", rtl=True)
+    osk = OnScreenKeyboard(parent=window)
+    window.layout().addWidget(osk)
+    osk.retranslate(Translator("ar"))
+    window.osk = osk  # type: ignore[attr-defined]
+    outcome = check_keyboard_script(ctx(window, "ar"))
+    assert messages(outcome) == ["a field that declares no script (catalogue: script)"]
+    assert outcome.checked == 3
+    # Seeded: the keyboard of the page's language whatever the field (as before issue 15).
+    monkeypatch.setattr(OnScreenKeyboard, "layout_for", lambda self, editor: "arabic")
+    osk.wipe()
+    outcome = check_keyboard_script(ctx(window, "ar"))
+    assert "the on-screen keyboard opens in another script than the field's" in messages(outcome)
+    assert outcome.violations[0].measured == "field latin, keyboard arabic"

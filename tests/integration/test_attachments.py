@@ -18,9 +18,8 @@ import requests
 
 from contract.protocol import Heartbeat, content_range
 from kiosk.config import Settings
-from kiosk.link import Sealer, SyncThread
+from kiosk.link import Sealer, SyncThread, sync_main
 from kiosk.store import Store
-from sync import agent as agent_module
 from sync.agent import SyncAgent
 from sync.client import CentralClient, IncompleteError
 from sync.enrolment import Enrolment, enrol
@@ -247,7 +246,7 @@ def test_kiosk_sync_command_line_with_pages_and_chunks(
     data_dir, enrolment = kiosk
     with Store.open(data_dir / "store") as store:
         app_uuid = _submit(store, data_dir, enrolment, [sample_page(1, 100 * KIB)])
-    rc = agent_module.main(
+    rc = sync_main(
         ["--data-dir", str(data_dir), "--once", "--chunk-size-kib", "16", "--retention-days", "0"]
     )
     assert rc == 0

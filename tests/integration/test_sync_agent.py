@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from contract.sealing import seal
+from kiosk.link import sync_main
 from kiosk.store import Store
-from sync import agent as agent_module
 from sync.agent import SyncAgent, agent_lock
 from sync.client import CentralClient
 from sync.enrolment import Enrolment
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 def _kiosk_sync(*args: str) -> int:
-    return agent_module.main(list(args))
+    return sync_main(list(args))
 
 
 def _enqueue(store: Store, enrolment: Enrolment, n: int) -> list[str]:

@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from contract.sealing import seal
+from kiosk.link import sync_main
 from kiosk.store import Store
-from sync import agent as agent_module
 from sync.client import CentralClient, TLSError, TransientError
 from sync.enrolment import Enrolment, enrol
 from tests.fixtures.central import CentralServer, sample_payload, start_central, stop_central
@@ -195,7 +195,7 @@ def test_the_ca_bundle_is_accepted_end_to_end(
             app_uuid, "renewal-student", seal(enrolment.public_key_raw, app_uuid, payload), now
         )
     # kiosk-sync without the CA: nothing is lost, staff are alerted
-    assert agent_module.main(["--data-dir", str(data_dir), "--once"]) == 0
+    assert sync_main(["--data-dir", str(data_dir), "--once"]) == 0
     with Store.open(data_dir / "store") as store:
         assert store.settings.get("sync_alert") == "tls"
         entry = store.outbox.entry(app_uuid)
@@ -203,7 +203,7 @@ def test_the_ca_bundle_is_accepted_end_to_end(
         assert "TLS" in (entry.last_error or "")
         store.outbox.mark_failed(app_uuid, "retry now", now, now)  # due again at once
     # with the prefecture's CA bundle it goes through
-    rc = agent_module.main(["--data-dir", str(data_dir), "--once", "--ca-bundle", str(pki.ca)])
+    rc = sync_main(["--data-dir", str(data_dir), "--once", "--ca-bundle", str(pki.ca)])
     assert rc == 0
     with Store.open(data_dir / "store") as store:
         assert store.outbox.entry(app_uuid).state == "acknowledged"  # type: ignore[union-attr]

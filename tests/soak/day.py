@@ -209,18 +209,24 @@ class Day:
         k.click(w.welcome.status_button)
         k.wait_screen(Screen.STATUS)
         screen = w.status
-        if reference is not None:
+        # The camera shows the last receipt printed: its QR code may be read and looked up
+        # before anything is typed (found, or not delivered yet: then the typed reference).
+        for _ in range(3):
+            k.qtbot.waitUntil(lambda: not screen.busy, timeout=30_000)
+            if screen.result.isVisible():
+                self.status_found += 1
+                break
+            if reference is None:
+                break
             screen.reference_row.set_value(reference)
             screen.birth_date_row.set_value(DEFAULT_IDENTITY["birth_date"])
-            for _ in range(3):
-                k.click(screen.lookup_button)
-                k.qtbot.waitUntil(
-                    lambda: screen.result.isVisible() or bool(screen.summary.links),
-                    timeout=30_000,
-                )
-                if screen.result.isVisible():
-                    self.status_found += 1
-                    break
+            k.click(screen.lookup_button)
+            k.qtbot.waitUntil(
+                lambda: (
+                    not screen.busy and (screen.result.isVisible() or bool(screen.summary.links))
+                ),
+                timeout=30_000,
+            )
         k.click(screen.back_button)
 
 

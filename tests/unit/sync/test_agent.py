@@ -430,20 +430,6 @@ def test_the_store_satisfies_the_agents_ports() -> None:
             assert list(ours.parameters) == list(theirs.parameters), (port, name)
 
 
-def test_command_line_secrets_may_start_with_a_dash() -> None:
-    from contract.cli import join_option_values
-    from sync.agent import parse_args
-
-    assert join_option_values(["--a", "-x", "--b", "-y", "--a"], ["--a"]) == [
-        "--a=-x",
-        "--b",
-        "-y",
-        "--a",
-    ]
-    args = parse_args(["--data-dir", "d", "--enrol-code", "-abc", "--server", "http://c"])
-    assert args.enrol_code == "-abc"
-
-
 # --- attachments ---------------------------------------------------------------------------------
 
 
