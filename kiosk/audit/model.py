@@ -249,6 +249,17 @@ CHECKS: tuple[CheckSpec, ...] = (
         "(kiosk.domain.notices.INTENT, the most serious wins); its border pixel against the "
         "kind's theme token; its accessible name starting with the kind's translated prefix.",
     ),
+    CheckSpec(
+        20,
+        "keyboard-script",
+        "Each typed field declares its script; the on-screen keyboard opens in it",
+        ("5.1.6.1", "11.3.3.2 (closest)"),
+        ("3.3.2 Labels or Instructions (closest)",),
+        ("11.10 (closest)",),
+        "Every line edit the on-screen keyboard serves is focused in turn: its ``script`` "
+        "property (catalogue metadata) must be latin, digits or any, and the keyboard's "
+        "layout must be Latin for latin and digits, the language's own script for any.",
+    ),
 )
 
 CHECKS_BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}

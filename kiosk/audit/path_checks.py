@@ -276,6 +276,66 @@ def check_notice_kinds(ctx: Context) -> Outcome:
     return out
 
 
+# --- 20 keyboard script ---------------------------------------------------------------------
+def check_keyboard_script(ctx: Context) -> Outcome:
+    """Each typed field declares its script (catalogue metadata), and the on-screen
+    keyboard, when the field gets the focus, opens in that script: Latin letters for names
+    as in the passport, codes and digits; the applicant's own script otherwise."""
+    from kiosk.ui.osk import LAYOUT_SCRIPTS, default_layout
+
+    out = Outcome()
+    osk = getattr(ctx.root, "osk", None)
+    editors = [
+        w
+        for w in ctx.of_type(QLineEdit)
+        if w.isEnabled()
+        and not w.isReadOnly()
+        and w.echoMode() == QLineEdit.EchoMode.Normal
+        and osk is not None
+        and osk.is_target(w)
+    ]
+    if not editors:
+        out.not_applicable = "no field the on-screen keyboard types into"
+        return out
+    focus = QApplication.focusWidget()
+    shown = osk.isVisible()
+    for editor in editors:
+        out.checked += 1
+        script = str(editor.property("script") or "")
+        if script not in ("latin", "digits", "any"):
+            out.fail(
+                "keyboard-script",
+                "a field that declares no script (catalogue: script)",
+                f"script “{script}”",
+                ctx.info(editor),
+            )
+            continue
+        target = editor.parentWidget() if inner_line_edit(editor) else editor
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+        settle(1)
+        layout = osk.layout_id
+        want = (
+            "latin"
+            if script in ("latin", "digits")
+            else LAYOUT_SCRIPTS[default_layout(ctx.language)]
+        )
+        if LAYOUT_SCRIPTS.get(layout) != want:
+            out.fail(
+                "keyboard-script",
+                "the on-screen keyboard opens in another script than the field's",
+                f"field {script}, keyboard {layout}",
+                ctx.info(editor),
+            )
+    if focus is not None:
+        focus.setFocus(Qt.FocusReason.OtherFocusReason)
+    else:
+        ctx.root.setFocus(Qt.FocusReason.OtherFocusReason)
+    if not shown:
+        osk.hide()
+    settle(1)
+    return out
+
+
 # --- the registry ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VisitCheck:
@@ -287,4 +347,5 @@ VISIT_CHECKS: tuple[VisitCheck, ...] = (
     VisitCheck("wheel", lambda ctx, _visit: check_wheel(ctx)),
     VisitCheck("bidi", lambda ctx, _visit: check_bidi(ctx)),
     VisitCheck("notice-kind", lambda ctx, _visit: check_notice_kinds(ctx)),
+    VisitCheck("keyboard-script", lambda ctx, _visit: check_keyboard_script(ctx)),
 )

@@ -39,6 +39,7 @@ from kiosk.domain.mrz import (
     MrzError,
     MrzResult,
     Reason,
+    blind_positions,
     parse_valid,
     unchecked_positions,
 )
@@ -158,6 +159,11 @@ class OcrEngine(ABC):
     def doubts(self) -> list[np.ndarray] | None:
         """Per character doubt (0 sure .. 1 a toss-up) of the last ``read_lines`` in this
         thread, when the engine knows it; None otherwise."""
+        return None
+
+    def distances(self) -> list[np.ndarray] | None:
+        """Per line, each character's distance to every class of ``MRZ_CHARS`` (last
+        ``read_lines`` in this thread), when the engine knows them; None otherwise."""
         return None
 
 
@@ -290,6 +296,15 @@ class GlyphModel:
     def classify(self, feats: np.ndarray) -> np.ndarray:
         """Class index of each row of ``feats``."""
         return self.classify_scored(feats)[0]
+
+    def class_distances(self, feats: np.ndarray) -> np.ndarray:
+        """Distance of each row of ``feats`` to the nearest example of every class
+        (rows x classes, in the discriminant space)."""
+        z = ((feats - self.mu) @ self.proj).astype(np.float32)
+        d2 = self._norms[None, :] - 2 * cv2.gemm(z, self.train, 1.0, None, 0.0, flags=cv2.GEMM_2_T)
+        per_class = d2.reshape(len(z), len(MRZ_CHARS), -1).min(axis=2)
+        per_class += (z * z).sum(axis=1)[:, None]
+        return np.sqrt(np.maximum(per_class, 0))
 
     def classify_scored(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Class index of each row of ``feats``, and a doubt in 0..1: the distance to the
@@ -511,17 +526,28 @@ class GlyphEngine(OcrEngine):
         if features is None:
             return []
         lines = []
-        doubts: list[np.ndarray] = []
+        distances: list[np.ndarray] = []
         for feats in features:
-            classes, doubt = self.model.classify_scored(feats)
-            lines.append("".join(MRZ_CHARS[i] for i in classes))
-            doubts.append(doubt)
-        self._doubts.value = doubts
+            dist = self.model.class_distances(feats)
+            lines.append("".join(MRZ_CHARS[i] for i in dist.argmin(axis=1)))
+            distances.append(dist)
+        self._doubts.value = distances
         return lines
 
     def doubts(self) -> list[np.ndarray] | None:
-        """Per character doubt (``GlyphModel.classify_scored``) of the last lines this
-        thread read."""
+        """Per character doubt of the last lines this thread read: the distance to the
+        chosen class over the distance to the nearest other one."""
+        dist = self.distances()
+        if dist is None:
+            return None
+        out = []
+        for d in dist:
+            two = np.sort(d, axis=1)[:, :2]
+            out.append((two[:, 0] / np.maximum(two[:, 1], 1e-6)).astype(np.float32))
+        return out
+
+    def distances(self) -> list[np.ndarray] | None:
+        """Per line, each character's distance to every class (``MRZ_CHARS`` order)."""
         return getattr(self._doubts, "value", None)
 
 
@@ -834,7 +860,7 @@ class MrzReader:
         for cand in cands:
             for flipped, band in self._bands(image, cand, read_pitch):
                 read = self._read_band(band, cand.quad)
-                if read.ok:
+                if read.ok and self._confirmed(image, cand, flipped, read, read_pitch):
                     return self._found(read, flipped, t0, t1)
                 if first is None or (not first.lines and read.lines):
                     first = read
@@ -857,7 +883,7 @@ class MrzReader:
             for way, band in self._bands(image, cand, other):
                 if way == flipped:
                     read = self._read_band(band, cand.quad)
-                    if read.ok:
+                    if read.ok and self._confirmed(image, cand, flipped, read, other):
                         return self._found(read, flipped, t0, t1)
         t2 = time.perf_counter()
         error = (
@@ -873,6 +899,60 @@ class MrzReader:
             {"locate": t1 - t0, "read": t2 - t1},
             advice=self._advice(image, cands),
         )
+
+    def _confirmed(
+        self,
+        image: np.ndarray,
+        cand: Candidate,
+        flipped: bool,
+        read: MrzRead,
+        read_pitch: float | None,
+    ) -> bool:
+        """A valid read, checked against a second cut of the same band at another size:
+        no character that no check digit would notice (``_unsure``'s positions) may come
+        out differently the second time. A systematic misread (glare over
+        one character, a cell cut off-centre) rarely survives a change of sampling."""
+        if read.result is None or not isinstance(self.engine, GlyphEngine):
+            return read.result is not None
+        pitch = read_pitch if read_pitch is not None else self.read_pitch
+        other = 28.0 if (pitch or cand.pitch) < 22 else 16.0
+        first = read.lines
+        for way, band in self._bands(image, cand, other):
+            if way != flipped:
+                continue
+            raw = self.engine.read_lines(band)
+            dist = self.engine.distances()
+            if dist is None or [len(x) for x in raw] != [len(x) for x in first]:
+                return True  # no second opinion: the first read stands on its checks
+            fmt = read.result.format
+            for row, col in unchecked_positions(fmt, first) + blind_positions(fmt, first):
+                if raw[row][col] != first[row][col]:
+                    return False  # the second cut reads another character there
+        return True
+
+    def _unsure(self, result: MrzResult, lines: Sequence[str]) -> tuple[int, int] | None:
+        """The first character a misread of which nothing would catch, read with more
+        doubt than ``max_doubt``: in the fields no check digit covers (names, codes,
+        nationality, sex), against any other character; in the letters-and-digits fields
+        (document number, optional data), against the characters its check digit cannot
+        tell it from (``0 A K U <``, ``1 B L V``...)."""
+        dist = self.engine.distances()
+        if dist is None or [len(d) for d in dist] != [len(x) for x in lines]:
+            return None
+        for row, col in unchecked_positions(result.format, lines):
+            d = dist[row][col]
+            two = np.partition(d, 1)[:2]
+            if two[0] / max(float(two[1]), 1e-6) > self.max_doubt:
+                return row, col
+        for row, col in blind_positions(result.format, lines):
+            ch = lines[row][col]
+            if ch not in _BLIND:
+                continue
+            d = dist[row][col]
+            others = float(d[_BLIND[ch]].min())
+            if d[MRZ_CHARS.index(ch)] / max(others, 1e-6) > self.max_doubt:
+                return row, col
+        return None
 
     def _found(self, read: MrzRead, flipped: bool, t0: float, t1: float) -> MrzRead:
         t2 = time.perf_counter()
@@ -970,21 +1050,33 @@ class MrzReader:
         if len(fixes) > self.max_corrections:
             err = MrzError(Reason.BAD_FIELD, f"{len(fixes)} characters needed correcting")
             return MrzRead(None, tuple(lines), err, quad)
-        doubts = self.engine.doubts()
-        if doubts is not None and [len(d) for d in doubts] == [len(x) for x in lines]:
-            unsure = [
-                (row, col)
-                for row, col in unchecked_positions(result.format, lines)
-                if doubts[row][col] > self.max_doubt
-            ]
-            if unsure:
-                row, col = unsure[0]
-                err = MrzError(
-                    Reason.BAD_FIELD,
-                    f"line {row + 1}, column {col + 1} is unsure and no check digit covers it",
-                )
-                return MrzRead(None, tuple(lines), err, quad)
+        unsure = self._unsure(result, lines)
+        if unsure is not None:
+            row, col = unsure
+            err = MrzError(
+                Reason.BAD_FIELD,
+                f"line {row + 1}, column {col + 1} is unsure and no check digit would notice",
+            )
+            return MrzRead(None, tuple(lines), err, quad)
         return MrzRead(result, tuple(lines), None, quad)
+
+
+def _blind_classes() -> dict[str, list[int]]:
+    """For each character, the other characters the 7-3-1 check digits cannot tell it
+    from (the same value modulo 10: 0 A K U <, 1 B L V, 2 C M W ...)."""
+    from kiosk.domain.mrz import char_value
+
+    return {
+        c: [
+            j
+            for j, o in enumerate(MRZ_CHARS)
+            if o != c and char_value(o) % 10 == char_value(c) % 10
+        ]
+        for c in MRZ_CHARS
+    }
+
+
+_BLIND = _blind_classes()
 
 
 class MrzTracker:

@@ -409,6 +409,20 @@ def unchecked_positions(fmt: Format, lines: Sequence[str]) -> list[tuple[int, in
 FILLER_IN_CHECK_ISSUERS = frozenset({"BEL"})
 
 
+def blind_positions(fmt: Format, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(line, column) of every character of the letters-and-digits fields (document
+    number, optional data): a check digit covers them, but cannot tell apart characters
+    whose values differ by a multiple of 10 (``0 A K U <``, ``1 B L V``...)."""
+    kinds = _KINDS[fmt]
+    unchecked = set(unchecked_positions(fmt, lines))
+    return [
+        (row, col)
+        for row, kind_row in enumerate(kinds)
+        for col, kind in enumerate(kind_row)
+        if kind == "X" and (row, col) not in unchecked and col < len(lines[row])
+    ]
+
+
 def _check(name: str, data: str, digit: str, *, filler_ok: bool = False) -> Check:
     expected = check_digit(data)
     if digit == FILLER:

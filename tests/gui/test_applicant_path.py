@@ -250,3 +250,76 @@ def test_7_a_late_application_is_a_warning_not_a_success(make_kiosk: Any) -> Non
     assert success.accessibleName().startswith("C'est bon : Vous êtes dans les temps")
     said = late.speech.last_said
     assert said is not None and "Attention : Votre demande est en retard" in said[0]
+
+
+# --- 4. the keyboard opened in Arabic for fields typed in Latin letters ------------------------
+def test_4_the_keyboard_opens_in_the_script_of_each_field(make_kiosk: Any) -> None:
+    """In Arabic the keyboard opened in Arabic for the names as in the passport, the
+    passport number and the e-photo code; AZERTY took three taps through Persian and
+    Cyrillic, and the layout key moved between taps. Now each field's script (catalogue
+    metadata) picks the layout, and the fixed layout key lists the layouts by name."""
+    kiosk = make_kiosk()
+    kiosk.click(kiosk.window.welcome.language_buttons["ar"])
+    kiosk.start()
+    step, osk = kiosk.window.step, kiosk.window.osk
+    wanted = {
+        "surname": "azerty",
+        "given_names": "azerty",
+        "birth_date": "azerty",  # digits: the digit row of the Latin keyboard
+        "nationality": "arabic",  # a country named in Arabic
+        "passport_number": "azerty",
+    }
+    for field_id, layout in wanted.items():
+        osk.show_for(step.row(field_id).editor)
+        kiosk.qtbot.waitUntil(osk.isVisible)
+        assert osk.layout_id == layout, field_id
+    # Any layout in one touch, from a key that stays where it is, with the same text.
+    osk.show_for(step.row("surname").editor)
+    key = osk.layout_key
+    place, text = key.mapTo(osk, QPoint(0, 0)), key.text()
+    kiosk.click(key)
+    assert osk.listing
+    names = {layout_id: k.text() for layout_id, k in osk.layout_keys.items()}
+    assert names == {
+        "azerty": "AZERTY",
+        "qwerty": "QWERTY",
+        "arabic": "عربي",
+        "persian": "فارسی",
+        "cyrillic": "АБВ",
+    }
+    kiosk.click(osk.layout_keys["persian"])
+    assert osk.layout_id == "persian" and not osk.listing
+    assert key.mapTo(osk, QPoint(0, 0)) == place and key.text() == text
+    kiosk.click(key)
+    kiosk.click(osk.layout_keys["azerty"])
+    assert osk.layout_id == "azerty"
+    assert key.mapTo(osk, QPoint(0, 0)) == place and key.text() == text
+    # The passport number typed with the keys lands in its field.
+    editor = step.row("passport_number").editor
+    osk.show_for(editor)
+    if QApplication.activeWindow() is None:  # offscreen: a popup may take the activation
+        kiosk.window.activateWindow()
+    kiosk.qtbot.waitUntil(lambda: QApplication.focusWidget() is editor)
+    for ch in "xk48":
+        kiosk.click(osk.key_for(ch))
+    assert step.row("passport_number").value() == "xk48"
+
+
+def test_4_the_e_photo_code_opens_in_latin_letters(make_kiosk: Any) -> None:
+    kiosk = make_kiosk()
+    kiosk.click(kiosk.window.welcome.language_buttons["fa"])
+    kiosk.start()
+    kiosk.fill(IDENTITY)
+    step = kiosk.window.step
+    kiosk.click(step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: step.step.id == "contact")
+    kiosk.fill(CONTACT)
+    kiosk.click(step.continue_button)
+    for _ in range(2):  # studies, then the current permit
+        kiosk.fill_step(STUDENT_RENEWAL)
+        kiosk.click(step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: step.step.id == "photo")
+    osk = kiosk.window.osk
+    osk.show_for(step.row("ephoto_code").editor)
+    assert osk.layout_id == "qwerty" or osk.layout_id == "azerty"
+    assert step.row("ephoto_code").editor.property("script") == "latin"

@@ -11,11 +11,17 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from kiosk.audit.path_checks import check_bidi, check_notice_kinds, check_wheel
+from kiosk.audit.path_checks import (
+    check_bidi,
+    check_keyboard_script,
+    check_notice_kinds,
+    check_wheel,
+)
 from kiosk.domain.deadlines import MESSAGES as DEADLINE_MESSAGES
 from kiosk.domain.deadlines import DeadlineStatus
 from kiosk.i18n import Translator
 from kiosk.i18n.bidi import LRI, PDI, ltr_sequence
+from kiosk.ui.osk import OnScreenKeyboard
 from kiosk.ui.theme import Theme
 from kiosk.ui.wheel import WheelGuard
 from kiosk.ui.widgets import Notice
@@ -157,3 +163,31 @@ def test_a_warning_shown_as_a_success_is_reported(make_window: Callable[..., QWi
         "a notice whose messages declare no kind (kiosk.domain.notices.INTENT)",
         "the notice is not drawn in its kind's colour",
     }
+
+
+# --- 20 keyboard script -------------------------------------------------------------------------
+def test_a_keyboard_in_the_wrong_script_is_reported(
+    make_window: Callable[..., QWidget], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    surname = QLineEdit()
+    surname.setAccessibleName("اسم العائلة")
+    surname.setProperty("script", "latin")
+    country = QLineEdit()
+    country.setAccessibleName("الجنسية")
+    country.setProperty("script", "any")
+    undeclared = QLineEdit()
+    undeclared.setAccessibleName("العنوان")
+    window = make_window(surname, country, undeclared, language="ar", rtl=True)
+    osk = OnScreenKeyboard(parent=window)
+    window.layout().addWidget(osk)
+    osk.retranslate(Translator("ar"))
+    window.osk = osk  # type: ignore[attr-defined]
+    outcome = check_keyboard_script(ctx(window, "ar"))
+    assert messages(outcome) == ["a field that declares no script (catalogue: script)"]
+    assert outcome.checked == 3
+    # Seeded: the keyboard of the page's language whatever the field (as before issue 15).
+    monkeypatch.setattr(OnScreenKeyboard, "layout_for", lambda self, editor: "arabic")
+    osk.wipe()
+    outcome = check_keyboard_script(ctx(window, "ar"))
+    assert "the on-screen keyboard opens in another script than the field's" in messages(outcome)
+    assert outcome.violations[0].measured == "field latin, keyboard arabic"

@@ -87,7 +87,7 @@ def test_the_warning_speaks_the_screen_language(kiosk: Kiosk) -> None:
     kiosk.idle(90)
     dialog = warning(kiosk)
     ar = Translator("ar")
-    # Spoken without the bidi isolates the screen needs (the voice would not say them).
+    # Spoken without the bidi isolates of the text shown (kiosk.i18n.bidi).
     assert kiosk.speech.last_said == (strip_controls(spoken_warning(ar, 30)), "ar")
     assert dialog.title.text() == ar("Vous êtes encore là ?")
     assert dialog.title.text() != "Vous êtes encore là ?"  # translated
