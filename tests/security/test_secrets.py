@@ -23,7 +23,18 @@ def test_the_running_servers_arguments_hold_no_secret(server: CentralServer) -> 
 
 
 @pytest.mark.parametrize("option", ["--admin-token", "--desk-token", "--enrolment-code"])
-def test_a_secret_on_the_command_line_is_refused(tmp_path: Path, option: str) -> None:
+def test_a_secret_on_the_command_line_is_refused(
+    tmp_path: Path, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        settings_from_args(["--data-dir", str(tmp_path), f"{option}=s3cret-value-123456"], env={})
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "file" in err and "KIOSK_CENTRAL_" in err, err
+    assert "s3cret-value-123456" not in err
+
+
+def test_the_command_refuses_it_before_starting(tmp_path: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,
@@ -31,7 +42,7 @@ def test_a_secret_on_the_command_line_is_refused(tmp_path: Path, option: str) ->
             "central",
             "--data-dir",
             str(tmp_path),
-            option,
+            "--admin-token",
             "s3cret-value-123456",
         ],
         capture_output=True,
@@ -39,9 +50,9 @@ def test_a_secret_on_the_command_line_is_refused(tmp_path: Path, option: str) ->
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2
-    assert "file" in result.stderr and "KIOSK_CENTRAL_" in result.stderr, result.stderr
-    assert "s3cret-value-123456" not in result.stderr
+    assert result.returncode == 2, result.stderr
+    assert "KIOSK_CENTRAL_ADMIN_TOKEN" in result.stderr
+    assert not (tmp_path / "central.db").exists()  # nothing started
 
 
 def test_secrets_come_from_files_and_the_environment(tmp_path: Path) -> None:
