@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands are scripts/demo and scripts/test.
-.PHONY: run test lint bench i18n audit audit-ci audit-quick
+.PHONY: run test lint bench i18n audit audit-ci audit-quick soak
 run:
 	bash scripts/demo --windowed
 test:
@@ -16,3 +16,5 @@ audit-ci:
 	QT_QPA_PLATFORM=offscreen .venv/bin/kiosk-audit --ci --out out/audit
 audit-quick:
 	QT_QPA_PLATFORM=offscreen .venv/bin/kiosk-audit --quick --out out/audit
+soak:
+	KIOSK_SOAK_APPLICANTS=500 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -p no:xdist -s tests/soak

@@ -37,25 +37,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtWidgets import QApplication
 
+from contract.catalogue import load_catalogue
 from kiosk.devices.speech_espeak import Pyttsx3Speech, Utterance, unavailable_reason
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.session import Screen
+from kiosk.testing import MemoryStore
 from kiosk.ui import create_main_window
 from kiosk.ui.controller import SessionController
 
 WAIT_S = 10.0
 LONG_TEXT = " ".join(["Cette borne sert à demander ou à renouveler un titre de séjour."] * 15)
-
-
-class NoStore:
-    """The screens used here never reach the store."""
-
-    def save_draft(self, *args: Any) -> None: ...
-
-    def delete_draft(self, *args: Any) -> None: ...
-
-    def enqueue(self, *args: Any) -> Any:
-        raise RuntimeError("not in this benchmark")
 
 
 def ms(values: list[float]) -> tuple[float, float]:
@@ -101,7 +91,7 @@ def main() -> None:
     cold_start = time.monotonic() - t_start
     controller = SessionController(
         catalogue=load_catalogue(),
-        store=NoStore(),
+        store=MemoryStore(),  # the screens used here never reach the store
         sealer=lambda _uuid, _payload: b"",
         kiosk_id=lambda: "bench",
         speech=speech,

@@ -11,7 +11,7 @@ Prints:
 3. the time to drain a backlog of 500 applications (one 2 KB page each; 100 with --quick)
    queued while the network was down (the proxy resetting every connection), once it is
    back (the clock jumps past the backoff of the failed first attempt);
-4. the sealing cost per MB (``sync.sealing.seal_attachment`` and ``seal`` on 1 MB).
+4. the sealing cost per MB (``contract.sealing.seal_attachment`` and ``seal`` on 1 MB).
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from contract import sealing  # noqa: E402
+from contract.protocol import DEFAULT_CHUNK_BYTES  # noqa: E402
 from kiosk.store import Store  # noqa: E402
-from sync import sealing  # noqa: E402
 from sync.agent import SyncAgent  # noqa: E402
 from sync.client import CentralClient  # noqa: E402
 from sync.enrolment import enrol  # noqa: E402
-from sync.protocol import DEFAULT_CHUNK_BYTES  # noqa: E402
 from tests.fixtures.central import start_central, stop_central  # noqa: E402
 from tests.robustness.faultproxy import FaultProxy  # noqa: E402
 from tests.robustness.workload import (  # noqa: E402
@@ -94,7 +94,7 @@ def main() -> int:
             t = time.perf_counter()
             submit_missing(store, data_dir, apps)
             submit_s = time.perf_counter() - t
-            entries = [store.entry(a.uuid) for a in apps]
+            entries = [store.outbox.entry(a.uuid) for a in apps]
             sealed_bytes = sum(e.size + sum(x.size for x in e.attachments) for e in entries if e)
             clear_bytes = sum(sum(len(p) for p in a.pages) for a in apps)
             client = CentralClient(proxy.url, enrolment.token)

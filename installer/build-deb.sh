@@ -75,8 +75,10 @@ if [ "$skeleton" = 0 ]; then
   if [ ! -d "$deps" ]; then
     rm -rf "$work"/deps-*
     "$uv" venv -q --relocatable --python "$py" "$deps.tmp$prefix"
+    # [central]: the demo (kiosk --demo) starts the reference central API on loopback, and
+    # this package's CI check enrols against it; the kiosk's code never imports it.
     "$uv" pip install -q --link-mode=copy --python "$deps.tmp$prefix/bin/python" \
-      -c "$root/requirements.lock" "$wheel"
+      -c "$root/requirements.lock" "$wheel[central]"
     "$uv" pip uninstall -q --python "$deps.tmp$prefix/bin/python" "$app"
     # Compiled as installed (names under /opt), checked by nothing at import: dpkg owns
     # these files and replaces them together with their .pyc.
@@ -102,7 +104,7 @@ if [ "$skeleton" = 0 ]; then
       rm -f "$f"; sed -i '/direct_url.json/d' "$(dirname "$f")/RECORD"
     done
     "$work/app$prefix/bin/python" -m compileall -q -j0 --invalidation-mode unchecked-hash \
-      -s "$work/app" -p / "$site/kiosk" "$site/sync" >/dev/null
+      -s "$work/app" -p / "$site/kiosk" "$site/sync" "$site/contract" "$site/central" >/dev/null
     # Entry points: uv's relocatable launcher (#!/bin/sh + exec) becomes a plain shebang,
     # written as a new file (the old one may be a hard link into the cache).
     "$py" - "$work/app$prefix/bin" "$prefix/bin/python" <<'EOF'
@@ -142,7 +144,7 @@ install -m 0644 "$here"/debian/kiosk-session.service "$here"/debian/kiosk-sync.s
   "$here"/debian/kiosk-sync.path "$stage/lib/systemd/system/"
 install -m 0644 "$here/debian/kiosk-session.pam" "$stage/etc/pam.d/kiosk-session"
 install -m 0644 "$here/debian/kiosk.toml" "$stage/etc/$app/kiosk.toml"
-install -m 0755 "$here/files/kiosk-migrate" "$here/files/kiosk-sync-service" "$stage/usr/libexec/$app/"
+install -m 0755 "$here/files/kiosk-migrate" "$stage/usr/libexec/$app/"
 ln -s "$prefix/bin/kiosk-health" "$stage/usr/bin/kiosk-health"
 gzip -9n < "$here/debian/kiosk-health.1" > "$stage/usr/share/man/man1/kiosk-health.1.gz"
 install -m 0644 "$here/debian/copyright" "$stage/usr/share/doc/$app/copyright"
@@ -159,7 +161,8 @@ install -m 0644 "$here/debian/lintian-overrides" "$stage/usr/share/lintian/overr
 # Depends: what the kiosk's Python environment and session need, plus the runtime
 # packages scripts/bootstrap.sh installs (read from it, so the two never drift apart).
 eval "$(sed -n '/^runtime_pkgs=(/,/)/p' "$root/scripts/bootstrap.sh")"
-depends=("python$pyver" adduser cage libpam-systemd fontconfig libcups2 libwayland-client0
+# xwayland: Debian's cage does not start without it (and only recommends it).
+depends=("python$pyver" adduser cage xwayland libpam-systemd fontconfig libcups2 libwayland-client0
          libwayland-cursor0 libwayland-egl1 "${runtime_pkgs[@]}")
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@SIZE@|$size|" \

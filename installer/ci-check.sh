@@ -2,7 +2,8 @@
 # CI check of the Debian package, on a throwaway Debian 12 machine, as root:
 #   build 0.1.0 and 0.1.1, lintian, install 0.1.0, systemd-analyze verify on the units,
 #   enrol against a central API started from the installed files, kiosk-health, the
-#   app's smoke test from the installed files, upgrade to 0.1.1 over data (a file placed in
+#   app's smoke test from the installed files, the kiosk session under cage (headless,
+#   installer/cage-check.sh), upgrade to 0.1.1 over data (a file placed in
 #   /var/lib survives, the store's migration runs), purge (everything is gone).
 #
 #   installer/ci-check.sh [--keep]     # --keep: leave 0.1.1 installed at the end
@@ -129,7 +130,7 @@ while True:
         time.sleep(0.2)
 EOF
 runuser -u kiosk -- env KIOSK_CENTRAL_URL="$KIOSK_CENTRAL_URL" \
-  /usr/libexec/$app/kiosk-sync-service --once --enrol-code "$code" --no-heartbeat \
+  "$prefix/bin/kiosk-sync" --once --enrol-code "$code" --no-heartbeat \
   || fail "enrolment"
 [ "$(stat -c '%U %a' "$data/enrolment.json")" = "kiosk 600" ] || fail "enrolment.json is not kiosk 0600"
 
@@ -154,6 +155,14 @@ smoke                                            # the kiosk's own configuration
 demo_dir=$data/ci-demo                           # the demo, with its central API and fakes
 smoke --demo --data-dir "$demo_dir"
 rm -rf "$demo_dir"
+
+step "the kiosk session under cage (headless wlroots), looked at with grim"
+need=()
+command -v grim >/dev/null || need+=(grim)
+command -v tesseract >/dev/null || need+=(tesseract-ocr)
+if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
+cage_out=${KIOSK_CAGE_OUT:-$work/cage}
+"$root/installer/cage-check.sh" "$cage_out" || fail "the kiosk session under cage"
 
 # --- upgrade ----------------------------------------------------------------------------
 step "upgrade to 0.1.1 over data (schema taken one migration back first)"

@@ -198,7 +198,9 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
     from kiosk.ui.help_call import attach_help_calls
 
     def device_health() -> dict[str, str]:  # on the sync thread
-        found = collect(settings, speech, lambda: controller.scanner is not None)
+        found = collect(
+            settings, speech, lambda: controller.scanner is not None, printer=controller.printer
+        )
         status.set_device_health({**status.snapshot().device_health, **found})
         return to_wire(found)
 
@@ -208,9 +210,50 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
         from sync.enrolment import Enrolment
 
         path = settings.enrolment_file
-        return sync._client(Enrolment.load(path).token) if path.exists() else None
+        return sync.new_client(Enrolment.load(path).token) if path.exists() else None
 
     return attach_help_calls(controller, HelpCallLink(client, lambda _call: None), status)
+
+
+BACKGROUND_START_FALLBACK_MS = 10_000
+
+
+class FirstPaint:
+    """Calls ``then`` once, on the GUI thread, right after ``widget``'s first paint (or when
+    ``fire()`` is called first). With ``report``, prints the start-up figures then
+    (``--exit-after-shown``: benchmarks/startup.py and the installer's smoke test)."""
+
+    def __init__(self, widget: Any, *, report: bool, then: Any) -> None:
+        from PySide6.QtCore import QEvent, QObject, QTimer
+
+        self._then = then
+        self._report = report
+        self.done = False
+        owner = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj: Any, event: Any) -> bool:
+                if event.type() == QEvent.Type.Paint and not owner.done:
+                    # After this paint event is handled: the frame is out first.
+                    QTimer.singleShot(0, owner.fire)
+                return False
+
+        self._filter = Filter(widget)
+        widget.installEventFilter(self._filter)
+        self._widget = widget
+
+    def fire(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        self._widget.removeEventFilter(self._filter)
+        if self._report:
+            print(
+                f"welcome_shown since_start_s={seconds_since_process_start():.3f} "
+                f"rss_mb={resident_mb():.1f} cpu_s={time.process_time():.3f}",
+                flush=True,
+            )
+        self._then()
 
 
 OUT_OF_SERVICE = (
@@ -237,11 +280,13 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.deferred_store import DeferredStore
-    from kiosk.domain.catalogue import CatalogueError, load_catalogue
+    from contract.catalogue import CatalogueError, load_catalogue
     from kiosk.link import Sealer, SyncThread
+    from kiosk.store.deferred import DeferredStore
+    from kiosk.ui.gc_guard import GuiThreadCollector
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = GuiThreadCollector(app)  # Qt objects are never freed on a worker thread
     app.setApplicationName("kiosk-titre-sejour")
 
     demo = None
@@ -313,14 +358,11 @@ def run(args: argparse.Namespace) -> int:
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
     window = build_ui(app, controller, theme)
     controller.offer(settings.languages, settings.procedures)
-    from kiosk.ui.staff_controller import start_staff  # mediators and staff (issue 7)
-
-    start_staff(window, controller, settings, demo, kiosk_status)
     window.admin_controller = _start_admin(
         window, controller, settings, args, store, sync, kiosk_status, sealer
     )
     Narrator(controller, window)  # says the focused control when the voice is on
-    help_calls = _help_calls(controller, settings, sync, kiosk_status, speech)
+    help_calls: list[Any] = []  # attached after the first paint (its thread imports the client)
 
     def on_unexpected(
         kind: type[BaseException], exc: BaseException, tb: TracebackType | None
@@ -345,7 +387,8 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
     def shutdown() -> None:
-        help_calls.shutdown()
+        for calls in help_calls:
+            calls.shutdown()
         sync.stop()
         if controller.scanner is not None:
             controller.scanner.clear()  # stops the camera thread
@@ -354,6 +397,7 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         if demo:
             demo.stop()
+        collector.stop()
 
     app.aboutToQuit.connect(shutdown)
 
@@ -371,42 +415,51 @@ def run(args: argparse.Namespace) -> int:
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(250)
 
-    if args.exit_after_shown:
-        from PySide6.QtCore import QEvent, QObject
+    def start_staff() -> None:
+        # Mediators and staff (issue 7): sign-in through the central API imports the HTTP
+        # client; admin mode finds ``controller.staff`` when the gesture is first made.
+        from kiosk.ui.staff_controller import start_staff
 
-        class FirstPaint(QObject):
-            """Reports once the welcome screen has really been painted, then quits."""
+        start_staff(window, controller, settings, demo, kiosk_status)
 
-            def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-                if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
-                    self.done = True
-                    print(
-                        f"welcome_shown since_start_s={seconds_since_process_start():.3f} "
-                        f"rss_mb={resident_mb():.1f}",
-                        flush=True,
-                    )
-                    QTimer.singleShot(0, quit_app)
-                return False
-
-        first_paint = FirstPaint(window)
-        window.welcome.installEventFilter(first_paint)
-    else:
-        # Everything that is not needed to paint the welcome screen starts after it.
-        QTimer.singleShot(0, store.start)
+    def open_store_and_purge() -> None:
+        store.start()  # SQLAlchemy and Alembic are imported on the store's own thread
         # A draft not saved for later belonged to a session that a crash ended: forget it
         # before the first applicant (the task runner's worker is serial). Queued once the
         # store is opening in its own thread (a call before would open it a second time).
-        QTimer.singleShot(
-            0,
-            lambda: controller.tasks.run(
-                lambda: store.purge_unsaved_drafts(),
-                on_done=lambda n: n and log.info("%d interrupted draft(s) deleted", n),
-                on_error=lambda exc: log.error("purging drafts failed: %s", type(exc).__name__),
-            ),
+        controller.tasks.run(
+            store.drafts.purge_unsaved,
+            on_done=lambda n: n and log.info("%d interrupted draft(s) deleted", n),
+            on_error=lambda exc: log.error("purging drafts failed: %s", type(exc).__name__),
         )
-        QTimer.singleShot(0, speech.start)
-        QTimer.singleShot(0, sync.start)
-        QTimer.singleShot(0, lambda: _start_scanner(controller, settings))
+
+    # Everything the welcome screen does not need starts once it is painted, one slice per
+    # turn of the event loop (a touch in between is handled at once). Started any earlier,
+    # their imports contend with the GUI thread's for the GIL and the import lock, on the
+    # path to the first paint (benchmarks/startup.py).
+    background_work = [
+        open_store_and_purge,
+        speech.start,  # the voice's engine process
+        sync.start,  # the sync thread
+        lambda: _start_scanner(controller, settings),  # OpenCV, the OCR model: on the pool
+        start_staff,
+        lambda: help_calls.append(_help_calls(controller, settings, sync, kiosk_status, speech)),
+    ]
+
+    def start_background_work() -> None:
+        if background_work:
+            background_work.pop(0)()
+            QTimer.singleShot(0, start_background_work)
+
+    first_paint = FirstPaint(
+        window.welcome,
+        report=args.exit_after_shown,
+        then=quit_app if args.exit_after_shown else start_background_work,
+    )
+    if not args.exit_after_shown:
+        # A screen that is never painted (no output, a compositor that never shows the
+        # window) must not keep the kiosk from syncing its outbox.
+        QTimer.singleShot(BACKGROUND_START_FALLBACK_MS, first_paint.fire)
     if demo:
         print(
             f"kiosk: demo central API on {demo.url}\n"
@@ -425,9 +478,12 @@ def run(args: argparse.Namespace) -> int:
             | Qt.WindowType.WindowStaysOnTopHint
         )
         window.close_allowed = False
-        # Without a window manager (a kiosk session, Xvfb) full screen is not negotiated:
-        # take the whole screen ourselves, then ask for full screen where a WM exists.
-        window.setGeometry(app.primaryScreen().geometry())
+        if not app.platformName().startswith("wayland"):
+            # X without a window manager (Xvfb) negotiates no full screen: take the whole
+            # screen ourselves, then ask for full screen where a WM exists. Never under
+            # Wayland (cage): a client cannot place itself, and a geometry set before
+            # showFullScreen() left the window maximized and never drawn (a black screen).
+            window.setGeometry(app.primaryScreen().geometry())
         window.showFullScreen()
     else:
         window.resize(1280, 960)

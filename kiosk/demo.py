@@ -52,7 +52,7 @@ class DemoCentral:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         logfile = (self.data_dir / "central.log").open("ab")
         cmd = [
-            sys.executable, "-m", "sync.server",
+            sys.executable, "-m", "central",
             "--host", self.host, "--port", str(self.port),
             "--data-dir", str(self.data_dir),
             "--enrolment-code", self.enrolment_code,

@@ -2,7 +2,7 @@
 
 Called on the sync thread every round, so nothing here opens a device, speaks or runs OCR
 (the admin mode's self-tests, ``kiosk.admin.selftest``, do that on demand): is a camera
-there, is the voice's engine process alive, is the document reader loaded, is there disk
+there, is the printer's CUPS queue ready, is the voice's engine process alive, is the document reader loaded, is there disk
 space, is the clock plausible. Never personal data.
 """
 
@@ -78,14 +78,26 @@ def speech_health(speech: Any, fake: bool) -> dict[str, Any]:
     return _item(False, "moteur espeak-ng arrêté (relancé à la prochaine phrase)")
 
 
+def printer_health(printer: Any) -> dict[str, Any]:
+    """The receipt printer as CUPS sees it (``Printer.health``: the queue's state from Qt
+    and ``lpstat``, a few milliseconds): absent, out of paper, stopped or ready."""
+    if printer is None:
+        return _item(False, "aucune imprimante configurée")
+    ok, detail = printer.health()
+    return _item(ok, detail)
+
+
 def collect(
     settings: Any,
     speech: Any = None,
     scanner_ready: Callable[[], bool] | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    printer: Any = None,
 ) -> Health:
-    """Each check on its own: one that fails is a fault, not a crash."""
+    """Each check on its own: one that fails is a fault, not a crash. ``printer``: the
+    kiosk's :class:`kiosk.devices.printer.Printer` (its health is in every heartbeat)."""
     checks: dict[str, Callable[[], dict[str, Any]]] = {
+        "printer": lambda: printer_health(printer),
         "camera": lambda: camera_health(settings),
         "speech": lambda: speech_health(speech, bool(settings.fake_devices)),
         "ocr": lambda: (

@@ -141,8 +141,8 @@ class HelpCallLink(threading.Thread):
 
     def _round(self) -> float:
         """One exchange with the central API; returns the pause before the next one."""
+        from contract.protocol import HelpCallRequest
         from sync.client import CentralError
-        from sync.protocol import HelpCallRequest
 
         with self._lock:
             call, sent, closing = self._call, self._sent, list(self._to_close)

@@ -1,18 +1,24 @@
 """The kiosk's link to the central API, Qt-free: sealing submissions (and their scanned
-pages) with the central API's public key, and a background thread that runs the sync agent.
+pages) with the central API's public key, the kiosk's state for the desk, and the sync loop
+(:class:`SyncRunner`) that the app's background thread (:class:`SyncThread`) and the
+``kiosk-sync`` service (:func:`sync_main`) both run.
 
 The GUI never waits for the network: a submission is sealed and written to the outbox,
-then this thread delivers it, now or when the network comes back. Each round it also
-sends a heartbeat (version, backlog, device health) and applies the retention delay to
-acknowledged applications.
+then the sync loop delivers it, now or when the network comes back. Each round it also
+sends a heartbeat (version, backlog, device health) and applies the retention rules.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
+import random
+import signal
+import socket
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,17 +39,13 @@ class NotEnrolledError(RuntimeError):
 
 
 class SubmitStore(Protocol):
-    """What :meth:`Sealer.submit` needs from ``kiosk.store.Store``."""
+    """What :meth:`Sealer.submit` needs from ``kiosk.store.Store``: its ``pages`` (``of``)
+    and ``outbox`` (``enqueue``)."""
 
-    def pages(self, app_uuid: str) -> Any: ...
-    def enqueue(
-        self,
-        uuid: str,
-        procedure_id: str,
-        sealed: bytes,
-        now: dt.datetime,
-        attachments: Any = (),
-    ) -> Any: ...
+    @property
+    def pages(self) -> Any: ...
+    @property
+    def outbox(self) -> Any: ...
 
 
 class Sealer:
@@ -63,12 +65,12 @@ class Sealer:
         return self._key
 
     def __call__(self, uuid: str, payload: dict[str, Any]) -> bytes:
-        from sync import sealing
+        from contract import sealing
 
         return sealing.seal(self._public_key(), uuid, payload)
 
     def seal_attachment(self, uuid: str, document_id: str, page_no: int, data: bytes) -> bytes:
-        from sync import sealing
+        from contract import sealing
 
         att_id = sealing.attachment_id(document_id, page_no)
         return sealing.seal_attachment(self._public_key(), uuid, att_id, data)
@@ -87,11 +89,11 @@ class Sealer:
         Each page is sealed on its own (bound to the UUID, the document and the page
         number); the payload lists them (document, page, SHA-256 of the sealed bytes,
         size, content type) before it is sealed in turn. Returns the outbox entry."""
-        from sync import sealing
+        from contract import sealing
 
         blobs: list[bytes] = []
         listing: list[dict[str, Any]] = []
-        for page in store.pages(uuid):
+        for page in store.pages.of(uuid):
             blob = self.seal_attachment(uuid, page.document_id, page.page_no, page.data)
             blobs.append(blob)
             listing.append(
@@ -104,7 +106,7 @@ class Sealer:
                 }
             )
         sealed = self(uuid, {**payload, "attachments": listing})
-        return store.enqueue(uuid, procedure_id, sealed, now, attachments=blobs)
+        return store.outbox.enqueue(uuid, procedure_id, sealed, now, attachments=blobs)
 
     def forget(self) -> None:
         self._key = None
@@ -263,8 +265,274 @@ class KioskStatus:
             )
 
 
+# --- the sync loop: one runner, one policy ----------------------------------------------------
+
+
+def round_pause(failures: int, interval: float, rng: random.Random, cap: float) -> float:
+    """Seconds before the next round: ``interval`` after a good round; after ``failures``
+    bad ones in a row (a refused token, an unexpected error) twice as long each time, with
+    jitter (between half and all of it, so that kiosks refused together do not knock together)
+    and never more than ``cap``."""
+    if failures <= 0:
+        return interval
+    ceiling = min(cap, interval * 2.0 ** min(failures, 32))
+    return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
+
+
+class SyncRunner:
+    """The sync loop of the kiosk application's thread (:class:`SyncThread`) and of the
+    ``kiosk-sync`` service (:func:`sync_main`), with one policy:
+
+    - each round, under the sync lock (one agent at a time per data directory): deliver
+      what is due (``sync.agent.SyncAgent``, which purges acknowledged applications after
+      ``acknowledged_retention_days``), then a heartbeat; when another agent holds the
+      lock, only the heartbeat, if this runner knows the kiosk's state (the application);
+    - then the drafts' retention: drafts saved for later once their time is up, the others
+      after ``draft_retention_days``;
+    - between rounds ``sync_interval_s``; after a refused token (the agent stops its run on
+      an authentication error) or a failed round, a pause doubling with jitter up to an
+      hour (:func:`round_pause`): a kiosk whose token was revoked does not knock every 30 s;
+    - one HTTP client per enrolment, kept between rounds, closed by :meth:`close` (and when
+      the kiosk is enrolled anew).
+
+    The central API is ``server`` if given (``kiosk-sync --server``), the demo's, the
+    configured ``central_url``, else the one the kiosk was enrolled with."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Any,
+        *,
+        demo: DemoCentral | None = None,
+        server: str | None = None,
+        status: KioskStatus | None = None,
+        device_health: Callable[[], dict[str, str]] | None = None,
+        on_report: Callable[[Any], None] | None = None,
+        on_enrolled: Callable[[], None] | None = None,
+        heartbeat: bool = True,
+        chunk_size: int | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``device_health``: called each round for the heartbeat, e.g.
+        ``{"printer": "ok", "scanner": "no paper"}`` (never personal data). ``status``:
+        the kiosk's state, screen, language and device health, sent with each heartbeat."""
+        self.settings = settings
+        self.store = store
+        self.demo = demo
+        self.server = server
+        self.status = status
+        self.device_health = device_health
+        self.on_report = on_report
+        self.on_enrolled = on_enrolled
+        self.heartbeat = heartbeat
+        self.chunk_size = chunk_size
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.failures = 0  # bad rounds in a row
+        self.last_outcome: str | None = None  # "delivered", "auth", "busy", "error", ...
+        self._enrolment: Any = None
+        self._enrolment_stamp: tuple[float, int] | None = None
+        self._client: Any = None
+        self._agent: Any = None
+
+    # --- the central API ----------------------------------------------------------------
+    def server_url(self, enrolment: Any = None) -> str:
+        if self.server:
+            return self.server
+        if self.demo is not None:
+            return self.demo.url
+        if enrolment is not None and "central_url" not in self.settings.model_fields_set:
+            return str(enrolment.server_url)
+        return self.settings.central_url
+
+    def new_client(self, token: str | None, enrolment: Any = None) -> Any:
+        """A ``sync.client.CentralClient`` for this kiosk (TLS and timeouts from the
+        settings); the caller closes it."""
+        from sync.client import CentralClient
+
+        cert, key = self.settings.client_cert, self.settings.client_key
+        return CentralClient(
+            self.server_url(enrolment),
+            token,
+            ca_bundle=str(self.settings.ca_bundle) if self.settings.ca_bundle else None,
+            client_cert=(cert, key) if cert and key else cert,
+            connect_timeout=self.settings.connect_timeout_s,
+            read_timeout=self.settings.read_timeout_s,
+        )
+
+    def enrolment(self) -> Any | None:
+        """This kiosk's enrolment (read again when the file changes: enrolled anew by staff),
+        or None. With the demo central API, the kiosk enrols itself."""
+        from sync.enrolment import Enrolment, enrol
+
+        path = self.settings.enrolment_file
+        try:
+            st = path.stat()
+            stamp: tuple[float, int] | None = (st.st_mtime, st.st_size)
+        except FileNotFoundError:
+            stamp = None
+        if stamp is not None and stamp == self._enrolment_stamp:
+            return self._enrolment
+        enrolment = Enrolment.load(path) if stamp is not None else None
+        if self.demo is not None and (enrolment is None or not self._token_works(enrolment)):
+            with self.new_client(None) as anonymous:
+                enrolment = enrol(
+                    anonymous, self.demo.enrolment_code, self.settings.kiosk_name, path
+                )
+            log.info("kiosk enrolled with the demo central API as %s", enrolment.kiosk_id)
+            if self.on_enrolled:
+                self.on_enrolled()
+            st = path.stat()
+            stamp = (st.st_mtime, st.st_size)
+        if enrolment is None or self._enrolment is None or enrolment.token != self._enrolment.token:
+            self._drop_client()
+        self._enrolment, self._enrolment_stamp = enrolment, stamp
+        return enrolment
+
+    def _token_works(self, enrolment: Any) -> bool:
+        from sync.client import AuthError
+
+        try:
+            with self.new_client(enrolment.token, enrolment) as client:
+                client.get_application("00000000-0000-4000-8000-000000000000")
+        except AuthError:
+            return False
+        except Exception:
+            return True
+        return True
+
+    def agent(self, enrolment: Any) -> Any:
+        """The sync agent of this enrolment (one client, kept between rounds)."""
+        from sync.agent import SyncAgent
+
+        if self._agent is None:
+            self._client = self.new_client(enrolment.token, enrolment)
+            options: dict[str, Any] = {}
+            if self.chunk_size is not None:
+                options["chunk_size"] = self.chunk_size
+            self._agent = SyncAgent(
+                self.store,
+                self._client,
+                clock=self.clock,
+                retention=dt.timedelta(days=self.settings.acknowledged_retention_days),
+                **options,
+            )
+        return self._agent
+
+    def _drop_client(self) -> None:
+        client, self._client, self._agent = self._client, None, None
+        if client is not None:
+            client.close()
+
+    def close(self) -> None:
+        """Close the HTTP client (its connections)."""
+        self._drop_client()
+
+    # --- one round ----------------------------------------------------------------------
+    def _health(self) -> dict[str, str]:
+        health = self.status.snapshot().health_for_wire() if self.status is not None else {}
+        if self.device_health is None:
+            return health
+        try:
+            return {**health, **self.device_health()}
+        except Exception:
+            log.exception("device health could not be read")
+            return {**health, "health": "unavailable"}
+
+    def _heartbeat(self, agent: Any) -> None:
+        site = getattr(self.settings, "site_name", None)
+        if self.status is None:
+            agent.heartbeat(self._health(), site=site)
+            return
+        snap = self.status.snapshot()
+        agent.heartbeat(
+            self._health(), state=snap.state, screen=snap.screen, language=snap.language, site=site
+        )
+
+    def purge_drafts(self) -> int:
+        """Drafts saved for later once their time is up, the others after
+        ``draft_retention_days``; returns how many."""
+        now = self.clock()
+        stale = self.settings.draft_retention_days
+        drafts = int(self.store.drafts.purge_expired(now))
+        drafts += int(self.store.drafts.purge_older_than(now - dt.timedelta(days=stale)))
+        if drafts:
+            log.info("%d draft(s) deleted (saved-for-later time up, or %d days old)", drafts, stale)
+        return drafts
+
+    def purge(self) -> int:
+        """Every retention rule now (admin mode's "purge"): acknowledged applications after
+        ``acknowledged_retention_days`` (sealed package and attachments) and the drafts'
+        rules; returns how many applications."""
+        days = self.settings.acknowledged_retention_days
+        purged = int(self.store.outbox.purge_acknowledged(self.clock() - dt.timedelta(days=days)))
+        if purged:
+            log.info("%d acknowledged application(s) deleted after %d days", purged, days)
+        self.purge_drafts()
+        return purged
+
+    def round(self) -> str:
+        """One round; returns its outcome: "sent" (a run, even with nothing due), "auth"
+        (the central API refused the token), "busy" (another agent holds the lock),
+        "not_enrolled" or "error"."""
+        from sync.agent import LOCK_FILE, AlreadyRunning, agent_lock
+
+        outcome = "error"
+        enrolment = None
+        try:
+            enrolment = self.enrolment()
+            if enrolment is None:
+                outcome = "not_enrolled"
+            else:
+                agent = self.agent(enrolment)
+                with agent_lock(self.settings.data_dir / LOCK_FILE):
+                    report = agent.run_once()
+                    if report.stopped_reason != "auth" and self.heartbeat:
+                        self._heartbeat(agent)
+                outcome = "auth" if report.stopped_reason == "auth" else "sent"
+                if self.on_report:
+                    self.on_report(report)
+        except AlreadyRunning:
+            log.info("another sync agent is running; skipping this round")
+            outcome = "busy"
+            if enrolment is not None and self.status is not None and self.heartbeat:
+                # The kiosk-sync service delivers; the desk still needs this kiosk's state,
+                # which only the application knows (a heartbeat takes no lock).
+                try:
+                    self._heartbeat(self.agent(enrolment))
+                except Exception:
+                    log.exception("heartbeat failed; will retry")
+        except Exception:
+            log.exception("sync round failed; will retry")
+        try:
+            self.purge_drafts()
+        except Exception:
+            log.exception("purging drafts failed; will retry")
+        self.failures = self.failures + 1 if outcome in ("auth", "error") else 0
+        self.last_outcome = outcome
+        return outcome
+
+    def pause(self) -> float:
+        """Seconds before the next round (see :func:`round_pause`)."""
+        from sync.agent import BACKOFF_CAP_S
+
+        interval = float(self.settings.sync_interval_s)
+        return round_pause(self.failures, interval, self.rng, max(interval, BACKOFF_CAP_S))
+
+    def run(self, stopping: threading.Event, wake: threading.Event | None = None) -> None:
+        """Rounds until ``stopping`` is set; ``wake`` cuts a pause short."""
+        waiter = wake or stopping
+        while not stopping.is_set():
+            self.round()
+            waiter.wait(self.pause())
+            if wake is not None:
+                wake.clear()
+
+
 class SyncThread(threading.Thread):
-    """Runs the sync agent every ``interval`` seconds, or at once when woken."""
+    """Runs the kiosk application's :class:`SyncRunner` every ``sync_interval_s``, or at
+    once when woken; :meth:`stop` stops and joins it and closes the runner's client."""
 
     def __init__(
         self,
@@ -277,20 +545,28 @@ class SyncThread(threading.Thread):
         clock: Callable[[], dt.datetime] = utcnow,
         status: KioskStatus | None = None,
     ) -> None:
-        """``device_health``: called each round for the heartbeat, e.g.
-        ``{"printer": "ok", "scanner": "no paper"}`` (never personal data). ``status``:
-        the kiosk's state, screen, language and device health, sent with each heartbeat."""
         super().__init__(name="kiosk-sync", daemon=True)
-        self.settings = settings
-        self.store = store
+        self.runner = SyncRunner(
+            settings,
+            store,
+            demo=demo,
+            status=status,
+            device_health=device_health,
+            on_report=on_report,
+            on_enrolled=on_enrolled,
+            clock=clock,
+        )
         self.demo = demo
-        self.on_report = on_report
-        self.on_enrolled = on_enrolled
-        self.device_health = device_health
-        self.clock = clock
-        self.status = status
         self._wake = threading.Event()
         self._stopping = threading.Event()
+
+    @property
+    def device_health(self) -> Callable[[], dict[str, str]] | None:
+        return self.runner.device_health
+
+    @device_health.setter
+    def device_health(self, collect: Callable[[], dict[str, str]] | None) -> None:
+        self.runner.device_health = collect
 
     def wake(self) -> None:
         self._wake.set()
@@ -301,127 +577,23 @@ class SyncThread(threading.Thread):
         if self.is_alive():
             self.join(timeout)
 
-    @property
-    def server_url(self) -> str:
-        return self.demo.url if self.demo else self.settings.central_url
-
-    def _client(self, token: str | None) -> Any:
-        from sync.client import CentralClient
-
-        cert, key = self.settings.client_cert, self.settings.client_key
-        return CentralClient(
-            self.server_url,
-            token,
-            ca_bundle=str(self.settings.ca_bundle) if self.settings.ca_bundle else None,
-            client_cert=(cert, key) if cert and key else cert,
-            connect_timeout=self.settings.connect_timeout_s,
-            read_timeout=self.settings.read_timeout_s,
-        )
-
-    def _health(self) -> dict[str, str]:
-        health = self.status.snapshot().health_for_wire() if self.status is not None else {}
-        if self.device_health is None:
-            return health
-        try:
-            return {**health, **self.device_health()}
-        except Exception:
-            log.exception("device health could not be read")
-            return {**health, "health": "unavailable"}
-
-    def _heartbeat(self, agent: Any) -> None:
-        if self.status is None:
-            agent.heartbeat(self._health())
-            return
-        snap = self.status.snapshot()
-        agent.heartbeat(
-            self._health(),
-            state=snap.state,
-            screen=snap.screen,
-            language=snap.language,
-            site=getattr(self.settings, "site_name", None),
-        )
+    def new_client(self, token: str | None) -> Any:
+        """A client of this kiosk's central API (e.g. for the help call's own thread)."""
+        return self.runner.new_client(token)
 
     def purge(self) -> int:
-        """Retention: delete acknowledged applications (sealed package and attachments)
-        older than ``acknowledged_retention_days``; returns how many. Drafts go too: those
-        saved for later once their time is up, the others after ``draft_retention_days``."""
-        days = self.settings.acknowledged_retention_days
-        now = self.clock()
-        purged = int(self.store.purge_acknowledged(now - dt.timedelta(days=days)))
-        if purged:
-            log.info("%d acknowledged application(s) deleted after %d days", purged, days)
-        stale = self.settings.draft_retention_days
-        drafts = int(self.store.purge_expired_drafts(now))
-        drafts += int(self.store.purge_drafts(now - dt.timedelta(days=stale)))
-        if drafts:
-            log.info("%d draft(s) deleted (saved-for-later time up, or %d days old)", drafts, stale)
-        return purged
-
-    def _ensure_enrolled(self) -> Any | None:
-        from sync.enrolment import Enrolment, enrol
-
-        path = self.settings.enrolment_file
-        if path.exists():
-            enrolment = Enrolment.load(path)
-            if self.demo is None or self._token_works(enrolment.token):
-                return enrolment
-        if self.demo is None:
-            return None  # staff enrol the kiosk with a one-time code (kiosk-sync --enrol-code)
-        enrolment = enrol(
-            self._client(None), self.demo.enrolment_code, self.settings.kiosk_name, path
-        )
-        log.info("kiosk enrolled with the demo central API as %s", enrolment.kiosk_id)
-        if self.on_enrolled:
-            self.on_enrolled()
-        return enrolment
-
-    def _token_works(self, token: str) -> bool:
-        from sync.client import AuthError
-
-        try:
-            self._client(token).get_application("00000000-0000-4000-8000-000000000000")
-        except AuthError:
-            return False
-        except Exception:
-            return True
-        return True
+        return self.runner.purge()
 
     def run(self) -> None:
-        from sync.agent import AlreadyRunning, SyncAgent, agent_lock
-
-        if self.demo is not None and not self.demo.wait_ready():
-            log.error(
-                "the demo central API did not start; see %s", self.demo.data_dir / "central.log"
-            )
-            return
-        enrolment = None
-        while not self._stopping.is_set():
-            try:
-                if enrolment is None:
-                    enrolment = self._ensure_enrolled()
-                if enrolment is not None:
-                    agent = SyncAgent(self.store, self._client(enrolment.token), clock=self.clock)
-                    with agent_lock(self.settings.data_dir / "sync.lock"):
-                        report = agent.run_once()
-                        if report.stopped_reason != "auth":
-                            self._heartbeat(agent)
-                    if self.on_report:
-                        self.on_report(report)
-                self.purge()
-            except AlreadyRunning:
-                log.info("another sync agent is running; skipping this round")
-                if enrolment is not None and self.status is not None:
-                    # The kiosk-sync service delivers; the desk still needs this kiosk's
-                    # state, which only the application knows (a heartbeat takes no lock).
-                    try:
-                        client = self._client(enrolment.token)
-                        self._heartbeat(SyncAgent(self.store, client, clock=self.clock))
-                    except Exception:
-                        log.exception("heartbeat failed; will retry")
-            except Exception:
-                log.exception("sync round failed; will retry")
-            self._wake.wait(self.settings.sync_interval_s)
-            self._wake.clear()
+        try:
+            if self.demo is not None and not self.demo.wait_ready():
+                log.error(
+                    "the demo central API did not start; see %s", self.demo.data_dir / "central.log"
+                )
+                return
+            self.runner.run(self._stopping, self._wake)
+        finally:
+            self.runner.close()
 
 
 class StatusService:
@@ -452,7 +624,7 @@ class StatusService:
 
     @staticmethod
     def _query(reference: str, secret: str | None, birth_date: str | None) -> Any:
-        from sync.protocol import StatusLookup
+        from contract.protocol import StatusLookup
 
         return StatusLookup(
             reference=reference,
@@ -463,13 +635,152 @@ class StatusService:
     def lookup(
         self, reference: str, secret: str | None = None, birth_date: str | None = None
     ) -> Any:
-        """``sync.protocol.StatusView``, or None when nothing matches."""
+        """``contract.protocol.StatusView``, or None when nothing matches."""
         with self._client() as client:
             return client.lookup_status(self._query(reference, secret, birth_date))
 
     def attestation(
         self, reference: str, secret: str | None = None, birth_date: str | None = None
     ) -> Any:
-        """``sync.protocol.Attestation``, or None when nothing matches."""
+        """``contract.protocol.Attestation``, or None when nothing matches."""
         with self._client() as client:
             return client.attestation(self._query(reference, secret, birth_date))
+
+
+# --- kiosk-sync: the outbox agent as a service ---------------------------------------------
+
+
+def parse_sync_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """``kiosk-sync``'s command line. Every setting comes from the kiosk's configuration
+    (``--config``, ``$KIOSK_CONFIG`` or /etc/kiosk-titre-sejour/kiosk.toml, then
+    ``KIOSK_*`` variables), as for the kiosk itself; an option given here wins."""
+    from contract.cli import join_option_values
+    from contract.protocol import DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES
+
+    p = argparse.ArgumentParser(
+        prog="kiosk-sync",
+        description="Deliver the kiosk's outbox to the central API, with the kiosk's settings.",
+    )
+    p.add_argument("--config", type=Path, help="the kiosk's configuration file (TOML)")
+    p.add_argument("--data-dir", type=Path, help="the kiosk's data directory")
+    p.add_argument(
+        "--store-dir", type=Path, help="the kiosk store's directory (default: DATA_DIR/store)"
+    )
+    p.add_argument("--once", action="store_true", help="one round, then exit")
+    p.add_argument("--interval", type=float, help="seconds between rounds (sync_interval_s)")
+    p.add_argument("--enrol-code", help="enrol this kiosk with a one-time code first")
+    p.add_argument("--server", help="central API URL (default: central_url, else the enrolment's)")
+    p.add_argument(
+        "--kiosk-name", help="name shown centrally (default: kiosk_name, else the host's)"
+    )
+    p.add_argument("--ca-bundle", type=Path, help="CA certificates to verify the server with")
+    p.add_argument(
+        "--client-cert",
+        type=Path,
+        help="this kiosk's TLS client certificate (PEM; may hold the key)",
+    )
+    p.add_argument("--client-key", type=Path, help="the key of --client-cert, if separate")
+    p.add_argument(
+        "--chunk-size-kib",
+        type=int,
+        default=DEFAULT_CHUNK_BYTES // 1024,
+        help="attachment upload chunk size in KiB (default: %(default)s)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=int,
+        help="delete acknowledged applications after this many days (acknowledged_retention_days)",
+    )
+    p.add_argument("--no-heartbeat", action="store_true", help="do not send heartbeats")
+    p.add_argument("--connect-timeout", type=float, help="seconds (connect_timeout_s)")
+    p.add_argument("--read-timeout", type=float, help="seconds (read_timeout_s)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    raw = sys.argv[1:] if argv is None else argv
+    args = p.parse_args(join_option_values(raw, ("--enrol-code",)))
+    if not 1 <= args.chunk_size_kib * 1024 <= MAX_CHUNK_BYTES:
+        p.error(f"--chunk-size-kib must be between 1 and {MAX_CHUNK_BYTES // 1024}")
+    if args.client_key is not None and args.client_cert is None:
+        p.error("--client-key needs --client-cert")
+    return args
+
+
+def sync_settings(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Settings:
+    """The kiosk's settings, with the command line's options over them (ConfigError)."""
+    from kiosk.config import load_settings
+
+    overrides = {
+        "data_dir": args.data_dir,
+        "sync_interval_s": args.interval,
+        "kiosk_name": args.kiosk_name,
+        "ca_bundle": args.ca_bundle,
+        "client_cert": args.client_cert,
+        "client_key": args.client_key,
+        "acknowledged_retention_days": args.retention_days,
+        "connect_timeout_s": args.connect_timeout,
+        "read_timeout_s": args.read_timeout,
+    }
+    return load_settings(args.config, overrides, environ)
+
+
+def sync_main(argv: Sequence[str] | None = None) -> int:
+    """``kiosk-sync``. Exit status: 0 done, 2 not enrolled or bad setup, 3 refused by the
+    server (authentication), 4 another agent holds the lock (with --once), 1 a failed round
+    (with --once)."""
+    from kiosk.config import ConfigError
+    from sync.client import AuthError, RejectedError, TransientError
+    from sync.enrolment import EnrolmentError, enrol
+
+    args = parse_sync_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = sync_settings(args)
+    except ConfigError as exc:
+        print(f"kiosk-sync: {exc}", file=sys.stderr)
+        return 2
+    from kiosk.store import Store  # SQLAlchemy: only once the command line is fine
+
+    store = Store.open(args.store_dir or settings.db_dir)
+    runner = SyncRunner(
+        settings,
+        store,
+        server=args.server,
+        heartbeat=not args.no_heartbeat,
+        chunk_size=args.chunk_size_kib * 1024,
+    )
+    try:
+        if args.enrol_code:
+            name = settings.kiosk_name
+            if "kiosk_name" not in settings.model_fields_set:
+                name = socket.gethostname()
+            with runner.new_client(None) as anonymous:
+                enrolment = enrol(anonymous, args.enrol_code, name, settings.enrolment_file)
+            log.info("kiosk enrolled as %s", enrolment.kiosk_id)
+        if runner.enrolment() is None:
+            raise EnrolmentError(
+                f"this kiosk is not enrolled ({settings.enrolment_file} is missing): "
+                "run kiosk-sync --enrol-code CODE first"
+            )
+    except (EnrolmentError, AuthError, RejectedError, TransientError) as exc:
+        print(f"kiosk-sync: {exc}", file=sys.stderr)
+        runner.close()
+        store.close()
+        return 3 if isinstance(exc, AuthError) else 2
+
+    stopping = threading.Event()
+    previous: dict[signal.Signals, Any] = {}
+    if not args.once and threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, lambda *_: stopping.set())
+    try:
+        if args.once:
+            outcome = runner.round()
+            return {"auth": 3, "busy": 4, "error": 1, "not_enrolled": 2}.get(outcome, 0)
+        runner.run(stopping)
+        return 0
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        runner.close()
+        store.close()

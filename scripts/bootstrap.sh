@@ -17,7 +17,8 @@ runtime_pkgs=(
 )
 # postgresql: the central API's integration tests also run on a real PostgreSQL server
 # (scripts/pg-test-server.sh starts a throwaway cluster; Debian's own service is not used).
-test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql)
+# cups, printer-driver-cups-pdf: a real spooler and PDF printers (scripts/cups-test-server.sh).
+test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql cups printer-driver-cups-pdf)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
@@ -45,19 +46,32 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 
-# Reinstall only when the lock or the project metadata changed.
-extra=""
-[ "$mode" = test ] && extra="[dev,ocr]"  # ocr: the MRZ engines benchmarks/mrz.py compares
+# Reinstall only when the lock, the project metadata or the way of installing changed.
+# Bytecode is compiled at install (--compile-bytecode): uv does not compile unless asked,
+# and where PYTHONDONTWRITEBYTECODE=1 (containers, CI images) no .pyc would ever be
+# written, so every start would compile SQLAlchemy, Alembic, pydantic... from source
+# (benchmarks/startup.py: the kiosk's start-up then takes about three times as long).
+extra="[central]"  # the demo starts the reference central API (its own extra) on loopback
+[ "$mode" = test ] && extra="[dev,ocr]"  # dev brings central too; ocr: the MRZ engines benchmarks/mrz.py compares
 stamp=".venv/.installed-$mode"
-want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+want=$( (cat requirements.lock pyproject.toml; echo compile-bytecode) | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check 'uv>=0.4,<1'
   # The lock pins every version; the editable install adds anything the lock lacks.
-  .venv/bin/uv pip install -q --python .venv/bin/python -r requirements.lock -e ".$extra"
+  .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python \
+    -r requirements.lock -e ".$extra"
   if [ "$mode" = test ]; then
     # rapidocr-onnxruntime declares opencv-python (its Qt plugins break PySide6): install it
     # without dependencies; the ocr extra brings the ones it really uses.
-    .venv/bin/uv pip install -q --python .venv/bin/python --no-deps 'rapidocr-onnxruntime>=1.3,<2'
+    .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python --no-deps \
+      'rapidocr-onnxruntime>=1.3,<2'
   fi
   echo "$want" > "$stamp"
 fi
+# The project's own packages (an editable install: uv compiles only site-packages). A .pyc
+# checks its source's timestamp, so an edited module is compiled again as usual.
+own=()
+for init in */__init__.py; do
+  case "$init" in tests/*|benchmarks/*) ;; *) own+=("${init%/__init__.py}") ;; esac
+done
+.venv/bin/python -m compileall -q -j0 "${own[@]}" >/dev/null

@@ -1,4 +1,4 @@
-"""Write the central API's OpenAPI document to sync/server/openapi.json (the committed contract).
+"""Write the central API's OpenAPI document to central/openapi.json (the committed contract).
 
     .venv/bin/python scripts/export_openapi.py          # rewrite the file
     .venv/bin/python scripts/export_openapi.py --check  # exit 1 if the file is out of date
@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "sync" / "server" / "openapi.json"
+OUTPUT = ROOT / "central" / "openapi.json"
 
 
 def openapi_document() -> dict[str, Any]:
-    from sync.server.app import Settings, create_app
+    from central.app import Settings, create_app
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(data_dir=Path(tmp)))

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kiosk.domain.catalogue import DEFAULT_CATALOGUE, load_catalogue  # noqa: E402
+from contract.catalogue import DEFAULT_CATALOGUE, load_catalogue  # noqa: E402
 from kiosk.i18n import DOMAIN, I18N_DIR, LANGUAGES, SOURCE_LANGUAGE, po_path  # noqa: E402
 
 POT_PATH = I18N_DIR / f"{DOMAIN}.pot"
@@ -54,6 +54,7 @@ SAME_AS_FRENCH: dict[str, frozenset[str]] = {code: frozenset() for code in LANGU
 
 def _source_dirs() -> Iterable[Path]:
     yield ROOT / "kiosk"
+    yield ROOT / "contract"  # the catalogue's and the validators' messages
 
 
 def extract_messages() -> dict[str, list[tuple[str, int]]]:

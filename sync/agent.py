@@ -1,4 +1,6 @@
-"""The outbox agent (``kiosk-sync``): delivers sealed applications to the central API.
+"""The outbox agent: delivers sealed applications to the central API. The loop around it,
+for the kiosk's sync thread and the ``kiosk-sync`` service alike, is
+``kiosk.link.SyncRunner``.
 
 One run (:meth:`SyncAgent.run_once`) takes the due entries, oldest first, one at a time:
 
@@ -37,7 +39,6 @@ the sealed packages anyway).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import errno
@@ -45,18 +46,21 @@ import fcntl
 import logging
 import os
 import random
-import signal
-import socket
-import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any, Protocol
 
+from contract.protocol import (
+    DEFAULT_CHUNK_BYTES,
+    MAX_CHUNK_BYTES,
+    ApplicationUpload,
+    Heartbeat,
+    KioskState,
+)
+from contract.sealing import SealError, read_header, sha256_hex
+from contract.states import OutboxState
 from sync import __version__
-from sync.cli import join_option_values
 from sync.client import (
     AuthError,
     CentralClient,
@@ -66,20 +70,10 @@ from sync.client import (
     TLSError,
     TransientError,
 )
-from sync.protocol import (
-    DEFAULT_CHUNK_BYTES,
-    MAX_CHUNK_BYTES,
-    ApplicationUpload,
-    Heartbeat,
-    KioskState,
-)
-from sync.sealing import SealError, read_header, sha256_hex
 
 log = logging.getLogger("kiosk.sync")
 
-LOCK_FILE = "sync.lock"
-ENROLMENT_FILE = "enrolment.json"
-STORE_DIR = "store"  # kiosk.config.Settings.db_dir is data_dir / "store"
+LOCK_FILE = "sync.lock"  # in the kiosk's data directory: one agent at a time
 
 SYNC_ALERT = "sync_alert"
 ALERT_AUTH = "auth"
@@ -134,7 +128,7 @@ class OutboxEntry(Protocol):
 
 
 class OutboxPort(Protocol):
-    """What the agent needs from the kiosk's store (``kiosk.store.Store`` satisfies it).
+    """What the agent needs of the kiosk store's outbox (``kiosk.store.Outbox`` satisfies it).
 
     ``due`` returns, oldest first, the entries to send now: never sent, left "uploading"
     (a crash or an interrupted run: sending again is safe) and failed ones whose retry time
@@ -151,11 +145,32 @@ class OutboxPort(Protocol):
     def mark_failed(
         self, uuid: str, reason: str, now: dt.datetime, retry_at: dt.datetime | None
     ) -> None: ...
-    def audit(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None: ...
-    def get_setting(self, key: str) -> str | None: ...
-    def set_setting(self, key: str, value: str) -> None: ...
     def backlog(self) -> dict[str, int]: ...
     def purge_acknowledged(self, older_than: dt.datetime) -> int: ...
+
+
+class AuditPort(Protocol):
+    """The store's audit trail (``kiosk.store.AuditTrail``)."""
+
+    def record(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None: ...
+
+
+class SettingsPort(Protocol):
+    """The store's small settings (``kiosk.store.LocalSettings``): the alert for staff."""
+
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str) -> None: ...
+
+
+class SyncStore(Protocol):
+    """The kiosk's store as the agent sees it (``kiosk.store.Store`` satisfies it)."""
+
+    @property
+    def outbox(self) -> OutboxPort: ...
+    @property
+    def audit_trail(self) -> AuditPort: ...
+    @property
+    def settings(self) -> SettingsPort: ...
 
 
 class Uploader(Protocol):
@@ -244,7 +259,7 @@ def _rejection_reason(exc: RejectedError) -> str:
 class SyncAgent:
     def __init__(
         self,
-        outbox: OutboxPort,
+        store: SyncStore,
         client: Uploader | CentralClient,
         *,
         clock: Callable[[], dt.datetime] = _utcnow,
@@ -257,7 +272,9 @@ class SyncAgent:
         older than this are purged after each run (None: never, by this agent)."""
         if not 1 <= chunk_size <= MAX_CHUNK_BYTES:
             raise ValueError(f"chunk_size must be between 1 and {MAX_CHUNK_BYTES} bytes")
-        self.outbox = outbox
+        self.outbox = store.outbox
+        self.audit = store.audit_trail
+        self.alerts = store.settings
         self.client = client
         self.clock = clock
         self.rng = rng or random.Random()
@@ -315,7 +332,7 @@ class SyncAgent:
         if self.retention is not None:
             purged = self.outbox.purge_acknowledged(self._now() - self.retention)
             if purged:
-                self.outbox.audit("outbox_purged", self._now(), count=purged)
+                self.audit.record("outbox_purged", self._now(), count=purged)
         report = SyncReport(delivered, failed, remaining, stopped, purged)
         if delivered or failed or stopped or purged:
             log.info(
@@ -369,7 +386,7 @@ class SyncAgent:
         self.outbox.mark_failed(entry.uuid, str(exc), now, now + delay)
         self.last_error = f"{type(exc).__name__}" + (f" HTTP {exc.status}" if exc.status else "")
         if isinstance(exc, TLSError):
-            self.outbox.set_setting(SYNC_ALERT, ALERT_TLS)
+            self.alerts.set(SYNC_ALERT, ALERT_TLS)
             log.error("TLS with the central API failed: %s", exc.detail)
         log.warning(
             "central API unreachable (%s); next try of %s in %d s",
@@ -398,7 +415,7 @@ class SyncAgent:
         except (SealError, ValueError) as exc:
             # Sending it cannot help, nor can retrying: staff must look.
             self.outbox.mark_failed(entry.uuid, f"local package unusable: {exc}", now, None)
-            self.outbox.audit("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
+            self.audit.record("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
             log.error("outbox entry %s is damaged: %s", entry.local_reference, exc)
             return "failed"
 
@@ -407,7 +424,7 @@ class SyncAgent:
         except ValueError as exc:  # a local attachment is damaged
             now = self._now()
             self.outbox.mark_failed(entry.uuid, f"local package unusable: {exc}", now, None)
-            self.outbox.audit("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
+            self.audit.record("sync_rejected", now, uuid=entry.uuid, reason="local", status=0)
             log.error("outbox entry %s is damaged: %s", entry.local_reference, exc)
             return "failed"
         except TransientError as exc:
@@ -416,8 +433,8 @@ class SyncAgent:
             now = self._now()
             # Not the entry's fault: it stays "uploading", which is due, and goes first
             # once the kiosk is allowed again.
-            self.outbox.audit("sync_auth_failed", now, status=exc.status or 0)
-            self.outbox.set_setting(SYNC_ALERT, ALERT_AUTH)
+            self.audit.record("sync_auth_failed", now, status=exc.status or 0)
+            self.alerts.set(SYNC_ALERT, ALERT_AUTH)
             self.last_error = f"AuthError HTTP {exc.status}"
             log.error("the central API refuses this kiosk's token: %s", exc.detail)
             return "auth"
@@ -425,7 +442,7 @@ class SyncAgent:
             now = self._now()
             self.outbox.mark_failed(entry.uuid, _rejection_reason(exc), now, None)
             self.last_error = f"RejectedError HTTP {exc.status}"
-            self.outbox.audit(
+            self.audit.record(
                 "sync_rejected", now, uuid=entry.uuid, reason="server", status=exc.status or 0
             )
             log.error(
@@ -437,11 +454,11 @@ class SyncAgent:
 
         now = self._now()
         self.outbox.mark_acknowledged(entry.uuid, receipt.central_reference, now)
-        self.outbox.audit(
+        self.audit.record(
             "sync_delivered", now, uuid=entry.uuid, central_reference=receipt.central_reference
         )
-        if self.outbox.get_setting(SYNC_ALERT):
-            self.outbox.set_setting(SYNC_ALERT, "")
+        if self.alerts.get(SYNC_ALERT):
+            self.alerts.set(SYNC_ALERT, "")
         self.last_error = None
         return "delivered"
 
@@ -449,7 +466,7 @@ class SyncAgent:
         """Attachments, then the application; returns the receipt. An entry already
         "delivered" (a crash after its attachments) goes straight to the application."""
         pending = [a for a in entry.attachments if a.uploaded_at is None]
-        if entry.state != "delivered" or pending:
+        if entry.state != OutboxState.DELIVERED or pending:
             self.outbox.mark_uploading(entry.uuid, self._now())
             self._send_attachments(entry)
             self.outbox.mark_delivered(entry.uuid, self._now())
@@ -479,156 +496,3 @@ class SyncAgent:
                     f"the central API still lacks {len(again.missing)} attachment(s)",
                     status=409,
                 ) from None
-
-
-# --- kiosk-sync -----------------------------------------------------------------------------
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="kiosk-sync", description="Deliver the kiosk's outbox to the central API."
-    )
-    p.add_argument("--data-dir", type=Path, required=True, help="the kiosk's data directory")
-    p.add_argument(
-        "--store-dir",
-        type=Path,
-        help=f"the kiosk store's directory (default: DATA_DIR/{STORE_DIR}, the kiosk's layout)",
-    )
-    p.add_argument("--once", action="store_true", help="one run, then exit")
-    p.add_argument("--interval", type=float, default=30.0, help="seconds between runs")
-    p.add_argument("--enrol-code", help="enrol this kiosk with a one-time code first")
-    p.add_argument("--server", help="central API URL (default: the enrolment's)")
-    p.add_argument("--kiosk-name", default=socket.gethostname(), help="name shown centrally")
-    p.add_argument("--ca-bundle", type=Path, help="CA certificates to verify the server with")
-    p.add_argument(
-        "--client-cert",
-        type=Path,
-        help="this kiosk's TLS client certificate (PEM; may hold the key too)",
-    )
-    p.add_argument("--client-key", type=Path, help="the key of --client-cert, if separate")
-    p.add_argument(
-        "--chunk-size-kib",
-        type=int,
-        default=DEFAULT_CHUNK_BYTES // 1024,
-        help="attachment upload chunk size in KiB (default: %(default)s)",
-    )
-    p.add_argument(
-        "--retention-days",
-        type=float,
-        default=7.0,
-        help="delete acknowledged applications after this many days (default: %(default)s)",
-    )
-    p.add_argument("--no-heartbeat", action="store_true", help="do not send heartbeats")
-    p.add_argument("--connect-timeout", type=float, default=5.0)
-    p.add_argument("--read-timeout", type=float, default=30.0)
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    raw = sys.argv[1:] if argv is None else argv
-    args = p.parse_args(join_option_values(raw, ("--enrol-code",)))
-    if args.enrol_code and not args.server:
-        p.error("--enrol-code needs --server URL")
-    if args.interval <= 0:
-        p.error("--interval must be positive")
-    if not 1 <= args.chunk_size_kib * 1024 <= MAX_CHUNK_BYTES:
-        p.error(f"--chunk-size-kib must be between 1 and {MAX_CHUNK_BYTES // 1024}")
-    if args.retention_days < 0:
-        p.error("--retention-days must not be negative")
-    if args.client_key is not None and args.client_cert is None:
-        p.error("--client-key needs --client-cert")
-    return args
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Exit status: 0 done, 2 not enrolled or bad setup, 3 refused by the server (auth),
-    4 another run holds the lock (with --once)."""
-    from sync.enrolment import Enrolment, EnrolmentError, enrol
-
-    args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    data_dir: Path = args.data_dir
-    enrolment_path = data_dir / ENROLMENT_FILE
-
-    client_cert: Path | tuple[Path, Path] | None = args.client_cert
-    if args.client_cert is not None and args.client_key is not None:
-        client_cert = (args.client_cert, args.client_key)
-
-    def client_for(url: str, token: str | None) -> CentralClient:
-        return CentralClient(
-            url,
-            token,
-            ca_bundle=args.ca_bundle,
-            client_cert=client_cert,
-            connect_timeout=args.connect_timeout,
-            read_timeout=args.read_timeout,
-        )
-
-    try:
-        if args.enrol_code:
-            enrolment = enrol(
-                client_for(args.server, None), args.enrol_code, args.kiosk_name, enrolment_path
-            )
-            log.info("kiosk enrolled as %s", enrolment.kiosk_id)
-        enrolment = Enrolment.load(enrolment_path)
-    except (EnrolmentError, AuthError, RejectedError, TransientError) as exc:
-        print(f"kiosk-sync: {exc}", file=sys.stderr)
-        return 3 if isinstance(exc, AuthError) else 2
-
-    from kiosk.store import Store  # here, so that sync stays importable without the store
-
-    store = Store.open(args.store_dir or data_dir / STORE_DIR)
-    client = client_for(args.server or enrolment.server_url, enrolment.token)
-    agent = SyncAgent(
-        store,
-        client,
-        chunk_size=args.chunk_size_kib * 1024,
-        retention=dt.timedelta(days=args.retention_days),
-    )
-    stop = threading.Event()
-
-    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    previous: dict[signal.Signals, Any] = {}
-    if not args.once and threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.signal(signum, _on_signal)
-
-    lock_path = data_dir / LOCK_FILE
-    auth_pause = args.interval
-    try:
-        while True:
-            report: SyncReport | None = None
-            try:
-                with agent_lock(lock_path):
-                    report = agent.run_once()
-                    if not args.no_heartbeat and report.stopped_reason != "auth":
-                        agent.heartbeat()
-            except AlreadyRunning as exc:
-                log.info("%s; skipping this run", exc)
-                if args.once:
-                    return 4
-            except Exception:
-                log.exception("sync run failed; will try again")
-                if args.once:
-                    return 1
-            if args.once:
-                return 3 if report is not None and report.stopped_reason == "auth" else 0
-            if report is not None and report.stopped_reason == "auth":
-                # Refused: ask again less and less often (up to hourly) until staff fix it.
-                auth_pause = min(BACKOFF_CAP_S, auth_pause * 2)
-                pause = auth_pause
-            else:
-                auth_pause = args.interval
-                pause = args.interval
-            if stop.wait(pause):
-                return 0
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        client.close()
-        store.close()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -31,8 +31,7 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import BaseModel, ValidationError
 
-from sync import __version__
-from sync.protocol import (
+from contract.protocol import (
     API_PREFIX,
     DEFAULT_CHUNK_BYTES,
     OCTET_STREAM,
@@ -53,6 +52,7 @@ from sync.protocol import (
     StatusView,
     content_range,
 )
+from sync import __version__
 
 log = logging.getLogger("kiosk.sync.client")
 
@@ -336,7 +336,7 @@ class CentralClient:
     def heartbeat(self, beat: Heartbeat) -> HeartbeatAck:
         return self._parse(self._request("POST", "/heartbeat", body=beat), HeartbeatAck)
 
-    # --- help calls (sync.server.desk) -----------------------------------------------------
+    # --- help calls (central.routers.desk) -----------------------------------------------------
 
     def post_help_call(self, call: HelpCallRequest) -> HelpCallState:
         return self._parse(self._request("POST", "/help-calls", body=call), HelpCallState)

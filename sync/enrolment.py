@@ -10,8 +10,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from contract.sealing import SUPPORTED_FORMATS, decode_public_key
 from sync.client import CentralClient
-from sync.sealing import SUPPORTED_FORMATS, decode_public_key
 
 ENROLMENT_FILE = "enrolment.json"
 

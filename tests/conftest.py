@@ -1,11 +1,91 @@
-"""Test configuration shared by every suite."""
+"""Test configuration shared by every suite.
+
+Every test must leave no thread, no running ``QThread`` and no active ``QTimer`` behind:
+each has an owner that stops it (``_owned_threads_and_timers``). A timer still running when
+its Python-owned QObject is garbage-collected on a worker thread leaves Qt's event loop a
+dangling timer: that is how the suite died with SIGSEGV after the staff tests. As in the
+kiosk (``kiosk.ui.gc_guard``), Python's cyclic garbage collector runs on the main (GUI)
+thread only: automatic collection is off and each test's garbage is collected at its end.
+Qt warnings fail the test too (``qt_log_level_fail`` in pyproject.toml).
+"""
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
 
 # Qt must never look for a display in tests; set before anything imports PySide6.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_ACCESSIBILITY", "1")
+# The throwaway CUPS scheduler scripts/test starts (scripts/cups-test-server.sh): set before
+# anything asks libcups, which reads CUPS_SERVER once per process (tests/gui/test_cups_printer.py).
+if os.environ.get("KIOSK_TEST_CUPS"):
+    os.environ["CUPS_SERVER"] = os.path.join(os.environ["KIOSK_TEST_CUPS"], "cups.sock")
 
 pytest_plugins = ["tests.fixtures.central"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    gc.disable()  # collected by _owned_threads_and_timers, on the main thread
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    gc.enable()
+
+
+def _qt_leftovers() -> list[str]:
+    """Running QThreads and active QTimers still alive, once the widgets closed by the
+    test (``deleteLater``) are really deleted (the timers found are stopped). Empty when
+    Qt was never imported."""
+    if "PySide6.QtCore" not in sys.modules:
+        return []
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent, QThread, QTimer
+
+    if QCoreApplication.instance() is None:
+        return []
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    found = []
+    for obj in gc.get_objects():
+        if isinstance(obj, QTimer | QThread) and shiboken6.isValid(obj):
+            if isinstance(obj, QTimer) and obj.isActive():
+                owner = obj.parent()
+                found.append(
+                    f"an active QTimer of {obj.interval()} ms "
+                    f"(owner: {type(owner).__name__ if owner is not None else 'none'})"
+                )
+                obj.stop()  # reported once: the next tests must not run with it
+            elif isinstance(obj, QThread) and obj.isRunning():
+                found.append(f"a running QThread {obj.objectName() or type(obj).__name__}")
+    return found
+
+
+# Threads owned by a library for the whole process, stopped at exit: the event loop (and its
+# worker threads) schemathesis keeps to call an ASGI app in-process (test_api_fuzz.py).
+PROCESS_THREADS = ("asyncio-portal-", "AnyIO worker thread")
+
+
+@pytest.fixture(autouse=True)
+def _owned_threads_and_timers() -> Iterator[None]:
+    """Fail a test that leaves a thread, a running QThread or an active QTimer behind."""
+    before = set(threading.enumerate())
+    yield
+    left = [
+        t
+        for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.name.startswith(PROCESS_THREADS)
+    ]
+    problems = [f"thread {t.name!r} ({type(t).__name__}) still running" for t in left]
+    problems += _qt_leftovers()  # garbage included: its timers must have been stopped too
+    gc.collect()  # here, on the main thread: garbage holding Qt objects is freed on it
+    if problems:
+        pytest.fail(
+            "left behind by this test (give it an owner that stops it):\n  "
+            + "\n  ".join(problems),
+            pytrace=False,
+        )

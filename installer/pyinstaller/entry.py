@@ -19,11 +19,11 @@ def main() -> int:
         return 0
     name = os.path.splitext(os.path.basename(sys.executable))[0].lower()
     if name == "kiosk-sync":
-        from sync.agent import main as command
+        from kiosk.link import sync_main as command
     elif name == "kiosk-health":
         from kiosk.health import main as command
     elif name == "kiosk-central":
-        from sync.server.__main__ import main as command
+        from central.__main__ import main as command
     else:
         from kiosk.__main__ import main as command
     return int(command() or 0)

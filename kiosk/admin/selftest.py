@@ -116,21 +116,13 @@ def check_speech(speech: Any, fake: bool) -> CheckResult:
     return CheckResult(True, f"{kind} : phrase de test envoyée")
 
 
-def check_printer(fake: bool) -> CheckResult:
-    if fake:
-        return CheckResult(True, "imprimante simulée (PDF)")
-    if shutil.which("lpstat") is None:
-        return CheckResult(False, "pas de système d'impression (CUPS) installé")
-    try:
-        out = subprocess.run(
-            ["lpstat", "-d"], capture_output=True, text=True, timeout=5, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        return CheckResult(False, f"lpstat : {type(exc).__name__}")
-    text = out.stdout.strip()
-    if out.returncode != 0 or ":" not in text:
-        return CheckResult(False, "aucune imprimante par défaut")
-    return CheckResult(True, text)
+def check_printer(printer: Any) -> CheckResult:
+    """The kiosk's own printer object (``kiosk.devices.printer``): for CUPS, the queue's
+    state as the kiosk sees it before printing (Qt's printer list and ``lpstat``)."""
+    if printer is None:
+        return CheckResult(False, "aucune imprimante configurée")
+    ok, detail = printer.health()
+    return CheckResult(ok, detail)
 
 
 class SelfTests:
@@ -142,13 +134,14 @@ class SelfTests:
         speech: Any = None,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         checks: dict[str, Callable[[], CheckResult]] | None = None,
+        printer: Any = None,
     ) -> None:
         fake = bool(settings.fake_devices)
         self.checks: dict[str, Callable[[], CheckResult]] = {
             "camera": lambda: check_camera(settings),
             "ocr": check_ocr,
             "speech": lambda: check_speech(speech, fake),
-            "printer": lambda: check_printer(fake),
+            "printer": lambda: check_printer(printer),
             "disk": lambda: check_disk(settings.data_dir),
             "clock": lambda: check_clock(clock(), None if fake else ntp_synchronized),
         }

@@ -209,7 +209,7 @@ def all_msgids() -> tuple[str, ...]:
     catalogue."""
     from babel.messages.pofile import read_po
 
-    from kiosk.domain.catalogue import load_catalogue
+    from contract.catalogue import load_catalogue
     from kiosk.i18n import I18N_DIR
 
     ids: dict[str, None] = {}
@@ -645,7 +645,10 @@ def _mirroring(ctx: Context, out: Outcome) -> None:
     widgets = [
         w
         for w in ctx.widgets
-        if w is not flip and flip.isAncestorOf(w) and w.parentWidget() is not None
+        if w is not flip
+        and flip.isAncestorOf(w)
+        and w.parentWidget() is not None
+        and not ltr_by_design(w.parentWidget())  # laid out left to right by design
     ]
     rtl = {id(w): (w.x(), w.width(), w.parentWidget().width()) for w in widgets}
     direction = flip.layoutDirection()
@@ -679,13 +682,24 @@ def _mirroring(ctx: Context, out: Outcome) -> None:
             )
 
 
+def ltr_by_design(widget: QWidget | None) -> bool:
+    """An input typed in Latin letters or digits (its catalogue ``script``), or a part of
+    one: it runs left to right on a right-to-left page too (check 18 wants it so)."""
+    w = widget
+    while w is not None:
+        if w.property("script") in ("latin", "digits"):
+            return True
+        w = w.parentWidget()
+    return False
+
+
 def check_direction(ctx: Context) -> Outcome:
     out = Outcome()
     want = Qt.LayoutDirection.RightToLeft if ctx.rtl else Qt.LayoutDirection.LeftToRight
     wrong: set[int] = set()
     for w in ctx.widgets:
         out.checked += 1
-        if w.layoutDirection() != want:
+        if w.layoutDirection() != want and not ltr_by_design(w):
             wrong.add(id(w))
             if w.parentWidget() is not None and id(w.parentWidget()) in wrong:
                 continue

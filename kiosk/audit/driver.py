@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
@@ -44,6 +44,7 @@ from kiosk.audit.model import (
     Screenshot,
     WidgetInfo,
 )
+from kiosk.audit.path_checks import VISIT_CHECKS
 from kiosk.audit.tours import unaudited
 
 WINDOW_SIZE = (1280, 1024)
@@ -95,9 +96,9 @@ class Kiosk:
 
     @classmethod
     def build(cls) -> Kiosk:
+        from contract.catalogue import load_catalogue
         from kiosk.audit.fakes import NOW, FakeMonotonic, MemoryStore, fake_sealer
         from kiosk.devices.speech import RecordingSpeech
-        from kiosk.domain.catalogue import load_catalogue
         from kiosk.ui import SessionController, build_ui
 
         app = application()
@@ -681,6 +682,10 @@ class Runner:
         for check in STATIC_CHECKS:
             outcomes[check.id] = self._guard(lambda c=check: c.run(ctx), check.id)
         outcomes["language"] = self._guard(lambda: check_language(ctx, visit.said), "language")
+        for path_check in VISIT_CHECKS:  # issue 15's checks (kiosk.audit.path_checks)
+            outcomes[path_check.id] = self._guard(
+                lambda c=path_check: c.run(ctx, visit), path_check.id
+            )
         ring = outcomes["non-text-contrast"]
         narrated: list[tuple[str, WidgetInfo, list[tuple[str, str]]]] = []
         narrate = kiosk.narration and scale == 1.0 and theme == "normal"
@@ -853,7 +858,9 @@ class Runner:
         name = f"{visit.state.replace('/', '_')}--{language}--{round(scale * 100)}--{theme}.png"
         folder = self.options.out / "screens"
         folder.mkdir(parents=True, exist_ok=True)
-        image.save(str(folder / name))
+        # Opaque RGB and zlib's faster levels: half the encoding time of the default, for
+        # files about as small (a screenshot per state and language adds up in CI).
+        image.convertToFormat(QImage.Format.Format_RGB888).save(str(folder / name), "PNG", 80)
         self.result.screenshots.append(
             Screenshot(visit.state, language, scale, theme, f"screens/{name}")
         )

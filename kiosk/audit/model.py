@@ -211,6 +211,55 @@ CHECKS: tuple[CheckSpec, ...] = (
         "The inactivity monitor driven with a fake clock: warning time, dialog, speech, "
         "extension (10 times), then the dialog audited like any screen.",
     ),
+    # Issue 15: what walking the kiosk as new users would found (kiosk.audit.path_checks).
+    CheckSpec(
+        17,
+        "wheel",
+        "A mouse wheel over an input scrolls the page: it changes no answer, takes no focus, "
+        "opens no keyboard",
+        ("11.3.2.1", "11.3.2.2"),
+        ("3.2.1 On Focus", "3.2.2 On Input"),
+        ("7.5 (closest)",),
+        "A wheel event sent over each visible input (combo and spin boxes, sliders, line "
+        "edits, check boxes): value, focus and on-screen keyboard compared before and after; "
+        "no input keeps the WheelFocus policy.",
+    ),
+    CheckSpec(
+        18,
+        "bidi",
+        "Right to left: numbers, dates, amounts and codes are isolated left-to-right runs; "
+        "Latin and digit inputs, and a date's placeholder, run left to right",
+        ("11.1.3.2",),
+        ("1.3.2 Meaningful Sequence",),
+        ("8.10 (closest)",),
+        "Every visible text of a right-to-left state: each run holding a digit must be inside "
+        "LRI/FSI … PDI unless the widget runs left to right; line edits declared Latin or "
+        "digits (catalogue script) must be left to right, a placeholder with Arabic letters "
+        "must mark its separators with LRM.",
+    ),
+    CheckSpec(
+        19,
+        "notice-kind",
+        "Notices: success, information, warning or error as their text means, each with its "
+        "colour, icon and spoken prefix",
+        ("5.1.3.15", "11.1.4.1", "11.4.1.3"),
+        ("1.4.1 Use of Color", "4.1.3 Status Messages", "1.3.1 Info and Relationships"),
+        ("3.1", "7.5"),
+        "Each visible notice: its kind against the kind its messages declare "
+        "(kiosk.domain.notices.INTENT, the most serious wins); its border pixel against the "
+        "kind's theme token; its accessible name starting with the kind's translated prefix.",
+    ),
+    CheckSpec(
+        20,
+        "keyboard-script",
+        "Each typed field declares its script; the on-screen keyboard opens in it",
+        ("5.1.6.1", "11.3.3.2 (closest)"),
+        ("3.3.2 Labels or Instructions (closest)",),
+        ("11.10 (closest)",),
+        "Every line edit the on-screen keyboard serves is focused in turn: its ``script`` "
+        "property (catalogue metadata) must be latin, digits or any, and the keyboard's "
+        "layout must be Latin for latin and digits, the language's own script for any.",
+    ),
 )
 
 CHECKS_BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}

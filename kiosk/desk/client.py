@@ -11,7 +11,7 @@ from typing import Any
 import requests
 from pydantic import TypeAdapter, ValidationError
 
-from sync.protocol import API_PREFIX, DeskKiosk, FleetKiosk, HelpCallState
+from contract.protocol import API_PREFIX, DeskKiosk, FleetKiosk, HelpCallState
 
 _KIOSKS = TypeAdapter(list[DeskKiosk])
 _FLEET = TypeAdapter(list[FleetKiosk])

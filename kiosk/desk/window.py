@@ -31,12 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contract.protocol import DeskKiosk, DeskState, FleetKiosk
 from kiosk.desk.client import DeskClient, DeskError
 from kiosk.i18n import LANGUAGES, N_, Translator
 from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, Theme
 from kiosk.ui.widgets import FocusRing, apply_language, button, label, set_role
-from sync.protocol import DeskKiosk, DeskState, FleetKiosk
 
 log = logging.getLogger(__name__)
 

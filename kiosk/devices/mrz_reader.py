@@ -27,13 +27,24 @@ import time
 from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import cv2
 import numpy as np
 
-from kiosk.domain.mrz import ALPHABET, FILLER, MrzError, MrzResult, Reason, parse_valid
+from kiosk.domain.mrz import (
+    ALPHABET,
+    FILLER,
+    MrzError,
+    MrzResult,
+    Reason,
+    blind_positions,
+    parse_valid,
+    unchecked_positions,
+)
+from kiosk.scan.guidance import Guidance
+from kiosk.scan.mrz_locate import Candidate, locate
 
 MRZ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
@@ -55,51 +66,11 @@ def _grey(image: np.ndarray) -> np.ndarray:
 
 
 def locate_mrz(image: np.ndarray, *, work_width: int = 720, max_bands: int = 3) -> list[np.ndarray]:
-    """Quads (4 x 2 float32, frame coordinates, TL TR BR BL) of the likeliest MRZ bands,
-    best first. Fast: works on a copy reduced to ``work_width`` pixels."""
-    grey = _grey(image)
-    scale = min(1.0, work_width / grey.shape[1])
-    small = (
-        cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
-        if scale < 1
-        else grey
-    )
-    w = small.shape[1]
-    unit = w / 720
-    k = max(3, round(13 * unit) | 1)
-    rect = cv2.getStructuringElement(cv2.MORPH_RECT, (k, max(3, round(7 * unit) | 1)))
-    black = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, rect)
-    grad = cv2.Sobel(black, cv2.CV_32F, 1, 0, ksize=-1)
-    grad = np.abs(grad)
-    lo, hi = float(grad.min()), float(grad.max())
-    grad8: np.ndarray = ((grad - lo) / max(1e-6, hi - lo) * 255).astype(np.uint8)
-    grad8 = cv2.morphologyEx(
-        grad8,
-        cv2.MORPH_CLOSE,
-        cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(17 * unit)), 1)),
-    )
-    _, thresh = cv2.threshold(grad8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    sq = max(3, round(15 * unit))
-    thresh = cv2.morphologyEx(
-        thresh, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (sq, sq))
-    )
-    thresh = cv2.erode(thresh, np.ones((3, 3), np.uint8), iterations=2)
-    contours, _ = cv2.findContours(thresh, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    found: list[tuple[float, np.ndarray]] = []
-    for contour in contours:
-        (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
-        long, short = max(rw, rh), min(rw, rh)
-        if short < 4 or long < 0.12 * w:
-            continue
-        aspect = long / short
-        if not 3.0 <= aspect <= 30.0:
-            continue
-        fill = cv2.contourArea(contour) / max(1.0, rw * rh)
-        if fill < 0.45:
-            continue
-        found.append((long * short, cv2.boxPoints(((cx, cy), (rw, rh), angle))))
-    found.sort(key=lambda item: -item[0])
-    return [_order_along_text(box / scale) for _, box in found[:max_bands]]
+    """Quads (4 x 2 float32, frame coordinates, TL TR BR BL along the text) of the
+    likeliest MRZ blocks, best first (``kiosk.scan.mrz_locate``). ``work_width`` is kept
+    for callers of the old single-scale locator; the pyramid needs no such setting."""
+    del work_width
+    return [c.quad for c in locate(image, max_candidates=max_bands)]
 
 
 def _order_along_text(box: np.ndarray) -> np.ndarray:
@@ -119,9 +90,15 @@ def _order_along_text(box: np.ndarray) -> np.ndarray:
 
 
 def extract_band(
-    image: np.ndarray, quad: np.ndarray, *, pad_x: float = 0.04, pad_y: float = 0.25
+    image: np.ndarray,
+    quad: np.ndarray,
+    *,
+    pad_x: float = 0.04,
+    pad_y: float = 0.25,
+    scale: float = 1.0,
 ) -> np.ndarray:
-    """The straightened grey crop of ``quad`` (with some margin) at full resolution."""
+    """The straightened grey crop of ``quad`` (with some margin), at the frame's
+    resolution times ``scale``."""
     grey = _grey(image)
     tl, tr, br, bl = quad
     width = float(np.linalg.norm(tr - tl))
@@ -130,13 +107,38 @@ def extract_band(
     uy = (bl - tl) / max(height, 1e-6)
     dx, dy = ux * width * pad_x, uy * height * pad_y
     src = np.array([tl - dx - dy, tr + dx - dy, br + dx + dy, bl - dx + dy], np.float32)
-    out_w = max(8, round(width * (1 + 2 * pad_x)))
-    out_h = max(8, round(height * (1 + 2 * pad_y)))
+    warp_scale = max(scale, 1.0) if scale < 0.7 else scale  # shrink after: no aliasing
+    out_w = max(8, round(width * (1 + 2 * pad_x) * warp_scale))
+    out_h = max(8, round(height * (1 + 2 * pad_y) * warp_scale))
     dst = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], np.float32)
     m = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(
-        grey, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    flags = cv2.INTER_CUBIC if warp_scale > 1.2 else cv2.INTER_LINEAR
+    band = cv2.warpPerspective(
+        grey, m, (out_w, out_h), flags=flags, borderMode=cv2.BORDER_REPLICATE
     )
+    if warp_scale != scale:
+        size = (max(8, round(out_w * scale)), max(8, round(out_h * scale)))
+        band = cv2.resize(band, size, interpolation=cv2.INTER_AREA)
+    return band
+
+
+def deslant(band: np.ndarray, max_shear: float = 0.45, steps: int = 13) -> np.ndarray:
+    """``band`` sheared so that its characters stand upright. A page seen at an angle
+    slants the text (the band's box is a rectangle, the page is a trapezoid); the shear that
+    makes the vertical strokes line up gives the most contrasted column profile."""
+    ink = _ink_map(band)
+    h = band.shape[0]
+    best, best_score = 0.0, -1.0
+    for shear in np.linspace(-max_shear, max_shear, steps):
+        m = np.array([[1, shear, -shear * h / 2], [0, 1, 0]], np.float32)
+        col = cv2.warpAffine(ink, m, (ink.shape[1], h)).sum(axis=0)
+        score = float((col * col).sum())
+        if score > best_score * (1.0001 if shear else 1.0):
+            best, best_score = float(shear), score
+    if abs(best) < 1e-6:
+        return band
+    m = np.array([[1, best, -best * h / 2], [0, 1, 0]], np.float32)
+    return cv2.warpAffine(band, m, (band.shape[1], h), borderMode=cv2.BORDER_REPLICATE)
 
 
 # --------------------------------------------------------------------------- engines
@@ -153,6 +155,16 @@ class OcrEngine(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the engine holds."""
+
+    def doubts(self) -> list[np.ndarray] | None:
+        """Per character doubt (0 sure .. 1 a toss-up) of the last ``read_lines`` in this
+        thread, when the engine knows it; None otherwise."""
+        return None
+
+    def distances(self) -> list[np.ndarray] | None:
+        """Per line, each character's distance to every class of ``MRZ_CHARS`` (last
+        ``read_lines`` in this thread), when the engine knows them; None otherwise."""
+        return None
 
 
 def clean_line(text: str) -> str:
@@ -272,13 +284,44 @@ class GlyphModel:
     labels: np.ndarray  # their classes (indices into MRZ_CHARS)
 
     def __post_init__(self) -> None:
+        # Examples grouped by class (as many of each): per-class minima by a reshape.
+        order = np.argsort(self.labels, kind="stable")
+        self.train = np.ascontiguousarray(self.train[order], dtype=np.float32)
+        self.labels = self.labels[order]
+        counts = np.bincount(self.labels, minlength=len(MRZ_CHARS))
+        if len(set(counts.tolist())) != 1:
+            raise ValueError("the glyph model needs as many examples of every class")
         self._norms = (self.train**2).sum(axis=1)
 
     def classify(self, feats: np.ndarray) -> np.ndarray:
         """Class index of each row of ``feats``."""
-        z = (feats - self.mu) @ self.proj
-        d2 = self._norms[None, :] - 2 * (z @ self.train.T)  # + |z|^2, the same for a row
-        return self.labels[d2.argmin(axis=1)]
+        return self.classify_scored(feats)[0]
+
+    def class_distances(self, feats: np.ndarray) -> np.ndarray:
+        """Distance of each row of ``feats`` to the nearest example of every class
+        (rows x classes, in the discriminant space)."""
+        z = ((feats - self.mu) @ self.proj).astype(np.float32)
+        d2 = self._norms[None, :] - 2 * cv2.gemm(z, self.train, 1.0, None, 0.0, flags=cv2.GEMM_2_T)
+        per_class = d2.reshape(len(z), len(MRZ_CHARS), -1).min(axis=2)
+        per_class += (z * z).sum(axis=1)[:, None]
+        return np.sqrt(np.maximum(per_class, 0))
+
+    def classify_scored(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Class index of each row of ``feats``, and a doubt in 0..1: the distance to the
+        nearest example of the chosen class over the distance to the nearest example of
+        any other class (near 0: clear; near 1: it could as well be another character)."""
+        z = ((feats - self.mu) @ self.proj).astype(np.float32)
+        # OpenCV's product: numpy's BLAS is several times slower here for these shapes.
+        d2 = self._norms[None, :] - 2 * cv2.gemm(z, self.train, 1.0, None, 0.0, flags=cv2.GEMM_2_T)
+        per_class = d2.reshape(len(z), len(MRZ_CHARS), -1).min(axis=2)
+        per_class += (z * z).sum(axis=1)[:, None]
+        np.maximum(per_class, 0, out=per_class)
+        two = np.argpartition(per_class, 1, axis=1)[:, :2]
+        rows = np.arange(len(z))
+        a, b = per_class[rows, two[:, 0]], per_class[rows, two[:, 1]]
+        best = np.where(a <= b, two[:, 0], two[:, 1])
+        doubt = np.sqrt(np.minimum(a, b)) / np.maximum(np.sqrt(np.maximum(a, b)), 1e-6)
+        return best, doubt.astype(np.float32)
 
 
 def _render_glyphs(font_path: str, size: int = 96) -> dict[str, np.ndarray]:
@@ -329,8 +372,40 @@ def _recentre(ink: np.ndarray, cx: float, top: float, bottom: float, pitch: floa
 
 @cache
 def glyph_model(seed: int = 7, shrink: float = 0.05, per_class: int = 90) -> GlyphModel:
-    """Train the glyph classifier (about a second, once per process)."""
+    """The glyph classifier: the one ``scripts/train_mrz_glyphs.py`` trained (shipped in
+    ``kiosk/devices/data``), else trained now from the font alone (a second or two, once
+    per process). ``KIOSK_MRZ_GLYPHS=font`` forces the latter."""
+    if os.environ.get("KIOSK_MRZ_GLYPHS", "") != "font" and os.path.exists(GLYPH_MODEL_PATH):
+        return load_glyph_model(GLYPH_MODEL_PATH)
     x, y = training_set(seed, per_class)
+    return _fit_lda(x, y, shrink)
+
+
+GLYPH_MODEL_PATH = os.path.join(os.path.dirname(__file__), "data", "mrz_glyphs.npz")
+
+
+def load_glyph_model(path: str) -> GlyphModel:
+    with np.load(path) as data:
+        return GlyphModel(
+            data["proj"].astype(np.float32),
+            data["mu"].astype(np.float32),
+            data["train"].astype(np.float32),
+            data["labels"].astype(np.int64),
+        )
+
+
+def save_glyph_model(model: GlyphModel, path: str) -> None:
+    np.savez_compressed(
+        path,
+        proj=model.proj.astype(np.float32),
+        mu=model.mu.astype(np.float32),
+        train=model.train.astype(np.float16),
+        labels=model.labels.astype(np.int8),
+    )
+
+
+def fit_glyph_model(x: np.ndarray, y: np.ndarray, shrink: float = 0.05) -> GlyphModel:
+    """A glyph model from cell features ``x`` and class indices ``y`` (as many of each)."""
     return _fit_lda(x, y, shrink)
 
 
@@ -420,18 +495,21 @@ class GlyphEngine(OcrEngine):
 
     def __init__(self) -> None:
         self.model = glyph_model()
+        self._doubts = threading.local()
 
-    def read_lines(self, image: np.ndarray) -> list[str]:
+    def line_features(self, image: np.ndarray) -> list[np.ndarray] | None:
+        """The features of every character cell of the band's 2 or 3 lines (one array
+        per line), or None when the band does not split into MRZ-shaped lines."""
         ink = _ink_map(_grey(image))
         rows = _line_rows(ink)
         if len(rows) not in (2, 3):
-            return []
+            return None
         widths = (30,) if len(rows) == 3 else (44, 36)
-        lines = []
+        out = []
         for top, bottom in rows:
             grid = _fit_grid(ink, top, bottom, widths)
             if grid is None:
-                return []
+                return None
             centres, tops, bottoms, pitches = grid
             cells = np.stack(
                 [
@@ -439,9 +517,38 @@ class GlyphEngine(OcrEngine):
                     for cx, t, b, p in zip(centres, tops, bottoms, pitches, strict=True)
                 ]
             )
-            classes = self.model.classify(_cells_features(cells))
-            lines.append("".join(MRZ_CHARS[i] for i in classes))
+            out.append(_cells_features(cells))
+        return out
+
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        self._doubts.value = None
+        features = self.line_features(image)
+        if features is None:
+            return []
+        lines = []
+        distances: list[np.ndarray] = []
+        for feats in features:
+            dist = self.model.class_distances(feats)
+            lines.append("".join(MRZ_CHARS[i] for i in dist.argmin(axis=1)))
+            distances.append(dist)
+        self._doubts.value = distances
         return lines
+
+    def doubts(self) -> list[np.ndarray] | None:
+        """Per character doubt of the last lines this thread read: the distance to the
+        chosen class over the distance to the nearest other one."""
+        dist = self.distances()
+        if dist is None:
+            return None
+        out = []
+        for d in dist:
+            two = np.sort(d, axis=1)[:, :2]
+            out.append((two[:, 0] / np.maximum(two[:, 1], 1e-6)).astype(np.float32))
+        return out
+
+    def distances(self) -> list[np.ndarray] | None:
+        """Per line, each character's distance to every class (``MRZ_CHARS`` order)."""
+        return getattr(self._doubts, "value", None)
 
 
 def _fit_grid(
@@ -497,7 +604,18 @@ def _fit_grid(
     n_cells = min(widths, key=lambda k: abs(k - last))
     if abs(n_cells - last) > 3:
         return None
-    cells = np.arange(n_cells, dtype=np.float64)
+    # More blobs than cells: something beside the line (a page edge, a mark) was taken for
+    # characters. Keep the run of cells that holds the most typical glyphs.
+    offset = 0
+    if last > n_cells:
+        heights = np.array([m[2] - m[1] for m in merged])
+        typical = 1 - np.minimum(1, np.abs(heights - np.median(heights)) / np.median(heights))
+        scores = [
+            float(typical[(idx >= o) & (idx < o + n_cells)].sum())
+            for o in range(last - n_cells + 1)
+        ]
+        offset = int(np.argmax(scores))
+    cells = np.arange(n_cells, dtype=np.float64) + offset
     centres = np.polyval(coef, cells)
     pitches = (
         np.abs(np.polyval(np.polyder(coef), cells)) if len(coef) > 1 else np.full(n_cells, pitch)
@@ -505,6 +623,7 @@ def _fit_grid(
     # The baseline from the bottoms of the tall glyphs (twice, dropping descenders); the
     # cell's top is one cap height above it, and OCR-B's cap height is its pitch (0.996).
     tall = [m for m in merged if m[2] - m[1] > 0.75 * h]
+    tops = None
     if len(tall) >= 4:
         tx = np.array([m[0] for m in tall])
         ty = np.array([m[2] for m in tall])
@@ -513,9 +632,22 @@ def _fit_grid(
         if keep.sum() >= 4:
             b_coef = np.polyfit(tx[keep], ty[keep], 1)
         bottoms = np.polyval(b_coef, centres)
+        # The cap line from the tops of the same glyphs: a page seen at an angle is
+        # foreshortened, so the glyphs' height is measured, not derived from the pitch.
+        tt = np.array([m[1] for m in tall])
+        t_coef = np.polyfit(tx, tt, 1)
+        keep = np.abs(tt - np.polyval(t_coef, tx)) < 0.08 * h
+        if keep.sum() >= 4:
+            t_coef = np.polyfit(tx[keep], tt[keep], 1)
+        tops = np.polyval(t_coef, centres)
+        ratio = float(np.median((bottoms - tops) / (_CAP_PER_PITCH * pitches)))
+        # Only a clear foreshortening counts: at small sizes blur makes tops uncertain.
+        if not 0.6 < ratio < 1.6 or abs(ratio - 1) < 0.12:
+            tops = None
     else:
         bottoms = np.full(n_cells, float(bottom))
-    tops = bottoms - _CAP_PER_PITCH * pitches
+    if tops is None:
+        tops = bottoms - _CAP_PER_PITCH * pitches
     return centres, tops, bottoms, pitches
 
 
@@ -680,6 +812,9 @@ class MrzRead:
     quad: np.ndarray | None = None  # where the MRZ was found (frame coordinates)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    upside_down: bool = False  # the MRZ was read turned 180 degrees in the picture
+    advice: Guidance | None = None  # what would help the next picture (MRZ_* codes)
+    agreed: bool = False  # two differently prepared reads of this one picture agreed
 
     @property
     def ok(self) -> bool:
@@ -694,38 +829,62 @@ class MrzReader:
         engine: OcrEngine | None = None,
         *,
         today: dt.date | None = None,
-        max_bands: int = 3,
+        max_bands: int = 4,
         max_corrections: int = 3,
+        read_pitch: float = 0.0,
+        max_doubt: float = 0.9,
+        min_pitch: float = 7.0,
     ) -> None:
         self.engine = engine or default_engine()
         self.today = today
         self.max_bands = max_bands
+        # Bands are straightened to this pitch (px per character) before reading: what the
+        # glyph classifier is trained around (0: the frame's own resolution).
+        self.read_pitch = read_pitch
+        # A character no check digit covers (names, codes, nationality, sex) read with more
+        # doubt than this rejects the read: nothing else would catch its misread.
+        self.max_doubt = max_doubt
+        # Below this many px per character an MRZ is rarely read: ask for a closer view.
+        self.min_pitch = min_pitch
         # More look-alike corrections than this in one read means the characters were
         # cut out wrong (a misaligned line): reject rather than trust the corrections.
         self.max_corrections = max_corrections
 
-    def read(self, image: np.ndarray) -> MrzRead:
+    def read(self, image: np.ndarray, *, read_pitch: float | None = None) -> MrzRead:
+        """Read the MRZ of one picture (a frame, a scan, a photo of the page)."""
         t0 = time.perf_counter()
-        quads = locate_mrz(image, max_bands=self.max_bands)
+        cands = locate(image, max_candidates=self.max_bands)
         t1 = time.perf_counter()
         first: MrzRead | None = None
-        for quad in quads:
-            crop = extract_band(image, quad)
-            for flipped in (False, True):
-                band = cv2.rotate(crop, cv2.ROTATE_180) if flipped else crop
-                read = self._read_band(band, quad)
-                if read.ok:
-                    t2 = time.perf_counter()
-                    return MrzRead(
-                        read.result,
-                        read.lines,
-                        None,
-                        quad,
-                        t2 - t0,
-                        {"locate": t1 - t0, "read": t2 - t1},
-                    )
+        near: tuple[Candidate, bool] | None = None  # MRZ-shaped lines that failed a check
+        for cand in cands:
+            for flipped, band in self._bands(image, cand, read_pitch):
+                read = self._read_band(band, cand.quad)
+                if read.ok and self._confirmed(image, cand, flipped, read, read_pitch):
+                    return self._found(read, flipped, t0, t1)
                 if first is None or (not first.lines and read.lines):
                     first = read
+                if (
+                    near is None
+                    and read.error is not None
+                    and read.error.reason
+                    in (
+                        Reason.CHECK_DIGIT,
+                        Reason.BAD_FIELD,
+                    )
+                ):
+                    near = (cand, flipped)
+        if near is not None:
+            # A near miss: the same band cut again at another size samples each character
+            # differently; the read must pass every check on its own.
+            cand, flipped = near
+            pitch = read_pitch if read_pitch is not None else self.read_pitch
+            other = 22.0 if (pitch or cand.pitch) < 16 else 14.0
+            for way, band in self._bands(image, cand, other):
+                if way == flipped:
+                    read = self._read_band(band, cand.quad)
+                    if read.ok and self._confirmed(image, cand, flipped, read, other):
+                        return self._found(read, flipped, t0, t1)
         t2 = time.perf_counter()
         error = (
             first.error if first is not None else MrzError(Reason.UNKNOWN_FORMAT, "no MRZ found")
@@ -735,10 +894,134 @@ class MrzReader:
             None,
             lines,
             error,
-            quads[0] if quads else None,
+            cands[0].quad if cands else None,
             t2 - t0,
             {"locate": t1 - t0, "read": t2 - t1},
+            advice=self._advice(image, cands),
         )
+
+    def _confirmed(
+        self,
+        image: np.ndarray,
+        cand: Candidate,
+        flipped: bool,
+        read: MrzRead,
+        read_pitch: float | None,
+    ) -> bool:
+        """A valid read, checked against a second cut of the same band at another size:
+        no character that no check digit would notice (``_unsure``'s positions) may come
+        out differently the second time. A systematic misread (glare over
+        one character, a cell cut off-centre) rarely survives a change of sampling."""
+        if read.result is None or not isinstance(self.engine, GlyphEngine):
+            return read.result is not None
+        pitch = read_pitch if read_pitch is not None else self.read_pitch
+        other = 28.0 if (pitch or cand.pitch) < 22 else 16.0
+        first = read.lines
+        for way, band in self._bands(image, cand, other):
+            if way != flipped:
+                continue
+            raw = self.engine.read_lines(band)
+            dist = self.engine.distances()
+            if dist is None or [len(x) for x in raw] != [len(x) for x in first]:
+                return True  # no second opinion: the first read stands on its checks
+            fmt = read.result.format
+            for row, col in unchecked_positions(fmt, first) + blind_positions(fmt, first):
+                if raw[row][col] != first[row][col]:
+                    return False  # the second cut reads another character there
+        return True
+
+    def _unsure(self, result: MrzResult, lines: Sequence[str]) -> tuple[int, int] | None:
+        """The first character a misread of which nothing would catch, read with more
+        doubt than ``max_doubt``: in the fields no check digit covers (names, codes,
+        nationality, sex), against any other character; in the letters-and-digits fields
+        (document number, optional data), against the characters its check digit cannot
+        tell it from (``0 A K U <``, ``1 B L V``...)."""
+        dist = self.engine.distances()
+        if dist is None or [len(d) for d in dist] != [len(x) for x in lines]:
+            return None
+        for row, col in unchecked_positions(result.format, lines):
+            d = dist[row][col]
+            two = np.partition(d, 1)[:2]
+            if two[0] / max(float(two[1]), 1e-6) > self.max_doubt:
+                return row, col
+        for row, col in blind_positions(result.format, lines):
+            ch = lines[row][col]
+            if ch not in _BLIND:
+                continue
+            d = dist[row][col]
+            others = float(d[_BLIND[ch]].min())
+            if d[MRZ_CHARS.index(ch)] / max(others, 1e-6) > self.max_doubt:
+                return row, col
+        return None
+
+    def _found(self, read: MrzRead, flipped: bool, t0: float, t1: float) -> MrzRead:
+        t2 = time.perf_counter()
+        return replace(
+            read,
+            seconds=t2 - t0,
+            timings={"locate": t1 - t0, "read": t2 - t1},
+            upside_down=flipped,
+            advice=Guidance.MRZ_UPSIDE_DOWN if flipped else None,
+        )
+
+    def read_still(self, image: np.ndarray) -> MrzRead:
+        """Read a single still picture (a photo of the page, a scan), where no later frame
+        can confirm the read: it is read twice, its band straightened at two different
+        sizes, and accepted only if both reads agree (``agreed``)."""
+        a = self.read(image)
+        if not a.ok or a.result is None:
+            return a
+        b = self.read(image, read_pitch=28.0 if not self.read_pitch else self.read_pitch * 1.4)
+        if b.result is None or b.result.identity() != a.result.identity():
+            err = MrzError(Reason.BAD_FIELD, "two reads of the same picture disagree")
+            return replace(a, result=None, error=err, agreed=False)
+        return replace(a, agreed=True, seconds=a.seconds + b.seconds)
+
+    def _advice(self, image: np.ndarray, cands: list[Candidate]) -> Guidance | None:
+        """Why an MRZ-like band was not read, when the picture shows it: cut off by the
+        picture's edge, too small, or under a reflection."""
+        h, w = image.shape[:2]
+        margin = 0.01 * min(w, h) + 2
+        for cand in cands[:3]:
+            if cand.score < 1.0:
+                continue
+            q = cand.quad
+            if (
+                (q[:, 0] < margin).any()
+                or (q[:, 0] > w - margin).any()
+                or ((q[:, 1] < margin).any() or (q[:, 1] > h - margin).any())
+            ):
+                return Guidance.MRZ_CUT
+        # Small print merges its lines into one band, and glare cuts a band into pieces:
+        # a weaker shape still says "MRZ" here.
+        likely = [c for c in cands[:2] if c.score >= 1.5 or (c.lines == 0 and c.score > -0.5)]
+        if not likely:
+            return None
+        best = likely[0]
+        around = extract_band(image, best.quad, pad_x=0.5, pad_y=0.15)
+        if float((around >= 253).mean()) > 0.02:
+            return Guidance.MRZ_GLARE
+        if 0 < best.pitch < self.min_pitch:
+            return Guidance.MRZ_SMALL
+        return None
+
+    def _bands(
+        self, image: np.ndarray, cand: Candidate, read_pitch: float | None = None
+    ) -> list[tuple[bool, np.ndarray]]:
+        """The candidate's band straightened at the pitch the engine reads best, both ways
+        up, the likelier way first (fillers '<' are light: a line's filler end is the lighter
+        one, and it is on the right in every format)."""
+        scale = 1.0
+        pitch = self.read_pitch if read_pitch is None else read_pitch
+        if cand.pitch > 0 and pitch:
+            scale = float(np.clip(pitch / cand.pitch, 0.25, 4.0))
+        crop = deslant(extract_band(image, cand.quad, scale=scale))
+        flipped = cv2.rotate(crop, cv2.ROTATE_180)
+        third = max(1, crop.shape[1] // 3)
+        ink_left = float(255 - crop[:, :third].mean())
+        ink_right = float(255 - crop[:, -third:].mean())
+        ways = [(False, crop), (True, flipped)]
+        return ways if ink_left >= ink_right else ways[::-1]
 
     def read_band(self, band: np.ndarray) -> MrzRead:
         """Read an already cut-out, straight MRZ band."""
@@ -760,17 +1043,45 @@ class MrzReader:
             result = parse_valid(lines, today=self.today)
         except MrzError as err:
             return MrzRead(None, tuple(lines), err, quad)
-        if len(result.corrections) > self.max_corrections:
+        # O and 0 differ only by their width in OCR-B: a page seen at an angle swaps them
+        # often, and the layout puts each back (then the check digits decide). Other
+        # corrections are the sign of a line cut out wrong.
+        fixes = [c for c in result.corrections if {c.found, c.corrected} != {"O", "0"}]
+        if len(fixes) > self.max_corrections:
+            err = MrzError(Reason.BAD_FIELD, f"{len(fixes)} characters needed correcting")
+            return MrzRead(None, tuple(lines), err, quad)
+        unsure = self._unsure(result, lines)
+        if unsure is not None:
+            row, col = unsure
             err = MrzError(
-                Reason.BAD_FIELD, f"{len(result.corrections)} characters needed correcting"
+                Reason.BAD_FIELD,
+                f"line {row + 1}, column {col + 1} is unsure and no check digit would notice",
             )
             return MrzRead(None, tuple(lines), err, quad)
         return MrzRead(result, tuple(lines), None, quad)
 
 
+def _blind_classes() -> dict[str, list[int]]:
+    """For each character, the other characters the 7-3-1 check digits cannot tell it
+    from (the same value modulo 10: 0 A K U <, 1 B L V, 2 C M W ...)."""
+    from kiosk.domain.mrz import char_value
+
+    return {
+        c: [
+            j
+            for j, o in enumerate(MRZ_CHARS)
+            if o != c and char_value(o) % 10 == char_value(c) % 10
+        ]
+        for c in MRZ_CHARS
+    }
+
+
+_BLIND = _blind_classes()
+
+
 class MrzTracker:
     """Accepts a reading only when the same valid reading was seen in ``agree`` of the last
-    ``window`` frames. Reads whose check digits fail never count (they never reach here
+    ``window`` frames, or at once from a still picture read twice in agreement. Reads whose check digits fail never count (they never reach here
     as results); frames without a read count as frames."""
 
     def __init__(self, agree: int = 2, window: int = 8) -> None:
@@ -783,10 +1094,22 @@ class MrzTracker:
         self.accepted: MrzResult | None = None
 
     def push(self, read: MrzRead | MrzResult | None) -> MrzResult | None:
-        """Add one frame's outcome; returns the accepted result once there is one."""
+        """Add one frame's outcome; returns the accepted result once there is one. A still
+        picture read twice in agreement (``MrzReader.read_still``) counts as ``agree``
+        frames: no other frame will come to confirm it."""
         result = read.result if isinstance(read, MrzRead) else read
         if result is not None and not result.valid:
             result = None  # never trust an invalid result, whoever built it
+        if (
+            isinstance(read, MrzRead)
+            and read.agreed
+            and result is not None
+            and self.accepted is None
+        ):
+            self._recent.append(result.identity())
+            self._results[result.identity()] = result
+            self.accepted = result
+            return self.accepted
         key = result.identity() if result is not None else None
         self._recent.append(key)
         if key is not None and result is not None:

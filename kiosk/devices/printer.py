@@ -17,6 +17,7 @@ backend only knows whether Qt sees a printer of that name.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import threading
@@ -53,6 +54,16 @@ MESSAGES: dict[PrinterState, str] = {
 }
 
 
+# For staff (admin self-test, the heartbeat's device health, the fleet view): French, no
+# personal data. The applicant hears MESSAGES instead.
+STAFF_TEXT: dict[PrinterState, str] = {
+    PrinterState.READY: "prête",
+    PrinterState.ABSENT: "absente ou éteinte (CUPS ne la voit pas)",
+    PrinterState.NO_PAPER: "plus de papier",
+    PrinterState.ERROR: "en erreur ou arrêtée (file CUPS désactivée ?)",
+}
+
+
 class PrintError(RuntimeError):
     def __init__(self, state: PrinterState, detail: str = "") -> None:
         super().__init__(detail or state.value)
@@ -68,12 +79,18 @@ class Printer(ABC):
     def print_receipt(self, receipt: Printable) -> None:
         """Print one copy; PrintError if it cannot. Runs on the render worker."""
 
-    def health(self) -> str:
-        """For the heartbeat (no personal data)."""
+    def describe(self) -> str:
+        """Which printer this is, for staff."""
+        return type(self).__name__
+
+    def health(self) -> tuple[bool, str]:
+        """For the heartbeat and the admin self-test: ready or not, and a detail for staff
+        (no personal data). Never raises: a failing check is a fault."""
         try:
-            return self.check().value
-        except Exception:  # pragma: no cover - health must never fail the sync round
-            return PrinterState.ERROR.value
+            state = self.check()
+        except Exception as exc:  # health must never fail the sync round
+            return False, f"{self.describe()} : échec ({type(exc).__name__})"
+        return state is PrinterState.READY, f"{self.describe()} : {STAFF_TEXT[state]}"
 
 
 class FakePrinter(Printer):
@@ -95,6 +112,9 @@ class FakePrinter(Printer):
 
     def check(self) -> PrinterState:
         return self.state
+
+    def describe(self) -> str:
+        return "imprimante simulée (PDF)"
 
     def print_receipt(self, receipt: Printable) -> None:
         from kiosk.ui.receipt_pdf import pdf_bytes, render_images, write_pdf
@@ -139,6 +159,14 @@ def parse_lpstat(output: str) -> PrinterState:
     return PrinterState.READY
 
 
+def _lpstat_env() -> dict[str, str]:
+    """English output (parse_lpstat), and the same scheduler Qt asks: CUPS_SERVER and the
+    other CUPS_* variables, HOME for ~/.cups/client.conf (dropping them made lpstat ask the
+    system's scheduler about a queue that only the configured one has: "absent")."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("CUPS_") or k == "HOME"}
+    return {**env, "LC_ALL": "C", "PATH": "/usr/bin:/bin"}
+
+
 class CupsPrinter(Printer):
     """Prints through Qt's print support (``QPrinter`` -> CUPS). ``name`` is the CUPS queue
     ("" = the system's default printer)."""
@@ -146,6 +174,9 @@ class CupsPrinter(Printer):
     def __init__(self, name: str = "", timeout_s: float = 5.0) -> None:
         self.name = name
         self.timeout_s = timeout_s
+
+    def describe(self) -> str:
+        return f"file CUPS {self.name}" if self.name else "imprimante CUPS par défaut"
 
     def _queue(self) -> str | None:
         from PySide6.QtPrintSupport import QPrinterInfo
@@ -169,7 +200,7 @@ class CupsPrinter(Printer):
                 capture_output=True,
                 text=True,
                 timeout=self.timeout_s,
-                env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+                env=_lpstat_env(),
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired):

@@ -14,6 +14,8 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from kiosk.i18n.bidi import strip_controls
+
 
 class Speech(ABC):
     """Reads text aloud. ``say`` replaces whatever is being said (EN 301 549 5.1.3.4)."""
@@ -119,6 +121,7 @@ class RecordingSpeech(Speech):
             self.requests.append(request)
 
     def say(self, text: str, language: str) -> None:
+        text = strip_controls(text)  # bidi isolates are for the eye (kiosk.i18n.bidi)
         self._record(SpeechRequest("say", time.monotonic(), text=text, language=language))
         self._busy = bool(text.strip())
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.devices.speech import Speech, _check_rate, _check_volume
+from kiosk.i18n.bidi import strip_controls
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,7 @@ class Pyttsx3Speech(Speech):
             self.stop()
             return
         self.stop()
+        text = strip_controls(text)  # bidi isolates are for the eye (kiosk.i18n.bidi)
         if not text.strip() or self._closed:
             return
         with self._cond:

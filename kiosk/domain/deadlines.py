@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.domain.catalogue import RenewalDeadlines
+from contract.catalogue import RenewalDeadlines
 from kiosk.i18n import N_
 
 
@@ -59,6 +59,25 @@ MESSAGES: dict[DeadlineStatus, str] = {
 }
 
 
+# The same statuses once the application is filed (the receipt, the screen after it):
+# "Faites votre demande au plus tard le …" would contradict the receipt itself.
+FILED_MESSAGES: dict[DeadlineStatus, str] = {
+    DeadlineStatus.EARLY: N_(
+        "Votre demande est faite tôt : la période de renouvellement commence le {date}. "
+        "La préfecture peut vous demander d'attendre."
+    ),
+    DeadlineStatus.WINDOW: N_("Votre demande est faite dans les temps."),
+    DeadlineStatus.LATE: N_(
+        "Votre demande est faite en retard : votre carte finit le {date}. "
+        "Vous devrez peut-être payer {fee} € en plus."
+    ),
+    DeadlineStatus.EXPIRED: N_(
+        "Votre demande est faite après la fin de votre carte, le {date}. "
+        "Vous devrez peut-être payer {fee} € en plus."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Deadline:
     status: DeadlineStatus
@@ -72,6 +91,10 @@ class Deadline:
     def message(self) -> str:
         """The French message id for this status (placeholders {date} and {fee})."""
         return MESSAGES[self.status]
+
+    def message_for(self, *, filed: bool) -> str:
+        """The message id before filing (what to do) or after it (what was done)."""
+        return FILED_MESSAGES[self.status] if filed else MESSAGES[self.status]
 
     @property
     def date(self) -> dt.date:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.domain.catalogue import GuideAnswer, GuideQuestion, GuideSpec
+from contract.catalogue import GuideAnswer, GuideQuestion, GuideSpec
 
 
 @dataclass(frozen=True)

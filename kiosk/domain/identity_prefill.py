@@ -20,9 +20,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
+from contract.catalogue import FieldSpec, FieldType
+from contract.validation import FieldError, validate_field
 from kiosk.domain.mrz import FILLER, MrzResult, transliterate
-from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_
 
 # Catalogue field id -> MrzResult attribute it is filled from.
@@ -107,7 +107,7 @@ def alpha2(code: str) -> str | None:
     None for codes that name no country (UTO, XXA stateless, UNO...)."""
     from babel.core import get_global
 
-    from kiosk.domain.countries import COUNTRY_CODES
+    from contract.countries import COUNTRY_CODES
 
     code = code.strip(FILLER).upper()
     if code == "D":

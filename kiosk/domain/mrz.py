@@ -20,7 +20,26 @@ letters A-Z 10-35, the filler ``<`` 0. ICAO traps handled here:
   the check-digit position holds ``<`` and the check digit follows the overflow;
 * some issuers write ``<`` (others ``0``) as the check digit of an empty personal number;
 * the French identity card has its own layout: the card number (12 characters) and the
-  birth date are checked, and a final check digit covers both lines.
+  birth date are checked, and a final check digit covers both lines;
+* Belgium's cards (identity cards and residence cards, e.g. the PRADO specimen BEL-BO-03003:
+  ``IDBEL000590240<6013<<<<<<<<<<<``) write a 12-digit number as an overflow but compute
+  its check digit over the 13 characters as printed, the filler included
+  (``000590240<601`` -> 3; Doc 9303 says ``000590240601`` -> 1).
+
+The Belgian variant is **accepted, for issuer BEL only, in the overflow layout only, and
+only when the standard digit fails** (the result lists it in ``variants``). Why:
+
+* it is how every Belgian card with a 12-digit number is issued (an official specimen
+  shows it); refusing it means no Belgian-issued card is ever read, for good;
+* it adds little risk. A misread number must still pass the composite check digit, which
+  covers those same characters, and the birth and expiry digits; the variant only lets a
+  second computation of one digit agree, for cards that say BEL, where the layout already
+  puts a filler in the check-digit position. The chance that a misread of such a number
+  passes rises from about 1 in 100 (own digit and composite) to about 2 in 100, only on
+  Belgian cards; everywhere else nothing changes;
+* the applicant confirms every prefilled answer, and the names (which no check digit
+  covers at all) are the larger risk. Still, a read is only ever accepted whole: no other
+  deviation (a missing digit, a wrong position) is tolerated, for any issuer.
 
 :func:`parse` returns a :class:`MrzResult` whose ``valid`` says whether every check digit
 passed; :func:`parse_valid` raises :class:`MrzError` instead of returning a read that
@@ -128,6 +147,7 @@ class MrzResult:
     checks: tuple[Check, ...] = ()
     problems: tuple[str, ...] = ()  # fields that cannot be right, e.g. "birth_date"
     corrections: tuple[Correction, ...] = ()
+    variants: tuple[str, ...] = ()  # national deviations from Doc 9303 accepted in this read
     lines: tuple[str, ...] = ()
     birth_date_text: str = ""
     expiry_date_text: str = ""
@@ -363,6 +383,46 @@ _FIELD_SPANS: dict[Format, tuple[tuple[str, int, int], ...]] = {
 }  # fmt: skip
 
 
+# Fields no check digit covers (a misread there passes every check).
+_UNCHECKED = frozenset({"document_code", "issuing_state", "name", "surname", "given_names",
+                        "nationality", "sex"})  # fmt: skip
+
+
+def unchecked_positions(fmt: Format, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(line, column) of every character of ``lines`` that no check digit covers: codes,
+    names, nationality, sex, and the optional data of visas (they have no composite)."""
+    widths = [len(line) for line in lines]
+    out = []
+    for name, start, end in _FIELD_SPANS[fmt]:
+        if name in _UNCHECKED or (name == "optional_data" and fmt in (Format.MRV_A, Format.MRV_B)):
+            for offset in range(start, end):
+                row, col = 0, offset
+                while row < len(widths) and col >= widths[row]:
+                    col -= widths[row]
+                    row += 1
+                out.append((row, col))
+    return out
+
+
+# Issuers whose long (overflowing) document numbers carry a check digit computed over the
+# printed characters with the filler at position 15 included (see the module docstring).
+FILLER_IN_CHECK_ISSUERS = frozenset({"BEL"})
+
+
+def blind_positions(fmt: Format, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(line, column) of every character of the letters-and-digits fields (document
+    number, optional data): a check digit covers them, but cannot tell apart characters
+    whose values differ by a multiple of 10 (``0 A K U <``, ``1 B L V``...)."""
+    kinds = _KINDS[fmt]
+    unchecked = set(unchecked_positions(fmt, lines))
+    return [
+        (row, col)
+        for row, kind_row in enumerate(kinds)
+        for col, kind in enumerate(kind_row)
+        if kind == "X" and (row, col) not in unchecked and col < len(lines[row])
+    ]
+
+
 def _check(name: str, data: str, digit: str, *, filler_ok: bool = False) -> Check:
     expected = check_digit(data)
     if digit == FILLER:
@@ -521,8 +581,16 @@ def _parse_icao(
         optional, optional_digit = optional[:-1], optional[-1]
     number, number_digit = number_field[:-1], number_field[-1]
     over = _overflow(number, number_digit, optional) if fmt in (Format.TD1, Format.TD2) else None
+    variants: list[str] = []
     if over is not None:
-        checks.append(_check("document_number", over[0], over[1]))
+        check = _check("document_number", over[0], over[1])
+        if not check.ok and _strip(joined[2:5]) in FILLER_IN_CHECK_ISSUERS:
+            # Belgium: the digit covers the characters as printed, the filler included.
+            alt = _check("document_number", number_field + over[0][9:], over[1])
+            if alt.ok:
+                check = alt
+                variants.append("document_number_check_over_filler")
+        checks.append(check)
         number, optional = over[0], over[2]
     else:
         checks.append(_check("document_number", number, number_digit))
@@ -557,6 +625,7 @@ def _parse_icao(
         lines=tuple(lines),
         birth_date_text=birth[:-1],
         expiry_date_text=expiry[:-1],
+        variants=tuple(variants),
     )
 
 
@@ -760,7 +829,7 @@ def known_codes() -> frozenset[str]:
 def _iso_alpha3() -> Iterable[str]:
     from babel.core import get_global
 
-    from kiosk.domain.countries import COUNTRY_CODES
+    from contract.countries import COUNTRY_CODES
 
     aliases = get_global("territory_aliases")  # CLDR: alpha-3 (and old codes) -> alpha-2
     return (

@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
+from contract.catalogue import FieldSpec, FieldType
+from contract.validation import FieldError, validate_field
 from kiosk.domain.deadlines import Deadline
-from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_, Translator
 
 QR_PREFIX = "KTS1"
@@ -244,21 +244,21 @@ def receipt_sections(receipt: ReceiptContent, tr: Translator) -> tuple[str, list
         sections.append(
             Section(
                 tr(N_("Documents donnés à la borne")),
-                tuple(f"• {tr(d)}" for d in receipt.documents_provided),
+                tuple(tr.isolate(f"• {tr(d)}") for d in receipt.documents_provided),
             )
         )
     if receipt.documents_missing:
         sections.append(
             Section(
                 tr(N_("Documents à apporter à la préfecture")),
-                tuple(f"• {tr(d)}" for d in receipt.documents_missing),
+                tuple(tr.isolate(f"• {tr(d)}") for d in receipt.documents_missing),
             )
         )
     if receipt.fees:
-        fee_lines = [f"• {tr(f.label)} : {f.amount_eur} €" for f in receipt.fees]
+        fee_lines = [tr.isolate(f"• {tr(f.label)} : {f.amount_eur} €") for f in receipt.fees]
         fee_lines.append(tr(N_("Total : {amount} €")).format(amount=receipt.fee_total))
         sections.append(Section(tr(N_("À payer")), tuple(fee_lines)))
-    steps = [f"{i}. {tr(text)}" for i, text in enumerate(NEXT_STEPS, 1)]
+    steps = [tr.isolate(f"{i}. {tr(text)}") for i, text in enumerate(NEXT_STEPS, 1)]
     if receipt.deadline is not None:
         steps.append(
             tr(receipt.deadline.message).format(
@@ -284,7 +284,7 @@ ATTESTATION_TITLE = N_("Attestation de dépôt d'une demande de titre de séjour
 
 @dataclass(frozen=True)
 class AttestationContent:
-    """The attestation de dépôt, from the central API's answer (``sync.protocol.
+    """The attestation de dépôt, from the central API's answer (``contract.protocol.
     Attestation``). Unlike the receipt it names the applicant: it is the paper they show.
     Printed on demand, never stored."""
 
@@ -308,7 +308,7 @@ class AttestationContent:
         return self.central_reference
 
     def sections(self, tr: Translator) -> list[Section]:
-        from kiosk.domain.countries import country_name
+        from contract.countries import country_name
 
         try:
             birth = _date(dt.date.fromisoformat(self.birth_date))

@@ -12,8 +12,8 @@ import datetime as dt
 import re
 import secrets
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
-from kiosk.domain.validation import FieldError, validate_field
+from contract.catalogue import FieldSpec, FieldType
+from contract.validation import FieldError, validate_field
 from kiosk.i18n import N_
 
 RESUME_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from kiosk.domain.catalogue import YES, FieldSpec, FieldType, Procedure
+from contract.catalogue import YES, FieldSpec, FieldType, Procedure
 
 _SAMPLES: dict[FieldType, str] = {
     FieldType.TEXT: "12 rue de la Paix",

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from kiosk.domain.catalogue import Catalogue, Document, FeeItem, FieldType, Procedure, Step
+from contract.catalogue import Catalogue, Document, FeeItem, FieldType, Procedure, Step
+from contract.validation import FieldError, validate_field
 from kiosk.domain.deadlines import Deadline, renewal_deadline
 from kiosk.domain.guide import GuideWalk
 from kiosk.domain.identity_prefill import MRZ_DOCUMENT, MRZ_SOURCES, MismatchGate, Prefill
 from kiosk.domain.receipt import new_lookup_secret
-from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_, SOURCE_LANGUAGE
 
 PAYLOAD_VERSION = 1

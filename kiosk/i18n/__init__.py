@@ -13,6 +13,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from kiosk.i18n.bidi import RtlText, isolate_runs
+
 I18N_DIR = Path(__file__).parent
 DOMAIN = "kiosk"
 SOURCE_LANGUAGE = "fr"
@@ -96,9 +98,17 @@ class Translator:
         return self.language.code
 
     def gettext(self, message: str) -> str:
-        return self._table.get(message, message)
+        text = self._table.get(message, message)
+        # Right to left: numbers, dates and codes isolated, before and after .format()
+        # (kiosk.i18n.bidi: "06 12 34 56 78" must not show as "78 56 34 12 06").
+        return RtlText(text) if self.language.rtl else text
 
     __call__ = gettext
+
+    def isolate(self, text: str) -> str:
+        """Text put together outside the catalogue (a numbered line, an amount): in a
+        right-to-left language, its numbers and codes isolated like a translation's."""
+        return isolate_runs(text) if self.language.rtl else text
 
     def has(self, message: str) -> bool:
         return self.language.code == SOURCE_LANGUAGE or message in self._table

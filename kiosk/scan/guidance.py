@@ -27,6 +27,12 @@ class Guidance(StrEnum):
     TOO_MUCH_LIGHT = "too_much_light"  # glare, or an overexposed page
     HOLD_STILL = "hold_still"  # the page moves between frames
     BLURRY = "blurry"  # still, but not sharp (out of focus)
+    # The machine-readable zone (documents whose MRZ is read), when the page checks say
+    # nothing more useful:
+    MRZ_CUT = "mrz_cut"  # the MRZ runs off the picture
+    MRZ_SMALL = "mrz_small"  # found, but its characters are too small to read
+    MRZ_GLARE = "mrz_glare"  # a reflection on the MRZ
+    MRZ_UPSIDE_DOWN = "mrz_upside_down"  # the page is upside down (read, but the photo too)
     OK = "ok"  # every check passes: the photo is about to be taken
 
 
@@ -40,6 +46,10 @@ MESSAGES: dict[Guidance, str] = {
     Guidance.TOO_MUCH_LIGHT: N_("Trop de lumière sur la page. Penchez un peu la page."),
     Guidance.HOLD_STILL: N_("Ne bougez plus la page."),
     Guidance.BLURRY: N_("L'image est floue. Ne bougez pas la page."),
+    Guidance.MRZ_CUT: N_("Les lignes du bas sont coupées. Montrez tout le bas de la page."),
+    Guidance.MRZ_SMALL: N_("Les lignes du bas sont trop petites. Approchez la page."),
+    Guidance.MRZ_GLARE: N_("Un reflet cache les lignes du bas. Penchez un peu la page."),
+    Guidance.MRZ_UPSIDE_DOWN: N_("La page est à l'envers. Tournez la page."),
     Guidance.OK: N_("C'est bien. Ne bougez plus : la photo va être prise."),
 }
 
@@ -54,8 +64,28 @@ PRIORITY: tuple[Guidance, ...] = (
     Guidance.TOO_MUCH_LIGHT,
     Guidance.HOLD_STILL,
     Guidance.BLURRY,
+    Guidance.MRZ_CUT,
+    Guidance.MRZ_SMALL,
+    Guidance.MRZ_GLARE,
+    Guidance.MRZ_UPSIDE_DOWN,
     Guidance.OK,
 )
+
+# Page codes that the MRZ's own advice replaces: it says the same thing more precisely
+# (cut off, too small, glare), or the page looks right but its MRZ is not (upside down).
+# Darkness and motion stay first: nothing is readable until they are fixed.
+_MRZ_OVERRIDES = frozenset(
+    {Guidance.NO_PAGE, Guidance.NOT_WHOLE, Guidance.MOVE_CLOSER, Guidance.MOVE_AWAY,
+     Guidance.TOO_MUCH_LIGHT, Guidance.OK}
+)  # fmt: skip
+
+
+def with_mrz(page: Guidance, mrz: Guidance | None) -> Guidance:
+    """What to say for a document whose MRZ is read: the page's code, unless the MRZ's
+    advice (``MrzRead.advice``) is more useful."""
+    if mrz is None or page not in _MRZ_OVERRIDES:
+        return page
+    return mrz
 
 
 def message_id(code: Guidance) -> str:

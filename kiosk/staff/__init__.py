@@ -4,7 +4,7 @@ Applicants never sign in. Mediators and staff sign in on a kiosk with their iden
 PIN (6 digits at least), or with their badge (a QR code shown to the camera). Accounts live
 on the central API (staff create them with ``kiosk-central staff add``); the kiosk asks the
 central API with its kiosk token (:class:`kiosk.staff.central.CentralStaffDirectory`), and the
-central API enforces the lockout per account (:mod:`kiosk.staff.policy`), so walking to
+central API enforces the lockout per account (:mod:`contract.pin_policy`), so walking to
 another kiosk does not reset it. Without the network, sign-in is refused: no PIN hash is kept
 on a kiosk, because a stolen kiosk disk would let anyone try the million 6-digit PINs
 offline in minutes, Argon2 or not.

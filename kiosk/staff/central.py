@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contract.badge import parse_badge_code
+from contract.protocol import StaffAuditBatch, StaffAuditRecord, StaffSignedIn, StaffSignIn
 from kiosk.staff import AuditEntry, Role, SignInRefused, StaffMember, utcnow
-from kiosk.staff.badge import parse_badge_code
 from sync.client import CentralClient, CentralError, _retry_after
-from sync.protocol import StaffAuditBatch, StaffAuditRecord, StaffSignedIn, StaffSignIn
 
 log = logging.getLogger("kiosk.staff")
 

@@ -1,16 +1,20 @@
-"""A staff directory in memory for tests and ``--fake-devices`` demos: same contract, same
-lockout policy and Argon2 hashing as the central API, audit in a :class:`MemoryAuditLog`."""
+"""A staff directory in memory for tests and ``--fake-devices`` demos: same contract and
+lockout policy as the central API, audit in a :class:`MemoryAuditLog`. Secrets are kept as
+salted scrypt hashes (the standard library's: the kiosk installs no Argon2, which only the
+central API needs)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
+from contract.badge import parse_badge_code
+from contract.pin_policy import DEFAULT_POLICY, ThrottlePolicy
 from kiosk.staff import (
     SIGN_IN,
     SIGN_IN_FAILED,
@@ -22,11 +26,33 @@ from kiosk.staff import (
     utcnow,
     valid_pin,
 )
-from kiosk.staff.badge import parse_badge_code
-from kiosk.staff.policy import DEFAULT_POLICY, ThrottlePolicy
 
-# Cheap parameters: tests hash many times. The central API uses argon2-cffi's defaults.
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+class ScryptHasher:
+    """``hash(secret)`` / ``verify(stored, secret)``, with cheap parameters: tests hash
+    many times (the central API uses Argon2 with its library's defaults)."""
+
+    def __init__(self, n: int = 2**10, r: int = 8, p: int = 1) -> None:
+        self.n, self.r, self.p = n, r, p
+
+    def _derive(self, secret: str, salt: bytes) -> bytes:
+        return hashlib.scrypt(secret.encode(), salt=salt, n=self.n, r=self.r, p=self.p)
+
+    def hash(self, secret: str) -> str:
+        salt = os.urandom(16)
+        return f"{salt.hex()}${self._derive(secret, salt).hex()}"
+
+    def verify(self, stored: str, secret: str) -> bool:
+        salt, _, digest = stored.partition("$")
+        try:
+            expected = bytes.fromhex(digest)
+            derived = self._derive(secret, bytes.fromhex(salt))
+        except ValueError:
+            return False
+        return hmac.compare_digest(derived, expected)
+
+
+FAST_HASHER = ScryptHasher()
 
 
 @dataclass
@@ -45,7 +71,7 @@ class FakeStaffDirectory:
         audit: AuditLog | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
         policy: ThrottlePolicy = DEFAULT_POLICY,
-        hasher: PasswordHasher = FAST_HASHER,
+        hasher: ScryptHasher = FAST_HASHER,
         available: bool = True,
     ) -> None:
         self.audit = audit if audit is not None else MemoryAuditLog()
@@ -97,10 +123,7 @@ class FakeStaffDirectory:
                 self.audit.record(identifier, SIGN_IN_FAILED, detail=f"{how}: locked")
                 raise SignInRefused("locked", retry_after_s=wait)
             stored = account.badge_hash if badge else account.pin_hash
-            try:
-                ok = stored is not None and self.hasher.verify(stored, secret)
-            except (VerificationError, InvalidHashError):
-                ok = False
+            ok = stored is not None and self.hasher.verify(stored, secret)
             if not ok:
                 account.failures += 1
                 account.last_failure = now

@@ -19,12 +19,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-# sealed -> uploading (attachments going up) -> delivered (every attachment complete at the
-# central API; the application itself is sent next) -> acknowledged (central reference
-# recorded); failed (with a reason, and a retry time unless staff must look) from any but
-# acknowledged.
-OUTBOX_STATES = ("sealed", "uploading", "delivered", "acknowledged", "failed")
-
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -23,26 +23,22 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import Session
 
 from kiosk.store.crypto import KeyRing
+from kiosk.store.database import Transactions
+from kiosk.store.drafts import Drafts
 from kiosk.store.errors import (
     ResumeCodeInUseError,
     ResumeError,
     ResumeThrottledError,
     StoreError,
 )
-from kiosk.store.models import Draft, Page, ResumeThrottle
-
-if TYPE_CHECKING:
-    from kiosk.store.store import DraftData
+from kiosk.store.models import Draft, ResumeThrottle
+from kiosk.store.records import DraftData, aware
 
 RESUME_KEY_FILENAME = "resume.key"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -78,19 +74,17 @@ def _iso_date(birth_date: dt.date | str) -> str:
 
 
 class ResumeCodes:
-    """Mixed into :class:`kiosk.store.Store`."""
+    """Drafts saved for later, and resumed (``store.resume_codes``)."""
 
-    if TYPE_CHECKING:
-        _keyring: KeyRing
-        _tx: Callable[[], AbstractContextManager[Session]]
-        load_draft: Callable[[str], DraftData | None]
-
-    _resume_ring: KeyRing | None = None
+    def __init__(self, db: Transactions, drafts: Drafts) -> None:
+        self._db = db
+        self._drafts = drafts
+        self._resume_ring: KeyRing | None = None
 
     # --- keys and hashes ------------------------------------------------------------
     def _resume_keys(self) -> tuple[bytes, bytes]:
         if self._resume_ring is None:
-            path = Path(self._keyring.path).with_name(RESUME_KEY_FILENAME)
+            path = Path(self._db.keyring.path).with_name(RESUME_KEY_FILENAME)
             self._resume_ring = KeyRing.open(path)
         ring = self._resume_ring
         return ring.derive_key("resume lookup v1"), ring.derive_key("resume verify v1")
@@ -107,22 +101,20 @@ class ResumeCodes:
         )
 
     # --- saving -----------------------------------------------------------------------
-    def save_resume(
+    def save(
         self, uuid: str, code: str, birth_date: dt.date | str, expires_at: dt.datetime
     ) -> None:
         """Let the existing draft ``uuid`` be resumed with ``code`` and ``birth_date``
         until ``expires_at`` (then it is deleted). Saving again replaces the code.
         Raises ResumeCodeInUseError if another draft has this code."""
-        from kiosk.store.store import _aware
-
         code = _canonical_code(code)
         iso = _iso_date(birth_date)
-        expires_at = _aware("expires_at", expires_at)
+        expires_at = aware("expires_at", expires_at)
         salt = secrets.token_bytes(SALT_SIZE)
         verifier = self._verifier(code, iso, salt)
         lookup = self._lookup(code)
         try:
-            with self._tx() as session:
+            with self._db.tx() as session:
                 draft = session.get(Draft, uuid)
                 if draft is None:
                     raise StoreError(f"cannot save draft {uuid} for later: there is no such draft")
@@ -144,10 +136,8 @@ class ResumeCodes:
 
         Raises ResumeThrottledError while this kiosk must wait after failed tries, and
         ResumeError (the same, whatever was wrong) if no unexpired draft matches."""
-        from kiosk.store.store import _aware
-
-        now = _aware("now", now)
-        with self._tx() as session:
+        now = aware("now", now)
+        with self._db.tx() as session:
             throttle = session.get(ResumeThrottle, _SCOPE)
             if throttle is not None and throttle.locked_until is not None:
                 if throttle.locked_until > now:
@@ -161,7 +151,7 @@ class ResumeCodes:
         found: tuple[str, bytes, bytes, dt.datetime | None] | None = None
         if canonical:
             lookup = self._lookup(canonical)
-            with self._tx() as session:
+            with self._db.tx() as session:
                 row = session.execute(
                     select(
                         Draft.uuid, Draft.resume_hash, Draft.resume_salt, Draft.expires_at
@@ -185,13 +175,13 @@ class ResumeCodes:
             raise ResumeError("no saved draft for this code and date of birth")
         assert found is not None
         self._reset_failures()
-        draft = self.load_draft(found[0])
+        draft = self._drafts.load(found[0])
         if draft is None:  # pragma: no cover - deleted between the two transactions
             raise ResumeError("no saved draft for this code and date of birth")
         return draft
 
     def _record_failure(self, now: dt.datetime) -> None:
-        with self._tx() as session:
+        with self._db.tx() as session:
             throttle = session.get(ResumeThrottle, _SCOPE)
             if throttle is None:
                 throttle = ResumeThrottle(scope=_SCOPE, failures=0)
@@ -205,33 +195,14 @@ class ResumeCodes:
             throttle.locked_until = now + dt.timedelta(seconds=delay) if delay else None
 
     def _reset_failures(self) -> None:
-        with self._tx() as session:
+        with self._db.tx() as session:
             session.execute(delete(ResumeThrottle).where(ResumeThrottle.scope == _SCOPE))
 
     def _delete_expired(self, uuid: str) -> None:
-        with self._tx() as session:
-            session.execute(delete(Page).where(Page.app_uuid == uuid))
-            session.execute(delete(Draft).where(Draft.uuid == uuid))
+        self._drafts.delete(uuid)
 
-    # --- retention ------------------------------------------------------------------------
-    def purge_expired_drafts(self, now: dt.datetime) -> int:
-        """Delete drafts saved for later whose time is up (with their scanned pages);
-        returns how many."""
-        from kiosk.store.store import _aware
-
-        now = _aware("now", now)
-        with self._tx() as session:
-            expired = select(Draft.uuid).where(
-                Draft.expires_at.is_not(None), Draft.expires_at <= now
-            )
-            session.execute(delete(Page).where(Page.app_uuid.in_(expired)))
-            result = session.execute(
-                delete(Draft).where(Draft.expires_at.is_not(None), Draft.expires_at <= now)
-            )
-            return int(cast(CursorResult[Any], result).rowcount)
-
-    def resume_failures(self) -> int:
+    def failures(self) -> int:
         """Consecutive failed resume tries on this kiosk (for staff diagnostics)."""
-        with self._tx() as session:
+        with self._db.tx() as session:
             throttle = session.get(ResumeThrottle, _SCOPE)
             return 0 if throttle is None else throttle.failures

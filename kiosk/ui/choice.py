@@ -8,13 +8,13 @@ the error, if any), and shows its state with a mark as well as a colour (WCAG 1.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QVBoxLayout, QWidget
 
-from kiosk.domain.catalogue import FieldSpec
+from contract.catalogue import FieldSpec
 from kiosk.i18n import N_, Translator
 from kiosk.ui.theme import SPACE_S, SPACE_XS
-from kiosk.ui.widgets import WrapButton, label, set_error_state
+from kiosk.ui.widgets import OptionGroup, WrapButton, label, set_error_state
 
 CHECKED_MARK, UNCHECKED_MARK = "◉", "○"
 
@@ -74,7 +74,10 @@ class ChoiceRow(QWidget):
         for w in (self.label, self.help, self.error):
             box.addWidget(w)
         box.addSpacing(SPACE_XS)
-        answers = QVBoxLayout()
+        # One radio group named by the question (kiosk.ui.a11y); arrows move between them.
+        self.options = OptionGroup()
+        answers = QVBoxLayout(self.options)
+        answers.setContentsMargins(0, 0, 0, 0)
         answers.setSpacing(SPACE_S)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
@@ -85,8 +88,9 @@ class ChoiceRow(QWidget):
             btn.clicked.connect(lambda _=False, v=value: self.changed.emit(v))
             self.group.addButton(btn)
             answers.addWidget(btn)
+            self.options.add_option(btn)
             self.buttons.append(btn)
-        box.addLayout(answers)
+        box.addWidget(self.options)
         self.input: QWidget = self.buttons[0]  # what the error summary focuses
         self.label.setBuddy(self.buttons[0])
         self.keyboard_button = _NoKeyboard()
@@ -124,6 +128,7 @@ class ChoiceRow(QWidget):
         tr = self._tr
         question = tr(self.spec.label)
         self.label.setText(question)
+        self.options.setAccessibleName(question)
         self.help.setText(tr(self.spec.help))
         description = f"{question} {tr(self.spec.help)}"
         if self._error_id:
@@ -145,14 +150,3 @@ class ChoiceRow(QWidget):
     def focus_widget(self) -> QWidget:
         checked = self.group.checkedButton()
         return checked if checked is not None else self.buttons[0]
-
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        # Up/Down move between the answers like radio buttons.
-        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-            focused = next((b for b in self.buttons if b.hasFocus()), None)
-            if focused is not None:
-                step = -1 if event.key() == Qt.Key.Key_Up else 1
-                index = (self.buttons.index(focused) + step) % len(self.buttons)
-                self.buttons[index].setFocus(Qt.FocusReason.TabFocusReason)
-                return
-        super().keyPressEvent(event)

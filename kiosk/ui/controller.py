@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from contract.catalogue import Catalogue
+from contract.validation import FieldError
 from kiosk.devices.speech import Speech
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import ApplicantSession, Receipt, Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Translator
 from kiosk.ui.flow import ApplicationFlow
 from kiosk.ui.inactivity import InactivityMonitor, spoken_warning
@@ -51,28 +51,17 @@ class OutboxEntry(Protocol):
 
 
 class StorePort(Protocol):
-    """What the controller needs from ``kiosk.store.Store``."""
+    """What the controller needs from ``kiosk.store.Store`` (or ``kiosk.testing.MemoryStore``):
+    its repositories ``drafts``, ``pages``, ``resume_codes`` and ``outbox``."""
 
-    def save_draft(
-        self,
-        uuid: str,
-        procedure_id: str,
-        language: str,
-        answers: dict[str, str],
-        now: dt.datetime,
-    ) -> Any: ...
-
-    def delete_draft(self, uuid: str) -> Any: ...
-
-    def enqueue(
-        self, uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime
-    ) -> OutboxEntry: ...
-
-    def save_resume(
-        self, uuid: str, code: str, birth_date: str, expires_at: dt.datetime
-    ) -> Any: ...
-
-    def resume(self, code: str, birth_date: str, now: dt.datetime) -> Any: ...
+    @property
+    def drafts(self) -> Any: ...
+    @property
+    def pages(self) -> Any: ...
+    @property
+    def resume_codes(self) -> Any: ...
+    @property
+    def outbox(self) -> Any: ...
 
 
 Sealer = Callable[[str, dict[str, Any]], bytes]
@@ -416,7 +405,7 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
             return
         assert s.procedure is not None and step is not None
         self.tasks.run(
-            self.store.save_draft,
+            self.store.drafts.save,
             s.uuid,
             s.procedure.id,
             s.language,
@@ -500,12 +489,12 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
         if submit is not None:  # kiosk.link.Sealer: the photographed pages go with it
             return submit(self.store, uuid, procedure_id, payload, now)  # type: ignore[no-any-return]
         sealed = self.sealer(uuid, payload)
-        return self.store.enqueue(uuid, procedure_id, sealed, now)
+        return self.store.outbox.enqueue(uuid, procedure_id, sealed, now)
 
     def _submitted(self, uuid: str, procedure_id: str, entry: OutboxEntry) -> None:
         self._submitting = None
         # The clear draft is no longer needed once the sealed copy is queued.
-        self.tasks.run(self.store.delete_draft, uuid, on_error=self._draft_failed)
+        self.tasks.run(self.store.drafts.delete, uuid, on_error=self._draft_failed)
         self.application_submitted.emit(uuid)
         s = self.session
         if s.uuid != uuid:
@@ -569,7 +558,7 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
             and s.resume_code is None
         ):
             # An abandoned application not saved for later: nobody can resume it.
-            self.tasks.run(self.store.delete_draft, s.uuid, on_error=self._draft_failed)
+            self.tasks.run(self.store.drafts.delete, s.uuid, on_error=self._draft_failed)
         self._wipe_receipt_flow()  # the status screen's camera
         s.wipe()
         self.assistance = None
@@ -586,6 +575,12 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
 
     def shutdown(self) -> None:
         """Let queued store writes finish (call at exit)."""
+        self.inactivity.disarm()
+        # Every timer of its parts (staff sign-in, help call, admin mode...) stops with it: a
+        # timer still running when its owner is garbage-collected on another thread leaves
+        # Qt's event loop a dangling timer (the SIGSEGV of the staff tests).
+        for timer in self.findChildren(QTimer):
+            timer.stop()
         self.speech.stop()
         self.shutdown_receipt()
         self.tasks.shutdown(wait=True)

@@ -6,8 +6,8 @@ import datetime as dt
 
 import phonenumbers
 
-from kiosk.domain.catalogue import CHOICE_TYPES, FieldSpec, FieldType
-from kiosk.domain.countries import country_name
+from contract.catalogue import CHOICE_TYPES, FieldSpec, FieldType
+from contract.countries import country_name
 from kiosk.i18n import Translator
 
 

@@ -13,9 +13,9 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
+from contract.validation import FieldError
 from kiosk.domain.resume import check_resume_form, new_resume_code, spoken_resume_code
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
 from kiosk.ui.screens.documents import deadline_text
 from kiosk.ui.screens.resume import RESUME_FAILED, RESUME_THROTTLED, RESUME_UNAVAILABLE
@@ -129,7 +129,7 @@ class ApplicationFlow:
         text = deadline_text(deadline, self.translator)
         if s.screen is Screen.STEP:
             # Shown above the next questions, and read with them.
-            self._w.step.show_notice(text)
+            self._w.step.show_notice(text, [deadline.message])
             self._say_if_voice(self._w.step.spoken_text())
 
     # --- save for later ----------------------------------------------------------------------
@@ -172,10 +172,10 @@ class ApplicationFlow:
         # Imported here: kiosk.store loads SQLAlchemy, kept off the GUI thread at start-up.
         from kiosk.store.errors import ResumeCodeInUseError
 
-        self.store.save_draft(uuid, procedure_id, language, answers, now)
+        self.store.drafts.save(uuid, procedure_id, language, answers, now)
         for _ in range(5):
             try:
-                self.store.save_resume(uuid, code, birth_date, expires_at)
+                self.store.resume_codes.save(uuid, code, birth_date, expires_at)
                 return code
             except ResumeCodeInUseError:
                 code = new_resume_code()
@@ -228,7 +228,7 @@ class ApplicationFlow:
         self._resuming = True
         screen.set_busy(True)
         self.tasks.run(
-            self.store.resume,
+            self.store.resume_codes.resume,
             canonical,
             iso,
             self._now(),

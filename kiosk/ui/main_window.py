@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
+from kiosk.ui import a11y
 from kiosk.ui.admin.screen import AdminScreen
 from kiosk.ui.assist_banner import AssistBanner
 from kiosk.ui.inactivity import InactivityWarning
@@ -40,6 +41,7 @@ from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.signin import SignInScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.theme import Theme
+from kiosk.ui.wheel import WheelGuard
 from kiosk.ui.widgets import BaseScreen, FocusRing, LanguageDialog, NoticeDialog, apply_language
 
 _ACTIVITY_EVENTS = frozenset(
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, theme: Theme | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        a11y.install()  # headings and radio groups for screen readers (before any query)
         self.setObjectName("kiosk-window")
         self.theme = theme or Theme()
         self._tr = Translator("fr")
@@ -139,6 +142,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+        WheelGuard.install()  # a wheel scrolls the page, never changes an answer
         self.apply_theme(self.theme)
         self.retranslate(self._tr)
         self.setWindowTitle(self._tr(N_("Titre de séjour")))
@@ -242,18 +246,23 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             app.setLayoutDirection(direction)
         apply_language(self, tr)
-        self.setStyleSheet(self.theme.stylesheet(tr.code))
-        self.setFont(self.theme.font(tr.code))
+        self._set_style(self.theme.stylesheet(tr.code), self.theme.font(tr.code))
         self.setWindowTitle(tr(N_("Titre de séjour")))
         for screen in self.all_screens:
             screen.retranslate(tr)
         self.osk.retranslate(tr)
         self.assist_banner.retranslate(tr)
 
+    def _set_style(self, sheet: str, font: QFont) -> None:
+        # Setting a stylesheet re-polishes every widget of every screen (about 0.25 s):
+        # start-up would do it three times over with the same sheet.
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
+        self.setFont(font)
+
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.setStyleSheet(theme.stylesheet(self._tr.code))
-        self.setFont(theme.font(self._tr.code))
+        self._set_style(theme.stylesheet(self._tr.code), theme.font(self._tr.code))
         for screen in self.all_screens:
             screen.header.set_text_scale(theme.scale)
             screen.header.set_high_contrast(theme.high_contrast)

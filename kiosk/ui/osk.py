@@ -8,8 +8,13 @@ key events to the focused ``QLineEdit``, so its validator, length limit and comp
 apply as with a real keyboard.
 
 Layouts: AZERTY (French), QWERTY (English and the other Latin languages), Arabic, Persian
-and Cyrillic (Russian and Ukrainian); the default follows the UI language and the layout key
-cycles through them. Arabic and Persian rows are laid out right to left, in reading order.
+and Cyrillic (Russian and Ukrainian). Each field says what script its answer is typed in
+(catalogue metadata, ``FieldSpec.input_script``, carried by the editor's ``script``
+property): names as in the passport, the passport number and the e-photo code are Latin,
+so the keyboard opens in Latin letters (AZERTY, or the UI language's own Latin layout) even
+on an Arabic page; a country named in the applicant's language opens in their script. The
+layout key ("Claviers") never changes its text or place: it lists the layouts by name, and
+one touch picks one. Arabic and Persian rows are laid out right to left, in reading order.
 Every layout has a row of digits with the hyphen and the apostrophe, "@" and "." for
 e-mail addresses, space, backspace, shift (where letters have a case), "Suivant" (the next
 field) and "Masquer le clavier".
@@ -147,6 +152,27 @@ def default_layout(language: str) -> str:
     return DEFAULT_LAYOUT.get(language, "qwerty")
 
 
+LATIN_LAYOUTS = ("azerty", "qwerty")
+# The scripts of a layout (what a field's ``script`` property asks for).
+LAYOUT_SCRIPTS: dict[str, str] = {
+    "azerty": "latin",
+    "qwerty": "latin",
+    "arabic": "arabic",
+    "persian": "arabic",
+    "cyrillic": "cyrillic",
+}
+
+
+def layout_for(script: str, language: str) -> str:
+    """The layout a field typed in ``script`` opens with, on a page in ``language``:
+    Latin letters and digits in the language's Latin layout (AZERTY, the French kiosk's,
+    for languages written in another script); anything else in the language's own."""
+    own = default_layout(language)
+    if script in ("latin", "digits"):
+        return own if own in LATIN_LAYOUTS else "azerty"
+    return own
+
+
 # Characters whose accessible and spoken name is a word.
 CHARACTER_NAMES: dict[str, str] = {
     "-": N_("Tiret"),
@@ -161,6 +187,8 @@ NEXT = N_("Suivant")
 HIDE = N_("Masquer le clavier")
 HIDE_SHORT = N_("Masquer")  # on the key; its accessible name is HIDE
 LAYOUT_NAME = N_("Clavier {layout}. Changer de clavier.")
+LAYOUTS_KEY = N_("Claviers")  # the fixed key listing the layouts
+LAYOUTS_CLOSE = N_("Fermer la liste des claviers")
 KEYBOARD_NAME = N_("Clavier à l'écran")
 
 
@@ -231,6 +259,9 @@ class OnScreenKeyboard(QFrame):
         self.layout_id = default_layout("fr")
         self.shift = False
         self.char_keys: list[Key] = []
+        self.layout_keys: dict[str, Key] = {}  # the list the layout key opens
+        self.listing = False  # the list of layouts shows instead of the letters
+        self._served: QLineEdit | None = None  # the field the layout was chosen for
         self.rows: list[QWidget] = []
         self._action_rows: list[tuple[QWidget, QHBoxLayout]] = []
         self._wrapped = False
@@ -258,7 +289,22 @@ class OnScreenKeyboard(QFrame):
             raise KeyError(f"unknown keyboard layout {layout_id!r}; known: {self.layout_ids}")
         self.layout_id = layout_id
         self.shift = False
+        self.listing = False
         self._build()
+
+    def layout_for(self, editor: QWidget | None) -> str:
+        """The layout ``editor`` asks for by its script (catalogue metadata)."""
+        script = str(editor.property("script") or "") if editor is not None else ""
+        return layout_for(script, self._tr.code)
+
+    def _follow_field(self, editor: QLineEdit | None) -> None:
+        """A new field: the keyboard of its script (a manual choice lasts for one field)."""
+        if editor is None or editor is self._served:
+            return
+        self._served = editor
+        wanted = self.layout_for(editor)
+        if wanted != self.layout_id or self.listing:
+            self.set_layout(wanted)
 
     def next_layout(self) -> None:
         ids = self.layout_ids
@@ -271,7 +317,12 @@ class OnScreenKeyboard(QFrame):
         self.shift_key.setCheckable(True)
         self.shift_key.setText("⇧")
         self.shift_key.toggled.connect(self._shift_toggled)
+        # Hidden for scripts without capitals, its place kept: no key moves with the layout.
+        policy = self.shift_key.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.shift_key.setSizePolicy(policy)
         self.layout_key = Key("key-action", action="layout")
+        self.layout_key.setCheckable(True)  # checked while the list of layouts shows
         self.layout_key.clicked.connect(self._layout_pressed)
         self.space_key = Key("key", action="space")
         self.space_key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -316,7 +367,24 @@ class OnScreenKeyboard(QFrame):
         # direction, so a row of the other direction goes in reversed: digits and Latin
         # letters always run left to right, Arabic letters right to left.
         page_rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
-        for chars, rtl in ((DIGITS, False), *((r, layout.rtl) for r in layout.rows)):
+        self.layout_keys = {}
+        if self.listing:  # the layouts by name, one touch each, instead of the letters
+            widget, box = _row(metrics.spacing)
+            box.addStretch(1)
+            for layout_id in self._layouts:
+                key = Key("key-action", action=f"layout:{layout_id}")
+                key.setCheckable(True)
+                key.setChecked(layout_id == self.layout_id)
+                key.clicked.connect(lambda _=False, i=layout_id: self._layout_chosen(i))
+                box.addWidget(key)
+                self.layout_keys[layout_id] = key
+            box.addStretch(1)
+            self.box.addWidget(widget)
+            widget.show()
+            self.rows.append(widget)
+        for chars, rtl in (
+            () if self.listing else ((DIGITS, False), *((r, layout.rtl) for r in layout.rows))
+        ):
             widget, box = _row(metrics.spacing)
             box.addStretch(1)
             for ch in reversed(chars) if rtl != page_rtl else chars:
@@ -336,6 +404,9 @@ class OnScreenKeyboard(QFrame):
         self._wrapped = False
         self._place_actions(wrap=False)
         self.shift_key.setChecked(False)
+        self.layout_key.setChecked(self.listing)
+        if not self.listing:
+            self.setMinimumHeight(0)
         self._retranslate_keys()
         self._fit()
 
@@ -361,13 +432,14 @@ class OnScreenKeyboard(QFrame):
 
     # --- language and theme ---------------------------------------------------------
     def retranslate(self, tr: Translator) -> None:
-        """Translate the special keys; a new language brings its default layout."""
+        """Translate the special keys; a new language brings the layout its fields ask."""
         changed = tr.code != self._tr.code
         self._tr = tr
         self.setAccessibleName(tr(KEYBOARD_NAME))
         if changed:
             self._layouts = layouts_for(tr.code)
-            self.set_layout(default_layout(tr.code))
+            target = self.target()
+            self.set_layout(self.layout_for(target) if target else default_layout(tr.code))
         else:
             self._retranslate_keys()
             self._fit()
@@ -379,9 +451,17 @@ class OnScreenKeyboard(QFrame):
             key.setText(ch)
             key.setAccessibleName(tr(CHARACTER_NAMES[ch]) if ch in CHARACTER_NAMES else ch)
         self.shift_key.setAccessibleName(tr(SHIFT))
-        self.layout_key.setText(f"{self.layout_.name} ⇄")
-        self.layout_key.setAccessibleName(tr(LAYOUT_NAME).format(layout=self.layout_.name))
+        # Always the same text and place: it lists the layouts (they are named there).
+        self.layout_key.setText(f"⌨ {tr(LAYOUTS_KEY)}")
+        self.layout_key.setAccessibleName(
+            tr(LAYOUTS_CLOSE) if self.listing else tr(LAYOUT_NAME).format(layout=self.layout_.name)
+        )
         self.layout_key.setAccessibleDescription(tr(self.layout_.description))
+        for layout_id, key in self.layout_keys.items():
+            choice = self._layouts[layout_id]
+            key.setText(choice.name)
+            key.setAccessibleName(tr(choice.description))
+            key.setLocale(self.locale())
         self.space_key.setText(tr(SPACE))
         self.space_key.setAccessibleName(tr(SPACE))
         # Backspace erases towards the start of the line: leftwards, or rightwards in RTL.
@@ -414,19 +494,28 @@ class OnScreenKeyboard(QFrame):
         size = QSize(key_w, metrics.height)
         for key in self.char_keys:
             key.set_key_size(size)
+        for key in self.layout_keys.values():
+            key.ensurePolished()
+            text_w = key.fontMetrics().horizontalAdvance(key.text()) + 2 * metrics.padding + 12
+            key.set_key_size(QSize(max(2 * key_w, text_w), metrics.height))
         total = -metrics.spacing
         for key in self.action_keys:
             key.ensurePolished()  # the style sheet's font, as it will be drawn
             text_w = key.fontMetrics().horizontalAdvance(key.text()) + 2 * metrics.padding + 12
             # Space is wide; the other special keys at least one key and a half.
             w = max(2 * key_w if key is self.space_key else round(1.5 * key_w), text_w)
+            if key is self.layout_key:  # the widest it is ever drawn: it never moves
+                w = max(w, self._layout_key_width(key, metrics))
             key.set_key_size(QSize(w, metrics.height))
-            if key is not self.shift_key or self.layout_.cased:
-                total += w + metrics.spacing
+            total += w + metrics.spacing  # shift too: its place is kept when hidden
         wrap = total > avail
         if wrap != self._wrapped:
             self._place_actions(wrap=wrap)
         self.updateGeometry()
+
+    def _layout_key_width(self, key: Key, metrics: KeyMetrics) -> int:
+        fm = key.fontMetrics()
+        return fm.horizontalAdvance(f"⌨ {self._tr(LAYOUTS_KEY)}") + 2 * metrics.padding + 12
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -470,6 +559,7 @@ class OnScreenKeyboard(QFrame):
         if new is None or new.window() is not self.window() or self.isAncestorOf(new):
             return  # a dialog or a pop-up list on top: the keyboard stays as it is
         if self.is_target(new):
+            self._follow_field(self.editor_of(new))
             if self.available and not self._user_hidden:
                 self._set_shown(True)
         else:
@@ -482,6 +572,7 @@ class OnScreenKeyboard(QFrame):
         self._user_hidden = False
         editor.setFocus(Qt.FocusReason.OtherFocusReason)
         if self.is_target(editor):
+            self._follow_field(self.editor_of(editor))
             self._set_shown(True)
 
     def _set_shown(self, shown: bool) -> None:
@@ -495,8 +586,9 @@ class OnScreenKeyboard(QFrame):
     def wipe(self) -> None:
         """The next applicant gets the keyboard of the language, shown, in lower case."""
         self._user_hidden = False
+        self._served = None
         self._set_shown(False)
-        if self.layout_id != default_layout(self._tr.code) or self.shift:
+        if self.layout_id != default_layout(self._tr.code) or self.shift or self.listing:
             self.set_layout(default_layout(self._tr.code))
 
     # --- typing ---------------------------------------------------------------------
@@ -563,7 +655,20 @@ class OnScreenKeyboard(QFrame):
             self._speak(editor, self._tr(SHIFT))
 
     def _layout_pressed(self) -> None:
-        self.next_layout()
+        """The fixed layout key: show (or close) the list of layouts by name."""
+        if not self.listing:
+            # The list takes the letters' place, not less: the page above does not jump.
+            self.setMinimumHeight(self.height())
+        self.listing = not self.listing
+        self._build()
+        editor = self.target()
+        if editor is not None and self.listing:
+            names = ", ".join(self._tr(lay.description) for lay in self._layouts.values())
+            self._speak(editor, names)
+
+    def _layout_chosen(self, layout_id: str) -> None:
+        """One touch on a layout's name in the list: that layout."""
+        self.set_layout(layout_id)
         editor = self.target()
         if editor is not None:
             self._speak(editor, self._tr(self.layout_.description))

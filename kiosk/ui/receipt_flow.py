@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
+from contract.validation import FieldError, validate_field
 from kiosk.devices.printer import MESSAGES, Printer, PrintError, PrinterState
 from kiosk.domain.receipt import (
     STATUS_BIRTH_DATE_FIELD,
@@ -38,7 +39,6 @@ from kiosk.domain.receipt import (
     qr_payload,
 )
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError, validate_field
 from kiosk.i18n import N_
 from kiosk.ui.screens.status import (
     SCAN_HINT,
@@ -89,8 +89,7 @@ def qimage_to_bgr(image: QImage) -> np.ndarray:
 def central_reference_of(store: Any, uuid: str) -> str | None:
     """The central reference of an acknowledged outbox entry, or None (on the store's
     worker: the store may still be opening)."""
-    entry_of = getattr(store, "entry", None)
-    entry = entry_of(uuid) if entry_of is not None else None
+    entry = store.outbox.entry(uuid)
     reference = getattr(entry, "central_reference", None)
     return str(reference) if reference else None
 
@@ -130,7 +129,7 @@ class ReceiptFlow:
         window.status.lookup_requested.connect(self.lookup_status)
         window.status.attestation_requested.connect(self.print_attestation)
         window.status.finished.connect(self.wipe)
-        window.status.back_requested.connect(self._stop_qr_camera)  # back to welcome
+        window.status.back_requested.connect(self._leave_status)  # back to welcome
 
     @property
     def renderer(self: SessionController) -> RenderWorker:
@@ -314,13 +313,32 @@ class ReceiptFlow:
             screen.show_hint(SCAN_NO_CAMERA)
             return
         feed = CameraFeed(camera, preview_width=640, parent=self)
-        feed.frame_ready.connect(screen.show_frame)
+        # Through the controller: a frame still queued when the camera stops (the code
+        # was read, the applicant left) must not reach the screen after its wipe, or the
+        # next applicant's kiosk would keep a picture of this one's receipt.
+        feed.frame_ready.connect(self._qr_preview)
         feed.frame_arrived.connect(self._qr_frame)
         self._qr_feed = feed
         self._qr_decoding = False
         screen.show_camera(True)
         screen.show_hint(SCAN_HINT)
         feed.start()
+
+    def _qr_preview(self: SessionController, image: QImage) -> None:
+        # A slot of this QObject (not a lambda): Qt drops the queued call if either side
+        # is gone; sender() says which feed the frame came from.
+        feed = self._qr_feed
+        if feed is not None and self.sender() is feed:
+            self._w.status.show_frame(image)
+
+    def _leave_status(self: SessionController) -> None:
+        """Back to the welcome screen, which wipes nothing (no session was started): the
+        camera stops, and the screen forgets the camera's last picture (a receipt, or
+        whoever stood before it) and the status looked up, before the next person comes."""
+        self._stop_qr_camera()
+        self._qr_failed = None
+        self._status_query = None
+        self._w.status.wipe()
 
     def _stop_qr_camera(self: SessionController) -> None:
         feed, self._qr_feed = self._qr_feed, None

@@ -12,13 +12,15 @@ on the pool too; "Valider" emits ``document_captured(document_id, page_no, jpeg)
 ``document_skipped(document_id)`` for "Passer ce document"; ``cancelled`` for "Retour".
 
 A document asked with ``read_mrz`` (the passport) also has its machine-readable zone read
-from the frames that show a page (and from the straightened page when it is taken), on the
-same pool; ``mrz_read(MrzResult)`` once the same valid reading came from 2 of the last 8
-frames (``MrzTracker``). The OCR model is trained once per process (``warm_up()`` does it
+from every frame (and from the straightened page when it is taken), on the same pool;
+``mrz_read(MrzResult)`` once the same valid reading came from 2 of the last 8 frames
+(``MrzTracker``), or from the photo taken alone when two reads of it agree. The MRZ's own
+advice (cut off, too small, glare, upside down) replaces the page's guidance when it says
+more (``guidance.with_mrz``). The OCR model is trained once per process (``warm_up()`` does it
 ahead, on the pool).
 
 Who stores the pages is the caller: connect ``document_captured`` to the encrypted store
-(``Store.add_page``). Nothing here writes a frame or a page to disk; ``clear()`` (also run
+(``store.pages.add``). Nothing here writes a frame or a page to disk; ``clear()`` (also run
 when the session is wiped) stops the camera and overwrites every frame and page held.
 """
 
@@ -39,7 +41,7 @@ from kiosk.devices.camera import CameraEvent
 from kiosk.i18n import N_
 from kiosk.scan.compress import PAGE_BUDGET, CompressedPage, compress_page
 from kiosk.scan.formats import A4, FORMATS, ID1, TD3, PageFormat
-from kiosk.scan.guidance import Guidance, GuidanceFilter, SpeechLimiter, message_id
+from kiosk.scan.guidance import Guidance, GuidanceFilter, SpeechLimiter, message_id, with_mrz
 from kiosk.scan.pipeline import (
     DEFAULT_SETTINGS,
     AutoCapture,
@@ -128,6 +130,7 @@ class _MrzRun:
         self.tracker = MrzTracker(agree=2, window=8)
         self.reads = 0
         self.emitted = False
+        self.advice: Guidance | None = None  # the last read's MRZ_* guidance, if any
 
     @property
     def accepted(self) -> Any:
@@ -254,12 +257,16 @@ class ScanController(QObject):
                 self._reader = MrzReader()
             return self._reader
 
-    def _read_mrz(self, mrz: _MrzRun | None, image: np.ndarray) -> None:
-        """Worker side: one more reading of the document's MRZ, until one is agreed."""
+    def _read_mrz(self, mrz: _MrzRun | None, image: np.ndarray, still: bool = False) -> None:
+        """Worker side: one more reading of the document's MRZ, until one is agreed. A
+        still (the photo taken) is read twice and may be accepted alone."""
         if mrz is None or mrz.accepted is not None:
             return
         mrz.reads += 1
-        mrz.tracker.push(self._mrz_reader().read(image))
+        reader = self._mrz_reader()
+        read = reader.read_still(image) if still else reader.read(image)
+        mrz.advice = read.advice
+        mrz.tracker.push(read)
 
     # --- the API ----------------------------------------------------------------------------
     def scan(self, documents: Sequence[DocumentSpec]) -> None:
@@ -469,9 +476,9 @@ class ScanController(QObject):
         preview = None
         if step.captured is not None:
             preview = bgr_to_qimage(step.captured.image, REVIEW_WIDTH)
-            self._read_mrz(mrz, step.captured.image)  # the straightened page: the best view
-        elif step.verdict.corners is not None:
-            self._read_mrz(mrz, frame)  # a page in view: its MRZ may be readable
+            self._read_mrz(mrz, step.captured.image, still=True)  # the straightened page
+        else:
+            self._read_mrz(mrz, frame)  # the MRZ may be readable even when the page is not
         return step, preview
 
     def _capture_task(
@@ -479,7 +486,7 @@ class ScanController(QObject):
     ) -> tuple[CaptureStep, QImage | None]:
         verdict = self.capture.pipeline.analyse(frame)
         page = self.capture.capture(frame, verdict)
-        self._read_mrz(mrz, page.image)
+        self._read_mrz(mrz, page.image, still=True)
         return CaptureStep(verdict, page, 1.0), bgr_to_qimage(page.image, REVIEW_WIDTH)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
@@ -515,7 +522,7 @@ class ScanController(QObject):
             self._captured(step.captured, preview)
             return
         if self.camera_ok:
-            self._guide(verdict.guidance)
+            self._guide(with_mrz(verdict.guidance, mrz.advice if mrz is not None else None))
         self._pump()
 
     def _guide(self, code: Guidance) -> None:

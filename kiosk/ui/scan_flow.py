@@ -7,7 +7,7 @@
   A typed answer that differs from the passport is pointed out once.
 * After the document checklist, each document without a photo; the checklist then says
   which are photographed and which are missing (they can be photographed again).
-* Each validated page goes to the encrypted store (``Store.add_page``) on the store
+* Each validated page goes to the encrypted store (``store.pages.add``) on the store
   worker; ``kiosk.link.Sealer.submit`` seals the pages with the application.
 
 Mixed into :class:`kiosk.ui.controller.SessionController`; nothing happens without a
@@ -98,21 +98,18 @@ class ScanFlow:
         """Pages of documents the procedure no longer has (another procedure was chosen):
         deleted, or the central API would refuse the application."""
         s = self.session
-        delete_pages = getattr(self.store, "delete_pages", None)
         for document_id in s.stale_pages():
             s.forget_pages(document_id)
-            if delete_pages is not None:
-                self.tasks.run(delete_pages, s.uuid, document_id, on_error=self._page_failed)
+            self.tasks.run(self.store.pages.delete, s.uuid, document_id, on_error=self._page_failed)
 
     def _clear_pages(self: SessionController, document_ids: list[str]) -> None:
         """Documents photographed from their first page: pages the store may still hold
         for them (a draft resumed with its code) go first, on the store worker, before
         the new ones."""
-        delete_pages = getattr(self.store, "delete_pages", None)
-        if delete_pages is None:
-            return
         for document_id in document_ids:
-            self.tasks.run(delete_pages, self.session.uuid, document_id, on_error=self._page_failed)
+            self.tasks.run(
+                self.store.pages.delete, self.session.uuid, document_id, on_error=self._page_failed
+            )
 
     def _scan_documents(self: SessionController) -> bool:
         """From the checklist: photograph each document without a photo. True if started."""
@@ -171,12 +168,8 @@ class ScanFlow:
         if document_id == MRZ_DOCUMENT and not s.keeps_passport_pages():
             return  # read for its MRZ only: the procedure does not ask for the passport
         s.page_scanned(document_id, page_no)
-        add_page = getattr(self.store, "add_page", None)
-        if add_page is None:
-            log.error("this store keeps no pages: a photographed page is lost")
-            return
         self.tasks.run(
-            add_page,
+            self.store.pages.add,
             s.uuid,
             document_id,
             page_no,
@@ -200,8 +193,7 @@ class ScanFlow:
         s.finish_scan()
         self._render(speak=False)
         if phase is ScanPhase.IDENTITY:
-            notice = self._identity_notice()
-            self._w.step.show_notice(notice)
+            self._w.step.show_notice(*self._identity_notice())
         self._say_if_voice(self._w.current_screen.spoken_text())
 
     def _scan_cancelled(self: SessionController) -> None:
@@ -209,16 +201,18 @@ class ScanFlow:
             self.session.cancel_scan()
             self._render()
 
-    def _identity_notice(self: SessionController) -> str:
+    def _identity_notice(self: SessionController) -> tuple[str, list[str]]:
+        """The notice after the passport: its text and the msgids it is made of."""
         s, tr = self.session, self.translator
         read = s.identity_read
         if read is None or not self._passport_read_now:
             skipped = MRZ_DOCUMENT in s.skipped_documents
-            return "" if skipped else tr(PASSPORT_NOT_READ)
-        parts = [tr(PASSPORT_READ)]
+            return ("", []) if skipped else (tr(PASSPORT_NOT_READ), [PASSPORT_NOT_READ])
+        parts, msgids = [tr(PASSPORT_READ)], [PASSPORT_READ]
         if read.expired and read.expiry_date is not None:
             parts.append(tr(PASSPORT_EXPIRED).format(date=format_date(read.expiry_date)))
-        return " ".join(parts)
+            msgids.append(PASSPORT_EXPIRED)
+        return " ".join(parts), msgids
 
     # --- the answers against the passport -------------------------------------------------
     def _mrz_mismatch(self: SessionController, values: dict[str, str]) -> bool:
@@ -238,7 +232,7 @@ class ScanFlow:
             value = display_value(spec, m.mrz_value, tr.code)
             lines.append(tr(MISMATCH_LINE).format(field=tr(m.label), value=value))
         text = " ".join(lines)
-        self._w.step.show_notice(text)
+        self._w.step.show_notice(text, [MISMATCH_INTRO, MISMATCH_LINE])
         self._w.step.scroll.verticalScrollBar().setValue(0)
         self._say_if_voice(text)
         return True

@@ -252,7 +252,7 @@ class StaffController(QObject):
         if frame is None:
             return
         self._decoding = True
-        from kiosk.staff.badge import read_badge
+        from contract.badge import read_badge
 
         self.session.tasks.run_cpu(read_badge, frame, on_done=self._badge_read)
 

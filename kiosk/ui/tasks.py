@@ -95,6 +95,8 @@ class TaskRunner(QObject):
     ) -> None:
         self._pending -= 1
         try:
+            if fut.cancelled():  # dropped by shutdown() before it ran: nobody is waiting
+                return
             exc = fut.exception()
             if exc is not None:
                 if on_error is not None:

@@ -44,7 +44,9 @@ class Colours:
     border: str  # inputs and cards (UI components: >= 3:1 on background)
     error: str
     error_background: str
-    success: str
+    success: str  # notices: each kind its colour (kiosk.domain.notices)
+    info: str
+    warning: str
     focus: str  # focus ring (>= 3:1 on background and surface)
     disabled_background: str
     disabled_text: str
@@ -62,7 +64,9 @@ NORMAL = Colours(
     border="#666666",  # 5.7:1
     error="#ce0500",  # 5.8:1
     error_background="#ffe9e9",
-    success="#18753c",
+    success="#18753c",  # 5.7:1 on white
+    info="#0063cb",  # 6.0:1
+    warning="#b34000",  # 5.7:1
     focus="#0a76f6",  # 4.3:1: enough for a non-text indicator (3:1)
     disabled_background="#e5e5e5",
     disabled_text="#666666",  # 5.7:1: also the placeholder text (>= 4.5:1)
@@ -83,6 +87,8 @@ HIGH_CONTRAST = Colours(
     error="#ff8080",  # 8.7:1
     error_background="#000000",
     success="#66ff66",
+    info="#80d0ff",  # 12.6:1 on black
+    warning="#ffb84d",  # 12.7:1
     focus="#00ffff",  # 16.7:1 on black, distinct from the white borders and yellow buttons
     disabled_background="#333333",
     disabled_text="#b3b3b3",  # 10.4:1: also the placeholder text (>= 7:1)
@@ -184,6 +190,10 @@ class Theme:
     def colours(self) -> Colours:
         return HIGH_CONTRAST if self.high_contrast else NORMAL
 
+    def notice_colour(self, kind: str) -> str:
+        """The token of a notice kind (success, info, warning, error)."""
+        return str(getattr(self.colours, kind))
+
     @property
     def sizes(self) -> Sizes:
         return SIZES
@@ -281,9 +291,12 @@ QFrame[role="error-summary"] {{
     background-color: {c.background};
 }}
 QFrame[role="notice"] {{
-    border: {border}px solid {c.success}; border-radius: {s.radius}px;
+    border: {border + 1}px solid {c.info}; border-radius: {s.radius}px;
     background-color: {c.background};
 }}
+QFrame[role="notice"][kind="success"] {{ border-color: {c.success}; }}
+QFrame[role="notice"][kind="warning"] {{ border-color: {c.warning}; }}
+QFrame[role="notice"][kind="error"] {{ border-color: {c.error}; }}
 
 QPushButton {{
     min-height: {px(s.button_height) - 2 * border}px;

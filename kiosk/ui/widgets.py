@@ -6,11 +6,33 @@ from __future__ import annotations
 import contextlib
 import functools
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from PySide6.QtCore import QCollator, QEvent, QLocale, QObject, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtCore import (
+    QCollator,
+    QEvent,
+    QLocale,
+    QObject,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -28,9 +50,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
-from kiosk.domain.countries import country_names
+from contract.catalogue import FieldSpec, FieldType, InputScript
+from contract.countries import country_names
 from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.i18n.bidi import FSI, PDI, RLM, ltr_sequence
+from kiosk.ui.a11y import as_radio, as_radio_group
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, Theme
 
 LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
@@ -123,10 +147,6 @@ class WrapButton(LayoutButton):
         return self.label.text()
 
 
-RLM = "\u200f"  # RIGHT-TO-LEFT MARK
-FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
-
-
 def in_reading_direction(text: str, tr: Translator) -> str:
     """Text typed by the applicant (often Latin) aligned like the rest of the page.
 
@@ -134,6 +154,12 @@ def in_reading_direction(text: str, tr: Translator) -> str:
     sit on the left. A leading right-to-left mark makes the paragraph right-to-left; the
     isolate keeps the answer's own order ("12 rue de la Paix", not "rue de la Paix 12")."""
     return f"{RLM}{FSI}{text}{PDI}" if text and tr.language.rtl else text
+
+
+def bidi(text: str, tr: Translator) -> str:
+    """Text put together outside the translations (a reference, a numbered line) shown
+    like a translation: in a right-to-left language, its numbers and codes isolated."""
+    return tr.isolate(text)
 
 
 def back_arrow(tr: Translator) -> str:
@@ -187,6 +213,49 @@ def _signals_blocked(widget: QWidget) -> Iterator[None]:
         widget.blockSignals(was)
 
 
+class OptionGroup(QWidget):
+    """The options of one choice (the languages, the answers of a question): one radio
+    group for screen readers (``kiosk.ui.a11y``); the arrow keys move the focus between
+    its options (choosing one is Space, Enter or a touch: a language or an answer is
+    never chosen by moving the focus)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        as_radio_group(self, "")
+
+    def options(self) -> list[QAbstractButton]:
+        return [
+            b
+            for b in self.findChildren(QAbstractButton)
+            if b.property("a11y_role") == "radio" and b.isVisibleTo(self)
+        ]
+
+    def add_option(self, button: QAbstractButton) -> None:
+        """Make ``button`` (checkable, a child of this group's layout) one option."""
+        as_radio(button)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        keys = {
+            Qt.Key.Key_Up: -1,
+            Qt.Key.Key_Left: -1,
+            Qt.Key.Key_Down: 1,
+            Qt.Key.Key_Right: 1,
+        }
+        step = keys.get(Qt.Key(event.key()))
+        options = self.options()
+        focused = next((b for b in options if b.hasFocus()), None)
+        if step is None or focused is None:
+            super().keyPressEvent(event)
+            return
+        if self.layoutDirection() == Qt.LayoutDirection.RightToLeft and event.key() in (
+            Qt.Key.Key_Left,
+            Qt.Key.Key_Right,
+        ):
+            step = -step  # the arrow points where the focus goes
+        index = (options.index(focused) + step) % len(options)
+        options[index].setFocus(Qt.FocusReason.TabFocusReason)
+
+
 # --- dialogs -------------------------------------------------------------------------
 class _Dialog(QDialog):
     def __init__(self, parent: QWidget, tr: Translator) -> None:
@@ -219,13 +288,15 @@ class LanguageDialog(_Dialog):
             btn.setAccessibleName(lang.native_name)
             btn.setLocale(QLocale(lang.qt_locale))  # read in its own language (WCAG 3.1.2)
             btn.setCheckable(True)
+            as_radio(btn)  # one radio group of languages for screen readers
             btn.setChecked(code == tr.code)
             btn.clicked.connect(lambda _=False, c=code: self._choose(c))
             grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
             self.buttons[code] = btn
         # Ten languages at 200 % are taller than the screen: the list scrolls, the title
         # and the close button stay in view.
-        names = QWidget()
+        names = OptionGroup()
+        names.setAccessibleName(title.text())
         names.setLayout(grid)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -617,6 +688,15 @@ class FieldRow(QWidget):
             self.input = edit
         self.input.setObjectName(f"field-{spec.id}")
         self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # The script the answer is typed in (catalogue metadata): the on-screen keyboard
+        # opens in it, and the audit checks it.
+        script = spec.input_script
+        self.input.setProperty("script", script.value if script else "")
+        self.editor.setProperty("script", script.value if script else "")
+        if script in (InputScript.LATIN, InputScript.DIGITS):
+            # Latin letters and digits run left to right on an Arabic page too: the date
+            # "31/12/2001" and its placeholder, a phone number, a passport number.
+            self.input.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.label.setBuddy(self.input)
         for w in (self.label, self.help, self.error):
             box.addWidget(w)
@@ -663,7 +743,8 @@ class FieldRow(QWidget):
             self.input.set_language(tr.code)
             self.input.lineEdit().setPlaceholderText(tr(N_("Écrivez ou choisissez un pays")))
         elif self.spec.type is FieldType.DATE:
-            self.input.setPlaceholderText(tr(N_("JJ/MM/AAAA")))
+            # In the order the date is typed, day first on the left, in every script.
+            self.input.setPlaceholderText(ltr_sequence(tr(N_("JJ/MM/AAAA"))))
         self._render()
 
     def _render(self) -> None:
@@ -755,6 +836,137 @@ class ErrorSummary(QFrame):
 
     def spoken_text(self) -> str:
         return " ".join([self.title.text(), *(link.text() for link in self.links)])
+
+
+class NoticeIcon(QWidget):
+    """The kind's icon, drawn in its colour: a check (success), an "i" (information), a
+    triangle with "!" (warning), a cross (error). As tall as the notice's first line."""
+
+    def __init__(self, theme: Callable[[], Theme], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self.kind = "info"
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def set_kind(self, kind: str) -> None:
+        self.kind = kind
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        side = round(self.fontMetrics().height() * 1.2)
+        return QSize(side, side)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        side = min(self.width(), self.height())
+        if side <= 0:
+            return
+        colour = QColor(self._theme().notice_colour(self.kind))
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(colour)
+        pen.setWidthF(max(2.0, side / 10))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        m = pen.widthF()
+        box = QRectF(m, m, side - 2 * m, side - 2 * m)
+        if self.kind == "warning":
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(box.center().x(), box.top()),
+                        QPointF(box.right(), box.bottom()),
+                        QPointF(box.left(), box.bottom()),
+                    ]
+                )
+            )
+        else:
+            painter.drawEllipse(box)
+        c, u = box.center(), box.width() / 4
+        if self.kind == "success":
+            painter.drawPolyline(
+                QPolygonF(
+                    [
+                        QPointF(c.x() - u * 1.1, c.y()),
+                        QPointF(c.x() - u * 0.2, c.y() + u * 0.9),
+                        QPointF(c.x() + u * 1.2, c.y() - u),
+                    ]
+                )
+            )
+        elif self.kind == "error":
+            painter.drawLine(QPointF(c.x() - u, c.y() - u), QPointF(c.x() + u, c.y() + u))
+            painter.drawLine(QPointF(c.x() + u, c.y() - u), QPointF(c.x() - u, c.y() + u))
+        else:  # a bar and a dot: "!" in the triangle, "i" in the circle
+            if self.kind == "warning":
+                top, bottom, dot = c.y() - u * 0.4, c.y() + u * 0.9, c.y() + u * 1.6
+            else:
+                top, bottom, dot = c.y() - u * 0.2, c.y() + u * 1.3, c.y() - u * 1.0
+            painter.drawLine(QPointF(c.x(), top), QPointF(c.x(), bottom))
+            painter.setBrush(colour)
+            r = pen.widthF() * 0.6
+            painter.drawEllipse(QPointF(c.x(), dot), r, r)
+        painter.end()
+
+
+class Notice(QFrame):
+    """A message above a form or a list, of one kind (``kiosk.domain.notices``): success,
+    information, warning or error, each with its colour token, icon and spoken prefix.
+
+    ``show_message(text, msgids)``: the kind comes from what the messages mean (the most
+    serious of them), never from the caller's guess; the audit checks it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        set_role(self, "notice")
+        self.setProperty("kind", "info")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        row.setSpacing(SPACE_M)
+        self.icon = NoticeIcon(lambda: getattr(self.window(), "theme", Theme()))
+        row.addWidget(self.icon, 0, TOP_LEADING)
+        self.text = label("", "lead")
+        row.addWidget(self.text, 1)
+        self.msgids: tuple[str, ...] = ()
+        self._tr = Translator("fr")
+        self.hide()
+
+    @property
+    def kind(self) -> str:
+        return str(self.property("kind"))
+
+    def show_message(self, text: str, msgids: Iterable[str] = ()) -> None:
+        """``text`` (translated) made of ``msgids``; "" hides the notice."""
+        from kiosk.domain.notices import kind_of
+
+        self.msgids = tuple(msgids)
+        kind = kind_of(self.msgids).value
+        if kind != self.kind:
+            self.setProperty("kind", kind)
+            self.style().unpolish(self)
+            self.style().polish(self)
+        self.icon.set_kind(kind)
+        self.text.setText(text)
+        self.setVisible(bool(text))
+        self._name()
+
+    def retranslate(self, tr: Translator) -> None:
+        self._tr = tr
+        self._name()
+
+    def prefix(self) -> str:
+        from kiosk.domain.notices import SPOKEN_PREFIX, NoticeKind
+
+        return self._tr(SPOKEN_PREFIX[NoticeKind(self.kind)])
+
+    def _name(self) -> None:
+        self.setAccessibleName(self.spoken_text())
+
+    def spoken_text(self) -> str:
+        """The prefix of its kind, then its text ("Attention : Votre demande est…")."""
+        return f"{self.prefix()} {self.text.text()}" if self.text.text() else ""
 
 
 class ClickableLabel(QLabel):

@@ -9,20 +9,21 @@ from pathlib import Path
 
 import pytest
 
+from contract.catalogue import load_catalogue
 from kiosk.config import load_settings
 from kiosk.devices.camera import FakeCamera
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.session import Screen
 from kiosk.link import Sealer, SyncThread, utcnow
 from kiosk.scan import synthetic as syn
 from kiosk.store import Store
+from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import SessionController, create_main_window
 from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.scan_controller import ScanController
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
-from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, FakeSealer, FakeStore, Kiosk
+from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, Kiosk
 from tests.gui.test_scan_flow import FRAME, KABONGO, letter_frame, passport_frame
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -72,7 +73,7 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
     taken: dict[tuple[str, int], bytes] = {}
     scanner.document_captured.connect(lambda d, p, jpeg: taken.__setitem__((d, p), jpeg))
     sync = SyncThread(settings, store)
-    k = Kiosk(window, controller, FakeStore(), FakeSealer(), RecordingSpeech(), qtbot)
+    k = Kiosk(window, controller, MemoryStore(), FakeSealer(), RecordingSpeech(), qtbot)
 
     def review() -> None:
         qtbot.waitUntil(lambda: window.scan.reviewing and scanner._jpeg is not None, timeout=WAIT)
@@ -83,7 +84,7 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
         # A page left in the store under this application (as after "save and resume
         # later"): photographing the document again starts from its first page.
         old_page = (controller.session.uuid, "residence_permit", 2, b"\xff\xd8\xffold")
-        store.add_page(*old_page, utcnow())
+        store.pages.add(*old_page, utcnow())
         k.click(window.procedure.card("renewal-student"))
         k.wait_screen(Screen.SCAN)
         review()
@@ -116,8 +117,8 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
         k.wait_screen(Screen.DOCUMENTS)
         uuid = controller.session.uuid
         # The pages wait in the encrypted store, nowhere in clear.
-        qtbot.waitUntil(lambda: len(store.pages(uuid)) == 2, timeout=WAIT)
-        assert {(p.document_id, p.page_no) for p in store.pages(uuid)} == set(taken)
+        qtbot.waitUntil(lambda: len(store.pages.of(uuid)) == 2, timeout=WAIT)
+        assert {(p.document_id, p.page_no) for p in store.pages.of(uuid)} == set(taken)
         k.click(window.documents.continue_button)
         k.wait_screen(Screen.CHECK)
         k.click(window.check.confirm_button)
@@ -125,13 +126,13 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
         k.click(window.consent.checkbox)
         k.click(window.consent.submit_button)
         k.wait_screen(Screen.RECEIPT)
-        entry = store.entry(uuid)
+        entry = store.outbox.entry(uuid)
         assert entry is not None and len(entry.attachments) == 2
-        assert store.pages(uuid) == []  # sealed with the application, the clear copies gone
+        assert store.pages.of(uuid) == []  # sealed with the application, the clear copies gone
 
         sync.start()
         qtbot.waitUntil(
-            lambda: (e := store.entry(uuid)) is not None and e.state == "acknowledged",
+            lambda: (e := store.outbox.entry(uuid)) is not None and e.state == "acknowledged",
             timeout=WAIT,
         )
         sync.wake()  # another round changes nothing

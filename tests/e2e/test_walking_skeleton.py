@@ -9,17 +9,18 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QTextEdit
 
+from contract.catalogue import load_catalogue
+from contract.protocol import ApplicationUpload
 from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.session import Screen
 from kiosk.link import Sealer, SyncThread, utcnow
 from kiosk.store import Store
+from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import SessionController, create_main_window
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
-from sync.protocol import ApplicationUpload
-from tests.gui.conftest import CONTACT, IDENTITY, FakeSealer, FakeStore, Kiosk
+from tests.gui.conftest import CONTACT, IDENTITY, Kiosk
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -72,7 +73,7 @@ def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, centr
     window.resize(1280, 1024)
     window.show()
     sync = SyncThread(settings, store)
-    kiosk = Kiosk(window, controller, FakeStore(), FakeSealer(), RecordingSpeech(), qtbot)
+    kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), RecordingSpeech(), qtbot)
     try:
         kiosk.to_consent()
         uuid = controller.session.uuid
@@ -82,7 +83,7 @@ def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, centr
         if window.consent.submit_button.isVisible() and window.consent.submit_button.isEnabled():
             kiosk.click(window.consent.submit_button)
         kiosk.wait_screen(Screen.RECEIPT)
-        entry = store.entry(uuid)
+        entry = store.outbox.entry(uuid)
         assert entry is not None and entry.state == "sealed"
         assert window.receipt.reference.text() == entry.local_reference
         # Nothing personal in the outbox: the package is sealed.
@@ -90,7 +91,7 @@ def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, centr
 
         sync.start()
         qtbot.waitUntil(
-            lambda: (e := store.entry(uuid)) is not None and e.state == "acknowledged",
+            lambda: (e := store.outbox.entry(uuid)) is not None and e.state == "acknowledged",
             timeout=20_000,
         )
         received = central_server.applications()
@@ -108,14 +109,16 @@ def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, centr
         assert answers["phone"] == "+33647112358"
         assert answers["email"] == ""
         assert app["payload"]["kiosk_id"] == enrolment.kiosk_id
-        central_ref = store.entry(uuid).central_reference
+        central_ref = store.outbox.entry(uuid).central_reference
         assert central_ref and app["central_reference"] == central_ref
 
         # Sync again, and deliver the very same package again (a lost acknowledgement):
         # still one application, same central reference.
         sync.wake()
-        store.enqueue(uuid, "renewal-student", b"another try", utcnow())  # idempotent: ignored
-        entry = store.entry(uuid)
+        store.outbox.enqueue(
+            uuid, "renewal-student", b"another try", utcnow()
+        )  # idempotent: ignored
+        entry = store.outbox.entry(uuid)
         with CentralClient(central_server.url, enrolment.token) as client:
             receipt = client.put_application(
                 ApplicationUpload.build(
@@ -143,7 +146,7 @@ def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, centr
         ):
             assert secret not in texts
         assert controller.session.answers == {}
-        assert store.load_draft(uuid) is None
+        assert store.drafts.load(uuid) is None
     finally:
         sync.stop()
         controller.shutdown()

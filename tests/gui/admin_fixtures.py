@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.admin.selftest import CheckResult, SelfTests
 from kiosk.config import Settings
+from kiosk.devices.printer import FakePrinter
 from kiosk.link import KioskStatus
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
@@ -99,6 +100,7 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             kiosk.speech,
             clock=lambda: NOW,
             checks={"ocr": lambda: CheckResult(True, "moteur simulé prêt")},
+            printer=FakePrinter(tmp_path / "receipts"),  # as kiosk.app gives the kiosk's own
         )
         quits: list[int] = []
         controller = AdminController(

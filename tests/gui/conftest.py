@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import gc
-import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,16 +10,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from contract.catalogue import Catalogue, load_catalogue
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import Catalogue, load_catalogue
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
-from kiosk.store.errors import ResumeError
+from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
 from kiosk.ui import MainWindow, SessionController, create_main_window
 from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.widgets import CountryBox
-
-NOW = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
 
 IDENTITY = {
     "surname": "Benkirane",
@@ -53,104 +47,10 @@ STUDENT_RENEWAL = {
 
 
 @dataclass
-class Entry:
-    local_reference: str
-    created_at: dt.datetime
-
-
-@dataclass
-class DraftSnapshot:
-    uuid: str
-    procedure_id: str
-    language: str
-    answers: dict[str, str]
-
-
-class FakeStore:
-    """In-memory store with the methods the controller uses; records every call."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.drafts: dict[str, dict[str, Any]] = {}
-        self.draft_saves: list[tuple[str, str, str, dict[str, str]]] = []
-        self.deleted: list[str] = []
-        self.enqueued: list[tuple[str, str, bytes]] = []
-        self.threads: set[str] = set()
-        self.draft_meta: dict[str, tuple[str, str]] = {}
-        self.resumable: dict[str, tuple[str, str, dt.datetime]] = {}
-        self.resume_tries: list[str] = []
-
-    def save_draft(
-        self, uuid: str, procedure_id: str, language: str, answers: dict[str, str], now: dt.datetime
-    ) -> None:
-        with self.lock:
-            self.threads.add(threading.current_thread().name)
-            self.drafts[uuid] = dict(answers)
-            self.draft_meta[uuid] = (procedure_id, language)
-            self.draft_saves.append((uuid, procedure_id, language, dict(answers)))
-
-    def delete_draft(self, uuid: str) -> None:
-        with self.lock:
-            self.drafts.pop(uuid, None)
-            self.deleted.append(uuid)
-
-    def save_resume(self, uuid: str, code: str, birth_date: str, expires_at: dt.datetime) -> None:
-        with self.lock:
-            self.resumable[code] = (uuid, birth_date, expires_at)
-
-    def resume(self, code: str, birth_date: str, now: dt.datetime) -> Any:
-        """Like ``Store.resume``: one error whatever is wrong."""
-        with self.lock:
-            self.resume_tries.append(code)
-            uuid, birth, expires_at = self.resumable.get(code, ("", "", now))
-            if not uuid or birth != birth_date or expires_at <= now or uuid not in self.drafts:
-                raise ResumeError("no saved draft for this code and date of birth")
-            procedure_id, language = self.draft_meta[uuid]
-            return DraftSnapshot(uuid, procedure_id, language, dict(self.drafts[uuid]))
-
-    def enqueue(self, uuid: str, procedure_id: str, sealed: bytes, now: dt.datetime) -> Entry:
-        with self.lock:
-            self.threads.add(threading.current_thread().name)
-            self.enqueued.append((uuid, procedure_id, sealed))
-            return Entry(f"K7-2026-{len(self.enqueued):05d}", now)
-
-
-class FakeSealer:
-    """json.dumps as "sealing"; can be told to fail or to wait for a gate."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.fail_next = 0
-        self.gate: threading.Event | None = None
-
-    def __call__(self, uuid: str, payload: dict[str, Any]) -> bytes:
-        self.calls += 1
-        if self.gate is not None:
-            self.gate.wait(timeout=10)
-        if self.fail_next:
-            self.fail_next -= 1
-            raise RuntimeError("no public key configured")
-        return json.dumps(payload).encode()
-
-
-class FakeMonotonic:
-    """The inactivity monitor's clock: time moves only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
 class Kiosk:
     window: MainWindow
     controller: SessionController
-    store: FakeStore
+    store: MemoryStore
     sealer: FakeSealer
     speech: RecordingSpeech
     qtbot: Any
@@ -276,17 +176,6 @@ class Kiosk:
         self.wait_screen(Screen.RECEIPT)
 
 
-@pytest.fixture(autouse=True)
-def _collect_garbage_on_the_gui_thread() -> Iterator[None]:
-    """Qt objects a test leaves in reference cycles (controllers, windows) are freed here,
-    on the GUI thread. Left to Python's cyclic collector they could be freed later on
-    whichever thread happens to allocate (a worker importing OpenCV), where Qt cannot
-    stop their timers: the GUI thread then delivers a timer event to a deleted object
-    (SIGSEGV in QApplication::notify, reproduced with gdb in tests/gui/test_admin.py)."""
-    yield
-    gc.collect()
-
-
 @pytest.fixture
 def catalogue() -> Catalogue:
     return load_catalogue()
@@ -297,7 +186,7 @@ def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk
     made: list[Kiosk] = []
 
     def make(*, voice_on: bool = False, **options: Any) -> Kiosk:
-        store, sealer, speech = FakeStore(), FakeSealer(), RecordingSpeech()
+        store, sealer, speech = MemoryStore(), FakeSealer(), RecordingSpeech()
         monotonic = FakeMonotonic()
         controller = SessionController(
             catalogue=catalogue,
@@ -321,8 +210,7 @@ def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk
 
     yield make
     for kiosk in made:
-        if kiosk.sealer.gate is not None:
-            kiosk.sealer.gate.set()
+        kiosk.sealer.release()
         kiosk.controller.shutdown()
     app = QApplication.instance()
     if isinstance(app, QApplication):

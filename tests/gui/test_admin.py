@@ -267,10 +267,14 @@ def test_out_of_service_survives_a_restart_and_staff_bring_it_back(
 # --- backlog ----------------------------------------------------------------------------
 def test_backlog_shows_states_and_errors_and_retries_one(admin: Admin) -> None:
     store = admin.store
-    store.enqueue("11111111-1111-4111-8111-111111111111", "renewal-student", b"sealed-1", NOW)
-    store.enqueue("22222222-2222-4222-8222-222222222222", "renewal-student", b"sealed-2", NOW)
+    store.outbox.enqueue(
+        "11111111-1111-4111-8111-111111111111", "renewal-student", b"sealed-1", NOW
+    )
+    store.outbox.enqueue(
+        "22222222-2222-4222-8222-222222222222", "renewal-student", b"sealed-2", NOW
+    )
     failed = "22222222-2222-4222-8222-222222222222"
-    store.mark_failed(failed, "HTTP 500", NOW, None)  # waits for staff
+    store.outbox.mark_failed(failed, "HTTP 500", NOW, None)  # waits for staff
     with admin.kiosk.qtbot.waitSignal(admin.controller.refreshed, timeout=10_000):
         admin.open()
     screen = admin.screen
@@ -282,9 +286,9 @@ def test_backlog_shows_states_and_errors_and_retries_one(admin: Admin) -> None:
     screen.select_entry(failed)
     before = admin.sync.wakes
     admin.act("admin_retry", screen.retry_button.click)
-    entry = store.entry(failed)
+    entry = store.outbox.entry(failed)
     assert entry is not None and entry.next_attempt_at == NOW
-    assert [e.uuid for e in store.due(NOW)][-1] == failed  # the agent takes it again
+    assert [e.uuid for e in store.outbox.due(NOW)][-1] == failed  # the agent takes it again
     assert admin.sync.wakes == before + 1
     admin.act("admin_force_sync", screen.sync_button.click)
     assert admin.sync.wakes == before + 2

@@ -52,10 +52,10 @@ def test_the_diagnostics_export_holds_no_personal_data(
     kiosk.click(kiosk.window.receipt.finish_button)
     kiosk.qtbot.waitUntil(lambda: kiosk.controller.tasks.pending == 0)
     # The applicant's data is on this kiosk (the fake sealer does not encrypt)...
-    entry = admin.store.entry(uuid)
+    entry = admin.store.outbox.entry(uuid)
     assert entry is not None and b"Quorvendal" in entry.sealed
-    admin.store.mark_failed(uuid, "HTTP 503", gui.NOW, None)
-    admin.store.audit("submitted", gui.NOW, uuid=uuid, procedure="renewal-student")
+    admin.store.outbox.mark_failed(uuid, "HTTP 503", gui.NOW, None)
+    admin.store.audit_trail.record("submitted", gui.NOW, uuid=uuid, procedure="renewal-student")
 
     # ...and not in the export.
     admin.open()

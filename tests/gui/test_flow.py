@@ -21,8 +21,8 @@ def test_full_procedure_enqueues_once_and_shows_the_receipt(kiosk: Kiosk) -> Non
     with kiosk.qtbot.waitSignal(kiosk.controller.application_submitted, timeout=5000) as sent:
         kiosk.to_receipt()
 
-    assert len(kiosk.store.enqueued) == 1
-    uuid, procedure_id, sealed = kiosk.store.enqueued[0]
+    assert len(kiosk.store.outbox.enqueued) == 1
+    uuid, procedure_id, sealed = kiosk.store.outbox.enqueued[0]
     assert sent.args == [uuid]
     assert procedure_id == "renewal-student"
     payload = json.loads(sealed)
@@ -52,11 +52,12 @@ def test_full_procedure_enqueues_once_and_shows_the_receipt(kiosk: Kiosk) -> Non
     # Store work ran off the GUI thread.
     assert kiosk.store.threads and all(t.startswith("kiosk-store") for t in kiosk.store.threads)
     # A draft after each accepted step, deleted once the sealed copy is queued.
-    assert [s[3].get("city") for s in kiosk.store.draft_saves] == [None] + ["Paris"] * 4
-    kiosk.qtbot.waitUntil(lambda: uuid in kiosk.store.deleted)
+    assert [s[3].get("city") for s in kiosk.store.drafts.saves] == [None] + ["Paris"] * 4
+    kiosk.qtbot.waitUntil(lambda: uuid in kiosk.store.drafts.deleted)
     assert uuid not in kiosk.store.drafts
 
-    assert w.receipt.reference.text() == "K7-2026-00001"
+    entry = kiosk.store.outbox.entry(uuid)
+    assert entry is not None and w.receipt.reference.text() == entry.local_reference
     assert w.receipt.reference.isVisible()
     assert "26/11/2026" in w.receipt.date.text()
     assert w.receipt.finish_button.isVisible()
@@ -76,7 +77,7 @@ def test_double_click_on_submit_enqueues_once(kiosk: Kiosk) -> None:
     kiosk.wait_screen(Screen.RECEIPT)
     kiosk.qtbot.waitUntil(lambda: kiosk.controller.tasks.pending == 0)
     assert kiosk.sealer.calls == 1
-    assert len(kiosk.store.enqueued) == 1
+    assert len(kiosk.store.outbox.enqueued) == 1
 
 
 def test_sealer_failure_keeps_the_applicant_on_consent_and_a_retry_works(kiosk: Kiosk) -> None:
@@ -90,11 +91,11 @@ def test_sealer_failure_keeps_the_applicant_on_consent_and_a_retry_works(kiosk: 
     assert "n'est pas envoyée" in consent.error.text()
     assert "Traceback" not in consent.error.text() and "public key" not in consent.error.text()
     assert consent.submit_button.isEnabled()
-    assert kiosk.store.enqueued == []
+    assert kiosk.store.outbox.enqueued == []
 
     kiosk.click(consent.submit_button)
     kiosk.wait_screen(Screen.RECEIPT)
-    assert len(kiosk.store.enqueued) == 1
+    assert len(kiosk.store.outbox.enqueued) == 1
 
 
 def test_consent_is_required(kiosk: Kiosk) -> None:
@@ -233,7 +234,8 @@ def _texts(root: QWidget) -> list[str]:
 def test_terminer_wipes_every_screen(kiosk: Kiosk) -> None:
     w = kiosk.window
     kiosk.to_receipt()
-    secrets = ["Benkirane", "XK4815162", "06 47 11 23 58", "0647112358", "+33647112358", "K7-2026"]
+    reference = kiosk.store.outbox.entries[kiosk.store.outbox.enqueued[0][0]].local_reference
+    secrets = ["Benkirane", "XK4815162", "06 47 11 23 58", "0647112358", "+33647112358", reference]
     assert any("Benkirane" in t for t in _texts(w))  # the check screen still shows it
     with kiosk.qtbot.waitSignal(kiosk.controller.session_wiped, timeout=5000):
         kiosk.click(w.receipt.finish_button)
@@ -256,11 +258,11 @@ def test_terminer_wipes_every_screen(kiosk: Kiosk) -> None:
 
 def test_a_new_session_gets_a_new_uuid(kiosk: Kiosk) -> None:
     kiosk.to_receipt()
-    first = kiosk.store.enqueued[0][0]
+    first = kiosk.store.outbox.enqueued[0][0]
     kiosk.click(kiosk.window.receipt.finish_button)
     kiosk.to_receipt()
-    assert len(kiosk.store.enqueued) == 2
-    assert kiosk.store.enqueued[1][0] != first
+    assert len(kiosk.store.outbox.enqueued) == 2
+    assert kiosk.store.outbox.enqueued[1][0] != first
 
 
 def test_abandoned_draft_is_deleted_on_wipe(kiosk: Kiosk) -> None:

@@ -13,13 +13,13 @@ import pytest
 import requests
 from PySide6.QtCore import Qt
 
+from contract.protocol import DeskState
 from kiosk.desk.client import DeskClient
 from kiosk.desk.window import DeskWindow
 from kiosk.help_call import ACKNOWLEDGED, CLOSED, UNREACHABLE, WAITING, HelpCallLink
 from kiosk.link import KioskStatus
 from kiosk.ui.help_call import HelpCallController, HelpCallDialog, attach_help_calls
 from sync.client import CentralClient
-from sync.protocol import DeskState
 from tests.fixtures.central import CentralServer, start_central, stop_central
 from tests.gui.conftest import Kiosk
 
@@ -233,7 +233,7 @@ def test_desk_is_accessible_by_keyboard_and_named(
 
     _kiosk_id, token = enrol(central, "Borne 6")
     with CentralClient(central.url, token) as client:
-        from sync.protocol import HelpCallRequest
+        from contract.protocol import HelpCallRequest
 
         call = client.post_help_call(HelpCallRequest(call_id=secrets.token_hex(16)))
     window = desk()
@@ -271,7 +271,7 @@ class _RecordingClient:
         self.sent = sent
 
     def post_help_call(self, call: Any) -> Any:
-        from sync.protocol import HelpCallState
+        from contract.protocol import HelpCallState
 
         self.sent.append(call.model_dump(mode="json"))
         return HelpCallState.model_validate(
@@ -284,7 +284,7 @@ class _RecordingClient:
         )
 
     def get_help_call(self, call_id: Any) -> Any:
-        from sync.protocol import HelpCallState
+        from contract.protocol import HelpCallState
 
         return HelpCallState.model_validate(
             {

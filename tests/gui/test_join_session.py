@@ -166,7 +166,7 @@ def test_ending_the_help_asks_and_carrying_on_keeps_the_answers(
     kiosk.click(kiosk.window.consent.checkbox)
     kiosk.click(kiosk.window.consent.submit_button)
     kiosk.wait_screen(Screen.RECEIPT)
-    [(_uuid, _procedure, sealed)] = kiosk.store.enqueued
+    [(_uuid, _procedure, sealed)] = kiosk.store.outbox.enqueued
     assisted = json.loads(sealed)["assisted"]
     consent = {
         "mediator_id": MEDIATOR,
@@ -187,7 +187,7 @@ def test_ending_the_help_asks_and_carrying_on_keeps_the_answers(
             }
         ],
     }
-    from sync.protocol import AssistedSession
+    from contract.protocol import AssistedSession
 
     AssistedSession.model_validate(assisted)  # what the central API accepts
     actions = admin.audit.actions(MEDIATOR)

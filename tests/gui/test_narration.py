@@ -23,14 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contract.catalogue import Catalogue
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import Screen
+from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import create_main_window
 from kiosk.ui.controller import SessionController
 from kiosk.ui.narration import Narrator, describe
-from tests.gui.conftest import NOW, FakeSealer, FakeStore, Kiosk
+from tests.gui.conftest import NOW, Kiosk
 
 pytestmark = pytest.mark.gui
 
@@ -285,7 +286,7 @@ def test_real_engine_is_silent_within_100_ms_of_a_key_press(
     speech = Pyttsx3Speech(player="null")
     controller = SessionController(
         catalogue=catalogue,
-        store=FakeStore(),
+        store=MemoryStore(),
         sealer=FakeSealer(),
         kiosk_id=lambda: "kiosk-test-01",
         speech=speech,

@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 import tests.gui.conftest as gui
+from contract.catalogue import Catalogue
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import Screen
 from kiosk.store import Store
+from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import MainWindow, SessionController, create_main_window
 from kiosk.ui.image_view import ImageView
-from tests.gui.conftest import NOW, FakeSealer, FakeStore, Kiosk
+from tests.gui.conftest import NOW, Kiosk
 
 pytestmark = pytest.mark.gui
 
@@ -278,19 +279,19 @@ def test_crashed_and_restarted(qtbot: Any, tmp_path: Path, catalogue: Catalogue)
         qtbot.addWidget(window)
         window.resize(1280, 1024)
         window.show()
-        return Kiosk(window, controller, FakeStore(), FakeSealer(), RecordingSpeech(), qtbot)
+        return Kiosk(window, controller, MemoryStore(), FakeSealer(), RecordingSpeech(), qtbot)
 
     store = Store.open(tmp_path / "data")
     # Someone else's draft, saved for later with a code: it must survive the restart.
-    store.save_draft("99999999-9999-4999-8999-999999999999", "renewal-student", "fr",
+    store.drafts.save("99999999-9999-4999-8999-999999999999", "renewal-student", "fr",
                      {"surname": "Autre"}, NOW)  # fmt: skip
-    store.save_resume("99999999-9999-4999-8999-999999999999", "ABCD2345", "1980-02-01",
+    store.resume_codes.save("99999999-9999-4999-8999-999999999999", "ABCD2345", "1980-02-01",
                       NOW + dt.timedelta(days=30))  # fmt: skip
     first = boot(store)
     _fill_two_steps(first)
     first.click(first.window.step.continue_button)
     uuid = first.controller.session.uuid
-    qtbot.waitUntil(lambda: (d := store.load_draft(uuid)) is not None and "phone" in d.answers)
+    qtbot.waitUntil(lambda: (d := store.drafts.load(uuid)) is not None and "phone" in d.answers)
     # The crash: no wipe, no clean shutdown of the session.
     first.controller.tasks.shutdown(wait=True)
     first.window.hide()
@@ -298,10 +299,10 @@ def test_crashed_and_restarted(qtbot: Any, tmp_path: Path, catalogue: Catalogue)
 
     store = Store.open(tmp_path / "data")  # the restart
     try:
-        deleted = store.purge_unsaved_drafts()  # what kiosk.app runs before the first screen
+        deleted = store.drafts.purge_unsaved()  # what kiosk.app runs before the first screen
         assert deleted == 1
-        assert store.load_draft(uuid) is None
-        assert store.load_draft("99999999-9999-4999-8999-999999999999") is not None
+        assert store.drafts.load(uuid) is None
+        assert store.drafts.load("99999999-9999-4999-8999-999999999999") is not None
         second = boot(store)
         _assert_forgotten(second)
         second.controller.shutdown()

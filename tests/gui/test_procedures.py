@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.domain.catalogue import load_catalogue
+from contract.catalogue import load_catalogue
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.ui.choice import ChoiceRow
@@ -23,7 +23,7 @@ CATALOGUE = load_catalogue()
 
 
 def payload_of(kiosk: Kiosk, index: int = -1) -> dict[str, Any]:
-    _uuid, _procedure, sealed = kiosk.store.enqueued[index]
+    _uuid, _procedure, sealed = kiosk.store.outbox.enqueued[index]
     result: dict[str, Any] = json.loads(sealed)
     return result
 
@@ -62,8 +62,8 @@ def test_each_procedure_end_to_end(kiosk: Kiosk, case: Case) -> None:
     assert w.documents.fee_total.text() == f"Total : {case.fee_eur} € en timbre fiscal"
 
     submit_from_documents(kiosk)
-    assert len(kiosk.store.enqueued) == 1
-    uuid, procedure_id, _ = kiosk.store.enqueued[0]
+    assert len(kiosk.store.outbox.enqueued) == 1
+    uuid, procedure_id, _ = kiosk.store.outbox.enqueued[0]
     payload = payload_of(kiosk)
     assert procedure_id == payload["procedure_id"] == case.procedure_id
     assert payload["uuid"] == uuid
@@ -186,7 +186,7 @@ def test_save_then_resume_with_the_code_and_the_birth_date(make_kiosk: Any) -> N
     kiosk.click(w.saved.finish_button)
     kiosk.wait_screen(Screen.WELCOME)
     kiosk.qtbot.waitUntil(lambda: kiosk.controller.tasks.pending == 0)
-    assert uuid not in kiosk.store.deleted  # the saved draft stays
+    assert uuid not in kiosk.store.drafts.deleted  # the saved draft stays
 
     # Back later: a wrong birth date, then the right one.
     kiosk.click(w.welcome.resume_button)
@@ -217,13 +217,13 @@ def test_the_resume_form_checks_what_is_typed(kiosk: Kiosk) -> None:
     assert w.resume.summary.isVisible() and w.resume.summary.hasFocus()
     assert "Le code a 8 lettres ou chiffres" in w.resume.code_row.error.text()
     assert "obligatoire" in w.resume.birth_date_row.error.text()
-    assert kiosk.store.resume_tries == []  # nothing malformed reaches the store
+    assert kiosk.store.resume_codes.tries == []  # nothing malformed reaches the store
 
 
 def test_a_family_files_two_applications_without_retyping_the_address(kiosk: Kiosk) -> None:
     w = kiosk.window
     kiosk.to_receipt()
-    first_uuid = kiosk.store.enqueued[0][0]
+    first_uuid = kiosk.store.outbox.enqueued[0][0]
     kiosk.click(w.receipt.another_button)
     kiosk.wait_screen(Screen.PROCEDURE)
     kiosk.click(w.procedure.card("first-spouse-of-french"))
@@ -244,14 +244,15 @@ def test_a_family_files_two_applications_without_retyping_the_address(kiosk: Kio
     kiosk.click(w.step.continue_button)
     kiosk.complete_steps()
     submit_from_documents(kiosk)
-    assert len(kiosk.store.enqueued) == 2
-    second_uuid, procedure_id, _ = kiosk.store.enqueued[1]
+    assert len(kiosk.store.outbox.enqueued) == 2
+    second_uuid, procedure_id, _ = kiosk.store.outbox.enqueued[1]
     assert second_uuid != first_uuid and procedure_id == "first-spouse-of-french"
     first, second = payload_of(kiosk, 0), payload_of(kiosk, 1)
     for key in ("address_line", "postal_code", "city", "housing"):
         assert second["answers"][key] == first["answers"][key]
     assert second["answers"]["given_names"] == "Karim"
-    assert w.receipt.reference.text() == "K7-2026-00002"  # its own receipt
+    second_entry = kiosk.store.outbox.entries[second_uuid]
+    assert w.receipt.reference.text() == second_entry.local_reference  # its own receipt
 
 
 def test_samples_cover_every_field_of_every_procedure() -> None:

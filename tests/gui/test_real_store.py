@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from contract.catalogue import Catalogue
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.session import Screen
 from kiosk.store import Store
+from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import SessionController, create_main_window
-from tests.gui.conftest import NOW, FakeSealer, FakeStore, Kiosk
+from tests.gui.conftest import NOW, Kiosk
 
 pytestmark = pytest.mark.gui
 
@@ -32,21 +33,21 @@ def test_submission_through_the_real_store(qtbot, tmp_path: Path, catalogue: Cat
         qtbot.addWidget(window)
         window.resize(1280, 1024)
         window.show()
-        kiosk = Kiosk(window, controller, FakeStore(), FakeSealer(), RecordingSpeech(), qtbot)
+        kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), RecordingSpeech(), qtbot)
         kiosk.to_check()
         uuid = controller.session.uuid
-        qtbot.waitUntil(lambda: store.load_draft(uuid) is not None)
+        qtbot.waitUntil(lambda: store.drafts.load(uuid) is not None)
         kiosk.click(window.check.confirm_button)
         kiosk.click(window.consent.checkbox)
         kiosk.click(window.consent.submit_button)
         kiosk.wait_screen(Screen.RECEIPT)
-        entry = store.entry(uuid)
+        entry = store.outbox.entry(uuid)
         assert entry is not None
         assert window.receipt.reference.text() == entry.local_reference
         qtbot.waitUntil(lambda: controller.tasks.pending == 0)
-        assert store.load_draft(uuid) is None
+        assert store.drafts.load(uuid) is None
         # A retry of the same uuid is the same entry (idempotent end to end).
-        again = store.enqueue(uuid, "renewal-student", b"x", NOW)
+        again = store.outbox.enqueue(uuid, "renewal-student", b"x", NOW)
         assert again.local_reference == entry.local_reference
         kiosk.click(window.receipt.finish_button)
         kiosk.wait_screen(Screen.WELCOME)

@@ -15,7 +15,7 @@ from typing import Any
 import cv2
 import pytest
 
-from kiosk.domain.catalogue import load_catalogue
+from contract.catalogue import load_catalogue
 from kiosk.domain.receipt import (
     AttestationContent,
     ReceiptContent,

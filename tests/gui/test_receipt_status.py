@@ -27,7 +27,7 @@ from kiosk.ui.screens.status import STATUS_NOT_FOUND, STATUS_TEXT
 from sync.client import CentralClient
 from sync.enrolment import enrol
 from tests.fixtures.central import CentralServer, make_upload, sample_payload
-from tests.gui.conftest import Kiosk
+from tests.gui.conftest import NOW, Kiosk
 
 pytestmark = pytest.mark.gui
 
@@ -250,14 +250,12 @@ def test_a_receipt_printed_again_later_has_the_central_reference(
     """Once the central API acknowledged the application, "Imprimer mon reçu" prints its
     central reference too (read from the outbox on the store's worker)."""
 
-    class Acknowledged:
-        central_reference = "PREF-2026-000777"
-
     kiosk = make_kiosk()
-    kiosk.store.entry = lambda _uuid: Acknowledged()  # type: ignore[attr-defined]
     printer = FakePrinter(tmp_path, keep_image=False)
     kiosk.controller.printer = printer
     kiosk.to_receipt()
+    [(uuid, _procedure, _sealed)] = kiosk.store.outbox.enqueued
+    kiosk.store.outbox.mark_acknowledged(uuid, "PREF-2026-000777", NOW)
     kiosk.click(kiosk.window.receipt.print_button)
     kiosk.qtbot.waitUntil(lambda: bool(printer.printed), timeout=20_000)
     text = subprocess.run(

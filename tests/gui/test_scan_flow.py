@@ -70,31 +70,13 @@ def letter_frame(seed: int = 11) -> np.ndarray:
     return syn.noise(syn.blur(frame, 0.6), 2, seed)
 
 
-class Pages:
-    """The store's ``add_page``, recorded (the GUI tests' FakeStore keeps no pages)."""
-
-    def __init__(self) -> None:
-        self.pages: dict[tuple[str, str, int], bytes] = {}
-        self.threads: set[str] = set()
-        self.lock = threading.Lock()
-
-    def add_page(
-        self, uuid: str, document_id: str, page_no: int, data: bytes, now: dt.datetime
-    ) -> bool:
-        with self.lock:
-            self.threads.add(threading.current_thread().name)
-            self.pages[(uuid, document_id, page_no)] = data
-        return True
-
-
 class Flow:
     def __init__(self, kiosk: Kiosk, frames: list[np.ndarray]) -> None:
         self.kiosk = kiosk
         self.camera = FakeCamera(frames, fps=12)
         self.scanner = ScanController(kiosk.controller, CameraFeed(self.camera), frames_required=3)
         kiosk.controller.scanner = self.scanner
-        self.store = Pages()
-        kiosk.store.add_page = self.store.add_page  # type: ignore[attr-defined]
+        self.store = kiosk.store  # its pages: (uuid, document, page) -> bytes
         self.captured: list[tuple[str, int, bytes]] = []
         self.mrz: list[Any] = []
         self.scanner.document_captured.connect(lambda d, p, j: self.captured.append((d, p, j)))
@@ -314,7 +296,7 @@ def test_documents_photographed_skipped_missing_then_submitted(
     k.click(w.consent.checkbox)
     k.click(w.consent.submit_button)
     k.wait_screen(Screen.RECEIPT)
-    [(sent_uuid, _proc, _sealed)] = k.store.enqueued
+    [(sent_uuid, _proc, _sealed)] = k.store.outbox.enqueued
     assert sent_uuid == uuid
 
 

@@ -263,8 +263,8 @@ def _badge_frame(code: str) -> Any:
 
 
 def test_badge_shown_to_the_camera_signs_in(staffed: Staffed) -> None:
+    from contract.badge import make_badge_code
     from kiosk.devices.camera import FakeCamera
-    from kiosk.staff.badge import make_badge_code
 
     code = make_badge_code("adm-0007")
     staffed.directory.add("adm-0007", "135790", "Claire M.", Role.STAFF, code.split(":")[2])

@@ -13,19 +13,20 @@ import pytest
 import requests
 from PySide6.QtCore import Qt
 
+from contract.catalogue import load_catalogue
 from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
-from kiosk.domain.catalogue import load_catalogue
 from kiosk.domain.session import Screen
 from kiosk.link import KioskStatus, Sealer, SyncThread, utcnow
 from kiosk.staff import Role
 from kiosk.store import Store
+from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import SessionController, create_main_window
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from kiosk.ui.staff_controller import start_staff
 from sync.client import CentralClient
 from sync.enrolment import enrol
-from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, FakeSealer, FakeStore, Kiosk
+from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -70,7 +71,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
     status = KioskStatus()
     staff = start_staff(window, controller, settings, None, status)
     assist = controller.assist  # type: ignore[attr-defined]
-    kiosk = Kiosk(window, controller, FakeStore(), FakeSealer(), speech, qtbot)
+    kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), speech, qtbot)
     sync = SyncThread(settings, store)
     members: list[Any] = []
     try:
@@ -112,7 +113,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
 
         sync.start()
         qtbot.waitUntil(
-            lambda: (e := store.entry(uuid)) is not None and e.state == "acknowledged",
+            lambda: (e := store.outbox.entry(uuid)) is not None and e.state == "acknowledged",
             timeout=30_000,
         )
         [app] = central_server.applications()
@@ -162,7 +163,7 @@ def test_sign_in_is_refused_when_the_central_api_is_down(qtbot: Any, tmp_path: P
     )
     controller = SessionController(
         catalogue=load_catalogue(),
-        store=FakeStore(),
+        store=MemoryStore(),
         sealer=FakeSealer(),
         kiosk_id=lambda: "k",
         speech=RecordingSpeech(),

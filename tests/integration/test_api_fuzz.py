@@ -1,6 +1,6 @@
 """Property-based fuzzing of the central API from its OpenAPI document (schemathesis).
 
-The schema is the committed contract, sync/server/openapi.json (another test keeps it equal
+The schema is the committed contract, central/openapi.json (another test keeps it equal
 to what the server serves). Every operation gets up to ``MAX_EXAMPLES`` generated requests, valid and invalid, sent
 with a real kiosk token (or the admin token for ``/v1/admin``), so that the handlers behind
 authentication are reached too. The only property checked is the one that must hold for
@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from sync.server import Settings, create_app
+from central import Settings, create_app
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ MAX_EXAMPLES = 50
 ADMIN_TOKEN = "fuzz-admin-token"
 
 
-OPENAPI = Path(__file__).resolve().parents[2] / "sync" / "server" / "openapi.json"
+OPENAPI = Path(__file__).resolve().parents[2] / "central" / "openapi.json"
 # Loaded at import (cheap: a file). schemathesis.pytest.from_fixture would build it from a
 # fixture instead, but it relies on a pytest internal that pytest 9 no longer has.
 schema = schemathesis.openapi.from_path(OPENAPI)

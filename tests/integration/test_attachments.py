@@ -16,14 +16,13 @@ from typing import Any
 import pytest
 import requests
 
+from contract.protocol import Heartbeat, content_range
 from kiosk.config import Settings
-from kiosk.link import Sealer, SyncThread
+from kiosk.link import Sealer, SyncThread, sync_main
 from kiosk.store import Store
-from sync import agent as agent_module
 from sync.agent import SyncAgent
 from sync.client import CentralClient, IncompleteError
 from sync.enrolment import Enrolment, enrol
-from sync.protocol import Heartbeat, content_range
 from tests.fixtures.central import (
     CentralServer,
     sample_document,
@@ -65,9 +64,9 @@ def _submit(
     app_uuid = str(uuidlib.uuid4())
     now = kw.get("now") or dt.datetime.now(dt.UTC)
     doc = sample_document()
-    store.save_draft(app_uuid, "renewal-student", "ar", {"surname": "Haddad"}, now)
+    store.drafts.save(app_uuid, "renewal-student", "ar", {"surname": "Haddad"}, now)
     for i, page in enumerate(pages, start=1):
-        assert store.add_page(app_uuid, doc, i, page, now)
+        assert store.pages.add(app_uuid, doc, i, page, now)
     payload = sample_payload(enrolment.kiosk_id, app_uuid, now)
     Sealer(data_dir / "enrolment.json").submit(store, app_uuid, "renewal-student", payload, now)
     return app_uuid
@@ -101,16 +100,16 @@ def test_pages_arrive_intact_in_raw_chunks(
     pages = [sample_page(i, 300 * KIB) for i in (1, 2, 3)]
     with Store.open(data_dir / "store") as store:
         app_uuid = _submit(store, data_dir, enrolment, pages)
-        entry = store.entry(app_uuid)
+        entry = store.outbox.entry(app_uuid)
         assert entry is not None and len(entry.attachments) == 3
-        assert store.pages(app_uuid) == [] and store.load_draft(app_uuid) is None
+        assert store.pages.of(app_uuid) == [] and store.drafts.load(app_uuid) is None
         payload_bytes = entry.size + sum(a.size for a in entry.attachments)
 
         client = CentralClient(central_server.url, enrolment.token)
         wire = WireCounter(client)
         report = SyncAgent(store, client, chunk_size=128 * KIB).run_once()
         assert (report.delivered, report.failed) == (1, 0)
-        entry = store.entry(app_uuid)
+        entry = store.outbox.entry(app_uuid)
         assert entry is not None and entry.state == "acknowledged"
         assert all(a.uploaded_at is not None for a in entry.attachments)
         assert entry.delivered_at is not None and entry.uploading_at is not None
@@ -141,10 +140,10 @@ def test_an_interrupted_upload_resumes_where_it_stopped(
     chunk = 64 * KIB
     with Store.open(data_dir / "store") as store:
         app_uuid = _submit(store, data_dir, enrolment, [sample_page(1, 400 * KIB)])
-        (info,) = store.entry(app_uuid).attachments  # type: ignore[union-attr]
-        blob = store.attachment_data(app_uuid, info.sha256)
+        (info,) = store.outbox.entry(app_uuid).attachments  # type: ignore[union-attr]
+        blob = store.outbox.attachment_data(app_uuid, info.sha256)
         # the previous run of the agent died after two chunks
-        store.mark_uploading(app_uuid, dt.datetime.now(dt.UTC))
+        store.outbox.mark_uploading(app_uuid, dt.datetime.now(dt.UTC))
         client = CentralClient(central_server.url, enrolment.token)
         for start in (0, chunk):
             client.put_attachment_chunk(info.sha256, blob[start : start + chunk], start, len(blob))
@@ -169,7 +168,7 @@ def test_the_application_is_refused_until_its_attachments_are_complete(
     data_dir, enrolment = kiosk
     with Store.open(data_dir / "store") as store:
         app_uuid = _submit(store, data_dir, enrolment, [sample_page(1), sample_page(2)])
-        entry = store.entry(app_uuid)
+        entry = store.outbox.entry(app_uuid)
         assert entry is not None
         client = CentralClient(central_server.url, enrolment.token)
         upload = SyncAgent(store, client)._upload(entry)
@@ -178,7 +177,7 @@ def test_the_application_is_refused_until_its_attachments_are_complete(
         assert exc.value.missing == [a.sha256 for a in entry.attachments]
         assert _received(central_server, enrolment) == []
         # one page arrives: the other is still missing
-        client.upload_attachment(store.attachment_data(app_uuid, exc.value.missing[0]))
+        client.upload_attachment(store.outbox.attachment_data(app_uuid, exc.value.missing[0]))
         with pytest.raises(IncompleteError) as again:
             client.put_application(upload)
         assert again.value.missing == exc.value.missing[1:]
@@ -193,8 +192,8 @@ def test_damaged_bytes_are_discarded_and_the_agent_sends_them_again(
     data_dir, enrolment = kiosk
     with Store.open(data_dir / "store") as store:
         app_uuid = _submit(store, data_dir, enrolment, [sample_page(1, 50 * KIB)])
-        (info,) = store.entry(app_uuid).attachments  # type: ignore[union-attr]
-        blob = store.attachment_data(app_uuid, info.sha256)
+        (info,) = store.outbox.entry(app_uuid).attachments  # type: ignore[union-attr]
+        blob = store.outbox.attachment_data(app_uuid, info.sha256)
         damaged = blob[:-1] + bytes([blob[-1] ^ 0xFF])
         resp = requests.put(
             f"{central_server.url}/v1/attachments/{info.sha256}",
@@ -247,14 +246,14 @@ def test_kiosk_sync_command_line_with_pages_and_chunks(
     data_dir, enrolment = kiosk
     with Store.open(data_dir / "store") as store:
         app_uuid = _submit(store, data_dir, enrolment, [sample_page(1, 100 * KIB)])
-    rc = agent_module.main(
+    rc = sync_main(
         ["--data-dir", str(data_dir), "--once", "--chunk-size-kib", "16", "--retention-days", "0"]
     )
     assert rc == 0
     assert [a["uuid"] for a in _received(central_server, enrolment)] == [app_uuid]
     with Store.open(data_dir / "store") as store:
-        assert store.entry(app_uuid) is None  # retention 0: purged once acknowledged
-        assert "outbox_purged" in [r.event for r in store.audit_log()]
+        assert store.outbox.entry(app_uuid) is None  # retention 0: purged once acknowledged
+        assert "outbox_purged" in [r.event for r in store.audit_trail.recent()]
     (fleet,) = [
         k
         for k in central_server.admin("GET", "/kiosks").json()
@@ -295,9 +294,9 @@ def test_sync_thread_heartbeats_and_retention_leave_nothing_personal(
     reports: list[Any] = []
     with Store.open(settings.db_dir) as store:
         app_uuid = _submit(store, data_dir, enrolment, [page])
-        entry = store.entry(app_uuid)
+        entry = store.outbox.entry(app_uuid)
         assert entry is not None
-        sealed_blob = store.attachment_data(app_uuid, entry.attachments[0].sha256)
+        sealed_blob = store.outbox.attachment_data(app_uuid, entry.attachments[0].sha256)
         thread = SyncThread(
             settings,
             store,
@@ -307,7 +306,7 @@ def test_sync_thread_heartbeats_and_retention_leave_nothing_personal(
         )
         thread.start()
         try:
-            _wait_for(lambda: (store.entry(app_uuid) or entry).state == "acknowledged")
+            _wait_for(lambda: (store.outbox.entry(app_uuid) or entry).state == "acknowledged")
 
             def beat() -> dict[str, Any]:
                 kiosks = central_server.admin("GET", "/kiosks").json()
@@ -318,14 +317,14 @@ def test_sync_thread_heartbeats_and_retention_leave_nothing_personal(
             assert fleet["device_health"] == {"printer": "ok", "scanner": "ok"}
             assert fleet["software_version"] and fleet["last_error"] is None
             time.sleep(1.5)
-            assert store.entry(app_uuid) is not None  # kept during the retention delay
+            assert store.outbox.entry(app_uuid) is not None  # kept during the retention delay
             with lock:
                 offset[0] = dt.timedelta(days=8)
             thread.wake()
-            _wait_for(lambda: store.entry(app_uuid) is None)
+            _wait_for(lambda: store.outbox.entry(app_uuid) is None)
         finally:
             thread.stop()
-        assert store.backlog() == dict.fromkeys(
+        assert store.outbox.backlog() == dict.fromkeys(
             ("sealed", "uploading", "delivered", "acknowledged", "failed"), 0
         )
     assert not thread.is_alive()
@@ -350,8 +349,8 @@ def test_concurrent_uploads_of_one_page_end_complete_and_intact(
     data_dir, enrolment = kiosk
     with Store.open(data_dir / "store") as store:
         app_uuid = _submit(store, data_dir, enrolment, [sample_page(1, 256 * KIB)])
-        (info,) = store.entry(app_uuid).attachments  # type: ignore[union-attr]
-        blob = store.attachment_data(app_uuid, info.sha256)
+        (info,) = store.outbox.entry(app_uuid).attachments  # type: ignore[union-attr]
+        blob = store.outbox.attachment_data(app_uuid, info.sha256)
     errors: list[BaseException] = []
 
     def upload() -> None:

@@ -1,4 +1,4 @@
-"""The real central API (``python -m sync.server``) on 127.0.0.1, through the real client."""
+"""The real central API (``python -m central``) on 127.0.0.1, through the real client."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import requests
 
-from sync import sealing
+from contract import sealing
+from contract.protocol import ApplicationReceipt, ApplicationUpload
 from sync.client import AuthError, CentralClient, RejectedError
 from sync.enrolment import Enrolment, enrol
-from sync.protocol import ApplicationReceipt, ApplicationUpload
 from tests.fixtures.central import CentralServer, make_upload, sample_payload
 
 pytestmark = pytest.mark.integration
@@ -67,7 +67,7 @@ def test_health(central: CentralServer) -> None:
 
 def test_served_openapi_matches_the_committed_file(central: CentralServer) -> None:
     served = requests.get(f"{central.url}/openapi.json", timeout=10).json()
-    committed = json.loads((ROOT / "sync" / "server" / "openapi.json").read_text("utf-8"))
+    committed = json.loads((ROOT / "central" / "openapi.json").read_text("utf-8"))
     assert served == committed, "run scripts/export_openapi.py and commit the result"
 
 

@@ -1,9 +1,10 @@
-"""The desk pages of the real central API process (``python -m sync.server``), on SQLite and
+"""The desk pages of the real central API process (``python -m central``), on SQLite and
 PostgreSQL: authentication, help calls and heartbeats from a real kiosk client, and no
 personal data in what the desk sees, even once a real application was delivered."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import uuid as uuidlib
@@ -13,9 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from contract.protocol import HelpCallRequest
+from kiosk.testing import MemoryStore
 from sync.agent import SyncAgent
 from sync.client import CentralClient
-from sync.protocol import HelpCallRequest
 from tests.fixtures.central import (
     SAMPLE_ANSWERS,
     CentralServer,
@@ -52,11 +54,14 @@ def desk_get(
     return requests.get(f"{central.url}/v1/desk{path}", headers=headers, timeout=10)
 
 
-class _Outbox:
-    """Just enough of the outbox for SyncAgent.heartbeat."""
-
-    def backlog(self) -> dict[str, int]:
-        return {"sealed": 2, "acknowledged": 5}
+def _kiosk_store() -> MemoryStore:
+    """The kiosk's outbox for the heartbeat: two applications waiting, five delivered."""
+    store, now = MemoryStore(), dt.datetime.now(dt.UTC)
+    for i in range(7):
+        store.outbox.enqueue(f"app-{i}", "renewal-student", b"sealed", now)
+        if i >= 2:
+            store.outbox.mark_acknowledged(f"app-{i}", f"PREF-{i}", now)
+    return store
 
 
 def test_desk_pages_need_the_desk_token(central: CentralServer) -> None:
@@ -86,7 +91,7 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
         # a real application, with the sample applicant's data, reaches the server
         payload = sample_payload(kiosk_id=enrolment.kiosk_id)
         client.put_application(make_upload(enrolment.public_key, payload))
-        agent = SyncAgent(_Outbox(), client)  # type: ignore[arg-type]
+        agent = SyncAgent(_kiosk_store(), client)
         assert agent.heartbeat(
             {"camera": "ok", "printer": "fault: no paper"},
             state="help_requested",
@@ -128,13 +133,6 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
         client.close()
 
 
-class _Store:
-    """What SyncThread's heartbeat reads of the kiosk store."""
-
-    def backlog(self) -> dict[str, int]:
-        return {"sealed": 1}
-
-
 def test_the_app_reports_its_state_even_while_kiosk_sync_holds_the_lock(
     central: CentralServer, tmp_path: Path
 ) -> None:
@@ -155,7 +153,9 @@ def test_the_app_reports_its_state_even_while_kiosk_sync_holds_the_lock(
         )
     status = KioskStatus()
     status.set_state("in_use", screen="documents", language="fa")
-    thread = SyncThread(settings, _Store(), status=status)
+    store = MemoryStore()  # one application waiting in the outbox
+    store.outbox.enqueue("a1", "renewal-student", b"sealed", dt.datetime.now(dt.UTC))
+    thread = SyncThread(settings, store, status=status)
     pause = threading.Event()
     with agent_lock(settings.data_dir / "sync.lock"):  # as the kiosk-sync service would
         thread.start()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain.catalogue import load_catalogue
+from contract.catalogue import load_catalogue
 from kiosk.domain.samples import sample_answers
 from kiosk.domain.session import ApplicantSession, Screen
 from sync.client import CentralClient

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.protocol import StatusLookup
 from sync.client import CentralClient, RejectedError, TransientError
 from sync.enrolment import enrol
-from sync.protocol import StatusLookup
 from tests.fixtures.central import CentralServer, make_upload, sample_payload
 
 pytestmark = pytest.mark.integration

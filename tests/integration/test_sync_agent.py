@@ -12,19 +12,19 @@ from typing import Any
 
 import pytest
 
+from contract.sealing import seal
+from kiosk.link import sync_main
 from kiosk.store import Store
-from sync import agent as agent_module
 from sync.agent import SyncAgent, agent_lock
 from sync.client import CentralClient
 from sync.enrolment import Enrolment
-from sync.sealing import seal
 from tests.fixtures.central import CentralServer, sample_payload
 
 pytestmark = pytest.mark.integration
 
 
 def _kiosk_sync(*args: str) -> int:
-    return agent_module.main(list(args))
+    return sync_main(list(args))
 
 
 def _enqueue(store: Store, enrolment: Enrolment, n: int) -> list[str]:
@@ -33,7 +33,7 @@ def _enqueue(store: Store, enrolment: Enrolment, n: int) -> list[str]:
         app_uuid = str(uuidlib.uuid4())
         now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=i)
         payload = sample_payload(enrolment.kiosk_id, app_uuid, now)
-        store.enqueue(
+        store.outbox.enqueue(
             app_uuid,
             payload["procedure_id"],
             seal(enrolment.public_key_raw, app_uuid, payload),
@@ -72,12 +72,12 @@ def test_kiosk_sync_delivers_the_outbox_once(
     assert set(received) == set(uuids)
     with Store.open(data_dir / "store") as store:
         for app_uuid in uuids:
-            entry = store.entry(app_uuid)
+            entry = store.outbox.entry(app_uuid)
             assert entry is not None and entry.state == "acknowledged"
             assert entry.central_reference == received[app_uuid]["central_reference"]
             assert received[app_uuid]["kiosk_reference"] == entry.local_reference
             assert received[app_uuid]["payload"]["uuid"] == app_uuid
-        events = [r.event for r in store.audit_log()]
+        events = [r.event for r in store.audit_trail.recent()]
     assert events.count("sync_delivered") == 3
     # a second run finds nothing to do and sends nothing
     assert _kiosk_sync("--data-dir", str(data_dir), "--once") == 0
@@ -101,7 +101,7 @@ def test_draining_the_same_outbox_twice_leaves_one_record_each(
         with Store.open(store_dir) as store, agent_lock(data_dir / "sync.lock"):
             report = SyncAgent(store, client).run_once()
             assert (report.delivered, report.failed, report.remaining) == (4, 0, 0)
-            refs.append({u: store.entry(u).central_reference for u in uuids})  # type: ignore[union-attr]
+            refs.append({u: store.outbox.entry(u).central_reference for u in uuids})  # type: ignore[union-attr]
     assert refs[0] == refs[1]
     received = _by_uuid(central_server)
     assert len(central_server.applications()) == 4
@@ -115,14 +115,14 @@ def test_an_upload_interrupted_before_its_acknowledgement_is_resent(
     client = CentralClient(central_server.url, enrolment.token)
     with Store.open(data_dir / "store") as store:
         (app_uuid,) = _enqueue(store, enrolment, 1)
-        entry = store.due(dt.datetime.now(dt.UTC))[0]
+        entry = store.outbox.due(dt.datetime.now(dt.UTC))[0]
         # the crash: the PUT reached the server, the kiosk died before recording the receipt
-        store.mark_uploading(app_uuid, dt.datetime.now(dt.UTC))
+        store.outbox.mark_uploading(app_uuid, dt.datetime.now(dt.UTC))
         first = client.put_application(SyncAgent(store, client)._upload(entry))
-        assert [e.uuid for e in store.due(dt.datetime.now(dt.UTC))] == [app_uuid]
+        assert [e.uuid for e in store.outbox.due(dt.datetime.now(dt.UTC))] == [app_uuid]
         report = SyncAgent(store, client).run_once()
         assert report.delivered == 1
-        assert store.entry(app_uuid).central_reference == first.central_reference  # type: ignore[union-attr]
+        assert store.outbox.entry(app_uuid).central_reference == first.central_reference  # type: ignore[union-attr]
     assert len(central_server.applications()) == 1
 
 
@@ -138,12 +138,12 @@ def test_network_down_keeps_everything_for_later(
     rc = _kiosk_sync("--data-dir", str(data_dir), "--once", "--server", dead)
     assert rc == 0
     with Store.open(data_dir / "store") as store:
-        failed = store.entry(first)
+        failed = store.outbox.entry(first)
         assert failed is not None and failed.state == "failed" and failed.attempts == 1
         assert failed.next_attempt_at is not None
         assert failed.next_attempt_at <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
-        assert store.entry(second).state == "sealed"  # type: ignore[union-attr]
-        assert store.get_setting("sync_alert") in (None, "")
+        assert store.outbox.entry(second).state == "sealed"  # type: ignore[union-attr]
+        assert store.settings.get("sync_alert") in (None, "")
     # the network is back: what is due goes now, the backed-off entry when its time comes
     assert _kiosk_sync("--data-dir", str(data_dir), "--once") == 0
     assert second in _by_uuid(central_server)
@@ -158,10 +158,10 @@ def test_revoked_kiosk_stops_and_alerts_staff(
     central_server.admin("POST", f"/kiosks/{enrolment.kiosk_id}/revoke").raise_for_status()
     assert _kiosk_sync("--data-dir", str(data_dir), "--once") == 3
     with Store.open(data_dir / "store") as store:
-        assert store.get_setting("sync_alert") == "auth"
-        assert [e.uuid for e in store.due(dt.datetime.now(dt.UTC))] == [app_uuid]
-        assert store.entry(app_uuid).attempts == 0  # type: ignore[union-attr]
-        assert "sync_auth_failed" in [r.event for r in store.audit_log()]
+        assert store.settings.get("sync_alert") == "auth"
+        assert [e.uuid for e in store.outbox.due(dt.datetime.now(dt.UTC))] == [app_uuid]
+        assert store.outbox.entry(app_uuid).attempts == 0  # type: ignore[union-attr]
+        assert "sync_auth_failed" in [r.event for r in store.audit_trail.recent()]
     assert central_server.applications() == []
 
 
@@ -174,16 +174,16 @@ def test_rejected_application_waits_for_staff(
         bad_uuid = str(uuidlib.uuid4())
         payload = sample_payload(enrolment.kiosk_id, bad_uuid, now)
         del payload["answers"]["surname"]
-        store.enqueue(
+        store.outbox.enqueue(
             bad_uuid, "renewal-student", seal(enrolment.public_key_raw, bad_uuid, payload), now
         )
         (good_uuid,) = _enqueue(store, enrolment, 1)
     assert _kiosk_sync("--data-dir", str(data_dir), "--once") == 0
     with Store.open(data_dir / "store") as store:
-        bad = store.entry(bad_uuid)
+        bad = store.outbox.entry(bad_uuid)
         assert bad is not None and bad.state == "failed" and bad.next_attempt_at is None
         assert bad.last_error is not None and "answers.surname" in bad.last_error
-        assert store.entry(good_uuid).state == "acknowledged"  # type: ignore[union-attr]
+        assert store.outbox.entry(good_uuid).state == "acknowledged"  # type: ignore[union-attr]
     assert set(_by_uuid(central_server)) == {good_uuid}
 
 

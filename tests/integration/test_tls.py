@@ -19,16 +19,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from contract.sealing import seal
+from kiosk.link import sync_main
 from kiosk.store import Store
-from sync import agent as agent_module
 from sync.client import CentralClient, TLSError, TransientError
 from sync.enrolment import Enrolment, enrol
-from sync.sealing import seal
 from tests.fixtures.central import CentralServer, sample_payload, start_central, stop_central
 
 pytestmark = pytest.mark.integration
 
-SERVER = [sys.executable, "-m", "sync.server"]
+SERVER = [sys.executable, "-m", "central"]
 
 
 @dataclass(frozen=True)
@@ -191,23 +191,23 @@ def test_the_ca_bundle_is_accepted_end_to_end(
         app_uuid = str(uuidlib.uuid4())
         now = dt.datetime.now(dt.UTC)
         payload = sample_payload(enrolment.kiosk_id, app_uuid, now)
-        store.enqueue(
+        store.outbox.enqueue(
             app_uuid, "renewal-student", seal(enrolment.public_key_raw, app_uuid, payload), now
         )
     # kiosk-sync without the CA: nothing is lost, staff are alerted
-    assert agent_module.main(["--data-dir", str(data_dir), "--once"]) == 0
+    assert sync_main(["--data-dir", str(data_dir), "--once"]) == 0
     with Store.open(data_dir / "store") as store:
-        assert store.get_setting("sync_alert") == "tls"
-        entry = store.entry(app_uuid)
+        assert store.settings.get("sync_alert") == "tls"
+        entry = store.outbox.entry(app_uuid)
         assert entry is not None and entry.state == "failed" and entry.next_attempt_at
         assert "TLS" in (entry.last_error or "")
-        store.mark_failed(app_uuid, "retry now", now, now)  # due again at once
+        store.outbox.mark_failed(app_uuid, "retry now", now, now)  # due again at once
     # with the prefecture's CA bundle it goes through
-    rc = agent_module.main(["--data-dir", str(data_dir), "--once", "--ca-bundle", str(pki.ca)])
+    rc = sync_main(["--data-dir", str(data_dir), "--once", "--ca-bundle", str(pki.ca)])
     assert rc == 0
     with Store.open(data_dir / "store") as store:
-        assert store.entry(app_uuid).state == "acknowledged"  # type: ignore[union-attr]
-        assert store.get_setting("sync_alert") == ""
+        assert store.outbox.entry(app_uuid).state == "acknowledged"  # type: ignore[union-attr]
+        assert store.settings.get("sync_alert") == ""
     received = [a for a in https_server.applications() if a["kiosk_id"] == enrolment.kiosk_id]
     assert [a["uuid"] for a in received] == [app_uuid]
 

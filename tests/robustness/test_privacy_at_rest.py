@@ -154,14 +154,14 @@ def test_no_personal_data_in_clear_on_disk_or_in_logs(
         for app in submitted:
             submit(store, sealer, enrolment.kiosk_id, app, now)
         for app in drafts:  # saved (twice: autosave), with their pages, never submitted
-            store.save_draft(app.uuid, "renewal-student", "fr", {"surname": "x"}, now)
-            store.save_draft(app.uuid, "renewal-student", "fr", app.answers, now)
+            store.drafts.save(app.uuid, "renewal-student", "fr", {"surname": "x"}, now)
+            store.drafts.save(app.uuid, "renewal-student", "fr", app.answers, now)
             for n, page in enumerate(app.pages, start=1):
-                store.add_page(app.uuid, document_id(), n, page, now)
+                store.pages.add(app.uuid, document_id(), n, page, now)
         # what the kiosk does with them reads back fine...
-        draft = store.load_draft(drafts[0].uuid)
+        draft = store.drafts.load(drafts[0].uuid)
         assert draft is not None and draft.answers["surname"] == "حدادزيكو"
-        assert [p.data for p in store.pages(drafts[1].uuid)] == list(drafts[1].pages)
+        assert [p.data for p in store.pages.of(drafts[1].uuid)] == list(drafts[1].pages)
         # ...the submitted ones are delivered (the agent logs at DEBUG too)
         client = CentralClient(robust_server.url, enrolment.token)
         drain(store, client, data_dir=data_dir)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.domain.catalogue import Catalogue, load_catalogue
+from contract.catalogue import Catalogue, load_catalogue
 from kiosk.domain.session import ApplicantSession
 from kiosk.link import Sealer
 from kiosk.store import Store
@@ -88,9 +88,9 @@ def submit(store: Store, sealer: Sealer, kiosk_id: str, app: PlannedApp, now: dt
     """What the kiosk does for one applicant: draft saved, pages scanned into it, then
     sealed with its pages and queued (the clear draft wiped in the same transaction)."""
     doc = document_id()
-    store.save_draft(app.uuid, SAMPLE_PROCEDURE, "fr", app.answers, now)
+    store.drafts.save(app.uuid, SAMPLE_PROCEDURE, "fr", app.answers, now)
     for i, page in enumerate(app.pages, start=1):
-        store.add_page(app.uuid, doc, i, page, now)
+        store.pages.add(app.uuid, doc, i, page, now)
     sealer.submit(store, app.uuid, SAMPLE_PROCEDURE, payload(kiosk_id, app, now), now)
 
 
@@ -101,7 +101,7 @@ def submit_missing(store: Store, data_dir: Path, apps: Sequence[PlannedApp]) -> 
     sealer = Sealer(data_dir / "enrolment.json")
     done = 0
     for app in apps:
-        if store.entry(app.uuid) is None:
+        if store.outbox.entry(app.uuid) is None:
             submit(store, sealer, enrolment.kiosk_id, app, dt.datetime.now(dt.UTC))
             done += 1
     return done
@@ -137,11 +137,13 @@ def drain(
             report = agent.run_once()
         if on_run is not None:
             on_run(report)
-        backlog = store.backlog()
+        backlog = store.outbox.backlog()
         if sum(v for k, v in backlog.items() if k != "acknowledged") == 0:
             return runs
         if report.stopped_reason is None and report.remaining == 0:
-            stuck = [e for e in store.due(clock() + dt.timedelta(hours=2)) if e.state == "failed"]
+            stuck = [
+                e for e in store.outbox.due(clock() + dt.timedelta(hours=2)) if e.state == "failed"
+            ]
             if not stuck and backlog.get("failed"):
                 raise AssertionError(f"entries failed for good: {backlog}")
             clock.offset += dt.timedelta(hours=2)
@@ -149,7 +151,7 @@ def drain(
             clock.offset += dt.timedelta(hours=2)
         elif report.stopped_reason is not None:
             raise AssertionError(f"the agent stopped: {report.stopped_reason}")
-    raise AssertionError(f"the outbox did not drain in {max_runs} runs: {store.backlog()}")
+    raise AssertionError(f"the outbox did not drain in {max_runs} runs: {store.outbox.backlog()}")
 
 
 def check_central(
@@ -184,7 +186,7 @@ def check_central(
 
 def check_kiosk(store: Store, n_apps: int) -> None:
     """The kiosk's side: integrity ok, the outbox all acknowledged, no clear draft left."""
-    raw = store._engine.raw_connection()
+    raw = store.database.engine.raw_connection()
     try:
         cur = raw.cursor()
         assert cur.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -193,6 +195,6 @@ def check_kiosk(store: Store, n_apps: int) -> None:
         cur.close()
     finally:
         raw.close()
-    backlog = store.backlog()
+    backlog = store.outbox.backlog()
     assert backlog["acknowledged"] == n_apps, backlog
     assert sum(backlog.values()) == n_apps, backlog

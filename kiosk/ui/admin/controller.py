@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from contract.states import OutboxState
 from kiosk.admin import diagnostics, service
 from kiosk.admin.selftest import SelfTests
 from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
@@ -86,7 +87,9 @@ class AdminController(QObject):
         self.sync = sync
         self.purge_fn = purge
         self.status = status
-        self.selftests = selftests or SelfTests(settings, getattr(session, "speech", None))
+        self.selftests = selftests or SelfTests(
+            settings, getattr(session, "speech", None), printer=getattr(session, "printer", None)
+        )
         if enrol is None:
             from kiosk.admin.enrol import enrol_kiosk
 
@@ -124,7 +127,10 @@ class AdminController(QObject):
             self.health_timer.setInterval(int(health_every_s * 1000))
             self.health_timer.timeout.connect(self.check_health)
             self.health_timer.start()
-            QTimer.singleShot(10_000, self.check_health)
+            first = QTimer(self)  # a child: it stops with the kiosk (SessionController.shutdown)
+            first.setSingleShot(True)
+            first.timeout.connect(self.check_health)
+            first.start(10_000)
 
     def _connect(self, s: Any) -> None:
         s.close_requested.connect(self.close)
@@ -274,7 +280,7 @@ class AdminController(QObject):
             return
 
         def read() -> tuple[dict[str, int], list[Any]]:
-            return dict(self.store.backlog()), list(self.store.pending_entries())
+            return dict(self.store.outbox.backlog()), list(self.store.outbox.pending())
 
         def show(result: tuple[dict[str, int], list[Any]]) -> None:
             self.screen.show_backlog(*result)
@@ -300,7 +306,7 @@ class AdminController(QObject):
             self._done("admin_retry", uuid)
             self.refresh()
 
-        self.tasks.run(self.store.retry_now, uuid, self.clock(), on_done=done,
+        self.tasks.run(self.store.outbox.retry_now, uuid, self.clock(), on_done=done,
                        on_error=self._failed("retry"))  # fmt: skip
 
     def force_sync(self) -> None:
@@ -463,15 +469,15 @@ class AdminController(QObject):
         oos = self.window.out_of_service_message
 
         def write() -> Path:
-            backlog = dict(self.store.backlog())
+            backlog = dict(self.store.outbox.backlog())
             failures = [
                 {"uuid": e.uuid, "attempts": e.attempts, "last_error": e.last_error}
-                for e in self.store.pending_entries()
-                if e.state == "failed"
+                for e in self.store.outbox.pending()
+                if e.state == OutboxState.FAILED
             ]
             audit = [
                 {"at": r.at.isoformat(), "event": r.event, "detail": r.detail}
-                for r in self.store.audit_log(200)
+                for r in self.store.audit_trail.recent(200)
             ]
             return diagnostics.export(
                 Path(directory), settings=settings, now=now, backlog=backlog,

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contract.states import OutboxState
 from kiosk.admin.selftest import LABELS, CheckResult
 from kiosk.admin.settings_file import EDITABLE
 
@@ -45,11 +46,11 @@ SETTING_LABELS = {
     "admin_timeout_s": "Fermeture du mode administration après (secondes)",
 }
 STATE_LABELS = {
-    "sealed": "scellées",
-    "uploading": "en envoi",
-    "delivered": "livrées",
-    "acknowledged": "reçues",
-    "failed": "en échec",
+    OutboxState.SEALED: "scellées",
+    OutboxState.UPLOADING: "en envoi",
+    OutboxState.DELIVERED: "livrées",
+    OutboxState.ACKNOWLEDGED: "reçues",
+    OutboxState.FAILED: "en échec",
 }
 
 

@@ -6,15 +6,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
 
-from kiosk.domain.catalogue import Document, FeeItem
+from contract.catalogue import Document, FeeItem
 from kiosk.domain.deadlines import Deadline
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
-from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
-from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label, set_role
+from kiosk.ui.theme import SPACE_M, SPACE_XS
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    Notice,
+    button,
+    forward_arrow,
+    label,
+    set_role,
+)
 
 SCAN_NEXT = N_("Ensuite, vous allez photographier chaque document avec la caméra.")
 PHOTOGRAPHED = N_("Photo prise")
@@ -41,13 +49,8 @@ class DocumentsScreen(BaseScreen):
             N_("Les documents à préparer"),
             N_("Préparez ces documents pour la préfecture. Gardez les originaux."),
         )
-        self.deadline_box = QFrame()
-        set_role(self.deadline_box, "notice")
-        box = QVBoxLayout(self.deadline_box)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
-        self.deadline_label = label("", "lead")
-        box.addWidget(self.deadline_label)
-        self.deadline_box.hide()
+        self.deadline_box = Notice()  # its kind by the deadline's status
+        self.deadline_label = self.deadline_box.text
         self.body.addWidget(self.deadline_box)
 
         self.list_heading = label("", "h2")
@@ -176,8 +179,11 @@ class DocumentsScreen(BaseScreen):
         self.fee_total.setText(tr(N_("Total : {amount} € en timbre fiscal")).format(amount=total))
         self.fee_how.setText(tr(FEE_HOW))
         deadline = self._deadline
-        self.deadline_box.setVisible(deadline is not None)
-        self.deadline_label.setText(deadline_text(deadline, tr) if deadline else "")
+        self.deadline_box.retranslate(tr)
+        self.deadline_box.show_message(
+            deadline_text(deadline, tr) if deadline else "",
+            [deadline.message] if deadline else [],
+        )
         late = deadline is not None and deadline.late_fee_due
         self.late_fee.setVisible(late)
         self.late_fee.setText(
@@ -202,7 +208,7 @@ class DocumentsScreen(BaseScreen):
     def spoken_text(self) -> str:
         parts = [super().spoken_text()]
         if self._deadline is not None:
-            parts.append(self.deadline_label.text())
+            parts.append(self.deadline_box.spoken_text())
         parts.append(self.list_heading.text())
         if self.scan_note.isVisibleTo(self):
             parts.append(self.scan_note.text())

@@ -8,7 +8,7 @@ import itertools
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.domain.catalogue import GuideQuestion, Procedure
+from contract.catalogue import GuideQuestion, Procedure
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from PySide6.QtWidgets import QGridLayout, QPushButton
 
 from kiosk.i18n import N_, Translator
-from kiosk.ui.widgets import LANGUAGE_COLUMNS, BaseScreen, label
+from kiosk.ui.widgets import LANGUAGE_COLUMNS, BaseScreen, in_reading_direction, label
 
 TITLE = N_("Borne hors service")
 INTRO = N_("Cette borne ne marche pas pour le moment. Merci de vous adresser à l'accueil.")
@@ -28,7 +28,8 @@ class OutOfServiceScreen(BaseScreen):
     def show_message(self, message: str) -> None:
         """Staff's own words (written in French by staff), under the translated text."""
         self._message = message.strip()
-        self.message.setText(self._message)
+        # French on any page: its own direction, aligned with the page (kiosk.i18n.bidi).
+        self.message.setText(in_reading_direction(self._message, self.tr_))
         self.message.setAccessibleName(self._message)
         visible = bool(self._message)
         self.message.setVisible(visible)

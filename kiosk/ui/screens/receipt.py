@@ -21,7 +21,7 @@ from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date, format_time
 from kiosk.ui.screens.guide import AnswerCard
 from kiosk.ui.theme import SPACE_S
-from kiosk.ui.widgets import LEADING, BaseScreen, button, label, set_role
+from kiosk.ui.widgets import LEADING, BaseScreen, bidi, button, label, set_role
 
 NEXT_STEPS = (
     N_("Notez ce numéro ou prenez-le en photo."),
@@ -177,7 +177,7 @@ class ReceiptScreen(BaseScreen):
             )
         )
         self.reference_caption.setText(tr(N_("Votre numéro de demande :")))
-        self.reference.setText(self._reference)
+        self.reference.setText(bidi(self._reference, tr))
         self.reference.setVisible(bool(self._reference))
         self.reference.setAccessibleName(
             tr(N_("Votre numéro de demande : {reference}")).format(reference=self._reference)
@@ -192,7 +192,7 @@ class ReceiptScreen(BaseScreen):
             self.date.setText("")
         self.next_heading.setText(tr(N_("Et maintenant ?")))
         for i, (line, text) in enumerate(zip(self.next_lines, NEXT_STEPS, strict=True), 1):
-            line.setText(f"{i}. {tr(text)}")
+            line.setText(bidi(f"{i}. {tr(text)}", tr))
         self.documents_heading.setText(tr(N_("Les documents de cette démarche")))
         self.documents_heading.setVisible(bool(self._documents))
         self.documents.setText("\n".join(f"• {tr(d)}" for d in self._documents))

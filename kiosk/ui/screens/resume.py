@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from contract.validation import FieldError
 from kiosk.domain.resume import (
     RESUME_BIRTH_DATE_FIELD,
     RESUME_CODE_FIELD,
@@ -20,7 +21,6 @@ from kiosk.domain.resume import (
     spoken_resume_code,
 )
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
 from kiosk.ui.widgets import (
@@ -28,6 +28,7 @@ from kiosk.ui.widgets import (
     BaseScreen,
     ErrorSummary,
     FieldRow,
+    bidi,
     button,
     forward_arrow,
     label,
@@ -83,7 +84,7 @@ class SavedScreen(BaseScreen):
 
     def retranslate_body(self, tr: Translator) -> None:
         self.code_caption.setText(tr(N_("Votre code de reprise :")))
-        self.code.setText(format_resume_code(self._code) if self._code else "")
+        self.code.setText(bidi(format_resume_code(self._code), tr) if self._code else "")
         self.code.setAccessibleName(
             tr(N_("Votre code de reprise : {code}")).format(code=spoken_resume_code(self._code))
         )

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
-from kiosk.domain.catalogue import FieldSpec, FieldType
+from contract.catalogue import FieldSpec, FieldType
 from kiosk.i18n import N_, Translator
 from kiosk.ui.widgets import LEADING, BaseScreen, FieldRow, button, label
 

@@ -17,9 +17,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
 
+from contract.validation import FieldError
 from kiosk.domain.receipt import STATUS_BIRTH_DATE_FIELD, STATUS_REFERENCE_FIELD
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
 from kiosk.ui.image_view import ImageView

@@ -6,24 +6,22 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.domain.catalogue import CHOICE_TYPES, Step
+from contract.catalogue import CHOICE_TYPES, Step
+from contract.validation import FieldError
 from kiosk.domain.session import Screen
-from kiosk.domain.validation import FieldError
 from kiosk.i18n import N_, Translator
 from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.display import edit_value
-from kiosk.ui.theme import SPACE_L, SPACE_M
 from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
     ErrorSummary,
     FieldRow,
+    Notice,
     button,
     forward_arrow,
-    label,
-    set_role,
 )
 
 
@@ -39,14 +37,10 @@ class StepScreen(BaseScreen):
         self._number = 0
         self._total = 0
         self.keyboard_buttons = True  # off when the kiosk has no on-screen keyboard
-        # Information about the previous answer (e.g. the renewal deadline), above the form.
-        self.notice = QFrame()
-        set_role(self.notice, "notice")
-        notice_box = QVBoxLayout(self.notice)
-        notice_box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
-        self.notice_label = label("", "lead")
-        notice_box.addWidget(self.notice_label)
-        self.notice.hide()
+        # About the previous answer (the renewal deadline, the passport read), above the
+        # form: a success, information, warning or error by what it says.
+        self.notice = Notice()
+        self.notice_label = self.notice.text
         self.body.addWidget(self.notice)
         self.summary = ErrorSummary()
         self.summary.field_focus_requested.connect(self.focus_field)
@@ -136,16 +130,17 @@ class StepScreen(BaseScreen):
         for row in self.rows:
             row.retranslate(tr)
         self.summary.retranslate(tr)
+        self.notice.retranslate(tr)
         text = tr(N_("Continuer"))
         self.continue_button.setText(f"{text} {forward_arrow(tr)}")
         self.continue_button.setAccessibleName(text)
         self.save_button.setText(tr(N_("Sauvegarder et reprendre plus tard")))
         self.save_button.setAccessibleName(self.save_button.text())
 
-    def show_notice(self, text: str) -> None:
-        """An information above the questions ("" hides it); read with the screen."""
-        self.notice_label.setText(text)
-        self.notice.setVisible(bool(text))
+    def show_notice(self, text: str, msgids: Sequence[str] = ()) -> None:
+        """A notice above the questions ("" hides it), of the kind its messages (msgids)
+        declare (kiosk.domain.notices); read with the screen, its kind first."""
+        self.notice.show_message(text, msgids)
 
     def show_save(self, available: bool) -> None:
         """Offer "save for later" (once the date of birth that protects it is known)."""
@@ -153,7 +148,8 @@ class StepScreen(BaseScreen):
         self._chain_tab_order()
 
     def spoken_text(self) -> str:
-        parts = [self.caption.text(), super().spoken_text(), self.notice_label.text()]
+        notice = self.notice.spoken_text() if self.notice.isVisibleTo(self) else ""
+        parts = [self.caption.text(), super().spoken_text(), notice]
         return " ".join(p for p in parts if p)
 
     # --- input ----------------------------------------------------------------------

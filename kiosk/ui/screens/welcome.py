@@ -11,6 +11,7 @@ from kiosk.ui.widgets import (
     LANGUAGE_COLUMNS,
     LEADING,
     BaseScreen,
+    OptionGroup,
     button,
     forward_arrow,
     label,
@@ -32,14 +33,19 @@ class WelcomeScreen(BaseScreen):
         )
         self.language_heading = label("", "h2")
         self.body.addWidget(self.language_heading)
-        # No QButtonGroup: Qt would make the languages one Tab stop whose arrow keys select,
-        # switching the whole screen's language at each key press (WCAG 2.4.3, 3.2.2).
-        # Each language is a Tab stop of its own; show_state keeps one checked.
+        # One radio group for screen readers (kiosk.ui.a11y), but no QButtonGroup: Qt
+        # would make the languages one Tab stop whose arrow keys select, switching the
+        # whole screen's language at each key press (WCAG 2.4.3, 3.2.2). Each language is
+        # a Tab stop of its own, arrows move between them; show_state keeps one checked.
         self.language_buttons: dict[str, QPushButton] = {}
+        self.languages = OptionGroup()
         self.language_grid = language_grid()
+        self.language_grid.setContentsMargins(0, 0, 0, 0)
+        self.languages.setLayout(self.language_grid)
         for i, (code, lang) in enumerate(LANGUAGES.items()):
             btn = button("choice")
             btn.setCheckable(True)
+            self.languages.add_option(btn)
             btn.setText(lang.native_name)
             btn.setAccessibleName(lang.native_name)
             btn.setLocale(QLocale(lang.qt_locale))  # each name read in its own language
@@ -47,7 +53,7 @@ class WelcomeScreen(BaseScreen):
             btn.clicked.connect(lambda _=False, c=code: self.language_chosen.emit(c))
             self.language_grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
             self.language_buttons[code] = btn
-        self.body.addLayout(self.language_grid)
+        self.body.addWidget(self.languages)
 
         self.voice_heading = label("", "h2")
         self.body.addWidget(self.voice_heading)
@@ -111,6 +117,7 @@ class WelcomeScreen(BaseScreen):
 
     def retranslate_body(self, tr: Translator) -> None:
         self.language_heading.setText(tr(N_("Choisissez votre langue")))
+        self.languages.setAccessibleName(self.language_heading.text())
         self.voice_heading.setText(tr(N_("Voix")))
         self._render_voice()
         text = tr(N_("Commencer"))

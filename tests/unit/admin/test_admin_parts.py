@@ -125,26 +125,26 @@ def test_the_supervisor_restarts_after_a_crash_with_back_off() -> None:
 def test_backlog_queries_and_retry(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
         uuid = "22222222-2222-4222-8222-222222222222"
-        store.enqueue(uuid, "renewal-student", b"x", NOW)
-        store.mark_failed(uuid, "HTTP 500", NOW, None)
-        assert store.due(NOW + dt.timedelta(hours=1)) == []  # waits for staff
-        [entry] = store.pending_entries()
+        store.outbox.enqueue(uuid, "renewal-student", b"x", NOW)
+        store.outbox.mark_failed(uuid, "HTTP 500", NOW, None)
+        assert store.outbox.due(NOW + dt.timedelta(hours=1)) == []  # waits for staff
+        [entry] = store.outbox.pending()
         assert (entry.state, entry.last_error) == ("failed", "HTTP 500")
-        store.retry_now(uuid, NOW)
-        assert [e.uuid for e in store.due(NOW)] == [uuid]
+        store.outbox.retry_now(uuid, NOW)
+        assert [e.uuid for e in store.outbox.due(NOW)] == [uuid]
 
 
 def test_drafts_of_an_interrupted_session_are_purged_but_saved_ones_kept(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
-        store.save_draft("11111111-1111-4111-8111-111111111111", "p", "fr", {"a": "1"}, NOW)
-        store.save_draft("33333333-3333-4333-8333-333333333333", "p", "fr", {"a": "2"}, NOW)
-        store.save_resume(
+        store.drafts.save("11111111-1111-4111-8111-111111111111", "p", "fr", {"a": "1"}, NOW)
+        store.drafts.save("33333333-3333-4333-8333-333333333333", "p", "fr", {"a": "2"}, NOW)
+        store.resume_codes.save(
             "33333333-3333-4333-8333-333333333333", "ABCD2345", "1980-02-01",
             NOW + dt.timedelta(days=3),
         )  # fmt: skip
-        assert store.purge_unsaved_drafts() == 1
-        assert store.load_draft("11111111-1111-4111-8111-111111111111") is None
-        assert store.load_draft("33333333-3333-4333-8333-333333333333") is not None
+        assert store.drafts.purge_unsaved() == 1
+        assert store.drafts.load("11111111-1111-4111-8111-111111111111") is None
+        assert store.drafts.load("33333333-3333-4333-8333-333333333333") is not None
 
 
 def test_the_admin_parts_know_no_qt() -> None:

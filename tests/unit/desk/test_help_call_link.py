@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.protocol import HelpCallState
 from kiosk.help_call import (
     ACKNOWLEDGED,
     CLOSED,
@@ -15,7 +16,6 @@ from kiosk.help_call import (
     HelpCallLink,
 )
 from sync.client import TransientError
-from sync.protocol import HelpCallState
 
 
 class Clock:

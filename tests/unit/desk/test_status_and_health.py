@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from contract.protocol import Heartbeat, health_ok
 from kiosk.config import load_settings
 from kiosk.device_health import clock_health, collect, to_wire
+from kiosk.devices.printer import FakePrinter, PrinterState
 from kiosk.devices.speech import NullSpeech, RecordingSpeech
 from kiosk.link import KioskStatus
-from sync.protocol import Heartbeat, health_ok
 
 
 def test_states_are_layered_and_changes_reported() -> None:
@@ -67,9 +68,15 @@ def test_device_health_goes_on_the_wire_as_ok_or_fault() -> None:
 
 def test_cheap_checks(tmp_path: Path) -> None:
     settings = load_settings(None, {"fake_devices": True, "data_dir": tmp_path})
-    found = collect(settings, RecordingSpeech(), scanner_ready=lambda: False)
-    assert set(found) == {"camera", "speech", "ocr", "disk", "clock"}
+    printer = FakePrinter(tmp_path)
+    found = collect(settings, RecordingSpeech(), scanner_ready=lambda: False, printer=printer)
+    assert set(found) == {"printer", "camera", "speech", "ocr", "disk", "clock"}
     assert found["camera"]["ok"] and found["speech"]["ok"] and found["disk"]["ok"]
+    assert found["printer"] == {"ok": True, "detail": "imprimante simulée (PDF) : prête"}
+    printer.state = PrinterState.NO_PAPER
+    wire = to_wire(collect(settings, RecordingSpeech(), printer=printer))
+    assert wire["printer"] == "fault: imprimante simulée (PDF) : plus de papier"
+    assert not collect(settings, RecordingSpeech())["printer"]["ok"]  # none configured
     assert not found["ocr"]["ok"]  # the document reader is not loaded yet
     assert not health_ok(to_wire(found)["ocr"])
     real = load_settings(None, {"fake_devices": False, "data_dir": tmp_path})

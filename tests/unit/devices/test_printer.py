@@ -78,7 +78,10 @@ def test_cups_backend_asks_lpstat_for_its_queue(
 def test_cups_backend_without_a_printer_says_absent(qapp: Any) -> None:
     cups = CupsPrinter("no-such-queue-here")
     assert cups.check() is PrinterState.ABSENT
-    assert cups.health() == "absent"
+    assert cups.health() == (
+        False,
+        "file CUPS no-such-queue-here : absente ou éteinte (CUPS ne la voit pas)",
+    )
     with pytest.raises(PrintError) as caught:
         cups.print_receipt(_receipt())
     assert caught.value.state is PrinterState.ABSENT

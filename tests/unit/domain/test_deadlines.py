@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.catalogue import RenewalDeadlines
+from contract.catalogue import RenewalDeadlines
 from kiosk.domain.deadlines import MESSAGES, DeadlineStatus, renewal_deadline
 
 EXPIRY = dt.date(2027, 6, 30)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.domain.catalogue import load_catalogue
+from contract.catalogue import load_catalogue
 from kiosk.domain.guide import GuideWalk, all_paths, reachable_procedures
 
 

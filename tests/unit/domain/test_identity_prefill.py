@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.domain.catalogue import load_catalogue
+from contract.catalogue import load_catalogue
 from kiosk.domain.identity_prefill import (
     MRZ_SOURCES,
     UNCHECKED,
@@ -67,7 +67,7 @@ def test_the_passport_fills_the_identity_questions_the_procedure_asks(fields) ->
 
 def test_fields_the_catalogue_could_add_are_filled_too(fields) -> None:  # type: ignore[no-untyped-def]
     """Data, not code: a procedure asking ``sex`` or ``passport_expiry`` gets them."""
-    from kiosk.domain.catalogue import FieldSpec
+    from contract.catalogue import FieldSpec
 
     extra = [
         FieldSpec.model_validate(

@@ -446,3 +446,44 @@ def test_numeric_corruptions_are_never_accepted_wrong(ident: Identity, data: st.
     except MrzError:
         return
     assert result.identity() == truth.identity()
+
+
+# --------------------------------------------------------------------------- national variants
+
+BEL_BO_03003 = (
+    "IDBEL000590240<6013<<<<<<<<<<<",
+    "8512017F1311048BEL851201002007",
+    "REINARTZ<<ULRIKE<KATIA<E<<<<<<",
+)
+
+
+def test_belgian_card_with_its_check_digit_over_the_filler_is_accepted() -> None:
+    """PRADO BEL-BO-03003: the long number's digit is computed over '000590240<601'."""
+    result = parse_valid(BEL_BO_03003, today=dt.date(2012, 1, 1))
+    assert result.document_number == "000590240601"
+    assert result.surname == "REINARTZ" and result.given_names == "ULRIKE KATIA E"
+    assert result.variants == ("document_number_check_over_filler",)
+    assert check_digit("000590240<601") == "3" != check_digit("000590240601")
+
+
+def test_the_belgian_variant_is_for_belgium_only() -> None:
+    other = ("IDUTO" + BEL_BO_03003[0][5:], BEL_BO_03003[1].replace("BEL", "UTO"), BEL_BO_03003[2])
+    with pytest.raises(MrzError) as err:
+        parse_valid(other, today=dt.date(2012, 1, 1))
+    assert err.value.field == "document_number"
+
+
+def test_the_belgian_variant_does_not_excuse_a_wrong_digit() -> None:
+    for digit in "012456789":
+        line = BEL_BO_03003[0][:18] + digit + BEL_BO_03003[0][19:]
+        result = parse((line, *BEL_BO_03003[1:]), today=dt.date(2012, 1, 1))
+        assert not result.valid
+
+
+def test_a_belgian_card_with_the_standard_digit_still_reads() -> None:
+    ident = Identity(
+        Format.TD1, "ID", "BEL", "PEETERS", "JAN", "592123456789", "BEL",
+        dt.date(1990, 3, 4), "M", dt.date(2030, 3, 4),
+    )  # fmt: skip
+    result = parse_valid(format_mrz(ident), today=TODAY)
+    assert result.document_number == "592123456789" and result.variants == ()

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.domain.catalogue import load_catalogue
+from contract.catalogue import load_catalogue
 from kiosk.domain.receipt import (
     ALPHABET,
     SECRET_LENGTH,

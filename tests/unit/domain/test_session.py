@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.domain.catalogue import load_catalogue
+from contract.catalogue import load_catalogue
 from kiosk.domain.deadlines import DeadlineStatus
 from kiosk.domain.samples import sample_answers
 from kiosk.domain.session import ApplicantSession, Receipt, Screen

@@ -13,8 +13,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
+from contract.countries import COUNTRY_CODES, country_names
 from kiosk.config import Settings
-from kiosk.domain.countries import COUNTRY_CODES, country_names
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, Translator, po_path
 from tests.unit.i18n.script import i18n_script
 

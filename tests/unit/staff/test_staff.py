@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import qrcode
 
+from contract.badge import make_badge_code, parse_badge_code, read_badge
+from contract.pin_policy import DEFAULT_POLICY, ThrottlePolicy
 from kiosk.staff import MemoryAuditLog, Role, SignInRefused, valid_pin
-from kiosk.staff.badge import make_badge_code, parse_badge_code, read_badge
 from kiosk.staff.central import CentralAuditLog
 from kiosk.staff.fake import FakeStaffDirectory
-from kiosk.staff.policy import DEFAULT_POLICY, ThrottlePolicy
 
 YEAR_S = 365 * 24 * 3600
 

@@ -23,8 +23,8 @@ def snapshot(directory: Path) -> dict[str, str]:
 def populated(data_dir: Path) -> bytes:
     with Store.open(data_dir) as store:
         for i in range(40):
-            store.save_draft(f"d{i}", None, "fr", {"text": "x" * 2000}, T0)
-            store.enqueue(f"o{i}", "p", bytes(range(256)) * 8, T0)
+            store.drafts.save(f"d{i}", None, "fr", {"text": "x" * 2000}, T0)
+            store.outbox.enqueue(f"o{i}", "p", bytes(range(256)) * 8, T0)
     assert not (data_dir / "kiosk.db-wal").exists()  # checkpointed at close
     return (data_dir / "kiosk.db").read_bytes()
 
@@ -93,11 +93,11 @@ def test_wrong_freelist_count_is_refused(data_dir: Path) -> None:
 def test_healthy_database_opens(data_dir: Path) -> None:
     populated(data_dir)
     with Store.open(data_dir) as store:
-        assert store.backlog()["sealed"] == 40
+        assert store.outbox.backlog()["sealed"] == 40
 
 
 def test_empty_file_is_a_new_database(data_dir: Path) -> None:
     data_dir.mkdir(mode=0o700)
     (data_dir / "kiosk.db").write_bytes(b"")
     with Store.open(data_dir) as store:
-        assert store.backlog()["sealed"] == 0
+        assert store.outbox.backlog()["sealed"] == 0

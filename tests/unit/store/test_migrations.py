@@ -25,7 +25,7 @@ def _config() -> Config:
 
 
 def _diff(store: Store, metadata: sa.MetaData) -> list[object]:
-    with store._engine.connect() as conn:
+    with store.database.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return list(compare_metadata(context, metadata))
 
@@ -59,17 +59,17 @@ def test_migrations_form_one_linear_chain() -> None:
 def test_database_is_at_head(data_dir: Path) -> None:
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None and head >= "0002"
-    with Store.open(data_dir) as store, store._engine.connect() as conn:
+    with Store.open(data_dir) as store, store.database.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head
 
 
 def test_downgrade_and_upgrade_again(data_dir: Path) -> None:
     with Store.open(data_dir) as store:
         cfg = _config()
-        with store._engine.begin() as conn:
+        with store.database.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "base")
-        with store._engine.connect() as conn:
+        with store.database.engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) == {"alembic_version"}
     with Store.open(data_dir) as store:
         assert _diff(store, Base.metadata) == []

@@ -19,7 +19,7 @@ from kiosk.store import (
     TamperedDataError,
     UnknownKeyError,
 )
-from kiosk.store.store import REFERENCE_RE, new_local_reference
+from kiosk.store.records import REFERENCE_RE, new_local_reference
 from tests.unit.store.conftest import T0
 
 SURNAME = "Zyxwobbleson-Qarthuvel"
@@ -55,7 +55,7 @@ def test_open_creates_private_layout(data_dir: Path) -> None:
 def test_explicit_key_path(tmp_path: Path) -> None:
     key_path = tmp_path / "elsewhere" / "k.key"
     with Store.open(tmp_path / "data", key_path=key_path) as store:
-        store.save_draft("d1", None, "fr", {"a": "b"}, T0)
+        store.drafts.save("d1", None, "fr", {"a": "b"}, T0)
         assert store.keyring.path == key_path
     assert key_path.is_file()
     assert not (tmp_path / "data" / "keys").exists()
@@ -63,7 +63,7 @@ def test_explicit_key_path(tmp_path: Path) -> None:
 
 def test_pragmas_are_set_on_every_connection(store: Store) -> None:
     # two pooled connections held at once: each must have been configured
-    raw = [store._engine.raw_connection() for _ in range(2)]
+    raw = [store.database.engine.raw_connection() for _ in range(2)]
     try:
         for conn in raw:
             cursor = conn.cursor()
@@ -88,12 +88,12 @@ def test_wal_mode_is_persistent_in_the_file(data_dir: Path) -> None:
 
 def test_reopen_keeps_data(data_dir: Path) -> None:
     with Store.open(data_dir) as store:
-        store.save_draft("d1", "proc", "ar", ANSWERS, T0)
-        ref = store.enqueue("o1", "proc", b"sealed", T0).local_reference
+        store.drafts.save("d1", "proc", "ar", ANSWERS, T0)
+        ref = store.outbox.enqueue("o1", "proc", b"sealed", T0).local_reference
     with Store.open(data_dir) as store:
-        draft = store.load_draft("d1")
+        draft = store.drafts.load("d1")
         assert draft is not None and draft.answers == ANSWERS
-        entry = store.entry("o1")
+        entry = store.outbox.entry("o1")
         assert entry is not None and entry.local_reference == ref
 
 
@@ -102,7 +102,7 @@ def test_closed_store_refuses_calls(data_dir: Path) -> None:
     store.close()
     store.close()  # idempotent
     with pytest.raises(StoreError, match="closed"):
-        store.backlog()
+        store.outbox.backlog()
 
 
 def test_newer_schema_is_refused_clearly(data_dir: Path) -> None:
@@ -124,17 +124,17 @@ def test_world_readable_key_prevents_opening(data_dir: Path) -> None:
 
 # --- drafts ----------------------------------------------------------------------------
 def test_draft_round_trip(store: Store) -> None:
-    assert store.load_draft("d1") is None
-    store.save_draft("d1", "premiere-demande", "ar", ANSWERS, T0)
-    draft = store.load_draft("d1")
+    assert store.drafts.load("d1") is None
+    store.drafts.save("d1", "premiere-demande", "ar", ANSWERS, T0)
+    draft = store.drafts.load("d1")
     assert draft == DraftData(
         uuid="d1", procedure_id="premiere-demande", language="ar", answers=ANSWERS, updated_at=T0
     )
     assert draft.updated_at.tzinfo is not None
     # upsert: replaced, not duplicated
     later = T0 + dt.timedelta(minutes=5)
-    store.save_draft("d1", None, "fa", {"nom": "Autre"}, later)
-    draft = store.load_draft("d1")
+    store.drafts.save("d1", None, "fa", {"nom": "Autre"}, later)
+    draft = store.drafts.load("d1")
     assert draft is not None
     assert (draft.procedure_id, draft.language, draft.answers) == (None, "fa", {"nom": "Autre"})
     assert draft.updated_at == later
@@ -144,8 +144,8 @@ def test_draft_round_trip(store: Store) -> None:
 def test_datetimes_come_back_aware_utc(store: Store) -> None:
     paris = dt.timezone(dt.timedelta(hours=1))
     local = dt.datetime(2025, 3, 1, 10, 0, tzinfo=paris)
-    store.save_draft("d1", None, "fr", {}, local)
-    draft = store.load_draft("d1")
+    store.drafts.save("d1", None, "fr", {}, local)
+    draft = store.drafts.load("d1")
     assert draft is not None
     assert draft.updated_at == T0
     assert draft.updated_at.utcoffset() == dt.timedelta(0)
@@ -153,32 +153,32 @@ def test_datetimes_come_back_aware_utc(store: Store) -> None:
 
 def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        store.save_draft("d1", None, "fr", {}, dt.datetime(2025, 1, 1))
+        store.drafts.save("d1", None, "fr", {}, dt.datetime(2025, 1, 1))
     with pytest.raises(ValueError, match="timezone-aware"):
-        store.due(dt.datetime(2025, 1, 1))
+        store.outbox.due(dt.datetime(2025, 1, 1))
 
 
 def test_answers_must_be_strings(store: Store) -> None:
     with pytest.raises(TypeError):
-        store.save_draft("d1", None, "fr", {"age": 3}, T0)  # type: ignore[dict-item]
+        store.drafts.save("d1", None, "fr", {"age": 3}, T0)  # type: ignore[dict-item]
 
 
 def test_draft_repr_hides_answers(store: Store) -> None:
-    store.save_draft("d1", None, "fr", ANSWERS, T0)
-    assert SURNAME not in repr(store.load_draft("d1"))
+    store.drafts.save("d1", None, "fr", ANSWERS, T0)
+    assert SURNAME not in repr(store.drafts.load("d1"))
 
 
 def test_delete_and_purge_drafts(store: Store) -> None:
     for i in range(4):
-        store.save_draft(f"d{i}", None, "fr", {"i": str(i)}, T0 + dt.timedelta(hours=i))
-    store.delete_draft("d0")
-    store.delete_draft("missing")  # no error
-    assert store.load_draft("d0") is None
-    assert store.purge_drafts(older_than=T0 + dt.timedelta(hours=2)) == 1  # d1 only
-    assert store.load_draft("d1") is None
-    assert store.load_draft("d2") is not None
-    assert store.load_draft("d3") is not None
-    assert store.purge_drafts(older_than=T0) == 0
+        store.drafts.save(f"d{i}", None, "fr", {"i": str(i)}, T0 + dt.timedelta(hours=i))
+    store.drafts.delete("d0")
+    store.drafts.delete("missing")  # no error
+    assert store.drafts.load("d0") is None
+    assert store.drafts.purge_older_than(older_than=T0 + dt.timedelta(hours=2)) == 1  # d1 only
+    assert store.drafts.load("d1") is None
+    assert store.drafts.load("d2") is not None
+    assert store.drafts.load("d3") is not None
+    assert store.drafts.purge_older_than(older_than=T0) == 0
 
 
 def _scan_files(data_dir: Path) -> bytes:
@@ -194,7 +194,7 @@ def test_answers_never_on_disk_in_clear(data_dir: Path) -> None:
     store = Store.open(data_dir)
     marker = "procedure-marker-7731"  # stored in clear on purpose: proves the scan works
     for i in range(3):
-        store.save_draft(f"d{i}", marker, "fr", ANSWERS, T0 + dt.timedelta(seconds=i))
+        store.drafts.save(f"d{i}", marker, "fr", ANSWERS, T0 + dt.timedelta(seconds=i))
     needles = [
         SURNAME.encode(),
         PASSPORT.encode(),
@@ -215,7 +215,7 @@ def test_answers_never_on_disk_in_clear(data_dir: Path) -> None:
 
 
 def test_modified_ciphertext_is_detected(store: Store) -> None:
-    store.save_draft("d1", None, "fr", ANSWERS, T0)
+    store.drafts.save("d1", None, "fr", ANSWERS, T0)
     conn = sqlite3.connect(store.db_path)
     (blob,) = conn.execute("SELECT ciphertext FROM draft WHERE uuid = 'd1'").fetchone()
     tampered = bytearray(blob)
@@ -224,12 +224,12 @@ def test_modified_ciphertext_is_detected(store: Store) -> None:
     conn.commit()
     conn.close()
     with pytest.raises(TamperedDataError):
-        store.load_draft("d1")
+        store.drafts.load("d1")
 
 
 def test_ciphertext_moved_to_another_draft_is_detected(store: Store) -> None:
-    store.save_draft("d1", None, "fr", ANSWERS, T0)
-    store.save_draft("d2", None, "fr", {"nom": "Other"}, T0)
+    store.drafts.save("d1", None, "fr", ANSWERS, T0)
+    store.drafts.save("d2", None, "fr", {"nom": "Other"}, T0)
     conn = sqlite3.connect(store.db_path)
     conn.execute(
         "UPDATE draft SET ciphertext = (SELECT ciphertext FROM draft WHERE uuid = 'd1') "
@@ -237,23 +237,23 @@ def test_ciphertext_moved_to_another_draft_is_detected(store: Store) -> None:
     )
     conn.commit()
     conn.close()
-    assert store.load_draft("d1") is not None
+    assert store.drafts.load("d1") is not None
     with pytest.raises(TamperedDataError):
-        store.load_draft("d2")
+        store.drafts.load("d2")
 
 
 def test_rotation_and_rekey(data_dir: Path) -> None:
     store = Store.open(data_dir)
-    store.save_draft("old", None, "fr", {"nom": "Ancien"}, T0)
+    store.drafts.save("old", None, "fr", {"nom": "Ancien"}, T0)
     old_id = store.keyring.current_id
     new_id = store.keyring.rotate()
-    store.save_draft("new", None, "fr", {"nom": "Nouveau"}, T0)
+    store.drafts.save("new", None, "fr", {"nom": "Nouveau"}, T0)
     # both readable after rotation
-    old, new = store.load_draft("old"), store.load_draft("new")
+    old, new = store.drafts.load("old"), store.drafts.load("new")
     assert old is not None and old.answers == {"nom": "Ancien"}
     assert new is not None and new.answers == {"nom": "Nouveau"}
-    assert store.rekey_drafts() == 1
-    assert store.rekey_drafts() == 0
+    assert store.rekey() == 1
+    assert store.rekey() == 0
     conn = sqlite3.connect(store.db_path)
     key_ids = {row[0] for row in conn.execute("SELECT key_id FROM draft")}
     conn.close()
@@ -262,19 +262,19 @@ def test_rotation_and_rekey(data_dir: Path) -> None:
     # the retired key is no longer needed
     (data_dir / "keys" / f"kiosk.key.{old_id}").unlink()
     with Store.open(data_dir) as store:
-        old = store.load_draft("old")
+        old = store.drafts.load("old")
         assert old is not None and old.answers == {"nom": "Ancien"}
 
 
 def test_draft_under_a_lost_key_gives_a_clear_error(data_dir: Path) -> None:
     store = Store.open(data_dir)
-    store.save_draft("d1", None, "fr", {"nom": "X"}, T0)
+    store.drafts.save("d1", None, "fr", {"nom": "X"}, T0)
     old_id = store.keyring.current_id
     store.keyring.rotate()
     store.close()
     (data_dir / "keys" / f"kiosk.key.{old_id}").unlink()
     with Store.open(data_dir) as store, pytest.raises(UnknownKeyError):
-        store.load_draft("d1")
+        store.drafts.load("d1")
 
 
 # --- outbox ----------------------------------------------------------------------------
@@ -287,9 +287,9 @@ def test_local_reference_format() -> None:
 
 
 def test_enqueue_moves_draft_to_outbox(store: Store) -> None:
-    store.save_draft("a1", "titre", "fr", ANSWERS, T0)
+    store.drafts.save("a1", "titre", "fr", ANSWERS, T0)
     sealed = b"\x00sealed-package\xff" * 10
-    entry = store.enqueue("a1", "titre", sealed, T0)
+    entry = store.outbox.enqueue("a1", "titre", sealed, T0)
     assert isinstance(entry, OutboxEntry)
     assert entry.uuid == "a1"
     assert entry.state == "sealed"
@@ -299,18 +299,18 @@ def test_enqueue_moves_draft_to_outbox(store: Store) -> None:
     assert entry.attempts == 0
     assert entry.created_at == T0
     assert REFERENCE_RE.match(entry.local_reference)
-    assert store.load_draft("a1") is None
+    assert store.drafts.load("a1") is None
     assert raw_count(store, "draft") == 0
-    assert store.entry("a1") == entry
+    assert store.outbox.entry("a1") == entry
     assert "sealed-package" not in repr(entry)
 
 
 def test_enqueue_is_idempotent(store: Store) -> None:
-    first = store.enqueue("a1", "titre", b"package-1", T0)
-    again = store.enqueue("a1", "titre", b"package-2-resealed", T0 + dt.timedelta(minutes=1))
+    first = store.outbox.enqueue("a1", "titre", b"package-1", T0)
+    again = store.outbox.enqueue("a1", "titre", b"package-2-resealed", T0 + dt.timedelta(minutes=1))
     assert again == first
     assert raw_count(store, "outbox") == 1
-    assert store.backlog()["sealed"] == 1
+    assert store.outbox.backlog()["sealed"] == 1
 
 
 def test_enqueue_is_idempotent_across_threads_and_connections(data_dir: Path) -> None:
@@ -322,7 +322,7 @@ def test_enqueue_is_idempotent_across_threads_and_connections(data_dir: Path) ->
     def worker(s: Store, n: int) -> None:
         try:
             barrier.wait()
-            results.append(s.enqueue("same", "titre", f"pkg{n}".encode(), T0))
+            results.append(s.outbox.enqueue("same", "titre", f"pkg{n}".encode(), T0))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -341,65 +341,65 @@ def test_enqueue_is_idempotent_across_threads_and_connections(data_dir: Path) ->
 
 
 def test_save_draft_after_enqueue_does_not_resurrect_it(store: Store) -> None:
-    store.enqueue("a1", "titre", b"pkg", T0)
-    store.save_draft("a1", "titre", "fr", ANSWERS, T0)  # late autosave
-    assert store.load_draft("a1") is None
+    store.outbox.enqueue("a1", "titre", b"pkg", T0)
+    store.drafts.save("a1", "titre", "fr", ANSWERS, T0)  # late autosave
+    assert store.drafts.load("a1") is None
 
 
 def test_enqueue_validates(store: Store) -> None:
     with pytest.raises(ValueError):
-        store.enqueue("a1", "titre", b"", T0)
+        store.outbox.enqueue("a1", "titre", b"", T0)
     with pytest.raises(ValueError):
-        store.enqueue("", "titre", b"x", T0)
+        store.outbox.enqueue("", "titre", b"x", T0)
 
 
 def test_due_order_and_states(store: Store) -> None:
     h = dt.timedelta(hours=1)
     # inserted out of chronological order
-    store.enqueue("c", "p", b"c", T0 + 2 * h)
-    store.enqueue("a", "p", b"a", T0)
-    store.enqueue("b", "p", b"b", T0 + h)
-    store.enqueue("d", "p", b"d", T0 + 3 * h)
-    store.enqueue("e", "p", b"e", T0 + 4 * h)
+    store.outbox.enqueue("c", "p", b"c", T0 + 2 * h)
+    store.outbox.enqueue("a", "p", b"a", T0)
+    store.outbox.enqueue("b", "p", b"b", T0 + h)
+    store.outbox.enqueue("d", "p", b"d", T0 + 3 * h)
+    store.outbox.enqueue("e", "p", b"e", T0 + 4 * h)
     now = T0 + 5 * h
-    assert [e.uuid for e in store.due(now)] == ["a", "b", "c", "d", "e"]
-    assert [e.uuid for e in store.due(now, limit=2)] == ["a", "b"]
+    assert [e.uuid for e in store.outbox.due(now)] == ["a", "b", "c", "d", "e"]
+    assert [e.uuid for e in store.outbox.due(now, limit=2)] == ["a", "b"]
 
-    store.mark_uploading("a", now)  # interrupted upload: still due
-    store.mark_failed("b", "HTTP 503", now, retry_at=now + h)  # retry later
-    store.mark_failed("c", "HTTP 422", now, retry_at=None)  # never automatically
-    store.mark_uploading("d", now)
-    store.mark_acknowledged("d", "ANEF-123", now)
+    store.outbox.mark_uploading("a", now)  # interrupted upload: still due
+    store.outbox.mark_failed("b", "HTTP 503", now, retry_at=now + h)  # retry later
+    store.outbox.mark_failed("c", "HTTP 422", now, retry_at=None)  # never automatically
+    store.outbox.mark_uploading("d", now)
+    store.outbox.mark_acknowledged("d", "ANEF-123", now)
 
-    assert [e.uuid for e in store.due(now)] == ["a", "e"]
-    assert [e.uuid for e in store.due(now + h - dt.timedelta(microseconds=1))] == ["a", "e"]
-    assert [e.uuid for e in store.due(now + h)] == ["a", "b", "e"]
-    assert [e.uuid for e in store.due(now + 1000 * h)] == ["a", "b", "e"]
+    assert [e.uuid for e in store.outbox.due(now)] == ["a", "e"]
+    assert [e.uuid for e in store.outbox.due(now + h - dt.timedelta(microseconds=1))] == ["a", "e"]
+    assert [e.uuid for e in store.outbox.due(now + h)] == ["a", "b", "e"]
+    assert [e.uuid for e in store.outbox.due(now + 1000 * h)] == ["a", "b", "e"]
 
 
 def test_due_compares_instants_not_local_text(store: Store) -> None:
-    store.enqueue("a", "p", b"a", T0)
-    store.mark_failed("a", "timeout", T0, retry_at=T0 + dt.timedelta(hours=1))
+    store.outbox.enqueue("a", "p", b"a", T0)
+    store.outbox.mark_failed("a", "timeout", T0, retry_at=T0 + dt.timedelta(hours=1))
     tokyo = dt.timezone(dt.timedelta(hours=9))
     # 09:30 UTC expressed in UTC+9: textually "later", actually before the retry time
-    assert store.due(dt.datetime(2025, 3, 1, 18, 30, tzinfo=tokyo)) == []
-    assert [e.uuid for e in store.due(dt.datetime(2025, 3, 1, 19, 0, tzinfo=tokyo))] == ["a"]
+    assert store.outbox.due(dt.datetime(2025, 3, 1, 18, 30, tzinfo=tokyo)) == []
+    assert [e.uuid for e in store.outbox.due(dt.datetime(2025, 3, 1, 19, 0, tzinfo=tokyo))] == ["a"]
 
 
 def test_transitions(store: Store) -> None:
-    store.enqueue("a", "p", b"a", T0)
+    store.outbox.enqueue("a", "p", b"a", T0)
     t1, t2, t3 = (T0 + dt.timedelta(minutes=i) for i in (1, 2, 3))
-    store.mark_uploading("a", t1)
-    entry = store.entry("a")
+    store.outbox.mark_uploading("a", t1)
+    entry = store.outbox.entry("a")
     assert entry is not None and entry.state == "uploading" and entry.state_changed_at == t1
-    store.mark_failed("a", "connection refused", t2, retry_at=t3)
-    store.mark_failed("a", "x" * 2000, t2, retry_at=t3)
-    entry = store.entry("a")
+    store.outbox.mark_failed("a", "connection refused", t2, retry_at=t3)
+    store.outbox.mark_failed("a", "x" * 2000, t2, retry_at=t3)
+    entry = store.outbox.entry("a")
     assert entry is not None
     assert (entry.state, entry.attempts, entry.next_attempt_at) == ("failed", 2, t3)
     assert entry.last_error is not None and len(entry.last_error) == 500
-    store.mark_acknowledged("a", "ANEF-2025-1", t3)
-    entry = store.entry("a")
+    store.outbox.mark_acknowledged("a", "ANEF-2025-1", t3)
+    entry = store.outbox.entry("a")
     assert entry is not None
     assert entry.state == "acknowledged"
     assert entry.central_reference == "ANEF-2025-1"
@@ -407,29 +407,29 @@ def test_transitions(store: Store) -> None:
     assert entry.next_attempt_at is None
     assert entry.attempts == 2
     # repeating the acknowledgement is safe; contradicting it is not
-    store.mark_acknowledged("a", "ANEF-2025-1", t3 + dt.timedelta(hours=1))
-    again = store.entry("a")
+    store.outbox.mark_acknowledged("a", "ANEF-2025-1", t3 + dt.timedelta(hours=1))
+    again = store.outbox.entry("a")
     assert again is not None and again.acknowledged_at == t3
     with pytest.raises(OutboxStateError):
-        store.mark_acknowledged("a", "ANEF-OTHER", t3)
+        store.outbox.mark_acknowledged("a", "ANEF-OTHER", t3)
     with pytest.raises(OutboxStateError):
-        store.mark_uploading("a", t3)
+        store.outbox.mark_uploading("a", t3)
     with pytest.raises(OutboxStateError):
-        store.mark_failed("a", "late", t3, retry_at=None)
+        store.outbox.mark_failed("a", "late", t3, retry_at=None)
     with pytest.raises(OutboxStateError):
-        store.mark_uploading("missing", t3)
-    assert store.entry("missing") is None
+        store.outbox.mark_uploading("missing", t3)
+    assert store.outbox.entry("missing") is None
 
 
 def test_find_by_reference(store: Store) -> None:
-    entry = store.enqueue("a", "p", b"a", T0)
-    found = store.find_by_reference(" " + entry.local_reference.lower() + " ")
+    entry = store.outbox.enqueue("a", "p", b"a", T0)
+    found = store.outbox.find_by_reference(" " + entry.local_reference.lower() + " ")
     assert found == entry
-    assert store.find_by_reference("K-2222-2222") is None
+    assert store.outbox.find_by_reference("K-2222-2222") is None
 
 
 def test_backlog_counts_every_state(store: Store) -> None:
-    assert store.backlog() == {
+    assert store.outbox.backlog() == {
         "sealed": 0,
         "uploading": 0,
         "delivered": 0,
@@ -437,14 +437,14 @@ def test_backlog_counts_every_state(store: Store) -> None:
         "failed": 0,
     }
     for name in "abcdefg":
-        store.enqueue(name, "p", name.encode(), T0)
-    store.mark_uploading("a", T0)
-    store.mark_uploading("b", T0)
-    store.mark_failed("c", "503", T0, retry_at=None)
-    store.mark_acknowledged("d", "R1", T0)
-    store.mark_acknowledged("e", "R2", T0)
-    store.mark_acknowledged("f", "R3", T0)
-    assert store.backlog() == {
+        store.outbox.enqueue(name, "p", name.encode(), T0)
+    store.outbox.mark_uploading("a", T0)
+    store.outbox.mark_uploading("b", T0)
+    store.outbox.mark_failed("c", "503", T0, retry_at=None)
+    store.outbox.mark_acknowledged("d", "R1", T0)
+    store.outbox.mark_acknowledged("e", "R2", T0)
+    store.outbox.mark_acknowledged("f", "R3", T0)
+    assert store.outbox.backlog() == {
         "sealed": 1,
         "uploading": 2,
         "delivered": 0,
@@ -456,17 +456,17 @@ def test_backlog_counts_every_state(store: Store) -> None:
 def test_purge_acknowledged(store: Store) -> None:
     d = dt.timedelta(days=1)
     for name in "abcd":
-        store.enqueue(name, "p", name.encode(), T0)
-    store.mark_acknowledged("a", "R1", T0)
-    store.mark_acknowledged("b", "R2", T0 + 10 * d)
-    store.mark_failed("c", "503", T0, retry_at=None)
-    assert store.purge_acknowledged(older_than=T0 + 5 * d) == 1
-    assert store.entry("a") is None
-    assert store.entry("b") is not None
-    assert store.entry("c") is not None  # never purge what was not delivered
-    assert store.entry("d") is not None
-    assert store.purge_acknowledged(older_than=T0 + 5 * d) == 0
-    assert store.backlog() == {
+        store.outbox.enqueue(name, "p", name.encode(), T0)
+    store.outbox.mark_acknowledged("a", "R1", T0)
+    store.outbox.mark_acknowledged("b", "R2", T0 + 10 * d)
+    store.outbox.mark_failed("c", "503", T0, retry_at=None)
+    assert store.outbox.purge_acknowledged(older_than=T0 + 5 * d) == 1
+    assert store.outbox.entry("a") is None
+    assert store.outbox.entry("b") is not None
+    assert store.outbox.entry("c") is not None  # never purge what was not delivered
+    assert store.outbox.entry("d") is not None
+    assert store.outbox.purge_acknowledged(older_than=T0 + 5 * d) == 0
+    assert store.outbox.backlog() == {
         "sealed": 1,
         "uploading": 0,
         "delivered": 0,
@@ -476,41 +476,41 @@ def test_purge_acknowledged(store: Store) -> None:
 
 
 def test_outbox_entry_is_frozen(store: Store) -> None:
-    entry = store.enqueue("a", "p", b"a", T0)
+    entry = store.outbox.enqueue("a", "p", b"a", T0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         entry.state = "acknowledged"  # type: ignore[misc]
 
 
 # --- settings and audit ------------------------------------------------------------------
 def test_settings(store: Store) -> None:
-    assert store.get_setting("kiosk_id") is None
-    store.set_setting("kiosk_id", "PREF-75-01")
-    assert store.get_setting("kiosk_id") == "PREF-75-01"
-    store.set_setting("kiosk_id", "PREF-75-02")
-    assert store.get_setting("kiosk_id") == "PREF-75-02"
+    assert store.settings.get("kiosk_id") is None
+    store.settings.set("kiosk_id", "PREF-75-01")
+    assert store.settings.get("kiosk_id") == "PREF-75-01"
+    store.settings.set("kiosk_id", "PREF-75-02")
+    assert store.settings.get("kiosk_id") == "PREF-75-02"
     assert raw_count(store, "setting") == 1
 
 
 def test_audit(store: Store) -> None:
-    store.audit("application.submitted", T0, uuid="a1", attempts=0, assisted=True)
-    store.audit("sync.backlog", T0 + dt.timedelta(seconds=1), sealed=3)
-    log = store.audit_log()
+    store.audit_trail.record("application.submitted", T0, uuid="a1", attempts=0, assisted=True)
+    store.audit_trail.record("sync.backlog", T0 + dt.timedelta(seconds=1), sealed=3)
+    log = store.audit_trail.recent()
     assert [r.event for r in log] == ["sync.backlog", "application.submitted"]
     assert log[1].detail == {"uuid": "a1", "attempts": 0, "assisted": True}
     assert log[1].at == T0
     with pytest.raises(TypeError):
-        store.audit("x", T0, answers={"nom": SURNAME})  # type: ignore[arg-type]
+        store.audit_trail.record("x", T0, answers={"nom": SURNAME})  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        store.audit("Nom de famille: " + SURNAME, T0)
-    assert len(store.audit_log()) == 2
+        store.audit_trail.record("Nom de famille: " + SURNAME, T0)
+    assert len(store.audit_trail.recent()) == 2
 
 
 def test_crash_with_unchecked_wal_loses_nothing(tmp_path: Path) -> None:
     # Copy the files while the store is open, as a power cut would leave them.
     live = tmp_path / "live"
     store = Store.open(live)
-    entry = store.enqueue("a1", "titre", b"sealed", T0)
-    store.save_draft("d1", None, "fr", {"nom": "X"}, T0)
+    entry = store.outbox.enqueue("a1", "titre", b"sealed", T0)
+    store.drafts.save("d1", None, "fr", {"nom": "X"}, T0)
     assert (live / "kiosk.db-wal").stat().st_size > 0
     crashed = tmp_path / "crashed"
     crashed.mkdir(mode=0o700)
@@ -522,6 +522,6 @@ def test_crash_with_unchecked_wal_loses_nothing(tmp_path: Path) -> None:
     key.chmod(0o600)
     store.close()
     with Store.open(crashed) as recovered:
-        assert recovered.entry("a1") == entry
-        draft = recovered.load_draft("d1")
+        assert recovered.outbox.entry("a1") == entry
+        draft = recovered.drafts.load("d1")
         assert draft is not None and draft.answers == {"nom": "X"}

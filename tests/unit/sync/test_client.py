@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 
+from contract.protocol import ApplicationUpload, Heartbeat, parse_content_range
 from sync.client import (
     AuthError,
     CentralClient,
@@ -26,7 +27,6 @@ from sync.client import (
     TLSError,
     TransientError,
 )
-from sync.protocol import ApplicationUpload, Heartbeat, parse_content_range
 
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 

@@ -9,10 +9,10 @@ from typing import Any, cast
 
 import pytest
 
-from sync import sealing
+from contract import sealing
+from contract.protocol import EnrolResponse
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, EnrolmentError, enrol
-from sync.protocol import EnrolResponse
 
 PUBLIC_KEY = sealing.encode_public_key(sealing.generate_private_key())
 

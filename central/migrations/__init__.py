@@ -1,0 +1,1 @@
+"""The central database's Alembic migrations (run by ``central.db.migrate``)."""

@@ -1,0 +1,44 @@
+"""The kiosk's audit trail: what happened (an application queued, delivered, refused;
+staff actions), when, with non-personal details only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import select
+
+from kiosk.store.database import Transactions
+from kiosk.store.models import AuditEvent
+from kiosk.store.records import AuditRecord, aware, check_event
+
+
+class AuditTrail:
+    """The audit events of one kiosk's store (``store.audit_trail``)."""
+
+    def __init__(self, db: Transactions) -> None:
+        self._db = db
+
+    def record(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None:
+        """Record an audit event.
+
+        Callers must pass ONLY non-personal values: application uuids, local references,
+        procedure ids, states, counts, error classes. Never names, dates of birth,
+        document numbers, addresses, answers or free text typed by an applicant.
+        """
+        check_event(event, detail)
+        now = aware("now", now)
+        payload = json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        with self._db.tx() as session:
+            session.add(AuditEvent(at=now, event=event, detail=payload))
+
+    def recent(self, limit: int = 100) -> list[AuditRecord]:
+        """The most recent audit events, newest first."""
+        with self._db.tx() as session:
+            rows = session.scalars(
+                select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+            ).all()
+            return [
+                AuditRecord(id=row.id, at=row.at, event=row.event, detail=json.loads(row.detail))
+                for row in rows
+            ]

@@ -1,0 +1,122 @@
+"""A mouse wheel (or a trackball's, or a touchpad's two-finger scroll) scrolls the page; it
+never changes an answer nor opens the on-screen keyboard.
+
+Qt lets a wheel over a combo box pick the next item, and gives the focus to any widget
+whose focus policy includes ``WheelFocus`` (combo boxes and spin boxes have it by
+default). Scrolling a form with the pointer over "Nationalité" then turned "Russie" into
+"Rwanda" without a word, and the focus it got opened the on-screen keyboard.
+
+``WheelGuard``, one event filter on the application, fixes both for every input, now and
+later: polished inputs lose ``WheelFocus`` (a click or Tab still focuses them), and a wheel
+over an input the person has not focused themselves (click, touch, Tab, Shift+Tab) goes to
+the page's scroll bar instead. Once the person has focused the input, the wheel works on it
+as usual.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFocusEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QScrollBar,
+    QWidget,
+)
+
+# Focus the person gave (not the program, e.g. an error summary moving it).
+PERSON_REASONS = frozenset(
+    {
+        Qt.FocusReason.MouseFocusReason,
+        Qt.FocusReason.TabFocusReason,
+        Qt.FocusReason.BacktabFocusReason,
+        Qt.FocusReason.ShortcutFocusReason,
+    }
+)
+VALUE_TYPES = (QComboBox, QAbstractSpinBox, QAbstractSlider)
+
+
+def value_widget(widget: QWidget | None) -> QWidget | None:
+    """The input whose value a wheel over ``widget`` would change (a combo box for its
+    line edit), or None. Scroll bars are not inputs: the wheel is theirs."""
+    w = widget
+    while w is not None and not w.isWindow():
+        if isinstance(w, QScrollBar):
+            return None
+        if isinstance(w, VALUE_TYPES):
+            return w
+        w = w.parentWidget()
+    return None
+
+
+def page_scroll_bar(widget: QWidget) -> QScrollBar | None:
+    """The vertical scroll bar of the scroll area holding ``widget``, if it can scroll."""
+    w = widget.parentWidget()
+    while w is not None:
+        if isinstance(w, QAbstractScrollArea):
+            bar = w.verticalScrollBar()
+            if bar.maximum() > bar.minimum():
+                return bar
+        w = w.parentWidget()
+    return None
+
+
+class WheelGuard(QObject):
+    """Install once on the application (``WheelGuard.install()``)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # Inputs the person focused themselves (weak: widgets come and go).
+        self._person_focused: weakref.WeakSet[QWidget] = weakref.WeakSet()
+
+    @classmethod
+    def install(cls) -> WheelGuard | None:
+        app = QApplication.instance()
+        if app is None:
+            return None
+        guard = app.findChild(WheelGuard)
+        if guard is None:
+            guard = cls(app)
+            app.installEventFilter(guard)
+        return guard
+
+    def person_focused(self, widget: QWidget) -> bool:
+        """The wheel may change ``widget``: the person focused it and it has the focus."""
+        return widget in self._person_focused and self._has_focus(widget)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Polish:
+            if isinstance(watched, VALUE_TYPES) and not isinstance(watched, QScrollBar):
+                policy = watched.focusPolicy()
+                if policy == Qt.FocusPolicy.WheelFocus:
+                    watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        elif kind == QEvent.Type.FocusIn and isinstance(watched, QWidget):
+            target = value_widget(watched)
+            if target is not None and isinstance(event, QFocusEvent):
+                if event.reason() in PERSON_REASONS:
+                    self._person_focused.add(target)
+                else:
+                    self._person_focused.discard(target)
+        elif kind == QEvent.Type.FocusOut and isinstance(watched, QWidget):
+            target = value_widget(watched)
+            if target is not None and not target.isAncestorOf(QApplication.focusWidget()):
+                self._person_focused.discard(target)
+        elif kind == QEvent.Type.Wheel and isinstance(watched, QWidget):
+            target = value_widget(watched)
+            if target is not None and not self.person_focused(target):
+                bar = page_scroll_bar(target)
+                if bar is not None:
+                    QApplication.sendEvent(bar, event)  # the page scrolls, as meant
+                return True  # the answer stays as it is
+        return False
+
+    @staticmethod
+    def _has_focus(widget: QWidget) -> bool:
+        focus = QApplication.focusWidget()
+        return focus is widget or (focus is not None and widget.isAncestorOf(focus))

@@ -1,0 +1,193 @@
+"""The audit checks added for issue 15 (kiosk.audit.path_checks, shape_checks): each one
+fails on a small, deliberately broken window, and passes on the repaired one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from kiosk.audit.path_checks import (
+    check_bidi,
+    check_keyboard_script,
+    check_notice_kinds,
+    check_wheel,
+)
+from kiosk.domain.deadlines import MESSAGES as DEADLINE_MESSAGES
+from kiosk.domain.deadlines import DeadlineStatus
+from kiosk.i18n import Translator
+from kiosk.i18n.bidi import LRI, PDI, ltr_sequence
+from kiosk.ui.osk import OnScreenKeyboard
+from kiosk.ui.theme import Theme
+from kiosk.ui.wheel import WheelGuard
+from kiosk.ui.widgets import Notice
+
+from .test_audit import STYLE, ctx, messages
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def make_window(qtbot: Any) -> Callable[..., QWidget]:
+    """A plain, accessible window holding ``widgets`` (as in test_audit.py)."""
+
+    def make(*widgets: QWidget, language: str = "en", rtl: bool = False) -> QWidget:
+        window = QWidget()
+        box = QVBoxLayout(window)
+        for w in widgets:
+            box.addWidget(w)
+        box.addStretch(1)
+        window.setStyleSheet(STYLE)
+        window.setLocale(QLocale({"en": "en_GB", "fr": "fr_FR", "ar": "ar_SA"}[language]))
+        if rtl:
+            window.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        qtbot.addWidget(window)
+        window.resize(640, 480)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def no_wheel_guard(qapp: QApplication) -> Iterator[None]:
+    """The application as Qt makes it: no WheelGuard (the kiosk's window installs one)."""
+    guard = qapp.findChild(WheelGuard)
+    if guard is not None:
+        qapp.removeEventFilter(guard)
+    yield
+    if guard is not None:
+        qapp.installEventFilter(guard)
+
+
+def countries() -> QComboBox:
+    box = QComboBox()
+    box.addItems(["Russie", "Rwanda", "Sénégal"])
+    box.setAccessibleName("Nationalité")
+    return box
+
+
+# --- 17 wheel -------------------------------------------------------------------------------
+def test_a_wheel_that_changes_an_answer_is_reported(
+    make_window: Callable[..., QWidget], no_wheel_guard: None
+) -> None:
+    box = countries()
+    window = make_window(box)
+    outcome = check_wheel(ctx(window))
+    assert set(messages(outcome)) == {
+        "a wheel over it would give it the focus (focus policy WheelFocus)",
+        "a wheel over it changed its value",
+    }
+    assert box.currentText() == "Russie"  # the check puts the answer back
+
+
+def test_a_line_edit_that_reacts_to_the_wheel_is_reported(
+    make_window: Callable[..., QWidget],
+) -> None:
+    class Counter(QLineEdit):  # not an input type the guard knows: nothing protects it
+        def wheelEvent(self, event: QWheelEvent) -> None:
+            self.setText(str(int(self.text() or 0) + 1))
+
+    counter = Counter("1")
+    counter.setAccessibleName("Nombre")
+    outcome = check_wheel(ctx(make_window(counter)))
+    assert messages(outcome) == ["a wheel over it changed its value"]
+
+
+def test_the_wheel_guard_passes_the_wheel_check(make_window: Callable[..., QWidget]) -> None:
+    WheelGuard.install()
+    box = countries()
+    window = make_window(box)
+    outcome = check_wheel(ctx(window))
+    assert outcome.checked == 1 and not outcome.violations
+    assert box.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+# --- 18 bidi ---------------------------------------------------------------------------------
+def test_a_number_not_isolated_in_arabic_is_reported(make_window: Callable[..., QWidget]) -> None:
+    bad = QLabel("مثال: 06 12 34 56 78.")
+    good = QLabel(f"مثال: {LRI}06 12 34 56 78{PDI}.")
+    date = QLineEdit()
+    date.setAccessibleName("تاريخ الميلاد")
+    date.setProperty("script", "digits")  # typed in digits: must run left to right
+    date.setPlaceholderText("يوم/شهر/سنة")
+    window = make_window(bad, good, date, language="ar", rtl=True)
+    outcome = check_bidi(ctx(window, "ar"))
+    assert sorted(messages(outcome)) == [
+        "a number, date or code in right-to-left text is not isolated",
+        "an input typed in digits runs right to left",
+        "the placeholder runs in another order than the text typed under it",
+    ]
+    assert outcome.violations[0].measured.startswith("“06 12 34 56 78” in")
+    # Repaired as the kiosk does it: the input left to right, its separators marked.
+    bad.setText(Translator("ar")("Exemple : 06 12 34 56 78."))
+    date.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+    date.setPlaceholderText(ltr_sequence("يوم/شهر/سنة"))
+    outcome = check_bidi(ctx(window, "ar"))
+    assert outcome.checked == 4 and not outcome.violations
+
+
+def test_the_bidi_check_does_not_apply_left_to_right(make_window: Callable[..., QWidget]) -> None:
+    outcome = check_bidi(ctx(make_window(QLabel("Exemple : 06 12 34 56 78."))))
+    assert outcome.status == "n/a"
+
+
+# --- 19 notice kinds ----------------------------------------------------------------------------
+def test_a_warning_shown_as_a_success_is_reported(make_window: Callable[..., QWidget]) -> None:
+    notice = Notice()
+    late = DEADLINE_MESSAGES[DeadlineStatus.LATE]
+    notice.show_message(late.format(date="15/12/2026", fee=180), [late])
+    window = make_window(notice, language="fr")
+    window.theme = Theme()  # type: ignore[attr-defined]
+    window.setStyleSheet(Theme().stylesheet("fr"))
+    assert check_notice_kinds(ctx(window, "fr", theme=Theme())).violations == []
+    # Seeded: forced green, named as a success.
+    notice.setProperty("kind", "success")
+    notice.style().unpolish(notice)
+    notice.style().polish(notice)
+    notice.setAccessibleName("C'est bon : " + notice.text.text())
+    outcome = check_notice_kinds(ctx(window, "fr", theme=Theme()))
+    assert messages(outcome) == ["the notice's kind contradicts what its text means"]
+    # A notice whose messages declare nothing, and one drawn in another colour.
+    notice.show_message("Texte libre", ["Un message sans métadonnées"])
+    notice.setStyleSheet("QFrame { border: 3px solid #ff00ff; }")
+    outcome = check_notice_kinds(ctx(window, "fr", theme=Theme()))
+    assert set(messages(outcome)) == {
+        "a notice whose messages declare no kind (kiosk.domain.notices.INTENT)",
+        "the notice is not drawn in its kind's colour",
+    }
+
+
+# --- 20 keyboard script -------------------------------------------------------------------------
+def test_a_keyboard_in_the_wrong_script_is_reported(
+    make_window: Callable[..., QWidget], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    surname = QLineEdit()
+    surname.setAccessibleName("اسم العائلة")
+    surname.setProperty("script", "latin")
+    country = QLineEdit()
+    country.setAccessibleName("الجنسية")
+    country.setProperty("script", "any")
+    undeclared = QLineEdit()
+    undeclared.setAccessibleName("العنوان")
+    window = make_window(surname, country, undeclared, language="ar", rtl=True)
+    osk = OnScreenKeyboard(parent=window)
+    window.layout().addWidget(osk)
+    osk.retranslate(Translator("ar"))
+    window.osk = osk  # type: ignore[attr-defined]
+    outcome = check_keyboard_script(ctx(window, "ar"))
+    assert messages(outcome) == ["a field that declares no script (catalogue: script)"]
+    assert outcome.checked == 3
+    # Seeded: the keyboard of the page's language whatever the field (as before issue 15).
+    monkeypatch.setattr(OnScreenKeyboard, "layout_for", lambda self, editor: "arabic")
+    osk.wipe()
+    outcome = check_keyboard_script(ctx(window, "ar"))
+    assert "the on-screen keyboard opens in another script than the field's" in messages(outcome)
+    assert outcome.violations[0].measured == "field latin, keyboard arabic"

@@ -1,0 +1,84 @@
+"""The MRZ locator and reader on a fixed sample of the realistic set (tests/realistic_mrz.py):
+scans, kiosk-camera frames and close-up photos of every format, turned any way, with
+security print, laminate, glare, fingers and negatives. The images are generated here (at
+half size, a few seconds), never committed. The figures at full size are
+``benchmarks/mrz.py``'s; these tests fail if the locator or the reader regress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from kiosk.devices.mrz_reader import MrzRead, MrzReader, make_engine
+from kiosk.domain.mrz import parse
+from kiosk.scan.mrz_locate import locate
+from tests.realistic_mrz import TODAY, Capture, capture
+
+SEED = 20261206
+PLAN = [("scan", 10), ("camera", 10), ("photo", 6)]
+
+
+@dataclass(eq=False)
+class Outcome:
+    capture: Capture
+    rank: int | None  # where the true MRZ came in the locator's candidates (None: absent)
+    read: MrzRead
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> list[Outcome]:
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    out = []
+    for kind, count in PLAN:
+        for index in range(count):
+            shot = capture(kind, index, SEED, small=True)
+            rank = None
+            if shot.mrz_quad is not None:
+                centre = shot.mrz_quad.mean(axis=0)
+                for k, cand in enumerate(locate(shot.image, max_candidates=8)):
+                    if np.linalg.norm(cand.quad.mean(axis=0) - centre) < 3 * shot.char_px:
+                        rank = k
+                        break
+            out.append(Outcome(shot, rank, reader.read(shot.image)))
+    return out
+
+
+def _right(o: Outcome) -> bool:
+    truth = o.capture.truth
+    return (
+        truth is not None
+        and o.read.result is not None
+        and o.read.result.identity() == parse(truth, today=TODAY).identity()
+    )
+
+
+def test_the_sample_covers_formats_kinds_turns_and_negatives(outcomes: list[Outcome]) -> None:
+    formats = {o.capture.fmt for o in outcomes if o.capture.truth}
+    assert {"TD3", "TD1"} <= formats and len(formats) >= 4
+    assert sum(o.capture.truth is None for o in outcomes) >= 3
+    turned = [o for o in outcomes if o.capture.meta.get("quarter_turns", 0) or 45 < abs(float(o.capture.meta.get("spin", 0)) % 360 - 180) < 135]  # type: ignore[arg-type]  # fmt: skip
+    assert turned
+
+
+def test_the_locator_puts_the_mrz_first(outcomes: list[Outcome]) -> None:
+    positives = [o for o in outcomes if o.capture.truth is not None]
+    first = [o for o in positives if o.rank == 0]
+    found = [o for o in positives if o.rank is not None and o.rank < 4]
+    assert len(found) == len(positives), [
+        (o.capture.kind, o.capture.fmt) for o in positives if o not in found
+    ]
+    assert len(first) >= 0.85 * len(positives)
+
+
+def test_the_reader_reads_them_right_and_never_wrong(outcomes: list[Outcome]) -> None:
+    positives = [o for o in outcomes if o.capture.truth is not None]
+    right = [o for o in positives if _right(o)]
+    wrong = [o for o in outcomes if o.read.ok and not _right(o)]
+    assert wrong == []
+    assert len(right) >= 0.85 * len(positives), [
+        (o.capture.kind, o.capture.fmt, o.read.error and o.read.error.message)
+        for o in positives
+        if o not in right
+    ]
