@@ -449,9 +449,13 @@ class StaffAccount(_Response):
     created_at: AwareDatetime
 
 
-class AssistedSession(BaseModel):
-    """In a sealed payload: the application was filed with a mediator's help, with the
-    applicant's consent shown and spoken in their language."""
+ScreenRef = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_:.-]{0,79}$")]
+
+
+class AssistedPart(BaseModel):
+    """One stretch of an application made with a mediator's help: who, the applicant's
+    consent to it, from which screen, and until when and which screen (none: until the
+    application was sent)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -459,6 +463,30 @@ class AssistedSession(BaseModel):
     consent_at: AwareDatetime
     consent_text_version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     consent_language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
+    from_screen: ScreenRef | None = Field(default=None, description='e.g. "step:contact"')
+    ended_at: AwareDatetime | None = None
+    until_screen: ScreenRef | None = None
+    ended_by: Literal["handed_back", "signed_out", "taken_over"] | None = Field(
+        default=None, description="why the help ended before the application was sent"
+    )
+
+
+class AssistedSession(BaseModel):
+    """In a sealed payload: the application was filed with a mediator's help, with the
+    applicant's consent shown and spoken in their language. The top-level fields are the
+    first assisted part's; ``parts`` lists every one (a mediator may join an application in
+    progress, hand it back, and another may join later)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mediator_id: StaffIdent
+    consent_at: AwareDatetime
+    consent_text_version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    consent_language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
+    joined_in_progress: bool = Field(
+        default=False, description="the first mediator joined after the applicant started"
+    )
+    parts: list[AssistedPart] = Field(default_factory=list, max_length=20)
 
 
 ApplicationPayload.model_rebuild()

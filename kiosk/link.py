@@ -127,6 +127,7 @@ class StatusSnapshot:
     language: str | None
     out_of_service_message: str | None
     device_health: DeviceHealth
+    assisted_by: str | None = None  # the mediator's name shown on the banner
 
     def health_for_wire(self) -> dict[str, str]:
         """``{"camera": "ok", "disk": "fault: 300 MB free"}``: "ok" (or "ok: detail") when
@@ -160,6 +161,7 @@ class KioskStatus:
         self._screen: str | None = None
         self._language: str | None = None
         self._health: DeviceHealth = {}
+        self._assisted_by: str | None = None
         self.on_change = on_change
 
     def _effective(self) -> str:
@@ -226,6 +228,14 @@ class KioskStatus:
 
         self._update(change)
 
+    def set_assisted_by(self, name: str | None) -> None:
+        """Who assists (the mediator's name, as on the banner), for the desk; None: nobody."""
+
+        def change() -> None:
+            self._assisted_by = name[:120] if name else None
+
+        self._update(change)
+
     def set_device_health(self, health: DeviceHealth) -> None:
         """``{"camera": {"ok": True, "detail": ""}, ...}`` (replaces the previous one)."""
         clean = {
@@ -251,6 +261,7 @@ class KioskStatus:
                 language=self._language,
                 out_of_service_message=self._oos,
                 device_health={k: dict(v) for k, v in self._health.items()},
+                assisted_by=self._assisted_by,
             )
 
 

@@ -163,6 +163,9 @@ class HelpCallController(QObject):
     def report_screen(self) -> None:
         if self.status is None:
             return
+        window = self.controller.window
+        if window is not None and window.staff_screen_shown():
+            return  # staff over the applicant's session: the kiosk is as it was
         screen = self._screen_id()
         state = "idle" if screen in (None, "welcome") else "in_use"
         if self.status.state == "assisted":

@@ -224,3 +224,7 @@ def kiosk(make_kiosk: Callable[..., Kiosk]) -> Kiosk:
 
 def all_widgets(root: QWidget) -> list[QWidget]:
     return [root, *root.findChildren(QWidget)]
+
+
+# Admin mode and the staff gesture (tests/gui/admin_fixtures.py): ``make_admin``, ``admin``.
+from tests.gui.admin_fixtures import admin, make_admin  # noqa: E402, F401

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,145 +14,12 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 
 from kiosk.admin import service
-from kiosk.admin.selftest import CheckResult, SelfTests
-from kiosk.config import Settings
-from kiosk.devices.printer import FakePrinter
 from kiosk.domain.session import Screen
-from kiosk.link import KioskStatus
-from kiosk.staff import MemoryAuditLog, Role, StaffMember
-from kiosk.staff.fake import FakeStaffDirectory
-from kiosk.store import Store
-from kiosk.ui.admin import AdminController
 from kiosk.ui.lockdown import CORNER_PX
-from kiosk.ui.staff_controller import StaffController
-from tests.gui.conftest import NOW, Kiosk
+from tests.gui.admin_fixtures import STAFF, Admin, Clock
+from tests.gui.conftest import NOW
 
 pytestmark = pytest.mark.gui
-
-STAFF = StaffMember("adm-0007", "Claire Martin", Role.STAFF)
-PIN = "482913"
-
-
-class FakeSync:
-    def __init__(self) -> None:
-        self.wakes = 0
-
-    def wake(self) -> None:
-        self.wakes += 1
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class Admin:
-    kiosk: Kiosk
-    controller: AdminController
-    staff: StaffController
-    audit: MemoryAuditLog
-    store: Store
-    sync: FakeSync
-    status: KioskStatus
-    settings: Settings
-    config: Path
-    quits: list[int] = field(default_factory=list)
-
-    @property
-    def screen(self) -> Any:
-        return self.controller.screen
-
-    def sign_in(self, identifier: str = STAFF.identifier, pin: str = PIN) -> None:
-        """On the staff helper's real sign-in screen."""
-        signin = self.kiosk.window.signin
-        assert self.kiosk.window.stack.currentWidget() is signin
-        signin.identifier_row.input.setText(identifier)
-        signin.pin_row.input.setText(pin)
-        signin.sign_in_button.click()
-
-    def open(self) -> None:
-        self.controller.request()
-        with self.kiosk.qtbot.waitSignal(self.controller.opened, timeout=10_000):
-            self.sign_in()
-        assert self.kiosk.window.stack.currentWidget() is self.screen
-
-    def admin_actions(self) -> list[str]:
-        return [a for a in self.audit.actions() if a.startswith("admin_")]
-
-    def act(self, action: str, click: Callable[[], None]) -> None:
-        with self.kiosk.qtbot.waitSignal(
-            self.controller.action_done, timeout=10_000, check_params_cb=lambda a: a == action
-        ):
-            click()
-
-
-@pytest.fixture
-def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Callable[..., Admin]]:
-    made: list[Admin] = []
-    store = Store.open(tmp_path / "store")
-
-    def make(**settings_values: Any) -> Admin:
-        kiosk = make_kiosk()
-        settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
-        audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
-        directory = FakeStaffDirectory(audit=audit)
-        directory.add(STAFF.identifier, PIN, STAFF.display_name, Role.STAFF)
-        directory.add("med-0042", "735184", "Karim Haddad", Role.MEDIATOR)
-        staff = StaffController(kiosk.window, kiosk.controller, directory, audit)
-        selftests = SelfTests(
-            settings,
-            kiosk.speech,
-            clock=lambda: NOW,
-            checks={"ocr": lambda: CheckResult(True, "moteur simulé prêt")},
-            printer=FakePrinter(tmp_path / "receipts"),  # as kiosk.app gives the kiosk's own
-        )
-        quits: list[int] = []
-        controller = AdminController(
-            kiosk.window,
-            kiosk.controller,
-            staff=staff,
-            audit=audit,
-            settings=settings,
-            store=store,
-            config_path=tmp_path / "kiosk.toml",
-            sync=sync,
-            purge=lambda: 3,
-            status=status,
-            selftests=selftests,
-            enrol=lambda _settings, code: "kiosk-0042" if code == "GOOD-CODE" else _refuse(),
-            clock=lambda: NOW,
-            quit_app=lambda: quits.append(1),
-        )
-        admin = Admin(
-            kiosk, controller, staff, audit, store, sync, status, settings,
-            tmp_path / "kiosk.toml", quits,
-        )  # fmt: skip
-        made.append(admin)
-        return admin
-
-    yield make
-    for admin in made:
-        admin.controller.lockdown.remove()
-        admin.staff.timer.stop()
-        admin.staff.sign_in_timer.stop()
-        admin.controller.timer.stop()
-        admin.controller.refresh_later.stop()
-    store.close()
-
-
-def _refuse() -> str:
-    from sync.client import AuthError
-
-    raise AuthError("code refused", status=401)
-
-
-@pytest.fixture
-def admin(make_admin: Callable[..., Admin]) -> Admin:
-    return make_admin()
 
 
 def _corner(window: QWidget) -> tuple[QWidget, QPoint]:
@@ -238,20 +103,30 @@ def test_an_applicants_random_taps_and_keys_do_not_open_it(admin: Admin) -> None
     assert kiosk.window.stack.currentWidget() is kiosk.window.welcome
 
 
-def test_the_gesture_does_nothing_during_an_applicants_session(admin: Admin) -> None:
+def test_staff_open_admin_mode_mid_application_and_the_applicant_keeps_their_work(
+    admin: Admin,
+) -> None:
     kiosk = admin.kiosk
     kiosk.start()
-    lockdown, h = admin.controller.lockdown, kiosk.window.height()
-    for _ in range(6):
-        lockdown.tap(QPoint(5, h - 5))
-    mods = (
-        Qt.KeyboardModifier.ControlModifier
-        | Qt.KeyboardModifier.AltModifier
-        | Qt.KeyboardModifier.ShiftModifier
-    )
-    kiosk.qtbot.keyClick(kiosk.window, Qt.Key.Key_A, mods)
-    assert not admin.staff.signing_in
+    kiosk.fill({"surname": "Benkirane"})
+    kiosk.click(kiosk.window.step.continue_button)  # errors shown: nothing is lost either
+    lockdown = admin.controller.lockdown
+    corner = kiosk.window.staff_corner
+    for _ in range(5):
+        lockdown.tap(corner.mapTo(kiosk.window, corner.rect().center()))
+    assert admin.staff.signing_in
+    assert not kiosk.controller.inactivity.armed  # the session waits, it does not time out
+    # Cancelled: back to the question, the surname still typed.
+    kiosk.click(kiosk.window.signin.cancel_button)
     assert kiosk.screen() is Screen.STEP
+    assert kiosk.window.step.values()["surname"] == "Benkirane"
+    assert kiosk.controller.inactivity.armed
+    # Admin mode opened and closed over it: the same.
+    admin.open()
+    admin.screen.close_button.click()
+    assert kiosk.screen() is Screen.STEP
+    assert kiosk.window.step.values()["surname"] == "Benkirane"
+    assert admin.admin_actions() == ["admin_open", "admin_close"]
 
 
 # --- lockdown ---------------------------------------------------------------------------

@@ -113,7 +113,7 @@ class AdminController(QObject):
         self.refresh_later.setInterval(2000)
         self.refresh_later.timeout.connect(self.refresh)
         window.user_active.connect(self._activity)
-        self.lockdown = lockdown or Lockdown(window, window.is_idle)
+        self.lockdown = lockdown or Lockdown(window, window.staff_gesture_allowed)
         self.lockdown.staff_requested.connect(self.request)
         self._connect(self.screen)
         self.service_file = service.path_in(settings.data_dir)
@@ -174,7 +174,8 @@ class AdminController(QObject):
             self.close("signed_out")  # e.g. the sign-in's own time-out
 
     def request(self) -> None:
-        """The staff gesture: ask for a staff sign-in (the kiosk is idle)."""
+        """The staff gesture: ask for a staff sign-in, over the applicant's session if one
+        is in progress (kept: cancelling or closing admin mode goes back to it)."""
         if self.is_open or self.signing_in or not self._resolve_ports():
             return
         self.signing_in = True
@@ -184,7 +185,7 @@ class AdminController(QObject):
 
     def _cancelled(self) -> None:
         self.signing_in = False
-        self.session.wipe()  # back to the idle screen (welcome or out of service)
+        self.session.show_session()  # the applicant's screen, or the idle one
 
     def _signed_in(self, member: Any) -> None:
         self.signing_in = False
@@ -210,6 +211,7 @@ class AdminController(QObject):
         self.screen.assist_button.setVisible(self.assist is not None)
         for name, result in self.selftests.last.items():
             self.screen.show_check(name, result)
+        self.session.pause_for_staff()
         self.window.show_admin()
         self.timer.start()
         self.refresh()
@@ -232,7 +234,8 @@ class AdminController(QObject):
         self.refresh_later.stop()
         self.screen.wipe()
         self.staff.sign_out()
-        self.session.wipe()  # the idle screen again, as for a new applicant
+        # The idle screen again, as for a new applicant; or the applicant's own, where it was.
+        self.session.show_session()
         self.closed.emit(why)
 
     def assist_applicant(self) -> None:
@@ -246,9 +249,8 @@ class AdminController(QObject):
         self.timer.stop()
         self.refresh_later.stop()
         self.screen.wipe()
-        self.session.wipe()
         self.closed.emit("assist")
-        self.assist.start(member)
+        self.assist.start(member)  # joins the applicant's session if one is in progress
 
     def quit(self) -> None:
         """Staff quit the application (the supervisor does not restart a clean exit)."""
