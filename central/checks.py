@@ -210,23 +210,43 @@ def check_stored_attachments(
     return problems
 
 
-def assisted_match(
-    s: Session, kiosk_id: str, payload: ApplicationPayload, now: dt.datetime
-) -> str | None:
-    """The mediator of an assisted session of ``kiosk_id`` that the application's
-    ``assisted`` block falls in (its mediator, its submission time), or None."""
-    assisted = payload.assisted
-    if assisted is None:
-        return None
-    at = payload.submitted_at
+def _covered(
+    s: Session, kiosk_id: str, mediator: str, start: dt.datetime, end: dt.datetime, now: dt.datetime
+) -> bool:
+    """An assisted session of ``kiosk_id`` with ``mediator`` spans [start, end] (within the
+    clocks' skew: ``start`` and ``end`` are the kiosk's clock, the sessions the server's)."""
     rows = s.scalars(
         select(AssistedSessionRow).where(
             AssistedSessionRow.kiosk_id == kiosk_id,
-            AssistedSessionRow.mediator_id == assisted.mediator_id,
-            AssistedSessionRow.started_at <= at + ASSISTED_SKEW,
+            AssistedSessionRow.mediator_id == mediator,
+            AssistedSessionRow.started_at <= start + ASSISTED_SKEW,
         )
     )
-    for row in rows:
-        if at <= (row.ended_at or now) + ASSISTED_SKEW:
-            return row.mediator_id
-    return None
+    return any(end <= (row.ended_at or now) + ASSISTED_SKEW for row in rows)
+
+
+def assisted_match(
+    s: Session, kiosk_id: str, payload: ApplicationPayload, now: dt.datetime
+) -> tuple[str | None, list[FieldProblem]]:
+    """Each part of the application's ``assisted`` block (a mediator, from the applicant's
+    consent to the end of their help, or to the submission) against the assisted sessions of
+    ``kiosk_id`` (a mediator's assist_start .. assist_end, sign-out or time-out). Returns the
+    first mediator if every part matches, and a problem for each part that does not."""
+    assisted = payload.assisted
+    if assisted is None:
+        return None, []
+    parts = [
+        (p.mediator_id, p.consent_at, p.ended_at or payload.submitted_at) for p in assisted.parts
+    ] or [(assisted.mediator_id, assisted.consent_at, payload.submitted_at)]
+    problems = []
+    for i, (mediator, start, end) in enumerate(parts):
+        if not _covered(s, kiosk_id, mediator, start, max(start, end), now):
+            problems.append(
+                _p(
+                    "assisted" if i == 0 else f"assisted.parts.{i}",
+                    f"no assisted session of this kiosk with {mediator!r} covers this help",
+                )
+            )
+    if assisted.parts and assisted.parts[0].mediator_id != assisted.mediator_id:
+        problems.append(_p("assisted.mediator_id", "differs from the first part's mediator"))
+    return (None if problems else parts[0][0]), problems

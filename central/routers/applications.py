@@ -191,16 +191,8 @@ def put_application(
             problems += check_stored_attachments(
                 s, kiosk_id, uuid, refs, key_id(public_key_raw(c.private_key))
             )
-            if payload.assisted is not None:
-                assisted_by = assisted_match(s, kiosk_id, payload, now)
-                if assisted_by is None:
-                    problems.append(
-                        FieldProblem(
-                            field="assisted",
-                            message=f"no assisted session of this kiosk with "
-                            f"{payload.assisted.mediator_id!r} covers this application",
-                        )
-                    )
+            assisted_by, assisted_problems = assisted_match(s, kiosk_id, payload, now)
+            problems += assisted_problems
     validity = ApplicationValidity.REJECTED_INVALID if problems else ApplicationValidity.VALID
     stored_problems = json.dumps(
         [p.model_dump() for p in problems[:MAX_STORED_PROBLEMS]], ensure_ascii=False

@@ -113,3 +113,37 @@ def test_an_assisted_block_matching_a_session_of_the_kiosk_is_kept(api: Api) -> 
     assert api.admin_application(_uuid)["assisted_by"] is None
     _uuid, _resp = api.deliver(other, changes={"assisted": _assisted("med-7", api.clock())})
     assert api.admin_application(_uuid)["assisted_by"] is None
+
+
+def test_every_part_of_an_assisted_application_must_match(api: Api) -> None:
+    """A mediator joins, hands over to another (issue 16's parts): each part must fall in an
+    assisted session of that mediator on this kiosk; a part naming someone who was not
+    there is refused."""
+    api.add_staff("med-7")
+    api.add_staff("med-8")
+    kiosk = api.enrol()
+    first = api.staff_session(kiosk, "med-7")
+    assert api.audit(kiosk, first, [{"action": "assist_start"}]).status_code == 204
+    started = api.clock()
+    api.clock.advance(120)
+    assert (
+        api.audit(kiosk, first, [{"action": "assist_end", "detail": "taken_over"}]).status_code
+        == 204
+    )
+    handed = api.clock()
+    second = api.staff_session(kiosk, "med-8")
+    assert api.audit(kiosk, second, [{"action": "assist_start"}]).status_code == 204
+    api.clock.advance(120)
+    one = {**_assisted("med-7", started), "ended_at": handed.isoformat(), "ended_by": "taken_over"}
+    two = _assisted("med-8", handed)
+    block = {**_assisted("med-7", started), "joined_in_progress": True, "parts": [one, two]}
+    app_uuid, resp = api.deliver(kiosk, changes={"assisted": block})
+    assert resp.status_code == 201, resp.text
+    row = api.admin_application(app_uuid)
+    assert (row["assisted_by"], row["validity"]) == ("med-7", "valid"), row["problems"]
+
+    forged = {**block, "parts": [one, _assisted("med-9-ghost", handed)]}
+    app_uuid, resp = api.deliver(kiosk, changes={"assisted": forged})
+    row = api.admin_application(app_uuid)
+    assert row["assisted_by"] is None and row["validity"] == "rejected_invalid"
+    assert [p["field"] for p in row["problems"]] == ["assisted.parts.1"]

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from central import Settings, create_app
+from central.settings import Limits
 from contract.badge import make_badge_code
 from contract.pin_policy import DEFAULT_POLICY
 
@@ -45,6 +46,11 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
         enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
         clock=clock,
         staff_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+        # Not the request rate limits (tests/security/test_rate_limits.py): the PIN policy
+        # alone, whatever the machine's speed (1,000 guesses in a few seconds).
+        limits=Limits(
+            kiosk_rate_per_s=1e6, kiosk_burst=10**6, address_rate_per_s=1e6, address_burst=10**6
+        ),
     )
     app = create_app(settings)
     with TestClient(app) as client:
