@@ -7,6 +7,7 @@ with its data under the kiosk's data directory, and is stopped with the kiosk.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import socket
 import subprocess
@@ -36,12 +37,21 @@ def _die_with_parent() -> None:
 
 
 class DemoCentral:
-    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        site: str = "Préfecture",
+    ) -> None:
         self.data_dir = data_dir
         self.host = host
         self.port = port or free_port(host)
         self.enrolment_code = secrets.token_urlsafe(12)
         self.admin_token = secrets.token_urlsafe(24)
+        # The reception desk's own token: the desk and fleet pages, never the applications.
+        self.desk_token = secrets.token_urlsafe(24)
+        self.site = site
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -58,8 +68,13 @@ class DemoCentral:
             "--enrolment-code", self.enrolment_code,
             "--admin-token", self.admin_token,
         ]  # fmt: skip
+        # The desk's token through the environment (the command line is shown by ps); both
+        # spellings: one token, and "TOKEN SITE" lines (a desk token sees one site).
+        env = dict(os.environ)
+        env["KIOSK_CENTRAL_DESK_TOKEN"] = self.desk_token
+        env["KIOSK_CENTRAL_DESK_TOKENS"] = f"{self.desk_token} {self.site}"
         self._proc = subprocess.Popen(
-            cmd, stdout=logfile, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent
         )
         logfile.close()
         log.info("demo central API starting on %s", self.url)
