@@ -25,6 +25,13 @@ from pydantic import (
 
 APP_NAME = "kiosk-titre-sejour"
 SYSTEM_CONFIG = Path("/etc") / APP_NAME / "kiosk.toml"
+DEMO_NAME = f"{APP_NAME}-demo"  # the demo's own data directory: never a kiosk's
+
+
+def demo_data_dir() -> Path:
+    """Where ``kiosk --demo`` keeps everything (data, settings, logs, its central API):
+    the user's own data directory for the demo (``$XDG_DATA_HOME``), never a kiosk's."""
+    return Path(user_data_dir(DEMO_NAME, appauthor=False))
 
 
 class ConfigError(ValueError):
@@ -163,10 +170,14 @@ def load_settings(
     config_file: Path | None = None,
     overrides: dict[str, Any] | None = None,
     environ: dict[str, str] | None = None,
+    *,
+    system_config: bool = True,
 ) -> Settings:
+    """``system_config``: fall back on ``/etc/kiosk-titre-sejour/kiosk.toml`` (not the
+    demo, which reads and writes its settings in its own data directory)."""
     environ = dict(os.environ if environ is None else environ)
     path = config_file or (Path(environ["KIOSK_CONFIG"]) if environ.get("KIOSK_CONFIG") else None)
-    if path is None and SYSTEM_CONFIG.exists():
+    if path is None and system_config and SYSTEM_CONFIG.exists():
         path = SYSTEM_CONFIG
     values: dict[str, Any] = {}
     if path is not None:

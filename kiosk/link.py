@@ -119,6 +119,21 @@ DeviceHealth = dict[str, dict[str, Any]]  # name -> {"ok": bool, "detail": str}
 
 
 @dataclass(frozen=True)
+class SyncRound:
+    """How a sync round went (admin mode shows it, the heartbeat carries the last success).
+
+    ``outcome``: "sent" (delivered what was due, maybe nothing), "transient" (the central
+    API could not be reached: retried later), "auth" (it refused this kiosk's token),
+    "busy" (another agent holds the lock), "not_enrolled" or "error"."""
+
+    outcome: str
+    at: dt.datetime
+    delivered: int = 0
+    failed: int = 0
+    remaining: int = 0
+
+
+@dataclass(frozen=True)
 class StatusSnapshot:
     """What the heartbeat says about the kiosk (never personal data)."""
 
@@ -128,6 +143,9 @@ class StatusSnapshot:
     out_of_service_message: str | None
     device_health: DeviceHealth
     assisted_by: str | None = None  # the mediator's name shown on the banner
+    last_sync: SyncRound | None = None  # the last round, whatever its outcome
+    last_sync_ok_at: dt.datetime | None = None  # the last round that reached the central API
+    sync_rounds: int = 0  # rounds since the start (admin mode waits for the next one)
 
     def health_for_wire(self) -> dict[str, str]:
         """``{"camera": "ok", "disk": "fault: 300 MB free"}``: "ok" (or "ok: detail") when
@@ -162,6 +180,9 @@ class KioskStatus:
         self._language: str | None = None
         self._health: DeviceHealth = {}
         self._assisted_by: str | None = None
+        self._last_sync: SyncRound | None = None
+        self._last_sync_ok_at: dt.datetime | None = None
+        self._sync_rounds = 0
         self.on_change = on_change
 
     def _effective(self) -> str:
@@ -236,6 +257,14 @@ class KioskStatus:
 
         self._update(change)
 
+    def record_sync(self, round_: SyncRound) -> None:
+        """A sync round ended (from the sync thread)."""
+        with self._lock:
+            self._last_sync = round_
+            self._sync_rounds += 1
+            if round_.outcome == "sent":
+                self._last_sync_ok_at = round_.at
+
     def set_device_health(self, health: DeviceHealth) -> None:
         """``{"camera": {"ok": True, "detail": ""}, ...}`` (replaces the previous one)."""
         clean = {
@@ -262,6 +291,9 @@ class KioskStatus:
                 out_of_service_message=self._oos,
                 device_health={k: dict(v) for k, v in self._health.items()},
                 assisted_by=self._assisted_by,
+                last_sync=self._last_sync,
+                last_sync_ok_at=self._last_sync_ok_at,
+                sync_rounds=self._sync_rounds,
             )
 
 
@@ -465,6 +497,18 @@ class SyncRunner:
             log.info("%d draft(s) deleted (saved-for-later time up, or %d days old)", drafts, stale)
         return drafts
 
+    def purge_preview(self) -> PurgePreview:
+        """What :meth:`purge` would delete now (admin mode shows it before staff confirm)."""
+        now = self.clock()
+        received_before = now - dt.timedelta(days=self.settings.acknowledged_retention_days)
+        drafts_before = now - dt.timedelta(days=self.settings.draft_retention_days)
+        return PurgePreview(
+            received=int(self.store.outbox.count_acknowledged(received_before)),
+            received_before=received_before,
+            drafts=int(self.store.drafts.count_purgeable(now, drafts_before)),
+            drafts_before=drafts_before,
+        )
+
     def purge(self) -> int:
         """Every retention rule now (admin mode's "purge"): acknowledged applications after
         ``acknowledged_retention_days`` (sealed package and attachments) and the drafts'
@@ -484,6 +528,7 @@ class SyncRunner:
 
         outcome = "error"
         enrolment = None
+        report: Any = None
         try:
             enrolment = self.enrolment()
             if enrolment is None:
@@ -494,7 +539,9 @@ class SyncRunner:
                     report = agent.run_once()
                     if report.stopped_reason != "auth" and self.heartbeat:
                         self._heartbeat(agent)
-                outcome = "auth" if report.stopped_reason == "auth" else "sent"
+                outcome = {"auth": "auth", "transient": "transient"}.get(
+                    report.stopped_reason or "", "sent"
+                )
                 if self.on_report:
                     self.on_report(report)
         except AlreadyRunning:
@@ -515,6 +562,16 @@ class SyncRunner:
             log.exception("purging drafts failed; will retry")
         self.failures = self.failures + 1 if outcome in ("auth", "error") else 0
         self.last_outcome = outcome
+        if self.status is not None:
+            self.status.record_sync(
+                SyncRound(
+                    outcome,
+                    self.clock(),
+                    delivered=getattr(report, "delivered", 0),
+                    failed=getattr(report, "failed", 0),
+                    remaining=getattr(report, "remaining", 0),
+                )
+            )
         return outcome
 
     def pause(self) -> float:
@@ -532,6 +589,18 @@ class SyncRunner:
             waiter.wait(self.pause())
             if wake is not None:
                 wake.clear()
+
+
+@dataclass(frozen=True)
+class PurgePreview:
+    """What a purge would delete: applications the central API received before
+    ``received_before``, drafts not touched since ``drafts_before`` or saved for later
+    and expired. Counts only: no applicant data."""
+
+    received: int
+    received_before: dt.datetime
+    drafts: int
+    drafts_before: dt.datetime
 
 
 class SyncThread(threading.Thread):
@@ -587,6 +656,9 @@ class SyncThread(threading.Thread):
 
     def purge(self) -> int:
         return self.runner.purge()
+
+    def purge_preview(self) -> PurgePreview:
+        return self.runner.purge_preview()
 
     def run(self) -> None:
         try:

@@ -105,6 +105,11 @@ class MemoryAuditLog:
         with self._lock:
             self.entries.append(AuditEntry(now, actor, action, detail, self.kiosk_id))
 
+    def recent(self, limit: int = 200) -> list[AuditEntry]:
+        """The newest entries first (the diagnostics export)."""
+        with self._lock:
+            return list(reversed(self.entries[-limit:]))
+
     def actions(self, actor: str | None = None) -> list[str]:
         with self._lock:
             return [e.action for e in self.entries if actor is None or e.actor == actor]

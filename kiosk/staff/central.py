@@ -85,8 +85,13 @@ class CentralStaffDirectory:
         raise SignInRefused("unavailable", detail=f"HTTP {resp.status_code}")
 
 
+SENT_KEPT = 500  # entries kept on the kiosk once delivered (the diagnostics export)
+
+
 class CentralAuditLog:
-    """Audit entries wait in ``spool`` (JSON lines, 0600) until the central API has them."""
+    """Audit entries wait in ``spool`` (JSON lines, 0600) until the central API has them;
+    the last ``SENT_KEPT`` delivered ones stay in ``<spool>.sent`` for the diagnostics
+    export (staff identifiers and actions only, as in the spool)."""
 
     def __init__(
         self,
@@ -133,15 +138,32 @@ class CentralAuditLog:
         finally:
             os.close(fd)
 
+    @property
+    def sent_file(self) -> Path:
+        return self.spool.with_name(self.spool.name + ".sent")
+
+    def recent(self, limit: int = 200) -> list[AuditEntry]:
+        """The newest entries first, delivered or not (the diagnostics export)."""
+        with self._lock:
+            items = self._read(self.sent_file) + self._read()
+        out = []
+        for d in items[-limit:]:
+            try:
+                at = dt.datetime.fromisoformat(d["at"])
+                out.append(AuditEntry(at, d["actor"], d["action"], d.get("detail", "")))
+            except (KeyError, TypeError, ValueError):
+                continue
+        return list(reversed(out))
+
     def pending(self) -> list[AuditEntry]:
         return [
             AuditEntry(dt.datetime.fromisoformat(d["at"]), d["actor"], d["action"], d["detail"])
             for d in self._read()
         ]
 
-    def _read(self) -> list[dict[str, Any]]:
+    def _read(self, path: Path | None = None) -> list[dict[str, Any]]:
         try:
-            text = self.spool.read_text("utf-8")
+            text = (path or self.spool).read_text("utf-8")
         except FileNotFoundError:
             return []
         out = []
@@ -160,6 +182,7 @@ class CentralAuditLog:
             if not items:
                 return 0
             done = 0
+            delivered: list[dict[str, Any]] = []
             refused: list[dict[str, Any]] = []
             rest = list(items)
             while rest:
@@ -180,13 +203,12 @@ class CentralAuditLog:
                     break
                 else:
                     done += len(group)
+                    delivered += [{k: v for k, v in d.items() if k != "session"} for d in group]
             if refused:
                 self._append(self.undelivered, [json.dumps({**d, "session": ""}) for d in refused])
-            tmp = self.spool.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.writelines(json.dumps(d) + "\n" for d in rest)
-            os.replace(tmp, self.spool)
+            if delivered:
+                self._write(self.sent_file, (self._read(self.sent_file) + delivered)[-SENT_KEPT:])
+            self._write(self.spool, rest)
             return done
 
     def _deliver(self, session: str, group: list[dict[str, Any]]) -> None:
@@ -210,3 +232,11 @@ class CentralAuditLog:
             )
         finally:
             client.close()
+
+    @staticmethod
+    def _write(path: Path, items: list[dict[str, Any]]) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(d) + "\n" for d in items)
+        os.replace(tmp, path)

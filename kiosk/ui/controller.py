@@ -42,7 +42,7 @@ SERVICE_NOT_READY = N_(
     "Réessayez ou demandez de l'aide à l'accueil."
 )
 HELP_TITLE = N_("Aide")
-HELP_TEXT = N_("Demandez de l'aide à l'accueil. Une personne va venir vous aider.")
+HELP_TEXT = N_("Pour demander de l'aide, allez au guichet de l'accueil.")
 
 
 class OutboxEntry(Protocol):

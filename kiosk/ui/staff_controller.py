@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from contract.pin_policy import DEFAULT_POLICY
 from kiosk.i18n import SOURCE_LANGUAGE
 from kiosk.staff import (
     ASSIST_END,
@@ -50,6 +51,8 @@ from kiosk.ui.screens.signin import (
     SIGNIN_ROLE,
     SIGNIN_UNAVAILABLE,
     SIGNIN_WRONG,
+    SIGNIN_WRONG_WAIT,
+    SIGNIN_WRONG_WARN,
 )
 
 if TYPE_CHECKING:
@@ -84,6 +87,7 @@ class StaffController(QObject):
         session_timeout_s: float = 15 * 60,
         sign_in_timeout_s: float = 120,
         badge_camera: Callable[[], Camera] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent or session)
@@ -108,6 +112,11 @@ class StaffController(QObject):
         self.sign_in_timer.setSingleShot(True)
         self.sign_in_timer.setInterval(int(sign_in_timeout_s * 1000))
         self.sign_in_timer.timeout.connect(self.cancel)
+        self.monotonic = monotonic
+        self._wait_until = 0.0
+        self.wait_timer = QTimer(self)  # a wait after wrong PINs, counted down on screen
+        self.wait_timer.setInterval(1000)
+        self.wait_timer.timeout.connect(self._tick_wait)
         s = self.screen
         s.sign_in_requested.connect(self.submit)
         s.badge_requested.connect(self.start_badge)
@@ -167,6 +176,7 @@ class StaffController(QObject):
         on_done = self._on_done
         self._on_done = self._on_cancel = None
         self.sign_in_timer.stop()
+        self.wait_timer.stop()
         self.stop_badge()
         self.screen.wipe()
         self.current = member
@@ -185,9 +195,16 @@ class StaffController(QObject):
         else:
             log.error("staff sign-in failed: %s", type(exc).__name__)
             reason, wait = "unavailable", None
-        if reason == "locked":
-            minutes = max(1, math.ceil((wait or 60) / 60))
-            self._show_refusal(reason, SIGNIN_LOCKED, minutes=minutes)
+        if reason in ("locked", "wrong") and wait:
+            # A wait follows: said with its real length, counted down live.
+            message = SIGNIN_LOCKED if reason == "locked" else SIGNIN_WRONG_WAIT
+            self._wait_until = self.monotonic() + wait
+            self._show_refusal(reason, message, seconds_left=wait)
+            self.screen.show_wait(wait)
+            self.wait_timer.start()
+        elif reason == "wrong":
+            # No wait yet: warn that waits will follow.
+            self._show_refusal(reason, SIGNIN_WRONG_WARN, count=DEFAULT_POLICY.free_tries)
         else:
             self._show_refusal(reason, _MESSAGES.get(reason, SIGNIN_UNAVAILABLE))
         if self._feed is not None:
@@ -200,9 +217,18 @@ class StaffController(QObject):
             self.session.speak(self.screen.error.text())
         self.refused.emit(reason)
 
+    def _tick_wait(self) -> None:
+        left = self._wait_until - self.monotonic()
+        if left <= 0 or not self.signing_in:
+            self.wait_timer.stop()
+            self.screen.show_wait(None)
+            return
+        self.screen.show_wait(left)
+
     def cancel(self) -> None:
         if not self.signing_in:
             return
+        self.wait_timer.stop()
         on_cancel = self._on_cancel
         self._on_done = self._on_cancel = None
         self.sign_in_timer.stop()

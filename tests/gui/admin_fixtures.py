@@ -13,7 +13,7 @@ import pytest
 from kiosk.admin.selftest import CheckResult, SelfTests
 from kiosk.config import Settings
 from kiosk.devices.printer import FakePrinter
-from kiosk.link import KioskStatus
+from kiosk.link import KioskStatus, PurgePreview
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
@@ -113,6 +113,7 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             config_path=tmp_path / "kiosk.toml",
             sync=sync,
             purge=lambda: 3,
+            purge_preview=lambda: PurgePreview(2, NOW, 1, NOW),
             status=status,
             selftests=selftests,
             enrol=lambda _settings, code: "kiosk-0042" if code == "GOOD-CODE" else _refuse(),

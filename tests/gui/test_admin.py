@@ -159,6 +159,8 @@ def test_the_window_refuses_to_close_until_staff_quit(admin: Admin) -> None:
     assert window.isVisible()
     admin.open()
     admin.screen.quit_button.click()
+    assert admin.quits == []  # asked first (problem 9 of issue 16)
+    admin.screen.quit_yes.click()
     assert admin.quits == [1]
     assert window.close_allowed is True
     assert "admin_quit" in admin.audit.actions(STAFF.identifier)
@@ -326,6 +328,7 @@ def test_enrolment_with_a_one_time_code(admin: Admin) -> None:
 
 def test_purge_applies_the_retention_rules(admin: Admin) -> None:
     admin.open()
+    admin.act("admin_purge_preview", admin.screen.preview_button.click)
     admin.act("admin_purge", admin.screen.purge_button.click)
     assert "3 demande(s)" in admin.screen.purge_result.text()
 

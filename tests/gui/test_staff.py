@@ -115,10 +115,19 @@ def test_lockout_message_after_failed_tries(staffed: Staffed) -> None:
     staffed.open_sign_in()
     for _ in range(3):
         staffed.sign_in("med-0042", "111111", expect="wrong")
-    staffed.sign_in("med-0042", PIN, expect="locked")  # even the right PIN waits
     error = staffed.window.signin.error.text()
-    assert "Trop d'essais" in error and "1 min" in error
+    assert "Attendez 30 s" in error  # not "1 min" for 30 s (issue 16)
+    assert not staffed.window.signin.sign_in_button.isEnabled()  # no try while waiting
+    # Another kiosk tries meanwhile: even the right PIN waits (the central API's lockout).
+    from kiosk.staff import SignInRefused
+
+    with pytest.raises(SignInRefused) as refused:
+        staffed.directory.sign_in("med-0042", PIN)
+    assert refused.value.reason == "locked"
     staffed.clock.now += dt.timedelta(seconds=31)
+    staffed.staff._wait_until = 0.0  # the countdown's end
+    staffed.staff._tick_wait()
+    assert "Vous pouvez réessayer" in staffed.window.signin.error.text()
     staffed.sign_in("med-0042", PIN)
     assert staffed.audit.actions("med-0042") == ["sign_in_failed"] * 4 + ["sign_in"]
 

@@ -36,6 +36,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SILENT_CHECKS = ("camera", "printer", "disk", "clock")
+SYNC_WAIT_MS = 60_000  # how long "Synchroniser maintenant" waits for its round's outcome
+
+
+def _at(when: dt.datetime) -> str:
+    return when.astimezone().strftime("%d/%m/%Y à %H:%M:%S")
+
+
+def sync_outcome_text(round_: Any) -> str:
+    """What a sync round did, for staff (kiosk.link.SyncRound)."""
+    at = _at(round_.at)
+    if round_.outcome == "sent":
+        return (
+            f"Synchronisation faite le {at} : {round_.delivered} demande(s) envoyée(s), "
+            f"{round_.failed} en échec, {round_.remaining} encore à envoyer."
+        )
+    why = {
+        "transient": "l'API centrale ne répond pas ; nouvel essai automatique plus tard",
+        "auth": "l'API centrale refuse le jeton de cette borne : enrôlez-la de nouveau",
+        "not_enrolled": "la borne n'est pas enrôlée (page Enrôlement)",
+        "busy": "le service kiosk-sync envoie déjà la file ; il s'en charge",
+    }.get(round_.outcome, "échec inattendu (voir les journaux du diagnostic)")
+    return f"Synchronisation du {at} : {why}."
 
 
 def _staff_roles() -> tuple[Any, Any]:
@@ -62,6 +84,7 @@ class AdminController(QObject):
         config_path: Path | None = None,
         sync: Any = None,
         purge: Callable[[], int] | None = None,
+        purge_preview: Callable[[], Any] | None = None,
         status: Any = None,
         selftests: SelfTests | None = None,
         enrol: Callable[[Any, str], str] | None = None,
@@ -86,6 +109,7 @@ class AdminController(QObject):
         self.config_path = config_path
         self.sync = sync
         self.purge_fn = purge
+        self.purge_preview_fn = purge_preview
         self.status = status
         self.selftests = selftests or SelfTests(
             settings, getattr(session, "speech", None), printer=getattr(session, "printer", None)
@@ -112,6 +136,11 @@ class AdminController(QObject):
         self.refresh_later.setSingleShot(True)
         self.refresh_later.setInterval(2000)
         self.refresh_later.timeout.connect(self.refresh)
+        self.sync_poll = QTimer(self)  # "Synchroniser maintenant": waiting for its round
+        self.sync_poll.setInterval(250)
+        self.sync_poll.timeout.connect(self._poll_sync)
+        self._sync_waited = 0
+        self._sync_rounds_before = 0
         window.user_active.connect(self._activity)
         self.lockdown = lockdown or Lockdown(window, window.staff_gesture_allowed)
         self.lockdown.staff_requested.connect(self.request)
@@ -144,6 +173,7 @@ class AdminController(QObject):
         s.out_of_service_requested.connect(self.set_out_of_service)
         s.in_service_requested.connect(self.set_in_service)
         s.export_requested.connect(self.export)
+        s.purge_preview_requested.connect(self.preview_purge)
         s.purge_requested.connect(self.purge)
         s.assist_requested.connect(self.assist_applicant)
 
@@ -232,6 +262,7 @@ class AdminController(QObject):
         self.member = None
         self.timer.stop()
         self.refresh_later.stop()
+        self.sync_poll.stop()
         self.screen.wipe()
         self.staff.sign_out()
         # The idle screen again, as for a new applicant; or the applicant's own, where it was.
@@ -283,7 +314,9 @@ class AdminController(QObject):
             return dict(self.store.outbox.backlog()), list(self.store.outbox.pending())
 
         def show(result: tuple[dict[str, int], list[Any]]) -> None:
-            self.screen.show_backlog(*result)
+            self.screen.show_backlog(*result, kept_days=self.settings.acknowledged_retention_days)
+            if self.status is not None:
+                self.screen.show_last_sync(self.status.snapshot().last_sync_ok_at)
             self.refreshed.emit()
 
         self.tasks.run(read, on_done=show, on_error=self._failed("backlog"))
@@ -310,13 +343,38 @@ class AdminController(QObject):
                        on_error=self._failed("retry"))  # fmt: skip
 
     def force_sync(self) -> None:
+        """Sync now: the sync thread is woken, and the page shows how its next round went
+        (what was sent, or why not) and when the last successful one was."""
         if not self.is_open:
             return
         if self.sync is not None:
             self.sync.wake()
-        self.screen.show_backlog_status("Synchronisation demandée.")
+        self.screen.show_backlog_status("Synchronisation en cours…")
         self._done("admin_force_sync")
-        self.refresh_later.start()
+        if self.status is None:
+            self.refresh_later.start()
+            return
+        self._sync_waited = 0
+        self._sync_rounds_before = self.status.snapshot().sync_rounds
+        self.sync_poll.start()
+
+    def _poll_sync(self) -> None:
+        if not self.is_open or self.status is None:
+            self.sync_poll.stop()
+            return
+        snap = self.status.snapshot()
+        self._sync_waited += 1
+        if snap.sync_rounds > self._sync_rounds_before and snap.last_sync is not None:
+            self.sync_poll.stop()
+            self.screen.show_backlog_status(sync_outcome_text(snap.last_sync))
+            self.screen.show_last_sync(snap.last_sync_ok_at)
+            self.refresh()
+        elif self._sync_waited * self.sync_poll.interval() >= SYNC_WAIT_MS:
+            self.sync_poll.stop()
+            self.screen.show_backlog_status(
+                "La synchronisation n'a pas encore répondu : elle continue en arrière-plan."
+            )
+            self.refresh()
 
     # --- devices ----------------------------------------------------------------------
     def selftest(self, name: str) -> None:
@@ -475,10 +533,19 @@ class AdminController(QObject):
                 for e in self.store.outbox.pending()
                 if e.state == OutboxState.FAILED
             ]
+            # The kiosk's own events (applications queued, delivered...) and the staff's
+            # (sign-ins, assisted sessions, admin actions: identifiers, never applicant data).
             audit = [
-                {"at": r.at.isoformat(), "event": r.event, "detail": r.detail}
+                {"at": r.at.isoformat(), "source": "kiosk", "event": r.event, "detail": r.detail}
                 for r in self.store.audit_trail.recent(200)
             ]
+            recent = getattr(self.audit, "recent", None)
+            for e in recent(200) if recent is not None else []:
+                audit.append(
+                    {"at": e.at.isoformat(), "source": "staff", "event": e.action,
+                     "actor": e.actor, "detail": e.detail}
+                )  # fmt: skip
+            audit.sort(key=lambda item: str(item["at"]), reverse=True)
             return diagnostics.export(
                 Path(directory), settings=settings, now=now, backlog=backlog,
                 failures=failures, health=health, audit=audit,
@@ -494,6 +561,28 @@ class AdminController(QObject):
             self._done("admin_export_failed", type(exc).__name__)
 
         self.tasks.run(write, on_done=done, on_error=failed)
+
+    def preview_purge(self) -> None:
+        """What the purge would delete, counted on the store's worker."""
+        if not self.is_open:
+            return
+        preview = self.purge_preview_fn or getattr(self.sync, "purge_preview", None)
+        if preview is None:
+            self.screen.show_purge_preview(None)
+            self.screen.show_purge_result("La purge n'est pas disponible sur cette borne.")
+            return
+
+        def show(found: Any) -> None:
+            self.screen.show_purge_preview(
+                f"Seraient effacées maintenant : {found.received} demande(s) reçue(s) par "
+                f"l'API centrale avant le {found.received_before.astimezone():%d/%m/%Y %H:%M}, "
+                f"et {found.drafts} brouillon(s) (non modifiés depuis le "
+                f"{found.drafts_before.astimezone():%d/%m/%Y}, ou sauvegardés et arrivés à "
+                "échéance). Rien d'autre n'est effacé."
+            )
+            self._done("admin_purge_preview", f"{found.received}:{found.drafts}")
+
+        self.tasks.run(preview, on_done=show, on_error=self._failed("purge preview"))
 
     def purge(self) -> None:
         if not self.is_open:

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -72,6 +74,59 @@ def _text(text: str = "", role: str = "") -> QLabel:
     return lab
 
 
+class WrapRow(QWidget):
+    """Buttons side by side while they fit the width, else on as many rows as needed, each
+    at its full width (never cut)."""
+
+    def __init__(self, buttons: Sequence[QPushButton], spacing: int = 8) -> None:
+        super().__init__()
+        self.buttons = list(buttons)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(spacing)
+        self._columns = 0
+        for b in self.buttons:
+            hidden = b.isHidden() and b.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+            b.setParent(self)
+            b.setVisible(not hidden)
+            b.installEventFilter(self)
+        self._relayout(len(self.buttons))
+
+    def _visible(self) -> list[QPushButton]:
+        return [b for b in self.buttons if not b.isHidden()]
+
+    def _fitting_columns(self, width: int) -> int:
+        visible = self._visible()
+        spacing = self.grid.horizontalSpacing()
+        for columns in range(len(visible), 0, -1):
+            rows = [visible[i : i + columns] for i in range(0, len(visible), columns)]
+            if all(
+                sum(b.sizeHint().width() for b in row) + spacing * (len(row) - 1) <= width
+                for row in rows
+            ):
+                return columns
+        return 1
+
+    def _relayout(self, columns: int) -> None:
+        self._columns = columns
+        for b in self.buttons:
+            self.grid.removeWidget(b)
+        for i, b in enumerate(self._visible()):
+            self.grid.addWidget(b, *divmod(i, columns), Qt.AlignmentFlag.AlignLeading)
+        self.grid.setColumnStretch(columns, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        columns = self._fitting_columns(event.size().width())
+        if columns != self._columns:
+            self._relayout(columns)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self._relayout(self._fitting_columns(self.width()) if self.width() else 1)
+        return False
+
+
 def _format(value: Any) -> str:
     if value is None:
         return ""
@@ -94,6 +149,7 @@ class AdminScreen(QWidget):
     out_of_service_requested = Signal(str)  # message
     in_service_requested = Signal()
     export_requested = Signal(str)  # directory
+    purge_preview_requested = Signal()
     purge_requested = Signal()
     assist_requested = Signal()  # help the applicant beside them (assisted session)
     keyboard_requested = Signal(QWidget)  # the on-screen keyboard, for this field
@@ -104,28 +160,45 @@ class AdminScreen(QWidget):
         self.setAccessibleName("Mode administration")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 16, 24, 16)
-        top = QHBoxLayout()
         self.heading = _text("Mode administration", "h1")
-        top.addWidget(self.heading, 1)
+        outer.addWidget(self.heading)
+        # The header's buttons wrap onto more rows rather than being cut ("ermer le mode
+        # administratio" at 150 %).
         self.close_button = _button("Fermer le mode administration")
         self.close_button.clicked.connect(self.close_requested)
-        top.addWidget(self.close_button)
         self.assist_button = _button("Accompagner un usager", "secondary")
         self.assist_button.clicked.connect(self.assist_requested)
         self.assist_button.hide()
-        top.addWidget(self.assist_button)
         self.quit_button = _button("Quitter l'application", "secondary")
-        self.quit_button.clicked.connect(self.quit_requested)
-        top.addWidget(self.quit_button)
+        self.quit_button.clicked.connect(self._quit_clicked)
         self.keyboard_button = _button("Clavier", "secondary")
         self.keyboard_button.setAccessibleName("Afficher le clavier à l'écran")
         self.keyboard_button.clicked.connect(self._keyboard_clicked)
-        top.addWidget(self.keyboard_button)
+        self.top_buttons = WrapRow(
+            [self.close_button, self.assist_button, self.quit_button, self.keyboard_button]
+        )
+        outer.addWidget(self.top_buttons)
+        # Quitting leaves the kiosk unusable until it is started again: asked first.
+        self.quit_confirm = QFrame()
+        self.quit_confirm.setProperty("role", "card")
+        confirm = QVBoxLayout(self.quit_confirm)
+        self.quit_question = _text(
+            "Quitter l'application ? Les usagers ne pourront plus se servir de la borne "
+            "jusqu'à son redémarrage.",
+            "error",
+        )
+        confirm.addWidget(self.quit_question)
+        self.quit_yes = _button("Oui, quitter l'application")
+        self.quit_yes.clicked.connect(self._quit_confirmed)
+        self.quit_no = _button("Non, rester", "secondary")
+        self.quit_no.clicked.connect(self._quit_cancelled)
+        confirm.addWidget(WrapRow([self.quit_no, self.quit_yes]))
+        self.quit_confirm.hide()
+        outer.addWidget(self.quit_confirm)
         self._last_edit: QLineEdit | None = None
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
-        outer.addLayout(top)
         self.tabs = QTabWidget()
         self.tabs.setStyleSheet("QTabBar::tab { min-height: 44px; padding: 0 16px; }")
         self.tabs.setAccessibleName("Pages du mode administration")
@@ -160,13 +233,18 @@ class AdminScreen(QWidget):
 
     def _build_backlog(self) -> None:
         box = self._page("File d'envoi")
+        self.last_sync = _text("Dernière synchronisation réussie : aucune depuis le démarrage.")
+        box.addWidget(self.last_sync)
         self.backlog_counts = _text()
         box.addWidget(self.backlog_counts)
+        self.backlog_empty = _text("Aucune demande en attente d'envoi.")
+        self.backlog_empty.hide()
+        box.addWidget(self.backlog_empty)
         self.backlog_table = QTableWidget(0, 5)
         self.backlog_table.setHorizontalHeaderLabels(
             ["Référence", "État", "Essais", "Dernière erreur", "Créée le"]
         )
-        self.backlog_table.setAccessibleName("Demandes en attente d'envoi")
+        self.backlog_table.setAccessibleName("Demandes pas encore reçues par l'API centrale")
         self.backlog_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.backlog_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.backlog_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -174,17 +252,13 @@ class AdminScreen(QWidget):
             3, QHeaderView.ResizeMode.Stretch
         )
         box.addWidget(self.backlog_table, 1)
-        row = QHBoxLayout()
         self.retry_button = _button("Réessayer la demande choisie")
         self.retry_button.clicked.connect(self._retry_clicked)
         self.sync_button = _button("Synchroniser maintenant")
         self.sync_button.clicked.connect(self.sync_requested)
         self.refresh_button = _button("Actualiser", "secondary")
         self.refresh_button.clicked.connect(self.refresh_requested)
-        for btn in (self.retry_button, self.sync_button, self.refresh_button):
-            row.addWidget(btn)
-        row.addStretch(1)
-        box.addLayout(row)
+        box.addWidget(WrapRow([self.retry_button, self.sync_button, self.refresh_button]))
         self.backlog_status = _text()
         box.addWidget(self.backlog_status)
         self._uuids: list[str] = []
@@ -315,12 +389,32 @@ class AdminScreen(QWidget):
         box = self._page("Purge")
         self.purge_text = _text()
         box.addWidget(self.purge_text)
-        self.purge_button = _button("Appliquer la conservation maintenant")
+        # First what would go, then staff confirm: a purge cannot be undone.
+        self.preview_button = _button("Voir ce qui serait effacé")
+        self.preview_button.clicked.connect(self.purge_preview_requested)
+        box.addWidget(self.preview_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.purge_preview = _text()
+        box.addWidget(self.purge_preview)
+        self.purge_button = _button("Effacer maintenant", "secondary")
         self.purge_button.clicked.connect(self.purge_requested)
+        self.purge_button.setEnabled(False)
         box.addWidget(self.purge_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.purge_result = _text()
         box.addWidget(self.purge_result)
         box.addStretch(1)
+
+    # --- quitting --------------------------------------------------------------------
+    def _quit_clicked(self) -> None:
+        self.quit_confirm.show()
+        self.quit_no.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _quit_confirmed(self) -> None:
+        self.quit_confirm.hide()
+        self.quit_requested.emit()
+
+    def _quit_cancelled(self) -> None:
+        self.quit_confirm.hide()
+        self.quit_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- the on-screen keyboard (touch-only kiosks) ----------------------------------
     @property
@@ -346,10 +440,20 @@ class AdminScreen(QWidget):
     def show_member(self, display_name: str) -> None:
         self.heading.setText(f"Mode administration — {display_name}")
 
-    def show_backlog(self, counts: Mapping[str, int], entries: Sequence[Any]) -> None:
+    def show_backlog(
+        self, counts: Mapping[str, int], entries: Sequence[Any], *, kept_days: int | None = None
+    ) -> None:
+        """The counts say what the table lists (not yet received by the central API) and
+        what it does not (received, kept a while after)."""
+        waiting = {k: v for k, v in counts.items() if k != "acknowledged"}
+        received = counts.get("acknowledged", 0)
+        detail = ", ".join(f"{STATE_LABELS.get(k, k)} : {v}" for k, v in waiting.items())
+        kept = f", gardées {kept_days} jours" if kept_days is not None else ""
         self.backlog_counts.setText(
-            " · ".join(f"{STATE_LABELS.get(k, k)} : {v}" for k, v in counts.items())
+            f"Pas encore reçues par l'API centrale : {sum(waiting.values())} ({detail}).\n"
+            f"Reçues par l'API centrale{kept} : {received} (pas dans la liste)."
         )
+        self.backlog_empty.setVisible(not entries)
         table = self.backlog_table
         table.setRowCount(len(entries))
         self._uuids = []
@@ -368,6 +472,16 @@ class AdminScreen(QWidget):
 
     def show_backlog_status(self, text: str) -> None:
         self.backlog_status.setText(text)
+
+    def show_last_sync(self, when: Any) -> None:
+        """The last sync round that reached the central API (a datetime, or None)."""
+        if when is None:
+            self.last_sync.setText("Dernière synchronisation réussie : aucune depuis le démarrage.")
+        else:
+            local = when.astimezone()
+            self.last_sync.setText(
+                f"Dernière synchronisation réussie : le {local:%d/%m/%Y} à {local:%H:%M:%S}."
+            )
 
     def select_entry(self, uuid: str) -> None:
         self.backlog_table.selectRow(self._uuids.index(uuid))
@@ -437,8 +551,15 @@ class AdminScreen(QWidget):
     def show_purge(self, text: str) -> None:
         self.purge_text.setText(text)
 
+    def show_purge_preview(self, text: str | None) -> None:
+        """What a purge would delete (None: not looked at yet); the purge is possible
+        once staff have seen it."""
+        self.purge_preview.setText(text or "")
+        self.purge_button.setEnabled(text is not None)
+
     def show_purge_result(self, text: str) -> None:
         self.purge_result.setText(text)
+        self.show_purge_preview(None)
 
     def wipe(self) -> None:
         """Forget what the last staff member typed (enrolment code above all)."""
@@ -447,6 +568,8 @@ class AdminScreen(QWidget):
         self.settings_status.clear()
         self.export_result.clear()
         self.purge_result.clear()
+        self.show_purge_preview(None)
         self.backlog_status.clear()
         self.heading.setText("Mode administration")
+        self.quit_confirm.hide()
         self.tabs.setCurrentIndex(0)
