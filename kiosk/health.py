@@ -335,7 +335,9 @@ def check_enrolment(settings: Settings) -> tuple[Check, Any]:
 
 
 def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Probes) -> Check:
-    url = settings.central_url
+    from kiosk.link import central_address
+
+    url = central_address(settings, enrolment)  # the address the kiosk itself uses
     try:
         version = probes.central_version(settings, url, timeout)
     except Exception as exc:

@@ -34,6 +34,29 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def central_address(settings: Any, enrolment: Any = None) -> str:
+    """The central API's address, one rule for the whole kiosk (sync, sign-in, help calls,
+    status lookups, kiosk-health): ``central_url`` when it was set (kiosk.toml, the
+    environment, admin mode's Réglages), else where the kiosk was enrolled, else the
+    default. Admin mode's enrolment writes the address it enrolled with as ``central_url``,
+    so the two never disagree."""
+    fields: set[str] = getattr(settings, "model_fields_set", set())
+    if enrolment is not None and "central_url" not in fields:
+        return str(enrolment.server_url)
+    return str(settings.central_url)
+
+
+def enrolment_of(settings: Any) -> Any:
+    """The kiosk's enrolment, or None (not enrolled, or unreadable)."""
+    from sync.enrolment import Enrolment
+
+    path = settings.enrolment_file
+    try:
+        return Enrolment.load(path) if path.exists() else None
+    except Exception:
+        return None
+
+
 class NotEnrolledError(RuntimeError):
     """The kiosk has no central API key yet: it cannot seal an application."""
 
@@ -374,9 +397,7 @@ class SyncRunner:
             return self.server
         if self.demo is not None:
             return self.demo.url
-        if enrolment is not None and "central_url" not in self.settings.model_fields_set:
-            return str(enrolment.server_url)
-        return self.settings.central_url
+        return central_address(self.settings, enrolment)
 
     def new_client(self, token: str | None, enrolment: Any = None) -> Any:
         """A ``sync.client.CentralClient`` for this kiosk (TLS and timeouts from the
@@ -683,10 +704,11 @@ class StatusService:
         path = self.settings.enrolment_file
         if not path.exists():
             raise NotEnrolledError("this kiosk is not enrolled with the central API yet")
-        token = Enrolment.load(path).token
+        enrolment = Enrolment.load(path)
+        token = enrolment.token
         cert, key = self.settings.client_cert, self.settings.client_key
         return CentralClient(
-            self.demo.url if self.demo else self.settings.central_url,
+            self.demo.url if self.demo else central_address(self.settings, enrolment),
             token,
             ca_bundle=str(self.settings.ca_bundle) if self.settings.ca_bundle else None,
             client_cert=(cert, key) if cert and key else cert,

@@ -187,6 +187,24 @@ def test_enrolled_elsewhere_is_a_warning(config: Path, tmp_path: Path, kiosk_dir
     assert report.ok  # a warning is not a failure
 
 
+def test_the_enrolled_server_is_checked_when_no_address_is_configured(
+    tmp_path: Path, kiosk_dir: Path
+) -> None:
+    """It checked the default 127.0.0.1:8765 ("central FAIL") while the kiosk was enrolled
+    elsewhere and synced there ("enrolment ok") (issue 16, problem 4)."""
+    path = tmp_path / "bare.toml"
+    path.write_text(f'data_dir = "{kiosk_dir}"\n', encoding="utf-8")
+    asked: list[str] = []
+
+    def version(_s: object, url: str, _t: float) -> str:
+        asked.append(url)
+        return "0.1.0"
+
+    report = run_checks(path, probes=good_probes(central_version=version), environ={})
+    assert asked == ["http://127.0.0.1:9"]  # the enrolment's, as kiosk.link uses it
+    assert statuses(report)["central"] == "ok"
+
+
 def test_devices_missing_fail(config: Path) -> None:
     probes = good_probes(
         camera_available=lambda _s: False,
