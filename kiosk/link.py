@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
+import os
 import random
 import signal
 import socket
@@ -54,6 +56,25 @@ def enrolment_of(settings: Any) -> Any:
     try:
         return Enrolment.load(path) if path.exists() else None
     except Exception:
+        return None
+
+
+LAST_SYNC_FILE = "last_sync.json"
+
+
+def write_last_sync(data_dir: Path, at: dt.datetime) -> None:
+    """When a sync round last reached the central API (atomically; no personal data)."""
+    path = data_dir / LAST_SYNC_FILE
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"last_sync_ok_at": at.isoformat()}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_last_sync(data_dir: Path) -> dt.datetime | None:
+    try:
+        data = json.loads((data_dir / LAST_SYNC_FILE).read_text(encoding="utf-8"))
+        return dt.datetime.fromisoformat(data["last_sync_ok_at"])
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -579,6 +600,11 @@ class SyncRunner:
             log.exception("purging drafts failed; will retry")
         self.failures = self.failures + 1 if outcome in ("auth", "error") else 0
         self.last_outcome = outcome
+        if outcome == "sent":
+            try:  # for kiosk-health, which runs in another process
+                write_last_sync(self.settings.data_dir, self.clock())
+            except OSError:
+                log.exception("could not record the last sync")
         if self.status is not None:
             self.status.record_sync(
                 SyncRound(
