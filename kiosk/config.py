@@ -56,9 +56,9 @@ class Settings(BaseModel):
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     read_timeout_s: float = Field(default=30.0, gt=0, le=600)
     sync_interval_s: float = Field(default=30.0, ge=1, le=86_400)
-    # Reception desk (``kiosk --desk``): the central API's desk token (its --desk-token;
-    # better in $KIOSK_DESK_TOKEN than in a file others can read) and this desk's name,
-    # which kiosks are told when it answers a call for help.
+    # Reception desk (``kiosk --desk``): the central API's desk token for this site (from its
+    # --desk-tokens-file; better in $KIOSK_DESK_TOKEN than in a file others can read) and
+    # this desk's name, which kiosks are told when it answers a call for help.
     desk_token: str | None = Field(default=None, min_length=8, max_length=200)
     desk_name: str = Field(default="accueil", min_length=1, max_length=64)
     desk_site: str | None = None  # the site (kiosks' site_name) the desk lists; None: all

@@ -47,7 +47,8 @@ class DemoCentral:
         self.data_dir = data_dir
         self.host = host
         self.port = port or free_port(host)
-        self.enrolment_code = secrets.token_urlsafe(12)
+        raw = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(16))
+        self.enrolment_code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))  # 80 bits
         self.admin_token = secrets.token_urlsafe(24)
         # The reception desk's own token: the desk and fleet pages, never the applications.
         self.desk_token = secrets.token_urlsafe(24)
@@ -65,13 +66,12 @@ class DemoCentral:
             sys.executable, "-m", "central",
             "--host", self.host, "--port", str(self.port),
             "--data-dir", str(self.data_dir),
-            "--enrolment-code", self.enrolment_code,
-            "--admin-token", self.admin_token,
         ]  # fmt: skip
-        # The desk's token through the environment (the command line is shown by ps); both
-        # spellings: one token, and "TOKEN SITE" lines (a desk token sees one site).
-        env = dict(os.environ)
-        env["KIOSK_CENTRAL_DESK_TOKEN"] = self.desk_token
+        # Secrets through the environment: the command line is shown to every user by ps.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_CENTRAL_")}
+        env["KIOSK_CENTRAL_ENROLMENT_CODES"] = self.enrolment_code
+        env["KIOSK_CENTRAL_ADMIN_TOKEN"] = self.admin_token
+        # The reception desk's own token ("TOKEN SITE" lines: a desk token sees one site).
         env["KIOSK_CENTRAL_DESK_TOKENS"] = f"{self.desk_token} {self.site}"
         self._proc = subprocess.Popen(
             cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent

@@ -452,7 +452,11 @@ class SyncRunner:
         if self.demo is not None and (enrolment is None or not self._token_works(enrolment)):
             with self.new_client(None) as anonymous:
                 enrolment = enrol(
-                    anonymous, self.demo.enrolment_code, self.settings.kiosk_name, path
+                    anonymous,
+                    self.demo.enrolment_code,
+                    self.settings.kiosk_name,
+                    path,
+                    site=getattr(self.settings, "site_name", None),
                 )
             log.info("kiosk enrolled with the demo central API as %s", enrolment.kiosk_id)
             if self.on_enrolled:
@@ -875,7 +879,13 @@ def sync_main(argv: Sequence[str] | None = None) -> int:
             if "kiosk_name" not in settings.model_fields_set:
                 name = socket.gethostname()
             with runner.new_client(None) as anonymous:
-                enrolment = enrol(anonymous, args.enrol_code, name, settings.enrolment_file)
+                enrolment = enrol(
+                    anonymous,
+                    args.enrol_code,
+                    name,
+                    settings.enrolment_file,
+                    site=getattr(settings, "site_name", None),
+                )
             log.info("kiosk enrolled as %s", enrolment.kiosk_id)
         if runner.enrolment() is None:
             raise EnrolmentError(

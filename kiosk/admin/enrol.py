@@ -25,7 +25,9 @@ def enrol_kiosk(settings: Any, code: str, server_url: str | None = None) -> str:
         connect_timeout=settings.connect_timeout_s,
         read_timeout=settings.read_timeout_s,
     )
-    enrolment = enrol(client, code, settings.kiosk_name, settings.enrolment_file)
+    enrolment = enrol(
+        client, code, settings.kiosk_name, settings.enrolment_file, site=settings.site_name
+    )
     return enrolment.kiosk_id
 
 

@@ -595,7 +595,7 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
     staff = StaffController(
         window,
         controller,
-        CentralStaffDirectory(client),
+        CentralStaffDirectory(client, on_session=audit.bind),  # the audit log sends the session
         audit,
         session_timeout_s=settings.staff_session_timeout_s,
         badge_camera=badge_camera,
