@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
+import os
 import random
 import signal
 import socket
@@ -32,6 +34,48 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def central_address(settings: Any, enrolment: Any = None) -> str:
+    """The central API's address, one rule for the whole kiosk (sync, sign-in, help calls,
+    status lookups, kiosk-health): ``central_url`` when it was set (kiosk.toml, the
+    environment, admin mode's Réglages), else where the kiosk was enrolled, else the
+    default. Admin mode's enrolment writes the address it enrolled with as ``central_url``,
+    so the two never disagree."""
+    fields: set[str] = getattr(settings, "model_fields_set", set())
+    if enrolment is not None and "central_url" not in fields:
+        return str(enrolment.server_url)
+    return str(settings.central_url)
+
+
+def enrolment_of(settings: Any) -> Any:
+    """The kiosk's enrolment, or None (not enrolled, or unreadable)."""
+    from sync.enrolment import Enrolment
+
+    path = settings.enrolment_file
+    try:
+        return Enrolment.load(path) if path.exists() else None
+    except Exception:
+        return None
+
+
+LAST_SYNC_FILE = "last_sync.json"
+
+
+def write_last_sync(data_dir: Path, at: dt.datetime) -> None:
+    """When a sync round last reached the central API (atomically; no personal data)."""
+    path = data_dir / LAST_SYNC_FILE
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"last_sync_ok_at": at.isoformat()}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_last_sync(data_dir: Path) -> dt.datetime | None:
+    try:
+        data = json.loads((data_dir / LAST_SYNC_FILE).read_text(encoding="utf-8"))
+        return dt.datetime.fromisoformat(data["last_sync_ok_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class NotEnrolledError(RuntimeError):
@@ -374,9 +418,7 @@ class SyncRunner:
             return self.server
         if self.demo is not None:
             return self.demo.url
-        if enrolment is not None and "central_url" not in self.settings.model_fields_set:
-            return str(enrolment.server_url)
-        return self.settings.central_url
+        return central_address(self.settings, enrolment)
 
     def new_client(self, token: str | None, enrolment: Any = None) -> Any:
         """A ``sync.client.CentralClient`` for this kiosk (TLS and timeouts from the
@@ -577,6 +619,11 @@ class SyncRunner:
             log.exception("purging drafts or audit events failed; will retry")
         self.failures = self.failures + 1 if outcome in ("auth", "error") else 0
         self.last_outcome = outcome
+        if outcome == "sent":
+            try:  # for kiosk-health, which runs in another process
+                write_last_sync(self.settings.data_dir, self.clock())
+            except OSError:
+                log.exception("could not record the last sync")
         if self.status is not None:
             self.status.record_sync(
                 SyncRound(
@@ -702,10 +749,11 @@ class StatusService:
         path = self.settings.enrolment_file
         if not path.exists():
             raise NotEnrolledError("this kiosk is not enrolled with the central API yet")
-        token = Enrolment.load(path).token
+        enrolment = Enrolment.load(path)
+        token = enrolment.token
         cert, key = self.settings.client_cert, self.settings.client_key
         return CentralClient(
-            self.demo.url if self.demo else self.settings.central_url,
+            self.demo.url if self.demo else central_address(self.settings, enrolment),
             token,
             ca_bundle=str(self.settings.ca_bundle) if self.settings.ca_bundle else None,
             client_cert=(cert, key) if cert and key else cert,
