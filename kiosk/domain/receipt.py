@@ -13,7 +13,7 @@ so only the central API can check it. Typed by hand, the reference goes with the
 birth instead.
 
 :func:`receipt_sections` gives the text of the receipt in one language (title, then
-``(heading, lines)`` sections); the renderer (``kiosk.ui.receipt_pdf``) sets the
+``(heading, lines)`` sections); the renderer (``kiosk.render.receipt_pdf``) sets the
 applicant's language beside French.
 """
 
@@ -135,7 +135,7 @@ class FeeLine:
 
 
 class Printable(Protocol):
-    """What ``kiosk.ui.receipt_pdf`` renders: the receipt or the attestation de dépôt."""
+    """What ``kiosk.render.receipt_pdf`` renders: the receipt or the attestation de dépôt."""
 
     language: str
 

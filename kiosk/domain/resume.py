@@ -104,7 +104,7 @@ class ResumeSlip:
     """The resume code on paper (the kiosk has a printer: "notez ce code" was not all it
     could offer). The code and the date the draft is deleted, how to resume, and nothing
     about the applicant: the code alone resumes nothing (the date of birth goes with it).
-    Rendered like the receipt (``kiosk.ui.receipt_pdf``: French beside the applicant's
+    Rendered like the receipt (``kiosk.render.receipt_pdf``: French beside the applicant's
     language)."""
 
     code: str = field(repr=False)
