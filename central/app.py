@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         catalogue=load_catalogue(settings.catalogue_path),
         staff_hasher=hasher,
         dummy_pin_hash=hasher.hash("not-a-pin-000000"),
+        pin_checks=threading.BoundedSemaphore(max(1, settings.limits.concurrent_pin_checks)),
     )
     with Session(engine) as s, s.begin():
         for code in settings.enrolment_codes:

@@ -56,6 +56,9 @@ class Central:
     catalogue: Catalogue
     staff_hasher: Any  # argon2.PasswordHasher
     dummy_pin_hash: str  # verified for unknown identifiers: they cost the same time
+    pin_checks: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(1), repr=False
+    )  # Argon2 checks at once (Limits.concurrent_pin_checks, set by create_app)
     _tokens: dict[str, tuple[str | None, float]] = field(default_factory=dict, repr=False)
     _seen: dict[str, dt.datetime] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

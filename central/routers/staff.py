@@ -98,8 +98,11 @@ def audit(
 
 
 def verify(c: Central, stored: str | None, secret: str) -> bool:
+    """Argon2, one check at a time per worker (``Limits.concurrent_pin_checks``): ten at once
+    took every core for seconds and the other kiosks' requests waited."""
     try:
-        return c.staff_hasher.verify(stored or c.dummy_pin_hash, secret) and stored is not None
+        with c.pin_checks:
+            return c.staff_hasher.verify(stored or c.dummy_pin_hash, secret) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
