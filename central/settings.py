@@ -42,8 +42,9 @@ class Limits:
     # connection instead of costing the server a request every millisecond. Shorter than the
     # header timeout: it lets no client hold a connection longer than it already could.
     refusal_delay_s: float = 1.0
-    # PIN and badge checks (Argon2: 64 MiB and four threads each) at once in one worker: a
-    # burst of sign-ins waits its turn instead of taking every core from the other requests.
+    # PIN and badge checks (Argon2: 64 MiB and four threads each) at once in one worker, on
+    # threads of lower priority: a burst of sign-ins waits its turn instead of taking every
+    # core from the other requests (central.deps.PinChecks).
     concurrent_pin_checks: int = 1
     body_timeout_s: float = 60.0  # a request's whole body must arrive within this
     json_body_bytes: int = 64 * KIB  # most routes
