@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
+import os
 import random
 import signal
 import socket
@@ -32,6 +34,48 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def central_address(settings: Any, enrolment: Any = None) -> str:
+    """The central API's address, one rule for the whole kiosk (sync, sign-in, help calls,
+    status lookups, kiosk-health): ``central_url`` when it was set (kiosk.toml, the
+    environment, admin mode's Réglages), else where the kiosk was enrolled, else the
+    default. Admin mode's enrolment writes the address it enrolled with as ``central_url``,
+    so the two never disagree."""
+    fields: set[str] = getattr(settings, "model_fields_set", set())
+    if enrolment is not None and "central_url" not in fields:
+        return str(enrolment.server_url)
+    return str(settings.central_url)
+
+
+def enrolment_of(settings: Any) -> Any:
+    """The kiosk's enrolment, or None (not enrolled, or unreadable)."""
+    from sync.enrolment import Enrolment
+
+    path = settings.enrolment_file
+    try:
+        return Enrolment.load(path) if path.exists() else None
+    except Exception:
+        return None
+
+
+LAST_SYNC_FILE = "last_sync.json"
+
+
+def write_last_sync(data_dir: Path, at: dt.datetime) -> None:
+    """When a sync round last reached the central API (atomically; no personal data)."""
+    path = data_dir / LAST_SYNC_FILE
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"last_sync_ok_at": at.isoformat()}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_last_sync(data_dir: Path) -> dt.datetime | None:
+    try:
+        data = json.loads((data_dir / LAST_SYNC_FILE).read_text(encoding="utf-8"))
+        return dt.datetime.fromisoformat(data["last_sync_ok_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class NotEnrolledError(RuntimeError):
@@ -319,8 +363,8 @@ class SyncRunner:
       what is due (``sync.agent.SyncAgent``, which purges acknowledged applications after
       ``acknowledged_retention_days``), then a heartbeat; when another agent holds the
       lock, only the heartbeat, if this runner knows the kiosk's state (the application);
-    - then the drafts' retention: drafts saved for later once their time is up, the others
-      after ``draft_retention_days``;
+    - then the local retention rules: drafts saved for later once their time is up, the
+      others after ``draft_retention_days``; audit events after ``audit_retention_days``;
     - between rounds ``sync_interval_s``; after a refused token (the agent stops its run on
       an authentication error) or a failed round, a pause doubling with jitter up to an
       hour (:func:`round_pause`): a kiosk whose token was revoked does not knock every 30 s;
@@ -374,9 +418,7 @@ class SyncRunner:
             return self.server
         if self.demo is not None:
             return self.demo.url
-        if enrolment is not None and "central_url" not in self.settings.model_fields_set:
-            return str(enrolment.server_url)
-        return self.settings.central_url
+        return central_address(self.settings, enrolment)
 
     def new_client(self, token: str | None, enrolment: Any = None) -> Any:
         """A ``sync.client.CentralClient`` for this kiosk (TLS and timeouts from the
@@ -509,15 +551,30 @@ class SyncRunner:
             drafts_before=drafts_before,
         )
 
+    def purge_audit(self) -> int:
+        """Audit events older than ``audit_retention_days``; returns how many."""
+        days = self.settings.audit_retention_days
+        purged = int(
+            self.store.audit_trail.purge_older_than(self.clock() - dt.timedelta(days=days))
+        )
+        if purged:
+            log.info("%d audit event(s) deleted after %d days", purged, days)
+        return purged
+
+    def purge_local(self) -> None:
+        """The retention rules of what only the kiosk keeps: drafts and audit events."""
+        self.purge_drafts()
+        self.purge_audit()
+
     def purge(self) -> int:
         """Every retention rule now (admin mode's "purge"): acknowledged applications after
-        ``acknowledged_retention_days`` (sealed package and attachments) and the drafts'
-        rules; returns how many applications."""
+        ``acknowledged_retention_days`` (sealed package and attachments), the drafts' rules
+        and the audit trail's; returns how many applications."""
         days = self.settings.acknowledged_retention_days
         purged = int(self.store.outbox.purge_acknowledged(self.clock() - dt.timedelta(days=days)))
         if purged:
             log.info("%d acknowledged application(s) deleted after %d days", purged, days)
-        self.purge_drafts()
+        self.purge_local()
         return purged
 
     def round(self) -> str:
@@ -557,11 +614,16 @@ class SyncRunner:
         except Exception:
             log.exception("sync round failed; will retry")
         try:
-            self.purge_drafts()
+            self.purge_local()
         except Exception:
-            log.exception("purging drafts failed; will retry")
+            log.exception("purging drafts or audit events failed; will retry")
         self.failures = self.failures + 1 if outcome in ("auth", "error") else 0
         self.last_outcome = outcome
+        if outcome == "sent":
+            try:  # for kiosk-health, which runs in another process
+                write_last_sync(self.settings.data_dir, self.clock())
+            except OSError:
+                log.exception("could not record the last sync")
         if self.status is not None:
             self.status.record_sync(
                 SyncRound(
@@ -687,10 +749,11 @@ class StatusService:
         path = self.settings.enrolment_file
         if not path.exists():
             raise NotEnrolledError("this kiosk is not enrolled with the central API yet")
-        token = Enrolment.load(path).token
+        enrolment = Enrolment.load(path)
+        token = enrolment.token
         cert, key = self.settings.client_cert, self.settings.client_key
         return CentralClient(
-            self.demo.url if self.demo else self.settings.central_url,
+            self.demo.url if self.demo else central_address(self.settings, enrolment),
             token,
             ca_bundle=str(self.settings.ca_bundle) if self.settings.ca_bundle else None,
             client_cert=(cert, key) if cert and key else cert,

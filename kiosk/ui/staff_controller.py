@@ -571,13 +571,14 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
     from kiosk.staff.central import CentralAuditLog, CentralStaffDirectory
 
     def client() -> Any:
+        from kiosk.link import central_address
         from sync.client import CentralClient
         from sync.enrolment import Enrolment
 
         enrolment = Enrolment.load(settings.enrolment_file)  # not enrolled: sign-in refused
         cert, key = settings.client_cert, settings.client_key
         return CentralClient(
-            demo.url if demo else settings.central_url,
+            demo.url if demo else central_address(settings, enrolment),
             enrolment.token,
             ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
             client_cert=(cert, key) if cert and key else cert,

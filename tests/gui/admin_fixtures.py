@@ -71,6 +71,13 @@ class Admin:
         with self.kiosk.qtbot.waitSignal(self.controller.opened, timeout=10_000):
             self.sign_in()
         assert self.kiosk.window.stack.currentWidget() is self.screen
+        self.settle()
+
+    def settle(self) -> None:
+        """Let background work (the backlog read on opening, after a purge…) deliver: pytest-qt
+        closes the window before fixtures tear down, and a late result found it deleted."""
+        tasks = self.controller.tasks
+        self.kiosk.qtbot.waitUntil(lambda: tasks.pending == 0, timeout=10_000)
 
     def admin_actions(self) -> list[str]:
         return [a for a in self.audit.actions() if a.startswith("admin_")]
@@ -80,6 +87,7 @@ class Admin:
             self.controller.action_done, timeout=10_000, check_params_cb=lambda a: a == action
         ):
             click()
+        self.settle()
 
 
 @pytest.fixture

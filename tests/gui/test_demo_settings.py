@@ -44,7 +44,8 @@ def test_a_setting_saved_in_the_demo_stays_in_its_directory(
     admin.controller.settings = settings
     admin.controller.config_path = target
     admin.open()
-    admin.screen.setting_edits["languages"].setText("fr, en")
+    for code, box in admin.screen.settings_form.language_boxes.items():
+        box.setChecked(code in ("fr", "en"))
     admin.act("admin_settings_saved", admin.screen.save_button.click)
     assert tomllib.loads(target.read_text(encoding="utf-8"))["languages"] == ["fr", "en"]
     assert system.read_text(encoding="utf-8") == 'kiosk_name = "borne-de-la-machine"\n'

@@ -25,7 +25,7 @@ from contract.states import OutboxState
 from kiosk.admin import diagnostics, service
 from kiosk.admin.selftest import SelfTests
 from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
-from kiosk.ui.admin.screen import SETTING_LABELS
+from kiosk.ui.admin.settings_form import LABELS as SETTING_LABELS
 from kiosk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -229,8 +229,9 @@ class AdminController(QObject):
         self.member = member
         self._record("admin_open")
         self.screen.show_member(member.display_name)
-        self.screen.show_settings({name: getattr(self.settings, name) for name in EDITABLE})
-        self.screen.show_enrolment(self._enrolment_text())
+        self.screen.show_procedures([(p.id, p.title) for p in self.session.catalogue.procedures])
+        self.screen.show_settings(self._shown_settings(self.settings))
+        self.screen.show_enrolment(*self._enrolment_text())
         self.screen.show_purge(
             f"Les brouillons non terminés sont effacés après "
             f"{self.settings.draft_retention_days} jours ; les demandes reçues par l'API "
@@ -402,9 +403,21 @@ class AdminController(QObject):
         self._done("admin_selftest", f"{name}:{'ok' if result.ok else 'fault'}")
 
     # --- settings ---------------------------------------------------------------------
-    def save_settings(self, changes: dict[str, str]) -> None:
+    def _shown_settings(self, settings: Settings) -> dict[str, Any]:
+        """The settings as staff see them: the central API's address is the one the kiosk
+        uses (kiosk.link.central_address), whichever file it came from."""
+        from kiosk.link import central_address, enrolment_of
+
+        values = {name: getattr(settings, name) for name in EDITABLE}
+        values["central_url"] = central_address(settings, enrolment_of(settings))
+        return values
+
+    def save_settings(self, changes: dict[str, Any]) -> None:
+        """Validated (French messages beside each faulty field), a new central address
+        asked whether it answers, then written to the kiosk's TOML file."""
         if not self.is_open:
             return
+        self.screen.show_setting_errors({})
         if not changes:
             self.screen.show_settings_result(True, ["Aucun changement."])
             return
@@ -412,28 +425,60 @@ class AdminController(QObject):
         try:
             new = validate(self.settings, changes, procedure_ids=ids)
         except SettingsRefused as exc:
-            self.screen.show_settings_result(
-                False,
-                ["Réglages refusés, rien n'est enregistré :"]
-                + [f"• {SETTING_LABELS.get(n, n)} : {m}" for n, m in exc.problems],
-            )
-            self._done("admin_settings_refused", ",".join(sorted({n for n, _ in exc.problems})))
+            self._refuse_settings(dict(exc.problems))
             return
         if self.config_path is None:
             self.screen.show_settings_result(
                 False, ["Aucun fichier de configuration : démarrez la borne avec --config."]
             )
             return
-        names = sorted(changes)
+        if "central_url" in changes:
+            from kiosk.admin.enrol import probe_central
 
+            def probed(problem: str | None) -> None:
+                if problem is not None:
+                    self._refuse_settings({"central_url": problem})
+                else:
+                    self._write_settings(new, sorted(changes))
+
+            self.screen.show_settings_result(True, ["Vérification de l'adresse de l'API…"])
+            self.tasks.run_cpu(
+                probe_central, new, new.central_url, on_done=probed,
+                on_error=lambda e: self._refuse_settings(
+                    {"central_url": f"vérification impossible ({type(e).__name__})"}
+                ),
+            )  # fmt: skip
+            return
+        self._write_settings(new, sorted(changes))
+
+    def _refuse_settings(self, problems: dict[str, str]) -> None:
+        self.screen.show_setting_errors(problems)
+        self.screen.show_settings_result(
+            False,
+            [
+                "Réglages refusés, rien n'est enregistré : "
+                + ", ".join(SETTING_LABELS.get(n, n) for n in problems)
+                + " (voir sous chaque champ)."
+            ],
+        )
+        self._done("admin_settings_refused", ",".join(sorted(problems)))
+
+    def _write_settings(self, new: Settings, names: list[str]) -> None:
         def saved(_: object) -> None:
             self.settings = new
             self._apply_offer(new)
             self.timer.setInterval(new.admin_timeout_s * 1000)
-            self.screen.show_settings({name: getattr(new, name) for name in EDITABLE})
-            self.screen.show_settings_result(
-                True, [f"Réglages enregistrés dans {self.config_path} : {', '.join(names)}."]
-            )
+            self.screen.show_settings(self._shown_settings(new))
+            self.screen.show_enrolment(*self._enrolment_text())
+            lines = [f"Réglages enregistrés dans {self.config_path} : {', '.join(names)}."]
+            summary = diagnostics.enrolment_summary(new.enrolment_file)
+            if "central_url" in names and summary.get("enrolled"):
+                if str(summary["server_url"]).rstrip("/") != new.central_url.rstrip("/"):
+                    lines.append(
+                        f"La borne est enrôlée auprès de {summary['server_url']} : enrôlez-la "
+                        "de nouveau (page Enrôlement) avec un code de la nouvelle adresse."
+                    )
+            self.screen.show_settings_result(True, lines)
             self._done("admin_settings_saved", ",".join(names))
 
         def failed(exc: BaseException) -> None:
@@ -449,40 +494,56 @@ class AdminController(QObject):
         self.session.offer(settings.languages, settings.procedures)
 
     # --- enrolment --------------------------------------------------------------------
-    def _enrolment_text(self) -> str:
+    def _enrolment_text(self) -> tuple[str, str]:
+        """What the page says, and the address a code would be sent to."""
+        from kiosk.link import central_address, enrolment_of
+
         summary = diagnostics.enrolment_summary(self.settings.enrolment_file)
+        address = central_address(self.settings, enrolment_of(self.settings))
         if summary.get("enrolled"):
-            return f"Borne enrôlée : {summary['kiosk_id']} auprès de {summary['server_url']}."
-        return f"Borne non enrôlée. API centrale : {self.settings.central_url}"
+            return (
+                f"Borne enrôlée : {summary['kiosk_id']} auprès de {summary['server_url']}.",
+                address,
+            )
+        return "Borne non enrôlée.", address
 
     def enrol(self, code: str) -> None:
+        """Enrol at the address of Réglages; once enrolled, that address is written as
+        ``central_url`` so that the kiosk has one address (kiosk.link.central_address)."""
         if not self.is_open:
             return
         if not code:
             self.screen.show_enrol_result("Saisissez le code donné par l'API centrale.")
             return
+        from kiosk.link import central_address, enrolment_of
+
+        url = central_address(self.settings, enrolment_of(self.settings))  # the one shown
 
         def done(kiosk_id: str) -> None:
             if self.on_enrolled is not None:
                 self.on_enrolled()
             if self.sync is not None:
                 self.sync.wake()
-            self.screen.show_enrol_result(f"Borne enrôlée : {kiosk_id}.")
-            self.screen.show_enrolment(self._enrolment_text())
+            self.screen.show_enrol_result(f"Borne enrôlée : {kiosk_id}, auprès de {url}.")
+            self.screen.show_enrolment(*self._enrolment_text())
             self.screen.enrol_code.clear()
             self._done("admin_enrol", kiosk_id)
+            if self.config_path is not None and "central_url" not in self.settings.model_fields_set:
+                pinned = self.settings.model_copy(update={"central_url": url})
+                self.tasks.run(
+                    save, self.config_path, pinned, ["central_url"],
+                    on_done=lambda _: setattr(self, "settings", pinned),
+                    on_error=lambda e: log.error("central_url not written: %s", e),
+                )  # fmt: skip
 
         def failed(exc: BaseException) -> None:
-            from sync.client import AuthError
+            from kiosk.admin.enrol import failure_text
 
-            if isinstance(exc, AuthError):
-                text = "Code refusé : il est faux, expiré ou déjà utilisé."
-            else:
-                text = f"Enrôlement impossible : {type(exc).__name__}."
-            self.screen.show_enrol_result(text)
+            self.screen.show_enrol_result(failure_text(exc, url))
             self._done("admin_enrol_failed", type(exc).__name__)
 
-        self.tasks.run(self.enrol_fn, self.settings, code, on_done=done, on_error=failed)
+        target = self.settings.model_copy(update={"central_url": url})
+        self.tasks.run(self.enrol_fn, target, code, on_done=done, on_error=failed)
 
     # --- out of service ---------------------------------------------------------------
     def _apply_service(self, message: str | None) -> None:

@@ -30,23 +30,8 @@ from PySide6.QtWidgets import (
 
 from contract.states import OutboxState
 from kiosk.admin.selftest import LABELS, CheckResult
-from kiosk.admin.settings_file import EDITABLE
+from kiosk.ui.admin.settings_form import SettingsForm
 
-SETTING_LABELS = {
-    "languages": "Langues proposées (codes, séparés par des virgules)",
-    "procedures": "Démarches proposées (identifiants ; vide = toutes)",
-    "inactivity_timeout_s": "Effacement après inactivité (secondes)",
-    "inactivity_warning_s": "Avertissement avant effacement (secondes)",
-    "text_scale": "Taille du texte par défaut (1.0, 1.5 ou 2.0)",
-    "high_contrast": "Contraste élevé par défaut (true / false)",
-    "voice": "Voix activée par défaut (true / false)",
-    "on_screen_keyboard": "Clavier à l'écran (true / false)",
-    "central_url": "Adresse de l'API centrale",
-    "ca_bundle": "Certificats de l'autorité (fichier PEM ; vide = aucun)",
-    "draft_retention_days": "Conservation des brouillons (jours)",
-    "acknowledged_retention_days": "Conservation des demandes reçues (jours)",
-    "admin_timeout_s": "Fermeture du mode administration après (secondes)",
-}
 STATE_LABELS = {
     OutboxState.SEALED: "scellées",
     OutboxState.UPLOADING: "en envoi",
@@ -144,7 +129,7 @@ class AdminScreen(QWidget):
     retry_requested = Signal(str)  # outbox uuid
     sync_requested = Signal()
     selftest_requested = Signal(str)  # check name, or "" for all
-    settings_submitted = Signal(dict)  # name -> text typed
+    settings_submitted = Signal(dict)  # name -> typed value, the changed settings only
     enrol_requested = Signal(str)  # one-time code
     out_of_service_requested = Signal(str)  # message
     in_service_requested = Signal()
@@ -294,17 +279,8 @@ class AdminScreen(QWidget):
                 "les autres réglages au prochain démarrage de la borne."
             )
         )
-        form = self._form()
-        self.setting_edits: dict[str, QLineEdit] = {}
-        for name in EDITABLE:
-            edit = QLineEdit()
-            edit.setObjectName(f"setting-{name}")
-            caption = _text(SETTING_LABELS[name])
-            caption.setBuddy(edit)
-            edit.setAccessibleName(SETTING_LABELS[name])
-            form.addRow(caption, edit)
-            self.setting_edits[name] = edit
-        box.addLayout(form)
+        self.settings_form = SettingsForm()
+        box.addWidget(self.settings_form)
         self.save_button = _button("Enregistrer les réglages")
         self.save_button.clicked.connect(self._save_clicked)
         box.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeading)
@@ -312,12 +288,13 @@ class AdminScreen(QWidget):
         self.settings_status.setAccessibleName("Résultat de l'enregistrement")
         box.addWidget(self.settings_status)
         box.addStretch(1)
-        self._initial: dict[str, str] = {}
 
     def _build_enrolment(self) -> None:
         box = self._page("Enrôlement")
         self.enrolment_status = _text()
         box.addWidget(self.enrolment_status)
+        self.enrolment_address = _text()  # where the code will be sent (Réglages' address)
+        box.addWidget(self.enrolment_address)
         form = self._form()
         self.enrol_code = QLineEdit()
         self.enrol_code.setAccessibleName("Code d'enrôlement à usage unique")
@@ -502,27 +479,39 @@ class AdminScreen(QWidget):
         label.setProperty("role", "" if result.ok else "error")
 
     def show_settings(self, values: Mapping[str, Any]) -> None:
-        self._initial = {}
-        for name, edit in self.setting_edits.items():
-            text = _format(values.get(name))
-            edit.setText(text)
-            self._initial[name] = text
+        self.settings_form.show_values(values)
+
+    def show_procedures(self, procedures: Sequence[tuple[str, str]]) -> None:
+        """The catalogue's procedures (id, French title), offered as check boxes."""
+        self.settings_form.set_procedures(procedures)
 
     def _save_clicked(self) -> None:
-        changed = {
-            name: edit.text()
-            for name, edit in self.setting_edits.items()
-            if edit.text() != self._initial.get(name)
-        }
-        self.settings_submitted.emit(changed)
+        self.settings_submitted.emit(self.settings_form.changes())
+
+    def show_setting_errors(self, problems: Mapping[str, str]) -> None:
+        """Each problem beside its field (French), the first field focused."""
+        if problems:
+            self._show_page_of(self.settings_form)
+        self.settings_form.show_errors(problems)
+
+    def _show_page_of(self, widget: QWidget) -> None:
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).isAncestorOf(widget):
+                self.tabs.setCurrentIndex(i)
+                return
 
     def show_settings_result(self, ok: bool, lines: Sequence[str]) -> None:
         self.settings_status.setText("\n".join(lines))
         self.settings_status.setProperty("role", "" if ok else "error")
         self.settings_status.style().polish(self.settings_status)
 
-    def show_enrolment(self, text: str) -> None:
+    def show_enrolment(self, text: str, address: str = "") -> None:
         self.enrolment_status.setText(text)
+        self.enrolment_address.setText(
+            f"Le code sera envoyé à : {address} (l'adresse se change dans Réglages)."
+            if address
+            else ""
+        )
 
     def show_enrol_result(self, text: str) -> None:
         self.enrol_result.setText(text)
