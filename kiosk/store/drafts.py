@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.store.database import Transactions
@@ -106,6 +106,21 @@ class Drafts:
         """:meth:`delete` within a transaction already open."""
         session.execute(delete(Draft).where(Draft.uuid == uuid))
         session.execute(delete(Page).where(Page.app_uuid == uuid))
+
+    def count_purgeable(self, now: dt.datetime, older_than: dt.datetime) -> int:
+        """How many drafts :meth:`purge_expired` (at ``now``) and :meth:`purge_older_than`
+        would delete (the purge's preview)."""
+        now, older_than = aware("now", now), aware("older_than", older_than)
+        with self._db.tx() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(
+                        (Draft.updated_at < older_than)
+                        | (Draft.expires_at.is_not(None) & (Draft.expires_at <= now))
+                    )
+                )
+                or 0
+            )
 
     def purge_older_than(self, older_than: dt.datetime) -> int:
         """Delete drafts last saved before ``older_than``, with their pages, and pages

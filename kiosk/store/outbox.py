@@ -343,6 +343,20 @@ class Outbox:
             if item.state == OutboxState.FAILED:
                 item.next_attempt_at = now
 
+    def count_acknowledged(self, older_than: dt.datetime) -> int:
+        """How many entries :meth:`purge_acknowledged` would delete now (its preview)."""
+        older_than = aware("older_than", older_than)
+        with self._db.tx() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(
+                        OutboxItem.state == OutboxState.ACKNOWLEDGED,
+                        OutboxItem.acknowledged_at < older_than,
+                    )
+                )
+                or 0
+            )
+
     def purge_acknowledged(self, older_than: dt.datetime) -> int:
         """Retention: delete entries acknowledged before ``older_than``, with their sealed
         packages and attachments. Returns how many.

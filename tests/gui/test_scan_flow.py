@@ -26,6 +26,7 @@ from kiosk.domain.identity_prefill import (
 from kiosk.domain.mrz import Format, Identity
 from kiosk.domain.session import Screen
 from kiosk.i18n import Translator
+from kiosk.i18n.bidi import strip_controls
 from kiosk.scan import synthetic as syn
 from kiosk.scan.formats import A4
 from kiosk.ui.camera_view import CameraFeed
@@ -190,7 +191,8 @@ def test_an_expired_passport_is_explained_in_the_applicants_language(
     expected = tr(PASSPORT_EXPIRED).format(date="31/01/2025")
     assert expected != PASSPORT_EXPIRED.format(date="31/01/2025")  # translated
     assert expected in w.step.notice_label.text()
-    k.qtbot.waitUntil(lambda: any(expected in t for t, lang in k.speech.said if lang == "ar"))
+    spoken = strip_controls(expected)  # the voice gets the text without its bidi isolates
+    k.qtbot.waitUntil(lambda: any(spoken in t for t, lang in k.speech.said if lang == "ar"))
 
 
 def test_a_passport_not_read_leaves_the_questions_to_type(make_flow: Callable[..., Flow]) -> None:

@@ -18,6 +18,7 @@ from kiosk.link import (
     KioskStatus,
     SyncRunner,
     parse_sync_args,
+    read_last_sync,
     round_pause,
     sync_main,
     sync_settings,
@@ -110,11 +111,13 @@ def test_a_refused_token_backs_off_and_a_good_round_resets(
         assert runner.round() == "auth"
         pauses.append(runner.pause())
     assert runner.failures == 3
+    assert read_last_sync(settings.data_dir) is None  # kiosk-health: no sync reached it
     assert 30 < pauses[0] <= 60 and 60 <= pauses[1] <= 120 and 120 <= pauses[2] <= 240
     assert store.settings.values["sync_alert"] == "auth"
     runner.clients[0].default = None
     assert runner.round() == "sent"
     assert (runner.failures, runner.pause()) == (0, 30)
+    assert read_last_sync(settings.data_dir) == runner.clock()
     assert [e.state for e in store.outbox.entries.values()] == ["acknowledged"]
 
 
