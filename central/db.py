@@ -233,6 +233,24 @@ class HelpCall(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class KioskCommandRow(Base):
+    """A remote action the desk asked for one kiosk (issue 16; contract.commands): who asked,
+    when, and what the kiosk reported. Never personal data."""
+
+    __tablename__ = "kiosk_commands"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
 class StaffAccountRow(Base):
     """A mediator or prefecture staff member (issue 7). PIN and badge secret: Argon2 hashes.
     ``failures`` / ``last_failure_at`` drive the lockout (contract.pin_policy), per account,

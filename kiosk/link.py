@@ -401,6 +401,11 @@ class SyncRunner:
         self.device_health = device_health
         self.on_report = on_report
         self.on_enrolled = on_enrolled
+        # The desk's remote actions (kiosk.remote): handed to the application, which alone
+        # can carry them out; their outcomes go back with the next heartbeat.
+        self.on_commands: Callable[[list[Any]], None] | None = None
+        self._outcomes: list[tuple[Any, bool, str]] = []
+        self._outcomes_lock = threading.Lock()
         self.heartbeat = heartbeat
         self.chunk_size = chunk_size
         self.clock = clock
@@ -524,9 +529,39 @@ class SyncRunner:
             agent.heartbeat(self._health(), site=site)
             return
         snap = self.status.snapshot()
-        agent.heartbeat(
+        beat = agent.heartbeat(
             self._health(), state=snap.state, screen=snap.screen, language=snap.language, site=site
         )
+        if beat is not False and self.on_commands is not None:
+            try:  # never slows delivery down: the next heartbeat tries again
+                self._exchange_commands(agent.client)
+            except Exception:
+                log.exception("the desk's actions could not be fetched; will retry")
+
+    def report_command(self, command_id: Any, ok: bool, detail: str = "") -> None:
+        """An action's outcome (any thread), sent with the next heartbeat."""
+        with self._outcomes_lock:
+            self._outcomes.append((command_id, ok, detail))
+
+    def _exchange_commands(self, client: Any) -> None:
+        from kiosk.remote import fetch_commands, report_command
+        from sync.client import RejectedError
+
+        with self._outcomes_lock:
+            outcomes, self._outcomes = self._outcomes, []
+        for i, (command_id, ok, detail) in enumerate(outcomes):
+            try:
+                report_command(client, command_id, ok, detail)
+            except RejectedError:
+                log.warning("the central API refused the outcome of action %s", command_id)
+            except Exception:
+                log.exception("reporting a desk action failed; will retry")
+                with self._outcomes_lock:
+                    self._outcomes[:0] = outcomes[i:]
+                return
+        commands = fetch_commands(client)
+        if commands and self.on_commands is not None:
+            self.on_commands(commands)
 
     def purge_drafts(self) -> int:
         """Drafts saved for later once their time is up, the others after

@@ -551,6 +551,30 @@ class AdminController(QObject):
         if self.status is not None:
             self.status.set_out_of_service(message)
 
+    def apply_remote_service(self, message: str | None, by: str) -> None:
+        """Out of service (``message``) or back (None), asked from the desk by ``by``
+        (kiosk.ui.remote_actions): kept across a restart like staff's own."""
+        state = (
+            service.OutOfService(message, self.clock(), f"accueil : {by}"[:64]) if message else None
+        )
+        self._apply_service(message)
+        if self.is_open:
+            self.screen.show_service(message)
+        self.tasks.run(service.save, self.service_file, state,
+                       on_error=self._failed("out of service"))  # fmt: skip
+
+    def record_remote(self, by: str, action: str, ok: bool, detail: str) -> None:
+        """A desk action in the kiosk's own staff audit, under who asked at the desk."""
+        try:
+            if self.audit is not None:
+                self.audit.record(
+                    f"accueil:{by}"[:64],
+                    f"desk_{action}",
+                    detail=f"{'ok' if ok else 'échec'}: {detail}",
+                )
+        except Exception:
+            log.exception("audit log refused desk_%s", action)
+
     def set_out_of_service(self, message: str) -> None:
         if not self.is_open:
             return
