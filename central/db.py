@@ -204,6 +204,11 @@ class KioskPresence(Base):
     state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     screen: Mapped[str | None] = mapped_column(String(64), nullable=True)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Issue 16's fleet view (migration 0003).
+    out_of_service_message: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    out_of_service_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    assisted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    last_sync_ok_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class KioskSite(Base):

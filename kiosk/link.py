@@ -529,8 +529,23 @@ class SyncRunner:
             agent.heartbeat(self._health(), site=site)
             return
         snap = self.status.snapshot()
+        from kiosk.admin import service
+
+        oos = (
+            service.load(service.path_in(self.settings.data_dir))
+            if snap.state == "out_of_service"
+            else None
+        )
         beat = agent.heartbeat(
-            self._health(), state=snap.state, screen=snap.screen, language=snap.language, site=site
+            self._health(),
+            state=snap.state,
+            screen=snap.screen,
+            language=snap.language,
+            site=site,
+            out_of_service_message=(snap.out_of_service_message or "")[:300] or None,
+            out_of_service_by=(oos.by[:120] or None) if oos else None,
+            assisted_by=snap.assisted_by,
+            last_sync_ok_at=snap.last_sync_ok_at or read_last_sync(self.settings.data_dir),
         )
         if beat is not False and self.on_commands is not None:
             try:  # never slows delivery down: the next heartbeat tries again

@@ -94,6 +94,18 @@ def record_presence(s: Session, kiosk_id: str, beat: Heartbeat, received: dt.dat
     row.state = beat.state.value if beat.state is not None else None
     row.screen = beat.screen
     row.language = beat.language
+    row.out_of_service_message = beat.out_of_service_message
+    row.out_of_service_by = beat.out_of_service_by
+    row.assisted_by = beat.assisted_by
+    if beat.last_sync_ok_at is not None:
+        row.last_sync_ok_at = beat.last_sync_ok_at
+
+
+def _oos(presence: KioskPresence | None, what: str) -> str | None:
+    """The out-of-service message or who set it, while the kiosk says it is out of service."""
+    if presence is None or presence.state != "out_of_service":
+        return None
+    return presence.out_of_service_message if what == "message" else presence.out_of_service_by
 
 
 def _call_state(row: HelpCall) -> HelpCallState:
@@ -300,6 +312,9 @@ def desk_kiosks(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> 
                         else None
                     ),
                     backlog=_pending(backlog),
+                    assisted_by=presence.assisted_by if presence is not None else None,
+                    out_of_service_message=_oos(presence, "message"),
+                    out_of_service_by=_oos(presence, "by"),
                 )
             )
     out.sort(key=lambda k: (_DESK_ORDER[k.state], -(k.waiting_s or 0.0), k.name, k.kiosk_id))
@@ -418,6 +433,10 @@ def fleet(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> list[F
                         device_health=health,
                         device_faults=faults,
                         last_error=beat.last_error if beat is not None else None,
+                        last_sync_ok_at=presence.last_sync_ok_at if presence else None,
+                        out_of_service_message=_oos(presence, "message"),
+                        out_of_service_by=_oos(presence, "by"),
+                        assisted_by=presence.assisted_by if presence else None,
                         applications_today=int(today.get(kiosk.id, 0)),
                         attention=attention,
                     ),

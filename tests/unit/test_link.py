@@ -157,11 +157,13 @@ def test_while_another_agent_delivers_the_app_still_reports_its_state(
     enqueue(store, FakeClock().now)
     status = KioskStatus()
     status.set_state("in_use", screen="step", language="ar")
+    status.set_assisted_by("Karim Haddad")  # the fleet view says who assists (issue 16)
     runner = runner_with_clients(settings, store, status=status)
     with agent_lock(settings.data_dir / LOCK_FILE):
         assert runner.round() == "busy"
     (beat,) = runner.clients[0].beats
     assert (beat.state, beat.screen, beat.language) == ("in_use", "step", "ar")
+    assert beat.assisted_by == "Karim Haddad" and beat.out_of_service_message is None
     assert store.outbox.calls == []  # nothing sent under another agent's lock
     assert runner.failures == 0  # not the kiosk's fault: no backoff
 

@@ -40,3 +40,34 @@ def test_an_action_not_fetched_in_time_expires(api: TestClient, clock: Clock) ->
         headers={"Authorization": other["auth"]},
     )
     assert resp.status_code == 404
+
+
+def test_the_fleet_says_who_set_out_of_service_who_assists_and_the_last_sync(
+    api: TestClient,  # noqa: F811
+    clock: Clock,  # noqa: F811
+) -> None:
+    """The fleet view did not show the out-of-service message and who set it, the last
+    successful sync, or who is assisting (issue 16, problem 7; "session accompagnée" without
+    saying by whom, problem 9)."""
+    one = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne 1")
+    two = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "Borne 2")
+    synced = clock.now.replace(minute=0).isoformat()
+    _beat(
+        api, one, clock, state="out_of_service", out_of_service_message="Maintenance à 14 h",
+        out_of_service_by="adm-0007", last_sync_ok_at=synced,
+    )  # fmt: skip
+    _beat(api, two, clock, state="assisted", assisted_by="Karim Haddad")
+    fleet = {k["name"]: k for k in api.get("/v1/desk/fleet", headers=DESK).json()}
+    assert fleet["Borne 1"]["out_of_service_message"] == "Maintenance à 14 h"
+    assert fleet["Borne 1"]["out_of_service_by"] == "adm-0007"
+    assert fleet["Borne 1"]["last_sync_ok_at"].startswith(synced[:16])
+    assert fleet["Borne 2"]["assisted_by"] == "Karim Haddad"
+    desk = {k["name"]: k for k in api.get("/v1/desk/kiosks", headers=DESK).json()}
+    assert (
+        desk["Borne 2"]["state"] == "assisted" and desk["Borne 2"]["assisted_by"] == "Karim Haddad"
+    )
+    # Back in service: the message goes; the last sync stays when a beat does not repeat it.
+    _beat(api, one, clock, state="idle", out_of_service_message="Maintenance à 14 h")
+    fleet = {k["name"]: k for k in api.get("/v1/desk/fleet", headers=DESK).json()}
+    assert fleet["Borne 1"]["out_of_service_message"] is None
+    assert fleet["Borne 1"]["last_sync_ok_at"].startswith(synced[:16])
