@@ -646,7 +646,7 @@ class DeskWindow(QMainWindow):
         self.fleet_cards = []
         for i, kiosk in enumerate(self.fleet):
             card = FleetCard(kiosk, self.tr_)
-            self.fleet_box.insertWidget(i, card)
+            self.fleet_box.insertWidget(i + 1, card)  # under the actions
             self.fleet_cards.append(card)
 
     def row_for(self, kiosk_id: str) -> KioskRow | None:
