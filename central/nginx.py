@@ -40,8 +40,8 @@ def render(
     header_timeout_s: int = 10,
     body_timeout_s: int = 30,
     keep_alive_s: int = 15,
-    requests_per_s: int = 50,
-    burst: int = 200,
+    requests_per_s: int = 100,
+    burst: int = 400,
     connections_per_address: int = 64,
     temp_dir: Path | None = None,
 ) -> str:
@@ -145,8 +145,8 @@ def main(argv: list[str]) -> int:
     )  # fmt: skip
     p.add_argument("--header-timeout", type=int, default=10)
     p.add_argument("--body-timeout", type=int, default=30)
-    p.add_argument("--rate", type=int, default=50, help="requests a second per address")
-    p.add_argument("--burst", type=int, default=200)
+    p.add_argument("--rate", type=int, default=100, help="requests a second per address")
+    p.add_argument("--burst", type=int, default=400)
     p.add_argument("--connections", type=int, default=64, help="connections per address")
     p.add_argument("--output", type=Path, help="write here (default: standard output)")
     args = p.parse_args(argv)

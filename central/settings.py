@@ -29,10 +29,10 @@ class Limits:
     Rates are token buckets kept by each worker process: with N workers a client may get up
     to N times the rate (the reverse proxy's own per-address limit bounds the total)."""
 
-    kiosk_rate_per_s: float = 20.0  # requests of one kiosk token
-    kiosk_burst: int = 300
-    address_rate_per_s: float = 50.0  # requests from one client address
-    address_burst: int = 600
+    kiosk_rate_per_s: float = 50.0  # requests of one kiosk token (a backlog drains at this)
+    kiosk_burst: int = 600
+    address_rate_per_s: float = 100.0  # requests from one client address (kiosks behind NAT)
+    address_burst: int = 1000
     body_timeout_s: float = 60.0  # a request's whole body must arrive within this
     json_body_bytes: int = 64 * KIB  # most routes
     unfinished_uploads_per_kiosk: int = 16  # attachments begun and not complete

@@ -86,6 +86,9 @@ class Settings(BaseModel):
     # Privacy: a draft not finished after this many days is deleted.
     draft_retention_days: int = Field(default=30, ge=1, le=365)
     acknowledged_retention_days: int = Field(default=7, ge=0, le=365)
+    # The local audit trail (no personal data: uuids, references, states): six months, the
+    # CNIL's recommendation for logs (six months to a year; three years at most).
+    audit_retention_days: int = Field(default=183, ge=1, le=3 * 366)
     # Receipt (issue 8): the place printed on it; the CUPS queue ("" = the default printer);
     # printed once by itself when the application is submitted (else on request only).
     site_name: str = Field(default="Préfecture", min_length=1, max_length=120)

@@ -363,8 +363,8 @@ class SyncRunner:
       what is due (``sync.agent.SyncAgent``, which purges acknowledged applications after
       ``acknowledged_retention_days``), then a heartbeat; when another agent holds the
       lock, only the heartbeat, if this runner knows the kiosk's state (the application);
-    - then the drafts' retention: drafts saved for later once their time is up, the others
-      after ``draft_retention_days``;
+    - then the local retention rules: drafts saved for later once their time is up, the
+      others after ``draft_retention_days``; audit events after ``audit_retention_days``;
     - between rounds ``sync_interval_s``; after a refused token (the agent stops its run on
       an authentication error) or a failed round, a pause doubling with jitter up to an
       hour (:func:`round_pause`): a kiosk whose token was revoked does not knock every 30 s;
@@ -601,15 +601,30 @@ class SyncRunner:
             drafts_before=drafts_before,
         )
 
+    def purge_audit(self) -> int:
+        """Audit events older than ``audit_retention_days``; returns how many."""
+        days = self.settings.audit_retention_days
+        purged = int(
+            self.store.audit_trail.purge_older_than(self.clock() - dt.timedelta(days=days))
+        )
+        if purged:
+            log.info("%d audit event(s) deleted after %d days", purged, days)
+        return purged
+
+    def purge_local(self) -> None:
+        """The retention rules of what only the kiosk keeps: drafts and audit events."""
+        self.purge_drafts()
+        self.purge_audit()
+
     def purge(self) -> int:
         """Every retention rule now (admin mode's "purge"): acknowledged applications after
-        ``acknowledged_retention_days`` (sealed package and attachments) and the drafts'
-        rules; returns how many applications."""
+        ``acknowledged_retention_days`` (sealed package and attachments), the drafts' rules
+        and the audit trail's; returns how many applications."""
         days = self.settings.acknowledged_retention_days
         purged = int(self.store.outbox.purge_acknowledged(self.clock() - dt.timedelta(days=days)))
         if purged:
             log.info("%d acknowledged application(s) deleted after %d days", purged, days)
-        self.purge_drafts()
+        self.purge_local()
         return purged
 
     def round(self) -> str:
@@ -649,9 +664,9 @@ class SyncRunner:
         except Exception:
             log.exception("sync round failed; will retry")
         try:
-            self.purge_drafts()
+            self.purge_local()
         except Exception:
-            log.exception("purging drafts failed; will retry")
+            log.exception("purging drafts or audit events failed; will retry")
         self.failures = self.failures + 1 if outcome in ("auth", "error") else 0
         self.last_outcome = outcome
         if outcome == "sent":

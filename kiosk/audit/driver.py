@@ -484,6 +484,9 @@ class Kiosk:
     @staticmethod
     def _primary_action(screen: QWidget) -> QAbstractButton | None:
         """The first button (in reading order) of the screen's action row."""
+        primary = getattr(screen, "primary_action", None)
+        if callable(primary):  # BaseScreen: its action bar (issue 15)
+            return primary()  # type: ignore[no-any-return]
         actions = getattr(screen, "actions", None)
         column = getattr(screen, "column", None)
         if actions is None or column is None:

@@ -128,14 +128,19 @@ class Drafts:
         older_than = aware("older_than", older_than)
         with self._db.tx() as session:
             stale = select(Draft.uuid).where(Draft.updated_at < older_than)
-            session.execute(delete(Page).where(Page.app_uuid.in_(stale)))
+            pages = _rowcount(session.execute(delete(Page).where(Page.app_uuid.in_(stale))))
             result = session.execute(delete(Draft).where(Draft.updated_at < older_than))
-            session.execute(
-                delete(Page).where(
-                    Page.created_at < older_than, Page.app_uuid.not_in(select(Draft.uuid))
+            pages += _rowcount(
+                session.execute(
+                    delete(Page).where(
+                        Page.created_at < older_than, Page.app_uuid.not_in(select(Draft.uuid))
+                    )
                 )
             )
-            return _rowcount(result)
+            count = _rowcount(result)
+        if count or pages:
+            self._db.reclaim()  # the file back to what is kept (retention)
+        return count
 
     def purge_unsaved(self) -> int:
         """Delete every draft not saved for later (no resume code), with its pages; returns
@@ -160,7 +165,10 @@ class Drafts:
             result = session.execute(
                 delete(Draft).where(Draft.expires_at.is_not(None), Draft.expires_at <= now)
             )
-            return _rowcount(result)
+            count = _rowcount(result)
+        if count:
+            self._db.reclaim()  # the file back to what is kept (retention)
+        return count
 
     def rekey_in(self, session: Session) -> int:
         """Re-encrypt, within ``session``, the drafts not under the current key; returns

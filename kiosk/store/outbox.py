@@ -361,8 +361,9 @@ class Outbox:
         """Retention: delete entries acknowledged before ``older_than``, with their sealed
         packages and attachments. Returns how many.
 
-        Deleted bytes are overwritten in the database file (``secure_delete``) and the
-        write-ahead log is checkpointed and truncated, so no copy stays in the WAL either."""
+        Deleted bytes are overwritten in the database file (``secure_delete``), their pages
+        given back to the file system and the write-ahead log checkpointed and truncated,
+        so no copy stays in the WAL either (:meth:`Database.reclaim`)."""
         older_than = aware("older_than", older_than)
         with self._db.tx() as session:
             expired = select(OutboxItem.uuid).where(
@@ -380,5 +381,5 @@ class Outbox:
             )
             count = int(cast(CursorResult[Any], result).rowcount)
         if count:
-            self._db.checkpoint()
+            self._db.reclaim()
         return count

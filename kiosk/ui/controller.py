@@ -201,10 +201,14 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
             w.consent.reset(s.consent_given)
         elif screen is Screen.RECEIPT:
             assert s.receipt is not None and s.procedure is not None
+            content = self.receipt_content()
             w.receipt.show_receipt(
                 s.receipt.local_reference,
                 s.receipt.submitted_at,
-                [d.label for d in s.documents()],
+                # As the paper lists them: photographed here, and to bring (skipped too).
+                content.documents_missing if content else [d.label for d in s.documents()],
+                content.documents_provided if content else (),
+                content.deadline if content else None,
             )
             self._render_receipt_flow(screen)  # prints once by itself when it can
         elif not self._render_receipt_flow(screen):  # the status screen

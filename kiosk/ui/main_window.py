@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QGridLayout,
     QMainWindow,
@@ -57,6 +59,7 @@ _ACTIVITY_EVENTS = frozenset(
 
 _SHOW = QEvent.Type.Show
 _RESIZE = QEvent.Type.Resize
+_POLISH = QEvent.Type.Polish
 
 
 class MainWindow(QMainWindow):
@@ -98,6 +101,10 @@ class MainWindow(QMainWindow):
             Screen.SCAN: self.scan,
         }
         host = QWidget()
+        # The window never grows past the screen to fit its content: content that does
+        # not fit is a fault to see (kiosk-audit, reflow), not a window wider than the
+        # kiosk's screen (a 1364 px wide window on a 1280 px screen hid the fault).
+        host.setMinimumSize(1, 1)
         box = QVBoxLayout(host)
         box.setContentsMargins(0, 0, 0, 0)
         self.stack = QStackedWidget()
@@ -139,6 +146,7 @@ class MainWindow(QMainWindow):
         self.focus_ring = FocusRing(host, lambda: self.theme)
         self.help_dialog: NoticeDialog | None = None
         self.inactivity_dialog: InactivityWarning | None = None
+        self._popups: weakref.WeakSet[QWidget] = weakref.WeakSet()  # styled pop-up lists
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -259,6 +267,9 @@ class MainWindow(QMainWindow):
         if sheet != self.styleSheet():
             self.setStyleSheet(sheet)
         self.setFont(font)
+        for popup in list(self._popups):  # the pop-up lists follow
+            with contextlib.suppress(RuntimeError):  # already deleted
+                self.style_popup(popup)
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -360,13 +371,37 @@ class MainWindow(QMainWindow):
             and self.languages_offered is not None
         ):
             self._restrict_languages(watched)
+        if (
+            kind in (_POLISH, _SHOW)  # shown again after a change of theme or language
+            and isinstance(watched, QAbstractItemView)
+            and watched.isWindow()
+            and watched.parentWidget() is None
+        ):
+            self.style_popup(watched)
         if kind == _RESIZE and watched is self.step.scroll.viewport() and not self.osk.isHidden():
             # The keyboard took (or gave back) room: keep the field being typed in view.
             QTimer.singleShot(0, self._show_osk_target)
         if (
             kind in _ACTIVITY_EVENTS
             and isinstance(watched, QWidget)
-            and (watched.window() is self or watched.window().parentWidget() is self)
+            and (
+                watched.window() is self
+                or watched.window().parentWidget() is self
+                or watched.window().property("kiosk_popup") is True
+            )
         ):
             self.user_active.emit()
         return False
+
+    def style_popup(self, popup: QWidget) -> None:
+        """A pop-up list with no parent (the country completer's): Qt gives it none of the
+        window's style, so it had 11 px text on 17 px rows, no high contrast and no scaling.
+        It gets the window's stylesheet, font, direction and locale (issue 15)."""
+        popup.setProperty("kiosk_popup", True)
+        sheet = self.styleSheet()
+        if popup.styleSheet() != sheet:
+            popup.setStyleSheet(sheet)
+        popup.setFont(self.font())
+        popup.setLayoutDirection(self.layoutDirection())
+        popup.setLocale(self.locale())
+        self._popups.add(popup)

@@ -202,9 +202,11 @@ HEADER_TIMEOUT_S = 2.0
 BODY_TIMEOUT_S = 3.0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralServer]:
-    """The real ``kiosk-central`` on 127.0.0.1 with short timeouts (SQLite)."""
+    """The real ``kiosk-central`` on 127.0.0.1 with short timeouts (SQLite), one for the
+    suite (a start costs seconds on a loaded machine): each test enrols its own kiosks and
+    looks only at what they did."""
     srv = start_central(
         tmp_path_factory.mktemp("hostile"),
         n_codes=4,

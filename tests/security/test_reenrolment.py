@@ -61,26 +61,24 @@ def _enqueue(store: Store, enrolment: Enrolment, n: int) -> list[str]:
 
 @pytest.mark.parametrize("keeps_its_token", [True, False], ids=["same-identity", "token-lost"])
 def test_re_enrolment_mid_backlog_delivers_every_application_once(
-    central_server: CentralServer, tmp_path: Path, keeps_its_token: bool
+    server: CentralServer, tmp_path: Path, keeps_its_token: bool
 ) -> None:
     path = tmp_path / "kiosk" / "enrolment.json"
-    first = enrol(CentralClient(central_server.url), central_server.new_enrolment_code(), "k", path)
+    first = enrol(CentralClient(server.url), server.new_enrolment_code(), "k", path)
     with Store.open(tmp_path / "kiosk" / "store") as store:
         uuids = _enqueue(store, first, 6)
-        cut = CutClient(central_server.url, first.token, budget=30)
+        cut = CutClient(server.url, first.token, budget=30)
         SyncAgent(store, cut, chunk_size=16 * 1024).run_once()
         states = {store.outbox.entry(u).state for u in uuids}  # type: ignore[union-attr]
         assert "acknowledged" in states and states - {"acknowledged"}, states  # mid-backlog
 
         if not keeps_its_token:
             path.unlink()  # the kiosk's enrolment was lost; its outbox was not
-        second = enrol(
-            CentralClient(central_server.url), central_server.new_enrolment_code(), "k", path
-        )
+        second = enrol(CentralClient(server.url), server.new_enrolment_code(), "k", path)
         if keeps_its_token:
             assert second.kiosk_id == first.kiosk_id  # the same kiosk, a new token
         old = requests.get(
-            f"{central_server.url}/v1/applications/{uuids[0]}",
+            f"{server.url}/v1/applications/{uuids[0]}",
             headers={"Authorization": f"Bearer {first.token}"},
             timeout=10,
         )
@@ -89,14 +87,14 @@ def test_re_enrolment_mid_backlog_delivers_every_application_once(
         later = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)  # noqa: E731 - past the backoff
         agent = SyncAgent(
             store,
-            CentralClient(central_server.url, second.token),
+            CentralClient(server.url, second.token),
             chunk_size=16 * 1024,
             clock=later,
         )
         for _ in range(3):
             agent.run_once()
         assert {store.outbox.entry(u).state for u in uuids} == {"acknowledged"}  # type: ignore[union-attr]
-    received = [a for a in central_server.applications() if a["uuid"] in set(uuids)]
+    received = [a for a in server.applications() if a["uuid"] in set(uuids)]
     assert sorted(a["uuid"] for a in received) == sorted(uuids)  # each once
     assert all(len(a["attachments"]) == 2 for a in received)
     if keeps_its_token:

@@ -1,6 +1,8 @@
 """Slow connections on the real server: 300 clients that send part of their headers, or
 announce a body and send 1 KB of it, are all closed within the timeouts (before, 300 such
-connections were all still open after 211 s), and the server keeps answering others."""
+connections were all still open after 211 s), and the server keeps answering others. Beyond
+its concurrency limit (``--max-connections``) the server answers 503 at once instead of
+taking more work."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import time
 import pytest
 import requests
 
-from tests.fixtures.central import CentralServer
+from tests.fixtures.central import CentralServer, start_central, stop_central
 from tests.security.conftest import (
     BODY_TIMEOUT_S,
     HEADER_TIMEOUT_S,
@@ -77,3 +79,37 @@ def test_300_slow_connections_are_closed_within_the_timeouts(server: CentralServ
     print(f"\nslow connections: last closed after {closed_at} s; still open: {left}")
     assert not open_socks, f"still open after {deadline - started:.1f} s: {left}"
     assert requests.get(f"{server.url}/v1/health", timeout=5).ok
+
+
+def test_requests_beyond_the_concurrency_limit_get_503(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """8 connections held open (long timeouts, so only the limit can act): a ninth client
+    is answered 503; once they are gone, 200 again."""
+    limit = 8
+    srv = start_central(
+        tmp_path_factory.mktemp("limited"),
+        n_codes=0,
+        extra_args=[
+            "--max-connections", str(limit),
+            "--header-timeout", "60",
+            "--keep-alive-timeout", "60",
+        ],
+    )  # fmt: skip
+    held: list[socket.socket] = []
+    try:
+        held += [socket.create_connection(address(srv.url), timeout=10) for _ in range(limit)]
+        deadline = time.monotonic() + 20  # the server accepts them on its own time
+        statuses = []
+        while time.monotonic() < deadline and 503 not in statuses:
+            statuses.append(requests.get(f"{srv.url}/v1/health", timeout=10).status_code)
+        assert statuses[-1] == 503, statuses
+        for sock in held:
+            sock.close()
+        while time.monotonic() < deadline and statuses[-1] != 200:
+            statuses.append(requests.get(f"{srv.url}/v1/health", timeout=10).status_code)
+        assert statuses[-1] == 200, statuses
+    finally:
+        for sock in held:
+            sock.close()
+        stop_central(srv.process)

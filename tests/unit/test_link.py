@@ -139,15 +139,19 @@ def test_retention_runs_every_round_enrolled_or_not(settings: Settings, store: M
     clock = FakeClock()
     store.drafts.save("old", "renewal-student", "fr", {"a": "b"}, clock.now - dt.timedelta(days=31))
     store.drafts.save("new", "renewal-student", "fr", {"a": "b"}, clock.now)
+    days = settings.audit_retention_days
+    for age, uuid in ((days + 1, "a-old"), (days - 1, "a-kept")):
+        store.audit_trail.record("outbox_queued", clock.now - dt.timedelta(days=age), uuid=uuid)
     runner = runner_with_clients(settings, store)
     assert runner.round() == "not_enrolled"  # kiosk-sync and the app alike
     assert set(store.drafts) == {"new"} and runner.clients == []
+    assert store.audit_trail.events == [("outbox_queued", {"uuid": "a-kept"})]
     enrol(settings)
     acknowledged = enqueue(store, clock.now - dt.timedelta(days=8))
     store.outbox.mark_acknowledged(acknowledged, "PREF-1", clock.now - dt.timedelta(days=8))
     assert runner.round() == "sent"
     assert store.outbox.entry(acknowledged) is None  # acknowledged_retention_days = 7
-    assert [e for e, _ in store.audit_trail.events] == ["outbox_purged"]
+    assert [e for e, _ in store.audit_trail.events] == ["outbox_queued", "outbox_purged"]
 
 
 def test_while_another_agent_delivers_the_app_still_reports_its_state(

@@ -33,8 +33,8 @@ from PySide6.QtCore import (
     QCoreApplication,
     QMarginsF,
     QObject,
+    QPointF,
     QRectF,
-    QSizeF,
     Qt,
     QThread,
     Signal,
@@ -56,7 +56,7 @@ from PySide6.QtGui import (
 
 from kiosk.domain.receipt import Printable
 from kiosk.i18n import SOURCE_LANGUAGE, Translator, language
-from kiosk.ui.theme import font_families
+from kiosk.render.fonts import font_families
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,10 @@ def qr_matrix(text: str) -> list[list[bool]]:
     return [list(row) for row in code.get_matrix()]
 
 
-def _body_html(receipt: Printable) -> str:
+def _row_groups(receipt: Printable) -> list[list[str]]:
+    """The body's table rows (French beside the applicant's language), grouped so that a
+    group never breaks across pages: a section's heading with its first line, every
+    other line alone (a row is never cut in two either)."""
     fr = Translator(SOURCE_LANGUAGE)
     fr_sections = receipt.sections(fr)
     bilingual = receipt.language != SOURCE_LANGUAGE
@@ -104,15 +107,18 @@ def _body_html(receipt: Printable) -> str:
     sections = receipt.sections(other)
     rtl = language(receipt.language).rtl
     other_attrs = ' dir="rtl" align="right"' if rtl else ""
-    rows = []
+    scale = float(getattr(receipt, "text_scale", 1.0) or 1.0)
+    heading_pt = 12.5 * scale
+    groups: list[list[str]] = []
     for fr_sec, sec in zip(fr_sections, sections, strict=True):
         cells = [(fr_sec.heading, sec.heading, True)]
         cells += [(a, b, False) for a, b in zip(fr_sec.lines, sec.lines, strict=True)]
+        keep_with_next = False
         for a, b, heading in cells:
             if not a and not b:
                 continue
             style = (
-                ' style="margin:0; font-weight:bold; font-size:12.5pt"'
+                f' style="margin:0; font-weight:bold; font-size:{heading_pt:g}pt"'
                 if heading
                 else ' style="margin:0"'
             )
@@ -123,9 +129,18 @@ def _body_html(receipt: Printable) -> str:
                     f'<td width="50%" style="{pad}"><p{other_attrs}{style}>'
                     f"{html.escape(b)}</p></td>"
                 )
-                rows.append(f"<tr>{left}{right}</tr>")
+                row = f"<tr>{left}{right}</tr>"
             else:
-                rows.append(f"<tr>{left.replace('50%', '100%')}</tr>")
+                row = f"<tr>{left.replace('50%', '100%')}</tr>"
+            if keep_with_next:
+                groups[-1].append(row)
+            else:
+                groups.append([row])
+            keep_with_next = heading
+    return groups
+
+
+def _table(rows: list[str]) -> str:
     return (
         '<table width="100%" cellspacing="0" cellpadding="3" style="border-collapse:collapse">'
         + "".join(rows)
@@ -156,14 +171,14 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
     painter.save()
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor("#000000"))
-    for y, row in enumerate(qr):
-        for x, dark in enumerate(row):
+    for r, row in enumerate(qr):
+        for c, dark in enumerate(row):
             if dark:
                 painter.drawRect(
-                    QRectF(page.left() + x * module, page.top() + y * module, module, module)
+                    QRectF(page.left() + c * module, page.top() + r * module, module, module)
                 )
     painter.restore()
-    left = page.left() + (lay.qr_size + lay.mm(8) if qr else 0)
+    left = float(page.left() + (lay.qr_size + lay.mm(8) if qr else 0))
     width = page.right() - left
     fr = Translator(SOURCE_LANGUAGE)
     other = Translator(receipt.language)
@@ -174,7 +189,7 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
     ref_font = QFont(title_font)
     ref_font.setPointSizeF(24)
     painter.setPen(INK)
-    y = page.top()
+    y = float(page.top())
     lines: list[tuple[QFont, str, bool]] = [(title_font, fr(receipt.title), False)]
     if receipt.language != SOURCE_LANGUAGE:
         lines.append((title_font, other(receipt.title), language(receipt.language).rtl))
@@ -192,20 +207,41 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
         y += bound.height() + lay.mm(1.5)
     painter.setPen(RULE)
     rule_y = page.top() + lay.header_h - lay.mm(3)
-    painter.drawLine(page.left(), int(rule_y), page.right(), int(rule_y))
+    painter.drawLine(QPointF(page.left(), rule_y), QPointF(page.right(), rule_y))
 
 
-def _document(receipt: Printable, device: QPaintDevice, lay: _Layout) -> QTextDocument:
+BODY_PT = 10.5  # at 100 %; the applicant's text size scales the receipt's text too
+
+
+def _new_document(
+    receipt: Printable, device: QPaintDevice, lay: _Layout, rows: list[str]
+) -> QTextDocument:
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(device)
     font = QFont()
     font.setFamilies(_families(receipt.language))
-    font.setPointSizeF(10.5)
+    font.setPointSizeF(BODY_PT * float(getattr(receipt, "text_scale", 1.0) or 1.0))
     doc.setDefaultFont(font)
     doc.setDocumentMargin(0)
-    doc.setHtml(_body_html(receipt))
-    doc.setPageSize(QSizeF(lay.page.width(), lay.body_h))
+    doc.setHtml(_table(rows))
+    doc.setTextWidth(lay.page.width())
     return doc
+
+
+def _pages(receipt: Printable, device: QPaintDevice, lay: _Layout) -> list[QTextDocument]:
+    """The body cut into pages at whole row groups (``_row_groups``): no line of the
+    receipt is ever split between two sheets. A group is measured on its own, then the
+    groups are packed page by page."""
+    pages: list[list[str]] = [[]]
+    used = 0.0
+    for group in _row_groups(receipt):
+        height = _new_document(receipt, device, lay, group).size().height()
+        if pages[-1] and used + height > lay.body_h:
+            pages.append([])
+            used = 0.0
+        pages[-1] += group
+        used += height
+    return [_new_document(receipt, device, lay, rows) for rows in pages]
 
 
 def _paint_page(
@@ -213,15 +249,15 @@ def _paint_page(
     lay: _Layout,
     receipt: Printable,
     qr: list[list[bool]],
-    doc: QTextDocument,
+    pages: list[QTextDocument],
     index: int,
 ) -> None:
     _header(painter, lay, receipt, qr)
     painter.save()
-    painter.translate(lay.page.left(), lay.page.top() + lay.header_h - index * lay.body_h)
-    doc.drawContents(painter, QRectF(0, index * lay.body_h, lay.page.width(), lay.body_h))
+    painter.translate(lay.page.left(), lay.page.top() + lay.header_h)
+    pages[index].drawContents(painter, QRectF(0, 0, lay.page.width(), lay.body_h))
     painter.restore()
-    count = doc.pageCount()
+    count = len(pages)
     if count > 1:  # "1/2" at the bottom, so that an agent knows a page is missing
         font = QFont()
         font.setFamilies(_families(SOURCE_LANGUAGE))
@@ -253,13 +289,13 @@ def paint_paged(receipt: Printable, device: QPagedPaintDevice) -> int:
     try:
         rect = device.pageLayout().paintRectPixels(device.logicalDpiX())
         lay = _Layout(device.logicalDpiX(), QRectF(0, 0, rect.width(), rect.height()))
-        doc = _document(receipt, device, lay)
+        pages = _pages(receipt, device, lay)
         qr = qr_matrix(receipt.qr_text)
-        for index in range(doc.pageCount()):
+        for index in range(len(pages)):
             if index:
                 device.newPage()
-            _paint_page(painter, lay, receipt, qr, doc, index)
-        return doc.pageCount()
+            _paint_page(painter, lay, receipt, qr, pages, index)
+        return len(pages)
     finally:
         painter.end()
 
@@ -321,9 +357,9 @@ def _paint_one(
 ) -> int:
     """Page ``index`` of the receipt on an image; returns the page count."""
     lay = _Layout(device.logicalDpiX(), page)
-    doc = _document(receipt, device, lay)
-    _paint_page(painter, lay, receipt, qr_matrix(receipt.qr_text), doc, index)
-    return doc.pageCount()
+    pages = _pages(receipt, device, lay)
+    _paint_page(painter, lay, receipt, qr_matrix(receipt.qr_text), pages, index)
+    return len(pages)
 
 
 class _Executor(QObject):
