@@ -187,6 +187,7 @@ class StatusSnapshot:
     out_of_service_message: str | None
     device_health: DeviceHealth
     assisted_by: str | None = None  # the mediator's name shown on the banner
+    out_of_service_by: str | None = None  # who set it (staff identifier, or the desk's person)
     last_sync: SyncRound | None = None  # the last round, whatever its outcome
     last_sync_ok_at: dt.datetime | None = None  # the last round that reached the central API
     sync_rounds: int = 0  # rounds since the start (admin mode waits for the next one)
@@ -220,6 +221,7 @@ class KioskStatus:
         self._state = "idle"
         self._help = False
         self._oos: str | None = None
+        self._oos_by: str | None = None
         self._screen: str | None = None
         self._language: str | None = None
         self._health: DeviceHealth = {}
@@ -285,11 +287,13 @@ class KioskStatus:
 
         self._update(change)
 
-    def set_out_of_service(self, message: str | None) -> None:
-        """A message (may be empty) puts the kiosk out of service; None puts it back."""
+    def set_out_of_service(self, message: str | None, by: str | None = None) -> None:
+        """A message (may be empty) puts the kiosk out of service; None puts it back.
+        ``by``: who set it, for the fleet view."""
 
         def change() -> None:
             self._oos = message
+            self._oos_by = by[:120] if by and message is not None else None
 
         self._update(change)
 
@@ -333,6 +337,7 @@ class KioskStatus:
                 screen=self._screen,
                 language=self._language,
                 out_of_service_message=self._oos,
+                out_of_service_by=self._oos_by,
                 device_health={k: dict(v) for k, v in self._health.items()},
                 assisted_by=self._assisted_by,
                 last_sync=self._last_sync,
@@ -529,13 +534,6 @@ class SyncRunner:
             agent.heartbeat(self._health(), site=site)
             return
         snap = self.status.snapshot()
-        from kiosk.admin import service
-
-        oos = (
-            service.load(service.path_in(self.settings.data_dir))
-            if snap.state == "out_of_service"
-            else None
-        )
         beat = agent.heartbeat(
             self._health(),
             state=snap.state,
@@ -543,7 +541,7 @@ class SyncRunner:
             language=snap.language,
             site=site,
             out_of_service_message=(snap.out_of_service_message or "")[:300] or None,
-            out_of_service_by=(oos.by[:120] or None) if oos else None,
+            out_of_service_by=snap.out_of_service_by if snap.state == "out_of_service" else None,
             assisted_by=snap.assisted_by,
             last_sync_ok_at=snap.last_sync_ok_at or read_last_sync(self.settings.data_dir),
         )

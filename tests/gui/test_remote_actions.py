@@ -83,7 +83,8 @@ def test_out_of_service_from_the_desk_in_the_applicants_language_and_back(
     )
     kept = service.load(service.path_in(admin.settings.data_dir))  # a restart stays out
     assert kept is not None and kept.by == "accueil : C. Martin (accueil-1)"
-    assert admin.status.snapshot().state == "out_of_service"  # the desk sees it
+    snap = admin.status.snapshot()  # the desk sees it, and who set it
+    assert snap.state == "out_of_service" and snap.out_of_service_by == kept.by
     back = command(KioskAction.IN_SERVICE)
     carry_out(admin, actions, back)
     assert runner.reports[-1] == (back.command_id, True, "en service")
