@@ -211,6 +211,19 @@ class KioskPresence(Base):
     last_sync_ok_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class KioskStateLog(Base):
+    """Each change of a kiosk's reported state, for the fleet view's history of the day
+    (issue 16; migration 0004): kept a week. Never personal data."""
+
+    __tablename__ = "kiosk_state_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
 class KioskSite(Base):
     """Where each kiosk stands (its heartbeat's ``site``): a reception desk lists one site."""
 

@@ -90,3 +90,15 @@ class CommandResult(BaseModel):
 
 def expired(requested_at: dt.datetime, now: dt.datetime) -> bool:
     return (now - requested_at).total_seconds() > COMMAND_TTL_S
+
+
+class KioskStateChange(BaseModel):
+    """A line of a kiosk's history: from ``at`` it was in ``state`` (the kiosk's own: idle,
+    in_use, help_requested, assisted, out_of_service); ``detail``: who assisted, or the
+    out-of-service message."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    at: AwareDatetime
+    state: str
+    detail: str | None = None

@@ -7,6 +7,8 @@ for every site):
   and back, sync now, end a stuck session. A newer action replaces one the kiosk has not
   fetched yet. Audited (staff audit: who at the desk, which desk site).
 * ``GET /v1/desk/kiosks/{kiosk_id}/commands`` — the latest actions and their outcome.
+* ``GET /v1/desk/kiosks/{kiosk_id}/history?hours=24`` — each change of its state (the fleet
+  view's history of the day; kept a week).
 
 The kiosk (its own token), after each heartbeat:
 
@@ -19,15 +21,16 @@ The kiosk (its own token), after each heartbeat:
 
 # No `from __future__ import annotations`: FastAPI evaluates the handlers' annotations.
 
+import datetime as dt
 import logging
 import uuid as uuidlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from central.db import Kiosk, KioskCommandRow, KioskSite, StaffAuditRow
+from central.db import Kiosk, KioskCommandRow, KioskSite, KioskStateLog, StaffAuditRow
 from central.deps import CentralDep, DeskScope, DeskScopeDep, KioskId
 from central.problems import AUTH_RESPONSES, ProblemError
 from contract.commands import (
@@ -37,6 +40,7 @@ from contract.commands import (
     DeskCommandRequest,
     KioskAction,
     KioskCommand,
+    KioskStateChange,
     OutOfServiceReason,
     expired,
 )
@@ -156,6 +160,35 @@ def history(kiosk_id: str, c: CentralDep, scope: DeskScopeDep) -> list[KioskComm
             .limit(HISTORY)
         )
         return [_view(r) for r in rows]
+
+
+@router.get(f"{API_PREFIX}/desk/kiosks/{{kiosk_id}}/history", tags=["desk"], responses=_DESK)
+def state_history(
+    kiosk_id: str,
+    c: CentralDep,
+    scope: DeskScopeDep,
+    hours: Annotated[int, Query(ge=1, le=168, description="how far back")] = 24,
+) -> list[KioskStateChange]:
+    """Each change of the kiosk's state over the last ``hours``, oldest first; the first
+    line is the state it was in when the period began, if known."""
+    with Session(c.reader) as s:
+        _desk_kiosk(s, kiosk_id, scope)
+        since = c.now() - dt.timedelta(hours=hours)
+        before = s.scalars(
+            select(KioskStateLog)
+            .where(KioskStateLog.kiosk_id == kiosk_id, KioskStateLog.at < since)
+            .order_by(KioskStateLog.at.desc(), KioskStateLog.id.desc())
+            .limit(1)
+        ).first()
+        rows = list(
+            s.scalars(
+                select(KioskStateLog)
+                .where(KioskStateLog.kiosk_id == kiosk_id, KioskStateLog.at >= since)
+                .order_by(KioskStateLog.at, KioskStateLog.id)
+            )
+        )
+        lines = [before, *rows] if before is not None else rows
+        return [KioskStateChange(at=r.at, state=r.state, detail=r.detail) for r in lines]
 
 
 def _expire(s: Session, kiosk_id: str, now: Any) -> None:

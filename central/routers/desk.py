@@ -40,10 +40,18 @@ import uuid as uuidlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from central.db import Application, HelpCall, Kiosk, KioskHeartbeat, KioskPresence, KioskSite
+from central.db import (
+    Application,
+    HelpCall,
+    Kiosk,
+    KioskHeartbeat,
+    KioskPresence,
+    KioskSite,
+    KioskStateLog,
+)
 from central.deps import CentralDep, DeskScope, DeskScopeDep, KioskId
 from central.problems import ProblemError
 from contract.protocol import (
@@ -87,6 +95,7 @@ def record_presence(s: Session, kiosk_id: str, beat: Heartbeat, received: dt.dat
     if beat.state is None and beat.screen is None and beat.language is None:
         return  # the sync service (kiosk-sync): it does not know the screen
     row = s.get(KioskPresence, kiosk_id, with_for_update=True)
+    log_state_change(s, kiosk_id, row, beat, received)
     if row is None:
         row = KioskPresence(kiosk_id=kiosk_id, updated_at=received)
         s.add(row)
@@ -99,6 +108,31 @@ def record_presence(s: Session, kiosk_id: str, beat: Heartbeat, received: dt.dat
     row.assisted_by = beat.assisted_by
     if beat.last_sync_ok_at is not None:
         row.last_sync_ok_at = beat.last_sync_ok_at
+
+
+STATE_LOG_DAYS = 7
+
+
+def log_state_change(
+    s: Session, kiosk_id: str, row: KioskPresence | None, beat: Heartbeat, at: dt.datetime
+) -> None:
+    """A line of the kiosk's history when its state (or who assists, or the out-of-service
+    message) changes; lines older than a week go."""
+    state = beat.state.value if beat.state is not None else "unknown"
+    detail = beat.assisted_by or beat.out_of_service_message
+    if state not in ("assisted", "out_of_service"):
+        detail = None
+    if row is not None and row.state == state:
+        before = row.assisted_by if state == "assisted" else row.out_of_service_message
+        if state not in ("assisted", "out_of_service") or before == detail:
+            return
+    s.add(KioskStateLog(kiosk_id=kiosk_id, at=at, state=state, detail=detail))
+    s.execute(
+        delete(KioskStateLog).where(
+            KioskStateLog.kiosk_id == kiosk_id,
+            KioskStateLog.at < at - dt.timedelta(days=STATE_LOG_DAYS),
+        )
+    )
 
 
 def _oos(presence: KioskPresence | None, what: str) -> str | None:

@@ -11,12 +11,13 @@ from typing import Any
 import requests
 from pydantic import TypeAdapter, ValidationError
 
-from contract.commands import KioskAction, KioskCommand, OutOfServiceReason
+from contract.commands import KioskAction, KioskCommand, KioskStateChange, OutOfServiceReason
 from contract.protocol import API_PREFIX, DeskKiosk, FleetKiosk, HelpCallState
 
 _KIOSKS = TypeAdapter(list[DeskKiosk])
 _FLEET = TypeAdapter(list[FleetKiosk])
 _COMMANDS = TypeAdapter(list[KioskCommand])
+_HISTORY = TypeAdapter(list[KioskStateChange])
 
 
 class DeskError(Exception):
@@ -131,3 +132,11 @@ class DeskClient:
             return _COMMANDS.validate_python(self._call("GET", f"/desk/kiosks/{kiosk_id}/commands"))
         except ValidationError:
             raise DeskError("the central API's list of actions is not valid") from None
+
+    def history(self, kiosk_id: str, hours: int = 24) -> list[KioskStateChange]:
+        """Each change of the kiosk's state over the last ``hours``, oldest first."""
+        data = self._call("GET", f"/desk/kiosks/{kiosk_id}/history", params={"hours": str(hours)})
+        try:
+            return _HISTORY.validate_python(data)
+        except ValidationError:
+            raise DeskError("the central API's history is not valid") from None

@@ -31,9 +31,11 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMainWindow,
     QPushButton,
@@ -48,6 +50,7 @@ from contract.commands import (
     CommandState,
     KioskAction,
     KioskCommand,
+    KioskStateChange,
     OutOfServiceReason,
 )
 from contract.protocol import DeskKiosk, DeskState, FleetKiosk
@@ -150,6 +153,17 @@ RESULTS = {
     CommandState.FAILED: N_("Refusé par {kiosk} : {action}. {detail}"),
     CommandState.EXPIRED: N_("{kiosk} n'a pas répondu à temps : {action} annulée."),
     CommandState.SUPERSEDED: N_("Remplacée par une action plus récente : {action}."),
+}
+HISTORY = N_("Historique de la journée")
+HISTORY_OF = N_("Historique de la journée : {kiosk}")
+NO_HISTORY = N_("Aucun changement d'état depuis 24 heures.")
+CLOSE = N_("Fermer")
+KIOSK_STATES = {  # the kiosk's own words for its state, as the history lists them
+    "idle": DeskState.IDLE,
+    "in_use": DeskState.IN_USE,
+    "help_requested": DeskState.HELP_REQUESTED,
+    "assisted": DeskState.ASSISTED,
+    "out_of_service": DeskState.OUT_OF_SERVICE,
 }
 BELL = Path("/usr/share/sounds/freedesktop/stereo/bell.oga")
 
@@ -259,8 +273,42 @@ class KioskRow(QFrame):
         return " ".join(parts)
 
 
+class HistoryDialog(QDialog):
+    """A kiosk's states over the day, one line per change, oldest first."""
+
+    def __init__(
+        self, parent: QWidget, name: str, lines: list[KioskStateChange], tr: Translator
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr(HISTORY_OF).format(kiosk=name))
+        box = QVBoxLayout(self)
+        box.addWidget(label(tr(HISTORY_OF).format(kiosk=name), "h2"))
+        self.lines: list[QLabel] = []
+        for line in lines:
+            desk_state = KIOSK_STATES.get(line.state)
+            state = tr(STATE_TEXT[desk_state]) if desk_state is not None else line.state
+            if line.state == "assisted" and line.detail:
+                state = tr(ASSISTED_BY).format(name=line.detail)
+            elif line.detail:
+                state = f"{state} : « {line.detail} »"
+            when = line.at.astimezone().strftime("%d/%m %H:%M:%S")
+            item = label(f"{when} — {state}", "lead")
+            box.addWidget(item)
+            self.lines.append(item)
+        if not lines:
+            self.lines.append(label(tr(NO_HISTORY), "lead"))
+            box.addWidget(self.lines[0])
+        self.close_button = button("secondary")
+        self.close_button.setText(tr(CLOSE))
+        self.close_button.setMinimumHeight(44)
+        self.close_button.clicked.connect(self.accept)
+        box.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTrailing)
+
+
 class FleetCard(QFrame):
     """One kiosk of the fleet: what needs attention, then its figures, one per line."""
+
+    history_requested = Signal(str, str)  # kiosk id, name
 
     def __init__(self, kiosk: FleetKiosk, tr: Translator) -> None:
         super().__init__()
@@ -306,6 +354,14 @@ class FleetCard(QFrame):
         self.out_of_service.setVisible(bool(kiosk.out_of_service_message))
         box.addWidget(self.out_of_service)
         lines = [*self.lines.values(), self.out_of_service]
+        self.history_button = button("secondary")
+        self.history_button.setText(tr(HISTORY))
+        self.history_button.setAccessibleName(f"{tr(HISTORY)} : {kiosk.name}")
+        self.history_button.setMinimumHeight(44)
+        self.history_button.clicked.connect(
+            lambda: self.history_requested.emit(kiosk.kiosk_id, kiosk.name)
+        )
+        box.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignLeading)
         parts = [self.name.text()] + [w.text() for w in (self.attention, *lines)]
         self.setAccessibleName(". ".join(p for p in parts if p and p.strip()))
 
@@ -646,8 +702,22 @@ class DeskWindow(QMainWindow):
         self.fleet_cards = []
         for i, kiosk in enumerate(self.fleet):
             card = FleetCard(kiosk, self.tr_)
+            card.history_requested.connect(self.show_history)
             self.fleet_box.insertWidget(i + 1, card)  # under the actions
             self.fleet_cards.append(card)
+
+    history_shown = Signal(object)  # the HistoryDialog (tests)
+
+    def show_history(self, kiosk_id: str, name: str) -> None:
+        """The kiosk's day (asked on the worker), in a dialog."""
+
+        def shown(lines: list[KioskStateChange]) -> None:
+            self.history_dialog = HistoryDialog(self, name, lines, self.tr_)
+            self.history_dialog.setStyleSheet(self.theme.stylesheet(self.tr_.code))
+            self.history_dialog.open()
+            self.history_shown.emit(self.history_dialog)
+
+        self.tasks.run(self.client.history, kiosk_id, on_done=shown, on_error=self._failed)
 
     def row_for(self, kiosk_id: str) -> KioskRow | None:
         return next((r for r in self.rows if r.kiosk.kiosk_id == kiosk_id), None)

@@ -152,3 +152,27 @@ def test_a_new_call_rings_with_a_badge_help_on_its_way_and_stale_data(
     assert window.heading.text() == "Appels à l'aide inconnus : le serveur central ne répond pas."
     assert all(not row.isEnabled() for row in window.rows)
     assert not window.action_send.isEnabled()
+
+
+def test_a_days_history_of_a_kiosk_opens_from_its_card(
+    central: CentralServer, desk: tuple[DeskWindow, list[int]], qtbot: Any
+) -> None:
+    window, _rings = desk
+    _kiosk_id, token = enrol(central, "Borne D")
+    for extra in (
+        {"state": "idle"},
+        {"state": "assisted", "assisted_by": "Karim Haddad"},
+        {"state": "out_of_service", "out_of_service_message": "Travaux"},
+    ):
+        heartbeat(central, token, **extra)
+    window.start()
+    qtbot.waitUntil(lambda: bool(window.fleet_cards), timeout=10_000)
+    window.tabs.setCurrentIndex(1)
+    card = window.fleet_cards[0]
+    assert card.history_button.accessibleName() == "Historique de la journée : Borne D"
+    with qtbot.waitSignal(window.history_shown, timeout=10_000) as shown:
+        qtbot.mouseClick(card.history_button, Qt.MouseButton.LeftButton)
+    dialog = shown.args[0]
+    texts = [line.text().split(" — ", 1)[1] for line in dialog.lines]
+    assert texts == ["Libre", "Session accompagnée par Karim Haddad", "Hors service : « Travaux »"]
+    dialog.close_button.click()

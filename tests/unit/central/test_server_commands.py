@@ -71,3 +71,31 @@ def test_the_fleet_says_who_set_out_of_service_who_assists_and_the_last_sync(
     fleet = {k["name"]: k for k in api.get("/v1/desk/fleet", headers=DESK).json()}
     assert fleet["Borne 1"]["out_of_service_message"] is None
     assert fleet["Borne 1"]["last_sync_ok_at"].startswith(synced[:16])
+
+
+def test_a_days_history_of_each_kiosks_state(api: TestClient, clock: Clock) -> None:  # noqa: F811
+    """The fleet view had no history (issue 16, problem 7)."""
+    kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne 1")
+    _beat(api, kiosk, clock, state="idle")  # yesterday
+    clock.advance(20 * 3600)
+    _beat(api, kiosk, clock, state="idle")  # no change: no line
+    _beat(api, kiosk, clock, state="in_use", screen="step")
+    clock.advance(600)
+    _beat(api, kiosk, clock, state="assisted", assisted_by="Karim Haddad")
+    clock.advance(300)
+    _beat(api, kiosk, clock, state="out_of_service", out_of_service_message="Travaux")
+    clock.advance(5 * 3600)
+    _beat(api, kiosk, clock, state="idle")
+    url = f"/v1/desk/kiosks/{kiosk['id']}/history"
+    lines = [(h["state"], h["detail"]) for h in api.get(url, headers=DESK).json()]
+    assert lines == [
+        ("idle", None),  # what it was when the day began (20 h + earlier)
+        ("in_use", None),
+        ("assisted", "Karim Haddad"),
+        ("out_of_service", "Travaux"),
+        ("idle", None),
+    ]
+    recent = api.get(url, params={"hours": 1}, headers=DESK).json()
+    assert [(h["state"]) for h in recent] == ["out_of_service", "idle"]
+    assert api.get(url, params={"hours": 0}, headers=DESK).status_code == 422
+    assert api.get(url, headers={"Authorization": kiosk["auth"]}).status_code == 401
