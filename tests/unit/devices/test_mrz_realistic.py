@@ -82,3 +82,13 @@ def test_the_reader_reads_them_right_and_never_wrong(outcomes: list[Outcome]) ->
         for o in positives
         if o not in right
     ]
+
+
+def test_a_line_only_a_taller_cut_holds_is_confirmed_by_a_cut_as_tall() -> None:
+    # Camera frame 96 of seed 1: a TD1 whose third line only the reader's taller cut
+    # holds, read "MUUTI" for "MBUYI" with confidence. The confirming cut at another size
+    # must be as tall, or it holds no third line and the misread name goes through.
+    shot = capture("camera", 96, 1)
+    read = MrzReader(make_engine("glyph"), today=TODAY).read(shot.image)
+    assert shot.truth is not None
+    assert not read.ok or _right(Outcome(shot, None, read)), read.lines
