@@ -42,6 +42,8 @@ CHECKS: tuple[str, ...] = (
     "store",
     "enrolment",
     "central",
+    "service",
+    "sync",
     "qt",
     "speech",
     "camera",
@@ -55,6 +57,10 @@ MIN_FREE_BYTES = 1 << 30  # below: fail (a day of scanned pages with room to spa
 LOW_FREE_BYTES = 5 << 30  # below: warn
 EARLIEST_PLAUSIBLE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 DB_FILENAME = "kiosk.db"  # kiosk.store.store.DB_FILENAME (not imported: SQLAlchemy is slow)
+SCHEMA = "kiosk-health/1"  # the JSON's shape: schemas/kiosk-health.schema.json
+SYNC_LATE = dt.timedelta(hours=1)  # an application waiting longer, no sync since: warn
+SYNC_STUCK = dt.timedelta(hours=24)  # an application waiting longer: fail
+PENDING_STATES = ("sealed", "uploading", "delivered", "failed")  # not yet acknowledged
 
 
 @dataclass(frozen=True)
@@ -195,30 +201,123 @@ class Probes:
 
 
 @dataclass
+class KioskState:
+    """What monitoring asks beyond the checks: which kiosk, its outbox and its service
+    state (stable fields, no personal data)."""
+
+    kiosk_id: str | None = None
+    kiosk_name: str | None = None
+    backlog: dict[str, int] = field(default_factory=dict)  # outbox state -> count
+    oldest_pending_at: dt.datetime | None = None
+    last_sync_ok_at: dt.datetime | None = None
+    out_of_service: dict[str, str] | None = None  # message, since, by
+
+    @property
+    def pending(self) -> int:
+        return sum(self.backlog.get(s, 0) for s in PENDING_STATES)
+
+    def as_dict(self) -> dict[str, Any]:
+        def stamp(at: dt.datetime | None) -> str | None:
+            return at.astimezone(dt.UTC).isoformat() if at else None
+
+        return {
+            "kiosk_id": self.kiosk_id,
+            "kiosk_name": self.kiosk_name,
+            "backlog": {
+                "pending": self.pending,
+                "by_state": {s: self.backlog.get(s, 0) for s in (*PENDING_STATES, "acknowledged")},
+                "oldest_pending_at": stamp(self.oldest_pending_at),
+            },
+            "last_sync_ok_at": stamp(self.last_sync_ok_at),
+            "out_of_service": self.out_of_service,
+        }
+
+
+# The text output in the kiosk's staff language (French), or English (--lang en); the JSON
+# keeps its stable English names and codes.
+TEXTS = {
+    "fr": {
+        "title": "kiosk-health : configuration {config}, borne {kiosk}, version {version}",
+        "defaults": "(valeurs par défaut)",
+        "unknown": "(non enrôlée)",
+        "labels": {"ok": "ok", "warn": "alerte", "fail": "ÉCHEC", "skipped": "omis"},
+        "summary": "{ok} ok, {warn} alerte(s), {fail} échec(s)",
+        "skipped": ", {n} omis",
+        "names": {
+            "config": "configuration",
+            "data_dir": "données",
+            "store": "base locale",
+            "enrolment": "enrôlement",
+            "central": "API centrale",
+            "service": "service",
+            "sync": "envois",
+            "qt": "affichage",
+            "speech": "voix",
+            "camera": "caméra",
+            "ocr": "lecture MRZ",
+            "printer": "imprimante",
+            "fonts": "polices",
+            "disk": "disque",
+            "clock": "horloge",
+        },
+    },
+    "en": {
+        "title": "kiosk-health: configuration {config}, kiosk {kiosk}, version {version}",
+        "defaults": "(defaults)",
+        "unknown": "(not enrolled)",
+        "labels": {"ok": "ok", "warn": "warn", "fail": "FAIL", "skipped": "skip"},
+        "summary": "{ok} ok, {warn} warning(s), {fail} failure(s)",
+        "skipped": ", {n} skipped",
+        "names": {},
+    },
+}
+
+
+@dataclass
 class Report:
     config_path: Path | None
     checks: list[Check] = field(default_factory=list)
+    state: KioskState = field(default_factory=KioskState)
+    generated_at: dt.datetime | None = None
+    lang: str = "fr"
 
     @property
     def ok(self) -> bool:
         return all(c.status != "fail" for c in self.checks)
 
     def as_dict(self) -> dict[str, Any]:
+        from kiosk import __version__
+
+        at = self.generated_at or dt.datetime.now(dt.UTC)
         return {
+            "schema": SCHEMA,
             "ok": self.ok,
+            "generated_at": at.astimezone(dt.UTC).isoformat(),
+            "version": __version__,
             "config": str(self.config_path) if self.config_path else None,
+            **self.state.as_dict(),
             "checks": [c.as_dict() for c in self.checks],
         }
 
     def text(self) -> str:
-        label = {"ok": "ok", "warn": "warn", "fail": "FAIL", "skipped": "skip"}
-        lines = [f"kiosk-health: configuration {self.config_path or '(defaults)'}"]
+        from kiosk import __version__
+
+        t = TEXTS.get(self.lang, TEXTS["fr"])
+        label: dict[str, str] = t["labels"]  # type: ignore[assignment]
+        names: dict[str, str] = t["names"]  # type: ignore[assignment]
+        lines = [
+            str(t["title"]).format(
+                config=self.config_path or t["defaults"],
+                kiosk=self.state.kiosk_id or t["unknown"],
+                version=__version__,
+            )
+        ]
         for c in self.checks:
-            lines.append(f"  {label[c.status]:<5} {c.name:<10} {c.detail}")
+            lines.append(f"  {label[c.status]:<6} {names.get(c.name, c.name):<13} {c.detail}")
         counts = {s: sum(c.status == s for c in self.checks) for s in label}
         lines.append(
-            f"{counts['ok']} ok, {counts['warn']} warning(s), {counts['fail']} failure(s)"
-            + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
+            str(t["summary"]).format(ok=counts["ok"], warn=counts["warn"], fail=counts["fail"])
+            + (str(t["skipped"]).format(n=counts["skipped"]) if counts["skipped"] else "")
         )
         return "\n".join(lines)
 
@@ -335,7 +434,9 @@ def check_enrolment(settings: Settings) -> tuple[Check, Any]:
 
 
 def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Probes) -> Check:
-    url = settings.central_url
+    from kiosk.link import central_address
+
+    url = central_address(settings, enrolment)  # the address the kiosk itself uses
     try:
         version = probes.central_version(settings, url, timeout)
     except Exception as exc:
@@ -349,6 +450,75 @@ def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Pr
             "set central_url to it or enrol again",
         )
     return Check("central", "ok", detail)
+
+
+def read_state(settings: Settings, state: KioskState) -> None:
+    """The outbox's counts (read-only), the last sync and the out-of-service state."""
+    from kiosk.admin import service
+    from kiosk.link import read_last_sync
+
+    state.kiosk_name = settings.kiosk_name
+    state.last_sync_ok_at = read_last_sync(settings.data_dir)
+    oos = service.load(service.path_in(settings.data_dir))
+    if oos is not None:
+        state.out_of_service = {
+            "message": oos.message,
+            "since": oos.since.astimezone(dt.UTC).isoformat(),
+            "by": oos.by,
+        }
+    db_path = settings.db_dir / DB_FILENAME
+    if not db_path.exists():
+        return
+    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = conn.execute(
+            "SELECT state, count(*), min(created_at) FROM outbox GROUP BY state"
+        ).fetchall()
+    finally:
+        conn.close()
+    state.backlog = {str(k): int(n) for k, n, _ in rows}
+    oldest = [dt.datetime.fromisoformat(at) for k, _, at in rows if k in PENDING_STATES and at]
+    state.oldest_pending_at = min(oldest) if oldest else None  # ISO text with its offset
+
+
+def _age(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 90:
+        return f"{max(minutes, 0)} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} j"
+
+
+def check_service(state: KioskState) -> Check:
+    oos = state.out_of_service
+    if oos is None:
+        return Check("service", "ok", "en service")
+    return Check(
+        "service",
+        "warn",
+        f"hors service depuis {oos['since'][:16].replace('T', ' ')} UTC, mis par {oos['by']} : "
+        f"« {oos['message']} »",
+    )
+
+
+def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None) -> Check:
+    if unreadable:
+        return Check("sync", "fail", f"l'état des envois est illisible ({unreadable})")
+    now = probes.now()
+    last = state.last_sync_ok_at
+    since = f"dernier envoi réussi il y a {_age(now - last)}" if last else "aucun envoi réussi"
+    if not state.pending:
+        return Check("sync", "ok", f"aucune demande en attente ; {since}")
+    waited = now - state.oldest_pending_at if state.oldest_pending_at else dt.timedelta(0)
+    detail = (
+        f"{state.pending} demande(s) en attente, la plus ancienne depuis {_age(waited)} ; {since}"
+    )
+    if waited > SYNC_STUCK:
+        return Check("sync", "fail", f"{detail} (voir kiosk-sync et l'API centrale)")
+    if waited > SYNC_LATE and (last is None or now - last > SYNC_LATE):
+        return Check("sync", "warn", detail)
+    return Check("sync", "ok", detail)
 
 
 def check_qt(probes: Probes) -> Check:
@@ -463,13 +633,17 @@ def run_checks(
     probes: Probes | None = None,
     environ: dict[str, str] | None = None,
     settings: Settings | None = None,
+    data_dir: Path | None = None,
+    lang: str = "fr",
 ) -> Report:
     """Every check not in ``skip``; a check that raises is a failure, never a crash."""
     probes = probes or Probes()
-    report = Report(config_path_for(config_file, environ))
+    report = Report(config_path_for(config_file, environ), lang=lang)
+    report.generated_at = probes.now()
     if settings is None:
         try:
-            settings = load_settings(config_file, environ=environ)
+            overrides = {"data_dir": data_dir} if data_dir is not None else None
+            settings = load_settings(config_file, overrides, environ=environ)
         except ConfigError as exc:
             report.checks.append(Check("config", "fail", str(exc).replace("\n", " ")))
             report.checks.extend(
@@ -488,13 +662,23 @@ def run_checks(
     def enrol() -> Check:
         nonlocal enrolment
         result, enrolment = check_enrolment(settings)
+        if enrolment is not None:
+            report.state.kiosk_id = str(enrolment.kiosk_id)
         return result
+
+    unreadable: str | None = None
+    try:
+        read_state(settings, report.state)
+    except Exception as exc:  # the store check says more
+        unreadable = f"{type(exc).__name__}: {exc}"
 
     steps: dict[str, Callable[[], Check]] = {
         "data_dir": lambda: check_data_dir(settings, probes),
         "store": lambda: check_store(settings),
         "enrolment": enrol,
         "central": lambda: check_central(settings, enrolment, timeout, probes),
+        "service": lambda: check_service(report.state),
+        "sync": lambda: check_sync(report.state, probes, unreadable),
         "qt": lambda: check_qt(probes),
         "speech": lambda: check_speech(settings, probes),
         "camera": lambda: check_camera(settings, probes),
@@ -540,6 +724,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="kiosk-health", description="Check what works on this kiosk and what does not."
     )
     p.add_argument("--config", type=Path, help="configuration file (default: as the kiosk)")
+    p.add_argument(
+        "--data-dir", type=Path, help="the kiosk's data directory (default: the configuration's)"
+    )
+    p.add_argument(
+        "--lang",
+        choices=sorted(TEXTS),
+        default="fr",
+        help="language of the text output (default: fr, the kiosk staff's; JSON is the same)",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument(
         "--skip",
@@ -563,12 +756,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = None
     if not args.as_root and hasattr(os, "geteuid") and os.geteuid() == 0:
         try:
-            settings = load_settings(args.config)
+            overrides = {"data_dir": args.data_dir} if args.data_dir is not None else None
+            settings = load_settings(args.config, overrides)
         except ConfigError:
             settings = None  # reported by run_checks
         if settings is not None:
             drop_privileges(settings.data_dir)
-    report = run_checks(args.config, skip=args.skip, timeout=args.timeout, settings=settings)
+    report = run_checks(
+        args.config,
+        skip=args.skip,
+        timeout=args.timeout,
+        settings=settings,
+        data_dir=args.data_dir,
+        lang=args.lang,
+    )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

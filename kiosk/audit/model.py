@@ -260,6 +260,43 @@ CHECKS: tuple[CheckSpec, ...] = (
         "property (catalogue metadata) must be latin, digits or any, and the keyboard's "
         "layout must be Latin for latin and digits, the language's own script for any.",
     ),
+    CheckSpec(
+        21,
+        "in-view",
+        "After each action the focused element and the primary action are in view; the header "
+        "is one row with the title; a page under review takes half the screen",
+        ("5.1.4", "11.2.4.11 (closest)", "11.1.4.10"),
+        ("2.4.11 Focus Not Obscured (Minimum)", "1.4.10 Reflow", "1.4.4 Resize Text"),
+        ("10.11", "12.8 (closest)"),
+        "Geometry of the state as shown: the focused widget's top (as much as its viewport "
+        "holds) and the whole primary action of the action bar inside the scroll viewports and "
+        "the window; the header's controls on one row and its title shown; the page under "
+        "review >= 50 % and the camera's view >= 30 % of the window's height, visible.",
+    ),
+    CheckSpec(
+        22,
+        "screen-shape",
+        "Every screen on both screen shapes: 1280 x 1024 (4:3) and 1920 x 1080 (16:9); the "
+        "welcome screen fits 1280 x 960 at 100 % without scrolling",
+        ("5.1.4", "11.1.4.10"),
+        ("1.4.10 Reflow", "1.4.4 Resize Text"),
+        ("10.11", "10.4"),
+        "The window laid out again at 1920 x 1080 (normal theme): checks 21 and 9 (reflow) "
+        "there; the welcome screen at 100 % at 1280 x 960: no vertical scrolling.",
+    ),
+    CheckSpec(
+        23,
+        "popups",
+        "Pop-up lists (completer and combo lists) meet text size, targets, contrast, theme and "
+        "direction like a screen",
+        ("5.1.4", "11.1.4.3"),
+        ("1.4.3 Contrast (Minimum)", "1.4.4 Resize Text", "2.5.8 Target Size (Minimum)"),
+        ("3.2", "10.4"),
+        "Each combo box of the state: its list opened as the applicant opens it (typing its "
+        "first letter, or opening the box); font size against the screen's scale, first row "
+        "height, text and background colours from the first row's pixels (7:1 and the black "
+        "background in high contrast), direction; then closed. Dialogs are states of their own.",
+    ),
 )
 
 CHECKS_BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}

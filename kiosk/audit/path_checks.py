@@ -39,6 +39,7 @@ from kiosk.audit.context import (
 )
 from kiosk.audit.kiosk_checks import Visit
 from kiosk.audit.model import Outcome
+from kiosk.audit.shape_checks import check_in_view, check_popups, check_screen_shape
 from kiosk.i18n.bidi import DIGIT, LRM, unisolated_runs
 
 RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
@@ -348,4 +349,18 @@ VISIT_CHECKS: tuple[VisitCheck, ...] = (
     VisitCheck("bidi", lambda ctx, _visit: check_bidi(ctx)),
     VisitCheck("notice-kind", lambda ctx, _visit: check_notice_kinds(ctx)),
     VisitCheck("keyboard-script", lambda ctx, _visit: check_keyboard_script(ctx)),
+    VisitCheck("in-view", lambda ctx, visit: check_in_view(ctx, visit)),
+    VisitCheck("screen-shape", lambda ctx, visit: _screen_shape(ctx, visit)),
+    VisitCheck("popups", lambda ctx, _visit: check_popups(ctx)),
 )
+
+
+def _screen_shape(ctx: Context, visit: Visit) -> Outcome:
+    """At 1920 x 1080 as well: in the normal theme (colours move nothing; the borders of
+    the high-contrast theme are 1 px thicker, its screens are audited at 1280 x 1024)."""
+    from kiosk.audit.checks import check_reflow
+
+    if ctx.high_contrast:
+        return Outcome(not_applicable="laid out in the normal theme")
+    welcome = ctx.state == "welcome" and ctx.scale == 1.0
+    return check_screen_shape(ctx, visit, check_reflow, welcome_short=welcome)

@@ -1,6 +1,6 @@
 """The desk's HTTP client of the central API (``/v1/desk``), Qt-free and blocking: the
 window calls it on a worker. Authenticated with the desk token (``desk_token`` setting,
-the server's ``--desk-token``)."""
+a desk token of the server, which sees one site: ``--desk-tokens-file``)."""
 
 from __future__ import annotations
 

@@ -210,24 +210,25 @@ class CupsPrinter(Printer):
     def print_receipt(self, receipt: Printable) -> None:
         from PySide6.QtPrintSupport import QPrinter
 
-        from kiosk.ui.receipt_pdf import paint_paged, prepare_page
+        from kiosk.ui.receipt_pdf import laid_out_on, paint_paged, prepare_page
 
         state = self.check()
         if state is not PrinterState.READY:
             raise PrintError(state)
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setPrinterName(self._queue() or "")
-        printer.setDocName(f"kiosk {receipt.headline}")
-        printer.setCopyCount(1)
-        prepare_page(printer)
-        if not printer.isValid():
-            raise PrintError(PrinterState.ABSENT)
-        try:
-            paint_paged(receipt, printer)
-        except OSError as exc:
-            raise PrintError(PrinterState.ERROR, type(exc).__name__) from None
-        if printer.printerState() == QPrinter.PrinterState.Error:
-            raise PrintError(PrinterState.ERROR)
+        # Destroyed once printed, or it would be kept alive for good (laid_out_on).
+        with laid_out_on(QPrinter(QPrinter.PrinterMode.HighResolution)) as printer:
+            printer.setPrinterName(self._queue() or "")
+            printer.setDocName(f"kiosk {receipt.headline}")
+            printer.setCopyCount(1)
+            prepare_page(printer)
+            if not printer.isValid():
+                raise PrintError(PrinterState.ABSENT)
+            try:
+                paint_paged(receipt, printer)
+            except OSError as exc:
+                raise PrintError(PrinterState.ERROR, type(exc).__name__) from None
+            if printer.printerState() == QPrinter.PrinterState.Error:
+                raise PrintError(PrinterState.ERROR)
 
 
 def printer_from_settings(settings: object) -> Printer:

@@ -163,6 +163,7 @@ class ReceiptContent:
     deadline: Deadline | None = None
     central_reference: str | None = None
     lookup_secret: str = field(default="", repr=False)
+    text_scale: float = 1.0  # the applicant's text size: the paper follows it
 
     @property
     def fee_total(self) -> int:
@@ -198,6 +199,7 @@ def build_receipt(
     deadline: Deadline | None = None,
     central_reference: str | None = None,
     lookup_secret: str,
+    text_scale: float = 1.0,
 ) -> ReceiptContent:
     given = set(provided)
     docs = list(documents)
@@ -213,6 +215,7 @@ def build_receipt(
         deadline=deadline,
         central_reference=central_reference,
         lookup_secret=lookup_secret,
+        text_scale=text_scale,
     )
 
 
@@ -260,8 +263,10 @@ def receipt_sections(receipt: ReceiptContent, tr: Translator) -> tuple[str, list
         sections.append(Section(tr(N_("À payer")), tuple(fee_lines)))
     steps = [tr.isolate(f"{i}. {tr(text)}") for i, text in enumerate(NEXT_STEPS, 1)]
     if receipt.deadline is not None:
+        # Said as done: the application is filed ("faites votre demande au plus tard le…"
+        # on the receipt of a filed application contradicted it).
         steps.append(
-            tr(receipt.deadline.message).format(
+            tr(receipt.deadline.message_for(filed=True)).format(
                 date=_date(receipt.deadline.date), fee=receipt.deadline.late_fee_eur
             )
         )

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from dataclasses import dataclass, field
 
 from contract.catalogue import FieldSpec, FieldType
 from contract.validation import FieldError, validate_field
-from kiosk.i18n import N_
+from kiosk.domain.receipt import Section
+from kiosk.i18n import N_, Translator
 
 RESUME_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 RESUME_CODE_LENGTH = 8
@@ -85,3 +87,47 @@ def check_resume_form(
     if errors or canonical is None:
         return errors
     return canonical, iso
+
+
+SLIP_TITLE = N_("Code de reprise de votre demande")
+SLIP_CODE = N_("Votre code de reprise : {code}")
+SLIP_UNTIL = N_("Votre demande est gardée jusqu'au {date}. Ensuite, elle est effacée.")
+SLIP_HOW = N_(
+    "Pour reprendre, revenez à une borne de cette préfecture. Touchez "
+    "« Reprendre une demande », puis écrivez ce code et votre date de naissance."
+)
+SLIP_NO_PERSONAL_DATA = N_("Ce papier ne contient ni votre nom ni votre adresse.")
+
+
+@dataclass(frozen=True)
+class ResumeSlip:
+    """The resume code on paper (the kiosk has a printer: "notez ce code" was not all it
+    could offer). The code and the date the draft is deleted, how to resume, and nothing
+    about the applicant: the code alone resumes nothing (the date of birth goes with it).
+    Rendered like the receipt (``kiosk.ui.receipt_pdf``: French beside the applicant's
+    language)."""
+
+    code: str = field(repr=False)
+    until: dt.date
+    language: str = "fr"
+    text_scale: float = 1.0
+
+    title = SLIP_TITLE
+    qr_text = ""
+
+    @property
+    def headline(self) -> str:
+        return format_resume_code(self.code)
+
+    def sections(self, tr: Translator) -> list[Section]:
+        return [
+            Section(
+                "",
+                (
+                    tr(SLIP_CODE).format(code=format_resume_code(self.code)),
+                    tr(SLIP_UNTIL).format(date=self.until.strftime("%d/%m/%Y")),
+                    tr(SLIP_HOW),
+                    tr(SLIP_NO_PERSONAL_DATA),
+                ),
+            )
+        ]

@@ -36,6 +36,7 @@ class ApplicationFlow:
 
     draft_retention_days: int = 30
     _resuming: bool = False
+    _printing_code: bool = False
 
     # --- wiring -------------------------------------------------------------------------
     def _attach_flow(self: SessionController, window: Any) -> None:
@@ -46,6 +47,7 @@ class ApplicationFlow:
         window.documents.documents_confirmed.connect(self.confirm_documents)
         window.step.save_requested.connect(self.save_for_later)
         window.saved.finished.connect(self.finish_saved)
+        window.saved.print_requested.connect(self.print_resume_code)
         window.welcome.resume_requested.connect(self.open_resume)
         window.resume.resume_requested.connect(self.resume)
         window.receipt.another_requested.connect(self.another_application)
@@ -201,6 +203,53 @@ class ApplicationFlow:
         tr = self.translator
         self._w.show_help(tr(SAVE_TITLE), tr(SAVE_FAILED))
         self._say_if_voice(tr(SAVE_FAILED))
+
+    def print_resume_code(self: SessionController) -> None:
+        """ "Imprimer le code": the code on paper, with the date the draft is deleted and
+        how to resume; nothing about the applicant (kiosk.domain.resume.ResumeSlip)."""
+        from kiosk.domain.resume import ResumeSlip
+
+        s = self.session
+        screen = self._w.saved
+        if s.screen is not Screen.SAVED or s.resume_code is None or self._printing_code:
+            return
+        if self.printer is None:
+            self._code_print_failed(s.uuid)
+            return
+        slip = ResumeSlip(
+            s.resume_code, self._expiry().astimezone().date(), s.language, self.theme.scale
+        )
+        self._printing_code = True
+        screen.set_print_busy(True)
+        self.renderer.run(
+            self.printer.print_receipt,
+            slip,
+            on_done=lambda _r, uuid=s.uuid: self._code_printed(uuid),
+            on_error=lambda _exc, uuid=s.uuid: self._code_print_failed(uuid),
+        )
+
+    def _code_printed(self: SessionController, uuid: str) -> None:
+        from kiosk.ui.screens.resume import CODE_PRINTED
+
+        self._printing_code = False
+        if self.session.uuid != uuid or self.session.screen is not Screen.SAVED:
+            return
+        screen = self._w.saved
+        screen.set_print_busy(False)
+        screen.show_print_status(CODE_PRINTED)
+        self._say_if_voice(screen.print_status.text())
+
+    def _code_print_failed(self: SessionController, uuid: str) -> None:
+        from kiosk.ui.screens.resume import CODE_NOT_PRINTED
+
+        self._printing_code = False
+        log.warning("the resume code was not printed")
+        if self.session.uuid != uuid or self.session.screen is not Screen.SAVED:
+            return
+        screen = self._w.saved
+        screen.set_print_busy(False)
+        screen.show_print_status(CODE_NOT_PRINTED, error=True)
+        self._say(screen.print_status.text())  # the applicant may be waiting at the printer
 
     def finish_saved(self: SessionController) -> None:
         """ "Terminer" on the saved screen: forget the applicant, keep the saved draft."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QGridLayout,
     QMainWindow,
@@ -21,6 +23,7 @@ from kiosk.ui import a11y
 from kiosk.ui.admin.screen import AdminScreen
 from kiosk.ui.assist_banner import AssistBanner
 from kiosk.ui.inactivity import InactivityWarning
+from kiosk.ui.lockdown import StaffCorner
 from kiosk.ui.osk import OnScreenKeyboard
 from kiosk.ui.screens import (
     CheckScreen,
@@ -34,7 +37,7 @@ from kiosk.ui.screens import (
     StepScreen,
     WelcomeScreen,
 )
-from kiosk.ui.screens.assist import AssistConsentScreen
+from kiosk.ui.screens.assist import AssistConsentScreen, AssistEndScreen
 from kiosk.ui.screens.out_of_service import OutOfServiceScreen, relayout_languages
 from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.signin import SignInScreen
@@ -56,6 +59,7 @@ _ACTIVITY_EVENTS = frozenset(
 
 _SHOW = QEvent.Type.Show
 _RESIZE = QEvent.Type.Resize
+_POLISH = QEvent.Type.Polish
 
 
 class MainWindow(QMainWindow):
@@ -97,6 +101,10 @@ class MainWindow(QMainWindow):
             Screen.SCAN: self.scan,
         }
         host = QWidget()
+        # The window never grows past the screen to fit its content: content that does
+        # not fit is a fault to see (kiosk-audit, reflow), not a window wider than the
+        # kiosk's screen (a 1364 px wide window on a 1280 px screen hid the fault).
+        host.setMinimumSize(1, 1)
         box = QVBoxLayout(host)
         box.setContentsMargins(0, 0, 0, 0)
         self.stack = QStackedWidget()
@@ -113,7 +121,8 @@ class MainWindow(QMainWindow):
         # to be helped, and the banner shown above every screen while a mediator helps.
         self.signin = SignInScreen()
         self.assist_consent = AssistConsentScreen()
-        for staff_screen in (self.signin, self.assist_consent):
+        self.assist_end = AssistEndScreen()  # the help ended: carry on alone, or stop
+        for staff_screen in (self.signin, self.assist_consent, self.assist_end):
             self.stack.addWidget(staff_screen)
         self.assist_banner = AssistBanner()
         box.addWidget(self.assist_banner)
@@ -131,9 +140,13 @@ class MainWindow(QMainWindow):
         self.admin.keyboard_requested.connect(self.osk.show_for)  # touch-only kiosks
         box.addWidget(self.osk)
         self.setCentralWidget(host)
+        # The staff gesture's target, over the screens' bottom-leading corner (lockdown).
+        self.staff_corner = StaffCorner(host, self.stack)
+        self.stack.currentChanged.connect(lambda _i: self.staff_corner.raise_())
         self.focus_ring = FocusRing(host, lambda: self.theme)
         self.help_dialog: NoticeDialog | None = None
         self.inactivity_dialog: InactivityWarning | None = None
+        self._popups: weakref.WeakSet[QWidget] = weakref.WeakSet()  # styled pop-up lists
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -164,12 +177,31 @@ class MainWindow(QMainWindow):
     @property
     def all_screens(self) -> list[BaseScreen]:
         """The session's screens (the scan screen among them) and the out-of-service screen."""
-        return [*self.screens.values(), self.out_of_service, self.signin, self.assist_consent]
+        return [
+            *self.screens.values(),
+            self.out_of_service,
+            self.signin,
+            self.assist_consent,
+            self.assist_end,
+        ]
 
     # --- admin mode and lockdown (kiosk.ui.admin, kiosk.ui.lockdown) -------------------
     def is_idle(self) -> bool:
         """No applicant here: the welcome or the out-of-service screen is shown."""
         return self.stack.currentWidget() in (self.welcome, self.out_of_service)
+
+    @property
+    def staff_screens(self) -> tuple[QWidget, ...]:
+        """Screens for mediators and staff, shown over an applicant's session."""
+        return (self.admin, self.signin, self.assist_consent, self.assist_end)
+
+    def staff_screen_shown(self) -> bool:
+        return self.stack.currentWidget() in self.staff_screens
+
+    def staff_gesture_allowed(self) -> bool:
+        """The staff gesture works on every applicant screen (a mediator reaches a kiosk
+        in use), not while a staff screen already shows."""
+        return not self.staff_screen_shown()
 
     def set_out_of_service(self, message: str | None) -> None:
         """Out of service with staff's ``message`` (None: back in service). An idle kiosk
@@ -235,6 +267,9 @@ class MainWindow(QMainWindow):
         if sheet != self.styleSheet():
             self.setStyleSheet(sheet)
         self.setFont(font)
+        for popup in list(self._popups):  # the pop-up lists follow
+            with contextlib.suppress(RuntimeError):  # already deleted
+                self.style_popup(popup)
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -336,13 +371,37 @@ class MainWindow(QMainWindow):
             and self.languages_offered is not None
         ):
             self._restrict_languages(watched)
+        if (
+            kind in (_POLISH, _SHOW)  # shown again after a change of theme or language
+            and isinstance(watched, QAbstractItemView)
+            and watched.isWindow()
+            and watched.parentWidget() is None
+        ):
+            self.style_popup(watched)
         if kind == _RESIZE and watched is self.step.scroll.viewport() and not self.osk.isHidden():
             # The keyboard took (or gave back) room: keep the field being typed in view.
             QTimer.singleShot(0, self._show_osk_target)
         if (
             kind in _ACTIVITY_EVENTS
             and isinstance(watched, QWidget)
-            and (watched.window() is self or watched.window().parentWidget() is self)
+            and (
+                watched.window() is self
+                or watched.window().parentWidget() is self
+                or watched.window().property("kiosk_popup") is True
+            )
         ):
             self.user_active.emit()
         return False
+
+    def style_popup(self, popup: QWidget) -> None:
+        """A pop-up list with no parent (the country completer's): Qt gives it none of the
+        window's style, so it had 11 px text on 17 px rows, no high contrast and no scaling.
+        It gets the window's stylesheet, font, direction and locale (issue 15)."""
+        popup.setProperty("kiosk_popup", True)
+        sheet = self.styleSheet()
+        if popup.styleSheet() != sheet:
+            popup.setStyleSheet(sheet)
+        popup.setFont(self.font())
+        popup.setLayoutDirection(self.layoutDirection())
+        popup.setLocale(self.locale())
+        self._popups.add(popup)

@@ -180,6 +180,7 @@ class ReceiptFlow:
             deadline=s.deadline(self._today()),
             central_reference=central_reference,
             lookup_secret=receipt.lookup_secret,
+            text_scale=self.theme.scale,
         )
 
     def _with_central_reference(

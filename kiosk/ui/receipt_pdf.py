@@ -9,23 +9,31 @@ Qt embeds the fonts it used (subsets) in the PDF.
 
 No widget is involved, so this runs on a worker thread (``QPainter`` on ``QImage``,
 ``QPdfWriter`` and ``QPrinter`` is supported off the GUI thread; the tests do it).
+
+Every device a receipt is laid out on is destroyed explicitly once painted
+(:func:`laid_out_on`): PySide keeps the device given to
+``QAbstractTextDocumentLayout.setPaintDevice`` alive for good otherwise (its binding makes
+the layout the device's parent and nothing drops that reference). A kiosk lost a whole
+page image, or a ``QPdfWriter`` or ``QPrinter``, with every receipt that way: 1.7 MB an
+applicant in the day-long soak test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import qrcode
+import shiboken6
 from PySide6.QtCore import (
     QCoreApplication,
     QMarginsF,
     QObject,
     QRectF,
-    QSizeF,
     Qt,
     QThread,
     Signal,
@@ -56,6 +64,20 @@ PDF_DPI = 300
 INK = QColor("#161616")
 RULE = QColor("#6a6a6a")
 
+_Device = TypeVar("_Device", bound=QPaintDevice)
+
+
+@contextlib.contextmanager
+def laid_out_on(device: _Device) -> Iterator[_Device]:
+    """Hands ``device`` (created by the caller, for this receipt only) to the painting,
+    then destroys it: the only way to free a device a ``QTextDocument`` was laid out on
+    (see the module's docstring). Destroying a ``QPdfWriter`` also closes its file; a
+    ``QPrinter`` has spooled its job when its painter ended."""
+    try:
+        yield device
+    finally:
+        shiboken6.delete(device)
+
 
 def _families(code: str) -> list[str]:
     # French first: the French column and the numbers; the applicant's script next.
@@ -73,7 +95,10 @@ def qr_matrix(text: str) -> list[list[bool]]:
     return [list(row) for row in code.get_matrix()]
 
 
-def _body_html(receipt: Printable) -> str:
+def _row_groups(receipt: Printable) -> list[list[str]]:
+    """The body's table rows (French beside the applicant's language), grouped so that a
+    group never breaks across pages: a section's heading with its first line, every
+    other line alone (a row is never cut in two either)."""
     fr = Translator(SOURCE_LANGUAGE)
     fr_sections = receipt.sections(fr)
     bilingual = receipt.language != SOURCE_LANGUAGE
@@ -81,15 +106,18 @@ def _body_html(receipt: Printable) -> str:
     sections = receipt.sections(other)
     rtl = language(receipt.language).rtl
     other_attrs = ' dir="rtl" align="right"' if rtl else ""
-    rows = []
+    scale = float(getattr(receipt, "text_scale", 1.0) or 1.0)
+    heading_pt = 12.5 * scale
+    groups: list[list[str]] = []
     for fr_sec, sec in zip(fr_sections, sections, strict=True):
         cells = [(fr_sec.heading, sec.heading, True)]
         cells += [(a, b, False) for a, b in zip(fr_sec.lines, sec.lines, strict=True)]
+        keep_with_next = False
         for a, b, heading in cells:
             if not a and not b:
                 continue
             style = (
-                ' style="margin:0; font-weight:bold; font-size:12.5pt"'
+                f' style="margin:0; font-weight:bold; font-size:{heading_pt:g}pt"'
                 if heading
                 else ' style="margin:0"'
             )
@@ -100,9 +128,18 @@ def _body_html(receipt: Printable) -> str:
                     f'<td width="50%" style="{pad}"><p{other_attrs}{style}>'
                     f"{html.escape(b)}</p></td>"
                 )
-                rows.append(f"<tr>{left}{right}</tr>")
+                row = f"<tr>{left}{right}</tr>"
             else:
-                rows.append(f"<tr>{left.replace('50%', '100%')}</tr>")
+                row = f"<tr>{left.replace('50%', '100%')}</tr>"
+            if keep_with_next:
+                groups[-1].append(row)
+            else:
+                groups.append([row])
+            keep_with_next = heading
+    return groups
+
+
+def _table(rows: list[str]) -> str:
     return (
         '<table width="100%" cellspacing="0" cellpadding="3" style="border-collapse:collapse">'
         + "".join(rows)
@@ -172,17 +209,38 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
     painter.drawLine(page.left(), int(rule_y), page.right(), int(rule_y))
 
 
-def _document(receipt: Printable, device: QPaintDevice, lay: _Layout) -> QTextDocument:
+BODY_PT = 10.5  # at 100 %; the applicant's text size scales the receipt's text too
+
+
+def _new_document(
+    receipt: Printable, device: QPaintDevice, lay: _Layout, rows: list[str]
+) -> QTextDocument:
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(device)
     font = QFont()
     font.setFamilies(_families(receipt.language))
-    font.setPointSizeF(10.5)
+    font.setPointSizeF(BODY_PT * float(getattr(receipt, "text_scale", 1.0) or 1.0))
     doc.setDefaultFont(font)
     doc.setDocumentMargin(0)
-    doc.setHtml(_body_html(receipt))
-    doc.setPageSize(QSizeF(lay.page.width(), lay.body_h))
+    doc.setHtml(_table(rows))
+    doc.setTextWidth(lay.page.width())
     return doc
+
+
+def _pages(receipt: Printable, device: QPaintDevice, lay: _Layout) -> list[QTextDocument]:
+    """The body cut into pages at whole row groups (``_row_groups``): no line of the
+    receipt is ever split between two sheets. A group is measured on its own, then the
+    groups are packed page by page."""
+    pages: list[list[str]] = [[]]
+    used = 0.0
+    for group in _row_groups(receipt):
+        height = _new_document(receipt, device, lay, group).size().height()
+        if pages[-1] and used + height > lay.body_h:
+            pages.append([])
+            used = 0.0
+        pages[-1] += group
+        used += height
+    return [_new_document(receipt, device, lay, rows) for rows in pages]
 
 
 def _paint_page(
@@ -190,15 +248,15 @@ def _paint_page(
     lay: _Layout,
     receipt: Printable,
     qr: list[list[bool]],
-    doc: QTextDocument,
+    pages: list[QTextDocument],
     index: int,
 ) -> None:
     _header(painter, lay, receipt, qr)
     painter.save()
-    painter.translate(lay.page.left(), lay.page.top() + lay.header_h - index * lay.body_h)
-    doc.drawContents(painter, QRectF(0, index * lay.body_h, lay.page.width(), lay.body_h))
+    painter.translate(lay.page.left(), lay.page.top() + lay.header_h)
+    pages[index].drawContents(painter, QRectF(0, 0, lay.page.width(), lay.body_h))
     painter.restore()
-    count = doc.pageCount()
+    count = len(pages)
     if count > 1:  # "1/2" at the bottom, so that an agent knows a page is missing
         font = QFont()
         font.setFamilies(_families(SOURCE_LANGUAGE))
@@ -230,27 +288,25 @@ def paint_paged(receipt: Printable, device: QPagedPaintDevice) -> int:
     try:
         rect = device.pageLayout().paintRectPixels(device.logicalDpiX())
         lay = _Layout(device.logicalDpiX(), QRectF(0, 0, rect.width(), rect.height()))
-        doc = _document(receipt, device, lay)
+        pages = _pages(receipt, device, lay)
         qr = qr_matrix(receipt.qr_text)
-        for index in range(doc.pageCount()):
+        for index in range(len(pages)):
             if index:
                 device.newPage()
-            _paint_page(painter, lay, receipt, qr, doc, index)
-        return doc.pageCount()
+            _paint_page(painter, lay, receipt, qr, pages, index)
+        return len(pages)
     finally:
         painter.end()
 
 
 def write_pdf(receipt: Printable, path: Path) -> int:
     """Write the receipt as an A4 PDF at ``path``; returns the number of pages."""
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    writer.setTitle(Translator(SOURCE_LANGUAGE)(receipt.title))
-    writer.setCreator("kiosk-titre-sejour")
-    prepare_page(writer)
-    pages = paint_paged(receipt, writer)
-    del writer  # flushes and closes the file
-    return pages
+    with laid_out_on(QPdfWriter(str(path))) as writer:  # destroyed: the file is closed
+        writer.setResolution(PDF_DPI)
+        writer.setTitle(Translator(SOURCE_LANGUAGE)(receipt.title))
+        writer.setCreator("kiosk-titre-sejour")
+        prepare_page(writer)
+        return paint_paged(receipt, writer)
 
 
 def pdf_bytes(receipt: Printable) -> bytes:
@@ -259,12 +315,11 @@ def pdf_bytes(receipt: Printable) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(PDF_DPI)
-    writer.setCreator("kiosk-titre-sejour")
-    prepare_page(writer)
-    paint_paged(receipt, writer)
-    del writer
+    with laid_out_on(QPdfWriter(buffer)) as writer:  # destroyed: the PDF is complete
+        writer.setResolution(PDF_DPI)
+        writer.setCreator("kiosk-titre-sejour")
+        prepare_page(writer)
+        paint_paged(receipt, writer)
     buffer.close()
     return bytes(data.data())
 
@@ -279,19 +334,19 @@ def render_images(receipt: Printable, dpi: int = 120) -> list[QImage]:
     count = 1
     index = 0
     while index < count:
-        image = QImage(width, height, QImage.Format.Format_RGB32)
-        dpm = round(dpi / 0.0254)
-        image.setDotsPerMeterX(dpm)
-        image.setDotsPerMeterY(dpm)
-        image.fill(QColor("#ffffff"))
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-        try:
-            count = _paint_one(receipt, image, page, painter, index)
-        finally:
-            painter.end()
-        images.append(image)
+        with laid_out_on(QImage(width, height, QImage.Format.Format_RGB32)) as image:
+            dpm = round(dpi / 0.0254)
+            image.setDotsPerMeterX(dpm)
+            image.setDotsPerMeterY(dpm)
+            image.fill(QColor("#ffffff"))
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+            try:
+                count = _paint_one(receipt, image, page, painter, index)
+            finally:
+                painter.end()
+            images.append(QImage(image))  # shares the pixels with the image destroyed
         index += 1
     return images
 
@@ -301,9 +356,9 @@ def _paint_one(
 ) -> int:
     """Page ``index`` of the receipt on an image; returns the page count."""
     lay = _Layout(device.logicalDpiX(), page)
-    doc = _document(receipt, device, lay)
-    _paint_page(painter, lay, receipt, qr_matrix(receipt.qr_text), doc, index)
-    return doc.pageCount()
+    pages = _pages(receipt, device, lay)
+    _paint_page(painter, lay, receipt, qr_matrix(receipt.qr_text), pages, index)
+    return len(pages)
 
 
 class _Executor(QObject):

@@ -66,7 +66,9 @@ CAMERA_DISCONNECTED = N_(
     "La caméra ne répond plus. Attendez un peu. Si rien ne change, demandez de l'aide à l'accueil."
 )
 CAMERA_BACK = N_("La caméra marche de nouveau.")
-PHOTO_TAKEN = N_("Photo prise. Regardez la photo, puis touchez « Valider » ou « Reprendre ».")
+PHOTO_TAKEN = N_(
+    "Photo prise. Regardez la photo, puis touchez « Valider » ou « Refaire la photo »."
+)
 REVIEW_WIDTH = 1200  # px of the page shown for review
 HEADER_HANDLERS = (
     ("language_chosen", "choose_language"),

@@ -268,9 +268,9 @@ QLabel[role="step"] {{ color: {c.text_secondary}; font-size: {px(s.small)}px; }}
 QLabel[role="error"] {{ color: {c.error}; font-weight: bold; }}
 QLabel[role="answer"] {{ font-weight: normal; }}
 QLabel[role="reference"] {{
-    font-size: {px(s.reference)}px; font-weight: bold; color: {c.primary};
-    border: {border}px solid {c.primary}; border-radius: {s.radius}px;
-    padding: {px(12)}px {px(24)}px; background-color: {c.background};
+    font-size: {px(s.reference)}px; font-weight: bold; color: {c.text};
+    border: {border}px dashed {c.border}; border-radius: 0px;
+    padding: {px(12)}px {px(24)}px; background-color: {c.surface};
 }}
 QLabel[role="status"] {{ color: {c.text_secondary}; font-style: normal; }}
 QLabel[role="app-title"] {{ font-size: {hpx(s.header_text)}px; font-weight: bold; }}
@@ -279,8 +279,9 @@ QFrame#header {{
     background-color: {c.surface};
     border-bottom: 1px solid {c.border};
 }}
-QFrame#header QLabel {{ background-color: {c.surface}; }}
-QWidget#column {{ max-width: {px(s.column_max_width)}px; }}
+QFrame#header QLabel {{ background-color: transparent; }}
+QWidget#column, QWidget#action-column {{ max-width: {px(s.column_max_width)}px; }}
+QFrame#action-bar {{ border-top: 1px solid {c.border}; background-color: {c.background}; }}
 QScrollArea {{ border: none; }}
 
 QFrame[role="card"] {{
@@ -346,6 +347,7 @@ QPushButton[variant="error-link"] QLabel {{
 }}
 QPushButton[variant="header"] {{
     min-height: {hpx(s.header_button_height) - 2 * border}px;
+    min-width: {s.target}px;
     font-size: {hpx(s.header_text)}px;
     padding: {hpx(4)}px {hpx(14)}px;
     color: {c.primary}; background-color: {c.background};
@@ -357,6 +359,11 @@ QPushButton[variant="header"]:checked {{
 QPushButton[variant="header"]:checked:hover {{
     color: {c.primary_text}; background-color: {c.primary_hover};
 }}
+QPushButton[variant="header"] QLabel {{
+    color: {c.primary}; background-color: transparent;
+    font-size: {hpx(s.header_text)}px; font-weight: bold;
+}}
+QPushButton[variant="header"] QLabel[checked="true"] {{ color: {c.primary_text}; }}
 QPushButton[variant="card"] {{
     color: {c.text}; background-color: {c.background};
     border: {border}px solid {c.primary}; padding: 0px;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
@@ -23,6 +24,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -34,6 +36,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -386,8 +389,180 @@ class NoticeDialog(_Dialog):
 
 
 # --- header --------------------------------------------------------------------------
+class HeaderIcon(QLabel):
+    """A header control's icon, drawn in the label's own colour (the stylesheet's), so it
+    follows the theme and the button's checked state. Kinds: language (a globe), size
+    ("Aa"), contrast (a half-filled circle), voice (a speaker), listen (a play triangle),
+    stop (a square), help ("?" in a circle)."""
+
+    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        set_role(self, "header-icon")
+
+    def sizeHint(self) -> QSize:
+        side = round(self.fontMetrics().height() * 1.1)
+        return QSize(side, side)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        side = min(self.width(), self.height())
+        if side <= 4:
+            return
+        colour = self.palette().color(self.foregroundRole())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(colour)
+        pen.setWidthF(max(2.0, side / 12))
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        x0, y0 = (self.width() - side) / 2, (self.height() - side) / 2
+        m = pen.widthF()
+        box = QRectF(x0 + m, y0 + m, side - 2 * m, side - 2 * m)
+        c = box.center()
+        kind = self.kind
+        if kind == "language":
+            painter.drawEllipse(box)
+            painter.drawEllipse(
+                QRectF(c.x() - box.width() / 4, box.top(), box.width() / 2, box.height())
+            )
+            painter.drawLine(QPointF(box.left(), c.y()), QPointF(box.right(), c.y()))
+        elif kind == "contrast":
+            painter.drawEllipse(box)
+            painter.setBrush(colour)
+            painter.drawPie(box, 90 * 16, 180 * 16)
+        elif kind == "voice":
+            w = box.width()
+            painter.setBrush(colour)
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(box.left(), c.y() - w * 0.15),
+                        QPointF(box.left() + w * 0.2, c.y() - w * 0.15),
+                        QPointF(box.left() + w * 0.45, c.y() - w * 0.4),
+                        QPointF(box.left() + w * 0.45, c.y() + w * 0.4),
+                        QPointF(box.left() + w * 0.2, c.y() + w * 0.15),
+                        QPointF(box.left(), c.y() + w * 0.15),
+                    ]
+                )
+            )
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for r in (0.25, 0.45):
+                arc = QRectF(c.x() - w * r + w * 0.05, c.y() - w * r, 2 * w * r, 2 * w * r)
+                painter.drawArc(arc, -50 * 16, 100 * 16)
+        elif kind == "listen":
+            painter.setBrush(colour)
+            painter.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(box.left() + box.width() * 0.2, box.top()),
+                        QPointF(box.right(), c.y()),
+                        QPointF(box.left() + box.width() * 0.2, box.bottom()),
+                    ]
+                )
+            )
+        elif kind == "stop":
+            painter.setBrush(colour)
+            inset = box.width() * 0.12
+            painter.drawRect(box.adjusted(inset, inset, -inset, -inset))
+        else:  # "size" ("Aa") and "help" ("?"): letters, in the label's font
+            if kind == "help":
+                painter.drawEllipse(box)
+            font = QFont(self.font())
+            font.setBold(True)
+            font.setPixelSize(max(8, round(box.height() * (0.7 if kind == "help" else 0.75))))
+            painter.setFont(font)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "?" if kind == "help" else "Aa")
+        painter.end()
+
+
+class HeaderButton(LayoutButton):
+    """A header control: a check mark when it is on (toggles), an icon, a label. Laid out
+    in a row, or, compact (large text, narrow screens), the icon above a short label; the
+    layout direction puts the check mark and the icon at the start, in every language."""
+
+    def __init__(self, icon: str, parent: QWidget | None = None) -> None:
+        super().__init__("header", parent)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setSpacing(SPACE_XS)
+        self.inline = QHBoxLayout()
+        self.inline.setSpacing(SPACE_XS)
+        self.mark = self.add_label(self.inline, "header-text")
+        self.mark.setText("✓")
+        self.mark.hide()
+        self.icon = HeaderIcon(icon)
+        self.icon.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.inline.addWidget(self.icon)
+        self.box.addLayout(self.inline)
+        self.label = self.add_label(self.box, "header-text")
+        self.label.setWordWrap(False)  # one line: the header fits by its compact form
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._text = ""
+        self._short = ""
+        self.compact = False
+        self.set_compact(False)
+        self.toggled.connect(self._checked_changed)
+
+    def setText(self, text: str) -> None:
+        """The full label (shown when there is room; the short one otherwise)."""
+        self._text = text
+        self._show_text()
+
+    def text(self) -> str:
+        return self._text
+
+    def set_short_text(self, text: str) -> None:
+        self._short = text
+        self._show_text()
+
+    def _show_text(self) -> None:
+        self.label.setText(self._short or self._text if self.compact else self._text)
+        self.updateGeometry()
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact: the icon above a short label; else the label alone (with its mark)."""
+        self.compact = compact
+        self.box.setDirection(
+            QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
+        )
+        self.icon.setVisible(compact)
+        self.inline.setAlignment(Qt.AlignmentFlag.AlignHCenter if compact else LEADING)
+        self._show_text()
+
+    def set_text_px(self, px: int | None) -> None:
+        """The label's size in px (None: the stylesheet's)."""
+        sheet = f"font-size: {px}px;" if px else ""
+        for w in (self.label, self.mark, self.icon):
+            if w.styleSheet() != sheet:
+                w.setStyleSheet(sheet)
+        self.label.ensurePolished()
+        size = self.label.fontInfo().pixelSize()
+        side = max(SPACE_S, round(size * (0.35 if self.compact else 0.6)))
+        self.box.setContentsMargins(side, SPACE_XS, side, SPACE_XS)
+        self.updateGeometry()
+
+    def _checked_changed(self, on: bool) -> None:
+        self.mark.setVisible(on and self.isCheckable())
+        for w in (self.label, self.mark, self.icon):
+            w.setProperty("checked", on)
+            w.style().unpolish(w)
+            w.style().polish(w)
+        self.updateGeometry()
+
+    def setChecked(self, checked: bool) -> None:
+        super().setChecked(checked)
+        self._checked_changed(checked)
+
+
 class Header(QFrame):
-    """The same controls, in the same order, on every screen (WCAG 3.2.6)."""
+    """The same controls, in the same order, on every screen (WCAG 3.2.6), on one row with
+    the kiosk's title at every text size and on every screen shape: when their labels do
+    not fit, each control shows an icon above a short label (smaller, down to 16 px, if
+    needed); the row never wraps, the title stays."""
 
     language_chosen = Signal(str)
     text_size_requested = Signal()
@@ -400,34 +575,26 @@ class Header(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("header")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
-        outer.setSpacing(SPACE_S)
-        row, second_row = QHBoxLayout(), QHBoxLayout()
-        for r in (row, second_row):
-            r.setSpacing(SPACE_S)
-            outer.addLayout(r)
-        # When the controls do not fit one row (large text, long words), the last ones
-        # wrap to a second row, in the same order: nothing is clipped or scrolled.
-        self._rows = (row, second_row)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
+        row.setSpacing(SPACE_S)
+        self._row = row
         self.app_title = label("", "app-title", wrap=False)
-        # The title gives way (hides) before any control is squeezed at large text sizes.
         self.app_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.app_title.setMinimumWidth(0)
         row.addWidget(self.app_title, 1, LEADING)
-        row.addStretch(0)  # takes the room when the title hides
-        self.language_button = button("header")
-        self.text_size_button = button("header")
-        self.contrast_button = button("header")
-        self.voice_button = button("header")
+        self.language_button = HeaderButton("language")
+        self.text_size_button = HeaderButton("size")
+        self.contrast_button = HeaderButton("contrast")
+        self.voice_button = HeaderButton("voice")
         for toggle in (self.contrast_button, self.voice_button):
             toggle.setCheckable(True)
-        self.listen_button = button("header")
-        self.stop_button = button("header")
-        self.help_button = button("header")
+        self.listen_button = HeaderButton("listen")
+        self.stop_button = HeaderButton("stop")
+        self.help_button = HeaderButton("help")
         for btn in self.buttons:
-            btn.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-            row.addWidget(btn)
-        self._on_first_row = len(self.buttons)
+            btn.setAutoDefault(True)
+            row.addWidget(btn, 0, Qt.AlignmentFlag.AlignVCenter)
         self.language_button.clicked.connect(self._open_languages)
         self.text_size_button.clicked.connect(self.text_size_requested)
         self.contrast_button.toggled.connect(self._contrast_toggled)
@@ -437,10 +604,13 @@ class Header(QFrame):
         self.help_button.clicked.connect(self.help_requested)
         self._tr = Translator("fr")
         self._scale = 1.0
+        self._title_text = ""
+        self.compact = False
+        self._fitting = False
         self.language_dialog: LanguageDialog | None = None
 
     @property
-    def buttons(self) -> tuple[QPushButton, ...]:
+    def buttons(self) -> tuple[HeaderButton, ...]:
         return (
             self.language_button,
             self.text_size_button,
@@ -453,8 +623,11 @@ class Header(QFrame):
 
     def retranslate(self, tr: Translator) -> None:
         self._tr = tr
-        self.app_title.setText(tr(N_("Titre de séjour")))
+        self._title_text = tr(N_("Titre de séjour"))
+        self.app_title.setText(self._title_text)
+        self.app_title.setAccessibleName(self._title_text)
         self.language_button.setText(language_words(tr))
+        self.language_button.set_short_text(tr(N_("Langue")))
         self.language_button.setAccessibleName(tr(N_("Changer de langue")))
         self.listen_button.setText(tr(N_("Écouter")))
         self.listen_button.setAccessibleName(tr(N_("Écouter cette page")))
@@ -462,89 +635,106 @@ class Header(QFrame):
         self.stop_button.setAccessibleName(tr(N_("Arrêter la voix")))
         self.help_button.setText(tr(N_("Aide")))
         self.help_button.setAccessibleName(tr(N_("Demander de l'aide")))
+        self.contrast_button.setText(tr(N_("Contraste")))
         self.contrast_button.setAccessibleName(tr(N_("Contraste élevé")))
+        self.voice_button.setText(tr(N_("Voix")))
         self.voice_button.setAccessibleName(tr(N_("Voix : lire l'écran à voix haute")))
-        self._render_toggles()
         self.set_text_scale(self._scale)
 
     # --- the two toggles: checked state shown by a filled button and a check mark -----
     def set_high_contrast(self, on: bool) -> None:
         with _signals_blocked(self.contrast_button):
             self.contrast_button.setChecked(on)
-        self._render_toggles()
+        self._fit()
 
     def set_voice(self, on: bool) -> None:
         with _signals_blocked(self.voice_button):
             self.voice_button.setChecked(on)
-        self._render_toggles()
+        self._fit()
 
     def _contrast_toggled(self, on: bool) -> None:
-        self._render_toggles()
+        self._fit()
         self.high_contrast_toggled.emit(on)
 
     def _voice_toggled(self, on: bool) -> None:
-        self._render_toggles()
+        self._fit()
         self.voice_toggled.emit(on)
-
-    def _render_toggles(self) -> None:
-        tr = self._tr
-        for toggle, text in (
-            (self.contrast_button, tr(N_("Contraste"))),
-            (self.voice_button, tr(N_("Voix"))),
-        ):
-            toggle.setText(f"✓ {text}" if toggle.isChecked() else text)
-        self._fit_title()
 
     def set_text_scale(self, scale: float) -> None:
         self._scale = scale
-        text = self._tr(N_("Texte {percent} %")).format(percent=round(scale * 100))
-        self.text_size_button.setText(text)
-        self._fit_title()
+        percent = round(scale * 100)
+        tr = self._tr
+        self.text_size_button.setText(tr(N_("Texte {percent} %")).format(percent=percent))
+        self.text_size_button.set_short_text(tr.isolate(f"{percent} %"))
         self.text_size_button.setAccessibleName(
-            self._tr(N_("Taille du texte : {percent} %. Changer la taille.")).format(
-                percent=round(scale * 100)
-            )
+            tr(N_("Taille du texte : {percent} %. Changer la taille.")).format(percent=percent)
         )
+        self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_title()
+        if event.oldSize().width() != event.size().width():  # its height follows the mode
+            self._fit()
 
-    def _fit_title(self) -> None:
-        """Show the title if there is room; wrap the controls if they do not fit."""
-        margins = self.layout().contentsMargins()
-        spacing = SPACE_S
-        avail = self.width() - margins.left() - margins.right()
-        widths = [b.sizeHint().width() + spacing for b in self.buttons]
-        count = len(widths)
-        if sum(widths) - spacing > avail:
-            count = (len(widths) + 1) // 2  # two balanced rows...
-            while count > 1 and sum(widths[:count]) - spacing > avail:
-                count -= 1  # ...or as many as fit
-        if count != self._on_first_row:
-            self._wrap(count)
-        room = avail - sum(widths[:count])
-        self.app_title.setVisible(
-            count == len(widths) and self.app_title.sizeHint().width() <= room
-        )
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._fit()
 
-    def _wrap(self, count: int) -> None:
-        first, second = self._rows
-        for row in (first, second):
-            for i in reversed(range(row.count())):
-                item = row.itemAt(i)
-                if item is not None and item.widget() in self.buttons:
-                    row.takeAt(i)
-            if row is second:
-                while row.count():
-                    row.takeAt(0)  # the stretch
-        for btn in self.buttons[:count]:
-            first.addWidget(btn)
-        if count < len(self.buttons):
-            second.addStretch(1)
-            for btn in self.buttons[count:]:
-                second.addWidget(btn)
-        self._on_first_row = count
+    # --- one row, whatever the size ---------------------------------------------------
+    def _room(self) -> int:
+        margins = self._row.contentsMargins()
+        return self.width() - margins.left() - margins.right()
+
+    def _needed(self) -> int:
+        """Width of the controls as they are now, with the spacing, and the title's."""
+        for btn in self.buttons:
+            btn.ensurePolished()
+            btn.box.activate()
+        widths = [b.sizeHint().width() for b in self.buttons]
+        return sum(widths) + SPACE_S * len(widths)
+
+    def _fit(self) -> None:
+        """Full labels if they fit beside the title; else icons above short labels, their
+        text made smaller (never under 16 px) until they fit. Never a second row."""
+        if self.width() <= 0 or self._fitting:
+            return
+        self._fitting = True
+        try:
+            self._fit_now()
+        finally:
+            self._fitting = False
+
+    def _fit_now(self) -> None:
+        room = self._room()
+        self.app_title.ensurePolished()
+        title = self.app_title.fontMetrics().horizontalAdvance(self._title_text) + SPACE_M
+        self._set_mode(compact=False, px=None)
+        if self._needed() + title <= room:
+            self._show_title(room - self._needed())
+            return
+        label_px = self.language_button.label.fontInfo().pixelSize()
+        px = label_px
+        while True:
+            self._set_mode(compact=True, px=px)
+            if self._needed() + title <= room or px <= MIN_HEADER_PX:
+                break
+            px -= 1
+        self._show_title(room - self._needed())
+
+    def _set_mode(self, *, compact: bool, px: int | None) -> None:
+        self.compact = compact
+        for btn in self.buttons:
+            if btn.compact != compact:
+                btn.set_compact(compact)
+            btn.set_text_px(px)
+
+    def _show_title(self, room: int) -> None:
+        """The title in what room is left, shortened with "…" rather than hidden."""
+        metrics = self.app_title.fontMetrics()
+        text = metrics.elidedText(self._title_text, Qt.TextElideMode.ElideRight, max(room, 0))
+        self.app_title.setText(text)
+        self.app_title.setVisible(True)
 
     def _open_languages(self) -> None:
         dialog = LanguageDialog(self.window(), self._tr)
@@ -552,6 +742,9 @@ class Header(QFrame):
         dialog.finished.connect(dialog.deleteLater)
         self.language_dialog = dialog
         dialog.open()
+
+
+MIN_HEADER_PX = 16  # the header's labels never get smaller (body text >= 16 px)
 
 
 # --- inputs --------------------------------------------------------------------------
@@ -1052,7 +1245,7 @@ class BaseScreen(QWidget):
         outer.addWidget(self.scroll, 1)
         page = QWidget()
         centre = QHBoxLayout(page)
-        centre.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_XL)
+        centre.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
         self.column = QWidget()
         self.column.setObjectName("column")
         self.column.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -1082,10 +1275,30 @@ class BaseScreen(QWidget):
         self.body.setSpacing(SPACE_L)
         col.addLayout(self.body)
         col.addSpacing(SPACE_L)
-        self.actions = QHBoxLayout()
+        # Secondary actions that do not fit the action bar beside the primary one come
+        # here, at the end of the page (add_action(button, overflow=True)).
+        self.more_actions = QVBoxLayout()
+        self.more_actions.setSpacing(SPACE_M)
+        col.addLayout(self.more_actions)
+        col.addStretch(1)  # what a screen adds "under its actions" goes before this
+        # The action bar: under the page, never scrolled away, and above the on-screen
+        # keyboard (which docks under the screens): the primary action is always in view,
+        # at every text size, on every screen shape (issue 15).
+        self.footer = QFrame()
+        self.footer.setObjectName("action-bar")
+        bar = QHBoxLayout(self.footer)
+        bar.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        self.footer_column = QWidget()
+        self.footer_column.setObjectName("action-column")
+        self.footer_column.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addStretch(1)
+        bar.addWidget(self.footer_column, 100)
+        bar.addStretch(1)
+        self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight, self.footer_column)
+        self.actions.setContentsMargins(0, 0, 0, 0)
         self.actions.setSpacing(SPACE_M)
-        col.addLayout(self.actions)
-        col.addStretch(1)
+        outer.addWidget(self.footer)
+        self._overflow: list[QAbstractButton] = []
 
     # --- rendering ------------------------------------------------------------------
     def retranslate(self, tr: Translator) -> None:
@@ -1099,6 +1312,7 @@ class BaseScreen(QWidget):
         self.intro.setText(tr(self._intro_id) if self._intro_id else "")
         self.intro.setVisible(bool(self._intro_id))
         self.retranslate_body(tr)
+        self.fit_actions()
 
     def title_text(self) -> str:
         return self.tr_(self._title_id)
@@ -1120,7 +1334,98 @@ class BaseScreen(QWidget):
     def entered(self) -> None:
         """Called when the screen becomes current: scroll to the top, focus the title."""
         self.scroll.verticalScrollBar().setValue(0)
+        self.footer_last()
+        self.fit_actions()
         self.title.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # --- the action bar ---------------------------------------------------------------
+    def add_action(self, button: QAbstractButton, *, overflow: bool = False) -> None:
+        """A button of the action bar; ``overflow``: a secondary action that moves to the
+        end of the page when the bar has no room for it beside the others."""
+        stretch = self._stretch_index()
+        self.actions.insertWidget(stretch, button, 0, LEADING)
+        if overflow:
+            self._overflow.append(button)
+
+    def _stretch_index(self) -> int:
+        for i in range(self.actions.count()):
+            item = self.actions.itemAt(i)
+            if item is not None and item.spacerItem() is not None:
+                return i
+        return self.actions.count()
+
+    def action_buttons(self) -> list[QAbstractButton]:
+        """The buttons of the action bar shown, in reading order (the primary first)."""
+        out = []
+        for i in range(self.actions.count()):
+            item = self.actions.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if isinstance(widget, QAbstractButton) and widget.isVisibleTo(self):
+                out.append(widget)
+        return out
+
+    def primary_action(self) -> QAbstractButton | None:
+        """The first enabled button of the action bar (what "Continuer" is here)."""
+        return next((b for b in self.action_buttons() if b.isEnabled()), None)
+
+    def fit_actions(self) -> None:
+        """The action bar on one row: its secondary ("overflow") actions too when there is
+        room, else they go to the end of the page; the others one under the other if even
+        they do not fit (large text, long words): never clipped, never off screen."""
+        width = self.footer_column.width() or self.width() - 2 * SPACE_L
+
+        def needed(buttons: list[QAbstractButton]) -> int:
+            return sum(b.sizeHint().width() for b in buttons) + SPACE_M * max(len(buttons) - 1, 0)
+
+        extra = [b for b in self._overflow if not b.isHidden()]
+        main = [b for b in self.action_buttons() if b not in self._overflow]
+        in_bar = needed(main + extra) <= width
+        for b in self._overflow:
+            here = self.actions.indexOf(b) >= 0
+            hidden = b.isHidden()
+            if in_bar and not here:
+                self.more_actions.removeWidget(b)
+                self.actions.insertWidget(self._stretch_index(), b, 0, LEADING)
+            elif not in_bar and here:
+                self.actions.removeWidget(b)
+                self.more_actions.addWidget(b, 0, LEADING)
+            else:
+                continue
+            b.setVisible(not hidden)  # a re-parented widget is hidden: as it was
+        direction = (
+            QBoxLayout.Direction.TopToBottom
+            if len(main) > 1 and needed(main) > width
+            else QBoxLayout.Direction.LeftToRight
+        )
+        if self.actions.direction() != direction:
+            self.actions.setDirection(direction)
+        # Under the page's column: the scroll bar beside the page shifts it (issue 15).
+        bar = self.scroll.verticalScrollBar()
+        shift = bar.sizeHint().width() if bar.isVisible() else 0
+        self.footer.layout().setContentsMargins(SPACE_L, SPACE_M, SPACE_L + shift, SPACE_M)
+        self.footer_last()
+
+    def footer_last(self) -> None:
+        """Tab reaches the action bar last, as it is read (the bar is under the page)."""
+        footer = [b for b in self.action_buttons() if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        if not footer:
+            return
+        chain: list[QWidget] = []
+        start = self.header.buttons[0]
+        w: QWidget | None = start
+        for _ in range(500):  # the screen's own chain, from its first control
+            if w is None or (chain and w is start):
+                break
+            if self.isAncestorOf(w) and w not in chain:
+                chain.append(w)
+            w = w.nextInFocusChain()
+        rest = [w for w in chain if w not in footer]
+        for first, second in itertools.pairwise([*rest, *footer]):
+            QWidget.setTabOrder(first, second)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_actions()
 
     def focus_and_show(self, widget: QWidget) -> None:
         self.scroll.ensureWidgetVisible(widget, SPACE_XL, SPACE_XL)

@@ -3,25 +3,43 @@ walking the kiosk as new users would, repeated as a test on the real screens."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleInterface,
     QFont,
+    QFontInfo,
+    QKeyEvent,
     QTextLayout,
     QTextOption,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 
+from kiosk.devices.printer import FakePrinter
+from kiosk.domain.resume import format_resume_code
 from kiosk.domain.session import Screen
-from kiosk.i18n import Translator
+from kiosk.i18n import LANGUAGES, Translator
 from kiosk.i18n.bidi import LRI, PDI, strip_controls, unisolated_runs
 from kiosk.ui.choice import ChoiceRow
-from kiosk.ui.theme import Theme
+from kiosk.ui.receipt_pdf import pdf_bytes
+from kiosk.ui.scan_controller import PHOTO_TAKEN
+from kiosk.ui.theme import HIGH_CONTRAST, NORMAL, Theme
 from kiosk.ui.widgets import CountryBox, Notice
 
 from .conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, all_widgets
@@ -323,3 +341,171 @@ def test_4_the_e_photo_code_opens_in_latin_letters(make_kiosk: Any) -> None:
     osk.show_for(step.row("ephoto_code").editor)
     assert osk.layout_id == "qwerty" or osk.layout_id == "azerty"
     assert step.row("ephoto_code").editor.property("script") == "latin"
+
+
+# --- 5. the country completer's list was unstyled ---------------------------------------------
+def open_completer(kiosk: Kiosk, text: str) -> QWidget:
+    """Type ``text`` in the nationality box: its completer's list opens."""
+    box = kiosk.window.step.row("nationality").input
+    assert isinstance(box, CountryBox)
+    edit = box.lineEdit()
+    box.setFocus()
+    edit.clear()
+    for ch in text:  # as the on-screen keyboard types (QTest knows only ASCII keys)
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(edit, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+    popup = box.completer().popup()
+    kiosk.qtbot.waitUntil(popup.isVisible)
+    return popup
+
+
+def test_5_the_country_list_is_styled_scaled_and_high_contrast(make_kiosk: Any) -> None:
+    """The completer's list had about 11 px text on 17 px rows, no high contrast and no
+    scaling: the one pop-up the audit never opened. It now has the kiosk's style."""
+    kiosk = make_kiosk()
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    kiosk.start()
+    popup = open_completer(kiosk, "م")
+    assert isinstance(popup, QAbstractItemView)
+    assert popup.model().rowCount() > 1
+    font_px = QFontInfo(popup.font()).pixelSize()
+    assert font_px >= 20 * 2, font_px  # body text at 200 %
+    row = popup.visualRect(popup.model().index(0, 0))
+    assert row.height() >= 48 * 2, row.height()  # a touch target at 200 %
+    image = popup.grab().toImage()
+    background = image.pixelColor(image.width() // 2, image.height() - 3).name()
+    assert background == HIGH_CONTRAST.background
+    assert popup.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    # Back to the normal theme at 100 %: the list follows.
+    popup.hide()
+    kiosk.controller.set_theme(Theme())
+    popup = open_completer(kiosk, "ف")
+    assert QFontInfo(popup.font()).pixelSize() < 30
+    image = popup.grab().toImage()
+    assert image.pixelColor(image.width() // 2, image.height() - 3).name() == NORMAL.background
+
+
+# --- 8. the receipt contradicted itself ----------------------------------------------------------
+def _pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
+    pdf = tmp_path / "receipt.pdf"
+    pdf.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    text = unicodedata.normalize("NFKC", text)  # "ﬁ" ligatures back to letters
+    return [" ".join(page.split()) for page in text.split("\f") if page.strip()]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils: bootstrap test")
+def test_8_the_receipt_says_what_was_done_and_what_is_missing(
+    make_kiosk: Any, tmp_path: Path
+) -> None:
+    """After filing, the PDF said "Vous êtes dans les temps. Faites votre demande au plus
+    tard le …"; the screen did not show a skipped document the PDF listed; an item broke
+    across pages; the text was 9 pt whatever size the applicant chose."""
+    kiosk = make_kiosk()
+    kiosk.to_consent()
+    s = kiosk.controller.session
+    documents = [d.id for d in s.documents()]
+    s.documents_scanned = True
+    s.page_scanned(documents[0], 1)  # photographed
+    s.document_skipped(documents[1])  # skipped
+    kiosk.controller.set_theme(Theme(scale=2.0))
+    kiosk.click(kiosk.window.consent.checkbox)
+    kiosk.click(kiosk.window.consent.submit_button)
+    kiosk.wait_screen(Screen.RECEIPT)
+    receipt = kiosk.window.receipt
+    skipped = Translator("fr")(s.documents()[1].label)
+    assert receipt.documents_heading.text() == "Documents à apporter à la préfecture"
+    assert f"• {skipped}" in receipt.documents.text().split("\n")
+    assert receipt.given.text() == "• " + s.documents()[0].label
+    assert receipt.deadline.kind == "success"  # 94 days ahead: filed in time
+    assert receipt.deadline.text.text() == "Votre demande est faite dans les temps."
+
+    content = kiosk.controller.receipt_content()
+    assert content is not None and content.text_scale == 2.0
+    pages = _pdf_pages(pdf_bytes(content), tmp_path)
+    whole = " ".join(pages)
+    assert "Faites votre demande au plus tard" not in whole
+    assert "Votre demande est faite dans les temps." in whole
+    assert skipped in whole
+    # At 200 % the receipt is longer; still no line is cut between two sheets.
+    small = _pdf_pages(pdf_bytes(dataclasses.replace(content, text_scale=1.0)), tmp_path)
+    assert len(pages) > len(small) >= 1
+    fr = Translator("fr")
+    for section in content.sections(fr):
+        for line in section.lines:
+            text = " ".join(line.split())
+            assert any(text in page for page in pages), text
+
+
+# --- 9. the resume code was only shown ---------------------------------------------------------
+def test_9_the_resume_code_can_be_printed_and_does_not_look_like_a_button(
+    make_kiosk: Any, tmp_path: Path
+) -> None:
+    """ "Notez ce code ou prenez-le en photo" on a kiosk with a printer; the code's box
+    looked like a button. The code prints now (nothing about the applicant on it), and its
+    box is a dashed, grey-backed box in the text colour, unlike any button."""
+    kiosk = make_kiosk()
+    printer = FakePrinter(tmp_path)
+    kiosk.controller.printer = printer
+    w = kiosk.window
+    kiosk.start()
+    kiosk.fill(IDENTITY)
+    kiosk.click(w.step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: kiosk.controller.session.step_index == 1)
+    kiosk.click(w.step.save_button)
+    kiosk.wait_screen(Screen.SAVED)
+    saved = w.saved
+    assert "Imprimez ce code" in saved.intro.text()
+    kiosk.click(saved.print_button)
+    kiosk.qtbot.waitUntil(lambda: bool(printer.in_memory), timeout=20_000)
+    kiosk.qtbot.waitUntil(saved.print_status.isVisible)
+    assert saved.print_status.text() == "Le code est imprimé. Prenez-le sous l'écran."
+    code = kiosk.controller.session.resume_code
+    assert code is not None
+    text = " ".join(_pdf_pages(printer.in_memory[0], tmp_path))
+    assert format_resume_code(code) in text
+    for personal in ("Benkirane", "Amina", "2001"):
+        assert personal not in text
+    # The box: dashed border in the border colour, the surface behind the text, text in
+    # the text colour; buttons have a solid primary border.
+    theme = Theme()
+    image = saved.code.grab().toImage()
+    assert image.pixelColor(image.width() // 2, image.height() // 2).name() in (
+        theme.colours.surface,
+        theme.colours.text,
+    )
+    edge = image.pixelColor(image.width() // 2, 0).name()
+    assert edge != theme.colours.primary
+    assert saved.code.palette().color(saved.code.foregroundRole()).name() == theme.colours.text
+
+
+# --- 10. ambiguous words ------------------------------------------------------------------------
+def _words(text: str) -> set[str]:
+    text = strip_controls(text).casefold()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):  # Chinese: no spaces, by character
+        return {ch for ch in text if ch.strip() and ch not in "：:"}
+    return {w.strip("«»“”:.,") for w in text.split() if len(w.strip("«»“”:.,")) > 1}
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_10_track_continue_resume_and_retake_are_told_apart(make_kiosk: Any, code: str) -> None:
+    """In Arabic "متابعة طلبي" meant both "Suivre ma demande" and "Continuer ma demande"
+    (and "متابعة" is "Continuer"); in French "Reprendre" was both resuming an application
+    and retaking a photo. The labels the applicant meets now differ in every language."""
+    kiosk = make_kiosk()
+    w = kiosk.window
+    kiosk.controller.choose_language(code)
+    track = w.welcome.status_button.text()
+    resume = w.welcome.resume_button.text()
+    go_on = strip_controls(w.step.continue_button.accessibleName())  # "Continuer"
+    carry_on = w.saved.continue_button.text()  # "Continuer ma demande"
+    retake = w.scan.retake_button.text()
+    assert _words(track) != _words(carry_on), (track, carry_on)
+    assert not _words(go_on) & _words(track), (go_on, track)
+    assert len({track, resume, w.welcome.start_button.accessibleName()}) == 3
+    assert not _words(retake) & _words(resume), (retake, resume)
+    spoken_retake = Translator(code)(PHOTO_TAKEN)
+    assert retake in spoken_retake  # the message names the button as it reads

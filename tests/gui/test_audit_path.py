@@ -9,14 +9,28 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QCompleter,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
+from kiosk.audit.checks import check_reflow
+from kiosk.audit.kiosk_checks import Visit
 from kiosk.audit.path_checks import (
     check_bidi,
     check_keyboard_script,
     check_notice_kinds,
     check_wheel,
 )
+from kiosk.audit.shape_checks import check_in_view, check_popups, check_screen_shape
 from kiosk.domain.deadlines import MESSAGES as DEADLINE_MESSAGES
 from kiosk.domain.deadlines import DeadlineStatus
 from kiosk.i18n import Translator
@@ -26,7 +40,7 @@ from kiosk.ui.theme import Theme
 from kiosk.ui.wheel import WheelGuard
 from kiosk.ui.widgets import Notice
 
-from .test_audit import STYLE, ctx, messages
+from .test_audit import STYLE, ctx, messages, named
 
 pytestmark = pytest.mark.gui
 
@@ -191,3 +205,112 @@ def test_a_keyboard_in_the_wrong_script_is_reported(
     outcome = check_keyboard_script(ctx(window, "ar"))
     assert "the on-screen keyboard opens in another script than the field's" in messages(outcome)
     assert outcome.violations[0].measured == "field latin, keyboard arabic"
+
+
+# --- 21 in view, 22 screen shapes, 23 pop-up lists ------------------------------------------------
+class _Screen(QWidget):
+    """A screen as the audit sees one: a header row, a scrolled page, an action."""
+
+    def __init__(self, page_height: int = 2000) -> None:
+        super().__init__()
+        outer = QVBoxLayout(self)
+        self.header = QWidget()
+        grid = QGridLayout(self.header)
+        self.header.buttons = [named(t) for t in ("Langue", "Texte", "Aide")]  # type: ignore[attr-defined]
+        for i, b in enumerate(self.header.buttons):  # type: ignore[attr-defined]
+            grid.addWidget(b, i // 2, i % 2)  # two rows: wrapped
+        self.header.app_title = QLabel("Titre de séjour")  # type: ignore[attr-defined]
+        self.header.app_title.hide()  # type: ignore[attr-defined]
+        grid.addWidget(self.header.app_title, 0, 2)  # type: ignore[attr-defined]
+        outer.addWidget(self.header)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        page = QWidget()
+        col = QVBoxLayout(page)
+        self.field = QLineEdit()
+        self.field.setAccessibleName("Nom")
+        self.pad = QWidget()
+        self.pad.setFixedHeight(page_height)
+        col.addWidget(self.pad)
+        col.addWidget(self.field)
+        self.action = named("Continuer")
+        col.addWidget(self.action)
+        self.scroll.setWidget(page)
+        outer.addWidget(self.scroll, 1)
+
+    def primary_action(self) -> QAbstractButton:
+        return self.action
+
+
+def test_what_is_out_of_view_after_an_action_is_reported(
+    make_window: Callable[..., QWidget],
+) -> None:
+    screen = _Screen()
+    window = make_window(screen)
+    screen.field.setFocus()
+    visit = Visit("step", "screen", window, screen, focus=screen.field)
+    outcome = check_in_view(ctx(window), visit)
+    assert set(messages(outcome)) == {
+        "the focused element is not in view after the action",
+        "the primary action is not in view",
+        "the header's controls wrap to another row",
+        "the header hides the kiosk's title",
+    }
+    # Repaired: the page short enough, the header on one row with its title.
+    fixed = _Screen(page_height=10)
+    for i, b in enumerate(fixed.header.buttons):  # type: ignore[attr-defined]
+        fixed.header.layout().addWidget(b, 0, i)
+    fixed.header.app_title.show()  # type: ignore[attr-defined]
+    window = make_window(fixed)
+    visit = Visit("step", "screen", window, fixed, focus=fixed.field)
+    outcome = check_in_view(ctx(window), visit)
+    assert outcome.checked == 3 and not outcome.violations
+
+
+def test_a_screen_that_fails_only_at_1920_x_1080_is_reported(
+    make_window: Callable[..., QWidget],
+) -> None:
+    class Shapely(_Screen):  # fine at 4:3; at 16:9 its action goes below the page
+        def resizeEvent(self, event: Any) -> None:
+            super().resizeEvent(event)
+            self.pad.setFixedHeight(5000 if self.width() > 1600 else 10)
+
+    screen = Shapely(page_height=10)
+    for i, b in enumerate(screen.header.buttons):  # type: ignore[attr-defined]
+        screen.header.layout().addWidget(b, 0, i)
+    screen.header.app_title.show()  # type: ignore[attr-defined]
+    window = make_window(screen)
+    window.resize(1280, 1024)
+    visit = Visit("step", "screen", window, screen, focus=None)
+    assert check_in_view(ctx(window), visit).violations == []
+    outcome = check_screen_shape(ctx(window), visit, check_reflow)
+    assert "the primary action is not in view at 1920 x 1080" in messages(outcome)
+    assert window.size().width() == 1280  # laid out back as it was
+    # The welcome screen at 1280 x 960: a page taller than what it leaves is reported.
+    tall = _Screen(page_height=1200)
+    window = make_window(tall)
+    visit = Visit("welcome", "screen", window, tall, focus=None)
+    outcome = check_screen_shape(ctx(window), visit, check_reflow, welcome_short=True)
+    assert "the welcome screen needs scrolling at 1280 x 960" in messages(outcome)
+
+
+def test_an_unstyled_completer_list_is_reported(make_window: Callable[..., QWidget]) -> None:
+    box = QComboBox()
+    box.setEditable(True)
+    box.addItems(["Maroc", "Mali", "Malte"])
+    box.setCompleter(QCompleter(box.model(), box))
+    box.setAccessibleName("Nationalité")
+    window = make_window(box)
+    popup = box.completer().popup()
+    popup.setStyleSheet("font-size: 11px;")  # as Qt left it: its own small font
+    outcome = check_popups(ctx(window))
+    assert set(messages(outcome)) >= {
+        "the pop-up list's text is smaller than the screen's",
+        "the pop-up list's rows are smaller than a target",
+    }
+    popup.setStyleSheet(
+        "QListView { font-size: 20px; background: white; color: #161616; }"
+        "QListView::item { min-height: 48px; }"
+    )
+    outcome = check_popups(ctx(window))
+    assert outcome.checked >= 3 and not outcome.violations

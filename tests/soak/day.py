@@ -9,6 +9,7 @@ journey here that does something of its own, and nowhere else.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import os
 import threading
@@ -58,6 +59,12 @@ class SimClock:
             self.now += delta
 
 
+def malloc_trim() -> None:
+    """Give the C heap's free memory back to the system (glibc keeps it in each thread's
+    arena otherwise): what is left is what the process holds, not what it once held."""
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def rss_kb() -> int:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
@@ -66,8 +73,15 @@ def rss_kb() -> int:
     raise RuntimeError("no VmRSS")
 
 
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+def open_fds() -> dict[str, str]:
+    """This process's open file descriptors: number -> what it points to."""
+    fds = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except FileNotFoundError:  # the listing's own descriptor, closed since
+            continue
+    return fds
 
 
 def applicant_identity(n: int) -> dict[str, str]:

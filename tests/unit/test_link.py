@@ -18,6 +18,7 @@ from kiosk.link import (
     KioskStatus,
     SyncRunner,
     parse_sync_args,
+    read_last_sync,
     round_pause,
     sync_main,
     sync_settings,
@@ -110,11 +111,13 @@ def test_a_refused_token_backs_off_and_a_good_round_resets(
         assert runner.round() == "auth"
         pauses.append(runner.pause())
     assert runner.failures == 3
+    assert read_last_sync(settings.data_dir) is None  # kiosk-health: no sync reached it
     assert 30 < pauses[0] <= 60 and 60 <= pauses[1] <= 120 and 120 <= pauses[2] <= 240
     assert store.settings.values["sync_alert"] == "auth"
     runner.clients[0].default = None
     assert runner.round() == "sent"
     assert (runner.failures, runner.pause()) == (0, 30)
+    assert read_last_sync(settings.data_dir) == runner.clock()
     assert [e.state for e in store.outbox.entries.values()] == ["acknowledged"]
 
 
@@ -136,15 +139,19 @@ def test_retention_runs_every_round_enrolled_or_not(settings: Settings, store: M
     clock = FakeClock()
     store.drafts.save("old", "renewal-student", "fr", {"a": "b"}, clock.now - dt.timedelta(days=31))
     store.drafts.save("new", "renewal-student", "fr", {"a": "b"}, clock.now)
+    days = settings.audit_retention_days
+    for age, uuid in ((days + 1, "a-old"), (days - 1, "a-kept")):
+        store.audit_trail.record("outbox_queued", clock.now - dt.timedelta(days=age), uuid=uuid)
     runner = runner_with_clients(settings, store)
     assert runner.round() == "not_enrolled"  # kiosk-sync and the app alike
     assert set(store.drafts) == {"new"} and runner.clients == []
+    assert store.audit_trail.events == [("outbox_queued", {"uuid": "a-kept"})]
     enrol(settings)
     acknowledged = enqueue(store, clock.now - dt.timedelta(days=8))
     store.outbox.mark_acknowledged(acknowledged, "PREF-1", clock.now - dt.timedelta(days=8))
     assert runner.round() == "sent"
     assert store.outbox.entry(acknowledged) is None  # acknowledged_retention_days = 7
-    assert [e for e, _ in store.audit_trail.events] == ["outbox_purged"]
+    assert [e for e, _ in store.audit_trail.events] == ["outbox_queued", "outbox_purged"]
 
 
 def test_while_another_agent_delivers_the_app_still_reports_its_state(

@@ -78,14 +78,12 @@ class DocumentsScreen(BaseScreen):
         self.continue_button.clicked.connect(self.documents_confirmed)
         self.actions.addWidget(self.continue_button, 0, LEADING)
         self.actions.addStretch(1)
-        # Under "Continuer" (both would not fit side by side at 200 % in every language).
+        # Beside "Continuer" when both fit, else at the end of the page (200 %).
         self.scan_button = button("secondary")
         self.scan_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.scan_button.clicked.connect(self.scan_requested)
         self.scan_button.hide()
-        column = self.column.layout()
-        assert isinstance(column, QVBoxLayout)
-        column.insertWidget(column.count() - 1, self.scan_button, 0, LEADING)
+        self.add_action(self.scan_button, overflow=True)
 
         # Photos: None before the photo session; then the pages taken per document id.
         self._scanned: dict[str, int] | None = None
@@ -168,6 +166,7 @@ class DocumentsScreen(BaseScreen):
         self.scan_button.setText(tr(SCAN_MISSING))
         self.scan_button.setAccessibleName(tr(SCAN_MISSING))
         self.scan_button.setVisible(self._scanning and bool(self.missing()))
+        self.fit_actions()
         self.fee_heading.setText(tr(N_("Le prix")))
         for i, fee in enumerate(self._fees):
             line = self.fee_lines.itemAt(i).widget()

@@ -75,10 +75,8 @@ class GuideScreen(BaseScreen):
         self.restart_button.clicked.connect(self.restart_requested)
         self.actions.addWidget(self.start_button, 0, LEADING)
         self.actions.addStretch(1)
-        # Under the start button (both would not fit side by side at 200 %).
-        column = self.column.layout()
-        assert isinstance(column, QVBoxLayout)
-        column.insertWidget(column.count() - 1, self.restart_button, 0, LEADING)
+        # Beside the start button when both fit, else at the end of the page (200 %).
+        self.add_action(self.restart_button, overflow=True)
         self.start_button.hide()
         self.restart_button.hide()
 
@@ -104,7 +102,8 @@ class GuideScreen(BaseScreen):
         self.result.show()
         self.start_button.show()
         self.restart_button.show()
-        self._chain([self.start_button, self.restart_button])
+        self._chain([self.restart_button, self.start_button])  # the action bar is last
+        self.fit_actions()
         self.set_title_ids(
             N_("Votre démarche"), N_("Voici la démarche qui correspond à vos réponses.")
         )

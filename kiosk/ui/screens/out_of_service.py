@@ -46,16 +46,21 @@ class OutOfServiceScreen(BaseScreen):
 
 
 def relayout_languages(
-    grid: QGridLayout, buttons: Mapping[str, QPushButton], offered: Iterable[str]
+    grid: QGridLayout,
+    buttons: Mapping[str, QPushButton],
+    offered: Iterable[str],
+    columns: int = LANGUAGE_COLUMNS,
 ) -> None:
-    """Show only the ``offered`` language buttons, packed in the grid's reading order
-    (the welcome screen and the language dialog: ``Settings.languages``)."""
+    """Show only the ``offered`` language buttons, packed in the grid's reading order in
+    ``columns`` (the welcome screen and the language dialog: ``Settings.languages``)."""
     keep = set(offered)
     for btn in buttons.values():
         grid.removeWidget(btn)
+    for column in range(max(grid.columnCount(), columns)):
+        grid.setColumnStretch(column, 1 if column < columns else 0)
     i = 0
     for code, btn in buttons.items():
         btn.setVisible(code in keep)
         if code in keep:
-            grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
+            grid.addWidget(btn, *divmod(i, columns))
             i += 1

@@ -16,12 +16,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
 
+from kiosk.domain.deadlines import Deadline
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date, format_time
 from kiosk.ui.screens.guide import AnswerCard
 from kiosk.ui.theme import SPACE_S
-from kiosk.ui.widgets import LEADING, BaseScreen, bidi, button, label, set_role
+from kiosk.ui.widgets import LEADING, BaseScreen, Notice, bidi, button, label, set_role
 
 NEXT_STEPS = (
     N_("Notez ce numéro ou prenez-le en photo."),
@@ -59,10 +60,20 @@ class ReceiptScreen(BaseScreen):
         for line in self.next_lines:
             steps.addWidget(line)
         self.body.addLayout(steps)
+        # The documents as the paper receipt lists them (kiosk.domain.receipt): those
+        # photographed here, then those to bring (a skipped document among them).
+        self.given_heading = label("", "h2")
+        self.body.addWidget(self.given_heading)
+        self.given = label("", "lead")
+        self.body.addWidget(self.given)
         self.documents_heading = label("", "h2")
         self.body.addWidget(self.documents_heading)
         self.documents = label("", "lead")
         self.body.addWidget(self.documents)
+        # Where the application stands against the renewal deadline, said as done.
+        self.deadline = Notice()
+        self.body.addWidget(self.deadline)
+        self._deadline: Deadline | None = None
 
         # Paper or screen: the printer's state said in words, never only by colour. One
         # button under the other: side by side they do not fit at 200 % in Russian,
@@ -105,15 +116,25 @@ class ReceiptScreen(BaseScreen):
         self.setTabOrder(self.another_button, self.finish_button)  # reading order
         self._reference = ""
         self._when: dt.datetime | None = None
+        self._given: list[str] = []
         self._documents: list[str] = []
 
     def show_receipt(
-        self, reference: str, submitted_at: dt.datetime, documents: Sequence[str]
+        self,
+        reference: str,
+        submitted_at: dt.datetime,
+        documents: Sequence[str],
+        given: Sequence[str] = (),
+        deadline: Deadline | None = None,
     ) -> None:
-        """``submitted_at`` is shown in the kiosk's local time; ``documents`` are msgids."""
+        """``submitted_at`` is shown in the kiosk's local time; ``documents``: the msgids
+        of those to bring (not photographed, or skipped), ``given``: those photographed;
+        ``deadline``: the renewal deadline, said as done."""
         self._reference = reference
         self._when = submitted_at.astimezone()
+        self._given = list(given)
         self._documents = list(documents)
+        self._deadline = deadline
         self.retranslate_body(self.tr_)
 
     # --- paper or screen ------------------------------------------------------------------
@@ -193,10 +214,24 @@ class ReceiptScreen(BaseScreen):
         self.next_heading.setText(tr(N_("Et maintenant ?")))
         for i, (line, text) in enumerate(zip(self.next_lines, NEXT_STEPS, strict=True), 1):
             line.setText(bidi(f"{i}. {tr(text)}", tr))
-        self.documents_heading.setText(tr(N_("Les documents de cette démarche")))
-        self.documents_heading.setVisible(bool(self._documents))
-        self.documents.setText("\n".join(f"• {tr(d)}" for d in self._documents))
-        self.documents.setVisible(bool(self._documents))
+        self.given_heading.setText(tr(N_("Documents donnés à la borne")))
+        self.given.setText("\n".join(tr.isolate(f"• {tr(d)}") for d in self._given))
+        for w in (self.given_heading, self.given):
+            w.setVisible(bool(self._given))
+        self.documents_heading.setText(tr(N_("Documents à apporter à la préfecture")))
+        self.documents.setText("\n".join(tr.isolate(f"• {tr(d)}") for d in self._documents))
+        for w in (self.documents_heading, self.documents):
+            w.setVisible(bool(self._documents))
+        deadline = self._deadline
+        self.deadline.retranslate(tr)
+        if deadline is None:
+            self.deadline.show_message("")
+        else:
+            message = deadline.message_for(filed=True)
+            self.deadline.show_message(
+                tr(message).format(date=format_date(deadline.date), fee=deadline.late_fee_eur),
+                [message],
+            )
         self.finish_button.setText(tr(N_("Terminer")))
         self.finish_button.setAccessibleName(tr(N_("Terminer et effacer mes réponses")))
         self.another_button.retranslate(tr)
@@ -216,5 +251,5 @@ class ReceiptScreen(BaseScreen):
         self.print_button.setEnabled(True)
         self._reference = ""
         self._when = None
-        self._documents = []
+        self._given, self._documents, self._deadline = [], [], None
         self.retranslate_body(self.tr_)

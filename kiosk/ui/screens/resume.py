@@ -32,6 +32,7 @@ from kiosk.ui.widgets import (
     button,
     forward_arrow,
     label,
+    set_role,
 )
 
 RESUME_FAILED = N_(
@@ -47,14 +48,23 @@ RESUME_UNAVAILABLE = N_(
 )
 
 
+PRINT_CODE = N_("Imprimer le code")
+CODE_PRINTED = N_("Le code est imprimé. Prenez-le sous l'écran.")
+CODE_NOT_PRINTED = N_("Impression impossible. Notez le code ou prenez-le en photo.")
+CODE_PRINTING = N_("Impression en cours. Attendez un instant.")
+
+
 class SavedScreen(BaseScreen):
     screen_id = Screen.SAVED
     finished = Signal()
+    print_requested = Signal()  # "Imprimer le code": the kiosk has a printer
 
     def __init__(self) -> None:
         super().__init__(
             N_("Votre demande est sauvegardée"),
-            N_("Notez ce code ou prenez-le en photo. Il sert à reprendre votre demande."),
+            N_(
+                "Imprimez ce code, notez-le ou prenez-le en photo. Il sert à reprendre votre demande."
+            ),
         )
         self.code_caption = label("", "label")
         self.body.addWidget(self.code_caption)
@@ -62,6 +72,14 @@ class SavedScreen(BaseScreen):
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.code.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so it can be read on its own
         self.body.addWidget(self.code, 0, LEADING)
+        self.print_button = button("secondary")
+        self.print_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.print_button.clicked.connect(self.print_requested)
+        self.body.addWidget(self.print_button, 0, LEADING)
+        self.print_status = label("", "lead")
+        self.print_status.hide()
+        self.body.addWidget(self.print_status)
+        self._print_status_id = ""
         self.how = label("", "lead")
         self.body.addWidget(self.how)
         self.until = label("", "lead")
@@ -80,7 +98,24 @@ class SavedScreen(BaseScreen):
 
     def show_code(self, code: str, until: dt.date) -> None:
         self._code, self._until = code, until
+        self.show_print_status("")
         self.retranslate_body(self.tr_)
+
+    def set_print_busy(self, busy: bool) -> None:
+        self.print_button.setEnabled(not busy)
+        if busy:
+            self.show_print_status(CODE_PRINTING)
+
+    def show_print_status(self, message_id: str, *, error: bool = False) -> None:
+        """What the printer did (msgid; "" hides it), said in words, not only by colour."""
+        self._print_status_id = message_id
+        self.print_status.setText(self.tr_(message_id) if message_id else "")
+        set_role(self.print_status, "error" if error else "lead")
+        self.print_status.style().unpolish(self.print_status)
+        self.print_status.style().polish(self.print_status)
+        self.print_status.setVisible(bool(message_id))
+        if message_id:
+            self.focus_and_show(self.print_status)
 
     def retranslate_body(self, tr: Translator) -> None:
         self.code_caption.setText(tr(N_("Votre code de reprise :")))
@@ -103,6 +138,9 @@ class SavedScreen(BaseScreen):
             if self._until
             else ""
         )
+        self.print_button.setText(tr(PRINT_CODE))
+        self.print_button.setAccessibleName(tr(PRINT_CODE))
+        self.print_status.setText(tr(self._print_status_id) if self._print_status_id else "")
         self.finish_button.setText(tr(N_("Terminer")))
         self.finish_button.setAccessibleName(tr(N_("Terminer : la borne efface l'écran")))
         self.continue_button.setText(tr(N_("Continuer ma demande")))
@@ -121,6 +159,8 @@ class SavedScreen(BaseScreen):
 
     def wipe(self) -> None:
         self._code, self._until = "", None
+        self.print_button.setEnabled(True)
+        self.show_print_status("")
         self.retranslate_body(self.tr_)
 
 

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QResizeEvent
-from PySide6.QtWidgets import QApplication, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from kiosk.i18n import N_, Translator
 from kiosk.scan.guidance import Guidance, message_id
 from kiosk.ui.image_view import ImageView
-from kiosk.ui.theme import NORMAL
+from kiosk.ui.theme import NORMAL, SPACE_L, SPACE_M, SPACE_S
 from kiosk.ui.widgets import LEADING, BaseScreen, button, label, set_role
 
 TITLE = N_("Photo du document")
@@ -33,16 +33,18 @@ SKIP = N_("Passer ce document")
 SKIP_NAME = N_("Passer ce document, sans photo")
 ACCEPT = N_("Valider")
 ACCEPT_NAME = N_("Valider la photo de cette page")
-RETAKE = N_("Reprendre")
-RETAKE_NAME = N_("Reprendre la photo de cette page")
+# Not "Reprendre": that is resuming an application ("Reprendre une demande").
+RETAKE = N_("Refaire la photo")
+RETAKE_NAME = N_("Refaire la photo de cette page")
 MORE = N_("Valider et ajouter une page")
 MORE_NAME = N_("Valider cette page et photographier une autre page du même document")
 NO_MORE = N_("Il n'y a pas d'autre page")
 PREPARING = N_("Préparation de la photo. Attendez un peu.")
 CAMERA_STARTING = N_("La caméra démarre.")
 
-# Share of the screen's height the camera view or the page may take at most; less if the
-# guidance and the buttons would otherwise fall below the fold (bigger text, Arabic).
+# Share of the window's height the camera's view and the page under review take (the
+# page at least half the screen: the applicant must be able to check it), within the
+# page's viewport; the buttons are in the action bar, always in view.
 PREVIEW_HEIGHT_SHARE = 0.45
 REVIEW_HEIGHT_SHARE = 0.55
 MIN_VIEW_HEIGHT = 160
@@ -96,14 +98,12 @@ class ScanScreen(BaseScreen):
         self.actions.addStretch(1)
         self.accept_button.hide()
         self.retake_button.hide()
-        # Under the row (three buttons side by side would not fit at 200 %).
+        # Beside the two others when they fit, else at the end of the page (200 %).
         self.more_button = button("secondary")
         self.more_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.more_button.clicked.connect(self.more_requested)
         self.more_button.hide()
-        column = self.column.layout()
-        assert isinstance(column, QVBoxLayout)
-        column.insertWidget(column.count() - 1, self.more_button, 0, LEADING)
+        self.add_action(self.more_button, overflow=True)
         self._more_pages = False  # the document may have more pages than asked
         self._extra = False  # this page is one the applicant added
         self._chain_tab_order()
@@ -172,9 +172,9 @@ class ScanScreen(BaseScreen):
         self.more_button.setEnabled(image is not None)
         self._intro_id = PREPARING if image is None else INTRO_REVIEW
         self.retranslate(self.tr_)
-        self._fit_views()
         self._chain_tab_order()
-        self.scroll.verticalScrollBar().setValue(0)
+        self.fit_actions()
+        self._fit_views()
         self.accept_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_live(self) -> None:
@@ -192,8 +192,9 @@ class ScanScreen(BaseScreen):
         self.skip_button.show()
         self._intro_id = self._live_intro
         self.retranslate(self.tr_)
-        self._fit_views()
         self._chain_tab_order()
+        self.fit_actions()
+        self._fit_views()
 
     @property
     def reviewing(self) -> bool:
@@ -251,9 +252,9 @@ class ScanScreen(BaseScreen):
         if self.back_button is not None:
             chain.append(self.back_button)
         if self._reviewing:
-            chain += [self.accept_button, self.retake_button]
             if self.more_button.isVisibleTo(self):
-                chain.append(self.more_button)
+                chain.append(self.more_button)  # at the end of the page
+            chain += [self.accept_button, self.retake_button]  # the action bar
         else:
             chain += [self.capture_button, self.skip_button]
         for first, second in itertools.pairwise(chain):
@@ -272,27 +273,37 @@ class ScanScreen(BaseScreen):
         """Once the events in hand are processed: fit the view to the screen."""
         QTimer.singleShot(0, self, self._fit_to_fold)
 
-    def _share_height(self) -> int:
-        share = REVIEW_HEIGHT_SHARE if self._reviewing else PREVIEW_HEIGHT_SHARE
-        return max(MIN_VIEW_HEIGHT, round(self.height() * share))
-
     def _fit_to_fold(self) -> None:
-        """The view as large as its share of the screen allows, shrunk (down to
-        MIN_VIEW_HEIGHT) by whatever the rest of the column would push below the fold.
-        Measured, not estimated: each try is laid out at once and the scroll bar says how
-        much is still too much."""
+        """The view at its share of the window's height (never a thin strip at 1080p), as
+        far as the page's viewport allows, then scrolled into view (with the guidance
+        under the camera's view): nothing needed is below the fold at any text size."""
         view = self.page_view if self._reviewing else self.preview
         if not view.isVisible():
             return
-        view.max_height = self._share_height()
-        for _ in range(4):
-            view.updateGeometry()
-            for _ in range(3):  # the column, the page, the scroll area: one level each
-                QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-            overflow = self.scroll.verticalScrollBar().maximum()
-            if overflow <= 0 or view.max_height <= MIN_VIEW_HEIGHT:
-                break
-            view.max_height = max(MIN_VIEW_HEIGHT, view.max_height - overflow)
+        window = self.window()
+        screen_h = window.height() if window is not None else self.height()
+        share = REVIEW_HEIGHT_SHARE if self._reviewing else PREVIEW_HEIGHT_SHARE
+        room = self.scroll.viewport().height() - SPACE_M
+        if not self._reviewing:
+            room -= self.guidance.heightForWidth(self.column.width()) + SPACE_L
+        view.max_height = max(MIN_VIEW_HEIGHT, min(round(screen_h * share), room))
+        view.updateGeometry()
+        for _ in range(3):  # the column, the page, the scroll area: one level each
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        # As much of the page above as fits with the whole view (and the guidance under
+        # the camera's view): from the top if it all fits, else from the caption, the
+        # title or the instruction, else from the view itself.
+        last = view if self._reviewing else self.guidance
+        page = self.scroll.widget()
+        bottom = last.mapTo(page, last.rect().bottomLeft()).y() + SPACE_M
+        viewport = self.scroll.viewport().height()
+        tops = [0] + [
+            w.mapTo(page, w.rect().topLeft()).y() - SPACE_S
+            for w in (self.caption, self.title, self.intro, view)
+            if w.isVisibleTo(self)
+        ]
+        top = next((t for t in tops if bottom - t <= viewport), tops[-1])
+        self.scroll.verticalScrollBar().setValue(max(0, top))
 
     # --- forgetting -------------------------------------------------------------------------
     def wipe(self) -> None:

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from contract.catalogue import CHOICE_TYPES, Step
 from contract.validation import FieldError
@@ -56,10 +56,8 @@ class StepScreen(BaseScreen):
         self.save_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.save_button.clicked.connect(lambda: self.save_requested.emit(self.values()))
         self.save_button.hide()
-        # Under "Continuer" (not beside it: both would not fit at 200 % in every language).
-        column = self.column.layout()
-        assert isinstance(column, QVBoxLayout)
-        column.insertWidget(column.count() - 1, self.save_button, 0, LEADING)
+        # Beside "Continuer" when both fit, else at the end of the page (200 %).
+        self.add_action(self.save_button, overflow=True)
 
     # --- rendering ------------------------------------------------------------------
     def show_step(self, step: Step, number: int, total: int, values: Mapping[str, str]) -> None:
@@ -84,16 +82,16 @@ class StepScreen(BaseScreen):
         self.set_title_ids(step.title, step.intro)
 
     def _chain_tab_order(self) -> None:
-        """Reading order: header, back, the questions, continue."""
+        """Reading order: header, back, the questions, save, then continue (action bar)."""
         chain = [*self.header.buttons]
         if self.back_button is not None:
             chain.append(self.back_button)
         chain += self.summary.links
         for row in self.rows:
             chain += row.buttons if isinstance(row, ChoiceRow) else [row.input]
-        chain.append(self.continue_button)
         if self.save_button.isVisibleTo(self):
-            chain.append(self.save_button)
+            chain.append(self.save_button)  # at the end of the page
+        chain.append(self.continue_button)  # in the action bar, under the page
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
 
@@ -146,6 +144,7 @@ class StepScreen(BaseScreen):
         """Offer "save for later" (once the date of birth that protects it is known)."""
         self.save_button.setVisible(available)
         self._chain_tab_order()
+        self.fit_actions()
 
     def spoken_text(self) -> str:
         notice = self.notice.spoken_text() if self.notice.isVisibleTo(self) else ""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Signal
-from PySide6.QtWidgets import QBoxLayout, QPushButton, QSizePolicy
+from PySide6.QtCore import QEvent, QLocale, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QPushButton, QSizePolicy
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, N_, Translator
@@ -54,9 +55,11 @@ class WelcomeScreen(BaseScreen):
             self.language_grid.addWidget(btn, *divmod(i, LANGUAGE_COLUMNS))
             self.language_buttons[code] = btn
         self.body.addWidget(self.languages)
+        self._offered: tuple[str, ...] = tuple(LANGUAGES)
+        self._columns = LANGUAGE_COLUMNS
 
-        self.voice_heading = label("", "h2")
-        self.body.addWidget(self.voice_heading)
+        # The voice: one big toggle that says what it does (no heading of its own: the
+        # welcome screen fits a 1280 x 960 screen at 100 % without scrolling).
         self.voice_button = button("choice")
         self.voice_button.setCheckable(True)
         self.voice_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -74,18 +77,36 @@ class WelcomeScreen(BaseScreen):
         self.status_button = button("secondary")
         self.status_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.status_button.clicked.connect(self.status_requested)
-        # On a row of its own under the two actions: three buttons do not fit one row at
-        # 200 % in every language (the column's last item is its stretch).
-        column = self.column.layout()
-        assert isinstance(column, QBoxLayout)
-        column.insertWidget(column.count() - 1, self.status_button, 0, LEADING)
         self.actions.addStretch(1)
+        # Beside the two others when they fit (100 %), else at the end of the page: three
+        # buttons do not fit one row at 200 % in every language.
+        self.add_action(self.status_button, overflow=True)
 
     def show_languages(self, codes: tuple[str, ...]) -> None:
         """Only the languages this kiosk offers (``Settings.languages``)."""
+        self._offered = tuple(codes)
+        self._relayout_languages(force=True)
+
+    def _relayout_languages(self, *, force: bool = False) -> None:
+        """Three columns when the longest name fits a third of the column (the welcome
+        screen then fits a 1280 x 960 screen at 100 %), else two."""
         from kiosk.ui.screens.out_of_service import relayout_languages
 
-        relayout_languages(self.language_grid, self.language_buttons, codes)
+        widest = max(b.sizeHint().width() for b in self.language_buttons.values())
+        room = self.column.width() or self.width()
+        columns = 3 if 3 * widest + 2 * self.language_grid.horizontalSpacing() <= room else 2
+        if force or columns != self._columns:
+            self._columns = columns
+            relayout_languages(self.language_grid, self.language_buttons, self._offered, columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._relayout_languages()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._relayout_languages()
 
     def show_state(self, language: str, voice_on: bool) -> None:
         for code, btn in self.language_buttons.items():
@@ -118,7 +139,6 @@ class WelcomeScreen(BaseScreen):
     def retranslate_body(self, tr: Translator) -> None:
         self.language_heading.setText(tr(N_("Choisissez votre langue")))
         self.languages.setAccessibleName(self.language_heading.text())
-        self.voice_heading.setText(tr(N_("Voix")))
         self._render_voice()
         text = tr(N_("Commencer"))
         self.start_button.setText(f"{text} {forward_arrow(tr)}")

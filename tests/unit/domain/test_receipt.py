@@ -106,7 +106,10 @@ def test_receipt_lists_documents_fees_deadline_and_no_identity() -> None:
         assert expected in text
     assert f"{receipt.fee_total} €" in text
     deadline = session.deadline(TODAY)
-    assert deadline is not None and deadline.date.strftime("%d/%m/%Y") in text
+    # Said as done, after filing (issue 15): never "faites votre demande au plus tard".
+    assert deadline is not None
+    assert Translator("fr")(deadline.message_for(filed=True)) in text
+    assert "au plus tard" not in text
     for personal in ("Benkirane", "Amina", "2001", "31/12", "rue de la Paix"):
         assert personal not in text
     assert session.receipt_secret not in text  # only in the QR code
