@@ -702,9 +702,14 @@ def _fit_grid(
         if keep.sum() >= 4:
             t_coef = np.polyfit(tx[keep], tt[keep], 1)
         tops = np.polyval(t_coef, centres)
-        ratio = float(np.median((bottoms - tops) / (_CAP_PER_PITCH * pitches)))
-        # Only a clear foreshortening counts: at small sizes blur makes tops uncertain.
-        if not 0.6 < ratio < 1.6 or abs(ratio - 1) < 0.12:
+        ratios = (bottoms - tops) / (_CAP_PER_PITCH * pitches)
+        ratio = float(np.median(ratios))
+        spread = abs(float(ratios[0] - ratios[-1]))
+        # Only a clear foreshortening counts (at small sizes blur makes tops uncertain): of
+        # the whole line, or one end taller than the other (a page seen at a steep angle,
+        # its line cut from a quad fitted to the other lines: the pitch alone cuts the tall
+        # end's tops off).
+        if not 0.6 < ratio < 1.6 or (abs(ratio - 1) < 0.12 and spread < 0.25):
             tops = None
     else:
         bottoms = np.full(n_cells, float(bottom))
@@ -884,6 +889,11 @@ class MrzRead:
         return self.result is not None
 
 
+Pads = tuple[float, float]  # margins of a cut around a candidate: along, across the text
+_CUT: Pads = (0.04, 0.25)
+_TALL_CUT: Pads = (0.04, 0.8)
+
+
 class MrzReader:
     """Reads the MRZ of one frame (raw camera frame or straightened page)."""
 
@@ -924,7 +934,7 @@ class MrzReader:
         t1 = time.perf_counter()
         first: MrzRead | None = None
         # The closest miss (MRZ-shaped lines that failed a check), cut again below.
-        near: tuple[float, Candidate, bool, float] | None = None
+        near: tuple[float, Candidate, bool, Pads] | None = None
         for cand in cands:
             shapeless = 0
             for flipped, band in self._bands(image, cand, read_pitch):
@@ -932,31 +942,36 @@ class MrzReader:
                 if read.ok and self._confirmed(image, cand, flipped, read, read_pitch):
                     return self._found(read, flipped, t0, t1)
                 shapeless += read.error is not None and read.error.reason is Reason.WRONG_LENGTH
-                if first is None or (not first.lines and read.lines):
-                    first = read
                 miss = _miss_distance(read)
                 if miss is not None and (near is None or miss < near[0]):
-                    near = (miss, cand, flipped, 0.25)
+                    near = (miss, cand, flipped, _CUT)
+                if read.ok:  # valid, but a second cut read it otherwise
+                    err = MrzError(Reason.BAD_FIELD, "a second cut of the band reads otherwise")
+                    read = replace(read, result=None, error=err)
+                if first is None or (not first.lines and read.lines):
+                    first = read
             if shapeless == 2 and cand.score > 0.5:
                 # No MRZ-shaped lines either way up: the block may have lost a line (a TD1
                 # seen as 2 lines) or been cut through one. A taller cut holds them.
-                for flipped, band in self._bands(image, cand, read_pitch, pad_y=0.8):
+                for flipped, band in self._bands(image, cand, read_pitch, _TALL_CUT):
                     read = self._read_band(band, cand.quad)
-                    if read.ok and self._confirmed(image, cand, flipped, read, read_pitch, 0.8):
+                    if read.ok and self._confirmed(
+                        image, cand, flipped, read, read_pitch, _TALL_CUT
+                    ):
                         return self._found(read, flipped, t0, t1)
                     miss = _miss_distance(read)
                     if miss is not None and (near is None or miss < near[0]):
-                        near = (miss, cand, flipped, 0.8)
+                        near = (miss, cand, flipped, _TALL_CUT)
         if near is not None:
             # A near miss: the same band cut again at another size samples each character
             # differently; the read must pass every check on its own.
-            _miss, cand, flipped, pad_y = near
+            _miss, cand, flipped, pads = near
             pitch = read_pitch if read_pitch is not None else self.read_pitch
             other = 22.0 if (pitch or cand.pitch) < 16 else 14.0
-            for way, band in self._bands(image, cand, other, pad_y):
+            for way, band in self._bands(image, cand, other, pads):
                 if way == flipped:
                     read = self._read_band(band, cand.quad)
-                    if read.ok and self._confirmed(image, cand, flipped, read, other, pad_y):
+                    if read.ok and self._confirmed(image, cand, flipped, read, other, pads):
                         return self._found(read, flipped, t0, t1)
         t2 = time.perf_counter()
         error = (
@@ -980,7 +995,7 @@ class MrzReader:
         flipped: bool,
         read: MrzRead,
         read_pitch: float | None,
-        pad_y: float = 0.25,
+        pads: Pads = _CUT,
     ) -> bool:
         """A valid read, checked against a second cut of the same band at another size
         (as tall as the first: a taller cut holds a line the default one cuts off):
@@ -994,7 +1009,7 @@ class MrzReader:
         other = 28.0 if (pitch or cand.pitch) < 22 else 16.0
         first = read.lines
         fmt = read.result.format
-        for way, band in self._bands(image, cand, other, pad_y):
+        for way, band in self._bands(image, cand, other, pads):
             if way != flipped:
                 continue
             raw = self.engine.read_lines(band)
@@ -1083,7 +1098,7 @@ class MrzReader:
         image: np.ndarray,
         cand: Candidate,
         read_pitch: float | None = None,
-        pad_y: float = 0.25,
+        pads: Pads = _CUT,
     ) -> list[tuple[bool, np.ndarray]]:
         """The candidate's band straightened at the pitch the engine reads best, both ways
         up, the likelier way first (fillers '<' are light: a line's filler end is the lighter
@@ -1092,7 +1107,7 @@ class MrzReader:
         pitch = self.read_pitch if read_pitch is None else read_pitch
         if cand.pitch > 0 and pitch:
             scale = float(np.clip(pitch / cand.pitch, 0.25, 4.0))
-        crop = deslant(extract_band(image, cand.quad, scale=scale, pad_y=pad_y))
+        crop = deslant(extract_band(image, cand.quad, scale=scale, pad_x=pads[0], pad_y=pads[1]))
         flipped = cv2.rotate(crop, cv2.ROTATE_180)
         third = max(1, crop.shape[1] // 3)
         ink_left = float(255 - crop[:, :third].mean())
