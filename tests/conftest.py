@@ -16,6 +16,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -71,6 +72,7 @@ def _qt_leftovers() -> list[str]:
 PROCESS_THREADS = ("asyncio-portal-", "AnyIO worker thread")
 
 
+LEFTOVER_GRACE_S = 5.0
 _FULL_COLLECTION_EVERY = 50
 _tests_since_full_collection = 0
 
@@ -101,7 +103,14 @@ def _owned_threads_and_timers() -> Iterator[None]:
         for t in threading.enumerate()
         if t not in before and t.is_alive() and not t.name.startswith(PROCESS_THREADS)
     ]
-    problems = [f"thread {t.name!r} ({type(t).__name__}) still running" for t in left]
+    # An owner told its thread to stop and did not wait for it (a daemon's last loop turn):
+    # it gets a few seconds, which a loaded machine may need; one that keeps running leaks.
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
+    for t in left:
+        t.join(max(0.0, deadline - time.monotonic()))
+    problems = [
+        f"thread {t.name!r} ({type(t).__name__}) still running" for t in left if t.is_alive()
+    ]
     problems += _qt_leftovers()  # garbage included: its timers must have been stopped too
     _collect()  # here, on the main thread: garbage holding Qt objects is freed on it
     if problems:

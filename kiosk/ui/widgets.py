@@ -1400,11 +1400,22 @@ class BaseScreen(QWidget):
         )
         if self.actions.direction() != direction:
             self.actions.setDirection(direction)
-        # Under the page's column: the scroll bar beside the page shifts it (issue 15).
+        self._place_footer()
+        self.footer_last()
+
+    def _place_footer(self) -> None:
+        """Under the page's column: the scroll bar beside the page shifts it (issue 15).
+        Layout margins are not mirrored, and the scroll bar is on the left in right-to-left."""
         bar = self.scroll.verticalScrollBar()
         shift = bar.sizeHint().width() if bar.isVisible() else 0
-        self.footer.layout().setContentsMargins(SPACE_L, SPACE_M, SPACE_L + shift, SPACE_M)
-        self.footer_last()
+        rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        left, right = (SPACE_L + shift, SPACE_L) if rtl else (SPACE_L, SPACE_L + shift)
+        self.footer.layout().setContentsMargins(left, SPACE_M, right, SPACE_M)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.LayoutDirectionChange:
+            self._place_footer()
 
     def footer_last(self) -> None:
         """Tab reaches the action bar last, as it is read (the bar is under the page)."""
