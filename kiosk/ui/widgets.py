@@ -1287,7 +1287,7 @@ class BaseScreen(QWidget):
         self.footer = QFrame()
         self.footer.setObjectName("action-bar")
         bar = QHBoxLayout(self.footer)
-        bar.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        bar.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)  # room for the page
         self.footer_column = QWidget()
         self.footer_column.setObjectName("action-column")
         self.footer_column.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -1402,7 +1402,7 @@ class BaseScreen(QWidget):
         # Under the page's column: the scroll bar beside the page shifts it (issue 15).
         bar = self.scroll.verticalScrollBar()
         shift = bar.sizeHint().width() if bar.isVisible() else 0
-        self.footer.layout().setContentsMargins(SPACE_L, SPACE_M, SPACE_L + shift, SPACE_M)
+        self.footer.layout().setContentsMargins(SPACE_L, SPACE_S, SPACE_L + shift, SPACE_S)
         self.footer_last()
 
     def footer_last(self) -> None:
@@ -1419,7 +1419,9 @@ class BaseScreen(QWidget):
             if self.isAncestorOf(w) and w not in chain:
                 chain.append(w)
             w = w.nextInFocusChain()
-        rest = [w for w in chain if w not in footer]
+        # Only what Tab stops on: setTabOrder() on the scroll area's viewport and other
+        # NoFocus widgets left their Python wrappers invalid (PySide: "already deleted").
+        rest = [w for w in chain if w not in footer and w.focusPolicy() & Qt.FocusPolicy.TabFocus]
         for first, second in itertools.pairwise([*rest, *footer]):
             QWidget.setTabOrder(first, second)
 
@@ -1430,6 +1432,19 @@ class BaseScreen(QWidget):
     def focus_and_show(self, widget: QWidget) -> None:
         self.scroll.ensureWidgetVisible(widget, SPACE_XL, SPACE_XL)
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_summary(self, summary: QWidget) -> None:
+        """An error summary just filled: from the top of the page, as much of it as the
+        page's viewport holds (at 200 % it fell below the title), and the focus."""
+        for _ in range(3):  # laid out with its new links: column, page, scroll area
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll.ensureWidgetVisible(summary, 0, SPACE_S)
+        top = summary.mapTo(self.scroll.widget(), QPoint(0, 0)).y()
+        bar = self.scroll.verticalScrollBar()
+        if bar.value() > top - SPACE_S:  # taller than the viewport: its top first
+            bar.setValue(max(0, top - SPACE_S))
+        summary.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 # --- focus ring ----------------------------------------------------------------------

@@ -509,3 +509,141 @@ def test_10_track_continue_resume_and_retake_are_told_apart(make_kiosk: Any, cod
     assert not _words(retake) & _words(resume), (retake, resume)
     spoken_retake = Translator(code)(PHOTO_TAKEN)
     assert retake in spoken_retake  # the message names the button as it reads
+
+
+# --- 6. document capture gave no time and no checks ---------------------------------------------
+def test_6_capture_waits_refuses_a_page_taken_and_asks_before_skipping(kiosk: Kiosk) -> None:
+    """The next document was photographed less than 0.5 s after "Valider"; document 5
+    was accepted with the picture of document 4; "Passer ce document" skipped with one
+    tap. Now the next photo waits for the page to settle, a page already taken is
+    refused and said so, and skipping is asked first."""
+    import time
+
+    from kiosk.devices.camera import FakeCamera
+    from kiosk.scan import synthetic as syn
+    from kiosk.ui.scan_controller import ALREADY_TAKEN, NEXT_PAGE_SETTLE_S
+
+    from .test_scan import SIZE, Scan, page_frame
+
+    camera = FakeCamera([page_frame(3)], fps=20)
+    scan = Scan(kiosk, camera)
+    screen = scan.screen
+    documents = [
+        ("enrolment_certificate", "Certificat de scolarité", 1),
+        ("proof_of_resources", "Justificatif de ressources", 1),
+        ("hosting_certificate", "Attestation d'hébergement", 1),
+    ]
+    try:
+        scan.controller.scan(documents)
+        scan.wait_review()
+        scan.click(screen.accept_button)
+        validated = time.monotonic()
+        camera.show([page_frame(5)])  # the next page, put down at once
+        scan.wait_review()
+        assert time.monotonic() - validated >= NEXT_PAGE_SETTLE_S
+        scan.click(screen.accept_button)
+        # The first page again, as the third document: refused, said why.
+        camera.show([syn.empty(SIZE)])
+        verdicts = scan.controller.verdicts
+        scan.wait(lambda: scan.controller.verdicts >= verdicts + 3)
+        camera.show([page_frame(3)])
+        scan.wait(lambda: scan.controller.refused == 1)
+        assert not screen.reviewing
+        assert screen.guidance_text() == ALREADY_TAKEN
+        assert screen.guidance.property("role") == "error"
+        verdicts = scan.controller.verdicts
+        scan.wait(lambda: scan.controller.verdicts >= verdicts + 5)
+        assert screen.guidance_text() == ALREADY_TAKEN  # stays while the page is there
+        assert [d for d, _p, _j in scan.captured] == [documents[0][0], documents[1][0]]
+        # Skipping is asked; "Non" keeps the document, "Oui" skips it.
+        scan.click(screen.skip_button)
+        dialog = screen.skip_dialog
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.text.text() == (
+            "Sans photo, vous devrez apporter « Attestation d'hébergement » à la préfecture."
+        )
+        assert dialog.focusWidget() is dialog.keep_button  # the safe answer first
+        scan.click(dialog.keep_button)
+        kiosk.qtbot.waitUntil(lambda: not dialog.isVisible())
+        assert scan.skipped == [] and scan.finished == 0
+        scan.click(screen.skip_button)
+        assert screen.skip_dialog is not None
+        scan.click(screen.skip_dialog.confirm_button)
+        assert scan.skipped == ["hosting_certificate"] and scan.finished == 1
+    finally:
+        scan.controller.clear()
+
+
+def test_6_a_resumed_draft_does_not_ask_for_the_passport_again(make_kiosk: Any) -> None:
+    """After a saved draft was resumed, the passport was asked for again (going back to
+    the identity questions started the camera)."""
+    from kiosk.devices.camera import FakeCamera
+    from kiosk.scan import synthetic as syn
+    from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.scan_controller import ScanController
+
+    kiosk = make_kiosk()
+    w = kiosk.window
+    kiosk.start()
+    kiosk.fill(IDENTITY)
+    kiosk.click(w.step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
+    kiosk.click(w.step.save_button)
+    kiosk.wait_screen(Screen.SAVED)
+    code = kiosk.controller.session.resume_code
+    assert code is not None
+    kiosk.click(w.saved.finish_button)
+    kiosk.wait_screen(Screen.WELCOME)
+    scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    kiosk.controller.scanner = scanner  # photos from now on
+    try:
+        kiosk.click(w.welcome.resume_button)
+        kiosk.wait_screen(Screen.RESUME)
+        w.resume.code_row.input.setText(code)
+        w.resume.birth_date_row.input.setText(IDENTITY["birth_date"])
+        kiosk.click(w.resume.resume_button)
+        kiosk.wait_screen(Screen.STEP)
+        assert w.step.step is not None and w.step.step.id == "contact"
+        assert w.step.back_button is not None
+        kiosk.click(w.step.back_button)  # to the identity questions
+        kiosk.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "identity")
+        assert kiosk.screen() is Screen.STEP and not scanner.active
+    finally:
+        scanner.clear()
+
+
+# --- 11. smaller problems --------------------------------------------------------------------------
+def test_11_the_consent_error_has_an_error_summary(kiosk: Kiosk) -> None:
+    kiosk.to_consent()
+    consent = kiosk.window.consent
+    kiosk.click(consent.submit_button)
+    kiosk.qtbot.waitUntil(consent.summary.isVisible)
+    assert consent.summary.hasFocus()
+    assert consent.summary.title.text() == "Il y a 1 problème."
+    [link] = consent.summary.links
+    assert link.text() == (
+        "Déclaration sur l'honneur : Cochez la case pour confirmer votre déclaration."
+    )
+    kiosk.click(link)
+    assert consent.checkbox.hasFocus()
+    kiosk.click(consent.checkbox)
+    kiosk.click(consent.submit_button)
+    kiosk.wait_screen(Screen.RECEIPT)
+
+
+def test_11_after_modifier_the_check_page_comes_back_where_it_was(kiosk: Kiosk) -> None:
+    kiosk.controller.set_theme(Theme(scale=2.0))  # a long page: the last card far down
+    kiosk.to_check()
+    check = kiosk.window.check
+    last = check.cards[-1]
+    check.scroll.ensureWidgetVisible(last.edit_button)
+    kiosk.click(last.edit_button)
+    kiosk.wait_screen(Screen.STEP)
+    kiosk.click(kiosk.window.step.continue_button)
+    kiosk.wait_screen(Screen.CHECK)
+    bar = check.scroll.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() > 0  # not back at the top
+    edit = check.cards[-1].edit_button
+    assert edit.hasFocus()
+    top = edit.mapTo(check.scroll.viewport(), edit.rect().topLeft()).y()
+    assert 0 <= top <= check.scroll.viewport().height() - edit.height()

@@ -228,8 +228,8 @@ class ResumeScreen(BaseScreen):
         )
         self._chain_tab_order()  # the summary's links come first
         self.title.setText(self.title_text())
-        if errors:
-            self.summary.setFocus()
+        if errors:  # the summary in view, with the focus
+            self.focus_summary(self.summary)
 
     def show_failure(self, message_id: str) -> None:
         """Resuming failed: the same message whatever was wrong, on the code."""
