@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -70,6 +70,10 @@ CAMERA_BACK = N_("La caméra marche de nouveau.")
 PHOTO_TAKEN = N_(
     "Photo prise. Regardez la photo, puis touchez « Valider » ou « Refaire la photo »."
 )
+NOT_A_PHOTO = N_(
+    "Ce n'est pas une photo d'identité : cette page a la bande de lettres d'un passeport "
+    "ou d'une carte. Posez votre planche de photos d'identité sous la caméra."
+)
 ALREADY_TAKEN = N_("Cette page est déjà photographiée. Posez la page suivante sous la caméra.")
 REVIEW_WIDTH = 1200  # px of the page shown for review
 # After "Valider", no photo is taken by itself for this long: the page just validated
@@ -100,6 +104,18 @@ FORMAT_HINTS: tuple[tuple[str, tuple[PageFormat, ...]], ...] = (
 )
 
 
+# Documents that never carry a machine-readable zone, by words in their id.
+NOT_MRZ_HINTS = ("photo",)
+
+
+class _Facts(NamedTuple):
+    """What the pool found out about a page taken (``page_match`` fingerprint; an MRZ on a
+    page that must not have one)."""
+
+    print_: np.ndarray
+    mrz_page: bool = False
+
+
 def expected_formats(document_id: str) -> tuple[PageFormat, ...]:
     words = document_id.lower()
     for hint, formats in FORMAT_HINTS:
@@ -118,12 +134,18 @@ class DocumentRequest:
     read_mrz: bool = False  # read the machine-readable zone too (the passport's photo page)
     more_pages: bool = False  # the applicant may add pages beyond ``pages``
     intro: str = ""  # msgid of what to do, instead of the screen's usual instruction
+    # A page with a machine-readable zone is refused (the identity photo: a passport page
+    # was accepted as one); None: from the id (NOT_MRZ_HINTS).
+    refuse_mrz: bool | None = None
 
     def __post_init__(self) -> None:
         if self.pages < 1:
             raise ValueError(f"document {self.id!r}: pages must be >= 1")
         if not self.formats:
             object.__setattr__(self, "formats", expected_formats(self.id))
+        if self.refuse_mrz is None:
+            refuse = any(hint in self.id.lower() for hint in NOT_MRZ_HINTS)
+            object.__setattr__(self, "refuse_mrz", refuse)
 
 
 DocumentSpec = DocumentRequest | tuple[str, str, int] | tuple[str, str]
@@ -488,39 +510,52 @@ class ScanController(QObject):
         if frame is not None:
             self._run(self._feed_task, frame)
 
-    def _run(self, task: Callable[[np.ndarray, _MrzRun | None], Any], frame: np.ndarray) -> None:
+    def _run(
+        self, task: Callable[[np.ndarray, _MrzRun | None, bool], Any], frame: np.ndarray
+    ) -> None:
         self._analysing = True
         generation = self._generation
+        document = self.current
         self.session.tasks.run_cpu(
             task,
             frame,
             self._mrz,
+            bool(document is not None and document.refuse_mrz),
             on_done=lambda result: self._analysed(generation, result),
             on_error=lambda exc: self._failed(generation, exc),
         )
 
     # Worker side (CPU pool): one task at a time, so the pipeline is never shared.
     def _feed_task(
-        self, frame: np.ndarray, mrz: _MrzRun | None = None
-    ) -> tuple[CaptureStep, QImage | None, np.ndarray | None]:
+        self, frame: np.ndarray, mrz: _MrzRun | None = None, refuse_mrz: bool = False
+    ) -> tuple[CaptureStep, QImage | None, _Facts | None]:
         step = self.capture.feed(frame)
-        preview = print_ = None
+        preview = facts = None
         if step.captured is not None:
             preview = bgr_to_qimage(step.captured.image, REVIEW_WIDTH)
-            print_ = fingerprint(step.captured.image)
+            facts = self._facts(step.captured.image, refuse_mrz)
             self._read_mrz(mrz, step.captured.image, still=True)  # the straightened page
         else:
             self._read_mrz(mrz, frame)  # the MRZ may be readable even when the page is not
-        return step, preview, print_
+        return step, preview, facts
 
     def _capture_task(
-        self, frame: np.ndarray, mrz: _MrzRun | None = None
-    ) -> tuple[CaptureStep, QImage | None, np.ndarray | None]:
+        self, frame: np.ndarray, mrz: _MrzRun | None = None, refuse_mrz: bool = False
+    ) -> tuple[CaptureStep, QImage | None, _Facts | None]:
         verdict = self.capture.pipeline.analyse(frame)
         page = self.capture.capture(frame, verdict)
         self._read_mrz(mrz, page.image, still=True)
         preview = bgr_to_qimage(page.image, REVIEW_WIDTH)
-        return CaptureStep(verdict, page, 1.0), preview, fingerprint(page.image)
+        return CaptureStep(verdict, page, 1.0), preview, self._facts(page.image, refuse_mrz)
+
+    def _facts(self, image: np.ndarray, refuse_mrz: bool) -> _Facts:
+        """Worker side: the page's fingerprint; for a document that has no MRZ, whether
+        this page has one (read, or MRZ-shaped lines that failed a check)."""
+        mrz_page = False
+        if refuse_mrz:
+            read = self._mrz_reader().read(image)
+            mrz_page = read.result is not None or any("<<" in line for line in read.lines)
+        return _Facts(fingerprint(image), mrz_page)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         log.error("scanner pipeline failed: %s", type(exc).__name__)
@@ -529,9 +564,9 @@ class ScanController(QObject):
             self._pump()
 
     def _analysed(
-        self, generation: int, result: tuple[CaptureStep, QImage | None, np.ndarray | None]
+        self, generation: int, result: tuple[CaptureStep, QImage | None, _Facts | None]
     ) -> None:
-        step, preview, print_ = result
+        step, preview, facts = result
         if generation != self._generation:
             if step.captured is not None:
                 step.captured.clear()
@@ -554,7 +589,7 @@ class ScanController(QObject):
             self._calibration_sent = True
             self.calibration_learned.emit(self.calibration.to_json())
         if step.captured is not None:
-            self._captured(step.captured, preview, print_)
+            self._captured(step.captured, preview, facts)
             return
         if self._refused_shown and self.capture.waiting_for_change:
             pass  # "already photographed" stays until another page is put down
@@ -588,14 +623,17 @@ class ScanController(QObject):
             inactivity.activity()
 
     def _captured(
-        self, page: CapturedPage, preview: QImage | None, print_: np.ndarray | None = None
+        self, page: CapturedPage, preview: QImage | None, facts: _Facts | None = None
     ) -> None:
-        if print_ is None:
-            print_ = fingerprint(page.image)
-        if any(same_page(print_, taken) for taken in self._taken):
-            self._refuse(page)
+        if facts is None:
+            facts = _Facts(fingerprint(page.image))
+        if facts.mrz_page:
+            self._refuse(page, NOT_A_PHOTO)
             return
-        self._page_print = print_
+        if any(same_page(facts.print_, taken) for taken in self._taken):
+            self._refuse(page, ALREADY_TAKEN)
+            return
+        self._page_print = facts.print_
         self._page = page
         self._jpeg = None
         self.screen.show_review(preview)
@@ -611,17 +649,18 @@ class ScanController(QObject):
             on_error=lambda exc: self._compress_failed(generation, exc),
         )
 
-    def _refuse(self, page: CapturedPage) -> None:
-        """The page is one already validated (document 5 photographed as document 4):
-        not shown for review, said why; the capture waits for another page."""
+    def _refuse(self, page: CapturedPage, message: str) -> None:
+        """The page is one already validated (document 5 photographed as document 4), or
+        a passport page given as the identity photo: not shown for review, said why
+        (``message``); the capture waits for another page."""
         page.clear()
         self.refused += 1
         self._refused_shown = True
         screen = self.screen
-        screen.show_guidance(ALREADY_TAKEN, error=True)
-        self.guidance_changed.emit("already-taken")
+        screen.show_guidance(message, error=True)
+        self.guidance_changed.emit("already-taken" if message == ALREADY_TAKEN else "not-a-photo")
         self.limiter.reset()
-        self.session._say_if_voice(self.session.translator(ALREADY_TAKEN))
+        self.session._say_if_voice(self.session.translator(message))
         self._pump()
 
     def _compressed(self, generation: int, out: CompressedPage) -> None:

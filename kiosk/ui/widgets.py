@@ -1442,8 +1442,8 @@ class BaseScreen(QWidget):
         self.scroll.ensureWidgetVisible(summary, 0, SPACE_S)
         top = summary.mapTo(self.scroll.widget(), QPoint(0, 0)).y()
         bar = self.scroll.verticalScrollBar()
-        if bar.value() > top - SPACE_S:  # taller than the viewport: its top first
-            bar.setValue(max(0, top - SPACE_S))
+        if summary.height() > self.scroll.viewport().height() - SPACE_S:
+            bar.setValue(max(0, top))  # taller than the viewport: all it holds, from its top
         summary.setFocus(Qt.FocusReason.OtherFocusReason)
 
 

@@ -647,3 +647,135 @@ def test_11_after_modifier_the_check_page_comes_back_where_it_was(kiosk: Kiosk) 
     assert edit.hasFocus()
     top = edit.mapTo(check.scroll.viewport(), edit.rect().topLeft()).y()
     assert 0 <= top <= check.scroll.viewport().height() - edit.height()
+
+
+# --- 2. at 200 % on 4:3 what matters fell below the fold ------------------------------------------
+def _seen(window: QWidget, widget: QWidget) -> tuple[int, int]:
+    """(height shown, height wanted): what of ``widget`` the scroll areas and the window
+    let show, against all of it, or as much as its viewport can hold."""
+    from kiosk.audit.context import Context
+    from kiosk.audit.shape_checks import visible_part
+
+    ctx = Context(window, "ar")
+    clip = ctx.clip_rect(widget).intersected(window.rect())
+    return visible_part(ctx, widget).height(), min(widget.height(), clip.height())
+
+
+def _one_row_with_title(header: Any) -> None:
+    centres = {b.mapTo(header, b.rect().center()).y() for b in header.buttons}
+    assert max(centres) - min(centres) <= 8, centres  # never a second row
+    assert header.app_title.isVisible() and header.app_title.text().strip("… ")
+
+
+@pytest.mark.parametrize("size", [(1280, 1024), (1920, 1080)])
+def test_2_at_200_percent_the_header_summary_and_action_stay_in_view(
+    make_kiosk: Any, size: tuple[int, int]
+) -> None:
+    """At 200 % on 4:3 the header wrapped to two rows and lost the title; after
+    "Continuer" on empty answers only the title showed, the error summary that had the
+    focus was off screen."""
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(*size)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    kiosk.start()
+    step = w.step
+    kiosk.qtbot.waitUntil(lambda: step.header.width() > 0)
+    _one_row_with_title(step.header)
+    assert step.header.height() < 0.15 * size[1]  # it was about 22 % of the height
+    kiosk.click(step.continue_button)  # nothing answered
+    kiosk.qtbot.waitUntil(step.summary.isVisible)
+    assert w.focusWidget() is step.summary
+    shown, wanted = _seen(w, step.summary)
+    assert shown >= wanted - 2, (shown, wanted)
+    shown, wanted = _seen(w, step.continue_button)
+    assert shown == step.continue_button.height() == wanted
+
+
+def test_2_the_welcome_screen_fits_1280_x_960_and_photo_review_keeps_half_the_screen(
+    make_kiosk: Any,
+) -> None:
+    """The welcome screen needed scrolling at 100 % on 1280 x 960; on photo review at
+    200 % "Valider"/"Refaire la photo" were cut off under a photo of about 220 x 150 px."""
+    from kiosk.devices.camera import FakeCamera
+
+    from .test_scan import Scan, page_frame
+
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(1280, 960)
+    kiosk.qtbot.waitUntil(lambda: w.welcome.height() > 0 and w.height() == 960)
+    kiosk.qtbot.waitUntil(lambda: w.welcome.scroll.verticalScrollBar().maximum() == 0)
+    w.resize(1280, 1024)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    scan = Scan(kiosk, FakeCamera([page_frame(3)], fps=20))
+    try:
+        scan.controller.scan([("enrolment_certificate", "Certificat de scolarité", 1)])
+        scan.wait_review()
+        screen = scan.screen
+        kiosk.qtbot.waitUntil(lambda: _seen(w, screen.page_view)[0] >= 0.5 * w.height())
+        for button in (screen.accept_button, screen.retake_button):
+            shown, _wanted = _seen(w, button)
+            assert shown == button.height(), button.text()
+    finally:
+        scan.controller.clear()
+
+
+def test_6_a_passport_page_is_not_taken_as_the_identity_photo(kiosk: Kiosk) -> None:
+    """ "Photo d'identité" accepted a passport page: a page with a machine-readable
+    zone is refused for a document that has none; a page without one is taken."""
+    from kiosk.devices.camera import FakeCamera
+    from kiosk.scan import synthetic as syn
+    from kiosk.ui.scan_controller import NOT_A_PHOTO
+
+    from .test_scan import Scan
+    from .test_scan_flow import FRAME, letter_frame, passport_frame
+
+    camera = FakeCamera([passport_frame()], fps=12)
+    scan = Scan(kiosk, camera)
+    scan.controller.warm_up()  # the MRZ reader, as at start-up (once per process)
+    scan.wait(lambda: scan.controller._reader is not None, timeout=120_000)
+    screen = scan.screen
+    try:
+        scan.controller.scan([("photo", "Photo d'identité (code e-photo)", 1)])
+        scan.wait(lambda: scan.controller.refused == 1, timeout=60_000)
+        assert not screen.reviewing and screen.guidance_text() == NOT_A_PHOTO
+        camera.show([syn.empty(FRAME)])
+        verdicts = scan.controller.verdicts
+        scan.wait(lambda: scan.controller.verdicts >= verdicts + 3)
+        camera.show([letter_frame()])  # a sheet with no MRZ
+        scan.wait_review()
+        assert scan.controller.refused == 1
+    finally:
+        scan.controller.clear()
+
+
+def test_11_dialogs_dim_the_page_and_the_inactivity_warning_hides_the_answers(
+    kiosk: Kiosk,
+) -> None:
+    """Dialogs had no backdrop; the applicant's answers stayed readable behind the
+    inactivity warning."""
+    w = kiosk.window
+    kiosk.start()
+    kiosk.fill(IDENTITY)
+    host = w.centralWidget()
+    before = host.grab().toImage()
+    dialog = w.show_help("Aide", "Un agent arrive.")
+    kiosk.qtbot.waitUntil(w.backdrop.isVisible)
+    assert w.backdrop.geometry() == host.rect()
+    dimmed = host.grab().toImage()
+    x, y = host.width() // 2, host.height() // 2
+    assert dimmed.pixelColor(x, y).lightness() < before.pixelColor(x, y).lightness() - 60
+    dialog.reject()
+    kiosk.qtbot.waitUntil(lambda: not w.backdrop.isVisible())
+    warning = w.show_inactivity_warning(30)
+    kiosk.qtbot.waitUntil(w.backdrop.isVisible)
+    hidden = host.grab().toImage()
+    step = w.step
+    for widget in (step.row("surname").input, step.title):  # nothing of the page shows
+        centre = widget.mapTo(host, widget.rect().center())
+        assert hidden.pixelColor(centre).name() == "#000000"
+    warning.close_warning()
+    kiosk.qtbot.waitUntil(lambda: not w.backdrop.isVisible())
