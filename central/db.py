@@ -20,11 +20,13 @@ from sqlalchemy import (
     Dialect,
     Engine,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     inspect,
@@ -95,6 +97,12 @@ class Application(Base):
     sealing_format: Mapped[int] = mapped_column(Integer)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
+    # What the server found once it unsealed it (contract.states.ApplicationValidity), with
+    # the reasons for staff (JSON list of {field, message}); and the mediator who helped,
+    # once matched to an assisted session of the kiosk.
+    validity: Mapped[str] = mapped_column(String(20), default="valid", server_default="valid")
+    problems: Mapped[str | None] = mapped_column(Text, nullable=True)
+    assisted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class StatusHistory(Base):
@@ -110,17 +118,18 @@ class StatusHistory(Base):
 
 
 class Attachment(Base):
-    """A sealed page, content-addressed by the SHA-256 of its sealed bytes, received in
-    chunks (``AttachmentChunk``); ``complete`` once every byte is in and the hash checked."""
+    """A sealed page, content-addressed by the SHA-256 of its sealed bytes *within the kiosk
+    that uploads it* (another kiosk's identical bytes are another upload: no oracle), received
+    in chunks (``AttachmentChunk``); ``complete`` once every byte is in and the hash checked."""
 
     __tablename__ = "attachments"
 
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     received: Mapped[int] = mapped_column(BigInteger)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -128,10 +137,17 @@ class AttachmentChunk(Base):
     """The bytes ``[offset, offset + len(data))`` of an attachment (append-only)."""
 
     __tablename__ = "attachment_chunks"
-
-    sha256: Mapped[str] = mapped_column(
-        ForeignKey("attachments.sha256", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["kiosk_id", "sha256"],
+            ["attachments.kiosk_id", "attachments.sha256"],
+            ondelete="CASCADE",
+            name="fk_attachment_chunks_attachment",
+        ),
     )
+
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     offset: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
@@ -140,11 +156,13 @@ class ApplicationAttachment(Base):
     """Which attachments an application lists, as its sealed payload describes them."""
 
     __tablename__ = "application_attachments"
+    __table_args__ = (
+        UniqueConstraint("kiosk_id", "sha256", name="uq_application_attachments_page"),
+    )
 
     application_uuid: Mapped[str] = mapped_column(ForeignKey("applications.uuid"), primary_key=True)
-    sha256: Mapped[str] = mapped_column(
-        ForeignKey("attachments.sha256"), primary_key=True, unique=True
-    )
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer)
     document_id: Mapped[str] = mapped_column(String(64))
     page_no: Mapped[int] = mapped_column(Integer)
@@ -186,6 +204,24 @@ class KioskPresence(Base):
     state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     screen: Mapped[str | None] = mapped_column(String(64), nullable=True)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Issue 16's fleet view (migration 0003).
+    out_of_service_message: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    out_of_service_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    assisted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    last_sync_ok_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class KioskStateLog(Base):
+    """Each change of a kiosk's reported state, for the fleet view's history of the day
+    (issue 16; migration 0004): kept a week. Never personal data."""
+
+    __tablename__ = "kiosk_state_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class KioskSite(Base):
@@ -213,6 +249,24 @@ class HelpCall(Base):
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class KioskCommandRow(Base):
+    """A remote action the desk asked for one kiosk (issue 16; contract.commands): who asked,
+    when, and what the kiosk reported. Never personal data."""
+
+    __tablename__ = "kiosk_commands"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class StaffAccountRow(Base):
@@ -246,8 +300,73 @@ class StaffAuditRow(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
-# Status lookups at a kiosk find an application by the reference on its receipt (issue 8).
+class SignInAttempt(Base):
+    """A staff sign-in try (issue 13): the throttles count them per identifier (known or not,
+    by its SHA-256), per kiosk and per address. ``outcome``: pending (counted as a failure
+    while the PIN is checked), wrong, ok."""
+
+    __tablename__ = "staff_sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identifier_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    outcome: Mapped[str] = mapped_column(String(10))
+
+
+class StaffSession(Base):
+    """A signed-in person on one kiosk: its token (SHA-256 kept) is sent by the kiosk with
+    every staff action; ended at sign-out, after ``staff_session_idle_s`` without use, or
+    ``staff_session_max_s`` after sign-in."""
+
+    __tablename__ = "staff_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class AssistedSessionRow(Base):
+    """A mediator assisting an applicant on a kiosk (from the staff session's assist_start
+    to its assist_end, sign-out or time-out): an application's ``assisted`` block must fall
+    in one of its kiosk's."""
+
+    __tablename__ = "assisted_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64), index=True)
+    mediator_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class EnrolFailure(Base):
+    """A wrong enrolment code, kept to throttle guesses per address and in total."""
+
+    __tablename__ = "enrol_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# Status lookups at a kiosk find an application by the reference on its receipt (issue 8),
+# one application of a kiosk per reference (a unique index: SQLite adds one without
+# rebuilding the table).
 Index("ix_applications_kiosk_reference", Application.kiosk_reference)
+Index(
+    "uq_applications_kiosk_reference",
+    Application.kiosk_id,
+    Application.kiosk_reference,
+    unique=True,
+)
 
 
 class StatusLookupFailure(Base):
@@ -276,9 +395,10 @@ _BASELINE = "0001"
 _PG_MIGRATION_LOCK = 0x6B696F736B  # pg_advisory_xact_lock key: "kiosk"
 
 
-def make_engine(url: str) -> Engine:
-    """The engine (no schema change: :func:`migrate` does that). SQLite gets WAL, FULL sync
-    and serialised writers."""
+def make_engine(url: str, *, reader: bool = False) -> Engine:
+    """The engine (no schema change: :func:`migrate` does that). SQLite gets WAL, FULL sync;
+    its writers take the write lock when they begin (``BEGIN IMMEDIATE``: serialised, never
+    SQLITE_BUSY half way), its readers (``reader=True``) never wait for it."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -296,12 +416,14 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Take the write lock up front: a read-then-write transaction can then never fail
-            # with SQLITE_BUSY half way (concurrent PUTs of the same UUID rely on it).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front: a read-then-write transaction can then
+            # never fail with SQLITE_BUSY half way (concurrent PUTs of one UUID rely on it).
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     else:
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(
+            url, pool_pre_ping=True, hide_parameters=True, pool_size=10, max_overflow=20
+        )
     return engine
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated
 
 from fastapi import Path as PathParam
@@ -99,15 +99,20 @@ def offset_headers(received: int, size: int | None = None) -> dict[str, str]:
     return headers
 
 
-def attachment_bytes(s: Session, sha256: str, at_least: int | None = None) -> bytes:
-    """The bytes received of an attachment, in order (only the first ``at_least`` if given)."""
-    out = bytearray()
+def attachment_pieces(s: Session, kiosk_id: str, sha256: str) -> Iterator[bytes]:
+    """The bytes received of an attachment, in order, a stored chunk at a time."""
     query = (
         select(AttachmentChunk.data)
-        .where(AttachmentChunk.sha256 == sha256)
+        .where(AttachmentChunk.kiosk_id == kiosk_id, AttachmentChunk.sha256 == sha256)
         .order_by(AttachmentChunk.offset)
     )
-    for data in s.scalars(query):
+    yield from s.scalars(query)
+
+
+def attachment_bytes(s: Session, kiosk_id: str, sha256: str, at_least: int | None = None) -> bytes:
+    """The bytes received of an attachment (only the first ``at_least`` if given)."""
+    out = bytearray()
+    for data in attachment_pieces(s, kiosk_id, sha256):
         out += data
         if at_least is not None and len(out) >= at_least:
             break

@@ -1,11 +1,15 @@
-"""The sign-in throttle: growing delays after failed tries, per account (Qt-free, pure).
+"""The sign-in throttle's delays: growing waits after failed tries (Qt-free, pure).
 
 After ``free_tries`` consecutive failures, each further try must wait: 30 s, 1 min, 2 min,
-4 min, 8 min, then 15 min for every try after that, until a right PIN resets the count.
-A try made while waiting is refused without looking at the PIN (it neither counts nor
-tells anything). With 15 minutes a try, guessing a 6-digit PIN (10^6 possibilities, half
-of them on average) takes about 14 years; a mediator who mistypes twice loses no time.
-The central API applies it (central/staff.py); the fake directory applies the same.
+4 min, 8 min, then 15 min for every try after that. A try made while waiting is refused
+without looking at the PIN (it neither counts nor tells anything). With 15 minutes a try,
+guessing a 6-digit PIN (10^6 possibilities, half of them on average) takes about 14 years; a
+mediator who mistypes twice loses no time.
+
+The central API (central/routers/staff.py) applies it to the failures of the last 24 hours
+since the last success (so they decay), counted by identifier whether the account exists or
+not, and adds limits across accounts per kiosk and per address; the fake directory
+(kiosk.staff.fake) applies the delays alone.
 """
 
 from __future__ import annotations

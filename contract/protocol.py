@@ -26,7 +26,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from contract.states import ApplicationStatus
+from contract.states import ApplicationStatus, ApplicationValidity
 
 API_PREFIX = "/v1"
 
@@ -46,6 +46,8 @@ OCTET_STREAM = "application/octet-stream"
 UPLOAD_OFFSET_HEADER = "Upload-Offset"  # bytes of an attachment the server has
 UPLOAD_LENGTH_HEADER = "Upload-Length"  # its total size, once known
 ContentType = Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$", max_length=64)]
+# What a page may be: anything else is refused by the central API and never served as such.
+PAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "application/pdf"})
 
 
 def _check_base64(value: str) -> str:
@@ -110,9 +112,17 @@ class Health(_Response):
 
 
 class EnrolRequest(_Request):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=64)]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=16, max_length=64)]
     kiosk_name: ShortText
     software_version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    site: ShortText | None = Field(
+        default=None, description="where the kiosk stands (its site_name): a desk lists one site"
+    )
+    previous_token: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="a kiosk enrolling again sends its current token: it keeps its id, "
+        "the old token stops working",
+    )
 
 
 class EnrolResponse(_Response):
@@ -313,6 +323,19 @@ class Heartbeat(_Request):
     site: ShortText | None = Field(
         default=None, description="where the kiosk stands (its site_name): a desk lists one site"
     )
+    # For the fleet view (issue 16), from the kiosk application.
+    out_of_service_message: Annotated[str, StringConstraints(max_length=300)] | None = Field(
+        default=None, description="out of service: the message staff set (French)"
+    )
+    out_of_service_by: ShortText | None = Field(
+        default=None, description="who set it (a staff identifier, or the desk's person)"
+    )
+    assisted_by: ShortText | None = Field(
+        default=None, description="the mediator assisting (as on the kiosk's banner)"
+    )
+    last_sync_ok_at: AwareDatetime | None = Field(
+        default=None, description="when a sync round last reached the central API"
+    )
 
 
 def health_ok(value: str) -> bool:
@@ -342,7 +365,15 @@ class AdminApplication(_Response):
     attachments: list[AttachmentRef] = Field(default_factory=list)
     history: list[StatusChange] = Field(default_factory=list)
     assisted_by: str | None = Field(
-        default=None, description="the mediator who helped, from the sealed payload"
+        default=None,
+        description="the mediator who helped, once matched to an assisted session of the kiosk",
+    )
+    validity: ApplicationValidity = Field(
+        default=ApplicationValidity.VALID,
+        description="rejected_invalid: kept, but the server's checks found `problems`",
+    )
+    problems: list[FieldProblem] = Field(
+        default_factory=list, description="what the server's checks found, for staff"
     )
 
 
@@ -384,25 +415,19 @@ class StaffSignedIn(_Response):
     display_name: str
     role: StaffRoleName
     session_timeout_s: int = Field(description="the kiosk signs the person out after this")
-
-
-def _in_utc_range(value: dt.datetime) -> dt.datetime:
-    """A time that converts to UTC (0001-01-01T00:00+01:00 does not) and is after 2000."""
-    try:
-        utc = value.astimezone(dt.UTC)
-    except OverflowError:
-        raise ValueError("is out of range") from None
-    if utc.year < 2000:
-        raise ValueError("is before 2000")
-    return value
+    session_token: str = Field(
+        default="",
+        description="the staff session: sent as X-Staff-Session with the person's actions "
+        "(audit entries) from this kiosk only; it ends at sign-out and when idle",
+    )
 
 
 class StaffAuditRecord(_Request):
-    """An event a kiosk reports: sign-out, assisted session, admin action (no applicant data)."""
+    """An event a kiosk reports for the signed-in person (sign-out, assisted session, admin
+    action; no applicant data). Who and when are the server's: the staff session says who,
+    its clock says when."""
 
-    actor: StaffIdent
     action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-    at: Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
     detail: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
@@ -437,9 +462,13 @@ class StaffAccount(_Response):
     created_at: AwareDatetime
 
 
-class AssistedSession(BaseModel):
-    """In a sealed payload: the application was filed with a mediator's help, with the
-    applicant's consent shown and spoken in their language."""
+ScreenRef = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_:.-]{0,79}$")]
+
+
+class AssistedPart(BaseModel):
+    """One stretch of an application made with a mediator's help: who, the applicant's
+    consent to it, from which screen, and until when and which screen (none: until the
+    application was sent)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -447,6 +476,30 @@ class AssistedSession(BaseModel):
     consent_at: AwareDatetime
     consent_text_version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
     consent_language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
+    from_screen: ScreenRef | None = Field(default=None, description='e.g. "step:contact"')
+    ended_at: AwareDatetime | None = None
+    until_screen: ScreenRef | None = None
+    ended_by: Literal["handed_back", "signed_out", "taken_over"] | None = Field(
+        default=None, description="why the help ended before the application was sent"
+    )
+
+
+class AssistedSession(BaseModel):
+    """In a sealed payload: the application was filed with a mediator's help, with the
+    applicant's consent shown and spoken in their language. The top-level fields are the
+    first assisted part's; ``parts`` lists every one (a mediator may join an application in
+    progress, hand it back, and another may join later)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mediator_id: StaffIdent
+    consent_at: AwareDatetime
+    consent_text_version: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    consent_language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
+    joined_in_progress: bool = Field(
+        default=False, description="the first mediator joined after the applicant started"
+    )
+    parts: list[AssistedPart] = Field(default_factory=list, max_length=20)
 
 
 ApplicationPayload.model_rebuild()
@@ -527,6 +580,9 @@ class DeskKiosk(_Response):
     call: HelpCallState | None = Field(default=None, description="its open help call")
     waiting_s: float | None = Field(default=None, description="seconds since it called")
     backlog: int = Field(default=0, description="applications not yet acknowledged centrally")
+    assisted_by: str | None = Field(default=None, description="the mediator assisting")
+    out_of_service_message: str | None = None
+    out_of_service_by: str | None = None
 
 
 class FleetKiosk(_Response):
@@ -546,6 +602,12 @@ class FleetKiosk(_Response):
     device_faults: list[str] = Field(default_factory=list, description="devices not ok")
     last_error: str | None = None
     applications_today: int = 0
+    last_sync_ok_at: AwareDatetime | None = Field(
+        default=None, description="the kiosk's last sync round that reached the central API"
+    )
+    out_of_service_message: str | None = None
+    out_of_service_by: str | None = None
+    assisted_by: str | None = None
     attention: list[str] = Field(
         default_factory=list,
         description="why it needs attention, most urgent first: help_requested, offline, "

@@ -19,6 +19,14 @@ class ApplicationStatus(StrEnum):
     CARD_READY = "card_ready"  # titre disponible (à retirer)
 
 
+class ApplicationValidity(StrEnum):
+    """What the central API found once it unsealed an application. An invalid one is kept
+    (never dropped: the applicant's receipt stays valid) with its reasons, for staff."""
+
+    VALID = "valid"
+    REJECTED_INVALID = "rejected_invalid"
+
+
 class OutboxState(StrEnum):
     """Where a sealed application stands in a kiosk's outbox.
 

@@ -80,6 +80,23 @@ _COMMUNE_SEPARATORS = frozenset(" '-’.()")
 _CODE_NOISE = re.compile(r"[\s.\-/]+")
 
 
+# Characters no answer needs and that can hurt where it is shown: control characters (NUL,
+# escapes), bidirectional embeddings, overrides and isolates (text that reads otherwise than
+# it is stored), and markup's angle brackets. LRM/RLM and ZWJ/ZWNJ are kept: scripts use them.
+_UNSAFE = frozenset(
+    [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"]
+    + [chr(0x7F)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["<", ">"]
+)
+
+
+def has_unsafe_characters(text: str) -> bool:
+    """True if ``text`` holds a character no answer may hold (see ``_UNSAFE``)."""
+    return not _UNSAFE.isdisjoint(text)
+
+
 def _clean(raw: str) -> str:
     return " ".join(unicodedata.normalize("NFC", raw).split())
 

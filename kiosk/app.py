@@ -47,6 +47,34 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def demo_paths(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    """The demo's data directory and settings file (``--demo``): its own, under the user's
+    data directory (``$XDG_DATA_HOME``), unless ``--data-dir`` / ``--config`` (or
+    ``$KIOSK_DATA_DIR`` / ``$KIOSK_CONFIG``) say otherwise. Never ``/etc``: a demo run as
+    root must not change every later run of the machine. None: not the demo."""
+    from pathlib import Path
+
+    from kiosk.config import demo_data_dir
+
+    if not getattr(args, "demo", False):
+        return None
+    data_dir = args.data_dir or (
+        Path(os.environ["KIOSK_DATA_DIR"]) if os.environ.get("KIOSK_DATA_DIR") else None
+    )
+    data_dir = data_dir or demo_data_dir()
+    config = args.config or (
+        Path(os.environ["KIOSK_CONFIG"]) if os.environ.get("KIOSK_CONFIG") else None
+    )
+    return data_dir, config or data_dir / "kiosk.toml"
+
+
+def _private_dir(path: Any) -> None:
+    """The demo's own data directory, readable by its user only (as a kiosk's is)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {
         "data_dir": args.data_dir,
@@ -56,7 +84,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         overrides["fullscreen"] = False
     if args.fake_devices or args.demo:
         overrides["fake_devices"] = True
-    return load_settings(args.config, overrides)
+    demo = demo_paths(args)
+    if demo is None:
+        return load_settings(args.config, overrides)
+    data_dir, config = demo
+    _private_dir(data_dir)
+    overrides["data_dir"] = data_dir
+    return load_settings(config if config.exists() else None, overrides, system_config=False)
 
 
 def _speech(settings: Settings) -> Any:
@@ -116,11 +150,15 @@ def _out_of_service(app: Any, message: str) -> int:
 
 def config_path(args: argparse.Namespace) -> Any:
     """The configuration file admin mode writes: ``--config``, else ``$KIOSK_CONFIG``, else
-    the system one (the installer makes it writable by the kiosk's user)."""
+    the system one (the installer makes it writable by the kiosk's user); the demo's in its
+    own data directory."""
     from pathlib import Path
 
     from kiosk.config import SYSTEM_CONFIG
 
+    demo = demo_paths(args)
+    if demo is not None:
+        return demo[1]
     if args.config:
         return Path(args.config)
     if os.environ.get("KIOSK_CONFIG"):
@@ -293,7 +331,7 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         from kiosk.demo import DemoCentral
 
-        demo = DemoCentral(settings.data_dir / "central")
+        demo = DemoCentral(settings.data_dir / "central", site=settings.site_name)
         demo.start()  # in the background: the window does not wait for it
 
     try:
@@ -361,6 +399,9 @@ def run(args: argparse.Namespace) -> int:
     window.admin_controller = _start_admin(
         window, controller, settings, args, store, sync, kiosk_status, sealer
     )
+    from kiosk.ui.remote_actions import attach_remote_actions  # the desk's actions (issue 16)
+
+    window.remote_actions = attach_remote_actions(window.admin_controller, controller, sync)
     Narrator(controller, window)  # says the focused control when the voice is on
     help_calls: list[Any] = []  # attached after the first paint (its thread imports the client)
 
@@ -463,9 +504,11 @@ def run(args: argparse.Namespace) -> int:
     if demo:
         print(
             f"kiosk: demo central API on {demo.url}\n"
+            f"kiosk: demo data (settings, logs, receipts, central API): {settings.data_dir}\n"
             f"kiosk: applications received: curl -H 'Authorization: Bearer {demo.admin_token}' "
             f"{demo.url}/v1/admin/applications\n"
-            f"kiosk: reception desk: KIOSK_DESK_TOKEN={demo.admin_token} kiosk --desk "
+            # The desk runs on its own token, which cannot read applications.
+            f"kiosk: reception desk: KIOSK_DESK_TOKEN={demo.desk_token} kiosk --desk "
             f"--central-url {demo.url}",
             flush=True,
         )

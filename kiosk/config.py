@@ -25,6 +25,13 @@ from pydantic import (
 
 APP_NAME = "kiosk-titre-sejour"
 SYSTEM_CONFIG = Path("/etc") / APP_NAME / "kiosk.toml"
+DEMO_NAME = f"{APP_NAME}-demo"  # the demo's own data directory: never a kiosk's
+
+
+def demo_data_dir() -> Path:
+    """Where ``kiosk --demo`` keeps everything (data, settings, logs, its central API):
+    the user's own data directory for the demo (``$XDG_DATA_HOME``), never a kiosk's."""
+    return Path(user_data_dir(DEMO_NAME, appauthor=False))
 
 
 class ConfigError(ValueError):
@@ -49,9 +56,9 @@ class Settings(BaseModel):
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     read_timeout_s: float = Field(default=30.0, gt=0, le=600)
     sync_interval_s: float = Field(default=30.0, ge=1, le=86_400)
-    # Reception desk (``kiosk --desk``): the central API's desk token (its --desk-token;
-    # better in $KIOSK_DESK_TOKEN than in a file others can read) and this desk's name,
-    # which kiosks are told when it answers a call for help.
+    # Reception desk (``kiosk --desk``): the central API's desk token for this site (from its
+    # --desk-tokens-file; better in $KIOSK_DESK_TOKEN than in a file others can read) and
+    # this desk's name, which kiosks are told when it answers a call for help.
     desk_token: str | None = Field(default=None, min_length=8, max_length=200)
     desk_name: str = Field(default="accueil", min_length=1, max_length=64)
     desk_site: str | None = None  # the site (kiosks' site_name) the desk lists; None: all
@@ -79,6 +86,9 @@ class Settings(BaseModel):
     # Privacy: a draft not finished after this many days is deleted.
     draft_retention_days: int = Field(default=30, ge=1, le=365)
     acknowledged_retention_days: int = Field(default=7, ge=0, le=365)
+    # The local audit trail (no personal data: uuids, references, states): six months, the
+    # CNIL's recommendation for logs (six months to a year; three years at most).
+    audit_retention_days: int = Field(default=183, ge=1, le=3 * 366)
     # Receipt (issue 8): the place printed on it; the CUPS queue ("" = the default printer);
     # printed once by itself when the application is submitted (else on request only).
     site_name: str = Field(default="Préfecture", min_length=1, max_length=120)
@@ -163,10 +173,14 @@ def load_settings(
     config_file: Path | None = None,
     overrides: dict[str, Any] | None = None,
     environ: dict[str, str] | None = None,
+    *,
+    system_config: bool = True,
 ) -> Settings:
+    """``system_config``: fall back on ``/etc/kiosk-titre-sejour/kiosk.toml`` (not the
+    demo, which reads and writes its settings in its own data directory)."""
     environ = dict(os.environ if environ is None else environ)
     path = config_file or (Path(environ["KIOSK_CONFIG"]) if environ.get("KIOSK_CONFIG") else None)
-    if path is None and SYSTEM_CONFIG.exists():
+    if path is None and system_config and SYSTEM_CONFIG.exists():
         path = SYSTEM_CONFIG
     values: dict[str, Any] = {}
     if path is not None:

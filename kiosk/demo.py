@@ -7,6 +7,7 @@ with its data under the kiosk's data directory, and is stopped with the kiosk.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import socket
 import subprocess
@@ -36,12 +37,22 @@ def _die_with_parent() -> None:
 
 
 class DemoCentral:
-    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        site: str = "Préfecture",
+    ) -> None:
         self.data_dir = data_dir
         self.host = host
         self.port = port or free_port(host)
-        self.enrolment_code = secrets.token_urlsafe(12)
+        raw = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(16))
+        self.enrolment_code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))  # 80 bits
         self.admin_token = secrets.token_urlsafe(24)
+        # The reception desk's own token: the desk and fleet pages, never the applications.
+        self.desk_token = secrets.token_urlsafe(24)
+        self.site = site
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -55,11 +66,15 @@ class DemoCentral:
             sys.executable, "-m", "central",
             "--host", self.host, "--port", str(self.port),
             "--data-dir", str(self.data_dir),
-            "--enrolment-code", self.enrolment_code,
-            "--admin-token", self.admin_token,
         ]  # fmt: skip
+        # Secrets through the environment: the command line is shown to every user by ps.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_CENTRAL_")}
+        env["KIOSK_CENTRAL_ENROLMENT_CODES"] = self.enrolment_code
+        env["KIOSK_CENTRAL_ADMIN_TOKEN"] = self.admin_token
+        # The reception desk's own token ("TOKEN SITE" lines: a desk token sees one site).
+        env["KIOSK_CENTRAL_DESK_TOKENS"] = f"{self.desk_token} {self.site}"
         self._proc = subprocess.Popen(
-            cmd, stdout=logfile, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent
         )
         logfile.close()
         log.info("demo central API starting on %s", self.url)

@@ -42,6 +42,8 @@ CHECKS: tuple[str, ...] = (
     "store",
     "enrolment",
     "central",
+    "service",
+    "sync",
     "qt",
     "speech",
     "camera",
@@ -55,6 +57,18 @@ MIN_FREE_BYTES = 1 << 30  # below: fail (a day of scanned pages with room to spa
 LOW_FREE_BYTES = 5 << 30  # below: warn
 EARLIEST_PLAUSIBLE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 DB_FILENAME = "kiosk.db"  # kiosk.store.store.DB_FILENAME (not imported: SQLAlchemy is slow)
+SCHEMA = "kiosk-health/1"  # the JSON's shape: schemas/kiosk-health.schema.json
+SYNC_LATE = dt.timedelta(hours=1)  # an application waiting longer, no sync since: warn
+SYNC_STUCK = dt.timedelta(hours=24)  # an application waiting longer: fail
+PENDING_STATES = ("sealed", "uploading", "delivered", "failed")  # not yet acknowledged
+
+
+_LANG = ["fr"]  # the text's language, set by run_checks (a command-line tool: one at a time)
+
+
+def _t(french: str, english: str) -> str:
+    """A check's words in the report's language (French for the kiosk's staff)."""
+    return english if _LANG[0] == "en" else french
 
 
 @dataclass(frozen=True)
@@ -195,30 +209,123 @@ class Probes:
 
 
 @dataclass
+class KioskState:
+    """What monitoring asks beyond the checks: which kiosk, its outbox and its service
+    state (stable fields, no personal data)."""
+
+    kiosk_id: str | None = None
+    kiosk_name: str | None = None
+    backlog: dict[str, int] = field(default_factory=dict)  # outbox state -> count
+    oldest_pending_at: dt.datetime | None = None
+    last_sync_ok_at: dt.datetime | None = None
+    out_of_service: dict[str, str] | None = None  # message, since, by
+
+    @property
+    def pending(self) -> int:
+        return sum(self.backlog.get(s, 0) for s in PENDING_STATES)
+
+    def as_dict(self) -> dict[str, Any]:
+        def stamp(at: dt.datetime | None) -> str | None:
+            return at.astimezone(dt.UTC).isoformat() if at else None
+
+        return {
+            "kiosk_id": self.kiosk_id,
+            "kiosk_name": self.kiosk_name,
+            "backlog": {
+                "pending": self.pending,
+                "by_state": {s: self.backlog.get(s, 0) for s in (*PENDING_STATES, "acknowledged")},
+                "oldest_pending_at": stamp(self.oldest_pending_at),
+            },
+            "last_sync_ok_at": stamp(self.last_sync_ok_at),
+            "out_of_service": self.out_of_service,
+        }
+
+
+# The text output in the kiosk's staff language (French), or English (--lang en); the JSON
+# keeps its stable English names and codes.
+TEXTS = {
+    "fr": {
+        "title": "kiosk-health : configuration {config}, borne {kiosk}, version {version}",
+        "defaults": "(valeurs par défaut)",
+        "unknown": "(non enrôlée)",
+        "labels": {"ok": "ok", "warn": "alerte", "fail": "ÉCHEC", "skipped": "omis"},
+        "summary": "{ok} ok, {warn} alerte(s), {fail} échec(s)",
+        "skipped": ", {n} omis",
+        "names": {
+            "config": "configuration",
+            "data_dir": "données",
+            "store": "base locale",
+            "enrolment": "enrôlement",
+            "central": "API centrale",
+            "service": "service",
+            "sync": "envois",
+            "qt": "affichage",
+            "speech": "voix",
+            "camera": "caméra",
+            "ocr": "lecture MRZ",
+            "printer": "imprimante",
+            "fonts": "polices",
+            "disk": "disque",
+            "clock": "horloge",
+        },
+    },
+    "en": {
+        "title": "kiosk-health: configuration {config}, kiosk {kiosk}, version {version}",
+        "defaults": "(defaults)",
+        "unknown": "(not enrolled)",
+        "labels": {"ok": "ok", "warn": "warn", "fail": "FAIL", "skipped": "skip"},
+        "summary": "{ok} ok, {warn} warning(s), {fail} failure(s)",
+        "skipped": ", {n} skipped",
+        "names": {},
+    },
+}
+
+
+@dataclass
 class Report:
     config_path: Path | None
     checks: list[Check] = field(default_factory=list)
+    state: KioskState = field(default_factory=KioskState)
+    generated_at: dt.datetime | None = None
+    lang: str = "fr"
 
     @property
     def ok(self) -> bool:
         return all(c.status != "fail" for c in self.checks)
 
     def as_dict(self) -> dict[str, Any]:
+        from kiosk import __version__
+
+        at = self.generated_at or dt.datetime.now(dt.UTC)
         return {
+            "schema": SCHEMA,
             "ok": self.ok,
+            "generated_at": at.astimezone(dt.UTC).isoformat(),
+            "version": __version__,
             "config": str(self.config_path) if self.config_path else None,
+            **self.state.as_dict(),
             "checks": [c.as_dict() for c in self.checks],
         }
 
     def text(self) -> str:
-        label = {"ok": "ok", "warn": "warn", "fail": "FAIL", "skipped": "skip"}
-        lines = [f"kiosk-health: configuration {self.config_path or '(defaults)'}"]
+        from kiosk import __version__
+
+        t = TEXTS.get(self.lang, TEXTS["fr"])
+        label: dict[str, str] = t["labels"]  # type: ignore[assignment]
+        names: dict[str, str] = t["names"]  # type: ignore[assignment]
+        lines = [
+            str(t["title"]).format(
+                config=self.config_path or t["defaults"],
+                kiosk=self.state.kiosk_id or t["unknown"],
+                version=__version__,
+            )
+        ]
         for c in self.checks:
-            lines.append(f"  {label[c.status]:<5} {c.name:<10} {c.detail}")
+            lines.append(f"  {label[c.status]:<6} {names.get(c.name, c.name):<13} {c.detail}")
         counts = {s: sum(c.status == s for c in self.checks) for s in label}
         lines.append(
-            f"{counts['ok']} ok, {counts['warn']} warning(s), {counts['fail']} failure(s)"
-            + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
+            str(t["summary"]).format(ok=counts["ok"], warn=counts["warn"], fail=counts["fail"])
+            + (str(t["skipped"]).format(n=counts["skipped"]) if counts["skipped"] else "")
         )
         return "\n".join(lines)
 
@@ -239,17 +346,34 @@ def config_path_for(explicit: Path | None, environ: dict[str, str] | None = None
 def check_data_dir(settings: Settings, probes: Probes) -> Check:
     path = settings.data_dir
     if not path.is_dir():
-        return Check("data_dir", "fail", f"{path} does not exist (the package creates it)")
+        return Check(
+            "data_dir",
+            "fail",
+            _t(
+                f"{path} n'existe pas (le paquet le crée)",
+                f"{path} does not exist (the package creates it)",
+            ),
+        )
     st = path.stat()
     mode = st.st_mode & 0o777
     problems = []
     if mode & 0o077 and os.name == "posix":
-        problems.append(f"mode {mode:04o} lets others in (chmod 0700 {path})")
+        problems.append(
+            _t(
+                f"le mode {mode:04o} laisse entrer les autres (chmod 0700 {path})",
+                f"mode {mode:04o} lets others in (chmod 0700 {path})",
+            )
+        )
     uid = probes.uid()  # None on Windows: no POSIX owner to compare
     if uid is not None and st.st_uid != uid:
-        problems.append(f"owned by uid {st.st_uid}, not by this user (uid {uid})")
+        problems.append(
+            _t(
+                f"appartient à l'uid {st.st_uid}, pas à cet utilisateur (uid {uid})",
+                f"owned by uid {st.st_uid}, not by this user (uid {uid})",
+            )
+        )
     elif not os.access(path, os.R_OK | os.W_OK | os.X_OK):
-        problems.append("not writable by its owner")
+        problems.append(_t("son propriétaire ne peut pas y écrire", "not writable by its owner"))
     if problems:
         return Check("data_dir", "fail", f"{path}: " + "; ".join(problems))
     return Check("data_dir", "ok", f"{path}, mode {mode:04o}, uid {st.st_uid}")
@@ -288,8 +412,12 @@ def check_store(settings: Settings) -> Check:
         return Check(
             "store",
             "fail",
-            f"no database at {db_path}: the kiosk creates it at its first start "
-            "(or run /usr/libexec/kiosk-titre-sejour/kiosk-migrate as the kiosk user)",
+            _t(
+                f"pas de base à {db_path} : la borne la crée à son premier démarrage "
+                "(ou lancez /usr/libexec/kiosk-titre-sejour/kiosk-migrate en tant que kiosk)",
+                f"no database at {db_path}: the kiosk creates it at its first start "
+                "(or run /usr/libexec/kiosk-titre-sejour/kiosk-migrate as the kiosk user)",
+            ),
         )
     try:
         check_integrity(db_path)
@@ -298,17 +426,39 @@ def check_store(settings: Settings) -> Check:
         return Check("store", "fail", f"{db_path}: {exc}")
     key = settings.db_dir / "keys" / "kiosk.key"
     if not key.exists():
-        return Check("store", "fail", f"the store's key file {key} is missing")
+        return Check(
+            "store",
+            "fail",
+            _t(f"la clé de la base {key} manque", f"the store's key file {key} is missing"),
+        )
     if key.stat().st_mode & 0o077:
-        return Check("store", "fail", f"the key file {key} is readable by others (chmod 0600)")
+        return Check(
+            "store",
+            "fail",
+            _t(
+                f"la clé {key} est lisible par les autres (chmod 0600)",
+                f"the key file {key} is readable by others (chmod 0600)",
+            ),
+        )
     if current != head:
         return Check(
             "store",
             "fail",
-            f"schema at {current or 'none'}, this version needs {head}: run kiosk-migrate "
-            "(the kiosk also migrates when it starts)",
+            _t(
+                f"schéma {current or 'aucun'}, cette version demande {head} : lancez "
+                "kiosk-migrate (la borne migre aussi à son démarrage)",
+                f"schema at {current or 'none'}, this version needs {head}: run kiosk-migrate "
+                "(the kiosk also migrates when it starts)",
+            ),
         )
-    return Check("store", "ok", f"{db_path} opens, not damaged, schema {head} (current)")
+    return Check(
+        "store",
+        "ok",
+        _t(
+            f"{db_path} s'ouvre, intacte, schéma {head} (à jour)",
+            f"{db_path} opens, not damaged, schema {head} (current)",
+        ),
+    )
 
 
 def check_enrolment(settings: Settings) -> tuple[Check, Any]:
@@ -320,67 +470,226 @@ def check_enrolment(settings: Settings) -> tuple[Check, Any]:
             Check(
                 "enrolment",
                 "fail",
-                "not enrolled: run kiosk-sync --enrol-code CODE as the kiosk user "
-                "(installer/README.md), or enrol from admin mode",
+                _t(
+                    "borne non enrôlée : kiosk-sync --enrol-code CODE en tant que kiosk "
+                    "(installer/README.md), ou enrôlez-la en mode administration",
+                    "not enrolled: run kiosk-sync --enrol-code CODE as the kiosk user "
+                    "(installer/README.md), or enrol from admin mode",
+                ),
             ),
             None,
         )
     try:
         enrolment = Enrolment.load(path)
     except Exception as exc:
-        return Check("enrolment", "fail", f"unusable enrolment: {exc}"), None
+        return Check(
+            "enrolment",
+            "fail",
+            _t(f"enrôlement inutilisable : {exc}", f"unusable enrolment: {exc}"),
+        ), None
     return Check(
-        "enrolment", "ok", f"kiosk {enrolment.kiosk_id} on {enrolment.server_url}"
+        "enrolment",
+        "ok",
+        _t(
+            f"borne {enrolment.kiosk_id} auprès de {enrolment.server_url}",
+            f"kiosk {enrolment.kiosk_id} on {enrolment.server_url}",
+        ),
     ), enrolment
 
 
 def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Probes) -> Check:
-    url = settings.central_url
+    from kiosk.link import central_address
+
+    url = central_address(settings, enrolment)  # the address the kiosk itself uses
     try:
         version = probes.central_version(settings, url, timeout)
     except Exception as exc:
-        return Check("central", "fail", f"{url} does not answer within {timeout:g} s: {exc}")
-    detail = f"{url} answers (central API {version})"
+        return Check(
+            "central",
+            "fail",
+            _t(
+                f"{url} ne répond pas en {timeout:g} s : {exc}",
+                f"{url} does not answer within {timeout:g} s: {exc}",
+            ),
+        )
+    detail = _t(f"{url} répond (API centrale {version})", f"{url} answers (central API {version})")
     if enrolment is not None and enrolment.server_url.rstrip("/") != url.rstrip("/"):
         return Check(
             "central",
             "warn",
-            f"{detail}, but the kiosk was enrolled on {enrolment.server_url}: "
-            "set central_url to it or enrol again",
+            _t(
+                f"{detail}, mais la borne est enrôlée auprès de {enrolment.server_url} : "
+                "mettez-y central_url ou enrôlez-la de nouveau",
+                f"{detail}, but the kiosk was enrolled on {enrolment.server_url}: "
+                "set central_url to it or enrol again",
+            ),
         )
     return Check("central", "ok", detail)
+
+
+def read_state(settings: Settings, state: KioskState) -> None:
+    """The outbox's counts (read-only), the last sync and the out-of-service state."""
+    from kiosk.admin import service
+    from kiosk.link import read_last_sync
+
+    state.kiosk_name = settings.kiosk_name
+    state.last_sync_ok_at = read_last_sync(settings.data_dir)
+    oos = service.load(service.path_in(settings.data_dir))
+    if oos is not None:
+        state.out_of_service = {
+            "message": oos.message,
+            "since": oos.since.astimezone(dt.UTC).isoformat(),
+            "by": oos.by,
+        }
+    db_path = settings.db_dir / DB_FILENAME
+    if not db_path.exists():
+        return
+    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = conn.execute(
+            "SELECT state, count(*), min(created_at) FROM outbox GROUP BY state"
+        ).fetchall()
+    finally:
+        conn.close()
+    state.backlog = {str(k): int(n) for k, n, _ in rows}
+    oldest = [dt.datetime.fromisoformat(at) for k, _, at in rows if k in PENDING_STATES and at]
+    state.oldest_pending_at = min(oldest) if oldest else None  # ISO text with its offset
+
+
+def _age(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 90:
+        return f"{max(minutes, 0)} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} " + _t("j", "d")
+
+
+def check_service(state: KioskState) -> Check:
+    oos = state.out_of_service
+    if oos is None:
+        return Check("service", "ok", _t("en service", "in service"))
+    return Check(
+        "service",
+        "warn",
+        _t(
+            f"hors service depuis {oos['since'][:16].replace('T', ' ')} UTC, mis par "
+            f"{oos['by']} : « {oos['message']} »",
+            f"out of service since {oos['since'][:16].replace('T', ' ')} UTC, set by "
+            f"{oos['by']}: “{oos['message']}”",
+        ),
+    )
+
+
+def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None) -> Check:
+    if unreadable:
+        return Check(
+            "sync",
+            "fail",
+            _t(
+                f"l'état des envois est illisible ({unreadable})",
+                f"the sync state cannot be read ({unreadable})",
+            ),
+        )
+    now = probes.now()
+    last = state.last_sync_ok_at
+    since = (
+        _t(
+            f"dernier envoi réussi il y a {_age(now - last)}",
+            f"last successful sync {_age(now - last)} ago",
+        )
+        if last
+        else _t("aucun envoi réussi", "no successful sync")
+    )
+    if not state.pending:
+        return Check(
+            "sync",
+            "ok",
+            _t(f"aucune demande en attente ; {since}", f"no application waiting; {since}"),
+        )
+    waited = now - state.oldest_pending_at if state.oldest_pending_at else dt.timedelta(0)
+    detail = _t(
+        f"{state.pending} demande(s) en attente, la plus ancienne depuis {_age(waited)} ; {since}",
+        f"{state.pending} application(s) waiting, the oldest for {_age(waited)}; {since}",
+    )
+    if waited > SYNC_STUCK:
+        return Check(
+            "sync",
+            "fail",
+            _t(
+                f"{detail} (voir kiosk-sync et l'API centrale)",
+                f"{detail} (see kiosk-sync and the central API)",
+            ),
+        )
+    if waited > SYNC_LATE and (last is None or now - last > SYNC_LATE):
+        return Check("sync", "warn", detail)
+    return Check("sync", "ok", detail)
 
 
 def check_qt(probes: Probes) -> Check:
     try:
         plugins = probes.qt_plugins()
     except Exception as exc:
-        return Check("qt", "fail", f"Qt cannot be loaded: {exc}")
+        return Check(
+            "qt", "fail", _t(f"Qt ne se charge pas : {exc}", f"Qt cannot be loaded: {exc}")
+        )
     loaded = [name for name, problem in plugins.items() if problem is None]
     missing = {name: problem for name, problem in plugins.items() if problem is not None}
     if not loaded:
         why = "; ".join(f"{n}: {p}" for n, p in missing.items())
-        return Check("qt", "fail", f"no on-screen platform plugin loads ({why})")
-    detail = "platform plugins load: " + ", ".join(loaded)
+        return Check(
+            "qt",
+            "fail",
+            _t(
+                f"aucun greffon d'affichage ne se charge ({why})",
+                f"no on-screen platform plugin loads ({why})",
+            ),
+        )
+    detail = _t("greffons d'affichage chargés : ", "platform plugins load: ") + ", ".join(loaded)
     if "wayland" in missing:
-        return Check("qt", "warn", f"{detail}; wayland (cage's) does not: {missing['wayland']}")
+        return Check(
+            "qt",
+            "warn",
+            _t(
+                f"{detail} ; wayland (celui de cage) non : {missing['wayland']}",
+                f"{detail}; wayland (cage's) does not: {missing['wayland']}",
+            ),
+        )
     return Check("qt", "ok", detail)
 
 
 def check_speech(settings: Settings, probes: Probes) -> Check:
     if settings.fake_devices:
-        return Check("speech", "warn", "fake devices configured: the voice is only recorded")
+        return Check(
+            "speech",
+            "warn",
+            _t(
+                "appareils simulés : la voix est seulement enregistrée",
+                "fake devices configured: the voice is only recorded",
+            ),
+        )
     problem = probes.speech_problem()
     if problem:
         return Check("speech", "fail", problem)
-    return Check("speech", "ok", "espeak-ng loads (pyttsx3)")
+    return Check("speech", "ok", _t("espeak-ng se charge (pyttsx3)", "espeak-ng loads (pyttsx3)"))
 
 
 def check_camera(settings: Settings, probes: Probes) -> Check:
     if settings.fake_devices:
-        return Check("camera", "warn", "fake devices configured: a simulated camera")
+        return Check(
+            "camera",
+            "warn",
+            _t(
+                "appareils simulés : une caméra simulée",
+                "fake devices configured: a simulated camera",
+            ),
+        )
     if probes.camera_available(settings):
-        return Check("camera", "ok", f"camera {settings.camera} is there")
+        return Check(
+            "camera",
+            "ok",
+            _t(f"caméra {settings.camera} présente", f"camera {settings.camera} is there"),
+        )
     return Check(
         "camera", "fail", f"camera {settings.camera} not found (plugged in? setting camera)"
     )
@@ -390,21 +699,49 @@ def check_ocr(probes: Probes) -> Check:
     try:
         engine = probes.ocr()
     except Exception as exc:
-        return Check("ocr", "fail", f"the MRZ reader cannot be built: {exc}")
-    return Check("ocr", "ok", f"MRZ reader ready ({engine})")
+        return Check(
+            "ocr",
+            "fail",
+            _t(
+                f"le lecteur MRZ ne se construit pas : {exc}",
+                f"the MRZ reader cannot be built: {exc}",
+            ),
+        )
+    return Check("ocr", "ok", _t(f"lecteur MRZ prêt ({engine})", f"MRZ reader ready ({engine})"))
 
 
 def check_printer(settings: Settings, probes: Probes) -> Check:
     if settings.fake_devices:
-        return Check("printer", "warn", "fake devices configured: receipts are PDF files")
-    queue = settings.printer or "the default printer"
+        return Check(
+            "printer",
+            "warn",
+            _t(
+                "appareils simulés : les reçus sont des fichiers PDF",
+                "fake devices configured: receipts are PDF files",
+            ),
+        )
+    queue = settings.printer or _t("l'imprimante par défaut", "the default printer")
     try:
         state = probes.printer_state(settings)
     except Exception as exc:
-        return Check("printer", "fail", f"{queue}: cannot ask ({type(exc).__name__}: {exc})")
+        return Check(
+            "printer",
+            "fail",
+            _t(
+                f"{queue} : impossible de demander ({type(exc).__name__} : {exc})",
+                f"{queue}: cannot ask ({type(exc).__name__}: {exc})",
+            ),
+        )
     if state == "ready":
-        return Check("printer", "ok", f"{queue} is ready")
-    return Check("printer", "fail", f"{queue}: {state.replace('_', ' ')} (CUPS: lpstat -l -p)")
+        return Check("printer", "ok", _t(f"{queue} est prête", f"{queue} is ready"))
+    return Check(
+        "printer",
+        "fail",
+        _t(
+            f"{queue} : {state.replace('_', ' ')} (CUPS : lpstat -l -p)",
+            f"{queue}: {state.replace('_', ' ')} (CUPS: lpstat -l -p)",
+        ),
+    )
 
 
 def check_fonts(probes: Probes) -> Check:
@@ -417,7 +754,11 @@ def check_fonts(probes: Probes) -> Check:
         try:
             families = probes.fonts(pattern)
         except (OSError, subprocess.SubprocessError) as exc:
-            return Check("fonts", "fail", f"fontconfig cannot be asked ({exc})")
+            return Check(
+                "fonts",
+                "fail",
+                _t(f"fontconfig ne répond pas ({exc})", f"fontconfig cannot be asked ({exc})"),
+            )
         if families:
             found[label] = sorted(families, key=lambda f: ("Noto" not in f, f))[0]
         else:
@@ -427,7 +768,7 @@ def check_fonts(probes: Probes) -> Check:
     except (OSError, FileNotFoundError):
         missing.append("OCR-B (fonts-ocr-b)")
     if missing:
-        return Check("fonts", "fail", "missing: " + ", ".join(missing))
+        return Check("fonts", "fail", _t("manquent : ", "missing: ") + ", ".join(missing))
     return Check("fonts", "ok", ", ".join(f"{k}: {v}" for k, v in found.items()))
 
 
@@ -436,23 +777,52 @@ def check_disk(settings: Settings, probes: Probes) -> Check:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     usage = probes.disk_usage(probe)
-    detail = f"{usage.free / (1 << 30):.1f} GiB free of {usage.total / (1 << 30):.1f} GiB"
+    detail = _t(
+        f"{usage.free / (1 << 30):.1f} Gio libres sur {usage.total / (1 << 30):.1f} Gio",
+        f"{usage.free / (1 << 30):.1f} GiB free of {usage.total / (1 << 30):.1f} GiB",
+    )
     if usage.free < MIN_FREE_BYTES:
-        return Check("disk", "fail", f"{detail} on {probe}: less than 1 GiB")
+        return Check(
+            "disk",
+            "fail",
+            _t(f"{detail} sur {probe} : moins de 1 Gio", f"{detail} on {probe}: less than 1 GiB"),
+        )
     if usage.free < LOW_FREE_BYTES:
-        return Check("disk", "warn", f"{detail} on {probe}: less than 5 GiB")
-    return Check("disk", "ok", f"{detail} on {probe}")
+        return Check(
+            "disk",
+            "warn",
+            _t(f"{detail} sur {probe} : moins de 5 Gio", f"{detail} on {probe}: less than 5 GiB"),
+        )
+    return Check("disk", "ok", _t(f"{detail} sur {probe}", f"{detail} on {probe}"))
 
 
 def check_clock(probes: Probes) -> Check:
     now = probes.now()
     if now < EARLIEST_PLAUSIBLE:
-        return Check("clock", "fail", f"the date is {now:%Y-%m-%d %H:%M} UTC: set the clock")
+        return Check(
+            "clock",
+            "fail",
+            _t(
+                f"la date est {now:%Y-%m-%d %H:%M} UTC : réglez l'horloge",
+                f"the date is {now:%Y-%m-%d %H:%M} UTC: set the clock",
+            ),
+        )
     synced = probes.ntp_synchronized()
     stamp = f"{now.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
     if synced is False:
-        return Check("clock", "warn", f"{stamp}, not synchronised (NTP: timedatectl)")
-    return Check("clock", "ok", stamp + (", synchronised (NTP)" if synced else ""))
+        return Check(
+            "clock",
+            "warn",
+            _t(
+                f"{stamp}, non synchronisée (NTP : timedatectl)",
+                f"{stamp}, not synchronised (NTP: timedatectl)",
+            ),
+        )
+    return Check(
+        "clock",
+        "ok",
+        stamp + (_t(", synchronisée (NTP)", ", synchronised (NTP)") if synced else ""),
+    )
 
 
 def run_checks(
@@ -463,38 +833,71 @@ def run_checks(
     probes: Probes | None = None,
     environ: dict[str, str] | None = None,
     settings: Settings | None = None,
+    data_dir: Path | None = None,
+    lang: str = "fr",
 ) -> Report:
     """Every check not in ``skip``; a check that raises is a failure, never a crash."""
     probes = probes or Probes()
-    report = Report(config_path_for(config_file, environ))
+    _LANG[0] = lang
+    report = Report(config_path_for(config_file, environ), lang=lang)
+    report.generated_at = probes.now()
     if settings is None:
         try:
-            settings = load_settings(config_file, environ=environ)
+            overrides = {"data_dir": data_dir} if data_dir is not None else None
+            settings = load_settings(config_file, overrides, environ=environ)
         except ConfigError as exc:
             report.checks.append(Check("config", "fail", str(exc).replace("\n", " ")))
             report.checks.extend(
-                Check(name, "skipped", "the configuration is invalid")
+                Check(
+                    name,
+                    "skipped",
+                    _t("la configuration n'est pas valide", "the configuration is invalid"),
+                )
                 for name in CHECKS
                 if name != "config"
             )
             return report
     report.checks.append(
-        Check("config", "ok", f"valid ({report.config_path or 'defaults'})")
+        Check(
+            "config",
+            "ok",
+            _t(
+                f"valide ({report.config_path or 'valeurs par défaut'})",
+                f"valid ({report.config_path or 'defaults'})",
+            ),
+        )
         if not settings.fake_devices
-        else Check("config", "warn", "valid, but fake_devices is on: not for a real kiosk")
+        else Check(
+            "config",
+            "warn",
+            _t(
+                "valide, mais fake_devices est activé : pas pour une vraie borne",
+                "valid, but fake_devices is on: not for a real kiosk",
+            ),
+        )
     )
     enrolment: Any = None
 
     def enrol() -> Check:
         nonlocal enrolment
         result, enrolment = check_enrolment(settings)
+        if enrolment is not None:
+            report.state.kiosk_id = str(enrolment.kiosk_id)
         return result
+
+    unreadable: str | None = None
+    try:
+        read_state(settings, report.state)
+    except Exception as exc:  # the store check says more
+        unreadable = f"{type(exc).__name__}: {exc}"
 
     steps: dict[str, Callable[[], Check]] = {
         "data_dir": lambda: check_data_dir(settings, probes),
         "store": lambda: check_store(settings),
         "enrolment": enrol,
         "central": lambda: check_central(settings, enrolment, timeout, probes),
+        "service": lambda: check_service(report.state),
+        "sync": lambda: check_sync(report.state, probes, unreadable),
         "qt": lambda: check_qt(probes),
         "speech": lambda: check_speech(settings, probes),
         "camera": lambda: check_camera(settings, probes),
@@ -512,7 +915,14 @@ def run_checks(
             report.checks.append(step())
         except Exception as exc:
             report.checks.append(
-                Check(name, "fail", f"the check failed: {type(exc).__name__}: {exc}")
+                Check(
+                    name,
+                    "fail",
+                    _t(
+                        f"la vérification a échoué : {type(exc).__name__} : {exc}",
+                        f"the check failed: {type(exc).__name__}: {exc}",
+                    ),
+                )
             )
     return report
 
@@ -540,6 +950,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="kiosk-health", description="Check what works on this kiosk and what does not."
     )
     p.add_argument("--config", type=Path, help="configuration file (default: as the kiosk)")
+    p.add_argument(
+        "--data-dir", type=Path, help="the kiosk's data directory (default: the configuration's)"
+    )
+    p.add_argument(
+        "--lang",
+        choices=sorted(TEXTS),
+        default="fr",
+        help="language of the text output (default: fr, the kiosk staff's; JSON is the same)",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument(
         "--skip",
@@ -563,12 +982,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = None
     if not args.as_root and hasattr(os, "geteuid") and os.geteuid() == 0:
         try:
-            settings = load_settings(args.config)
+            overrides = {"data_dir": args.data_dir} if args.data_dir is not None else None
+            settings = load_settings(args.config, overrides)
         except ConfigError:
             settings = None  # reported by run_checks
         if settings is not None:
             drop_privileges(settings.data_dir)
-    report = run_checks(args.config, skip=args.skip, timeout=args.timeout, settings=settings)
+    report = run_checks(
+        args.config,
+        skip=args.skip,
+        timeout=args.timeout,
+        settings=settings,
+        data_dir=args.data_dir,
+        lang=args.lang,
+    )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
+import os
 import random
 import signal
 import socket
@@ -32,6 +34,48 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def central_address(settings: Any, enrolment: Any = None) -> str:
+    """The central API's address, one rule for the whole kiosk (sync, sign-in, help calls,
+    status lookups, kiosk-health): ``central_url`` when it was set (kiosk.toml, the
+    environment, admin mode's Réglages), else where the kiosk was enrolled, else the
+    default. Admin mode's enrolment writes the address it enrolled with as ``central_url``,
+    so the two never disagree."""
+    fields: set[str] = getattr(settings, "model_fields_set", set())
+    if enrolment is not None and "central_url" not in fields:
+        return str(enrolment.server_url)
+    return str(settings.central_url)
+
+
+def enrolment_of(settings: Any) -> Any:
+    """The kiosk's enrolment, or None (not enrolled, or unreadable)."""
+    from sync.enrolment import Enrolment
+
+    path = settings.enrolment_file
+    try:
+        return Enrolment.load(path) if path.exists() else None
+    except Exception:
+        return None
+
+
+LAST_SYNC_FILE = "last_sync.json"
+
+
+def write_last_sync(data_dir: Path, at: dt.datetime) -> None:
+    """When a sync round last reached the central API (atomically; no personal data)."""
+    path = data_dir / LAST_SYNC_FILE
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"last_sync_ok_at": at.isoformat()}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_last_sync(data_dir: Path) -> dt.datetime | None:
+    try:
+        data = json.loads((data_dir / LAST_SYNC_FILE).read_text(encoding="utf-8"))
+        return dt.datetime.fromisoformat(data["last_sync_ok_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class NotEnrolledError(RuntimeError):
@@ -119,6 +163,21 @@ DeviceHealth = dict[str, dict[str, Any]]  # name -> {"ok": bool, "detail": str}
 
 
 @dataclass(frozen=True)
+class SyncRound:
+    """How a sync round went (admin mode shows it, the heartbeat carries the last success).
+
+    ``outcome``: "sent" (delivered what was due, maybe nothing), "transient" (the central
+    API could not be reached: retried later), "auth" (it refused this kiosk's token),
+    "busy" (another agent holds the lock), "not_enrolled" or "error"."""
+
+    outcome: str
+    at: dt.datetime
+    delivered: int = 0
+    failed: int = 0
+    remaining: int = 0
+
+
+@dataclass(frozen=True)
 class StatusSnapshot:
     """What the heartbeat says about the kiosk (never personal data)."""
 
@@ -127,6 +186,11 @@ class StatusSnapshot:
     language: str | None
     out_of_service_message: str | None
     device_health: DeviceHealth
+    assisted_by: str | None = None  # the mediator's name shown on the banner
+    out_of_service_by: str | None = None  # who set it (staff identifier, or the desk's person)
+    last_sync: SyncRound | None = None  # the last round, whatever its outcome
+    last_sync_ok_at: dt.datetime | None = None  # the last round that reached the central API
+    sync_rounds: int = 0  # rounds since the start (admin mode waits for the next one)
 
     def health_for_wire(self) -> dict[str, str]:
         """``{"camera": "ok", "disk": "fault: 300 MB free"}``: "ok" (or "ok: detail") when
@@ -157,9 +221,14 @@ class KioskStatus:
         self._state = "idle"
         self._help = False
         self._oos: str | None = None
+        self._oos_by: str | None = None
         self._screen: str | None = None
         self._language: str | None = None
         self._health: DeviceHealth = {}
+        self._assisted_by: str | None = None
+        self._last_sync: SyncRound | None = None
+        self._last_sync_ok_at: dt.datetime | None = None
+        self._sync_rounds = 0
         self.on_change = on_change
 
     def _effective(self) -> str:
@@ -218,13 +287,31 @@ class KioskStatus:
 
         self._update(change)
 
-    def set_out_of_service(self, message: str | None) -> None:
-        """A message (may be empty) puts the kiosk out of service; None puts it back."""
+    def set_out_of_service(self, message: str | None, by: str | None = None) -> None:
+        """A message (may be empty) puts the kiosk out of service; None puts it back.
+        ``by``: who set it, for the fleet view."""
 
         def change() -> None:
             self._oos = message
+            self._oos_by = by[:120] if by and message is not None else None
 
         self._update(change)
+
+    def set_assisted_by(self, name: str | None) -> None:
+        """Who assists (the mediator's name, as on the banner), for the desk; None: nobody."""
+
+        def change() -> None:
+            self._assisted_by = name[:120] if name else None
+
+        self._update(change)
+
+    def record_sync(self, round_: SyncRound) -> None:
+        """A sync round ended (from the sync thread)."""
+        with self._lock:
+            self._last_sync = round_
+            self._sync_rounds += 1
+            if round_.outcome == "sent":
+                self._last_sync_ok_at = round_.at
 
     def set_device_health(self, health: DeviceHealth) -> None:
         """``{"camera": {"ok": True, "detail": ""}, ...}`` (replaces the previous one)."""
@@ -250,7 +337,12 @@ class KioskStatus:
                 screen=self._screen,
                 language=self._language,
                 out_of_service_message=self._oos,
+                out_of_service_by=self._oos_by,
                 device_health={k: dict(v) for k, v in self._health.items()},
+                assisted_by=self._assisted_by,
+                last_sync=self._last_sync,
+                last_sync_ok_at=self._last_sync_ok_at,
+                sync_rounds=self._sync_rounds,
             )
 
 
@@ -276,8 +368,8 @@ class SyncRunner:
       what is due (``sync.agent.SyncAgent``, which purges acknowledged applications after
       ``acknowledged_retention_days``), then a heartbeat; when another agent holds the
       lock, only the heartbeat, if this runner knows the kiosk's state (the application);
-    - then the drafts' retention: drafts saved for later once their time is up, the others
-      after ``draft_retention_days``;
+    - then the local retention rules: drafts saved for later once their time is up, the
+      others after ``draft_retention_days``; audit events after ``audit_retention_days``;
     - between rounds ``sync_interval_s``; after a refused token (the agent stops its run on
       an authentication error) or a failed round, a pause doubling with jitter up to an
       hour (:func:`round_pause`): a kiosk whose token was revoked does not knock every 30 s;
@@ -314,6 +406,11 @@ class SyncRunner:
         self.device_health = device_health
         self.on_report = on_report
         self.on_enrolled = on_enrolled
+        # The desk's remote actions (kiosk.remote): handed to the application, which alone
+        # can carry them out; their outcomes go back with the next heartbeat.
+        self.on_commands: Callable[[list[Any]], None] | None = None
+        self._outcomes: list[tuple[Any, bool, str]] = []
+        self._outcomes_lock = threading.Lock()
         self.heartbeat = heartbeat
         self.chunk_size = chunk_size
         self.clock = clock
@@ -331,9 +428,7 @@ class SyncRunner:
             return self.server
         if self.demo is not None:
             return self.demo.url
-        if enrolment is not None and "central_url" not in self.settings.model_fields_set:
-            return str(enrolment.server_url)
-        return self.settings.central_url
+        return central_address(self.settings, enrolment)
 
     def new_client(self, token: str | None, enrolment: Any = None) -> Any:
         """A ``sync.client.CentralClient`` for this kiosk (TLS and timeouts from the
@@ -367,7 +462,11 @@ class SyncRunner:
         if self.demo is not None and (enrolment is None or not self._token_works(enrolment)):
             with self.new_client(None) as anonymous:
                 enrolment = enrol(
-                    anonymous, self.demo.enrolment_code, self.settings.kiosk_name, path
+                    anonymous,
+                    self.demo.enrolment_code,
+                    self.settings.kiosk_name,
+                    path,
+                    site=getattr(self.settings, "site_name", None),
                 )
             log.info("kiosk enrolled with the demo central API as %s", enrolment.kiosk_id)
             if self.on_enrolled:
@@ -435,9 +534,47 @@ class SyncRunner:
             agent.heartbeat(self._health(), site=site)
             return
         snap = self.status.snapshot()
-        agent.heartbeat(
-            self._health(), state=snap.state, screen=snap.screen, language=snap.language, site=site
+        beat = agent.heartbeat(
+            self._health(),
+            state=snap.state,
+            screen=snap.screen,
+            language=snap.language,
+            site=site,
+            out_of_service_message=(snap.out_of_service_message or "")[:300] or None,
+            out_of_service_by=snap.out_of_service_by if snap.state == "out_of_service" else None,
+            assisted_by=snap.assisted_by,
+            last_sync_ok_at=snap.last_sync_ok_at or read_last_sync(self.settings.data_dir),
         )
+        if beat is not False and self.on_commands is not None:
+            try:  # never slows delivery down: the next heartbeat tries again
+                self._exchange_commands(agent.client)
+            except Exception:
+                log.exception("the desk's actions could not be fetched; will retry")
+
+    def report_command(self, command_id: Any, ok: bool, detail: str = "") -> None:
+        """An action's outcome (any thread), sent with the next heartbeat."""
+        with self._outcomes_lock:
+            self._outcomes.append((command_id, ok, detail))
+
+    def _exchange_commands(self, client: Any) -> None:
+        from kiosk.remote import fetch_commands, report_command
+        from sync.client import RejectedError
+
+        with self._outcomes_lock:
+            outcomes, self._outcomes = self._outcomes, []
+        for i, (command_id, ok, detail) in enumerate(outcomes):
+            try:
+                report_command(client, command_id, ok, detail)
+            except RejectedError:
+                log.warning("the central API refused the outcome of action %s", command_id)
+            except Exception:
+                log.exception("reporting a desk action failed; will retry")
+                with self._outcomes_lock:
+                    self._outcomes[:0] = outcomes[i:]
+                return
+        commands = fetch_commands(client)
+        if commands and self.on_commands is not None:
+            self.on_commands(commands)
 
     def purge_drafts(self) -> int:
         """Drafts saved for later once their time is up, the others after
@@ -450,15 +587,42 @@ class SyncRunner:
             log.info("%d draft(s) deleted (saved-for-later time up, or %d days old)", drafts, stale)
         return drafts
 
+    def purge_preview(self) -> PurgePreview:
+        """What :meth:`purge` would delete now (admin mode shows it before staff confirm)."""
+        now = self.clock()
+        received_before = now - dt.timedelta(days=self.settings.acknowledged_retention_days)
+        drafts_before = now - dt.timedelta(days=self.settings.draft_retention_days)
+        return PurgePreview(
+            received=int(self.store.outbox.count_acknowledged(received_before)),
+            received_before=received_before,
+            drafts=int(self.store.drafts.count_purgeable(now, drafts_before)),
+            drafts_before=drafts_before,
+        )
+
+    def purge_audit(self) -> int:
+        """Audit events older than ``audit_retention_days``; returns how many."""
+        days = self.settings.audit_retention_days
+        purged = int(
+            self.store.audit_trail.purge_older_than(self.clock() - dt.timedelta(days=days))
+        )
+        if purged:
+            log.info("%d audit event(s) deleted after %d days", purged, days)
+        return purged
+
+    def purge_local(self) -> None:
+        """The retention rules of what only the kiosk keeps: drafts and audit events."""
+        self.purge_drafts()
+        self.purge_audit()
+
     def purge(self) -> int:
         """Every retention rule now (admin mode's "purge"): acknowledged applications after
-        ``acknowledged_retention_days`` (sealed package and attachments) and the drafts'
-        rules; returns how many applications."""
+        ``acknowledged_retention_days`` (sealed package and attachments), the drafts' rules
+        and the audit trail's; returns how many applications."""
         days = self.settings.acknowledged_retention_days
         purged = int(self.store.outbox.purge_acknowledged(self.clock() - dt.timedelta(days=days)))
         if purged:
             log.info("%d acknowledged application(s) deleted after %d days", purged, days)
-        self.purge_drafts()
+        self.purge_local()
         return purged
 
     def round(self) -> str:
@@ -469,6 +633,7 @@ class SyncRunner:
 
         outcome = "error"
         enrolment = None
+        report: Any = None
         try:
             enrolment = self.enrolment()
             if enrolment is None:
@@ -479,7 +644,9 @@ class SyncRunner:
                     report = agent.run_once()
                     if report.stopped_reason != "auth" and self.heartbeat:
                         self._heartbeat(agent)
-                outcome = "auth" if report.stopped_reason == "auth" else "sent"
+                outcome = {"auth": "auth", "transient": "transient"}.get(
+                    report.stopped_reason or "", "sent"
+                )
                 if self.on_report:
                     self.on_report(report)
         except AlreadyRunning:
@@ -495,11 +662,26 @@ class SyncRunner:
         except Exception:
             log.exception("sync round failed; will retry")
         try:
-            self.purge_drafts()
+            self.purge_local()
         except Exception:
-            log.exception("purging drafts failed; will retry")
+            log.exception("purging drafts or audit events failed; will retry")
         self.failures = self.failures + 1 if outcome in ("auth", "error") else 0
         self.last_outcome = outcome
+        if outcome == "sent":
+            try:  # for kiosk-health, which runs in another process
+                write_last_sync(self.settings.data_dir, self.clock())
+            except OSError:
+                log.exception("could not record the last sync")
+        if self.status is not None:
+            self.status.record_sync(
+                SyncRound(
+                    outcome,
+                    self.clock(),
+                    delivered=getattr(report, "delivered", 0),
+                    failed=getattr(report, "failed", 0),
+                    remaining=getattr(report, "remaining", 0),
+                )
+            )
         return outcome
 
     def pause(self) -> float:
@@ -517,6 +699,18 @@ class SyncRunner:
             waiter.wait(self.pause())
             if wake is not None:
                 wake.clear()
+
+
+@dataclass(frozen=True)
+class PurgePreview:
+    """What a purge would delete: applications the central API received before
+    ``received_before``, drafts not touched since ``drafts_before`` or saved for later
+    and expired. Counts only: no applicant data."""
+
+    received: int
+    received_before: dt.datetime
+    drafts: int
+    drafts_before: dt.datetime
 
 
 class SyncThread(threading.Thread):
@@ -573,6 +767,9 @@ class SyncThread(threading.Thread):
     def purge(self) -> int:
         return self.runner.purge()
 
+    def purge_preview(self) -> PurgePreview:
+        return self.runner.purge_preview()
+
     def run(self) -> None:
         try:
             if self.demo is not None and not self.demo.wait_ready():
@@ -600,10 +797,11 @@ class StatusService:
         path = self.settings.enrolment_file
         if not path.exists():
             raise NotEnrolledError("this kiosk is not enrolled with the central API yet")
-        token = Enrolment.load(path).token
+        enrolment = Enrolment.load(path)
+        token = enrolment.token
         cert, key = self.settings.client_cert, self.settings.client_key
         return CentralClient(
-            self.demo.url if self.demo else self.settings.central_url,
+            self.demo.url if self.demo else central_address(self.settings, enrolment),
             token,
             ca_bundle=str(self.settings.ca_bundle) if self.settings.ca_bundle else None,
             client_cert=(cert, key) if cert and key else cert,
@@ -744,7 +942,13 @@ def sync_main(argv: Sequence[str] | None = None) -> int:
             if "kiosk_name" not in settings.model_fields_set:
                 name = socket.gethostname()
             with runner.new_client(None) as anonymous:
-                enrolment = enrol(anonymous, args.enrol_code, name, settings.enrolment_file)
+                enrolment = enrol(
+                    anonymous,
+                    args.enrol_code,
+                    name,
+                    settings.enrolment_file,
+                    site=getattr(settings, "site_name", None),
+                )
             log.info("kiosk enrolled as %s", enrolment.kiosk_id)
         if runner.enrolment() is None:
             raise EnrolmentError(

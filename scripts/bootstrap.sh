@@ -16,9 +16,10 @@ runtime_pkgs=(
   python3-venv
 )
 # postgresql: the central API's integration tests also run on a real PostgreSQL server
+# nginx-light: tests/integration/test_nginx.py runs the central API behind a real nginx.
 # (scripts/pg-test-server.sh starts a throwaway cluster; Debian's own service is not used).
 # cups, printer-driver-cups-pdf: a real spooler and PDF printers (scripts/cups-test-server.sh).
-test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql cups printer-driver-cups-pdf)
+test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql nginx-light cups printer-driver-cups-pdf)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -45,10 +45,12 @@ _PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")
 
 # Same text in French and in a translation, on purpose (proper names, international words).
 # Every language of LANGUAGES has an entry, empty unless listed here.
+# Units written the same way (SI seconds, minutes).
+_UNITS = frozenset({"{seconds} s", "{minutes} min", "{minutes} min {seconds} s"})
 SAME_AS_FRENCH: dict[str, frozenset[str]] = {code: frozenset() for code in LANGUAGES} | {
-    "en": frozenset({"Passeport"}),
-    "es": frozenset({"Contraste"}),
-    "pt": frozenset({"Contraste"}),
+    "en": frozenset({"Passeport"}) | _UNITS,
+    "es": frozenset({"Contraste"}) | _UNITS,
+    "pt": frozenset({"Contraste"}) | _UNITS,
 }
 
 

@@ -307,8 +307,22 @@ class CentralClient:
     def health(self) -> Health:
         return self._parse(self._request("GET", "/health", authenticated=False), Health)
 
-    def enrol(self, code: str, kiosk_name: str) -> EnrolResponse:
-        body = EnrolRequest(code=code, kiosk_name=kiosk_name, software_version=__version__)
+    def enrol(
+        self,
+        code: str,
+        kiosk_name: str,
+        previous_token: str | None = None,
+        site: str | None = None,
+    ) -> EnrolResponse:
+        """``previous_token``: this kiosk's current token, if it enrols again (it keeps its
+        id); ``site``: where it stands (a reception desk lists the kiosks of its site)."""
+        body = EnrolRequest(
+            code=code,
+            kiosk_name=kiosk_name,
+            software_version=__version__,
+            previous_token=previous_token,
+            site=site,
+        )
         resp = self._request("POST", "/enrol", body=body, authenticated=False)
         return self._parse(resp, EnrolResponse)
 

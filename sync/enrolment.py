@@ -83,12 +83,31 @@ class Enrolment:
         return enrolment
 
 
-def enrol(client: CentralClient, code: str, kiosk_name: str, path: Path | str) -> Enrolment:
+def enrol(
+    client: CentralClient,
+    code: str,
+    kiosk_name: str,
+    path: Path | str,
+    *,
+    site: str | None = None,
+) -> Enrolment:
     """Exchange a one-time code for a token, save the enrolment (0600) and return it.
 
-    The client's token is set, so the same client can deliver applications right away.
+    A kiosk enrolled already with the same server sends its current token: the server keeps
+    its id (pages half uploaded and applications not yet sent carry on) and revokes the old
+    token. The client's token is set, so the same client can deliver applications right away.
     """
-    answer = client.enrol(code, kiosk_name)
+    previous = None
+    try:
+        current = Enrolment.load(path)
+        if current.server_url.rstrip("/") == client.base_url.rstrip("/"):
+            previous = current.token
+    except EnrolmentError:
+        pass
+    if site is None:
+        answer = client.enrol(code, kiosk_name, previous_token=previous)
+    else:
+        answer = client.enrol(code, kiosk_name, previous_token=previous, site=site)
     if answer.sealing_format not in SUPPORTED_FORMATS:
         raise EnrolmentError(
             f"the server asks for sealing format {answer.sealing_format}, "

@@ -4,6 +4,7 @@ log are in :mod:`central.routers.staff`."""
 
 # No `from __future__ import annotations`: FastAPI evaluates the handlers' annotations.
 
+import json
 import logging
 import uuid as uuidlib
 
@@ -27,14 +28,17 @@ from central.views import Sha256Path
 from contract.protocol import (
     API_PREFIX,
     OCTET_STREAM,
+    PAGE_MEDIA_TYPES,
     AdminApplication,
     ApplicationReceipt,
     ApplicationStatus,
     EnrolmentCode,
+    FieldProblem,
     KioskInfo,
     StatusUpdate,
 )
 from contract.sealing import SealError, unseal, unseal_attachment
+from contract.states import ApplicationValidity
 
 log = logging.getLogger("kiosk.central")
 router = APIRouter()
@@ -50,7 +54,7 @@ admin = ADMIN
 def admin_applications(c: CentralDep) -> list[AdminApplication]:
     """Every application received, unsealed (for tests, demos and back-office tools)."""
     out = []
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         for row in s.scalars(select(Application).order_by(Application.central_reference)):
             try:
                 payload: dict[str, object] | None = unseal(c.private_key, row.uuid, row.sealed)
@@ -69,7 +73,9 @@ def admin_applications(c: CentralDep) -> list[AdminApplication]:
                     payload=payload,
                     attachments=views.attachment_refs(s, row.uuid),
                     history=views.history(s, row.uuid, notes=True),
-                    assisted_by=views.assisted_by(payload),
+                    assisted_by=row.assisted_by,
+                    validity=ApplicationValidity(row.validity),
+                    problems=[FieldProblem(**p) for p in json.loads(row.problems or "[]")],
                 )
             )
     return out
@@ -87,19 +93,32 @@ def admin_applications(c: CentralDep) -> list[AdminApplication]:
     },
 )
 def admin_attachment(uuid: uuidlib.UUID, sha256: Sha256Path, c: CentralDep) -> Response:
-    """One page of an application, unsealed (content type as the kiosk declared it)."""
-    with Session(c.engine) as s:
+    """One page of an application, unsealed, as a download: its declared type if it is a page
+    type (PAGE_MEDIA_TYPES), else ``application/octet-stream``; never sniffed, never shown
+    inline by a browser."""
+    with Session(c.reader) as s:
         link = s.get(ApplicationAttachment, (str(uuid), sha256))
         if link is None:
             raise ProblemError(404, f"application {uuid} has no attachment {sha256}")
-        blob = views.attachment_bytes(s, sha256)
+        blob = views.attachment_bytes(s, link.kiosk_id, sha256)
         att_id = f"{link.document_id}/{link.page_no}"
         content_type = link.content_type
     try:
         clear = unseal_attachment(c.private_key, uuid, att_id, blob)
     except SealError as exc:
         raise ProblemError(409, f"the attachment cannot be opened: {exc}") from None
-    return Response(content=clear, media_type=content_type)
+    media_type = content_type if content_type in PAGE_MEDIA_TYPES else OCTET_STREAM
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+    name = f"{link.document_id}-{link.page_no}.{extension.get(media_type, 'bin')}"
+    return Response(
+        content=clear,
+        media_type=media_type,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 @router.post(
@@ -155,7 +174,7 @@ def admin_new_code(c: CentralDep) -> EnrolmentCode:
 )
 def admin_kiosks(c: CentralDep) -> list[KioskInfo]:
     """The fleet: every kiosk with its last heartbeat (version, backlog, devices)."""
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         return [
             views.kiosk_info(k, s.get(KioskHeartbeat, k.id))
             for k in s.scalars(select(Kiosk).order_by(Kiosk.enrolled_at))
@@ -179,5 +198,6 @@ def admin_revoke(kiosk_id: str, c: CentralDep) -> KioskInfo:
             raise ProblemError(404, f"no kiosk {kiosk_id!r}")
         kiosk.revoked = True
         info = views.kiosk_info(kiosk)
+    c.forget_tokens()
     log.info("kiosk %s revoked", kiosk_id)
     return info

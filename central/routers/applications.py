@@ -1,25 +1,28 @@
 """Applications: a kiosk delivers a sealed application (idempotent by its UUID) and reads
-its receipt and status back."""
+its receipt and status back.
+
+Once unsealed, the application is checked (:mod:`central.checks`); one that fails is kept
+all the same as ``rejected_invalid`` with the reasons for staff (never dropped: the
+applicant's receipt stays valid). Only faults of the upload itself (its shape, a digest that
+does not match, a package this server cannot open, pages still missing) are refused.
+"""
 
 # No `from __future__ import annotations`: FastAPI evaluates the handlers' annotations.
 
+import json
 import logging
+import secrets
 import uuid as uuidlib
 
 from fastapi import APIRouter, Response, status
-from sqlalchemy import update
+from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central import views
-from central.checks import check_payload, check_stored_attachments
-from central.db import (
-    Application,
-    ApplicationAttachment,
-    Attachment,
-    ReferenceCounter,
-    StatusHistory,
-)
+from central.checks import assisted_match, check_payload, check_stored_attachments
+from central.db import Application, ApplicationAttachment, Attachment, StatusHistory
 from central.deps import CentralDep, KioskId
 from central.problems import AUTH_RESPONSES, P, ProblemError
 from contract.protocol import (
@@ -28,6 +31,7 @@ from contract.protocol import (
     ApplicationReceipt,
     ApplicationStatus,
     ApplicationUpload,
+    AttachmentRef,
     FieldProblem,
     MissingAttachments,
 )
@@ -40,9 +44,18 @@ from contract.sealing import (
     sha256_hex,
     unseal,
 )
+from contract.states import ApplicationValidity
 
 log = logging.getLogger("kiosk.central")
 router = APIRouter()
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+REFERENCE_SYMBOLS = 10  # 31**10 ≈ 8e14: a reference says nothing of the others
+MAX_STORED_PROBLEMS = 50
+
+
+def new_reference(prefix: str, year: int) -> str:
+    tail = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_SYMBOLS))
+    return f"{prefix}-{year}-{tail}"
 
 
 def same_or_conflict(s: Session, row: Application, upload: ApplicationUpload) -> ApplicationReceipt:
@@ -55,19 +68,32 @@ def same_or_conflict(s: Session, row: Application, upload: ApplicationUpload) ->
     return views.receipt(row, views.history(s, row.uuid))
 
 
-def next_reference(s: Session, year: int, prefix: str) -> str:
-    value = s.execute(
-        update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last_value=ReferenceCounter.last_value + 1)
-        .returning(ReferenceCounter.last_value)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if value is None:
-        value = 1
-        s.add(ReferenceCounter(year=year, last_value=value))
-        s.flush()
-    return f"{prefix}-{year}-{value:06d}"
+def _linkable(
+    s: Session, kiosk_id: str, app_uuid: str, refs: list[AttachmentRef], announced: list[str]
+) -> tuple[list[AttachmentRef], list[FieldProblem]]:
+    """The listed pages this application can own: announced, listed once, not another
+    application's."""
+    out: list[AttachmentRef] = []
+    problems: list[FieldProblem] = []
+    seen: set[str] = set()
+    allowed = set(announced)
+    for i, ref in enumerate(refs):
+        if ref.sha256 in seen or ref.sha256 not in allowed:
+            continue
+        seen.add(ref.sha256)
+        owner = s.scalar(
+            select(ApplicationAttachment.application_uuid).where(
+                ApplicationAttachment.kiosk_id == kiosk_id,
+                ApplicationAttachment.sha256 == ref.sha256,
+            )
+        )
+        if owner is not None and owner != app_uuid:
+            problems.append(
+                FieldProblem(field=f"attachments.{i}", message=f"this page belongs to {owner}")
+            )
+            continue
+        out.append(ref)
+    return out, problems
 
 
 @router.put(
@@ -80,8 +106,9 @@ def next_reference(s: Session, year: int, prefix: str) -> str:
         **AUTH_RESPONSES,
         409: {
             "model": MissingAttachments,
-            "description": "This UUID was already received with other content; or some "
-            "attachments are not complete yet (`missing` lists them)",
+            "description": "This UUID was already received with other content, or this "
+            "kiosk reference is another application's; or some attachments are not complete "
+            "yet (`missing` lists them)",
         },
     },
 )
@@ -108,15 +135,15 @@ def put_application(
             "the sealed package does not match its SHA-256 (damaged in transit?)",
             [FieldProblem(field="sha256", message="does not match the sealed bytes")],
         )
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         existing = s.get(Application, str(uuid))
         if existing is not None:
             response.status_code = status.HTTP_200_OK
             return same_or_conflict(s, existing, upload)
         missing = []
         for sha in upload.attachments:
-            att = s.get(Attachment, sha)
-            if att is None or not att.complete or att.kiosk_id != kiosk_id:
+            att = s.get(Attachment, (kiosk_id, sha))
+            if att is None or not att.complete:
                 missing.append(sha)
     if missing:
         raise ProblemError(
@@ -146,14 +173,30 @@ def put_application(
             "the package cannot be opened with this server's key",
             [FieldProblem(field="sealed", message=str(exc))],
         ) from None
-    problems = check_payload(data, upload, c.catalogue)
-    if problems:
-        raise ProblemError(422, "the sealed application is incomplete or invalid", problems)
-    refs = ApplicationPayload.model_validate(data).attachments
-    with Session(c.engine) as s:
-        problems = check_stored_attachments(s, uuid, refs, key_id(public_key_raw(c.private_key)))
-    if problems:
-        raise ProblemError(422, "the application's attachments do not match it", problems)
+
+    now = c.now()
+    problems = check_payload(data, upload, c.catalogue, kiosk_id=kiosk_id, now=now)
+    try:
+        payload: ApplicationPayload | None = ApplicationPayload.model_validate(data)
+    except ValidationError:
+        payload = None
+    refs: list[AttachmentRef] = []
+    assisted_by = None
+    with Session(c.reader) as s:
+        if payload is not None:
+            refs, link_problems = _linkable(
+                s, kiosk_id, str(uuid), list(payload.attachments), list(upload.attachments)
+            )
+            problems += link_problems
+            problems += check_stored_attachments(
+                s, kiosk_id, uuid, refs, key_id(public_key_raw(c.private_key))
+            )
+            assisted_by, assisted_problems = assisted_match(s, kiosk_id, payload, now)
+            problems += assisted_problems
+    validity = ApplicationValidity.REJECTED_INVALID if problems else ApplicationValidity.VALID
+    stored_problems = json.dumps(
+        [p.model_dump() for p in problems[:MAX_STORED_PROBLEMS]], ensure_ascii=False
+    )
 
     for _attempt in range(5):
         try:
@@ -162,18 +205,38 @@ def put_application(
                 if existing is not None:
                     response.status_code = status.HTTP_200_OK
                     return same_or_conflict(s, existing, upload)
-                received = c.now()
+                taken = s.scalar(
+                    select(Application.uuid).where(
+                        Application.kiosk_id == kiosk_id,
+                        Application.kiosk_reference == upload.kiosk_reference,
+                    )
+                )
+                if taken == str(uuid):  # a concurrent repeat of this very application
+                    existing = s.get(Application, str(uuid))
+                    assert existing is not None
+                    response.status_code = status.HTTP_200_OK
+                    return same_or_conflict(s, existing, upload)
+                if taken is not None:
+                    raise ProblemError(
+                        409,
+                        f"this kiosk already delivered another application with the "
+                        f"reference {upload.kiosk_reference}",
+                        [FieldProblem(field="kiosk_reference", message="already used")],
+                    )
                 row = Application(
                     uuid=str(uuid),
-                    central_reference=next_reference(s, received.year, c.settings.reference_prefix),
+                    central_reference=new_reference(c.settings.reference_prefix, now.year),
                     kiosk_id=kiosk_id,
                     kiosk_reference=upload.kiosk_reference,
                     procedure_id=upload.procedure_id,
-                    received_at=received,
+                    received_at=now,
                     status=ApplicationStatus.RECEIVED.value,
                     sealing_format=upload.sealing_format,
                     sealed=sealed,
                     sha256=upload.sha256,
+                    validity=validity.value,
+                    problems=stored_problems if problems else None,
+                    assisted_by=assisted_by,
                 )
                 s.add(row)
                 s.flush()
@@ -182,6 +245,7 @@ def put_application(
                         ApplicationAttachment(
                             application_uuid=row.uuid,
                             sha256=ref.sha256,
+                            kiosk_id=kiosk_id,
                             position=position,
                             document_id=ref.document_id,
                             page_no=ref.page_no,
@@ -191,18 +255,22 @@ def put_application(
                     )
                 s.add(
                     StatusHistory(
-                        application_uuid=row.uuid,
-                        status=ApplicationStatus.RECEIVED.value,
-                        at=received,
+                        application_uuid=row.uuid, status=ApplicationStatus.RECEIVED.value, at=now
                     )
                 )
                 s.flush()
                 receipt = views.receipt(row, views.history(s, row.uuid))
         except IntegrityError:
-            # A concurrent request stored this UUID (or started this year's counter)
-            # first: look again.
+            # A concurrent request stored this UUID (or drew the same reference) first.
             continue
-        log.info("application received from %s: %s", kiosk_id, receipt.central_reference)
+        if problems:
+            log.warning(
+                "application %s from %s kept as rejected_invalid: %d problem(s) (%s)",
+                receipt.central_reference, kiosk_id, len(problems),
+                ", ".join(sorted({p.field for p in problems})[:10]),
+            )  # fmt: skip
+        else:
+            log.info("application received from %s: %s", kiosk_id, receipt.central_reference)
         return receipt
     raise ProblemError(503, "the server is busy; try again later")
 
@@ -217,7 +285,7 @@ def put_application(
 )
 def get_application(uuid: uuidlib.UUID, kiosk_id: KioskId, c: CentralDep) -> ApplicationReceipt:
     """The receipt and current status of an application this kiosk delivered."""
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         row = s.get(Application, str(uuid))
         if row is None or row.kiosk_id != kiosk_id:
             raise ProblemError(404, f"no application {uuid} was received from this kiosk")

@@ -1,20 +1,29 @@
-"""Attachments: sealed pages, content-addressed by the SHA-256 of their sealed bytes,
-uploaded in chunks (``Content-Range``) and resumable (``GET``/``HEAD`` say where to resume)."""
+"""Attachments: sealed pages, content-addressed by the SHA-256 of their sealed bytes within
+the kiosk that uploads them, sent in chunks (``Content-Range``) and resumable (``GET``/``HEAD``
+say where to resume).
+
+A chunk is streamed to a spool (memory up to 1 MiB, then a temporary file), never held
+whole in memory, and written in one short transaction; what can be refused is refused before
+its body is read (offset, size, the kiosk's quota of unfinished uploads).
+"""
 
 # No `from __future__ import annotations`: FastAPI evaluates the handlers' annotations.
 
 import datetime as dt
+import hashlib
 import logging
-from typing import Annotated
+import tempfile
+from typing import IO, Annotated
 
-from fastapi import APIRouter, Body, Header, Response
-from sqlalchemy import delete
+import anyio
+from fastapi import APIRouter, Header, Request, Response
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central import views
 from central.db import Attachment, AttachmentChunk
-from central.deps import CentralDep, KioskId
+from central.deps import Central, CentralDep, KioskId
 from central.problems import AUTH_RESPONSES, P, ProblemError
 from central.views import Sha256Path
 from contract.protocol import (
@@ -26,73 +35,124 @@ from contract.protocol import (
     FieldProblem,
     parse_content_range,
 )
-from contract.sealing import sha256_hex
 
 log = logging.getLogger("kiosk.central")
 router = APIRouter()
+PIECE = 1024 * 1024  # bytes per stored row
+SPOOL_IN_MEMORY = 1024 * 1024
 
 
-def append_chunk(
-    s: Session,
-    sha256: str,
-    kiosk_id: str,
-    start: int,
-    total: int,
-    chunk: bytes,
-    now: dt.datetime,
-) -> tuple[AttachmentStatus, bool]:
-    """Add ``chunk`` (bytes ``start..``) to the attachment; returns its status and whether
-    the completed bytes failed the hash check (then they have been discarded)."""
-    row = s.get(Attachment, sha256, with_for_update=True)
-    if row is None:
-        if start != 0:
+def _mismatch(sha256: str) -> ProblemError:
+    return ProblemError(
+        422,
+        "the attachment's bytes do not match its SHA-256; they were discarded: "
+        "upload it again from offset 0",
+        [FieldProblem(field="sha256", message="does not match the bytes received")],
+        headers=views.offset_headers(0),
+    )
+
+
+def _precheck(
+    c: Central, kiosk_id: str, sha256: str, start: int, total: int
+) -> AttachmentStatus | None:
+    """Refuse what can be refused before the body is read; the status of a complete
+    attachment (a repeat: nothing to read)."""
+    with Session(c.reader) as s:
+        row = s.get(Attachment, (kiosk_id, sha256))
+        if row is None:
+            if start != 0:
+                raise ProblemError(
+                    409,
+                    "the server has no byte of this attachment yet: send it from offset 0",
+                    headers=views.offset_headers(0),
+                    extra={"received": 0},
+                )
+            limits = c.settings.limits
+            count, size = s.execute(
+                select(func.count(), func.coalesce(func.sum(Attachment.size), 0)).where(
+                    Attachment.kiosk_id == kiosk_id, Attachment.complete.is_(False)
+                )
+            ).one()
+            if count >= limits.unfinished_uploads_per_kiosk or (
+                size + total > limits.unfinished_bytes_per_kiosk
+            ):
+                raise ProblemError(
+                    429,
+                    f"this kiosk has {count} unfinished uploads ({size} bytes): finish them "
+                    "before starting others",
+                    headers={"Retry-After": "600"},
+                )
+            return None
+        if row.complete:
+            return views.attachment_status(row)
+        if total != row.size:
+            raise ProblemError(
+                422,
+                f"this attachment was announced with {row.size} bytes, not {total}",
+                [FieldProblem(field="content-range", message=f"the total must be {row.size}")],
+            )
+        if start > row.received:
             raise ProblemError(
                 409,
-                "the server has no byte of this attachment yet: send it from offset 0",
-                headers=views.offset_headers(0),
-                extra={"received": 0},
+                f"the server has {row.received} bytes of this attachment: "
+                f"send it from offset {row.received}",
+                headers=views.offset_headers(row.received, row.size),
+                extra={"received": row.received},
             )
-        row = Attachment(
-            sha256=sha256,
-            kiosk_id=kiosk_id,
-            size=total,
-            received=0,
-            complete=False,
-            created_at=now,
-        )
-        s.add(row)
-        s.flush()
-    elif row.kiosk_id != kiosk_id:
-        raise ProblemError(409, "this attachment is being uploaded by another kiosk")
-    if row.complete:
-        return views.attachment_status(row), False  # a repeat: nothing to do
-    if total != row.size:
-        raise ProblemError(
-            422,
-            f"this attachment was announced with {row.size} bytes, not {total}",
-            [FieldProblem(field="content-range", message=f"the total must be {row.size}")],
-        )
-    if start > row.received:
-        raise ProblemError(
-            409,
-            f"the server has {row.received} bytes of this attachment: "
-            f"send it from offset {row.received}",
-            headers=views.offset_headers(row.received, row.size),
-            extra={"received": row.received},
-        )
-    skip = row.received - start
-    if skip < len(chunk):  # else: a chunk the server already has (a retry)
-        s.add(AttachmentChunk(sha256=sha256, offset=row.received, data=chunk[skip:]))
-        row.received = start + len(chunk)
-    if row.received == row.size:
-        s.flush()
-        if sha256_hex(views.attachment_bytes(s, sha256)) != sha256:
-            s.execute(delete(AttachmentChunk).where(AttachmentChunk.sha256 == sha256))
-            s.delete(row)
-            return AttachmentStatus(sha256=sha256, size=total, received=0, complete=False), True
-        row.complete = True
-        row.completed_at = now
-    return views.attachment_status(row), False
+    return None
+
+
+def _append(
+    c: Central, kiosk_id: str, sha256: str, start: int, total: int, spool: IO[bytes], length: int
+) -> tuple[AttachmentStatus, bool]:
+    """Add the spooled bytes ``[start, start + length)``; returns the status and whether the
+    completed bytes failed the hash check (then they have been discarded)."""
+    now: dt.datetime = c.now()
+    with Session(c.engine) as s, s.begin():
+        row = s.get(Attachment, (kiosk_id, sha256), with_for_update=True)
+        if row is None:
+            if start != 0:
+                raise ProblemError(409, "send it from offset 0", headers=views.offset_headers(0),
+                                   extra={"received": 0})  # fmt: skip
+            row = Attachment(
+                kiosk_id=kiosk_id, sha256=sha256, size=total, received=0, complete=False,
+                created_at=now,
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+        if row.complete:
+            return views.attachment_status(row), False  # a repeat: nothing to do
+        if total != row.size or start > row.received:
+            raise ProblemError(
+                409,
+                f"the server has {row.received} bytes of this attachment",
+                headers=views.offset_headers(row.received, row.size),
+                extra={"received": row.received},
+            )
+        skip = row.received - start  # bytes the server already has (a retry)
+        if skip < length:
+            spool.seek(skip)
+            offset = row.received
+            while piece := spool.read(PIECE):
+                s.add(AttachmentChunk(kiosk_id=kiosk_id, sha256=sha256, offset=offset, data=piece))
+                offset += len(piece)
+            row.received = offset
+        if row.received == row.size:
+            s.flush()
+            digest = hashlib.sha256()
+            for data in views.attachment_pieces(s, kiosk_id, sha256):
+                digest.update(data)
+            if digest.hexdigest() != sha256:
+                s.execute(
+                    delete(AttachmentChunk).where(
+                        AttachmentChunk.kiosk_id == kiosk_id, AttachmentChunk.sha256 == sha256
+                    )
+                )
+                s.delete(row)
+                return AttachmentStatus(sha256=sha256, size=total, received=0, complete=False), True
+            row.complete = True
+            row.completed_at = now
+        return views.attachment_status(row), False
 
 
 @router.put(
@@ -111,6 +171,7 @@ def append_chunk(
             "description": "Invalid request; or, on the last chunk, the bytes do not "
             "match the SHA-256: they were discarded (upload again from offset 0)",
         },
+        429: {**P, "description": "Too many unfinished uploads from this kiosk"},
     },
     openapi_extra={
         "requestBody": {
@@ -119,12 +180,12 @@ def append_chunk(
         }
     },
 )
-def put_attachment(
+async def put_attachment(
     sha256: Sha256Path,
     kiosk_id: KioskId,
-    c: CentralDep,
+    request: Request,
     response: Response,
-    chunk: Annotated[bytes, Body(media_type=OCTET_STREAM)],
+    c: CentralDep,
     content_range: Annotated[
         str | None,
         Header(
@@ -140,9 +201,8 @@ def put_attachment(
     repeated chunk is harmless. When the last byte arrives the SHA-256 is checked: a
     mismatch discards everything (422). Repeating a complete attachment is a no-op (200).
     """
-    if content_range is None:
-        start, end, total = 0, len(chunk), len(chunk)
-    else:
+    announced = request.headers.get("content-length")
+    if content_range is not None:
         try:
             start, end, total = parse_content_range(content_range)
         except ValueError as exc:
@@ -151,46 +211,60 @@ def put_attachment(
                 "the Content-Range header is not valid",
                 [FieldProblem(field="content-range", message=str(exc))],
             ) from None
-    if end - start != len(chunk):
-        raise ProblemError(
-            422,
-            f"the body has {len(chunk)} bytes but Content-Range announces {end - start}",
-            [FieldProblem(field="content-range", message="does not match the body")],
-        )
-    if len(chunk) > MAX_CHUNK_BYTES or total > MAX_ATTACHMENT_BYTES:
+        length: int | None = end - start
+    else:
+        start, length = 0, int(announced) if announced and announced.isdigit() else None
+        total = length if length is not None else MAX_CHUNK_BYTES
+    if (length is not None and length > MAX_CHUNK_BYTES) or total > MAX_ATTACHMENT_BYTES:
         raise ProblemError(
             413,
             f"chunks are at most {MAX_CHUNK_BYTES} bytes and attachments at most "
             f"{MAX_ATTACHMENT_BYTES} bytes",
         )
-    for _attempt in range(5):
-        try:
-            with Session(c.engine) as s, s.begin():
-                state, mismatch = append_chunk(s, sha256, kiosk_id, start, total, chunk, c.now())
-        except IntegrityError:
-            continue  # a concurrent request created it, or appended first: look again
-        break
-    else:
-        raise ProblemError(503, "the server is busy; try again later")
+    if content_range is not None or length is not None:
+        done = await anyio.to_thread.run_sync(_precheck, c, kiosk_id, sha256, start, total)
+        if done is not None:
+            response.headers.update(views.offset_headers(done.received, done.size))
+            return done
+
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        got = 0
+        async for piece in request.stream():
+            got += len(piece)
+            if got > MAX_CHUNK_BYTES:
+                raise ProblemError(413, f"chunks are at most {MAX_CHUNK_BYTES} bytes")
+            spool.write(piece)
+        if content_range is None:
+            length, total = got, got
+        if got != length or got == 0:
+            raise ProblemError(
+                422,
+                f"the body has {got} bytes but Content-Range announces {length}",
+                [FieldProblem(field="content-range", message="does not match the body")],
+            )
+        if content_range is None:
+            await anyio.to_thread.run_sync(_precheck, c, kiosk_id, sha256, start, total)
+        for _attempt in range(5):
+            try:
+                state, mismatch = await anyio.to_thread.run_sync(
+                    _append, c, kiosk_id, sha256, start, total, spool, got
+                )
+            except IntegrityError:
+                continue  # a concurrent request created it, or appended first: look again
+            break
+        else:
+            raise ProblemError(503, "the server is busy; try again later")
     if mismatch:
         log.warning("attachment from %s discarded: SHA-256 mismatch", kiosk_id)
-        raise ProblemError(
-            422,
-            "the attachment's bytes do not match its SHA-256; they were discarded: "
-            "upload it again from offset 0",
-            [FieldProblem(field="sha256", message="does not match the bytes received")],
-            headers=views.offset_headers(0),
-        )
+        raise _mismatch(sha256)
     response.headers.update(views.offset_headers(state.received, state.size))
     return state
 
 
-def attachment_state(c: CentralDep, sha256: str, kiosk_id: str) -> AttachmentStatus | None:
-    with Session(c.engine) as s:
-        row = s.get(Attachment, sha256)
-        if row is None or row.kiosk_id != kiosk_id:
-            return None
-        return views.attachment_status(row)
+def attachment_state(c: Central, sha256: str, kiosk_id: str) -> AttachmentStatus | None:
+    with Session(c.reader) as s:
+        row = s.get(Attachment, (kiosk_id, sha256))
+        return None if row is None else views.attachment_status(row)
 
 
 @router.get(

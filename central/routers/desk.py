@@ -11,10 +11,14 @@ Kiosks (with their own token):
 * ``POST /v1/help-calls/{call_id}/close`` — cancelled by the applicant, or closed when the
   session ends.
 
-The reception desk and staff (``Authorization: Bearer <desk token>``: the server's
-``--desk-token``; the ``--admin-token`` is accepted too). The desk token opens only these
-pages: it cannot read applications, unlike the admin token, so it is the one to install on
-a reception PC.
+The reception desk and staff (``Authorization: Bearer <desk token>``). Each desk token of
+the server (``--desk-tokens-file``: a token and its site per line) sees the kiosks and calls
+of its own site only; the admin token sees every site. A desk token opens only these pages:
+it cannot read applications, unlike the admin token, so it is the one to install on a
+reception PC.
+
+To add a desk action: a route here with a ``scope: DeskScopeDep`` parameter (who asks, and
+which site they see) and a ``CentralDep``; check the kiosk's site with ``scope.allows``.
 
 * ``GET /v1/desk/kiosks`` — every kiosk of the site with its state (calls first, the longest
   waiting first), its screen, language, last contact and backlog;
@@ -36,11 +40,19 @@ import uuid as uuidlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from central.db import Application, HelpCall, Kiosk, KioskHeartbeat, KioskPresence, KioskSite
-from central.deps import DESK, CentralDep, KioskId
+from central.db import (
+    Application,
+    HelpCall,
+    Kiosk,
+    KioskHeartbeat,
+    KioskPresence,
+    KioskSite,
+    KioskStateLog,
+)
+from central.deps import CentralDep, DeskScope, DeskScopeDep, KioskId
 from central.problems import ProblemError
 from contract.protocol import (
     API_PREFIX,
@@ -83,6 +95,7 @@ def record_presence(s: Session, kiosk_id: str, beat: Heartbeat, received: dt.dat
     if beat.state is None and beat.screen is None and beat.language is None:
         return  # the sync service (kiosk-sync): it does not know the screen
     row = s.get(KioskPresence, kiosk_id, with_for_update=True)
+    log_state_change(s, kiosk_id, row, beat, received)
     if row is None:
         row = KioskPresence(kiosk_id=kiosk_id, updated_at=received)
         s.add(row)
@@ -90,6 +103,43 @@ def record_presence(s: Session, kiosk_id: str, beat: Heartbeat, received: dt.dat
     row.state = beat.state.value if beat.state is not None else None
     row.screen = beat.screen
     row.language = beat.language
+    row.out_of_service_message = beat.out_of_service_message
+    row.out_of_service_by = beat.out_of_service_by
+    row.assisted_by = beat.assisted_by
+    if beat.last_sync_ok_at is not None:
+        row.last_sync_ok_at = beat.last_sync_ok_at
+
+
+STATE_LOG_DAYS = 7
+
+
+def log_state_change(
+    s: Session, kiosk_id: str, row: KioskPresence | None, beat: Heartbeat, at: dt.datetime
+) -> None:
+    """A line of the kiosk's history when its state (or who assists, or the out-of-service
+    message) changes; lines older than a week go."""
+    state = beat.state.value if beat.state is not None else "unknown"
+    detail = beat.assisted_by or beat.out_of_service_message
+    if state not in ("assisted", "out_of_service"):
+        detail = None
+    if row is not None and row.state == state:
+        before = row.assisted_by if state == "assisted" else row.out_of_service_message
+        if state not in ("assisted", "out_of_service") or before == detail:
+            return
+    s.add(KioskStateLog(kiosk_id=kiosk_id, at=at, state=state, detail=detail))
+    s.execute(
+        delete(KioskStateLog).where(
+            KioskStateLog.kiosk_id == kiosk_id,
+            KioskStateLog.at < at - dt.timedelta(days=STATE_LOG_DAYS),
+        )
+    )
+
+
+def _oos(presence: KioskPresence | None, what: str) -> str | None:
+    """The out-of-service message or who set it, while the kiosk says it is out of service."""
+    if presence is None or presence.state != "out_of_service":
+        return None
+    return presence.out_of_service_message if what == "message" else presence.out_of_service_by
 
 
 def _call_state(row: HelpCall) -> HelpCallState:
@@ -213,7 +263,7 @@ def _own_call(s: Session, call_id: uuidlib.UUID, kiosk_id: str) -> HelpCall:
 )
 def get_help_call(call_id: uuidlib.UUID, kiosk_id: KioskId, c: CentralDep) -> HelpCallState:
     """Where a call stands: ``acknowledged`` means a person is coming."""
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         return _call_state(_own_call(s, call_id, kiosk_id))
 
 
@@ -250,13 +300,23 @@ def _is_online(beat: KioskHeartbeat | None, at: dt.datetime, offline_after_s: fl
     return beat is not None and (at - beat.received_at).total_seconds() <= offline_after_s
 
 
-@router.get(f"{API_PREFIX}/desk/kiosks", tags=["desk"], dependencies=DESK, responses=_UNAUTHORISED)
-def desk_kiosks(c: CentralDep, site: SiteFilter = None) -> list[DeskKiosk]:
+def _site_filter(scope: DeskScope, site: str | None) -> str | None:
+    """The site to list: a desk token's own (another is refused), or the one asked."""
+    if scope.site is None:
+        return site
+    if site is not None and site != scope.site:
+        raise ProblemError(403, "this desk token sees its own site only")
+    return scope.site
+
+
+@router.get(f"{API_PREFIX}/desk/kiosks", tags=["desk"], responses=_UNAUTHORISED)
+def desk_kiosks(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> list[DeskKiosk]:
     """The site's kiosks: calls first (the longest waiting first), then out of
     service and offline ones, then the others by name. Revoked kiosks are left out."""
+    site = _site_filter(scope, site)
     at = c.now()
     out: list[DeskKiosk] = []
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         calls = _open_calls(s)
         sites = _sites(s)
         for kiosk in s.scalars(select(Kiosk).where(Kiosk.revoked.is_(False))):
@@ -286,14 +346,22 @@ def desk_kiosks(c: CentralDep, site: SiteFilter = None) -> list[DeskKiosk]:
                         else None
                     ),
                     backlog=_pending(backlog),
+                    assisted_by=presence.assisted_by if presence is not None else None,
+                    out_of_service_message=_oos(presence, "message"),
+                    out_of_service_by=_oos(presence, "by"),
                 )
             )
     out.sort(key=lambda k: (_DESK_ORDER[k.state], -(k.waiting_s or 0.0), k.name, k.kiosk_id))
     return out
 
 
-def _desk_call(s: Session, call_id: uuidlib.UUID) -> HelpCall:
+def _desk_call(s: Session, call_id: uuidlib.UUID, scope: DeskScope) -> HelpCall:
+    """A help call this desk may answer (another site's is as if it did not exist)."""
     row = s.get(HelpCall, str(call_id))
+    if row is not None and scope.site is not None:
+        where = s.get(KioskSite, row.kiosk_id)
+        if where is None or where.site != scope.site:
+            row = None
     if row is None:
         raise ProblemError(404, f"no help call {call_id}")
     return row
@@ -302,14 +370,15 @@ def _desk_call(s: Session, call_id: uuidlib.UUID) -> HelpCall:
 @router.post(
     f"{API_PREFIX}/desk/help-calls/{{call_id}}/acknowledge",
     tags=["desk"],
-    dependencies=DESK,
     responses={**_UNAUTHORISED, **_NO_CALL, 409: {**_P, "description": "The call is over"}},
 )
-def acknowledge(call_id: uuidlib.UUID, body: DeskAcknowledge, c: CentralDep) -> HelpCallState:
+def acknowledge(
+    call_id: uuidlib.UUID, body: DeskAcknowledge, c: CentralDep, scope: DeskScopeDep
+) -> HelpCallState:
     """ "I'm coming": the kiosk tells the applicant that a person is on the way.
     Acknowledging an acknowledged call keeps the first answer."""
     with Session(c.engine) as s, s.begin():
-        row = _desk_call(s, call_id)
+        row = _desk_call(s, call_id, scope)
         if row.status not in OPEN:
             raise ProblemError(409, f"this help call is {row.status}")
         if row.status == HelpCallStatus.WAITING.value:
@@ -323,28 +392,28 @@ def acknowledge(call_id: uuidlib.UUID, body: DeskAcknowledge, c: CentralDep) -> 
 @router.post(
     f"{API_PREFIX}/desk/help-calls/{{call_id}}/close",
     tags=["desk"],
-    dependencies=DESK,
     responses={**_UNAUTHORISED, **_NO_CALL},
 )
-def desk_close(call_id: uuidlib.UUID, c: CentralDep) -> HelpCallState:
+def desk_close(call_id: uuidlib.UUID, c: CentralDep, scope: DeskScopeDep) -> HelpCallState:
     """The desk closes a call (the applicant was helped, or left)."""
     with Session(c.engine) as s, s.begin():
-        row = _desk_call(s, call_id)
+        row = _desk_call(s, call_id, scope)
         if row.status in OPEN:
             row.status = HelpCallStatus.CLOSED.value
             row.closed_at = c.now()
         return _call_state(row)
 
 
-@router.get(f"{API_PREFIX}/desk/fleet", tags=["desk"], dependencies=DESK, responses=_UNAUTHORISED)
-def fleet(c: CentralDep, site: SiteFilter = None) -> list[FleetKiosk]:
+@router.get(f"{API_PREFIX}/desk/fleet", tags=["desk"], responses=_UNAUTHORISED)
+def fleet(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> list[FleetKiosk]:
     """Every kiosk from its heartbeats, the ones needing attention first (help calls,
     offline, out of service, device faults, sync errors, a backlog), then by name."""
+    site = _site_filter(scope, site)
     at = c.now()
     local = at.astimezone()
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
     out: list[tuple[int, FleetKiosk]] = []
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         calls = _open_calls(s)
         today = dict(
             s.execute(
@@ -398,6 +467,10 @@ def fleet(c: CentralDep, site: SiteFilter = None) -> list[FleetKiosk]:
                         device_health=health,
                         device_faults=faults,
                         last_error=beat.last_error if beat is not None else None,
+                        last_sync_ok_at=presence.last_sync_ok_at if presence else None,
+                        out_of_service_message=_oos(presence, "message"),
+                        out_of_service_by=_oos(presence, "by"),
+                        assisted_by=presence.assisted_by if presence else None,
                         applications_today=int(today.get(kiosk.id, 0)),
                         attention=attention,
                     ),

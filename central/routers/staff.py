@@ -1,29 +1,60 @@
-"""Mediators and prefecture staff at the central API (issue 7): accounts, sign-in from a
-kiosk, lockout, audit log.
+"""Mediators and prefecture staff at the central API: accounts, sign-in from a kiosk, the
+staff session, the lockout, the audit log (issues 7 and 13).
 
 Accounts are created by staff (``POST /v1/admin/staff``, or ``kiosk-central staff add``);
 PINs and badge secrets are kept as Argon2 hashes. A kiosk signs a person in with its own
-token (``POST /v1/staff/sign-in``); the lockout (contract.pin_policy) is kept here, per
-account, so another kiosk does not reset it; a try made while locked is refused (429 with
-Retry-After) without looking at the PIN. Every try is written to the audit log here; kiosks
-report the other events (sign-out, assisted sessions, admin actions) to
-``POST /v1/staff/audit``. The log never holds applicant data.
+token (``POST /v1/staff/sign-in``) and receives a **staff session** for that person on that
+kiosk; the kiosk sends it (``X-Staff-Session``) with the person's events
+(``POST /v1/staff/audit``): sign-out, assisted sessions, admin actions. The server writes who
+(from the session) and when (its clock); a mediator's session reports no admin action; the
+session ends at sign-out, after ``Settings.staff_session_idle_s`` without use and
+``staff_session_max_s`` after sign-in. ``assist_start`` .. ``assist_end`` make an assisted
+session of the kiosk, which an application's ``assisted`` block must fall in.
+
+PINs (the policy, in the README): every try is recorded (``staff_sign_in_attempts``) by the
+SHA-256 of the identifier given, known or not, so known and unknown identifiers get the same
+answers, the same lockout and the same work (one Argon2 verification each). Per identifier,
+the delays of :mod:`contract.pin_policy` apply to the failures of the last
+``Throttles.sign_in_decay_s`` since the last success (a success resets them, a quiet day
+forgets them). Across accounts, ``sign_in_failures_per_kiosk`` and ``..._per_address``
+failures per ``sign_in_window_s`` stop a PIN being sprayed over many accounts. A try while
+throttled is refused (429, Retry-After) without looking at the PIN. Argon2 runs outside any
+transaction: the try is recorded first ("pending", counted as a failure), checked, then its
+outcome written.
 """
 
 # No `from __future__ import annotations`: FastAPI evaluates the handlers' annotations.
 
 import datetime as dt
+import hashlib
 import logging
+import math
+import secrets
 from typing import Annotated, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import APIRouter, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from central.db import StaffAccountRow, StaffAuditRow
-from central.deps import ADMIN, Central, CentralDep, KioskId
+from central.db import (
+    AssistedSessionRow,
+    SignInAttempt,
+    StaffAccountRow,
+    StaffAuditRow,
+    StaffSession,
+)
+from central.deps import (
+    ADMIN,
+    Central,
+    CentralDep,
+    KioskId,
+    StaffSessionDep,
+    end_staff_session,
+    token_hash,
+)
+from central.limits import client_address
 from central.problems import ProblemError
 from contract.badge import parse_badge_code
 from contract.pin_policy import DEFAULT_POLICY
@@ -40,9 +71,13 @@ from contract.protocol import (
 
 log = logging.getLogger("kiosk.central.staff")
 
-SESSION_TIMEOUT_S = 15 * 60
 _P: dict[str, Any] = {"model": Problem}
-
+FAILED = ("wrong", "pending")
+# Actions only the server writes: a kiosk cannot report them.
+SERVER_ACTIONS = frozenset({"sign_in", "sign_in_failed"})
+# Actions that end the staff session (a person signed in with a role the kiosk refused).
+ENDING_ACTIONS = frozenset({"sign_out", "sign_in_refused_role"})
+WRONG = "unknown identifier or wrong PIN"
 
 router = APIRouter()
 
@@ -63,10 +98,64 @@ def audit(
 
 
 def verify(c: Central, stored: str | None, secret: str) -> bool:
-    try:
-        return c.staff_hasher.verify(stored or c.dummy_pin_hash, secret) and stored is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    """Argon2 on the worker's PIN-check threads (:class:`central.deps.PinChecks`)."""
+
+    def check() -> bool:
+        try:
+            return bool(c.staff_hasher.verify(stored or c.dummy_pin_hash, secret))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return c.pin_checks.run(check) and stored is not None
+
+
+def identifier_key(identifier: str) -> str:
+    return hashlib.sha256(identifier.strip().lower().encode("utf-8")).hexdigest()
+
+
+def account_failures(
+    s: Session, c: Central, key: str, now: dt.datetime
+) -> tuple[int, dt.datetime | None]:
+    """An identifier's failures that still count, and the last one's time."""
+    decay = now - dt.timedelta(seconds=c.settings.throttles.sign_in_decay_s)
+    last_ok = s.scalar(
+        select(func.max(SignInAttempt.at)).where(
+            SignInAttempt.identifier_sha256 == key, SignInAttempt.outcome == "ok"
+        )
+    )
+    since = max(decay, last_ok) if last_ok is not None else decay
+    count, last = s.execute(
+        select(func.count(), func.max(SignInAttempt.at)).where(
+            SignInAttempt.identifier_sha256 == key,
+            SignInAttempt.outcome.in_(FAILED),
+            SignInAttempt.at > since,
+        )
+    ).one()
+    return int(count), last
+
+
+def _wait(s: Session, c: Central, key: str, kiosk_id: str, address: str, now: dt.datetime) -> float:
+    """Seconds before this try may be made (0: now)."""
+    t = c.settings.throttles
+    failures, last = account_failures(s, c, key, now)
+    waits = [DEFAULT_POLICY.retry_after(failures, last, now)]
+    window = now - dt.timedelta(seconds=t.sign_in_window_s)
+    for column, value, limit in (
+        (SignInAttempt.kiosk_id, kiosk_id, t.sign_in_failures_per_kiosk),
+        (SignInAttempt.address, address, t.sign_in_failures_per_address),
+    ):
+        count, first = s.execute(
+            select(func.count(), func.min(SignInAttempt.at)).where(
+                column == value, SignInAttempt.outcome.in_(FAILED), SignInAttempt.at > window
+            )
+        ).one()
+        if count >= limit and first is not None:
+            waits.append((first - window).total_seconds())
+    return max(waits)
+
+
+def _retry_after(seconds: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
 
 
 @router.post(
@@ -78,81 +167,133 @@ def verify(c: Central, stored: str | None, secret: str) -> bool:
         429: {**_P, "description": "Too many failed tries: wait Retry-After seconds"},
     },
 )
-def sign_in(body: StaffSignIn, kiosk_id: KioskId, c: CentralDep) -> StaffSignedIn:
-    """Sign a mediator or staff member in on a kiosk (identifier + PIN, or badge)."""
+def sign_in(body: StaffSignIn, kiosk_id: KioskId, request: Request, c: CentralDep) -> StaffSignedIn:
+    """Sign a mediator or staff member in on a kiosk (identifier + PIN, or badge); the
+    answer carries the staff session for this person on this kiosk."""
     if body.badge is not None:
-        parsed = parse_badge_code(body.badge)
-        identifier, secret, how = (parsed or ("", ""))[0], (parsed or ("", ""))[1], "badge"
+        parsed = parse_badge_code(body.badge) or ("", "")
+        identifier, secret, how = parsed[0], parsed[1], "badge"
     else:
         identifier, secret, how = body.identifier, body.pin or "", "pin"
+    key = identifier_key(identifier)
+    address = client_address(request.scope)[:64]
+    now = c.now()
+    # 1. The try is recorded before the PIN is looked at (short write, no Argon2 inside).
     with Session(c.engine) as s, s.begin():
-        row = s.get(StaffAccountRow, identifier, with_for_update=True) if identifier else None
-        if row is None:
-            verify(c, None, secret)
-            audit(s, c.now(), identifier or "?", "sign_in_failed", kiosk_id, f"{how}: unknown")
-            failure: Exception | None = ProblemError(403, "unknown identifier or wrong PIN")
+        if s.bind is not None and s.bind.dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+        wait = _wait(s, c, key, kiosk_id, address, now)
+        if wait <= 0:
+            attempt = SignInAttempt(
+                identifier_sha256=key, kiosk_id=kiosk_id, address=address, at=now, outcome="pending"
+            )
+            s.add(attempt)
+            s.flush()
+            attempt_id = attempt.id
+    if wait > 0:
+        log.info("sign-in throttled on kiosk %s", kiosk_id)
+        raise ProblemError(
+            429, f"too many failed tries: wait {math.ceil(wait)} s", headers=_retry_after(wait)
+        )
+    # 2. The PIN, checked outside any transaction; unknown identifiers cost the same.
+    with Session(c.reader) as s:
+        row = s.get(StaffAccountRow, identifier) if identifier else None
+        stored = None if row is None else (row.badge_hash if how == "badge" else row.pin_hash)
+        member = None if row is None else (row.identifier, row.display_name, row.role)
+    ok = verify(c, stored, secret) and member is not None
+    # 3. The outcome.
+    now = c.now()
+    with Session(c.engine) as s, s.begin():
+        s.execute(
+            update(SignInAttempt)
+            .where(SignInAttempt.id == attempt_id)
+            .values(outcome="ok" if ok else "wrong")
+        )
+        if ok and member is not None:
+            token = secrets.token_urlsafe(32)
+            s.add(
+                StaffSession(
+                    token_sha256=token_hash(token), identifier=member[0], role=member[2],
+                    kiosk_id=kiosk_id, created_at=now, last_used_at=now,
+                )
+            )  # fmt: skip
+            audit(s, now, member[0], "sign_in", kiosk_id, how)
         else:
-            t = c.now()
-            wait = DEFAULT_POLICY.retry_after(row.failures, row.last_failure_at, t)
-            if wait > 0:
-                audit(s, c.now(), row.identifier, "sign_in_failed", kiosk_id, f"{how}: locked")
-                failure = ProblemError(
-                    429,
-                    f"too many failed tries: wait {int(wait + 0.999)} s",
-                    headers={"Retry-After": str(int(wait + 0.999))},
-                )
-            elif verify(c, row.badge_hash if how == "badge" else row.pin_hash, secret):
-                row.failures = 0
-                row.last_failure_at = None
-                audit(s, c.now(), row.identifier, "sign_in", kiosk_id, how)
-                log.info("%s signed in on kiosk %s", row.identifier, kiosk_id)
-                return StaffSignedIn(
-                    identifier=row.identifier,
-                    display_name=row.display_name,
-                    role=row.role,  # type: ignore[arg-type]
-                    session_timeout_s=SESSION_TIMEOUT_S,
-                )
-            else:
-                row.failures += 1
-                row.last_failure_at = t
-                audit(s, c.now(), row.identifier, "sign_in_failed", kiosk_id, f"{how}: wrong")
-                delay = DEFAULT_POLICY.delay_after(row.failures)
-                headers = {"Retry-After": str(int(delay + 0.999))} if delay else None
-                failure = ProblemError(403, "unknown identifier or wrong PIN", headers=headers)
-    # Raised after the commit, so that the failure and its audit entry are kept.
-    assert failure is not None
-    raise failure
+            audit(s, now, identifier or "?", "sign_in_failed", kiosk_id, how)
+            failures, _last = account_failures(s, c, key, now)
+    if ok and member is not None:
+        log.info("%s signed in on kiosk %s", member[0], kiosk_id)
+        return StaffSignedIn(
+            identifier=member[0],
+            display_name=member[1],
+            role=member[2],  # type: ignore[arg-type]
+            session_timeout_s=c.settings.staff_session_timeout_s,
+            session_token=token,
+        )
+    delay = DEFAULT_POLICY.delay_after(failures)
+    raise ProblemError(403, WRONG, headers=_retry_after(delay) if delay else None)
 
 
 @router.post(
     f"{API_PREFIX}/staff/audit",
     tags=["staff"],
     status_code=204,
-    responses={401: {**_P, "description": "Missing, unknown or revoked kiosk token"}},
+    responses={
+        401: {**_P, "description": "Missing or refused kiosk token, or no live staff session"},
+        403: {**_P, "description": "An admin action from a mediator's session"},
+        422: {**_P, "description": "An action only the server writes, or a field it refuses"},
+    },
 )
-def report(batch: StaffAuditBatch, kiosk_id: KioskId, c: CentralDep) -> None:
-    """Events a kiosk reports: sign-out, assisted sessions, admin actions."""
+def report(batch: StaffAuditBatch, session: StaffSessionDep, c: CentralDep) -> None:
+    """Events of the signed-in person (``X-Staff-Session``): sign-out, assisted sessions,
+    admin actions. The server writes who and when. ``sign_out`` ends the session;
+    ``assist_start`` and ``assist_end`` open and close an assisted session of the kiosk."""
+    for e in batch.entries:
+        if e.action in SERVER_ACTIONS:
+            raise ProblemError(422, f"{e.action!r} is written by the server itself")
+        if e.action.startswith("admin_") and session.role != "staff":
+            raise ProblemError(403, "a mediator's session cannot report admin actions")
+    now = c.now()
     with Session(c.engine) as s, s.begin():
+        row = s.get(StaffSession, session.token_sha256)
         for e in batch.entries:
-            s.add(
-                StaffAuditRow(
-                    at=e.at,
-                    recorded_at=c.now(),
-                    actor=e.actor,
-                    action=e.action,
-                    kiosk_id=kiosk_id,
-                    detail=e.detail,
+            audit(s, now, session.identifier, e.action, session.kiosk_id, e.detail)
+            if e.action == "assist_start":
+                s.execute(
+                    update(AssistedSessionRow)
+                    .where(
+                        AssistedSessionRow.session_sha256 == session.token_sha256,
+                        AssistedSessionRow.ended_at.is_(None),
+                    )
+                    .values(ended_at=now)
                 )
-            )
+                s.add(
+                    AssistedSessionRow(
+                        session_sha256=session.token_sha256, kiosk_id=session.kiosk_id,
+                        mediator_id=session.identifier, started_at=now,
+                    )
+                )  # fmt: skip
+            elif e.action == "assist_end":
+                s.execute(
+                    update(AssistedSessionRow)
+                    .where(
+                        AssistedSessionRow.session_sha256 == session.token_sha256,
+                        AssistedSessionRow.ended_at.is_(None),
+                    )
+                    .values(ended_at=now)
+                )
+            elif e.action in ENDING_ACTIONS and row is not None:
+                end_staff_session(s, row, now, e.detail or e.action)
+                break  # nothing after a sign-out
 
 
-def _account(row: StaffAccountRow) -> StaffAccount:
+def _account(row: StaffAccountRow, failures: int = 0) -> StaffAccount:
     return StaffAccount(
         identifier=row.identifier,
         display_name=row.display_name,
         role=row.role,  # type: ignore[arg-type]
         has_badge=row.badge_hash is not None,
-        failures=row.failures,
+        failures=failures,
         created_at=row.created_at,
     )
 
@@ -197,9 +338,12 @@ def create_account(body: StaffAccountCreate, c: CentralDep) -> StaffAccount:
 )
 def list_accounts(c: CentralDep) -> list[StaffAccount]:
     """Every mediator and staff account (never a hash)."""
-    with Session(c.engine) as s:
-        rows = s.scalars(select(StaffAccountRow).order_by(StaffAccountRow.identifier))
-        return [_account(r) for r in rows]
+    with Session(c.reader) as s:
+        rows = s.scalars(select(StaffAccountRow).order_by(StaffAccountRow.identifier)).all()
+        now = c.now()
+        return [
+            _account(r, account_failures(s, c, identifier_key(r.identifier), now)[0]) for r in rows
+        ]
 
 
 @router.get(
@@ -214,7 +358,7 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[StaffAuditEntry]:
     """The staff audit log, newest first (who, what, when, which kiosk)."""
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         q = select(StaffAuditRow).order_by(StaffAuditRow.id.desc()).limit(limit)
         if actor is not None:
             q = q.where(StaffAuditRow.actor == actor)

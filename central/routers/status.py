@@ -12,9 +12,9 @@ Asked by an enrolled kiosk (its bearer token), for any application (the applican
 another kiosk than the one they applied at). The server keeps nothing new at submission:
 it finds the application by its reference and unseals it to compare the receipt's secret
 (``receipt_secret`` in the sealed payload) or the date of birth, in constant time. A wrong
-or unknown reference gets the same 404. Guesses are throttled: after
-``MAX_FAILURES_PER_REFERENCE`` failures on one reference, or ``MAX_FAILURES_PER_KIOSK``
-from one kiosk, within ``WINDOW``, the answer is 429 with ``Retry-After``.
+or unknown reference gets the same 404. Guesses are throttled (:func:`throttle`): 5 failures
+on a reference from one kiosk, 20 from all kiosks, or 30 from one kiosk in all, within
+``WINDOW``, and the answer is 429 with ``Retry-After``.
 """
 
 # No `from __future__ import annotations`: FastAPI evaluates the handlers' annotations.
@@ -26,7 +26,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from central.db import Application, StatusHistory, StatusLookupFailure
@@ -45,7 +45,8 @@ from contract.sealing import SealError, unseal
 log = logging.getLogger("kiosk.central.status")
 
 WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_REFERENCE = 5
+MAX_FAILURES_PER_REFERENCE = 5  # from one kiosk
+MAX_FAILURES_PER_REFERENCE_TOTAL = 20  # from every kiosk
 MAX_FAILURES_PER_KIOSK = 30
 NOT_FOUND = (
     "no application matches this reference with this secret or date of birth "
@@ -72,21 +73,29 @@ router = APIRouter(prefix=f"{API_PREFIX}/status", tags=["status"])
 
 
 def throttle(s: Session, key: str, kiosk_id: str, at: dt.datetime) -> None:
+    """429 once this kiosk failed ``MAX_FAILURES_PER_REFERENCE`` times on this reference, or
+    all kiosks together ``MAX_FAILURES_PER_REFERENCE_TOTAL`` times (so one kiosk cannot lock
+    an applicant out everywhere), or this kiosk ``MAX_FAILURES_PER_KIOSK`` times in all."""
     since = at - WINDOW
-    s.execute(delete(StatusLookupFailure).where(StatusLookupFailure.at < since))
-    by_reference = s.scalar(
+    recent = StatusLookupFailure.at >= since
+    here = s.scalar(
         select(func.count()).where(
-            StatusLookupFailure.reference_sha256 == key, StatusLookupFailure.at >= since
+            StatusLookupFailure.reference_sha256 == key,
+            StatusLookupFailure.kiosk_id == kiosk_id,
+            recent,
         )
+    )
+    everywhere = s.scalar(
+        select(func.count()).where(StatusLookupFailure.reference_sha256 == key, recent)
     )
     by_kiosk = s.scalar(
-        select(func.count()).where(
-            StatusLookupFailure.kiosk_id == kiosk_id, StatusLookupFailure.at >= since
-        )
+        select(func.count()).where(StatusLookupFailure.kiosk_id == kiosk_id, recent)
     )
-    if (by_reference or 0) >= MAX_FAILURES_PER_REFERENCE or (
-        by_kiosk or 0
-    ) >= MAX_FAILURES_PER_KIOSK:
+    if (
+        (here or 0) >= MAX_FAILURES_PER_REFERENCE
+        or (everywhere or 0) >= MAX_FAILURES_PER_REFERENCE_TOTAL
+        or (by_kiosk or 0) >= MAX_FAILURES_PER_KIOSK
+    ):
         raise ProblemError(
             429,
             "too many failed lookups: try again later",
@@ -101,7 +110,7 @@ def find(c: Central, body: StatusLookup, kiosk_id: str) -> tuple[Application, di
     reference = "".join(body.reference.split()).upper()
     key = _reference_key(reference)
     at = c.now()
-    with Session(c.engine) as s, s.begin():
+    with Session(c.reader) as s:  # reads only: unsealing holds no lock
         throttle(s, key, kiosk_id, at)
         rows = s.scalars(
             select(Application).where(
@@ -127,13 +136,14 @@ def find(c: Central, body: StatusLookup, kiosk_id: str) -> tuple[Application, di
             if expected and hmac.compare_digest(expected.encode(), given.encode()):
                 s.expunge(row)
                 return row, payload, _examined_since(s, row.uuid)
+    with Session(c.engine) as s, s.begin():
         s.add(StatusLookupFailure(reference_sha256=key, kiosk_id=kiosk_id, at=at))
     log.info("status lookup failed from %s", kiosk_id)
     raise ProblemError(404, NOT_FOUND)
 
 
 def last_change(c: Central, app_uuid: str, default: dt.datetime) -> dt.datetime:
-    with Session(c.engine) as s:
+    with Session(c.reader) as s:
         at = s.scalar(
             select(func.max(StatusHistory.at)).where(StatusHistory.application_uuid == app_uuid)
         )

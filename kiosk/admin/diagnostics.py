@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 PACKAGES = ("kiosk-titre-sejour", "PySide6", "SQLAlchemy", "alembic", "cryptography", "pydantic")
+# A name as the kiosk knows it -> the distributions that may provide it (PySide6 comes as
+# its Essentials and Addons wheels, never the meta package: "PySide6" alone is "absent").
+DISTRIBUTIONS = {"PySide6": ("PySide6-Essentials", "PySide6")}
 
 
 def removable_dirs(
@@ -50,10 +53,13 @@ def removable_dirs(
 def versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0], "platform": platform.platform()}
     for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "absent"
+        out[name] = "absent"
+        for dist in DISTRIBUTIONS.get(name, (name,)):
+            try:
+                out[name] = importlib.metadata.version(dist)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                continue
     return out
 
 

@@ -66,40 +66,119 @@ def read_file(path: Path | None) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
+def _french(err: Mapping[str, Any]) -> str:
+    """pydantic's error, said in French for staff."""
+    kind, ctx = str(err.get("type", "")), err.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"doit valoir au moins {ctx.get('ge')}"
+    if kind == "greater_than":
+        return f"doit valoir plus de {ctx.get('gt')}"
+    if kind == "less_than_equal":
+        return f"doit valoir au plus {ctx.get('le')}"
+    if kind == "less_than":
+        return f"doit valoir moins de {ctx.get('lt')}"
+    if kind.startswith("int_"):
+        return "doit être un nombre entier, par exemple 120"
+    if kind.startswith("float_"):
+        return "doit être un nombre, par exemple 1.5"
+    if kind.startswith("bool_"):
+        return "doit être oui ou non"
+    if kind in ("string_too_short", "too_short"):
+        return "ne peut pas être vide"
+    if kind in ("string_too_long", "too_long"):
+        return "est trop long"
+    return "valeur refusée"
+
+
+def check_url(url: str) -> str | None:
+    """Why ``url`` cannot be the central API's address (in French), or None."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "l'adresse n'est pas valide (par exemple https://api.prefecture.example)"
+    if parts.scheme not in ("http", "https"):
+        return "l'adresse doit commencer par https:// (ou http:// sur la borne elle-même)"
+    if not parts.hostname:
+        return "il manque le nom du serveur (par exemple https://api.prefecture.example)"
+    if port == 0:
+        return "le port ne peut pas être 0"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return "l'adresse ne doit contenir ni identifiant, ni « ? », ni « # »"
+    return None
+
+
 def validate(
     current: Settings,
     changes: Mapping[str, Any],
     *,
     procedure_ids: Iterable[str] | None = None,
 ) -> Settings:
-    """The settings ``current`` with ``changes`` applied, or :class:`SettingsRefused`."""
+    """The settings ``current`` with ``changes`` applied, or :class:`SettingsRefused` with
+    one French message per faulty setting."""
     problems: list[tuple[str, str]] = []
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         problems.extend((name, "ce réglage ne se change pas ici") for name in unknown)
     values = current.model_dump()
     values.update({k: _parse(k, v) for k, v in changes.items() if k in EDITABLE})
-    settings: Settings | None = None
+    # Said in French first, field by field (the model's own checks speak English).
+    languages = values.get("languages") or ()
+    from kiosk.i18n import LANGUAGES
+
+    bad = [c for c in languages if c not in LANGUAGES]
+    if bad:
+        problems.append(("languages", f"langues inconnues : {', '.join(bad)}"))
+    elif "fr" not in languages:
+        problems.append(("languages", "le français doit rester proposé (premier écran)"))
+    elif len(set(languages)) != len(languages):
+        problems.append(("languages", "une langue est proposée deux fois"))
+    procedures = tuple(values.get("procedures") or ())
+    if any(not str(p).strip() for p in procedures):
+        problems.append(("procedures", "cochez au moins une démarche"))
+    elif procedure_ids is not None:
+        known = set(procedure_ids)
+        missing = [p for p in procedures if p not in known]
+        if missing:
+            problems.append(("procedures", f"démarches inconnues : {', '.join(missing)}"))
     try:
-        settings = Settings.model_validate(values)
-    except ValidationError as exc:
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"] if not isinstance(p, int))
-            problems.append((where or "réglages", str(err["msg"])))
-    if settings is not None:
-        if procedure_ids is not None:
-            known = set(procedure_ids)
-            missing = [p for p in settings.procedures if p not in known]
-            if missing:
-                problems.append(
-                    ("procedures", f"procédures inconnues {missing}; connues : {sorted(known)}")
-                )
-        if settings.ca_bundle is not None and not settings.ca_bundle.is_file():
-            problems.append(("ca_bundle", f"fichier introuvable : {settings.ca_bundle}"))
-        if not settings.central_url.startswith(("http://", "https://")):
-            problems.append(("central_url", "l'adresse doit commencer par https:// ou http://"))
+        scale = float(values.get("text_scale", 1.0))
+    except (TypeError, ValueError):
+        scale = 0.0
+    if scale not in (1.0, 1.5, 2.0):
+        problems.append(("text_scale", "choisissez 100 %, 150 % ou 200 %"))
+    try:
+        warning, timeout = int(values["inactivity_warning_s"]), int(values["inactivity_timeout_s"])
+    except (KeyError, TypeError, ValueError):
+        warning = timeout = 0
+    if warning and timeout and warning >= timeout:
+        problems.append(
+            (
+                "inactivity_warning_s",
+                f"doit être plus court que l'effacement après inactivité ({timeout} secondes)",
+            )
+        )
+    url_problem = check_url(str(values.get("central_url", "")))
+    if url_problem:
+        problems.append(("central_url", url_problem))
+    ca = values.get("ca_bundle")
+    if ca is not None and not Path(ca).is_file():
+        problems.append(("ca_bundle", f"fichier introuvable : {ca}"))
+    settings: Settings | None = None
+    if not problems:
+        try:
+            settings = Settings.model_validate(values)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = next((str(p) for p in err["loc"] if isinstance(p, str)), "")
+                problems.append((where or "réglages", _french(dict(err))))
     if problems:
-        raise SettingsRefused(tuple(problems))
+        seen: dict[str, str] = {}
+        for name, message in problems:
+            seen.setdefault(name, message)  # one message per field, the first
+        raise SettingsRefused(tuple(seen.items()))
     assert settings is not None
     return settings
 

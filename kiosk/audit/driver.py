@@ -46,6 +46,7 @@ from kiosk.audit.model import (
 )
 from kiosk.audit.path_checks import EARLY_VISIT_CHECKS, VISIT_CHECKS
 from kiosk.audit.tours import unaudited
+from kiosk.ui.gc_guard import GuiThreadCollector
 
 WINDOW_SIZE = (1280, 1024)
 THEMES = ("normal", "high")
@@ -73,7 +74,15 @@ def application() -> QApplication:
         return app
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     qInstallMessageHandler(_qt_messages)  # the offscreen platform's noise, once per window
-    return QApplication(["kiosk-audit"])
+    app = QApplication(["kiosk-audit"])
+    global _COLLECTOR
+    # As in the kiosk: Python's collector frees Qt objects on the GUI thread only (a Qt
+    # object freed on a worker thread kills the process in Qt's event loop).
+    _COLLECTOR = GuiThreadCollector(app)
+    return app
+
+
+_COLLECTOR: GuiThreadCollector | None = None
 
 
 def press(button: QAbstractButton) -> None:

@@ -294,13 +294,36 @@ def assist_consent(k: Kiosk, start: Start) -> Iterator[Visit]:
     w, c = k.window, k.controller
     start()
     screen = w.assist_consent  # type: ignore[attr-defined]
-    screen.show_mediator("Camille Martin", "MED-042")
+    screen.show_mediator("Camille Martin", "med-042")
     mark = k.mark()
     _show_staff_screen(k, screen)
     c.speak(screen.spoken_text())  # type: ignore[attr-defined]
     try:
         yield k.screen_visit("assist-consent", mark)
+        # A mediator joining an application in progress: one more line, said first.
+        screen.show_mediator("Camille Martin", "med-042", joining=True)
+        mark = k.mark()
+        _show_staff_screen(k, screen)
+        c.speak(screen.spoken_text())  # type: ignore[attr-defined]
+        yield k.screen_visit("assist-consent-joining", mark)
     finally:
         screen.wipe()
+        c._render(speak=False)  # type: ignore[attr-defined]
+        settle()
+
+
+@tour("AssistEndScreen")
+def assist_end(k: Kiosk, start: Start) -> Iterator[Visit]:
+    """The mediator ended the help: the applicant carries on alone or stops, as
+    AssistController.end shows it (always spoken)."""
+    w, c = k.window, k.controller
+    start()
+    screen = w.assist_end  # type: ignore[attr-defined]
+    mark = k.mark()
+    _show_staff_screen(k, screen)
+    c.speak(screen.spoken_text())  # type: ignore[attr-defined]
+    try:
+        yield k.screen_visit("assist-end", mark)
+    finally:
         c._render(speak=False)  # type: ignore[attr-defined]
         settle()

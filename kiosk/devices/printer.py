@@ -4,7 +4,7 @@ support, and a fake that writes the PDF to a directory (demo, tests).
 ``check()`` says whether printing can work now; ``print_receipt()`` prints or raises
 :class:`PrintError` with a :class:`PrinterState` the UI turns into a translated message
 (``MESSAGES``), with the offer to show the receipt on screen instead. Both may block (CUPS,
-files): call them on a worker (``kiosk.ui.receipt_pdf.RenderWorker``).
+files): call them on a worker (``kiosk.render.receipt_pdf.RenderWorker``).
 
 What CUPS can tell, and what it cannot: ``QPrinter`` reports almost nothing about the device
 (no paper, cover open), so the CUPS backend asks ``lpstat -l -p <printer>`` for the queue's
@@ -117,7 +117,7 @@ class FakePrinter(Printer):
         return "imprimante simulée (PDF)"
 
     def print_receipt(self, receipt: Printable) -> None:
-        from kiosk.ui.receipt_pdf import pdf_bytes, render_images, write_pdf
+        from kiosk.render.receipt_pdf import pdf_bytes, render_images, write_pdf
 
         if self.state is not PrinterState.READY:
             raise PrintError(self.state)
@@ -210,24 +210,25 @@ class CupsPrinter(Printer):
     def print_receipt(self, receipt: Printable) -> None:
         from PySide6.QtPrintSupport import QPrinter
 
-        from kiosk.ui.receipt_pdf import paint_paged, prepare_page
+        from kiosk.render.receipt_pdf import laid_out_on, paint_paged, prepare_page
 
         state = self.check()
         if state is not PrinterState.READY:
             raise PrintError(state)
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setPrinterName(self._queue() or "")
-        printer.setDocName(f"kiosk {receipt.headline}")
-        printer.setCopyCount(1)
-        prepare_page(printer)
-        if not printer.isValid():
-            raise PrintError(PrinterState.ABSENT)
-        try:
-            paint_paged(receipt, printer)
-        except OSError as exc:
-            raise PrintError(PrinterState.ERROR, type(exc).__name__) from None
-        if printer.printerState() == QPrinter.PrinterState.Error:
-            raise PrintError(PrinterState.ERROR)
+        # Destroyed once printed, or it would be kept alive for good (laid_out_on).
+        with laid_out_on(QPrinter(QPrinter.PrinterMode.HighResolution)) as printer:
+            printer.setPrinterName(self._queue() or "")
+            printer.setDocName(f"kiosk {receipt.headline}")
+            printer.setCopyCount(1)
+            prepare_page(printer)
+            if not printer.isValid():
+                raise PrintError(PrinterState.ABSENT)
+            try:
+                paint_paged(receipt, printer)
+            except OSError as exc:
+                raise PrintError(PrinterState.ERROR, type(exc).__name__) from None
+            if printer.printerState() == QPrinter.PrinterState.Error:
+                raise PrintError(PrinterState.ERROR)
 
 
 def printer_from_settings(settings: object) -> Printer:

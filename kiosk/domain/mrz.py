@@ -235,6 +235,17 @@ _TO_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "
 _SEXES = frozenset("MFX<")
 
 
+def position_kinds(fmt: Format) -> tuple[str, ...]:
+    """Per line, the kind of each position (``A`` letter or filler, ``N`` digit or filler,
+    ``C`` check digit, ``D`` digit, ``S`` sex, ``X`` anything)."""
+    return _KINDS[fmt]
+
+
+def allowed(kind: str, char: str) -> bool:
+    """Whether a position of ``kind`` (see :func:`position_kinds`) may hold ``char``."""
+    return _allowed(kind, char)
+
+
 def _allowed(kind: str, char: str) -> bool:
     if kind == "D":
         return char.isdigit()
@@ -407,6 +418,20 @@ def unchecked_positions(fmt: Format, lines: Sequence[str]) -> list[tuple[int, in
 # Issuers whose long (overflowing) document numbers carry a check digit computed over the
 # printed characters with the filler at position 15 included (see the module docstring).
 FILLER_IN_CHECK_ISSUERS = frozenset({"BEL"})
+
+
+def blind_positions(fmt: Format, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(line, column) of every character of the letters-and-digits fields (document
+    number, optional data): a check digit covers them, but cannot tell apart characters
+    whose values differ by a multiple of 10 (``0 A K U <``, ``1 B L V``...)."""
+    kinds = _KINDS[fmt]
+    unchecked = set(unchecked_positions(fmt, lines))
+    return [
+        (row, col)
+        for row, kind_row in enumerate(kinds)
+        for col, kind in enumerate(kind_row)
+        if kind == "X" and (row, col) not in unchecked and col < len(lines[row])
+    ]
 
 
 def _check(name: str, data: str, digit: str, *, filler_ok: bool = False) -> Check:

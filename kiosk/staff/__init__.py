@@ -10,7 +10,9 @@ on a kiosk, because a stolen kiosk disk would let anyone try the million 6-digit
 offline in minutes, Argon2 or not.
 
 Every sign-in (ok or failed), sign-out, assisted session and admin action goes to the audit
-log (who, what, when, which kiosk; never applicant data), kept by the central API.
+log (who, what, when, which kiosk; never applicant data), kept by the central API. The
+central API decides who did what: sign-in gives a staff session, which the kiosk sends with
+the person's events; the server writes the actor and the time from it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class StaffMember:
     identifier: str  # e.g. "med-0042"; never a PIN
     display_name: str  # shown on the assisted banner
     role: Role
+    # The central API's staff session for this person on this kiosk (a bearer secret: never
+    # shown, logged or compared); "" from the fake directory.
+    session: str = field(default="", repr=False, compare=False)
 
 
 class SignInRefused(Exception):
@@ -99,6 +104,11 @@ class MemoryAuditLog:
         now = self.clock()  # type: ignore[operator]
         with self._lock:
             self.entries.append(AuditEntry(now, actor, action, detail, self.kiosk_id))
+
+    def recent(self, limit: int = 200) -> list[AuditEntry]:
+        """The newest entries first (the diagnostics export)."""
+        with self._lock:
+            return list(reversed(self.entries[-limit:]))
 
     def actions(self, actor: str | None = None) -> list[str]:
         with self._lock:

@@ -1,12 +1,14 @@
 """The kiosk's audit trail: what happened (an application queued, delivered, refused;
-staff actions), when, with non-personal details only."""
+staff actions), when, with non-personal details only; kept ``audit_retention_days``
+(:meth:`AuditTrail.purge_older_than`, run with the other retention rules)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 
 from kiosk.store.database import Transactions
 from kiosk.store.models import AuditEvent
@@ -42,3 +44,14 @@ class AuditTrail:
                 AuditRecord(id=row.id, at=row.at, event=row.event, detail=json.loads(row.detail))
                 for row in rows
             ]
+
+    def purge_older_than(self, older_than: dt.datetime) -> int:
+        """Retention: delete the events recorded before ``older_than`` and give their
+        space back (:meth:`Database.reclaim`); returns how many."""
+        older_than = aware("older_than", older_than)
+        with self._db.tx() as session:
+            result = session.execute(delete(AuditEvent).where(AuditEvent.at < older_than))
+            count = int(cast(CursorResult[Any], result).rowcount)
+        if count:
+            self._db.reclaim()
+        return count

@@ -5,6 +5,11 @@ agent, possibly in another process, serialise cleanly instead of failing on lock
 upgrades; ``busy_timeout`` makes them wait up to 5 s), migrated by Alembic, checked for
 damage before it is opened, and the kiosk key that encrypts what the repositories keep.
 
+Space: the database is in incremental auto-vacuum mode, so that what the retention rules
+delete goes back to the file system (:meth:`Database.reclaim`) instead of staying in the
+file as free pages: a kiosk's store returns to its floor after the purge, however busy the
+day was. Stores made before that are converted by one ``VACUUM`` when next opened.
+
 Threading: usable from any thread, one transaction at a time per thread; nothing here
 touches Qt. Error messages carry paths and SQLite's own words, never personal data.
 """
@@ -12,6 +17,7 @@ touches Qt. Error messages carry paths and SQLite's own words, never personal da
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -29,6 +35,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from kiosk.store.crypto import KeyRing, ensure_private_dir
 from kiosk.store.errors import CorruptDatabaseError, StoreError
 
+log = logging.getLogger(__name__)
+
 DB_FILENAME = "kiosk.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -43,6 +51,8 @@ class Transactions(Protocol):
     def tx(self) -> contextlib.AbstractContextManager[Session]: ...
 
     def checkpoint(self) -> None: ...
+
+    def reclaim(self) -> None: ...
 
 
 # --- opening ------------------------------------------------------------------------------
@@ -111,6 +121,9 @@ def _make_engine(db_path: Path) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Before WAL: a new database takes the mode now; an older one keeps its mode
+            # until _ensure_incremental_vacuum converts it.
+            cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
             mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StoreError(f"cannot put the kiosk database in WAL mode (got {mode!r})")
@@ -140,6 +153,33 @@ def _migrate(engine: Engine) -> None:
             f"cannot migrate the kiosk database ({exc}). It was probably written by a newer "
             "version of the kiosk software: reinstall that version or contact support."
         ) from exc
+
+
+_INCREMENTAL = 2  # PRAGMA auto_vacuum's value for INCREMENTAL
+
+
+def _ensure_incremental_vacuum(engine: Engine) -> None:
+    """Convert a store made before incremental auto-vacuum (once: ``VACUUM`` rewrites the
+    file, its temporary copy in memory so that nothing of it is left in a temporary
+    file). Best effort: another process holding the database (``kiosk-sync``) makes it wait
+    for the next opening, the store works either way."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            if cursor.execute("PRAGMA auto_vacuum").fetchone()[0] == _INCREMENTAL:
+                return
+            cursor.execute("PRAGMA temp_store = MEMORY")
+            try:
+                cursor.execute("VACUUM")
+            except sqlite3.OperationalError as exc:  # busy: another process has it open
+                log.warning("the kiosk database was not converted to auto-vacuum: %s", exc)
+                return
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            cursor.close()
+    finally:
+        raw.close()
 
 
 class Database:
@@ -174,6 +214,7 @@ class Database:
         engine = _make_engine(db_path)
         try:
             _migrate(engine)
+            _ensure_incremental_vacuum(engine)
         except sa_exc.DatabaseError as exc:
             engine.dispose()
             orig = exc.orig
@@ -225,6 +266,24 @@ class Database:
         try:
             cursor = raw.cursor()
             try:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+
+    def reclaim(self) -> None:
+        """Give the free pages back to the file system (after a purge: the file shrinks
+        to what is still kept), then checkpoint and truncate the write-ahead log."""
+        if self._closed:
+            raise StoreError("the store is closed")
+        raw = self.engine.raw_connection()  # outside any transaction
+        try:
+            cursor = raw.cursor()
+            try:
+                # The pragma frees one page per step, and execute() steps once:
+                # executescript() runs it to the end.
+                cursor.executescript("PRAGMA incremental_vacuum;")
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 cursor.close()

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.store.database import Transactions
@@ -107,20 +107,40 @@ class Drafts:
         session.execute(delete(Draft).where(Draft.uuid == uuid))
         session.execute(delete(Page).where(Page.app_uuid == uuid))
 
+    def count_purgeable(self, now: dt.datetime, older_than: dt.datetime) -> int:
+        """How many drafts :meth:`purge_expired` (at ``now``) and :meth:`purge_older_than`
+        would delete (the purge's preview)."""
+        now, older_than = aware("now", now), aware("older_than", older_than)
+        with self._db.tx() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(
+                        (Draft.updated_at < older_than)
+                        | (Draft.expires_at.is_not(None) & (Draft.expires_at <= now))
+                    )
+                )
+                or 0
+            )
+
     def purge_older_than(self, older_than: dt.datetime) -> int:
         """Delete drafts last saved before ``older_than``, with their pages, and pages
         older than that with no draft; returns how many drafts."""
         older_than = aware("older_than", older_than)
         with self._db.tx() as session:
             stale = select(Draft.uuid).where(Draft.updated_at < older_than)
-            session.execute(delete(Page).where(Page.app_uuid.in_(stale)))
+            pages = _rowcount(session.execute(delete(Page).where(Page.app_uuid.in_(stale))))
             result = session.execute(delete(Draft).where(Draft.updated_at < older_than))
-            session.execute(
-                delete(Page).where(
-                    Page.created_at < older_than, Page.app_uuid.not_in(select(Draft.uuid))
+            pages += _rowcount(
+                session.execute(
+                    delete(Page).where(
+                        Page.created_at < older_than, Page.app_uuid.not_in(select(Draft.uuid))
+                    )
                 )
             )
-            return _rowcount(result)
+            count = _rowcount(result)
+        if count or pages:
+            self._db.reclaim()  # the file back to what is kept (retention)
+        return count
 
     def purge_unsaved(self) -> int:
         """Delete every draft not saved for later (no resume code), with its pages; returns
@@ -145,7 +165,10 @@ class Drafts:
             result = session.execute(
                 delete(Draft).where(Draft.expires_at.is_not(None), Draft.expires_at <= now)
             )
-            return _rowcount(result)
+            count = _rowcount(result)
+        if count:
+            self._db.reclaim()  # the file back to what is kept (retention)
+        return count
 
     def rekey_in(self, session: Session) -> int:
         """Re-encrypt, within ``session``, the drafts not under the current key; returns

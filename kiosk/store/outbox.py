@@ -343,12 +343,27 @@ class Outbox:
             if item.state == OutboxState.FAILED:
                 item.next_attempt_at = now
 
+    def count_acknowledged(self, older_than: dt.datetime) -> int:
+        """How many entries :meth:`purge_acknowledged` would delete now (its preview)."""
+        older_than = aware("older_than", older_than)
+        with self._db.tx() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(
+                        OutboxItem.state == OutboxState.ACKNOWLEDGED,
+                        OutboxItem.acknowledged_at < older_than,
+                    )
+                )
+                or 0
+            )
+
     def purge_acknowledged(self, older_than: dt.datetime) -> int:
         """Retention: delete entries acknowledged before ``older_than``, with their sealed
         packages and attachments. Returns how many.
 
-        Deleted bytes are overwritten in the database file (``secure_delete``) and the
-        write-ahead log is checkpointed and truncated, so no copy stays in the WAL either."""
+        Deleted bytes are overwritten in the database file (``secure_delete``), their pages
+        given back to the file system and the write-ahead log checkpointed and truncated,
+        so no copy stays in the WAL either (:meth:`Database.reclaim`)."""
         older_than = aware("older_than", older_than)
         with self._db.tx() as session:
             expired = select(OutboxItem.uuid).where(
@@ -366,5 +381,5 @@ class Outbox:
             )
             count = int(cast(CursorResult[Any], result).rowcount)
         if count:
-            self._db.checkpoint()
+            self._db.reclaim()
         return count

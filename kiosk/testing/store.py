@@ -507,6 +507,16 @@ class MemoryAuditTrail(_Part):
         with self._lock:
             return list(reversed(self._records))[:limit]
 
+    def purge_older_than(self, older_than: dt.datetime) -> int:
+        older_than = aware("older_than", older_than)
+        with self._lock:
+            kept = [r for r in self._records if r.at >= older_than]
+            count = len(self._records) - len(kept)
+            if count:
+                self._wrote()
+                self._records = kept
+            return count
+
 
 class MemorySettings(_Part):
     """``store.settings``; ``values`` is the dictionary behind it."""

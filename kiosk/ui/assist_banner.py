@@ -1,22 +1,26 @@
 """The banner above every screen during an assisted session: who is helping, a button for
-the mediator to switch the kiosk to French and back, and one to end the session."""
+the mediator to switch the kiosk to French and back, and one to end the help.
+
+It is the mediator's: written in their language (French), whatever the applicant's, and
+declared as such for assistive technologies (WCAG 3.1.2, language of parts)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy
 
-from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Translator
 from kiosk.ui.theme import SPACE_M, SPACE_S
-from kiosk.ui.widgets import button, label, set_role
+from kiosk.ui.widgets import apply_language, button, label, set_role
 
 
 class AssistBanner(QFrame):
     language_toggled = Signal()
     end_requested = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, mediator_language: str = SOURCE_LANGUAGE) -> None:
         super().__init__()
+        self.mediator_tr = Translator(mediator_language)
         self.setObjectName("assist-banner")
         set_role(self, "notice")
         box = QHBoxLayout(self)
@@ -36,6 +40,8 @@ class AssistBanner(QFrame):
         self._name = ""
         self._languages: tuple[str, str] | None = None  # (applicant's, mediator's)
         self._tr = Translator("fr")
+        for w in (self, self.text, self.language_button, self.end_button):
+            w.setProperty("content_language", self.mediator_tr.code)
         self.hide()
 
     def show_assisted(self, name: str) -> None:
@@ -49,8 +55,12 @@ class AssistBanner(QFrame):
         self.retranslate(self._tr)
 
     def retranslate(self, tr: Translator) -> None:
+        """``tr``: the screens' language, which says which language the switch offers;
+        the banner's own words stay in the mediator's language."""
         self._tr = tr
-        self.text.setText(tr(N_("Session aidée par {name}")).format(name=self._name))
+        own = self.mediator_tr
+        apply_language(self, own)
+        self.text.setText(own(N_("Session aidée par {name}")).format(name=self._name))
         self.text.setAccessibleName(self.text.text())
         other = None
         if self._languages is not None:
@@ -61,9 +71,9 @@ class AssistBanner(QFrame):
             native = LANGUAGES[other].native_name if other in LANGUAGES else other
             self.language_button.setText(f"⇄ {native}")
             self.language_button.setAccessibleName(
-                tr(N_("Passer en : {language}")).format(language=native)
+                own(N_("Passer en : {language}")).format(language=native)
             )
-        self.end_button.setText(tr(N_("Terminer l'aide")))
+        self.end_button.setText(own(N_("Terminer l'aide")))
         self.end_button.setAccessibleName(self.end_button.text())
 
     def wipe(self) -> None:

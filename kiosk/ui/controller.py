@@ -42,7 +42,7 @@ SERVICE_NOT_READY = N_(
     "Réessayez ou demandez de l'aide à l'accueil."
 )
 HELP_TITLE = N_("Aide")
-HELP_TEXT = N_("Demandez de l'aide à l'accueil. Une personne va venir vous aider.")
+HELP_TEXT = N_("Pour demander de l'aide, allez au guichet de l'accueil.")
 
 
 class OutboxEntry(Protocol):
@@ -119,7 +119,7 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
         self._submitting: str | None = None  # uuid of the application being sealed/queued
         # An assisted session's consent (kiosk.ui.staff_controller.AssistController): it
         # goes into the sealed payload as "assisted"; None when the applicant is alone.
-        self.assistance: dict[str, str] | None = None
+        self.assistance: dict[str, Any] | None = None
         # Counts what the controller said or silenced: the narrator of the focused control
         # gives way when the action that moved the focus spoke for itself.
         self.speech_serial = 0
@@ -518,6 +518,35 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
         consent.set_busy(False)
         consent.show_error(SERVICE_NOT_READY, about_box=False)
         self._say_if_voice(consent.error_text())
+
+    # --- staff over a session -----------------------------------------------------------
+    @property
+    def in_progress(self) -> bool:
+        """An applicant has started (past the welcome screen): their work must be kept."""
+        return self.session.screen is not Screen.WELCOME
+
+    def pause_for_staff(self) -> None:
+        """A staff screen (sign-in, admin mode, consent) covers the applicant's: their
+        session does not time out underneath it; staff screens have their own time-outs.
+        What the applicant typed on the question screen is kept, as "Retour" keeps it."""
+        w = self.window
+        if (
+            w is not None
+            and w.stack.currentWidget() is w.step
+            and self.session.screen is Screen.STEP
+        ):
+            self.session.keep_typed(w.step.values())
+        self.inactivity.disarm()
+
+    def show_session(self) -> None:
+        """Back from a staff screen: the applicant's session where it was, answers kept;
+        an idle kiosk's welcome (or out-of-service) screen afresh."""
+        if not self.in_progress:
+            self.wipe()
+            return
+        if self.window is not None:
+            self.window.close_dialogs()
+        self._render(speak=False)
 
     # --- forgetting -------------------------------------------------------------------
     def wipe(self) -> None:

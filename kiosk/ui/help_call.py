@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 TITLE = N_("Appel à l'accueil")
 STATUS_TEXT = {
     SENDING: N_("Nous appelons l'accueil."),
-    WAITING: N_("L'accueil a reçu votre appel. Une personne va venir vous aider."),
+    # Nobody has answered yet: nothing is promised before a mediator says "J'arrive".
+    WAITING: N_("L'accueil a reçu votre appel. Attendez la réponse près de la borne."),
     ACKNOWLEDGED: N_("Une personne arrive. Restez près de la borne."),
     UNREACHABLE: N_("L'accueil ne reçoit pas votre appel pour le moment."),
 }
@@ -163,6 +164,9 @@ class HelpCallController(QObject):
     def report_screen(self) -> None:
         if self.status is None:
             return
+        window = self.controller.window
+        if window is not None and window.staff_screen_shown():
+            return  # staff over the applicant's session: the kiosk is as it was
         screen = self._screen_id()
         state = "idle" if screen in (None, "welcome") else "in_use"
         if self.status.state == "assisted":

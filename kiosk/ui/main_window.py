@@ -25,6 +25,7 @@ from kiosk.ui.admin.screen import AdminScreen
 from kiosk.ui.assist_banner import AssistBanner
 from kiosk.ui.backdrop import Backdrop
 from kiosk.ui.inactivity import InactivityWarning
+from kiosk.ui.lockdown import StaffCorner
 from kiosk.ui.osk import OnScreenKeyboard
 from kiosk.ui.screens import (
     CheckScreen,
@@ -38,7 +39,7 @@ from kiosk.ui.screens import (
     StepScreen,
     WelcomeScreen,
 )
-from kiosk.ui.screens.assist import AssistConsentScreen
+from kiosk.ui.screens.assist import AssistConsentScreen, AssistEndScreen
 from kiosk.ui.screens.out_of_service import OutOfServiceScreen, relayout_languages
 from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.signin import SignInScreen
@@ -123,7 +124,8 @@ class MainWindow(QMainWindow):
         # to be helped, and the banner shown above every screen while a mediator helps.
         self.signin = SignInScreen()
         self.assist_consent = AssistConsentScreen()
-        for staff_screen in (self.signin, self.assist_consent):
+        self.assist_end = AssistEndScreen()  # the help ended: carry on alone, or stop
+        for staff_screen in (self.signin, self.assist_consent, self.assist_end):
             self.stack.addWidget(staff_screen)
         self.assist_banner = AssistBanner()
         box.addWidget(self.assist_banner)
@@ -141,6 +143,9 @@ class MainWindow(QMainWindow):
         self.admin.keyboard_requested.connect(self.osk.show_for)  # touch-only kiosks
         box.addWidget(self.osk)
         self.setCentralWidget(host)
+        # The staff gesture's target, over the screens' bottom-leading corner (lockdown).
+        self.staff_corner = StaffCorner(host, self.stack)
+        self.stack.currentChanged.connect(lambda _i: self.staff_corner.raise_())
         self.focus_ring = FocusRing(host, lambda: self.theme)
         self.backdrop = Backdrop(host)  # behind the window's dialogs (issue 15)
         self.help_dialog: NoticeDialog | None = None
@@ -176,12 +181,31 @@ class MainWindow(QMainWindow):
     @property
     def all_screens(self) -> list[BaseScreen]:
         """The session's screens (the scan screen among them) and the out-of-service screen."""
-        return [*self.screens.values(), self.out_of_service, self.signin, self.assist_consent]
+        return [
+            *self.screens.values(),
+            self.out_of_service,
+            self.signin,
+            self.assist_consent,
+            self.assist_end,
+        ]
 
     # --- admin mode and lockdown (kiosk.ui.admin, kiosk.ui.lockdown) -------------------
     def is_idle(self) -> bool:
         """No applicant here: the welcome or the out-of-service screen is shown."""
         return self.stack.currentWidget() in (self.welcome, self.out_of_service)
+
+    @property
+    def staff_screens(self) -> tuple[QWidget, ...]:
+        """Screens for mediators and staff, shown over an applicant's session."""
+        return (self.admin, self.signin, self.assist_consent, self.assist_end)
+
+    def staff_screen_shown(self) -> bool:
+        return self.stack.currentWidget() in self.staff_screens
+
+    def staff_gesture_allowed(self) -> bool:
+        """The staff gesture works on every applicant screen (a mediator reaches a kiosk
+        in use), not while a staff screen already shows."""
+        return not self.staff_screen_shown()
 
     def set_out_of_service(self, message: str | None) -> None:
         """Out of service with staff's ``message`` (None: back in service). An idle kiosk

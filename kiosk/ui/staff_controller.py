@@ -9,22 +9,27 @@ without any action on the kiosk. Sign-ins (ok or failed) are audited by the dire
 central API); sign-outs and assisted sessions here, through ``audit``.
 
 ``AssistController.start(member)``: the applicant reads (and hears, in their language) what
-the mediator may see and do, and agrees or refuses. Agreed, the consent (time, text version,
-language, mediator id) goes into the application's sealed payload, a banner shows on every
-screen, the kiosk's state is "assisted". Ending it wipes the session like any other and
-signs the mediator out; any wipe (submitted, abandoned, timed out) ends it too.
+the mediator may see and do, and agrees or refuses. A mediator may join an application in
+progress: it is kept, and goes on from where the applicant was. Agreed, the consent (time,
+text version, language, mediator id) and each assisted part (from which screen, until
+which) go into the application's sealed payload, a banner (in the mediator's language)
+shows on every screen, the kiosk's state is "assisted", by whom. "Terminer l'aide" asks the
+applicant, in their language, whether they carry on alone (the default, answers kept) or
+stop (everything erased); the mediator is signed out either way. Any wipe (submitted,
+abandoned, timed out) ends it too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from contract.pin_policy import DEFAULT_POLICY
 from kiosk.i18n import SOURCE_LANGUAGE
 from kiosk.staff import (
     ASSIST_END,
@@ -46,6 +51,8 @@ from kiosk.ui.screens.signin import (
     SIGNIN_ROLE,
     SIGNIN_UNAVAILABLE,
     SIGNIN_WRONG,
+    SIGNIN_WRONG_WAIT,
+    SIGNIN_WRONG_WARN,
 )
 
 if TYPE_CHECKING:
@@ -80,6 +87,7 @@ class StaffController(QObject):
         session_timeout_s: float = 15 * 60,
         sign_in_timeout_s: float = 120,
         badge_camera: Callable[[], Camera] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent or session)
@@ -104,6 +112,11 @@ class StaffController(QObject):
         self.sign_in_timer.setSingleShot(True)
         self.sign_in_timer.setInterval(int(sign_in_timeout_s * 1000))
         self.sign_in_timer.timeout.connect(self.cancel)
+        self.monotonic = monotonic
+        self._wait_until = 0.0
+        self.wait_timer = QTimer(self)  # a wait after wrong PINs, counted down on screen
+        self.wait_timer.setInterval(1000)
+        self.wait_timer.timeout.connect(self._tick_wait)
         s = self.screen
         s.sign_in_requested.connect(self.submit)
         s.badge_requested.connect(self.start_badge)
@@ -127,6 +140,7 @@ class StaffController(QObject):
         w = self.window
         w.close_dialogs()
         w.osk.hide()
+        self.session.pause_for_staff()  # an applicant's session waits underneath, kept
         self.screen.wipe()
         self.screen.retranslate(self.session.translator)
         w.stack.setCurrentWidget(self.screen)
@@ -162,6 +176,7 @@ class StaffController(QObject):
         on_done = self._on_done
         self._on_done = self._on_cancel = None
         self.sign_in_timer.stop()
+        self.wait_timer.stop()
         self.stop_badge()
         self.screen.wipe()
         self.current = member
@@ -180,9 +195,16 @@ class StaffController(QObject):
         else:
             log.error("staff sign-in failed: %s", type(exc).__name__)
             reason, wait = "unavailable", None
-        if reason == "locked":
-            minutes = max(1, math.ceil((wait or 60) / 60))
-            self._show_refusal(reason, SIGNIN_LOCKED, minutes=minutes)
+        if reason in ("locked", "wrong") and wait:
+            # A wait follows: said with its real length, counted down live.
+            message = SIGNIN_LOCKED if reason == "locked" else SIGNIN_WRONG_WAIT
+            self._wait_until = self.monotonic() + wait
+            self._show_refusal(reason, message, seconds_left=wait)
+            self.screen.show_wait(wait)
+            self.wait_timer.start()
+        elif reason == "wrong":
+            # No wait yet: warn that waits will follow.
+            self._show_refusal(reason, SIGNIN_WRONG_WARN, count=DEFAULT_POLICY.free_tries)
         else:
             self._show_refusal(reason, _MESSAGES.get(reason, SIGNIN_UNAVAILABLE))
         if self._feed is not None:
@@ -195,9 +217,18 @@ class StaffController(QObject):
             self.session.speak(self.screen.error.text())
         self.refused.emit(reason)
 
+    def _tick_wait(self) -> None:
+        left = self._wait_until - self.monotonic()
+        if left <= 0 or not self.signing_in:
+            self.wait_timer.stop()
+            self.screen.show_wait(None)
+            return
+        self.screen.show_wait(left)
+
     def cancel(self) -> None:
         if not self.signing_in:
             return
+        self.wait_timer.stop()
         on_cancel = self._on_cancel
         self._on_done = self._on_cancel = None
         self.sign_in_timer.stop()
@@ -206,7 +237,7 @@ class StaffController(QObject):
         if on_cancel is not None:
             on_cancel()
         else:
-            self.session.wipe()  # back to the idle screen
+            self.session.show_session()  # the applicant's screen, or the idle one
 
     # --- badge ------------------------------------------------------------------------
     def start_badge(self) -> None:
@@ -297,7 +328,7 @@ class StaffController(QObject):
 class AssistController(QObject):
     started = Signal(object)  # StaffMember: the applicant agreed
     refused = Signal()  # the applicant refused
-    ended = Signal(str)  # why: "ended" (the mediator), "wiped", "signed_out"
+    ended = Signal(str)  # why: "handed_back", "ended" (stopped), "wiped", "signed_out"
 
     def __init__(
         self,
@@ -316,18 +347,24 @@ class AssistController(QObject):
         self.session = session
         self.staff = staff
         self.audit = audit
-        self.status = status  # kiosk.link.KioskStatus (the desk sees "assisted")
+        self.status = status  # kiosk.link.KioskStatus (the desk sees "assisted", and by whom)
         self.clock = clock or session.clock
         self.mediator_language = mediator_language
         self.applicant_language = SOURCE_LANGUAGE
         self.screen = window.assist_consent
+        self.end_screen = window.assist_end
         self.banner = window.assist_banner
         self.pending: StaffMember | None = None  # signed in, the applicant not asked yet
         self.mediator: StaffMember | None = None  # the applicant agreed
         self.consent: dict[str, str] | None = None
+        self.joining = False  # the pending mediator joins an application in progress
+        # The assisted parts of this application (a mediator may hand back, another join).
+        self.parts: list[dict[str, Any]] = []
+        self.joined_in_progress = False
         self.screen.answered.connect(self.answer)
         self.screen.language_chosen.connect(self._speak_consent)
         self.screen.repeat_requested.connect(self._speak_consent)
+        self.end_screen.answered.connect(self.answer_end)
         self.banner.language_toggled.connect(self.toggle_language)
         self.banner.end_requested.connect(self.end)
         session.session_wiped.connect(self._wiped)
@@ -337,17 +374,37 @@ class AssistController(QObject):
     def active(self) -> bool:
         return self.mediator is not None
 
+    def _where(self) -> str:
+        """Where the application stands, for the record ("step:contact", "check")."""
+        s = self.session.session
+        where = str(s.screen.value)
+        step = getattr(s, "step", None)
+        if where == "step" and step is not None:
+            where = f"step:{step.id}"
+        return where
+
     def start(self, member: StaffMember) -> None:
-        """A mediator signed in: ask the applicant (in their language, spoken)."""
+        """A mediator signed in: ask the applicant (in their language, spoken). Joining an
+        application in progress keeps it: the applicant is told so, and comes back to it."""
+        if self.active:  # another mediator takes over: the first one's part ends here
+            self._close_part("taken_over")
+            self.staff_audit(self.mediator, ASSIST_END, "taken_over")
+            self.mediator = None
         self.pending = member
+        self.joining = self.session.in_progress
         w = self.window
         w.close_dialogs()
-        self.screen.show_mediator(member.display_name, member.identifier)
+        self.session.pause_for_staff()
+        self.screen.show_mediator(member.display_name, member.identifier, joining=self.joining)
         self.screen.retranslate(self.session.translator)
         w.stack.setCurrentWidget(self.screen)
         w.focus_ring.raise_()
         self.screen.entered()
         self._speak_consent()
+
+    def staff_audit(self, member: StaffMember | None, action: str, detail: str = "") -> None:
+        if member is not None:
+            self.audit.record(member.identifier, action, detail=detail)
 
     def _speak_consent(self) -> None:
         if self.pending is not None and self.window.stack.currentWidget() is self.screen:
@@ -359,11 +416,13 @@ class AssistController(QObject):
         if member is None:
             return
         self.pending = None
+        joining, self.joining = self.joining, False
         if not agreed:
             self.audit.record(member.identifier, "assist_refused")
             self.refused.emit()
             self.staff.sign_out("assist_refused")
-            self.session.wipe()
+            # Refusing help takes nothing away: an application in progress goes on.
+            self.session.show_session()
             return
         language = self.session.translator.code
         self.applicant_language = language
@@ -374,15 +433,49 @@ class AssistController(QObject):
             "consent_language": language,
         }
         self.mediator = member
-        self.session.assistance = dict(self.consent)
-        self.audit.record(member.identifier, ASSIST_START, detail=CONSENT_TEXT_VERSION)
+        if not self.parts:
+            self.joined_in_progress = joining
+        self.parts.append({**self.consent, "from_screen": self._where()})
+        self._record_assistance()
+        self.audit.record(
+            member.identifier, ASSIST_START, detail=f"{CONSENT_TEXT_VERSION}:{self._where()}"
+        )
         self.staff._flush()
         self.banner.set_languages(self.applicant_language, self.mediator_language)
         self.banner.show_assisted(member.display_name)
         if self.status is not None:
+            self.status.set_assisted_by(member.display_name)
             self.status.set_state("assisted")
+        help_calls = getattr(self.session, "help_calls", None)
+        if help_calls is not None:
+            help_calls.link.close()  # the call is answered: the mediator is here
         self.started.emit(member)
-        self.session.start()
+        if joining:
+            self.session.show_session()  # where the applicant was, answers kept
+        else:
+            self.session.start()
+
+    def _record_assistance(self) -> None:
+        """What goes into the sealed application: the first part's consent (who helped,
+        when the applicant agreed, to which text, in which language), whether the
+        mediator joined an application in progress, and every assisted part."""
+        if not self.parts:
+            self.session.assistance = None
+            return
+        first = self.parts[0]
+        self.session.assistance = {
+            **{k: first[k] for k in ("mediator_id", "consent_at", "consent_text_version",
+                                     "consent_language")},
+            "joined_in_progress": self.joined_in_progress,
+            "parts": [dict(p) for p in self.parts],
+        }  # fmt: skip
+
+    def _close_part(self, why: str) -> None:
+        if self.parts and "ended_at" not in self.parts[-1]:
+            self.parts[-1].update(
+                ended_at=self.clock().isoformat(), until_screen=self._where(), ended_by=why
+            )
+            self._record_assistance()
 
     def toggle_language(self) -> None:
         """The banner's button: the mediator's language for an explanation, and back."""
@@ -398,32 +491,72 @@ class AssistController(QObject):
         self.session.choose_language(target)
 
     def end(self) -> None:
-        """The banner's "Terminer l'aide": the session is wiped like any other."""
-        if self.active or self.pending is not None:
+        """The banner's "Terminer l'aide": the applicant chooses, in their language, to
+        carry on alone with their answers (the default) or to stop."""
+        if self.pending is not None and not self.active:
             self._end("ended")
+            self.session.show_session()
+            return
+        if not self.active:
+            return
+        if not self.session.in_progress:  # nothing started: nothing to ask
+            self._end("ended")
+            self.session.wipe()
+            return
+        if self.session.translator.code != self.applicant_language:
+            self.session.choose_language(self.applicant_language)
+        self._close_part("handed_back")
+        self._end("handed_back", keep_record=True)
+        w = self.window
+        w.close_dialogs()
+        self.session.pause_for_staff()
+        self.end_screen.retranslate(self.session.translator)
+        w.stack.setCurrentWidget(self.end_screen)
+        w.focus_ring.raise_()
+        self.end_screen.entered()
+        self.session.speak(self.end_screen.spoken_text())  # the applicant must know
+
+    def answer_end(self, carry_on: bool) -> None:
+        if self.window.stack.currentWidget() is not self.end_screen:
+            return
+        if carry_on:
+            self.session.show_session()
+        else:
+            self.ended.emit("stopped")
             self.session.wipe()
 
     def _wiped(self) -> None:
         if self.active or self.pending is not None:
             self._end("wiped")
+        self.parts = []
+        self.joined_in_progress = False
+        self.pending = None
 
     def _signed_out(self) -> None:
-        # Signed out by the timeout: the applicant's session goes with it.
-        if self.active or self.pending is not None:
+        # Signed out by the timeout: the applicant carries on alone, their work kept (the
+        # applicant's own inactivity time-out still protects an abandoned session).
+        if self.active:
+            self._close_part("signed_out")
+            self._end("signed_out", keep_record=True)
+            self.session.show_session()
+        elif self.pending is not None:
             self._end("signed_out")
-            self.session.wipe()
+            self.session.show_session()
 
-    def _end(self, why: str) -> None:
+    def _end(self, why: str, *, keep_record: bool = False) -> None:
         member = self.mediator or self.pending
         was_active = self.mediator is not None
         self.mediator = self.pending = None
         self.consent = None
-        self.session.assistance = None
-        self.applicant_language = SOURCE_LANGUAGE
+        if not keep_record:
+            self.session.assistance = None
+            self.parts = []
+        self.applicant_language = SOURCE_LANGUAGE if not keep_record else self.applicant_language
         self.banner.wipe()
         self.window.assist_banner.hide()
         if self.status is not None:
-            self.status.set_state("idle")
+            self.status.set_assisted_by(None)
+            self.status.set_state("in_use" if self.session.in_progress else "idle")
         if member is not None and was_active:
             self.audit.record(member.identifier, ASSIST_END, detail=why)
         self.staff.sign_out(why)
@@ -438,13 +571,14 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
     from kiosk.staff.central import CentralAuditLog, CentralStaffDirectory
 
     def client() -> Any:
+        from kiosk.link import central_address
         from sync.client import CentralClient
         from sync.enrolment import Enrolment
 
         enrolment = Enrolment.load(settings.enrolment_file)  # not enrolled: sign-in refused
         cert, key = settings.client_cert, settings.client_key
         return CentralClient(
-            demo.url if demo else settings.central_url,
+            demo.url if demo else central_address(settings, enrolment),
             enrolment.token,
             ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
             client_cert=(cert, key) if cert and key else cert,
@@ -461,7 +595,7 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
     staff = StaffController(
         window,
         controller,
-        CentralStaffDirectory(client),
+        CentralStaffDirectory(client, on_session=audit.bind),  # the audit log sends the session
         audit,
         session_timeout_s=settings.staff_session_timeout_s,
         badge_camera=badge_camera,

@@ -52,3 +52,64 @@ def test_demo_starts_central_enrols_and_stops_cleanly(tmp_path: Path) -> None:
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/v1/health", timeout=2)
     assert (tmp_path / "store" / "kiosk.db").exists()
+
+
+def test_the_demo_keeps_to_its_own_directory_and_gives_the_desk_its_own_token(
+    tmp_path: Path,
+) -> None:
+    """Issue 16, problems 5 and 6: run as root with a home of its own, the demo puts
+    everything in its own data directory (0700, so kiosk-health does not fail it) and
+    prints a desk command with a desk token, which reads the desk and never the
+    applications. The README never tells the desk to use the admin token."""
+    import re
+
+    from kiosk.config import SYSTEM_CONFIG
+
+    home = tmp_path / "home"
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+    )
+    for name in ("KIOSK_CONFIG", "KIOSK_DATA_DIR"):
+        env.pop(name, None)
+    system_before = SYSTEM_CONFIG.stat().st_mtime_ns if SYSTEM_CONFIG.exists() else None
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "--demo", "--windowed"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    data_dir = home / "data" / "kiosk-titre-sejour-demo"
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the demo says how to start the desk as it starts
+            lines.append(line)
+            if "kiosk --desk" in line:
+                break
+        desk_token = re.search(r"KIOSK_DESK_TOKEN=(\S+)", lines[-1]).group(1)  # type: ignore[union-attr]
+        admin_token = re.search(r"Bearer (\S+?)'", "".join(lines)).group(1)  # type: ignore[union-attr]
+        assert desk_token != admin_token
+        enrolment = data_dir / "enrolment.json"
+        assert wait_for(enrolment.exists, 60), "the demo kiosk did not enrol in its directory"
+        url = json.loads(enrolment.read_text())["server_url"]
+        auth = {"Authorization": f"Bearer {desk_token}"}
+        assert requests.get(f"{url}/v1/desk/kiosks", headers=auth, timeout=10).ok
+        refused = requests.get(f"{url}/v1/admin/applications", headers=auth, timeout=10)
+        assert refused.status_code in (401, 403)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, "".join(lines) + out
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    assert {p.name for p in home.iterdir()} == {"data"}  # nothing beside it
+    now = SYSTEM_CONFIG.stat().st_mtime_ns if SYSTEM_CONFIG.exists() else None
+    assert now == system_before
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for line in readme.splitlines():
+        if "KIOSK_DESK_TOKEN" in line or "desk_token" in line:
+            assert "admin" not in line.lower(), line

@@ -224,3 +224,15 @@ def kiosk(make_kiosk: Callable[..., Kiosk]) -> Kiosk:
 
 def all_widgets(root: QWidget) -> list[QWidget]:
     return [root, *root.findChildren(QWidget)]
+
+
+def declared_part(widget: QWidget, screen_language: str) -> str:
+    """The language a widget is declared in when it is not the screen's (its
+    ``content_language``, WCAG 3.1.2 language of parts, as kiosk-audit reads it: the
+    mediator's banner, a message staff typed in French), "" otherwise."""
+    value = widget.property("content_language")
+    return str(value) if value and value != screen_language else ""
+
+
+# Admin mode and the staff gesture (tests/gui/admin_fixtures.py): ``make_admin``, ``admin``.
+from tests.gui.admin_fixtures import admin, make_admin  # noqa: E402, F401

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,145 +14,12 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 
 from kiosk.admin import service
-from kiosk.admin.selftest import CheckResult, SelfTests
-from kiosk.config import Settings
-from kiosk.devices.printer import FakePrinter
 from kiosk.domain.session import Screen
-from kiosk.link import KioskStatus
-from kiosk.staff import MemoryAuditLog, Role, StaffMember
-from kiosk.staff.fake import FakeStaffDirectory
-from kiosk.store import Store
-from kiosk.ui.admin import AdminController
 from kiosk.ui.lockdown import CORNER_PX
-from kiosk.ui.staff_controller import StaffController
-from tests.gui.conftest import NOW, Kiosk
+from tests.gui.admin_fixtures import STAFF, Admin, Clock
+from tests.gui.conftest import NOW
 
 pytestmark = pytest.mark.gui
-
-STAFF = StaffMember("adm-0007", "Claire Martin", Role.STAFF)
-PIN = "482913"
-
-
-class FakeSync:
-    def __init__(self) -> None:
-        self.wakes = 0
-
-    def wake(self) -> None:
-        self.wakes += 1
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class Admin:
-    kiosk: Kiosk
-    controller: AdminController
-    staff: StaffController
-    audit: MemoryAuditLog
-    store: Store
-    sync: FakeSync
-    status: KioskStatus
-    settings: Settings
-    config: Path
-    quits: list[int] = field(default_factory=list)
-
-    @property
-    def screen(self) -> Any:
-        return self.controller.screen
-
-    def sign_in(self, identifier: str = STAFF.identifier, pin: str = PIN) -> None:
-        """On the staff helper's real sign-in screen."""
-        signin = self.kiosk.window.signin
-        assert self.kiosk.window.stack.currentWidget() is signin
-        signin.identifier_row.input.setText(identifier)
-        signin.pin_row.input.setText(pin)
-        signin.sign_in_button.click()
-
-    def open(self) -> None:
-        self.controller.request()
-        with self.kiosk.qtbot.waitSignal(self.controller.opened, timeout=10_000):
-            self.sign_in()
-        assert self.kiosk.window.stack.currentWidget() is self.screen
-
-    def admin_actions(self) -> list[str]:
-        return [a for a in self.audit.actions() if a.startswith("admin_")]
-
-    def act(self, action: str, click: Callable[[], None]) -> None:
-        with self.kiosk.qtbot.waitSignal(
-            self.controller.action_done, timeout=10_000, check_params_cb=lambda a: a == action
-        ):
-            click()
-
-
-@pytest.fixture
-def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Callable[..., Admin]]:
-    made: list[Admin] = []
-    store = Store.open(tmp_path / "store")
-
-    def make(**settings_values: Any) -> Admin:
-        kiosk = make_kiosk()
-        settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
-        audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
-        directory = FakeStaffDirectory(audit=audit)
-        directory.add(STAFF.identifier, PIN, STAFF.display_name, Role.STAFF)
-        directory.add("med-0042", "735184", "Karim Haddad", Role.MEDIATOR)
-        staff = StaffController(kiosk.window, kiosk.controller, directory, audit)
-        selftests = SelfTests(
-            settings,
-            kiosk.speech,
-            clock=lambda: NOW,
-            checks={"ocr": lambda: CheckResult(True, "moteur simulé prêt")},
-            printer=FakePrinter(tmp_path / "receipts"),  # as kiosk.app gives the kiosk's own
-        )
-        quits: list[int] = []
-        controller = AdminController(
-            kiosk.window,
-            kiosk.controller,
-            staff=staff,
-            audit=audit,
-            settings=settings,
-            store=store,
-            config_path=tmp_path / "kiosk.toml",
-            sync=sync,
-            purge=lambda: 3,
-            status=status,
-            selftests=selftests,
-            enrol=lambda _settings, code: "kiosk-0042" if code == "GOOD-CODE" else _refuse(),
-            clock=lambda: NOW,
-            quit_app=lambda: quits.append(1),
-        )
-        admin = Admin(
-            kiosk, controller, staff, audit, store, sync, status, settings,
-            tmp_path / "kiosk.toml", quits,
-        )  # fmt: skip
-        made.append(admin)
-        return admin
-
-    yield make
-    for admin in made:
-        admin.controller.lockdown.remove()
-        admin.staff.timer.stop()
-        admin.staff.sign_in_timer.stop()
-        admin.controller.timer.stop()
-        admin.controller.refresh_later.stop()
-    store.close()
-
-
-def _refuse() -> str:
-    from sync.client import AuthError
-
-    raise AuthError("code refused", status=401)
-
-
-@pytest.fixture
-def admin(make_admin: Callable[..., Admin]) -> Admin:
-    return make_admin()
 
 
 def _corner(window: QWidget) -> tuple[QWidget, QPoint]:
@@ -238,20 +103,30 @@ def test_an_applicants_random_taps_and_keys_do_not_open_it(admin: Admin) -> None
     assert kiosk.window.stack.currentWidget() is kiosk.window.welcome
 
 
-def test_the_gesture_does_nothing_during_an_applicants_session(admin: Admin) -> None:
+def test_staff_open_admin_mode_mid_application_and_the_applicant_keeps_their_work(
+    admin: Admin,
+) -> None:
     kiosk = admin.kiosk
     kiosk.start()
-    lockdown, h = admin.controller.lockdown, kiosk.window.height()
-    for _ in range(6):
-        lockdown.tap(QPoint(5, h - 5))
-    mods = (
-        Qt.KeyboardModifier.ControlModifier
-        | Qt.KeyboardModifier.AltModifier
-        | Qt.KeyboardModifier.ShiftModifier
-    )
-    kiosk.qtbot.keyClick(kiosk.window, Qt.Key.Key_A, mods)
-    assert not admin.staff.signing_in
+    kiosk.fill({"surname": "Benkirane"})
+    kiosk.click(kiosk.window.step.continue_button)  # errors shown: nothing is lost either
+    lockdown = admin.controller.lockdown
+    corner = kiosk.window.staff_corner
+    for _ in range(5):
+        lockdown.tap(corner.mapTo(kiosk.window, corner.rect().center()))
+    assert admin.staff.signing_in
+    assert not kiosk.controller.inactivity.armed  # the session waits, it does not time out
+    # Cancelled: back to the question, the surname still typed.
+    kiosk.click(kiosk.window.signin.cancel_button)
     assert kiosk.screen() is Screen.STEP
+    assert kiosk.window.step.values()["surname"] == "Benkirane"
+    assert kiosk.controller.inactivity.armed
+    # Admin mode opened and closed over it: the same.
+    admin.open()
+    admin.screen.close_button.click()
+    assert kiosk.screen() is Screen.STEP
+    assert kiosk.window.step.values()["surname"] == "Benkirane"
+    assert admin.admin_actions() == ["admin_open", "admin_close"]
 
 
 # --- lockdown ---------------------------------------------------------------------------
@@ -284,18 +159,27 @@ def test_the_window_refuses_to_close_until_staff_quit(admin: Admin) -> None:
     assert window.isVisible()
     admin.open()
     admin.screen.quit_button.click()
+    assert admin.quits == []  # asked first (problem 9 of issue 16)
+    admin.screen.quit_yes.click()
     assert admin.quits == [1]
     assert window.close_allowed is True
     assert "admin_quit" in admin.audit.actions(STAFF.identifier)
 
 
 # --- settings ---------------------------------------------------------------------------
+def _tick(boxes: dict[str, Any], keep: set[str]) -> None:
+    for key, box in boxes.items():
+        if box.isEnabled():
+            box.setChecked(key in keep)
+
+
 def test_settings_are_validated_saved_and_applied(admin: Admin) -> None:
     kiosk, screen = admin.kiosk, admin.screen
     admin.open()
-    screen.setting_edits["languages"].setText("fr, en, ar")
-    screen.setting_edits["procedures"].setText("renewal-student")
-    screen.setting_edits["inactivity_timeout_s"].setText("180")
+    form = screen.settings_form
+    _tick(form.language_boxes, {"fr", "en", "ar"})
+    _tick(form.procedure_boxes, {"renewal-student"})
+    form.fields["inactivity_timeout_s"].setValue(180)
     admin.act("admin_settings_saved", screen.save_button.click)
     written = tomllib.loads(admin.config.read_text(encoding="utf-8"))
     assert written == {
@@ -323,33 +207,6 @@ def test_settings_are_validated_saved_and_applied(admin: Admin) -> None:
     kiosk.qtbot.waitUntil(dialog.isVisible)
     assert [c for c, b in dialog.buttons.items() if b.isVisible()] == ["fr", "en", "ar"]
     dialog.reject()
-
-
-def test_invalid_settings_are_refused_with_clear_errors(admin: Admin) -> None:
-    screen = admin.screen
-    admin.config.write_text('kiosk_name = "borne-3"\n', encoding="utf-8")
-    admin.open()
-    screen.setting_edits["languages"].setText("fr, xx")
-    screen.setting_edits["inactivity_warning_s"].setText("10")
-    screen.setting_edits["procedures"].setText("no-such-procedure")
-    screen.setting_edits["central_url"].setText("ftp://central")
-    admin.act("admin_settings_refused", screen.save_button.click)
-    text = screen.settings_status.text()
-    assert "rien n'est enregistré" in text
-    assert "Langues proposées" in text and "xx" in text
-    assert "Avertissement avant effacement" in text
-    assert admin.config.read_text(encoding="utf-8") == 'kiosk_name = "borne-3"\n'
-    # A valid procedure but an invalid pair of timeouts is refused too.
-    screen.setting_edits["languages"].setText("fr, en")
-    screen.setting_edits["procedures"].setText("")
-    screen.setting_edits["central_url"].setText("https://central.example")
-    screen.setting_edits["inactivity_timeout_s"].setText("60")
-    screen.setting_edits["inactivity_warning_s"].setText("60")
-    admin.act("admin_settings_refused", screen.save_button.click)
-    assert "inactivity_warning_s must be shorter" in screen.settings_status.text()
-    assert admin.config.read_text(encoding="utf-8") == 'kiosk_name = "borne-3"\n'
-    refused = [e for e in admin.audit.entries if e.action == "admin_settings_refused"]
-    assert len(refused) == 2 and all(e.actor == STAFF.identifier for e in refused)
 
 
 # --- out of service ---------------------------------------------------------------------
@@ -451,6 +308,7 @@ def test_enrolment_with_a_one_time_code(admin: Admin) -> None:
 
 def test_purge_applies_the_retention_rules(admin: Admin) -> None:
     admin.open()
+    admin.act("admin_purge_preview", admin.screen.preview_button.click)
     admin.act("admin_purge", admin.screen.purge_button.click)
     assert "3 demande(s)" in admin.screen.purge_result.text()
 

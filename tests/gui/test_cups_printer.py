@@ -22,6 +22,7 @@ CI (``CI=true``), where its absence is an error.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -32,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
+from PySide6.QtPrintSupport import QPrinter
 
 from kiosk.admin.selftest import check_printer
 from kiosk.device_health import printer_health
@@ -137,6 +140,9 @@ def test_a_receipt_goes_through_the_spooler_and_reads_back(
     ).stdout
     assert reference in text and "de test" in text
     assert "Benkirane" not in text  # the applicant's name is never printed on the receipt
+    # The QPrinter is destroyed once the job is spooled (receipt_pdf.laid_out_on).
+    gc.collect()
+    assert not [w for w in shiboken6.getAllValidWrappers() if isinstance(w, QPrinter)]
     import cv2
 
     decoded = decode_qr(cv2.imread(str(page)))

@@ -14,7 +14,7 @@ import pytest
 
 import tests.gui.conftest as gui
 from kiosk.logs import setup_logging
-from tests.gui.test_admin import Admin, make_admin  # noqa: F401 - the fixture
+from tests.gui.admin_fixtures import Admin
 from tests.gui.test_privacy import CONTACT, DISTINCTIVE, IDENTITY, RENEWAL
 
 pytestmark = pytest.mark.gui
@@ -36,7 +36,7 @@ def kiosk_logging(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_the_diagnostics_export_holds_no_personal_data(
-    make_admin: Callable[..., Admin],  # noqa: F811
+    make_admin: Callable[..., Admin],
     kiosk_logging: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

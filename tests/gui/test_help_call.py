@@ -26,11 +26,14 @@ from tests.gui.conftest import Kiosk
 pytestmark = pytest.mark.gui
 
 DESK_TOKEN = secrets.token_urlsafe(16)
+SITE = "Préfecture"  # the kiosks' default site_name: the desk token sees this site
 
 
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[CentralServer]:
-    server = start_central(tmp_path / "central", extra_args=["--desk-token", DESK_TOKEN])
+    server = start_central(
+        tmp_path / "central", env={"KIOSK_CENTRAL_DESK_TOKENS": f"{DESK_TOKEN} {SITE}"}
+    )
     try:
         yield server
     finally:
@@ -39,12 +42,17 @@ def central(tmp_path: Path) -> Iterator[CentralServer]:
 
 def enrol(central: CentralServer, name: str) -> tuple[str, str]:
     with CentralClient(central.url) as client:
-        answer = client.enrol(central.new_enrolment_code(), name)
+        answer = client.enrol(central.new_enrolment_code(), name, site=SITE)
     return answer.kiosk_id, answer.token
 
 
 def heartbeat(central: CentralServer, token: str, **extra: Any) -> None:
-    body = {"software_version": "1.0", "sent_at": "2026-11-27T10:00:00+00:00", **extra}
+    body = {
+        "software_version": "1.0",
+        "sent_at": "2026-11-27T10:00:00+00:00",
+        "site": SITE,
+        **extra,
+    }
     resp = requests.post(
         f"{central.url}/v1/heartbeat",
         json=body,
@@ -210,7 +218,7 @@ def test_desk_shows_offline_kiosks_and_fleet_attention_first(
     cards = window.fleet_cards
     assert [c.name.text() for c in cards] == names
     assert cards[0].value("État") == "Hors ligne" and not cards[0].attention.isHidden()
-    assert cards[1].value("Appareils en panne") == "camera"
+    assert cards[1].value("Appareils en panne") == "camera (fault: absent)"  # with its words
     assert cards[2].attention.isHidden()
     # the desk list too: the offline kiosk before the others
     assert window.rows[0].kiosk.name == "C jamais vue"

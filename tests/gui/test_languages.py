@@ -14,7 +14,7 @@ from kiosk.audit.checks import ltr_by_design
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, Translator
 from kiosk.ui.widgets import LanguageDialog
-from tests.gui.conftest import Kiosk, all_widgets
+from tests.gui.conftest import Kiosk, all_widgets, declared_part
 from tests.unit.i18n.script import i18n_script
 
 pytestmark = pytest.mark.gui
@@ -76,6 +76,13 @@ def _check_language(root: QWidget, lang: Language, own_locale: set[QWidget]) -> 
     for widget in all_widgets(root):
         if widget.window() is not root.window():
             continue  # a closed dialog waiting for deletion
+        if part := declared_part(widget, lang.code):  # its own language, declared so
+            own = {
+                QLocale(LANGUAGES[part].qt_locale).language(),
+                QLocale(lang.qt_locale).language(),
+            }
+            assert widget.locale().language() in own, _path(widget)
+            continue
         if not ltr_by_design(widget):  # Latin and digit inputs run left to right (issue 15)
             assert widget.layoutDirection() == direction, (lang.code, _path(widget))
         if widget in own_locale:

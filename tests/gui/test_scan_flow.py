@@ -191,7 +191,7 @@ def test_an_expired_passport_is_explained_in_the_applicants_language(
     expected = tr(PASSPORT_EXPIRED).format(date="31/01/2025")
     assert expected != PASSPORT_EXPIRED.format(date="31/01/2025")  # translated
     assert expected in w.step.notice_label.text()
-    spoken = strip_controls(expected)  # speech drops the direction marks
+    spoken = strip_controls(expected)  # the voice gets the text without its bidi isolates
     k.qtbot.waitUntil(lambda: any(spoken in t for t, lang in k.speech.said if lang == "ar"))
 
 

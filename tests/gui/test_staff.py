@@ -115,10 +115,19 @@ def test_lockout_message_after_failed_tries(staffed: Staffed) -> None:
     staffed.open_sign_in()
     for _ in range(3):
         staffed.sign_in("med-0042", "111111", expect="wrong")
-    staffed.sign_in("med-0042", PIN, expect="locked")  # even the right PIN waits
     error = staffed.window.signin.error.text()
-    assert "Trop d'essais" in error and "1 min" in error
+    assert "Attendez 30 s" in error  # not "1 min" for 30 s (issue 16)
+    assert not staffed.window.signin.sign_in_button.isEnabled()  # no try while waiting
+    # Another kiosk tries meanwhile: even the right PIN waits (the central API's lockout).
+    from kiosk.staff import SignInRefused
+
+    with pytest.raises(SignInRefused) as refused:
+        staffed.directory.sign_in("med-0042", PIN)
+    assert refused.value.reason == "locked"
     staffed.clock.now += dt.timedelta(seconds=31)
+    staffed.staff._wait_until = 0.0  # the countdown's end
+    staffed.staff._tick_wait()
+    assert "Vous pouvez réessayer" in staffed.window.signin.error.text()
     staffed.sign_in("med-0042", PIN)
     assert staffed.audit.actions("med-0042") == ["sign_in_failed"] * 4 + ["sign_in"]
 
@@ -199,11 +208,16 @@ def test_assisted_session_banner_language_and_end(staffed: Staffed) -> None:
     kiosk.wait_screen(Screen.PROCEDURE)
     banner = staffed.window.assist_banner
     assert banner.isVisible() and "Amina B." in banner.text.text()
-    assert kiosk.controller.assistance == {
+    consent = {
         "mediator_id": "med-0042",
         "consent_at": NOW.isoformat(),
         "consent_text_version": CONSENT_TEXT_VERSION,
         "consent_language": "ar",
+    }
+    assert kiosk.controller.assistance == {
+        **consent,
+        "joined_in_progress": False,
+        "parts": [{**consent, "from_screen": "welcome"}],
     }
     # The banner stays on every screen.
     kiosk.click(staffed.window.procedure.card("renewal-student"))
@@ -216,8 +230,13 @@ def test_assisted_session_banner_language_and_end(staffed: Staffed) -> None:
     kiosk.click(banner.language_button)
     assert kiosk.controller.translator.code == "ar"
     kiosk.fill({"surname": IDENTITY["surname"]})
-    # The end: wiped like any other session, the mediator signed out.
+    # The end: the applicant is asked, in Arabic; stopping wipes like any other session.
     kiosk.click(banner.end_button)
+    end = staffed.window.assist_end
+    assert staffed.window.stack.currentWidget() is end
+    assert end.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    assert staffed.staff.current is None  # the mediator is signed out at once
+    kiosk.click(end.stop_button)
     kiosk.wait_screen(Screen.WELCOME)
     assert not banner.isVisible()
     assert kiosk.controller.assistance is None
@@ -228,6 +247,7 @@ def test_assisted_session_banner_language_and_end(staffed: Staffed) -> None:
     assert not any(IDENTITY["surname"] in t for t in texts)
     actions = staffed.audit.actions("med-0042")
     assert actions == ["sign_in", "assist_start", "assist_end", "sign_out"]
+    assert [e.detail for e in staffed.audit.entries if e.action == "assist_end"] == ["handed_back"]
     assert all(IDENTITY["surname"] not in e.detail for e in staffed.audit.entries)
 
 
@@ -288,7 +308,7 @@ def test_staff_screens_and_banner_meet_the_automatable_checks(
 
     from tests.gui.conftest import all_widgets
 
-    def check(root: QWidget, name: str) -> None:
+    def check(root: QWidget, name: str, rtl: bool = language == "ar") -> None:
         widgets = [
             w
             for w in all_widgets(root)
@@ -304,7 +324,6 @@ def test_staff_screens_and_banner_meet_the_automatable_checks(
         for edit in root.findChildren(QLineEdit):
             if edit.isVisible():
                 assert edit in buddies, (name, edit)
-        rtl = language == "ar"
         direction = Qt.LayoutDirection.RightToLeft if rtl else Qt.LayoutDirection.LeftToRight
         assert root.layoutDirection() == direction, name
 
@@ -325,4 +344,6 @@ def test_staff_screens_and_banner_meet_the_automatable_checks(
     with kiosk.qtbot.waitSignal(staffed.assist.started):
         kiosk.qtbot.keyClick(screen.agree_button, Qt.Key.Key_Space)
     kiosk.wait_screen(Screen.PROCEDURE)
-    check(staffed.window.assist_banner, "banner")
+    # The banner is the mediator's, in French whatever the applicant's language.
+    check(staffed.window.assist_banner, "banner", rtl=False)
+    assert staffed.window.assist_banner.locale().name().startswith("fr")

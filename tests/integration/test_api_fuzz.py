@@ -38,12 +38,18 @@ schema = schemathesis.openapi.from_path(OPENAPI)
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     data_dir: Path = tmp_path_factory.mktemp("central-fuzz")
     app = create_app(
-        Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN, enrolment_codes=["FUZZ-CODE-1"])
+        Settings(
+            data_dir=data_dir, admin_token=ADMIN_TOKEN, enrolment_codes=["FUZZ-CODE-7K3M-9QXD-2PTV"]
+        )
     )
     with TestClient(app) as client:
         resp = client.post(
             "/v1/enrol",
-            json={"code": "FUZZ-CODE-1", "kiosk_name": "fuzz", "software_version": "0"},
+            json={
+                "code": "FUZZ-CODE-7K3M-9QXD-2PTV",
+                "kiosk_name": "fuzz",
+                "software_version": "0",
+            },
         )
         assert resp.status_code == 201, resp.text
         app.state.fuzz_kiosk_token = resp.json()["token"]

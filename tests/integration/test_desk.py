@@ -31,6 +31,7 @@ from tests.fixtures.central import (
 pytestmark = pytest.mark.integration
 
 DESK_TOKEN = secrets.token_urlsafe(16)
+SITE = "Préfecture"  # the kiosks' default site_name: the desk token sees this site
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def central(tmp_path: Path, central_backend: str) -> Iterator[CentralServer]:
         server = start_central(
             tmp_path / "central",
             database_url=database_url,
-            extra_args=["--desk-token", DESK_TOKEN],
+            env={"KIOSK_CENTRAL_DESK_TOKENS": f"{DESK_TOKEN} {SITE}"},
         )
         try:
             yield server
@@ -97,6 +98,7 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
             state="help_requested",
             screen="consent",
             language="uk",
+            site=SITE,
         )
         call_id = uuidlib.uuid4()
         state = client.post_help_call(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from contract import sealing
 from contract.sealing import seal
 from kiosk.link import sync_main
 from kiosk.store import Store
@@ -168,23 +169,31 @@ def test_revoked_kiosk_stops_and_alerts_staff(
 def test_rejected_application_waits_for_staff(
     central_server: CentralServer, kiosk: tuple[Path, Enrolment]
 ) -> None:
+    """A package the server cannot open (sealed for another key) waits for staff; one it can
+    open but finds invalid is kept there as rejected_invalid, and acknowledged."""
     data_dir, enrolment = kiosk
+    stranger = sealing.public_key_raw(sealing.generate_private_key())
     with Store.open(data_dir / "store") as store:
         now = dt.datetime.now(dt.UTC)
-        bad_uuid = str(uuidlib.uuid4())
+        bad_uuid, invalid_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
         payload = sample_payload(enrolment.kiosk_id, bad_uuid, now)
+        store.outbox.enqueue(bad_uuid, "renewal-student", seal(stranger, bad_uuid, payload), now)
+        payload = sample_payload(enrolment.kiosk_id, invalid_uuid, now)
         del payload["answers"]["surname"]
-        store.outbox.enqueue(
-            bad_uuid, "renewal-student", seal(enrolment.public_key_raw, bad_uuid, payload), now
-        )
+        sealed = seal(enrolment.public_key_raw, invalid_uuid, payload)
+        store.outbox.enqueue(invalid_uuid, "renewal-student", sealed, now)
         (good_uuid,) = _enqueue(store, enrolment, 1)
     assert _kiosk_sync("--data-dir", str(data_dir), "--once") == 0
     with Store.open(data_dir / "store") as store:
         bad = store.outbox.entry(bad_uuid)
         assert bad is not None and bad.state == "failed" and bad.next_attempt_at is None
-        assert bad.last_error is not None and "answers.surname" in bad.last_error
+        assert bad.last_error is not None and "cannot be opened" in bad.last_error
         assert store.outbox.entry(good_uuid).state == "acknowledged"  # type: ignore[union-attr]
-    assert set(_by_uuid(central_server)) == {good_uuid}
+        assert store.outbox.entry(invalid_uuid).state == "acknowledged"  # type: ignore[union-attr]
+    received = _by_uuid(central_server)
+    assert set(received) == {good_uuid, invalid_uuid}
+    assert received[invalid_uuid]["validity"] == "rejected_invalid"
+    assert received[good_uuid]["validity"] == "valid"
 
 
 def test_a_second_agent_is_refused_while_one_runs(kiosk: tuple[Path, Enrolment]) -> None:

@@ -24,6 +24,7 @@ connection, and a fresh connection to the server for each request.
 from __future__ import annotations
 
 import collections
+import contextlib
 import random
 import socket
 import struct
@@ -150,6 +151,7 @@ class FaultProxy:
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self._connections: list[tuple[threading.Thread, socket.socket]] = []  # joined by close()
         self._thread = threading.Thread(target=self._accept, name="fault-proxy", daemon=True)
         self._thread.start()
 
@@ -158,9 +160,17 @@ class FaultProxy:
         return {k: v for k, v in sorted(self.counts.items()) if k != "pass"}
 
     def close(self) -> None:
+        """Stop accepting, end every connection, and join their threads."""
         self._stop.set()
         self._thread.join(5)
         self._listener.close()
+        with self._lock:
+            connections = list(self._connections)
+        for _thread, conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)  # a read waiting for the next request ends
+        for thread, _conn in connections:
+            thread.join(5)
 
     def __enter__(self) -> FaultProxy:
         return self
@@ -199,7 +209,11 @@ class FaultProxy:
                     self.counts["blocked"] += 1
                 _reset(conn)
                 continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            serving = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            with self._lock:
+                self._connections = [c for c in self._connections if c[0].is_alive()]
+                self._connections.append((serving, conn))
+            serving.start()
 
     def _forward(self, request: bytes, method: str) -> bytes:
         with socket.create_connection(self.upstream, timeout=30) as up:

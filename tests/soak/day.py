@@ -9,6 +9,7 @@ journey here that does something of its own, and nowhere else.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import os
 import threading
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtWidgets import QApplication
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 import tests.gui.conftest as gui
 from kiosk.domain.session import Screen
@@ -58,6 +60,12 @@ class SimClock:
             self.now += delta
 
 
+def malloc_trim() -> None:
+    """Give the C heap's free memory back to the system (glibc keeps it in each thread's
+    arena otherwise): what is left is what the process holds, not what it once held."""
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def rss_kb() -> int:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
@@ -66,8 +74,15 @@ def rss_kb() -> int:
     raise RuntimeError("no VmRSS")
 
 
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+def open_fds() -> dict[str, str]:
+    """This process's open file descriptors: number -> what it points to."""
+    fds = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except FileNotFoundError:  # the listing's own descriptor, closed since
+            continue
+    return fds
 
 
 def applicant_identity(n: int) -> dict[str, str]:
@@ -174,7 +189,14 @@ class Day:
         w.resume.code_row.input.setText(saved["resume_code"])
         w.resume.birth_date_row.input.setText(saved["birth_date"])
         k.click(w.resume.resume_button)
-        k.qtbot.waitUntil(lambda: k.screen() is Screen.STEP, timeout=20_000)
+        try:
+            k.qtbot.waitUntil(lambda: k.screen() is Screen.STEP, timeout=20_000)
+        except WaitTimeout:  # say where the kiosk stands
+            summary = w.resume.summary
+            raise AssertionError(
+                f"resume not reached: screen {k.screen()}, busy {w.resume.busy}, "
+                f"summary {summary.spoken_text() if summary.isVisible() else '(hidden)'!r}"
+            ) from None
         k.complete_steps(gui.STUDENT_RENEWAL)
         k.click(w.documents.continue_button)
         k.wait_screen(Screen.CHECK)

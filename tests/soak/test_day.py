@@ -12,7 +12,9 @@ It asserts, over the day:
 * no thread and no file descriptor is left behind (counted after the warm-up and at the end);
 * the voice's engine process, killed mid-day, is started again and speaks;
 * the outbox drains (every submitted application acknowledged by the central API, once);
-* the store's size is back to its floor after the retention purge;
+* the store's file is back to its floor (a new store's size) after the retention purge:
+  nothing of the day is left in it, audit events included, and its free pages are given
+  back to the file system;
 * after each applicant, nothing of theirs is left in the window, the session or the
   controller (tests/gui/test_privacy.py's walk), and their draft is gone from the store.
 
@@ -52,7 +54,7 @@ from tests.fixtures.central import CentralServer
 from tests.gui.conftest import NOW, FakeMonotonic, Kiosk
 from tests.gui.test_privacy import applicant_traces
 from tests.robustness.faultproxy import FaultProxy
-from tests.soak.day import Day, SimClock, open_fds, rss_kb
+from tests.soak.day import Day, SimClock, malloc_trim, open_fds, rss_kb
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration, pytest.mark.slow]
 
@@ -69,6 +71,20 @@ def _threads() -> Counter[str]:
     )
 
 
+_KEPT = {"alembic_version", "setting"}  # the schema's version, the kiosk's own settings
+
+
+def _rows(db_dir: Path) -> dict[str, int]:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db_dir / 'kiosk.db'}?mode=ro", uri=True)
+    try:
+        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
+    finally:
+        conn.close()
+
+
 def _alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -80,8 +96,7 @@ def _alive(pid: int | None) -> bool:
 
 
 def _live_bytes(db_dir: Path) -> int:
-    """Bytes of the store's database in use (pages minus the free list): SQLite reuses the
-    free pages, it does not give them back to the file system without a VACUUM."""
+    """Bytes of the store's database in use (pages minus the free list)."""
     import sqlite3
 
     conn = sqlite3.connect(f"file:{db_dir / 'kiosk.db'}?mode=ro", uri=True)
@@ -93,6 +108,13 @@ def _live_bytes(db_dir: Path) -> int:
     finally:
         conn.close()
     return int((pages - free) * size)
+
+
+def _file_bytes(db_dir: Path) -> int:
+    """The store's bytes on disk: the database file and its write-ahead log."""
+    return sum(
+        p.stat().st_size for p in (db_dir / "kiosk.db", db_dir / "kiosk.db-wal") if p.exists()
+    )
 
 
 @pytest.mark.timeout(120 + 20 * APPLICANTS)  # ~2-3 s an applicant on an idle core
@@ -121,7 +143,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
     kiosk_id = Enrolment.load(settings.enrolment_file).kiosk_id
     store = Store.open(settings.db_dir)
     store.checkpoint()
-    floor = _live_bytes(settings.db_dir)  # a new store: the schema, nothing else
+    floor = _file_bytes(settings.db_dir)  # a new store: the schema, nothing else
     monotonic = FakeMonotonic()
     speech = Pyttsx3Speech(player="null-fast")
     speech.start()
@@ -180,7 +202,12 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
         t0 = time.monotonic()
         for n in range(APPLICANTS):
             if n == WARM_UP:
+                # Counted with the voice's engine running, as at the end (its pipes).
+                speech.say("Bonjour.", "fr")
+                qtbot.waitUntil(lambda: _alive(speech.engine_pid), timeout=20_000)
                 gc.collect()
+                figures["rss_warm_untrimmed_kb"] = rss_kb()
+                malloc_trim()
                 figures["rss_warm_kb"] = rss_kb()
                 threads_warm = _threads()
                 fds_warm = open_fds()
@@ -211,6 +238,8 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
                 )
         figures["seconds"] = round(time.monotonic() - t0)
         gc.collect()
+        figures["rss_end_untrimmed_kb"] = rss_kb()
+        malloc_trim()
         figures["rss_end_kb"] = rss_kb()
 
         # The outbox drains through the dropping proxy: every application acknowledged.
@@ -225,29 +254,59 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
         assert sorted(a["uuid"] for a in received) == sorted(day.submitted)  # each once
         assert proxy.faults_injected.get("drop", 0) >= len(day.submitted) // 10
 
-        # Retention: acknowledged applications and drafts past their time are purged, and
-        # the store goes back to its floor.
-        figures["store_before_purge_bytes"] = _live_bytes(settings.db_dir)
-        clock.advance(dt.timedelta(days=settings.draft_retention_days + 1))
-        sync.purge()
+        # Retention: acknowledged applications, drafts and audit events past their time
+        # are purged, and the store goes back to its floor.
         store.checkpoint()
+        figures["store_before_purge_bytes"] = _file_bytes(settings.db_dir)
+        figures["store_live_before_purge_bytes"] = _live_bytes(settings.db_dir)
+        retention = max(
+            settings.draft_retention_days,
+            settings.acknowledged_retention_days,
+            settings.audit_retention_days,
+        )
+        clock.advance(dt.timedelta(days=retention + 1))
+        sync.purge()
+        store.checkpoint()  # whatever the sync thread wrote since (its alert setting)
         figures["store_floor_bytes"] = floor
-        figures["store_after_purge_bytes"] = _live_bytes(settings.db_dir)
-        figures["store_file_bytes"] = (settings.db_dir / "kiosk.db").stat().st_size
+        figures["store_after_purge_bytes"] = _file_bytes(settings.db_dir)
         assert sum(store.outbox.backlog().values()) == 0, store.outbox.backlog()
+        # Nothing of the day is left: no outbox entry, page, draft, resume code or audit
+        # event; and the file is a new store's size again (the purge gave the pages back).
+        rows = _rows(settings.db_dir)
+        assert {t: n for t, n in rows.items() if n and t not in _KEPT} == {}, rows
         assert figures["store_after_purge_bytes"] <= floor, figures
 
         # The voice still works, on its restarted engine.
         speech.say("Au revoir.", "fr")
         qtbot.waitUntil(lambda: _alive(speech.engine_pid), timeout=20_000)
 
-        growth_mb = (figures["rss_end_kb"] - figures["rss_warm_kb"]) / 1024
-        figures["rss_growth_mb"] = round(growth_mb, 1)
-        assert growth_mb < 20, figures
+        speech.say("Au revoir.", "fr")
+        qtbot.waitUntil(lambda: _alive(speech.engine_pid), timeout=20_000)
         threads_end = _threads()
+        # The voice has one events thread while its engine process runs (it is stopped and
+        # started again whenever speech is interrupted): one at most, at any time.
+        assert threads_end.pop("speech-events-#", 0) <= 1, threads_end
+        threads_warm.pop("speech-events-#", None)
         leaked = {k: n for k, n in threads_end.items() if n > threads_warm.get(k, 0)}
         assert not leaked, (threads_warm, threads_end)
-        assert open_fds() <= fds_warm, (open_fds(), fds_warm)
+        # The sync thread keeps running: a round in flight may hold a socket or a database
+        # connection for a moment (once in five runs, one descriptor more at the end); a
+        # leak does not settle, that does.
+        try:
+            qtbot.waitUntil(lambda: len(open_fds()) <= len(fds_warm), timeout=10_000)
+        except AssertionError:
+            fds_end = open_fds()
+            raise AssertionError(
+                {
+                    "new": {k: v for k, v in fds_end.items() if fds_warm.get(k) != v},
+                    "gone": {k: v for k, v in fds_warm.items() if fds_end.get(k) != v},
+                }
+            ) from None
+        growth_mb = (figures["rss_end_kb"] - figures["rss_warm_kb"]) / 1024
+        figures["rss_growth_mb"] = round(growth_mb, 1)
+        # Found by this test: every receipt's page image, QPdfWriter or QPrinter was kept
+        # for good (kiosk.render.receipt_pdf.laid_out_on), 1.7 MB an applicant.
+        assert growth_mb < 20, figures
     finally:
         sync.stop()
         controller.shutdown()

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -110,7 +111,7 @@ def test_data_dir_open_to_others_fails(config: Path, kiosk_dir: Path) -> None:
 def test_data_dir_owned_by_someone_else_fails(config: Path) -> None:
     report = run_checks(config, probes=good_probes(uid=lambda: os.geteuid() + 1), environ={})
     assert statuses(report)["data_dir"] == "fail"
-    assert "owned by uid" in detail(report, "data_dir")
+    assert "appartient à l'uid" in detail(report, "data_dir")  # in the staff's French
 
 
 def test_store_behind_the_current_migration_fails_and_is_not_migrated(
@@ -125,7 +126,7 @@ def test_store_behind_the_current_migration_fails_and_is_not_migrated(
     before = db.read_bytes()
     report = run_checks(config, probes=good_probes(), environ={})
     assert statuses(report)["store"] == "fail"
-    assert f"schema at 0001, this version needs {head}" in detail(report, "store")
+    assert f"schéma 0001, cette version demande {head}" in detail(report, "store")
     assert health.store_revision(db) == "0001"  # read only: never migrated by the check
     assert db.read_bytes() == before
 
@@ -135,7 +136,7 @@ def test_missing_or_damaged_store_fails(config: Path, kiosk_dir: Path) -> None:
     shutil.rmtree(store)
     report = run_checks(config, probes=good_probes(), environ={})
     assert statuses(report)["store"] == "fail"
-    assert "no database" in detail(report, "store")
+    assert "pas de base" in detail(report, "store")
     store.mkdir(mode=0o700)
     (store / "kiosk.db").write_bytes(b"this is not a database" * 100)
     report = run_checks(config, probes=good_probes(), environ={})
@@ -147,7 +148,7 @@ def test_key_file_readable_by_others_fails(config: Path, kiosk_dir: Path) -> Non
     (kiosk_dir / "store" / "keys" / "kiosk.key").chmod(0o644)
     report = run_checks(config, probes=good_probes(), environ={})
     assert statuses(report)["store"] == "fail"
-    assert "readable by others" in detail(report, "store")
+    assert "lisible par les autres" in detail(report, "store")
 
 
 def test_not_enrolled_fails(config: Path, kiosk_dir: Path) -> None:
@@ -163,7 +164,7 @@ def test_central_api_unreachable_fails_with_the_timeout(config: Path) -> None:
 
     report = run_checks(config, probes=good_probes(central_version=unreachable), timeout=2.5)
     assert statuses(report)["central"] == "fail"
-    assert "within 2.5 s" in detail(report, "central")
+    assert "ne répond pas en 2.5 s" in detail(report, "central")
 
 
 def test_central_api_on_loopback_answers_through_the_real_client(config: Path) -> None:
@@ -185,6 +186,24 @@ def test_enrolled_elsewhere_is_a_warning(config: Path, tmp_path: Path, kiosk_dir
     report = run_checks(settings=settings, probes=good_probes())
     assert statuses(report)["central"] == "warn"
     assert report.ok  # a warning is not a failure
+
+
+def test_the_enrolled_server_is_checked_when_no_address_is_configured(
+    tmp_path: Path, kiosk_dir: Path
+) -> None:
+    """It checked the default 127.0.0.1:8765 ("central FAIL") while the kiosk was enrolled
+    elsewhere and synced there ("enrolment ok") (issue 16, problem 4)."""
+    path = tmp_path / "bare.toml"
+    path.write_text(f'data_dir = "{kiosk_dir}"\n', encoding="utf-8")
+    asked: list[str] = []
+
+    def version(_s: object, url: str, _t: float) -> str:
+        asked.append(url)
+        return "0.1.0"
+
+    report = run_checks(path, probes=good_probes(central_version=version), environ={})
+    assert asked == ["http://127.0.0.1:9"]  # the enrolment's, as kiosk.link uses it
+    assert statuses(report)["central"] == "ok"
 
 
 def test_devices_missing_fail(config: Path) -> None:
@@ -268,6 +287,18 @@ def test_a_check_that_raises_is_a_failure_not_a_crash(config: Path) -> None:
     assert "PermissionError" in detail(report, "disk")
 
 
+def test_english_for_the_it_team(config: Path, kiosk_dir: Path) -> None:
+    """French by default (the kiosk's staff), English with --lang en: every check's words."""
+    (kiosk_dir / "enrolment.json").unlink()
+    french = run_checks(config, probes=good_probes(), environ={})
+    english = run_checks(config, probes=good_probes(), environ={}, lang="en")
+    assert "borne non enrôlée" in detail(french, "enrolment")
+    assert "not enrolled" in detail(english, "enrolment")
+    assert detail(english, "disk").startswith("50.0 GiB free of 100.0 GiB")
+    assert detail(french, "disk").startswith("50.0 Gio libres sur 100.0 Gio")
+    assert [c.status for c in english.checks] == [c.status for c in french.checks]
+
+
 def test_skip(config: Path) -> None:
     probes = good_probes(camera_available=lambda _s: False)
     report = run_checks(config, skip=["camera", "printer"], probes=probes, environ={})
@@ -279,9 +310,13 @@ def test_main_exit_status_and_json(
     config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(health, "Probes", good_probes)
-    assert health.main(["--config", str(config), "--as-root"]) == 0
+    assert health.main(["--config", str(config), "--as-root", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "13 ok, 0 warning(s), 0 failure(s)" in out
+    assert "15 ok, 0 warning(s), 0 failure(s)" in out
+    assert health.main(["--config", str(config), "--as-root"]) == 0  # the staff's French
+    out = capsys.readouterr().out
+    assert "borne k-1, version 0.1.0" in out and "15 ok, 0 alerte(s), 0 échec(s)" in out
+    assert "  ok     API centrale " in out
 
     monkeypatch.setattr(health, "Probes", lambda: good_probes(camera_available=lambda _s: False))
     assert health.main(["--config", str(config), "--json", "--as-root"]) == 1
@@ -328,3 +363,95 @@ def test_runs_without_qt(config: Path) -> None:
     assert checks["qt"]["status"] == "fail", checks["qt"]
     assert checks["printer"]["status"] == "fail"  # no printer here, with or without Qt
     assert checks["store"]["status"] == "ok" and checks["fonts"]["status"] == "ok"
+
+
+# --- for monitoring: the kiosk's state, a stable JSON (issue 16) ------------------------------
+SCHEMA_FILE = Path(__file__).parents[2] / "schemas" / "kiosk-health.schema.json"
+
+
+def _validator() -> object:
+    import jsonschema_rs
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+
+
+def _outbox(kiosk_dir: Path, *created: dt.datetime) -> None:
+    from kiosk.store import Store
+
+    store = Store.open(kiosk_dir / "store")
+    try:
+        for at in created:
+            store.outbox.enqueue(str(uuid.uuid4()), "p", b"sealed", at)
+    finally:
+        store.close()
+
+
+def test_the_json_says_which_kiosk_its_backlog_sync_and_service(
+    config: Path,
+    kiosk_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its JSON had no kiosk id, version or timestamp and said nothing of the backlog, the
+    last sync or the out-of-service state (issue 16, problem 9)."""
+    from kiosk.admin import service
+    from kiosk.link import write_last_sync
+
+    validator = _validator()
+    monkeypatch.setattr(health, "Probes", good_probes)
+    assert health.main(["--config", str(config), "--json", "--as-root"]) == 0
+    healthy = json.loads(capsys.readouterr().out)
+    validator.validate(healthy)  # type: ignore[attr-defined]
+    assert healthy["kiosk_id"] == "k-1" and healthy["version"] == "0.1.0"
+    assert healthy["generated_at"] == NOW.isoformat()
+    assert healthy["backlog"]["pending"] == 0 and healthy["out_of_service"] is None
+
+    _outbox(kiosk_dir, NOW - dt.timedelta(hours=3), NOW - dt.timedelta(minutes=5))
+    write_last_sync(kiosk_dir, NOW - dt.timedelta(hours=2))
+    service.save(
+        service.path_in(kiosk_dir),
+        service.OutOfService("Maintenance jusqu'à 14 h", NOW - dt.timedelta(minutes=30), "adm-7"),
+    )
+    assert health.main(["--config", str(config), "--json", "--as-root"]) == 0  # warnings only
+    data = json.loads(capsys.readouterr().out)
+    validator.validate(data)  # type: ignore[attr-defined]
+    assert data["backlog"]["pending"] == 2 and data["backlog"]["by_state"]["sealed"] == 2
+    assert data["backlog"]["oldest_pending_at"] == (NOW - dt.timedelta(hours=3)).isoformat()
+    assert data["last_sync_ok_at"] == (NOW - dt.timedelta(hours=2)).isoformat()
+    assert data["out_of_service"] == {
+        "message": "Maintenance jusqu'à 14 h",
+        "since": (NOW - dt.timedelta(minutes=30)).isoformat(),
+        "by": "adm-7",
+    }
+    checks = {c["name"]: c for c in data["checks"]}
+    assert checks["sync"]["status"] == "warn"
+    assert "2 demande(s) en attente, la plus ancienne depuis 3 h" in checks["sync"]["detail"]
+    assert checks["service"]["status"] == "warn" and "adm-7" in checks["service"]["detail"]
+    # A day without delivery is a failure; the schema refuses a report it does not describe.
+    _outbox(kiosk_dir, NOW - dt.timedelta(days=2))
+    report = run_checks(config, probes=good_probes(), environ={})
+    assert statuses(report)["sync"] == "fail" and not report.ok
+    broken = dict(data, kiosk_id=42)
+    assert not validator.is_valid(broken)  # type: ignore[attr-defined]
+    assert not validator.is_valid({k: v for k, v in data.items() if k != "generated_at"})  # type: ignore[attr-defined]
+
+
+def test_data_dir_option_checks_that_directory(
+    tmp_path: Path,
+    kiosk_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """kiosk-health had no --data-dir: the demo's directory could not be checked."""
+    monkeypatch.setattr(health, "Probes", good_probes)
+    empty = tmp_path / "empty.toml"
+    empty.write_text('central_url = "http://127.0.0.1:9"\n', encoding="utf-8")
+    code = health.main(
+        ["--config", str(empty), "--data-dir", str(kiosk_dir), "--json", "--as-root"]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0, data
+    assert data["kiosk_id"] == "k-1"
+    checks = {c["name"]: c for c in data["checks"]}
+    assert str(kiosk_dir) in checks["data_dir"]["detail"]

@@ -25,7 +25,7 @@ from contract.states import OutboxState
 from kiosk.admin import diagnostics, service
 from kiosk.admin.selftest import SelfTests
 from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
-from kiosk.ui.admin.screen import SETTING_LABELS
+from kiosk.ui.admin.settings_form import LABELS as SETTING_LABELS
 from kiosk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -36,6 +36,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SILENT_CHECKS = ("camera", "printer", "disk", "clock")
+SYNC_WAIT_MS = 60_000  # how long "Synchroniser maintenant" waits for its round's outcome
+
+
+def _at(when: dt.datetime) -> str:
+    return when.astimezone().strftime("%d/%m/%Y à %H:%M:%S")
+
+
+def sync_outcome_text(round_: Any) -> str:
+    """What a sync round did, for staff (kiosk.link.SyncRound)."""
+    at = _at(round_.at)
+    if round_.outcome == "sent":
+        return (
+            f"Synchronisation faite le {at} : {round_.delivered} demande(s) envoyée(s), "
+            f"{round_.failed} en échec, {round_.remaining} encore à envoyer."
+        )
+    why = {
+        "transient": "l'API centrale ne répond pas ; nouvel essai automatique plus tard",
+        "auth": "l'API centrale refuse le jeton de cette borne : enrôlez-la de nouveau",
+        "not_enrolled": "la borne n'est pas enrôlée (page Enrôlement)",
+        "busy": "le service kiosk-sync envoie déjà la file ; il s'en charge",
+    }.get(round_.outcome, "échec inattendu (voir les journaux du diagnostic)")
+    return f"Synchronisation du {at} : {why}."
 
 
 def _staff_roles() -> tuple[Any, Any]:
@@ -62,6 +84,7 @@ class AdminController(QObject):
         config_path: Path | None = None,
         sync: Any = None,
         purge: Callable[[], int] | None = None,
+        purge_preview: Callable[[], Any] | None = None,
         status: Any = None,
         selftests: SelfTests | None = None,
         enrol: Callable[[Any, str], str] | None = None,
@@ -86,6 +109,7 @@ class AdminController(QObject):
         self.config_path = config_path
         self.sync = sync
         self.purge_fn = purge
+        self.purge_preview_fn = purge_preview
         self.status = status
         self.selftests = selftests or SelfTests(
             settings, getattr(session, "speech", None), printer=getattr(session, "printer", None)
@@ -112,13 +136,18 @@ class AdminController(QObject):
         self.refresh_later.setSingleShot(True)
         self.refresh_later.setInterval(2000)
         self.refresh_later.timeout.connect(self.refresh)
+        self.sync_poll = QTimer(self)  # "Synchroniser maintenant": waiting for its round
+        self.sync_poll.setInterval(250)
+        self.sync_poll.timeout.connect(self._poll_sync)
+        self._sync_waited = 0
+        self._sync_rounds_before = 0
         window.user_active.connect(self._activity)
-        self.lockdown = lockdown or Lockdown(window, window.is_idle)
+        self.lockdown = lockdown or Lockdown(window, window.staff_gesture_allowed)
         self.lockdown.staff_requested.connect(self.request)
         self._connect(self.screen)
         self.service_file = service.path_in(settings.data_dir)
         state = service.load(self.service_file)
-        self._apply_service(state.message if state else None)
+        self._apply_service(state.message if state else None, state.by if state else None)
         self._apply_offer(settings)
         # The desk's device health between staff visits: the silent checks (not the voice,
         # which speaks, nor the OCR, which is heavy) every ``health_every_s``.
@@ -144,6 +173,7 @@ class AdminController(QObject):
         s.out_of_service_requested.connect(self.set_out_of_service)
         s.in_service_requested.connect(self.set_in_service)
         s.export_requested.connect(self.export)
+        s.purge_preview_requested.connect(self.preview_purge)
         s.purge_requested.connect(self.purge)
         s.assist_requested.connect(self.assist_applicant)
 
@@ -174,7 +204,8 @@ class AdminController(QObject):
             self.close("signed_out")  # e.g. the sign-in's own time-out
 
     def request(self) -> None:
-        """The staff gesture: ask for a staff sign-in (the kiosk is idle)."""
+        """The staff gesture: ask for a staff sign-in, over the applicant's session if one
+        is in progress (kept: cancelling or closing admin mode goes back to it)."""
         if self.is_open or self.signing_in or not self._resolve_ports():
             return
         self.signing_in = True
@@ -184,7 +215,7 @@ class AdminController(QObject):
 
     def _cancelled(self) -> None:
         self.signing_in = False
-        self.session.wipe()  # back to the idle screen (welcome or out of service)
+        self.session.show_session()  # the applicant's screen, or the idle one
 
     def _signed_in(self, member: Any) -> None:
         self.signing_in = False
@@ -198,8 +229,9 @@ class AdminController(QObject):
         self.member = member
         self._record("admin_open")
         self.screen.show_member(member.display_name)
-        self.screen.show_settings({name: getattr(self.settings, name) for name in EDITABLE})
-        self.screen.show_enrolment(self._enrolment_text())
+        self.screen.show_procedures([(p.id, p.title) for p in self.session.catalogue.procedures])
+        self.screen.show_settings(self._shown_settings(self.settings))
+        self.screen.show_enrolment(*self._enrolment_text())
         self.screen.show_purge(
             f"Les brouillons non terminés sont effacés après "
             f"{self.settings.draft_retention_days} jours ; les demandes reçues par l'API "
@@ -210,6 +242,7 @@ class AdminController(QObject):
         self.screen.assist_button.setVisible(self.assist is not None)
         for name, result in self.selftests.last.items():
             self.screen.show_check(name, result)
+        self.session.pause_for_staff()
         self.window.show_admin()
         self.timer.start()
         self.refresh()
@@ -230,9 +263,11 @@ class AdminController(QObject):
         self.member = None
         self.timer.stop()
         self.refresh_later.stop()
+        self.sync_poll.stop()
         self.screen.wipe()
         self.staff.sign_out()
-        self.session.wipe()  # the idle screen again, as for a new applicant
+        # The idle screen again, as for a new applicant; or the applicant's own, where it was.
+        self.session.show_session()
         self.closed.emit(why)
 
     def assist_applicant(self) -> None:
@@ -246,9 +281,8 @@ class AdminController(QObject):
         self.timer.stop()
         self.refresh_later.stop()
         self.screen.wipe()
-        self.session.wipe()
         self.closed.emit("assist")
-        self.assist.start(member)
+        self.assist.start(member)  # joins the applicant's session if one is in progress
 
     def quit(self) -> None:
         """Staff quit the application (the supervisor does not restart a clean exit)."""
@@ -281,7 +315,9 @@ class AdminController(QObject):
             return dict(self.store.outbox.backlog()), list(self.store.outbox.pending())
 
         def show(result: tuple[dict[str, int], list[Any]]) -> None:
-            self.screen.show_backlog(*result)
+            self.screen.show_backlog(*result, kept_days=self.settings.acknowledged_retention_days)
+            if self.status is not None:
+                self.screen.show_last_sync(self.status.snapshot().last_sync_ok_at)
             self.refreshed.emit()
 
         self.tasks.run(read, on_done=show, on_error=self._failed("backlog"))
@@ -308,13 +344,38 @@ class AdminController(QObject):
                        on_error=self._failed("retry"))  # fmt: skip
 
     def force_sync(self) -> None:
+        """Sync now: the sync thread is woken, and the page shows how its next round went
+        (what was sent, or why not) and when the last successful one was."""
         if not self.is_open:
             return
         if self.sync is not None:
             self.sync.wake()
-        self.screen.show_backlog_status("Synchronisation demandée.")
+        self.screen.show_backlog_status("Synchronisation en cours…")
         self._done("admin_force_sync")
-        self.refresh_later.start()
+        if self.status is None:
+            self.refresh_later.start()
+            return
+        self._sync_waited = 0
+        self._sync_rounds_before = self.status.snapshot().sync_rounds
+        self.sync_poll.start()
+
+    def _poll_sync(self) -> None:
+        if not self.is_open or self.status is None:
+            self.sync_poll.stop()
+            return
+        snap = self.status.snapshot()
+        self._sync_waited += 1
+        if snap.sync_rounds > self._sync_rounds_before and snap.last_sync is not None:
+            self.sync_poll.stop()
+            self.screen.show_backlog_status(sync_outcome_text(snap.last_sync))
+            self.screen.show_last_sync(snap.last_sync_ok_at)
+            self.refresh()
+        elif self._sync_waited * self.sync_poll.interval() >= SYNC_WAIT_MS:
+            self.sync_poll.stop()
+            self.screen.show_backlog_status(
+                "La synchronisation n'a pas encore répondu : elle continue en arrière-plan."
+            )
+            self.refresh()
 
     # --- devices ----------------------------------------------------------------------
     def selftest(self, name: str) -> None:
@@ -342,9 +403,21 @@ class AdminController(QObject):
         self._done("admin_selftest", f"{name}:{'ok' if result.ok else 'fault'}")
 
     # --- settings ---------------------------------------------------------------------
-    def save_settings(self, changes: dict[str, str]) -> None:
+    def _shown_settings(self, settings: Settings) -> dict[str, Any]:
+        """The settings as staff see them: the central API's address is the one the kiosk
+        uses (kiosk.link.central_address), whichever file it came from."""
+        from kiosk.link import central_address, enrolment_of
+
+        values = {name: getattr(settings, name) for name in EDITABLE}
+        values["central_url"] = central_address(settings, enrolment_of(settings))
+        return values
+
+    def save_settings(self, changes: dict[str, Any]) -> None:
+        """Validated (French messages beside each faulty field), a new central address
+        asked whether it answers, then written to the kiosk's TOML file."""
         if not self.is_open:
             return
+        self.screen.show_setting_errors({})
         if not changes:
             self.screen.show_settings_result(True, ["Aucun changement."])
             return
@@ -352,28 +425,60 @@ class AdminController(QObject):
         try:
             new = validate(self.settings, changes, procedure_ids=ids)
         except SettingsRefused as exc:
-            self.screen.show_settings_result(
-                False,
-                ["Réglages refusés, rien n'est enregistré :"]
-                + [f"• {SETTING_LABELS.get(n, n)} : {m}" for n, m in exc.problems],
-            )
-            self._done("admin_settings_refused", ",".join(sorted({n for n, _ in exc.problems})))
+            self._refuse_settings(dict(exc.problems))
             return
         if self.config_path is None:
             self.screen.show_settings_result(
                 False, ["Aucun fichier de configuration : démarrez la borne avec --config."]
             )
             return
-        names = sorted(changes)
+        if "central_url" in changes:
+            from kiosk.admin.enrol import probe_central
 
+            def probed(problem: str | None) -> None:
+                if problem is not None:
+                    self._refuse_settings({"central_url": problem})
+                else:
+                    self._write_settings(new, sorted(changes))
+
+            self.screen.show_settings_result(True, ["Vérification de l'adresse de l'API…"])
+            self.tasks.run_cpu(
+                probe_central, new, new.central_url, on_done=probed,
+                on_error=lambda e: self._refuse_settings(
+                    {"central_url": f"vérification impossible ({type(e).__name__})"}
+                ),
+            )  # fmt: skip
+            return
+        self._write_settings(new, sorted(changes))
+
+    def _refuse_settings(self, problems: dict[str, str]) -> None:
+        self.screen.show_setting_errors(problems)
+        self.screen.show_settings_result(
+            False,
+            [
+                "Réglages refusés, rien n'est enregistré : "
+                + ", ".join(SETTING_LABELS.get(n, n) for n in problems)
+                + " (voir sous chaque champ)."
+            ],
+        )
+        self._done("admin_settings_refused", ",".join(sorted(problems)))
+
+    def _write_settings(self, new: Settings, names: list[str]) -> None:
         def saved(_: object) -> None:
             self.settings = new
             self._apply_offer(new)
             self.timer.setInterval(new.admin_timeout_s * 1000)
-            self.screen.show_settings({name: getattr(new, name) for name in EDITABLE})
-            self.screen.show_settings_result(
-                True, [f"Réglages enregistrés dans {self.config_path} : {', '.join(names)}."]
-            )
+            self.screen.show_settings(self._shown_settings(new))
+            self.screen.show_enrolment(*self._enrolment_text())
+            lines = [f"Réglages enregistrés dans {self.config_path} : {', '.join(names)}."]
+            summary = diagnostics.enrolment_summary(new.enrolment_file)
+            if "central_url" in names and summary.get("enrolled"):
+                if str(summary["server_url"]).rstrip("/") != new.central_url.rstrip("/"):
+                    lines.append(
+                        f"La borne est enrôlée auprès de {summary['server_url']} : enrôlez-la "
+                        "de nouveau (page Enrôlement) avec un code de la nouvelle adresse."
+                    )
+            self.screen.show_settings_result(True, lines)
             self._done("admin_settings_saved", ",".join(names))
 
         def failed(exc: BaseException) -> None:
@@ -389,46 +494,86 @@ class AdminController(QObject):
         self.session.offer(settings.languages, settings.procedures)
 
     # --- enrolment --------------------------------------------------------------------
-    def _enrolment_text(self) -> str:
+    def _enrolment_text(self) -> tuple[str, str]:
+        """What the page says, and the address a code would be sent to."""
+        from kiosk.link import central_address, enrolment_of
+
         summary = diagnostics.enrolment_summary(self.settings.enrolment_file)
+        address = central_address(self.settings, enrolment_of(self.settings))
         if summary.get("enrolled"):
-            return f"Borne enrôlée : {summary['kiosk_id']} auprès de {summary['server_url']}."
-        return f"Borne non enrôlée. API centrale : {self.settings.central_url}"
+            return (
+                f"Borne enrôlée : {summary['kiosk_id']} auprès de {summary['server_url']}.",
+                address,
+            )
+        return "Borne non enrôlée.", address
 
     def enrol(self, code: str) -> None:
+        """Enrol at the address of Réglages; once enrolled, that address is written as
+        ``central_url`` so that the kiosk has one address (kiosk.link.central_address)."""
         if not self.is_open:
             return
         if not code:
             self.screen.show_enrol_result("Saisissez le code donné par l'API centrale.")
             return
+        from kiosk.link import central_address, enrolment_of
+
+        url = central_address(self.settings, enrolment_of(self.settings))  # the one shown
 
         def done(kiosk_id: str) -> None:
             if self.on_enrolled is not None:
                 self.on_enrolled()
             if self.sync is not None:
                 self.sync.wake()
-            self.screen.show_enrol_result(f"Borne enrôlée : {kiosk_id}.")
-            self.screen.show_enrolment(self._enrolment_text())
+            self.screen.show_enrol_result(f"Borne enrôlée : {kiosk_id}, auprès de {url}.")
+            self.screen.show_enrolment(*self._enrolment_text())
             self.screen.enrol_code.clear()
             self._done("admin_enrol", kiosk_id)
+            if self.config_path is not None and "central_url" not in self.settings.model_fields_set:
+                pinned = self.settings.model_copy(update={"central_url": url})
+                self.tasks.run(
+                    save, self.config_path, pinned, ["central_url"],
+                    on_done=lambda _: setattr(self, "settings", pinned),
+                    on_error=lambda e: log.error("central_url not written: %s", e),
+                )  # fmt: skip
 
         def failed(exc: BaseException) -> None:
-            from sync.client import AuthError
+            from kiosk.admin.enrol import failure_text
 
-            if isinstance(exc, AuthError):
-                text = "Code refusé : il est faux, expiré ou déjà utilisé."
-            else:
-                text = f"Enrôlement impossible : {type(exc).__name__}."
-            self.screen.show_enrol_result(text)
+            self.screen.show_enrol_result(failure_text(exc, url))
             self._done("admin_enrol_failed", type(exc).__name__)
 
-        self.tasks.run(self.enrol_fn, self.settings, code, on_done=done, on_error=failed)
+        target = self.settings.model_copy(update={"central_url": url})
+        self.tasks.run(self.enrol_fn, target, code, on_done=done, on_error=failed)
 
     # --- out of service ---------------------------------------------------------------
-    def _apply_service(self, message: str | None) -> None:
+    def _apply_service(self, message: str | None, by: str | None = None) -> None:
         self.window.set_out_of_service(message)
         if self.status is not None:
-            self.status.set_out_of_service(message)
+            self.status.set_out_of_service(message, by)  # the fleet view says who
+
+    def apply_remote_service(self, message: str | None, by: str) -> None:
+        """Out of service (``message``) or back (None), asked from the desk by ``by``
+        (kiosk.ui.remote_actions): kept across a restart like staff's own."""
+        state = (
+            service.OutOfService(message, self.clock(), f"accueil : {by}"[:64]) if message else None
+        )
+        self._apply_service(message, state.by if state else None)
+        if self.is_open:
+            self.screen.show_service(message)
+        self.tasks.run(service.save, self.service_file, state,
+                       on_error=self._failed("out of service"))  # fmt: skip
+
+    def record_remote(self, by: str, action: str, ok: bool, detail: str) -> None:
+        """A desk action in the kiosk's own staff audit, under who asked at the desk."""
+        try:
+            if self.audit is not None:
+                self.audit.record(
+                    f"accueil:{by}"[:64],
+                    f"desk_{action}",
+                    detail=f"{'ok' if ok else 'échec'}: {detail}",
+                )
+        except Exception:
+            log.exception("audit log refused desk_%s", action)
 
     def set_out_of_service(self, message: str) -> None:
         if not self.is_open:
@@ -436,7 +581,7 @@ class AdminController(QObject):
         state = service.OutOfService(message, self.clock(), self.member.identifier)
 
         def done(_: object) -> None:
-            self._apply_service(message)
+            self._apply_service(message, state.by)
             self.screen.show_service(message)
             self._done("admin_out_of_service")
 
@@ -473,10 +618,19 @@ class AdminController(QObject):
                 for e in self.store.outbox.pending()
                 if e.state == OutboxState.FAILED
             ]
+            # The kiosk's own events (applications queued, delivered...) and the staff's
+            # (sign-ins, assisted sessions, admin actions: identifiers, never applicant data).
             audit = [
-                {"at": r.at.isoformat(), "event": r.event, "detail": r.detail}
+                {"at": r.at.isoformat(), "source": "kiosk", "event": r.event, "detail": r.detail}
                 for r in self.store.audit_trail.recent(200)
             ]
+            recent = getattr(self.audit, "recent", None)
+            for e in recent(200) if recent is not None else []:
+                audit.append(
+                    {"at": e.at.isoformat(), "source": "staff", "event": e.action,
+                     "actor": e.actor, "detail": e.detail}
+                )  # fmt: skip
+            audit.sort(key=lambda item: str(item["at"]), reverse=True)
             return diagnostics.export(
                 Path(directory), settings=settings, now=now, backlog=backlog,
                 failures=failures, health=health, audit=audit,
@@ -492,6 +646,28 @@ class AdminController(QObject):
             self._done("admin_export_failed", type(exc).__name__)
 
         self.tasks.run(write, on_done=done, on_error=failed)
+
+    def preview_purge(self) -> None:
+        """What the purge would delete, counted on the store's worker."""
+        if not self.is_open:
+            return
+        preview = self.purge_preview_fn or getattr(self.sync, "purge_preview", None)
+        if preview is None:
+            self.screen.show_purge_preview(None)
+            self.screen.show_purge_result("La purge n'est pas disponible sur cette borne.")
+            return
+
+        def show(found: Any) -> None:
+            self.screen.show_purge_preview(
+                f"Seraient effacées maintenant : {found.received} demande(s) reçue(s) par "
+                f"l'API centrale avant le {found.received_before.astimezone():%d/%m/%Y %H:%M}, "
+                f"et {found.drafts} brouillon(s) (non modifiés depuis le "
+                f"{found.drafts_before.astimezone():%d/%m/%Y}, ou sauvegardés et arrivés à "
+                "échéance). Rien d'autre n'est effacé."
+            )
+            self._done("admin_purge_preview", f"{found.received}:{found.drafts}")
+
+        self.tasks.run(preview, on_done=show, on_error=self._failed("purge preview"))
 
     def purge(self) -> None:
         if not self.is_open:

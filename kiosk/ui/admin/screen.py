@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,23 +30,8 @@ from PySide6.QtWidgets import (
 
 from contract.states import OutboxState
 from kiosk.admin.selftest import LABELS, CheckResult
-from kiosk.admin.settings_file import EDITABLE
+from kiosk.ui.admin.settings_form import SettingsForm
 
-SETTING_LABELS = {
-    "languages": "Langues proposées (codes, séparés par des virgules)",
-    "procedures": "Démarches proposées (identifiants ; vide = toutes)",
-    "inactivity_timeout_s": "Effacement après inactivité (secondes)",
-    "inactivity_warning_s": "Avertissement avant effacement (secondes)",
-    "text_scale": "Taille du texte par défaut (1.0, 1.5 ou 2.0)",
-    "high_contrast": "Contraste élevé par défaut (true / false)",
-    "voice": "Voix activée par défaut (true / false)",
-    "on_screen_keyboard": "Clavier à l'écran (true / false)",
-    "central_url": "Adresse de l'API centrale",
-    "ca_bundle": "Certificats de l'autorité (fichier PEM ; vide = aucun)",
-    "draft_retention_days": "Conservation des brouillons (jours)",
-    "acknowledged_retention_days": "Conservation des demandes reçues (jours)",
-    "admin_timeout_s": "Fermeture du mode administration après (secondes)",
-}
 STATE_LABELS = {
     OutboxState.SEALED: "scellées",
     OutboxState.UPLOADING: "en envoi",
@@ -72,6 +59,59 @@ def _text(text: str = "", role: str = "") -> QLabel:
     return lab
 
 
+class WrapRow(QWidget):
+    """Buttons side by side while they fit the width, else on as many rows as needed, each
+    at its full width (never cut)."""
+
+    def __init__(self, buttons: Sequence[QPushButton], spacing: int = 8) -> None:
+        super().__init__()
+        self.buttons = list(buttons)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(spacing)
+        self._columns = 0
+        for b in self.buttons:
+            hidden = b.isHidden() and b.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+            b.setParent(self)
+            b.setVisible(not hidden)
+            b.installEventFilter(self)
+        self._relayout(len(self.buttons))
+
+    def _visible(self) -> list[QPushButton]:
+        return [b for b in self.buttons if not b.isHidden()]
+
+    def _fitting_columns(self, width: int) -> int:
+        visible = self._visible()
+        spacing = self.grid.horizontalSpacing()
+        for columns in range(len(visible), 0, -1):
+            rows = [visible[i : i + columns] for i in range(0, len(visible), columns)]
+            if all(
+                sum(b.sizeHint().width() for b in row) + spacing * (len(row) - 1) <= width
+                for row in rows
+            ):
+                return columns
+        return 1
+
+    def _relayout(self, columns: int) -> None:
+        self._columns = columns
+        for b in self.buttons:
+            self.grid.removeWidget(b)
+        for i, b in enumerate(self._visible()):
+            self.grid.addWidget(b, *divmod(i, columns), Qt.AlignmentFlag.AlignLeading)
+        self.grid.setColumnStretch(columns, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        columns = self._fitting_columns(event.size().width())
+        if columns != self._columns:
+            self._relayout(columns)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self._relayout(self._fitting_columns(self.width()) if self.width() else 1)
+        return False
+
+
 def _format(value: Any) -> str:
     if value is None:
         return ""
@@ -89,11 +129,12 @@ class AdminScreen(QWidget):
     retry_requested = Signal(str)  # outbox uuid
     sync_requested = Signal()
     selftest_requested = Signal(str)  # check name, or "" for all
-    settings_submitted = Signal(dict)  # name -> text typed
+    settings_submitted = Signal(dict)  # name -> typed value, the changed settings only
     enrol_requested = Signal(str)  # one-time code
     out_of_service_requested = Signal(str)  # message
     in_service_requested = Signal()
     export_requested = Signal(str)  # directory
+    purge_preview_requested = Signal()
     purge_requested = Signal()
     assist_requested = Signal()  # help the applicant beside them (assisted session)
     keyboard_requested = Signal(QWidget)  # the on-screen keyboard, for this field
@@ -104,28 +145,45 @@ class AdminScreen(QWidget):
         self.setAccessibleName("Mode administration")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 16, 24, 16)
-        top = QHBoxLayout()
         self.heading = _text("Mode administration", "h1")
-        top.addWidget(self.heading, 1)
+        outer.addWidget(self.heading)
+        # The header's buttons wrap onto more rows rather than being cut ("ermer le mode
+        # administratio" at 150 %).
         self.close_button = _button("Fermer le mode administration")
         self.close_button.clicked.connect(self.close_requested)
-        top.addWidget(self.close_button)
         self.assist_button = _button("Accompagner un usager", "secondary")
         self.assist_button.clicked.connect(self.assist_requested)
         self.assist_button.hide()
-        top.addWidget(self.assist_button)
         self.quit_button = _button("Quitter l'application", "secondary")
-        self.quit_button.clicked.connect(self.quit_requested)
-        top.addWidget(self.quit_button)
+        self.quit_button.clicked.connect(self._quit_clicked)
         self.keyboard_button = _button("Clavier", "secondary")
         self.keyboard_button.setAccessibleName("Afficher le clavier à l'écran")
         self.keyboard_button.clicked.connect(self._keyboard_clicked)
-        top.addWidget(self.keyboard_button)
+        self.top_buttons = WrapRow(
+            [self.close_button, self.assist_button, self.quit_button, self.keyboard_button]
+        )
+        outer.addWidget(self.top_buttons)
+        # Quitting leaves the kiosk unusable until it is started again: asked first.
+        self.quit_confirm = QFrame()
+        self.quit_confirm.setProperty("role", "card")
+        confirm = QVBoxLayout(self.quit_confirm)
+        self.quit_question = _text(
+            "Quitter l'application ? Les usagers ne pourront plus se servir de la borne "
+            "jusqu'à son redémarrage.",
+            "error",
+        )
+        confirm.addWidget(self.quit_question)
+        self.quit_yes = _button("Oui, quitter l'application")
+        self.quit_yes.clicked.connect(self._quit_confirmed)
+        self.quit_no = _button("Non, rester", "secondary")
+        self.quit_no.clicked.connect(self._quit_cancelled)
+        confirm.addWidget(WrapRow([self.quit_no, self.quit_yes]))
+        self.quit_confirm.hide()
+        outer.addWidget(self.quit_confirm)
         self._last_edit: QLineEdit | None = None
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
-        outer.addLayout(top)
         self.tabs = QTabWidget()
         self.tabs.setStyleSheet("QTabBar::tab { min-height: 44px; padding: 0 16px; }")
         self.tabs.setAccessibleName("Pages du mode administration")
@@ -160,13 +218,18 @@ class AdminScreen(QWidget):
 
     def _build_backlog(self) -> None:
         box = self._page("File d'envoi")
+        self.last_sync = _text("Dernière synchronisation réussie : aucune depuis le démarrage.")
+        box.addWidget(self.last_sync)
         self.backlog_counts = _text()
         box.addWidget(self.backlog_counts)
+        self.backlog_empty = _text("Aucune demande en attente d'envoi.")
+        self.backlog_empty.hide()
+        box.addWidget(self.backlog_empty)
         self.backlog_table = QTableWidget(0, 5)
         self.backlog_table.setHorizontalHeaderLabels(
             ["Référence", "État", "Essais", "Dernière erreur", "Créée le"]
         )
-        self.backlog_table.setAccessibleName("Demandes en attente d'envoi")
+        self.backlog_table.setAccessibleName("Demandes pas encore reçues par l'API centrale")
         self.backlog_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.backlog_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.backlog_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -174,17 +237,13 @@ class AdminScreen(QWidget):
             3, QHeaderView.ResizeMode.Stretch
         )
         box.addWidget(self.backlog_table, 1)
-        row = QHBoxLayout()
         self.retry_button = _button("Réessayer la demande choisie")
         self.retry_button.clicked.connect(self._retry_clicked)
         self.sync_button = _button("Synchroniser maintenant")
         self.sync_button.clicked.connect(self.sync_requested)
         self.refresh_button = _button("Actualiser", "secondary")
         self.refresh_button.clicked.connect(self.refresh_requested)
-        for btn in (self.retry_button, self.sync_button, self.refresh_button):
-            row.addWidget(btn)
-        row.addStretch(1)
-        box.addLayout(row)
+        box.addWidget(WrapRow([self.retry_button, self.sync_button, self.refresh_button]))
         self.backlog_status = _text()
         box.addWidget(self.backlog_status)
         self._uuids: list[str] = []
@@ -220,17 +279,8 @@ class AdminScreen(QWidget):
                 "les autres réglages au prochain démarrage de la borne."
             )
         )
-        form = self._form()
-        self.setting_edits: dict[str, QLineEdit] = {}
-        for name in EDITABLE:
-            edit = QLineEdit()
-            edit.setObjectName(f"setting-{name}")
-            caption = _text(SETTING_LABELS[name])
-            caption.setBuddy(edit)
-            edit.setAccessibleName(SETTING_LABELS[name])
-            form.addRow(caption, edit)
-            self.setting_edits[name] = edit
-        box.addLayout(form)
+        self.settings_form = SettingsForm()
+        box.addWidget(self.settings_form)
         self.save_button = _button("Enregistrer les réglages")
         self.save_button.clicked.connect(self._save_clicked)
         box.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeading)
@@ -238,12 +288,13 @@ class AdminScreen(QWidget):
         self.settings_status.setAccessibleName("Résultat de l'enregistrement")
         box.addWidget(self.settings_status)
         box.addStretch(1)
-        self._initial: dict[str, str] = {}
 
     def _build_enrolment(self) -> None:
         box = self._page("Enrôlement")
         self.enrolment_status = _text()
         box.addWidget(self.enrolment_status)
+        self.enrolment_address = _text()  # where the code will be sent (Réglages' address)
+        box.addWidget(self.enrolment_address)
         form = self._form()
         self.enrol_code = QLineEdit()
         self.enrol_code.setAccessibleName("Code d'enrôlement à usage unique")
@@ -315,12 +366,32 @@ class AdminScreen(QWidget):
         box = self._page("Purge")
         self.purge_text = _text()
         box.addWidget(self.purge_text)
-        self.purge_button = _button("Appliquer la conservation maintenant")
+        # First what would go, then staff confirm: a purge cannot be undone.
+        self.preview_button = _button("Voir ce qui serait effacé")
+        self.preview_button.clicked.connect(self.purge_preview_requested)
+        box.addWidget(self.preview_button, 0, Qt.AlignmentFlag.AlignLeading)
+        self.purge_preview = _text()
+        box.addWidget(self.purge_preview)
+        self.purge_button = _button("Effacer maintenant", "secondary")
         self.purge_button.clicked.connect(self.purge_requested)
+        self.purge_button.setEnabled(False)
         box.addWidget(self.purge_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.purge_result = _text()
         box.addWidget(self.purge_result)
         box.addStretch(1)
+
+    # --- quitting --------------------------------------------------------------------
+    def _quit_clicked(self) -> None:
+        self.quit_confirm.show()
+        self.quit_no.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _quit_confirmed(self) -> None:
+        self.quit_confirm.hide()
+        self.quit_requested.emit()
+
+    def _quit_cancelled(self) -> None:
+        self.quit_confirm.hide()
+        self.quit_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- the on-screen keyboard (touch-only kiosks) ----------------------------------
     @property
@@ -346,10 +417,20 @@ class AdminScreen(QWidget):
     def show_member(self, display_name: str) -> None:
         self.heading.setText(f"Mode administration — {display_name}")
 
-    def show_backlog(self, counts: Mapping[str, int], entries: Sequence[Any]) -> None:
+    def show_backlog(
+        self, counts: Mapping[str, int], entries: Sequence[Any], *, kept_days: int | None = None
+    ) -> None:
+        """The counts say what the table lists (not yet received by the central API) and
+        what it does not (received, kept a while after)."""
+        waiting = {k: v for k, v in counts.items() if k != "acknowledged"}
+        received = counts.get("acknowledged", 0)
+        detail = ", ".join(f"{STATE_LABELS.get(k, k)} : {v}" for k, v in waiting.items())
+        kept = f", gardées {kept_days} jours" if kept_days is not None else ""
         self.backlog_counts.setText(
-            " · ".join(f"{STATE_LABELS.get(k, k)} : {v}" for k, v in counts.items())
+            f"Pas encore reçues par l'API centrale : {sum(waiting.values())} ({detail}).\n"
+            f"Reçues par l'API centrale{kept} : {received} (pas dans la liste)."
         )
+        self.backlog_empty.setVisible(not entries)
         table = self.backlog_table
         table.setRowCount(len(entries))
         self._uuids = []
@@ -368,6 +449,16 @@ class AdminScreen(QWidget):
 
     def show_backlog_status(self, text: str) -> None:
         self.backlog_status.setText(text)
+
+    def show_last_sync(self, when: Any) -> None:
+        """The last sync round that reached the central API (a datetime, or None)."""
+        if when is None:
+            self.last_sync.setText("Dernière synchronisation réussie : aucune depuis le démarrage.")
+        else:
+            local = when.astimezone()
+            self.last_sync.setText(
+                f"Dernière synchronisation réussie : le {local:%d/%m/%Y} à {local:%H:%M:%S}."
+            )
 
     def select_entry(self, uuid: str) -> None:
         self.backlog_table.selectRow(self._uuids.index(uuid))
@@ -388,27 +479,39 @@ class AdminScreen(QWidget):
         label.setProperty("role", "" if result.ok else "error")
 
     def show_settings(self, values: Mapping[str, Any]) -> None:
-        self._initial = {}
-        for name, edit in self.setting_edits.items():
-            text = _format(values.get(name))
-            edit.setText(text)
-            self._initial[name] = text
+        self.settings_form.show_values(values)
+
+    def show_procedures(self, procedures: Sequence[tuple[str, str]]) -> None:
+        """The catalogue's procedures (id, French title), offered as check boxes."""
+        self.settings_form.set_procedures(procedures)
 
     def _save_clicked(self) -> None:
-        changed = {
-            name: edit.text()
-            for name, edit in self.setting_edits.items()
-            if edit.text() != self._initial.get(name)
-        }
-        self.settings_submitted.emit(changed)
+        self.settings_submitted.emit(self.settings_form.changes())
+
+    def show_setting_errors(self, problems: Mapping[str, str]) -> None:
+        """Each problem beside its field (French), the first field focused."""
+        if problems:
+            self._show_page_of(self.settings_form)
+        self.settings_form.show_errors(problems)
+
+    def _show_page_of(self, widget: QWidget) -> None:
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).isAncestorOf(widget):
+                self.tabs.setCurrentIndex(i)
+                return
 
     def show_settings_result(self, ok: bool, lines: Sequence[str]) -> None:
         self.settings_status.setText("\n".join(lines))
         self.settings_status.setProperty("role", "" if ok else "error")
         self.settings_status.style().polish(self.settings_status)
 
-    def show_enrolment(self, text: str) -> None:
+    def show_enrolment(self, text: str, address: str = "") -> None:
         self.enrolment_status.setText(text)
+        self.enrolment_address.setText(
+            f"Le code sera envoyé à : {address} (l'adresse se change dans Réglages)."
+            if address
+            else ""
+        )
 
     def show_enrol_result(self, text: str) -> None:
         self.enrol_result.setText(text)
@@ -437,8 +540,15 @@ class AdminScreen(QWidget):
     def show_purge(self, text: str) -> None:
         self.purge_text.setText(text)
 
+    def show_purge_preview(self, text: str | None) -> None:
+        """What a purge would delete (None: not looked at yet); the purge is possible
+        once staff have seen it."""
+        self.purge_preview.setText(text or "")
+        self.purge_button.setEnabled(text is not None)
+
     def show_purge_result(self, text: str) -> None:
         self.purge_result.setText(text)
+        self.show_purge_preview(None)
 
     def wipe(self) -> None:
         """Forget what the last staff member typed (enrolment code above all)."""
@@ -447,6 +557,8 @@ class AdminScreen(QWidget):
         self.settings_status.clear()
         self.export_result.clear()
         self.purge_result.clear()
+        self.show_purge_preview(None)
         self.backlog_status.clear()
         self.heading.setText("Mode administration")
+        self.quit_confirm.hide()
         self.tabs.setCurrentIndex(0)

@@ -5,6 +5,7 @@ is a masked field: never spoken, never kept after the screen is left."""
 from __future__ import annotations
 
 import itertools
+import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
@@ -30,7 +31,29 @@ PIN_FIELD = FieldSpec(
 )
 
 SIGNIN_WRONG = N_("Identifiant ou code faux. Réessayez.")
-SIGNIN_LOCKED = N_("Trop d'essais faux. Attendez {minutes} min, puis réessayez.")
+# Before the delays start: said, so that nobody is surprised by them.
+SIGNIN_WRONG_WARN = N_(
+    "Identifiant ou code faux. Après {count} essais faux, il faut attendre avant chaque essai."
+)
+SIGNIN_WRONG_WAIT = N_("Identifiant ou code faux. Attendez {time} avant de réessayer.")
+SIGNIN_LOCKED = N_("Trop d'essais faux. Attendez {time}, puis réessayez.")
+SIGNIN_WAIT_OVER = N_("Vous pouvez réessayer.")
+WAIT_SECONDS = N_("{seconds} s")
+WAIT_MINUTES = N_("{minutes} min")
+WAIT_MINUTES_SECONDS = N_("{minutes} min {seconds} s")
+
+
+def wait_words(tr: Translator, seconds: float) -> str:
+    """ "30 s", "1 min 30 s", "2 min": the time left, rounded up to the second."""
+    left = max(0, math.ceil(seconds))
+    minutes, secs = divmod(left, 60)
+    if not minutes:
+        return tr(WAIT_SECONDS).format(seconds=secs)
+    if not secs:
+        return tr(WAIT_MINUTES).format(minutes=minutes)
+    return tr(WAIT_MINUTES_SECONDS).format(minutes=minutes, seconds=secs)
+
+
 SIGNIN_UNAVAILABLE = N_(
     "La connexion est impossible : la borne ne joint pas le serveur. Réessayez plus tard."
 )
@@ -129,6 +152,21 @@ class SignInScreen(BaseScreen):
         if message_id:
             self.focus_and_show(self.error)
 
+    def show_wait(self, seconds_left: float | None) -> None:
+        """The countdown of a wait (``seconds_left``), live: the message says the time
+        left and no try can be made; None: the wait is over."""
+        waiting = seconds_left is not None and seconds_left > 0
+        for w in (self.sign_in_button, self.badge_button):
+            w.setEnabled(not waiting and not self.busy)
+        if self._message is None:
+            return
+        message_id, values = self._message
+        if waiting:
+            self._message = (message_id, {**values, "seconds_left": seconds_left})
+        elif "seconds_left" in values:
+            self._message = (SIGNIN_WAIT_OVER, {})
+        self._render_message(self.tr_)
+
     def show_badge(self, hint_id: str | None) -> None:
         self._badge_text = hint_id
         self.badge_hint.setVisible(hint_id is not None)
@@ -149,6 +187,10 @@ class SignInScreen(BaseScreen):
             self.error.hide()
             return
         message_id, values = self._message
+        values = dict(values)
+        if "seconds_left" in values:  # a wait, said in this language's units
+            left = float(values.pop("seconds_left"))  # type: ignore[arg-type]
+            values["time"] = wait_words(tr, left)
         text = tr(message_id).format(**values)
         self.error.setText(tr(N_("Erreur : {message}")).format(message=text))
         self.error.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

@@ -169,3 +169,25 @@ def test_usb_drives_are_found_under_media(tmp_path: Path) -> None:
     mounts = {tmp_path / "media" / "kiosk" / "CLE-USB", tmp_path / "mnt" / "usb"}
     assert removable_dirs(roots, is_mount=lambda p: p in mounts) == sorted(mounts)
     assert removable_dirs(roots, is_mount=lambda p: False) == []
+
+
+def test_the_ocr_self_test_fails_on_an_engine_that_reads_nothing() -> None:
+    """It read a blank strip: "0 ligne(s) test" passed with any engine (issue 16, 9)."""
+    from kiosk.admin.selftest import SPECIMEN_MRZ, check_ocr
+
+    class Blind:
+        def read_lines(self, image: object) -> list[str]:
+            return []
+
+        def close(self) -> None:
+            pass
+
+    class Sloppy(Blind):
+        def read_lines(self, image: object) -> list[str]:
+            return [line.replace("<", "K") for line in SPECIMEN_MRZ]  # LSTM Tesseract's habit
+
+    assert not check_ocr(Blind).ok
+    result = check_ocr(Sloppy)
+    assert not result.ok and "mal lu" in result.detail
+    real = check_ocr()  # the kiosk's own engine reads the specimen it is shown
+    assert real.ok, real.detail

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -66,3 +67,74 @@ def test_a_database_made_before_migrations_is_taken_over(tmp_path: Path) -> None
             assert conn.execute(text("SELECT count(*) FROM enrolment_codes")).scalar() == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_pages_made_before_0002_are_kept_under_their_kiosk(tmp_path: Path, backend: str) -> None:
+    """0002 rebuilds the page tables (pages named per kiosk): the rows come across, on both
+    databases."""
+    from alembic import command
+    from alembic.config import Config
+
+    from central.db import MIGRATIONS_DIR
+    from tests.fixtures.central import database_for
+
+    with database_for(backend) as pg_url:
+        engine = make_engine(pg_url or f"sqlite:///{tmp_path / 'central.db'}")
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        t = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        try:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "0001")
+                conn.execute(
+                    text(
+                        "INSERT INTO kiosks (id, name, token_sha256, revoked, enrolled_at, "
+                        "software_version) VALUES ('k1', 'k', 'aa', false, :t, '1')"
+                    ),
+                    {"t": t},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO attachments (sha256, kiosk_id, size, received, complete, "
+                        "created_at) VALUES ('bb', 'k1', 3, 3, true, :t)"
+                    ),
+                    {"t": t},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO attachment_chunks (sha256, \"offset\", data) VALUES ('bb', 0, :d)"
+                    ),
+                    {"d": b"abc"},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO applications (uuid, central_reference, kiosk_id, "
+                        "kiosk_reference, procedure_id, received_at, status, sealing_format, "
+                        "sealed, sha256) VALUES ('u1', 'PREF-1', 'k1', 'K-1', 'p', :t, "
+                        "'received', 1, :s, 'cc')"
+                    ),
+                    {"t": t, "s": b"x"},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO application_attachments (application_uuid, sha256, position, "
+                        "document_id, page_no, content_type, size) VALUES "
+                        "('u1', 'bb', 0, 'passport', 1, 'image/jpeg', 3)"
+                    )
+                )
+            assert migrate(engine) == _head()
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT kiosk_id, sha256 FROM attachments")).all() == [
+                    ("k1", "bb")
+                ]
+                assert conn.execute(text("SELECT kiosk_id, data FROM attachment_chunks")).all() == [
+                    ("k1", b"abc")
+                ]
+                assert conn.execute(
+                    text("SELECT kiosk_id, application_uuid FROM application_attachments")
+                ).all() == [("k1", "u1")]
+                assert conn.execute(text("SELECT validity FROM applications")).scalar() == "valid"
+        finally:
+            engine.dispose()

@@ -46,7 +46,7 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=tmp_path / "central",
         admin_token="admin-secret",
-        enrolment_codes=["code-one", "code-two"],
+        enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
         clock=clock,
     )
     app = create_app(settings)
@@ -55,7 +55,7 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
     app.state.engine.dispose()
 
 
-def _enrol(api: TestClient, code: str = "code-one") -> dict[str, Any]:
+def _enrol(api: TestClient, code: str = "code-one-7K3M-9QXD-2PTV-H8WN") -> dict[str, Any]:
     resp = api.post("/v1/enrol", json={"code": code, "kiosk_name": "k", "software_version": "t"})
     assert resp.status_code == 201, resp.text
     result: dict[str, Any] = resp.json()
@@ -71,7 +71,7 @@ def _put(api: TestClient, token: str, upload: ApplicationUpload) -> Any:
 
 
 def test_served_openapi_equals_the_committed_file(api: TestClient) -> None:
-    served = api.get("/openapi.json").json()
+    served = api.app.openapi()  # type: ignore[attr-defined]  # (/openapi.json is off unless --docs)
     assert served == json.loads(OPENAPI.read_text(encoding="utf-8")), (
         "the API changed: run `.venv/bin/python scripts/export_openapi.py` and commit the file"
     )
@@ -131,7 +131,7 @@ def test_missing_and_extra_fields_are_named(api: TestClient) -> None:
     assert "procedure_id" in errors and "sealed" in errors
 
 
-def test_references_count_per_year(api: TestClient, clock: Clock) -> None:
+def test_references_carry_the_year_and_nothing_guessable(api: TestClient, clock: Clock) -> None:
     enrolment = _enrol(api)
     refs = []
     for when in (clock.now, clock.now + dt.timedelta(minutes=2)):  # across new year
@@ -141,7 +141,9 @@ def test_references_count_per_year(api: TestClient, clock: Clock) -> None:
             resp = _put(api, enrolment["token"], upload)
             assert resp.status_code == 201, resp.text
             refs.append(resp.json()["central_reference"])
-    assert refs == ["PREF-2026-000001", "PREF-2026-000002", "PREF-2027-000001", "PREF-2027-000002"]
+    years = [r.rsplit("-", 1)[0] for r in refs]
+    assert years == ["PREF-2026", "PREF-2026", "PREF-2027", "PREF-2027"]
+    assert all(len(r.rsplit("-", 1)[1]) == 10 for r in refs) and len(set(refs)) == 4
 
 
 def test_last_seen_is_recorded(api: TestClient, clock: Clock) -> None:
@@ -157,7 +159,7 @@ def test_last_seen_is_recorded(api: TestClient, clock: Clock) -> None:
 
 
 def test_enrolment_codes_forgive_case_and_spaces(api: TestClient) -> None:
-    _enrol(api, " CODE-TWO ")
+    _enrol(api, " CODE-TWO-7K3M-9QXD-2PTV-H8WN ")
     assert normalise_code(" ab cd-ef ") == "ABCD-EF"
 
 
@@ -219,9 +221,9 @@ def test_missing_and_empty_required_answers_are_named(catalogue: Any) -> None:
     del payload["answers"]["surname"]
     payload["answers"]["city"] = "  "
     problems = _check(payload, catalogue)
-    assert problems == {
-        "answers.surname": "the required answer 'surname' (Nom de famille) is missing",
-        "answers.city": "the required answer 'city' (Commune) is empty",
+    assert problems == {  # the kiosk's own validators, their French messages
+        "answers.surname": "Cette réponse est obligatoire.",
+        "answers.city": "Cette réponse est obligatoire.",
     }
 
 
@@ -230,12 +232,9 @@ def test_unknown_answers_and_documents_are_named(catalogue: Any) -> None:
     payload["answers"]["favourite_colour"] = "blue"
     payload["documents"].append("selfie")
     problems = _check(payload, catalogue)
-    assert problems["answers.favourite_colour"] == (
-        "'favourite_colour' is not a question of procedure 'renewal-student'"
-    )
-    last = len(payload["documents"]) - 1
-    assert problems[f"documents.{last}"] == (
-        "'selfie' is not a document of procedure 'renewal-student'"
+    assert problems["answers.favourite_colour"] == ("not a question of procedure 'renewal-student'")
+    assert problems["documents"].startswith(
+        "the documents listed are not those the answers call for"
     )
 
 
@@ -244,17 +243,14 @@ def test_unknown_procedure(catalogue: Any) -> None:
     payload["procedure_id"] = "naturalisation"
     problems = _check(payload, catalogue, procedure_id="naturalisation")
     assert list(problems) == ["procedure_id"]
-    assert problems["procedure_id"].startswith(
-        "unknown procedure 'naturalisation' (this server knows: "
-    )
-    assert "renewal-student" in problems["procedure_id"]
+    assert problems["procedure_id"] == "unknown procedure 'naturalisation'"
 
 
 def test_payload_disagreeing_with_the_upload(catalogue: Any) -> None:
     payload = sample_payload()
     other = str(uuidlib.uuid4())
     problems = _check(payload, catalogue, uuid=other, procedure_id="other-procedure")
-    assert problems["uuid"].endswith(f"but it was uploaded as {other}")
+    assert problems["uuid"].endswith(f"uploaded as {other}")
     assert "the upload says 'other-procedure'" in problems["procedure_id"]
 
 

@@ -28,9 +28,12 @@ ADMIN = {"Authorization": "Bearer admin-secret"}
 CHUNK = 4096
 
 
+START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
 class Clock:
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+        self.now = START
 
     def __call__(self) -> dt.datetime:
         self.now += dt.timedelta(seconds=1)
@@ -42,7 +45,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(
         data_dir=tmp_path / "central",
         admin_token="admin-secret",
-        enrolment_codes=["code-one", "code-two"],
+        enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
         clock=Clock(),
     )
     app = create_app(settings)
@@ -54,7 +57,8 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
 @pytest.fixture
 def kiosk(api: TestClient) -> dict[str, Any]:
     resp = api.post(
-        "/v1/enrol", json={"code": "code-one", "kiosk_name": "k1", "software_version": "t"}
+        "/v1/enrol",
+        json={"code": "code-one-7K3M-9QXD-2PTV-H8WN", "kiosk_name": "k1", "software_version": "t"},
     )
     assert resp.status_code == 201, resp.text
     enrolment: dict[str, Any] = resp.json()
@@ -95,7 +99,7 @@ def _pages(kiosk: dict[str, Any], app_uuid: str, n: int = 2, size: int = 20_000)
 
 def _application(kiosk: dict[str, Any], refs: list[dict[str, Any]], **kw: Any) -> Any:
     app_uuid = kw.pop("app_uuid", None) or str(uuidlib.uuid4())
-    payload = sample_payload(kiosk["kiosk_id"], app_uuid)
+    payload = sample_payload(kiosk["kiosk_id"], app_uuid, START)  # on the server's clock
     payload["attachments"] = refs
     return make_upload(kiosk["public_key"], payload, **kw)
 
@@ -264,7 +268,8 @@ def test_another_kiosk_cannot_see_or_append(api: TestClient, kiosk: dict[str, An
     _refs, (blob, _) = _pages(kiosk, str(uuidlib.uuid4()))
     _chunk(api, kiosk, blob, 0, CHUNK)
     resp = api.post(
-        "/v1/enrol", json={"code": "code-two", "kiosk_name": "k2", "software_version": "t"}
+        "/v1/enrol",
+        json={"code": "code-two-7K3M-9QXD-2PTV-H8WN", "kiosk_name": "k2", "software_version": "t"},
     )
     other = {"headers": {"Authorization": f"Bearer {resp.json()['token']}"}}
     assert api.get(f"/v1/attachments/{_sha(blob)}", headers=other["headers"]).status_code == 404
@@ -326,6 +331,17 @@ def test_admin_attachment_download_errors(api: TestClient, kiosk: dict[str, Any]
     assert api.get(url, headers=ADMIN).status_code == 404
 
 
+def _kept_invalid(api: TestClient, resp: Any, app_uuid: str) -> list[dict[str, str]]:
+    """The application was kept as rejected_invalid (the receipt stays valid); its problems."""
+    assert resp.status_code == 201, resp.text
+    (row,) = [
+        a for a in api.get("/v1/admin/applications", headers=ADMIN).json() if a["uuid"] == app_uuid
+    ]
+    assert row["validity"] == "rejected_invalid"
+    problems: list[dict[str, str]] = row["problems"]
+    return problems
+
+
 def test_pages_sealed_for_another_application_are_refused(
     api: TestClient, kiosk: dict[str, Any]
 ) -> None:
@@ -333,8 +349,7 @@ def test_pages_sealed_for_another_application_are_refused(
     refs, blobs = _pages(kiosk, str(uuidlib.uuid4()), n=1)  # sealed under another UUID
     _upload_all(api, kiosk, blobs[0])
     resp = _put_app(api, kiosk, _application(kiosk, refs, app_uuid=app_uuid))
-    assert resp.status_code == 422
-    (problem,) = resp.json()["errors"]
+    (problem,) = _kept_invalid(api, resp, app_uuid)
     assert problem["field"] == "attachments.0"
     assert "not as" in problem["message"]
 
@@ -345,8 +360,7 @@ def test_the_page_number_is_bound_too(api: TestClient, kiosk: dict[str, Any]) ->
     _upload_all(api, kiosk, blobs[0])
     refs[0]["page_no"] = 7  # the listing says page 7, the sealed page says page 1
     resp = _put_app(api, kiosk, _application(kiosk, refs, app_uuid=app_uuid))
-    assert resp.status_code == 422
-    assert resp.json()["errors"][0]["field"] == "attachments.0"
+    assert _kept_invalid(api, resp, app_uuid)[0]["field"] == "attachments.0"
 
 
 def test_the_clear_and_sealed_lists_must_agree(api: TestClient, kiosk: dict[str, Any]) -> None:
@@ -356,8 +370,7 @@ def test_the_clear_and_sealed_lists_must_agree(api: TestClient, kiosk: dict[str,
         _upload_all(api, kiosk, blob)
     upload = _application(kiosk, refs, app_uuid=app_uuid, attachments=[refs[1]["sha256"]])
     resp = _put_app(api, kiosk, upload)
-    assert resp.status_code == 422
-    assert "attachments" in [e["field"] for e in resp.json()["errors"]]
+    assert "attachments" in [e["field"] for e in _kept_invalid(api, resp, app_uuid)]
 
 
 def test_listed_pages_must_be_documents_of_the_procedure(
@@ -367,8 +380,7 @@ def test_listed_pages_must_be_documents_of_the_procedure(
     refs, blobs = seal_pages(kiosk["public_key"], app_uuid, [("selfie", 1, sample_page(1))])
     _upload_all(api, kiosk, blobs[0])
     resp = _put_app(api, kiosk, _application(kiosk, refs, app_uuid=app_uuid))
-    assert resp.status_code == 422
-    assert resp.json()["errors"][0]["field"] == "attachments.0.document_id"
+    assert "attachments.0.document_id" in [e["field"] for e in _kept_invalid(api, resp, app_uuid)]
 
 
 def test_the_announced_size_must_be_right(api: TestClient, kiosk: dict[str, Any]) -> None:
@@ -377,8 +389,7 @@ def test_the_announced_size_must_be_right(api: TestClient, kiosk: dict[str, Any]
     _upload_all(api, kiosk, blobs[0])
     refs[0]["size"] += 1
     resp = _put_app(api, kiosk, _application(kiosk, refs, app_uuid=app_uuid))
-    assert resp.status_code == 422
-    assert resp.json()["errors"][0]["field"] == "attachments.0.size"
+    assert _kept_invalid(api, resp, app_uuid)[0]["field"] == "attachments.0.size"
 
 
 # --- status --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from central import Settings, create_app
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 DESK = {"Authorization": "Bearer desk-secret"}
+SITE = "Préfecture de Lyon"
 
 
 class Clock:
@@ -41,8 +42,13 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
         Settings(
             data_dir=tmp_path / "central",
             admin_token="admin-secret",
-            desk_token="desk-secret",
-            enrolment_codes=["code-a", "code-b", "code-c", "code-d"],
+            desk_tokens={"desk-secret": SITE},  # a desk sees its own site
+            enrolment_codes=[
+                "code-a-7K3M-9QXD-2PTV-H8WN",
+                "code-b-7K3M-9QXD-2PTV-H8WN",
+                "code-c-7K3M-9QXD-2PTV-H8WN",
+                "code-d-7K3M-9QXD-2PTV-H8WN",
+            ],
             clock=clock,
         )
     )
@@ -59,7 +65,7 @@ def _enrol(api: TestClient, code: str, name: str) -> dict[str, str]:
 
 
 def _beat(api: TestClient, kiosk: dict[str, str], clock: Clock, **extra: Any) -> None:
-    body = {"software_version": "1.2", "sent_at": clock.now.isoformat(), **extra}
+    body = {"software_version": "1.2", "sent_at": clock.now.isoformat(), "site": SITE, **extra}
     resp = api.post("/v1/heartbeat", json=body, headers={"Authorization": kiosk["auth"]})
     assert resp.status_code == 200, resp.text
 
@@ -78,7 +84,7 @@ def test_desk_pages_refuse_without_the_desk_token(api: TestClient) -> None:
         assert api.get(path, headers={"Authorization": "Bearer nope"}).status_code == 401
         assert api.get(path, headers=DESK).status_code == 200
         assert api.get(path, headers=ADMIN).status_code == 200
-    kiosk = _enrol(api, "code-a", "Borne 1")
+    kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne 1")
     call = _call(api, kiosk)
     ack = f"/v1/desk/help-calls/{call['call_id']}/acknowledge"
     # a kiosk's own token does not open the desk
@@ -93,15 +99,15 @@ def test_desk_disabled_without_tokens(tmp_path: Path) -> None:
     app = create_app(Settings(data_dir=tmp_path / "c"))
     with TestClient(app) as client:
         resp = client.get("/v1/desk/kiosks", headers=DESK)
-        assert resp.status_code == 401 and "--desk-token" in resp.json()["detail"]
+        assert resp.status_code == 401 and "desk API is disabled" in resp.json()["detail"]
     app.state.engine.dispose()
 
 
 def test_help_call_is_listed_first_acknowledged_and_seen_by_the_kiosk(
     api: TestClient, clock: Clock
 ) -> None:
-    idle = _enrol(api, "code-a", "Borne A")
-    calling = _enrol(api, "code-b", "Borne B")
+    idle = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne A")
+    calling = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "Borne B")
     _beat(api, idle, clock, state="idle", screen="welcome", language="fr")
     _beat(api, calling, clock, state="help_requested", screen="step", language="ar")
     call = _call(api, calling, waiting_s=30)
@@ -144,34 +150,35 @@ def test_help_call_is_listed_first_acknowledged_and_seen_by_the_kiosk(
 def test_repeat_of_a_call_is_the_same_call_and_a_new_one_replaces_the_old(
     api: TestClient, clock: Clock
 ) -> None:
-    kiosk = _enrol(api, "code-a", "Borne A")
+    kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne A")
     call_id = str(uuidlib.uuid4())
     first = _call(api, kiosk, call_id=call_id)
     clock.advance(5)
     assert _call(api, kiosk, call_id=call_id) == first
     second = _call(api, kiosk)
-    kiosks = api.get("/v1/desk/kiosks", headers=DESK).json()
+    kiosks = api.get("/v1/desk/kiosks", headers=ADMIN).json()  # no heartbeat: no site yet
     assert kiosks[0]["call"]["call_id"] == second["call_id"]
     old = api.get(f"/v1/help-calls/{call_id}", headers={"Authorization": kiosk["auth"]}).json()
     assert old["status"] == "closed"
 
 
 def test_offline_kiosk_is_shown_offline(api: TestClient, clock: Clock) -> None:
-    kiosk = _enrol(api, "code-a", "Borne A")
-    never = _enrol(api, "code-b", "Borne B")
+    kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne A")
+    never = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "Borne B")
     _beat(api, kiosk, clock, state="in_use", screen="check", language="fr")
-    assert api.get("/v1/desk/kiosks", headers=DESK).json()[1]["state"] == "in_use"
+    assert api.get("/v1/desk/kiosks", headers=ADMIN).json()[1]["state"] == "in_use"
     clock.advance(91)
-    states = {k["kiosk_id"]: k for k in api.get("/v1/desk/kiosks", headers=DESK).json()}
+    # (ADMIN: a kiosk that never sent a heartbeat has no site a desk could see it in)
+    states = {k["kiosk_id"]: k for k in api.get("/v1/desk/kiosks", headers=ADMIN).json()}
     assert states[kiosk["id"]]["state"] == "offline" and not states[kiosk["id"]]["online"]
     assert states[never["id"]]["state"] == "offline" and states[never["id"]]["last_contact"] is None
 
 
 def test_fleet_puts_the_kiosks_needing_attention_first(api: TestClient, clock: Clock) -> None:
-    fine = _enrol(api, "code-a", "A fine kiosk")
-    faulty = _enrol(api, "code-b", "B faulty camera")
-    backlog = _enrol(api, "code-c", "C backlog")
-    gone = _enrol(api, "code-d", "D gone")
+    fine = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "A fine kiosk")
+    faulty = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "B faulty camera")
+    backlog = _enrol(api, "code-c-7K3M-9QXD-2PTV-H8WN", "C backlog")
+    gone = _enrol(api, "code-d-7K3M-9QXD-2PTV-H8WN", "D gone")
     _beat(api, gone, clock, state="idle")
     clock.advance(200)
     _beat(api, fine, clock, state="idle", device_health={"camera": "ok", "disk": "ok: 40 GB"})
@@ -200,7 +207,7 @@ def test_fleet_puts_the_kiosks_needing_attention_first(api: TestClient, clock: C
 def test_desk_payloads_hold_no_personal_data(api: TestClient, clock: Clock) -> None:
     from tests.fixtures.central import SAMPLE_ANSWERS
 
-    kiosk = _enrol(api, "code-a", "Borne A")
+    kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne A")
     _beat(api, kiosk, clock, state="help_requested", screen="step", language="ar")
     _call(api, kiosk)
     text = json.dumps(
@@ -222,14 +229,15 @@ def test_desk_payloads_hold_no_personal_data(api: TestClient, clock: Clock) -> N
 
 
 def test_a_desk_lists_the_kiosks_of_its_site(api: TestClient, clock: Clock) -> None:
-    hall = _enrol(api, "code-a", "Hall")
-    annex = _enrol(api, "code-b", "Annexe")
+    hall = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Hall")
+    annex = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "Annexe")
     _beat(api, hall, clock, state="idle", site="Préfecture de Lyon")
     _beat(api, annex, clock, state="idle", site="Sous-préfecture de Villefranche")
     lyon = api.get("/v1/desk/kiosks", params={"site": "Préfecture de Lyon"}, headers=DESK).json()
     assert [k["name"] for k in lyon] == ["Hall"] and lyon[0]["site"] == "Préfecture de Lyon"
-    fleet = api.get(
-        "/v1/desk/fleet", params={"site": "Sous-préfecture de Villefranche"}, headers=DESK
-    ).json()
+    assert [k["name"] for k in api.get("/v1/desk/kiosks", headers=DESK).json()] == ["Hall"]
+    other = {"site": "Sous-préfecture de Villefranche"}
+    assert api.get("/v1/desk/fleet", params=other, headers=DESK).status_code == 403
+    fleet = api.get("/v1/desk/fleet", params=other, headers=ADMIN).json()  # staff see all
     assert [k["name"] for k in fleet] == ["Annexe"]
-    assert len(api.get("/v1/desk/kiosks", headers=DESK).json()) == 2  # no filter: all
+    assert len(api.get("/v1/desk/kiosks", headers=ADMIN).json()) == 2  # no filter: all

@@ -38,7 +38,7 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
         Settings(
             data_dir=tmp_path / "central",
             admin_token="admin-secret",
-            enrolment_codes=["code-one", "code-two"],
+            enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
             clock=clock,
         )
     )
@@ -57,7 +57,7 @@ def _enrol(api: TestClient, code: str) -> dict[str, Any]:
 @pytest.fixture
 def delivered(api: TestClient) -> dict[str, Any]:
     """One application delivered by a first kiosk; a second kiosk asks about it."""
-    first = _enrol(api, "code-one")
+    first = _enrol(api, "code-one-7K3M-9QXD-2PTV-H8WN")
     payload = sample_payload(first["kiosk_id"])
     payload["receipt_secret"] = SECRET
     upload = make_upload(first["public_key"], payload, kiosk_reference=REFERENCE)
@@ -67,7 +67,7 @@ def delivered(api: TestClient) -> dict[str, Any]:
         headers={"Authorization": f"Bearer {first['token']}", "Content-Type": "application/json"},
     )
     assert resp.status_code == 201, resp.text
-    other = _enrol(api, "code-two")
+    other = _enrol(api, "code-two-7K3M-9QXD-2PTV-H8WN")
     return {
         "uuid": str(upload.uuid),
         "central": resp.json()["central_reference"],

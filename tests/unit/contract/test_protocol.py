@@ -112,10 +112,13 @@ def test_payload_refusals(path: tuple[str, ...], value: object, loc: tuple[str, 
 
 
 def test_enrol_request_strips_and_limits() -> None:
-    req = EnrolRequest(code="  ABCD-EFGH ", kiosk_name=" Préfecture 1 ", software_version="0.1")
-    assert (req.code, req.kiosk_name) == ("ABCD-EFGH", "Préfecture 1")
-    with pytest.raises(ValidationError):
-        EnrolRequest(code="x", kiosk_name="k", software_version="0.1")
+    req = EnrolRequest(
+        code="  ABCD-EFGH-JKMN-PQRS ", kiosk_name=" Préfecture 1 ", software_version="0.1"
+    )
+    assert (req.code, req.kiosk_name) == ("ABCD-EFGH-JKMN-PQRS", "Préfecture 1")
+    for short in ("x", "ABCD-EFGH"):  # codes carry 80 bits: 16 symbols at least
+        with pytest.raises(ValidationError):
+            EnrolRequest(code=short, kiosk_name="k", software_version="0.1")
 
 
 def test_responses_ignore_unknown_fields() -> None:

@@ -110,20 +110,33 @@ def test_audit_spool_keeps_entries_until_delivered(tmp_path: Path) -> None:
     class Client:
         up = False
 
-        def _request(self, method: str, path: str, body: object) -> None:
+        def _request(self, method: str, path: str, body: object, headers: dict[str, str]) -> None:
             if not Client.up:
                 raise OSError("network down")
-            sent.append(body)
+            sent.append((body, headers))
 
         def close(self) -> None:
             pass
 
     log = CentralAuditLog(tmp_path / "audit.jsonl", Client)  # type: ignore[arg-type]
+    log.bind("med-1", "session-of-med-1")  # CentralStaffDirectory does it at sign-in
     log.record("med-1", "assist_start")
     log.record("med-1", "assist_end")
+    log.record("med-1", "sign_out")
+    log.record("med-1", "admin_after_sign_out")  # no session any more: kept aside, not sent
     assert log.flush() == 0
-    assert [e.action for e in log.pending()] == ["assist_start", "assist_end"]
+    assert [e.action for e in log.pending()] == [
+        "assist_start",
+        "assist_end",
+        "sign_out",
+        "admin_after_sign_out",
+    ]
     assert (tmp_path / "audit.jsonl").stat().st_mode & 0o077 == 0
     Client.up = True
-    assert log.flush() == 2
+    assert log.flush() == 3
     assert log.pending() == [] and len(sent) == 1
+    body, headers = sent[0]
+    assert headers == {"X-Staff-Session": "session-of-med-1"}
+    assert [e.action for e in body.entries] == ["assist_start", "assist_end", "sign_out"]  # type: ignore[attr-defined]
+    kept = (tmp_path / "audit.jsonl.undelivered").read_text()
+    assert "admin_after_sign_out" in kept and "session-of-med-1" not in kept

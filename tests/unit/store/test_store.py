@@ -505,6 +505,42 @@ def test_audit(store: Store) -> None:
     assert len(store.audit_trail.recent()) == 2
 
 
+def test_audit_retention_gives_the_space_back(store: Store) -> None:
+    """Events older than the retention go, and so do their pages: the file shrinks to a
+    new store's size (incremental auto-vacuum), the WAL is truncated."""
+    store.checkpoint()
+    floor = store.db_path.stat().st_size
+    for i in range(300):  # the 290 to purge ~400 bytes each (a transaction apiece is slow)
+        big = {"error": "x" * 400} if i < 290 else {}
+        store.audit_trail.record("outbox_failed", T0 + dt.timedelta(minutes=i), uuid=f"a{i}", **big)
+    store.checkpoint()
+    assert store.db_path.stat().st_size > floor + 100_000
+    cut = T0 + dt.timedelta(minutes=290)
+    assert store.audit_trail.purge_older_than(cut) == 290
+    assert [r.detail["uuid"] for r in store.audit_trail.recent()][-1] == "a290"
+    assert store.audit_trail.purge_older_than(cut) == 0
+    assert store.db_path.stat().st_size == floor
+    assert store.db_path.with_name("kiosk.db-wal").stat().st_size == 0
+
+
+def test_an_older_store_is_converted_to_auto_vacuum(data_dir: Path) -> None:
+    """A store made before incremental auto-vacuum is converted when opened, its data kept."""
+    with Store.open(data_dir) as store:
+        store.audit_trail.record("outbox_queued", T0, uuid="a1")
+    conn = sqlite3.connect(data_dir / "kiosk.db")
+    conn.execute("PRAGMA auto_vacuum = NONE")
+    conn.execute("VACUUM")
+    assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+    conn.close()
+    with Store.open(data_dir) as store:
+        assert [r.detail for r in store.audit_trail.recent()] == [{"uuid": "a1"}]
+    conn = sqlite3.connect(data_dir / "kiosk.db")
+    try:
+        assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
+    finally:
+        conn.close()
+
+
 def test_crash_with_unchecked_wal_loses_nothing(tmp_path: Path) -> None:
     # Copy the files while the store is open, as a power cut would leave them.
     live = tmp_path / "live"

@@ -146,9 +146,13 @@ def test_health_needs_no_token(stub: _Stub) -> None:
 def test_enrol(stub: _Stub) -> None:
     answer = {"kiosk_id": "k1", "token": "t", "public_key": "p", "sealing_format": 1}
     stub.reply = lambda h: h.send_json(201, answer)
-    assert CentralClient(stub.url).enrol("CODE-1", "Accueil").kiosk_id == "k1"
+    code = "CODE-7K3M-9QXD-2PTV"
+    assert CentralClient(stub.url).enrol(code, "Accueil").kiosk_id == "k1"
     body = json.loads(stub.requests[0][3])
-    assert body["code"] == "CODE-1" and body["kiosk_name"] == "Accueil"
+    assert body["code"] == code and body["kiosk_name"] == "Accueil"
+    assert body["previous_token"] is None
+    CentralClient(stub.url).enrol(code, "Accueil", previous_token="old-token")
+    assert json.loads(stub.requests[1][3])["previous_token"] == "old-token"
 
 
 def test_no_token_is_an_auth_error_without_a_request(stub: _Stub) -> None:

@@ -69,10 +69,10 @@ class FakeClient:
     def __init__(self, answer: EnrolResponse) -> None:
         self.answer = answer
         self.token: str | None = None
-        self.calls: list[tuple[str, str]] = []
+        self.calls: list[tuple[str, str, str | None]] = []
 
-    def enrol(self, code: str, kiosk_name: str) -> EnrolResponse:
-        self.calls.append((code, kiosk_name))
+    def enrol(self, code: str, kiosk_name: str, previous_token: str | None = None) -> EnrolResponse:
+        self.calls.append((code, kiosk_name, previous_token))
         return self.answer
 
 
@@ -82,12 +82,15 @@ def test_enrol_saves_and_arms_the_client(tmp_path: Path) -> None:
     )
     path = tmp_path / "enrolment.json"
     result = enrol(cast(CentralClient, client), "CODE-1234", "Accueil 2", path)
-    assert client.calls == [("CODE-1234", "Accueil 2")]
+    assert client.calls == [("CODE-1234", "Accueil 2", None)]
     assert result.server_url == "https://central.example"
     assert client.token == "tok"
     saved: dict[str, Any] = json.loads(path.read_text())
     assert saved["kiosk_id"] == "kiosk-9"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # Enrolled again: the kiosk sends its current token, so the server keeps its identity.
+    enrol(cast(CentralClient, client), "CODE-5678", "Accueil 2", path)
+    assert client.calls[-1] == ("CODE-5678", "Accueil 2", "tok")
 
 
 @pytest.mark.parametrize(

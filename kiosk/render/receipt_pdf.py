@@ -9,21 +9,31 @@ Qt embeds the fonts it used (subsets) in the PDF.
 
 No widget is involved, so this runs on a worker thread (``QPainter`` on ``QImage``,
 ``QPdfWriter`` and ``QPrinter`` is supported off the GUI thread; the tests do it).
+
+Every device a receipt is laid out on is destroyed explicitly once painted
+(:func:`laid_out_on`): PySide keeps the device given to
+``QAbstractTextDocumentLayout.setPaintDevice`` alive for good otherwise (its binding makes
+the layout the device's parent and nothing drops that reference). A kiosk lost a whole
+page image, or a ``QPdfWriter`` or ``QPrinter``, with every receipt that way: 1.7 MB an
+applicant in the day-long soak test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import qrcode
+import shiboken6
 from PySide6.QtCore import (
     QCoreApplication,
     QMarginsF,
     QObject,
+    QPointF,
     QRectF,
     Qt,
     QThread,
@@ -46,7 +56,7 @@ from PySide6.QtGui import (
 
 from kiosk.domain.receipt import Printable
 from kiosk.i18n import SOURCE_LANGUAGE, Translator, language
-from kiosk.ui.theme import font_families
+from kiosk.render.fonts import font_families
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +64,20 @@ MARGIN_MM = 15.0
 PDF_DPI = 300
 INK = QColor("#161616")
 RULE = QColor("#6a6a6a")
+
+_Device = TypeVar("_Device", bound=QPaintDevice)
+
+
+@contextlib.contextmanager
+def laid_out_on(device: _Device) -> Iterator[_Device]:
+    """Hands ``device`` (created by the caller, for this receipt only) to the painting,
+    then destroys it: the only way to free a device a ``QTextDocument`` was laid out on
+    (see the module's docstring). Destroying a ``QPdfWriter`` also closes its file; a
+    ``QPrinter`` has spooled its job when its painter ended."""
+    try:
+        yield device
+    finally:
+        shiboken6.delete(device)
 
 
 def _families(code: str) -> list[str]:
@@ -147,14 +171,14 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
     painter.save()
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor("#000000"))
-    for y, row in enumerate(qr):
-        for x, dark in enumerate(row):
+    for r, row in enumerate(qr):
+        for c, dark in enumerate(row):
             if dark:
                 painter.drawRect(
-                    QRectF(page.left() + x * module, page.top() + y * module, module, module)
+                    QRectF(page.left() + c * module, page.top() + r * module, module, module)
                 )
     painter.restore()
-    left = page.left() + (lay.qr_size + lay.mm(8) if qr else 0)
+    left = float(page.left() + (lay.qr_size + lay.mm(8) if qr else 0))
     width = page.right() - left
     fr = Translator(SOURCE_LANGUAGE)
     other = Translator(receipt.language)
@@ -165,7 +189,7 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
     ref_font = QFont(title_font)
     ref_font.setPointSizeF(24)
     painter.setPen(INK)
-    y = page.top()
+    y = float(page.top())
     lines: list[tuple[QFont, str, bool]] = [(title_font, fr(receipt.title), False)]
     if receipt.language != SOURCE_LANGUAGE:
         lines.append((title_font, other(receipt.title), language(receipt.language).rtl))
@@ -183,7 +207,7 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
         y += bound.height() + lay.mm(1.5)
     painter.setPen(RULE)
     rule_y = page.top() + lay.header_h - lay.mm(3)
-    painter.drawLine(page.left(), int(rule_y), page.right(), int(rule_y))
+    painter.drawLine(QPointF(page.left(), rule_y), QPointF(page.right(), rule_y))
 
 
 BODY_PT = 10.5  # at 100 %; the applicant's text size scales the receipt's text too
@@ -278,14 +302,12 @@ def paint_paged(receipt: Printable, device: QPagedPaintDevice) -> int:
 
 def write_pdf(receipt: Printable, path: Path) -> int:
     """Write the receipt as an A4 PDF at ``path``; returns the number of pages."""
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    writer.setTitle(Translator(SOURCE_LANGUAGE)(receipt.title))
-    writer.setCreator("kiosk-titre-sejour")
-    prepare_page(writer)
-    pages = paint_paged(receipt, writer)
-    del writer  # flushes and closes the file
-    return pages
+    with laid_out_on(QPdfWriter(str(path))) as writer:  # destroyed: the file is closed
+        writer.setResolution(PDF_DPI)
+        writer.setTitle(Translator(SOURCE_LANGUAGE)(receipt.title))
+        writer.setCreator("kiosk-titre-sejour")
+        prepare_page(writer)
+        return paint_paged(receipt, writer)
 
 
 def pdf_bytes(receipt: Printable) -> bytes:
@@ -294,12 +316,11 @@ def pdf_bytes(receipt: Printable) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(PDF_DPI)
-    writer.setCreator("kiosk-titre-sejour")
-    prepare_page(writer)
-    paint_paged(receipt, writer)
-    del writer
+    with laid_out_on(QPdfWriter(buffer)) as writer:  # destroyed: the PDF is complete
+        writer.setResolution(PDF_DPI)
+        writer.setCreator("kiosk-titre-sejour")
+        prepare_page(writer)
+        paint_paged(receipt, writer)
     buffer.close()
     return bytes(data.data())
 
@@ -314,19 +335,19 @@ def render_images(receipt: Printable, dpi: int = 120) -> list[QImage]:
     count = 1
     index = 0
     while index < count:
-        image = QImage(width, height, QImage.Format.Format_RGB32)
-        dpm = round(dpi / 0.0254)
-        image.setDotsPerMeterX(dpm)
-        image.setDotsPerMeterY(dpm)
-        image.fill(QColor("#ffffff"))
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-        try:
-            count = _paint_one(receipt, image, page, painter, index)
-        finally:
-            painter.end()
-        images.append(image)
+        with laid_out_on(QImage(width, height, QImage.Format.Format_RGB32)) as image:
+            dpm = round(dpi / 0.0254)
+            image.setDotsPerMeterX(dpm)
+            image.setDotsPerMeterY(dpm)
+            image.fill(QColor("#ffffff"))
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+            try:
+                count = _paint_one(receipt, image, page, painter, index)
+            finally:
+                painter.end()
+            images.append(QImage(image))  # shares the pixels with the image destroyed
         index += 1
     return images
 
