@@ -550,11 +550,12 @@ class ScanController(QObject):
 
     def _facts(self, image: np.ndarray, refuse_mrz: bool) -> _Facts:
         """Worker side: the page's fingerprint; for a document that has no MRZ, whether
-        this page has one (read, or MRZ-shaped lines that failed a check)."""
+        this page has one (read with its check digits)."""
         mrz_page = False
         if refuse_mrz:
             read = self._mrz_reader().read(image)
-            mrz_page = read.result is not None or any("<<" in line for line in read.lines)
+            # A valid reading only: text fitted to MRZ lines ("<<") comes from any letter.
+            mrz_page = read.result is not None
         return _Facts(fingerprint(image), mrz_page)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
