@@ -44,7 +44,7 @@ from kiosk.audit.model import (
     Screenshot,
     WidgetInfo,
 )
-from kiosk.audit.path_checks import VISIT_CHECKS
+from kiosk.audit.path_checks import EARLY_VISIT_CHECKS, VISIT_CHECKS
 from kiosk.audit.tours import unaudited
 from kiosk.ui.gc_guard import GuiThreadCollector
 
@@ -686,15 +686,24 @@ class Runner:
                 where,
                 self._guard(lambda: check_errors(ctx, visit), "error-identification"),
             )
+        # 21 first too: what is in view as the action left it (the checks below tab
+        # through the controls and scroll the page).
+        early = {
+            c.id: self._guard(lambda c=c: c.run(ctx, visit), c.id)
+            for c in VISIT_CHECKS
+            if c.id in EARLY_VISIT_CHECKS
+        }
         neutral = self._neutral(visit.root)
         neutral()
         settle()
         self._screenshot(kiosk, visit, where)
-        outcomes: dict[str, Outcome] = {}
+        outcomes: dict[str, Outcome] = dict(early)
         for check in STATIC_CHECKS:
             outcomes[check.id] = self._guard(lambda c=check: c.run(ctx), check.id)
         outcomes["language"] = self._guard(lambda: check_language(ctx, visit.said), "language")
         for path_check in VISIT_CHECKS:  # issue 15's checks (kiosk.audit.path_checks)
+            if path_check.id in early:
+                continue
             outcomes[path_check.id] = self._guard(
                 lambda c=path_check: c.run(ctx, visit), path_check.id
             )

@@ -344,6 +344,8 @@ class VisitCheck:
     run: Callable[[Context, Visit], Outcome]
 
 
+# Run before any other check of the state: they look at the state as the action left it.
+EARLY_VISIT_CHECKS = frozenset({"in-view"})
 VISIT_CHECKS: tuple[VisitCheck, ...] = (
     VisitCheck("wheel", lambda ctx, _visit: check_wheel(ctx)),
     VisitCheck("bidi", lambda ctx, _visit: check_bidi(ctx)),

@@ -429,6 +429,9 @@ class ApplicantSession:
         self.consent_given = False
         self.receipt = None
         self._forget_scans()
+        # The draft was saved after the identity questions, which come after the passport
+        # (read or passed over then): it is not asked for again on resuming (issue 15).
+        self.passport_scan_done = any(self.answers.get(f) for f in MRZ_SOURCES)
         for index, step in enumerate(procedure.steps):
             for spec in step.fields:
                 try:

@@ -516,7 +516,7 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
             return
         consent = self._w.consent
         consent.set_busy(False)
-        consent.show_error(SERVICE_NOT_READY)
+        consent.show_error(SERVICE_NOT_READY, about_box=False)
         self._say_if_voice(consent.error_text())
 
     # --- staff over a session -----------------------------------------------------------

@@ -10,6 +10,7 @@ from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QDialog,
     QGridLayout,
     QMainWindow,
     QStackedWidget,
@@ -22,6 +23,7 @@ from kiosk.i18n import N_, Translator
 from kiosk.ui import a11y
 from kiosk.ui.admin.screen import AdminScreen
 from kiosk.ui.assist_banner import AssistBanner
+from kiosk.ui.backdrop import Backdrop
 from kiosk.ui.inactivity import InactivityWarning
 from kiosk.ui.lockdown import StaffCorner
 from kiosk.ui.osk import OnScreenKeyboard
@@ -60,6 +62,7 @@ _ACTIVITY_EVENTS = frozenset(
 _SHOW = QEvent.Type.Show
 _RESIZE = QEvent.Type.Resize
 _POLISH = QEvent.Type.Polish
+_HIDE = QEvent.Type.Hide
 
 
 class MainWindow(QMainWindow):
@@ -144,6 +147,7 @@ class MainWindow(QMainWindow):
         self.staff_corner = StaffCorner(host, self.stack)
         self.stack.currentChanged.connect(lambda _i: self.staff_corner.raise_())
         self.focus_ring = FocusRing(host, lambda: self.theme)
+        self.backdrop = Backdrop(host)  # behind the window's dialogs (issue 15)
         self.help_dialog: NoticeDialog | None = None
         self.inactivity_dialog: InactivityWarning | None = None
         self._popups: weakref.WeakSet[QWidget] = weakref.WeakSet()  # styled pop-up lists
@@ -371,6 +375,11 @@ class MainWindow(QMainWindow):
             and self.languages_offered is not None
         ):
             self._restrict_languages(watched)
+        if kind in (_SHOW, _HIDE) and isinstance(watched, QDialog) and self._owns(watched):
+            if kind == _SHOW:
+                self.backdrop.dialog_shown(watched)
+            else:
+                self.backdrop.dialog_hidden(watched)
         if (
             kind in (_POLISH, _SHOW)  # shown again after a change of theme or language
             and isinstance(watched, QAbstractItemView)
@@ -392,6 +401,10 @@ class MainWindow(QMainWindow):
         ):
             self.user_active.emit()
         return False
+
+    def _owns(self, dialog: QDialog) -> bool:
+        parent = dialog.parentWidget()
+        return parent is not None and parent.window() is self
 
     def style_popup(self, popup: QWidget) -> None:
         """A pop-up list with no parent (the country completer's): Qt gives it none of the

@@ -8,7 +8,7 @@ frames) and, with the voice on, spoken when it changes, at most every 2 s; when 
 check passes for a few frames the page is captured by itself ("Prendre la photo" takes it at
 once). The straightened page is shown for review while it is compressed to the size budget,
 on the pool too; "Valider" emits ``document_captured(document_id, page_no, jpeg)``,
-"Reprendre" goes back to the camera. ``finished`` when every document is done;
+"Refaire la photo" goes back to the camera. ``finished`` when every document is done;
 ``document_skipped(document_id)`` for "Passer ce document"; ``cancelled`` for "Retour".
 
 A document asked with ``read_mrz`` (the passport) also has its machine-readable zone read
@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -42,6 +42,7 @@ from kiosk.i18n import N_
 from kiosk.scan.compress import PAGE_BUDGET, CompressedPage, compress_page
 from kiosk.scan.formats import A4, FORMATS, ID1, TD3, PageFormat
 from kiosk.scan.guidance import Guidance, GuidanceFilter, SpeechLimiter, message_id, with_mrz
+from kiosk.scan.page_match import fingerprint, same_page
 from kiosk.scan.pipeline import (
     DEFAULT_SETTINGS,
     AutoCapture,
@@ -69,7 +70,16 @@ CAMERA_BACK = N_("La caméra marche de nouveau.")
 PHOTO_TAKEN = N_(
     "Photo prise. Regardez la photo, puis touchez « Valider » ou « Refaire la photo »."
 )
+NOT_A_PHOTO = N_(
+    "Ce n'est pas une photo d'identité : cette page a la bande de lettres d'un passeport "
+    "ou d'une carte. Posez votre planche de photos d'identité sous la caméra."
+)
+ALREADY_TAKEN = N_("Cette page est déjà photographiée. Posez la page suivante sous la caméra.")
 REVIEW_WIDTH = 1200  # px of the page shown for review
+# After "Valider", no photo is taken by itself for this long: the page just validated
+# leaves, the next one is put down and settles (the next document was photographed less
+# than 0.5 s after "Valider": issue 15).
+NEXT_PAGE_SETTLE_S = 1.5
 HEADER_HANDLERS = (
     ("language_chosen", "choose_language"),
     ("text_size_requested", "next_text_size"),
@@ -94,6 +104,18 @@ FORMAT_HINTS: tuple[tuple[str, tuple[PageFormat, ...]], ...] = (
 )
 
 
+# Documents that never carry a machine-readable zone, by words in their id.
+NOT_MRZ_HINTS = ("photo",)
+
+
+class _Facts(NamedTuple):
+    """What the pool found out about a page taken (``page_match`` fingerprint; an MRZ on a
+    page that must not have one)."""
+
+    print_: np.ndarray
+    mrz_page: bool = False
+
+
 def expected_formats(document_id: str) -> tuple[PageFormat, ...]:
     words = document_id.lower()
     for hint, formats in FORMAT_HINTS:
@@ -112,12 +134,18 @@ class DocumentRequest:
     read_mrz: bool = False  # read the machine-readable zone too (the passport's photo page)
     more_pages: bool = False  # the applicant may add pages beyond ``pages``
     intro: str = ""  # msgid of what to do, instead of the screen's usual instruction
+    # A page with a machine-readable zone is refused (the identity photo: a passport page
+    # was accepted as one); None: from the id (NOT_MRZ_HINTS).
+    refuse_mrz: bool | None = None
 
     def __post_init__(self) -> None:
         if self.pages < 1:
             raise ValueError(f"document {self.id!r}: pages must be >= 1")
         if not self.formats:
             object.__setattr__(self, "formats", expected_formats(self.id))
+        if self.refuse_mrz is None:
+            refuse = any(hint in self.id.lower() for hint in NOT_MRZ_HINTS)
+            object.__setattr__(self, "refuse_mrz", refuse)
 
 
 DocumentSpec = DocumentRequest | tuple[str, str, int] | tuple[str, str]
@@ -177,7 +205,7 @@ class ScanController(QObject):
         self.calibration = calibration or Calibration()
         self.settings = settings
         self.frames_required = frames_required
-        # After "Reprendre", the page under the camera is photographed again only after it
+        # After "Refaire la photo", the page under the camera is photographed again only after it
         # has been right for this many more frames (about a second): time to adjust it.
         self.retake_extra_frames = 4 * frames_required
         self.page_budget = page_budget
@@ -207,6 +235,13 @@ class ScanController(QObject):
         self._mrz: _MrzRun | None = None
         self._reader: Any = None  # kiosk.devices.mrz_reader.MrzReader, made on the pool
         self._reader_lock = threading.Lock()
+        # Fingerprints of the pages validated in this photo session (``page_match``): a
+        # page identical to one of them is refused, whichever document it is given for.
+        self._taken: list[np.ndarray] = []
+        self._page_print: np.ndarray | None = None
+        self._settle_until = float("-inf")
+        self.refused = 0  # pages refused as already taken (tests, diagnostics)
+        self._refused_shown = False
 
         feed.frame_ready.connect(self._frame_ready)
         feed.frame_arrived.connect(self._pump)
@@ -275,6 +310,7 @@ class ScanController(QObject):
         """Photograph ``documents`` in order: ``(id, label msgid, pages)`` each."""
         requests = [_request(d) for d in documents]
         self._reset_work()
+        self._forget_prints()
         self.documents = requests
         self.index = -1
         self.active = True
@@ -312,6 +348,7 @@ class ScanController(QObject):
         self.index = -1
         self.page_no = 0
         self._mrz = None
+        self._forget_prints()
         if self._screen is not None:
             self._screen.wipe()
 
@@ -347,6 +384,9 @@ class ScanController(QObject):
         assert document is not None
         jpeg = self._jpeg.jpeg
         page_no = self.page_no
+        if self._page_print is not None:
+            self._taken.append(self._page_print)
+        self._settle_until = self._monotonic() + NEXT_PAGE_SETTLE_S
         self._drop_page()
         self.document_captured.emit(document.id, page_no, jpeg)
         if not self.active:
@@ -358,7 +398,7 @@ class ScanController(QObject):
             self._next_document()
 
     def retake(self) -> None:
-        """ "Reprendre": the same page again."""
+        """ "Refaire la photo": the same page again."""
         if not self.active or self._page is None:
             return
         self._drop_page()
@@ -394,6 +434,7 @@ class ScanController(QObject):
         assert document is not None
         self._generation += 1
         self._analysing = False
+        self._refused_shown = False
         self.guidance_filter.reset()
         screen = self.screen
         screen.show_document(
@@ -422,6 +463,7 @@ class ScanController(QObject):
         self.finished.emit()
 
     def _reset_work(self) -> None:
+        self._refused_shown = False
         self._generation += 1
         self._analysing = False
         self._manual = False
@@ -429,10 +471,17 @@ class ScanController(QObject):
         self.guidance_filter.reset()
         self.limiter.reset()
 
+    def _forget_prints(self) -> None:
+        for print_ in self._taken:
+            print_.fill(False)
+        self._taken = []
+        self._settle_until = float("-inf")
+
     def _drop_page(self) -> None:
         if self._page is not None:
             self._page.clear()
         self._page = None
+        self._page_print = None
         self._jpeg = None
         self._accept_when_ready = False
         self._accept_more = False
@@ -456,40 +505,58 @@ class ScanController(QObject):
             self._run(self._capture_task, frame)
             return
         frame = self.feed.take_frame()
+        if frame is not None and self._monotonic() < self._settle_until:
+            return  # just validated: the next page is not taken by itself yet
         if frame is not None:
             self._run(self._feed_task, frame)
 
-    def _run(self, task: Callable[[np.ndarray, _MrzRun | None], Any], frame: np.ndarray) -> None:
+    def _run(
+        self, task: Callable[[np.ndarray, _MrzRun | None, bool], Any], frame: np.ndarray
+    ) -> None:
         self._analysing = True
         generation = self._generation
+        document = self.current
         self.session.tasks.run_cpu(
             task,
             frame,
             self._mrz,
+            bool(document is not None and document.refuse_mrz),
             on_done=lambda result: self._analysed(generation, result),
             on_error=lambda exc: self._failed(generation, exc),
         )
 
     # Worker side (CPU pool): one task at a time, so the pipeline is never shared.
     def _feed_task(
-        self, frame: np.ndarray, mrz: _MrzRun | None = None
-    ) -> tuple[CaptureStep, QImage | None]:
+        self, frame: np.ndarray, mrz: _MrzRun | None = None, refuse_mrz: bool = False
+    ) -> tuple[CaptureStep, QImage | None, _Facts | None]:
         step = self.capture.feed(frame)
-        preview = None
+        preview = facts = None
         if step.captured is not None:
             preview = bgr_to_qimage(step.captured.image, REVIEW_WIDTH)
+            facts = self._facts(step.captured.image, refuse_mrz)
             self._read_mrz(mrz, step.captured.image, still=True)  # the straightened page
         else:
             self._read_mrz(mrz, frame)  # the MRZ may be readable even when the page is not
-        return step, preview
+        return step, preview, facts
 
     def _capture_task(
-        self, frame: np.ndarray, mrz: _MrzRun | None = None
-    ) -> tuple[CaptureStep, QImage | None]:
+        self, frame: np.ndarray, mrz: _MrzRun | None = None, refuse_mrz: bool = False
+    ) -> tuple[CaptureStep, QImage | None, _Facts | None]:
         verdict = self.capture.pipeline.analyse(frame)
         page = self.capture.capture(frame, verdict)
         self._read_mrz(mrz, page.image, still=True)
-        return CaptureStep(verdict, page, 1.0), bgr_to_qimage(page.image, REVIEW_WIDTH)
+        preview = bgr_to_qimage(page.image, REVIEW_WIDTH)
+        return CaptureStep(verdict, page, 1.0), preview, self._facts(page.image, refuse_mrz)
+
+    def _facts(self, image: np.ndarray, refuse_mrz: bool) -> _Facts:
+        """Worker side: the page's fingerprint; for a document that has no MRZ, whether
+        this page has one (read with its check digits)."""
+        mrz_page = False
+        if refuse_mrz:
+            read = self._mrz_reader().read(image)
+            # A valid reading only: text fitted to MRZ lines ("<<") comes from any letter.
+            mrz_page = read.result is not None
+        return _Facts(fingerprint(image), mrz_page)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         log.error("scanner pipeline failed: %s", type(exc).__name__)
@@ -497,8 +564,10 @@ class ScanController(QObject):
             self._analysing = False
             self._pump()
 
-    def _analysed(self, generation: int, result: tuple[CaptureStep, QImage | None]) -> None:
-        step, preview = result
+    def _analysed(
+        self, generation: int, result: tuple[CaptureStep, QImage | None, _Facts | None]
+    ) -> None:
+        step, preview, facts = result
         if generation != self._generation:
             if step.captured is not None:
                 step.captured.clear()
@@ -521,9 +590,12 @@ class ScanController(QObject):
             self._calibration_sent = True
             self.calibration_learned.emit(self.calibration.to_json())
         if step.captured is not None:
-            self._captured(step.captured, preview)
+            self._captured(step.captured, preview, facts)
             return
-        if self.camera_ok:
+        if self._refused_shown and self.capture.waiting_for_change:
+            pass  # "already photographed" stays until another page is put down
+        elif self.camera_ok:
+            self._refused_shown = False
             self._guide(with_mrz(verdict.guidance, mrz.advice if mrz is not None else None))
         self._pump()
 
@@ -551,7 +623,18 @@ class ScanController(QObject):
         if inactivity is not None:
             inactivity.activity()
 
-    def _captured(self, page: CapturedPage, preview: QImage | None) -> None:
+    def _captured(
+        self, page: CapturedPage, preview: QImage | None, facts: _Facts | None = None
+    ) -> None:
+        if facts is None:
+            facts = _Facts(fingerprint(page.image))
+        if facts.mrz_page:
+            self._refuse(page, NOT_A_PHOTO)
+            return
+        if any(same_page(facts.print_, taken) for taken in self._taken):
+            self._refuse(page, ALREADY_TAKEN)
+            return
+        self._page_print = facts.print_
         self._page = page
         self._jpeg = None
         self.screen.show_review(preview)
@@ -566,6 +649,20 @@ class ScanController(QObject):
             on_done=lambda out: self._compressed(generation, out),
             on_error=lambda exc: self._compress_failed(generation, exc),
         )
+
+    def _refuse(self, page: CapturedPage, message: str) -> None:
+        """The page is one already validated (document 5 photographed as document 4), or
+        a passport page given as the identity photo: not shown for review, said why
+        (``message``); the capture waits for another page."""
+        page.clear()
+        self.refused += 1
+        self._refused_shown = True
+        screen = self.screen
+        screen.show_guidance(message, error=True)
+        self.guidance_changed.emit("already-taken" if message == ALREADY_TAKEN else "not-a-photo")
+        self.limiter.reset()
+        self.session._say_if_voice(self.session.translator(message))
+        self._pump()
 
     def _compressed(self, generation: int, out: CompressedPage) -> None:
         if generation != self._generation or self._page is None:

@@ -1288,7 +1288,7 @@ class BaseScreen(QWidget):
         self.footer = QFrame()
         self.footer.setObjectName("action-bar")
         bar = QHBoxLayout(self.footer)
-        bar.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        bar.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)  # room for the page
         self.footer_column = QWidget()
         self.footer_column.setObjectName("action-column")
         self.footer_column.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -1410,7 +1410,7 @@ class BaseScreen(QWidget):
         shift = bar.sizeHint().width() if bar.isVisible() else 0
         rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
         left, right = (SPACE_L + shift, SPACE_L) if rtl else (SPACE_L, SPACE_L + shift)
-        self.footer.layout().setContentsMargins(left, SPACE_M, right, SPACE_M)
+        self.footer.layout().setContentsMargins(left, SPACE_S, right, SPACE_S)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -1431,7 +1431,9 @@ class BaseScreen(QWidget):
             if self.isAncestorOf(w) and w not in chain:
                 chain.append(w)
             w = w.nextInFocusChain()
-        rest = [w for w in chain if w not in footer]
+        # Only what Tab stops on: setTabOrder() on the scroll area's viewport and other
+        # NoFocus widgets left their Python wrappers invalid (PySide: "already deleted").
+        rest = [w for w in chain if w not in footer and w.focusPolicy() & Qt.FocusPolicy.TabFocus]
         for first, second in itertools.pairwise([*rest, *footer]):
             QWidget.setTabOrder(first, second)
 
@@ -1442,6 +1444,19 @@ class BaseScreen(QWidget):
     def focus_and_show(self, widget: QWidget) -> None:
         self.scroll.ensureWidgetVisible(widget, SPACE_XL, SPACE_XL)
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_summary(self, summary: QWidget) -> None:
+        """An error summary just filled: from the top of the page, as much of it as the
+        page's viewport holds (at 200 % it fell below the title), and the focus."""
+        for _ in range(3):  # laid out with its new links: column, page, scroll area
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll.ensureWidgetVisible(summary, 0, SPACE_S)
+        top = summary.mapTo(self.scroll.widget(), QPoint(0, 0)).y()
+        bar = self.scroll.verticalScrollBar()
+        if summary.height() > self.scroll.viewport().height() - SPACE_S:
+            bar.setValue(max(0, top))  # taller than the viewport: all it holds, from its top
+        summary.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 # --- focus ring ----------------------------------------------------------------------

@@ -114,6 +114,8 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
             )
             if controller.session.screen is Screen.SCAN:
                 k.click(window.scan.skip_button)
+                assert window.scan.skip_dialog is not None  # asked first
+                k.click(window.scan.skip_dialog.confirm_button)
         k.wait_screen(Screen.DOCUMENTS)
         uuid = controller.session.uuid
         # The pages wait in the encrypted store, nowhere in clear.

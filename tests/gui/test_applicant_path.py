@@ -461,8 +461,8 @@ def test_9_the_resume_code_can_be_printed_and_does_not_look_like_a_button(
     assert "Imprimez ce code" in saved.intro.text()
     kiosk.click(saved.print_button)
     kiosk.qtbot.waitUntil(lambda: bool(printer.in_memory), timeout=20_000)
-    kiosk.qtbot.waitUntil(saved.print_status.isVisible)
-    assert saved.print_status.text() == "Le code est imprimé. Prenez-le sous l'écran."
+    printed = "Le code est imprimé. Prenez-le sous l'écran."
+    kiosk.qtbot.waitUntil(lambda: saved.print_status.text() == printed)  # after "en cours"
     code = kiosk.controller.session.resume_code
     assert code is not None
     text = " ".join(_pdf_pages(printer.in_memory[0], tmp_path))
@@ -509,3 +509,274 @@ def test_10_track_continue_resume_and_retake_are_told_apart(make_kiosk: Any, cod
     assert not _words(retake) & _words(resume), (retake, resume)
     spoken_retake = Translator(code)(PHOTO_TAKEN)
     assert retake in spoken_retake  # the message names the button as it reads
+
+
+# --- 6. document capture gave no time and no checks ---------------------------------------------
+def test_6_capture_waits_refuses_a_page_taken_and_asks_before_skipping(kiosk: Kiosk) -> None:
+    """The next document was photographed less than 0.5 s after "Valider"; document 5
+    was accepted with the picture of document 4; "Passer ce document" skipped with one
+    tap. Now the next photo waits for the page to settle, a page already taken is
+    refused and said so, and skipping is asked first."""
+    import time
+
+    from kiosk.devices.camera import FakeCamera
+    from kiosk.scan import synthetic as syn
+    from kiosk.ui.scan_controller import ALREADY_TAKEN, NEXT_PAGE_SETTLE_S
+
+    from .test_scan import SIZE, Scan, page_frame
+
+    camera = FakeCamera([page_frame(3)], fps=20)
+    scan = Scan(kiosk, camera)
+    screen = scan.screen
+    documents = [
+        ("enrolment_certificate", "Certificat de scolarité", 1),
+        ("proof_of_resources", "Justificatif de ressources", 1),
+        ("hosting_certificate", "Attestation d'hébergement", 1),
+    ]
+    try:
+        scan.controller.scan(documents)
+        scan.wait_review()
+        scan.click(screen.accept_button)
+        validated = time.monotonic()
+        camera.show([page_frame(5)])  # the next page, put down at once
+        scan.wait_review()
+        assert time.monotonic() - validated >= NEXT_PAGE_SETTLE_S
+        scan.click(screen.accept_button)
+        # The first page again, as the third document: refused, said why.
+        camera.show([syn.empty(SIZE)])
+        verdicts = scan.controller.verdicts
+        scan.wait(lambda: scan.controller.verdicts >= verdicts + 3)
+        camera.show([page_frame(3)])
+        scan.wait(lambda: scan.controller.refused == 1)
+        assert not screen.reviewing
+        assert screen.guidance_text() == ALREADY_TAKEN
+        assert screen.guidance.property("role") == "error"
+        verdicts = scan.controller.verdicts
+        scan.wait(lambda: scan.controller.verdicts >= verdicts + 5)
+        assert screen.guidance_text() == ALREADY_TAKEN  # stays while the page is there
+        assert [d for d, _p, _j in scan.captured] == [documents[0][0], documents[1][0]]
+        # Skipping is asked; "Non" keeps the document, "Oui" skips it.
+        scan.click(screen.skip_button)
+        dialog = screen.skip_dialog
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.text.text() == (
+            "Sans photo, vous devrez apporter « Attestation d'hébergement » à la préfecture."
+        )
+        assert dialog.focusWidget() is dialog.keep_button  # the safe answer first
+        scan.click(dialog.keep_button)
+        kiosk.qtbot.waitUntil(lambda: not dialog.isVisible())
+        assert scan.skipped == [] and scan.finished == 0
+        scan.click(screen.skip_button)
+        assert screen.skip_dialog is not None
+        scan.click(screen.skip_dialog.confirm_button)
+        assert scan.skipped == ["hosting_certificate"] and scan.finished == 1
+    finally:
+        scan.controller.clear()
+
+
+def test_6_a_resumed_draft_does_not_ask_for_the_passport_again(make_kiosk: Any) -> None:
+    """After a saved draft was resumed, the passport was asked for again (going back to
+    the identity questions started the camera)."""
+    from kiosk.devices.camera import FakeCamera
+    from kiosk.scan import synthetic as syn
+    from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.scan_controller import ScanController
+
+    kiosk = make_kiosk()
+    w = kiosk.window
+    kiosk.start()
+    kiosk.fill(IDENTITY)
+    kiosk.click(w.step.continue_button)
+    kiosk.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
+    kiosk.click(w.step.save_button)
+    kiosk.wait_screen(Screen.SAVED)
+    code = kiosk.controller.session.resume_code
+    assert code is not None
+    kiosk.click(w.saved.finish_button)
+    kiosk.wait_screen(Screen.WELCOME)
+    scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    kiosk.controller.scanner = scanner  # photos from now on
+    try:
+        kiosk.click(w.welcome.resume_button)
+        kiosk.wait_screen(Screen.RESUME)
+        w.resume.code_row.input.setText(code)
+        w.resume.birth_date_row.input.setText(IDENTITY["birth_date"])
+        kiosk.click(w.resume.resume_button)
+        kiosk.wait_screen(Screen.STEP)
+        assert w.step.step is not None and w.step.step.id == "contact"
+        assert w.step.back_button is not None
+        kiosk.click(w.step.back_button)  # to the identity questions
+        kiosk.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "identity")
+        assert kiosk.screen() is Screen.STEP and not scanner.active
+    finally:
+        scanner.clear()
+
+
+# --- 11. smaller problems --------------------------------------------------------------------------
+def test_11_the_consent_error_has_an_error_summary(kiosk: Kiosk) -> None:
+    kiosk.to_consent()
+    consent = kiosk.window.consent
+    kiosk.click(consent.submit_button)
+    kiosk.qtbot.waitUntil(consent.summary.isVisible)
+    assert consent.summary.hasFocus()
+    assert consent.summary.title.text() == "Il y a 1 problème."
+    [link] = consent.summary.links
+    assert link.text() == (
+        "Déclaration sur l'honneur : Cochez la case pour confirmer votre déclaration."
+    )
+    kiosk.click(link)
+    assert consent.checkbox.hasFocus()
+    kiosk.click(consent.checkbox)
+    kiosk.click(consent.submit_button)
+    kiosk.wait_screen(Screen.RECEIPT)
+
+
+def test_11_after_modifier_the_check_page_comes_back_where_it_was(kiosk: Kiosk) -> None:
+    kiosk.controller.set_theme(Theme(scale=2.0))  # a long page: the last card far down
+    kiosk.to_check()
+    check = kiosk.window.check
+    last = check.cards[-1]
+    check.scroll.ensureWidgetVisible(last.edit_button)
+    kiosk.click(last.edit_button)
+    kiosk.wait_screen(Screen.STEP)
+    kiosk.click(kiosk.window.step.continue_button)
+    kiosk.wait_screen(Screen.CHECK)
+    bar = check.scroll.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() > 0  # not back at the top
+    edit = check.cards[-1].edit_button
+    assert edit.hasFocus()
+    top = edit.mapTo(check.scroll.viewport(), edit.rect().topLeft()).y()
+    assert 0 <= top <= check.scroll.viewport().height() - edit.height()
+
+
+# --- 2. at 200 % on 4:3 what matters fell below the fold ------------------------------------------
+def _seen(window: QWidget, widget: QWidget) -> tuple[int, int]:
+    """(height shown, height wanted): what of ``widget`` the scroll areas and the window
+    let show, against all of it, or as much as its viewport can hold."""
+    from kiosk.audit.context import Context
+    from kiosk.audit.shape_checks import visible_part
+
+    ctx = Context(window, "ar")
+    clip = ctx.clip_rect(widget).intersected(window.rect())
+    return visible_part(ctx, widget).height(), min(widget.height(), clip.height())
+
+
+def _one_row_with_title(header: Any) -> None:
+    centres = {b.mapTo(header, b.rect().center()).y() for b in header.buttons}
+    assert max(centres) - min(centres) <= 8, centres  # never a second row
+    assert header.app_title.isVisible() and header.app_title.text().strip("… ")
+
+
+@pytest.mark.parametrize("size", [(1280, 1024), (1920, 1080)])
+def test_2_at_200_percent_the_header_summary_and_action_stay_in_view(
+    make_kiosk: Any, size: tuple[int, int]
+) -> None:
+    """At 200 % on 4:3 the header wrapped to two rows and lost the title; after
+    "Continuer" on empty answers only the title showed, the error summary that had the
+    focus was off screen."""
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(*size)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    kiosk.start()
+    step = w.step
+    kiosk.qtbot.waitUntil(lambda: step.header.width() > 0)
+    _one_row_with_title(step.header)
+    assert step.header.height() < 0.15 * size[1]  # it was about 22 % of the height
+    kiosk.click(step.continue_button)  # nothing answered
+    kiosk.qtbot.waitUntil(step.summary.isVisible)
+    assert w.focusWidget() is step.summary
+    shown, wanted = _seen(w, step.summary)
+    assert shown >= wanted - 2, (shown, wanted)
+    shown, wanted = _seen(w, step.continue_button)
+    assert shown == step.continue_button.height() == wanted
+
+
+def test_2_the_welcome_screen_fits_1280_x_960_and_photo_review_keeps_half_the_screen(
+    make_kiosk: Any,
+) -> None:
+    """The welcome screen needed scrolling at 100 % on 1280 x 960; on photo review at
+    200 % "Valider"/"Refaire la photo" were cut off under a photo of about 220 x 150 px."""
+    from kiosk.devices.camera import FakeCamera
+
+    from .test_scan import Scan, page_frame
+
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(1280, 960)
+    kiosk.qtbot.waitUntil(lambda: w.welcome.height() > 0 and w.height() == 960)
+    kiosk.qtbot.waitUntil(lambda: w.welcome.scroll.verticalScrollBar().maximum() == 0)
+    w.resize(1280, 1024)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    scan = Scan(kiosk, FakeCamera([page_frame(3)], fps=20))
+    try:
+        scan.controller.scan([("enrolment_certificate", "Certificat de scolarité", 1)])
+        scan.wait_review()
+        screen = scan.screen
+        kiosk.qtbot.waitUntil(lambda: _seen(w, screen.page_view)[0] >= 0.5 * w.height())
+        for button in (screen.accept_button, screen.retake_button):
+            shown, _wanted = _seen(w, button)
+            assert shown == button.height(), button.text()
+    finally:
+        scan.controller.clear()
+
+
+def test_6_a_passport_page_is_not_taken_as_the_identity_photo(kiosk: Kiosk) -> None:
+    """ "Photo d'identité" accepted a passport page: a page with a machine-readable
+    zone is refused for a document that has none; a page without one is taken."""
+    from kiosk.devices.camera import FakeCamera
+    from kiosk.scan import synthetic as syn
+    from kiosk.ui.scan_controller import NOT_A_PHOTO
+
+    from .test_scan import Scan
+    from .test_scan_flow import FRAME, letter_frame, passport_frame
+
+    camera = FakeCamera([passport_frame()], fps=12)
+    scan = Scan(kiosk, camera)
+    scan.controller.warm_up()  # the MRZ reader, as at start-up (once per process)
+    scan.wait(lambda: scan.controller._reader is not None, timeout=120_000)
+    screen = scan.screen
+    try:
+        scan.controller.scan([("photo", "Photo d'identité (code e-photo)", 1)])
+        scan.wait(lambda: scan.controller.refused == 1, timeout=60_000)
+        assert not screen.reviewing and screen.guidance_text() == NOT_A_PHOTO
+        camera.show([syn.empty(FRAME)])
+        verdicts = scan.controller.verdicts
+        scan.wait(lambda: scan.controller.verdicts >= verdicts + 3)
+        camera.show([letter_frame()])  # a sheet with no MRZ
+        # Each page taken is read for an MRZ first: slow on a loaded machine.
+        scan.wait(lambda: screen.reviewing or scan.controller.refused > 1, timeout=60_000)
+        assert scan.controller.refused == 1 and screen.reviewing
+    finally:
+        scan.controller.clear()
+
+
+def test_11_dialogs_dim_the_page_and_the_inactivity_warning_hides_the_answers(
+    kiosk: Kiosk,
+) -> None:
+    """Dialogs had no backdrop; the applicant's answers stayed readable behind the
+    inactivity warning."""
+    w = kiosk.window
+    kiosk.start()
+    kiosk.fill(IDENTITY)
+    host = w.centralWidget()
+    before = host.grab().toImage()
+    dialog = w.show_help("Aide", "Un agent arrive.")
+    kiosk.qtbot.waitUntil(w.backdrop.isVisible)
+    assert w.backdrop.geometry() == host.rect()
+    dimmed = host.grab().toImage()
+    x, y = host.width() // 2, host.height() // 2
+    assert dimmed.pixelColor(x, y).lightness() < before.pixelColor(x, y).lightness() - 60
+    dialog.reject()
+    kiosk.qtbot.waitUntil(lambda: not w.backdrop.isVisible())
+    warning = w.show_inactivity_warning(30)
+    kiosk.qtbot.waitUntil(w.backdrop.isVisible)
+    hidden = host.grab().toImage()
+    step = w.step
+    for widget in (step.row("surname").input, step.title):  # nothing of the page shows
+        centre = widget.mapTo(host, widget.rect().center())
+        assert hidden.pixelColor(centre).name() == "#000000"
+    warning.close_warning()
+    kiosk.qtbot.waitUntil(lambda: not w.backdrop.isVisible())

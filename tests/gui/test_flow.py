@@ -105,7 +105,8 @@ def test_consent_is_required(kiosk: Kiosk) -> None:
     assert consent.error.isVisible()
     assert "Cochez la case" in consent.error.text()
     assert "Cochez la case" in consent.checkbox.accessibleDescription()
-    assert consent.checkbox.hasFocus()
+    # The error summary has the focus, its link goes to the box (issue 15, problem 11).
+    assert consent.summary.hasFocus() and consent.summary.links
     assert kiosk.screen() is Screen.CONSENT
     assert kiosk.sealer.calls == 0
 

@@ -161,9 +161,11 @@ def test_hide_and_bring_back_with_the_clavier_button(kiosk: Kiosk) -> None:
     kiosk.qtbot.waitUntil(lambda: shown(osk))
     assert QApplication.focusWidget() is row.input
     # The field the applicant types in stays in view above the keyboard.
-    viewport = kiosk.window.step.scroll.viewport()
 
     def field_in_view() -> bool:
+        # Asked each time: a wrapper of the viewport kept across events can go invalid
+        # in PySide after the action bar walks the focus chain (BaseScreen.footer_last).
+        viewport = kiosk.window.step.scroll.viewport()
         rect = QRect(row.input.mapTo(viewport, QPoint(0, 0)), row.input.size())
         return viewport.rect().contains(rect)
 

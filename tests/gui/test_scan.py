@@ -27,6 +27,7 @@ from kiosk.scan.guidance import MESSAGES, Guidance
 from kiosk.scan.pipeline import CaptureMode
 from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.scan_controller import (
+    ALREADY_TAKEN,
     CAMERA_BACK,
     CAMERA_DISCONNECTED,
     CAMERA_NOT_FOUND,
@@ -180,7 +181,8 @@ def test_blurred_then_sharp_sequence_guides_then_captures_by_itself(
 def test_manual_capture_of_two_pages_from_an_mjpg_video(
     make_scan: Callable[..., Scan], tmp_path: Path
 ) -> None:
-    """A blurred page is never taken by itself; "Prendre la photo" takes it anyway."""
+    """A blurred page is never taken by itself; "Prendre la photo" takes it anyway (but
+    not twice: the same sheet as page 2 is refused)."""
     frames = [blurred(page_frame(2))] * 10
     scan = make_scan(FakeCamera(write_avi(tmp_path / "blurred.avi", frames), fps=15))
     screen = scan.screen
@@ -196,13 +198,14 @@ def test_manual_capture_of_two_pages_from_an_mjpg_video(
     assert screen.caption.text() == "Page 2 sur 2"
     assert not screen.reviewing and screen.capture_button.isVisible()
     scan.wait(lambda: screen.capture_button.isEnabled())
+    # The video shows the same sheet: taken by hand as page 2, it is refused (issue 15).
     scan.click(screen.capture_button)
-    scan.wait_review()
-    scan.click(screen.accept_button)
-    assert [(d, p) for d, p, _ in scan.captured] == [
-        ("proof_of_address", 1),
-        ("proof_of_address", 2),
-    ]
+    scan.wait(lambda: scan.controller.refused == 1)
+    assert not screen.reviewing and screen.guidance_text() == ALREADY_TAKEN
+    scan.click(screen.skip_button)
+    assert screen.skip_dialog is not None
+    scan.click(screen.skip_dialog.confirm_button)
+    assert [(d, p) for d, p, _ in scan.captured] == [("proof_of_address", 1)]
     assert scan.finished == 1
 
 
@@ -227,6 +230,9 @@ def test_retake_then_next_document_then_skip(make_scan: Callable[..., Scan]) -> 
     scan.wait(lambda: scan.controller.verdicts >= verdicts + 12)
     assert not screen.reviewing
     scan.click(screen.skip_button)
+    assert scan.skipped == []  # asked first (issue 15, problem 6)
+    assert screen.skip_dialog is not None and screen.skip_dialog.isVisible()
+    scan.click(screen.skip_dialog.confirm_button)
     assert scan.skipped == ["proof_of_address"]
     assert scan.finished == 1
 
@@ -292,6 +298,8 @@ def test_no_camera_at_all_says_so_and_lets_the_applicant_skip(
     scan.wait(lambda: scan.screen.guidance_text() == CAMERA_NOT_FOUND)
     assert not scan.screen.capture_button.isEnabled()
     scan.click(scan.screen.skip_button)
+    assert scan.screen.skip_dialog is not None
+    scan.click(scan.screen.skip_dialog.confirm_button)
     assert scan.skipped == ["passport"] and scan.finished == 1
 
 

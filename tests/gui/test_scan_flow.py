@@ -226,6 +226,8 @@ def test_header_back_and_help_on_the_scan_screen(make_flow: Callable[..., Flow])
     k.wait_screen(Screen.SCAN)
     # Skipping the passport: the questions are typed, no notice.
     k.click(w.scan.skip_button)
+    assert w.scan.skip_dialog is not None
+    k.click(w.scan.skip_dialog.confirm_button)
     k.wait_screen(Screen.STEP)
     assert w.step.notice_label.text() == ""
 
@@ -274,6 +276,8 @@ def test_documents_photographed_skipped_missing_then_submitted(
     for _ in to_scan[1:]:
         flow.wait(lambda: w.scan.skip_button.isVisible() and not w.scan.reviewing)
         k.click(w.scan.skip_button)
+        assert w.scan.skip_dialog is not None
+        k.click(w.scan.skip_dialog.confirm_button)
     k.wait_screen(Screen.DOCUMENTS)
     # What is photographed, what is missing; the missing ones can be photographed again.
     statuses = {doc.id: help_.text() for doc, _name, help_ in docs.document_labels}

@@ -5,8 +5,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+)
 
 from contract.catalogue import Procedure, Step
 from kiosk.domain.session import Screen
@@ -72,6 +80,7 @@ class CheckScreen(BaseScreen):
         self.confirm_button.clicked.connect(self.answers_confirmed)
         self.actions.addWidget(self.confirm_button, 0, LEADING)
         self.actions.addStretch(1)
+        self._edited: str | None = None  # the step "Modifier" was touched for
 
     def show_answers(self, procedure: Procedure, answers: Mapping[str, str]) -> None:
         self._remove_cards()
@@ -80,7 +89,7 @@ class CheckScreen(BaseScreen):
         for step in procedure.steps:
             edit = button("secondary")
             edit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-            edit.clicked.connect(lambda _=False, s=step.id: self.edit_requested.emit(s))
+            edit.clicked.connect(lambda _=False, s=step.id: self._edit(s))
             card = StepCard(step, edit)
             self.body.addWidget(card)
             self.cards.append(card)
@@ -91,6 +100,23 @@ class CheckScreen(BaseScreen):
         for first, second in itertools.pairwise(chain):
             self.setTabOrder(first, second)
         self.retranslate_body(self.tr_)
+
+    def _edit(self, step_id: str) -> None:
+        self._edited = step_id
+        self.edit_requested.emit(step_id)
+
+    def entered(self) -> None:
+        """Back from "Modifier": where the applicant was, on the step they changed (the
+        page went back to the top: issue 15); else from the top, as every screen."""
+        super().entered()
+        step_id, self._edited = self._edited, None
+        card = next((c for c in self.cards if c.step.id == step_id), None)
+        if card is None:
+            return
+        for _ in range(3):  # the new cards laid out: column, page, scroll area
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self.scroll.ensureWidgetVisible(card, 0, 0)
+        self.focus_and_show(card.edit_button)
 
     def edit_button(self, step_id: str) -> QPushButton:
         return next(c.edit_button for c in self.cards if c.step.id == step_id)
@@ -123,3 +149,4 @@ class CheckScreen(BaseScreen):
         self._remove_cards()
         self._procedure = None
         self._answers = {}
+        self._edited = None

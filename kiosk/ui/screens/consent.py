@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout
 
 from kiosk.domain.session import Screen
@@ -11,6 +11,7 @@ from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S
 from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
+    ErrorSummary,
     WrappingCheckBox,
     button,
     label,
@@ -26,6 +27,7 @@ DATA_NOTICE = (
     N_("Quand vous touchez « Terminer », la borne efface vos réponses."),
     N_("Vous pouvez demander à voir ou corriger vos données. Demandez à l'accueil."),
 )
+DECLARATION = N_("Déclaration sur l'honneur")  # the field's name in the error summary
 
 
 class ConsentScreen(BaseScreen):
@@ -34,6 +36,11 @@ class ConsentScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__(N_("Déclaration et envoi"), N_("Lisez ce texte. Puis cochez la case."))
+        # As on every form: the problem listed at the top, its link going to the box, the
+        # focus on the summary (the consent error had none: issue 15).
+        self.summary = ErrorSummary()
+        self.summary.field_focus_requested.connect(lambda _field: self._focus_checkbox())
+        self.body.addWidget(self.summary)
         self.notice = QFrame()
         set_role(self.notice, "card")
         box = QVBoxLayout(self.notice)
@@ -62,6 +69,7 @@ class ConsentScreen(BaseScreen):
         self.status.hide()
         self.body.addWidget(self.status)
         self._error_id: str | None = None
+        self._error_in_summary = False
         self._busy = False
 
     def _submit(self) -> None:
@@ -74,12 +82,21 @@ class ConsentScreen(BaseScreen):
         self.show_error(None)
         self.set_busy(False)
 
-    def show_error(self, message_id: str | None) -> None:
+    def show_error(self, message_id: str | None, *, about_box: bool = True) -> None:
+        """``about_box``: the error is the box not ticked (listed in the error summary,
+        which gets the focus); else the submission failed (said beside the box)."""
         self._error_id = message_id
+        self._error_in_summary = bool(message_id) and about_box
         self._render_error(self.tr_)
-        if message_id:
-            self.focus_and_show(self.error if self.error.isVisible() else self.checkbox)
+        if message_id and not about_box:
+            self.focus_and_show(self.error)
             self.checkbox.setFocus()
+        elif message_id:
+            self.focus_summary(self.summary)
+
+    def _focus_checkbox(self) -> None:
+        self.focus_and_show(self.declaration)
+        self.checkbox.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_busy(self, busy: bool) -> None:
         """While the application is sealed and queued, the button cannot be pressed again."""
@@ -93,6 +110,14 @@ class ConsentScreen(BaseScreen):
         return self._busy
 
     def _render_error(self, tr: Translator) -> None:
+        self.summary.set_errors(
+            [("declaration", DECLARATION, self._error_id)]
+            if self._error_id and self._error_in_summary
+            else []
+        )
+        self.summary.retranslate(tr)
+        if self.summary.links:  # reading order: the summary's link, then the box
+            self.setTabOrder(self.summary.links[0], self.checkbox)
         if self._error_id:
             self.error.setText(tr(N_("Erreur : {message}")).format(message=tr(self._error_id)))
             self.error.show()
@@ -123,7 +148,8 @@ class ConsentScreen(BaseScreen):
         )
 
     def error_text(self) -> str:
-        return self.error.text()
+        """What is said when the box is not ticked: the summary, as it is read."""
+        return self.summary.spoken_text() if self.summary.links else self.error.text()
 
     def wipe(self) -> None:
         self.reset(False)

@@ -85,8 +85,8 @@ class LookupFormScreen(BaseScreen):
         )
         self._chain_tab_order()  # the summary's links before the fields
         self.title.setText(self.title_text())
-        if errors:
-            self.summary.setFocus()
+        if errors:  # the summary in view (at 200 % it fell below the fold), with the focus
+            self.focus_summary(self.summary)
 
     def title_text(self) -> str:
         title = self.tr_(self._title_id)

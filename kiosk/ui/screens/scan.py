@@ -1,15 +1,16 @@
 """Photograph a document, page by page: the camera's view, what to do now (big), a button to
-take the photo by hand; then the straightened page to check, "Reprendre" or "Valider".
+take the photo by hand; then the straightened page to check, "Refaire la photo" or "Valider".
 
 A dumb screen: ``ScanController`` feeds it images and message ids and listens to its
 signals. Two states share the column: *live* (preview, guidance, "Prendre la photo",
-"Passer ce document") and *review* (the page, "Valider", "Reprendre").
+"Passer ce document") and *review* (the page, "Valider", "Refaire la photo").
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QResizeEvent
@@ -20,6 +21,9 @@ from kiosk.scan.guidance import Guidance, message_id
 from kiosk.ui.image_view import ImageView
 from kiosk.ui.theme import NORMAL, SPACE_L, SPACE_M, SPACE_S
 from kiosk.ui.widgets import LEADING, BaseScreen, button, label, set_role
+
+if TYPE_CHECKING:
+    from kiosk.ui.confirm import ConfirmDialog
 
 TITLE = N_("Photo du document")
 INTRO_LIVE = N_("Posez la page sous la caméra. La photo se prend toute seule.")
@@ -41,18 +45,25 @@ MORE_NAME = N_("Valider cette page et photographier une autre page du même docu
 NO_MORE = N_("Il n'y a pas d'autre page")
 PREPARING = N_("Préparation de la photo. Attendez un peu.")
 CAMERA_STARTING = N_("La caméra démarre.")
+# Asked before a document is skipped (one tap skipped it: issue 15).
+SKIP_TITLE = N_("Passer ce document ?")
+SKIP_TEXT = N_("Sans photo, vous devrez apporter « {document} » à la préfecture.")
+SKIP_CONFIRM = N_("Oui, passer ce document")
+SKIP_KEEP = N_("Non, prendre la photo")
 
 # Share of the window's height the camera's view and the page under review take (the
 # page at least half the screen: the applicant must be able to check it), within the
 # page's viewport; the buttons are in the action bar, always in view.
 PREVIEW_HEIGHT_SHARE = 0.45
 REVIEW_HEIGHT_SHARE = 0.55
+PREVIEW_LEAST_SHARE = 0.3  # kiosk.audit.shape_checks: never a thin strip
+REVIEW_LEAST_SHARE = 0.5  # the page under review: at least half the window
 MIN_VIEW_HEIGHT = 160
 
 
 class ScanScreen(BaseScreen):
     capture_requested = Signal()  # "Prendre la photo"
-    retake_requested = Signal()  # "Reprendre"
+    retake_requested = Signal()  # "Refaire la photo"
     page_accepted = Signal()  # "Valider"
     skip_requested = Signal()  # "Passer ce document" (or, on a page added: no more pages)
     more_requested = Signal()  # "Valider et ajouter une page"
@@ -88,7 +99,7 @@ class ScanScreen(BaseScreen):
         self.retake_button = button("secondary")
         for btn, signal in (
             (self.capture_button, self.capture_requested),
-            (self.skip_button, self.skip_requested),
+            (self.skip_button, self._skip_touched),
             (self.accept_button, self.page_accepted),
             (self.retake_button, self.retake_requested),
         ):
@@ -98,6 +109,7 @@ class ScanScreen(BaseScreen):
         self.actions.addStretch(1)
         self.accept_button.hide()
         self.retake_button.hide()
+        self.skip_dialog: ConfirmDialog | None = None
         # Beside the two others when they fit, else at the end of the page (200 %).
         self.more_button = button("secondary")
         self.more_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
@@ -178,7 +190,7 @@ class ScanScreen(BaseScreen):
         self.accept_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_live(self) -> None:
-        """Back to the camera (after "Reprendre", or for the next page)."""
+        """Back to the camera (after "Refaire la photo", or for the next page)."""
         self._reviewing = False
         self._preparing = False
         self.page_view.clear()
@@ -287,9 +299,15 @@ class ScanScreen(BaseScreen):
         if not self._reviewing:
             room -= self.guidance.heightForWidth(self.column.width()) + SPACE_L
         view.max_height = max(MIN_VIEW_HEIGHT, min(round(screen_h * share), room))
-        view.updateGeometry()
-        for _ in range(3):  # the column, the page, the scroll area: one level each
-            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self._relayout(view)
+        # What the rest of the page pushes below the fold is taken from the view, down to
+        # its least share (the page under review half the window, the camera's view 30 %):
+        # at 100 % nothing scrolls; at 200 % the view keeps its size and the page scrolls.
+        overflow = self.scroll.verticalScrollBar().maximum()
+        least = round(screen_h * (REVIEW_LEAST_SHARE if self._reviewing else PREVIEW_LEAST_SHARE))
+        if overflow > 0 and view.max_height > least:
+            view.max_height = max(least, MIN_VIEW_HEIGHT, view.max_height - overflow)
+            self._relayout(view)
         # As much of the page above as fits with the whole view (and the guidance under
         # the camera's view): from the top if it all fits, else from the caption, the
         # title or the instruction, else from the view itself.
@@ -305,8 +323,50 @@ class ScanScreen(BaseScreen):
         top = next((t for t in tops if bottom - t <= viewport), tops[-1])
         self.scroll.verticalScrollBar().setValue(max(0, top))
 
+    @staticmethod
+    def _relayout(view: QWidget) -> None:
+        view.updateGeometry()
+        for _ in range(3):  # the column, the page, the scroll area: one level each
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+    # --- skipping -----------------------------------------------------------------------------
+    def _skip_touched(self) -> None:
+        """ "Passer ce document": asked first (the document must then be brought to the
+        prefecture). "Il n'y a pas d'autre page" (a page added) is not asked."""
+        if self._extra:
+            self.skip_requested.emit()
+            return
+        from kiosk.ui.confirm import ConfirmDialog
+
+        self.close_skip_dialog()
+        tr = self.tr_
+        dialog = ConfirmDialog(
+            self.window(),
+            tr,
+            tr(SKIP_TITLE),
+            tr(SKIP_TEXT).format(document=tr(self._document_id)),
+            confirm=tr(SKIP_CONFIRM),
+            keep=tr(SKIP_KEEP),
+        )
+        dialog.accepted.connect(self.skip_requested)
+        dialog.finished.connect(lambda _result, d=dialog: self._skip_dialog_closed(d))
+        self.skip_dialog = dialog
+        dialog.open()
+
+    def _skip_dialog_closed(self, dialog: QWidget) -> None:
+        if self.skip_dialog is dialog:
+            self.skip_dialog = None
+        dialog.deleteLater()
+
+    def close_skip_dialog(self) -> None:
+        """Closed without skipping (the screen is left or wiped)."""
+        dialog, self.skip_dialog = self.skip_dialog, None
+        if dialog is not None:
+            dialog.reject()
+
     # --- forgetting -------------------------------------------------------------------------
     def wipe(self) -> None:
+        self.close_skip_dialog()
         self.preview.clear()
         self.page_view.clear()
         self._document_id = ""

@@ -110,8 +110,7 @@ class StepScreen(BaseScreen):
         self._chain_tab_order()
         self.title.setText(self.title_text())
         if errors:
-            self.scroll.verticalScrollBar().setValue(0)
-            self.summary.setFocus()
+            self.focus_summary(self.summary)
 
     def title_text(self) -> str:
         title = self.tr_(self._title_id)

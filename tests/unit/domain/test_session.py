@@ -209,6 +209,20 @@ def test_restore_goes_to_the_first_unanswered_step(catalogue, session):
         third.restore(other.uuid, "naturalisation", "fr", complete, "X", TODAY)
 
 
+def test_a_restored_draft_does_not_ask_for_the_passport_again(catalogue, session):
+    """The identity questions were answered after the passport (read or passed over):
+    resumed, the passport is not asked for again (issue 15, problem 6)."""
+    session.submit_step(IDENTITY, TODAY)
+    other = ApplicantSession(catalogue)
+    other.restore(session.uuid, "renewal-student", "fr", dict(session.answers), "C", TODAY)
+    assert other.passport_scan_done
+    other.back()
+    assert other.step.id == "identity" and not other.wants_passport_scan()
+    empty = ApplicantSession(catalogue)
+    empty.restore(session.uuid, "renewal-student", "fr", {}, "C", TODAY)
+    assert not empty.passport_scan_done and empty.wants_passport_scan()
+
+
 def test_another_application_for_the_family_keeps_the_address(catalogue, session):
     fill_all(session, {**CONTACT, "housing": "hosted"})
     session.confirm_documents()
