@@ -308,6 +308,8 @@ def run(cfg: Run, database_url: str | None, work: Path) -> Results:
             flood_process, central.url, hostile[1], cfg.flood_threads, started, end
         )
 
+        lookup_after = min(2.0, 0.05 * cfg.duration_s)  # an applicant asks a bit later
+
         def kiosk(i: int) -> None:
             _kiosk_id, token, _key = tokens[i]
             client = Client(central.url, _address(i), token, results)
@@ -327,7 +329,7 @@ def run(cfg: Run, database_url: str | None, work: Path) -> Results:
                 elif todo and now >= started + todo[0][0]:
                     _when, app = todo.pop(0)
                     deliver(client, app)
-                    lookups.append((time.monotonic() + 2.0, app))
+                    lookups.append((time.monotonic() + lookup_after, app))
                 elif lookups and now >= lookups[0][0]:
                     look_up(client, lookups.pop(0)[1])
                 else:
@@ -337,6 +339,8 @@ def run(cfg: Run, database_url: str | None, work: Path) -> Results:
                     if lookups:
                         wake.append(lookups[0][0])
                     stop.wait(max(0.0, min(wake) - time.monotonic()))
+            for _when, app in lookups:  # delivered late in a short run: looked up all the same
+                look_up(client, app)
             client.close()
 
         threads = [

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from central import retention
 from central.db import EnrolmentCodeRow, make_engine, migrate
-from central.deps import Central, token_hash
+from central.deps import Central, PinChecks, token_hash
 from central.limits import Guard
 from central.problems import install_handlers
 from central.routers import (
     admin,
     applications,
     attachments,
+    commands,
     desk,
     enrolment,
     heartbeat,
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         catalogue=load_catalogue(settings.catalogue_path),
         staff_hasher=hasher,
         dummy_pin_hash=hasher.hash("not-a-pin-000000"),
+        pin_checks=PinChecks(settings.limits.concurrent_pin_checks),
     )
     with Session(engine) as s, s.begin():
         for code in settings.enrolment_codes:
@@ -103,6 +105,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
                 tg.start_soon(retention.every, central, every)
             yield
             tg.cancel_scope.cancel()
+        central.pin_checks.close()
         if central.reader is not central.engine:
             central.reader.dispose()
 
@@ -122,7 +125,9 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     app.state.central = central
     app.state.engine = engine
     install_handlers(app)
-    for module in (enrolment, applications, attachments, heartbeat, desk, admin, staff, status):
+    for module in (
+        enrolment, applications, attachments, heartbeat, desk, admin, staff, status, commands,
+    ):  # fmt: skip
         app.include_router(module.router)
     app.add_middleware(Guard, central=central)  # type: ignore[arg-type]
     return app

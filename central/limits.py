@@ -8,7 +8,11 @@ For each request, before the application reads a byte of its body:
   whole) and must arrive within ``Limits.body_timeout_s`` (408);
 * the credentials are checked: a kiosk token (looked up by its SHA-256, cached a few
   seconds), the admin token or a desk token, so that a request without a valid one is
-  answered 401 without its body ever being read; then the kiosk's own rate limit;
+  answered 401 without its body ever being read; then the kiosk's own rate limit, and for
+  staff sign-in a human pace per kiosk;
+* a request refused by a rate limit is answered 429 after ``Limits.refusal_delay_s``: a
+  client flooding one request after another is slowed down instead of being answered as
+  fast as it asks;
 * a kiosk's ``last_seen`` is written at most once a minute (not by every request).
 
 An answer given before the body was read whole carries ``Connection: close``: the server
@@ -74,6 +78,7 @@ class BodyTimeout(HTTPException):
 class Rule:
     auth: str  # "kiosk", "admin", "desk" (or admin), "" (none)
     body_bytes: int
+    human_paced: bool = False  # a kiosk's requests here are also held to a human's pace
 
 
 def _rules(json_limit: int) -> list[tuple[re.Pattern[str], frozenset[str] | None, Rule]]:
@@ -85,7 +90,7 @@ def _rules(json_limit: int) -> list[tuple[re.Pattern[str], frozenset[str] | None
         (r"/v1/applications/[^/]+", frozenset({"PUT"}), Rule("kiosk", APPLICATION_BODY_BYTES)),
         (r"/v1/attachments/[^/]+", frozenset({"PUT"}), Rule("kiosk", MAX_CHUNK_BYTES)),
         (r"/v1/staff/audit", any_method, Rule("kiosk", STAFF_AUDIT_BODY_BYTES)),
-        (r"/v1/staff/sign-in", any_method, Rule("kiosk", SMALL_BODY_BYTES)),
+        (r"/v1/staff/sign-in", any_method, Rule("kiosk", SMALL_BODY_BYTES, human_paced=True)),
         (
             r"/v1/(applications|attachments|heartbeat|help-calls|staff|status)(/.*)?",
             any_method,
@@ -172,7 +177,15 @@ class Guard:
         self.rules = _rules(limits.json_body_bytes)
         self.by_address = TokenBucket(limits.address_rate_per_s, limits.address_burst)
         self.by_kiosk = TokenBucket(limits.kiosk_rate_per_s, limits.kiosk_burst)
+        self.sign_ins = TokenBucket(limits.sign_in_rate_per_s, limits.sign_in_burst)
+        self.refusal_delay_s = limits.refusal_delay_s
         self.body_timeout_s = limits.body_timeout_s
+
+    async def refuse(self, send: Send, wait: float, detail: str) -> None:
+        """429 after ``refusal_delay_s`` (the connection is idle meanwhile: no work)."""
+        if self.refusal_delay_s > 0:
+            await anyio.sleep(self.refusal_delay_s)
+        await _answer(send, 429, detail, {"Retry-After": str(max(1, math.ceil(wait)))})
 
     def rule(self, method: str, path: str) -> Rule:
         for pattern, methods, rule in self.rules:
@@ -188,8 +201,7 @@ class Guard:
         address = client_address(scope)
         wait = self.by_address.take(address)
         if wait:
-            await _answer(send, 429, "too many requests from this address: slow down",
-                          {"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
+            await self.refuse(send, wait, "too many requests from this address: slow down")
             return
         rule = self.rule(scope["method"], scope["path"])
         length = _header(scope, b"content-length")
@@ -218,8 +230,11 @@ class Guard:
                 return
             wait = self.by_kiosk.take(kiosk_id)
             if wait:
-                await _answer(send, 429, "too many requests from this kiosk: slow down",
-                              {"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
+                await self.refuse(send, wait, "too many requests from this kiosk: slow down")
+                return
+            wait = self.sign_ins.take(kiosk_id) if rule.human_paced else 0.0
+            if wait:
+                await self.refuse(send, wait, "too many sign-ins from this kiosk: slow down")
                 return
             state["kiosk_id"] = kiosk_id
             await c.saw_kiosk(kiosk_id)

@@ -33,6 +33,19 @@ class Limits:
     kiosk_burst: int = 600
     address_rate_per_s: float = 100.0  # requests from one client address (kiosks behind NAT)
     address_burst: int = 1000
+    # Staff sign in at a human pace: a kiosk token's sign-ins beyond this are refused before
+    # any work (a flood of them cost the other kiosks their CPU).
+    sign_in_rate_per_s: float = 1.0
+    sign_in_burst: int = 30
+    # A request refused by a rate limit is answered after this: a client that floods as fast
+    # as it is answered (one request after another) is slowed to one request a second per
+    # connection instead of costing the server a request every millisecond. Shorter than the
+    # header timeout: it lets no client hold a connection longer than it already could.
+    refusal_delay_s: float = 1.0
+    # PIN and badge checks (Argon2: 64 MiB and four threads each) at once in one worker, on
+    # threads of lower priority: a burst of sign-ins waits its turn instead of taking every
+    # core from the other requests (central.deps.PinChecks).
+    concurrent_pin_checks: int = 1
     body_timeout_s: float = 60.0  # a request's whole body must arrive within this
     json_body_bytes: int = 64 * KIB  # most routes
     unfinished_uploads_per_kiosk: int = 16  # attachments begun and not complete

@@ -98,10 +98,15 @@ def audit(
 
 
 def verify(c: Central, stored: str | None, secret: str) -> bool:
-    try:
-        return c.staff_hasher.verify(stored or c.dummy_pin_hash, secret) and stored is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    """Argon2 on the worker's PIN-check threads (:class:`central.deps.PinChecks`)."""
+
+    def check() -> bool:
+        try:
+            return bool(c.staff_hasher.verify(stored or c.dummy_pin_hash, secret))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return c.pin_checks.run(check) and stored is not None
 
 
 def identifier_key(identifier: str) -> str:

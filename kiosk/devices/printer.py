@@ -4,7 +4,7 @@ support, and a fake that writes the PDF to a directory (demo, tests).
 ``check()`` says whether printing can work now; ``print_receipt()`` prints or raises
 :class:`PrintError` with a :class:`PrinterState` the UI turns into a translated message
 (``MESSAGES``), with the offer to show the receipt on screen instead. Both may block (CUPS,
-files): call them on a worker (``kiosk.ui.receipt_pdf.RenderWorker``).
+files): call them on a worker (``kiosk.render.receipt_pdf.RenderWorker``).
 
 What CUPS can tell, and what it cannot: ``QPrinter`` reports almost nothing about the device
 (no paper, cover open), so the CUPS backend asks ``lpstat -l -p <printer>`` for the queue's
@@ -117,7 +117,7 @@ class FakePrinter(Printer):
         return "imprimante simulée (PDF)"
 
     def print_receipt(self, receipt: Printable) -> None:
-        from kiosk.ui.receipt_pdf import pdf_bytes, render_images, write_pdf
+        from kiosk.render.receipt_pdf import pdf_bytes, render_images, write_pdf
 
         if self.state is not PrinterState.READY:
             raise PrintError(self.state)
@@ -210,7 +210,7 @@ class CupsPrinter(Printer):
     def print_receipt(self, receipt: Printable) -> None:
         from PySide6.QtPrintSupport import QPrinter
 
-        from kiosk.ui.receipt_pdf import laid_out_on, paint_paged, prepare_page
+        from kiosk.render.receipt_pdf import laid_out_on, paint_paged, prepare_page
 
         state = self.check()
         if state is not PrinterState.READY:

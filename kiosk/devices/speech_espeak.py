@@ -302,7 +302,7 @@ class Pyttsx3Speech(Speech):
         """Wait (never longer than ``timeout`` s) until ``predicate()`` is true; it is
         evaluated each time the engine reports something."""
         with self._cond:
-            return self._cond.wait_for(predicate, timeout)
+            return bool(self._cond.wait_for(predicate, timeout))
 
     @property
     def engine_alive(self) -> bool:

@@ -53,8 +53,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from kiosk.devices.camera import Camera
+    from kiosk.render.receipt_pdf import RenderWorker
     from kiosk.ui.controller import SessionController
-    from kiosk.ui.receipt_pdf import RenderWorker
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class ReceiptFlow:
     @property
     def renderer(self: SessionController) -> RenderWorker:
         if self._render_worker is None:
-            from kiosk.ui.receipt_pdf import RenderWorker
+            from kiosk.render.receipt_pdf import RenderWorker
 
             self._render_worker = RenderWorker(self)
         return self._render_worker
@@ -270,7 +270,7 @@ class ReceiptFlow:
             self._with_central_reference(self._show_content)
 
     def _show_content(self: SessionController, content: ReceiptContent) -> None:
-        from kiosk.ui.receipt_pdf import render_images
+        from kiosk.render.receipt_pdf import render_images
 
         self.renderer.run(
             render_images,

@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QColor, QFont
 
-from kiosk.i18n import LANGUAGES
+from kiosk.render.fonts import font_families, script_of
 
 SCALES: tuple[float, ...] = (1.0, 1.5, 2.0)
 CHECK_MARK = (Path(__file__).parent / "assets" / "check.svg").as_posix()  # white
@@ -134,33 +134,6 @@ class KeyMetrics:
 
 ARABIC_TEXT_FACTOR = 1.15
 
-_LATIN_FAMILIES = ["Noto Sans", "DejaVu Sans"]  # Latin, Cyrillic
-_ARABIC_FAMILIES = ["Noto Sans Arabic", "Noto Naskh Arabic", "Noto Sans", "DejaVu Sans"]
-# Simplified Chinese: a CJK face first, so Han characters do not come from whatever
-# fallback font Qt finds (often with Japanese glyph shapes); Latin answers from Noto Sans.
-_HANS_FAMILIES = [
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "Droid Sans Fallback",
-    "Noto Sans",
-    "DejaVu Sans",
-]
-_FAMILIES_BY_SCRIPT = {
-    QLocale.Script.ArabicScript: _ARABIC_FAMILIES,  # Arabic, Persian
-    QLocale.Script.SimplifiedHanScript: _HANS_FAMILIES,
-}
-
-
-def _script(language: str) -> QLocale.Script:
-    lang = LANGUAGES.get(language)
-    return QLocale(lang.qt_locale).script() if lang else QLocale.Script.LatinScript
-
-
-def font_families(language: str) -> list[str]:
-    """Font families for ``language``, by its script (from its Qt locale)."""
-    return list(_FAMILIES_BY_SCRIPT.get(_script(language), _LATIN_FAMILIES))
-
 
 def _luminance(colour: str) -> float:
     c = QColor(colour)
@@ -243,7 +216,7 @@ class Theme:
         """The QSS for ``language``: Arabic script (Arabic, Persian) reads smaller at the
         same pixel size, so its text sizes are raised by ARABIC_TEXT_FACTOR."""
         c, s = self.colours, SIZES
-        arabic = _script(language) == QLocale.Script.ArabicScript
+        arabic = script_of(language) == QLocale.Script.ArabicScript
         factor = ARABIC_TEXT_FACTOR if arabic else 1.0
         px = lambda v: round(v * self.scale * factor)  # noqa: E731
         # The header stays usable at 200 %: its controls grow at most to 150 %.

@@ -36,8 +36,8 @@ from kiosk.domain.resume import format_resume_code
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, Translator
 from kiosk.i18n.bidi import LRI, PDI, strip_controls, unisolated_runs
+from kiosk.render.receipt_pdf import pdf_bytes
 from kiosk.ui.choice import ChoiceRow
-from kiosk.ui.receipt_pdf import pdf_bytes
 from kiosk.ui.scan_controller import PHOTO_TAKEN
 from kiosk.ui.theme import HIGH_CONTRAST, NORMAL, Theme
 from kiosk.ui.widgets import CountryBox, Notice

@@ -26,8 +26,8 @@ from kiosk.domain.receipt import (
     parse_qr,
 )
 from kiosk.i18n import LANGUAGES, Translator
+from kiosk.render.receipt_pdf import RenderWorker, pdf_bytes, render_images, write_pdf
 from kiosk.ui.receipt_flow import decode_qr, qimage_to_bgr
-from kiosk.ui.receipt_pdf import RenderWorker, pdf_bytes, render_images, write_pdf
 
 pytestmark = [
     pytest.mark.gui,

@@ -6,8 +6,10 @@ ever by one wrong try every 15 minutes, and a sign-in flood locking the whole da
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import statistics
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy import event
 from tests.security.conftest import PIN, Api, Clock, make_api
 
 WRONG = "000000"
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def _shape(resp: Any) -> tuple[int, str, str | None]:
@@ -104,6 +107,47 @@ def test_failures_decay_and_a_success_resets_them(api: Api) -> None:
     assert api.sign_in(kiosk, "med-1", PIN).status_code == 200
     resp = api.sign_in(kiosk, "med-1", WRONG)
     assert resp.status_code == 403 and resp.headers.get("Retry-After") is None
+
+
+def test_pin_checks_take_their_turn(tmp_path: Path, clock: Clock) -> None:
+    """Sign-ins arriving together (eight kiosks at once) are checked one at a time in a
+    worker, on a thread of lower priority: before, ten Argon2 checks at once (64 MiB, four
+    threads each) took every core and the other kiosks' heartbeats waited seconds
+    (benchmarks/central_load.py)."""
+    running, most = 0, 0
+    lock = threading.Lock()
+    niceness: set[int] = set()
+
+    class Slow(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+                niceness.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            time.sleep(0.05)  # a check that takes a while, as Argon2's real parameters do
+            with lock:
+                running -= 1
+            return FAST.verify(hash, password)
+
+    with make_api(tmp_path, clock, staff_hasher=Slow(1, 1024, 1)) as api:
+        kiosks = [api.enrol(f"k{i}") for i in range(8)]
+        statuses: list[int] = []
+        threads = [
+            threading.Thread(
+                target=lambda i=i: statuses.append(
+                    api.sign_in(kiosks[i], f"med-ghost-{i}", WRONG).status_code
+                )
+            )
+            for i in range(len(kiosks))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert statuses == [403] * 8
+    assert most == 1
+    assert niceness == {min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)}
 
 
 def test_argon2_never_runs_inside_a_write_transaction(tmp_path: Path, clock: Clock) -> None:

@@ -14,12 +14,16 @@ import requests
 
 from central.settings import Limits
 from tests.fixtures.central import CentralServer
-from tests.security.conftest import Clock, enrol_real, make_api
+from tests.security.conftest import ADMIN, PIN, Clock, enrol_real, make_api
 
 
 def test_a_kiosk_over_its_rate_gets_429_and_the_others_do_not(tmp_path: Path, clock: Clock) -> None:
     limits = Limits(
-        kiosk_rate_per_s=1.0, kiosk_burst=5, address_rate_per_s=1000.0, address_burst=1000
+        kiosk_rate_per_s=1.0,
+        kiosk_burst=5,
+        address_rate_per_s=1000.0,
+        address_burst=1000,
+        refusal_delay_s=0.0,
     )
     with make_api(tmp_path, clock, limits=limits) as api:
         noisy, quiet = api.enrol("noisy"), api.enrol("quiet")
@@ -32,11 +36,37 @@ def test_a_kiosk_over_its_rate_gets_429_and_the_others_do_not(tmp_path: Path, cl
 
 def test_an_address_over_its_rate_gets_429(tmp_path: Path, clock: Clock) -> None:
     limits = Limits(
-        kiosk_rate_per_s=1000.0, kiosk_burst=1000, address_rate_per_s=1.0, address_burst=20
+        kiosk_rate_per_s=1000.0,
+        kiosk_burst=1000,
+        address_rate_per_s=1.0,
+        address_burst=20,
+        refusal_delay_s=0.0,
     )
     with make_api(tmp_path, clock, limits=limits) as api:
         answers = [api.client.get("/v1/health").status_code for _ in range(30)]
         assert answers.count(200) <= 21 and answers[-1] == 429, answers
+
+
+def test_sign_ins_go_at_a_human_pace_and_refusals_are_slowed(tmp_path: Path, clock: Clock) -> None:
+    """A kiosk's sign-ins beyond the human pace are refused before any work (no PIN checked,
+    no database row: the flood of the issue cost the other kiosks their CPU), and every
+    rate-limit refusal is answered only after a delay, so a client sending one request after
+    another is slowed down rather than answered as fast as it asks."""
+    limits = Limits(sign_in_rate_per_s=0.01, sign_in_burst=3, refusal_delay_s=0.3)
+    with make_api(tmp_path, clock, limits=limits) as api:
+        api.add_staff("med-1")
+        flooder, other = api.enrol("flooder"), api.enrol("other")
+        answers = [api.sign_in(flooder, f"ghost-{i}", "000000").status_code for i in range(3)]
+        assert answers == [403, 403, 403]
+        started = time.perf_counter()
+        refused = api.sign_in(flooder, "med-1", PIN)  # even the right PIN: not looked at
+        assert time.perf_counter() - started >= 0.3
+        assert refused.status_code == 429 and "sign-ins" in refused.json()["detail"]
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert api.sign_in(other, "med-1", PIN).status_code == 200  # per kiosk
+        assert api.heartbeat(flooder).status_code == 200  # the kiosk's other requests pass
+        tries = api.client.get("/v1/admin/staff/audit", headers=ADMIN).json()
+        assert len([t for t in tries if t["kiosk_id"] == flooder.kiosk_id]) == 3
 
 
 @pytest.mark.integration

@@ -305,7 +305,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
         growth_mb = (figures["rss_end_kb"] - figures["rss_warm_kb"]) / 1024
         figures["rss_growth_mb"] = round(growth_mb, 1)
         # Found by this test: every receipt's page image, QPdfWriter or QPrinter was kept
-        # for good (kiosk.ui.receipt_pdf.laid_out_on), 1.7 MB an applicant.
+        # for good (kiosk.render.receipt_pdf.laid_out_on), 1.7 MB an applicant.
         assert growth_mb < 20, figures
     finally:
         sync.stop()

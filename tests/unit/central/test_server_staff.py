@@ -49,7 +49,12 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
         # Not the request rate limits (tests/security/test_rate_limits.py): the PIN policy
         # alone, whatever the machine's speed (1,000 guesses in a few seconds).
         limits=Limits(
-            kiosk_rate_per_s=1e6, kiosk_burst=10**6, address_rate_per_s=1e6, address_burst=10**6
+            kiosk_rate_per_s=1e6,
+            kiosk_burst=10**6,
+            address_rate_per_s=1e6,
+            address_burst=10**6,
+            sign_in_rate_per_s=1e6,
+            sign_in_burst=10**6,
         ),
     )
     app = create_app(settings)

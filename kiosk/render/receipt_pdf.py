@@ -33,6 +33,7 @@ from PySide6.QtCore import (
     QCoreApplication,
     QMarginsF,
     QObject,
+    QPointF,
     QRectF,
     Qt,
     QThread,
@@ -55,7 +56,7 @@ from PySide6.QtGui import (
 
 from kiosk.domain.receipt import Printable
 from kiosk.i18n import SOURCE_LANGUAGE, Translator, language
-from kiosk.ui.theme import font_families
+from kiosk.render.fonts import font_families
 
 log = logging.getLogger(__name__)
 
@@ -170,14 +171,14 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
     painter.save()
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor("#000000"))
-    for y, row in enumerate(qr):
-        for x, dark in enumerate(row):
+    for r, row in enumerate(qr):
+        for c, dark in enumerate(row):
             if dark:
                 painter.drawRect(
-                    QRectF(page.left() + x * module, page.top() + y * module, module, module)
+                    QRectF(page.left() + c * module, page.top() + r * module, module, module)
                 )
     painter.restore()
-    left = page.left() + (lay.qr_size + lay.mm(8) if qr else 0)
+    left = float(page.left() + (lay.qr_size + lay.mm(8) if qr else 0))
     width = page.right() - left
     fr = Translator(SOURCE_LANGUAGE)
     other = Translator(receipt.language)
@@ -188,7 +189,7 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
     ref_font = QFont(title_font)
     ref_font.setPointSizeF(24)
     painter.setPen(INK)
-    y = page.top()
+    y = float(page.top())
     lines: list[tuple[QFont, str, bool]] = [(title_font, fr(receipt.title), False)]
     if receipt.language != SOURCE_LANGUAGE:
         lines.append((title_font, other(receipt.title), language(receipt.language).rtl))
@@ -206,7 +207,7 @@ def _header(painter: QPainter, lay: _Layout, receipt: Printable, qr: list[list[b
         y += bound.height() + lay.mm(1.5)
     painter.setPen(RULE)
     rule_y = page.top() + lay.header_h - lay.mm(3)
-    painter.drawLine(page.left(), int(rule_y), page.right(), int(rule_y))
+    painter.drawLine(QPointF(page.left(), rule_y), QPointF(page.right(), rule_y))
 
 
 BODY_PT = 10.5  # at 100 %; the applicant's text size scales the receipt's text too
