@@ -72,8 +72,8 @@ agree, as ``kiosk.ui.scan_controller`` does. Seed 1, captures 0-59, and seed 3, 
 0-99 (133 MRZs, 27 negatives; 19:20 UTC): 92.0 % and 94.0 % right within 8 frames (a
 median of 2 frames), 0 false accepts.
 
-Of these, seeds 1 and 3 (captures 0-99, 800 reads): scan 96.4 %, camera 90.4 %, photo
-96.8 %, tiny 48.1 %; seed 101's camera frames: 83.9 %.
+Of the 2,000 single reads, seeds 1 and 3 (captures 0-99, 800 reads): scan 96.4 %,
+camera 90.4 %, photo 96.8 %, tiny 48.1 %; seed 101's camera frames: 83.9 %.
 
 Seeds 1 and 3's 800 reads with the reader before this session (a linear discriminant and
 nearest examples, the previous figures' reader): scan 91.1 %, camera 77.7 %, photo
