@@ -892,6 +892,7 @@ class MrzRead:
 Pads = tuple[float, float]  # margins of a cut around a candidate: along, across the text
 _CUT: Pads = (0.04, 0.25)
 _TALL_CUT: Pads = (0.04, 0.8)
+_WIDE_CUT: Pads = (0.16, 0.25)
 
 
 class MrzReader:
@@ -952,27 +953,33 @@ class MrzReader:
                     first = read
             if shapeless == 2 and cand.score > 0.5:
                 # No MRZ-shaped lines either way up: the block may have lost a line (a TD1
-                # seen as 2 lines) or been cut through one. A taller cut holds them.
-                for flipped, band in self._bands(image, cand, read_pitch, _TALL_CUT):
-                    read = self._read_band(band, cand.quad)
-                    if read.ok and self._confirmed(
-                        image, cand, flipped, read, read_pitch, _TALL_CUT
-                    ):
-                        return self._found(read, flipped, t0, t1)
-                    miss = _miss_distance(read)
-                    if miss is not None and (near is None or miss < near[0]):
-                        near = (miss, cand, flipped, _TALL_CUT)
+                # seen as 2 lines) or been cut through one, or been found short of a line's
+                # end (its last fillers faint, the check digits after them too short a
+                # piece to be found). A taller cut, then a wider one, holds them.
+                for pads in (_TALL_CUT, _WIDE_CUT):
+                    for flipped, band in self._bands(image, cand, read_pitch, pads):
+                        read = self._read_band(band, cand.quad)
+                        if read.ok and self._confirmed(
+                            image, cand, flipped, read, read_pitch, pads
+                        ):
+                            return self._found(read, flipped, t0, t1)
+                        miss = _miss_distance(read)
+                        if miss is not None and (near is None or miss < near[0]):
+                            near = (miss, cand, flipped, pads)
         if near is not None:
             # A near miss: the same band cut again at another size samples each character
-            # differently; the read must pass every check on its own.
+            # differently; then, if it was cut at the usual width, a wider cut may hold a
+            # line's last characters. The read must pass every check on its own.
             _miss, cand, flipped, pads = near
             pitch = read_pitch if read_pitch is not None else self.read_pitch
             other = 22.0 if (pitch or cand.pitch) < 16 else 14.0
-            for way, band in self._bands(image, cand, other, pads):
-                if way == flipped:
-                    read = self._read_band(band, cand.quad)
-                    if read.ok and self._confirmed(image, cand, flipped, read, other, pads):
-                        return self._found(read, flipped, t0, t1)
+            retries = [(other, pads)] + ([(read_pitch, _WIDE_CUT)] if pads == _CUT else [])
+            for size, cut in retries:
+                for way, band in self._bands(image, cand, size, cut):
+                    if way == flipped:
+                        read = self._read_band(band, cand.quad)
+                        if read.ok and self._confirmed(image, cand, flipped, read, size, cut):
+                            return self._found(read, flipped, t0, t1)
         t2 = time.perf_counter()
         error = (
             first.error if first is not None else MrzError(Reason.UNKNOWN_FORMAT, "no MRZ found")

@@ -94,3 +94,12 @@ def test_a_steep_td1_whose_third_line_only_a_taller_cut_holds_is_read_right() ->
     read = MrzReader(make_engine("glyph"), today=TODAY).read(shot.image)
     assert shot.truth is not None
     assert read.ok and _right(Outcome(shot, None, read)), read.lines
+
+
+def test_a_block_found_short_of_its_lines_ends_is_read_from_a_wider_cut() -> None:
+    # Scan 73 of seed 1: the locator's block stops before the last fillers and check
+    # digits of the lines (faint '<', then "12": too short a piece to be found as a line),
+    # so the usual cut holds no MRZ-shaped lines; a wider one does.
+    shot = capture("scan", 73, 1)
+    read = MrzReader(make_engine("glyph"), today=TODAY).read(shot.image)
+    assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
