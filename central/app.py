@@ -28,6 +28,7 @@ from central.routers import (
     admin,
     applications,
     attachments,
+    commands,
     desk,
     enrolment,
     heartbeat,
@@ -125,7 +126,9 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     app.state.central = central
     app.state.engine = engine
     install_handlers(app)
-    for module in (enrolment, applications, attachments, heartbeat, desk, admin, staff, status):
+    for module in (
+        enrolment, applications, attachments, heartbeat, desk, admin, staff, status, commands,
+    ):  # fmt: skip
         app.include_router(module.router)
     app.add_middleware(Guard, central=central)  # type: ignore[arg-type]
     return app

@@ -204,6 +204,24 @@ class KioskPresence(Base):
     state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     screen: Mapped[str | None] = mapped_column(String(64), nullable=True)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Issue 16's fleet view (migration 0003).
+    out_of_service_message: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    out_of_service_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    assisted_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    last_sync_ok_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class KioskStateLog(Base):
+    """Each change of a kiosk's reported state, for the fleet view's history of the day
+    (issue 16; migration 0004): kept a week. Never personal data."""
+
+    __tablename__ = "kiosk_state_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class KioskSite(Base):
@@ -231,6 +249,24 @@ class HelpCall(Base):
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class KioskCommandRow(Base):
+    """A remote action the desk asked for one kiosk (issue 16; contract.commands): who asked,
+    when, and what the kiosk reported. Never personal data."""
+
+    __tablename__ = "kiosk_commands"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class StaffAccountRow(Base):

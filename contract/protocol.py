@@ -323,6 +323,19 @@ class Heartbeat(_Request):
     site: ShortText | None = Field(
         default=None, description="where the kiosk stands (its site_name): a desk lists one site"
     )
+    # For the fleet view (issue 16), from the kiosk application.
+    out_of_service_message: Annotated[str, StringConstraints(max_length=300)] | None = Field(
+        default=None, description="out of service: the message staff set (French)"
+    )
+    out_of_service_by: ShortText | None = Field(
+        default=None, description="who set it (a staff identifier, or the desk's person)"
+    )
+    assisted_by: ShortText | None = Field(
+        default=None, description="the mediator assisting (as on the kiosk's banner)"
+    )
+    last_sync_ok_at: AwareDatetime | None = Field(
+        default=None, description="when a sync round last reached the central API"
+    )
 
 
 def health_ok(value: str) -> bool:
@@ -567,6 +580,9 @@ class DeskKiosk(_Response):
     call: HelpCallState | None = Field(default=None, description="its open help call")
     waiting_s: float | None = Field(default=None, description="seconds since it called")
     backlog: int = Field(default=0, description="applications not yet acknowledged centrally")
+    assisted_by: str | None = Field(default=None, description="the mediator assisting")
+    out_of_service_message: str | None = None
+    out_of_service_by: str | None = None
 
 
 class FleetKiosk(_Response):
@@ -586,6 +602,12 @@ class FleetKiosk(_Response):
     device_faults: list[str] = Field(default_factory=list, description="devices not ok")
     last_error: str | None = None
     applications_today: int = 0
+    last_sync_ok_at: AwareDatetime | None = Field(
+        default=None, description="the kiosk's last sync round that reached the central API"
+    )
+    out_of_service_message: str | None = None
+    out_of_service_by: str | None = None
+    assisted_by: str | None = None
     attention: list[str] = Field(
         default_factory=list,
         description="why it needs attention, most urgent first: help_requested, offline, "

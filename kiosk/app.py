@@ -399,6 +399,9 @@ def run(args: argparse.Namespace) -> int:
     window.admin_controller = _start_admin(
         window, controller, settings, args, store, sync, kiosk_status, sealer
     )
+    from kiosk.ui.remote_actions import attach_remote_actions  # the desk's actions (issue 16)
+
+    window.remote_actions = attach_remote_actions(window.admin_controller, controller, sync)
     Narrator(controller, window)  # says the focused control when the voice is on
     help_calls: list[Any] = []  # attached after the first paint (its thread imports the client)
 

@@ -63,6 +63,14 @@ SYNC_STUCK = dt.timedelta(hours=24)  # an application waiting longer: fail
 PENDING_STATES = ("sealed", "uploading", "delivered", "failed")  # not yet acknowledged
 
 
+_LANG = ["fr"]  # the text's language, set by run_checks (a command-line tool: one at a time)
+
+
+def _t(french: str, english: str) -> str:
+    """A check's words in the report's language (French for the kiosk's staff)."""
+    return english if _LANG[0] == "en" else french
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -338,17 +346,34 @@ def config_path_for(explicit: Path | None, environ: dict[str, str] | None = None
 def check_data_dir(settings: Settings, probes: Probes) -> Check:
     path = settings.data_dir
     if not path.is_dir():
-        return Check("data_dir", "fail", f"{path} does not exist (the package creates it)")
+        return Check(
+            "data_dir",
+            "fail",
+            _t(
+                f"{path} n'existe pas (le paquet le crée)",
+                f"{path} does not exist (the package creates it)",
+            ),
+        )
     st = path.stat()
     mode = st.st_mode & 0o777
     problems = []
     if mode & 0o077 and os.name == "posix":
-        problems.append(f"mode {mode:04o} lets others in (chmod 0700 {path})")
+        problems.append(
+            _t(
+                f"le mode {mode:04o} laisse entrer les autres (chmod 0700 {path})",
+                f"mode {mode:04o} lets others in (chmod 0700 {path})",
+            )
+        )
     uid = probes.uid()  # None on Windows: no POSIX owner to compare
     if uid is not None and st.st_uid != uid:
-        problems.append(f"owned by uid {st.st_uid}, not by this user (uid {uid})")
+        problems.append(
+            _t(
+                f"appartient à l'uid {st.st_uid}, pas à cet utilisateur (uid {uid})",
+                f"owned by uid {st.st_uid}, not by this user (uid {uid})",
+            )
+        )
     elif not os.access(path, os.R_OK | os.W_OK | os.X_OK):
-        problems.append("not writable by its owner")
+        problems.append(_t("son propriétaire ne peut pas y écrire", "not writable by its owner"))
     if problems:
         return Check("data_dir", "fail", f"{path}: " + "; ".join(problems))
     return Check("data_dir", "ok", f"{path}, mode {mode:04o}, uid {st.st_uid}")
@@ -387,8 +412,12 @@ def check_store(settings: Settings) -> Check:
         return Check(
             "store",
             "fail",
-            f"no database at {db_path}: the kiosk creates it at its first start "
-            "(or run /usr/libexec/kiosk-titre-sejour/kiosk-migrate as the kiosk user)",
+            _t(
+                f"pas de base à {db_path} : la borne la crée à son premier démarrage "
+                "(ou lancez /usr/libexec/kiosk-titre-sejour/kiosk-migrate en tant que kiosk)",
+                f"no database at {db_path}: the kiosk creates it at its first start "
+                "(or run /usr/libexec/kiosk-titre-sejour/kiosk-migrate as the kiosk user)",
+            ),
         )
     try:
         check_integrity(db_path)
@@ -397,17 +426,39 @@ def check_store(settings: Settings) -> Check:
         return Check("store", "fail", f"{db_path}: {exc}")
     key = settings.db_dir / "keys" / "kiosk.key"
     if not key.exists():
-        return Check("store", "fail", f"the store's key file {key} is missing")
+        return Check(
+            "store",
+            "fail",
+            _t(f"la clé de la base {key} manque", f"the store's key file {key} is missing"),
+        )
     if key.stat().st_mode & 0o077:
-        return Check("store", "fail", f"the key file {key} is readable by others (chmod 0600)")
+        return Check(
+            "store",
+            "fail",
+            _t(
+                f"la clé {key} est lisible par les autres (chmod 0600)",
+                f"the key file {key} is readable by others (chmod 0600)",
+            ),
+        )
     if current != head:
         return Check(
             "store",
             "fail",
-            f"schema at {current or 'none'}, this version needs {head}: run kiosk-migrate "
-            "(the kiosk also migrates when it starts)",
+            _t(
+                f"schéma {current or 'aucun'}, cette version demande {head} : lancez "
+                "kiosk-migrate (la borne migre aussi à son démarrage)",
+                f"schema at {current or 'none'}, this version needs {head}: run kiosk-migrate "
+                "(the kiosk also migrates when it starts)",
+            ),
         )
-    return Check("store", "ok", f"{db_path} opens, not damaged, schema {head} (current)")
+    return Check(
+        "store",
+        "ok",
+        _t(
+            f"{db_path} s'ouvre, intacte, schéma {head} (à jour)",
+            f"{db_path} opens, not damaged, schema {head} (current)",
+        ),
+    )
 
 
 def check_enrolment(settings: Settings) -> tuple[Check, Any]:
@@ -419,17 +470,30 @@ def check_enrolment(settings: Settings) -> tuple[Check, Any]:
             Check(
                 "enrolment",
                 "fail",
-                "not enrolled: run kiosk-sync --enrol-code CODE as the kiosk user "
-                "(installer/README.md), or enrol from admin mode",
+                _t(
+                    "borne non enrôlée : kiosk-sync --enrol-code CODE en tant que kiosk "
+                    "(installer/README.md), ou enrôlez-la en mode administration",
+                    "not enrolled: run kiosk-sync --enrol-code CODE as the kiosk user "
+                    "(installer/README.md), or enrol from admin mode",
+                ),
             ),
             None,
         )
     try:
         enrolment = Enrolment.load(path)
     except Exception as exc:
-        return Check("enrolment", "fail", f"unusable enrolment: {exc}"), None
+        return Check(
+            "enrolment",
+            "fail",
+            _t(f"enrôlement inutilisable : {exc}", f"unusable enrolment: {exc}"),
+        ), None
     return Check(
-        "enrolment", "ok", f"kiosk {enrolment.kiosk_id} on {enrolment.server_url}"
+        "enrolment",
+        "ok",
+        _t(
+            f"borne {enrolment.kiosk_id} auprès de {enrolment.server_url}",
+            f"kiosk {enrolment.kiosk_id} on {enrolment.server_url}",
+        ),
     ), enrolment
 
 
@@ -440,14 +504,25 @@ def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Pr
     try:
         version = probes.central_version(settings, url, timeout)
     except Exception as exc:
-        return Check("central", "fail", f"{url} does not answer within {timeout:g} s: {exc}")
-    detail = f"{url} answers (central API {version})"
+        return Check(
+            "central",
+            "fail",
+            _t(
+                f"{url} ne répond pas en {timeout:g} s : {exc}",
+                f"{url} does not answer within {timeout:g} s: {exc}",
+            ),
+        )
+    detail = _t(f"{url} répond (API centrale {version})", f"{url} answers (central API {version})")
     if enrolment is not None and enrolment.server_url.rstrip("/") != url.rstrip("/"):
         return Check(
             "central",
             "warn",
-            f"{detail}, but the kiosk was enrolled on {enrolment.server_url}: "
-            "set central_url to it or enrol again",
+            _t(
+                f"{detail}, mais la borne est enrôlée auprès de {enrolment.server_url} : "
+                "mettez-y central_url ou enrôlez-la de nouveau",
+                f"{detail}, but the kiosk was enrolled on {enrolment.server_url}: "
+                "set central_url to it or enrol again",
+            ),
         )
     return Check("central", "ok", detail)
 
@@ -487,35 +562,65 @@ def _age(delta: dt.timedelta) -> str:
         return f"{max(minutes, 0)} min"
     if minutes < 48 * 60:
         return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} j"
+    return f"{minutes // (24 * 60)} " + _t("j", "d")
 
 
 def check_service(state: KioskState) -> Check:
     oos = state.out_of_service
     if oos is None:
-        return Check("service", "ok", "en service")
+        return Check("service", "ok", _t("en service", "in service"))
     return Check(
         "service",
         "warn",
-        f"hors service depuis {oos['since'][:16].replace('T', ' ')} UTC, mis par {oos['by']} : "
-        f"« {oos['message']} »",
+        _t(
+            f"hors service depuis {oos['since'][:16].replace('T', ' ')} UTC, mis par "
+            f"{oos['by']} : « {oos['message']} »",
+            f"out of service since {oos['since'][:16].replace('T', ' ')} UTC, set by "
+            f"{oos['by']}: “{oos['message']}”",
+        ),
     )
 
 
 def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None) -> Check:
     if unreadable:
-        return Check("sync", "fail", f"l'état des envois est illisible ({unreadable})")
+        return Check(
+            "sync",
+            "fail",
+            _t(
+                f"l'état des envois est illisible ({unreadable})",
+                f"the sync state cannot be read ({unreadable})",
+            ),
+        )
     now = probes.now()
     last = state.last_sync_ok_at
-    since = f"dernier envoi réussi il y a {_age(now - last)}" if last else "aucun envoi réussi"
+    since = (
+        _t(
+            f"dernier envoi réussi il y a {_age(now - last)}",
+            f"last successful sync {_age(now - last)} ago",
+        )
+        if last
+        else _t("aucun envoi réussi", "no successful sync")
+    )
     if not state.pending:
-        return Check("sync", "ok", f"aucune demande en attente ; {since}")
+        return Check(
+            "sync",
+            "ok",
+            _t(f"aucune demande en attente ; {since}", f"no application waiting; {since}"),
+        )
     waited = now - state.oldest_pending_at if state.oldest_pending_at else dt.timedelta(0)
-    detail = (
-        f"{state.pending} demande(s) en attente, la plus ancienne depuis {_age(waited)} ; {since}"
+    detail = _t(
+        f"{state.pending} demande(s) en attente, la plus ancienne depuis {_age(waited)} ; {since}",
+        f"{state.pending} application(s) waiting, the oldest for {_age(waited)}; {since}",
     )
     if waited > SYNC_STUCK:
-        return Check("sync", "fail", f"{detail} (voir kiosk-sync et l'API centrale)")
+        return Check(
+            "sync",
+            "fail",
+            _t(
+                f"{detail} (voir kiosk-sync et l'API centrale)",
+                f"{detail} (see kiosk-sync and the central API)",
+            ),
+        )
     if waited > SYNC_LATE and (last is None or now - last > SYNC_LATE):
         return Check("sync", "warn", detail)
     return Check("sync", "ok", detail)
@@ -525,32 +630,66 @@ def check_qt(probes: Probes) -> Check:
     try:
         plugins = probes.qt_plugins()
     except Exception as exc:
-        return Check("qt", "fail", f"Qt cannot be loaded: {exc}")
+        return Check(
+            "qt", "fail", _t(f"Qt ne se charge pas : {exc}", f"Qt cannot be loaded: {exc}")
+        )
     loaded = [name for name, problem in plugins.items() if problem is None]
     missing = {name: problem for name, problem in plugins.items() if problem is not None}
     if not loaded:
         why = "; ".join(f"{n}: {p}" for n, p in missing.items())
-        return Check("qt", "fail", f"no on-screen platform plugin loads ({why})")
-    detail = "platform plugins load: " + ", ".join(loaded)
+        return Check(
+            "qt",
+            "fail",
+            _t(
+                f"aucun greffon d'affichage ne se charge ({why})",
+                f"no on-screen platform plugin loads ({why})",
+            ),
+        )
+    detail = _t("greffons d'affichage chargés : ", "platform plugins load: ") + ", ".join(loaded)
     if "wayland" in missing:
-        return Check("qt", "warn", f"{detail}; wayland (cage's) does not: {missing['wayland']}")
+        return Check(
+            "qt",
+            "warn",
+            _t(
+                f"{detail} ; wayland (celui de cage) non : {missing['wayland']}",
+                f"{detail}; wayland (cage's) does not: {missing['wayland']}",
+            ),
+        )
     return Check("qt", "ok", detail)
 
 
 def check_speech(settings: Settings, probes: Probes) -> Check:
     if settings.fake_devices:
-        return Check("speech", "warn", "fake devices configured: the voice is only recorded")
+        return Check(
+            "speech",
+            "warn",
+            _t(
+                "appareils simulés : la voix est seulement enregistrée",
+                "fake devices configured: the voice is only recorded",
+            ),
+        )
     problem = probes.speech_problem()
     if problem:
         return Check("speech", "fail", problem)
-    return Check("speech", "ok", "espeak-ng loads (pyttsx3)")
+    return Check("speech", "ok", _t("espeak-ng se charge (pyttsx3)", "espeak-ng loads (pyttsx3)"))
 
 
 def check_camera(settings: Settings, probes: Probes) -> Check:
     if settings.fake_devices:
-        return Check("camera", "warn", "fake devices configured: a simulated camera")
+        return Check(
+            "camera",
+            "warn",
+            _t(
+                "appareils simulés : une caméra simulée",
+                "fake devices configured: a simulated camera",
+            ),
+        )
     if probes.camera_available(settings):
-        return Check("camera", "ok", f"camera {settings.camera} is there")
+        return Check(
+            "camera",
+            "ok",
+            _t(f"caméra {settings.camera} présente", f"camera {settings.camera} is there"),
+        )
     return Check(
         "camera", "fail", f"camera {settings.camera} not found (plugged in? setting camera)"
     )
@@ -560,21 +699,49 @@ def check_ocr(probes: Probes) -> Check:
     try:
         engine = probes.ocr()
     except Exception as exc:
-        return Check("ocr", "fail", f"the MRZ reader cannot be built: {exc}")
-    return Check("ocr", "ok", f"MRZ reader ready ({engine})")
+        return Check(
+            "ocr",
+            "fail",
+            _t(
+                f"le lecteur MRZ ne se construit pas : {exc}",
+                f"the MRZ reader cannot be built: {exc}",
+            ),
+        )
+    return Check("ocr", "ok", _t(f"lecteur MRZ prêt ({engine})", f"MRZ reader ready ({engine})"))
 
 
 def check_printer(settings: Settings, probes: Probes) -> Check:
     if settings.fake_devices:
-        return Check("printer", "warn", "fake devices configured: receipts are PDF files")
-    queue = settings.printer or "the default printer"
+        return Check(
+            "printer",
+            "warn",
+            _t(
+                "appareils simulés : les reçus sont des fichiers PDF",
+                "fake devices configured: receipts are PDF files",
+            ),
+        )
+    queue = settings.printer or _t("l'imprimante par défaut", "the default printer")
     try:
         state = probes.printer_state(settings)
     except Exception as exc:
-        return Check("printer", "fail", f"{queue}: cannot ask ({type(exc).__name__}: {exc})")
+        return Check(
+            "printer",
+            "fail",
+            _t(
+                f"{queue} : impossible de demander ({type(exc).__name__} : {exc})",
+                f"{queue}: cannot ask ({type(exc).__name__}: {exc})",
+            ),
+        )
     if state == "ready":
-        return Check("printer", "ok", f"{queue} is ready")
-    return Check("printer", "fail", f"{queue}: {state.replace('_', ' ')} (CUPS: lpstat -l -p)")
+        return Check("printer", "ok", _t(f"{queue} est prête", f"{queue} is ready"))
+    return Check(
+        "printer",
+        "fail",
+        _t(
+            f"{queue} : {state.replace('_', ' ')} (CUPS : lpstat -l -p)",
+            f"{queue}: {state.replace('_', ' ')} (CUPS: lpstat -l -p)",
+        ),
+    )
 
 
 def check_fonts(probes: Probes) -> Check:
@@ -587,7 +754,11 @@ def check_fonts(probes: Probes) -> Check:
         try:
             families = probes.fonts(pattern)
         except (OSError, subprocess.SubprocessError) as exc:
-            return Check("fonts", "fail", f"fontconfig cannot be asked ({exc})")
+            return Check(
+                "fonts",
+                "fail",
+                _t(f"fontconfig ne répond pas ({exc})", f"fontconfig cannot be asked ({exc})"),
+            )
         if families:
             found[label] = sorted(families, key=lambda f: ("Noto" not in f, f))[0]
         else:
@@ -597,7 +768,7 @@ def check_fonts(probes: Probes) -> Check:
     except (OSError, FileNotFoundError):
         missing.append("OCR-B (fonts-ocr-b)")
     if missing:
-        return Check("fonts", "fail", "missing: " + ", ".join(missing))
+        return Check("fonts", "fail", _t("manquent : ", "missing: ") + ", ".join(missing))
     return Check("fonts", "ok", ", ".join(f"{k}: {v}" for k, v in found.items()))
 
 
@@ -606,23 +777,52 @@ def check_disk(settings: Settings, probes: Probes) -> Check:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     usage = probes.disk_usage(probe)
-    detail = f"{usage.free / (1 << 30):.1f} GiB free of {usage.total / (1 << 30):.1f} GiB"
+    detail = _t(
+        f"{usage.free / (1 << 30):.1f} Gio libres sur {usage.total / (1 << 30):.1f} Gio",
+        f"{usage.free / (1 << 30):.1f} GiB free of {usage.total / (1 << 30):.1f} GiB",
+    )
     if usage.free < MIN_FREE_BYTES:
-        return Check("disk", "fail", f"{detail} on {probe}: less than 1 GiB")
+        return Check(
+            "disk",
+            "fail",
+            _t(f"{detail} sur {probe} : moins de 1 Gio", f"{detail} on {probe}: less than 1 GiB"),
+        )
     if usage.free < LOW_FREE_BYTES:
-        return Check("disk", "warn", f"{detail} on {probe}: less than 5 GiB")
-    return Check("disk", "ok", f"{detail} on {probe}")
+        return Check(
+            "disk",
+            "warn",
+            _t(f"{detail} sur {probe} : moins de 5 Gio", f"{detail} on {probe}: less than 5 GiB"),
+        )
+    return Check("disk", "ok", _t(f"{detail} sur {probe}", f"{detail} on {probe}"))
 
 
 def check_clock(probes: Probes) -> Check:
     now = probes.now()
     if now < EARLIEST_PLAUSIBLE:
-        return Check("clock", "fail", f"the date is {now:%Y-%m-%d %H:%M} UTC: set the clock")
+        return Check(
+            "clock",
+            "fail",
+            _t(
+                f"la date est {now:%Y-%m-%d %H:%M} UTC : réglez l'horloge",
+                f"the date is {now:%Y-%m-%d %H:%M} UTC: set the clock",
+            ),
+        )
     synced = probes.ntp_synchronized()
     stamp = f"{now.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
     if synced is False:
-        return Check("clock", "warn", f"{stamp}, not synchronised (NTP: timedatectl)")
-    return Check("clock", "ok", stamp + (", synchronised (NTP)" if synced else ""))
+        return Check(
+            "clock",
+            "warn",
+            _t(
+                f"{stamp}, non synchronisée (NTP : timedatectl)",
+                f"{stamp}, not synchronised (NTP: timedatectl)",
+            ),
+        )
+    return Check(
+        "clock",
+        "ok",
+        stamp + (_t(", synchronisée (NTP)", ", synchronised (NTP)") if synced else ""),
+    )
 
 
 def run_checks(
@@ -638,6 +838,7 @@ def run_checks(
 ) -> Report:
     """Every check not in ``skip``; a check that raises is a failure, never a crash."""
     probes = probes or Probes()
+    _LANG[0] = lang
     report = Report(config_path_for(config_file, environ), lang=lang)
     report.generated_at = probes.now()
     if settings is None:
@@ -647,15 +848,33 @@ def run_checks(
         except ConfigError as exc:
             report.checks.append(Check("config", "fail", str(exc).replace("\n", " ")))
             report.checks.extend(
-                Check(name, "skipped", "the configuration is invalid")
+                Check(
+                    name,
+                    "skipped",
+                    _t("la configuration n'est pas valide", "the configuration is invalid"),
+                )
                 for name in CHECKS
                 if name != "config"
             )
             return report
     report.checks.append(
-        Check("config", "ok", f"valid ({report.config_path or 'defaults'})")
+        Check(
+            "config",
+            "ok",
+            _t(
+                f"valide ({report.config_path or 'valeurs par défaut'})",
+                f"valid ({report.config_path or 'defaults'})",
+            ),
+        )
         if not settings.fake_devices
-        else Check("config", "warn", "valid, but fake_devices is on: not for a real kiosk")
+        else Check(
+            "config",
+            "warn",
+            _t(
+                "valide, mais fake_devices est activé : pas pour une vraie borne",
+                "valid, but fake_devices is on: not for a real kiosk",
+            ),
+        )
     )
     enrolment: Any = None
 
@@ -696,7 +915,14 @@ def run_checks(
             report.checks.append(step())
         except Exception as exc:
             report.checks.append(
-                Check(name, "fail", f"the check failed: {type(exc).__name__}: {exc}")
+                Check(
+                    name,
+                    "fail",
+                    _t(
+                        f"la vérification a échoué : {type(exc).__name__} : {exc}",
+                        f"the check failed: {type(exc).__name__}: {exc}",
+                    ),
+                )
             )
     return report
 

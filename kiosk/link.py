@@ -187,6 +187,7 @@ class StatusSnapshot:
     out_of_service_message: str | None
     device_health: DeviceHealth
     assisted_by: str | None = None  # the mediator's name shown on the banner
+    out_of_service_by: str | None = None  # who set it (staff identifier, or the desk's person)
     last_sync: SyncRound | None = None  # the last round, whatever its outcome
     last_sync_ok_at: dt.datetime | None = None  # the last round that reached the central API
     sync_rounds: int = 0  # rounds since the start (admin mode waits for the next one)
@@ -220,6 +221,7 @@ class KioskStatus:
         self._state = "idle"
         self._help = False
         self._oos: str | None = None
+        self._oos_by: str | None = None
         self._screen: str | None = None
         self._language: str | None = None
         self._health: DeviceHealth = {}
@@ -285,11 +287,13 @@ class KioskStatus:
 
         self._update(change)
 
-    def set_out_of_service(self, message: str | None) -> None:
-        """A message (may be empty) puts the kiosk out of service; None puts it back."""
+    def set_out_of_service(self, message: str | None, by: str | None = None) -> None:
+        """A message (may be empty) puts the kiosk out of service; None puts it back.
+        ``by``: who set it, for the fleet view."""
 
         def change() -> None:
             self._oos = message
+            self._oos_by = by[:120] if by and message is not None else None
 
         self._update(change)
 
@@ -333,6 +337,7 @@ class KioskStatus:
                 screen=self._screen,
                 language=self._language,
                 out_of_service_message=self._oos,
+                out_of_service_by=self._oos_by,
                 device_health={k: dict(v) for k, v in self._health.items()},
                 assisted_by=self._assisted_by,
                 last_sync=self._last_sync,
@@ -401,6 +406,11 @@ class SyncRunner:
         self.device_health = device_health
         self.on_report = on_report
         self.on_enrolled = on_enrolled
+        # The desk's remote actions (kiosk.remote): handed to the application, which alone
+        # can carry them out; their outcomes go back with the next heartbeat.
+        self.on_commands: Callable[[list[Any]], None] | None = None
+        self._outcomes: list[tuple[Any, bool, str]] = []
+        self._outcomes_lock = threading.Lock()
         self.heartbeat = heartbeat
         self.chunk_size = chunk_size
         self.clock = clock
@@ -524,9 +534,47 @@ class SyncRunner:
             agent.heartbeat(self._health(), site=site)
             return
         snap = self.status.snapshot()
-        agent.heartbeat(
-            self._health(), state=snap.state, screen=snap.screen, language=snap.language, site=site
+        beat = agent.heartbeat(
+            self._health(),
+            state=snap.state,
+            screen=snap.screen,
+            language=snap.language,
+            site=site,
+            out_of_service_message=(snap.out_of_service_message or "")[:300] or None,
+            out_of_service_by=snap.out_of_service_by if snap.state == "out_of_service" else None,
+            assisted_by=snap.assisted_by,
+            last_sync_ok_at=snap.last_sync_ok_at or read_last_sync(self.settings.data_dir),
         )
+        if beat is not False and self.on_commands is not None:
+            try:  # never slows delivery down: the next heartbeat tries again
+                self._exchange_commands(agent.client)
+            except Exception:
+                log.exception("the desk's actions could not be fetched; will retry")
+
+    def report_command(self, command_id: Any, ok: bool, detail: str = "") -> None:
+        """An action's outcome (any thread), sent with the next heartbeat."""
+        with self._outcomes_lock:
+            self._outcomes.append((command_id, ok, detail))
+
+    def _exchange_commands(self, client: Any) -> None:
+        from kiosk.remote import fetch_commands, report_command
+        from sync.client import RejectedError
+
+        with self._outcomes_lock:
+            outcomes, self._outcomes = self._outcomes, []
+        for i, (command_id, ok, detail) in enumerate(outcomes):
+            try:
+                report_command(client, command_id, ok, detail)
+            except RejectedError:
+                log.warning("the central API refused the outcome of action %s", command_id)
+            except Exception:
+                log.exception("reporting a desk action failed; will retry")
+                with self._outcomes_lock:
+                    self._outcomes[:0] = outcomes[i:]
+                return
+        commands = fetch_commands(client)
+        if commands and self.on_commands is not None:
+            self.on_commands(commands)
 
     def purge_drafts(self) -> int:
         """Drafts saved for later once their time is up, the others after

@@ -354,6 +354,7 @@ class SyncAgent:
         screen: str | None = None,
         language: str | None = None,
         site: str | None = None,
+        **fleet: Any,
     ) -> bool:
         """Tell the central API how this kiosk is (never personal data): version, backlog,
         device health, last error and, from the kiosk application, its state (idle,
@@ -370,6 +371,7 @@ class SyncAgent:
             screen=screen,
             language=language,
             site=site,
+            **fleet,  # out_of_service_message/_by, assisted_by, last_sync_ok_at (issue 16)
         )
         try:
             self.client.heartbeat(beat)

@@ -40,10 +40,18 @@ import uuid as uuidlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from central.db import Application, HelpCall, Kiosk, KioskHeartbeat, KioskPresence, KioskSite
+from central.db import (
+    Application,
+    HelpCall,
+    Kiosk,
+    KioskHeartbeat,
+    KioskPresence,
+    KioskSite,
+    KioskStateLog,
+)
 from central.deps import CentralDep, DeskScope, DeskScopeDep, KioskId
 from central.problems import ProblemError
 from contract.protocol import (
@@ -87,6 +95,7 @@ def record_presence(s: Session, kiosk_id: str, beat: Heartbeat, received: dt.dat
     if beat.state is None and beat.screen is None and beat.language is None:
         return  # the sync service (kiosk-sync): it does not know the screen
     row = s.get(KioskPresence, kiosk_id, with_for_update=True)
+    log_state_change(s, kiosk_id, row, beat, received)
     if row is None:
         row = KioskPresence(kiosk_id=kiosk_id, updated_at=received)
         s.add(row)
@@ -94,6 +103,43 @@ def record_presence(s: Session, kiosk_id: str, beat: Heartbeat, received: dt.dat
     row.state = beat.state.value if beat.state is not None else None
     row.screen = beat.screen
     row.language = beat.language
+    row.out_of_service_message = beat.out_of_service_message
+    row.out_of_service_by = beat.out_of_service_by
+    row.assisted_by = beat.assisted_by
+    if beat.last_sync_ok_at is not None:
+        row.last_sync_ok_at = beat.last_sync_ok_at
+
+
+STATE_LOG_DAYS = 7
+
+
+def log_state_change(
+    s: Session, kiosk_id: str, row: KioskPresence | None, beat: Heartbeat, at: dt.datetime
+) -> None:
+    """A line of the kiosk's history when its state (or who assists, or the out-of-service
+    message) changes; lines older than a week go."""
+    state = beat.state.value if beat.state is not None else "unknown"
+    detail = beat.assisted_by or beat.out_of_service_message
+    if state not in ("assisted", "out_of_service"):
+        detail = None
+    if row is not None and row.state == state:
+        before = row.assisted_by if state == "assisted" else row.out_of_service_message
+        if state not in ("assisted", "out_of_service") or before == detail:
+            return
+    s.add(KioskStateLog(kiosk_id=kiosk_id, at=at, state=state, detail=detail))
+    s.execute(
+        delete(KioskStateLog).where(
+            KioskStateLog.kiosk_id == kiosk_id,
+            KioskStateLog.at < at - dt.timedelta(days=STATE_LOG_DAYS),
+        )
+    )
+
+
+def _oos(presence: KioskPresence | None, what: str) -> str | None:
+    """The out-of-service message or who set it, while the kiosk says it is out of service."""
+    if presence is None or presence.state != "out_of_service":
+        return None
+    return presence.out_of_service_message if what == "message" else presence.out_of_service_by
 
 
 def _call_state(row: HelpCall) -> HelpCallState:
@@ -300,6 +346,9 @@ def desk_kiosks(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> 
                         else None
                     ),
                     backlog=_pending(backlog),
+                    assisted_by=presence.assisted_by if presence is not None else None,
+                    out_of_service_message=_oos(presence, "message"),
+                    out_of_service_by=_oos(presence, "by"),
                 )
             )
     out.sort(key=lambda k: (_DESK_ORDER[k.state], -(k.waiting_s or 0.0), k.name, k.kiosk_id))
@@ -418,6 +467,10 @@ def fleet(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> list[F
                         device_health=health,
                         device_faults=faults,
                         last_error=beat.last_error if beat is not None else None,
+                        last_sync_ok_at=presence.last_sync_ok_at if presence else None,
+                        out_of_service_message=_oos(presence, "message"),
+                        out_of_service_by=_oos(presence, "by"),
+                        assisted_by=presence.assisted_by if presence else None,
                         applications_today=int(today.get(kiosk.id, 0)),
                         attention=attention,
                     ),

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QAccessible, QFontInfo, QImage
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -315,13 +315,21 @@ def grab(widget: QWidget, rect: QRect | None = None) -> QImage:
 
 
 def settle(rounds: int = 3) -> None:
-    """Let posted events (layout requests, deferred deletes) run."""
+    """Let posted events (layout requests, deferred deletes) run.
+
+    Deferred deletes explicitly: the audit never enters the event loop (``exec``), and
+    neither ``processEvents`` nor ``sendPostedEvents()`` deletes what ``deleteLater``
+    left without it. Every dialog closed and every screen row replaced stayed alive
+    (hidden) for the whole run otherwise, each one more widget for every later
+    ``findChildren``, event filter and focus change to go through: the run slowed down
+    as it went."""
     app = QApplication.instance()
     if app is None:
         return
     for _ in range(rounds):
         QApplication.sendPostedEvents()
         app.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def unique(widgets: Iterable[QWidget]) -> list[QWidget]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
@@ -294,6 +295,11 @@ def trigger_warning(probe: InactivityProbe) -> QWidget | None:
     return dialog if dialog is not None and dialog.isVisible() else None
 
 
+def _shown(dialog: QWidget | None) -> bool:
+    """The dialog is there and visible (a closed one is deleted: ``deleteLater``)."""
+    return dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible()
+
+
 def check_inactivity(
     ctx_language: str,
     probe: InactivityProbe | None,
@@ -351,7 +357,7 @@ def check_inactivity(
     # Extend with one action (Enter on the focused "Continuer"), ten times over.
     for i in range(EXTENSIONS):
         dialog = probe.dialog() if i else dialog
-        if dialog is None or not dialog.isVisible():
+        if not _shown(dialog):
             dialog = trigger_warning(probe)
         if dialog is None:
             out.fail(
@@ -364,7 +370,7 @@ def check_inactivity(
         if target is None or target.window() is not dialog:
             target = dialog
         QTest.keyClick(target, Qt.Key.Key_Return)
-        closed = wait_until(lambda d=dialog: not d.isVisible(), 0.5)  # type: ignore[misc]
+        closed = wait_until(lambda d=dialog: not _shown(d), 0.5)  # type: ignore[misc]
         out.checked += 1
         if not closed or getattr(m, "warning_shown", False) or not probe.on_screen():
             out.fail(

@@ -11,10 +11,13 @@ from typing import Any
 import requests
 from pydantic import TypeAdapter, ValidationError
 
+from contract.commands import KioskAction, KioskCommand, KioskStateChange, OutOfServiceReason
 from contract.protocol import API_PREFIX, DeskKiosk, FleetKiosk, HelpCallState
 
 _KIOSKS = TypeAdapter(list[DeskKiosk])
 _FLEET = TypeAdapter(list[FleetKiosk])
+_COMMANDS = TypeAdapter(list[KioskCommand])
+_HISTORY = TypeAdapter(list[KioskStateChange])
 
 
 class DeskError(Exception):
@@ -104,3 +107,36 @@ class DeskClient:
     def close_call(self, call_id: str | uuidlib.UUID) -> HelpCallState:
         data = self._call("POST", f"/desk/help-calls/{uuidlib.UUID(str(call_id))}/close")
         return HelpCallState.model_validate(data)
+
+    # --- remote actions (issue 16; central.routers.commands) ------------------------------
+    def ask(
+        self,
+        kiosk_id: str,
+        action: KioskAction,
+        reason: OutOfServiceReason | None = None,
+        by: str | None = None,
+    ) -> KioskCommand:
+        """Ask a kiosk of the site for an action, in the name of ``by`` (who at the desk)."""
+        body: dict[str, Any] = {"action": action.value, "by": (by or self.desk_name)[:64]}
+        if reason is not None:
+            body["reason"] = reason.value
+        data = self._call("POST", f"/desk/kiosks/{kiosk_id}/commands", body)
+        try:
+            return KioskCommand.model_validate(data)
+        except ValidationError:
+            raise DeskError("the central API's answer to the action is not valid") from None
+
+    def commands(self, kiosk_id: str) -> list[KioskCommand]:
+        """The latest actions asked of a kiosk, newest first, with their outcome."""
+        try:
+            return _COMMANDS.validate_python(self._call("GET", f"/desk/kiosks/{kiosk_id}/commands"))
+        except ValidationError:
+            raise DeskError("the central API's list of actions is not valid") from None
+
+    def history(self, kiosk_id: str, hours: int = 24) -> list[KioskStateChange]:
+        """Each change of the kiosk's state over the last ``hours``, oldest first."""
+        data = self._call("GET", f"/desk/kiosks/{kiosk_id}/history", params={"hours": str(hours)})
+        try:
+            return _HISTORY.validate_python(data)
+        except ValidationError:
+            raise DeskError("the central API's history is not valid") from None

@@ -2,10 +2,14 @@
 
 Two tabs: "Bornes" lists the site's kiosks, calls for help first (the longest waiting
 first) with an "J'arrive" button each, then the others with their state; "Parc" is the
-fleet view for staff (version, last contact, backlog, device faults, applications today),
-the kiosks needing attention first. Both refresh every few seconds on a worker (the
-:class:`kiosk.ui.tasks.TaskRunner`): the window never waits for the network. A new call
-rings the desk's attention: the window's title shows the number of calls.
+fleet view for staff (version, last contact with its date, last successful sync, backlog,
+device faults, the out-of-service message and who set it, who assists, applications today),
+the kiosks needing attention first, with the desk's remote actions (issue 16: out of service
+with a message template and back, sync now, end a stuck session; their outcome shown). Both
+refresh every few seconds on a worker (the :class:`kiosk.ui.tasks.TaskRunner`): the window
+never waits for the network. A new call rings (a sound and the taskbar) and a badge counts
+the calls; the window's title shows their number. When the central API stops answering,
+what is shown says how old it is, and the actions wait.
 
 Accessible like the kiosk: every control named, 44 px targets, the kiosk's theme and
 focus ring, keyboard only (Tab, Space/Enter), texts through the translation catalogue.
@@ -15,14 +19,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
+import subprocess
+import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
+    QDialog,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
+    QLabel,
+    QLineEdit,
     QMainWindow,
     QPushButton,
     QScrollArea,
@@ -31,6 +45,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contract.commands import (
+    OUT_OF_SERVICE_MESSAGES,
+    CommandState,
+    KioskAction,
+    KioskCommand,
+    KioskStateChange,
+    OutOfServiceReason,
+)
 from contract.protocol import DeskKiosk, DeskState, FleetKiosk
 from kiosk.desk.client import DeskClient, DeskError
 from kiosk.i18n import LANGUAGES, N_, Translator
@@ -96,12 +118,70 @@ FLEET_COLUMNS = (
     N_("À regarder"),
     N_("État"),
     N_("Dernier contact"),
+    N_("Dernier envoi réussi"),
     N_("Version"),
     N_("En attente d'envoi"),
     N_("Appareils en panne"),
     N_("Demandes aujourd'hui"),
 )
 OK = N_("aucun")
+ASSISTED_BY = N_("Session accompagnée par {name}")
+OUT_OF_SERVICE_BY = N_("Hors service : « {message} » (mis par {by})")
+HELP_ON_WAY = N_("Aucun appel en attente. Aide en route pour {count} borne(s).")
+NEW_CALLS = N_("{count} appel(s) en attente")
+STALE = N_("Le serveur central ne répond pas : ces informations datent de {time} (il y a {age}).")
+STALE_HEADING = N_("Appels à l'aide inconnus : le serveur central ne répond pas.")
+AGE_S = N_("{seconds} s")
+AGE_MIN = N_("{minutes} min")
+# Remote actions (issue 16)
+ACTIONS_TITLE = N_("Actions à distance")
+ACTION = N_("Action demandée")
+ACTION_NAMES = {
+    KioskAction.OUT_OF_SERVICE: N_("Mettre hors service"),
+    KioskAction.IN_SERVICE: N_("Remettre en service"),
+    KioskAction.SYNC_NOW: N_("Envoyer les demandes maintenant"),
+    KioskAction.END_SESSION: N_("Terminer la session en cours"),
+}
+MESSAGE = N_("Message affiché sur la borne")
+YOUR_NAME = N_("Votre nom (pour le journal)")
+SEND = N_("Envoyer")
+CONFIRM_END = N_("Confirmer : terminer la session de {kiosk}")
+RESULTS = {
+    CommandState.PENDING: N_("En attente de {kiosk} : {action}."),
+    CommandState.SENT: N_("En attente de {kiosk} : {action}."),
+    CommandState.DONE: N_("Fait par {kiosk} : {action}. {detail}"),
+    CommandState.FAILED: N_("Refusé par {kiosk} : {action}. {detail}"),
+    CommandState.EXPIRED: N_("{kiosk} n'a pas répondu à temps : {action} annulée."),
+    CommandState.SUPERSEDED: N_("Remplacée par une action plus récente : {action}."),
+}
+HISTORY = N_("Historique de la journée")
+HISTORY_OF = N_("Historique de la journée : {kiosk}")
+NO_HISTORY = N_("Aucun changement d'état depuis 24 heures.")
+CLOSE = N_("Fermer")
+KIOSK_STATES = {  # the kiosk's own words for its state, as the history lists them
+    "idle": DeskState.IDLE,
+    "in_use": DeskState.IN_USE,
+    "help_requested": DeskState.HELP_REQUESTED,
+    "assisted": DeskState.ASSISTED,
+    "out_of_service": DeskState.OUT_OF_SERVICE,
+}
+BELL = Path("/usr/share/sounds/freedesktop/stereo/bell.oga")
+
+
+def ring_bell() -> None:
+    """The desk's alert sound (the freedesktop bell through PulseAudio/PipeWire when there,
+    else the system beep); never waits."""
+    player = shutil.which("paplay")
+    if player and BELL.exists():
+        command = [player, str(BELL)]
+        threading.Thread(  # waited for off the GUI thread: no zombie left behind
+            target=subprocess.run,
+            args=(command,),
+            kwargs={"capture_output": True, "timeout": 10, "check": False},
+            daemon=True,
+        ).start()
+        return
+    QApplication.beep()
 
 
 def waiting_words(tr: Translator, seconds: float | None) -> str:
@@ -112,9 +192,16 @@ def waiting_words(tr: Translator, seconds: float | None) -> str:
 
 
 def _time(tr: Translator, when: dt.datetime | None) -> str:
+    """With its date: "12:03" alone did not say which day (issue 16)."""
     if when is None:
         return tr(NEVER)
-    return when.astimezone().strftime("%H:%M:%S")
+    return when.astimezone().strftime("%d/%m/%Y %H:%M:%S")
+
+
+def age_words(tr: Translator, seconds: float) -> str:
+    if seconds < 90:
+        return tr(AGE_S).format(seconds=int(seconds))
+    return tr(AGE_MIN).format(minutes=int(seconds // 60))
 
 
 class KioskRow(QFrame):
@@ -159,6 +246,12 @@ class KioskRow(QFrame):
     def _state_text(self, tr: Translator) -> str:
         k = self.kiosk
         text = tr(STATE_TEXT[k.state])
+        if k.state is DeskState.ASSISTED and k.assisted_by:
+            text = tr(ASSISTED_BY).format(name=k.assisted_by)
+        if k.state is DeskState.OUT_OF_SERVICE and k.out_of_service_message:
+            text = tr(OUT_OF_SERVICE_BY).format(
+                message=k.out_of_service_message, by=k.out_of_service_by or "?"
+            )
         if k.state in (DeskState.HELP_REQUESTED, DeskState.HELP_COMING):
             text = f"{text} : {waiting_words(tr, k.waiting_s)}"
             if k.call is not None and k.call.acknowledged_by:
@@ -180,8 +273,42 @@ class KioskRow(QFrame):
         return " ".join(parts)
 
 
+class HistoryDialog(QDialog):
+    """A kiosk's states over the day, one line per change, oldest first."""
+
+    def __init__(
+        self, parent: QWidget, name: str, lines: list[KioskStateChange], tr: Translator
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr(HISTORY_OF).format(kiosk=name))
+        box = QVBoxLayout(self)
+        box.addWidget(label(tr(HISTORY_OF).format(kiosk=name), "h2"))
+        self.lines: list[QLabel] = []
+        for line in lines:
+            desk_state = KIOSK_STATES.get(line.state)
+            state = tr(STATE_TEXT[desk_state]) if desk_state is not None else line.state
+            if line.state == "assisted" and line.detail:
+                state = tr(ASSISTED_BY).format(name=line.detail)
+            elif line.detail:
+                state = f"{state} : « {line.detail} »"
+            when = line.at.astimezone().strftime("%d/%m %H:%M:%S")
+            item = label(f"{when} — {state}", "lead")
+            box.addWidget(item)
+            self.lines.append(item)
+        if not lines:
+            self.lines.append(label(tr(NO_HISTORY), "lead"))
+            box.addWidget(self.lines[0])
+        self.close_button = button("secondary")
+        self.close_button.setText(tr(CLOSE))
+        self.close_button.setMinimumHeight(44)
+        self.close_button.clicked.connect(self.accept)
+        box.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTrailing)
+
+
 class FleetCard(QFrame):
     """One kiosk of the fleet: what needs attention, then its figures, one per line."""
+
+    history_requested = Signal(str, str)  # kiosk id, name
 
     def __init__(self, kiosk: FleetKiosk, tr: Translator) -> None:
         super().__init__()
@@ -196,12 +323,20 @@ class FleetCard(QFrame):
         self.attention = label(f"{tr(FLEET_COLUMNS[1])} : {attention}", "error")
         self.attention.setVisible(bool(attention))
         box.addWidget(self.attention)
+        state = tr(STATE_TEXT[kiosk.state])
+        if kiosk.assisted_by:
+            state = tr(ASSISTED_BY).format(name=kiosk.assisted_by)
+        faults = [  # with what the kiosk said, e.g. "printer (fault: no paper)"
+            f"{name} ({kiosk.device_health[name]})" if kiosk.device_health.get(name) else name
+            for name in kiosk.device_faults
+        ]
         values = (
-            tr(STATE_TEXT[kiosk.state]),
+            state,
             _time(tr, kiosk.last_contact),
+            _time(tr, kiosk.last_sync_ok_at),
             kiosk.software_version or "-",
             str(kiosk.backlog_pending),
-            ", ".join(kiosk.device_faults) or tr(OK),
+            ", ".join(faults) or tr(OK),
             str(kiosk.applications_today),
         )
         self.lines = {}
@@ -209,7 +344,25 @@ class FleetCard(QFrame):
             line = label(f"{tr(column)} : {value}", "lead")
             box.addWidget(line)
             self.lines[column] = line
-        parts = [self.name.text()] + [w.text() for w in (self.attention, *self.lines.values())]
+        self.out_of_service = label("", "lead")
+        if kiosk.out_of_service_message:
+            self.out_of_service.setText(
+                tr(OUT_OF_SERVICE_BY).format(
+                    message=kiosk.out_of_service_message, by=kiosk.out_of_service_by or "?"
+                )
+            )
+        self.out_of_service.setVisible(bool(kiosk.out_of_service_message))
+        box.addWidget(self.out_of_service)
+        lines = [*self.lines.values(), self.out_of_service]
+        self.history_button = button("secondary")
+        self.history_button.setText(tr(HISTORY))
+        self.history_button.setAccessibleName(f"{tr(HISTORY)} : {kiosk.name}")
+        self.history_button.setMinimumHeight(44)
+        self.history_button.clicked.connect(
+            lambda: self.history_requested.emit(kiosk.kiosk_id, kiosk.name)
+        )
+        box.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignLeading)
+        parts = [self.name.text()] + [w.text() for w in (self.attention, *lines)]
         self.setAccessibleName(". ".join(p for p in parts if p and p.strip()))
 
     def value(self, column: str) -> str:
@@ -231,8 +384,15 @@ class DeskWindow(QMainWindow):
         theme: Theme | None = None,
         refresh_ms: int = REFRESH_MS,
         tasks: TaskRunner | None = None,
+        ring: Callable[[], None] = ring_bell,
     ) -> None:
         super().__init__()
+        self.ring = ring
+        self.last_ok: tuple[dt.datetime, float] | None = None  # wall clock, monotonic
+        self.stale = False
+        self.sent: tuple[str, str, KioskCommand] | None = None  # kiosk id, name, action
+        self.last_outcome: KioskCommand | None = None
+        self._confirming: str | None = None  # the kiosk whose session "Envoyer" would end
         self.setObjectName("desk-window")
         self.client = client
         self.tr_ = Translator(language)
@@ -252,8 +412,14 @@ class DeskWindow(QMainWindow):
         outer = QVBoxLayout(host)
         outer.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
         outer.setSpacing(SPACE_M)
+        top = QHBoxLayout()
         self.heading = label("", "h1")
-        outer.addWidget(self.heading)
+        top.addWidget(self.heading, 1)
+        self.badge = label("", "error")  # the calls waiting: seen across the room
+        self.badge.setObjectName("desk-badge")
+        self.badge.hide()
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addLayout(top)
         self.message = label("", "error")
         self.message.hide()
         outer.addWidget(self.message)
@@ -277,6 +443,7 @@ class DeskWindow(QMainWindow):
         self.fleet_host = QWidget()
         self.fleet_box = QVBoxLayout(self.fleet_host)
         self.fleet_box.setSpacing(SPACE_S)
+        self.fleet_box.addWidget(self._build_actions())
         self.fleet_box.addStretch(1)
         fleet_scroll = QScrollArea()
         fleet_scroll.setWidgetResizable(True)
@@ -300,6 +467,108 @@ class DeskWindow(QMainWindow):
         self.timer.setInterval(refresh_ms)
         self.timer.timeout.connect(self.refresh)
 
+    def _build_actions(self) -> QFrame:
+        """The remote actions: a kiosk, an action (a message template for out of service),
+        who asks; the outcome below, as the kiosk reports it."""
+        tr = self.tr_
+        panel = QFrame()
+        set_role(panel, "card")
+        box = QVBoxLayout(panel)
+        box.setContentsMargins(SPACE_M, SPACE_S, SPACE_M, SPACE_S)
+        box.addWidget(label(tr(ACTIONS_TITLE), "h2"))
+        form = QFormLayout()
+        self.action_kiosk = QComboBox()
+        self.action_kiosk.setAccessibleName(tr(FLEET_COLUMNS[0]))
+        self.action_choice = QComboBox()
+        self.action_choice.setAccessibleName(tr(ACTION))
+        for action, text in ACTION_NAMES.items():
+            self.action_choice.addItem(tr(text), action.value)  # Qt keeps plain strings
+        self.action_reason = QComboBox()
+        self.action_reason.setAccessibleName(tr(MESSAGE))
+        for reason, text in OUT_OF_SERVICE_MESSAGES.items():
+            self.action_reason.addItem(tr(text), reason.value)
+        self.action_by = QLineEdit()
+        self.action_by.setAccessibleName(tr(YOUR_NAME))
+        for caption, widget in (
+            (FLEET_COLUMNS[0], self.action_kiosk),
+            (ACTION, self.action_choice),
+            (MESSAGE, self.action_reason),
+            (YOUR_NAME, self.action_by),
+        ):
+            widget.setMinimumHeight(44)
+            text = label(tr(caption), "label")
+            text.setBuddy(widget)
+            form.addRow(text, widget)
+        box.addLayout(form)
+        self.action_send = button()
+        self.action_send.setText(tr(SEND))
+        self.action_send.clicked.connect(self.send_action)
+        box.addWidget(self.action_send, 0, Qt.AlignmentFlag.AlignLeading)
+        self.action_result = label("", "lead")
+        box.addWidget(self.action_result)
+        self.action_choice.currentIndexChanged.connect(self._action_changed)
+        self.action_kiosk.currentIndexChanged.connect(self._action_changed)
+        self._action_changed()
+        return panel
+
+    def _action_changed(self) -> None:
+        self._confirming = None
+        self.action_send.setText(self.tr_(SEND))
+        oos = self.action_choice.currentData() == KioskAction.OUT_OF_SERVICE.value
+        self.action_reason.setEnabled(oos)
+        self.action_send.setEnabled(self.action_kiosk.count() > 0 and not self.stale)
+
+    def send_action(self) -> None:
+        """Ask the chosen kiosk (on the worker); ending a session asks to confirm first."""
+        kiosk_id = self.action_kiosk.currentData()
+        chosen = self.action_choice.currentData()
+        if not kiosk_id or not chosen or self.stale:
+            return
+        action = KioskAction(chosen)
+        name = self.action_kiosk.currentText()
+        if action is KioskAction.END_SESSION and self._confirming != kiosk_id:
+            self._confirming = kiosk_id
+            self.action_send.setText(self.tr_(CONFIRM_END).format(kiosk=name))
+            return
+        self._action_changed()
+        reason = (
+            OutOfServiceReason(self.action_reason.currentData())
+            if action is KioskAction.OUT_OF_SERVICE
+            else None
+        )
+        who = self.action_by.text().strip()
+        by = f"{who} ({self.client.desk_name})" if who else self.client.desk_name
+
+        def asked(command: KioskCommand) -> None:
+            self.sent = (kiosk_id, name, command)
+            self._show_outcome(command)
+            self._after_action()
+
+        self.tasks.run(self.client.ask, kiosk_id, action, reason, by, on_done=asked,
+                       on_error=self._failed)  # fmt: skip
+
+    def _show_outcome(self, command: KioskCommand) -> None:
+        self.last_outcome = command
+        name = self.sent[1] if self.sent else command.kiosk_id
+        text = self.tr_(RESULTS[command.state]).format(
+            kiosk=name, action=self.tr_(ACTION_NAMES[command.action]), detail=command.outcome or ""
+        )
+        self.action_result.setText(text.strip())
+
+    def _refresh_action_kiosks(self) -> None:
+        current = self.action_kiosk.currentData()
+        self.action_kiosk.blockSignals(True)
+        self.action_kiosk.clear()
+        for k in sorted(self.fleet, key=lambda k: k.name):
+            if not k.revoked:
+                self.action_kiosk.addItem(k.name, k.kiosk_id)
+        index = self.action_kiosk.findData(current)
+        self.action_kiosk.setCurrentIndex(max(0, index))
+        self.action_kiosk.blockSignals(False)
+        if self.action_kiosk.currentData() != current:
+            self._action_changed()
+        self.action_send.setEnabled(self.action_kiosk.count() > 0)
+
     # --- refreshing ------------------------------------------------------------------
     def start(self) -> None:
         self.refresh()
@@ -312,29 +581,55 @@ class DeskWindow(QMainWindow):
         self._busy = True
         self.tasks.run(self._fetch, on_done=self._show, on_error=self._failed)
 
-    def _fetch(self) -> tuple[list[DeskKiosk], list[FleetKiosk]]:
-        return self.client.kiosks(), self.client.fleet()
+    def _fetch(self) -> tuple[list[DeskKiosk], list[FleetKiosk], KioskCommand | None]:
+        outcome = None
+        sent = self.sent
+        final = (CommandState.DONE, CommandState.FAILED, CommandState.EXPIRED)
+        if sent is not None and (self.last_outcome is None or self.last_outcome.state not in final):
+            asked = sent[2].command_id
+            outcome = next(
+                (c for c in self.client.commands(sent[0]) if c.command_id == asked), None
+            )
+        return self.client.kiosks(), self.client.fleet(), outcome
 
-    def _show(self, result: tuple[list[DeskKiosk], list[FleetKiosk]]) -> None:
+    def _show(self, result: tuple[list[DeskKiosk], list[FleetKiosk], KioskCommand | None]) -> None:
         self._busy = False
         known = {str(k.call.call_id) for k in self.calls() if k.call is not None}
-        self.kiosks, self.fleet = result
+        self.kiosks, self.fleet, outcome = result
         fresh = [k for k in self.calls() if k.call is not None and str(k.call.call_id) not in known]
         if fresh:
             QApplication.alert(self)  # a new call: the taskbar flashes on the reception PC
+            self.ring()  # and the desk hears it
+        self.last_ok = (dt.datetime.now(), time.monotonic())
+        self.stale = False
         self.message.hide()
         self._render_kiosks()
         self._render_fleet()
+        self._refresh_action_kiosks()
+        if outcome is not None:
+            self._show_outcome(outcome)
         self._set_heading()
         self.updated.setText(self.tr_(UPDATED).format(time=dt.datetime.now().strftime("%H:%M:%S")))
         self.refreshed.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
+        tr = self.tr_
         auth = isinstance(exc, DeskError) and exc.auth
-        text = self.tr_(REFUSED if auth else UNREACHABLE)
+        text = tr(REFUSED if auth else UNREACHABLE)
         if not isinstance(exc, DeskError):
             log.error("desk refresh failed: %s", type(exc).__name__)
+        if self.last_ok is not None and not auth:
+            # What is shown is old: say how old, grey it, and hold the actions (issue 16).
+            when, since = self.last_ok
+            text = tr(STALE).format(
+                time=when.strftime("%H:%M:%S"), age=age_words(tr, time.monotonic() - since)
+            )
+            self.stale = True
+            for widget in (*self.rows, *self.fleet_cards):
+                widget.setEnabled(False)
+            self.action_send.setEnabled(False)
+            self._set_heading()
         self.message.setText(text)
         self.message.show()
         self.failed.emit(text)
@@ -361,8 +656,20 @@ class DeskWindow(QMainWindow):
     def _set_heading(self) -> None:
         tr = self.tr_
         count = len(self.calls())
-        text = tr(CALLS_TITLE).format(count=count) if count else tr(NO_CALL)
+        coming = sum(k.state is DeskState.HELP_COMING for k in self.kiosks)
+        if self.stale:
+            text = tr(STALE_HEADING)  # never "no call" over old cards
+        elif count:
+            text = tr(CALLS_TITLE).format(count=count)
+        elif coming:
+            text = tr(HELP_ON_WAY).format(count=coming)  # not "no call": help is on its way
+        else:
+            text = tr(NO_CALL)
         self.heading.setText(text)
+        self.badge.setText(tr(NEW_CALLS).format(count=count))
+        self.badge.setVisible(bool(count) and not self.stale)
+        kiosks_tab = tr(TAB_KIOSKS)
+        self.tabs.setTabText(0, f"{kiosks_tab} ({count})" if count else kiosks_tab)
         self.setWindowTitle(f"{tr(TITLE)} — {text}")
 
     def _render_kiosks(self) -> None:
@@ -395,8 +702,22 @@ class DeskWindow(QMainWindow):
         self.fleet_cards = []
         for i, kiosk in enumerate(self.fleet):
             card = FleetCard(kiosk, self.tr_)
-            self.fleet_box.insertWidget(i, card)
+            card.history_requested.connect(self.show_history)
+            self.fleet_box.insertWidget(i + 1, card)  # under the actions
             self.fleet_cards.append(card)
+
+    history_shown = Signal(object)  # the HistoryDialog (tests)
+
+    def show_history(self, kiosk_id: str, name: str) -> None:
+        """The kiosk's day (asked on the worker), in a dialog."""
+
+        def shown(lines: list[KioskStateChange]) -> None:
+            self.history_dialog = HistoryDialog(self, name, lines, self.tr_)
+            self.history_dialog.setStyleSheet(self.theme.stylesheet(self.tr_.code))
+            self.history_dialog.open()
+            self.history_shown.emit(self.history_dialog)
+
+        self.tasks.run(self.client.history, kiosk_id, on_done=shown, on_error=self._failed)
 
     def row_for(self, kiosk_id: str) -> KioskRow | None:
         return next((r for r in self.rows if r.kiosk.kiosk_id == kiosk_id), None)

@@ -5,9 +5,10 @@ engine, parse and check it (``kiosk.domain.mrz``), and agree across frames.
   gradient, closing) on a reduced copy of the frame, and :func:`extract_band` cuts each
   one out of the full-resolution frame, straightened.
 * :class:`OcrEngine` turns a band into text lines. Three engines:
-  :class:`GlyphEngine` (ours: fixed-pitch segmentation and a linear classifier trained on
-  the OCR-B font at first use), :class:`TesseractEngine` (tesserocr, else pytesseract,
-  restricted to the MRZ alphabet) and :class:`RapidOcrEngine` (rapidocr-onnxruntime).
+  :class:`GlyphEngine` (ours: fixed-pitch segmentation and a small network trained on
+  OCR-B cells by ``scripts/train_mrz_glyphs.py``, shipped in ``data/mrz_glyphs.npz``),
+  :class:`TesseractEngine` (tesserocr, else pytesseract, restricted to the MRZ alphabet)
+  and :class:`RapidOcrEngine` (rapidocr-onnxruntime).
   :func:`default_engine` picks the one measured best (``benchmarks/mrz.py``).
 * :class:`MrzReader` does one frame; only reads whose check digits all pass come out.
 * :class:`MrzTracker` accepts a reading once the same valid reading has been seen in
@@ -36,11 +37,14 @@ import numpy as np
 from kiosk.domain.mrz import (
     ALPHABET,
     FILLER,
+    Format,
     MrzError,
     MrzResult,
     Reason,
+    allowed,
     blind_positions,
     parse_valid,
+    position_kinds,
     unchecked_positions,
 )
 from kiosk.scan.guidance import Guidance
@@ -161,9 +165,9 @@ class OcrEngine(ABC):
         thread, when the engine knows it; None otherwise."""
         return None
 
-    def distances(self) -> list[np.ndarray] | None:
-        """Per line, each character's distance to every class of ``MRZ_CHARS`` (last
-        ``read_lines`` in this thread), when the engine knows them; None otherwise."""
+    def log_probs(self) -> list[np.ndarray] | None:
+        """Per line, each character's log-probability of every class of ``MRZ_CHARS``
+        (last ``read_lines`` in this thread), when the engine knows them; None otherwise."""
         return None
 
 
@@ -276,52 +280,29 @@ def _cells_features(cells: np.ndarray) -> np.ndarray:
 
 @dataclass
 class GlyphModel:
-    """Nearest neighbour among rendered OCR-B cells, in a linear discriminant space."""
+    """A small neural network on the cell features: one hidden layer (ReLU), a softmax
+    over ``MRZ_CHARS``. Trained by ``scripts/train_mrz_glyphs.py`` (NumPy only: the kiosk
+    needs no training framework), run here with two matrix products."""
 
-    proj: np.ndarray  # features x k
     mu: np.ndarray  # feature means
-    train: np.ndarray  # training cells, projected (n x k)
-    labels: np.ndarray  # their classes (indices into MRZ_CHARS)
+    scale: np.ndarray  # 1 / feature standard deviations
+    w1: np.ndarray  # features x hidden
+    b1: np.ndarray
+    w2: np.ndarray  # hidden x classes
+    b2: np.ndarray
+    meta: dict[str, object] = field(default_factory=dict)  # how it was trained
 
-    def __post_init__(self) -> None:
-        # Examples grouped by class (as many of each): per-class minima by a reshape.
-        order = np.argsort(self.labels, kind="stable")
-        self.train = np.ascontiguousarray(self.train[order], dtype=np.float32)
-        self.labels = self.labels[order]
-        counts = np.bincount(self.labels, minlength=len(MRZ_CHARS))
-        if len(set(counts.tolist())) != 1:
-            raise ValueError("the glyph model needs as many examples of every class")
-        self._norms = (self.train**2).sum(axis=1)
+    def log_probs(self, feats: np.ndarray) -> np.ndarray:
+        """Log-probability of every class for each row of ``feats`` (rows x classes)."""
+        x = (feats.astype(np.float32) - self.mu) * self.scale
+        h = np.maximum(x @ self.w1 + self.b1, 0)
+        z = h @ self.w2 + self.b2
+        z -= z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
     def classify(self, feats: np.ndarray) -> np.ndarray:
         """Class index of each row of ``feats``."""
-        return self.classify_scored(feats)[0]
-
-    def class_distances(self, feats: np.ndarray) -> np.ndarray:
-        """Distance of each row of ``feats`` to the nearest example of every class
-        (rows x classes, in the discriminant space)."""
-        z = ((feats - self.mu) @ self.proj).astype(np.float32)
-        d2 = self._norms[None, :] - 2 * cv2.gemm(z, self.train, 1.0, None, 0.0, flags=cv2.GEMM_2_T)
-        per_class = d2.reshape(len(z), len(MRZ_CHARS), -1).min(axis=2)
-        per_class += (z * z).sum(axis=1)[:, None]
-        return np.sqrt(np.maximum(per_class, 0))
-
-    def classify_scored(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Class index of each row of ``feats``, and a doubt in 0..1: the distance to the
-        nearest example of the chosen class over the distance to the nearest example of
-        any other class (near 0: clear; near 1: it could as well be another character)."""
-        z = ((feats - self.mu) @ self.proj).astype(np.float32)
-        # OpenCV's product: numpy's BLAS is several times slower here for these shapes.
-        d2 = self._norms[None, :] - 2 * cv2.gemm(z, self.train, 1.0, None, 0.0, flags=cv2.GEMM_2_T)
-        per_class = d2.reshape(len(z), len(MRZ_CHARS), -1).min(axis=2)
-        per_class += (z * z).sum(axis=1)[:, None]
-        np.maximum(per_class, 0, out=per_class)
-        two = np.argpartition(per_class, 1, axis=1)[:, :2]
-        rows = np.arange(len(z))
-        a, b = per_class[rows, two[:, 0]], per_class[rows, two[:, 1]]
-        best = np.where(a <= b, two[:, 0], two[:, 1])
-        doubt = np.sqrt(np.minimum(a, b)) / np.maximum(np.sqrt(np.maximum(a, b)), 1e-6)
-        return best, doubt.astype(np.float32)
+        return self.log_probs(feats).argmax(axis=1)
 
 
 def _render_glyphs(font_path: str, size: int = 96) -> dict[str, np.ndarray]:
@@ -371,42 +352,97 @@ def _recentre(ink: np.ndarray, cx: float, top: float, bottom: float, pitch: floa
 
 
 @cache
-def glyph_model(seed: int = 7, shrink: float = 0.05, per_class: int = 90) -> GlyphModel:
-    """The glyph classifier: the one ``scripts/train_mrz_glyphs.py`` trained (shipped in
-    ``kiosk/devices/data``), else trained now from the font alone (a second or two, once
+def glyph_model() -> GlyphModel:
+    """The glyph classifier ``scripts/train_mrz_glyphs.py`` trained (shipped in
+    ``kiosk/devices/data``), else one trained now from the font alone (a few seconds, once
     per process). ``KIOSK_MRZ_GLYPHS=font`` forces the latter."""
     if os.environ.get("KIOSK_MRZ_GLYPHS", "") != "font" and os.path.exists(GLYPH_MODEL_PATH):
         return load_glyph_model(GLYPH_MODEL_PATH)
-    x, y = training_set(seed, per_class)
-    return _fit_lda(x, y, shrink)
+    return font_glyph_model()
+
+
+@cache
+def font_glyph_model() -> GlyphModel:
+    """A classifier trained on rendered OCR-B characters alone (no captures)."""
+    x, y = training_set(7, 90)
+    return fit_glyph_model(x, y, seed=7, epochs=25)
 
 
 GLYPH_MODEL_PATH = os.path.join(os.path.dirname(__file__), "data", "mrz_glyphs.npz")
+_MODEL_ARRAYS = ("mu", "scale", "w1", "b1", "w2", "b2")
 
 
 def load_glyph_model(path: str) -> GlyphModel:
+    import json
+
     with np.load(path) as data:
-        return GlyphModel(
-            data["proj"].astype(np.float32),
-            data["mu"].astype(np.float32),
-            data["train"].astype(np.float32),
-            data["labels"].astype(np.int64),
-        )
+        arrays = [data[name].astype(np.float32) for name in _MODEL_ARRAYS]
+        meta = json.loads(str(data["meta"])) if "meta" in data else {}
+    return GlyphModel(*arrays, meta=meta)
 
 
 def save_glyph_model(model: GlyphModel, path: str) -> None:
-    np.savez_compressed(
-        path,
-        proj=model.proj.astype(np.float32),
-        mu=model.mu.astype(np.float32),
-        train=model.train.astype(np.float16),
-        labels=model.labels.astype(np.int8),
-    )
+    import json
+
+    arrays = {name: getattr(model, name).astype(np.float32) for name in _MODEL_ARRAYS}
+    np.savez_compressed(path, meta=np.array(json.dumps(model.meta, sort_keys=True)), **arrays)
 
 
-def fit_glyph_model(x: np.ndarray, y: np.ndarray, shrink: float = 0.05) -> GlyphModel:
-    """A glyph model from cell features ``x`` and class indices ``y`` (as many of each)."""
-    return _fit_lda(x, y, shrink)
+def fit_glyph_model(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    seed: int = 0,
+    hidden: int = 192,
+    epochs: int = 30,
+    batch: int = 256,
+    rate: float = 2e-3,
+    decay: float = 1e-4,
+) -> GlyphModel:
+    """Train the classifier on cell features ``x`` (rows) and class indices ``y``: softmax
+    cross-entropy, Adam, the learning rate falling linearly to zero. Deterministic for a
+    given ``seed`` (single-threaded BLAS: the benchmark and the training script set it)."""
+    rng = np.random.default_rng(seed)
+    x = x.astype(np.float32)
+    classes = len(MRZ_CHARS)
+    mu = x.mean(axis=0)
+    scale = (1.0 / np.maximum(x.std(axis=0), 1e-3)).astype(np.float32)
+    xs = (x - mu) * scale
+    f = x.shape[1]
+    params = [
+        (rng.standard_normal((f, hidden)) * math.sqrt(2 / f)).astype(np.float32),
+        np.zeros(hidden, np.float32),
+        (rng.standard_normal((hidden, classes)) * math.sqrt(1 / hidden)).astype(np.float32),
+        np.zeros(classes, np.float32),
+    ]
+    m1 = [np.zeros_like(p) for p in params]
+    m2 = [np.zeros_like(p) for p in params]
+    onehot = np.eye(classes, dtype=np.float32)
+    steps = epochs * math.ceil(len(xs) / batch)
+    t = 0
+    for _epoch in range(epochs):
+        order = rng.permutation(len(xs))
+        for k in range(0, len(xs), batch):
+            idx = order[k : k + batch]
+            xb, yb = xs[idx], onehot[y[idx]]
+            w1, b1, w2, b2 = params
+            h_pre = xb @ w1 + b1
+            h = np.maximum(h_pre, 0)
+            z = h @ w2 + b2
+            z -= z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            dz = (p - yb) / len(idx)
+            dh = (dz @ w2.T) * (h_pre > 0)
+            grads = [xb.T @ dh + decay * w1, dh.sum(axis=0), h.T @ dz + decay * w2, dz.sum(axis=0)]
+            t += 1
+            lr = rate * (1 - (t - 1) / steps)
+            for i, g in enumerate(grads):
+                m1[i] = 0.9 * m1[i] + 0.1 * g
+                m2[i] = 0.999 * m2[i] + 0.001 * g * g
+                step = lr * (m1[i] / (1 - 0.9**t)) / (np.sqrt(m2[i] / (1 - 0.999**t)) + 1e-8)
+                params[i] = (params[i] - step).astype(np.float32)
+    return GlyphModel(mu.astype(np.float32), scale, *params)
 
 
 @cache
@@ -464,91 +500,113 @@ def training_set(seed: int = 7, per_class: int = 90) -> tuple[np.ndarray, np.nda
     return np.stack(feats), np.array(labels)
 
 
-def _fit_lda(x: np.ndarray, y: np.ndarray, shrink: float) -> GlyphModel:
-    mu = x.mean(axis=0)
-    xc = x - mu
-    classes = len(MRZ_CHARS)
-    means = np.stack([xc[y == c].mean(axis=0) for c in range(classes)])
-    within = np.zeros((x.shape[1], x.shape[1]), np.float64)
-    for c in range(classes):
-        d = xc[y == c] - means[c]
-        within += d.T @ d
-    within /= len(x)
-    within += np.eye(x.shape[1]) * (np.trace(within) / x.shape[1] * shrink)
-    between = means.T @ means / classes
-    # LDA: whiten the within-class scatter, then keep the between-class directions.
-    evals, evecs = np.linalg.eigh(within)
-    white = evecs / np.sqrt(np.maximum(evals, 1e-9))
-    b = white.T @ between @ white
-    bvals, bvecs = np.linalg.eigh(b)
-    order = np.argsort(bvals)[::-1][: classes - 1]
-    proj = (white @ bvecs[:, order]).astype(np.float32)
-    mu32 = mu.astype(np.float32)
-    return GlyphModel(proj, mu32, ((x - mu32) @ proj).astype(np.float32), y.astype(np.int64))
+Grid = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # centres, tops, bottoms, pitches
 
 
 class GlyphEngine(OcrEngine):
     """Our reader: the MRZ is OCR-B at a fixed pitch, so each line is cut into equal cells
-    and each cell classified by a linear discriminant trained on the font itself."""
+    and each cell classified by a small network trained on OCR-B cells (``GlyphModel``)."""
 
     name = "glyph"
 
     def __init__(self) -> None:
         self.model = glyph_model()
-        self._doubts = threading.local()
+        self._last = threading.local()
 
-    def line_features(self, image: np.ndarray) -> list[np.ndarray] | None:
-        """The features of every character cell of the band's 2 or 3 lines (one array
-        per line), or None when the band does not split into MRZ-shaped lines."""
+    def line_grids(self, image: np.ndarray) -> tuple[np.ndarray, list[Grid]] | None:
+        """The band's ink map and the character cells of its 2 or 3 MRZ lines, or None when
+        it holds no MRZ-shaped lines. A band cut generously may hold more rows (a printed
+        line above, part of a line cut off): runs of 2-3 rows of one height are tried,
+        those spanning the band first."""
         ink = _ink_map(_grey(image))
         rows = _line_rows(ink)
-        if len(rows) not in (2, 3):
+        for group in _row_groups(rows):
+            widths = (30,) if len(group) == 3 else (44, 36)
+            grids = []
+            for top, bottom in group:
+                grid = _fit_grid(ink, top, bottom, widths)
+                if grid is None:
+                    break
+                grids.append(grid)
+            if len(grids) == len(group) and len({len(g[0]) for g in grids}) == 1:
+                return ink, grids
+        return None
+
+    def line_features(self, image: np.ndarray) -> list[np.ndarray] | None:
+        """The features of every character cell of the band's lines (one array per line),
+        or None when the band does not split into MRZ-shaped lines."""
+        found = self.line_grids(image)
+        if found is None:
             return None
-        widths = (30,) if len(rows) == 3 else (44, 36)
-        out = []
-        for top, bottom in rows:
-            grid = _fit_grid(ink, top, bottom, widths)
-            if grid is None:
-                return None
-            centres, tops, bottoms, pitches = grid
-            cells = np.stack(
-                [
-                    _cell_from(ink, _recentre(ink, cx, t, b, p), t, b, p)
-                    for cx, t, b, p in zip(centres, tops, bottoms, pitches, strict=True)
-                ]
-            )
-            out.append(_cells_features(cells))
-        return out
+        ink, grids = found
+        return [grid_features(ink, grid) for grid in grids]
 
     def read_lines(self, image: np.ndarray) -> list[str]:
-        self._doubts.value = None
+        self._last.value = None
         features = self.line_features(image)
         if features is None:
             return []
         lines = []
-        distances: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
         for feats in features:
-            dist = self.model.class_distances(feats)
-            lines.append("".join(MRZ_CHARS[i] for i in dist.argmin(axis=1)))
-            distances.append(dist)
-        self._doubts.value = distances
+            logp = self.model.log_probs(feats)
+            lines.append("".join(MRZ_CHARS[i] for i in logp.argmax(axis=1)))
+            scores.append(logp)
+        self._last.value = scores
         return lines
 
     def doubts(self) -> list[np.ndarray] | None:
-        """Per character doubt of the last lines this thread read: the distance to the
-        chosen class over the distance to the nearest other one."""
-        dist = self.distances()
-        if dist is None:
+        """Per character doubt of the last lines this thread read: the probability of the
+        runner-up over that of the chosen character."""
+        scores = self.log_probs()
+        if scores is None:
             return None
         out = []
-        for d in dist:
-            two = np.sort(d, axis=1)[:, :2]
-            out.append((two[:, 0] / np.maximum(two[:, 1], 1e-6)).astype(np.float32))
+        for logp in scores:
+            two = -np.sort(-logp, axis=1)[:, :2]
+            out.append(np.exp(two[:, 1] - two[:, 0]).astype(np.float32))
         return out
 
-    def distances(self) -> list[np.ndarray] | None:
-        """Per line, each character's distance to every class (``MRZ_CHARS`` order)."""
-        return getattr(self._doubts, "value", None)
+    def log_probs(self) -> list[np.ndarray] | None:
+        """Per line, each character's log-probability of every class (``MRZ_CHARS``)."""
+        return getattr(self._last, "value", None)
+
+
+def _row_groups(rows: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Runs of 2 or 3 consecutive rows of about one height and even spacing, the whole set
+    first when it is such a run, then the longest runs."""
+    out = []
+    for size in (3, 2):
+        for start in range(len(rows) - size + 1):
+            group = rows[start : start + size]
+            heights = [b - a for a, b in group]
+            if max(heights) > 1.4 * min(heights):
+                continue
+            gaps = [group[k + 1][0] - group[k][1] for k in range(size - 1)]
+            if max(gaps) > 1.6 * max(heights) or (
+                size == 3 and max(gaps) > 2.5 * max(1, min(gaps))
+            ):
+                continue
+            out.append(group)
+    out.sort(key=lambda g: g != rows)  # stable: the whole set, then 3-row runs, then pairs
+    return out[:4]
+
+
+def grid_features(
+    ink: np.ndarray, grid: Grid, shift: np.ndarray | None = None, stretch: np.ndarray | None = None
+) -> np.ndarray:
+    """Features of the cells of one line's ``grid`` (``shift``: each cell's centre moved by
+    that share of the pitch, ``stretch``: its height scaled; for training)."""
+    centres, tops, bottoms, pitches = grid
+    cells = []
+    for k, (cx, t, b, p) in enumerate(zip(centres, tops, bottoms, pitches, strict=True)):
+        c = _recentre(ink, cx, t, b, p)
+        if shift is not None and stretch is not None:
+            c += shift[k] * p
+            mid, half = (t + b) / 2, (b - t) / 2 * stretch[k]
+            t, b = mid - half, mid + half
+        cells.append(_cell_from(ink, c, t, b, p))
+    return _cells_features(np.stack(cells))
 
 
 def _fit_grid(
@@ -567,6 +625,10 @@ def _fit_grid(
     for i in range(1, n):
         x, y, w, hh, area = stats[i]
         if hh < 0.3 * h or area < 0.02 * h * h or hh > 1.6 * h:
+            continue
+        # A page edge or a rule across the row: a thin stroke from the strip's top to its
+        # bottom, or a sliver (characters are at least 0.12 of their height wide: '1', 'I').
+        if w < max(2, 0.12 * h) or (y == 0 and y + hh >= strip.shape[0]):
             continue
         blobs.append(
             (float(cents[i][0]), float(y + y0), float(y + y0 + hh), float(x), float(x + w))
@@ -602,7 +664,7 @@ def _fit_grid(
         coef = np.polyfit(idx, xs, 2 if len(xs) > 10 else 1)
     last = int(idx.max()) + 1
     n_cells = min(widths, key=lambda k: abs(k - last))
-    if abs(n_cells - last) > 3:
+    if not -3 <= last - n_cells <= 5:  # extra cells at the ends are dropped below
         return None
     # More blobs than cells: something beside the line (a page edge, a mark) was taken for
     # characters. Keep the run of cells that holds the most typical glyphs.
@@ -640,9 +702,14 @@ def _fit_grid(
         if keep.sum() >= 4:
             t_coef = np.polyfit(tx[keep], tt[keep], 1)
         tops = np.polyval(t_coef, centres)
-        ratio = float(np.median((bottoms - tops) / (_CAP_PER_PITCH * pitches)))
-        # Only a clear foreshortening counts: at small sizes blur makes tops uncertain.
-        if not 0.6 < ratio < 1.6 or abs(ratio - 1) < 0.12:
+        ratios = (bottoms - tops) / (_CAP_PER_PITCH * pitches)
+        ratio = float(np.median(ratios))
+        spread = abs(float(ratios[0] - ratios[-1]))
+        # Only a clear foreshortening counts (at small sizes blur makes tops uncertain): of
+        # the whole line, or one end taller than the other (a page seen at a steep angle,
+        # its line cut from a quad fitted to the other lines: the pitch alone cuts the tall
+        # end's tops off).
+        if not 0.6 < ratio < 1.6 or (abs(ratio - 1) < 0.12 and spread < 0.25):
             tops = None
     else:
         bottoms = np.full(n_cells, float(bottom))
@@ -815,10 +882,16 @@ class MrzRead:
     upside_down: bool = False  # the MRZ was read turned 180 degrees in the picture
     advice: Guidance | None = None  # what would help the next picture (MRZ_* codes)
     agreed: bool = False  # two differently prepared reads of this one picture agreed
+    forced: int = 0  # characters the layout had to correct (a rejected read)
 
     @property
     def ok(self) -> bool:
         return self.result is not None
+
+
+Pads = tuple[float, float]  # margins of a cut around a candidate: along, across the text
+_CUT: Pads = (0.04, 0.25)
+_TALL_CUT: Pads = (0.04, 0.8)
 
 
 class MrzReader:
@@ -832,7 +905,8 @@ class MrzReader:
         max_bands: int = 4,
         max_corrections: int = 3,
         read_pitch: float = 0.0,
-        max_doubt: float = 0.9,
+        min_margin: float = 2.3,
+        mend_margin: float = 2.3,
         min_pitch: float = 7.0,
     ) -> None:
         self.engine = engine or default_engine()
@@ -841,9 +915,12 @@ class MrzReader:
         # Bands are straightened to this pitch (px per character) before reading: what the
         # glyph classifier is trained around (0: the frame's own resolution).
         self.read_pitch = read_pitch
-        # A character no check digit covers (names, codes, nationality, sex) read with more
-        # doubt than this rejects the read: nothing else would catch its misread.
-        self.max_doubt = max_doubt
+        # A character no check digit covers (names, codes, nationality, sex) read with a
+        # margin under this (natural log of the odds against the runner-up) rejects the
+        # read: nothing else would catch its misread.
+        self.min_margin = min_margin
+        # A failed check digit may be mended by a runner-up within this margin.
+        self.mend_margin = mend_margin
         # Below this many px per character an MRZ is rarely read: ask for a closer view.
         self.min_pitch = min_pitch
         # More look-alike corrections than this in one read means the characters were
@@ -856,34 +933,45 @@ class MrzReader:
         cands = locate(image, max_candidates=self.max_bands)
         t1 = time.perf_counter()
         first: MrzRead | None = None
-        near: tuple[Candidate, bool] | None = None  # MRZ-shaped lines that failed a check
+        # The closest miss (MRZ-shaped lines that failed a check), cut again below.
+        near: tuple[float, Candidate, bool, Pads] | None = None
         for cand in cands:
+            shapeless = 0
             for flipped, band in self._bands(image, cand, read_pitch):
                 read = self._read_band(band, cand.quad)
                 if read.ok and self._confirmed(image, cand, flipped, read, read_pitch):
                     return self._found(read, flipped, t0, t1)
+                shapeless += read.error is not None and read.error.reason is Reason.WRONG_LENGTH
+                miss = _miss_distance(read)
+                if miss is not None and (near is None or miss < near[0]):
+                    near = (miss, cand, flipped, _CUT)
+                if read.ok:  # valid, but a second cut read it otherwise
+                    err = MrzError(Reason.BAD_FIELD, "a second cut of the band reads otherwise")
+                    read = replace(read, result=None, error=err)
                 if first is None or (not first.lines and read.lines):
                     first = read
-                if (
-                    near is None
-                    and read.error is not None
-                    and read.error.reason
-                    in (
-                        Reason.CHECK_DIGIT,
-                        Reason.BAD_FIELD,
-                    )
-                ):
-                    near = (cand, flipped)
+            if shapeless == 2 and cand.score > 0.5:
+                # No MRZ-shaped lines either way up: the block may have lost a line (a TD1
+                # seen as 2 lines) or been cut through one. A taller cut holds them.
+                for flipped, band in self._bands(image, cand, read_pitch, _TALL_CUT):
+                    read = self._read_band(band, cand.quad)
+                    if read.ok and self._confirmed(
+                        image, cand, flipped, read, read_pitch, _TALL_CUT
+                    ):
+                        return self._found(read, flipped, t0, t1)
+                    miss = _miss_distance(read)
+                    if miss is not None and (near is None or miss < near[0]):
+                        near = (miss, cand, flipped, _TALL_CUT)
         if near is not None:
             # A near miss: the same band cut again at another size samples each character
             # differently; the read must pass every check on its own.
-            cand, flipped = near
+            _miss, cand, flipped, pads = near
             pitch = read_pitch if read_pitch is not None else self.read_pitch
             other = 22.0 if (pitch or cand.pitch) < 16 else 14.0
-            for way, band in self._bands(image, cand, other):
+            for way, band in self._bands(image, cand, other, pads):
                 if way == flipped:
                     read = self._read_band(band, cand.quad)
-                    if read.ok and self._confirmed(image, cand, flipped, read, other):
+                    if read.ok and self._confirmed(image, cand, flipped, read, other, pads):
                         return self._found(read, flipped, t0, t1)
         t2 = time.perf_counter()
         error = (
@@ -907,50 +995,50 @@ class MrzReader:
         flipped: bool,
         read: MrzRead,
         read_pitch: float | None,
+        pads: Pads = _CUT,
     ) -> bool:
-        """A valid read, checked against a second cut of the same band at another size:
-        no character that no check digit would notice (``_unsure``'s positions) may come
-        out differently the second time. A systematic misread (glare over
-        one character, a cell cut off-centre) rarely survives a change of sampling."""
+        """A valid read, checked against a second cut of the same band at another size
+        (as tall as the first: a taller cut holds a line the default one cuts off):
+        no character that no check digit would notice (``unchecked_positions`` and
+        ``blind_positions``) may come out differently the second time. A systematic misread
+        (glare over one character, a cell cut off-centre) rarely survives a change of
+        sampling."""
         if read.result is None or not isinstance(self.engine, GlyphEngine):
             return read.result is not None
         pitch = read_pitch if read_pitch is not None else self.read_pitch
         other = 28.0 if (pitch or cand.pitch) < 22 else 16.0
         first = read.lines
-        for way, band in self._bands(image, cand, other):
+        fmt = read.result.format
+        for way, band in self._bands(image, cand, other, pads):
             if way != flipped:
                 continue
             raw = self.engine.read_lines(band)
-            dist = self.engine.distances()
-            if dist is None or [len(x) for x in raw] != [len(x) for x in first]:
+            scores = self.engine.log_probs()
+            if scores is None or [len(x) for x in raw] != [len(x) for x in first]:
                 return True  # no second opinion: the first read stands on its checks
-            fmt = read.result.format
+            again = _decode_as(fmt, scores)
             for row, col in unchecked_positions(fmt, first) + blind_positions(fmt, first):
-                if raw[row][col] != first[row][col]:
+                if again[row][col] != first[row][col]:
                     return False  # the second cut reads another character there
         return True
 
-    def _unsure(self, result: MrzResult, lines: Sequence[str]) -> tuple[int, int] | None:
-        """The first character a misread of which nothing would catch, read with more
-        doubt than ``max_doubt``: in the fields no check digit covers (names, codes,
-        nationality, sex), against any other character; in the letters-and-digits fields
-        (document number, optional data), against the characters its check digit cannot
-        tell it from (``0 A K U <``, ``1 B L V``...)."""
-        dist = self.engine.distances()
-        if dist is None or [len(d) for d in dist] != [len(x) for x in lines]:
-            return None
-        for row, col in unchecked_positions(result.format, lines):
-            d = dist[row][col]
-            two = np.partition(d, 1)[:2]
-            if two[0] / max(float(two[1]), 1e-6) > self.max_doubt:
+    def _unsure(
+        self, fmt: Format, lines: Sequence[str], scores: Sequence[np.ndarray]
+    ) -> tuple[int, int] | None:
+        """The first character a misread of which nothing would catch, read with a margin
+        under ``min_margin``: in the fields no check digit covers (names, codes,
+        nationality, sex), against any other character the position may hold; in the
+        letters-and-digits fields (document number, optional data), against the characters
+        its check digit cannot tell it from (``0 A K U <``, ``1 B L V``...)."""
+        kinds = position_kinds(fmt)
+        for row, col in unchecked_positions(fmt, lines):
+            if _margin(scores[row][col], lines[row][col], _KIND_MASKS[kinds[row][col]]) < (
+                self.min_margin
+            ):
                 return row, col
-        for row, col in blind_positions(result.format, lines):
+        for row, col in blind_positions(fmt, lines):
             ch = lines[row][col]
-            if ch not in _BLIND:
-                continue
-            d = dist[row][col]
-            others = float(d[_BLIND[ch]].min())
-            if d[MRZ_CHARS.index(ch)] / max(others, 1e-6) > self.max_doubt:
+            if _margin(scores[row][col], ch, _BLIND_MASKS[ch]) < self.min_margin:
                 return row, col
         return None
 
@@ -1006,7 +1094,11 @@ class MrzReader:
         return None
 
     def _bands(
-        self, image: np.ndarray, cand: Candidate, read_pitch: float | None = None
+        self,
+        image: np.ndarray,
+        cand: Candidate,
+        read_pitch: float | None = None,
+        pads: Pads = _CUT,
     ) -> list[tuple[bool, np.ndarray]]:
         """The candidate's band straightened at the pitch the engine reads best, both ways
         up, the likelier way first (fillers '<' are light: a line's filler end is the lighter
@@ -1015,7 +1107,7 @@ class MrzReader:
         pitch = self.read_pitch if read_pitch is None else read_pitch
         if cand.pitch > 0 and pitch:
             scale = float(np.clip(pitch / cand.pitch, 0.25, 4.0))
-        crop = deslant(extract_band(image, cand.quad, scale=scale))
+        crop = deslant(extract_band(image, cand.quad, scale=scale, pad_x=pads[0], pad_y=pads[1]))
         flipped = cv2.rotate(crop, cv2.ROTATE_180)
         third = max(1, crop.shape[1] // 3)
         ink_left = float(255 - crop[:, :third].mean())
@@ -1031,6 +1123,9 @@ class MrzReader:
 
     def _read_band(self, band: np.ndarray, quad: np.ndarray | None) -> MrzRead:
         raw = self.engine.read_lines(band)
+        scores = self.engine.log_probs()
+        if scores is not None:
+            return self._read_scored(raw, scores, quad)
         lines = fit_lines(raw)
         if lines is None:
             return MrzRead(
@@ -1049,8 +1144,54 @@ class MrzReader:
         fixes = [c for c in result.corrections if {c.found, c.corrected} != {"O", "0"}]
         if len(fixes) > self.max_corrections:
             err = MrzError(Reason.BAD_FIELD, f"{len(fixes)} characters needed correcting")
-            return MrzRead(None, tuple(lines), err, quad)
-        unsure = self._unsure(result, lines)
+            return MrzRead(None, tuple(lines), err, quad, forced=len(fixes))
+        return MrzRead(result, tuple(lines), None, quad)
+
+    def _read_scored(
+        self, raw: list[str], scores: list[np.ndarray], quad: np.ndarray | None
+    ) -> MrzRead:
+        """A read whose engine scored every class at every position: each character is
+        the likeliest one its position may hold (the layout says which: digits in dates,
+        letters in names...), a failed check digit may be mended by one runner-up where
+        the classifier hesitated, and the characters no check digit can vouch for must be
+        read with a clear margin."""
+        shape = [len(x) for x in raw]
+        if shape not in ([30, 30, 30], [36, 36], [44, 44]):
+            return MrzRead(
+                None,
+                tuple(raw),
+                MrzError(Reason.WRONG_LENGTH, "no MRZ-shaped lines read"),
+                quad,
+            )
+        fmt = _format_of(scores)
+        if fmt is None:
+            err = MrzError(Reason.UNKNOWN_FORMAT, "no known document code", "document_code")
+            return MrzRead(None, tuple(raw), err, quad)
+        lines = _decode_as(fmt, scores)
+        # Many characters the layout forbids where they were read (other than O for 0):
+        # the line was cut out wrong; reject rather than trust what the layout imposes.
+        forced = sum(
+            a != b and {a, b} != {"O", "0"}
+            for r, d in zip(raw, lines, strict=True)
+            for a, b in zip(r, d, strict=True)
+        )
+        if forced > self.max_corrections:
+            err = MrzError(Reason.BAD_FIELD, f"{forced} characters needed correcting")
+            return MrzRead(None, tuple(lines), err, quad, forced=forced)
+        try:
+            result = parse_valid(lines, today=self.today)
+        except MrzError as err:
+            mended = self._mend(fmt, lines, scores) if err.reason is Reason.CHECK_DIGIT else None
+            if mended is None:
+                return MrzRead(None, tuple(lines), err, quad)
+            result, lines = mended
+        if result.format is not fmt:  # parse read it as another format (FR-ID / TD2)
+            fmt = result.format
+            lines = _decode_as(fmt, scores)
+            if list(result.lines) != lines:
+                err = MrzError(Reason.BAD_FIELD, "the layout is ambiguous")
+                return MrzRead(None, tuple(lines), err, quad)
+        unsure = self._unsure(fmt, lines, scores)
         if unsure is not None:
             row, col = unsure
             err = MrzError(
@@ -1059,6 +1200,68 @@ class MrzReader:
             )
             return MrzRead(None, tuple(lines), err, quad)
         return MrzRead(result, tuple(lines), None, quad)
+
+    def _mend(
+        self, fmt: Format, lines: list[str], scores: Sequence[np.ndarray]
+    ) -> tuple[MrzResult, list[str]] | None:
+        """A read whose check digits fail, mended by putting one runner-up in place of a
+        character the classifier hesitated over (margin under ``mend_margin``), in a field
+        a check digit covers. Accepted only if exactly one such change makes every check
+        pass, at most three characters hesitated, and every other character the check
+        digits cover was read with a clear margin (``min_margin``: a second misread could
+        make a wrong change pass)."""
+        kinds = position_kinds(fmt)
+        unchecked = set(unchecked_positions(fmt, lines))
+        spans = [
+            (row, col)
+            for row, line in enumerate(lines)
+            for col in range(len(line))
+            if (row, col) not in unchecked
+        ]
+        options = []
+        for row, col in spans:
+            if (row, col) in unchecked:
+                continue
+            mask = _KIND_MASKS[kinds[row][col]]
+            lp = scores[row][col]
+            ch = lines[row][col]
+            margin = _margin(lp, ch, mask)
+            if margin < self.mend_margin:
+                masked = np.where(mask, lp, -np.inf)
+                masked[MRZ_CHARS.index(ch)] = -np.inf
+                options.append((margin, row, col, MRZ_CHARS[int(np.argmax(masked))]))
+            elif margin < self.min_margin:
+                return None  # another doubtful character
+        if not options or len(options) > 3:
+            return None
+        good = []
+        for _m, row, col, alt in options:
+            trial = list(lines)
+            trial[row] = trial[row][:col] + alt + trial[row][col + 1 :]
+            try:
+                good.append((parse_valid(trial, today=self.today), trial))
+            except MrzError:
+                continue
+        return good[0] if len(good) == 1 else None
+
+
+def _miss_distance(read: MrzRead) -> float | None:
+    """How far a rejected read of MRZ-shaped lines was from passing (lower is closer), or
+    None when it is not worth cutting again: a character short of the margin, then a
+    failed check digit, then a few characters the layout had to correct; many corrections
+    mean the cells were cut wrong (or the band read the wrong way up)."""
+    if read.error is None or not read.lines:
+        return None
+    if read.error.reason is Reason.CHECK_DIGIT:
+        return 1.0
+    if read.error.reason is Reason.BAD_FIELD:
+        if read.forced == 0:
+            return 0.0
+        return 2.0 + read.forced if read.forced <= _MAX_NEAR_FORCED else None
+    return None
+
+
+_MAX_NEAR_FORCED = 8
 
 
 def _blind_classes() -> dict[str, list[int]]:
@@ -1077,6 +1280,69 @@ def _blind_classes() -> dict[str, list[int]]:
 
 
 _BLIND = _blind_classes()
+_BLIND_MASKS = {
+    c: np.isin(np.arange(len(MRZ_CHARS)), [MRZ_CHARS.index(c), *others])
+    for c, others in _BLIND.items()
+}
+_KIND_MASKS = {
+    kind: np.array([allowed(kind, c) for c in MRZ_CHARS]) for kind in ("A", "N", "C", "D", "S", "X")
+}
+# The document codes each MRZ shape opens with (first character), and the format.
+_CODES = {
+    30: {"A": Format.TD1, "C": Format.TD1, "I": Format.TD1},
+    36: {"V": Format.MRV_B, "I": Format.TD2, "A": Format.TD2, "C": Format.TD2, "P": Format.TD2},
+    44: {"P": Format.TD3, "V": Format.MRV_A},
+}
+_CODE_MASKS = {
+    fmt: np.array(
+        [
+            c in "".join(k for codes in _CODES.values() for k, f in codes.items() if f is fmt)
+            for c in MRZ_CHARS
+        ]
+    )
+    for fmt in Format
+}
+_CODE_MASKS[Format.FRENCH_ID] = np.array([c == "I" for c in MRZ_CHARS])
+
+
+def _margin(logp: np.ndarray, ch: str, mask: np.ndarray) -> float:
+    """How much likelier ``ch`` was than the likeliest other character of ``mask`` (natural
+    log of the odds; infinite when ``mask`` holds no other character)."""
+    i = MRZ_CHARS.index(ch)
+    others = np.where(mask, logp, -np.inf)
+    others[i] = -np.inf
+    return float(logp[i] - others.max())
+
+
+def _format_of(scores: Sequence[np.ndarray]) -> Format | None:
+    """The format of a read: its shape, and the likeliest document code the shape allows
+    (the French identity card: "IDFRA" read as the likeliest letters)."""
+    codes = _CODES.get(len(scores[0]))
+    if codes is None or (len(scores) == 3) != (len(scores[0]) == 30):
+        return None
+    first = scores[0][0]
+    code = max(codes, key=lambda c: first[MRZ_CHARS.index(c)])
+    fmt = codes[code]
+    if fmt is Format.TD2:
+        letters = _KIND_MASKS["A"]
+        head = "".join(
+            MRZ_CHARS[int(np.argmax(np.where(letters, scores[0][k], -np.inf)))] for k in range(5)
+        )
+        if code + head[1:] == "IDFRA":
+            return Format.FRENCH_ID
+    return fmt
+
+
+def _decode_as(fmt: Format, scores: Sequence[np.ndarray]) -> list[str]:
+    """Each position's likeliest character among those the layout of ``fmt`` allows (the
+    first, the document code's, among the codes that open ``fmt``)."""
+    lines = []
+    for row, (kinds, logp) in enumerate(zip(position_kinds(fmt), scores, strict=True)):
+        masks = np.stack([_KIND_MASKS[k] for k in kinds])
+        if row == 0:
+            masks[0] = _CODE_MASKS[fmt]
+        lines.append("".join(MRZ_CHARS[i] for i in np.where(masks, logp, -np.inf).argmax(axis=1)))
+    return lines
 
 
 class MrzTracker:

@@ -235,6 +235,17 @@ _TO_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "
 _SEXES = frozenset("MFX<")
 
 
+def position_kinds(fmt: Format) -> tuple[str, ...]:
+    """Per line, the kind of each position (``A`` letter or filler, ``N`` digit or filler,
+    ``C`` check digit, ``D`` digit, ``S`` sex, ``X`` anything)."""
+    return _KINDS[fmt]
+
+
+def allowed(kind: str, char: str) -> bool:
+    """Whether a position of ``kind`` (see :func:`position_kinds`) may hold ``char``."""
+    return _allowed(kind, char)
+
+
 def _allowed(kind: str, char: str) -> bool:
     if kind == "D":
         return char.isdigit()

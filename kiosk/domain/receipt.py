@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from contract.catalogue import FieldSpec, FieldType
-from contract.validation import FieldError, validate_field
+from contract.validation import FieldError
 from kiosk.domain.deadlines import Deadline
+from kiosk.domain.lookup_form import birth_date_field, check_code_form
 from kiosk.i18n import N_, Translator
 
 QR_PREFIX = "KTS1"
@@ -61,13 +62,7 @@ STATUS_REFERENCE_FIELD = FieldSpec(
     help=N_("Il est sur votre reçu. Exemple : K-7K3M-9QXD."),
     max_length=24,
 )
-STATUS_BIRTH_DATE_FIELD = FieldSpec(
-    id="status_birth_date",
-    type=FieldType.DATE,
-    label=N_("Date de naissance"),
-    help=N_("Comme sur votre passeport. Exemple : 25/04/1990."),
-    past=True,
-)
+STATUS_BIRTH_DATE_FIELD = birth_date_field("status_birth_date")
 MSG_REFERENCE = N_("Le numéro commence par K et a 8 lettres ou chiffres. Exemple : K-7K3M-9QXD.")
 
 
@@ -103,23 +98,15 @@ def check_status_form(
     reference: str, birth_date: str, today: dt.date
 ) -> tuple[str, str] | list[FieldError]:
     """(reference, ISO birth date) if both are well formed, else the errors to show."""
-    errors: list[FieldError] = []
-    canonical: str | None = None
-    try:
-        validate_field(STATUS_REFERENCE_FIELD, reference, today)
-        canonical = normalise_reference(reference)
-        if canonical is None:
-            errors.append(FieldError(STATUS_REFERENCE_FIELD.id, MSG_REFERENCE))
-    except FieldError as err:
-        errors.append(err)
-    iso = ""
-    try:
-        iso = validate_field(STATUS_BIRTH_DATE_FIELD, birth_date, today).value
-    except FieldError as err:
-        errors.append(err)
-    if errors or canonical is None:
-        return errors
-    return canonical, iso
+    return check_code_form(
+        STATUS_REFERENCE_FIELD,
+        normalise_reference,
+        MSG_REFERENCE,
+        STATUS_BIRTH_DATE_FIELD,
+        reference,
+        birth_date,
+        today,
+    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from contract.catalogue import FieldSpec, FieldType
-from contract.validation import FieldError, validate_field
+from contract.validation import FieldError
+from kiosk.domain.lookup_form import birth_date_field, check_code_form
 from kiosk.domain.receipt import Section
 from kiosk.i18n import N_, Translator
 
@@ -32,13 +33,7 @@ RESUME_CODE_FIELD = FieldSpec(
     help=N_("8 lettres ou chiffres, donnés quand vous avez sauvegardé. Exemple : 7K3M 9QXD."),
     max_length=20,
 )
-RESUME_BIRTH_DATE_FIELD = FieldSpec(
-    id="resume_birth_date",
-    type=FieldType.DATE,
-    label=N_("Date de naissance"),
-    help=N_("Comme sur votre passeport. Exemple : 25/04/1990."),
-    past=True,
-)
+RESUME_BIRTH_DATE_FIELD = birth_date_field("resume_birth_date")
 
 
 def new_resume_code() -> str:
@@ -70,23 +65,15 @@ def check_resume_form(
     code: str, birth_date: str, today: dt.date
 ) -> tuple[str, str] | list[FieldError]:
     """(code, ISO birth date) if both are well formed, else the errors to show."""
-    errors: list[FieldError] = []
-    canonical: str | None = None
-    try:
-        validate_field(RESUME_CODE_FIELD, code, today)
-        canonical = normalise_resume_code(code)
-        if canonical is None:
-            errors.append(FieldError(RESUME_CODE_FIELD.id, MSG_RESUME_CODE))
-    except FieldError as err:
-        errors.append(err)
-    iso = ""
-    try:
-        iso = validate_field(RESUME_BIRTH_DATE_FIELD, birth_date, today).value
-    except FieldError as err:
-        errors.append(err)
-    if errors or canonical is None:
-        return errors
-    return canonical, iso
+    return check_code_form(
+        RESUME_CODE_FIELD,
+        normalise_resume_code,
+        MSG_RESUME_CODE,
+        RESUME_BIRTH_DATE_FIELD,
+        code,
+        birth_date,
+        today,
+    )
 
 
 SLIP_TITLE = N_("Code de reprise de votre demande")

@@ -9,6 +9,7 @@ import itertools
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 
+import shiboken6
 from PySide6.QtCore import (
     QCollator,
     QEvent,
@@ -1461,6 +1462,8 @@ class FocusRing(QWidget):
 
     def ring_rect(self) -> QRect | None:
         w = self._target
+        if w is not None and not shiboken6.isValid(w):  # deleted while its window closes
+            self._target = w = None
         if w is None or not w.isVisible() or w.window() is not self.window():
             return None
         host = self.parentWidget()

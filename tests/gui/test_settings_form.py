@@ -32,6 +32,12 @@ def test_the_settings_are_a_form_staff_can_read(admin: Admin) -> None:
     spin = form.fields["inactivity_timeout_s"]
     assert isinstance(spin, QSpinBox) and spin.suffix() == " secondes"
     assert form.fields["draft_retention_days"].suffix() == " jours"
+    # The placeholder the catalogue's procedures replace is gone at once: it painted over
+    # the languages until Qt deleted it (seen on the 150 % screenshot).
+    from PySide6.QtWidgets import QWidget
+
+    placeholders = form.findChildren(QWidget, "setting-procedures")
+    assert [w for w in placeholders if not w.isHidden()] == [form.fields["procedures"]]
     assert isinstance(form.fields["text_scale"], QComboBox)
     assert form.fields["text_scale"].currentText() == "100 %"
     for name, editor in form.fields.items():

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtWidgets import QApplication
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 import tests.gui.conftest as gui
 from kiosk.domain.session import Screen
@@ -188,7 +189,14 @@ class Day:
         w.resume.code_row.input.setText(saved["resume_code"])
         w.resume.birth_date_row.input.setText(saved["birth_date"])
         k.click(w.resume.resume_button)
-        k.qtbot.waitUntil(lambda: k.screen() is Screen.STEP, timeout=20_000)
+        try:
+            k.qtbot.waitUntil(lambda: k.screen() is Screen.STEP, timeout=20_000)
+        except WaitTimeout:  # say where the kiosk stands
+            summary = w.resume.summary
+            raise AssertionError(
+                f"resume not reached: screen {k.screen()}, busy {w.resume.busy}, "
+                f"summary {summary.spoken_text() if summary.isVisible() else '(hidden)'!r}"
+            ) from None
         k.complete_steps(gui.STUDENT_RENEWAL)
         k.click(w.documents.continue_button)
         k.wait_screen(Screen.CHECK)

@@ -111,7 +111,7 @@ def test_data_dir_open_to_others_fails(config: Path, kiosk_dir: Path) -> None:
 def test_data_dir_owned_by_someone_else_fails(config: Path) -> None:
     report = run_checks(config, probes=good_probes(uid=lambda: os.geteuid() + 1), environ={})
     assert statuses(report)["data_dir"] == "fail"
-    assert "owned by uid" in detail(report, "data_dir")
+    assert "appartient à l'uid" in detail(report, "data_dir")  # in the staff's French
 
 
 def test_store_behind_the_current_migration_fails_and_is_not_migrated(
@@ -126,7 +126,7 @@ def test_store_behind_the_current_migration_fails_and_is_not_migrated(
     before = db.read_bytes()
     report = run_checks(config, probes=good_probes(), environ={})
     assert statuses(report)["store"] == "fail"
-    assert f"schema at 0001, this version needs {head}" in detail(report, "store")
+    assert f"schéma 0001, cette version demande {head}" in detail(report, "store")
     assert health.store_revision(db) == "0001"  # read only: never migrated by the check
     assert db.read_bytes() == before
 
@@ -136,7 +136,7 @@ def test_missing_or_damaged_store_fails(config: Path, kiosk_dir: Path) -> None:
     shutil.rmtree(store)
     report = run_checks(config, probes=good_probes(), environ={})
     assert statuses(report)["store"] == "fail"
-    assert "no database" in detail(report, "store")
+    assert "pas de base" in detail(report, "store")
     store.mkdir(mode=0o700)
     (store / "kiosk.db").write_bytes(b"this is not a database" * 100)
     report = run_checks(config, probes=good_probes(), environ={})
@@ -148,7 +148,7 @@ def test_key_file_readable_by_others_fails(config: Path, kiosk_dir: Path) -> Non
     (kiosk_dir / "store" / "keys" / "kiosk.key").chmod(0o644)
     report = run_checks(config, probes=good_probes(), environ={})
     assert statuses(report)["store"] == "fail"
-    assert "readable by others" in detail(report, "store")
+    assert "lisible par les autres" in detail(report, "store")
 
 
 def test_not_enrolled_fails(config: Path, kiosk_dir: Path) -> None:
@@ -164,7 +164,7 @@ def test_central_api_unreachable_fails_with_the_timeout(config: Path) -> None:
 
     report = run_checks(config, probes=good_probes(central_version=unreachable), timeout=2.5)
     assert statuses(report)["central"] == "fail"
-    assert "within 2.5 s" in detail(report, "central")
+    assert "ne répond pas en 2.5 s" in detail(report, "central")
 
 
 def test_central_api_on_loopback_answers_through_the_real_client(config: Path) -> None:
@@ -285,6 +285,18 @@ def test_a_check_that_raises_is_a_failure_not_a_crash(config: Path) -> None:
     report = run_checks(config, probes=good_probes(disk_usage=broken), environ={})
     assert statuses(report)["disk"] == "fail"
     assert "PermissionError" in detail(report, "disk")
+
+
+def test_english_for_the_it_team(config: Path, kiosk_dir: Path) -> None:
+    """French by default (the kiosk's staff), English with --lang en: every check's words."""
+    (kiosk_dir / "enrolment.json").unlink()
+    french = run_checks(config, probes=good_probes(), environ={})
+    english = run_checks(config, probes=good_probes(), environ={}, lang="en")
+    assert "borne non enrôlée" in detail(french, "enrolment")
+    assert "not enrolled" in detail(english, "enrolment")
+    assert detail(english, "disk").startswith("50.0 GiB free of 100.0 GiB")
+    assert detail(french, "disk").startswith("50.0 Gio libres sur 100.0 Gio")
+    assert [c.status for c in english.checks] == [c.status for c in french.checks]
 
 
 def test_skip(config: Path) -> None:

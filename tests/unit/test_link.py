@@ -161,11 +161,13 @@ def test_while_another_agent_delivers_the_app_still_reports_its_state(
     enqueue(store, FakeClock().now)
     status = KioskStatus()
     status.set_state("in_use", screen="step", language="ar")
+    status.set_assisted_by("Karim Haddad")  # the fleet view says who assists (issue 16)
     runner = runner_with_clients(settings, store, status=status)
     with agent_lock(settings.data_dir / LOCK_FILE):
         assert runner.round() == "busy"
     (beat,) = runner.clients[0].beats
     assert (beat.state, beat.screen, beat.language) == ("in_use", "step", "ar")
+    assert beat.assisted_by == "Karim Haddad" and beat.out_of_service_message is None
     assert store.outbox.calls == []  # nothing sent under another agent's lock
     assert runner.failures == 0  # not the kiosk's fault: no backoff
 
@@ -228,3 +230,58 @@ def test_kiosk_sync_without_enrolment_says_so(
     assert "not enrolled" in capsys.readouterr().err
     bad = sync_main(["--data-dir", str(tmp_path / "kiosk"), "--interval", "0", "--once"])
     assert bad == 2 and "sync_interval_s" in capsys.readouterr().err
+
+
+# --- the desk's remote actions (issue 16) ------------------------------------------------------
+
+
+def test_the_desk_actions_come_after_the_heartbeat_and_their_outcomes_go_back(
+    settings: Settings, store: MemoryStore
+) -> None:
+    from contract.commands import KioskAction
+    from sync.client import TransientError
+
+    asked = {
+        "command_id": str(uuidlib.uuid4()),
+        "kiosk_id": "k-1",
+        "action": "sync_now",
+        "by": "accueil-1",
+        "requested_at": "2026-12-06T10:00:00+00:00",
+        "state": "sent",
+    }
+    calls: list[tuple[str, str, Any]] = []
+    answers: list[Any] = [[asked], TransientError("down"), []]
+
+    class Response:
+        def __init__(self, data: Any) -> None:
+            self.data = data
+
+        def json(self) -> Any:
+            return self.data
+
+    def request(method: str, path: str, *, body: Any = None, **_: Any) -> Response:
+        calls.append((method, path, body))
+        if method == "GET":
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return Response(answer)
+        return Response({})
+
+    enrol(settings)
+    runner = runner_with_clients(settings, store, status=KioskStatus())
+    received: list[Any] = []
+    runner.on_commands = received.extend
+    assert runner.round() == "sent"
+    runner.clients[0]._request = request  # type: ignore[attr-defined]
+    assert runner.round() == "sent"
+    assert [(c.action, c.by) for c in received] == [(KioskAction.SYNC_NOW, "accueil-1")]
+    runner.report_command(received[0].command_id, True, "envoi lancé")
+    assert runner.round() == "sent"  # fetching failed: delivery is not slowed down
+    assert runner.failures == 0
+    posted = [(m, p, b.ok, b.detail) for m, p, b in calls if m == "POST"]
+    assert posted == [
+        ("POST", f"/heartbeat/commands/{asked['command_id']}/result", True, "envoi lancé")
+    ]
+    assert runner.round() == "sent"
+    assert [p for m, p, _ in calls if m == "POST"] == [posted[0][1]]  # reported once

@@ -147,7 +147,7 @@ class AdminController(QObject):
         self._connect(self.screen)
         self.service_file = service.path_in(settings.data_dir)
         state = service.load(self.service_file)
-        self._apply_service(state.message if state else None)
+        self._apply_service(state.message if state else None, state.by if state else None)
         self._apply_offer(settings)
         # The desk's device health between staff visits: the silent checks (not the voice,
         # which speaks, nor the OCR, which is heavy) every ``health_every_s``.
@@ -546,10 +546,34 @@ class AdminController(QObject):
         self.tasks.run(self.enrol_fn, target, code, on_done=done, on_error=failed)
 
     # --- out of service ---------------------------------------------------------------
-    def _apply_service(self, message: str | None) -> None:
+    def _apply_service(self, message: str | None, by: str | None = None) -> None:
         self.window.set_out_of_service(message)
         if self.status is not None:
-            self.status.set_out_of_service(message)
+            self.status.set_out_of_service(message, by)  # the fleet view says who
+
+    def apply_remote_service(self, message: str | None, by: str) -> None:
+        """Out of service (``message``) or back (None), asked from the desk by ``by``
+        (kiosk.ui.remote_actions): kept across a restart like staff's own."""
+        state = (
+            service.OutOfService(message, self.clock(), f"accueil : {by}"[:64]) if message else None
+        )
+        self._apply_service(message, state.by if state else None)
+        if self.is_open:
+            self.screen.show_service(message)
+        self.tasks.run(service.save, self.service_file, state,
+                       on_error=self._failed("out of service"))  # fmt: skip
+
+    def record_remote(self, by: str, action: str, ok: bool, detail: str) -> None:
+        """A desk action in the kiosk's own staff audit, under who asked at the desk."""
+        try:
+            if self.audit is not None:
+                self.audit.record(
+                    f"accueil:{by}"[:64],
+                    f"desk_{action}",
+                    detail=f"{'ok' if ok else 'échec'}: {detail}",
+                )
+        except Exception:
+            log.exception("audit log refused desk_%s", action)
 
     def set_out_of_service(self, message: str) -> None:
         if not self.is_open:
@@ -557,7 +581,7 @@ class AdminController(QObject):
         state = service.OutOfService(message, self.clock(), self.member.identifier)
 
         def done(_: object) -> None:
-            self._apply_service(message)
+            self._apply_service(message, state.by)
             self.screen.show_service(message)
             self._done("admin_out_of_service")
 

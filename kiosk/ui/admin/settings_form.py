@@ -189,6 +189,7 @@ class SettingsForm(QWidget):
         new.setObjectName("setting-procedures")
         self.box.insertWidget(index, new)
         self.box.removeWidget(old)
+        old.hide()  # at once: until deleted it painted over the languages
         old.deleteLater()
         self.fields["procedures"] = new
         first = next(iter(self.procedure_boxes.values()), None)

@@ -13,6 +13,16 @@ from kiosk.ui.widgets import LANGUAGE_COLUMNS, BaseScreen, in_reading_direction,
 TITLE = N_("Borne hors service")
 INTRO = N_("Cette borne ne marche pas pour le moment. Merci de vous adresser à l'accueil.")
 STAFF_MESSAGE = N_("Message de l'accueil :")
+# The desk's message templates (contract.commands.OUT_OF_SERVICE_MESSAGES, the same French
+# text): shown translated, unlike staff's own words.
+TEMPLATES = frozenset(
+    {
+        N_("Borne en maintenance. Merci de revenir plus tard."),
+        N_("La borne n'a plus de réseau. Merci de vous adresser à l'accueil."),
+        N_("L'imprimante de la borne est en panne. Merci de vous adresser à l'accueil."),
+        N_("La borne est fermée pour aujourd'hui."),
+    }
+)
 
 
 class OutOfServiceScreen(BaseScreen):
@@ -26,11 +36,19 @@ class OutOfServiceScreen(BaseScreen):
         self._message = ""
 
     def show_message(self, message: str) -> None:
-        """Staff's own words (written in French by staff), under the translated text."""
+        """Staff's own words (written in French by staff), under the translated text; one
+        of the desk's templates in the applicant's language."""
         self._message = message.strip()
-        # French on any page: its own direction, aligned with the page (kiosk.i18n.bidi).
-        self.message.setText(in_reading_direction(self._message, self.tr_))
-        self.message.setAccessibleName(self._message)
+        if self._message in TEMPLATES:
+            shown = self.tr_(self._message)
+            self.message.setProperty("content_language", "")  # the screen's language
+            self.message.setText(shown)
+        else:
+            shown = self._message
+            self.message.setProperty("content_language", "fr")  # for kiosk-audit (3.1.2)
+            # French on any page: its own direction, aligned with the page (kiosk.i18n.bidi).
+            self.message.setText(in_reading_direction(self._message, self.tr_))
+        self.message.setAccessibleName(shown)
         visible = bool(self._message)
         self.message.setVisible(visible)
         self.message_heading.setVisible(visible)
@@ -41,7 +59,10 @@ class OutOfServiceScreen(BaseScreen):
 
     def spoken_text(self) -> str:
         # Staff's French message is said by the French voice only (EN 301 549 5.1.3.14).
-        message = self._message if self.tr_.code == "fr" else ""
+        if self._message in TEMPLATES:
+            message = self.tr_(self._message)
+        else:
+            message = self._message if self.tr_.code == "fr" else ""
         return " ".join(t for t in (super().spoken_text(), message) if t)
 
 

@@ -7,11 +7,9 @@ birth; a wrong code or a wrong date get the same message (it must not tell which
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy
 
 from contract.validation import FieldError
 from kiosk.domain.resume import (
@@ -23,17 +21,8 @@ from kiosk.domain.resume import (
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
-from kiosk.ui.widgets import (
-    LEADING,
-    BaseScreen,
-    ErrorSummary,
-    FieldRow,
-    bidi,
-    button,
-    forward_arrow,
-    label,
-    set_role,
-)
+from kiosk.ui.screens.lookup_form import LookupFormScreen
+from kiosk.ui.widgets import LEADING, BaseScreen, FieldRow, bidi, button, label, set_role
 
 RESUME_FAILED = N_(
     "Ce code et cette date de naissance ne correspondent à aucune demande. "
@@ -164,40 +153,19 @@ class SavedScreen(BaseScreen):
         self.retranslate_body(self.tr_)
 
 
-class ResumeScreen(BaseScreen):
+class ResumeScreen(LookupFormScreen):
     screen_id = Screen.RESUME
     resume_requested = Signal(str, str)  # code, date of birth, as typed
-    keyboard_requested = Signal(QWidget)
 
     def __init__(self) -> None:
         super().__init__(
             N_("Reprendre une demande"),
             N_("Écrivez le code de reprise et votre date de naissance."),
         )
-        self.summary = ErrorSummary()
-        self.summary.field_focus_requested.connect(self.focus_field)
-        self.body.addWidget(self.summary)
-        self.rows = [FieldRow(RESUME_CODE_FIELD), FieldRow(RESUME_BIRTH_DATE_FIELD)]
-        for row in self.rows:
-            row.keyboard_requested.connect(self.keyboard_requested)
-            self.body.addWidget(row)
-        self.resume_button = button()
-        self.resume_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.resume_button.clicked.connect(self._submit)
-        self.actions.addWidget(self.resume_button, 0, LEADING)
+        self._build_form([RESUME_CODE_FIELD, RESUME_BIRTH_DATE_FIELD], self.actions)
+        self.resume_button = self.submit_button
         self.actions.addStretch(1)
-        self.busy = False
         self._chain_tab_order()
-
-    def _chain_tab_order(self) -> None:
-        """Reading order: header, back, the error summary's links, the fields, resume."""
-        chain: list[QWidget] = [*self.header.buttons]
-        if self.back_button is not None:
-            chain.append(self.back_button)
-        chain += self.summary.links
-        chain += [row.input for row in self.rows] + [self.resume_button]
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
 
     @property
     def code_row(self) -> FieldRow:
@@ -207,56 +175,16 @@ class ResumeScreen(BaseScreen):
     def birth_date_row(self) -> FieldRow:
         return self.rows[1]
 
-    def _submit(self) -> None:
-        if not self.busy:
-            self.resume_requested.emit(self.code_row.value(), self.birth_date_row.value())
-
-    def set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.resume_button.setEnabled(not busy)
-
-    def show_errors(self, errors: Sequence[FieldError]) -> None:
-        by_field = {e.field_id: e.message for e in errors}
-        for row in self.rows:
-            row.set_error(by_field.get(row.spec.id))
-        self.summary.set_errors(
-            [
-                (r.spec.id, r.spec.label, by_field[r.spec.id])
-                for r in self.rows
-                if r.spec.id in by_field
-            ]
-        )
-        self._chain_tab_order()  # the summary's links come first
-        self.title.setText(self.title_text())
-        if errors:
-            self.summary.setFocus()
+    def submit(self, values: list[str]) -> None:
+        self.resume_requested.emit(*values)
 
     def show_failure(self, message_id: str) -> None:
         """Resuming failed: the same message whatever was wrong, on the code."""
         self.show_errors([FieldError(RESUME_CODE_FIELD.id, message_id)])
 
-    def title_text(self) -> str:
-        title = self.tr_(self._title_id)
-        if getattr(self, "summary", None) is not None and self.summary.links:
-            return self.tr_(N_("Erreur : {message}")).format(message=title)
-        return title
-
-    def focus_field(self, field_id: str) -> None:
-        row = next(r for r in self.rows if r.spec.id == field_id)
-        self.focus_and_show(row.input)
-
     def retranslate_body(self, tr: Translator) -> None:
-        for row in self.rows:
-            row.retranslate(tr)
-        self.summary.retranslate(tr)
-        text = tr(N_("Reprendre ma demande"))
-        self.resume_button.setText(f"{text} {forward_arrow(tr)}")
-        self.resume_button.setAccessibleName(text)
+        self.retranslate_form(tr, tr(N_("Reprendre ma demande")))
 
     def wipe(self) -> None:
-        for row in self.rows:
-            row.wipe()
-            row.set_error(None)
-        self.summary.set_errors([])
-        self.set_busy(False)
+        self.wipe_form()
         self.title.setText(self.title_text())

@@ -10,8 +10,6 @@ asks the central API and calls ``show_status``/``show_failure``.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
@@ -23,14 +21,12 @@ from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
 from kiosk.ui.image_view import ImageView
+from kiosk.ui.screens.lookup_form import LookupFormScreen
 from kiosk.ui.theme import SPACE_L, SPACE_M
 from kiosk.ui.widgets import (
     LEADING,
-    BaseScreen,
-    ErrorSummary,
     FieldRow,
     button,
-    forward_arrow,
     label,
     set_role,
 )
@@ -75,12 +71,11 @@ SCAN_READ = N_("Code lu. La borne cherche votre demande.")
 SCAN_NO_CAMERA = N_("La caméra ne marche pas. Écrivez votre numéro de demande.")
 
 
-class StatusScreen(BaseScreen):
+class StatusScreen(LookupFormScreen):
     screen_id = Screen.STATUS
     lookup_requested = Signal(str, str)  # reference, date of birth, as typed
     attestation_requested = Signal()
     finished = Signal()
-    keyboard_requested = Signal(QWidget)
 
     def __init__(self) -> None:
         super().__init__(
@@ -98,17 +93,8 @@ class StatusScreen(BaseScreen):
         # 2. or typed
         self.typed_heading = label("", "h2")
         self.body.addWidget(self.typed_heading)
-        self.summary = ErrorSummary()
-        self.summary.field_focus_requested.connect(self.focus_field)
-        self.body.addWidget(self.summary)
-        self.rows = [FieldRow(STATUS_REFERENCE_FIELD), FieldRow(STATUS_BIRTH_DATE_FIELD)]
-        for row in self.rows:
-            row.keyboard_requested.connect(self.keyboard_requested)
-            self.body.addWidget(row)
-        self.lookup_button = button()
-        self.lookup_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.lookup_button.clicked.connect(self._submit)
-        self.body.addWidget(self.lookup_button, 0, LEADING)
+        self._build_form([STATUS_REFERENCE_FIELD, STATUS_BIRTH_DATE_FIELD], self.body)
+        self.lookup_button = self.submit_button
         # 3. the answer
         self.result = QFrame()
         set_role(self.result, "notice")
@@ -141,22 +127,17 @@ class StatusScreen(BaseScreen):
         self.finish_button.clicked.connect(self.finished)
         self.actions.addWidget(self.finish_button, 0, LEADING)
         self.actions.addStretch(1)
-        self.busy = False
         self._hint_id = SCAN_HINT
         self._status: tuple[str, str, str, dt.date | None, bool] | None = None
         self._attestation_id = ""
         self._chain_tab_order()
 
-    def _chain_tab_order(self) -> None:
-        """Reading order: header, back, the answer, the error summary's links, the
-        fields, look up, finish."""
-        chain: list[QWidget] = [*self.header.buttons]
-        if self.back_button is not None:
-            chain.append(self.back_button)
-        chain += [self.status_title, self.attestation_button, *self.summary.links]
-        chain += [row.input for row in self.rows] + [self.lookup_button, self.finish_button]
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
+    def lead_widgets(self) -> list[QWidget]:
+        """The answer comes before the form."""
+        return [self.status_title, self.attestation_button]
+
+    def trailing_widgets(self) -> list[QWidget]:
+        return [self.finish_button]
 
     @property
     def reference_row(self) -> FieldRow:
@@ -167,13 +148,8 @@ class StatusScreen(BaseScreen):
         return self.rows[1]
 
     # --- what the controller drives -------------------------------------------------------
-    def _submit(self) -> None:
-        if not self.busy:
-            self.lookup_requested.emit(self.reference_row.value(), self.birth_date_row.value())
-
-    def set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.lookup_button.setEnabled(not busy)
+    def submit(self, values: list[str]) -> None:
+        self.lookup_requested.emit(*values)
 
     def show_frame(self, image: QImage) -> None:
         self.camera_view.set_image(image)
@@ -188,22 +164,6 @@ class StatusScreen(BaseScreen):
         self.camera_view.setVisible(on)
         if not on:
             self.camera_view.clear()
-
-    def show_errors(self, errors: Sequence[FieldError]) -> None:
-        by_field = {e.field_id: e.message for e in errors}
-        for row in self.rows:
-            row.set_error(by_field.get(row.spec.id))
-        self.summary.set_errors(
-            [
-                (r.spec.id, r.spec.label, by_field[r.spec.id])
-                for r in self.rows
-                if r.spec.id in by_field
-            ]
-        )
-        self._chain_tab_order()  # the summary's links before the fields
-        self.title.setText(self.title_text())
-        if errors:
-            self.summary.setFocus()
 
     def show_failure(self, message_id: str) -> None:
         """The lookup failed: one message, on the reference."""
@@ -254,26 +214,11 @@ class StatusScreen(BaseScreen):
         self.attestation_status.setText(tr(self._attestation_id) if self._attestation_id else "")
         self.attestation_status.setVisible(bool(self._attestation_id))
 
-    def title_text(self) -> str:
-        title = self.tr_(self._title_id)
-        if getattr(self, "summary", None) is not None and self.summary.links:
-            return self.tr_(N_("Erreur : {message}")).format(message=title)
-        return title
-
-    def focus_field(self, field_id: str) -> None:
-        row = next(r for r in self.rows if r.spec.id == field_id)
-        self.focus_and_show(row.input)
-
     def retranslate_body(self, tr: Translator) -> None:
-        for row in self.rows:
-            row.retranslate(tr)
-        self.summary.retranslate(tr)
+        self.retranslate_form(tr, tr(N_("Voir où en est ma demande")))
         self.camera_view.setAccessibleName(tr(N_("Image de la caméra")))
         self.scan_hint.setText(tr(self._hint_id) if self._hint_id else "")
         self.typed_heading.setText(tr(N_("Ou écrivez le numéro de votre reçu")))
-        text = tr(N_("Voir où en est ma demande"))
-        self.lookup_button.setText(f"{text} {forward_arrow(tr)}")
-        self.lookup_button.setAccessibleName(text)
         self.attestation_button.setText(tr(N_("Imprimer l'attestation de dépôt")))
         self.attestation_button.setAccessibleName(self.attestation_button.text())
         self.finish_button.setText(tr(N_("Terminer")))
@@ -289,11 +234,7 @@ class StatusScreen(BaseScreen):
         return " ".join([super().spoken_text(), self.scan_hint.text()])
 
     def wipe(self) -> None:
-        for row in self.rows:
-            row.wipe()
-            row.set_error(None)
-        self.summary.set_errors([])
-        self.set_busy(False)
+        self.wipe_form()
         self._status = None
         self._attestation_id = ""
         self.show_hint(SCAN_HINT)

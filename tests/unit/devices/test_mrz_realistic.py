@@ -82,3 +82,15 @@ def test_the_reader_reads_them_right_and_never_wrong(outcomes: list[Outcome]) ->
         for o in positives
         if o not in right
     ]
+
+
+def test_a_steep_td1_whose_third_line_only_a_taller_cut_holds_is_read_right() -> None:
+    # Camera frame 96 of seed 1: a TD1 at 28 degrees whose third line only the reader's
+    # taller cut holds. Its cells' tops must follow the glyphs (the near end is taller
+    # than the pitch says), else the reader reads "MUUTI" for "MBUYI" with confidence; and
+    # the confirming cut at another size must be as tall, else it holds no third line and
+    # such a misread name goes through unchallenged.
+    shot = capture("camera", 96, 1)
+    read = MrzReader(make_engine("glyph"), today=TODAY).read(shot.image)
+    assert shot.truth is not None
+    assert read.ok and _right(Outcome(shot, None, read)), read.lines

@@ -1,0 +1,52 @@
+"""The two-question forms that find something again without an account: a code or a
+reference, and the date of birth (resuming a draft, following an application). Both check
+the same way; each says what its code looks like."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from contract.catalogue import FieldSpec, FieldType
+from contract.validation import FieldError, validate_field
+from kiosk.i18n import N_
+
+
+def birth_date_field(field_id: str) -> FieldSpec:
+    return FieldSpec(
+        id=field_id,
+        type=FieldType.DATE,
+        label=N_("Date de naissance"),
+        help=N_("Comme sur votre passeport. Exemple : 25/04/1990."),
+        past=True,
+    )
+
+
+def check_code_form(
+    code_field: FieldSpec,
+    normalise: Callable[[str], str | None],
+    malformed: str,
+    birth_field: FieldSpec,
+    code: str,
+    birth_date: str,
+    today: dt.date,
+) -> tuple[str, str] | list[FieldError]:
+    """(canonical code, ISO birth date) if both are well formed, else the errors to show
+    (``malformed``: the message when the code is not one)."""
+    errors: list[FieldError] = []
+    canonical: str | None = None
+    try:
+        validate_field(code_field, code, today)
+        canonical = normalise(code)
+        if canonical is None:
+            errors.append(FieldError(code_field.id, malformed))
+    except FieldError as err:
+        errors.append(err)
+    iso = ""
+    try:
+        iso = validate_field(birth_field, birth_date, today).value
+    except FieldError as err:
+        errors.append(err)
+    if errors or canonical is None:
+        return errors
+    return canonical, iso
