@@ -75,7 +75,7 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     private_key = load_or_create_private_key(data_dir / PRIVATE_KEY_FILE)
     _private_database_files(settings)
     url = settings.resolved_database_url()
-    engine = make_engine(url)
+    engine = make_engine(url, durable=settings.sqlite_durable)
     if run_migrations:
         migrate(engine)
     _private_database_files(settings)
@@ -83,7 +83,9 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
     central = Central(
         settings=settings,
         engine=engine,
-        reader=make_engine(url, reader=True) if url.startswith("sqlite") else engine,
+        reader=make_engine(url, reader=True, durable=settings.sqlite_durable)
+        if url.startswith("sqlite")
+        else engine,
         private_key=private_key,
         public_key=encode_public_key(private_key),
         catalogue=load_catalogue(settings.catalogue_path),
@@ -105,7 +107,6 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
                 tg.start_soon(retention.every, central, every)
             yield
             tg.cancel_scope.cancel()
-        central.pin_checks.close()
         if central.reader is not central.engine:
             central.reader.dispose()
 

@@ -395,8 +395,9 @@ _BASELINE = "0001"
 _PG_MIGRATION_LOCK = 0x6B696F736B  # pg_advisory_xact_lock key: "kiosk"
 
 
-def make_engine(url: str, *, reader: bool = False) -> Engine:
-    """The engine (no schema change: :func:`migrate` does that). SQLite gets WAL, FULL sync;
+def make_engine(url: str, *, reader: bool = False, durable: bool = True) -> Engine:
+    """The engine (no schema change: :func:`migrate` does that). SQLite gets WAL, FULL sync
+    (``durable=False``, for throwaway test databases only: no sync, a commit is not on disk);
     its writers take the write lock when they begin (``BEGIN IMMEDIATE``: serialised, never
     SQLITE_BUSY half way), its readers (``reader=True``) never wait for it."""
     url = normalise_url(url)
@@ -409,7 +410,7 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=OFF")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()

@@ -19,7 +19,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -49,22 +48,33 @@ def _matches(given: str, expected: str) -> bool:
 
 
 class PinChecks:
-    """Where PINs and badge secrets are checked (Argon2: 64 MiB and four threads each): on
-    ``n`` threads of their own per worker (``Limits.concurrent_pin_checks``), at a lower CPU
-    priority (nice +10, which Argon2's own threads inherit). A burst of sign-ins waits its
-    turn and yields the cores to the other kiosks' requests: ten checks at once took every
-    core for seconds and their heartbeats waited (benchmarks/central_load.py)."""
+    """Where PINs and badge secrets are checked (Argon2: 64 MiB and four threads each): at
+    most ``n`` at once per worker (``Limits.concurrent_pin_checks``), each on a thread of
+    its own at a lower CPU priority (nice +10, which Argon2's own threads inherit; a thread
+    a check, human-paced: nothing to stop at the end). A burst of sign-ins waits its turn
+    and yields the cores to the other kiosks' requests: ten checks at once took every core
+    for seconds and their heartbeats waited (benchmarks/central_load.py)."""
 
     def __init__(self, n: int) -> None:
-        self._pool = ThreadPoolExecutor(
-            max(1, n), thread_name_prefix="pin-check", initializer=_lower_priority
-        )
+        self._turns = threading.BoundedSemaphore(max(1, n))
 
     def run(self, check: Callable[[], bool]) -> bool:
-        return self._pool.submit(check).result()
+        outcome: list[bool | BaseException] = []
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=False)
+        def body() -> None:
+            _lower_priority()
+            try:
+                outcome.append(check())
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append(exc)
+
+        with self._turns:
+            thread = threading.Thread(target=body, name="pin-check", daemon=True)
+            thread.start()
+            thread.join()
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
 
 
 def _lower_priority() -> None:

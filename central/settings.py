@@ -90,6 +90,9 @@ class Settings:
     reference_prefix: str = "PREF"
     clock: Callable[[], dt.datetime] = field(default=utcnow)
     staff_hasher: Any = None  # argon2.PasswordHasher for staff PINs; None: argon2's defaults
+    # False for throwaway test databases only: SQLite commits without syncing to disk (a
+    # test's thousand sign-ins then take seconds, not a minute); the server always syncs.
+    sqlite_durable: bool = True
     staff_session_timeout_s: int = 15 * 60  # the kiosk signs a person out after this idle
     staff_session_max_s: int = 12 * 3600  # a staff session never lasts longer
     docs: bool = False  # serve /docs, /redoc and /openapi.json

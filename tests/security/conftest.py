@@ -175,6 +175,7 @@ def make_api(tmp_path: Path, clock: Clock, **settings: Any) -> Iterator[Api]:
         "enrolment_codes": CODES,
         "clock": clock,
         "staff_hasher": FAST_HASHER,
+        "sqlite_durable": False,  # a throwaway database (the real server's tests sync)
     }
     values.update(settings)
     app = create_app(Settings(**values))

@@ -48,6 +48,7 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
         admin_token="admin-secret",
         enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
         clock=clock,
+        sqlite_durable=False,
     )
     app = create_app(settings)
     with TestClient(app) as client:

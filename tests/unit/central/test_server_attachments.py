@@ -47,6 +47,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
         admin_token="admin-secret",
         enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
         clock=Clock(),
+        sqlite_durable=False,
     )
     app = create_app(settings)
     with TestClient(app) as client:

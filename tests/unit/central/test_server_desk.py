@@ -50,6 +50,7 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
                 "code-d-7K3M-9QXD-2PTV-H8WN",
             ],
             clock=clock,
+            sqlite_durable=False,
         )
     )
     with TestClient(app) as client:

@@ -46,6 +46,7 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
         enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
         clock=clock,
         staff_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+        sqlite_durable=False,  # a throwaway database: 1,000 sign-ins without a sync each
         # Not the request rate limits (tests/security/test_rate_limits.py): the PIN policy
         # alone, whatever the machine's speed (1,000 guesses in a few seconds).
         limits=Limits(
