@@ -608,6 +608,7 @@ class Header(QFrame):
         self._title_text = ""
         self.compact = False
         self._fitting = False
+        self._fitted: tuple[object, ...] | None = None  # what the last fit was made for
         self.language_dialog: LanguageDialog | None = None
 
     @property
@@ -680,6 +681,7 @@ class Header(QFrame):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._fitted = None  # the sizes the stylesheet gives may have changed
             self._fit()
 
     # --- one row, whatever the size ---------------------------------------------------
@@ -697,30 +699,59 @@ class Header(QFrame):
 
     def _fit(self) -> None:
         """Full labels if they fit beside the title; else icons above short labels, their
-        text made smaller (never under 16 px) until they fit. Never a second row."""
+        text made smaller (never under 16 px) until they fit. Never a second row.
+
+        Done again only when what it depends on changed (``_fit_inputs``; a style or font
+        change forgets the last fit): every screen has a header, and each language,
+        text size or theme change, and each new session, asked all of them again."""
         if self.width() <= 0 or self._fitting:
             return
         self._fitting = True
         try:
-            self._fit_now()
+            self.app_title.ensurePolished()
+            inputs = self._fit_inputs()
+            if inputs != self._fitted:
+                self._fit_now()
+                self._fitted = inputs
         finally:
             self._fitting = False
 
+    def _fit_inputs(self) -> tuple[object, ...]:
+        return (
+            self._room(),
+            self._title_text,
+            self.app_title.font().key(),
+            self.layoutDirection(),
+            tuple((b.text(), b._short, b.isChecked(), b.isHidden()) for b in self.buttons),
+        )
+
     def _fit_now(self) -> None:
         room = self._room()
-        self.app_title.ensurePolished()
         title = self.app_title.fontMetrics().horizontalAdvance(self._title_text) + SPACE_M
         self._set_mode(compact=False, px=None)
         if self._needed() + title <= room:
             self._show_title(room - self._needed())
             return
         label_px = self.language_button.label.fontInfo().pixelSize()
-        px = label_px
-        while True:
+
+        def fits(px: int) -> bool:
             self._set_mode(compact=True, px=px)
-            if self._needed() + title <= room or px <= MIN_HEADER_PX:
-                break
-            px -= 1
+            return self._needed() + title <= room
+
+        # The largest size that fits, never under MIN_HEADER_PX: the width needed grows
+        # with the size, so halving the range finds it in a few layouts (a linear search
+        # took up to twenty, each re-styling every label of the row).
+        if label_px > MIN_HEADER_PX and not fits(label_px):
+            fitting, too_big = MIN_HEADER_PX, label_px
+            if fits(fitting):
+                while too_big - fitting > 1:
+                    middle = (fitting + too_big) // 2
+                    if fits(middle):
+                        fitting = middle
+                    else:
+                        too_big = middle
+            label_px = fitting
+        self._set_mode(compact=True, px=label_px)
         self._show_title(room - self._needed())
 
     def _set_mode(self, *, compact: bool, px: int | None) -> None:
@@ -1423,12 +1454,14 @@ class BaseScreen(QWidget):
         if not footer:
             return
         chain: list[QWidget] = []
+        seen: set[int] = set()  # the chain's widgets (a list's "in" made this quadratic)
         start = self.header.buttons[0]
         w: QWidget | None = start
         for _ in range(500):  # the screen's own chain, from its first control
             if w is None or (chain and w is start):
                 break
-            if self.isAncestorOf(w) and w not in chain:
+            if id(w) not in seen and self.isAncestorOf(w):
+                seen.add(id(w))
                 chain.append(w)
             w = w.nextInFocusChain()
         # Only what Tab stops on: setTabOrder() on the scroll area's viewport and other
