@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
@@ -1473,6 +1474,19 @@ class BaseScreen(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_actions()
+        # Once laid out at the new size (the keyboard docked, the text larger, another
+        # screen shape), the element with the focus is brought back into view.
+        QTimer.singleShot(0, self, self._keep_focus_in_view)
+
+    def _keep_focus_in_view(self) -> None:
+        focus = QApplication.focusWidget()
+        page = self.scroll.widget()
+        if focus is None or page is None or not page.isAncestorOf(focus):
+            return
+        if focus.height() > self.scroll.viewport().height():
+            self.scroll.ensureWidgetVisible(focus, 0, 0)
+        else:
+            self.scroll.ensureWidgetVisible(focus, SPACE_XL, SPACE_XL)
 
     def focus_and_show(self, widget: QWidget) -> None:
         self.scroll.ensureWidgetVisible(widget, SPACE_XL, SPACE_XL)
