@@ -202,7 +202,7 @@ def test_help_shows_a_message_and_the_same_help_everywhere(kiosk: Kiosk) -> None
     dialog = kiosk.window.help_dialog
     assert dialog is not None
     kiosk.qtbot.waitUntil(dialog.isVisible)
-    assert "Demandez de l'aide à l'accueil" in dialog.text.text()
+    assert "allez au guichet de l'accueil" in dialog.text.text()  # where, in plain words
     assert dialog.ok_button.accessibleName()
     kiosk.click(dialog.ok_button)
     kiosk.qtbot.waitUntil(lambda: not dialog.isVisible())
