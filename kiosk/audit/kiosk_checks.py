@@ -73,22 +73,25 @@ def check_errors(ctx: Context, visit: Visit) -> Outcome:
             if r.isVisible() and r.error.isVisible()
         ]
         links = [w for w in summary.findChildren(QWidget) if w in getattr(summary, "links", [])]
+        # Fields in error that are not FieldRows (the consent's box) are named by the screen.
+        others = getattr(screen, "fields_in_error", None)
+        names = [r.label.text() for r in rows] + (list(others()) if callable(others) else [])
         out.checked += 1
-        if len(links) != len(rows):
+        if len(links) != len(names):
             out.fail(
                 "error-identification",
                 "the summary does not list each field in error once",
-                f"{len(links)} links for {len(rows)} fields in error",
+                f"{len(links)} links for {len(names)} fields in error",
                 ctx.info(summary),
             )
-        for link, row in zip(links, rows, strict=False):
+        for link, name in zip(links, names, strict=False):
             out.checked += 1
             text = link.text() if hasattr(link, "text") else accessible_name(link)
-            if fold(row.label.text()) not in fold(text):
+            if fold(name) not in fold(text):
                 out.fail(
                     "error-identification",
                     "error message does not name its field",
-                    f"“{clean(text)}” lacks “{clean(row.label.text())}”",
+                    f"“{clean(text)}” lacks “{clean(name)}”",
                     ctx.info(link),
                 )
         for row in rows:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import (
@@ -301,6 +302,8 @@ def check_keyboard_script(ctx: Context) -> Outcome:
     focus = QApplication.focusWidget()
     shown = osk.isVisible()
     for editor in editors:
+        if not shiboken6.isValid(editor):
+            continue  # deleted since the list was made (settle() runs deferred deletes)
         out.checked += 1
         script = str(editor.property("script") or "")
         if script not in ("latin", "digits", "any"):
@@ -327,7 +330,7 @@ def check_keyboard_script(ctx: Context) -> Outcome:
                 f"field {script}, keyboard {layout}",
                 ctx.info(editor),
             )
-    if focus is not None:
+    if focus is not None and shiboken6.isValid(focus):
         focus.setFocus(Qt.FocusReason.OtherFocusReason)
     else:
         ctx.root.setFocus(Qt.FocusReason.OtherFocusReason)

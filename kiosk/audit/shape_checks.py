@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtGui import QFontInfo, QKeyEvent
 from PySide6.QtWidgets import (
@@ -141,6 +142,20 @@ def check_screen_shape(
         out.not_applicable = "a dialog: laid out within the window"
         return out
     size = window.size()
+    # The state as the action left it: the checks before this one tabbed through the
+    # controls and scrolled the page. The screen must keep that focus in view once laid
+    # out on the other shape.
+    focus = visit.focus
+    if focus is not None and shiboken6.isValid(focus) and focus.isVisible():
+        focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        scroll = getattr(visit.screen, "scroll", None)
+        if (
+            scroll is not None
+            and scroll.widget() is not None
+            and scroll.widget().isAncestorOf(focus)
+        ):
+            scroll.ensureWidgetVisible(focus, 0, 0)
+        settle(1)
     try:
         window.resize(*WIDE)
         settle(2)

@@ -1479,10 +1479,12 @@ class BaseScreen(QWidget):
         QTimer.singleShot(0, self, self._keep_focus_in_view)
 
     def _keep_focus_in_view(self) -> None:
-        focus = QApplication.focusWidget()
+        focus = self.focusWidget() or QApplication.focusWidget()  # the window may be inactive
         page = self.scroll.widget()
         if focus is None or page is None or not page.isAncestorOf(focus):
             return
+        for _ in range(3):  # laid out at the new width first: column, page, scroll area
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         if focus.height() > self.scroll.viewport().height():
             self.scroll.ensureWidgetVisible(focus, 0, 0)
         else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
@@ -94,6 +96,10 @@ class ConsentScreen(BaseScreen):
         elif message_id:
             self.focus_summary(self.summary)
 
+    def fields_in_error(self) -> list[str]:
+        """The box not ticked, by its name, while it is in error (kiosk-audit check 13)."""
+        return [self.tr_(DECLARATION)] if self._error_id and self._error_in_summary else []
+
     def _focus_checkbox(self) -> None:
         self.focus_and_show(self.declaration)
         self.checkbox.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -116,8 +122,13 @@ class ConsentScreen(BaseScreen):
             else []
         )
         self.summary.retranslate(tr)
-        if self.summary.links:  # reading order: the summary's link, then the box
-            self.setTabOrder(self.summary.links[0], self.checkbox)
+        if self.summary.links:  # reading order: header, back, the summary's link, the box
+            chain: list[QWidget] = [*self.header.buttons]
+            if self.back_button is not None:
+                chain.append(self.back_button)
+            for first, second in itertools.pairwise([*chain, *self.summary.links, self.checkbox]):
+                self.setTabOrder(first, second)
+            self.footer_last()
         if self._error_id:
             self.error.setText(tr(N_("Erreur : {message}")).format(message=tr(self._error_id)))
             self.error.show()
