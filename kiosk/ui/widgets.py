@@ -542,6 +542,9 @@ class HeaderButton(LayoutButton):
             if w.styleSheet() != sheet:
                 w.setStyleSheet(sheet)
         self.label.ensurePolished()
+        # Never shorter than its text: the high-contrast theme's thicker borders left the
+        # label 3 px short of its line at 100 % (kiosk-audit reflow).
+        self.label.setMinimumHeight(self.label.fontMetrics().height())
         size = self.label.fontInfo().pixelSize()
         side = max(SPACE_S, round(size * (0.35 if self.compact else 0.6)))
         self.box.setContentsMargins(side, SPACE_XS, side, SPACE_XS)
@@ -1436,13 +1439,11 @@ class BaseScreen(QWidget):
         self.footer_last()
 
     def _place_footer(self) -> None:
-        """Under the page's column: the scroll bar beside the page shifts it (issue 15).
-        Layout margins are not mirrored, and the scroll bar is on the left in right-to-left."""
-        bar = self.scroll.verticalScrollBar()
-        shift = bar.sizeHint().width() if bar.isVisible() else 0
-        rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
-        left, right = (SPACE_L + shift, SPACE_L) if rtl else (SPACE_L, SPACE_L + shift)
-        self.footer.layout().setContentsMargins(left, SPACE_S, right, SPACE_S)
+        """Under the page's column, centred in the window: the same margins on both sides,
+        so the bar mirrors exactly in right-to-left whether the page's scroll bar shows or
+        not (following the scroll bar moved it between layouts: kiosk-audit's direction
+        check at 100 %). Half a scroll bar's width off the page's column when it shows."""
+        self.footer.layout().setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
