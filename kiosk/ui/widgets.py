@@ -729,7 +729,36 @@ class Header(QFrame):
             tuple((b.text(), b._short, b.isChecked(), b.isHidden()) for b in self.buttons),
         )
 
+    def _style_key(self) -> tuple[str, ...]:
+        """The stylesheets that reach the header's labels (its own and its ancestors'),
+        which decide their sizes with the text."""
+        sheets = []
+        widget: QWidget | None = self
+        while widget is not None:
+            sheets.append(widget.styleSheet())
+            widget = widget.parentWidget()
+        app = QApplication.instance()
+        sheets.append(app.styleSheet() if isinstance(app, QApplication) else "")
+        return tuple(sheets)
+
     def _fit_now(self) -> None:
+        # Every screen has its own header, all alike: the first one searches for the
+        # label size that fits, the others take its answer (the search re-styles every
+        # label of the row several times, and was a quarter of kiosk-audit's time).
+        key = (self._fit_inputs(), self._style_key())
+        known = _HEADER_FITS.get(key)
+        if known is not None:
+            compact, px = known
+            self._set_mode(compact=compact, px=px)
+            self._show_title(self._room() - self._needed())
+            return
+        self._search_fit()
+        if len(_HEADER_FITS) >= 512:  # a few per language, size and theme
+            _HEADER_FITS.clear()
+        label_px = self.language_button.label.fontInfo().pixelSize()
+        _HEADER_FITS[key] = (self.compact, label_px if self.compact else None)
+
+    def _search_fit(self) -> None:
         room = self._room()
         title = self.app_title.fontMetrics().horizontalAdvance(self._title_text) + SPACE_M
         self._set_mode(compact=False, px=None)
@@ -781,6 +810,8 @@ class Header(QFrame):
 
 
 MIN_HEADER_PX = 16  # the header's labels never get smaller (body text >= 16 px)
+# What Header._search_fit found (compact, label px), by what it depends on.
+_HEADER_FITS: dict[tuple[object, ...], tuple[bool, int | None]] = {}
 
 
 # --- inputs --------------------------------------------------------------------------
@@ -1404,10 +1435,12 @@ class BaseScreen(QWidget):
         """The first enabled button of the action bar (what "Continuer" is here)."""
         return next((b for b in self.action_buttons() if b.isEnabled()), None)
 
-    def fit_actions(self) -> None:
+    def fit_actions(self, *, resizing: bool = False) -> None:
         """The action bar on one row: its secondary ("overflow") actions too when there is
         room, else they go to the end of the page; the others one under the other if even
-        they do not fit (large text, long words): never clipped, never off screen."""
+        they do not fit (large text, long words): never clipped, never off screen.
+        ``resizing``: called for a new size only (walking the focus chain to put the bar
+        last on every resize was 6 % of kiosk-audit's time)."""
         width = self.footer_column.width() or self.width() - 2 * SPACE_L
 
         def needed(buttons: list[QAbstractButton]) -> int:
@@ -1416,6 +1449,7 @@ class BaseScreen(QWidget):
         extra = [b for b in self._overflow if not b.isHidden()]
         main = [b for b in self.action_buttons() if b not in self._overflow]
         in_bar = needed(main + extra) <= width
+        moved = False
         for b in self._overflow:
             here = self.actions.indexOf(b) >= 0
             hidden = b.isHidden()
@@ -1428,6 +1462,7 @@ class BaseScreen(QWidget):
             else:
                 continue
             b.setVisible(not hidden)  # a re-parented widget is hidden: as it was
+            moved = True
         direction = (
             QBoxLayout.Direction.TopToBottom
             if len(main) > 1 and needed(main) > width
@@ -1436,7 +1471,8 @@ class BaseScreen(QWidget):
         if self.actions.direction() != direction:
             self.actions.setDirection(direction)
         self._place_footer()
-        self.footer_last()
+        if moved or not resizing:  # a new size alone leaves the tab order as it was
+            self.footer_last()
 
     def _place_footer(self) -> None:
         """Under the page's column, centred in the window: the same margins on both sides,
@@ -1449,6 +1485,12 @@ class BaseScreen(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.LayoutDirectionChange:
             self._place_footer()
+
+    def set_reading_order(self, chain: Iterable[QWidget]) -> None:
+        """Tab follows ``chain``, then the action bar (under the page) last."""
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+        self.footer_last()
 
     def footer_last(self) -> None:
         """Tab reaches the action bar last, as it is read (the bar is under the page)."""
@@ -1474,7 +1516,7 @@ class BaseScreen(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.fit_actions()
+        self.fit_actions(resizing=True)
         # Once laid out at the new size (the keyboard docked, the text larger, another
         # screen shape), the element with the focus is brought back into view.
         QTimer.singleShot(0, self, self._keep_focus_in_view)

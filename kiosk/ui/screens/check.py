@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -97,8 +96,7 @@ class CheckScreen(BaseScreen):
         if self.back_button is not None:
             chain.append(self.back_button)
         chain += [c.edit_button for c in self.cards] + [self.confirm_button]
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
+        self.set_reading_order(chain)
         self.retranslate_body(self.tr_)
 
     def _edit(self, step_id: str) -> None:

@@ -3,8 +3,6 @@ procedure the answers lead to, to start (or to answer again)."""
 
 from __future__ import annotations
 
-import itertools
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -113,8 +111,7 @@ class GuideScreen(BaseScreen):
         if self.back_button is not None:
             chain.append(self.back_button)
         chain += widgets
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
+        self.set_reading_order(chain)
 
     def card(self, index: int) -> AnswerCard:
         return self.cards[index]

@@ -5,7 +5,6 @@ what it emits, and what else it shows."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
@@ -65,8 +64,7 @@ class LookupFormScreen(BaseScreen):
         return []
 
     def _chain_tab_order(self) -> None:
-        for first, second in itertools.pairwise(self.tab_chain()):
-            self.setTabOrder(first, second)
+        self.set_reading_order(self.tab_chain())
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy

@@ -8,7 +8,6 @@ signals. Two states share the column: *live* (preview, guidance, "Prendre la pho
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -269,8 +268,7 @@ class ScanScreen(BaseScreen):
             chain += [self.accept_button, self.retake_button]  # the action bar
         else:
             chain += [self.capture_button, self.skip_button]
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
+        self.set_reading_order(chain)
 
     # --- size -------------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -4,7 +4,6 @@ is a masked field: never spoken, never kept after the screen is left."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 from PySide6.QtCore import Qt, Signal
@@ -130,8 +129,7 @@ class SignInScreen(BaseScreen):
             self.badge_button,
             self.cancel_button,
         ]
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
+        self.set_reading_order(chain)
 
     # --- what the controller drives ---------------------------------------------------
     def _submit(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
@@ -92,8 +91,7 @@ class StepScreen(BaseScreen):
         if self.save_button.isVisibleTo(self):
             chain.append(self.save_button)  # at the end of the page
         chain.append(self.continue_button)  # in the action bar, under the page
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
+        self.set_reading_order(chain)
 
     def show_errors(self, errors: Sequence[FieldError]) -> None:
         """Mark each field in error, list them in the summary and give it the focus."""
