@@ -120,6 +120,6 @@ def collect(
 
 def to_wire(health: Health) -> dict[str, str]:
     """The heartbeat's convention: "ok" / "ok: detail", or "fault: detail"."""
-    from kiosk.link import StatusSnapshot
+    from kiosk.link.status import StatusSnapshot
 
     return StatusSnapshot("idle", None, None, None, health).health_for_wire()

@@ -498,7 +498,7 @@ def check_enrolment(settings: Settings) -> tuple[Check, Any]:
 
 
 def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Probes) -> Check:
-    from kiosk.link import central_address
+    from kiosk.link.connection import central_address
 
     url = central_address(settings, enrolment)  # the address the kiosk itself uses
     try:
@@ -530,7 +530,7 @@ def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Pr
 def read_state(settings: Settings, state: KioskState) -> None:
     """The outbox's counts (read-only), the last sync and the out-of-service state."""
     from kiosk.admin import service
-    from kiosk.link import read_last_sync
+    from kiosk.link.sync_runner import read_last_sync
 
     state.kiosk_name = settings.kiosk_name
     state.last_sync_ok_at = read_last_sync(settings.data_dir)

@@ -13,7 +13,8 @@ import pytest
 from kiosk.admin.selftest import CheckResult, SelfTests
 from kiosk.config import Settings
 from kiosk.devices.printer import FakePrinter
-from kiosk.link import KioskStatus, PurgePreview
+from kiosk.link.status import KioskStatus
+from kiosk.link.sync_runner import PurgePreview
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store

@@ -43,7 +43,9 @@ from contract.catalogue import load_catalogue
 from kiosk.app import _receipt_devices
 from kiosk.config import load_settings
 from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
-from kiosk.link import Sealer, StatusService, SyncThread
+from kiosk.link.sealer import Sealer
+from kiosk.link.status_service import StatusService
+from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store

@@ -396,7 +396,7 @@ def test_the_json_says_which_kiosk_its_backlog_sync_and_service(
     """Its JSON had no kiosk id, version or timestamp and said nothing of the backlog, the
     last sync or the out-of-service state (issue 16, problem 9)."""
     from kiosk.admin import service
-    from kiosk.link import write_last_sync
+    from kiosk.link.sync_runner import write_last_sync
 
     validator = _validator()
     monkeypatch.setattr(health, "Probes", good_probes)

@@ -1,4 +1,4 @@
-"""The kiosk's state for the desk (kiosk.link.KioskStatus), its wire form in the heartbeat,
+"""The kiosk's state for the desk (kiosk.link.status.KioskStatus), its wire form in the heartbeat,
 and the cheap device checks sent with it (kiosk.device_health)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from kiosk.config import load_settings
 from kiosk.device_health import clock_health, collect, to_wire
 from kiosk.devices.printer import FakePrinter, PrinterState
 from kiosk.devices.speech import NullSpeech, RecordingSpeech
-from kiosk.link import KioskStatus
+from kiosk.link.status import KioskStatus
 
 
 def test_states_are_layered_and_changes_reported() -> None:
