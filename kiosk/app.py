@@ -230,8 +230,8 @@ def _receipt_devices(controller: Any, settings: Settings, demo: Any) -> None:
 
 def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, speech: Any) -> Any:
     """The "Aide" button calls the reception desk through the central API, and each
-    heartbeat carries cheap device checks (issue 7: kiosk.link.help_call, kiosk.device_health)."""
-    from kiosk.device_health import collect, to_wire
+    heartbeat carries cheap device checks (issue 7: kiosk.link.help_call, kiosk.health.heartbeat)."""
+    from kiosk.health.heartbeat import collect, to_wire
     from kiosk.link.help_call import HelpCallLink
     from kiosk.ui.help_call import attach_help_calls
 

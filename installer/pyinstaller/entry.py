@@ -21,7 +21,7 @@ def main() -> int:
     if name == "kiosk-sync":
         from kiosk.link.sync_service import sync_main as command
     elif name == "kiosk-health":
-        from kiosk.health import main as command
+        from kiosk.health.cli import main as command
     elif name == "kiosk-central":
         from central.__main__ import main as command
     else:

@@ -14,9 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from kiosk import health
 from kiosk.config import load_settings
-from kiosk.health import CHECKS, Probes, run_checks
+from kiosk.health import cli as health
+from kiosk.health.cli import CHECKS, Probes, run_checks
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 GIB = 1 << 30
@@ -351,7 +351,7 @@ def test_runs_without_qt(config: Path) -> None:
 
     code = (
         "import sys; sys.modules['PySide6'] = None\n"
-        "from kiosk.health import main\n"
+        "from kiosk.health.cli import main\n"
         f"sys.exit(main(['--config', {str(config)!r}, '--json', '--as-root', '--skip', 'central',"
         " '--skip', 'ocr', '--skip', 'camera', '--skip', 'speech']))\n"
     )
