@@ -103,14 +103,12 @@ def _fc_list(pattern: str) -> list[str]:
 
 
 def _central_version(settings: Settings, url: str, timeout: float) -> str:
-    from sync.client import CentralClient
+    from kiosk.link.connection import central_client
 
-    cert, key = settings.client_cert, settings.client_key
-    with CentralClient(
+    with central_client(
+        settings,
         url,
         None,
-        ca_bundle=settings.ca_bundle,
-        client_cert=(cert, key) if cert and key else cert,
         connect_timeout=min(timeout, settings.connect_timeout_s),
         read_timeout=timeout,
     ) as client:

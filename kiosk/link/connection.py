@@ -39,9 +39,17 @@ def enrolment_of(settings: Any) -> Any:
         return None
 
 
-def central_client(settings: Any, url: str, token: str | None) -> Any:
-    """A ``sync.client.CentralClient`` of ``url`` with the settings' TLS files and
-    timeouts; the caller closes it."""
+def central_client(
+    settings: Any,
+    url: str,
+    token: str | None,
+    *,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
+) -> Any:
+    """A ``sync.client.CentralClient`` of ``url`` with the settings' TLS files (CA bundle,
+    client certificate and key) and timeouts, unless timeouts are given here (a probe's
+    own); the caller closes it."""
     from sync.client import CentralClient
 
     cert, key = settings.client_cert, settings.client_key
@@ -50,6 +58,6 @@ def central_client(settings: Any, url: str, token: str | None) -> Any:
         token,
         ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
         client_cert=(cert, key) if cert and key else cert,
-        connect_timeout=settings.connect_timeout_s,
-        read_timeout=settings.read_timeout_s,
+        connect_timeout=settings.connect_timeout_s if connect_timeout is None else connect_timeout,
+        read_timeout=settings.read_timeout_s if read_timeout is None else read_timeout,
     )
