@@ -168,7 +168,7 @@ def printer(device: Any) -> Result:
     return verdict(ok, detail)
 
 
-def _pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
     try:
@@ -190,7 +190,7 @@ def speech_engine(speech: Any, fake: bool) -> Result:
         return verdict(fake, "voix simulée" if fake else "aucune voix")
     if not getattr(speech, "engines_started", 0):
         return Result("ok", "moteur pas encore démarré")
-    if _pid_alive(getattr(speech, "engine_pid", None)):
+    if pid_alive(getattr(speech, "engine_pid", None)):
         return Result("ok", "moteur espeak-ng actif")
     return Result("fail", "moteur espeak-ng arrêté (relancé à la prochaine phrase)")
 

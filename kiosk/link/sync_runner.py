@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.link.connection import central_address, central_client, utcnow
 from kiosk.link.status import SyncRound
+from kiosk.link.worker import LinkThread
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -402,7 +403,7 @@ class PurgePreview:
     drafts_before: dt.datetime
 
 
-class SyncThread(threading.Thread):
+class SyncThread(LinkThread):
     """Runs the kiosk application's :class:`SyncRunner` every ``sync_interval_s``, or at
     once when woken; :meth:`stop` stops and joins it and closes the runner's client."""
 
@@ -417,7 +418,7 @@ class SyncThread(threading.Thread):
         clock: Callable[[], dt.datetime] = utcnow,
         status: KioskStatus | None = None,
     ) -> None:
-        super().__init__(name="kiosk-sync", daemon=True)
+        super().__init__("kiosk-sync")
         self.runner = SyncRunner(
             settings,
             store,
@@ -429,8 +430,6 @@ class SyncThread(threading.Thread):
             clock=clock,
         )
         self.demo = demo
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
 
     @property
     def device_health(self) -> Callable[[], dict[str, str]] | None:
@@ -439,15 +438,6 @@ class SyncThread(threading.Thread):
     @device_health.setter
     def device_health(self, collect: Callable[[], dict[str, str]] | None) -> None:
         self.runner.device_health = collect
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self.is_alive():
-            self.join(timeout)
 
     def new_client(self, token: str | None) -> Any:
         """A client of this kiosk's central API (e.g. for the help call's own thread)."""
