@@ -12,6 +12,7 @@
 - :mod:`.help_call`: the applicant's help call, on a thread of its own;
 - :mod:`.desk_commands`: the desk's remote actions, fetched after a heartbeat;
 - :mod:`.demo_central`: the demo's central API, a child process on loopback.
+- :mod:`.worker`: the shape of the link's threads (wake, stop).
 
 The GUI never waits for the network: a submission is sealed and written to the outbox,
 then the sync loop delivers it, now or when the network comes back. This package imports
