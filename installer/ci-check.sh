@@ -174,7 +174,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine
 
-from kiosk.health import store_revision
+from kiosk.health.store import store_revision
 from kiosk.store.store import MIGRATIONS_DIR
 
 db = "/var/lib/kiosk-titre-sejour/store/kiosk.db"
@@ -192,7 +192,7 @@ grep -h "kiosk-migrate" "$work/apt.log" || true
 [ -f "$data/enrolment.json" ] || fail "the enrolment did not survive the upgrade"
 runuser -u kiosk -- "$prefix/bin/python" -c '
 import pathlib, sys
-from kiosk.health import head_revision, store_revision
+from kiosk.health.store import head_revision, store_revision
 now = store_revision(pathlib.Path("/var/lib/kiosk-titre-sejour/store/kiosk.db"))
 print("schema after the upgrade:", now)
 sys.exit(now != head_revision())' || fail "the upgrade did not migrate the store"

@@ -203,7 +203,7 @@ def _receipt_devices(controller: Any, settings: Settings, demo: Any) -> None:
     receipt's QR code. With fake devices the printer writes PDFs under the data directory
     and the camera shows the last receipt printed (the demo can follow its application)."""
     from kiosk.devices.printer import FakePrinter, printer_from_settings
-    from kiosk.link import StatusService
+    from kiosk.link.status_service import StatusService
 
     printer = printer_from_settings(settings)
     controller.printer = printer
@@ -230,9 +230,9 @@ def _receipt_devices(controller: Any, settings: Settings, demo: Any) -> None:
 
 def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, speech: Any) -> Any:
     """The "Aide" button calls the reception desk through the central API, and each
-    heartbeat carries cheap device checks (issue 7: kiosk.help_call, kiosk.device_health)."""
-    from kiosk.device_health import collect, to_wire
-    from kiosk.help_call import HelpCallLink
+    heartbeat carries cheap device checks (issue 7: kiosk.link.help_call, kiosk.health.heartbeat)."""
+    from kiosk.health.heartbeat import collect, to_wire
+    from kiosk.link.help_call import HelpCallLink
     from kiosk.ui.help_call import attach_help_calls
 
     def device_health() -> dict[str, str]:  # on the sync thread
@@ -319,7 +319,8 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from contract.catalogue import CatalogueError, load_catalogue
-    from kiosk.link import Sealer, SyncThread
+    from kiosk.link.sealer import Sealer
+    from kiosk.link.sync_runner import SyncThread
     from kiosk.store.deferred import DeferredStore
     from kiosk.ui.gc_guard import GuiThreadCollector
 
@@ -329,7 +330,7 @@ def run(args: argparse.Namespace) -> int:
 
     demo = None
     if args.demo:
-        from kiosk.demo import DemoCentral
+        from kiosk.link.demo_central import DemoCentral
 
         demo = DemoCentral(settings.data_dir / "central", site=settings.site_name)
         demo.start()  # in the background: the window does not wait for it
@@ -364,7 +365,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.ui.theme import Theme
 
     sealer = Sealer(settings.enrolment_file)
-    from kiosk.link import KioskStatus
+    from kiosk.link.status import KioskStatus
 
     # The kiosk's state for the desk (heartbeat); a change wakes the sync thread.
     kiosk_status = KioskStatus()

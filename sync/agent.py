@@ -1,6 +1,6 @@
 """The outbox agent: delivers sealed applications to the central API. The loop around it,
 for the kiosk's sync thread and the ``kiosk-sync`` service alike, is
-``kiosk.link.SyncRunner``.
+``kiosk.link.sync_runner.SyncRunner``.
 
 One run (:meth:`SyncAgent.run_once`) takes the due entries, oldest first, one at a time:
 

@@ -19,9 +19,9 @@ def main() -> int:
         return 0
     name = os.path.splitext(os.path.basename(sys.executable))[0].lower()
     if name == "kiosk-sync":
-        from kiosk.link import sync_main as command
+        from kiosk.link.sync_service import sync_main as command
     elif name == "kiosk-health":
-        from kiosk.health import main as command
+        from kiosk.health.cli import main as command
     elif name == "kiosk-central":
         from central.__main__ import main as command
     else:

@@ -10,21 +10,13 @@ def enrol_kiosk(settings: Any, code: str, server_url: str | None = None) -> str:
     """Enrol with ``code`` at ``server_url`` (default: the settings' central API); returns
     the kiosk id. Raises ``ValueError`` for an empty code, ``sync.client.CentralError``
     (e.g. ``AuthError`` for a used or wrong code) or ``EnrolmentError``."""
-    from sync.client import CentralClient
+    from kiosk.link.connection import central_client
     from sync.enrolment import enrol
 
     code = code.strip()
     if not code:
         raise ValueError("empty code")
-    cert, key = settings.client_cert, settings.client_key
-    client = CentralClient(
-        server_url or settings.central_url,
-        None,
-        ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
-        client_cert=(cert, key) if cert and key else cert,
-        connect_timeout=settings.connect_timeout_s,
-        read_timeout=settings.read_timeout_s,
-    )
+    client = central_client(settings, server_url or settings.central_url, None)
     enrolment = enrol(
         client, code, settings.kiosk_name, settings.enrolment_file, site=settings.site_name
     )
@@ -62,15 +54,14 @@ def failure_text(exc: BaseException, url: str) -> str:
 def probe_central(settings: Any, url: str) -> str | None:
     """Ask ``url`` for the central API's health (blocking: on a worker): None if it answers
     as a central API, else why not, in French (beside Réglages' address field)."""
-    from sync.client import CentralClient, CentralError, TLSError
+    from kiosk.link.connection import central_client
+    from sync.client import CentralError, TLSError
 
-    cert, key = settings.client_cert, settings.client_key
     try:
-        with CentralClient(
+        with central_client(
+            settings,
             url,
             None,
-            ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
-            client_cert=(cert, key) if cert and key else cert,
             connect_timeout=min(settings.connect_timeout_s, 5.0),
             read_timeout=min(settings.read_timeout_s, 10.0),
         ) as client:

@@ -124,7 +124,7 @@ class Outbox:
                     raise StoreError(
                         f"application {uuid} has {scanned} scanned page(s) but only "
                         f"{len(blobs)} sealed attachment(s) were given: seal the pages with "
-                        "the application (kiosk.link.Sealer.submit)"
+                        "the application (kiosk.link.sealer.Sealer.submit)"
                     )
             Drafts.delete_in(session, uuid)
             if existing is not None:

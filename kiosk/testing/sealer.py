@@ -10,7 +10,7 @@ from typing import Any
 
 
 class FakeSealer:
-    """Stands for ``kiosk.link.Sealer``: JSON instead of HPKE. ``fail_next`` failures raise
+    """Stands for ``kiosk.link.sealer.Sealer``: JSON instead of HPKE. ``fail_next`` failures raise
     as a kiosk with no central API key would; with ``gate`` set it waits for the gate."""
 
     def __init__(self) -> None:
@@ -30,7 +30,7 @@ class FakeSealer:
     def submit(
         self, store: Any, uuid: str, procedure_id: str, payload: dict[str, Any], now: dt.datetime
     ) -> Any:
-        """As ``kiosk.link.Sealer.submit``: the draft's scanned pages "sealed" (tagged, not
+        """As ``kiosk.link.sealer.Sealer.submit``: the draft's scanned pages "sealed" (tagged, not
         encrypted) and listed in the payload, then all of it put in ``store``'s outbox."""
         blobs: list[bytes] = []
         listing: list[dict[str, Any]] = []

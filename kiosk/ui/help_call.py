@@ -4,7 +4,7 @@ One touch sends the call (no confirmation: it can be cancelled). A dialog says, 
 spoken in the applicant's language, where the call stands: being sent, received by the
 desk, "Une personne arrive" once a mediator acknowledged it, or that the desk cannot be
 reached (raise a hand, or go to the counter) while the kiosk keeps trying; and how long
-they have waited. The network is the :class:`kiosk.help_call.HelpCallLink` thread's job:
+they have waited. The network is the :class:`kiosk.link.help_call.HelpCallLink` thread's job:
 nothing here waits for it.
 
 :class:`HelpCallController` also keeps :class:`kiosk.link.KioskStatus` up to date (state,
@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
-from kiosk.help_call import ACKNOWLEDGED, CLOSED, SENDING, UNREACHABLE, WAITING, HelpCall
 from kiosk.i18n import N_, Translator
+from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, SENDING, UNREACHABLE, WAITING, HelpCall
 from kiosk.ui.widgets import NoticeDialog, button, label
 
 if TYPE_CHECKING:
-    from kiosk.help_call import HelpCallLink
-    from kiosk.link import KioskStatus
+    from kiosk.link.help_call import HelpCallLink
+    from kiosk.link.status import KioskStatus
     from kiosk.ui.controller import SessionController
 
 TITLE = N_("Appel à l'accueil")

@@ -1,5 +1,5 @@
-"""The desk's remote actions carried out on the kiosk (issue 16; kiosk.remote fetches them on
-the sync thread): out of service with a message template and back, sync now, end a stuck
+"""The desk's remote actions carried out on the kiosk (issue 16; kiosk.link.desk_commands fetches
+them on the sync thread): out of service with a message template and back, sync now, end a stuck
 session. Each outcome goes back to the central API (audited there with who asked) and into
 the kiosk's own staff audit."""
 

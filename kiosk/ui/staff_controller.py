@@ -571,7 +571,7 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
     from kiosk.staff.central import CentralAuditLog, CentralStaffDirectory
 
     def client() -> Any:
-        from kiosk.link import central_address
+        from kiosk.link.connection import central_address
         from sync.client import CentralClient
         from sync.enrolment import Enrolment
 

@@ -14,7 +14,9 @@ from kiosk.config import load_settings
 from kiosk.devices.camera import FakeCamera
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
-from kiosk.link import Sealer, SyncThread, utcnow
+from kiosk.link.connection import utcnow
+from kiosk.link.sealer import Sealer
+from kiosk.link.sync_runner import SyncThread
 from kiosk.scan import synthetic as syn
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore

@@ -28,7 +28,7 @@ def check_later():
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    if all(m in sys.modules for m in ("kiosk.store.database", "kiosk.staff.central", "kiosk.help_call")):
+    if all(m in sys.modules for m in ("kiosk.store.database", "kiosk.staff.central", "kiosk.link.help_call")):
         seen["after"] = [m for m in HEAVY if m in sys.modules]
         QApplication.quit()
     else:

@@ -14,7 +14,9 @@ from contract.protocol import ApplicationUpload
 from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
-from kiosk.link import Sealer, SyncThread, utcnow
+from kiosk.link.connection import utcnow
+from kiosk.link.sealer import Sealer
+from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import SessionController, create_main_window

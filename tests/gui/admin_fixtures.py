@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from kiosk.admin.selftest import CheckResult, SelfTests
+from kiosk.admin.selftest import SelfTests
 from kiosk.config import Settings
 from kiosk.devices.printer import FakePrinter
-from kiosk.link import KioskStatus, PurgePreview
+from kiosk.health.registry import Result
+from kiosk.link.status import KioskStatus
+from kiosk.link.sync_runner import PurgePreview
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
@@ -107,7 +109,7 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             settings,
             kiosk.speech,
             clock=lambda: NOW,
-            checks={"ocr": lambda: CheckResult(True, "moteur simulé prêt")},
+            checks={"ocr": lambda: Result("ok", "moteur simulé prêt")},
             printer=FakePrinter(tmp_path / "receipts"),  # as kiosk.app gives the kiosk's own
         )
         quits: list[int] = []

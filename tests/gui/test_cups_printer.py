@@ -36,10 +36,9 @@ import pytest
 import shiboken6
 from PySide6.QtPrintSupport import QPrinter
 
-from kiosk.admin.selftest import check_printer
-from kiosk.device_health import printer_health
 from kiosk.devices.printer import MESSAGES, CupsPrinter, PrinterState
 from kiosk.domain.receipt import ALPHABET, QR_PREFIX, SECRET_LENGTH
+from kiosk.health.checks import printer as printer_check
 from kiosk.i18n import Translator
 from kiosk.ui.receipt_flow import decode_qr
 from tests.gui.conftest import Kiosk
@@ -118,8 +117,10 @@ def test_a_receipt_goes_through_the_spooler_and_reads_back(
     kiosk = make_kiosk()
     printer = CupsPrinter(queue.name)
     assert printer.check() is PrinterState.READY
-    assert printer_health(printer) == {"ok": True, "detail": f"file CUPS {queue.name} : prête"}
-    assert check_printer(printer).ok
+    assert printer_check(printer).as_health() == {
+        "ok": True,
+        "detail": f"file CUPS {queue.name} : prête",
+    }
     reference = _print_from_the_receipt_screen(kiosk, printer)
     screen = kiosk.window.receipt
     done = Translator("fr")(MESSAGES[PrinterState.READY])
@@ -172,7 +173,7 @@ def test_printer_trouble_from_cups_reaches_the_applicant_and_staff(
     assert printer.check() is PrinterState.READY
     break_it(queue)
     assert printer.check() is state
-    health = printer_health(printer)
+    health = printer_check(printer).as_health()
     assert not health["ok"] and health["detail"].endswith(
         {
             PrinterState.ERROR: "en erreur ou arrêtée (file CUPS désactivée ?)",
@@ -180,7 +181,6 @@ def test_printer_trouble_from_cups_reaches_the_applicant_and_staff(
             PrinterState.ABSENT: "absente ou éteinte (CUPS ne la voit pas)",
         }[state]
     )
-    assert not check_printer(printer).ok
     _print_from_the_receipt_screen(kiosk, printer)
     screen = kiosk.window.receipt
     message = Translator("fr")(MESSAGES[state])

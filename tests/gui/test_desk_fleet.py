@@ -19,7 +19,7 @@ from contract.commands import OUT_OF_SERVICE_MESSAGES, KioskAction
 from contract.protocol import DeskState, HelpCallRequest
 from kiosk.desk.client import DeskClient
 from kiosk.desk.window import DeskWindow
-from kiosk.remote import fetch_commands, report_command
+from kiosk.link.desk_commands import fetch_commands, report_command
 from sync.client import CentralClient
 from tests.fixtures.central import CentralServer, start_central, stop_central
 from tests.gui.test_help_call import DESK_TOKEN, SITE, enrol, heartbeat

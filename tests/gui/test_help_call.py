@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from contract.protocol import DeskState
 from kiosk.desk.client import DeskClient
 from kiosk.desk.window import DeskWindow
-from kiosk.help_call import ACKNOWLEDGED, CLOSED, UNREACHABLE, WAITING, HelpCallLink
-from kiosk.link import KioskStatus
+from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, UNREACHABLE, WAITING, HelpCallLink
+from kiosk.link.status import KioskStatus
 from kiosk.ui.help_call import HelpCallController, HelpCallDialog, attach_help_calls
 from sync.client import CentralClient
 from tests.fixtures.central import CentralServer, start_central, stop_central

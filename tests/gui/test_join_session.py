@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextLayout, QTextOption
 
 from kiosk.domain.session import Screen
-from kiosk.link import KioskStatus
+from kiosk.link.status import KioskStatus
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from kiosk.ui.staff_controller import AssistController
 from tests.gui.admin_fixtures import Admin

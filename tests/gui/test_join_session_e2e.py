@@ -22,8 +22,11 @@ from kiosk.desk.client import DeskClient
 from kiosk.desk.window import DeskWindow
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
-from kiosk.help_call import ACKNOWLEDGED, HelpCallLink
-from kiosk.link import KioskStatus, Sealer, SyncThread, utcnow
+from kiosk.link.connection import utcnow
+from kiosk.link.help_call import ACKNOWLEDGED, HelpCallLink
+from kiosk.link.sealer import Sealer
+from kiosk.link.status import KioskStatus
+from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import SessionController, create_main_window

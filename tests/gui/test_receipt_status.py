@@ -20,7 +20,7 @@ from kiosk.devices.printer import MESSAGES, FakePrinter, PrinterState
 from kiosk.domain.receipt import ReceiptContent
 from kiosk.domain.session import Screen
 from kiosk.i18n import Translator
-from kiosk.link import StatusService
+from kiosk.link.status_service import StatusService
 from kiosk.render.receipt_pdf import render_images
 from kiosk.ui.receipt_flow import ATTESTATION_BIRTH, receipt_camera_frame
 from kiosk.ui.screens.status import STATUS_NOT_FOUND, STATUS_TEXT

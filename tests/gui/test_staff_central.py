@@ -17,7 +17,10 @@ from contract.catalogue import load_catalogue
 from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
-from kiosk.link import KioskStatus, Sealer, SyncThread, utcnow
+from kiosk.link.connection import utcnow
+from kiosk.link.sealer import Sealer
+from kiosk.link.status import KioskStatus
+from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import Role
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
@@ -187,7 +190,7 @@ def test_sign_in_is_refused_when_the_central_api_is_down(qtbot: Any, tmp_path: P
 
 
 def test_the_demo_central_api_has_demo_staff_accounts(tmp_path: Path) -> None:
-    from kiosk.demo import DemoCentral
+    from kiosk.link.demo_central import DemoCentral
 
     demo = DemoCentral(tmp_path / "central")
     demo.start()

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QPushButton
 
-from kiosk.help_call import ACKNOWLEDGED, WAITING
-from kiosk.link import SyncRound
+from kiosk.link.help_call import ACKNOWLEDGED, WAITING
+from kiosk.link.status import SyncRound
 from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.ui.help_call import HelpCallDialog

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.health import head_revision, store_revision
+from kiosk.health.store import head_revision, store_revision
 
 FILES = Path(__file__).resolve().parents[2] / "installer" / "files"
 

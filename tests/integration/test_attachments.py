@@ -18,7 +18,9 @@ import requests
 
 from contract.protocol import Heartbeat, content_range
 from kiosk.config import Settings
-from kiosk.link import Sealer, SyncThread, sync_main
+from kiosk.link.sealer import Sealer
+from kiosk.link.sync_runner import SyncThread
+from kiosk.link.sync_service import sync_main
 from kiosk.store import Store
 from sync.agent import SyncAgent
 from sync.client import CentralClient, IncompleteError

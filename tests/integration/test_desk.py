@@ -142,7 +142,8 @@ def test_the_app_reports_its_state_even_while_kiosk_sync_holds_the_lock(
     import time
 
     from kiosk.config import load_settings
-    from kiosk.link import KioskStatus, SyncThread
+    from kiosk.link.status import KioskStatus
+    from kiosk.link.sync_runner import SyncThread
     from sync.agent import agent_lock
     from sync.enrolment import enrol
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from contract.commands import OUT_OF_SERVICE_MESSAGES, OutOfServiceReason
-from kiosk.remote import fetch_commands, report_command
+from kiosk.link.desk_commands import fetch_commands, report_command
 from sync.agent import SyncAgent
 from sync.client import CentralClient
 from tests.fixtures.central import CentralServer, start_central, stop_central

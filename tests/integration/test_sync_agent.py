@@ -14,7 +14,7 @@ import pytest
 
 from contract import sealing
 from contract.sealing import seal
-from kiosk.link import sync_main
+from kiosk.link.sync_service import sync_main
 from kiosk.store import Store
 from sync.agent import SyncAgent, agent_lock
 from sync.client import CentralClient

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from contract.sealing import seal
-from kiosk.link import sync_main
+from kiosk.link.sync_service import sync_main
 from kiosk.store import Store
 from sync.client import CentralClient, TLSError, TransientError
 from sync.enrolment import Enrolment, enrol

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.link import Sealer
+from kiosk.link.sealer import Sealer
 from kiosk.logs import setup_logging
 from kiosk.store import Store
 from sync.client import CentralClient

@@ -17,7 +17,7 @@ from typing import Any
 
 from contract.catalogue import Catalogue, load_catalogue
 from kiosk.domain.session import ApplicantSession
-from kiosk.link import Sealer
+from kiosk.link.sealer import Sealer
 from kiosk.store import Store
 from sync.agent import SyncAgent, agent_lock
 from sync.client import CentralClient

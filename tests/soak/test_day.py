@@ -43,7 +43,10 @@ from contract.catalogue import load_catalogue
 from kiosk.app import _receipt_devices
 from kiosk.config import load_settings
 from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
-from kiosk.link import Sealer, StatusService, SyncThread
+from kiosk.health.checks import pid_alive
+from kiosk.link.sealer import Sealer
+from kiosk.link.status_service import StatusService
+from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
@@ -88,16 +91,6 @@ def _rows(db_dir: Path) -> dict[str, int]:
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
     finally:
         conn.close()
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _live_bytes(db_dir: Path) -> int:
@@ -209,7 +202,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
             if n == WARM_UP:
                 # Counted with the voice's engine running, as at the end (its pipes).
                 speech.say("Bonjour.", "fr")
-                qtbot.waitUntil(lambda: _alive(speech.engine_pid), timeout=20_000)
+                qtbot.waitUntil(lambda: pid_alive(speech.engine_pid), timeout=20_000)
                 gc.collect()
                 figures["rss_warm_untrimmed_kb"] = rss_kb()
                 malloc_trim()
@@ -219,7 +212,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
             if n == APPLICANTS // 2:
                 # The voice's engine dies mid-day: the next sentence starts a new one.
                 speech.say("Bonjour.", "fr")
-                qtbot.waitUntil(lambda: _alive(speech.engine_pid), timeout=20_000)
+                qtbot.waitUntil(lambda: pid_alive(speech.engine_pid), timeout=20_000)
                 killed, started = speech.engine_pid, speech.engines_started
                 with contextlib.suppress(ProcessLookupError):  # it may have been stopped
                     os.kill(killed, signal.SIGKILL)  # type: ignore[arg-type]
@@ -228,7 +221,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
                     lambda killed=killed, started=started: (
                         speech.engines_started > started
                         and speech.engine_pid != killed
-                        and _alive(speech.engine_pid)
+                        and pid_alive(speech.engine_pid)
                     ),
                     timeout=20_000,
                 )
@@ -283,10 +276,10 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
 
         # The voice still works, on its restarted engine.
         speech.say("Au revoir.", "fr")
-        qtbot.waitUntil(lambda: _alive(speech.engine_pid), timeout=20_000)
+        qtbot.waitUntil(lambda: pid_alive(speech.engine_pid), timeout=20_000)
 
         speech.say("Au revoir.", "fr")
-        qtbot.waitUntil(lambda: _alive(speech.engine_pid), timeout=20_000)
+        qtbot.waitUntil(lambda: pid_alive(speech.engine_pid), timeout=20_000)
         threads_end = _threads()
         # The voice has one events thread while its engine process runs (it is stopped and
         # started again whenever speech is interrupted): one at most, at any time.

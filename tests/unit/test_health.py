@@ -14,9 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from kiosk import health
 from kiosk.config import load_settings
-from kiosk.health import CHECKS, Probes, run_checks
+from kiosk.health import cli as health
+from kiosk.health.cli import CHECKS, Probes, run_checks
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 GIB = 1 << 30
@@ -351,7 +351,7 @@ def test_runs_without_qt(config: Path) -> None:
 
     code = (
         "import sys; sys.modules['PySide6'] = None\n"
-        "from kiosk.health import main\n"
+        "from kiosk.health.cli import main\n"
         f"sys.exit(main(['--config', {str(config)!r}, '--json', '--as-root', '--skip', 'central',"
         " '--skip', 'ocr', '--skip', 'camera', '--skip', 'speech']))\n"
     )
@@ -396,7 +396,7 @@ def test_the_json_says_which_kiosk_its_backlog_sync_and_service(
     """Its JSON had no kiosk id, version or timestamp and said nothing of the backlog, the
     last sync or the out-of-service state (issue 16, problem 9)."""
     from kiosk.admin import service
-    from kiosk.link import write_last_sync
+    from kiosk.link.sync_runner import write_last_sync
 
     validator = _validator()
     monkeypatch.setattr(health, "Probes", good_probes)

@@ -14,15 +14,9 @@ import pytest
 
 from contract import sealing
 from kiosk.config import Settings, load_settings
-from kiosk.link import (
-    KioskStatus,
-    SyncRunner,
-    parse_sync_args,
-    read_last_sync,
-    round_pause,
-    sync_main,
-    sync_settings,
-)
+from kiosk.link.status import KioskStatus
+from kiosk.link.sync_runner import SyncRunner, read_last_sync, round_pause
+from kiosk.link.sync_service import parse_sync_args, sync_main, sync_settings
 from kiosk.testing import FakeClock, MemoryStore
 from sync.agent import LOCK_FILE, agent_lock
 from sync.client import AuthError

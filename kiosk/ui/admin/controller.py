@@ -406,7 +406,7 @@ class AdminController(QObject):
     def _shown_settings(self, settings: Settings) -> dict[str, Any]:
         """The settings as staff see them: the central API's address is the one the kiosk
         uses (kiosk.link.central_address), whichever file it came from."""
-        from kiosk.link import central_address, enrolment_of
+        from kiosk.link.connection import central_address, enrolment_of
 
         values = {name: getattr(settings, name) for name in EDITABLE}
         values["central_url"] = central_address(settings, enrolment_of(settings))
@@ -496,7 +496,7 @@ class AdminController(QObject):
     # --- enrolment --------------------------------------------------------------------
     def _enrolment_text(self) -> tuple[str, str]:
         """What the page says, and the address a code would be sent to."""
-        from kiosk.link import central_address, enrolment_of
+        from kiosk.link.connection import central_address, enrolment_of
 
         summary = diagnostics.enrolment_summary(self.settings.enrolment_file)
         address = central_address(self.settings, enrolment_of(self.settings))
@@ -515,7 +515,7 @@ class AdminController(QObject):
         if not code:
             self.screen.show_enrol_result("Saisissez le code donné par l'API centrale.")
             return
-        from kiosk.link import central_address, enrolment_of
+        from kiosk.link.connection import central_address, enrolment_of
 
         url = central_address(self.settings, enrolment_of(self.settings))  # the one shown
 

@@ -1,4 +1,4 @@
-"""The help call's link thread (kiosk.help_call), driven round by round (no thread, no
+"""The help call's link thread (kiosk.link.help_call), driven round by round (no thread, no
 waiting): queued while the central API cannot be reached, sent once, polled, closed."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract.protocol import HelpCallState
-from kiosk.help_call import (
+from kiosk.link.help_call import (
     ACKNOWLEDGED,
     CLOSED,
     SENDING,

@@ -1,5 +1,5 @@
-"""The kiosk's state for the desk (kiosk.link.KioskStatus), its wire form in the heartbeat,
-and the cheap device checks sent with it (kiosk.device_health)."""
+"""The kiosk's state for the desk (kiosk.link.status.KioskStatus), its wire form in the heartbeat,
+and the cheap device checks sent with it (kiosk.health.heartbeat)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 
 from contract.protocol import Heartbeat, health_ok
 from kiosk.config import load_settings
-from kiosk.device_health import clock_health, collect, to_wire
 from kiosk.devices.printer import FakePrinter, PrinterState
 from kiosk.devices.speech import NullSpeech, RecordingSpeech
-from kiosk.link import KioskStatus
+from kiosk.health.checks import clock
+from kiosk.health.heartbeat import collect, to_wire
+from kiosk.link.status import KioskStatus
 
 
 def test_states_are_layered_and_changes_reported() -> None:
@@ -81,7 +82,7 @@ def test_cheap_checks(tmp_path: Path) -> None:
     assert not health_ok(to_wire(found)["ocr"])
     real = load_settings(None, {"fake_devices": False, "data_dir": tmp_path})
     assert not collect(real, NullSpeech())["speech"]["ok"]  # a kiosk without a voice
-    assert not clock_health(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))["ok"]
+    assert not clock(dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).ok
 
 
 def test_a_failing_check_is_a_fault_not_a_crash(tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from kiosk.link.worker import LinkThread
+
 log = logging.getLogger(__name__)
 
 SENDING = "sending"  # not yet at the central API
@@ -44,7 +46,7 @@ class HelpCall:
         return self.status != CLOSED
 
 
-class HelpCallLink(threading.Thread):
+class HelpCallLink(LinkThread):
     """``client``: returns a :class:`sync.client.CentralClient` with this kiosk's token, or
     None when the kiosk is not enrolled (the call then waits as unreachable)."""
 
@@ -57,15 +59,13 @@ class HelpCallLink(threading.Thread):
         retry_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(name="kiosk-help-call", daemon=True)
+        super().__init__("kiosk-help-call")
         self._client_factory = client
         self.on_update = on_update
         self.poll_s = poll_s
         self.retry_s = retry_s
         self.monotonic = monotonic
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
         self._call: HelpCall | None = None
         self._sent = False
         self._to_close: list[tuple[str, str]] = []  # (call_id, reason) still to tell
@@ -107,12 +107,6 @@ class HelpCallLink(threading.Thread):
             closed = self._call
         self._report(closed)
         self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self.is_alive():
-            self.join(timeout)
 
     # --- the thread --------------------------------------------------------------------------
 

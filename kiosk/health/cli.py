@@ -29,11 +29,23 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from kiosk.config import SYSTEM_CONFIG, ConfigError, Settings, load_settings
+from kiosk.health import checks
+from kiosk.health.registry import Check, Registry, Result, Status
+from kiosk.health.store import DB_FILENAME, head_revision, store_revision
 
-Status = Literal["ok", "warn", "fail", "skipped"]
+__all__ = [
+    "CHECKS",
+    "Finding",
+    "Probes",
+    "Report",
+    "head_revision",
+    "main",
+    "run_checks",
+    "store_revision",
+]
 
 # The checks, in the order they are printed.
 CHECKS: tuple[str, ...] = (
@@ -53,10 +65,6 @@ CHECKS: tuple[str, ...] = (
     "disk",
     "clock",
 )
-MIN_FREE_BYTES = 1 << 30  # below: fail (a day of scanned pages with room to spare)
-LOW_FREE_BYTES = 5 << 30  # below: warn
-EARLIEST_PLAUSIBLE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-DB_FILENAME = "kiosk.db"  # kiosk.store.store.DB_FILENAME (not imported: SQLAlchemy is slow)
 SCHEMA = "kiosk-health/1"  # the JSON's shape: schemas/kiosk-health.schema.json
 SYNC_LATE = dt.timedelta(hours=1)  # an application waiting longer, no sync since: warn
 SYNC_STUCK = dt.timedelta(hours=24)  # an application waiting longer: fail
@@ -72,10 +80,16 @@ def _t(french: str, english: str) -> str:
 
 
 @dataclass(frozen=True)
-class Check:
+class Finding:
+    """One line of the report: a check's name and its result."""
+
     name: str
     status: Status
     detail: str
+
+    @classmethod
+    def of(cls, name: str, result: Result) -> Finding:
+        return cls(name, result.status, result.detail)
 
     def as_dict(self) -> dict[str, str]:
         return dataclasses.asdict(self)
@@ -88,31 +102,17 @@ def _fc_list(pattern: str) -> list[str]:
     return [line.split(",")[0].strip() for line in out.stdout.splitlines() if line.strip()]
 
 
-def _ntp_synchronized() -> bool | None:
-    from kiosk.admin.selftest import ntp_synchronized
-
-    return ntp_synchronized()
-
-
 def _central_version(settings: Settings, url: str, timeout: float) -> str:
-    from sync.client import CentralClient
+    from kiosk.link.connection import central_client
 
-    cert, key = settings.client_cert, settings.client_key
-    with CentralClient(
+    with central_client(
+        settings,
         url,
         None,
-        ca_bundle=settings.ca_bundle,
-        client_cert=(cert, key) if cert and key else cert,
         connect_timeout=min(timeout, settings.connect_timeout_s),
         read_timeout=timeout,
     ) as client:
         return client.health().version
-
-
-def _camera_available(settings: Settings) -> bool:
-    from kiosk.devices.camera import camera_from_settings
-
-    return camera_from_settings(settings).available()  # looks for the device, does not open it
 
 
 def _ocr_probe() -> str:
@@ -195,12 +195,12 @@ class Probes:
     """Everything the checks ask of the machine, replaceable by fakes in tests."""
 
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
-    ntp_synchronized: Callable[[], bool | None] = _ntp_synchronized
+    ntp_synchronized: Callable[[], bool | None] = checks.ntp_synchronized
     disk_usage: Callable[[Path], Any] = shutil.disk_usage
     fonts: Callable[[str], list[str]] = _fc_list
     ocrb_font: Callable[[], str] = _ocrb_font
     central_version: Callable[[Settings, str, float], str] = _central_version
-    camera_available: Callable[[Settings], bool] = _camera_available
+    camera_available: Callable[[Settings], bool] = checks.camera_available
     ocr: Callable[[], str] = _ocr_probe
     printer_state: Callable[[Settings], str] = _printer_state
     speech_problem: Callable[[], str | None] = _speech_problem
@@ -284,7 +284,7 @@ TEXTS = {
 @dataclass
 class Report:
     config_path: Path | None
-    checks: list[Check] = field(default_factory=list)
+    checks: list[Finding] = field(default_factory=list)
     state: KioskState = field(default_factory=KioskState)
     generated_at: dt.datetime | None = None
     lang: str = "fr"
@@ -343,11 +343,10 @@ def config_path_for(explicit: Path | None, environ: dict[str, str] | None = None
 # --- the checks -----------------------------------------------------------------------------
 
 
-def check_data_dir(settings: Settings, probes: Probes) -> Check:
+def check_data_dir(settings: Settings, probes: Probes) -> Result:
     path = settings.data_dir
     if not path.is_dir():
-        return Check(
-            "data_dir",
+        return Result(
             "fail",
             _t(
                 f"{path} n'existe pas (le paquet le crée)",
@@ -375,42 +374,17 @@ def check_data_dir(settings: Settings, probes: Probes) -> Check:
     elif not os.access(path, os.R_OK | os.W_OK | os.X_OK):
         problems.append(_t("son propriétaire ne peut pas y écrire", "not writable by its owner"))
     if problems:
-        return Check("data_dir", "fail", f"{path}: " + "; ".join(problems))
-    return Check("data_dir", "ok", f"{path}, mode {mode:04o}, uid {st.st_uid}")
+        return Result("fail", f"{path}: " + "; ".join(problems))
+    return Result("ok", f"{path}, mode {mode:04o}, uid {st.st_uid}")
 
 
-def store_revision(db_path: Path) -> str | None:
-    """The Alembic revision of the store's database (read-only), None if it has none."""
-    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.OperationalError:
-        return None  # no alembic_version table: never migrated
-    finally:
-        conn.close()
-    return str(row[0]) if row else None
-
-
-def head_revision() -> str:
-    """The newest migration shipped with this version of the kiosk."""
-    from alembic.script import ScriptDirectory
-
-    from kiosk.store.store import MIGRATIONS_DIR
-
-    heads = ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
-    if len(heads) != 1:
-        raise RuntimeError(f"the store's migrations have {len(heads)} heads: {heads}")
-    return str(heads[0])
-
-
-def check_store(settings: Settings) -> Check:
+def check_store(settings: Settings) -> Result:
     from kiosk.store.errors import StoreError
     from kiosk.store.store import check_integrity
 
     db_path = settings.db_dir / DB_FILENAME
     if not db_path.exists():
-        return Check(
-            "store",
+        return Result(
             "fail",
             _t(
                 f"pas de base à {db_path} : la borne la crée à son premier démarrage "
@@ -423,17 +397,15 @@ def check_store(settings: Settings) -> Check:
         check_integrity(db_path)
         current, head = store_revision(db_path), head_revision()
     except (StoreError, sqlite3.Error, OSError) as exc:
-        return Check("store", "fail", f"{db_path}: {exc}")
+        return Result("fail", f"{db_path}: {exc}")
     key = settings.db_dir / "keys" / "kiosk.key"
     if not key.exists():
-        return Check(
-            "store",
+        return Result(
             "fail",
             _t(f"la clé de la base {key} manque", f"the store's key file {key} is missing"),
         )
     if key.stat().st_mode & 0o077:
-        return Check(
-            "store",
+        return Result(
             "fail",
             _t(
                 f"la clé {key} est lisible par les autres (chmod 0600)",
@@ -441,8 +413,7 @@ def check_store(settings: Settings) -> Check:
             ),
         )
     if current != head:
-        return Check(
-            "store",
+        return Result(
             "fail",
             _t(
                 f"schéma {current or 'aucun'}, cette version demande {head} : lancez "
@@ -451,8 +422,7 @@ def check_store(settings: Settings) -> Check:
                 "(the kiosk also migrates when it starts)",
             ),
         )
-    return Check(
-        "store",
+    return Result(
         "ok",
         _t(
             f"{db_path} s'ouvre, intacte, schéma {head} (à jour)",
@@ -461,14 +431,13 @@ def check_store(settings: Settings) -> Check:
     )
 
 
-def check_enrolment(settings: Settings) -> tuple[Check, Any]:
+def check_enrolment(settings: Settings) -> tuple[Result, Any]:
     from sync.enrolment import Enrolment
 
     path = settings.enrolment_file
     if not path.exists():
         return (
-            Check(
-                "enrolment",
+            Result(
                 "fail",
                 _t(
                     "borne non enrôlée : kiosk-sync --enrol-code CODE en tant que kiosk "
@@ -482,13 +451,11 @@ def check_enrolment(settings: Settings) -> tuple[Check, Any]:
     try:
         enrolment = Enrolment.load(path)
     except Exception as exc:
-        return Check(
-            "enrolment",
+        return Result(
             "fail",
             _t(f"enrôlement inutilisable : {exc}", f"unusable enrolment: {exc}"),
         ), None
-    return Check(
-        "enrolment",
+    return Result(
         "ok",
         _t(
             f"borne {enrolment.kiosk_id} auprès de {enrolment.server_url}",
@@ -497,15 +464,14 @@ def check_enrolment(settings: Settings) -> tuple[Check, Any]:
     ), enrolment
 
 
-def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Probes) -> Check:
-    from kiosk.link import central_address
+def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Probes) -> Result:
+    from kiosk.link.connection import central_address
 
     url = central_address(settings, enrolment)  # the address the kiosk itself uses
     try:
         version = probes.central_version(settings, url, timeout)
     except Exception as exc:
-        return Check(
-            "central",
+        return Result(
             "fail",
             _t(
                 f"{url} ne répond pas en {timeout:g} s : {exc}",
@@ -514,8 +480,7 @@ def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Pr
         )
     detail = _t(f"{url} répond (API centrale {version})", f"{url} answers (central API {version})")
     if enrolment is not None and enrolment.server_url.rstrip("/") != url.rstrip("/"):
-        return Check(
-            "central",
+        return Result(
             "warn",
             _t(
                 f"{detail}, mais la borne est enrôlée auprès de {enrolment.server_url} : "
@@ -524,13 +489,13 @@ def check_central(settings: Settings, enrolment: Any, timeout: float, probes: Pr
                 "set central_url to it or enrol again",
             ),
         )
-    return Check("central", "ok", detail)
+    return Result("ok", detail)
 
 
 def read_state(settings: Settings, state: KioskState) -> None:
     """The outbox's counts (read-only), the last sync and the out-of-service state."""
     from kiosk.admin import service
-    from kiosk.link import read_last_sync
+    from kiosk.link.sync_runner import read_last_sync
 
     state.kiosk_name = settings.kiosk_name
     state.last_sync_ok_at = read_last_sync(settings.data_dir)
@@ -565,12 +530,11 @@ def _age(delta: dt.timedelta) -> str:
     return f"{minutes // (24 * 60)} " + _t("j", "d")
 
 
-def check_service(state: KioskState) -> Check:
+def check_service(state: KioskState) -> Result:
     oos = state.out_of_service
     if oos is None:
-        return Check("service", "ok", _t("en service", "in service"))
-    return Check(
-        "service",
+        return Result("ok", _t("en service", "in service"))
+    return Result(
         "warn",
         _t(
             f"hors service depuis {oos['since'][:16].replace('T', ' ')} UTC, mis par "
@@ -581,10 +545,9 @@ def check_service(state: KioskState) -> Check:
     )
 
 
-def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None) -> Check:
+def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None) -> Result:
     if unreadable:
-        return Check(
-            "sync",
+        return Result(
             "fail",
             _t(
                 f"l'état des envois est illisible ({unreadable})",
@@ -602,8 +565,7 @@ def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None)
         else _t("aucun envoi réussi", "no successful sync")
     )
     if not state.pending:
-        return Check(
-            "sync",
+        return Result(
             "ok",
             _t(f"aucune demande en attente ; {since}", f"no application waiting; {since}"),
         )
@@ -613,8 +575,7 @@ def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None)
         f"{state.pending} application(s) waiting, the oldest for {_age(waited)}; {since}",
     )
     if waited > SYNC_STUCK:
-        return Check(
-            "sync",
+        return Result(
             "fail",
             _t(
                 f"{detail} (voir kiosk-sync et l'API centrale)",
@@ -622,23 +583,20 @@ def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None)
             ),
         )
     if waited > SYNC_LATE and (last is None or now - last > SYNC_LATE):
-        return Check("sync", "warn", detail)
-    return Check("sync", "ok", detail)
+        return Result("warn", detail)
+    return Result("ok", detail)
 
 
-def check_qt(probes: Probes) -> Check:
+def check_qt(probes: Probes) -> Result:
     try:
         plugins = probes.qt_plugins()
     except Exception as exc:
-        return Check(
-            "qt", "fail", _t(f"Qt ne se charge pas : {exc}", f"Qt cannot be loaded: {exc}")
-        )
+        return Result("fail", _t(f"Qt ne se charge pas : {exc}", f"Qt cannot be loaded: {exc}"))
     loaded = [name for name, problem in plugins.items() if problem is None]
     missing = {name: problem for name, problem in plugins.items() if problem is not None}
     if not loaded:
         why = "; ".join(f"{n}: {p}" for n, p in missing.items())
-        return Check(
-            "qt",
+        return Result(
             "fail",
             _t(
                 f"aucun greffon d'affichage ne se charge ({why})",
@@ -647,21 +605,19 @@ def check_qt(probes: Probes) -> Check:
         )
     detail = _t("greffons d'affichage chargés : ", "platform plugins load: ") + ", ".join(loaded)
     if "wayland" in missing:
-        return Check(
-            "qt",
+        return Result(
             "warn",
             _t(
                 f"{detail} ; wayland (celui de cage) non : {missing['wayland']}",
                 f"{detail}; wayland (cage's) does not: {missing['wayland']}",
             ),
         )
-    return Check("qt", "ok", detail)
+    return Result("ok", detail)
 
 
-def check_speech(settings: Settings, probes: Probes) -> Check:
+def check_speech(settings: Settings, probes: Probes) -> Result:
     if settings.fake_devices:
-        return Check(
-            "speech",
+        return Result(
             "warn",
             _t(
                 "appareils simulés : la voix est seulement enregistrée",
@@ -670,50 +626,31 @@ def check_speech(settings: Settings, probes: Probes) -> Check:
         )
     problem = probes.speech_problem()
     if problem:
-        return Check("speech", "fail", problem)
-    return Check("speech", "ok", _t("espeak-ng se charge (pyttsx3)", "espeak-ng loads (pyttsx3)"))
+        return Result("fail", problem)
+    return Result("ok", _t("espeak-ng se charge (pyttsx3)", "espeak-ng loads (pyttsx3)"))
 
 
-def check_camera(settings: Settings, probes: Probes) -> Check:
-    if settings.fake_devices:
-        return Check(
-            "camera",
-            "warn",
-            _t(
-                "appareils simulés : une caméra simulée",
-                "fake devices configured: a simulated camera",
-            ),
-        )
-    if probes.camera_available(settings):
-        return Check(
-            "camera",
-            "ok",
-            _t(f"caméra {settings.camera} présente", f"camera {settings.camera} is there"),
-        )
-    return Check(
-        "camera", "fail", f"camera {settings.camera} not found (plugged in? setting camera)"
-    )
+def check_camera(settings: Settings, probes: Probes) -> Result:
+    return checks.camera(settings, available=probes.camera_available, lang=_LANG[0])
 
 
-def check_ocr(probes: Probes) -> Check:
+def check_ocr(probes: Probes) -> Result:
     try:
         engine = probes.ocr()
     except Exception as exc:
-        return Check(
-            "ocr",
+        return Result(
             "fail",
             _t(
                 f"le lecteur MRZ ne se construit pas : {exc}",
                 f"the MRZ reader cannot be built: {exc}",
             ),
         )
-    return Check("ocr", "ok", _t(f"lecteur MRZ prêt ({engine})", f"MRZ reader ready ({engine})"))
+    return Result("ok", _t(f"lecteur MRZ prêt ({engine})", f"MRZ reader ready ({engine})"))
 
 
-def check_printer(settings: Settings, probes: Probes) -> Check:
+def check_printer(settings: Settings, probes: Probes) -> Result:
     if settings.fake_devices:
-        return Check(
-            "printer",
+        return Result(
             "warn",
             _t(
                 "appareils simulés : les reçus sont des fichiers PDF",
@@ -724,8 +661,7 @@ def check_printer(settings: Settings, probes: Probes) -> Check:
     try:
         state = probes.printer_state(settings)
     except Exception as exc:
-        return Check(
-            "printer",
+        return Result(
             "fail",
             _t(
                 f"{queue} : impossible de demander ({type(exc).__name__} : {exc})",
@@ -733,9 +669,8 @@ def check_printer(settings: Settings, probes: Probes) -> Check:
             ),
         )
     if state == "ready":
-        return Check("printer", "ok", _t(f"{queue} est prête", f"{queue} is ready"))
-    return Check(
-        "printer",
+        return Result("ok", _t(f"{queue} est prête", f"{queue} is ready"))
+    return Result(
         "fail",
         _t(
             f"{queue} : {state.replace('_', ' ')} (CUPS : lpstat -l -p)",
@@ -744,7 +679,7 @@ def check_printer(settings: Settings, probes: Probes) -> Check:
     )
 
 
-def check_fonts(probes: Probes) -> Check:
+def check_fonts(probes: Probes) -> Result:
     found: dict[str, str] = {}
     missing = []
     for label, pattern, package in (
@@ -754,8 +689,7 @@ def check_fonts(probes: Probes) -> Check:
         try:
             families = probes.fonts(pattern)
         except (OSError, subprocess.SubprocessError) as exc:
-            return Check(
-                "fonts",
+            return Result(
                 "fail",
                 _t(f"fontconfig ne répond pas ({exc})", f"fontconfig cannot be asked ({exc})"),
             )
@@ -768,61 +702,63 @@ def check_fonts(probes: Probes) -> Check:
     except (OSError, FileNotFoundError):
         missing.append("OCR-B (fonts-ocr-b)")
     if missing:
-        return Check("fonts", "fail", _t("manquent : ", "missing: ") + ", ".join(missing))
-    return Check("fonts", "ok", ", ".join(f"{k}: {v}" for k, v in found.items()))
+        return Result("fail", _t("manquent : ", "missing: ") + ", ".join(missing))
+    return Result("ok", ", ".join(f"{k}: {v}" for k, v in found.items()))
 
 
-def check_disk(settings: Settings, probes: Probes) -> Check:
-    probe = settings.data_dir
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    usage = probes.disk_usage(probe)
-    detail = _t(
-        f"{usage.free / (1 << 30):.1f} Gio libres sur {usage.total / (1 << 30):.1f} Gio",
-        f"{usage.free / (1 << 30):.1f} GiB free of {usage.total / (1 << 30):.1f} GiB",
+def check_disk(settings: Settings, probes: Probes) -> Result:
+    return checks.disk(settings.data_dir, usage=probes.disk_usage, lang=_LANG[0])
+
+
+def check_clock(probes: Probes) -> Result:
+    return checks.clock(probes.now(), ntp=probes.ntp_synchronized, lang=_LANG[0])
+
+
+def _crashed(_name: str, exc: BaseException) -> Result:
+    return Result(
+        "fail",
+        _t(
+            f"la vérification a échoué : {type(exc).__name__} : {exc}",
+            f"the check failed: {type(exc).__name__}: {exc}",
+        ),
     )
-    if usage.free < MIN_FREE_BYTES:
-        return Check(
-            "disk",
-            "fail",
-            _t(f"{detail} sur {probe} : moins de 1 Gio", f"{detail} on {probe}: less than 1 GiB"),
-        )
-    if usage.free < LOW_FREE_BYTES:
-        return Check(
-            "disk",
-            "warn",
-            _t(f"{detail} sur {probe} : moins de 5 Gio", f"{detail} on {probe}: less than 5 GiB"),
-        )
-    return Check("disk", "ok", _t(f"{detail} sur {probe}", f"{detail} on {probe}"))
 
 
-def check_clock(probes: Probes) -> Check:
-    now = probes.now()
-    if now < EARLIEST_PLAUSIBLE:
-        return Check(
-            "clock",
-            "fail",
-            _t(
-                f"la date est {now:%Y-%m-%d %H:%M} UTC : réglez l'horloge",
-                f"the date is {now:%Y-%m-%d %H:%M} UTC: set the clock",
-            ),
-        )
-    synced = probes.ntp_synchronized()
-    stamp = f"{now.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
-    if synced is False:
-        return Check(
-            "clock",
-            "warn",
-            _t(
-                f"{stamp}, non synchronisée (NTP : timedatectl)",
-                f"{stamp}, not synchronised (NTP: timedatectl)",
-            ),
-        )
-    return Check(
-        "clock",
-        "ok",
-        stamp + (_t(", synchronisée (NTP)", ", synchronised (NTP)") if synced else ""),
-    )
+def registry(settings: Settings, report: Report, probes: Probes, timeout: float) -> Registry:
+    """kiosk-health's checks after the configuration, in the order they are printed; the
+    enrolment's fills in the report's kiosk, the central API's then uses it."""
+    enrolment: Any = None
+
+    def enrol() -> Result:
+        nonlocal enrolment
+        result, enrolment = check_enrolment(settings)
+        if enrolment is not None:
+            report.state.kiosk_id = str(enrolment.kiosk_id)
+        return result
+
+    unreadable: str | None = None
+    try:
+        read_state(settings, report.state)
+    except Exception as exc:  # the store check says more
+        unreadable = f"{type(exc).__name__}: {exc}"
+
+    steps: dict[str, Callable[[], Result]] = {
+        "data_dir": lambda: check_data_dir(settings, probes),
+        "store": lambda: check_store(settings),
+        "enrolment": enrol,
+        "central": lambda: check_central(settings, enrolment, timeout, probes),
+        "service": lambda: check_service(report.state),
+        "sync": lambda: check_sync(report.state, probes, unreadable),
+        "qt": lambda: check_qt(probes),
+        "speech": lambda: check_speech(settings, probes),
+        "camera": lambda: check_camera(settings, probes),
+        "ocr": lambda: check_ocr(probes),
+        "printer": lambda: check_printer(settings, probes),
+        "fonts": lambda: check_fonts(probes),
+        "disk": lambda: check_disk(settings, probes),
+        "clock": lambda: check_clock(probes),
+    }
+    return Registry((Check(name, run) for name, run in steps.items()), on_error=_crashed)
 
 
 def run_checks(
@@ -846,9 +782,9 @@ def run_checks(
             overrides = {"data_dir": data_dir} if data_dir is not None else None
             settings = load_settings(config_file, overrides, environ=environ)
         except ConfigError as exc:
-            report.checks.append(Check("config", "fail", str(exc).replace("\n", " ")))
+            report.checks.append(Finding("config", "fail", str(exc).replace("\n", " ")))
             report.checks.extend(
-                Check(
+                Finding(
                     name,
                     "skipped",
                     _t("la configuration n'est pas valide", "the configuration is invalid"),
@@ -858,7 +794,7 @@ def run_checks(
             )
             return report
     report.checks.append(
-        Check(
+        Finding(
             "config",
             "ok",
             _t(
@@ -867,7 +803,7 @@ def run_checks(
             ),
         )
         if not settings.fake_devices
-        else Check(
+        else Finding(
             "config",
             "warn",
             _t(
@@ -876,54 +812,8 @@ def run_checks(
             ),
         )
     )
-    enrolment: Any = None
-
-    def enrol() -> Check:
-        nonlocal enrolment
-        result, enrolment = check_enrolment(settings)
-        if enrolment is not None:
-            report.state.kiosk_id = str(enrolment.kiosk_id)
-        return result
-
-    unreadable: str | None = None
-    try:
-        read_state(settings, report.state)
-    except Exception as exc:  # the store check says more
-        unreadable = f"{type(exc).__name__}: {exc}"
-
-    steps: dict[str, Callable[[], Check]] = {
-        "data_dir": lambda: check_data_dir(settings, probes),
-        "store": lambda: check_store(settings),
-        "enrolment": enrol,
-        "central": lambda: check_central(settings, enrolment, timeout, probes),
-        "service": lambda: check_service(report.state),
-        "sync": lambda: check_sync(report.state, probes, unreadable),
-        "qt": lambda: check_qt(probes),
-        "speech": lambda: check_speech(settings, probes),
-        "camera": lambda: check_camera(settings, probes),
-        "ocr": lambda: check_ocr(probes),
-        "printer": lambda: check_printer(settings, probes),
-        "fonts": lambda: check_fonts(probes),
-        "disk": lambda: check_disk(settings, probes),
-        "clock": lambda: check_clock(probes),
-    }
-    for name, step in steps.items():
-        if name in skip:
-            report.checks.append(Check(name, "skipped", "--skip"))
-            continue
-        try:
-            report.checks.append(step())
-        except Exception as exc:
-            report.checks.append(
-                Check(
-                    name,
-                    "fail",
-                    _t(
-                        f"la vérification a échoué : {type(exc).__name__} : {exc}",
-                        f"the check failed: {type(exc).__name__}: {exc}",
-                    ),
-                )
-            )
+    found = registry(settings, report, probes, timeout).run_all(skip)
+    report.checks.extend(Finding.of(name, result) for name, result in found.items())
     return report
 
 
