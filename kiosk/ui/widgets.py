@@ -1047,8 +1047,12 @@ class ErrorSummary(QFrame):
     def retranslate(self, tr: Translator) -> None:
         self._tr = tr
         n = len(self._errors)
+        # No problem, no title: Orca read a cleared summary that still had the focus as
+        # "Il y a 0 problèmes." (tests/screenreader/test_orca.py).
         title = (
-            tr(N_("Il y a 1 problème."))
+            ""
+            if n == 0
+            else tr(N_("Il y a 1 problème."))
             if n == 1
             else tr(N_("Il y a {count} problèmes.")).format(count=n)
         )

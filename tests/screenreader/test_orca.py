@@ -273,11 +273,15 @@ def session(tmp_path: Path) -> Iterator[Session]:
 WORDS = {
     "welcome": "Bienvenue",
     "languages": "Choisissez votre langue",
+    "voice": "Lire l'écran à voix haute",
     "start": "Commencer",
+    "question": "Votre identité",
+    "surname": "Nom de famille",
     "continue": "Continuer",
     "summary": "Il y a {count} problèmes.",
     "required": "Cette réponse est obligatoire.",
     "consent": "Déclaration et envoi",
+    "declaration": "Je déclare sur l'honneur que mes réponses sont exactes.",
     "submit": "Envoyer ma demande",
     "consent_summary": "Il y a 1 problème.",
     "consent_error": "Déclaration sur l'honneur",
@@ -290,7 +294,9 @@ def _words(language: str) -> dict[str, str]:
 
     tr = Translator(language)
     # A number is an isolated left-to-right run (U+2066 ... U+2069): any count.
-    return {k: re.escape(tr(v)).replace(r"\{count\}", ".+?") for k, v in WORDS.items()}
+    words = {k: re.escape(tr(v)).replace(r"\{count\}", ".+?") for k, v in WORDS.items()}
+    words["no_problem"] = re.escape(tr(WORDS["summary"])).replace(r"\{count\}", r"\W*0\W*")
+    return words
 
 
 def test_orca_reads_welcome_question_and_consent_in_french_and_arabic(
@@ -302,37 +308,44 @@ def test_orca_reads_welcome_question_and_consent_in_french_and_arabic(
 
         # The welcome screen: its title, read as a heading when the screen shows.
         session.kiosk_do(f"welcome {lang}")
-        session.orca.until(rf"{words['welcome']}.*heading", what="the welcome screen's heading")
+        session.orca.until(rf"{words['welcome']}\.? heading", what="the welcome heading")
         # The languages: one named group, each option a radio button, selected or not; the
-        # voice toggle and its state; the start button.
-        said = session.tab_until(rf"{words['start']}.*push button", what="the start button")
+        # voice (a check box, checked: Kiosk.build turns it on); the start button.
+        said = session.tab_until(rf"{words['start']}\.? push button", what="the start button")
         selected = "Français" if lang == "fr" else "العربية"
         assert re.search(rf"{words['languages']}\.? panel", said), said
         assert re.search(rf"{selected}\.? \| selected radio button", said), said
-        assert re.search(r"not selected radio button", said), said
-        assert re.search(r"toggle button|check box", said), said  # the voice: on or off
+        assert re.search(r"English\.? \| not selected radio button", said), said
+        assert re.search(rf"{words['voice']}\.? check box checked", said), said
 
-        # A question: its heading, then "Continuer" pressed with no answer.
+        # A question: its heading, its fields (name and role), then "Continuer" pressed
+        # with no answer: the error summary, its title and every problem.
         session.kiosk_do("step")
-        session.orca.until(r"heading", what="the question's heading")
-        said = session.tab_until(rf"{words['continue']}.*push button", what="Continuer")
-        assert re.search(r"\| text|entry|combo box", said), said  # a field, named as such
+        session.orca.until(rf"{words['question']}\.? heading", what="the question's heading")
+        said = session.tab_until(rf"{words['continue']}\.? push button", what="Continuer")
+        assert re.search(rf"{words['surname']}\.? text", said), said
         session.orca.skip()
         session.key("space")
-        said = session.orca.until(
-            rf"{words['summary']}", words["required"], what="the question's error summary"
+        session.orca.until(
+            rf"{words['summary']}\.? panel", words["required"], what="the question's errors"
         )
 
         # The consent screen: its heading, the box (not checked), then sent unticked.
         session.kiosk_do("consent")
-        session.orca.until(rf"{words['consent']}.*heading", what="the consent heading")
-        said = session.tab_until(r"check box", what="the declaration box")
-        assert "not checked" in said, said
-        session.tab_until(rf"{words['submit']}.*push button", what="the submit button")
+        session.orca.until(rf"{words['consent']}\.? heading", what="the consent heading")
+        session.tab_until(
+            rf"{words['declaration']}\.? check box not checked", what="the declaration box"
+        )
+        session.tab_until(rf"{words['submit']}\.? push button", what="the submit button")
         session.orca.skip()
         session.key("space")
         session.orca.until(
-            words["consent_summary"], words["consent_error"], what="the consent's error summary"
+            rf"{words['consent_summary']}\.? panel",
+            words["consent_error"],
+            what="the consent's error summary",
         )
+        # Nor does it ever read an emptied summary ("Il y a 0 problèmes.").
+        heard = " | ".join(session.orca.said)
+        assert not re.search(words["no_problem"], heard), heard
     elapsed = time.monotonic() - started
     print(f"orca walk: {elapsed:.1f} s; Orca said {len(session.orca.said)} utterances")
