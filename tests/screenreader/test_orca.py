@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -120,7 +121,7 @@ class Session:
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
-        self.procs: list[subprocess.Popen[str]] = []
+        self.procs: list[subprocess.Popen[str] | subprocess.Popen[bytes]] = []
         home = tmp / "home"
         runtime = tmp / "run"
         for d in (home, runtime):
@@ -136,7 +137,8 @@ class Session:
             LANG="C.UTF-8",  # Orca names roles in English; the kiosk speaks its own language
         )
         self.orca = Orca(tmp / "orca.debug", problem=self._kiosk_died)
-        self.kiosk: subprocess.Popen[str] | None = None
+        self.kiosk: subprocess.Popen[bytes] | None = None
+        self._out = b""  # what the kiosk printed and _ready has not read yet
 
     def _kiosk_died(self) -> str:
         if self.kiosk is None or self.kiosk.poll() is None:
@@ -190,11 +192,10 @@ class Session:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                text=True,
                 start_new_session=True,
             )
         self.procs.append(self.kiosk)
-        self._ready("start", timeout_s=60)
+        self._ready("start")
         self._start(
             ["/usr/bin/python3", str(HERE / "orca_line_buffered.py"), "--replace",
              "--debug-file", str(self.orca.log)],
@@ -202,19 +203,28 @@ class Session:
         # Orca greets, then reads the active window: ours.
         self.orca.until(r"Screen reader on", r"Titre de séjour", what="its start")
 
-    def _ready(self, command: str, timeout_s: float = 30) -> None:
+    def _ready(self, command: str, timeout_s: float = 60) -> None:
+        """Wait for the kiosk's ``READY command`` line (or its death, or the time)."""
         assert self.kiosk is not None and self.kiosk.stdout is not None
-        line = ""
-        # readline blocks: the kiosk answers or dies (EOF); pytest-timeout bounds the rest.
-        line = self.kiosk.stdout.readline().strip()
-        if line != f"READY {command}":
+        fd = self.kiosk.stdout.fileno()
+        deadline = time.monotonic() + timeout_s
+        while b"\n" not in self._out:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break  # the kiosk exited
+            self._out += chunk
+        line, _, self._out = self._out.partition(b"\n")
+        if line.decode(errors="replace").strip() != f"READY {command}":
             log = (self.tmp / "kiosk.log").read_text(errors="replace")[-3000:]
             pytest.fail(f"the kiosk did not get to {command!r} (said {line!r}); its log:\n{log}")
 
     def kiosk_do(self, command: str) -> None:
         assert self.kiosk is not None and self.kiosk.stdin is not None
         self.orca.skip()
-        self.kiosk.stdin.write(command + "\n")
+        self.kiosk.stdin.write(command.encode() + b"\n")
         self.kiosk.stdin.flush()
         self._ready(command.split()[0])
 
@@ -237,7 +247,7 @@ class Session:
     def stop(self) -> None:
         if self.kiosk is not None and self.kiosk.poll() is None and self.kiosk.stdin:
             try:
-                self.kiosk.stdin.write("quit\n")
+                self.kiosk.stdin.write(b"quit\n")
                 self.kiosk.stdin.close()
                 self.kiosk.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
