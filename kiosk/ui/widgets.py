@@ -1070,6 +1070,15 @@ class ErrorSummary(QFrame):
     def spoken_text(self) -> str:
         return " ".join([self.title.text(), *(link.text() for link in self.links)])
 
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab from the summary (focused when a form fails) goes to its first link, as it
+        is read: Orca heard the summary, then Tab went to the top of the page header,
+        eight stops before the links (tests/screenreader/test_orca.py)."""
+        if next and self.hasFocus() and self.links:
+            self.links[0].setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().focusNextPrevChild(next)
+
 
 class NoticeIcon(QWidget):
     """The kind's icon, drawn in its colour: a check (success), an "i" (information), a

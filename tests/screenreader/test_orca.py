@@ -339,6 +339,12 @@ def test_orca_reads_welcome_question_and_consent_in_french_and_arabic(
         session.orca.until(
             rf"{words['summary']}\.? panel", words["required"], what="the question's errors"
         )
+        # Tab goes on to the summary's first link, which goes to the question.
+        session.tab_until(
+            rf"{words['surname']}.*{words['required']}\.? push button",
+            what="the first link",
+            most=1,
+        )
 
         # The consent screen: its heading, the box (not checked), then sent unticked.
         session.kiosk_do("consent")
@@ -353,6 +359,9 @@ def test_orca_reads_welcome_question_and_consent_in_french_and_arabic(
             rf"{words['consent_summary']}\.? panel",
             words["consent_error"],
             what="the consent's error summary",
+        )
+        session.tab_until(
+            rf"{words['consent_error']}.*push button", what="the summary's link", most=1
         )
         # Nor does it ever read an emptied summary ("Il y a 0 problèmes.").
         heard = " | ".join(session.orca.said)
