@@ -1,6 +1,8 @@
 """The kiosk, on an X display, for tests/screenreader/test_orca.py: the real window and
 controller on the fake ports (kiosk.audit.driver.Kiosk, as the accessibility audit and
-the GUI tests build it), painted and focusable, so that Orca reads it over AT-SPI.
+the GUI tests build it), painted and focusable, so that Orca reads it over AT-SPI. Not
+``kiosk --fake-devices``: the test must reach a question and the consent screen in
+seconds, and the audit's walk (``Kiosk.advance_to``) gets there on these ports.
 
 It obeys one command a line on stdin and answers ``READY <command>`` on stdout once the
 screen is shown (the focus where the kiosk puts it):
