@@ -34,6 +34,7 @@ from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import SessionController, build_ui
+from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import Theme
 
@@ -99,11 +100,38 @@ class Walk:
         c.set_theme(self.theme)
         settle(self.app)
 
+    def before(self) -> None:
+        c = self.controller
+        self.welcome()
+        c.start()
+        c.choose_procedure(PROCEDURE)
+        settle(self.app)
+
+    def chosen_answer(self) -> None:
+        """A question with answers to touch, one chosen (it must not look like a button
+        to press: issue 15)."""
+        c = self.controller
+        self.welcome()
+        c.start()
+        c.choose_procedure(PROCEDURE)
+        c.begin()
+        for _ in range(20):
+            s = c.session
+            if s.step is None or any(f.values for f in s.step.fields):
+                break
+            c.submit_step({f.id: sample_value(f, NOW.date()) for f in s.step.fields})
+            settle(self.app)
+        step = self.window.step
+        row = next(r for r in step.rows if isinstance(r, ChoiceRow))
+        row.set_value(row.spec.values[0])
+        settle(self.app)
+
     def identity_error(self) -> None:
         c = self.controller
         self.welcome()
         c.start()
         c.choose_procedure(PROCEDURE)
+        c.begin()
         settle(self.app)
         c.submit_step({})  # empty: the error summary
         settle(self.app)
@@ -127,6 +155,7 @@ class Walk:
         c = self.controller
         c.start()
         c.choose_procedure(PROCEDURE)
+        c.begin()
         self._answer_steps()
         frame, _ = syn.scene((1280, 960), A4, fill=0.8, seed=11)
         w = self.window
@@ -141,6 +170,7 @@ class Walk:
         self.welcome()
         c.start()
         c.choose_procedure(PROCEDURE)
+        c.begin()
         self._answer_steps()
         c.confirm_documents()
         settle(self.app)
@@ -167,6 +197,8 @@ class Walk:
 
 SCREENS: dict[str, Callable[[Walk], None]] = {
     "welcome": Walk.welcome,
+    "before": Walk.before,
+    "chosen-answer": Walk.chosen_answer,
     "identity-error": Walk.identity_error,
     "photo-review": Walk.photo_review,
     "check": Walk.check,
