@@ -371,8 +371,9 @@ class Kiosk:
                     if self.screen is Screen.STEP and step_screen.summary.isVisible():
                         raise AuditError(f"the audit's sample answers do not pass step {step.id}")
             elif screen is Screen.BEFORE:
-                # "Avant de commencer": once per procedure (its documents, its duration).
-                if new("before", pid):
+                # "Avant de commencer": once (each procedure's looks alike: its
+                # documents' names, its duration), as the first procedure's.
+                if new("before"):
                     yield self._screen_visit(f"before@{pid}", mark)
                 mark = self.mark()
                 w.before.start_button.click()  # type: ignore[attr-defined]
