@@ -473,10 +473,9 @@ def test_9_the_resume_code_can_be_printed_and_does_not_look_like_a_button(
     # the text colour; buttons have a solid primary border.
     theme = Theme()
     image = saved.code.grab().toImage()
-    assert image.pixelColor(image.width() // 2, image.height() // 2).name() in (
-        theme.colours.surface,
-        theme.colours.text,
-    )
+    # Beside the text, inside the border: the centre could fall on a glyph's anti-aliased
+    # edge (a grey of neither colour) for some random codes.
+    assert image.pixelColor(6, image.height() // 2).name() == theme.colours.surface
     edge = image.pixelColor(image.width() // 2, 0).name()
     assert edge != theme.colours.primary
     assert saved.code.palette().color(saved.code.foregroundRole()).name() == theme.colours.text
