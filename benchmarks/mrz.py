@@ -464,8 +464,8 @@ def mser_locate(image: np.ndarray, max_candidates: int = 4) -> list[np.ndarray]:
         for x, y, w, h in boxes:
             if 2 <= h <= 14 and 0.15 <= w / h <= 1.6:
                 mask[y : y + h, x : x + w] = 255
-        for vertical in (False, True):
-            lines += ml._lines_at_level(level, scale, vertical, mask)
+        for direction in ml._DIRECTIONS:
+            lines += ml._lines_at_level(level, scale, direction, mask)
         level, scale = cv2.pyrDown(level), scale / 2
     blocks = ml.group_blocks(ml._join_pieces(ml._distinct(lines)))
     return [c.quad for c in blocks[:max_candidates]]
