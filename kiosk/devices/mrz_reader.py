@@ -43,6 +43,7 @@ from kiosk.domain.mrz import (
     Reason,
     allowed,
     blind_positions,
+    known_codes,
     parse_valid,
     position_kinds,
     unchecked_positions,
@@ -1106,7 +1107,10 @@ class MrzReader:
         letters-and-digits fields (document number, optional data), against the characters
         its check digit cannot tell it from (``0 A K U <``, ``1 B L V``...)."""
         kinds = position_kinds(fmt)
+        vouched = self._sure_codes(fmt, lines, scores)
         for row, col in unchecked_positions(fmt, lines):
+            if (row, col) in vouched:
+                continue
             if _margin(scores[row][col], lines[row][col], _KIND_MASKS[kinds[row][col]]) < (
                 self.min_margin
             ):
@@ -1116,6 +1120,28 @@ class MrzReader:
             if _margin(scores[row][col], ch, _BLIND_MASKS[ch]) < self.min_margin:
                 return row, col
         return None
+
+    def _sure_codes(
+        self, fmt: Format, lines: Sequence[str], scores: Sequence[np.ndarray]
+    ) -> set[tuple[int, int]]:
+        """Positions of the state and nationality codes read surely *as codes*: a known
+        code (``known_codes``) likelier by ``min_margin`` than every other known code. Only
+        some 270 of the 17,576 three-letter strings can stand there, so a letter the
+        classifier hesitated over ('H' or 'M' in "HTI") is no doubt when its runner-up
+        makes no code; a code misread as another code still has to win by the margin."""
+        out: set[tuple[int, int]] = set()
+        table = _code_table()
+        for row, start in _CODE_FIELDS.get(fmt, ()):
+            code = lines[row][start : start + 3]
+            if code not in table[1]:
+                continue
+            lp = scores[row][start : start + 3]
+            totals = lp[0, table[0][:, 0]] + lp[1, table[0][:, 1]] + lp[2, table[0][:, 2]]
+            own = table[1][code]
+            others = np.delete(totals, own)
+            if others.size == 0 or float(totals[own] - others.max()) >= self.min_margin:
+                out |= {(row, start + k) for k in range(3)}
+        return out
 
     def _found(self, read: MrzRead, flipped: bool, t0: float, t1: float) -> MrzRead:
         t2 = time.perf_counter()
@@ -1380,6 +1406,26 @@ _CODE_MASKS = {
     for fmt in Format
 }
 _CODE_MASKS[Format.FRENCH_ID] = np.array([c == "I" for c in MRZ_CHARS])
+
+
+# Where the issuing state and the nationality stand: (line, first column) by format.
+_CODE_FIELDS = {
+    Format.TD3: ((0, 2), (1, 10)),
+    Format.MRV_A: ((0, 2), (1, 10)),
+    Format.TD2: ((0, 2), (1, 10)),
+    Format.MRV_B: ((0, 2), (1, 10)),
+    Format.TD1: ((0, 2), (1, 15)),
+    Format.FRENCH_ID: ((0, 2),),
+}
+
+
+@cache
+def _code_table() -> tuple[np.ndarray, dict[str, int]]:
+    """The known state codes as they are printed (padded with '<' to 3: "D<<"), as class
+    indices (codes x 3), and each code's row."""
+    codes = sorted({(c + "<<")[:3] for c in known_codes()})
+    index = np.array([[MRZ_CHARS.index(ch) for ch in code] for code in codes], np.intp)
+    return index, {code: k for k, code in enumerate(codes)}
 
 
 def _margin(logp: np.ndarray, ch: str, mask: np.ndarray) -> float:
