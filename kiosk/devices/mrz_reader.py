@@ -1020,7 +1020,8 @@ class MrzReader:
                     read = replace(read, result=None, error=err)
                 if first is None or (not first.lines and read.lines):
                     first = read
-            if shapeless == 2 and cand.score > 0.5:
+            # (Weak blocks too: a steep TD1 whose third line was not found scores low.)
+            if shapeless == 2 and cand.score > -0.2:
                 # No MRZ-shaped lines either way up: the block may have lost a line (a TD1
                 # seen as 2 lines) or been cut through one, or been found short of a line's
                 # end (its last fillers faint, the check digits after them too short a
