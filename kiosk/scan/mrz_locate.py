@@ -42,7 +42,7 @@ import numpy as np
 
 # Characters per line of each MRZ, by number of lines.
 _WIDTHS = {2: (36, 44), 3: (30,)}
-_LINE_SPACING = (1.25, 2.6)
+_LINE_SPACING = (1.0, 2.6)
 # A block of 2-3 parallel lines of one length is MRZ-like enough to be given a wider
 # tolerance on its characters per line than a lone line: blur and glare swell the
 # lines' height (a TD2 at 25 degrees under glare came 5th with 1.35).
