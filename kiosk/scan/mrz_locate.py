@@ -287,6 +287,11 @@ def group_blocks(lines: list[Line]) -> list[Candidate]:
     for i in range(n):
         a = lines[i]
         u = _unit(a.angle)
+        # One sense for all the lines near a's direction, so that "below" means the same
+        # for each of them: an angle is known modulo 180 degrees, and a line at 179.8 and
+        # one at 0.0 would otherwise each see the other above itself (and pair with none).
+        if (u[0] < 0) if abs(u[0]) >= abs(u[1]) else (u[1] < 0):
+            u = -u
         nrm = np.array([-u[1], u[0]])
         partners: list[tuple[float, Line]] = []
         skips: list[Line] = []
