@@ -97,8 +97,8 @@ The scan flow reads a stream, not one frame: ``--frames 8`` holds each camera ca
 still for up to 8 frames (moved by a pixel or two, fresh noise and JPEG; its glare,
 finger and blur stay put, which is pessimistic) and accepts when ``MrzTracker`` sees 2
 agree, as ``kiosk.ui.scan_controller`` does. Seed 1, captures 0-59, and seed 3, captures
-0-99 (133 MRZs, 27 negatives; 19:20 UTC): 92.0 % and 94.0 % right within 8 frames (a
-median of 2 frames), 0 false accepts.
+0-99 (133 MRZs, 27 negatives; commit d4f7250, 21:54 UTC, load 8): 96.0 % and 94.0 % right
+within 8 frames (92.0 % and 94.0 % with 3d9d0a2; a median of 2 frames), 0 false accepts.
 
 Seeds 1 and 3's 800 reads with the reader of the session before (a linear discriminant
 and nearest examples): scan 91.1 %, camera 77.7 %, photo 96.2 %, tiny 32.1 %, 0 false
