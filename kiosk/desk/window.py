@@ -497,9 +497,9 @@ class DeskWindow(QMainWindow):
             (YOUR_NAME, self.action_by),
         ):
             widget.setMinimumHeight(44)
-            text = label(tr(caption), "label")
-            text.setBuddy(widget)
-            form.addRow(text, widget)
+            name = label(tr(caption), "label")
+            name.setBuddy(widget)
+            form.addRow(name, widget)
         box.addLayout(form)
         self.action_send = button()
         self.action_send.setText(tr(SEND))
