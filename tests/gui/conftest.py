@@ -11,12 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from contract.catalogue import Catalogue, load_catalogue
+from kiosk.config import Settings
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
-from kiosk.ui import MainWindow, SessionController, create_main_window
+from kiosk.ui import MainWindow, SessionController
 from kiosk.ui.choice import ChoiceRow
+from kiosk.ui.compose import Overrides, ReceiptDevices, build_kiosk
 from kiosk.ui.widgets import CountryBox
 
 IDENTITY = {
@@ -185,21 +187,32 @@ def catalogue() -> Catalogue:
 def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk]]:
     made: list[Kiosk] = []
 
-    def make(*, voice_on: bool = False, **options: Any) -> Kiosk:
+    def make(
+        *,
+        voice_on: bool = False,
+        settings: Settings | None = None,
+        receipt: ReceiptDevices | None = None,
+        **options: Any,
+    ) -> Kiosk:
         store, sealer, speech = MemoryStore(), FakeSealer(), RecordingSpeech()
         monotonic = FakeMonotonic()
-        controller = SessionController(
-            catalogue=catalogue,
-            store=store,
-            sealer=sealer,
-            kiosk_id=lambda: "kiosk-test-01",
-            speech=speech,
-            clock=lambda: NOW,
-            voice_on=voice_on,
-            monotonic=monotonic,
-            **options,
+        built = build_kiosk(
+            settings or Settings(fullscreen=False),
+            Overrides(
+                catalogue=catalogue,
+                store=store,
+                sealer=sealer,
+                speech=speech,
+                clock=lambda: NOW,
+                monotonic=monotonic,
+                kiosk_id=lambda: "kiosk-test-01",
+                receipt=receipt,
+                full=False,
+                app_style=False,
+                session={"voice_on": voice_on, **options},
+            ),
         )
-        window = create_main_window(controller)
+        window, controller = built.window, built.session
         qtbot.addWidget(window)
         window.resize(1280, 1024)
         window.show()
