@@ -35,8 +35,8 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController, build_ui
-from kiosk.ui.theme import Theme
+from kiosk.ui import SessionController
+from kiosk.ui.compose import Overrides, build_kiosk
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "screenshots"
@@ -143,15 +143,19 @@ def desk_shots(app: QApplication, out: Path) -> list[Path]:
 
 
 def kiosk(app: QApplication, scale: float = 1.0) -> tuple[SessionController, Any]:
-    controller = SessionController(
-        catalogue=load_catalogue(),
-        store=MemoryStore(),
-        sealer=FakeSealer(),
-        kiosk_id=lambda: "k-hall-a",
-        speech=RecordingSpeech(),
-        clock=lambda: NOW,
+    built = build_kiosk(
+        Settings(fullscreen=False, text_scale=scale),
+        Overrides(
+            catalogue=load_catalogue(),
+            store=MemoryStore(),
+            sealer=FakeSealer(),
+            speech=RecordingSpeech(),
+            clock=lambda: NOW,
+            kiosk_id=lambda: "k-hall-a",
+            full=False,
+        ),
     )
-    window = build_ui(app, controller, Theme(scale=scale))
+    controller, window = built.session, built.window
     window.resize(1280, 1024)
     window.show()
     settle(app)

@@ -178,6 +178,39 @@ class Kiosk:
         self.wait_screen(Screen.RECEIPT)
 
 
+def session_window(
+    *,
+    store: Any,
+    sealer: Any,
+    speech: Any,
+    kiosk_id: Callable[[], str],
+    clock: Callable[[], Any],
+    catalogue: Catalogue | None = None,
+    monotonic: Callable[[], float] | None = None,
+    receipt: ReceiptDevices | None = None,
+    **session: Any,
+) -> tuple[SessionController, MainWindow]:
+    """The session controller and its window on the given ports, through the composition
+    root (kiosk.ui.compose), for the tests that bring their own store or sealer."""
+    built = build_kiosk(
+        Settings(fullscreen=False),
+        Overrides(
+            catalogue=catalogue or load_catalogue(),
+            store=store,
+            sealer=sealer,
+            speech=speech,
+            clock=clock,
+            monotonic=monotonic,
+            kiosk_id=kiosk_id,
+            receipt=receipt,
+            full=False,
+            app_style=False,
+            session=session,
+        ),
+    )
+    return built.session, built.window
+
+
 @pytest.fixture
 def catalogue() -> Catalogue:
     return load_catalogue()
