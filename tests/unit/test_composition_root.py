@@ -80,6 +80,4 @@ def test_only_the_composition_root_constructs_the_controllers() -> None:
             for number, name in constructions(path.read_text(encoding="utf-8")):
                 if rel not in ALLOWED[name]:
                     strays.append(f"{rel}:{number}: {name}(")
-    assert strays == [], "build the kiosk with kiosk.ui.compose.build_kiosk:\n" + "\n".join(
-        strays
-    )
+    assert strays == [], "build the kiosk with kiosk.ui.compose.build_kiosk:\n" + "\n".join(strays)
