@@ -261,7 +261,6 @@ def run(args: argparse.Namespace) -> int:
     window, controller, store, speech = kiosk.window, kiosk.session, kiosk.store, kiosk.speech
     sync, kiosk_status = kiosk.sync, kiosk.status
     assert sync is not None and kiosk_status is not None and kiosk.store_failure is not None
-    help_calls: list[Any] = []  # attached after the first paint (its thread imports the client)
 
     def on_unexpected(
         kind: type[BaseException], exc: BaseException, tb: TracebackType | None
@@ -286,8 +285,8 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
     def shutdown() -> None:
-        for calls in help_calls:
-            calls.shutdown()
+        if kiosk.help_calls is not None:  # attached after the first paint
+            kiosk.help_calls.shutdown()
         sync.stop()
         if controller.scanner is not None:
             controller.scanner.clear()  # stops the camera thread
@@ -319,7 +318,11 @@ def run(args: argparse.Namespace) -> int:
         # client; admin mode finds ``controller.staff`` when the gesture is first made.
         from kiosk.ui.staff_controller import start_staff
 
-        start_staff(window, controller, settings, demo, kiosk_status)
+        kiosk.staff = start_staff(window, controller, settings, demo, kiosk_status)
+
+    def start_help_calls() -> None:
+        # Its thread imports the HTTP client: after the first paint.
+        kiosk.help_calls = _help_calls(controller, settings, sync, kiosk_status, speech)
 
     def open_store_and_purge() -> None:
         store.start()  # SQLAlchemy and Alembic are imported on the store's own thread
@@ -342,7 +345,7 @@ def run(args: argparse.Namespace) -> int:
         sync.start,  # the sync thread
         lambda: _start_scanner(controller, settings),  # OpenCV, the OCR model: on the pool
         start_staff,
-        lambda: help_calls.append(_help_calls(controller, settings, sync, kiosk_status, speech)),
+        start_help_calls,
     ]
 
     def start_background_work() -> None:
