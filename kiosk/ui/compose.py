@@ -62,6 +62,26 @@ class ReceiptDevices:
     qr_camera: Callable[[], Camera] | None = None
 
 
+@dataclass(frozen=True)
+class StaffParts:
+    """Staff sign-in on the caller's directory and audit log (with ``full=False``; the app's
+    own, through the central API, start after the first paint: ``start_staff``)."""
+
+    directory: Any  # kiosk.staff.StaffDirectory (tests: kiosk.staff.fake.FakeStaffDirectory)
+    audit: Any  # kiosk.staff audit log (tests: MemoryAuditLog)
+
+
+@dataclass
+class AdminParts:
+    """Admin mode on the caller's settings and store (with ``full=False``); ``options`` are
+    AdminController's other keyword arguments (sync, status, clock, self-tests...)."""
+
+    settings: Settings
+    store: Any
+    config_path: Any = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Overrides:
     """What replaces the ports built from the settings (None: built from the settings)."""
@@ -81,6 +101,9 @@ class Overrides:
     full: bool = True
     # Fusion as the application's style (build_ui); the GUI tests leave the style alone.
     app_style: bool = True
+    # With full=False: staff sign-in and admin mode on the caller's ports.
+    staff: StaffParts | None = None
+    admin: AdminParts | None = None
     # What the settings give otherwise, for the tests (voice_on, inactivity_timeout_s,
     # inactivity_warning_s, on_screen_keyboard; values the settings' bounds refuse).
     session: dict[str, Any] = field(default_factory=dict)
@@ -240,7 +263,29 @@ def build_kiosk(
     kiosk = Kiosk(settings, window, session, store, sealer, speech, theme, store_failure)
     if o.full:
         _build_services(kiosk, o, link_sealer, config_path)
+    else:
+        _build_staff_and_admin(kiosk, o)
     return kiosk
+
+
+def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
+    """Staff sign-in and admin mode on the caller's ports (tests, screenshots)."""
+    if o.staff is not None:
+        from kiosk.ui.staff_controller import StaffController
+
+        kiosk.staff = StaffController(kiosk.window, kiosk.session, o.staff.directory, o.staff.audit)
+    if o.admin is not None:
+        from kiosk.ui.admin import AdminController
+
+        options: dict[str, Any] = {
+            "staff": kiosk.staff,
+            "audit": o.staff.audit if o.staff is not None else None,
+            "config_path": o.admin.config_path,
+            **o.admin.options,
+        }
+        kiosk.admin = AdminController(
+            kiosk.window, kiosk.session, settings=o.admin.settings, store=o.admin.store, **options
+        )
 
 
 def _build_services(kiosk: Kiosk, o: Overrides, link_sealer: Any, config_path: Any) -> None:

@@ -18,7 +18,7 @@ from kiosk.domain.session import Screen
 from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
 from kiosk.ui import MainWindow, SessionController
 from kiosk.ui.choice import ChoiceRow
-from kiosk.ui.compose import Overrides, ReceiptDevices, build_kiosk
+from kiosk.ui.compose import AdminParts, Overrides, ReceiptDevices, StaffParts, build_kiosk
 from kiosk.ui.widgets import CountryBox
 
 IDENTITY = {
@@ -57,6 +57,8 @@ class Kiosk:
     speech: RecordingSpeech
     qtbot: Any
     monotonic: FakeMonotonic = field(default_factory=FakeMonotonic)
+    staff: Any = None  # kiosk.ui.staff_controller.StaffController, when asked for
+    admin: Any = None  # kiosk.ui.admin.AdminController, when asked for
 
     def idle(self, seconds: float) -> None:
         """Let ``seconds`` pass without any user action, then let the monitor look."""
@@ -225,9 +227,12 @@ def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk
         voice_on: bool = False,
         settings: Settings | None = None,
         receipt: ReceiptDevices | None = None,
+        speech: RecordingSpeech | None = None,
+        staff_parts: StaffParts | None = None,
+        admin_parts: AdminParts | None = None,
         **options: Any,
     ) -> Kiosk:
-        store, sealer, speech = MemoryStore(), FakeSealer(), RecordingSpeech()
+        store, sealer, speech = MemoryStore(), FakeSealer(), speech or RecordingSpeech()
         monotonic = FakeMonotonic()
         built = build_kiosk(
             settings or Settings(fullscreen=False),
@@ -242,6 +247,8 @@ def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk
                 receipt=receipt,
                 full=False,
                 app_style=False,
+                staff=staff_parts,
+                admin=admin_parts,
                 session={"voice_on": voice_on, **options},
             ),
         )
@@ -250,7 +257,9 @@ def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk
         window.resize(1280, 1024)
         window.show()
         qtbot.waitExposed(window)
-        kiosk = Kiosk(window, controller, store, sealer, speech, qtbot, monotonic)
+        kiosk = Kiosk(
+            window, controller, store, sealer, speech, qtbot, monotonic, built.staff, built.admin
+        )
         made.append(kiosk)
         return kiosk
 
