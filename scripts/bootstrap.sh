@@ -19,7 +19,10 @@ runtime_pkgs=(
 # nginx-light: tests/integration/test_nginx.py runs the central API behind a real nginx.
 # (scripts/pg-test-server.sh starts a throwaway cluster; Debian's own service is not used).
 # cups, printer-driver-cups-pdf: a real spooler and PDF printers (scripts/cups-test-server.sh).
-test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql nginx-light cups printer-driver-cups-pdf)
+# orca, speech-dispatcher, xdotool, at-spi2-core, dbus: a real screen reader reads the kiosk
+# on Xvfb (tests/screenreader/test_orca.py).
+test_pkgs=(xvfb xauth poppler-utils sox imagemagick postgresql nginx-light cups printer-driver-cups-pdf
+  orca speech-dispatcher xdotool at-spi2-core dbus)
 
 pkgs=("${runtime_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -4,12 +4,12 @@ those the README uses to docs/screenshots/.
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out DIR] [--only NAME]
 
 For French at 100 % and Arabic at 200 % in high contrast, on a 4:3 screen (1280 x 1024)
-and a 16:9 one (1920 x 1080): the welcome screen, the identity question after "Continuer"
-on empty fields, a photographed page under review, check answers and the receipt.
+and a 16:9 one (1920 x 1080): the welcome screen, "before you start", the identity
+question after "Continuer" on empty fields, a question with an answer chosen, a
+photographed page under review, check answers and the receipt.
 Everything goes to out/screenshots/ (``<screen>--<lang>-<size>[-hc]--<w>x<h>.png``); the
-few the README shows are copied to docs/screenshots/ (optimised with ``optipng`` when it
-is installed).
-"""
+screens of DOC_SCREENS are copied to docs/screenshots/, quantised (ImageMagick's
+``convert``) and optimised (``optipng``) when those are installed."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.testing import FakeSealer, MemoryStore
+from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.compose import Overrides, build_kiosk
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import Theme
@@ -45,13 +46,16 @@ NOW = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
 CONFIGS = (("fr", 1.0, False), ("ar", 2.0, True))
 SIZES = ((1280, 1024), (1920, 1080))
 PROCEDURE = "renewal-student"
-# What the README shows (kept few: each is a PNG in the repository).
-README = (
-    "welcome--fr-100--1280x1024.png",
-    "identity-error--ar-200-hc--1280x1024.png",
-    "photo-review--ar-200-hc--1920x1080.png",
-    "check--fr-100--1920x1080.png",
-    "receipt--ar-200-hc--1280x1024.png",
+# What docs/screenshots/ keeps (and the README shows): every shot of these screens, in both
+# configurations and both sizes, as quantised PNGs (a few tens of kB each).
+DOC_SCREENS = (
+    "welcome",
+    "before",
+    "identity-error",
+    "chosen-answer",
+    "photo-review",
+    "check",
+    "receipt",
 )
 
 
@@ -105,11 +109,38 @@ class Walk:
         c.set_theme(self.theme)
         settle(self.app)
 
+    def before(self) -> None:
+        c = self.controller
+        self.welcome()
+        c.start()
+        c.choose_procedure(PROCEDURE)
+        settle(self.app)
+
+    def chosen_answer(self) -> None:
+        """A question with answers to touch, one chosen (it must not look like a button
+        to press: issue 15)."""
+        c = self.controller
+        self.welcome()
+        c.start()
+        c.choose_procedure(PROCEDURE)
+        c.begin()
+        for _ in range(20):
+            s = c.session
+            if s.step is None or any(f.values for f in s.step.fields):
+                break
+            c.submit_step({f.id: sample_value(f, NOW.date()) for f in s.step.fields})
+            settle(self.app)
+        step = self.window.step
+        row = next(r for r in step.rows if isinstance(r, ChoiceRow))
+        row.set_value(row.spec.values[0])
+        settle(self.app)
+
     def identity_error(self) -> None:
         c = self.controller
         self.welcome()
         c.start()
         c.choose_procedure(PROCEDURE)
+        c.begin()
         settle(self.app)
         c.submit_step({})  # empty: the error summary
         settle(self.app)
@@ -133,6 +164,7 @@ class Walk:
         c = self.controller
         c.start()
         c.choose_procedure(PROCEDURE)
+        c.begin()
         self._answer_steps()
         frame, _ = syn.scene((1280, 960), A4, fill=0.8, seed=11)
         w = self.window
@@ -147,6 +179,7 @@ class Walk:
         self.welcome()
         c.start()
         c.choose_procedure(PROCEDURE)
+        c.begin()
         self._answer_steps()
         c.confirm_documents()
         settle(self.app)
@@ -173,6 +206,8 @@ class Walk:
 
 SCREENS: dict[str, Callable[[Walk], None]] = {
     "welcome": Walk.welcome,
+    "before": Walk.before,
+    "chosen-answer": Walk.chosen_answer,
     "identity-error": Walk.identity_error,
     "photo-review": Walk.photo_review,
     "check": Walk.check,
@@ -181,6 +216,13 @@ SCREENS: dict[str, Callable[[Walk], None]] = {
 
 
 def optimise(path: Path) -> None:
+    """Smaller PNGs for the repository: 64 colours (ImageMagick) are plenty for flat
+    screens with anti-aliased text; then optipng, when installed."""
+    convert = shutil.which("convert")
+    if convert:
+        subprocess.run(
+            [convert, str(path), "-dither", "None", "-colors", "64", f"PNG8:{path}"], check=False
+        )
     tool = shutil.which("optipng")
     if tool:
         subprocess.run([tool, "-quiet", "-o2", str(path)], check=False)
@@ -211,12 +253,13 @@ def main(argv: list[str] | None = None) -> int:
                     written.append(path)
         finally:
             walk.close()
-    if not args.no_docs and not args.only:
+    if not args.no_docs:
         DOCS.mkdir(parents=True, exist_ok=True)
-        for name in README:
-            target = DOCS / name
-            shutil.copyfile(args.out / name, target)
-            optimise(target)
+        for path in written:
+            if path.name.split("--")[0] in DOC_SCREENS:
+                target = DOCS / path.name
+                shutil.copyfile(path, target)
+                optimise(target)
     print(f"{len(written)} screenshots in {args.out}")
     return 0
 

@@ -192,6 +192,7 @@ def consent_shot(app: QApplication, out: Path) -> Path:
     controller.choose_language("ar")
     controller.start()
     controller.choose_procedure("renewal-student")
+    controller.begin()
     settle(app)
     assert window.current_screen_id is Screen.STEP
     audit = MemoryAuditLog()

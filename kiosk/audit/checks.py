@@ -42,7 +42,7 @@ from kiosk.audit.context import (
     settle,
 )
 from kiosk.audit.model import Outcome
-from kiosk.audit.pixels import edge_contrast, ink_span, text_colours
+from kiosk.audit.pixels import dominant_colour, edge_contrast, ink_span, text_colours
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Translator, po_path
 
 MIN_TARGET = 44
@@ -461,7 +461,43 @@ def check_non_text_contrast(ctx: Context) -> Outcome:
                 f"{value:.2f}:1 ({fg} against {bg})",
                 ctx.info(w),
             )
+    _chosen_answers(ctx, out)
     return out
+
+
+def _fill(ctx: Context, button: QWidget) -> str:
+    """A button's fill: the dominant colour inside its border."""
+    inset = max(4, button.height() // 8)
+    return dominant_colour(ctx.crop(button, button.rect().adjusted(inset, inset, -inset, -inset)))
+
+
+def _chosen_answers(ctx: Context, out: Outcome) -> None:
+    """A chosen answer (a checked "choice" button) must not be filled like the primary
+    action: it read as a button to press (issue 15, problem 11)."""
+    buttons = [
+        w
+        for w in ctx.of_type(QAbstractButton)
+        if w.isEnabled() and not isinstance(w, QCheckBox | QRadioButton) and w.height() >= 16
+    ]
+    chosen = [b for b in buttons if b.property("variant") == "choice" and b.isChecked()]
+    if not chosen:
+        return
+    primary_fills = {
+        _fill(ctx, b) for b in buttons if not b.isCheckable() and not b.property("variant")
+    }
+    colours = getattr(ctx.theme, "colours", None)
+    if colours is not None:
+        primary_fills.add(colours.primary)
+    for b in chosen:
+        out.checked += 1
+        fill = _fill(ctx, b)
+        if fill in primary_fills:
+            out.fail(
+                "non-text-contrast",
+                "a chosen answer is filled like the primary button",
+                fill,
+                ctx.info(b),
+            )
 
 
 # --- 7 target size ----------------------------------------------------------------------

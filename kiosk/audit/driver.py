@@ -369,6 +369,14 @@ class Kiosk:
                     settle()
                     if self.screen is Screen.STEP and step_screen.summary.isVisible():
                         raise AuditError(f"the audit's sample answers do not pass step {step.id}")
+            elif screen is Screen.BEFORE:
+                # "Avant de commencer": once (each procedure's looks alike: its
+                # documents' names, its duration), as the first procedure's.
+                if new("before"):
+                    yield self._screen_visit(f"before@{pid}", mark)
+                mark = self.mark()
+                w.before.start_button.click()  # type: ignore[attr-defined]
+                self._wait(lambda: self.screen is not Screen.BEFORE, "the first question")
             elif not to_receipt:
                 return  # its questions are seen; its other screens look like the fullest's
             elif screen is Screen.CONSENT:

@@ -82,6 +82,11 @@ def _background_key(keys: np.ndarray) -> int:
     return _mode_key(sample.ravel())
 
 
+def dominant_colour(crop: np.ndarray) -> str:
+    """The most frequent colour of an H x W x 3 crop (a button's fill), as #rrggbb."""
+    return hex_colour(_rgb(_background_key(colour_keys(crop))))
+
+
 def _not_background(
     crop: np.ndarray, keys: np.ndarray | None
 ) -> tuple[np.ndarray, float, np.ndarray]:

@@ -40,6 +40,7 @@ WALKED = frozenset(
     {
         "WelcomeScreen",
         "ProcedureScreen",
+        "BeforeScreen",  # "Avant de commencer": visited once by the walk
         "StepScreen",
         "DocumentsScreen",
         "CheckScreen",

@@ -93,6 +93,7 @@ SCREEN_NAMES = {
     "welcome": N_("accueil"),
     "procedure": N_("choix de la démarche"),
     "guide": N_("aide au choix"),
+    "before": N_("avant de commencer"),
     "step": N_("questions"),
     "documents": N_("liste des documents"),
     "scan": N_("photo des documents"),

@@ -21,6 +21,7 @@ With a document camera (the controller decides), two photo sessions join the flo
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,6 +42,7 @@ class Screen(StrEnum):
     WELCOME = "welcome"
     PROCEDURE = "procedure"
     GUIDE = "guide"
+    BEFORE = "before"  # "Avant de commencer": what is needed, how long, camera, resuming
     STEP = "step"
     DOCUMENTS = "documents"
     CHECK = "check"
@@ -128,8 +130,29 @@ class ApplicantSession:
         if self.screen is Screen.PROCEDURE:
             self.guide = None  # chosen directly from the list
         self.procedure = new
+        # "Avant de commencer" first: the applicant did not land on a camera box with no
+        # word of what is coming (issue 15, problem 11).
+        self.screen = Screen.BEFORE
+        self.step_index = 0
+
+    def begin(self) -> None:
+        """ "Commencer" on the "before you start" page: the first question."""
+        if self.screen is not Screen.BEFORE or self.procedure is None:
+            raise RuntimeError("the 'before you start' page is not on screen")
         self.screen = Screen.STEP
         self.step_index = 0
+
+    def expected_minutes(self, *, photos: bool) -> int:
+        """About how long the procedure takes, rounded up to 5 minutes: half a minute a
+        question, a minute and a half a document photographed (half a minute to read its
+        name without a camera), two minutes to check and sign. An estimate from the
+        catalogue's data, said as "about"."""
+        if self.procedure is None:
+            return 0
+        questions = sum(len(step.fields) for step in self.procedure.steps)
+        per_document = 1.5 if photos else 0.5
+        minutes = 0.5 * questions + per_document * len(self.documents()) + 2
+        return max(5, 5 * math.ceil(minutes / 5))
 
     # --- the guide ----------------------------------------------------------------
     def start_guide(self) -> None:
@@ -228,7 +251,10 @@ class ApplicantSession:
                 self.screen = Screen.CHECK
             elif self.step_index > 0:
                 self.step_index -= 1
-            elif (
+            else:
+                self.screen = Screen.BEFORE
+        elif self.screen is Screen.BEFORE:
+            if (
                 self.guide is not None
                 and self.procedure is not None
                 and self.guide.procedure_id == self.procedure.id

@@ -6,8 +6,8 @@ checked" for the language choice. ``install()`` registers one accessibility fact
 that gives, from properties the widgets already carry:
 
 * a label with ``role`` "h1" or "h2" (``widgets.label(text, "h1")``, every page title,
-  dialog title and section heading): ``QAccessible.Role.Heading`` with its level (1 or
-  2, the ``Level`` attribute, which AT-SPI passes on as ``level``);
+  dialog title and section heading): ``QAccessible.Role.Heading`` (without its level:
+  see ``_Heading``);
 * a button with ``a11y_role`` "radio" (``as_radio(button)``: the languages, the answers
   of a choice question): ``QAccessible.Role.RadioButton``, checked or not; the widget
   holding them is named and exposed as a group (``as_radio_group``), so one group is
@@ -16,10 +16,8 @@ that gives, from properties the widgets already carry:
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAccessible, QAccessibleAttributesInterface, QAccessibleInterface
+from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtWidgets import QAbstractButton, QAccessibleWidget, QLabel, QWidget
 
 HEADING_LEVELS = {"h1": 1, "h2": 2}
@@ -44,34 +42,22 @@ def heading_level(widget: QObject) -> int:
     return 0
 
 
-class _Heading(QAccessibleWidget, QAccessibleAttributesInterface):
-    """A page or section title."""
+class _Heading(QAccessibleWidget):
+    """A page or section title.
 
-    def __init__(self, widget: QLabel, level: int) -> None:
-        QAccessibleWidget.__init__(self, widget, QAccessible.Role.Heading)
-        QAccessibleAttributesInterface.__init__(self)
-        self._level = level
+    Its level is not exposed: Qt asks ``interface_cast`` for the attributes interface
+    that would carry it, and any Python override of ``interface_cast`` (PySide 6.11)
+    made the kiosk crash (SIGSEGV in ``QAccessibleObject::object``) as soon as Orca read
+    the window over AT-SPI (tests/screenreader/test_orca.py). Orca says "heading"."""
+
+    def __init__(self, widget: QLabel) -> None:
+        super().__init__(widget, QAccessible.Role.Heading)
 
     def text(self, kind: QAccessible.Text) -> str:
         widget = self.widget()
         if kind == QAccessible.Text.Name and isinstance(widget, QLabel):
             return widget.accessibleName() or widget.text()
         return str(super().text(kind))
-
-    def interface_cast(self, kind: QAccessible.InterfaceType) -> Any:
-        if kind == QAccessible.InterfaceType.AttributesInterface:
-            return self
-        return super().interface_cast(kind)
-
-    def attributeKeys(self) -> list[QAccessible.Attribute]:
-        return [QAccessible.Attribute.Level, QAccessible.Attribute.Locale]
-
-    def attributeValue(self, key: QAccessible.Attribute) -> Any:
-        if key == QAccessible.Attribute.Level:
-            return self._level
-        if key == QAccessible.Attribute.Locale:
-            return self.widget().locale()
-        return None
 
 
 class _Radio(QAccessibleWidget):
@@ -111,7 +97,7 @@ def _factory(key: str, obj: QObject) -> QAccessibleInterface | None:
         return None
     level = heading_level(obj)
     if level and isinstance(obj, QLabel):
-        return _Heading(obj, level)
+        return _Heading(obj)
     role = obj.property("a11y_role")
     if role == "radio" and isinstance(obj, QAbstractButton):
         return _Radio(obj)

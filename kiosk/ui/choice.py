@@ -48,11 +48,6 @@ class OptionButton(WrapButton):
     def _render(self, *_: object) -> None:
         mark = CHECKED_MARK if self.isChecked() else UNCHECKED_MARK
         self.setText(f"{mark}  {self._text}")
-        # The label inside follows the button's state (a stylesheet cannot say
-        # "label of a checked button").
-        self.label.setProperty("checked", self.isChecked())
-        self.label.style().unpolish(self.label)
-        self.label.style().polish(self.label)
 
 
 class ChoiceRow(QWidget):

@@ -163,6 +163,7 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
             screen.back_requested.connect(self.back)
         window.welcome.start_requested.connect(self.start)
         window.procedure.procedure_chosen.connect(self.choose_procedure)
+        window.before.begin_requested.connect(self.begin)
         window.step.step_submitted.connect(self.submit_step)
         window.check.edit_requested.connect(self.edit)
         window.check.answers_confirmed.connect(self.confirm_answers)
@@ -203,6 +204,15 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
         elif screen is Screen.PROCEDURE:
             w.procedure.show_procedures(
                 self._offered_procedures(), guide=self.catalogue.guide is not None
+            )
+        elif screen is Screen.BEFORE:
+            assert s.procedure is not None
+            camera = self._scanning()
+            w.before.show_procedure(
+                s.procedure.title,
+                [d.label for d in s.documents()],
+                s.expected_minutes(photos=camera),
+                camera=camera,
             )
         elif screen is Screen.STEP:
             assert s.procedure is not None and s.step is not None
@@ -381,6 +391,12 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
             return
         self.session.choose_procedure(procedure_id)
         self._render()
+
+    def begin(self) -> None:
+        """ "Commencer" on the "before you start" page."""
+        if self.session.screen is Screen.BEFORE:
+            self.session.begin()
+            self._render()
 
     def back(self) -> None:
         if self._scan_back():

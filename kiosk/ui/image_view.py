@@ -31,6 +31,10 @@ class ImageView(QWidget):
         self._source_size: tuple[int, int] | None = None
         self.outline_colour = QColor(NORMAL.success)
         self.background: QColor | None = None  # None: the page's background (theme)
+        # Said in the box while there is no image (the camera starting or missing): an
+        # empty dark box for up to 30 s read as a broken kiosk (issue 15, problem 11).
+        self.placeholder = ""
+        self.placeholder_colour = QColor(NORMAL.background)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -64,6 +68,11 @@ class ImageView(QWidget):
         self._image = None
         self._outline = []
         self.update()
+
+    def set_placeholder(self, text: str) -> None:
+        if text != self.placeholder:
+            self.placeholder = text
+            self.update()
 
     # --- geometry -------------------------------------------------------------------------
     def hasHeightForWidth(self) -> bool:
@@ -99,6 +108,15 @@ class ImageView(QWidget):
         if self._image is not None and not self._image.isNull():
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(target, self._image)
+        elif self.placeholder:
+            painter.setPen(self.placeholder_colour)
+            painter.setFont(self.font())
+            margin = self.fontMetrics().height()
+            painter.drawText(
+                self.rect().adjusted(margin, margin, -margin, -margin),
+                int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                self.placeholder,
+            )
         if self._outline and self._source_size:
             sw, sh = self._source_size
             kx, ky = target.width() / sw, target.height() / sh

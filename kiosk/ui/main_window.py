@@ -28,6 +28,7 @@ from kiosk.ui.inactivity import InactivityWarning
 from kiosk.ui.lockdown import StaffCorner
 from kiosk.ui.osk import OnScreenKeyboard
 from kiosk.ui.screens import (
+    BeforeScreen,
     CheckScreen,
     ConsentScreen,
     DocumentsScreen,
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self._tr = Translator("fr")
         self.welcome = WelcomeScreen()
         self.procedure = ProcedureScreen()
+        self.before = BeforeScreen()  # "Avant de commencer" (issue 15)
         self.step = StepScreen()
         self.check = CheckScreen()
         self.consent = ConsentScreen()
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
             Screen.WELCOME: self.welcome,
             Screen.PROCEDURE: self.procedure,
             Screen.GUIDE: self.guide,
+            Screen.BEFORE: self.before,
             Screen.STEP: self.step,
             Screen.DOCUMENTS: self.documents,
             Screen.CHECK: self.check,

@@ -41,6 +41,7 @@ class Colours:
     primary_text: str
     primary_hover: str
     primary_pressed: str
+    selected: str  # fill of a chosen answer: not a primary button's (issue 15, problem 11)
     border: str  # inputs and cards (UI components: >= 3:1 on background)
     error: str
     error_background: str
@@ -61,6 +62,7 @@ NORMAL = Colours(
     primary_text="#ffffff",
     primary_hover="#1212ff",
     primary_pressed="#2323ff",
+    selected="#e3e3fd",  # primary text on it 13.4:1
     border="#666666",  # 5.7:1
     error="#ce0500",  # 5.8:1
     error_background="#ffe9e9",
@@ -83,6 +85,7 @@ HIGH_CONTRAST = Colours(
     primary_text="#000000",  # 19.6:1 on yellow
     primary_hover="#ffffff",
     primary_pressed="#00ffff",
+    selected="#3d3d00",  # primary (yellow) text on it 10.5:1
     border="#ffffff",
     error="#ff8080",  # 8.7:1
     error_background="#000000",
@@ -234,6 +237,7 @@ QWidget {{
 QLabel {{ background-color: transparent; }}
 QLabel[role="h1"] {{ font-size: {px(s.h1)}px; font-weight: bold; }}
 QLabel[role="h2"] {{ font-size: {px(s.h2)}px; font-weight: bold; }}
+#camera-preview {{ font-size: {px(s.h2)}px; font-weight: bold; }}
 QLabel[role="lead"] {{ font-size: {px(s.body)}px; }}
 QLabel[role="label"] {{ font-weight: bold; }}
 QLabel[role="help"] {{ color: {c.text_secondary}; font-size: {px(s.small)}px; }}
@@ -296,12 +300,12 @@ QPushButton[variant="secondary"]:hover, QPushButton[variant="choice"]:hover {{
     background-color: {c.surface}; border-color: {c.primary};
 }}
 QPushButton[variant="choice"]:checked {{
-    color: {c.primary_text}; background-color: {c.primary};
+    color: {c.primary}; background-color: {c.selected};
+    border-width: {2 * border}px; padding: {px(8) - border}px {px(24) - border}px;
 }}
 QPushButton[variant="choice"] QLabel {{
     color: {c.primary}; background-color: transparent; font-weight: bold;
 }}
-QPushButton[variant="choice"] QLabel[checked="true"] {{ color: {c.primary_text}; }}
 QPushButton[variant="link"] {{
     color: {c.primary}; background-color: transparent; border-color: transparent;
     text-decoration: underline; font-weight: normal; padding: {px(4)}px {px(8)}px;

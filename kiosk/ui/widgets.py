@@ -1078,8 +1078,12 @@ class ErrorSummary(QFrame):
     def retranslate(self, tr: Translator) -> None:
         self._tr = tr
         n = len(self._errors)
+        # No problem, no title: Orca read a cleared summary that still had the focus as
+        # "Il y a 0 problèmes." (tests/screenreader/test_orca.py).
         title = (
-            tr(N_("Il y a 1 problème."))
+            ""
+            if n == 0
+            else tr(N_("Il y a 1 problème."))
             if n == 1
             else tr(N_("Il y a {count} problèmes.")).format(count=n)
         )
@@ -1096,6 +1100,15 @@ class ErrorSummary(QFrame):
 
     def spoken_text(self) -> str:
         return " ".join([self.title.text(), *(link.text() for link in self.links)])
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab from the summary (focused when a form fails) goes to its first link, as it
+        is read: Orca heard the summary, then Tab went to the top of the page header,
+        eight stops before the links (tests/screenreader/test_orca.py)."""
+        if next and self.hasFocus() and self.links:
+            self.links[0].setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().focusNextPrevChild(next)
 
 
 class NoticeIcon(QWidget):

@@ -86,6 +86,7 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
         old_page = (controller.session.uuid, "residence_permit", 2, b"\xff\xd8\xffold")
         store.pages.add(*old_page, utcnow())
         k.click(window.procedure.card("renewal-student"))
+        k.begin()
         k.wait_screen(Screen.SCAN)
         review()
         qtbot.waitUntil(lambda: controller.session.identity_read is not None, timeout=WAIT)

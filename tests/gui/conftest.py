@@ -146,10 +146,16 @@ class Kiosk:
         for field_id, text in values.items():
             self.type_into(field_id, text)
 
+    def begin(self) -> None:
+        """ "Commencer" on the "before you start" page a chosen procedure opens with."""
+        self.wait_screen(Screen.BEFORE)
+        self.click(self.window.before.start_button)
+
     def start(self) -> None:
         self.click(self.window.welcome.start_button)
         self.wait_screen(Screen.PROCEDURE)
         self.click(self.window.procedure.card("renewal-student"))
+        self.begin()
         self.wait_screen(Screen.STEP)
 
     def to_check(self) -> None:

@@ -41,6 +41,8 @@ def every_screen(kiosk: Kiosk) -> Iterator[tuple[str, BaseScreen]]:
         kiosk.click(w.guide.back_button)
     kiosk.wait_screen(Screen.PROCEDURE)
     kiosk.click(w.procedure.cards[0])
+    yield "before", w.before
+    kiosk.begin()
     yield "identity", w.step
     kiosk.click(w.step.continue_button)
     yield "identity-errors", w.step

@@ -187,18 +187,15 @@ def _iface(widget: QWidget) -> QAccessibleInterface:
 
 def test_12_titles_are_headings_and_a_choice_is_one_radio_group(kiosk: Kiosk) -> None:
     """Orca said "Bienvenue label." and "Français check box checked.": the page titles are
-    now headings with a level, the languages (and the answers of a question) one radio
-    group, named, each option selected or not."""
+    now headings (without their level: kiosk.ui.a11y._Heading says why; a real Orca
+    reads them in tests/screenreader/test_orca.py), the languages (and the answers of a
+    question) one radio group, named, each option selected or not."""
     w = kiosk.window
     title = _iface(w.welcome.title)
     assert title.role() == QAccessible.Role.Heading
     assert title.text(QAccessible.Text.Name) == "Bienvenue"
-    attributes = title.attributesInterface()
-    assert attributes is not None
-    assert attributes.attributeValue(QAccessible.Attribute.Level) == 1
     section = _iface(w.welcome.language_heading)
     assert section.role() == QAccessible.Role.Heading
-    assert section.attributesInterface().attributeValue(QAccessible.Attribute.Level) == 2
 
     group = _iface(w.welcome.languages)
     assert group.role() == QAccessible.Role.Grouping
@@ -473,10 +470,9 @@ def test_9_the_resume_code_can_be_printed_and_does_not_look_like_a_button(
     # the text colour; buttons have a solid primary border.
     theme = Theme()
     image = saved.code.grab().toImage()
-    assert image.pixelColor(image.width() // 2, image.height() // 2).name() in (
-        theme.colours.surface,
-        theme.colours.text,
-    )
+    # Beside the text, inside the border: the centre could fall on a glyph's anti-aliased
+    # edge (a grey of neither colour) for some random codes.
+    assert image.pixelColor(6, image.height() // 2).name() == theme.colours.surface
     edge = image.pixelColor(image.width() // 2, 0).name()
     assert edge != theme.colours.primary
     assert saved.code.palette().color(saved.code.foregroundRole()).name() == theme.colours.text
@@ -647,6 +643,62 @@ def test_11_after_modifier_the_check_page_comes_back_where_it_was(kiosk: Kiosk) 
     assert edit.hasFocus()
     top = edit.mapTo(check.scroll.viewport(), edit.rect().topLeft()).y()
     assert 0 <= top <= check.scroll.viewport().height() - edit.height()
+
+
+def test_11_a_before_you_start_page_comes_before_the_camera(make_kiosk: Any) -> None:
+    """The first screen of a procedure was the passport's camera box, black for up to
+    30 s: now a page says what is needed (the catalogue's documents), about how long it
+    takes, that the camera is used and that one can stop and resume with a code."""
+    from kiosk.devices.camera import FakeCamera
+    from kiosk.scan import synthetic as syn
+    from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.scan_controller import ScanController
+    from kiosk.ui.screens.before import CAMERA, DURATION, RESUME
+
+    kiosk = make_kiosk(voice_on=True)
+    w = kiosk.window
+    scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    kiosk.controller.scanner = scanner
+    try:
+        kiosk.click(w.welcome.start_button)
+        kiosk.wait_screen(Screen.PROCEDURE)
+        kiosk.click(w.procedure.card("renewal-student"))
+        kiosk.wait_screen(Screen.BEFORE)
+        assert not scanner.active  # no camera yet
+        before = w.before
+        assert before.title.text() == "Avant de commencer"
+        assert before.caption.text() == "Renouvellement — étudiant"
+        documents = [d.label for d in kiosk.controller.session.documents()]
+        assert documents and [label.accessibleName() for label in before.document_labels] == [
+            Translator("fr")(d) for d in documents
+        ]
+        minutes = kiosk.controller.session.expected_minutes(photos=True)
+        assert 10 <= minutes <= 30 and minutes % 5 == 0
+        assert before.duration.text() == DURATION.format(minutes=minutes)
+        assert before.camera.isVisibleTo(before) and before.camera.text() == CAMERA
+        assert before.resume.text() == RESUME
+        said = kiosk.speech.last_said
+        assert said is not None and CAMERA in said[0] and RESUME in said[0]
+        # "Commencer": now the camera, for the passport; Back from it returns here.
+        kiosk.click(before.start_button)
+        kiosk.wait_screen(Screen.SCAN)
+        assert scanner.active
+        assert w.scan.back_button is not None
+        kiosk.click(w.scan.back_button)
+        kiosk.wait_screen(Screen.BEFORE)
+        assert before.back_button is not None
+        kiosk.click(before.back_button)
+        kiosk.wait_screen(Screen.PROCEDURE)
+    finally:
+        scanner.clear()
+    # Without a camera the page does not announce one, and the estimate is shorter.
+    kiosk.controller.scanner = None
+    kiosk.click(w.procedure.card("renewal-student"))
+    kiosk.wait_screen(Screen.BEFORE)
+    assert not before.camera.isVisibleTo(before)
+    assert kiosk.controller.session.expected_minutes(photos=False) < minutes
+    kiosk.click(before.start_button)
+    kiosk.wait_screen(Screen.STEP)
 
 
 # --- 2. at 200 % on 4:3 what matters fell below the fold ------------------------------------------

@@ -314,6 +314,31 @@ def test_small_text_clipped_text_and_faint_borders_are_reported(
     assert messages(outcome) == ["input boundary below 3:1 against the adjacent background"]
 
 
+def test_a_chosen_answer_filled_like_the_primary_button_is_reported(
+    make_window: Callable[..., QWidget],
+) -> None:
+    """Issue 15, problem 11: a selected option looked exactly like "Continuer"."""
+    primary = named("Continuer")
+    primary.setStyleSheet("background-color: #000091; color: #ffffff; border: 2px solid #000091;")
+    chosen = named("Oui")
+    chosen.setCheckable(True)
+    chosen.setChecked(True)
+    chosen.setProperty("variant", "choice")
+    chosen.setStyleSheet(
+        "QPushButton { background-color: #ffffff; color: #000091; border: 2px solid #000091; }"
+        "QPushButton:checked { background-color: #000091; color: #ffffff; }"
+    )
+    window = make_window(primary, chosen)
+    outcome = check_non_text_contrast(ctx(window))
+    assert messages(outcome) == ["a chosen answer is filled like the primary button"]
+    # Its own fill (and outline): not a violation.
+    chosen.setStyleSheet(
+        "QPushButton { background-color: #ffffff; color: #000091; border: 2px solid #000091; }"
+        "QPushButton:checked { background-color: #e3e3fd; border-width: 4px; }"
+    )
+    assert check_non_text_contrast(ctx(window)).violations == []
+
+
 def test_speech_and_consistent_help_failures(make_window: Callable[..., QWidget]) -> None:
     class Header(QWidget):
         def __init__(self, names: list[str]) -> None:

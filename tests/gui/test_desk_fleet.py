@@ -18,7 +18,8 @@ from PySide6.QtCore import Qt
 from contract.commands import OUT_OF_SERVICE_MESSAGES, KioskAction
 from contract.protocol import DeskState, HelpCallRequest
 from kiosk.desk.client import DeskClient
-from kiosk.desk.window import DeskWindow
+from kiosk.desk.window import SCREEN_NAMES, DeskWindow
+from kiosk.domain.session import Screen
 from kiosk.link.desk_commands import fetch_commands, report_command
 from sync.client import CentralClient
 from tests.fixtures.central import CentralServer, start_central, stop_central
@@ -176,3 +177,8 @@ def test_a_days_history_of_a_kiosk_opens_from_its_card(
     texts = [line.text().split(" — ", 1)[1] for line in dialog.lines]
     assert texts == ["Libre", "Session accompagnée par Karim Haddad", "Hors service : « Travaux »"]
     dialog.close_button.click()
+
+
+def test_the_desk_names_every_screen_of_the_kiosk() -> None:
+    """A kiosk's screen the desk has no name for showed as its raw id ("before")."""
+    assert {s.value for s in Screen} <= set(SCREEN_NAMES)

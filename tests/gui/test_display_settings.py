@@ -7,11 +7,13 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QColor
+from PySide6.QtWidgets import QWidget
 
 from kiosk.domain.session import Screen
+from kiosk.ui.choice import CHECKED_MARK, UNCHECKED_MARK
 from kiosk.ui.theme import HIGH_CONTRAST, NORMAL, Theme, contrast_ratio
-from tests.gui.conftest import Kiosk
+from tests.gui.conftest import CONTACT, IDENTITY, Kiosk
 
 pytestmark = pytest.mark.gui
 
@@ -121,3 +123,40 @@ def test_the_kiosk_defaults_are_what_a_wipe_restores(make_kiosk: Callable[..., K
     c.wipe()
     assert c.theme == configured
     assert kiosk.window.welcome.header.contrast_button.isChecked()
+
+
+@pytest.mark.parametrize("high_contrast", [False, True])
+def test_a_chosen_answer_does_not_look_like_a_primary_button(
+    kiosk: Kiosk, high_contrast: bool
+) -> None:
+    """Issue 15, problem 11: a chosen answer was filled like "Continuer". Now it has its
+    own fill, a thicker outline (>= 3:1 on the page) and its mark, in both themes."""
+    w = kiosk.window
+    kiosk.controller.set_high_contrast(high_contrast)
+    c = HIGH_CONTRAST if high_contrast else NORMAL
+    kiosk.start()
+    for values in (IDENTITY, CONTACT):
+        step = w.step.step
+        kiosk.fill(values)
+        kiosk.click(w.step.continue_button)
+        kiosk.qtbot.waitUntil(lambda s=step: w.step.step is not s)
+    kiosk.close_notice()
+    row = w.step.row("still_studying")
+    kiosk.choose("still_studying", "yes")
+    chosen, other = row.button("yes"), row.button("no")
+    assert chosen is not None and other is not None and chosen.isChecked()
+    assert chosen.text().startswith(CHECKED_MARK) and other.text().startswith(UNCHECKED_MARK)
+
+    def at(widget: QWidget, x: int) -> QColor:
+        return widget.grab().toImage().pixelColor(x, widget.height() // 2)
+
+    border = 2 + (1 if high_contrast else 0)  # Theme's border at 100 %
+    primary_fill = at(w.step.continue_button, border + 4).name()
+    assert primary_fill == c.primary
+    chosen_fill = at(chosen, 3 * border + 2).name()
+    assert chosen_fill == c.selected != primary_fill
+    # The outline: primary colour, twice as thick as an unchosen answer's.
+    assert at(chosen, border + 1).name() == c.primary
+    assert at(other, border + 1).name() == c.background
+    assert contrast_ratio(c.primary, c.background) >= 3
+    assert contrast_ratio(c.primary, c.selected) >= (7 if high_contrast else 4.5)

@@ -152,6 +152,7 @@ def test_no_french_left_on_any_screen(make_kiosk: Callable[..., Kiosk], code: st
     kiosk.click(w.guide.back_button)
     kiosk.wait_screen(Screen.PROCEDURE)
     kiosk.click(w.procedure.card("renewal-student"))
+    kiosk.begin()
     kiosk.wait_screen(Screen.STEP)
     kiosk.click(w.step.continue_button)  # nothing answered: the error summary
     assert w.step.summary.isVisible()

@@ -142,6 +142,7 @@ def test_welcome_and_step_screens_in_each_language(
     kiosk.click(w.welcome.start_button)
     kiosk.wait_screen(Screen.PROCEDURE)
     kiosk.click(w.procedure.card("renewal-student"))
+    kiosk.begin()
     kiosk.wait_screen(Screen.STEP)
     kiosk.click(w.step.continue_button)
     assert w.step.summary.isVisible()

@@ -216,7 +216,7 @@ def test_abandoned_by_going_back_to_the_welcome_screen(kiosk: Kiosk) -> None:
     kiosk.start()
     assert all(row.value() == "" for row in w.step.rows)
     kiosk.click(w.step.back_button)
-    kiosk.wait_screen(Screen.PROCEDURE)
+    kiosk.wait_screen(Screen.BEFORE)
     assert applicant_traces(w, kiosk.controller, DISTINCTIVE) == []
 
 

@@ -46,6 +46,7 @@ def test_each_procedure_end_to_end(kiosk: Kiosk, case: Case) -> None:
     kiosk.click(w.welcome.start_button)
     kiosk.wait_screen(Screen.PROCEDURE)
     kiosk.click(w.procedure.card(case.procedure_id))
+    kiosk.begin()
     kiosk.wait_screen(Screen.STEP)
     assert w.step.caption.text() == f"Étape 1 sur {len(procedure.steps)}"
     kiosk.complete_steps(case.answers)
@@ -81,6 +82,7 @@ def test_choice_questions_are_big_named_toggle_buttons(kiosk: Kiosk) -> None:
     w = kiosk.window
     kiosk.click(w.welcome.start_button)
     kiosk.click(w.procedure.card("duplicate"))
+    kiosk.begin()
     kiosk.wait_screen(Screen.STEP)
     row = w.step.row("lost_or_stolen")
     assert isinstance(row, ChoiceRow)
@@ -104,6 +106,7 @@ def test_an_ineligible_answer_explains_what_to_do(kiosk: Kiosk) -> None:
     w = kiosk.window
     kiosk.click(w.welcome.start_button)
     kiosk.click(w.procedure.card("first-worker"))
+    kiosk.begin()
     kiosk.wait_screen(Screen.STEP)
     kiosk.fill_step({"work_authorisation": "no"})
     kiosk.click(w.step.continue_button)
@@ -128,9 +131,13 @@ def test_the_guide_leads_to_the_procedure(kiosk: Kiosk) -> None:
     assert w.guide.title.text() == "Votre démarche"
     assert w.guide.result_title.text() == "Duplicata — carte perdue, volée ou abîmée"
     kiosk.click(w.guide.start_button)
+    kiosk.begin()
     kiosk.wait_screen(Screen.STEP)
     assert kiosk.controller.session.procedure.id == "duplicate"
-    kiosk.click(w.step.back_button)  # back to the guide's answer
+    kiosk.click(w.step.back_button)  # back to "before you start"
+    kiosk.wait_screen(Screen.BEFORE)
+    assert w.before.back_button is not None
+    kiosk.click(w.before.back_button)  # then to the guide's answer
     kiosk.wait_screen(Screen.GUIDE)
     kiosk.click(w.guide.restart_button)
     assert w.guide.title.text() == "Vous avez déjà une carte de séjour en France ?"
@@ -227,6 +234,7 @@ def test_a_family_files_two_applications_without_retyping_the_address(kiosk: Kio
     kiosk.click(w.receipt.another_button)
     kiosk.wait_screen(Screen.PROCEDURE)
     kiosk.click(w.procedure.card("first-spouse-of-french"))
+    kiosk.begin()
     kiosk.wait_screen(Screen.STEP)
     housing = w.step.row("housing")
     assert isinstance(housing, ChoiceRow) and housing.value() == "own"  # prefilled

@@ -146,7 +146,8 @@ def test_blurred_then_sharp_sequence_guides_then_captures_by_itself(
     screen = scan.screen
     assert scan.kiosk.window.current_screen is screen
     assert screen.title.text() == "Passeport"
-    assert screen.caption.text() == "Page 1 sur 1"
+    # One page of one document: no count (issue 15: "Page 1 sur 1" read as a step count).
+    assert screen.caption.text() == "" and not screen.caption.isVisibleTo(screen)
     with scan.kiosk.qtbot.waitSignal(scan.controller.page_captured, timeout=WAIT) as signal:
         pass
     assert signal.args == [CaptureMode.AUTO.value]
@@ -213,7 +214,7 @@ def test_retake_then_next_document_then_skip(make_scan: Callable[..., Scan]) -> 
     scan = make_scan(FakeCamera([page_frame(3)], fps=20))
     screen = scan.screen
     scan.controller.scan([PASSPORT, ADDRESS])
-    assert screen.caption.text() == "Document 1 sur 2 · Page 1 sur 1"
+    assert screen.caption.text() == "Document 1 sur 2"
     scan.wait_review()
     scan.click(screen.retake_button)
     assert not screen.reviewing and screen.preview.isVisible()
@@ -301,6 +302,33 @@ def test_no_camera_at_all_says_so_and_lets_the_applicant_skip(
     assert scan.screen.skip_dialog is not None
     scan.click(scan.screen.skip_dialog.confirm_button)
     assert scan.skipped == ["passport"] and scan.finished == 1
+
+
+def test_the_camera_box_says_the_camera_is_starting_instead_of_staying_black(
+    make_scan: Callable[..., Scan],
+) -> None:
+    """Issue 15, problem 11: up to 30 s of an empty black box before the first frame."""
+    camera = FakeCamera([syn.empty(SIZE)], fps=30, **FAST)
+    camera.unplug()
+    scan = make_scan(camera)
+    scan.controller.scan([PASSPORT])
+    preview = scan.screen.preview
+    scan.wait(lambda: preview.isVisible() and preview.height() > 100)
+
+    def lit_pixels() -> int:
+        image = preview.grab().toImage()
+        return sum(
+            image.pixelColor(x, y).lightness() > 200
+            for y in range(0, image.height(), 3)
+            for x in range(0, image.width(), 3)
+        )
+
+    assert preview.image() is None
+    assert preview.placeholder == "La caméra démarre."
+    assert lit_pixels() > 50  # the words, white on the dark viewfinder
+    scan.wait(lambda: scan.screen.guidance_text() == CAMERA_NOT_FOUND)
+    assert preview.placeholder == CAMERA_NOT_FOUND
+    assert lit_pixels() > 50
 
 
 # --- voice ----------------------------------------------------------------------------------

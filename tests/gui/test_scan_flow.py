@@ -95,6 +95,7 @@ class Flow:
         k.click(self.window.welcome.start_button)
         k.wait_screen(Screen.PROCEDURE)
         k.click(self.window.procedure.card("renewal-student"))
+        k.begin()
         k.wait_screen(Screen.SCAN)
 
     def wait_review(self) -> None:
@@ -220,9 +221,12 @@ def test_header_back_and_help_on_the_scan_screen(make_flow: Callable[..., Flow])
     # Back: where the applicant came from; the camera stops; the passport is offered again.
     assert w.scan.back_button is not None
     k.click(w.scan.back_button)
-    k.wait_screen(Screen.PROCEDURE)
+    k.wait_screen(Screen.BEFORE)
     flow.wait(lambda: not flow.camera.running)
+    k.click(w.before.back_button)
+    k.wait_screen(Screen.PROCEDURE)
     k.click(w.procedure.card("renewal-student"))
+    k.begin()
     k.wait_screen(Screen.SCAN)
     # Skipping the passport: the questions are typed, no notice.
     k.click(w.scan.skip_button)

@@ -42,6 +42,7 @@ def test_voice_on_reads_each_new_screen_in_its_language(kiosk: Kiosk) -> None:
     kiosk.wait_screen(Screen.PROCEDURE)
     assert kiosk.speech.last_said == ("ماذا تريد أن تفعل؟ المس الإجراء الذي تريده.", "ar")
     kiosk.click(w.procedure.cards[0])
+    kiosk.begin()
     assert kiosk.speech.last_said == ("الخطوة 1 من 5 هويتك اكتب كما في جواز سفرك.", "ar")
     # Errors are spoken too (EN 301 549 5.1.3.15).
     kiosk.click(w.step.continue_button)

@@ -221,6 +221,7 @@ def test_assisted_session_banner_language_and_end(staffed: Staffed) -> None:
     }
     # The banner stays on every screen.
     kiosk.click(staffed.window.procedure.card("renewal-student"))
+    kiosk.begin()
     kiosk.wait_screen(Screen.STEP)
     assert banner.isVisible()
     # The mediator explains in French, then gives the kiosk back in Arabic.

@@ -94,6 +94,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
         assert window.assist_banner.isVisible()
 
         kiosk.click(window.procedure.card("renewal-student"))
+        kiosk.begin()
         kiosk.wait_screen(Screen.STEP)
         kiosk.fill(IDENTITY)
         kiosk.click(window.step.continue_button)

@@ -35,6 +35,7 @@ def test_every_procedure_is_accepted_by_the_central_api(
         session = ApplicantSession(catalogue, language="ar")
         session.start(NOW)
         session.choose_procedure(case.procedure_id)
+        session.begin()
         answers = sample_answers(session.procedure, NOW.date(), case.answers)
         while session.screen is Screen.STEP:
             assert session.submit_step(answers, NOW.date()) == []

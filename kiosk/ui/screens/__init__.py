@@ -1,6 +1,7 @@
 """One module per screen. Each renders what the controller gives it and emits signals;
 none of them touches the session, the store, the devices or the network."""
 
+from kiosk.ui.screens.before import BeforeScreen
 from kiosk.ui.screens.check import CheckScreen
 from kiosk.ui.screens.consent import ConsentScreen
 from kiosk.ui.screens.documents import DocumentsScreen
@@ -12,6 +13,7 @@ from kiosk.ui.screens.step import StepScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 
 __all__ = [
+    "BeforeScreen",
     "CheckScreen",
     "ConsentScreen",
     "DocumentsScreen",

@@ -223,7 +223,7 @@ class ScanScreen(BaseScreen):
         if self._document[1] > 1:
             number, total = self._document
             parts.append(tr(DOCUMENT_COUNTER).format(number=number, total=total))
-        if self._page[1]:
+        if self._page[1] > 1:  # "Page 1 sur 1" was read as a step count (issue 15)
             number, total = self._page
             parts.append(tr(PAGE_COUNTER).format(number=number, total=total))
         self.caption.setText(" · ".join(parts))
@@ -251,6 +251,9 @@ class ScanScreen(BaseScreen):
         self.guidance.style().unpolish(self.guidance)
         self.guidance.style().polish(self.guidance)
         self.preview.setAccessibleDescription(text)
+        # No frame yet (starting, or no camera): the box says so in the guidance's words
+        # (its size: the theme's #camera-preview), instead of staying black.
+        self.preview.set_placeholder(text)
 
     def spoken_text(self) -> str:
         parts = [self.caption.text(), super().spoken_text()]

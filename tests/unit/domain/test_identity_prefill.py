@@ -154,6 +154,7 @@ def test_the_passport_comes_before_the_identity_questions_then_the_documents() -
     s = ApplicantSession(load_catalogue())
     s.start()
     s.choose_procedure("renewal-student")
+    s.begin()
     assert s.screen is Screen.STEP and s.wants_passport_scan()
     s.start_scan(ScanPhase.IDENTITY)
     assert s.screen is Screen.SCAN
@@ -188,10 +189,14 @@ def test_back_from_the_passport_goes_where_the_applicant_came_from() -> None:
     s = ApplicantSession(load_catalogue())
     s.start()
     s.choose_procedure("renewal-student")
+    s.begin()
     s.start_scan(ScanPhase.IDENTITY)
     s.back()
-    assert s.screen is Screen.PROCEDURE and not s.passport_scan_done
+    assert s.screen is Screen.BEFORE and not s.passport_scan_done
+    s.back()
+    assert s.screen is Screen.PROCEDURE
     s.choose_procedure("renewal-student")
+    s.begin()
     assert s.wants_passport_scan()  # offered again
     with pytest.raises(RuntimeError):
         s.start_scan(ScanPhase.DOCUMENTS)  # only from the checklist

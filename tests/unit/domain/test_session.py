@@ -39,6 +39,7 @@ def session(catalogue):
     s.choose_language("ar")
     s.start(NOW)
     s.choose_procedure("renewal-student")
+    s.begin()
     return s
 
 
@@ -120,6 +121,8 @@ def test_back_walks_the_flow_backwards(session):
     session.back()
     assert session.step.id == "identity"
     session.back()
+    assert session.screen is Screen.BEFORE  # "Avant de commencer"
+    session.back()
     assert session.screen is Screen.PROCEDURE
     session.back()
     assert session.screen is Screen.WELCOME
@@ -129,6 +132,7 @@ def test_documents_and_fee_follow_the_answers(catalogue):
     s = ApplicantSession(catalogue)
     s.start(NOW)
     s.choose_procedure("duplicate")
+    s.begin()
     fill_all(s, {"lost_or_stolen": "stolen", "card_type": "student", "housing": "hosted"})
     ids = [d.id for d in s.documents()]
     assert "police_report" in ids and "loss_statement" not in ids
@@ -157,8 +161,12 @@ def test_the_guide_leads_to_a_procedure_and_back(catalogue):
     s.guide_answer(1)  # lost or stolen
     assert s.guide.procedure_id == "duplicate"
     s.accept_guide()
-    assert s.screen is Screen.STEP and s.procedure.id == "duplicate"
-    s.back()  # back from the first step: the guide's last answer, to change it
+    assert s.screen is Screen.BEFORE and s.procedure.id == "duplicate"
+    s.begin()
+    assert s.screen is Screen.STEP and s.step_index == 0
+    s.back()  # back from the first step: "before you start"
+    assert s.screen is Screen.BEFORE
+    s.back()  # then the guide's last answer, to change it
     assert s.screen is Screen.GUIDE and s.guide.procedure_id == "duplicate"
     s.back()
     assert s.guide.procedure_id is None and s.guide.question.id == "card_need"
@@ -167,6 +175,20 @@ def test_the_guide_leads_to_a_procedure_and_back(catalogue):
     assert s.screen is Screen.PROCEDURE and s.guide is None
     with pytest.raises(RuntimeError):
         s.accept_guide()
+
+
+def test_a_procedure_opens_on_before_you_start_with_an_estimate(catalogue):
+    s = ApplicantSession(catalogue)
+    s.start(NOW)
+    s.choose_procedure("renewal-student")
+    assert s.screen is Screen.BEFORE and s.step is None
+    # 18 questions, 6 documents: 9 + 9 + 2 = 20 min with photos, 9 + 3 + 2 -> 15 without.
+    assert s.expected_minutes(photos=True) == 20
+    assert s.expected_minutes(photos=False) == 15
+    s.begin()
+    assert s.screen is Screen.STEP and s.step_index == 0
+    with pytest.raises(RuntimeError):
+        s.begin()
 
 
 def test_choosing_directly_forgets_the_guide(catalogue):
@@ -264,6 +286,7 @@ def test_every_procedure_can_be_completed(catalogue, procedure_id):
     s = ApplicantSession(catalogue)
     s.start(NOW)
     s.choose_procedure(procedure_id)
+    s.begin()
     fill_all(s)
     assert s.screen is Screen.DOCUMENTS and s.documents() and s.fee_total() > 0
     s.confirm_documents()
