@@ -69,6 +69,9 @@ class StaffParts:
 
     directory: Any  # kiosk.staff.StaffDirectory (tests: kiosk.staff.fake.FakeStaffDirectory)
     audit: Any  # kiosk.staff audit log (tests: MemoryAuditLog)
+    options: dict[str, Any] = field(default_factory=dict)  # StaffController's (monotonic...)
+    # The assisted session too, with AssistController's options (clock...); None: none.
+    assist: dict[str, Any] | None = None
 
 
 @dataclass
@@ -132,6 +135,7 @@ class Kiosk:
     admin: AdminController | None = None
     remote_actions: RemoteActions | None = None
     staff: Any = None  # kiosk.ui.staff_controller.StaffController, after the first paint
+    assist: Any = None  # kiosk.ui.staff_controller.AssistController (StaffParts.assist)
     help_calls: Any = None  # kiosk.ui.help_call.HelpCallController, after the first paint
 
     @property
@@ -271,9 +275,16 @@ def build_kiosk(
 def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
     """Staff sign-in and admin mode on the caller's ports (tests, screenshots)."""
     if o.staff is not None:
-        from kiosk.ui.staff_controller import StaffController
+        from kiosk.ui.staff_controller import AssistController, StaffController
 
-        kiosk.staff = StaffController(kiosk.window, kiosk.session, o.staff.directory, o.staff.audit)
+        parts = o.staff
+        kiosk.staff = StaffController(
+            kiosk.window, kiosk.session, parts.directory, parts.audit, **parts.options
+        )
+        if parts.assist is not None:
+            kiosk.assist = AssistController(
+                kiosk.window, kiosk.session, kiosk.staff, parts.audit, **parts.assist
+            )
     if o.admin is not None:
         from kiosk.ui.admin import AdminController
 

@@ -59,6 +59,7 @@ class Kiosk:
     monotonic: FakeMonotonic = field(default_factory=FakeMonotonic)
     staff: Any = None  # kiosk.ui.staff_controller.StaffController, when asked for
     admin: Any = None  # kiosk.ui.admin.AdminController, when asked for
+    assist: Any = None  # kiosk.ui.staff_controller.AssistController, when asked for
 
     def idle(self, seconds: float) -> None:
         """Let ``seconds`` pass without any user action, then let the monitor look."""
@@ -264,8 +265,9 @@ def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk
         window.show()
         qtbot.waitExposed(window)
         kiosk = Kiosk(
-            window, controller, store, sealer, speech, qtbot, monotonic, built.staff, built.admin
-        )
+            window, controller, store, sealer, speech, qtbot, monotonic,
+            built.staff, built.admin, built.assist,
+        )  # fmt: skip
         made.append(kiosk)
         return kiosk
 
