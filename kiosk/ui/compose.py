@@ -290,6 +290,7 @@ def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
 
         options: dict[str, Any] = {
             "staff": kiosk.staff,
+            "assist": kiosk.assist,
             "audit": o.staff.audit if o.staff is not None else None,
             "config_path": o.admin.config_path,
             **o.admin.options,

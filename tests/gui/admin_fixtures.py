@@ -99,7 +99,8 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     made: list[Admin] = []
     store = Store.open(tmp_path / "store")
 
-    def make(**settings_values: Any) -> Admin:
+    def make(*, assisted: bool = False, **settings_values: Any) -> Admin:
+        """``assisted``: with the mediators' assisted session (admin mode offers it)."""
         settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
         audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
         directory = FakeStaffDirectory(audit=audit)
@@ -126,7 +127,9 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
         }
         kiosk = make_kiosk(
             speech=speech,
-            staff_parts=StaffParts(directory, audit),
+            staff_parts=StaffParts(
+                directory, audit, assist={"status": status} if assisted else None
+            ),
             admin_parts=AdminParts(settings, store, tmp_path / "kiosk.toml", options),
         )
         controller, staff = kiosk.admin, kiosk.staff
