@@ -66,7 +66,7 @@ from tests.capture_cache import cached_capture  # noqa: E402
 
 cv2.setNumThreads(1)
 KINDS = ["scan", "camera", "photo", "tiny"]
-DEFAULTS = {"captures": 80, "seed": 9000, "per_class": 3000, "hidden": 128, "epochs": 20}
+DEFAULTS = {"captures": 160, "seed": 9000, "per_class": 3000, "hidden": 128, "epochs": 20}
 
 
 def pipeline_cells(

@@ -43,6 +43,7 @@ from kiosk.domain.mrz import (
     Reason,
     allowed,
     blind_positions,
+    known_codes,
     parse_valid,
     position_kinds,
     unchecked_positions,
@@ -513,22 +514,39 @@ class GlyphEngine(OcrEngine):
         self.model = glyph_model()
         self._last = threading.local()
 
-    def line_grids(self, image: np.ndarray) -> tuple[np.ndarray, list[Grid]] | None:
+    def line_grids(
+        self, image: np.ndarray, variants: list[list[Grid]] | None = None
+    ) -> tuple[np.ndarray, list[Grid]] | None:
         """The band's ink map and the character cells of its 2 or 3 MRZ lines, or None when
         it holds no MRZ-shaped lines. A band cut generously may hold more rows (a printed
         line above, part of a line cut off): runs of 2-3 rows of one height are tried,
-        those spanning the band first."""
+        those spanning the band first. ``variants``, when given, receives for each line the
+        other grids its blobs allow (``_end_grids``)."""
         ink = _ink_map(_grey(image))
         rows = _line_rows(ink)
         for group in _row_groups(rows):
             widths = (30,) if len(group) == 3 else (44, 36)
             grids = []
+            others: list[list[Grid]] = []
             for top, bottom in group:
-                grid = _fit_grid(ink, top, bottom, widths)
+                more: list[Grid] = []
+                grid = _fit_grid(ink, top, bottom, widths, more)
                 if grid is None:
                     break
                 grids.append(grid)
+                others.append(more)
             if len(grids) == len(group) and len({len(g[0]) for g in grids}) == 1:
+                if variants is not None:
+                    # MRZ characters stand in columns (one pitch, one left margin): each
+                    # line may also be cut at the columns fitted to another line.
+                    for i, (c_i, t_i, b_i, _p) in enumerate(grids):
+                        t_coef, b_coef = np.polyfit(c_i, t_i, 1), np.polyfit(c_i, b_i, 1)
+                        for j, (c_j, _t, _b, p_j) in enumerate(grids):
+                            if j != i and float(np.max(np.abs(c_j - c_i))) > 0.25 * p_j[0]:
+                                others[i].append(
+                                    (c_j, np.polyval(t_coef, c_j), np.polyval(b_coef, c_j), p_j)
+                                )
+                    variants[:] = others
                 return ink, grids
         return None
 
@@ -543,13 +561,23 @@ class GlyphEngine(OcrEngine):
 
     def read_lines(self, image: np.ndarray) -> list[str]:
         self._last.value = None
-        features = self.line_features(image)
-        if features is None:
+        others: list[list[Grid]] = []
+        found = self.line_grids(image, others)
+        if found is None:
             return []
+        ink, grids = found
         lines = []
         scores: list[np.ndarray] = []
-        for feats in features:
-            logp = self.model.log_probs(feats)
+        for grid, more in zip(grids, others, strict=True):
+            # Of the grids the line's blobs allow, the one whose cells the classifier reads
+            # with the most confidence (a grid one place off reads no character well).
+            logp = self.model.log_probs(grid_features(ink, grid))
+            best = float(logp.max(axis=1).mean())
+            for alt in more:
+                lp = self.model.log_probs(grid_features(ink, alt))
+                conf = float(lp.max(axis=1).mean())
+                if conf > best:
+                    logp, best = lp, conf
             lines.append("".join(MRZ_CHARS[i] for i in logp.argmax(axis=1)))
             scores.append(logp)
         self._last.value = scores
@@ -610,13 +638,18 @@ def grid_features(
 
 
 def _fit_grid(
-    ink: np.ndarray, top: int, bottom: int, widths: Sequence[int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    ink: np.ndarray,
+    top: int,
+    bottom: int,
+    widths: Sequence[int],
+    variants: list[Grid] | None = None,
+) -> Grid | None:
     """Character cells of one text row: centres, tops, bottoms and local pitches.
 
     The pitch is fixed on paper but not in the picture (perspective stretches one end), so
     character positions are fitted as a quadratic of their index, and the row's top and
-    bottom as straight lines, from the blobs of ink found in the row."""
+    bottom as straight lines, from the blobs of ink found in the row. ``variants``, when
+    given, receives other plausible grids of the same number of cells (``_end_grids``)."""
     h = bottom - top
     y0, y1 = max(0, int(top - 0.25 * h)), min(ink.shape[0], int(bottom + 0.25 * h))
     strip = (ink[y0:y1] > 0.3).astype(np.uint8)
@@ -715,7 +748,36 @@ def _fit_grid(
         bottoms = np.full(n_cells, float(bottom))
     if tops is None:
         tops = bottoms - _CAP_PER_PITCH * pitches
+    if variants is not None and abs(last - n_cells) <= 2:
+        variants += _end_grids(xs, centres, tops, bottoms, pitches)
     return centres, tops, bottoms, pitches
+
+
+def _end_grids(xs: np.ndarray, centres: np.ndarray, tops: np.ndarray, bottoms: np.ndarray,
+               pitches: np.ndarray) -> list[Grid]:  # fmt: skip
+    """Other grids for a line whose first and last blobs are its first and last
+    characters: cells spread evenly between those two (the blobs in between, merged by
+    blur or small print, or split, can set the fitted grid one place off in the middle), at
+    a constant pitch and at the pitch change the fit measured (perspective)."""
+    n = len(centres)
+    c0, c1 = float(xs[0]), float(xs[-1])
+    span = c1 - c0
+    if n < 20 or span <= 0:
+        return []
+    t_coef = np.polyfit(centres, tops, 1)
+    b_coef = np.polyfit(centres, bottoms, 1)
+    out: list[Grid] = []
+    q = float(np.clip(pitches[-1] / max(pitches[0], 1e-6), 0.7, 1.4))
+    for ratio in (1.0, q) if abs(q - 1) > 0.03 else (1.0,):
+        # pitch_i = a + b i with a + b (n - 1) = ratio a; centre_{n-1} - centre_0 = span.
+        k = np.arange(n, dtype=np.float64)
+        a = span / ((n - 1) + (ratio - 1) * (n - 2) / 2)
+        b = (ratio - 1) * a / (n - 1)
+        cs = c0 + a * k + b * k * (k - 1) / 2
+        if float(np.max(np.abs(cs - centres))) < 0.25 * float(np.median(pitches)):
+            continue  # the same grid as the fitted one
+        out.append((cs, np.polyval(t_coef, cs), np.polyval(b_coef, cs), a + b * k))
+    return out
 
 
 def _reindex(xs: np.ndarray, coef: np.ndarray) -> np.ndarray:
@@ -909,6 +971,8 @@ class MrzReader:
         min_margin: float = 2.3,
         mend_margin: float = 2.3,
         min_pitch: float = 7.0,
+        min_read_pitch: float = 8.0,
+        upsample_pitch: float = 12.0,
     ) -> None:
         self.engine = engine or default_engine()
         self.today = today
@@ -924,6 +988,11 @@ class MrzReader:
         self.mend_margin = mend_margin
         # Below this many px per character an MRZ is rarely read: ask for a closer view.
         self.min_pitch = min_pitch
+        # Bands whose pitch is under ``min_read_pitch`` are enlarged to ``upsample_pitch``
+        # before reading (cubic): the blobs of small print separate, so the cells are cut in
+        # the right places (tiny scans, seed 1, 0-59: 52 % -> 65 % right).
+        self.min_read_pitch = min_read_pitch
+        self.upsample_pitch = upsample_pitch
         # More look-alike corrections than this in one read means the characters were
         # cut out wrong (a misaligned line): reject rather than trust the corrections.
         self.max_corrections = max_corrections
@@ -951,7 +1020,8 @@ class MrzReader:
                     read = replace(read, result=None, error=err)
                 if first is None or (not first.lines and read.lines):
                     first = read
-            if shapeless == 2 and cand.score > 0.5:
+            # (Weak blocks too: a steep TD1 whose third line was not found scores low.)
+            if shapeless == 2 and cand.score > -0.2:
                 # No MRZ-shaped lines either way up: the block may have lost a line (a TD1
                 # seen as 2 lines) or been cut through one, or been found short of a line's
                 # end (its last fillers faint, the check digits after them too short a
@@ -1038,7 +1108,10 @@ class MrzReader:
         letters-and-digits fields (document number, optional data), against the characters
         its check digit cannot tell it from (``0 A K U <``, ``1 B L V``...)."""
         kinds = position_kinds(fmt)
+        vouched = self._sure_codes(fmt, lines, scores)
         for row, col in unchecked_positions(fmt, lines):
+            if (row, col) in vouched:
+                continue
             if _margin(scores[row][col], lines[row][col], _KIND_MASKS[kinds[row][col]]) < (
                 self.min_margin
             ):
@@ -1048,6 +1121,28 @@ class MrzReader:
             if _margin(scores[row][col], ch, _BLIND_MASKS[ch]) < self.min_margin:
                 return row, col
         return None
+
+    def _sure_codes(
+        self, fmt: Format, lines: Sequence[str], scores: Sequence[np.ndarray]
+    ) -> set[tuple[int, int]]:
+        """Positions of the state and nationality codes read surely *as codes*: a known
+        code (``known_codes``) likelier by ``min_margin`` than every other known code. Only
+        some 270 of the 17,576 three-letter strings can stand there, so a letter the
+        classifier hesitated over ('H' or 'M' in "HTI") is no doubt when its runner-up
+        makes no code; a code misread as another code still has to win by the margin."""
+        out: set[tuple[int, int]] = set()
+        table = _code_table()
+        for row, start in _CODE_FIELDS.get(fmt, ()):
+            code = lines[row][start : start + 3]
+            if code not in table[1]:
+                continue
+            lp = scores[row][start : start + 3]
+            totals = lp[0, table[0][:, 0]] + lp[1, table[0][:, 1]] + lp[2, table[0][:, 2]]
+            own = table[1][code]
+            others = np.delete(totals, own)
+            if others.size == 0 or float(totals[own] - others.max()) >= self.min_margin:
+                out |= {(row, start + k) for k in range(3)}
+        return out
 
     def _found(self, read: MrzRead, flipped: bool, t0: float, t1: float) -> MrzRead:
         t2 = time.perf_counter()
@@ -1114,6 +1209,8 @@ class MrzReader:
         pitch = self.read_pitch if read_pitch is None else read_pitch
         if cand.pitch > 0 and pitch:
             scale = float(np.clip(pitch / cand.pitch, 0.25, 4.0))
+        elif 0 < cand.pitch < self.min_read_pitch:
+            scale = float(min(self.upsample_pitch / cand.pitch, 4.0))
         crop = deslant(extract_band(image, cand.quad, scale=scale, pad_x=pads[0], pad_y=pads[1]))
         flipped = cv2.rotate(crop, cv2.ROTATE_180)
         third = max(1, crop.shape[1] // 3)
@@ -1310,6 +1407,26 @@ _CODE_MASKS = {
     for fmt in Format
 }
 _CODE_MASKS[Format.FRENCH_ID] = np.array([c == "I" for c in MRZ_CHARS])
+
+
+# Where the issuing state and the nationality stand: (line, first column) by format.
+_CODE_FIELDS = {
+    Format.TD3: ((0, 2), (1, 10)),
+    Format.MRV_A: ((0, 2), (1, 10)),
+    Format.TD2: ((0, 2), (1, 10)),
+    Format.MRV_B: ((0, 2), (1, 10)),
+    Format.TD1: ((0, 2), (1, 15)),
+    Format.FRENCH_ID: ((0, 2),),
+}
+
+
+@cache
+def _code_table() -> tuple[np.ndarray, dict[str, int]]:
+    """The known state codes as they are printed (padded with '<' to 3: "D<<"), as class
+    indices (codes x 3), and each code's row."""
+    codes = sorted({(c + "<<")[:3] for c in known_codes()})
+    index = np.array([[MRZ_CHARS.index(ch) for ch in code] for code in codes], np.intp)
+    return index, {code: k for k, code in enumerate(codes)}
 
 
 def _margin(logp: np.ndarray, ch: str, mask: np.ndarray) -> float:

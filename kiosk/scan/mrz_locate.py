@@ -12,12 +12,16 @@ How (multi-scale morphology, then line grouping):
 2. **Text lines.** A black-hat (dark print smaller than the kernel, lifted off any light
    background: guilloche, gradients, glare's halo), a threshold relative to the level's
    strongest print, then a closing along one direction joins the characters of a line into
-   one component. Two directions: horizontal, and vertical for pages turned 90 degrees
-   (the closing tolerates +-15 degrees of skew either way; 180 and 270 are the same lines
-   read the other way). Each component's minimum-area rectangle is a *line*.
+   one component. Four directions, 45 degrees apart (horizontal, vertical and both
+   diagonals), each keeping lines within 25 degrees of its own: a page turned any way,
+   with 15 degrees of skew and 30 of perspective on top, has its lines in one of them
+   (180 and 270 are the same lines read the other way). Each component's minimum-area
+   rectangle is a *line*.
 3. **MRZ blocks.** Lines that are parallel, of the same length and height, one above the
-   other at the spacing of MRZ lines, make a block of 2 or 3 lines. A component tall
-   enough to hold 2-3 merged lines (small scans, blur) is a block too.
+   other at the spacing of MRZ lines, make a block of 2 or 3 lines; two such lines twice
+   that spacing apart make a 3-line block whose middle line was not found (merged by
+   blur, or under glare). A component tall enough to hold 2-3 merged lines (small scans,
+   blur) is a block too.
 4. **MRZ-likeness.** A block scores by how close its shape is to an MRZ: characters per
    line (length over height: 30, 36 or 44), equal lengths, line spacing, aligned starts,
    and the evenness of its ink along each line (a fixed pitch and '<' fillers give an even
@@ -31,13 +35,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
 
 # Characters per line of each MRZ, by number of lines.
 _WIDTHS = {2: (36, 44), 3: (30,)}
-_LINE_SPACING = (1.25, 2.6)  # baseline distance / character height, generous for blur
+_LINE_SPACING = (1.0, 2.6)
+# A block of 2-3 parallel lines of one length is MRZ-like enough to be given a wider
+# tolerance on its characters per line than a lone line: blur and glare swell the
+# lines' height (a TD2 at 25 degrees under glare came 5th with 1.35).
+_GROUP_TOLERANCE = 1.5  # baseline distance / character height, generous for blur
 _MIN_LEVEL_SIDE = 64
 
 
@@ -68,21 +77,42 @@ def _grey(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
 
 
-def _lines_at_level(img: np.ndarray, scale: float, vertical: bool, mask: np.ndarray) -> list[Line]:
-    """Text lines in one direction at one pyramid level (``scale``: level px per original
-    px); ``mask`` is the level's thresholded black-hat."""
-    k = (9, 1) if not vertical else (1, 9)
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, k))
-    # Cut thin bridges across the text direction (a line touching a printed rule).
-    o = (1, 2) if not vertical else (2, 1)
-    closed = cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, o))
+# The directions text lines are looked for in (radians): every 45 degrees, each pass
+# keeping lines within 25 degrees of its own, so that any turn of the page is covered (a
+# page turned 90 degrees plus 15 of skew and 30 of perspective has its lines at 45-75).
+_DIRECTIONS = (0.0, math.pi / 4, math.pi / 2, 3 * math.pi / 4)
+
+
+@cache
+def _kernels(direction: float) -> tuple[np.ndarray, np.ndarray]:
+    """The closing element that joins a line's characters along ``direction`` and the small
+    opening element across it that cuts thin bridges (a line touching a printed rule)."""
+    if direction == 0.0:
+        return cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)), np.ones((2, 1), np.uint8)
+    if direction == math.pi / 2:
+        return cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9)), np.ones((1, 2), np.uint8)
+    diagonal = np.eye(7, dtype=np.uint8)  # down and to the right on screen: 45 degrees
+    across = np.fliplr(np.eye(2, dtype=np.uint8))
+    if direction > math.pi / 2:
+        return np.ascontiguousarray(np.fliplr(diagonal)), np.eye(2, dtype=np.uint8)
+    return diagonal, np.ascontiguousarray(across)
+
+
+def _lines_at_level(
+    img: np.ndarray, scale: float, direction: float, mask: np.ndarray
+) -> list[Line]:
+    """Text lines along one ``direction`` at one pyramid level (``scale``: level px per
+    original px); ``mask`` is the level's thresholded black-hat."""
+    close, bridge = _kernels(direction)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, close)
+    closed = cv2.morphologyEx(closed, cv2.MORPH_OPEN, bridge)
     contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     out: list[Line] = []
     for contour in contours:
         if len(contour) < 5:
             continue
         _x, _y, w, h = cv2.boundingRect(contour)
-        if max(w, h) < 40:
+        if max(w, h) < 28:
             continue
         (cx, cy), (rw, rh), deg = cv2.minAreaRect(contour)
         long, short = max(rw, rh), min(rw, rh)
@@ -94,8 +124,7 @@ def _lines_at_level(img: np.ndarray, scale: float, vertical: bool, mask: np.ndar
         angle = math.radians(deg) if rw >= rh else math.radians(deg + 90)
         angle = angle % math.pi
         # Keep to the direction this pass looks for (+-25 degrees).
-        off = min(angle, math.pi - angle) if not vertical else abs(angle - math.pi / 2)
-        if off > math.radians(25):
+        if _angle_diff(angle, direction) > math.radians(25):
             continue
         box = cv2.boxPoints(((cx, cy), (rw, rh), deg)) / scale
         out.append(Line((cx / scale, cy / scale), long / scale, short / scale, angle, box))
@@ -127,8 +156,8 @@ def find_lines(image: np.ndarray, *, max_side: int = 1000) -> list[Line]:
     found: list[Line] = []
     while min(level.shape) >= _MIN_LEVEL_SIDE:
         mask = _text_mask(level)
-        for vertical in (False, True):
-            found += _lines_at_level(level, scale, vertical, mask)
+        for direction in _DIRECTIONS:
+            found += _lines_at_level(level, scale, direction, mask)
         level = cv2.pyrDown(level)
         scale /= 2
     return _join_pieces(_distinct(found))
@@ -240,12 +269,12 @@ def _block_quad(lines: list[Line]) -> np.ndarray:
     return _order(np.array([tl, tr, br, bl], np.float32), keep_quad=True)
 
 
-def _shape_score(n_lines: int, length: float, height: float) -> float:
+def _shape_score(n_lines: int, length: float, height: float, tolerance: float = 1.35) -> float:
     """How close a block's characters per line (length / character height) come to an
-    MRZ's: 1 at an exact width, falling off beyond +-25 %."""
+    MRZ's: 1 at an exact width, 0 at ``tolerance`` times more or less."""
     per_char = length / max(height, 1e-6)
     best = min(abs(math.log(per_char / (w * 1.0))) for w in _WIDTHS[n_lines])
-    return max(0.0, 1.0 - best / math.log(1.35))
+    return max(0.0, 1.0 - best / math.log(tolerance))
 
 
 def group_blocks(lines: list[Line]) -> list[Candidate]:
@@ -258,8 +287,14 @@ def group_blocks(lines: list[Line]) -> list[Candidate]:
     for i in range(n):
         a = lines[i]
         u = _unit(a.angle)
+        # One sense for all the lines near a's direction, so that "below" means the same
+        # for each of them: an angle is known modulo 180 degrees, and a line at 179.8 and
+        # one at 0.0 would otherwise each see the other above itself (and pair with none).
+        if (u[0] < 0) if abs(u[0]) >= abs(u[1]) else (u[1] < 0):
+            u = -u
         nrm = np.array([-u[1], u[0]])
         partners: list[tuple[float, Line]] = []
+        skips: list[Line] = []
         for j in range(n):
             if j == i:
                 continue
@@ -272,11 +307,12 @@ def group_blocks(lines: list[Line]) -> list[Candidate]:
             across = float(d @ nrm)
             along = float(d @ u)
             h = (a.height + b.height) / 2
-            if not _LINE_SPACING[0] * h <= abs(across) <= _LINE_SPACING[1] * h:
-                continue
             if abs(along) > 0.12 * a.length:
                 continue
-            partners.append((across, b))
+            if _LINE_SPACING[0] * h <= abs(across) <= _LINE_SPACING[1] * h:
+                partners.append((across, b))
+            elif across > 0 and _LINE_SPACING[1] * h < across <= 2 * _LINE_SPACING[1] * h:
+                skips.append(b)  # two lines apart: a 3-line MRZ whose middle line was lost
         # The line with its neighbours above and below, nearest first.
         above = sorted((p for p in partners if p[0] < 0), key=lambda p: -p[0])
         below = sorted((p for p in partners if p[0] > 0), key=lambda p: p[0])
@@ -287,11 +323,21 @@ def group_blocks(lines: list[Line]) -> list[Candidate]:
                 pass
         if above and below:
             groups.append([above[0][1], a, below[0][1]])
+        if not below and skips:
+            # The first and last lines of a TD1 (its middle line merged with them by blur,
+            # or lost under glare): a 3-line block spanning both, scored a little lower.
+            b = min(skips, key=lambda ln: float((np.array(ln.centre) - centres[i]) @ nrm))
+            length = (a.length + b.length) / 2
+            shape = _shape_score(3, length, (a.height + b.height) / 2)
+            if shape > 0:
+                evenness = 1.0 - abs(a.length - b.length) / max(a.length, b.length)
+                score = 2.0 * shape + evenness - 0.4 * len(above) - 0.6
+                cands.append(Candidate(_block_quad([a, b]), 3, length / 30, score))
         for group in groups:
             lengths = [ln.length for ln in group]
             heights = [ln.height for ln in group]
             length, height = float(np.mean(lengths)), float(np.median(heights))
-            shape = _shape_score(len(group), length, height)
+            shape = _shape_score(len(group), length, height, _GROUP_TOLERANCE)
             evenness = 1.0 - (max(lengths) - min(lengths)) / max(lengths)
             # Extra lines right next to the block (text above or below it) count against.
             crowd = len(above) + len(below) - (len(group) - 1)

@@ -279,3 +279,40 @@ def test_other_engines_read_a_clean_band(name: str) -> None:
     assert lines is not None and len(lines) == 2
     # What they read may be wrong, but only a read whose check digits pass is ever used.
     engine.close()
+
+
+def _scored(lines: tuple[str, ...], doubts: dict[tuple[int, int], tuple[str, float]]):  # type: ignore[no-untyped-def]
+    """Log-probabilities of a read of ``lines``: every character sure, except at each
+    position of ``doubts`` where a runner-up comes within the given margin."""
+    from kiosk.devices.mrz_reader import MRZ_CHARS
+
+    scores = []
+    for row, line in enumerate(lines):
+        logp = np.full((len(line), len(MRZ_CHARS)), -20.0, np.float32)
+        for col, ch in enumerate(line):
+            logp[col, MRZ_CHARS.index(ch)] = 0.0
+            if (row, col) in doubts:
+                other, margin = doubts[(row, col)]
+                logp[col, MRZ_CHARS.index(other)] = -margin
+        scores.append(logp)
+    return scores
+
+
+def test_a_doubtful_letter_of_a_state_code_counts_only_against_other_codes() -> None:
+    # No check digit covers the issuing state or the nationality, but only known codes can
+    # stand there: 'H' or 'M' in "HTI" is no doubt (MTI is no code), 'T' or 'S' in "AUT"
+    # is (AUS is Australia): that read must still be refused.
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    lines = ("P<HTIERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", SPECIMEN[1].replace("UTO", "AUT"))
+    assert parse_valid(list(lines), today=TODAY)
+
+    def read(doubts: dict[tuple[int, int], tuple[str, float]]) -> MrzRead:
+        return reader._read_scored(list(lines), _scored(lines, doubts), None)
+
+    assert read({}).ok
+    assert read({(0, 2): ("M", 0.5)}).ok
+    assert read({(1, 12): ("X", 0.5)}).ok
+    refused = read({(1, 12): ("S", 0.5)})
+    assert not refused.ok and refused.error is not None and "unsure" in refused.error.message
+    # A name has no such list: a doubtful letter there is refused as before.
+    assert not read({(0, 6): ("F", 0.5)}).ok
