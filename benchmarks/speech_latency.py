@@ -38,11 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtWidgets import QApplication
 
 from contract.catalogue import load_catalogue
+from kiosk.config import Settings
 from kiosk.devices.speech_espeak import Pyttsx3Speech, Utterance, unavailable_reason
 from kiosk.domain.session import Screen
 from kiosk.testing import MemoryStore
-from kiosk.ui import create_main_window
-from kiosk.ui.controller import SessionController
+from kiosk.ui.compose import Overrides, build_kiosk
 
 WAIT_S = 10.0
 LONG_TEXT = " ".join(["Cette borne sert à demander ou à renouveler un titre de séjour."] * 15)
@@ -89,16 +89,20 @@ def main() -> None:
     speech.start()
     wait(speech, lambda: speech.player is not None, "ready")
     cold_start = time.monotonic() - t_start
-    controller = SessionController(
-        catalogue=load_catalogue(),
-        store=MemoryStore(),  # the screens used here never reach the store
-        sealer=lambda _uuid, _payload: b"",
-        kiosk_id=lambda: "bench",
-        speech=speech,
-        clock=lambda: dt.datetime.now(dt.UTC),
-        voice_on=True,
+    kiosk = build_kiosk(
+        Settings(fullscreen=False, voice=True),
+        Overrides(
+            catalogue=load_catalogue(),
+            store=MemoryStore(),  # the screens used here never reach the store
+            sealer=lambda _uuid, _payload: b"",
+            speech=speech,
+            clock=lambda: dt.datetime.now(dt.UTC),
+            kiosk_id=lambda: "bench",
+            full=False,
+            app_style=False,
+        ),
     )
-    window = create_main_window(controller)
+    controller, window = kiosk.session, kiosk.window
     window.resize(1280, 960)
     window.show()
     app.processEvents()

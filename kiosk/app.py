@@ -4,7 +4,6 @@ UI, and connects them. Nothing else lives here."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 import signal
@@ -41,10 +40,6 @@ def resident_mb() -> float:
     except OSError:
         pass
     return float("nan")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def demo_paths(args: argparse.Namespace) -> tuple[Any, Any] | None:
@@ -91,22 +86,6 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     _private_dir(data_dir)
     overrides["data_dir"] = data_dir
     return load_settings(config if config.exists() else None, overrides, system_config=False)
-
-
-def _speech(settings: Settings) -> Any:
-    """The real voice (pyttsx3 + espeak-ng in a helper process) on a kiosk; with fake
-    devices (demo, tests) a recorder, unless ``KIOSK_REAL_SPEECH=1`` asks for the real one."""
-    from kiosk.devices.speech import NullSpeech, RecordingSpeech
-
-    if settings.fake_devices and os.environ.get("KIOSK_REAL_SPEECH") != "1":
-        return RecordingSpeech()
-    from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
-
-    reason = unavailable_reason()
-    if reason is not None:
-        log.warning("no voice on this kiosk: %s", reason)
-        return NullSpeech()
-    return Pyttsx3Speech()  # its engine process starts after the welcome screen is painted
 
 
 def _start_scanner(controller: Any, settings: Settings) -> None:
@@ -164,68 +143,6 @@ def config_path(args: argparse.Namespace) -> Any:
     if os.environ.get("KIOSK_CONFIG"):
         return Path(os.environ["KIOSK_CONFIG"])
     return SYSTEM_CONFIG
-
-
-def _start_admin(
-    window: Any,
-    controller: Any,
-    settings: Settings,
-    args: argparse.Namespace,
-    store: Any,
-    sync: Any,
-    status: Any,
-    sealer: Any,
-) -> Any:
-    """Lockdown (escape shortcuts swallowed, the staff gesture) and admin mode, with the
-    out-of-service state and the offered languages and procedures applied at once. The
-    staff sign-in, the assisted session and the audit log are found on ``controller``
-    (``controller.staff``, ``.assist``) when the gesture is first made, or set on the
-    returned ``AdminController`` (``.staff``, ``.assist``, ``.audit``)."""
-    from kiosk.ui.admin import AdminController
-
-    return AdminController(
-        window,
-        controller,
-        staff=getattr(controller, "staff", None),
-        assist=getattr(controller, "assist", None),
-        settings=settings,
-        store=store,
-        config_path=config_path(args),
-        sync=sync,
-        status=status,
-        on_enrolled=sealer.forget,
-        health_every_s=15 * 60,
-    )
-
-
-def _receipt_devices(controller: Any, settings: Settings, demo: Any) -> None:
-    """The receipt printer, the central API's status lookups and the camera that reads a
-    receipt's QR code. With fake devices the printer writes PDFs under the data directory
-    and the camera shows the last receipt printed (the demo can follow its application)."""
-    from kiosk.devices.printer import FakePrinter, printer_from_settings
-    from kiosk.link.status_service import StatusService
-
-    printer = printer_from_settings(settings)
-    controller.printer = printer
-    controller.site_name = settings.site_name
-    controller.auto_print = settings.print_receipt_automatically
-    controller.status_service = StatusService(settings, demo=demo)
-
-    def qr_camera() -> Any:
-        from kiosk.devices.camera import FakeCamera, camera_from_settings
-
-        if not isinstance(printer, FakePrinter):
-            return camera_from_settings(settings)
-        import numpy as np
-
-        from kiosk.ui.receipt_flow import receipt_camera_frame
-
-        image = printer.last_image
-        blank = np.full((720, 960, 3), 255, np.uint8)
-        frame = receipt_camera_frame(image) if image is not None else blank
-        return FakeCamera([frame], fps=5)
-
-    controller.qr_camera = qr_camera
 
 
 def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, speech: Any) -> Any:
@@ -318,10 +235,8 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from contract.catalogue import CatalogueError, load_catalogue
-    from kiosk.link.sealer import Sealer
-    from kiosk.link.sync_runner import SyncThread
-    from kiosk.store.deferred import DeferredStore
+    from contract.catalogue import CatalogueError
+    from kiosk.ui.compose import Overrides, build_kiosk
     from kiosk.ui.gc_guard import GuiThreadCollector
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -336,75 +251,16 @@ def run(args: argparse.Namespace) -> int:
         demo.start()  # in the background: the window does not wait for it
 
     try:
-        catalogue = load_catalogue(settings.catalogue)
+        kiosk = build_kiosk(settings, Overrides(central=demo), config_path=config_path(args))
     except CatalogueError as exc:
         log.error("kiosk cannot start: %s", exc)
         print(f"kiosk: {exc}", file=sys.stderr)
         if demo:
             demo.stop()
         return _out_of_service(app, OUT_OF_SERVICE)
-
-    from PySide6.QtCore import QObject, Signal
-
-    class StoreFailure(QObject):
-        failed = Signal(str)
-
-    store_failure = StoreFailure()
-
-    # Opened after the welcome screen is painted; a corrupt database turns the kiosk out of
-    # service (queued to the GUI thread) instead of letting anyone type into it.
-    def open_store() -> Any:
-        from kiosk.store import Store  # SQLAlchemy + Alembic: imported off the GUI thread
-
-        return Store.open(settings.db_dir)
-
-    store = DeferredStore(open_store, lambda exc: store_failure.failed.emit(str(exc)))
-
-    from kiosk.ui import SessionController, build_ui
-    from kiosk.ui.narration import Narrator
-    from kiosk.ui.theme import Theme
-
-    sealer = Sealer(settings.enrolment_file)
-    from kiosk.link.status import KioskStatus
-
-    # The kiosk's state for the desk (heartbeat); a change wakes the sync thread.
-    kiosk_status = KioskStatus()
-    sync = SyncThread(settings, store, demo=demo, on_enrolled=sealer.forget, status=kiosk_status)
-    kiosk_status.on_change = lambda _state: sync.wake()
-
-    def kiosk_id() -> str:
-        from sync.enrolment import Enrolment
-
-        path = settings.enrolment_file
-        return Enrolment.load(path).kiosk_id if path.exists() else "unenrolled"
-
-    speech = _speech(settings)
-    controller = SessionController(
-        catalogue=catalogue,
-        store=store,
-        sealer=sealer,
-        kiosk_id=kiosk_id,
-        speech=speech,
-        clock=utcnow,
-        voice_on=settings.voice,
-        inactivity_timeout_s=settings.inactivity_timeout_s,
-        inactivity_warning_s=settings.inactivity_warning_s,
-        on_screen_keyboard=settings.on_screen_keyboard,
-        draft_retention_days=settings.draft_retention_days,
-    )
-    controller.application_submitted.connect(lambda _uuid: sync.wake())
-    _receipt_devices(controller, settings, demo)  # printer, status lookups (issue 8)
-    theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
-    window = build_ui(app, controller, theme)
-    controller.offer(settings.languages, settings.procedures)
-    window.admin_controller = _start_admin(
-        window, controller, settings, args, store, sync, kiosk_status, sealer
-    )
-    from kiosk.ui.remote_actions import attach_remote_actions  # the desk's actions (issue 16)
-
-    window.remote_actions = attach_remote_actions(window.admin_controller, controller, sync)
-    Narrator(controller, window)  # says the focused control when the voice is on
-    help_calls: list[Any] = []  # attached after the first paint (its thread imports the client)
+    window, controller, store, speech = kiosk.window, kiosk.session, kiosk.store, kiosk.speech
+    sync, kiosk_status = kiosk.sync, kiosk.status
+    assert sync is not None and kiosk_status is not None and kiosk.store_failure is not None
 
     def on_unexpected(
         kind: type[BaseException], exc: BaseException, tb: TracebackType | None
@@ -421,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"kiosk: {reason}", file=sys.stderr)
         window.setCentralWidget(_out_of_service_label(OUT_OF_SERVICE))
 
-    store_failure.failed.connect(on_store_failure)
+    kiosk.store_failure.failed.connect(on_store_failure)
     sys.excepthook = on_unexpected
     threading.excepthook = lambda a: log.critical(
         "unexpected error in thread %s", a.thread.name if a.thread else "?",
@@ -429,8 +285,8 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
     def shutdown() -> None:
-        for calls in help_calls:
-            calls.shutdown()
+        if kiosk.help_calls is not None:  # attached after the first paint
+            kiosk.help_calls.shutdown()
         sync.stop()
         if controller.scanner is not None:
             controller.scanner.clear()  # stops the camera thread
@@ -462,7 +318,11 @@ def run(args: argparse.Namespace) -> int:
         # client; admin mode finds ``controller.staff`` when the gesture is first made.
         from kiosk.ui.staff_controller import start_staff
 
-        start_staff(window, controller, settings, demo, kiosk_status)
+        kiosk.staff = start_staff(window, controller, settings, demo, kiosk_status)
+
+    def start_help_calls() -> None:
+        # Its thread imports the HTTP client: after the first paint.
+        kiosk.help_calls = _help_calls(controller, settings, sync, kiosk_status, speech)
 
     def open_store_and_purge() -> None:
         store.start()  # SQLAlchemy and Alembic are imported on the store's own thread
@@ -485,7 +345,7 @@ def run(args: argparse.Namespace) -> int:
         sync.start,  # the sync thread
         lambda: _start_scanner(controller, settings),  # OpenCV, the OCR model: on the pool
         start_staff,
-        lambda: help_calls.append(_help_calls(controller, settings, sync, kiosk_status, speech)),
+        start_help_calls,
     ]
 
     def start_background_work() -> None:

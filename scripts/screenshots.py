@@ -29,12 +29,13 @@ from PySide6.QtCore import QDeadlineTimer, QThread
 from PySide6.QtWidgets import QApplication
 
 from contract.catalogue import load_catalogue
+from kiosk.config import Settings
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController, build_ui
 from kiosk.ui.choice import ChoiceRow
+from kiosk.ui.compose import Overrides, build_kiosk
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import Theme
 
@@ -80,15 +81,20 @@ class Walk:
     def __init__(self, app: QApplication, language: str, scale: float, hc: bool) -> None:
         self.app = app
         self.store = MemoryStore()
-        self.controller = SessionController(
-            catalogue=load_catalogue(),
-            store=self.store,
-            sealer=FakeSealer(),
-            kiosk_id=lambda: "kiosk-demo",
-            speech=RecordingSpeech(),
-            clock=lambda: NOW,
+        kiosk = build_kiosk(
+            Settings(fullscreen=False),
+            Overrides(
+                catalogue=load_catalogue(),
+                store=self.store,
+                sealer=FakeSealer(),
+                speech=RecordingSpeech(),
+                clock=lambda: NOW,
+                kiosk_id=lambda: "kiosk-demo",
+                full=False,
+            ),
         )
-        self.window: MainWindow = build_ui(app, self.controller, Theme())
+        self.controller = kiosk.session
+        self.window: MainWindow = kiosk.window
         self.language, self.theme = language, Theme(scale=scale, high_contrast=hc)
 
     def resize(self, size: tuple[int, int]) -> None:

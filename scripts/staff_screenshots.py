@@ -35,8 +35,8 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController, build_ui
-from kiosk.ui.theme import Theme
+from kiosk.ui import SessionController
+from kiosk.ui.compose import AdminParts, Overrides, build_kiosk
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "screenshots"
@@ -142,31 +142,36 @@ def desk_shots(app: QApplication, out: Path) -> list[Path]:
     return written
 
 
-def kiosk(app: QApplication, scale: float = 1.0) -> tuple[SessionController, Any]:
-    controller = SessionController(
-        catalogue=load_catalogue(),
-        store=MemoryStore(),
-        sealer=FakeSealer(),
-        kiosk_id=lambda: "k-hall-a",
-        speech=RecordingSpeech(),
-        clock=lambda: NOW,
+def kiosk(
+    app: QApplication, scale: float = 1.0, admin: AdminParts | None = None
+) -> tuple[SessionController, Any, Any]:
+    """The kiosk's window and session controller (and admin mode, with ``admin``)."""
+    built = build_kiosk(
+        Settings(fullscreen=False, text_scale=scale),
+        Overrides(
+            catalogue=load_catalogue(),
+            store=MemoryStore(),
+            sealer=FakeSealer(),
+            speech=RecordingSpeech(),
+            clock=lambda: NOW,
+            kiosk_id=lambda: "k-hall-a",
+            full=False,
+            admin=admin,
+        ),
     )
-    window = build_ui(app, controller, Theme(scale=scale))
+    controller, window = built.session, built.window
     window.resize(1280, 1024)
     window.show()
     settle(app)
-    return controller, window
+    return controller, window, built.admin
 
 
 def admin_shot(app: QApplication, out: Path, data: Path) -> Path:
-    from kiosk.ui.admin import AdminController
-
-    controller, window = kiosk(app, 1.5)
     settings = Settings(data_dir=data, fake_devices=True, text_scale=1.5)
-    admin = AdminController(
-        window, controller, staff=None, audit=MemoryAuditLog(), settings=settings,
-        store=MemoryStore(), config_path=data / "kiosk.toml", clock=lambda: NOW,
-    )  # fmt: skip
+    options = {"staff": None, "audit": MemoryAuditLog(), "clock": lambda: NOW}
+    controller, window, admin = kiosk(
+        app, 1.5, AdminParts(settings, MemoryStore(), data / "kiosk.toml", options)
+    )
     admin.open(StaffMember("adm-0007", "Claire Martin", Role.STAFF))
     tabs = window.admin.tabs
     tabs.setCurrentIndex(next(i for i in range(tabs.count()) if tabs.tabText(i) == "Réglages"))
@@ -183,7 +188,7 @@ def consent_shot(app: QApplication, out: Path) -> Path:
     from kiosk.staff.fake import FakeStaffDirectory
     from kiosk.ui.staff_controller import AssistController, StaffController
 
-    controller, window = kiosk(app)
+    controller, window, _admin = kiosk(app)
     controller.choose_language("ar")
     controller.start()
     controller.choose_procedure("renewal-student")

@@ -5,7 +5,6 @@ every check on each state."""
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 import sys
 import time
@@ -107,27 +106,27 @@ class Kiosk:
     def build(cls) -> Kiosk:
         from contract.catalogue import load_catalogue
         from kiosk.audit.fakes import NOW, FakeMonotonic, MemoryStore, fake_sealer
+        from kiosk.config import Settings
         from kiosk.devices.speech import RecordingSpeech
-        from kiosk.ui import SessionController, build_ui
+        from kiosk.ui.compose import Overrides, build_kiosk
 
-        app = application()
+        application()  # the QApplication, before any widget
         speech = RecordingSpeech()
-        kwargs: dict[str, object] = {}
-        clock: FakeMonotonic | None = None
-        if "monotonic" in inspect.signature(SessionController).parameters:
-            clock = FakeMonotonic()
-            kwargs["monotonic"] = clock
-        controller = SessionController(
-            catalogue=load_catalogue(),
-            store=MemoryStore(),
-            sealer=fake_sealer,
-            kiosk_id=lambda: "kiosk-audit",
-            speech=speech,
-            clock=lambda: NOW,
-            voice_on=True,
-            **kwargs,
+        clock = FakeMonotonic()
+        built = build_kiosk(
+            Settings(fullscreen=False, voice=True),
+            Overrides(
+                catalogue=load_catalogue(),
+                store=MemoryStore(),
+                sealer=fake_sealer,
+                speech=speech,
+                clock=lambda: NOW,
+                monotonic=clock,
+                kiosk_id=lambda: "kiosk-audit",
+                full=False,
+            ),
         )
-        window = build_ui(app, controller)
+        window, controller = built.window, built.session
         narration = False
         try:
             from kiosk.ui.narration import Narrator

@@ -1,13 +1,12 @@
 """The Qt UI: main window, one module per screen, shared widgets, theme, task runner.
 
-Construction (what ``kiosk.app`` does)::
+Construction goes through the composition root, ``kiosk.ui.compose.build_kiosk`` (the
+app, the audit, the screenshots, the benchmarks and the GUI tests)::
 
     app = QApplication(argv)
-    controller = SessionController(catalogue=..., store=..., sealer=..., kiosk_id=...,
-                                   speech=..., clock=...)
-    window = build_ui(app, controller)          # or create_main_window(controller)
-    window.showFullScreen()
-    app.aboutToQuit.connect(controller.shutdown)
+    kiosk = build_kiosk(settings, Overrides(store=..., speech=...))  # fakes: kiosk.testing
+    kiosk.window.showFullScreen()
+    app.aboutToQuit.connect(kiosk.session.shutdown)
 """
 
 from __future__ import annotations

@@ -31,6 +31,8 @@ from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import Theme
 
 if TYPE_CHECKING:
+    from kiosk.devices.camera import Camera
+    from kiosk.devices.printer import Printer
     from kiosk.ui.help_call import HelpCallController
     from kiosk.ui.main_window import MainWindow
     from kiosk.ui.scan_controller import ScanController
@@ -88,9 +90,21 @@ class SessionController(ApplicationFlow, ScanFlow, ReceiptFlow, QObject):
         monotonic: Callable[[], float] = time.monotonic,
         on_screen_keyboard: bool = True,
         draft_retention_days: int = 30,
+        printer: Printer | None = None,
+        status_service: Any = None,  # kiosk.link.status_service.StatusService or a fake
+        qr_camera: Callable[[], Camera] | None = None,
+        site_name: str = "Préfecture",
+        auto_print: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        # The receipt's ports (kiosk.ui.receipt_flow): None, "the printer does not answer",
+        # no status lookups, no QR code reading.
+        self.printer = printer
+        self.status_service = status_service
+        self.qr_camera = qr_camera
+        self.site_name = site_name
+        self.auto_print = auto_print
         self.draft_retention_days = draft_retention_days  # drafts saved for later
         self.catalogue = catalogue
         self.store = store

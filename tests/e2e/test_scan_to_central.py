@@ -20,12 +20,11 @@ from kiosk.link.sync_runner import SyncThread
 from kiosk.scan import synthetic as syn
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController, create_main_window
 from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.scan_controller import ScanController
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
-from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, Kiosk
+from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, Kiosk, session_window
 from tests.gui.test_scan_flow import FRAME, KABONGO, letter_frame, passport_frame
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -55,7 +54,7 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
     qtbot, kiosk_env, central_server
 ) -> None:
     settings, store, _enrolment = kiosk_env
-    controller = SessionController(
+    controller, window = session_window(
         catalogue=load_catalogue(),
         store=store,
         sealer=Sealer(settings.enrolment_file),
@@ -63,7 +62,6 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
         speech=RecordingSpeech(),
         clock=utcnow,
     )
-    window = create_main_window(controller)
     qtbot.addWidget(window)
     window.resize(1280, 1024)
     window.show()

@@ -19,10 +19,9 @@ from kiosk.link.sealer import Sealer
 from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController, create_main_window
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
-from tests.gui.conftest import CONTACT, IDENTITY, Kiosk
+from tests.gui.conftest import CONTACT, IDENTITY, Kiosk, session_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -62,7 +61,7 @@ def visible_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
 def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, central_server) -> None:  # type: ignore[no-untyped-def]
     settings, store, enrolment = kiosk_env
     sealer = Sealer(settings.enrolment_file)
-    controller = SessionController(
+    controller, window = session_window(
         catalogue=load_catalogue(),
         store=store,
         sealer=sealer,
@@ -70,7 +69,6 @@ def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, centr
         speech=RecordingSpeech(),
         clock=utcnow,
     )
-    window = create_main_window(controller)
     qtbot.addWidget(window)
     window.resize(1280, 1024)
     window.show()

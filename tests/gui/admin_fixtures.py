@@ -13,6 +13,7 @@ import pytest
 from kiosk.admin.selftest import SelfTests
 from kiosk.config import Settings
 from kiosk.devices.printer import FakePrinter
+from kiosk.devices.speech import RecordingSpeech
 from kiosk.health.registry import Result
 from kiosk.link.status import KioskStatus
 from kiosk.link.sync_runner import PurgePreview
@@ -20,6 +21,7 @@ from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
 from kiosk.ui.admin import AdminController
+from kiosk.ui.compose import AdminParts, StaffParts
 from kiosk.ui.staff_controller import StaffController
 from tests.gui.conftest import NOW, Kiosk
 
@@ -97,39 +99,40 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     made: list[Admin] = []
     store = Store.open(tmp_path / "store")
 
-    def make(**settings_values: Any) -> Admin:
-        kiosk = make_kiosk()
+    def make(*, assisted: bool = False, **settings_values: Any) -> Admin:
+        """``assisted``: with the mediators' assisted session (admin mode offers it)."""
         settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
         audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
         directory = FakeStaffDirectory(audit=audit)
         directory.add(STAFF.identifier, PIN, STAFF.display_name, Role.STAFF)
         directory.add("med-0042", "735184", "Karim Haddad", Role.MEDIATOR)
-        staff = StaffController(kiosk.window, kiosk.controller, directory, audit)
+        speech = RecordingSpeech()
         selftests = SelfTests(
             settings,
-            kiosk.speech,
+            speech,
             clock=lambda: NOW,
             checks={"ocr": lambda: Result("ok", "moteur simulé prêt")},
             printer=FakePrinter(tmp_path / "receipts"),  # as kiosk.app gives the kiosk's own
         )
         quits: list[int] = []
-        controller = AdminController(
-            kiosk.window,
-            kiosk.controller,
-            staff=staff,
-            audit=audit,
-            settings=settings,
-            store=store,
-            config_path=tmp_path / "kiosk.toml",
-            sync=sync,
-            purge=lambda: 3,
-            purge_preview=lambda: PurgePreview(2, NOW, 1, NOW),
-            status=status,
-            selftests=selftests,
-            enrol=lambda _settings, code: "kiosk-0042" if code == "GOOD-CODE" else _refuse(),
-            clock=lambda: NOW,
-            quit_app=lambda: quits.append(1),
+        options: dict[str, Any] = {
+            "sync": sync,
+            "purge": lambda: 3,
+            "purge_preview": lambda: PurgePreview(2, NOW, 1, NOW),
+            "status": status,
+            "selftests": selftests,
+            "enrol": lambda _settings, code: "kiosk-0042" if code == "GOOD-CODE" else _refuse(),
+            "clock": lambda: NOW,
+            "quit_app": lambda: quits.append(1),
+        }
+        kiosk = make_kiosk(
+            speech=speech,
+            staff_parts=StaffParts(
+                directory, audit, assist={"status": status} if assisted else None
+            ),
+            admin_parts=AdminParts(settings, store, tmp_path / "kiosk.toml", options),
         )
+        controller, staff = kiosk.admin, kiosk.staff
         # The gesture's three seconds on a clock of the test's own (a loaded machine
         # must not stretch five quick taps past them); tests that care move it.
         controller.lockdown.monotonic = Clock()

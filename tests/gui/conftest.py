@@ -11,12 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from contract.catalogue import Catalogue, load_catalogue
+from kiosk.config import Settings
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
-from kiosk.ui import MainWindow, SessionController, create_main_window
+from kiosk.ui import MainWindow, SessionController
 from kiosk.ui.choice import ChoiceRow
+from kiosk.ui.compose import AdminParts, Overrides, ReceiptDevices, StaffParts, build_kiosk
 from kiosk.ui.widgets import CountryBox
 
 IDENTITY = {
@@ -55,6 +57,9 @@ class Kiosk:
     speech: RecordingSpeech
     qtbot: Any
     monotonic: FakeMonotonic = field(default_factory=FakeMonotonic)
+    staff: Any = None  # kiosk.ui.staff_controller.StaffController, when asked for
+    admin: Any = None  # kiosk.ui.admin.AdminController, when asked for
+    assist: Any = None  # kiosk.ui.staff_controller.AssistController, when asked for
 
     def idle(self, seconds: float) -> None:
         """Let ``seconds`` pass without any user action, then let the monitor look."""
@@ -182,6 +187,39 @@ class Kiosk:
         self.wait_screen(Screen.RECEIPT)
 
 
+def session_window(
+    *,
+    store: Any,
+    sealer: Any,
+    speech: Any,
+    kiosk_id: Callable[[], str],
+    clock: Callable[[], Any],
+    catalogue: Catalogue | None = None,
+    monotonic: Callable[[], float] | None = None,
+    receipt: ReceiptDevices | None = None,
+    **session: Any,
+) -> tuple[SessionController, MainWindow]:
+    """The session controller and its window on the given ports, through the composition
+    root (kiosk.ui.compose), for the tests that bring their own store or sealer."""
+    built = build_kiosk(
+        Settings(fullscreen=False),
+        Overrides(
+            catalogue=catalogue or load_catalogue(),
+            store=store,
+            sealer=sealer,
+            speech=speech,
+            clock=clock,
+            monotonic=monotonic,
+            kiosk_id=kiosk_id,
+            receipt=receipt,
+            full=False,
+            app_style=False,
+            session=session,
+        ),
+    )
+    return built.session, built.window
+
+
 @pytest.fixture
 def catalogue() -> Catalogue:
     return load_catalogue()
@@ -191,26 +229,45 @@ def catalogue() -> Catalogue:
 def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk]]:
     made: list[Kiosk] = []
 
-    def make(*, voice_on: bool = False, **options: Any) -> Kiosk:
-        store, sealer, speech = MemoryStore(), FakeSealer(), RecordingSpeech()
+    def make(
+        *,
+        voice_on: bool = False,
+        settings: Settings | None = None,
+        receipt: ReceiptDevices | None = None,
+        speech: RecordingSpeech | None = None,
+        staff_parts: StaffParts | None = None,
+        admin_parts: AdminParts | None = None,
+        **options: Any,
+    ) -> Kiosk:
+        store, sealer, speech = MemoryStore(), FakeSealer(), speech or RecordingSpeech()
         monotonic = FakeMonotonic()
-        controller = SessionController(
-            catalogue=catalogue,
-            store=store,
-            sealer=sealer,
-            kiosk_id=lambda: "kiosk-test-01",
-            speech=speech,
-            clock=lambda: NOW,
-            voice_on=voice_on,
-            monotonic=monotonic,
-            **options,
+        built = build_kiosk(
+            settings or Settings(fullscreen=False),
+            Overrides(
+                catalogue=catalogue,
+                store=store,
+                sealer=sealer,
+                speech=speech,
+                clock=lambda: NOW,
+                monotonic=monotonic,
+                kiosk_id=lambda: "kiosk-test-01",
+                receipt=receipt,
+                full=False,
+                app_style=False,
+                staff=staff_parts,
+                admin=admin_parts,
+                session={"voice_on": voice_on, **options},
+            ),
         )
-        window = create_main_window(controller)
+        window, controller = built.window, built.session
         qtbot.addWidget(window)
         window.resize(1280, 1024)
         window.show()
         qtbot.waitExposed(window)
-        kiosk = Kiosk(window, controller, store, sealer, speech, qtbot, monotonic)
+        kiosk = Kiosk(
+            window, controller, store, sealer, speech, qtbot, monotonic,
+            built.staff, built.admin, built.assist,
+        )  # fmt: skip
         made.append(kiosk)
         return kiosk
 

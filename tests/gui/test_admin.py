@@ -328,13 +328,11 @@ def test_admin_mode_times_out_and_signs_staff_out(admin: Admin) -> None:
     assert admin.audit.actions()[-1] == "sign_out"
 
 
-def test_the_gesture_routes_a_mediator_to_the_assisted_session(admin: Admin) -> None:
-    from kiosk.ui.staff_controller import AssistController
-
+def test_the_gesture_routes_a_mediator_to_the_assisted_session(
+    make_admin: Callable[..., Admin],
+) -> None:
+    admin = make_admin(assisted=True)
     kiosk = admin.kiosk
-    admin.controller.assist = AssistController(
-        kiosk.window, kiosk.controller, admin.staff, admin.audit, status=admin.status
-    )
     admin.controller.request()
     with kiosk.qtbot.waitSignal(admin.staff.signed_in, timeout=10_000):
         admin.sign_in("med-0042", "735184")

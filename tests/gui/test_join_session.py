@@ -28,13 +28,9 @@ MEDIATOR, MEDIATOR_PIN, MEDIATOR_NAME = "med-0042", "735184", "Karim Haddad"
 
 
 def _assisted(make_admin: Callable[..., Admin]) -> tuple[Admin, AssistController]:
-    admin = make_admin()
-    kiosk = admin.kiosk
-    assist = AssistController(
-        kiosk.window, kiosk.controller, admin.staff, admin.audit, status=admin.status
-    )
-    admin.controller.assist = assist
-    return admin, assist
+    admin = make_admin(assisted=True)
+    assert admin.controller.assist is admin.kiosk.assist is not None
+    return admin, admin.kiosk.assist
 
 
 def _halfway(kiosk: Kiosk, language: str) -> None:

@@ -29,7 +29,6 @@ from kiosk.link.status import KioskStatus
 from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController, create_main_window
 from kiosk.ui.admin import AdminController
 from kiosk.ui.help_call import attach_help_calls
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
@@ -38,7 +37,7 @@ from sync.client import CentralClient
 from sync.enrolment import enrol
 from tests.fixtures.central import start_central, stop_central
 from tests.gui.admin_fixtures import Clock
-from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk
+from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
 from tests.gui.test_staff_gesture import real_taps
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -76,7 +75,7 @@ def test_an_applicant_asks_a_mediator_joins_helps_hands_back_and_it_is_recorded(
         )
     store = Store.open(settings.db_dir)
     speech = RecordingSpeech()
-    controller = SessionController(
+    controller, window = session_window(
         catalogue=load_catalogue(),
         store=store,
         sealer=Sealer(settings.enrolment_file),
@@ -84,7 +83,6 @@ def test_an_applicant_asks_a_mediator_joins_helps_hands_back_and_it_is_recorded(
         speech=speech,
         clock=utcnow,
     )
-    window = create_main_window(controller)
     qtbot.addWidget(window)
     window.resize(1280, 1024)
     window.show()

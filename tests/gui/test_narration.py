@@ -28,10 +28,8 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
 from kiosk.domain.session import Screen
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import create_main_window
-from kiosk.ui.controller import SessionController
 from kiosk.ui.narration import Narrator, describe
-from tests.gui.conftest import NOW, Kiosk
+from tests.gui.conftest import NOW, Kiosk, session_window
 
 pytestmark = pytest.mark.gui
 
@@ -284,7 +282,7 @@ def test_real_engine_is_silent_within_100_ms_of_a_key_press(
     qtbot: Any, catalogue: Catalogue
 ) -> None:
     speech = Pyttsx3Speech(player="null")
-    controller = SessionController(
+    controller, window = session_window(
         catalogue=catalogue,
         store=MemoryStore(),
         sealer=FakeSealer(),
@@ -294,7 +292,6 @@ def test_real_engine_is_silent_within_100_ms_of_a_key_press(
         voice_on=True,
     )
     try:
-        window = create_main_window(controller)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

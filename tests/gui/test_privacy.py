@@ -32,9 +32,9 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import MainWindow, SessionController, create_main_window
+from kiosk.ui import MainWindow, SessionController
 from kiosk.ui.image_view import ImageView
-from tests.gui.conftest import NOW, Kiosk
+from tests.gui.conftest import NOW, Kiosk, session_window
 
 pytestmark = pytest.mark.gui
 
@@ -267,7 +267,7 @@ def test_crashed_and_restarted(qtbot: Any, tmp_path: Path, catalogue: Catalogue)
     data: nothing on screen, and the draft (saved after each step) is gone."""
 
     def boot(store: Any) -> Kiosk:
-        controller = SessionController(
+        controller, window = session_window(
             catalogue=catalogue,
             store=store,
             sealer=lambda uuid, payload: json.dumps(payload).encode(),
@@ -275,7 +275,6 @@ def test_crashed_and_restarted(qtbot: Any, tmp_path: Path, catalogue: Catalogue)
             speech=RecordingSpeech(),
             clock=lambda: NOW,
         )
-        window = create_main_window(controller)
         qtbot.addWidget(window)
         window.resize(1280, 1024)
         window.show()

@@ -12,8 +12,7 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController, create_main_window
-from tests.gui.conftest import NOW, Kiosk
+from tests.gui.conftest import NOW, Kiosk, session_window
 
 pytestmark = pytest.mark.gui
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.gui
 def test_submission_through_the_real_store(qtbot, tmp_path: Path, catalogue: Catalogue) -> None:  # type: ignore[no-untyped-def]
     store = Store.open(tmp_path / "data")
     try:
-        controller = SessionController(
+        controller, window = session_window(
             catalogue=catalogue,
             store=store,
             sealer=lambda uuid, payload: json.dumps(payload).encode(),
@@ -29,7 +28,6 @@ def test_submission_through_the_real_store(qtbot, tmp_path: Path, catalogue: Cat
             speech=RecordingSpeech(),
             clock=lambda: NOW,
         )
-        window = create_main_window(controller)
         qtbot.addWidget(window)
         window.resize(1280, 1024)
         window.show()

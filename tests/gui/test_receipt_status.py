@@ -269,17 +269,16 @@ def test_demo_devices_the_camera_shows_the_last_receipt(
 ) -> None:
     """``kiosk --demo``: receipts go to PDF files, and the status screen's camera shows the
     last one printed, so the demo can follow its own application."""
-    from kiosk.app import _receipt_devices
     from kiosk.domain.receipt import parse_qr
+    from kiosk.ui.compose import receipt_devices
     from kiosk.ui.receipt_flow import decode_qr
 
     settings = load_settings(
         overrides={"data_dir": tmp_path, "fake_devices": True, "site_name": "Bobigny"},
         environ={},
     )
-    kiosk = make_kiosk()
+    kiosk = make_kiosk(settings=settings, receipt=receipt_devices(settings, None))
     controller = kiosk.controller
-    _receipt_devices(controller, settings, None)
     printer = controller.printer
     assert isinstance(printer, FakePrinter) and controller.site_name == "Bobigny"
     assert isinstance(controller.status_service, StatusService)

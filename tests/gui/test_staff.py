@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from kiosk.domain.session import Screen
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
+from kiosk.ui.compose import StaffParts
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from kiosk.ui.staff_controller import AssistController, StaffController
 from tests.gui.conftest import IDENTITY, NOW, Kiosk
@@ -74,13 +75,12 @@ class Staffed:
 
 @pytest.fixture
 def staffed(make_kiosk: Callable[..., Kiosk]) -> Iterator[Staffed]:
-    kiosk = make_kiosk()
     clock, audit = Clock(), MemoryAuditLog(kiosk_id="kiosk-test-01")
     directory = FakeStaffDirectory(audit=audit, clock=clock)
     directory.add("med-0042", PIN, "Amina B.", Role.MEDIATOR)
     directory.add("adm-0007", "135790", "Claire M.", Role.STAFF)
-    staff = StaffController(kiosk.window, kiosk.controller, directory, audit)
-    assist = AssistController(kiosk.window, kiosk.controller, staff, audit, clock=clock)
+    kiosk = make_kiosk(staff_parts=StaffParts(directory, audit, assist={"clock": clock}))
+    staff, assist = kiosk.staff, kiosk.assist
     yield Staffed(kiosk, directory, audit, staff, assist, clock, [], [])
     staff.stop_badge()  # the camera thread, if a test left it running
 

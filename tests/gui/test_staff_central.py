@@ -24,12 +24,11 @@ from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import Role
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController, create_main_window
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from kiosk.ui.staff_controller import start_staff
 from sync.client import CentralClient
 from sync.enrolment import enrol
-from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk
+from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -59,7 +58,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
         )
     store = Store.open(settings.db_dir)
     speech = RecordingSpeech()
-    controller = SessionController(
+    controller, window = session_window(
         catalogue=load_catalogue(),
         store=store,
         sealer=Sealer(settings.enrolment_file),
@@ -67,7 +66,6 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
         speech=speech,
         clock=utcnow,
     )
-    window = create_main_window(controller)
     qtbot.addWidget(window)
     window.resize(1280, 1024)
     window.show()
@@ -165,7 +163,7 @@ def test_sign_in_is_refused_when_the_central_api_is_down(qtbot: Any, tmp_path: P
         '{"kiosk_id": "k", "token": "t", "server_url": "http://127.0.0.1:9", '
         '"public_key": "AAAA", "sealing_format": 1}'
     )
-    controller = SessionController(
+    controller, window = session_window(
         catalogue=load_catalogue(),
         store=MemoryStore(),
         sealer=FakeSealer(),
@@ -173,7 +171,6 @@ def test_sign_in_is_refused_when_the_central_api_is_down(qtbot: Any, tmp_path: P
         speech=RecordingSpeech(),
         clock=utcnow,
     )
-    window = create_main_window(controller)
     qtbot.addWidget(window)
     window.show()
     staff = start_staff(window, controller, settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from kiosk.link.help_call import ACKNOWLEDGED, WAITING
 from kiosk.link.status import SyncRound
 from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
+from kiosk.ui.compose import StaffParts
 from kiosk.ui.help_call import HelpCallDialog
-from kiosk.ui.staff_controller import StaffController
 from kiosk.ui.theme import Theme
 from tests.gui.admin_fixtures import Admin
 from tests.gui.conftest import NOW, Kiosk
@@ -187,14 +188,17 @@ class Clock:
         self.mono += seconds
 
 
-def test_wrong_pins_warn_that_waits_follow_and_count_them_down(kiosk: Kiosk) -> None:
+def test_wrong_pins_warn_that_waits_follow_and_count_them_down(
+    make_kiosk: Callable[..., Kiosk],
+) -> None:
     clock = Clock()
     audit = MemoryAuditLog()
     directory = FakeStaffDirectory(audit=audit, clock=clock)
     directory.add("med-0042", "482913", "Amina B.", Role.MEDIATOR)
-    staff = StaffController(
-        kiosk.window, kiosk.controller, directory, audit, monotonic=clock.monotonic
+    kiosk = make_kiosk(
+        staff_parts=StaffParts(directory, audit, options={"monotonic": clock.monotonic})
     )
+    staff = kiosk.staff
     screen = kiosk.window.signin
 
     def try_pin(pin: str, expect: str) -> None:

@@ -40,7 +40,6 @@ import pytest
 import pytestqt.exceptions
 
 from contract.catalogue import load_catalogue
-from kiosk.app import _receipt_devices
 from kiosk.config import load_settings
 from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
 from kiosk.health.checks import pid_alive
@@ -50,12 +49,12 @@ from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
-from kiosk.ui import SessionController, create_main_window
+from kiosk.ui.compose import receipt_devices
 from kiosk.ui.staff_controller import AssistController, StaffController
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
 from tests.fixtures.central import CentralServer
-from tests.gui.conftest import NOW, FakeMonotonic, Kiosk
+from tests.gui.conftest import NOW, FakeMonotonic, Kiosk, session_window
 from tests.gui.test_privacy import applicant_traces
 from tests.robustness.faultproxy import FaultProxy
 from tests.soak.day import Day, SimClock, malloc_trim, open_fds, rss_kb
@@ -145,7 +144,7 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
     monotonic = FakeMonotonic()
     speech = Pyttsx3Speech(player="null-fast")
     speech.start()
-    controller = SessionController(
+    controller, window = session_window(
         catalogue=load_catalogue(),
         store=store,
         sealer=Sealer(settings.enrolment_file),
@@ -155,10 +154,11 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
         voice_on=True,
         monotonic=monotonic,
         draft_retention_days=settings.draft_retention_days,
+        receipt=receipt_devices(settings, None),  # fake printer, QR camera, lookups
+        site_name=settings.site_name,
+        auto_print=settings.print_receipt_automatically,
     )
-    _receipt_devices(controller, settings, demo=None)  # fake printer, QR camera, lookups
     assert isinstance(controller.status_service, StatusService)
-    window = create_main_window(controller)
     qtbot.addWidget(window)
     window.resize(1280, 1024)
     window.show()

@@ -1,0 +1,340 @@
+"""The composition root: ``build_kiosk(settings, overrides)`` builds the kiosk's window and
+controllers from the settings and their ports, and is the only place that constructs the
+session controller (``tests/unit/test_composition_root.py`` checks it).
+
+The app (``kiosk.app``), the accessibility audit, the screenshots, the benchmarks and the
+GUI tests all call it; ``Overrides`` lets them pass fakes (``kiosk.testing``: store,
+sealer, clocks; ``kiosk.devices``: speech, printer, camera). With ``full=False`` only the
+window and the session controller are built (tests, audit, screenshots): no receipt devices
+from the settings, no sync thread, no admin mode.
+
+What is still attached after construction, and why: the document scanner (OpenCV is
+imported on the pool after the first paint), staff sign-in and help calls (their threads
+import the HTTP client after the first paint: ``kiosk.app``), and the heartbeat's device
+checks (they read the scanner, which does not exist before).
+
+GUI thread only. Imports of heavy parts (the store, the link) are deferred, as start-up
+time to the first paint is measured (benchmarks/startup.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
+
+from kiosk.config import Settings
+from kiosk.devices.speech import Speech
+from kiosk.link.connection import utcnow
+from kiosk.ui import build_ui, create_main_window
+from kiosk.ui.controller import Sealer, SessionController, StorePort
+from kiosk.ui.main_window import MainWindow
+from kiosk.ui.theme import Theme
+
+if TYPE_CHECKING:
+    from contract.catalogue import Catalogue
+    from kiosk.devices.camera import Camera
+    from kiosk.devices.printer import Printer
+    from kiosk.link.demo_central import DemoCentral
+    from kiosk.link.status import KioskStatus
+    from kiosk.link.sync_runner import SyncThread
+    from kiosk.ui.admin import AdminController
+    from kiosk.ui.remote_actions import RemoteActions
+    from kiosk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReceiptDevices:
+    """The receipt's ports: the printer, the central API's status lookups and the camera
+    that reads a receipt's QR code (a factory: it is opened only while needed)."""
+
+    printer: Printer | None = None
+    status_service: Any = None
+    qr_camera: Callable[[], Camera] | None = None
+
+
+@dataclass(frozen=True)
+class StaffParts:
+    """Staff sign-in on the caller's directory and audit log (with ``full=False``; the app's
+    own, through the central API, start after the first paint: ``start_staff``)."""
+
+    directory: Any  # kiosk.staff.StaffDirectory (tests: kiosk.staff.fake.FakeStaffDirectory)
+    audit: Any  # kiosk.staff audit log (tests: MemoryAuditLog)
+    options: dict[str, Any] = field(default_factory=dict)  # StaffController's (monotonic...)
+    # The assisted session too, with AssistController's options (clock...); None: none.
+    assist: dict[str, Any] | None = None
+
+
+@dataclass
+class AdminParts:
+    """Admin mode on the caller's settings and store (with ``full=False``); ``options`` are
+    AdminController's other keyword arguments (sync, status, clock, self-tests...)."""
+
+    settings: Settings
+    store: Any
+    config_path: Any = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Overrides:
+    """What replaces the ports built from the settings (None: built from the settings)."""
+
+    catalogue: Catalogue | None = None
+    store: StorePort | None = None
+    sealer: Sealer | None = None  # the sealing callable (kiosk.link.sealer.Sealer or a fake)
+    speech: Speech | None = None
+    clock: Callable[[], dt.datetime] | None = None
+    monotonic: Callable[[], float] | None = None
+    kiosk_id: Callable[[], str] | None = None
+    tasks: TaskRunner | None = None
+    receipt: ReceiptDevices | None = None  # with full=False: none unless given
+    central: DemoCentral | None = None  # the demo's own central API
+    # False: the window and session controller alone (no receipt devices from the settings,
+    # no sync thread, no admin mode), as the tests, the audit and the screenshots want.
+    full: bool = True
+    # Fusion as the application's style (build_ui); the GUI tests leave the style alone.
+    app_style: bool = True
+    # With full=False: staff sign-in and admin mode on the caller's ports.
+    staff: StaffParts | None = None
+    admin: AdminParts | None = None
+    # What the settings give otherwise, for the tests (voice_on, inactivity_timeout_s,
+    # inactivity_warning_s, on_screen_keyboard; values the settings' bounds refuse).
+    session: dict[str, Any] = field(default_factory=dict)
+
+
+class StoreFailure(QObject):
+    """The deferred store could not open (queued to the GUI thread)."""
+
+    failed = Signal(str)
+
+
+@dataclass
+class Kiosk:
+    """Everything ``build_kiosk`` made; the app owns it and stops it at exit."""
+
+    settings: Settings
+    window: MainWindow
+    session: SessionController  # the session, scan and receipt flows
+    store: StorePort
+    sealer: Sealer
+    speech: Speech
+    theme: Theme
+    store_failure: StoreFailure | None = None  # the deferred store's failures (full only)
+    status: KioskStatus | None = None  # the kiosk's state for the desk (full only)
+    sync: SyncThread | None = None
+    admin: AdminController | None = None
+    remote_actions: RemoteActions | None = None
+    staff: Any = None  # kiosk.ui.staff_controller.StaffController, after the first paint
+    assist: Any = None  # kiosk.ui.staff_controller.AssistController (StaffParts.assist)
+    help_calls: Any = None  # kiosk.ui.help_call.HelpCallController, after the first paint
+
+    @property
+    def scan(self) -> Any:
+        """The document scanner (kiosk.ui.scan_controller), once it is started."""
+        return self.session.scanner
+
+
+def speech_from_settings(settings: Settings) -> Speech:
+    """The real voice (pyttsx3 + espeak-ng in a helper process) on a kiosk; with fake
+    devices (demo, tests) a recorder, unless ``KIOSK_REAL_SPEECH=1`` asks for the real one."""
+    from kiosk.devices.speech import NullSpeech, RecordingSpeech
+
+    if settings.fake_devices and os.environ.get("KIOSK_REAL_SPEECH") != "1":
+        return RecordingSpeech()
+    from kiosk.devices.speech_espeak import Pyttsx3Speech, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is not None:
+        log.warning("no voice on this kiosk: %s", reason)
+        return NullSpeech()
+    return Pyttsx3Speech()  # its engine process starts after the welcome screen is painted
+
+
+def receipt_devices(settings: Settings, demo: DemoCentral | None = None) -> ReceiptDevices:
+    """The receipt printer, the central API's status lookups and the camera that reads a
+    receipt's QR code. With fake devices the printer writes PDFs under the data directory
+    and the camera shows the last receipt printed (the demo can follow its application)."""
+    from kiosk.devices.printer import FakePrinter, printer_from_settings
+    from kiosk.link.status_service import StatusService
+
+    printer = printer_from_settings(settings)
+
+    def qr_camera() -> Any:
+        from kiosk.devices.camera import FakeCamera, camera_from_settings
+
+        if not isinstance(printer, FakePrinter):
+            return camera_from_settings(settings)
+        import numpy as np
+
+        from kiosk.ui.receipt_flow import receipt_camera_frame
+
+        image = printer.last_image
+        blank = np.full((720, 960, 3), 255, np.uint8)
+        frame = receipt_camera_frame(image) if image is not None else blank
+        return FakeCamera([frame], fps=5)
+
+    return ReceiptDevices(printer, StatusService(settings, demo=demo), qr_camera)
+
+
+def _enrolled_kiosk_id(settings: Settings) -> Callable[[], str]:
+    def kiosk_id() -> str:
+        from sync.enrolment import Enrolment
+
+        path = settings.enrolment_file
+        return Enrolment.load(path).kiosk_id if path.exists() else "unenrolled"
+
+    return kiosk_id
+
+
+def _deferred_store(settings: Settings, failure: StoreFailure) -> Any:
+    """Opened after the welcome screen is painted; a corrupt database turns the kiosk out of
+    service (queued to the GUI thread) instead of letting anyone type into it."""
+    from kiosk.store.deferred import DeferredStore
+
+    def open_store() -> Any:
+        from kiosk.store import Store  # SQLAlchemy + Alembic: imported off the GUI thread
+
+        return Store.open(settings.db_dir)
+
+    return DeferredStore(open_store, lambda exc: failure.failed.emit(str(exc)))
+
+
+def build_kiosk(
+    settings: Settings, overrides: Overrides | None = None, *, config_path: Any = None
+) -> Kiosk:
+    """The kiosk's window and controllers, wired (see the module's docstring).
+    ``config_path``: the settings file admin mode writes (full only)."""
+    o = overrides or Overrides()
+    if o.catalogue is None:
+        from contract.catalogue import load_catalogue
+
+        catalogue = load_catalogue(settings.catalogue)  # CatalogueError: the caller's
+    else:
+        catalogue = o.catalogue
+    store_failure = StoreFailure() if o.full and o.store is None else None
+    store: Any = o.store if store_failure is None else _deferred_store(settings, store_failure)
+    link_sealer = None
+    if o.sealer is None:
+        from kiosk.link.sealer import Sealer as LinkSealer
+
+        link_sealer = LinkSealer(settings.enrolment_file)
+    sealer: Sealer = o.sealer if o.sealer is not None else link_sealer  # type: ignore[assignment]
+    speech = o.speech if o.speech is not None else speech_from_settings(settings)
+    receipt = o.receipt
+    if receipt is None:
+        receipt = receipt_devices(settings, o.central) if o.full else ReceiptDevices()
+    options: dict[str, Any] = {
+        "voice_on": settings.voice,
+        "inactivity_timeout_s": settings.inactivity_timeout_s,
+        "inactivity_warning_s": settings.inactivity_warning_s,
+        "on_screen_keyboard": settings.on_screen_keyboard,
+        "draft_retention_days": settings.draft_retention_days,
+        "site_name": settings.site_name,
+        # Without a printer, printing at once would say "the printer does not answer".
+        "auto_print": o.full and settings.print_receipt_automatically,
+        **o.session,
+    }
+    session = SessionController(
+        catalogue=catalogue,
+        store=store,
+        sealer=sealer,
+        kiosk_id=o.kiosk_id or _enrolled_kiosk_id(settings),
+        speech=speech,
+        clock=o.clock or utcnow,
+        tasks=o.tasks,
+        monotonic=o.monotonic or time.monotonic,
+        printer=receipt.printer,
+        status_service=receipt.status_service,
+        qr_camera=receipt.qr_camera,
+        **options,
+    )
+    theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
+    app = QApplication.instance()
+    if o.app_style and isinstance(app, QApplication):
+        window = build_ui(app, session, theme)
+    else:
+        window = create_main_window(session, theme)
+    kiosk = Kiosk(settings, window, session, store, sealer, speech, theme, store_failure)
+    if o.full:
+        _build_services(kiosk, o, link_sealer, config_path)
+    else:
+        _build_staff_and_admin(kiosk, o)
+    return kiosk
+
+
+def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
+    """Staff sign-in and admin mode on the caller's ports (tests, screenshots)."""
+    if o.staff is not None:
+        from kiosk.ui.staff_controller import AssistController, StaffController
+
+        parts = o.staff
+        kiosk.staff = StaffController(
+            kiosk.window, kiosk.session, parts.directory, parts.audit, **parts.options
+        )
+        if parts.assist is not None:
+            kiosk.assist = AssistController(
+                kiosk.window, kiosk.session, kiosk.staff, parts.audit, **parts.assist
+            )
+    if o.admin is not None:
+        from kiosk.ui.admin import AdminController
+
+        options: dict[str, Any] = {
+            "staff": kiosk.staff,
+            "assist": kiosk.assist,
+            "audit": o.staff.audit if o.staff is not None else None,
+            "config_path": o.admin.config_path,
+            **o.admin.options,
+        }
+        kiosk.admin = AdminController(
+            kiosk.window, kiosk.session, settings=o.admin.settings, store=o.admin.store, **options
+        )
+
+
+def _build_services(kiosk: Kiosk, o: Overrides, link_sealer: Any, config_path: Any) -> None:
+    """The app's services: the offered languages and procedures, the sync thread and the
+    kiosk's status for the desk, admin mode and the desk's remote actions, the narrator."""
+    from kiosk.link.status import KioskStatus
+    from kiosk.link.sync_runner import SyncThread
+    from kiosk.ui.admin import AdminController
+    from kiosk.ui.narration import Narrator
+    from kiosk.ui.remote_actions import attach_remote_actions  # the desk's actions (issue 16)
+
+    settings, session, window = kiosk.settings, kiosk.session, kiosk.window
+    forget = link_sealer.forget if link_sealer is not None else None
+    # The kiosk's state for the desk (heartbeat); a change wakes the sync thread.
+    status = KioskStatus(on_change=lambda _state: sync.wake())
+    sync = SyncThread(settings, kiosk.store, demo=o.central, on_enrolled=forget, status=status)
+    session.application_submitted.connect(lambda _uuid: sync.wake())
+    session.offer(settings.languages, settings.procedures)
+    # Lockdown (escape shortcuts swallowed, the staff gesture) and admin mode, with the
+    # out-of-service state and the offered languages and procedures applied at once. The
+    # staff sign-in and the assisted session are found on the session controller
+    # (``.staff``, ``.assist``) when the gesture is first made.
+    admin = AdminController(
+        window,
+        session,
+        staff=getattr(session, "staff", None),
+        assist=getattr(session, "assist", None),
+        settings=settings,
+        store=kiosk.store,
+        config_path=config_path,
+        sync=sync,
+        status=status,
+        on_enrolled=forget,
+        health_every_s=15 * 60,
+    )
+    window.admin_controller = admin  # type: ignore[attr-defined]
+    kiosk.remote_actions = attach_remote_actions(admin, session, sync)
+    window.remote_actions = kiosk.remote_actions  # type: ignore[attr-defined]
+    Narrator(session, window)  # says the focused control when the voice is on
+    kiosk.status, kiosk.sync, kiosk.admin = status, sync, admin
