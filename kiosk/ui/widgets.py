@@ -60,7 +60,15 @@ from contract.countries import country_names
 from kiosk.i18n import LANGUAGES, N_, Translator
 from kiosk.i18n.bidi import FSI, PDI, RLM, ltr_sequence
 from kiosk.ui.a11y import as_radio, as_radio_group
-from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, Theme
+from kiosk.ui.theme import (
+    CHECKED_OUTLINE_MAX,
+    SPACE_L,
+    SPACE_M,
+    SPACE_S,
+    SPACE_XL,
+    SPACE_XS,
+    Theme,
+)
 
 LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
 TOP_LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
@@ -547,7 +555,10 @@ class HeaderButton(LayoutButton):
         self.label.setMinimumHeight(self.label.fontMetrics().height())
         size = self.label.fontInfo().pixelSize()
         side = max(SPACE_S, round(size * (0.35 if self.compact else 0.6)))
-        self.box.setContentsMargins(side, SPACE_XS, side, SPACE_XS)
+        # Room for the thicker outline of a toggle that is on: the labels touched it (Arabic
+        # at 200 %); the same when off, so that turning it on moves nothing.
+        edge = CHECKED_OUTLINE_MAX + 1
+        self.box.setContentsMargins(side, edge, side, edge)
         self.updateGeometry()
 
     def _checked_changed(self, on: bool) -> None:
