@@ -775,6 +775,34 @@ def test_2_the_welcome_screen_fits_1280_x_960_and_photo_review_keeps_half_the_sc
         scan.controller.clear()
 
 
+def test_2_photo_review_at_200_percent_cuts_no_line_of_the_title(make_kiosk: Any) -> None:
+    """Arabic at 200 % on 4:3: the page was scrolled to its end, short of the top chosen
+    above the photo, and its top edge cut the title's last line. Each text above the photo
+    is whole or scrolled away; the photo and its buttons stay in view."""
+    from kiosk.scan import synthetic as syn
+    from kiosk.scan.formats import A4
+    from kiosk.ui.camera_view import bgr_to_qimage
+
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(1280, 1024)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    frame, _ = syn.scene((1280, 960), A4, fill=0.8, seed=11)
+    w.show_scan()
+    screen = w.scan
+    screen.show_document("Justificatif de domicile de moins de 6 mois", 3, 5, 1, 1)
+    screen.show_review(bgr_to_qimage(frame[60:900, 300:980].copy(), 1200))
+    kiosk.qtbot.waitUntil(lambda: screen.scroll.verticalScrollBar().value() > 0)
+    kiosk.qtbot.waitUntil(lambda: _seen(w, screen.page_view)[0] >= 0.5 * w.height())
+    assert screen.title.height() > 2 * screen.title.fontMetrics().height()  # it wraps
+    for text in (screen.caption, screen.title, screen.intro):
+        shown, _wanted = _seen(w, text)
+        assert shown in (0, text.height()), (text.text(), shown, text.height())
+    for button in (screen.accept_button, screen.retake_button):
+        assert _seen(w, button)[0] == button.height(), button.text()
+
+
 def test_6_a_passport_page_is_not_taken_as_the_identity_photo(kiosk: Kiosk) -> None:
     """ "Photo d'identité" accepted a passport page: a page with a machine-readable
     zone is refused for a document that has none; a page without one is taken."""
