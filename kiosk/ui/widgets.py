@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import itertools
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -151,13 +152,20 @@ class WrapButton(LayoutButton):
         box.setContentsMargins(SPACE_S, SPACE_XS, SPACE_S, SPACE_XS)
         self.label = self.add_label(box, f"{variant}-text")
         self.label.setAlignment(LEADING)
+        # Qt's plain-text painting of a wrapped right-to-left label keeps each line's
+        # line-end space at the start of the line: every line but the last started a
+        # space from the edge (underlined in an Arabic error-summary link, it looked
+        # indented). Rich text is laid out by QTextDocument, which ends the line with it.
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self._text = ""
 
     def setText(self, text: str) -> None:
-        self.label.setText(text)
+        self._text = text
+        self.label.setText(html.escape(text, quote=False))
         self.updateGeometry()
 
     def text(self) -> str:
-        return self.label.text()
+        return self._text
 
 
 def in_reading_direction(text: str, tr: Translator) -> str:

@@ -178,6 +178,48 @@ def test_3_numbers_dates_and_codes_run_left_to_right_in_arabic(kiosk: Kiosk) -> 
             assert not unisolated_runs(text), (type(w).__name__, text)
 
 
+def test_3_a_wrapped_arabic_error_link_starts_each_line_at_the_same_edge(
+    make_kiosk: Any,
+) -> None:
+    """In the Arabic error summary the first line of a wrapped link looked indented by a
+    space: a plain-text label wrapped right to left drew each line but the last with its
+    line-end space at the start (underlined in a link). Every line starts at the edge."""
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(1280, 1024)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    kiosk.start()
+    step = w.step
+    kiosk.click(step.continue_button)  # nothing answered
+    kiosk.qtbot.waitUntil(step.summary.isVisible)
+    label = next(
+        link.label
+        for link in step.summary.links
+        if link.label.fontMetrics().horizontalAdvance(link.text()) > link.label.width()
+    )  # "الاسم الشخصي: …": two lines, each starting with an alef
+    image = label.grab().toImage()
+    background = image.pixelColor(0, 0)
+
+    def start_edge(rows: range) -> int:  # the rightmost ink: where a right-to-left line starts
+        return max(
+            next(
+                (
+                    x
+                    for x in range(image.width() - 1, -1, -1)
+                    if image.pixelColor(x, y) != background
+                ),
+                -1,
+            )
+            for y in rows
+        )
+
+    half = image.height() // 2
+    first, last = start_edge(range(half)), start_edge(range(half, image.height()))
+    assert abs(first - last) <= 3, (first, last)
+    assert step.summary.links[0].text() == "اسم العائلة: يجب أن تجيب على هذا السؤال."
+
+
 # --- 12. for a screen reader: headings, one radio group -------------------------------------
 def _iface(widget: QWidget) -> QAccessibleInterface:
     iface = QAccessible.queryAccessibleInterface(widget)
