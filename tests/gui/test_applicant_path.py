@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QLineEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -423,6 +424,31 @@ def test_5_the_country_list_is_styled_scaled_and_high_contrast(make_kiosk: Any) 
     assert QFontInfo(popup.font()).pixelSize() < 30
     image = popup.grab().toImage()
     assert image.pixelColor(image.width() // 2, image.height() - 3).name() == NORMAL.background
+
+
+@pytest.mark.parametrize("high_contrast", [False, True])
+def test_11_the_receipt_has_one_primary_action(kiosk: Kiosk, high_contrast: bool) -> None:
+    """ "Imprimer mon reçu" in the page and "Terminer" in the action bar were both filled
+    like primary buttons. The receipt prints once by itself: printing again is secondary,
+    like "Voir mon reçu à l'écran"; "Terminer" is the one primary action."""
+    c = HIGH_CONTRAST if high_contrast else NORMAL
+    kiosk.controller.set_high_contrast(high_contrast)
+    kiosk.to_receipt()
+    screen = kiosk.window.receipt
+    border = 2 + (1 if high_contrast else 0)  # Theme's border at 100 %
+
+    def fill(b: QWidget) -> str:
+        return b.grab().toImage().pixelColor(border + 4, b.height() // 2).name()
+
+    buttons = [
+        b
+        for b in screen.findChildren(QPushButton)
+        if b.isVisible() and b.isEnabled() and not screen.header.isAncestorOf(b)
+    ]
+    assert screen.print_button in buttons and screen.finish_button in buttons
+    kiosk.qtbot.waitUntil(lambda: fill(screen.print_button) == c.background)
+    assert [b for b in buttons if fill(b) == c.primary] == [screen.finish_button]
+    assert screen.primary_action() is screen.finish_button
 
 
 # --- 8. the receipt contradicted itself ----------------------------------------------------------
