@@ -156,16 +156,18 @@ class WrapButton(LayoutButton):
         # line-end space at the start of the line: every line but the last started a
         # space from the edge (underlined in an Arabic error-summary link, it looked
         # indented). Rich text is laid out by QTextDocument, which ends the line with it.
+        # (Runs of spaces are kept: rich text would fold "◉  Oui" to one space.)
         self.label.setTextFormat(Qt.TextFormat.RichText)
-        self._text = ""
+        self._plain = ""
 
     def setText(self, text: str) -> None:
-        self._text = text
-        self.label.setText(html.escape(text, quote=False))
+        self._plain = text
+        shown = html.escape(text, quote=False).replace("  ", " \N{NO-BREAK SPACE}")
+        self.label.setText(shown)
         self.updateGeometry()
 
     def text(self) -> str:
-        return self._text
+        return self._plain
 
 
 def in_reading_direction(text: str, tr: Translator) -> str:

@@ -153,7 +153,8 @@ def test_a_chosen_answer_does_not_look_like_a_primary_button(
     border = 2 + (1 if high_contrast else 0)  # Theme's border at 100 %
     primary_fill = at(w.step.continue_button, border + 4).name()
     assert primary_fill == c.primary
-    chosen_fill = at(chosen, 3 * border + 2).name()
+    # At the end of the button: near its start the mark's glyph begins (1 px from x = 11).
+    chosen_fill = at(chosen, chosen.width() - 3 * border - 3).name()
     assert chosen_fill == c.selected != primary_fill
     # The outline: primary colour, twice as thick as an unchosen answer's.
     assert at(chosen, border + 1).name() == c.primary
