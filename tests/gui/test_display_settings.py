@@ -146,6 +146,9 @@ def test_a_chosen_answer_does_not_look_like_a_primary_button(
     chosen, other = row.button("yes"), row.button("no")
     assert chosen is not None and other is not None and chosen.isChecked()
     assert chosen.text().startswith(CHECKED_MARK) and other.text().startswith(UNCHECKED_MARK)
+    for b in (chosen, other):  # one mark each, shown as well (it once read "◉ ○ Oui")
+        shown = b.label.text()
+        assert shown.count(CHECKED_MARK) + shown.count(UNCHECKED_MARK) == 1, shown
 
     def at(widget: QWidget, x: int) -> QColor:
         return widget.grab().toImage().pixelColor(x, widget.height() // 2)
