@@ -471,15 +471,23 @@ def _fill(ctx: Context, button: QWidget) -> str:
     return dominant_colour(ctx.crop(button, button.rect().adjusted(inset, inset, -inset, -inset)))
 
 
+# Checked, these look chosen, not like the primary action.
+_CHOSEN_VARIANTS = {
+    "choice": "a chosen answer is filled like the primary button",
+    "header": "a header toggle that is on is filled like the primary button",
+}
+
+
 def _chosen_answers(ctx: Context, out: Outcome) -> None:
-    """A chosen answer (a checked "choice" button) must not be filled like the primary
-    action: it read as a button to press (issue 15, problem 11)."""
+    """A chosen answer (a checked "choice" button) or a header toggle that is on
+    ("Contraste", "Voix") must not be filled like the primary action: it read as a
+    button to press (issue 15, problem 11)."""
     buttons = [
         w
         for w in ctx.of_type(QAbstractButton)
         if w.isEnabled() and not isinstance(w, QCheckBox | QRadioButton) and w.height() >= 16
     ]
-    chosen = [b for b in buttons if b.property("variant") == "choice" and b.isChecked()]
+    chosen = [b for b in buttons if b.property("variant") in _CHOSEN_VARIANTS and b.isChecked()]
     if not chosen:
         return
     primary_fills = {
@@ -494,7 +502,7 @@ def _chosen_answers(ctx: Context, out: Outcome) -> None:
         if fill in primary_fills:
             out.fail(
                 "non-text-contrast",
-                "a chosen answer is filled like the primary button",
+                _CHOSEN_VARIANTS[b.property("variant")],
                 fill,
                 ctx.info(b),
             )

@@ -110,8 +110,9 @@ CHECKS: tuple[CheckSpec, ...] = (
         ("3.3", "10.7"),
         "Theme tokens (borders on background and surface); the border pixels of each input "
         "against the pixels just outside; each tab stop grabbed focused and unfocused: the "
-        "changed pixels must form a >= 2 px band on every visible side at >= 3:1; a "
-        "chosen answer's fill must not be the primary buttons' (it read as one to press).",
+        "changed pixels must form a >= 2 px band on every visible side at >= 3:1; the "
+        "fill of a chosen answer or of a header toggle that is on must not be the primary "
+        "buttons' (it read as one to press).",
     ),
     CheckSpec(
         7,

@@ -120,6 +120,11 @@ class Sizes:
     focus_ring_offset: int = 2
 
 
+# The outline of a toggle that is on (twice the theme's border, high contrast's the
+# thickest): a header button keeps this much room inside for its labels.
+CHECKED_OUTLINE_MAX = 2 * (Sizes.border + 1)
+
+
 SIZES = Sizes()
 
 
@@ -330,17 +335,19 @@ QPushButton[variant="header"] {{
     color: {c.primary}; background-color: {c.background};
 }}
 QPushButton[variant="header"]:hover {{ background-color: {c.surface}; }}
+/* A toggle that is on looks chosen, like a chosen answer (its fill, a thicker outline,
+   its mark), not like the primary action (issue 15). */
 QPushButton[variant="header"]:checked {{
-    color: {c.primary_text}; background-color: {c.primary};
+    color: {c.primary}; background-color: {c.selected};
+    border-width: {2 * border}px; padding: {hpx(4) - border}px {hpx(14) - border}px;
 }}
 QPushButton[variant="header"]:checked:hover {{
-    color: {c.primary_text}; background-color: {c.primary_hover};
+    color: {c.primary}; background-color: {c.selected}; border-color: {c.primary};
 }}
 QPushButton[variant="header"] QLabel {{
     color: {c.primary}; background-color: transparent;
     font-size: {hpx(s.header_text)}px; font-weight: bold;
 }}
-QPushButton[variant="header"] QLabel[checked="true"] {{ color: {c.primary_text}; }}
 QPushButton[variant="card"] {{
     color: {c.text}; background-color: {c.background};
     border: {border}px solid {c.primary}; padding: 0px;

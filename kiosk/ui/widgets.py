@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import itertools
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -60,7 +61,15 @@ from contract.countries import country_names
 from kiosk.i18n import LANGUAGES, N_, Translator
 from kiosk.i18n.bidi import FSI, PDI, RLM, ltr_sequence
 from kiosk.ui.a11y import as_radio, as_radio_group
-from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, Theme
+from kiosk.ui.theme import (
+    CHECKED_OUTLINE_MAX,
+    SPACE_L,
+    SPACE_M,
+    SPACE_S,
+    SPACE_XL,
+    SPACE_XS,
+    Theme,
+)
 
 LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter
 TOP_LEADING = Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop
@@ -143,13 +152,22 @@ class WrapButton(LayoutButton):
         box.setContentsMargins(SPACE_S, SPACE_XS, SPACE_S, SPACE_XS)
         self.label = self.add_label(box, f"{variant}-text")
         self.label.setAlignment(LEADING)
+        # Qt's plain-text painting of a wrapped right-to-left label keeps each line's
+        # line-end space at the start of the line: every line but the last started a
+        # space from the edge (underlined in an Arabic error-summary link, it looked
+        # indented). Rich text is laid out by QTextDocument, which ends the line with it.
+        # (Runs of spaces are kept: rich text would fold "◉  Oui" to one space.)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self._plain = ""
 
     def setText(self, text: str) -> None:
-        self.label.setText(text)
+        self._plain = text
+        shown = html.escape(text, quote=False).replace("  ", " \N{NO-BREAK SPACE}")
+        self.label.setText(shown)
         self.updateGeometry()
 
     def text(self) -> str:
-        return self.label.text()
+        return self._plain
 
 
 def in_reading_direction(text: str, tr: Translator) -> str:
@@ -547,7 +565,10 @@ class HeaderButton(LayoutButton):
         self.label.setMinimumHeight(self.label.fontMetrics().height())
         size = self.label.fontInfo().pixelSize()
         side = max(SPACE_S, round(size * (0.35 if self.compact else 0.6)))
-        self.box.setContentsMargins(side, SPACE_XS, side, SPACE_XS)
+        # Room for the thicker outline of a toggle that is on: the labels touched it (Arabic
+        # at 200 %); the same when off, so that turning it on moves nothing.
+        edge = CHECKED_OUTLINE_MAX + 1
+        self.box.setContentsMargins(side, edge, side, edge)
         self.updateGeometry()
 
     def _checked_changed(self, on: bool) -> None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QLineEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -176,6 +177,48 @@ def test_3_numbers_dates_and_codes_run_left_to_right_in_arabic(kiosk: Kiosk) -> 
         if w.isVisible() and w.layoutDirection() == rtl:
             text = w.text() if isinstance(w, QLabel | QAbstractButton) else ""
             assert not unisolated_runs(text), (type(w).__name__, text)
+
+
+def test_3_a_wrapped_arabic_error_link_starts_each_line_at_the_same_edge(
+    make_kiosk: Any,
+) -> None:
+    """In the Arabic error summary the first line of a wrapped link looked indented by a
+    space: a plain-text label wrapped right to left drew each line but the last with its
+    line-end space at the start (underlined in a link). Every line starts at the edge."""
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(1280, 1024)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    kiosk.start()
+    step = w.step
+    kiosk.click(step.continue_button)  # nothing answered
+    kiosk.qtbot.waitUntil(step.summary.isVisible)
+    label = next(
+        link.label
+        for link in step.summary.links
+        if link.label.fontMetrics().horizontalAdvance(link.text()) > link.label.width()
+    )  # "الاسم الشخصي: …": two lines, each starting with an alef
+    image = label.grab().toImage()
+    background = image.pixelColor(0, 0)
+
+    def start_edge(rows: range) -> int:  # the rightmost ink: where a right-to-left line starts
+        return max(
+            next(
+                (
+                    x
+                    for x in range(image.width() - 1, -1, -1)
+                    if image.pixelColor(x, y) != background
+                ),
+                -1,
+            )
+            for y in rows
+        )
+
+    half = image.height() // 2
+    first, last = start_edge(range(half)), start_edge(range(half, image.height()))
+    assert abs(first - last) <= 3, (first, last)
+    assert step.summary.links[0].text() == "اسم العائلة: يجب أن تجيب على هذا السؤال."
 
 
 # --- 12. for a screen reader: headings, one radio group -------------------------------------
@@ -381,6 +424,31 @@ def test_5_the_country_list_is_styled_scaled_and_high_contrast(make_kiosk: Any) 
     assert QFontInfo(popup.font()).pixelSize() < 30
     image = popup.grab().toImage()
     assert image.pixelColor(image.width() // 2, image.height() - 3).name() == NORMAL.background
+
+
+@pytest.mark.parametrize("high_contrast", [False, True])
+def test_11_the_receipt_has_one_primary_action(kiosk: Kiosk, high_contrast: bool) -> None:
+    """ "Imprimer mon reçu" in the page and "Terminer" in the action bar were both filled
+    like primary buttons. The receipt prints once by itself: printing again is secondary,
+    like "Voir mon reçu à l'écran"; "Terminer" is the one primary action."""
+    c = HIGH_CONTRAST if high_contrast else NORMAL
+    kiosk.controller.set_high_contrast(high_contrast)
+    kiosk.to_receipt()
+    screen = kiosk.window.receipt
+    border = 2 + (1 if high_contrast else 0)  # Theme's border at 100 %
+
+    def fill(b: QWidget) -> str:
+        return b.grab().toImage().pixelColor(border + 4, b.height() // 2).name()
+
+    buttons = [
+        b
+        for b in screen.findChildren(QPushButton)
+        if b.isVisible() and b.isEnabled() and not screen.header.isAncestorOf(b)
+    ]
+    assert screen.print_button in buttons and screen.finish_button in buttons
+    kiosk.qtbot.waitUntil(lambda: fill(screen.print_button) == c.background)
+    assert [b for b in buttons if fill(b) == c.primary] == [screen.finish_button]
+    assert screen.primary_action() is screen.finish_button
 
 
 # --- 8. the receipt contradicted itself ----------------------------------------------------------
@@ -773,6 +841,34 @@ def test_2_the_welcome_screen_fits_1280_x_960_and_photo_review_keeps_half_the_sc
             assert shown == button.height(), button.text()
     finally:
         scan.controller.clear()
+
+
+def test_2_photo_review_at_200_percent_cuts_no_line_of_the_title(make_kiosk: Any) -> None:
+    """Arabic at 200 % on 4:3: the page was scrolled to its end, short of the top chosen
+    above the photo, and its top edge cut the title's last line. Each text above the photo
+    is whole or scrolled away; the photo and its buttons stay in view."""
+    from kiosk.scan import synthetic as syn
+    from kiosk.scan.formats import A4
+    from kiosk.ui.camera_view import bgr_to_qimage
+
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(1280, 1024)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    frame, _ = syn.scene((1280, 960), A4, fill=0.8, seed=11)
+    w.show_scan()
+    screen = w.scan
+    screen.show_document("Justificatif de domicile de moins de 6 mois", 3, 5, 1, 1)
+    screen.show_review(bgr_to_qimage(frame[60:900, 300:980].copy(), 1200))
+    kiosk.qtbot.waitUntil(lambda: screen.scroll.verticalScrollBar().value() > 0)
+    kiosk.qtbot.waitUntil(lambda: _seen(w, screen.page_view)[0] >= 0.5 * w.height())
+    assert screen.title.height() > 2 * screen.title.fontMetrics().height()  # it wraps
+    for text in (screen.caption, screen.title, screen.intro):
+        shown, _wanted = _seen(w, text)
+        assert shown in (0, text.height()), (text.text(), shown, text.height())
+    for button in (screen.accept_button, screen.retake_button):
+        assert _seen(w, button)[0] == button.height(), button.text()
 
 
 def test_6_a_passport_page_is_not_taken_as_the_identity_photo(kiosk: Kiosk) -> None:

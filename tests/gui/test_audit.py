@@ -314,28 +314,35 @@ def test_small_text_clipped_text_and_faint_borders_are_reported(
     assert messages(outcome) == ["input boundary below 3:1 against the adjacent background"]
 
 
-def test_a_chosen_answer_filled_like_the_primary_button_is_reported(
+def test_a_chosen_answer_or_toggle_filled_like_the_primary_button_is_reported(
     make_window: Callable[..., QWidget],
 ) -> None:
-    """Issue 15, problem 11: a selected option looked exactly like "Continuer"."""
+    """Issue 15, problem 11: a selected option looked exactly like "Continuer"; so did the
+    header's "Contraste ✓" and "Voix ✓" when on."""
     primary = named("Continuer")
     primary.setStyleSheet("background-color: #000091; color: #ffffff; border: 2px solid #000091;")
     chosen = named("Oui")
-    chosen.setCheckable(True)
-    chosen.setChecked(True)
-    chosen.setProperty("variant", "choice")
-    chosen.setStyleSheet(
-        "QPushButton { background-color: #ffffff; color: #000091; border: 2px solid #000091; }"
-        "QPushButton:checked { background-color: #000091; color: #ffffff; }"
-    )
-    window = make_window(primary, chosen)
+    toggle = named("Voix")
+    for button, variant in ((chosen, "choice"), (toggle, "header")):
+        button.setCheckable(True)
+        button.setChecked(True)
+        button.setProperty("variant", variant)
+        button.setStyleSheet(
+            "QPushButton { background-color: #ffffff; color: #000091; border: 2px solid #000091; }"
+            "QPushButton:checked { background-color: #000091; color: #ffffff; }"
+        )
+    window = make_window(primary, chosen, toggle)
     outcome = check_non_text_contrast(ctx(window))
-    assert messages(outcome) == ["a chosen answer is filled like the primary button"]
-    # Its own fill (and outline): not a violation.
-    chosen.setStyleSheet(
-        "QPushButton { background-color: #ffffff; color: #000091; border: 2px solid #000091; }"
-        "QPushButton:checked { background-color: #e3e3fd; border-width: 4px; }"
-    )
+    assert messages(outcome) == [
+        "a chosen answer is filled like the primary button",
+        "a header toggle that is on is filled like the primary button",
+    ]
+    # Their own fill (and outline): not a violation.
+    for button in (chosen, toggle):
+        button.setStyleSheet(
+            "QPushButton { background-color: #ffffff; color: #000091; border: 2px solid #000091; }"
+            "QPushButton:checked { background-color: #e3e3fd; border-width: 4px; }"
+        )
     assert check_non_text_contrast(ctx(window)).violations == []
 
 

@@ -146,6 +146,9 @@ def test_a_chosen_answer_does_not_look_like_a_primary_button(
     chosen, other = row.button("yes"), row.button("no")
     assert chosen is not None and other is not None and chosen.isChecked()
     assert chosen.text().startswith(CHECKED_MARK) and other.text().startswith(UNCHECKED_MARK)
+    for b in (chosen, other):  # one mark each, shown as well (it once read "◉ ○ Oui")
+        shown = b.label.text()
+        assert shown.count(CHECKED_MARK) + shown.count(UNCHECKED_MARK) == 1, shown
 
     def at(widget: QWidget, x: int) -> QColor:
         return widget.grab().toImage().pixelColor(x, widget.height() // 2)
@@ -153,10 +156,41 @@ def test_a_chosen_answer_does_not_look_like_a_primary_button(
     border = 2 + (1 if high_contrast else 0)  # Theme's border at 100 %
     primary_fill = at(w.step.continue_button, border + 4).name()
     assert primary_fill == c.primary
-    chosen_fill = at(chosen, 3 * border + 2).name()
+    # At the end of the button: near its start the mark's glyph begins (1 px from x = 11).
+    chosen_fill = at(chosen, chosen.width() - 3 * border - 3).name()
     assert chosen_fill == c.selected != primary_fill
     # The outline: primary colour, twice as thick as an unchosen answer's.
     assert at(chosen, border + 1).name() == c.primary
     assert at(other, border + 1).name() == c.background
     assert contrast_ratio(c.primary, c.background) >= 3
     assert contrast_ratio(c.primary, c.selected) >= (7 if high_contrast else 4.5)
+
+
+@pytest.mark.parametrize("high_contrast", [False, True])
+def test_a_header_toggle_that_is_on_does_not_look_like_a_primary_button(
+    kiosk: Kiosk, high_contrast: bool
+) -> None:
+    """Issue 15: "Contraste ✓" and "Voix ✓" were filled like "Continuer" when on. They look
+    chosen, like a chosen answer: its fill, a thicker outline and the mark, in both themes."""
+    w = kiosk.window
+    kiosk.controller.set_high_contrast(high_contrast)
+    c = HIGH_CONTRAST if high_contrast else NORMAL
+    kiosk.click(w.welcome.start_button)
+    kiosk.wait_screen(Screen.PROCEDURE)
+    header = w.procedure.header
+    kiosk.click(header.voice_button)
+    toggles = [header.voice_button] + ([header.contrast_button] if high_contrast else [])
+    border = 2 + (1 if high_contrast else 0)  # Theme's border at 100 %
+
+    def at(widget: QWidget, y: int) -> str:
+        return widget.grab().toImage().pixelColor(widget.width() // 2, y).name()
+
+    for toggle in toggles:
+        assert toggle.isChecked() and toggle.mark.isVisibleTo(header)
+        kiosk.qtbot.waitUntil(lambda t=toggle: at(t, 2 * border + 1) == c.selected)
+        assert at(toggle, border + 1) == c.primary  # the outline, twice as thick
+    off = header.help_button
+    assert at(off, border + 1) == c.background and at(off, 2 * border + 1) == c.background
+    assert c.selected != c.primary
+    assert contrast_ratio(c.primary, c.selected) >= (7 if high_contrast else 4.5)
+    assert contrast_ratio(c.primary, c.surface) >= 3  # the outline on the header band

@@ -1,8 +1,9 @@
 """Receipt: the local reference, big and clear; the date; what happens next; "Terminer".
 
-"Imprimer mon reçu" prints it (the controller prints once by itself when a printer is
-there); "Voir mon reçu à l'écran" shows the same pages as images here, to photograph
-when the printer is absent or out of paper. The printer's state is shown and spoken.
+"Imprimer mon reçu" prints it again, a secondary action (the controller prints once by
+itself when a printer is there; "Terminer" is the screen's one primary action); "Voir mon
+reçu à l'écran" shows the same pages as images here, to photograph when the printer is
+absent or out of paper. The printer's state is shown and spoken.
 
 There is no back button: the application is sent, there is nothing to go back to.
 """
@@ -78,9 +79,11 @@ class ReceiptScreen(BaseScreen):
         # Paper or screen: the printer's state said in words, never only by colour. One
         # button under the other: side by side they do not fit at 200 % in Russian,
         # Ukrainian or Dari (kiosk-audit, reflow).
+        # One primary action on the screen, "Terminer": the receipt prints once by itself,
+        # "Imprimer mon reçu" prints it again (issue 15: two primary-looking buttons).
         paper = QVBoxLayout()
         paper.setSpacing(SPACE_S)
-        self.print_button = button()
+        self.print_button = button("secondary")
         self.print_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.print_button.clicked.connect(self.print_requested)
         self.show_button = button("secondary")

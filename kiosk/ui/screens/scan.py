@@ -293,6 +293,8 @@ class ScanScreen(BaseScreen):
         view = self.page_view if self._reviewing else self.preview
         if not view.isVisible():
             return
+        page = self.scroll.widget()
+        page.setMinimumHeight(0)  # the room added below for the last fit (see the end)
         window = self.window()
         screen_h = window.height() if window is not None else self.height()
         share = REVIEW_HEIGHT_SHARE if self._reviewing else PREVIEW_HEIGHT_SHARE
@@ -313,7 +315,6 @@ class ScanScreen(BaseScreen):
         # the camera's view): from the top if it all fits, else from the caption, the
         # title or the instruction, else from the view itself.
         last = view if self._reviewing else self.guidance
-        page = self.scroll.widget()
         bottom = last.mapTo(page, last.rect().bottomLeft()).y() + SPACE_M
         viewport = self.scroll.viewport().height()
         tops = [0] + [
@@ -321,8 +322,15 @@ class ScanScreen(BaseScreen):
             for w in (self.caption, self.title, self.intro, view)
             if w.isVisibleTo(self)
         ]
-        top = next((t for t in tops if bottom - t <= viewport), tops[-1])
-        self.scroll.verticalScrollBar().setValue(max(0, top))
+        top = max(0, next((t for t in tops if bottom - t <= viewport), tops[-1]))
+        bar = self.scroll.verticalScrollBar()
+        if top > bar.maximum():
+            # The page ended before that top: the scroll stopped at its end, and the top
+            # edge cut the title's last line (Arabic at 200 % on 4:3, issue 15). Room under
+            # the page, so that the view starts just above a whole widget.
+            page.setMinimumHeight(page.height() + top - bar.maximum())
+            self._relayout(page)
+        bar.setValue(top)
 
     @staticmethod
     def _relayout(view: QWidget) -> None:
