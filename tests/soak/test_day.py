@@ -67,6 +67,8 @@ FD_SLACK = 2
 
 APPLICANTS = int(os.environ.get("KIOSK_SOAK_APPLICANTS", "50"))
 WARM_UP = max(10, APPLICANTS // 10)
+if APPLICANTS <= WARM_UP:  # the figures are taken after the warm-up: a shorter day has none
+    raise ValueError(f"KIOSK_SOAK_APPLICANTS must be over {WARM_UP}, not {APPLICANTS}")
 PIN = "482913"
 
 
