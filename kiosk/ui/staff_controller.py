@@ -571,19 +571,15 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
     from kiosk.staff.central import CentralAuditLog, CentralStaffDirectory
 
     def client() -> Any:
-        from kiosk.link.connection import central_address
-        from sync.client import CentralClient
+        from kiosk.link.connection import central_address, central_client
         from sync.enrolment import Enrolment
 
         enrolment = Enrolment.load(settings.enrolment_file)  # not enrolled: sign-in refused
-        cert, key = settings.client_cert, settings.client_key
-        return CentralClient(
+        return central_client(
+            settings,
             demo.url if demo else central_address(settings, enrolment),
             enrolment.token,
-            ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
-            client_cert=(cert, key) if cert and key else cert,
-            connect_timeout=settings.connect_timeout_s,
-            read_timeout=min(settings.read_timeout_s, 20.0),
+            read_timeout=min(settings.read_timeout_s, 20.0),  # someone waits at the screen
         )
 
     def badge_camera() -> Any:
