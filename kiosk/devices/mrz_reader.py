@@ -1094,10 +1094,36 @@ class MrzReader:
             if scores is None or [len(x) for x in raw] != [len(x) for x in first]:
                 return True  # no second opinion: the first read stands on its checks
             again = _decode_as(fmt, scores)
-            for row, col in unchecked_positions(fmt, first) + blind_positions(fmt, first):
-                if again[row][col] != first[row][col]:
-                    return False  # the second cut reads another character there
+            unchecked = unchecked_positions(fmt, first)
+            for row, col in unchecked + blind_positions(fmt, first):
+                if again[row][col] == first[row][col]:
+                    continue
+                if (row, col) not in unchecked and self._excluded(
+                    first, row, col, again[row][col], scores[row][col]
+                ):
+                    continue
+                return False  # the second cut reads another character there
         return True
+
+    def _excluded(
+        self, lines: Sequence[str], row: int, col: int, other: str, logp: np.ndarray
+    ) -> bool:
+        """Whether a second cut's dissent at a position a check digit covers speaks
+        only against itself: ``other`` there would fail the check digits the first read
+        passed (so it is no look-alike the digit is blind to: 'D' against '5' in a
+        document number), and the second cut itself hesitated over it (margin under
+        ``min_margin`` against the first read's character)."""
+        if float(logp[MRZ_CHARS.index(other)] - logp[MRZ_CHARS.index(lines[row][col])]) >= (
+            self.min_margin
+        ):
+            return False
+        trial = list(lines)
+        trial[row] = trial[row][:col] + other + trial[row][col + 1 :]
+        try:
+            parse_valid(trial, today=self.today)
+        except MrzError as err:
+            return err.reason is Reason.CHECK_DIGIT
+        return False
 
     def _unsure(
         self, fmt: Format, lines: Sequence[str], scores: Sequence[np.ndarray]
