@@ -1043,7 +1043,16 @@ class MrzReader:
             _miss, cand, flipped, pads = near
             pitch = read_pitch if read_pitch is not None else self.read_pitch
             other = 22.0 if (pitch or cand.pitch) < 16 else 14.0
-            retries = [(other, pads)] + ([(read_pitch, _WIDE_CUT)] if pads == _CUT else [])
+            # A third size as well: which sampling puts every cell on its character
+            # varies from band to band (a TD1 at 20 px per character failed at 14, 18 and
+            # 20 and read right at 16 and 22 or more; a TD2 at 10 px, at 14, 18 and 28).
+            # Not for print under ``min_read_pitch``: enlarged small print misreads alike at
+            # every size, and the confirming cut then agrees with the misread (a tiny scan
+            # at 6 px per character, "LKA" read "LAA" at a third size and confirmed).
+            third = 28.0 if other == 22.0 else 22.0
+            retries = [(other, pads)]
+            retries += [(third, pads)] if cand.pitch >= self.min_read_pitch else []
+            retries += [(read_pitch, _WIDE_CUT)] if pads == _CUT else []
             for size, cut in retries:
                 for way, band in self._bands(image, cand, size, cut):
                     if way == flipped:
