@@ -1043,7 +1043,16 @@ class MrzReader:
             _miss, cand, flipped, pads = near
             pitch = read_pitch if read_pitch is not None else self.read_pitch
             other = 22.0 if (pitch or cand.pitch) < 16 else 14.0
-            retries = [(other, pads)] + ([(read_pitch, _WIDE_CUT)] if pads == _CUT else [])
+            # A third size as well: which sampling puts every cell on its character
+            # varies from band to band (a TD1 at 20 px per character failed at 14, 18 and
+            # 20 and read right at 16 and 22 or more; a TD2 at 10 px, at 14, 18 and 28).
+            # Not for print under ``min_read_pitch``: enlarged small print misreads alike at
+            # every size, and the confirming cut then agrees with the misread (a tiny scan
+            # at 6 px per character, "LKA" read "LAA" at a third size and confirmed).
+            third = 28.0 if other == 22.0 else 22.0
+            retries = [(other, pads)]
+            retries += [(third, pads)] if cand.pitch >= self.min_read_pitch else []
+            retries += [(read_pitch, _WIDE_CUT)] if pads == _CUT else []
             for size, cut in retries:
                 for way, band in self._bands(image, cand, size, cut):
                     if way == flipped:
@@ -1094,10 +1103,36 @@ class MrzReader:
             if scores is None or [len(x) for x in raw] != [len(x) for x in first]:
                 return True  # no second opinion: the first read stands on its checks
             again = _decode_as(fmt, scores)
-            for row, col in unchecked_positions(fmt, first) + blind_positions(fmt, first):
-                if again[row][col] != first[row][col]:
-                    return False  # the second cut reads another character there
+            unchecked = unchecked_positions(fmt, first)
+            for row, col in unchecked + blind_positions(fmt, first):
+                if again[row][col] == first[row][col]:
+                    continue
+                if (row, col) not in unchecked and self._excluded(
+                    first, row, col, again[row][col], scores[row][col]
+                ):
+                    continue
+                return False  # the second cut reads another character there
         return True
+
+    def _excluded(
+        self, lines: Sequence[str], row: int, col: int, other: str, logp: np.ndarray
+    ) -> bool:
+        """Whether a second cut's dissent at a position a check digit covers speaks
+        only against itself: ``other`` there would fail the check digits the first read
+        passed (so it is no look-alike the digit is blind to: 'D' against '5' in a
+        document number), and the second cut itself hesitated over it (margin under
+        ``min_margin`` against the first read's character)."""
+        if float(logp[MRZ_CHARS.index(other)] - logp[MRZ_CHARS.index(lines[row][col])]) >= (
+            self.min_margin
+        ):
+            return False
+        trial = list(lines)
+        trial[row] = trial[row][:col] + other + trial[row][col + 1 :]
+        try:
+            parse_valid(trial, today=self.today)
+        except MrzError as err:
+            return err.reason is Reason.CHECK_DIGIT
+        return False
 
     def _unsure(
         self, fmt: Format, lines: Sequence[str], scores: Sequence[np.ndarray]
