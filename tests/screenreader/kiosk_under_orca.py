@@ -7,6 +7,7 @@ seconds, and the audit's walk (``Kiosk.advance_to``) gets there on these ports.
 It obeys one command a line on stdin and answers ``READY <command>`` on stdout once the
 screen is shown (the focus where the kiosk puts it):
 
+  focus-start    the welcome screen's "Commencer" focused
   welcome LANG   a new session's welcome screen in LANG
   step           the first question of the first procedure
   consent        the consent screen of the same procedure (the questions before it
@@ -50,7 +51,9 @@ def main() -> int:
             kiosk.close()
             app.quit()
             return
-        if command == "welcome":
+        if command == "focus-start":
+            window.welcome.start_button.setFocus()
+        elif command == "welcome":
             language = words[1]
             # As when the last applicant leaves the kiosk on another screen: the welcome
             # screen then comes with its title focused, which Orca reads.
