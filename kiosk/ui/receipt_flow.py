@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
@@ -249,6 +250,8 @@ class ReceiptFlow:
         if self._current_reference() != reference:
             return  # the applicant left meanwhile
         screen = self._w.receipt
+        if not shiboken6.isValid(screen):  # the window closed while the printer worked
+            return
         screen.set_print_busy(False)
         screen.show_print_status(MESSAGES[PrinterState.READY])
         self._say_if_voice(screen.print_status.text())
@@ -260,6 +263,8 @@ class ReceiptFlow:
         if reference and self._current_reference() != reference:
             return
         screen = self._w.receipt
+        if not shiboken6.isValid(screen):  # the window closed while the printer worked
+            return
         screen.set_print_busy(False)
         screen.show_print_status(MESSAGES[state], error=True)
         # Spoken whatever the voice setting: the applicant may be waiting at the printer.
