@@ -230,15 +230,17 @@ def _iface(widget: QWidget) -> QAccessibleInterface:
 
 def test_12_titles_are_headings_and_a_choice_is_one_radio_group(kiosk: Kiosk) -> None:
     """Orca said "Bienvenue label." and "Français check box checked.": the page titles are
-    now headings (without their level: kiosk.ui.a11y._Heading says why; a real Orca
-    reads them in tests/screenreader/test_orca.py), the languages (and the answers of a
-    question) one radio group, named, each option selected or not."""
+    now headings with a level (a real Orca reads them in tests/screenreader/test_orca.py),
+    the languages (and the answers of a question) one radio group, named, each option
+    selected or not."""
     w = kiosk.window
     title = _iface(w.welcome.title)
     assert title.role() == QAccessible.Role.Heading
     assert title.text(QAccessible.Text.Name) == "Bienvenue"
+    assert title.attributesInterface().attributeValue(QAccessible.Attribute.Level) == 1
     section = _iface(w.welcome.language_heading)
     assert section.role() == QAccessible.Role.Heading
+    assert section.attributesInterface().attributeValue(QAccessible.Attribute.Level) == 2
 
     group = _iface(w.welcome.languages)
     assert group.role() == QAccessible.Role.Grouping
