@@ -48,8 +48,7 @@ def main() -> int:
             return
         command = words[0]
         if command == "quit":
-            kiosk.close()
-            app.quit()
+            stop()
             return
         if command == "focus-start":
             window.welcome.start_button.setFocus()
@@ -68,11 +67,18 @@ def main() -> int:
         settle()
         print(f"READY {command}", flush=True)
 
+    def stop() -> None:
+        # Not read again: closing runs the event loop (settle), and stdin at its end is
+        # always readable, so read() closed the kiosk inside its own close, again and
+        # again until RecursionError (kiosk.log, when a failed test went away).
+        notifier.setEnabled(False)
+        kiosk.close()
+        app.quit()
+
     def read() -> None:
         line = sys.stdin.readline()
         if not line:  # the test went away
-            kiosk.close()
-            app.quit()
+            stop()
             return
         run(line)
 
