@@ -8,22 +8,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.fixtures.waiting import eventually
+
 pytestmark = pytest.mark.integration
-
-
-def wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)  # polling a subprocess's files: no Qt signal to wait on here  # ok
-    return False
 
 
 def test_demo_starts_central_enrols_and_stops_cleanly(tmp_path: Path) -> None:
@@ -37,7 +29,7 @@ def test_demo_starts_central_enrols_and_stops_cleanly(tmp_path: Path) -> None:
     )
     try:
         enrolment = tmp_path / "enrolment.json"
-        assert wait_for(enrolment.exists, 60), "the demo kiosk did not enrol"
+        assert eventually(enrolment.exists, 60), "the demo kiosk did not enrol"
         assert oct(enrolment.stat().st_mode & 0o777) == "0o600"
         data = json.loads(enrolment.read_text())
         url = data["server_url"]
@@ -95,7 +87,7 @@ def test_the_demo_keeps_to_its_own_directory_and_gives_the_desk_its_own_token(
         admin_token = re.search(r"Bearer (\S+?)'", "".join(lines)).group(1)  # type: ignore[union-attr]
         assert desk_token != admin_token
         enrolment = data_dir / "enrolment.json"
-        assert wait_for(enrolment.exists, 60), "the demo kiosk did not enrol in its directory"
+        assert eventually(enrolment.exists, 60), "the demo kiosk did not enrol in its directory"
         url = json.loads(enrolment.read_text())["server_url"]
         auth = {"Authorization": f"Bearer {desk_token}"}
         assert requests.get(f"{url}/v1/desk/kiosks", headers=auth, timeout=10).ok

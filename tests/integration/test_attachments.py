@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-import time
 import uuid as uuidlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from tests.fixtures.central import (
     sample_page,
     sample_payload,
 )
+from tests.fixtures.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -267,14 +267,6 @@ def test_kiosk_sync_command_line_with_pages_and_chunks(
 # --- the kiosk's sync thread: heartbeat and retention --------------------------------------------
 
 
-def _wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
-
-
 def test_sync_thread_heartbeats_and_retention_leave_nothing_personal(
     central_server: CentralServer, kiosk: tuple[Path, Enrolment]
 ) -> None:
@@ -308,22 +300,33 @@ def test_sync_thread_heartbeats_and_retention_leave_nothing_personal(
         )
         thread.start()
         try:
-            _wait_for(lambda: (store.outbox.entry(app_uuid) or entry).state == "acknowledged")
+            wait_until(
+                lambda: (store.outbox.entry(app_uuid) or entry).state == "acknowledged",
+                30,
+                what="the application to be acknowledged",
+            )
 
             def beat() -> dict[str, Any]:
                 kiosks = central_server.admin("GET", "/kiosks").json()
                 return next(k for k in kiosks if k["kiosk_id"] == enrolment.kiosk_id)
 
-            _wait_for(lambda: beat()["backlog"].get("acknowledged") == 1)
+            wait_until(
+                lambda: beat()["backlog"].get("acknowledged") == 1,
+                30,
+                what="a heartbeat reporting it acknowledged",
+            )
             fleet = beat()
             assert fleet["device_health"] == {"printer": "ok", "scanner": "ok"}
             assert fleet["software_version"] and fleet["last_error"] is None
-            time.sleep(1.5)
+            # Two more rounds of the thread (1 s apart) before the retention delay ends:
+            # the acknowledged entry is kept through them.
+            rounds = len(reports)
+            wait_until(lambda: len(reports) >= rounds + 2, 30, what="two more sync rounds")
             assert store.outbox.entry(app_uuid) is not None  # kept during the retention delay
             with lock:
                 offset[0] = dt.timedelta(days=8)
             thread.wake()
-            _wait_for(lambda: store.outbox.entry(app_uuid) is None)
+            wait_until(lambda: store.outbox.entry(app_uuid) is None, 30, what="the retention purge")
         finally:
             thread.stop()
         assert store.outbox.backlog() == dict.fromkeys(

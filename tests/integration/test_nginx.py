@@ -33,6 +33,7 @@ from tests.fixtures.central import (
     stop_central,
 )
 from tests.fixtures.pki import Pki, make_pki
+from tests.fixtures.waiting import WaitTimeout, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -125,15 +126,21 @@ def _nginx_in_front(
     assert check.returncode == 0, check.stderr
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while True:
+
+        def listening() -> bool:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
             except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError((conf_dir / "error.log").read_text()) from None
-                time.sleep(0.05)
+                return False
+            return True
+
+        def exited() -> str | None:
+            return None if process.poll() is None else f"nginx exited ({process.returncode})"
+
+        try:
+            wait_until(listening, 20, what="nginx to listen", abort=exited)
+        except WaitTimeout as exc:
+            raise RuntimeError(f"{exc}\n{(conf_dir / 'error.log').read_text()}") from None
         yield Proxy(f"https://localhost:{port}", port, pki, central)
     finally:
         process.terminate()
