@@ -11,7 +11,9 @@ Every command holds a lock on the catalogues, so several people (or agents) work
 tree never interleave their rewrites.
 
 Message ids are the French source text: in the code, ``N_("...")``, ``_("...")`` or
-``tr("...")``; in the procedure catalogue, every title, summary, label and help text.
+``tr("...")``; in the procedure catalogue, every title, summary, label and help text. A
+counted message is ``NP_("singular", "plural")``: its id is the pair, its translation has
+the language's number of forms (``Plural-Forms``), and ``add`` takes a list of them.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from contract.catalogue import DEFAULT_CATALOGUE, load_catalogue  # noqa: E402
 from kiosk.i18n import DOMAIN, I18N_DIR, LANGUAGES, SOURCE_LANGUAGE, po_path  # noqa: E402
 
 POT_PATH = I18N_DIR / f"{DOMAIN}.pot"
-KEYWORDS = {"_": None, "N_": None, "tr": None}
+KEYWORDS = {"_": None, "N_": None, "tr": None, "NP_": (1, 2)}
+MsgId = str | tuple[str, str]  # a message, or a counted message's (singular, plural)
 # Fixed, so that re-extracting an unchanged tree rewrites identical files.
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 _PLACEHOLDER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*\}")
@@ -59,9 +62,9 @@ def _source_dirs() -> Iterable[Path]:
     yield ROOT / "contract"  # the catalogue's and the validators' messages
 
 
-def extract_messages() -> dict[str, list[tuple[str, int]]]:
+def extract_messages() -> dict[MsgId, list[tuple[str, int]]]:
     """msgid -> locations, from the Python sources and the procedure catalogue."""
-    found: dict[str, list[tuple[str, int]]] = {}
+    found: dict[MsgId, list[tuple[str, int]]] = {}
     for base in _source_dirs():
         for filename, lineno, message, _comments, _context in extract_from_dir(
             base,
@@ -69,9 +72,14 @@ def extract_messages() -> dict[str, list[tuple[str, int]]]:
             keywords=KEYWORDS,
             directory_filter=lambda d: Path(d).name not in {"__pycache__", "tests"},
         ):
+            key: MsgId | None = None
             if isinstance(message, str) and message:
+                key = message
+            elif isinstance(message, tuple) and len(message) == 2 and all(message):
+                key = (str(message[0]), str(message[1]))
+            if key is not None:
                 rel = (base / filename).relative_to(ROOT).as_posix()
-                found.setdefault(message, []).append((rel, lineno))
+                found.setdefault(key, []).append((rel, lineno))
     catalogue_rel = DEFAULT_CATALOGUE.relative_to(ROOT).as_posix()
     for text in load_catalogue().strings():
         found.setdefault(text, []).append((catalogue_rel, 0))
@@ -138,7 +146,12 @@ def update() -> list[Path]:
             # The source language: the text is its own translation (never a fuzzy guess
             # that update() took from a similar message).
             for message in catalog:
-                if message.id and (not message.string or message.fuzzy):
+                if isinstance(message.id, tuple):
+                    forms = _french_forms(message.id, catalog.num_plurals)
+                    if message.string != forms:
+                        message.string = forms
+                        message.flags.discard("fuzzy")
+                elif message.id and (not message.string or message.fuzzy):
                     message.string = message.id
                     message.flags.discard("fuzzy")
         catalog.revision_date = _EPOCH
@@ -147,10 +160,15 @@ def update() -> list[Path]:
     return written
 
 
+def _french_forms(msgid: tuple[str, str], count: int) -> tuple[str, ...]:
+    """French's forms by its Plural-Forms: "one" (0 and 1), then the plural for the others."""
+    return (msgid[0], *([msgid[1]] * (count - 1)))
+
+
 @dataclass(frozen=True)
 class Problem:
     language: str
-    msgid: str
+    msgid: MsgId
     reason: str
 
     def __str__(self) -> str:
@@ -161,7 +179,7 @@ def placeholders(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
 
-def check(msgids: Iterable[str] | None = None) -> list[Problem]:
+def check(msgids: Iterable[MsgId] | None = None) -> list[Problem]:
     """Every message of the code and catalogue translated in every language."""
     wanted = list(msgids) if msgids is not None else list(extract_messages())
     problems: list[Problem] = []
@@ -173,29 +191,50 @@ def check(msgids: Iterable[str] | None = None) -> list[Problem]:
         catalog = _read(path, _catalogue_locale(code))
         for msgid in wanted:
             message = catalog.get(msgid)
+            reason = None
             if message is None:
-                problems.append(Problem(code, msgid, "missing"))
-            elif not isinstance(message.string, str) or not message.string.strip():
-                problems.append(Problem(code, msgid, "untranslated"))
+                reason = "missing"
             elif message.fuzzy:
-                problems.append(Problem(code, msgid, "fuzzy"))
+                reason = "fuzzy"
+            elif isinstance(msgid, tuple):
+                reason = _plural_problem(code, msgid, message.string, catalog.num_plurals)
+            elif not isinstance(message.string, str) or not message.string.strip():
+                reason = "untranslated"
             elif placeholders(message.string) != placeholders(msgid):
-                problems.append(Problem(code, msgid, "placeholders differ"))
+                reason = "placeholders differ"
             elif (
                 code != SOURCE_LANGUAGE
                 and message.string == msgid
                 and msgid not in SAME_AS_FRENCH.get(code, frozenset())
             ):
-                problems.append(Problem(code, msgid, "same as the French"))
+                reason = "same as the French"
+            if reason:
+                problems.append(Problem(code, msgid, reason))
     return problems
 
 
-def add(translations: dict[str, dict[str, str]]) -> list[str]:
+def _plural_problem(code: str, msgid: tuple[str, str], forms: object, count: int) -> str | None:
+    if not isinstance(forms, tuple) or len(forms) != count:
+        return f"needs {count} plural forms"
+    if not all(isinstance(f, str) and f.strip() for f in forms):
+        return "untranslated"
+    # A form for one or two may say the number in words ("مشكلتان"); the last, for any
+    # number, shows the count.
+    wanted = placeholders(msgid[1])
+    if any(not placeholders(f) <= wanted for f in forms) or placeholders(forms[-1]) != wanted:
+        return "placeholders differ"
+    if code != SOURCE_LANGUAGE and set(forms) <= set(msgid):
+        return "same as the French"
+    return None
+
+
+def add(translations: dict[str, dict[str, str | list[str]]]) -> list[str]:
     """Extract, update, then write ``translations`` (msgid -> language -> text) into the
-    catalogues. Returns the msgids that the code does not use (they are not written)."""
+    catalogues; a counted message is keyed by its French singular, and its text is the list
+    of the language's forms. Returns the msgids that the code does not use (not written)."""
     extract()
     update()
-    known = extract_messages()
+    known = {m if isinstance(m, str) else m[0] for m in extract_messages()}
     unknown = [msgid for msgid in translations if msgid not in known]
     for code in LANGUAGES:
         if code == SOURCE_LANGUAGE:
@@ -207,7 +246,7 @@ def add(translations: dict[str, dict[str, str]]) -> list[str]:
             text = by_language.get(code)
             message = catalog.get(msgid)
             if text and message is not None:
-                message.string = text
+                message.string = tuple(text) if isinstance(text, list) else text
                 message.flags.discard("fuzzy")
                 changed = True
         if changed:

@@ -220,6 +220,8 @@ def all_msgids() -> tuple[str, ...]:
                 for msg in read_po(fh):
                     if isinstance(msg.id, str) and msg.id:
                         ids[msg.id] = None
+                    elif isinstance(msg.id, tuple):  # a counted message: both French forms
+                        ids.update(dict.fromkeys(f for f in msg.id if f))
     for text in load_catalogue().strings():
         ids[text] = None
     return tuple(ids)

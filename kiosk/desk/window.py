@@ -55,7 +55,7 @@ from contract.commands import (
 )
 from contract.protocol import DeskKiosk, DeskState, FleetKiosk
 from kiosk.desk.client import DeskClient, DeskError
-from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.i18n import LANGUAGES, N_, NP_, Translator
 from kiosk.ui.tasks import TaskRunner
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S, Theme
 from kiosk.ui.widgets import FocusRing, apply_language, button, label, set_role
@@ -67,7 +67,7 @@ REFRESH_MS = 3000
 TITLE = N_("Accueil : bornes")
 TAB_KIOSKS = N_("Bornes")
 TAB_FLEET = N_("Parc")
-CALLS_TITLE = N_("{count} appel(s) à l'aide")
+CALLS_TITLE = NP_("{count} appel à l'aide", "{count} appels à l'aide")
 NO_CALL = N_("Aucun appel à l'aide.")
 COMING = N_("J'arrive")
 COMING_NAME = N_("J'arrive : répondre à l'appel de {kiosk}")
@@ -104,7 +104,7 @@ SCREEN_NAMES = {
     "saved": N_("demande sauvegardée"),
     "status": N_("suivi d'une demande"),
 }
-BACKLOG = N_("{count} demande(s) pas encore envoyée(s)")
+BACKLOG = NP_("{count} demande pas encore envoyée", "{count} demandes pas encore envoyées")
 LAST_CONTACT = N_("Dernier contact : {time}")
 ATTENTION_TEXT = {
     "help_requested": N_("appel à l'aide"),
@@ -128,8 +128,11 @@ FLEET_COLUMNS = (
 OK = N_("aucun")
 ASSISTED_BY = N_("Session accompagnée par {name}")
 OUT_OF_SERVICE_BY = N_("Hors service : « {message} » (mis par {by})")
-HELP_ON_WAY = N_("Aucun appel en attente. Aide en route pour {count} borne(s).")
-NEW_CALLS = N_("{count} appel(s) en attente")
+HELP_ON_WAY = NP_(
+    "Aucun appel en attente. Aide en route pour {count} borne.",
+    "Aucun appel en attente. Aide en route pour {count} bornes.",
+)
+NEW_CALLS = NP_("{count} appel en attente", "{count} appels en attente")
 STALE = N_("Le serveur central ne répond pas : ces informations datent de {time} (il y a {age}).")
 STALE_HEADING = N_("Appels à l'aide inconnus : le serveur central ne répond pas.")
 AGE_S = N_("{seconds} s")
@@ -270,7 +273,7 @@ class KioskRow(QFrame):
             parts.append(tr(SCREEN_LANGUAGE).format(screen=screen or "-", language=language or "-"))
         parts.append(tr(LAST_CONTACT).format(time=_time(tr, k.last_contact)))
         if k.backlog:
-            parts.append(tr(BACKLOG).format(count=k.backlog))
+            parts.append(tr.plural(BACKLOG, k.backlog).format(count=k.backlog))
         return " ".join(parts)
 
 
@@ -661,13 +664,15 @@ class DeskWindow(QMainWindow):
         if self.stale:
             text = tr(STALE_HEADING)  # never "no call" over old cards
         elif count:
-            text = tr(CALLS_TITLE).format(count=count)
+            text = tr.plural(CALLS_TITLE, count).format(count=count)
         elif coming:
-            text = tr(HELP_ON_WAY).format(count=coming)  # not "no call": help is on its way
+            text = tr.plural(HELP_ON_WAY, coming).format(
+                count=coming
+            )  # not "no call": help is on its way
         else:
             text = tr(NO_CALL)
         self.heading.setText(text)
-        self.badge.setText(tr(NEW_CALLS).format(count=count))
+        self.badge.setText(tr.plural(NEW_CALLS, count).format(count=count))
         self.badge.setVisible(bool(count) and not self.stale)
         kiosks_tab = tr(TAB_KIOSKS)
         self.tabs.setTabText(0, f"{kiosks_tab} ({count})" if count else kiosks_tab)

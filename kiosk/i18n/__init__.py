@@ -3,10 +3,17 @@
 Message ids are the French source text. Catalogues live beside this file as
 ``<lang>/LC_MESSAGES/kiosk.po`` so that a translator edits them with any PO editor;
 they are parsed at start-up with Babel, so there is no compiled ``.mo`` to go stale.
+
+A message that counts something has plural forms (``NP_``, ``Translator.plural``): each
+catalogue gives as many forms as its language's ``Plural-Forms`` header says (Arabic six,
+Russian and Ukrainian three, Chinese one), never "appel(s)" nor a French-only singular
+message beside a plural one.
 """
 
 from __future__ import annotations
 
+import gettext
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +30,19 @@ SOURCE_LANGUAGE = "fr"
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it (translated where shown)."""
     return message
+
+
+Plural = tuple[str, str]  # a counted message's French singular and plural forms
+
+
+def NP_(singular: str, plural: str) -> Plural:
+    """Mark a counted message for extraction: its French singular and plural forms, both
+    with the count's placeholder (``Translator.plural`` picks a language's form)."""
+    return (singular, plural)
+
+
+def _french_plural(n: int) -> int:
+    return 0 if n in (0, 1) else 1  # "0 appel", "1 appel", "2 appels"
 
 
 @dataclass(frozen=True)
@@ -71,19 +91,33 @@ def po_path(code: str) -> Path:
     return I18N_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+@dataclass(frozen=True)
+class _Catalogue:
+    messages: dict[str, str]
+    plurals: dict[str, tuple[str, ...]]  # singular msgid -> the language's forms
+    plural_index: Callable[[int], int]  # count -> index of the form (Plural-Forms)
+
+
 @cache
-def _messages(code: str) -> dict[str, str]:
+def _catalogue(code: str) -> _Catalogue:
     path = po_path(code)
     if not path.exists():
-        return {}
+        return _Catalogue({}, {}, _french_plural)
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=language(code).catalogue_locale.replace("-", "_"))
     out: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
     for msg in catalog:
-        if isinstance(msg.id, str) and msg.id and isinstance(msg.string, str) and msg.string:
-            if not msg.fuzzy:  # a fuzzy entry is a guess awaiting review: show the source
-                out[msg.id] = msg.string
-    return out
+        if not msg.id or msg.fuzzy:  # a fuzzy entry is a guess awaiting review: the source
+            continue
+        if isinstance(msg.id, str) and isinstance(msg.string, str) and msg.string:
+            out[msg.id] = msg.string
+        elif isinstance(msg.id, tuple) and isinstance(msg.string, tuple):
+            if msg.string and all(msg.string):
+                plurals[msg.id[0]] = tuple(msg.string)
+    # The header's C expression, e.g. "(n != 1)" (gettext's own parser, as GNU gettext).
+    index = gettext.c2py(catalog.plural_expr) if plurals else _french_plural  # type: ignore[attr-defined]
+    return _Catalogue(out, plurals, index)
 
 
 class Translator:
@@ -91,7 +125,11 @@ class Translator:
 
     def __init__(self, code: str) -> None:
         self.language = language(code)
-        self._table = {} if code == SOURCE_LANGUAGE else _messages(code)
+        source = code == SOURCE_LANGUAGE
+        catalogue = _Catalogue({}, {}, _french_plural) if source else _catalogue(code)
+        self._table = catalogue.messages
+        self._plurals = catalogue.plurals
+        self._plural_index = catalogue.plural_index
 
     @property
     def code(self) -> str:
@@ -105,6 +143,16 @@ class Translator:
 
     __call__ = gettext
 
+    def plural(self, message: Plural, count: int) -> str:
+        """The form of ``message`` for ``count`` (not yet formatted: ``.format(count=n)``);
+        the French forms where the language has no translation."""
+        forms = self._plurals.get(message[0])
+        if forms is None:
+            text = message[_french_plural(count)]
+        else:
+            text = forms[min(int(self._plural_index(count)), len(forms) - 1)]
+        return RtlText(text) if self.language.rtl else text
+
     def isolate(self, text: str) -> str:
         """Text put together outside the catalogue (a numbered line, an amount): in a
         right-to-left language, its numbers and codes isolated like a translation's."""
@@ -116,4 +164,4 @@ class Translator:
 
 def reload_catalogues() -> None:
     """Forget parsed catalogues (tests and the audit edit them)."""
-    _messages.cache_clear()
+    _catalogue.cache_clear()

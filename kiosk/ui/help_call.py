@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_, NP_, Translator
 from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, SENDING, UNREACHABLE, WAITING, HelpCall
 from kiosk.ui.widgets import NoticeDialog, button, label
 
@@ -41,8 +41,7 @@ STATUS_TEXT = {
 }
 UNREACHABLE_HINT = N_("Levez la main ou allez au guichet de l'accueil. La borne réessaie seule.")
 WAITED_LESS = N_("Vous attendez depuis moins d'une minute.")
-WAITED_ONE = N_("Vous attendez depuis 1 minute.")
-WAITED_MANY = N_("Vous attendez depuis {minutes} minutes.")
+WAITED = NP_("Vous attendez depuis {minutes} minute.", "Vous attendez depuis {minutes} minutes.")
 CLOSE = N_("Fermer")
 CLOSE_NAME = N_("Fermer ce message. L'appel continue.")
 CANCEL = N_("Annuler l'appel")
@@ -53,9 +52,7 @@ def waited_text(tr: Translator, seconds: float) -> str:
     minutes = int(max(0.0, seconds) // 60)
     if minutes < 1:
         return tr(WAITED_LESS)
-    if minutes == 1:
-        return tr(WAITED_ONE)
-    return tr(WAITED_MANY).format(minutes=minutes)
+    return tr.plural(WAITED, minutes).format(minutes=minutes)
 
 
 def status_text(tr: Translator, call: HelpCall) -> str:

@@ -20,12 +20,14 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_, NP_, Translator
 from kiosk.ui.widgets import NoticeDialog, label
 
 WARNING_TITLE = N_("Vous êtes encore là ?")
-WARNING_TEXT = N_("Dans {seconds} secondes, vos réponses seront effacées.")
-WARNING_TEXT_ONE = N_("Dans 1 seconde, vos réponses seront effacées.")
+WARNING_TEXT = NP_(
+    "Dans {seconds} seconde, vos réponses seront effacées.",
+    "Dans {seconds} secondes, vos réponses seront effacées.",
+)
 WARNING_ACTION = N_("Touchez « Continuer » pour garder vos réponses.")
 CONTINUE = N_("Continuer")
 CONTINUE_NAME = N_("Continuer et garder mes réponses")
@@ -33,9 +35,7 @@ CONTINUE_NAME = N_("Continuer et garder mes réponses")
 
 def warning_text(tr: Translator, seconds: int) -> str:
     """The countdown sentence, "Dans 30 secondes, vos réponses seront effacées."."""
-    if seconds == 1:
-        return tr(WARNING_TEXT_ONE)
-    return tr(WARNING_TEXT).format(seconds=seconds)
+    return tr.plural(WARNING_TEXT, seconds).format(seconds=seconds)
 
 
 def spoken_warning(tr: Translator, seconds: int) -> str:

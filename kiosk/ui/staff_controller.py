@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from contract.pin_policy import DEFAULT_POLICY
-from kiosk.i18n import SOURCE_LANGUAGE
+from kiosk.i18n import SOURCE_LANGUAGE, Plural
 from kiosk.staff import (
     ASSIST_END,
     ASSIST_START,
@@ -210,7 +210,7 @@ class StaffController(QObject):
         if self._feed is not None:
             self._decoding = False  # keep looking for a valid badge
 
-    def _show_refusal(self, reason: str, message_id: str, **values: object) -> None:
+    def _show_refusal(self, reason: str, message_id: str | Plural, **values: object) -> None:
         self.screen.show_message(message_id, **values)
         self.sign_in_timer.start()
         if self.session.voice_on:

@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
 
 from contract.catalogue import FieldSpec, FieldType, InputScript
 from contract.countries import country_names
-from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.i18n import LANGUAGES, N_, NP_, Translator
 from kiosk.i18n.bidi import FSI, PDI, RLM, ltr_sequence
 from kiosk.ui.a11y import as_radio, as_radio_group
 from kiosk.ui.theme import (
@@ -1060,6 +1060,9 @@ class FieldRow(QWidget):
             self.input.setText("")
 
 
+PROBLEMS = NP_("Il y a {count} problème.", "Il y a {count} problèmes.")
+
+
 class ErrorSummary(QFrame):
     """At the top of a form: what is wrong, one link per problem moving focus to the field."""
 
@@ -1101,13 +1104,7 @@ class ErrorSummary(QFrame):
         n = len(self._errors)
         # No problem, no title: Orca read a cleared summary that still had the focus as
         # "Il y a 0 problèmes." (tests/screenreader/test_orca.py).
-        title = (
-            ""
-            if n == 0
-            else tr(N_("Il y a 1 problème."))
-            if n == 1
-            else tr(N_("Il y a {count} problèmes.")).format(count=n)
-        )
+        title = "" if n == 0 else tr.plural(PROBLEMS, n).format(count=n)
         self.title.setText(title)
         lines = []
         for link, (_field, label_id, message_id) in zip(self.links, self._errors, strict=True):

@@ -744,7 +744,7 @@ def test_11_a_before_you_start_page_comes_before_the_camera(make_kiosk: Any) -> 
         ]
         minutes = kiosk.controller.session.expected_minutes(photos=True)
         assert 10 <= minutes <= 30 and minutes % 5 == 0
-        assert before.duration.text() == DURATION.format(minutes=minutes)
+        assert before.duration.text() == DURATION[minutes > 1].format(minutes=minutes)
         assert before.camera.isVisibleTo(before) and before.camera.text() == CAMERA
         assert before.resume.text() == RESUME
         said = kiosk.speech.last_said

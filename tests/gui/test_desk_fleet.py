@@ -133,7 +133,7 @@ def test_a_new_call_rings_with_a_badge_help_on_its_way_and_stale_data(
         call = client.post_help_call(HelpCallRequest(call_id=secrets.token_hex(16)))
     qtbot.waitUntil(lambda: bool(window.calls()), timeout=10_000)
     assert rings == [1]
-    assert not window.badge.isHidden() and window.badge.text() == "1 appel(s) en attente"
+    assert not window.badge.isHidden() and window.badge.text() == "1 appel en attente"
     assert window.tabs.tabText(0) == "Bornes (1)"
     with qtbot.waitSignal(window.refreshed, timeout=10_000):
         pass
@@ -143,7 +143,7 @@ def test_a_new_call_rings_with_a_badge_help_on_its_way_and_stale_data(
         lambda: bool(window.kiosks) and window.kiosks[0].state is DeskState.HELP_COMING,
         timeout=10_000,
     )
-    assert window.heading.text() == "Aucun appel en attente. Aide en route pour 1 borne(s)."
+    assert window.heading.text() == "Aucun appel en attente. Aide en route pour 1 borne."
     assert window.badge.isHidden() and window.tabs.tabText(0) == "Bornes"
     # The central API stops: what is shown is old, and says so.
     stop_central(central.process)

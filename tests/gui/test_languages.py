@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from kiosk.audit.checks import ltr_by_design
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, Translator
-from kiosk.ui.widgets import LanguageDialog
+from kiosk.ui.widgets import PROBLEMS, LanguageDialog
 from tests.gui.conftest import Kiosk, all_widgets, declared_part
 from tests.unit.i18n.script import i18n_script
 
@@ -160,9 +160,7 @@ def test_welcome_and_step_screens_in_each_language(
     assert step.caption.text() == tr("Étape {number} sur {total}").format(number=1, total=total)
     n = len(step.summary.links)
     assert n >= 1
-    assert step.summary.title.text() == (
-        tr("Il y a 1 problème.") if n == 1 else tr("Il y a {count} problèmes.").format(count=n)
-    )
+    assert step.summary.title.text() == (tr.plural(PROBLEMS, n).format(count=n))
     _check_language(w, lang, own_locale=set(w.welcome.language_buttons.values()))
 
     # The dialog itself speaks the new language, and still offers all ten.

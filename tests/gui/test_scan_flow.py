@@ -32,7 +32,7 @@ from kiosk.scan.formats import A4
 from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.scan_controller import ScanController
 from kiosk.ui.scan_flow import PASSPORT_INTRO
-from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, PHOTOGRAPHED_PAGES, SCAN_NEXT
+from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
 from kiosk.ui.screens.scan import NO_MORE
 
 from .conftest import CONTACT, STUDENT_RENEWAL, Kiosk
@@ -286,7 +286,7 @@ def test_documents_photographed_skipped_missing_then_submitted(
     # What is photographed, what is missing; the missing ones can be photographed again.
     statuses = {doc.id: help_.text() for doc, _name, help_ in docs.document_labels}
     assert statuses["passport"] == PHOTOGRAPHED
-    assert statuses["residence_permit"] == PHOTOGRAPHED_PAGES.format(count=2)
+    assert statuses["residence_permit"] == "Photo prise : 2 pages"
     assert statuses["enrolment_certificate"] == MISSING
     assert docs.scan_button.isVisible() and not docs.scan_note.isVisible()
     assert MISSING in docs.spoken_text()

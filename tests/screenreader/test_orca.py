@@ -308,12 +308,10 @@ WORDS = {
     "question": "Votre identité",
     "surname": "Nom de famille",
     "continue": "Continuer",
-    "summary": "Il y a {count} problèmes.",
     "required": "Cette réponse est obligatoire.",
     "consent": "Déclaration et envoi",
     "declaration": "Je déclare sur l'honneur que mes réponses sont exactes.",
     "submit": "Envoyer ma demande",
-    "consent_summary": "Il y a 1 problème.",
     "consent_error": "Déclaration sur l'honneur",
 }
 
@@ -321,11 +319,18 @@ WORDS = {
 def _words(language: str) -> dict[str, str]:
     """Regular expressions for WORDS as the kiosk shows them in ``language``."""
     from kiosk.i18n import Translator
+    from kiosk.ui.widgets import PROBLEMS
 
     tr = Translator(language)
     # A number is an isolated left-to-right run (U+2066 ... U+2069): any count.
     words = {k: re.escape(tr(v)).replace(r"\{count\}", ".+?") for k, v in WORDS.items()}
-    words["no_problem"] = re.escape(tr(WORDS["summary"])).replace(r"\{count\}", r"\W*0\W*")
+    # The error summaries: the question's two or more problems, the consent's one.
+    many = sorted({tr.plural(PROBLEMS, n) for n in range(2, 120)})  # Arabic: 3 forms
+    words["summary"] = "(?:{})".format(
+        "|".join(re.escape(form).replace(r"\{count\}", ".+?") for form in many)
+    )
+    words["consent_summary"] = re.escape(tr.plural(PROBLEMS, 1)).replace(r"\{count\}", ".+?")
+    words["no_problem"] = re.escape(tr.plural(PROBLEMS, 0)).replace(r"\{count\}", r"\W*0\W*")
     return words
 
 

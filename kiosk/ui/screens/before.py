@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
 
 from kiosk.domain.session import Screen
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_, NP_, Translator
 from kiosk.ui.theme import SPACE_S, SPACE_XS
 from kiosk.ui.widgets import LEADING, BaseScreen, button, forward_arrow, label
 
@@ -24,7 +24,7 @@ INTRO = N_("Voici ce qu'il vous faut et comment cela se passe.")
 NEEDED = N_("Ce qu'il vous faut")
 MORE_DOCUMENTS = N_("Selon vos réponses, d'autres documents peuvent être demandés.")
 HOW = N_("Comment cela se passe")
-DURATION = N_("Cela prend environ {minutes} minutes.")
+DURATION = NP_("Cela prend environ {minutes} minute.", "Cela prend environ {minutes} minutes.")
 CAMERA = N_(
     "La borne photographie votre passeport et vos documents avec sa caméra : "
     "vous posez chaque page sous la caméra."
@@ -103,7 +103,7 @@ class BeforeScreen(BaseScreen):
             item.setAccessibleName(tr(name))
         self.more_documents.setText(tr(MORE_DOCUMENTS))
         self.how_heading.setText(tr(HOW))
-        self.duration.setText(tr(DURATION).format(minutes=self._minutes))
+        self.duration.setText(tr.plural(DURATION, self._minutes).format(minutes=self._minutes))
         self.camera.setText(tr(CAMERA))
         self.camera.setVisible(self._camera)
         self.resume.setText(tr(RESUME))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
 from contract.catalogue import Document, FeeItem
 from kiosk.domain.deadlines import Deadline
 from kiosk.domain.session import Screen
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_, NP_, Translator
 from kiosk.ui.display import format_date
 from kiosk.ui.theme import SPACE_M, SPACE_XS
 from kiosk.ui.widgets import (
@@ -26,7 +26,7 @@ from kiosk.ui.widgets import (
 
 SCAN_NEXT = N_("Ensuite, vous allez photographier chaque document avec la caméra.")
 PHOTOGRAPHED = N_("Photo prise")
-PHOTOGRAPHED_PAGES = N_("Photo prise : {count} pages")
+PHOTOGRAPHED_PAGES = NP_("Photo prise : {count} page", "Photo prise : {count} pages")
 MISSING = N_("Pas de photo : apportez ce document à la préfecture.")
 SCAN_MISSING = N_("Photographier les documents qui manquent")
 FEE_HOW = N_(
@@ -199,7 +199,7 @@ class DocumentsScreen(BaseScreen):
             return None
         pages = self._scanned.get(doc.id, 0)
         if pages > 1:
-            return tr(PHOTOGRAPHED_PAGES).format(count=pages)
+            return tr.plural(PHOTOGRAPHED_PAGES, pages).format(count=pages)
         if pages == 1:
             return tr(PHOTOGRAPHED)
         return tr(MISSING) if doc.required else None

@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from contract.catalogue import FieldSpec, FieldType
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_, NP_, Plural, Translator
 from kiosk.ui.widgets import LEADING, BaseScreen, FieldRow, button, label
 
 IDENTIFIER_FIELD = FieldSpec(
@@ -31,8 +31,9 @@ PIN_FIELD = FieldSpec(
 
 SIGNIN_WRONG = N_("Identifiant ou code faux. Réessayez.")
 # Before the delays start: said, so that nobody is surprised by them.
-SIGNIN_WRONG_WARN = N_(
-    "Identifiant ou code faux. Après {count} essais faux, il faut attendre avant chaque essai."
+SIGNIN_WRONG_WARN = NP_(
+    "Identifiant ou code faux. Après {count} essai faux, il faut attendre avant chaque essai.",
+    "Identifiant ou code faux. Après {count} essais faux, il faut attendre avant chaque essai.",
 )
 SIGNIN_WRONG_WAIT = N_("Identifiant ou code faux. Attendez {time} avant de réessayer.")
 SIGNIN_LOCKED = N_("Trop d'essais faux. Attendez {time}, puis réessayez.")
@@ -142,7 +143,7 @@ class SignInScreen(BaseScreen):
             w.setEnabled(not busy)
         self.status.setVisible(busy)
 
-    def show_message(self, message_id: str | None, **values: object) -> None:
+    def show_message(self, message_id: str | Plural | None, **values: object) -> None:
         """An error (translated, shown above the fields and focused), or None."""
         self._message = (message_id, values) if message_id else None
         self._render_message(self.tr_)
@@ -189,7 +190,10 @@ class SignInScreen(BaseScreen):
         if "seconds_left" in values:  # a wait, said in this language's units
             left = float(values.pop("seconds_left"))  # type: ignore[arg-type]
             values["time"] = wait_words(tr, left)
-        text = tr(message_id).format(**values)
+        if isinstance(message_id, tuple):  # counted: the form for its count
+            text = tr.plural(message_id, int(values["count"])).format(**values)  # type: ignore[call-overload]
+        else:
+            text = tr(message_id).format(**values)
         self.error.setText(tr(N_("Erreur : {message}")).format(message=text))
         self.error.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.error.show()

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def msgids() -> set[str]:
+def msgids() -> set[str | tuple[str, str]]:
     return set(i18n_script().extract_messages())
 
 
@@ -24,7 +24,7 @@ def _catalog(code: str):  # type: ignore[no-untyped-def]
         return read_po(fh, locale=code)
 
 
-def test_extraction_finds_code_and_catalogue_strings(msgids: set[str]) -> None:
+def test_extraction_finds_code_and_catalogue_strings(msgids: set[str | tuple[str, str]]) -> None:
     assert "Commencer" in msgids  # UI
     assert "Retour" in msgids  # UI, used inside an f-string's neighbour
     assert "Cette réponse est obligatoire." in msgids  # validation
@@ -32,7 +32,7 @@ def test_extraction_finds_code_and_catalogue_strings(msgids: set[str]) -> None:
     assert "Nom de famille" in msgids
 
 
-def test_every_marked_literal_is_extracted(msgids: set[str]) -> None:
+def test_every_marked_literal_is_extracted(msgids: set[str | tuple[str, str]]) -> None:
     """A N_("...") that the extractor cannot see (e.g. inside an f-string) is a bug."""
     pattern = re.compile(r"""\bN_\(\s*(["'])((?:(?!\1).)+)\1\s*\)""")
     missed = []
@@ -44,14 +44,18 @@ def test_every_marked_literal_is_extracted(msgids: set[str]) -> None:
 
 
 @pytest.mark.parametrize("code", sorted(LANGUAGES))
-def test_every_message_is_translated(code: str, msgids: set[str]) -> None:
+def test_every_message_is_translated(code: str, msgids: set[str | tuple[str, str]]) -> None:
     catalog = _catalog(code)
     same_on_purpose = i18n_script().SAME_AS_FRENCH.get(code, frozenset())
     problems = []
-    for msgid in sorted(msgids):
+    for msgid in sorted(msgids, key=str):
         message = catalog.get(msgid)
         if message is None:
             problems.append(f"missing: {msgid!r}")
+        elif isinstance(msgid, tuple):  # counted: the language's number of forms
+            reason = i18n_script()._plural_problem(code, msgid, message.string, catalog.num_plurals)
+            if reason or message.fuzzy:
+                problems.append(f"{reason or 'fuzzy'}: {msgid!r}")
         elif not message.string or not str(message.string).strip():
             problems.append(f"untranslated: {msgid!r}")
         elif message.fuzzy:
@@ -68,7 +72,7 @@ def test_the_check_command_agrees() -> None:
     assert i18n_script().main(["check"]) == 0
 
 
-def test_the_pot_is_up_to_date(msgids: set[str]) -> None:
+def test_the_pot_is_up_to_date(msgids: set[str | tuple[str, str]]) -> None:
     with i18n_script().POT_PATH.open("rb") as fh:
         pot = {m.id for m in read_po(fh) if m.id}
     assert pot == msgids, "run: python scripts/i18n.py extract && python scripts/i18n.py update"

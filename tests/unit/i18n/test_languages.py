@@ -42,6 +42,16 @@ def _catalog(code: str) -> Catalog:
         return read_po(fh, locale=LANGUAGES[code].catalogue_locale)
 
 
+def _translations(catalog: Catalog) -> list[str]:
+    """Every translated text: a message's, or each plural form of a counted one."""
+    out: list[str] = []
+    for message in catalog:
+        if message.id and message.string:
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            out.extend(form for form in forms if form)
+    return out
+
+
 def test_the_ten_languages_and_their_metadata() -> None:
     assert list(LANGUAGES)[:3] == ["fr", "en", "ar"]
     got = {
@@ -91,19 +101,17 @@ def test_catalogue_headers(code: str) -> None:
 def test_translations_are_written_in_the_language_script(code: str) -> None:
     script = SCRIPT_OF[code]
     wrong = []
-    for message in _catalog(code):
-        if not message.id or not message.string:
-            continue
-        letters = [ch for ch in _PLACEHOLDER.sub("", message.string) if ch.isalpha()]
+    for text in _translations(_catalog(code)):
+        letters = [ch for ch in _PLACEHOLDER.sub("", text) if ch.isalpha()]
         if letters and not any(unicodedata.name(ch, "").startswith(script) for ch in letters):
-            wrong.append(message.string)
+            wrong.append(text)
     assert wrong == []
 
 
 def test_persian_uses_persian_letters() -> None:
     """Persian yeh and keheh (ی ک), not the Arabic ones (ي ك); a zero-width non-joiner
     in "می‌" forms, as a Persian keyboard types them."""
-    strings = [m.string for m in _catalog("fa") if m.id and m.string]
+    strings = _translations(_catalog("fa"))
     assert not [s for s in strings if re.search("[\u064a\u0643]", s)]
     assert Translator("fa")("Que voulez-vous faire ?") == "چه کاری می\u200cخواهید انجام دهید؟"
 
