@@ -24,6 +24,9 @@ _SAMPLES: dict[FieldType, str] = {
     FieldType.TAX_STAMP: "1234 5678 9012 3456",
     FieldType.FOREIGNER_NUMBER: "7501234567",
 }
+# Fields of one type that mean different things (a surname is not a first name: the
+# screenshots and demos show a person, not "Benkirane Benkirane").
+_BY_FIELD: dict[str, str] = {"given_names": "Amina Zahra"}
 
 
 def sample_value(spec: FieldSpec, today: dt.date) -> str:
@@ -38,7 +41,7 @@ def sample_value(spec: FieldSpec, today: dt.date) -> str:
         return spec.eligible[0] if spec.eligible else YES
     if spec.type is FieldType.CHOICE:
         return spec.eligible[0] if spec.eligible else spec.options[0].value
-    return _SAMPLES[spec.type][: spec.max_length]
+    return _BY_FIELD.get(spec.id, _SAMPLES[spec.type])[: spec.max_length]
 
 
 def sample_answers(
