@@ -371,3 +371,43 @@ def test_a_second_cut_dissenting_with_what_the_check_digit_excludes_is_outvoted(
     # A confident dissent, or one the check digit could not see, still refuses the read.
     assert not read(excluded, 3.0).ok
     assert not read(look_alike, 0.5).ok
+
+
+def test_a_code_read_as_no_known_code_is_the_known_one_a_hesitant_letter_away() -> None:
+    # "AZE" read "AZI" under glare (camera 57 of seed 1): AZI is no state code, and AZE is
+    # one letter the classifier hesitated over away. The known code is read, if it beats
+    # every other known code by the margin; a confident reading is kept as it was read.
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    lines = (SPECIMEN[0].replace("UTO", "AZE"), SPECIMEN[1])
+    assert parse_valid(list(lines), today=TODAY)
+
+    def read(doubts: dict[tuple[int, int], tuple[str, float]]) -> MrzRead:
+        return reader._read_scored(list(lines), _scored(lines, doubts), None)
+
+    swapped = read({(0, 4): ("I", -0.5)})  # 'I' likelier than 'E' by 0.5
+    assert swapped.ok and swapped.lines == lines
+    sure = read({(0, 4): ("I", -3.0)})
+    assert sure.lines[0][2:5] == "AZI"
+    # Between two known codes ("AUT" and "AUS") nothing is swapped: the doubt refuses.
+    aut = (SPECIMEN[0].replace("UTO", "AUT"), SPECIMEN[1])
+    refused = reader._read_scored(list(aut), _scored(aut, {(0, 4): ("S", -0.5)}), None)
+    assert not refused.ok
+
+
+def test_the_document_code_is_doubted_only_against_the_codes_its_shape_allows() -> None:
+    # A TD1 opens with 'I', 'A' or 'C': an 'I' the classifier nearly took for 'T' (no
+    # 30-character MRZ opens with 'T') is no doubt; one it nearly took for 'A' still is.
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    lines = (
+        "I<UTOD231458907<<<<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<6",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    )
+    assert parse_valid(list(lines), today=TODAY)
+
+    def read(doubts: dict[tuple[int, int], tuple[str, float]]) -> MrzRead:
+        return reader._read_scored(list(lines), _scored(lines, doubts), None)
+
+    assert read({(0, 0): ("T", 0.5)}).ok
+    refused = read({(0, 0): ("A", 0.5)})
+    assert not refused.ok and refused.error is not None and "unsure" in refused.error.message
