@@ -549,7 +549,9 @@ class GlyphEngine(OcrEngine):
         levelled (a small turn left), rows split at higher floors (lines run together by
         blur), lines of unequal counts cut at the longer one, and rows whose characters do
         not come apart into blobs cut evenly over their extent. Slower, and it makes lines
-        of anything: ``MrzReader`` asks it only of MRZ-like blocks that gave none."""
+        of anything. ``MrzReader.read`` does not ask it (yet): on 650 camera frames, the
+        MRZ-like blocks that gave no lines read no better this way, and letters, whose
+        paragraphs make 2-line blocks, took twice the CPU (``benchmarks/mrz.py``)."""
         self._rescue.on = True
         try:
             yield
@@ -569,7 +571,7 @@ class GlyphEngine(OcrEngine):
         found = self._grids_in(ink, _line_rows(ink), variants, rescue)
         if found is not None or not rescue:
             return found
-        # (Rescue, ``MrzReader`` asks it of an MRZ-like block that gave no lines.)
+        # (Only in a rescue: ``rescue``.)
         # No MRZ-shaped lines: the band may still be turned a little (a block found as
         # one merged component, its box set by blur or a page edge beside it, not by the
         # lines: their rows then run into each other in the profile), or its lines may
@@ -1133,7 +1135,6 @@ class MrzReader:
         first: MrzRead | None = None
         # The closest miss (MRZ-shaped lines that failed a check), cut again below.
         near: tuple[float, Candidate, bool, Pads] | None = None
-        lineless: list[Candidate] = []  # MRZ-like blocks that gave no lines
         for cand in cands:
             shapeless = 0
             for flipped, band in self._bands(image, cand, read_pitch):
@@ -1150,8 +1151,6 @@ class MrzReader:
                 if first is None or (not first.lines and read.lines):
                     first = read
             # (Weak blocks too: a steep TD1 whose third line was not found scores low.)
-            if shapeless == 2 and cand.score >= 1.0:
-                lineless.append(cand)
             if shapeless == 2 and cand.score > -0.2:
                 # No MRZ-shaped lines either way up: the block may have lost a line (a TD1
                 # seen as 2 lines) or been cut through one, or been found short of a line's
@@ -1190,9 +1189,6 @@ class MrzReader:
                         read = self._read_band(band, cand.quad)
                         if read.ok and self._confirmed(image, cand, flipped, read, size, cut):
                             return self._found(read, flipped, t0, t1)
-        rescued = self._rescue(image, lineless[:2], read_pitch)
-        if rescued is not None:
-            return self._found(rescued[0], rescued[1], t0, t1)
         t2 = time.perf_counter()
         error = (
             first.error if first is not None else MrzError(Reason.UNKNOWN_FORMAT, "no MRZ found")
@@ -1207,33 +1203,6 @@ class MrzReader:
             {"locate": t1 - t0, "read": t2 - t1},
             advice=self._advice(image, cands),
         )
-
-    def _rescue(
-        self, image: np.ndarray, cands: list[Candidate], read_pitch: float | None
-    ) -> tuple[MrzRead, bool] | None:
-        """The MRZ-like blocks that gave no MRZ-shaped lines, read again with the engine
-        looking harder (``GlyphEngine.rescue``: a band still turned a little, lines run
-        together by blur at 8-9 px per character, fillers merged into one blob), at the
-        usual size, then at another; each read confirmed like any other."""
-        if not cands or not isinstance(self.engine, GlyphEngine):
-            return None
-        pitch = read_pitch if read_pitch is not None else self.read_pitch
-        with self.engine.rescue():
-            for cand in cands:
-                other = 22.0 if (pitch or cand.pitch) < 16 else 14.0
-                near: bool | None = None  # the way up of a near miss
-                for size in (read_pitch, other):
-                    for flipped, band in self._bands(image, cand, size):
-                        if near is not None and flipped != near:
-                            continue
-                        read = self._read_band(band, cand.quad)
-                        if read.ok and self._confirmed(image, cand, flipped, read, size):
-                            return read, flipped
-                        if near is None and _miss_distance(read) is not None:
-                            near = flipped
-                    if near is None:
-                        break  # nothing close to an MRZ either way up: not worth a resize
-        return None
 
     def _confirmed(
         self,
@@ -1670,9 +1639,9 @@ def _decode_as(fmt: Format, scores: Sequence[np.ndarray]) -> list[str]:
         if row == 0:
             masks[0] = _CODE_MASKS[fmt]
         lines.append("".join(MRZ_CHARS[i] for i in np.where(masks, logp, -np.inf).argmax(axis=1)))
-    # A state or nationality code read as no known code, one hesitant letter from one
-    # ("AZE" read "AZI" under glare): the known code, when it costs less than the margin
-    # a sure letter needs. It must then still beat every other known code by that margin
+    # A state or nationality code read as no known code, hesitant letters away from one
+    # ("AZE" read "AZI" under glare): the known code, when it costs less in all than the
+    # margin one sure letter needs. It must then still beat every other known code by that margin
     # (``MrzReader._sure_codes``), or its letters count as unsure.
     table, index = _code_table()
     for row, start in _CODE_FIELDS.get(fmt, ()):
