@@ -55,7 +55,9 @@ of its width may open with, a TD1's 'I' against 'A' and 'C', not 'T'), the same 
 frames as below, load average 6-12 (other engineers' test suites; CPU times per read
 inflate under that load, 37 / 81 ms below at load 4-8: the reader before these changes,
 measured side by side with this one on seed 1's first 50 frames, took the same CPU per
-read, median ratio 1.00; letters 2x when the rescue below was on):
+read, median ratio 1.00; letters 2x when the rescue below was on; one after the other at
+load 5-6, seed 3's 100 frames: this reader 127 / 262 ms, the one before 118 / 283 ms, so
+this machine, restarted at 00:07, gave about 3x the CPU times below to the same reader):
 
     reader  kind     reads  MRZs   right            false acc.  cpu med  cpu p95
     ours    camera     650   527   92.6 % (92.2)      0.0 %      101 ms   214 ms   (load 6-12)
