@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.audit.model import WidgetInfo
-from kiosk.audit.pixels import to_array, to_keys
+from kiosk.audit.pixels import to_array_and_keys
 from kiosk.i18n import LANGUAGES
 
 INPUT_TYPES = (
@@ -261,10 +261,14 @@ class Context:
     def _grab(self, widget: QWidget) -> np.ndarray:
         key = id(widget)
         if key not in self._grabs:
-            image = grab(widget)
-            self._grabs[key] = to_array(image)
-            self._keys[key] = to_keys(image)
+            self.seed(widget, grab(widget))
         return self._grabs[key]
+
+    def seed(self, widget: QWidget, image: QImage) -> None:
+        """Use ``image`` as the rendering of the whole of ``widget`` (one taken for
+        another purpose, e.g. the screenshot, in the same state): not grabbed again."""
+        key = id(widget)
+        self._grabs[key], self._keys[key] = to_array_and_keys(image)
 
     def root_image(self) -> np.ndarray:
         return self._grab(self.root)

@@ -168,8 +168,9 @@ class Kiosk:
 
     def reset(self, language: str, scale: float, high_contrast: bool, speak: bool = True) -> int:
         """The welcome screen of a new session in ``language``, size and theme; returns
-        the speech mark. ``speak`` False: when the wipe kept the language, it is not
-        chosen again (that would translate the whole window a second time)."""
+        the speech mark. The wipe puts the window in ``language`` (``wipe``); ``speak``:
+        the applicant then chooses it on the welcome screen (which speaks it), else it is
+        not chosen again (that would translate the whole window a second time)."""
         from kiosk.ui.theme import Theme
 
         w, c = self.window, self.controller
@@ -178,30 +179,38 @@ class Kiosk:
         # The kiosk's configured look: wiping the session keeps it (no re-styling).
         if hasattr(c, "theme_default"):
             c.theme_default = theme  # type: ignore[attr-defined]
-        session = c.session  # type: ignore[attr-defined]
-        if c.translator.code == language and hasattr(session, "wipe"):  # type: ignore[attr-defined]
-            # Between two procedures in the same language: the next applicant keeps it,
-            # sparing a round trip through French (two restylings of the whole window).
-            forget = session.wipe
-
-            def wipe_keeping_language() -> None:
-                forget()
-                session.language = language
-
-            session.wipe = wipe_keeping_language
-            try:
-                c.wipe()  # type: ignore[attr-defined]
-            finally:
-                del session.wipe
-        else:
-            c.wipe()  # type: ignore[attr-defined]
+        self.wipe(language)
         if c.theme != theme:  # type: ignore[attr-defined]
             c.set_theme(theme)  # type: ignore[attr-defined]
         mark = self.mark()
-        if speak or c.translator.code != language:  # type: ignore[attr-defined]
+        if speak:
             c.choose_language(language)  # type: ignore[attr-defined]
         settle()
         return mark
+
+    def wipe(self, language: str) -> None:
+        """The controller's wipe (the session ends), the next applicant keeping
+        ``language``: the window is not translated and restyled to French on the way
+        (the wipe's default) only to be translated and restyled again when the language
+        is chosen (a full restyle of the window costs ~0.25 s CPU, a retranslation of
+        every screen about as much). What is audited after it is the same: the caller
+        chooses the language again where the applicant would."""
+        c = self.controller
+        session = c.session  # type: ignore[attr-defined]
+        if not hasattr(session, "wipe"):
+            c.wipe()  # type: ignore[attr-defined]
+            return
+        forget = session.wipe
+
+        def wipe_keeping_language() -> None:
+            forget()
+            session.language = language
+
+        session.wipe = wipe_keeping_language
+        try:
+            c.wipe()  # type: ignore[attr-defined]
+        finally:
+            del session.wipe
 
     def inactivity_probe(self) -> InactivityProbe | None:
         from kiosk.domain.session import Screen
@@ -703,7 +712,7 @@ class Runner:
         neutral = self._neutral(visit.root)
         neutral()
         settle()
-        self._screenshot(kiosk, visit, where)
+        self._screenshot(kiosk, visit, where, ctx)
         outcomes: dict[str, Outcome] = dict(early)
         for check in STATIC_CHECKS:
             outcomes[check.id] = self._guard(lambda c=check: c.run(ctx), check.id)
@@ -867,7 +876,11 @@ class Runner:
             return (scale == 2.0 and theme == "normal") or (scale == 1.0 and theme == "high")
         return False
 
-    def _screenshot(self, kiosk: Kiosk, visit: Visit, where: tuple[str, float, str]) -> None:
+    def _screenshot(
+        self, kiosk: Kiosk, visit: Visit, where: tuple[str, float, str], ctx: Context
+    ) -> None:
+        """The state's screenshot; its rendering of the audited root is handed to
+        ``ctx`` (the pixel checks that come next would grab the very same)."""
         language, scale, theme = where
         if not self._wants_screenshot(language, scale, theme):
             return
@@ -877,12 +890,16 @@ class Runner:
         if visit.kind == "dialog":
             # The dialog is a window of its own: paint it where it sits over the kiosk.
             offset = visit.root.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0))
+            dialog = grab(visit.root)
+            ctx.seed(visit.root, dialog)
             painter = QPainter(image)
             painter.setOpacity(0.35)
             painter.fillRect(image.rect(), Qt.GlobalColor.black)
             painter.setOpacity(1.0)
-            painter.drawImage(offset, grab(visit.root))
+            painter.drawImage(offset, dialog)
             painter.end()
+        elif visit.root is window:
+            ctx.seed(window, image)
         name = f"{visit.state.replace('/', '_')}--{language}--{round(scale * 100)}--{theme}.png"
         folder = self.options.out / "screens"
         folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.audit.context import Context, grab, owner, settle
 from kiosk.audit.model import Outcome
-from kiosk.audit.pixels import outline, pixel_change, to_array
+from kiosk.audit.pixels import outline, pixel_change, to_keys
 
 READING_TOLERANCE = 8  # px
 RING_BAND = 10  # px around a widget grabbed for the focus ring
@@ -107,10 +107,12 @@ def measure_ring(ctx: Context, w: QWidget, neutral: Callable[[], None], out: Out
     region = r.adjusted(-RING_BAND, -RING_BAND, RING_BAND, RING_BAND).intersected(root.rect())
     if region.isEmpty():
         return
-    focused = to_array(grab(root, region))
+    # Colour keys (one integer per pixel, no RGB conversion): only the pixels that
+    # differ are looked at, and only their luminance is computed.
+    focused = to_keys(grab(root, region))
     neutral()
     settle(1)
-    unfocused = to_array(grab(root, region))
+    unfocused = to_keys(grab(root, region))
     w.setFocus(Qt.FocusReason.TabFocusReason)
     settle(1)
     band = 6

@@ -33,6 +33,18 @@ def to_keys(image: QImage) -> np.ndarray:
     return words[:, :w] & np.uint32(0xFFFFFF)  # a new array: the image may go
 
 
+def to_array_and_keys(image: QImage) -> tuple[np.ndarray, np.ndarray]:
+    """``(to_array(image), to_keys(image))`` from one conversion: the keys are the
+    image's 0xffRRGGBB words with the alpha byte cleared, and the H x W x 3 RGB array is
+    a view on their bytes (B, G, R, 0 in memory on a little-endian machine, read
+    backwards), not a second converted copy of the image."""
+    keys = to_keys(image)
+    if not np.little_endian or keys.size == 0:
+        return to_array(image), keys
+    h, w = keys.shape
+    return keys.view(np.uint8).reshape(h, w, 4)[..., 2::-1], keys
+
+
 def colour_keys(rgb: np.ndarray) -> np.ndarray:
     """Each pixel's colour as one integer 0xRRGGBB (same shape without the channels)."""
     return (
@@ -51,6 +63,16 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     )
 
 
+def key_luminance(keys: np.ndarray) -> np.ndarray:
+    """``luminance`` of pixels given as colour keys (0xRRGGBB): the same values, without
+    going through an RGB array."""
+    return (
+        0.2126 * _LINEAR[(keys >> 16) & 255]
+        + 0.7152 * _LINEAR[(keys >> 8) & 255]
+        + 0.0722 * _LINEAR[keys & 255]
+    )
+
+
 def ratio(l1: np.ndarray | float, l2: np.ndarray | float) -> np.ndarray:
     """WCAG contrast ratio between luminances (element-wise), 1 .. 21."""
     a, b = np.maximum(l1, l2), np.minimum(l1, l2)
@@ -63,17 +85,19 @@ def hex_colour(rgb: np.ndarray | tuple[int, int, int]) -> str:
 
 
 def _mode_key(keys: np.ndarray) -> int:
-    values, counts = np.unique(keys, return_counts=True)
+    flat = keys.ravel()
+    # A colour covering more than half of the pixels is the mode: the first pixel (the
+    # corner of a crop, its background as a rule) is counted first, in one pass, before
+    # sorting every pixel to count them all.
+    first = flat[0]
+    if 2 * int(np.count_nonzero(flat == first)) > flat.size:
+        return int(first)
+    values, counts = np.unique(flat, return_counts=True)
     return int(values[np.argmax(counts)])
 
 
 def _rgb(key: int) -> np.ndarray:
     return np.array([(key >> 16) & 255, (key >> 8) & 255, key & 255], np.uint8)
-
-
-def _mode(flat: np.ndarray) -> np.ndarray:
-    """The most frequent exact colour of N x 3 pixels."""
-    return _rgb(_mode_key(colour_keys(flat)))
 
 
 def _background_key(keys: np.ndarray) -> int:
@@ -120,18 +144,20 @@ def text_colours(
     """
     if crop.size == 0:
         return None
+    if keys is None:
+        keys = colour_keys(crop)
     bg, bg_lum, other = _not_background(crop, keys)
-    pixels = crop[other]  # N x 3: every pixel not of the background's exact colour
+    pixels = keys[other]  # every pixel not of the background's exact colour (its key)
     if len(pixels) < min_ink:
         return None
-    contrast = ratio(luminance(pixels), bg_lum)
+    contrast = ratio(key_luminance(pixels), bg_lum)
     ink = contrast > 1.15
     n_ink = int(ink.sum())
     if n_ink < min_ink:
         return None
     cmax = float(contrast[ink].max())
     strong = contrast >= 1.0 + (cmax - 1.0) * 0.8
-    fg = _mode(pixels[strong])
+    fg = _rgb(_mode_key(pixels[strong]))
     value = float(ratio(float(luminance(fg)), bg_lum))
     return TextColours(hex_colour(fg), hex_colour(bg), value, n_ink)
 
@@ -141,12 +167,14 @@ def ink_span(crop: np.ndarray, keys: np.ndarray | None = None) -> tuple[int, int
     colour), or None."""
     if crop.size == 0:
         return None
+    if keys is None:
+        keys = colour_keys(crop)
     _bg, bg_lum, other = _not_background(crop, keys)
     cols_any = other.any(axis=0)
     if not cols_any.any():
         return None
     contrast = np.ones(other.shape)
-    contrast[other] = ratio(luminance(crop[other]), bg_lum)
+    contrast[other] = ratio(key_luminance(keys[other]), bg_lum)
     cols = np.nonzero((contrast >= 1.5).any(axis=0))[0]
     if cols.size == 0:
         return None
@@ -164,11 +192,23 @@ def edge_contrast(inner: np.ndarray, outer: np.ndarray) -> tuple[float, str, str
 
 def pixel_change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Contrast ratio between each pixel of two renderings of the same region (1 where
-    nothing changed: the luminance of only the pixels that did is computed)."""
+    nothing changed: the luminance of only the pixels that did is computed). ``a`` and
+    ``b``: H x W x 3 RGB arrays, or H x W colour keys (``to_keys``)."""
+    if a.ndim == 2:
+        return key_change(a, b)
     out = np.ones(a.shape[:2])
     diff = (a != b).any(axis=-1)
     if diff.any():
         out[diff] = ratio(luminance(a[diff]), luminance(b[diff]))
+    return out
+
+
+def key_change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``pixel_change`` of two renderings given as colour keys."""
+    out = np.ones(a.shape)
+    diff = a != b
+    if diff.any():
+        out[diff] = ratio(key_luminance(a[diff]), key_luminance(b[diff]))
     return out
 
 

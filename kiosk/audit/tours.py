@@ -206,9 +206,11 @@ def out_of_service(k: Kiosk, start: Start) -> Iterator[Visit]:
     w.set_out_of_service(STAFF_MESSAGE)  # type: ignore[attr-defined]
     try:
         # As the next applicant meets it: the session ends, the screen shows; they
-        # choose their language on it (the header's, as on every screen).
+        # choose their language on it (the header's, as on every screen). The wipe
+        # keeps the language (not a round trip through French: two restylings of the
+        # whole window in Arabic and Persian, for a state that is not audited).
         language = c.translator.code  # type: ignore[attr-defined]
-        c.wipe()  # type: ignore[attr-defined]
+        k.wipe(language)
         mark = k.mark()
         c.choose_language(language)  # type: ignore[attr-defined]
         k.wait(lambda: w.current_screen is w.out_of_service, "the out-of-service screen")  # type: ignore[attr-defined]
