@@ -13,6 +13,7 @@ Qt warnings fail the test too (``qt_log_level_fail`` in pyproject.toml).
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import sys
 import threading
@@ -53,8 +54,8 @@ def _qt_leftovers() -> list[str]:
         return []
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     found = []
-    for obj in gc.get_objects():
-        if isinstance(obj, QTimer | QThread) and shiboken6.isValid(obj):
+    for obj in _instances_of((QTimer, QThread)):
+        if shiboken6.isValid(obj):
             if isinstance(obj, QTimer) and obj.isActive():
                 owner = obj.parent()
                 found.append(
@@ -65,6 +66,19 @@ def _qt_leftovers() -> list[str]:
             elif isinstance(obj, QThread) and obj.isRunning():
                 found.append(f"a running QThread {obj.objectName() or type(obj).__name__}")
     return found
+
+
+def _instances_of(classes: tuple[type, ...]) -> list[object]:
+    """Every object the garbage collector tracks that is an instance of ``classes``, in
+    every generation. The object-by-object ``isinstance`` loop it replaces took ~0.1 s of
+    CPU per test once Qt, SQLAlchemy and FastAPI are loaded (~170,000 objects; PySide's
+    classes make ``isinstance`` slow): ~2.5 CPU-min over the suite. Here the per-object
+    work runs in C: each object's type is looked up in the set of matching types."""
+    objects = gc.get_objects()
+    kinds = {kind for kind in set(map(type, objects)) if issubclass(kind, classes)}
+    if not kinds:
+        return []
+    return list(itertools.compress(objects, map(kinds.__contains__, map(type, objects))))
 
 
 # Threads owned by a library for the whole process, stopped at exit: the event loop (and its
