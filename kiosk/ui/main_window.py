@@ -22,7 +22,6 @@ from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui import a11y
 from kiosk.ui.admin.screen import AdminScreen
-from kiosk.ui.app_events import AppEvents
 from kiosk.ui.assist_banner import AssistBanner
 from kiosk.ui.backdrop import Backdrop
 from kiosk.ui.inactivity import InactivityWarning
@@ -65,7 +64,6 @@ _SHOW = QEvent.Type.Show
 _RESIZE = QEvent.Type.Resize
 _POLISH = QEvent.Type.Polish
 _HIDE = QEvent.Type.Hide
-_WATCHED = frozenset({_SHOW, _RESIZE, _POLISH, _HIDE, *_ACTIVITY_EVENTS})
 
 
 class MainWindow(QMainWindow):
@@ -156,9 +154,9 @@ class MainWindow(QMainWindow):
         self.help_dialog: NoticeDialog | None = None
         self.inactivity_dialog: InactivityWarning | None = None
         self._popups: weakref.WeakSet[QWidget] = weakref.WeakSet()  # styled pop-up lists
-        hub = AppEvents.install()  # the application's one Python event filter
-        if hub is not None:
-            hub.add(self, MainWindow._app_event)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         WheelGuard.install()  # a wheel scrolls the page, never changes an answer
         self.apply_theme(self.theme)
         self.retranslate(self._tr)
@@ -371,11 +369,9 @@ class MainWindow(QMainWindow):
         self.osk.wipe()
 
     # --- activity ---------------------------------------------------------------------
-    def _app_event(self, watched: QObject, event: QEvent, kind: QEvent.Type) -> bool:
-        # Every event of the application passes here (kiosk.ui.app_events): most are none
-        # of this method's business.
-        if kind not in _WATCHED:
-            return False
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Every event of the application passes here: its type is read once.
+        kind = event.type()
         if (
             kind == _SHOW
             and isinstance(watched, LanguageDialog)

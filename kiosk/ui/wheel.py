@@ -6,8 +6,8 @@ whose focus policy includes ``WheelFocus`` (combo boxes and spin boxes have it b
 default). Scrolling a form with the pointer over "Nationalité" then turned "Russie" into
 "Rwanda" without a word, and the focus it got opened the on-screen keyboard.
 
-``WheelGuard``, one handler of the application's event filter (``kiosk.ui.app_events``),
-fixes both for every input, now and later: polished inputs lose ``WheelFocus`` (a click or Tab still focuses them), and a wheel
+``WheelGuard``, one event filter on the application, fixes both for every input, now and
+later: polished inputs lose ``WheelFocus`` (a click or Tab still focuses them), and a wheel
 over an input the person has not focused themselves (click, touch, Tab, Shift+Tab) goes to
 the page's scroll bar instead. Once the person has focused the input, the wheel works on it
 as usual.
@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QScrollBar,
     QWidget,
 )
-
-from kiosk.ui.app_events import AppEvents
 
 # Focus the person gave (not the program, e.g. an error summary moving it).
 PERSON_REASONS = frozenset(
@@ -84,27 +82,15 @@ class WheelGuard(QObject):
         guard = app.findChild(WheelGuard)
         if guard is None:
             guard = cls(app)
-            guard.enable()
+            app.installEventFilter(guard)
         return guard
-
-    def enable(self) -> None:
-        """The guard sees the application's events (``install`` does it once)."""
-        hub = AppEvents.install()
-        if hub is not None:
-            hub.add(self, WheelGuard.filter)
-
-    def disable(self) -> None:
-        """The application as Qt makes it, without the guard (tests)."""
-        hub = AppEvents.install()
-        if hub is not None:
-            hub.remove(self, WheelGuard.filter)
 
     def person_focused(self, widget: QWidget) -> bool:
         """The wheel may change ``widget``: the person focused it and it has the focus."""
         return widget in self._person_focused and self._has_focus(widget)
 
-    def filter(self, watched: QObject, event: QEvent, kind: QEvent.Type) -> bool:
-        """Every event of the application (``kind``: its type); True: it stops here."""
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
         if kind == QEvent.Type.Polish:
             if isinstance(watched, VALUE_TYPES) and not isinstance(watched, QScrollBar):
                 policy = watched.focusPolicy()
