@@ -25,7 +25,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
@@ -33,8 +33,18 @@ from PySide6.QtWidgets import QApplication
 from kiosk.config import Settings
 from kiosk.devices.speech import Speech
 from kiosk.link.connection import utcnow
-from kiosk.ui import build_ui, create_main_window
-from kiosk.ui.controller import Sealer, SessionController, StorePort
+from kiosk.ui.controllers.ports import (
+    ReceiptPorts,
+    Sealer,
+    SessionOptions,
+    SessionPorts,
+    Slot,
+    StatusLookups,
+    StorePort,
+    Submitter,
+    enqueue_sealed,
+)
+from kiosk.ui.controllers.session import SessionController
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import Theme
 
@@ -45,8 +55,10 @@ if TYPE_CHECKING:
     from kiosk.link.demo_central import DemoCentral
     from kiosk.link.status import KioskStatus
     from kiosk.link.sync_runner import SyncThread
-    from kiosk.ui.admin import AdminController
-    from kiosk.ui.remote_actions import RemoteActions
+    from kiosk.ui.controllers.admin import AdminController
+    from kiosk.ui.controllers.help_call import HelpCallController
+    from kiosk.ui.controllers.remote_actions import RemoteActions
+    from kiosk.ui.controllers.scanner import ScanController
     from kiosk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -58,7 +70,7 @@ class ReceiptDevices:
     that reads a receipt's QR code (a factory: it is opened only while needed)."""
 
     printer: Printer | None = None
-    status_service: Any = None
+    status_service: StatusLookups | None = None
     qr_camera: Callable[[], Camera] | None = None
 
 
@@ -134,13 +146,15 @@ class Kiosk:
     sync: SyncThread | None = None
     admin: AdminController | None = None
     remote_actions: RemoteActions | None = None
-    staff: Any = None  # kiosk.ui.staff_controller.StaffController, after the first paint
-    assist: Any = None  # kiosk.ui.staff_controller.AssistController (StaffParts.assist)
-    help_calls: Any = None  # kiosk.ui.help_call.HelpCallController, after the first paint
+    staff: Any = None  # kiosk.ui.controllers.staff.StaffController, after the first paint
+    assist: Any = None  # kiosk.ui.controllers.staff.AssistController (StaffParts.assist)
+    help_calls: Any = (
+        None  # kiosk.ui.controllers.help_call.HelpCallController, after the first paint
+    )
 
     @property
     def scan(self) -> Any:
-        """The document scanner (kiosk.ui.scan_controller), once it is started."""
+        """The document scanner (kiosk.ui.controllers.scanner), once it is started."""
         return self.session.scanner
 
 
@@ -176,7 +190,7 @@ def receipt_devices(settings: Settings, demo: DemoCentral | None = None) -> Rece
             return camera_from_settings(settings)
         import numpy as np
 
-        from kiosk.ui.receipt_flow import receipt_camera_frame
+        from kiosk.ui.controllers.receipt import receipt_camera_frame
 
         image = printer.last_image
         blank = np.full((720, 960, 3), 255, np.uint8)
@@ -184,6 +198,25 @@ def receipt_devices(settings: Settings, demo: DemoCentral | None = None) -> Rece
         return FakeCamera([frame], fps=5)
 
     return ReceiptDevices(printer, StatusService(settings, demo=demo), qr_camera)
+
+
+@runtime_checkable
+class SubmittingSealer(Protocol):
+    """A sealer that also seals the photographed pages and queues the whole application
+    (``kiosk.link.sealer.Sealer``, ``kiosk.testing.FakeSealer``)."""
+
+    def __call__(self, uuid: str, payload: dict[str, Any]) -> bytes: ...
+    def submit(
+        self, store: Any, uuid: str, procedure_id: str, payload: dict[str, Any], now: dt.datetime
+    ) -> Any: ...
+
+
+def submitter(sealer: Sealer) -> Submitter:
+    """How an application is sealed and queued: with its pages by a sealer that can, else
+    the payload alone (a plain sealing callable)."""
+    if isinstance(sealer, SubmittingSealer):
+        return sealer.submit
+    return enqueue_sealed(sealer)
 
 
 def _enrolled_kiosk_id(settings: Settings) -> Callable[[], str]:
@@ -244,26 +277,33 @@ def build_kiosk(
         "auto_print": o.full and settings.print_receipt_automatically,
         **o.session,
     }
-    session = SessionController(
+    site_name, auto_print = options.pop("site_name"), options.pop("auto_print")
+    scanner: Slot[ScanController] = Slot()
+    help_calls: Slot[HelpCallController] = Slot()
+    ports = SessionPorts(
         catalogue=catalogue,
         store=store,
-        sealer=sealer,
+        submit=submitter(sealer),
         kiosk_id=o.kiosk_id or _enrolled_kiosk_id(settings),
         speech=speech,
         clock=o.clock or utcnow,
         tasks=o.tasks,
         monotonic=o.monotonic or time.monotonic,
-        printer=receipt.printer,
-        status_service=receipt.status_service,
-        qr_camera=receipt.qr_camera,
-        **options,
+        receipt=ReceiptPorts(
+            receipt.printer, receipt.status_service, receipt.qr_camera, site_name, auto_print
+        ),
+        options=SessionOptions(**options),
+        scanner=scanner,
+        help_calls=help_calls,
     )
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
     app = QApplication.instance()
     if o.app_style and isinstance(app, QApplication):
-        window = build_ui(app, session, theme)
-    else:
-        window = create_main_window(session, theme)
+        app.setStyle("Fusion")  # the same look on every machine
+    window = MainWindow(theme)
+    session = SessionController(ports, window)
+    scanner.setParent(session)
+    help_calls.setParent(session)
     kiosk = Kiosk(settings, window, session, store, sealer, speech, theme, store_failure)
     if o.full:
         _build_services(kiosk, o, link_sealer, config_path)
@@ -275,7 +315,7 @@ def build_kiosk(
 def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
     """Staff sign-in and admin mode on the caller's ports (tests, screenshots)."""
     if o.staff is not None:
-        from kiosk.ui.staff_controller import AssistController, StaffController
+        from kiosk.ui.controllers.staff import AssistController, StaffController
 
         parts = o.staff
         kiosk.staff = StaffController(
@@ -286,7 +326,7 @@ def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
                 kiosk.window, kiosk.session, kiosk.staff, parts.audit, **parts.assist
             )
     if o.admin is not None:
-        from kiosk.ui.admin import AdminController
+        from kiosk.ui.controllers.admin import AdminController
 
         options: dict[str, Any] = {
             "staff": kiosk.staff,
@@ -305,9 +345,11 @@ def _build_services(kiosk: Kiosk, o: Overrides, link_sealer: Any, config_path: A
     kiosk's status for the desk, admin mode and the desk's remote actions, the narrator."""
     from kiosk.link.status import KioskStatus
     from kiosk.link.sync_runner import SyncThread
-    from kiosk.ui.admin import AdminController
+    from kiosk.ui.controllers.admin import AdminController
+    from kiosk.ui.controllers.remote_actions import (
+        attach_remote_actions,
+    )  # the desk's actions (issue 16)
     from kiosk.ui.narration import Narrator
-    from kiosk.ui.remote_actions import attach_remote_actions  # the desk's actions (issue 16)
 
     settings, session, window = kiosk.settings, kiosk.session, kiosk.window
     forget = link_sealer.forget if link_sealer is not None else None

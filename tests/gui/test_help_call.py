@@ -18,7 +18,7 @@ from kiosk.desk.client import DeskClient
 from kiosk.desk.window import DeskWindow
 from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, UNREACHABLE, WAITING, HelpCallLink
 from kiosk.link.status import KioskStatus
-from kiosk.ui.help_call import HelpCallController, HelpCallDialog, attach_help_calls
+from kiosk.ui.controllers.help_call import HelpCallController, HelpCallDialog, attach_help_calls
 from sync.client import CentralClient
 from tests.fixtures.central import CentralServer, start_central, stop_central
 from tests.gui.conftest import Kiosk

@@ -29,10 +29,10 @@ from kiosk.link.status import KioskStatus
 from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui.admin import AdminController
-from kiosk.ui.help_call import attach_help_calls
+from kiosk.ui.controllers.admin import AdminController
+from kiosk.ui.controllers.help_call import attach_help_calls
+from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from kiosk.ui.staff_controller import start_staff
 from sync.client import CentralClient
 from sync.enrolment import enrol
 from tests.fixtures.central import start_central, stop_central

@@ -24,8 +24,8 @@ from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import Role
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
+from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from kiosk.ui.staff_controller import start_staff
 from sync.client import CentralClient
 from sync.enrolment import enrol
 from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window

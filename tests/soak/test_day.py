@@ -50,7 +50,7 @@ from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
 from kiosk.ui.compose import receipt_devices
-from kiosk.ui.staff_controller import AssistController, StaffController
+from kiosk.ui.controllers.staff import AssistController, StaffController
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
 from tests.fixtures.central import CentralServer

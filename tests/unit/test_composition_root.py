@@ -23,25 +23,25 @@ ALLOWED: dict[str, set[str]] = {
     "AdminController": {COMPOSITION_ROOT, "tests/gui/test_join_session_e2e.py"},
     "StaffController": {
         COMPOSITION_ROOT,
-        "kiosk/ui/staff_controller.py",
+        "kiosk/ui/controllers/staff.py",
         "tests/soak/test_day.py",
         "scripts/staff_screenshots.py",
     },
     "AssistController": {
         COMPOSITION_ROOT,
-        "kiosk/ui/staff_controller.py",
+        "kiosk/ui/controllers/staff.py",
         "tests/soak/test_day.py",
         "scripts/staff_screenshots.py",
     },
-    "HelpCallController": {"kiosk/ui/help_call.py"},
+    "HelpCallController": {"kiosk/ui/controllers/help_call.py"},
     "ScanController": {
-        "kiosk/ui/scan_controller.py",
+        "kiosk/ui/controllers/scanner.py",
         "tests/gui/test_scan.py",
         "tests/gui/test_scan_flow.py",
         "tests/gui/test_applicant_path.py",
         "tests/e2e/test_scan_to_central.py",
     },
-    "RemoteActions": {"kiosk/ui/remote_actions.py", "tests/gui/test_remote_actions.py"},
+    "RemoteActions": {"kiosk/ui/controllers/remote_actions.py", "tests/gui/test_remote_actions.py"},
 }
 CONSTRUCTION = re.compile(r"(?<![\w.])(" + "|".join(ALLOWED) + r")\(")
 

@@ -25,7 +25,7 @@ class RemoteActions(QObject):
     def __init__(self, admin: Any, controller: Any, runner: Any) -> None:
         super().__init__(admin)
         self.admin = admin  # kiosk.ui.admin.AdminController: the out-of-service state
-        self.controller = controller  # kiosk.ui.controller.SessionController
+        self.controller = controller  # kiosk.ui.controllers.session.SessionController
         self.runner = runner  # kiosk.link.SyncRunner (report_command) or SyncThread
         self.received.connect(self._carry_out)
 

@@ -29,7 +29,7 @@ from kiosk.ui.widgets import NoticeDialog, button, label
 if TYPE_CHECKING:
     from kiosk.link.help_call import HelpCallLink
     from kiosk.link.status import KioskStatus
-    from kiosk.ui.controller import SessionController
+    from kiosk.ui.controllers.session import SessionController
 
 TITLE = N_("Appel à l'accueil")
 STATUS_TEXT = {
@@ -138,7 +138,6 @@ class HelpCallController(QObject):
         self.call: HelpCall | None = None
         self._updated.connect(self._on_update)
         link.on_update = self._updated.emit
-        controller.help_calls = self
         controller.session_wiped.connect(self.link.close)
         self.timer = QTimer(self)
         self.timer.setInterval(15_000)  # the waiting time, in minutes
@@ -268,6 +267,7 @@ def attach_help_calls(
 ) -> HelpCallController:
     """Wire the help call into an attached controller and start the link's thread."""
     help_calls = HelpCallController(controller, link, status)
+    controller.help_slot.provide(help_calls)  # the "Aide" button calls the desk from now on
     if not link.is_alive():
         link.start()
     return help_calls

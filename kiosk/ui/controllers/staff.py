@@ -58,7 +58,7 @@ from kiosk.ui.screens.signin import (
 if TYPE_CHECKING:
     from kiosk.devices.camera import Camera
     from kiosk.ui.camera_view import CameraFeed
-    from kiosk.ui.controller import SessionController
+    from kiosk.ui.controllers.session import SessionController
     from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -446,7 +446,7 @@ class AssistController(QObject):
         if self.status is not None:
             self.status.set_assisted_by(member.display_name)
             self.status.set_state("assisted")
-        help_calls = getattr(self.session, "help_calls", None)
+        help_calls = self.session.help_slot.current
         if help_calls is not None:
             help_calls.link.close()  # the call is answered: the mediator is here
         self.started.emit(member)

@@ -2,7 +2,7 @@
 on the admin pages' signals, writes every action to the staff audit log, closes itself
 after ``admin_timeout_s`` without any action.
 
-Its ports: ``staff`` (``kiosk.ui.staff_controller.StaffController``: ``request_sign_in``,
+Its ports: ``staff`` (``kiosk.ui.controllers.staff.StaffController``: ``request_sign_in``,
 ``sign_out``), ``audit`` (``kiosk.staff.AuditLog``), ``store`` (backlog, retry, audit
 events), ``sync`` (``wake``), ``purge`` (the retention rules, ``SyncThread.purge``),
 ``status`` (``kiosk.link.KioskStatus``: out of service, device health), ``selftests``,
@@ -30,7 +30,7 @@ from kiosk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
-    from kiosk.ui.controller import SessionController
+    from kiosk.ui.controllers.session import SessionController
     from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -553,7 +553,7 @@ class AdminController(QObject):
 
     def apply_remote_service(self, message: str | None, by: str) -> None:
         """Out of service (``message``) or back (None), asked from the desk by ``by``
-        (kiosk.ui.remote_actions): kept across a restart like staff's own."""
+        (kiosk.ui.controllers.remote_actions): kept across a restart like staff's own."""
         state = (
             service.OutOfService(message, self.clock(), f"accueil : {by}"[:64]) if message else None
         )
