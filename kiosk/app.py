@@ -150,24 +150,11 @@ def config_path(args: argparse.Namespace) -> Any:
     return SYSTEM_CONFIG
 
 
-def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, speech: Any) -> Any:
-    """The "Aide" button calls the reception desk through the central API, and each
-    heartbeat carries cheap device checks (issue 7: kiosk.link.help_call, kiosk.health.heartbeat)."""
-    from kiosk.health.heartbeat import collect, to_wire
+def _help_calls(controller: SessionController, settings: Settings, sync: Any, status: Any) -> Any:
+    """The "Aide" button calls the reception desk through the central API (issue 7:
+    kiosk.link.help_call); the help call is provided to the session controller's slot."""
     from kiosk.link.help_call import HelpCallLink
     from kiosk.ui.controllers.help_call import attach_help_calls
-
-    def device_health() -> dict[str, str]:  # on the sync thread
-        found = collect(
-            settings,
-            speech,
-            lambda: controller.scanner is not None,
-            printer=controller.receipt.printer,
-        )
-        status.set_device_health({**status.snapshot().device_health, **found})
-        return to_wire(found)
-
-    sync.device_health = device_health
 
     def client() -> Any:  # on the help call's thread
         from sync.enrolment import Enrolment
@@ -175,7 +162,7 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
         path = settings.enrolment_file
         return sync.new_client(Enrolment.load(path).token) if path.exists() else None
 
-    return attach_help_calls(controller, HelpCallLink(client, lambda _call: None), status)
+    return attach_help_calls(controller, lambda on_update: HelpCallLink(client, on_update), status)
 
 
 BACKGROUND_START_FALLBACK_MS = 10_000
@@ -323,14 +310,16 @@ def run(args: argparse.Namespace) -> int:
 
     def start_staff() -> None:
         # Mediators and staff (issue 7): sign-in through the central API imports the HTTP
-        # client; admin mode finds ``controller.staff`` when the gesture is first made.
+        # client; admin mode gets them through its slot.
         from kiosk.ui.controllers.staff import start_staff
 
-        kiosk.staff = start_staff(window, controller, settings, demo, kiosk_status)
+        kiosk.staff, kiosk.assist = start_staff(window, controller, settings, demo, kiosk_status)
+        assert kiosk.staff_slot is not None
+        kiosk.staff_slot.provide((kiosk.staff, kiosk.assist))
 
     def start_help_calls() -> None:
         # Its thread imports the HTTP client: after the first paint.
-        kiosk.help_calls = _help_calls(controller, settings, sync, kiosk_status, speech)
+        kiosk.help_calls = _help_calls(controller, settings, sync, kiosk_status)
 
     def open_store_and_purge() -> None:
         store.start()  # SQLAlchemy and Alembic are imported on the store's own thread

@@ -81,7 +81,10 @@ def desk(qtbot: Any, central: CentralServer) -> Iterator[Callable[..., DeskWindo
 
 def attach(kiosk: Kiosk, client: Callable[[], Any]) -> tuple[HelpCallController, KioskStatus]:
     status = KioskStatus()
-    link = HelpCallLink(client, lambda _c: None, poll_s=0.2, retry_s=0.2)
+
+    def link(on_update: Callable[[Any], None]) -> HelpCallLink:
+        return HelpCallLink(client, on_update, poll_s=0.2, retry_s=0.2)
+
     controller = attach_help_calls(kiosk.controller, link, status)
     return controller, status
 

@@ -70,8 +70,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
     window.resize(1280, 1024)
     window.show()
     status = KioskStatus()
-    staff = start_staff(window, controller, settings, None, status)
-    assist = controller.assist  # type: ignore[attr-defined]
+    staff, assist = start_staff(window, controller, settings, None, status)
     kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), speech, qtbot)
     sync = SyncThread(settings, store)
     members: list[Any] = []
@@ -173,7 +172,7 @@ def test_sign_in_is_refused_when_the_central_api_is_down(qtbot: Any, tmp_path: P
     )
     qtbot.addWidget(window)
     window.show()
-    staff = start_staff(window, controller, settings)
+    staff, _assist = start_staff(window, controller, settings)
     try:
         staff.request_sign_in({Role.MEDIATOR}, lambda _m: None)
         window.signin.identifier_row.editor.setText("med-0042")
