@@ -8,6 +8,7 @@ Built by the session controller with itself as its :class:`FlowHost` and the sca
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 class ApplicationFlow(QObject):
     def __init__(self, host: FlowHost, scan: ScanFlow, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.host = host
+        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
+        self.host: FlowHost = weakref.proxy(host)
         self.scan = scan
 
     def attach(self, window: MainWindow) -> None:

@@ -9,6 +9,7 @@ tells whether the welcome screen's settings differ from the kiosk's defaults.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
@@ -31,7 +32,8 @@ class IdleGuard(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.host = host
+        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
+        self.host: FlowHost = weakref.proxy(host)
         self.monitor = monitor
         self.speech = speech
         self.personalised = personalised

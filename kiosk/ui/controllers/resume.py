@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -46,7 +47,8 @@ class ResumeFlow(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.host = host
+        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
+        self.host: FlowHost = weakref.proxy(host)
         self.store = store
         self.tasks = tasks
         self.draft_retention_days = retention_days  # drafts saved for later

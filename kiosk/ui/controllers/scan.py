@@ -18,6 +18,7 @@ scanner (once OpenCV is loaded).
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -63,7 +64,8 @@ class ScanFlow(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.host = host
+        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
+        self.host: FlowHost = weakref.proxy(host)
         self.slot = slot
         self.store = store
         self.tasks = tasks

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -56,9 +57,7 @@ class SessionController(QObject):
         super().__init__(parent)
         options = ports.options
         self.ports = ports
-        self.catalogue = ports.catalogue
-        self.store = ports.store
-        self.speech = ports.speech
+        self.catalogue, self.store, self.speech = ports.catalogue, ports.store, ports.speech
         self.clock = ports.clock
         self.window = window
         self.voice_default = self.voice_on = options.voice_on
@@ -82,7 +81,8 @@ class SessionController(QObject):
         self.inactivity = InactivityMonitor(
             options.inactivity_timeout_s, options.inactivity_warning_s, ports.monotonic, parent=self
         )
-        self.idle = IdleGuard(self, self.inactivity, self.speech, self.personalised, self)
+        me = weakref.proxy(self)  # the flows' callbacks: no reference cycle keeps it alive
+        self.idle = IdleGuard(self, self.inactivity, self.speech, lambda: me.personalised(), self)
         # Photographs documents once the composition root provides the scanner (OpenCV
         # loads slowly); the "Aide" button calls the reception desk once it provides the
         # help call (without it, a notice says to ask at the desk).
@@ -90,8 +90,8 @@ class SessionController(QObject):
         self.help_slot: Slot[HelpCallController] = ports.help_calls or Slot(self)
         self.receipt = ReceiptController(self, ports.receipt, self.store, self.tasks, self)
         self.scan = ScanFlow(self, self.scanner_slot, self.store, self.tasks, self)
-        retention = options.draft_retention_days
-        self.resume = ResumeFlow(self, self.store, self.tasks, retention, self.receipt, self)
+        days = options.draft_retention_days  # a draft saved for later is kept
+        self.resume = ResumeFlow(self, self.store, self.tasks, days, self.receipt, self)
         self.application = ApplicationFlow(self, self.scan, self)
         self.steps = StepsFlow(
             self,
@@ -99,8 +99,8 @@ class SessionController(QObject):
             self.tasks,
             self.scan,
             self.application.after_step,
-            self.leave_to_welcome,
-            lambda: self.procedures_offered,
+            lambda: me.leave_to_welcome(),
+            lambda: me.procedures_offered,
             self,
         )
         self.submission = SubmitController(

@@ -10,6 +10,7 @@ procedures this kiosk offers).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,8 @@ class StepsFlow(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.host = host
+        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
+        self.host: FlowHost = weakref.proxy(host)
         self.store = store
         self.tasks = tasks
         self.scan = scan

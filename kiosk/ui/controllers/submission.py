@@ -10,6 +10,7 @@ and the task runner.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -45,7 +46,8 @@ class SubmitController(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.host = host
+        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
+        self.host: FlowHost = weakref.proxy(host)
         self.store = store
         self._submit = submit
         self.kiosk_id = kiosk_id
