@@ -155,7 +155,7 @@ reader asks is the same as for larger print.
 The scan flow reads a stream, not one frame: ``--frames 8`` holds each camera capture
 still for up to 8 frames (moved by a pixel or two, fresh noise and JPEG; its glare,
 finger and blur stay put, which is pessimistic) and accepts when ``MrzTracker`` sees 2
-agree, as ``kiosk.ui.scan_controller`` does. Seed 1, captures 0-59, and seed 3, captures
+agree, as ``kiosk.ui.controllers.scanner`` does. Seed 1, captures 0-59, and seed 3, captures
 0-99 (133 MRZs, 27 negatives; commit d4f7250, 21:54 UTC, load 8): 96.0 % and 94.0 % right
 within 8 frames (92.0 % and 94.0 % with 3d9d0a2; a median of 2 frames), 0 false accepts.
 
@@ -645,7 +645,7 @@ def steady_frames(shot: Capture, n: int, seed: int) -> Iterator[np.ndarray]:
 def stream(kinds: list[str], count: int, seed: int, frames: int, start: int = 0) -> None:
     """The scan flow's figure: each capture as a stream of ``frames`` frames of a steady
     document, read frame by frame by our reader and accepted by ``MrzTracker(agree=2,
-    window=8)`` as ``kiosk.ui.scan_controller`` does. Right within ``frames`` frames, false
+    window=8)`` as ``kiosk.ui.controllers.scanner`` does. Right within ``frames`` frames, false
     accepts, and how many frames it took."""
     from kiosk.devices.mrz_reader import MrzTracker
 

@@ -11,9 +11,12 @@ import sys
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from kiosk.ui.controllers.session import SessionController
 
 log = logging.getLogger("kiosk")
 _T0 = time.monotonic()
@@ -88,21 +91,23 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return load_settings(config if config.exists() else None, overrides, system_config=False)
 
 
-def _start_scanner(controller: Any, settings: Settings) -> None:
+def _start_scanner(controller: SessionController, settings: Settings) -> None:
     """The document camera and scanner: OpenCV takes most of a second to import, so it is
-    imported on the task runner's pool and the scanner is built back on the GUI thread;
-    then the MRZ reader's model is trained on the pool."""
+    imported on the task runner's pool and the scanner is built back on the GUI thread
+    and provided to the session controller through its slot; then the MRZ reader's model
+    is trained on the pool."""
     import importlib
 
     def build(module: Any) -> None:
-        controller.scanner = module.build_scanner(controller, settings)
+        scanner = module.build_scanner(controller, settings, parent=controller)
+        controller.scanner_slot.provide(scanner)
         # The MRZ reader's model (about 1.5 s to train) is made now, on the pool, so that
         # the first passport is read at once.
-        controller.scanner.warm_up()
+        scanner.warm_up()
 
     controller.tasks.run_cpu(
         importlib.import_module,
-        "kiosk.ui.scan_controller",
+        "kiosk.ui.controllers.scanner",
         on_done=build,
         on_error=lambda exc: log.error("no document camera: %s", type(exc).__name__),
     )
@@ -145,21 +150,11 @@ def config_path(args: argparse.Namespace) -> Any:
     return SYSTEM_CONFIG
 
 
-def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, speech: Any) -> Any:
-    """The "Aide" button calls the reception desk through the central API, and each
-    heartbeat carries cheap device checks (issue 7: kiosk.link.help_call, kiosk.health.heartbeat)."""
-    from kiosk.health.heartbeat import collect, to_wire
+def _help_calls(controller: SessionController, settings: Settings, sync: Any, status: Any) -> Any:
+    """The "Aide" button calls the reception desk through the central API (issue 7:
+    kiosk.link.help_call); the help call is provided to the session controller's slot."""
     from kiosk.link.help_call import HelpCallLink
-    from kiosk.ui.help_call import attach_help_calls
-
-    def device_health() -> dict[str, str]:  # on the sync thread
-        found = collect(
-            settings, speech, lambda: controller.scanner is not None, printer=controller.printer
-        )
-        status.set_device_health({**status.snapshot().device_health, **found})
-        return to_wire(found)
-
-    sync.device_health = device_health
+    from kiosk.ui.controllers.help_call import attach_help_calls
 
     def client() -> Any:  # on the help call's thread
         from sync.enrolment import Enrolment
@@ -167,7 +162,7 @@ def _help_calls(controller: Any, settings: Settings, sync: Any, status: Any, spe
         path = settings.enrolment_file
         return sync.new_client(Enrolment.load(path).token) if path.exists() else None
 
-    return attach_help_calls(controller, HelpCallLink(client, lambda _call: None), status)
+    return attach_help_calls(controller, lambda on_update: HelpCallLink(client, on_update), status)
 
 
 BACKGROUND_START_FALLBACK_MS = 10_000
@@ -315,14 +310,16 @@ def run(args: argparse.Namespace) -> int:
 
     def start_staff() -> None:
         # Mediators and staff (issue 7): sign-in through the central API imports the HTTP
-        # client; admin mode finds ``controller.staff`` when the gesture is first made.
-        from kiosk.ui.staff_controller import start_staff
+        # client; admin mode gets them through its slot.
+        from kiosk.ui.controllers.staff import start_staff
 
-        kiosk.staff = start_staff(window, controller, settings, demo, kiosk_status)
+        kiosk.staff, kiosk.assist = start_staff(window, controller, settings, demo, kiosk_status)
+        assert kiosk.staff_slot is not None
+        kiosk.staff_slot.provide((kiosk.staff, kiosk.assist))
 
     def start_help_calls() -> None:
         # Its thread imports the HTTP client: after the first paint.
-        kiosk.help_calls = _help_calls(controller, settings, sync, kiosk_status, speech)
+        kiosk.help_calls = _help_calls(controller, settings, sync, kiosk_status)
 
     def open_store_and_purge() -> None:
         store.start()  # SQLAlchemy and Alembic are imported on the store's own thread

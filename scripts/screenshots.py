@@ -181,7 +181,7 @@ class Walk:
         c.choose_procedure(PROCEDURE)
         c.begin()
         self._answer_steps()
-        c.confirm_documents()
+        c.application.confirm_documents()
         settle(self.app)
 
     def receipt(self) -> None:
@@ -189,7 +189,7 @@ class Walk:
         self.check()
         c.confirm_answers()
         settle(self.app)
-        c.submit(True)
+        c.submission.submit(True)
         wait(self.app, lambda: c.session.screen is Screen.RECEIPT)
         wait(self.app, lambda: self.window.current_screen_id is Screen.RECEIPT)
 

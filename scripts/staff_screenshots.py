@@ -35,8 +35,8 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import SessionController
 from kiosk.ui.compose import AdminParts, Overrides, build_kiosk
+from kiosk.ui.controllers.session import SessionController
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "screenshots"
@@ -186,7 +186,7 @@ def admin_shot(app: QApplication, out: Path, data: Path) -> Path:
 
 def consent_shot(app: QApplication, out: Path) -> Path:
     from kiosk.staff.fake import FakeStaffDirectory
-    from kiosk.ui.staff_controller import AssistController, StaffController
+    from kiosk.ui.controllers.staff import AssistController, StaffController
 
     controller, window, _admin = kiosk(app)
     controller.choose_language("ar")

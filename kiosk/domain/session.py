@@ -1,7 +1,7 @@
 """The applicant's session: where they are in the flow and what they answered.
 
 A plain state machine, Qt-free, so that the flow is tested without screens. The Qt
-controller (``kiosk.ui.controller``) shows the screen this object says is current and
+controller (``kiosk.ui.controllers.session``) shows the screen this object says is current and
 persists the draft after each accepted step.
 
 The flow::

@@ -1,6 +1,6 @@
 """The kiosk's side of the desk's remote actions (issue 16; ``contract.commands``): after a
 heartbeat, the kiosk application fetches what the desk asked and hands each action to the
-GUI (kiosk.ui.remote_actions), which reports the outcome. Qt-free: it runs on the sync
+GUI (kiosk.ui.controllers.remote_actions), which reports the outcome. Qt-free: it runs on the sync
 thread. Only the kiosk application fetches (``kiosk-sync`` cannot end a session)."""
 
 from __future__ import annotations

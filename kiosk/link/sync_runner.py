@@ -90,6 +90,7 @@ class SyncRunner:
         device_health: Callable[[], dict[str, str]] | None = None,
         on_report: Callable[[Any], None] | None = None,
         on_enrolled: Callable[[], None] | None = None,
+        on_commands: Callable[[list[Any]], None] | None = None,
         heartbeat: bool = True,
         chunk_size: int | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
@@ -108,7 +109,7 @@ class SyncRunner:
         self.on_enrolled = on_enrolled
         # The desk's remote actions (kiosk.link.desk_commands): handed to the application, which alone
         # can carry them out; their outcomes go back with the next heartbeat.
-        self.on_commands: Callable[[list[Any]], None] | None = None
+        self.on_commands = on_commands
         self._outcomes: list[tuple[Any, bool, str]] = []
         self._outcomes_lock = threading.Lock()
         self.heartbeat = heartbeat
@@ -417,6 +418,7 @@ class SyncThread(LinkThread):
         device_health: Callable[[], dict[str, str]] | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
         status: KioskStatus | None = None,
+        on_commands: Callable[[list[Any]], None] | None = None,
     ) -> None:
         super().__init__("kiosk-sync")
         self.runner = SyncRunner(
@@ -427,6 +429,7 @@ class SyncThread(LinkThread):
             device_health=device_health,
             on_report=on_report,
             on_enrolled=on_enrolled,
+            on_commands=on_commands,
             clock=clock,
         )
         self.demo = demo
@@ -434,10 +437,6 @@ class SyncThread(LinkThread):
     @property
     def device_health(self) -> Callable[[], dict[str, str]] | None:
         return self.runner.device_health
-
-    @device_health.setter
-    def device_health(self, collect: Callable[[], dict[str, str]] | None) -> None:
-        self.runner.device_health = collect
 
     def new_client(self, token: str | None) -> Any:
         """A client of this kiosk's central API (e.g. for the help call's own thread)."""

@@ -8,10 +8,11 @@ sealer, clocks; ``kiosk.devices``: speech, printer, camera). With ``full=False``
 window and the session controller are built (tests, audit, screenshots): no receipt devices
 from the settings, no sync thread, no admin mode.
 
-What is still attached after construction, and why: the document scanner (OpenCV is
-imported on the pool after the first paint), staff sign-in and help calls (their threads
-import the HTTP client after the first paint: ``kiosk.app``), and the heartbeat's device
-checks (they read the scanner, which does not exist before).
+Every controller is built from its ports and none is set afterwards. The parts that
+start after the first paint come through slots (``kiosk.ui.controllers.ports.Slot``) the
+controllers hold from their construction: the document scanner (OpenCV is imported on the
+pool), staff sign-in and the assisted session, and help calls (their threads import the
+HTTP client) — ``kiosk.app`` provides them.
 
 GUI thread only. Imports of heavy parts (the store, the link) are deferred, as start-up
 time to the first paint is measured (benchmarks/startup.py).
@@ -25,7 +26,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
@@ -33,8 +34,18 @@ from PySide6.QtWidgets import QApplication
 from kiosk.config import Settings
 from kiosk.devices.speech import Speech
 from kiosk.link.connection import utcnow
-from kiosk.ui import build_ui, create_main_window
-from kiosk.ui.controller import Sealer, SessionController, StorePort
+from kiosk.ui.controllers.ports import (
+    ReceiptPorts,
+    Sealer,
+    SessionOptions,
+    SessionPorts,
+    Slot,
+    StatusLookups,
+    StorePort,
+    Submitter,
+    enqueue_sealed,
+)
+from kiosk.ui.controllers.session import SessionController
 from kiosk.ui.main_window import MainWindow
 from kiosk.ui.theme import Theme
 
@@ -45,8 +56,10 @@ if TYPE_CHECKING:
     from kiosk.link.demo_central import DemoCentral
     from kiosk.link.status import KioskStatus
     from kiosk.link.sync_runner import SyncThread
-    from kiosk.ui.admin import AdminController
-    from kiosk.ui.remote_actions import RemoteActions
+    from kiosk.ui.controllers.admin import AdminController
+    from kiosk.ui.controllers.help_call import HelpCallController
+    from kiosk.ui.controllers.remote_actions import RemoteActions
+    from kiosk.ui.controllers.scanner import ScanController
     from kiosk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -58,7 +71,7 @@ class ReceiptDevices:
     that reads a receipt's QR code (a factory: it is opened only while needed)."""
 
     printer: Printer | None = None
-    status_service: Any = None
+    status_service: StatusLookups | None = None
     qr_camera: Callable[[], Camera] | None = None
 
 
@@ -77,7 +90,7 @@ class StaffParts:
 @dataclass
 class AdminParts:
     """Admin mode on the caller's settings and store (with ``full=False``); ``options`` are
-    AdminController's other keyword arguments (sync, status, clock, self-tests...)."""
+    the other fields of its ports (``AdminPorts``: sync, status, clock, self-tests...)."""
 
     settings: Settings
     store: Any
@@ -134,13 +147,16 @@ class Kiosk:
     sync: SyncThread | None = None
     admin: AdminController | None = None
     remote_actions: RemoteActions | None = None
-    staff: Any = None  # kiosk.ui.staff_controller.StaffController, after the first paint
-    assist: Any = None  # kiosk.ui.staff_controller.AssistController (StaffParts.assist)
-    help_calls: Any = None  # kiosk.ui.help_call.HelpCallController, after the first paint
+    # Staff sign-in and the assisted session, for admin mode: provided after the first
+    # paint (``kiosk.app``: ``start_staff``) as ``(StaffController, AssistController)``.
+    staff_slot: Slot[tuple[Any, Any]] | None = None
+    staff: Any = None  # kiosk.ui.controllers.staff.StaffController, once started
+    assist: Any = None  # kiosk.ui.controllers.staff.AssistController (StaffParts.assist)
+    help_calls: HelpCallController | None = None  # once started (kiosk.app)
 
     @property
     def scan(self) -> Any:
-        """The document scanner (kiosk.ui.scan_controller), once it is started."""
+        """The document scanner (kiosk.ui.controllers.scanner), once it is started."""
         return self.session.scanner
 
 
@@ -176,7 +192,7 @@ def receipt_devices(settings: Settings, demo: DemoCentral | None = None) -> Rece
             return camera_from_settings(settings)
         import numpy as np
 
-        from kiosk.ui.receipt_flow import receipt_camera_frame
+        from kiosk.ui.controllers.receipt import receipt_camera_frame
 
         image = printer.last_image
         blank = np.full((720, 960, 3), 255, np.uint8)
@@ -184,6 +200,25 @@ def receipt_devices(settings: Settings, demo: DemoCentral | None = None) -> Rece
         return FakeCamera([frame], fps=5)
 
     return ReceiptDevices(printer, StatusService(settings, demo=demo), qr_camera)
+
+
+@runtime_checkable
+class SubmittingSealer(Protocol):
+    """A sealer that also seals the photographed pages and queues the whole application
+    (``kiosk.link.sealer.Sealer``, ``kiosk.testing.FakeSealer``)."""
+
+    def __call__(self, uuid: str, payload: dict[str, Any]) -> bytes: ...
+    def submit(
+        self, store: Any, uuid: str, procedure_id: str, payload: dict[str, Any], now: dt.datetime
+    ) -> Any: ...
+
+
+def submitter(sealer: Sealer) -> Submitter:
+    """How an application is sealed and queued: with its pages by a sealer that can, else
+    the payload alone (a plain sealing callable)."""
+    if isinstance(sealer, SubmittingSealer):
+        return sealer.submit
+    return enqueue_sealed(sealer)
 
 
 def _enrolled_kiosk_id(settings: Settings) -> Callable[[], str]:
@@ -244,27 +279,35 @@ def build_kiosk(
         "auto_print": o.full and settings.print_receipt_automatically,
         **o.session,
     }
-    session = SessionController(
+    site_name, auto_print = options.pop("site_name"), options.pop("auto_print")
+    scanner: Slot[ScanController] = Slot()
+    help_calls: Slot[HelpCallController] = Slot()
+    ports = SessionPorts(
         catalogue=catalogue,
         store=store,
-        sealer=sealer,
+        submit=submitter(sealer),
         kiosk_id=o.kiosk_id or _enrolled_kiosk_id(settings),
         speech=speech,
         clock=o.clock or utcnow,
         tasks=o.tasks,
         monotonic=o.monotonic or time.monotonic,
-        printer=receipt.printer,
-        status_service=receipt.status_service,
-        qr_camera=receipt.qr_camera,
-        **options,
+        receipt=ReceiptPorts(
+            receipt.printer, receipt.status_service, receipt.qr_camera, site_name, auto_print
+        ),
+        options=SessionOptions(**options),
+        scanner=scanner,
+        help_calls=help_calls,
     )
     theme = Theme(scale=settings.text_scale, high_contrast=settings.high_contrast)
     app = QApplication.instance()
     if o.app_style and isinstance(app, QApplication):
-        window = build_ui(app, session, theme)
-    else:
-        window = create_main_window(session, theme)
+        app.setStyle("Fusion")  # the same look on every machine
+    window = MainWindow(theme)
+    session = SessionController(ports, window)
+    scanner.setParent(session)
+    help_calls.setParent(session)
     kiosk = Kiosk(settings, window, session, store, sealer, speech, theme, store_failure)
+    kiosk.staff_slot = Slot(session)
     if o.full:
         _build_services(kiosk, o, link_sealer, config_path)
     else:
@@ -275,7 +318,7 @@ def build_kiosk(
 def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
     """Staff sign-in and admin mode on the caller's ports (tests, screenshots)."""
     if o.staff is not None:
-        from kiosk.ui.staff_controller import AssistController, StaffController
+        from kiosk.ui.controllers.staff import AssistController, StaffController
 
         parts = o.staff
         kiosk.staff = StaffController(
@@ -286,7 +329,7 @@ def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
                 kiosk.window, kiosk.session, kiosk.staff, parts.audit, **parts.assist
             )
     if o.admin is not None:
-        from kiosk.ui.admin import AdminController
+        from kiosk.ui.controllers.admin import AdminController, AdminPorts
 
         options: dict[str, Any] = {
             "staff": kiosk.staff,
@@ -295,46 +338,75 @@ def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
             "config_path": o.admin.config_path,
             **o.admin.options,
         }
-        kiosk.admin = AdminController(
-            kiosk.window, kiosk.session, settings=o.admin.settings, store=o.admin.store, **options
-        )
+        ports = AdminPorts(settings=o.admin.settings, store=o.admin.store, **options)
+        kiosk.admin = AdminController(kiosk.window, kiosk.session, ports)
 
 
 def _build_services(kiosk: Kiosk, o: Overrides, link_sealer: Any, config_path: Any) -> None:
-    """The app's services: the offered languages and procedures, the sync thread and the
-    kiosk's status for the desk, admin mode and the desk's remote actions, the narrator."""
+    """The app's services: the offered languages and procedures, the sync thread (with the
+    heartbeat's device checks) and the kiosk's status for the desk, admin mode and the
+    desk's remote actions, the narrator."""
     from kiosk.link.status import KioskStatus
     from kiosk.link.sync_runner import SyncThread
-    from kiosk.ui.admin import AdminController
+    from kiosk.ui.controllers.admin import AdminController, AdminPorts
+    from kiosk.ui.controllers.remote_actions import RemoteActions  # the desk's (issue 16)
     from kiosk.ui.narration import Narrator
-    from kiosk.ui.remote_actions import attach_remote_actions  # the desk's actions (issue 16)
 
     settings, session, window = kiosk.settings, kiosk.session, kiosk.window
     forget = link_sealer.forget if link_sealer is not None else None
     # The kiosk's state for the desk (heartbeat); a change wakes the sync thread.
     status = KioskStatus(on_change=lambda _state: sync.wake())
-    sync = SyncThread(settings, kiosk.store, demo=o.central, on_enrolled=forget, status=status)
+    sync = SyncThread(
+        settings,
+        kiosk.store,
+        demo=o.central,
+        on_enrolled=forget,
+        status=status,
+        device_health=_device_health(kiosk, status),
+        # The desk's remote actions, fetched on the sync thread, carried out on the GUI's.
+        on_commands=lambda commands: remote_actions.deliver(commands),
+    )
     session.application_submitted.connect(lambda _uuid: sync.wake())
     session.offer(settings.languages, settings.procedures)
     # Lockdown (escape shortcuts swallowed, the staff gesture) and admin mode, with the
     # out-of-service state and the offered languages and procedures applied at once. The
-    # staff sign-in and the assisted session are found on the session controller
-    # (``.staff``, ``.assist``) when the gesture is first made.
+    # staff sign-in and the assisted session come through ``kiosk.staff_slot`` once they
+    # are started after the first paint (``kiosk.app``).
     admin = AdminController(
         window,
         session,
-        staff=getattr(session, "staff", None),
-        assist=getattr(session, "assist", None),
-        settings=settings,
-        store=kiosk.store,
-        config_path=config_path,
-        sync=sync,
-        status=status,
-        on_enrolled=forget,
-        health_every_s=15 * 60,
+        AdminPorts(
+            settings=settings,
+            store=kiosk.store,
+            config_path=config_path,
+            staff_slot=kiosk.staff_slot,
+            sync=sync,
+            status=status,
+            on_enrolled=forget,
+            health_every_s=15 * 60,
+        ),
     )
-    window.admin_controller = admin  # type: ignore[attr-defined]
-    kiosk.remote_actions = attach_remote_actions(admin, session, sync)
-    window.remote_actions = kiosk.remote_actions  # type: ignore[attr-defined]
+    remote_actions = RemoteActions(admin, session, sync.runner)
     Narrator(session, window)  # says the focused control when the voice is on
     kiosk.status, kiosk.sync, kiosk.admin = status, sync, admin
+    kiosk.remote_actions = remote_actions
+
+
+def _device_health(kiosk: Kiosk, status: KioskStatus) -> Callable[[], dict[str, str]]:
+    """Each heartbeat's cheap device checks (kiosk.health.heartbeat), on the sync thread;
+    they also go into the kiosk's status for the desk."""
+    session = kiosk.session
+
+    def device_health() -> dict[str, str]:
+        from kiosk.health.heartbeat import collect, to_wire
+
+        found = collect(
+            kiosk.settings,
+            kiosk.speech,
+            lambda: session.scanner is not None,
+            printer=session.receipt.printer,
+        )
+        status.set_device_health({**status.snapshot().device_health, **found})
+        return to_wire(found)
+
+    return device_health

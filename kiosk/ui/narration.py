@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from kiosk.i18n import N_, Translator
 
 if TYPE_CHECKING:
-    from kiosk.ui.controller import SessionController
+    from kiosk.ui.controllers.session import SessionController
     from kiosk.ui.main_window import MainWindow
 
 # Roles, states and values, as a screen reader says them (translated where spoken).

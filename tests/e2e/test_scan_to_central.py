@@ -21,7 +21,7 @@ from kiosk.scan import synthetic as syn
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui.camera_view import CameraFeed
-from kiosk.ui.scan_controller import ScanController
+from kiosk.ui.controllers.scanner import ScanController
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
 from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, Kiosk, session_window
@@ -67,7 +67,7 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
     window.show()
     camera = FakeCamera([passport_frame()], fps=12)
     scanner = ScanController(controller, CameraFeed(camera), frames_required=3)
-    controller.scanner = scanner
+    controller.scanner_slot.provide(scanner)
     scanner.warm_up()  # as at start-up: the MRZ model is trained once per process
     qtbot.waitUntil(lambda: scanner._reader is not None, timeout=120_000)
     taken: dict[tuple[str, int], bytes] = {}

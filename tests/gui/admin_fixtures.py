@@ -20,9 +20,9 @@ from kiosk.link.sync_runner import PurgePreview
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
-from kiosk.ui.admin import AdminController
 from kiosk.ui.compose import AdminParts, StaffParts
-from kiosk.ui.staff_controller import StaffController
+from kiosk.ui.controllers.admin import AdminController
+from kiosk.ui.controllers.staff import StaffController
 from tests.gui.conftest import NOW, Kiosk
 
 STAFF = StaffMember("adm-0007", "Claire Martin", Role.STAFF)

@@ -16,9 +16,10 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
-from kiosk.ui import MainWindow, SessionController
+from kiosk.ui import MainWindow
 from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.compose import AdminParts, Overrides, ReceiptDevices, StaffParts, build_kiosk
+from kiosk.ui.controllers.session import SessionController
 from kiosk.ui.widgets import CountryBox
 
 IDENTITY = {
@@ -57,9 +58,9 @@ class Kiosk:
     speech: RecordingSpeech
     qtbot: Any
     monotonic: FakeMonotonic = field(default_factory=FakeMonotonic)
-    staff: Any = None  # kiosk.ui.staff_controller.StaffController, when asked for
+    staff: Any = None  # kiosk.ui.controllers.staff.StaffController, when asked for
     admin: Any = None  # kiosk.ui.admin.AdminController, when asked for
-    assist: Any = None  # kiosk.ui.staff_controller.AssistController, when asked for
+    assist: Any = None  # kiosk.ui.controllers.staff.AssistController, when asked for
 
     def idle(self, seconds: float) -> None:
         """Let ``seconds`` pass without any user action, then let the monitor look."""

@@ -39,7 +39,8 @@ from kiosk.i18n import LANGUAGES, Translator
 from kiosk.i18n.bidi import LRI, PDI, strip_controls, unisolated_runs
 from kiosk.render.receipt_pdf import pdf_bytes
 from kiosk.ui.choice import ChoiceRow
-from kiosk.ui.scan_controller import PHOTO_TAKEN
+from kiosk.ui.compose import ReceiptDevices
+from kiosk.ui.controllers.scanner import PHOTO_TAKEN
 from kiosk.ui.theme import HIGH_CONTRAST, NORMAL, Theme
 from kiosk.ui.widgets import CountryBox, Notice
 
@@ -490,7 +491,7 @@ def test_8_the_receipt_says_what_was_done_and_what_is_missing(
     assert receipt.deadline.kind == "success"  # 94 days ahead: filed in time
     assert receipt.deadline.text.text() == "Votre demande est faite dans les temps."
 
-    content = kiosk.controller.receipt_content()
+    content = kiosk.controller.receipt.receipt_content()
     assert content is not None and content.text_scale == 2.0
     pages = _pdf_pages(pdf_bytes(content), tmp_path)
     whole = " ".join(pages)
@@ -514,9 +515,8 @@ def test_9_the_resume_code_can_be_printed_and_does_not_look_like_a_button(
     """ "Notez ce code ou prenez-le en photo" on a kiosk with a printer; the code's box
     looked like a button. The code prints now (nothing about the applicant on it), and its
     box is a dashed, grey-backed box in the text colour, unlike any button."""
-    kiosk = make_kiosk()
     printer = FakePrinter(tmp_path)
-    kiosk.controller.printer = printer
+    kiosk = make_kiosk(receipt=ReceiptDevices(printer))
     w = kiosk.window
     kiosk.start()
     kiosk.fill(IDENTITY)
@@ -587,7 +587,7 @@ def test_6_capture_waits_refuses_a_page_taken_and_asks_before_skipping(kiosk: Ki
 
     from kiosk.devices.camera import FakeCamera
     from kiosk.scan import synthetic as syn
-    from kiosk.ui.scan_controller import ALREADY_TAKEN, NEXT_PAGE_SETTLE_S
+    from kiosk.ui.controllers.scanner import ALREADY_TAKEN, NEXT_PAGE_SETTLE_S
 
     from .test_scan import SIZE, Scan, page_frame
 
@@ -646,7 +646,7 @@ def test_6_a_resumed_draft_does_not_ask_for_the_passport_again(make_kiosk: Any) 
     from kiosk.devices.camera import FakeCamera
     from kiosk.scan import synthetic as syn
     from kiosk.ui.camera_view import CameraFeed
-    from kiosk.ui.scan_controller import ScanController
+    from kiosk.ui.controllers.scanner import ScanController
 
     kiosk = make_kiosk()
     w = kiosk.window
@@ -661,7 +661,7 @@ def test_6_a_resumed_draft_does_not_ask_for_the_passport_again(make_kiosk: Any) 
     kiosk.click(w.saved.finish_button)
     kiosk.wait_screen(Screen.WELCOME)
     scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
-    kiosk.controller.scanner = scanner  # photos from now on
+    kiosk.controller.scanner_slot.provide(scanner)  # photos from now on
     try:
         kiosk.click(w.welcome.resume_button)
         kiosk.wait_screen(Screen.RESUME)
@@ -722,13 +722,13 @@ def test_11_a_before_you_start_page_comes_before_the_camera(make_kiosk: Any) -> 
     from kiosk.devices.camera import FakeCamera
     from kiosk.scan import synthetic as syn
     from kiosk.ui.camera_view import CameraFeed
-    from kiosk.ui.scan_controller import ScanController
+    from kiosk.ui.controllers.scanner import ScanController
     from kiosk.ui.screens.before import CAMERA, DURATION, RESUME
 
     kiosk = make_kiosk(voice_on=True)
     w = kiosk.window
     scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
-    kiosk.controller.scanner = scanner
+    kiosk.controller.scanner_slot.provide(scanner)
     try:
         kiosk.click(w.welcome.start_button)
         kiosk.wait_screen(Screen.PROCEDURE)
@@ -762,7 +762,7 @@ def test_11_a_before_you_start_page_comes_before_the_camera(make_kiosk: Any) -> 
     finally:
         scanner.clear()
     # Without a camera the page does not announce one, and the estimate is shorter.
-    kiosk.controller.scanner = None
+    kiosk.controller.scanner_slot.provide(None)
     kiosk.click(w.procedure.card("renewal-student"))
     kiosk.wait_screen(Screen.BEFORE)
     assert not before.camera.isVisibleTo(before)
@@ -878,7 +878,7 @@ def test_6_a_passport_page_is_not_taken_as_the_identity_photo(kiosk: Kiosk) -> N
     zone is refused for a document that has none; a page without one is taken."""
     from kiosk.devices.camera import FakeCamera
     from kiosk.scan import synthetic as syn
-    from kiosk.ui.scan_controller import NOT_A_PHOTO
+    from kiosk.ui.controllers.scanner import NOT_A_PHOTO
 
     from .test_scan import Scan
     from .test_scan_flow import FRAME, letter_frame, passport_frame

@@ -40,7 +40,8 @@ from kiosk.devices.printer import MESSAGES, CupsPrinter, PrinterState
 from kiosk.domain.receipt import ALPHABET, QR_PREFIX, SECRET_LENGTH
 from kiosk.health.checks import printer as printer_check
 from kiosk.i18n import Translator
-from kiosk.ui.receipt_flow import decode_qr
+from kiosk.ui.compose import ReceiptDevices
+from kiosk.ui.controllers.receipt import decode_qr
 from tests.gui.conftest import Kiosk
 
 pytestmark = pytest.mark.gui
@@ -103,10 +104,13 @@ def queue() -> Iterator[Queue]:
     )
 
 
-def _print_from_the_receipt_screen(kiosk: Kiosk, printer: CupsPrinter) -> str:
-    kiosk.controller.printer = printer
-    kiosk.controller.auto_print = True
-    kiosk.controller.site_name = "Préfecture de test"
+def _kiosk_on(make_kiosk: Callable[..., Kiosk], printer: CupsPrinter) -> Kiosk:
+    return make_kiosk(
+        receipt=ReceiptDevices(printer), auto_print=True, site_name="Préfecture de test"
+    )
+
+
+def _print_from_the_receipt_screen(kiosk: Kiosk) -> str:
     kiosk.to_receipt()
     return kiosk.window.receipt.reference.text()
 
@@ -114,14 +118,14 @@ def _print_from_the_receipt_screen(kiosk: Kiosk, printer: CupsPrinter) -> str:
 def test_a_receipt_goes_through_the_spooler_and_reads_back(
     make_kiosk: Callable[..., Kiosk], queue: Queue, tmp_path: Path
 ) -> None:
-    kiosk = make_kiosk()
     printer = CupsPrinter(queue.name)
+    kiosk = _kiosk_on(make_kiosk, printer)
     assert printer.check() is PrinterState.READY
     assert printer_check(printer).as_health() == {
         "ok": True,
         "detail": f"file CUPS {queue.name} : prête",
     }
-    reference = _print_from_the_receipt_screen(kiosk, printer)
+    reference = _print_from_the_receipt_screen(kiosk)
     screen = kiosk.window.receipt
     done = Translator("fr")(MESSAGES[PrinterState.READY])
     kiosk.qtbot.waitUntil(lambda: screen.print_status.text() == done, timeout=30_000)
@@ -168,8 +172,8 @@ def test_printer_trouble_from_cups_reaches_the_applicant_and_staff(
     break_it: Callable[[Queue], None],
     state: PrinterState,
 ) -> None:
-    kiosk = make_kiosk()
     printer = CupsPrinter(queue.name)
+    kiosk = _kiosk_on(make_kiosk, printer)
     assert printer.check() is PrinterState.READY
     break_it(queue)
     assert printer.check() is state
@@ -181,7 +185,7 @@ def test_printer_trouble_from_cups_reaches_the_applicant_and_staff(
             PrinterState.ABSENT: "absente ou éteinte (CUPS ne la voit pas)",
         }[state]
     )
-    _print_from_the_receipt_screen(kiosk, printer)
+    _print_from_the_receipt_screen(kiosk)
     screen = kiosk.window.receipt
     message = Translator("fr")(MESSAGES[state])
     kiosk.qtbot.waitUntil(lambda: screen.print_status.text() == message, timeout=30_000)

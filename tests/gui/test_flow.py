@@ -72,7 +72,7 @@ def test_double_click_on_submit_enqueues_once(kiosk: Kiosk) -> None:
     assert not consent.submit_button.isEnabled()
     kiosk.qtbot.mouseDClick(consent.submit_button, Qt.MouseButton.LeftButton)
     consent.submit_requested.emit(True)  # even if a click got through
-    kiosk.controller.submit(True)
+    kiosk.controller.submission.submit(True)
     kiosk.sealer.gate.set()
     kiosk.wait_screen(Screen.RECEIPT)
     kiosk.qtbot.waitUntil(lambda: kiosk.controller.tasks.pending == 0)

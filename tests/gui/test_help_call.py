@@ -18,7 +18,7 @@ from kiosk.desk.client import DeskClient
 from kiosk.desk.window import DeskWindow
 from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, UNREACHABLE, WAITING, HelpCallLink
 from kiosk.link.status import KioskStatus
-from kiosk.ui.help_call import HelpCallController, HelpCallDialog, attach_help_calls
+from kiosk.ui.controllers.help_call import HelpCallController, HelpCallDialog, attach_help_calls
 from sync.client import CentralClient
 from tests.fixtures.central import CentralServer, start_central, stop_central
 from tests.gui.conftest import Kiosk
@@ -81,7 +81,10 @@ def desk(qtbot: Any, central: CentralServer) -> Iterator[Callable[..., DeskWindo
 
 def attach(kiosk: Kiosk, client: Callable[[], Any]) -> tuple[HelpCallController, KioskStatus]:
     status = KioskStatus()
-    link = HelpCallLink(client, lambda _c: None, poll_s=0.2, retry_s=0.2)
+
+    def link(on_update: Callable[[Any], None]) -> HelpCallLink:
+        return HelpCallLink(client, on_update, poll_s=0.2, retry_s=0.2)
+
     controller = attach_help_calls(kiosk.controller, link, status)
     return controller, status
 

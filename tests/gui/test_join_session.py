@@ -16,8 +16,8 @@ from PySide6.QtGui import QTextLayout, QTextOption
 
 from kiosk.domain.session import Screen
 from kiosk.link.status import KioskStatus
+from kiosk.ui.controllers.staff import AssistController
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from kiosk.ui.staff_controller import AssistController
 from tests.gui.admin_fixtures import Admin
 from tests.gui.conftest import CONTACT, IDENTITY, NOW, STUDENT_RENEWAL, Kiosk
 from tests.gui.test_staff_gesture import real_taps

@@ -29,10 +29,10 @@ from kiosk.link.status import KioskStatus
 from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui.admin import AdminController
-from kiosk.ui.help_call import attach_help_calls
+from kiosk.ui.controllers.admin import AdminController, AdminPorts
+from kiosk.ui.controllers.help_call import attach_help_calls
+from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from kiosk.ui.staff_controller import start_staff
 from sync.client import CentralClient
 from sync.enrolment import enrol
 from tests.fixtures.central import start_central, stop_central
@@ -87,17 +87,20 @@ def test_an_applicant_asks_a_mediator_joins_helps_hands_back_and_it_is_recorded(
     window.resize(1280, 1024)
     window.show()
     status = KioskStatus()
-    staff = start_staff(window, controller, settings, None, status)
+    staff, assist = start_staff(window, controller, settings, None, status)
     sync = SyncThread(settings, store, status=status)
     admin = AdminController(
-        window, controller, staff=staff, assist=controller.assist,  # type: ignore[attr-defined]
-        settings=settings, store=store, config_path=None, sync=sync, status=status,
+        window, controller,
+        AdminPorts(settings, store, staff=staff, assist=assist, sync=sync, status=status),
     )  # fmt: skip
     admin.lockdown.monotonic = Clock()
-    link = HelpCallLink(
-        lambda: CentralClient(central.url, enrolment.token), lambda _c: None,
-        poll_s=0.2, retry_s=0.2,
-    )  # fmt: skip
+
+    def link(on_update: Any) -> HelpCallLink:
+        return HelpCallLink(
+            lambda: CentralClient(central.url, enrolment.token), on_update,
+            poll_s=0.2, retry_s=0.2,
+        )  # fmt: skip
+
     help_calls = attach_help_calls(controller, link, status)
     kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), speech, qtbot)
     desk = DeskWindow(DeskClient(central.url, DESK_TOKEN, desk_name="accueil-1"), refresh_ms=200,

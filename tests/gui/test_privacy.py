@@ -32,7 +32,8 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui import MainWindow, SessionController
+from kiosk.ui import MainWindow
+from kiosk.ui.controllers.session import SessionController
 from kiosk.ui.image_view import ImageView
 from tests.gui.conftest import NOW, Kiosk, session_window
 

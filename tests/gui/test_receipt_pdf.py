@@ -27,7 +27,7 @@ from kiosk.domain.receipt import (
 )
 from kiosk.i18n import LANGUAGES, Translator
 from kiosk.render.receipt_pdf import RenderWorker, pdf_bytes, render_images, write_pdf
-from kiosk.ui.receipt_flow import decode_qr, qimage_to_bgr
+from kiosk.ui.controllers.receipt import decode_qr, qimage_to_bgr
 
 pytestmark = [
     pytest.mark.gui,

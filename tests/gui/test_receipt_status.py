@@ -22,7 +22,8 @@ from kiosk.domain.session import Screen
 from kiosk.i18n import Translator
 from kiosk.link.status_service import StatusService
 from kiosk.render.receipt_pdf import render_images
-from kiosk.ui.receipt_flow import ATTESTATION_BIRTH, receipt_camera_frame
+from kiosk.ui.compose import ReceiptDevices
+from kiosk.ui.controllers.receipt import ATTESTATION_BIRTH, receipt_camera_frame
 from kiosk.ui.screens.status import STATUS_NOT_FOUND, STATUS_TEXT
 from sync.client import CentralClient
 from sync.enrolment import enrol
@@ -45,11 +46,13 @@ def said(kiosk: Kiosk) -> list[tuple[str, str]]:
 def test_receipt_prints_by_itself_and_again_on_request(
     make_kiosk: Callable[..., Kiosk], tmp_path: Path
 ) -> None:
-    kiosk = make_kiosk(voice_on=True)
     printer = FakePrinter(tmp_path / "receipts", keep_image=False)
-    kiosk.controller.printer = printer
-    kiosk.controller.auto_print = True
-    kiosk.controller.site_name = "Préfecture de test"
+    kiosk = make_kiosk(
+        voice_on=True,
+        receipt=ReceiptDevices(printer),
+        auto_print=True,
+        site_name="Préfecture de test",
+    )
     kiosk.to_receipt()
     screen = kiosk.window.receipt
     kiosk.qtbot.waitUntil(lambda: len(printer.printed) == 1, timeout=20_000)
@@ -71,10 +74,9 @@ def test_receipt_prints_by_itself_and_again_on_request(
 def test_printer_trouble_is_said_and_the_receipt_shown_on_screen(
     make_kiosk: Callable[..., Kiosk], tmp_path: Path, state: PrinterState | None
 ) -> None:
-    kiosk = make_kiosk()  # voice off: the message is spoken anyway
-    if state is not None:
-        kiosk.controller.printer = FakePrinter(tmp_path, state=state)
-    kiosk.controller.auto_print = True
+    printer = FakePrinter(tmp_path, state=state) if state is not None else None
+    # Voice off: the message is spoken anyway.
+    kiosk = make_kiosk(receipt=ReceiptDevices(printer), auto_print=True)
     kiosk.to_receipt()
     screen = kiosk.window.receipt
     message = Translator("fr")(MESSAGES[state or PrinterState.ABSENT])
@@ -143,13 +145,12 @@ def test_status_by_qr_code_with_the_fake_camera(
     make_kiosk: Callable[..., Kiosk], central_server: CentralServer, tmp_path: Path
 ) -> None:
     delivered = _deliver(central_server, tmp_path)
-    kiosk = make_kiosk(voice_on=True)
-    controller = kiosk.controller
-    controller.status_service = _status_service(central_server, tmp_path)
     printer = FakePrinter(tmp_path / "printed")
-    controller.printer = printer
     frame = _receipt_frame()
-    controller.qr_camera = lambda: FakeCamera([frame], fps=10)
+    service = _status_service(central_server, tmp_path)
+    camera = lambda: FakeCamera([frame], fps=10)  # noqa: E731
+    kiosk = make_kiosk(voice_on=True, receipt=ReceiptDevices(printer, service, camera))
+    controller = kiosk.controller
 
     kiosk.click(kiosk.window.welcome.language_buttons["ar"])
     kiosk.click(kiosk.window.welcome.status_button)
@@ -165,7 +166,7 @@ def test_status_by_qr_code_with_the_fake_camera(
     assert screen.attestation_button.isVisible()
     assert kiosk.window.focusWidget() is screen.status_title
     assert any(ar(title) in t and lang == "ar" for t, lang in said(kiosk))
-    assert controller._qr_feed is None  # the camera stopped once the code was read
+    assert controller.receipt._qr_feed is None  # the camera stopped once the code was read
 
     # Found by the QR code: the attestation names the applicant, so it asks the date of
     # birth first (a found receipt alone is not enough).
@@ -196,8 +197,7 @@ def test_status_typed_reference_and_birth_date(
     make_kiosk: Callable[..., Kiosk], central_server: CentralServer, tmp_path: Path
 ) -> None:
     delivered = _deliver(central_server, tmp_path)
-    kiosk = make_kiosk()
-    kiosk.controller.status_service = _status_service(central_server, tmp_path)
+    kiosk = make_kiosk(receipt=ReceiptDevices(None, _status_service(central_server, tmp_path)))
     kiosk.click(kiosk.window.welcome.status_button)
     kiosk.wait_screen(Screen.STATUS)
     screen = kiosk.window.status
@@ -222,14 +222,13 @@ def test_status_typed_reference_and_birth_date(
 def test_status_camera_stops_when_leaving(make_kiosk: Callable[..., Kiosk]) -> None:
     import numpy as np
 
-    kiosk = make_kiosk()
     cameras: list[FakeCamera] = []
 
     def camera() -> FakeCamera:
         cameras.append(FakeCamera([np.full((480, 640, 3), 255, np.uint8)], fps=20))
         return cameras[-1]
 
-    kiosk.controller.qr_camera = camera
+    kiosk = make_kiosk(receipt=ReceiptDevices(qr_camera=camera))
     screen = kiosk.window.status
     for leave in ("back", "finish"):
         kiosk.click(kiosk.window.welcome.status_button)
@@ -241,7 +240,7 @@ def test_status_camera_stops_when_leaving(make_kiosk: Callable[..., Kiosk]) -> N
         kiosk.click(button)
         kiosk.wait_screen(Screen.WELCOME)
         kiosk.qtbot.waitUntil(lambda: not cameras[-1].running, timeout=5_000)
-        assert kiosk.controller._qr_feed is None
+        assert kiosk.controller.receipt._qr_feed is None
 
 
 def test_a_receipt_printed_again_later_has_the_central_reference(
@@ -250,9 +249,8 @@ def test_a_receipt_printed_again_later_has_the_central_reference(
     """Once the central API acknowledged the application, "Imprimer mon reçu" prints its
     central reference too (read from the outbox on the store's worker)."""
 
-    kiosk = make_kiosk()
     printer = FakePrinter(tmp_path, keep_image=False)
-    kiosk.controller.printer = printer
+    kiosk = make_kiosk(receipt=ReceiptDevices(printer))
     kiosk.to_receipt()
     [(uuid, _procedure, _sealed)] = kiosk.store.outbox.enqueued
     kiosk.store.outbox.mark_acknowledged(uuid, "PREF-2026-000777", NOW)
@@ -271,17 +269,17 @@ def test_demo_devices_the_camera_shows_the_last_receipt(
     last one printed, so the demo can follow its own application."""
     from kiosk.domain.receipt import parse_qr
     from kiosk.ui.compose import receipt_devices
-    from kiosk.ui.receipt_flow import decode_qr
+    from kiosk.ui.controllers.receipt import decode_qr
 
     settings = load_settings(
         overrides={"data_dir": tmp_path, "fake_devices": True, "site_name": "Bobigny"},
         environ={},
     )
     kiosk = make_kiosk(settings=settings, receipt=receipt_devices(settings, None))
-    controller = kiosk.controller
+    controller = kiosk.controller.receipt
     printer = controller.printer
     assert isinstance(printer, FakePrinter) and controller.site_name == "Bobigny"
-    assert isinstance(controller.status_service, StatusService)
+    assert isinstance(controller.status, StatusService)
     assert controller.qr_camera is not None
     blank = controller.qr_camera()
     assert isinstance(blank, FakeCamera) and decode_qr(blank.frames[0]) == ""
@@ -317,9 +315,7 @@ def test_a_receipt_the_central_api_does_not_know_lets_the_camera_look_again(
             with self.lock:
                 self.calls.append((reference, secret, birth))
 
-    kiosk = make_kiosk()
     service = Unknown()
-    kiosk.controller.status_service = service
     frame = _receipt_frame()
     cameras: list[FakeCamera] = []
 
@@ -327,7 +323,7 @@ def test_a_receipt_the_central_api_does_not_know_lets_the_camera_look_again(
         cameras.append(FakeCamera([frame], fps=20))
         return cameras[-1]
 
-    kiosk.controller.qr_camera = camera
+    kiosk = make_kiosk(receipt=ReceiptDevices(None, service, camera))
     kiosk.click(kiosk.window.welcome.status_button)
     screen = kiosk.window.status
     kiosk.qtbot.waitUntil(lambda: bool(screen.summary.links), timeout=20_000)

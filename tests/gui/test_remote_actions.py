@@ -20,7 +20,7 @@ from contract.commands import (
 )
 from kiosk.admin import service
 from kiosk.domain.session import Screen
-from kiosk.ui.remote_actions import RemoteActions
+from kiosk.ui.controllers.remote_actions import RemoteActions
 from kiosk.ui.screens.out_of_service import TEMPLATES
 from tests.gui.admin_fixtures import Admin
 

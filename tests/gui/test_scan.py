@@ -26,7 +26,7 @@ from kiosk.scan.formats import A4, TD3
 from kiosk.scan.guidance import MESSAGES, Guidance
 from kiosk.scan.pipeline import CaptureMode
 from kiosk.ui.camera_view import CameraFeed
-from kiosk.ui.scan_controller import (
+from kiosk.ui.controllers.scanner import (
     ALREADY_TAKEN,
     CAMERA_BACK,
     CAMERA_DISCONNECTED,
@@ -517,7 +517,7 @@ def test_valider_before_the_page_is_compressed_hands_it_over_when_ready(
 def test_the_scanner_the_settings_describe(kiosk: Kiosk, tmp_path: Path) -> None:
     """What the composition root builds: a fake camera playing the configured sequence."""
     from kiosk.config import load_settings
-    from kiosk.ui.scan_controller import build_scanner
+    from kiosk.ui.controllers.scanner import build_scanner
 
     pattern = write_sequence(tmp_path / "seq", [page_frame(8)] * 3)
     settings = load_settings(

@@ -30,8 +30,8 @@ from kiosk.i18n.bidi import strip_controls
 from kiosk.scan import synthetic as syn
 from kiosk.scan.formats import A4
 from kiosk.ui.camera_view import CameraFeed
-from kiosk.ui.scan_controller import ScanController
-from kiosk.ui.scan_flow import PASSPORT_INTRO
+from kiosk.ui.controllers.scan import PASSPORT_INTRO
+from kiosk.ui.controllers.scanner import ScanController
 from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
 from kiosk.ui.screens.scan import NO_MORE
 
@@ -76,7 +76,7 @@ class Flow:
         self.kiosk = kiosk
         self.camera = FakeCamera(frames, fps=12)
         self.scanner = ScanController(kiosk.controller, CameraFeed(self.camera), frames_required=3)
-        kiosk.controller.scanner = self.scanner
+        kiosk.controller.scanner_slot.provide(self.scanner)
         self.store = kiosk.store  # its pages: (uuid, document, page) -> bytes
         self.captured: list[tuple[str, int, bytes]] = []
         self.mrz: list[Any] = []

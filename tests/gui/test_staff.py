@@ -18,8 +18,8 @@ from kiosk.domain.session import Screen
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.ui.compose import StaffParts
+from kiosk.ui.controllers.staff import AssistController, StaffController
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from kiosk.ui.staff_controller import AssistController, StaffController
 from tests.gui.conftest import IDENTITY, NOW, Kiosk
 
 pytestmark = pytest.mark.gui

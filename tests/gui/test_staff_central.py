@@ -24,8 +24,8 @@ from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import Role
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
+from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from kiosk.ui.staff_controller import start_staff
 from sync.client import CentralClient
 from sync.enrolment import enrol
 from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
@@ -70,8 +70,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
     window.resize(1280, 1024)
     window.show()
     status = KioskStatus()
-    staff = start_staff(window, controller, settings, None, status)
-    assist = controller.assist  # type: ignore[attr-defined]
+    staff, assist = start_staff(window, controller, settings, None, status)
     kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), speech, qtbot)
     sync = SyncThread(settings, store)
     members: list[Any] = []
@@ -173,7 +172,7 @@ def test_sign_in_is_refused_when_the_central_api_is_down(qtbot: Any, tmp_path: P
     )
     qtbot.addWidget(window)
     window.show()
-    staff = start_staff(window, controller, settings)
+    staff, _assist = start_staff(window, controller, settings)
     try:
         staff.request_sign_in({Role.MEDIATOR}, lambda _m: None)
         window.signin.identifier_row.editor.setText("med-0042")

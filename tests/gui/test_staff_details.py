@@ -22,7 +22,7 @@ from kiosk.link.status import SyncRound
 from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.ui.compose import StaffParts
-from kiosk.ui.help_call import HelpCallDialog
+from kiosk.ui.controllers.help_call import HelpCallDialog
 from kiosk.ui.theme import Theme
 from tests.gui.admin_fixtures import Admin
 from tests.gui.conftest import NOW, Kiosk

@@ -50,7 +50,7 @@ from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
 from kiosk.ui.compose import receipt_devices
-from kiosk.ui.staff_controller import AssistController, StaffController
+from kiosk.ui.controllers.staff import AssistController, StaffController
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
 from tests.fixtures.central import CentralServer
@@ -146,10 +146,11 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
     monotonic = FakeMonotonic()
     speech = Pyttsx3Speech(player="null-fast")
     speech.start()
+    sealer = Sealer(settings.enrolment_file)
     controller, window = session_window(
         catalogue=load_catalogue(),
         store=store,
-        sealer=Sealer(settings.enrolment_file),
+        sealer=sealer,
         kiosk_id=lambda: kiosk_id,
         speech=speech,
         clock=clock,
@@ -160,12 +161,12 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
         site_name=settings.site_name,
         auto_print=settings.print_receipt_automatically,
     )
-    assert isinstance(controller.status_service, StatusService)
+    assert isinstance(controller.receipt.status, StatusService)
     qtbot.addWidget(window)
     window.resize(1280, 1024)
     window.show()
     qtbot.waitExposed(window)
-    kiosk = Kiosk(window, controller, store, controller.sealer, speech, qtbot, monotonic)  # type: ignore[arg-type]
+    kiosk = Kiosk(window, controller, store, sealer, speech, qtbot, monotonic)  # type: ignore[arg-type]
 
     audit = MemoryAuditLog(kiosk_id=kiosk_id)
     directory = FakeStaffDirectory(audit=audit, clock=clock)

@@ -1,7 +1,9 @@
 """Only the composition root (kiosk/ui/compose.py, ``build_kiosk``) constructs the session
 controller: the app, the audit, the screenshots, the benchmarks and the tests go through it,
 so the wiring is written once. The other controllers are held to where they are built
-today, so that no new construction appears elsewhere."""
+today, so that no new construction appears elsewhere; the flows the session controller
+is made of are built by it alone. No controller gets a port after construction (a part
+that arrives later comes through a slot the controller holds: ``Slot.provide``)."""
 
 from __future__ import annotations
 
@@ -18,30 +20,48 @@ COMPOSITION_ROOT = "kiosk/ui/compose.py"
 # (issue 17, not done yet: the soak test, the staff screenshots' assisted session, the
 # join-session test's admin mode on the real staff sign-in; the scanner tests build the
 # scanner on a fake camera).
+PORTS_TEST = "tests/gui/test_controller_ports.py"  # builds each controller from its ports
+SESSION = "kiosk/ui/controllers/session.py"
 ALLOWED: dict[str, set[str]] = {
-    "SessionController": {COMPOSITION_ROOT},
-    "AdminController": {COMPOSITION_ROOT, "tests/gui/test_join_session_e2e.py"},
+    "SessionController": {COMPOSITION_ROOT, PORTS_TEST},
+    # The session controller's parts, built from its ports and itself as their host.
+    **{
+        name: {SESSION, PORTS_TEST}
+        for name in (
+            "ApplicationFlow",
+            "IdleGuard",
+            "ReceiptController",
+            "ResumeFlow",
+            "ScanFlow",
+            "StepsFlow",
+            "SubmitController",
+        )
+    },
+    "AdminController": {COMPOSITION_ROOT, PORTS_TEST, "tests/gui/test_join_session_e2e.py"},
     "StaffController": {
         COMPOSITION_ROOT,
-        "kiosk/ui/staff_controller.py",
+        PORTS_TEST,
+        "kiosk/ui/controllers/staff.py",
         "tests/soak/test_day.py",
         "scripts/staff_screenshots.py",
     },
     "AssistController": {
         COMPOSITION_ROOT,
-        "kiosk/ui/staff_controller.py",
+        PORTS_TEST,
+        "kiosk/ui/controllers/staff.py",
         "tests/soak/test_day.py",
         "scripts/staff_screenshots.py",
     },
-    "HelpCallController": {"kiosk/ui/help_call.py"},
+    "HelpCallController": {"kiosk/ui/controllers/help_call.py"},
     "ScanController": {
-        "kiosk/ui/scan_controller.py",
+        "kiosk/ui/controllers/scanner.py",
+        PORTS_TEST,
         "tests/gui/test_scan.py",
         "tests/gui/test_scan_flow.py",
         "tests/gui/test_applicant_path.py",
         "tests/e2e/test_scan_to_central.py",
     },
-    "RemoteActions": {"kiosk/ui/remote_actions.py", "tests/gui/test_remote_actions.py"},
+    "RemoteActions": {COMPOSITION_ROOT, PORTS_TEST, "tests/gui/test_remote_actions.py"},
 }
 CONSTRUCTION = re.compile(r"(?<![\w.])(" + "|".join(ALLOWED) + r")\(")
 
@@ -73,3 +93,34 @@ def test_only_the_composition_root_constructs_the_controllers() -> None:
                 if rel not in ALLOWED[name]:
                     strays.append(f"{rel}:{number}: {name}(")
     assert strays == [], "build the kiosk with kiosk.ui.compose.build_kiosk:\n" + "\n".join(strays)
+
+
+# A port set on a controller (or on the window, the sync thread or the help call's link)
+# after it was built: ``controller.scanner = ...``, ``window.admin_controller = ...``.
+PORTS = (
+    "scanner", "help_calls", "staff", "assist", "printer", "status_service", "qr_camera",
+    "auto_print", "site_name", "device_health", "on_commands", "on_update",
+    "admin_controller", "remote_actions",
+)  # fmt: skip
+OWNERS = r"(?:controller|session|kiosk\.controller|kiosk\.session|window|sync|runner|link)"
+ASSIGNMENT = re.compile(rf"(?<![\w.]){OWNERS}\.(?:{'|'.join(PORTS)})\s*=(?!=)")
+
+
+def test_the_pattern_finds_a_port_assigned_after_construction() -> None:
+    assert ASSIGNMENT.search("    controller.scanner = scanner")
+    assert ASSIGNMENT.search("    sync.device_health = device_health")
+    assert not ASSIGNMENT.search("    self.scanner = scanner")  # in its own constructor
+    assert not ASSIGNMENT.search("    assert controller.printer == printer")
+
+
+def test_no_port_is_assigned_after_construction() -> None:
+    found = []
+    for top in SCANNED:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel == "tests/unit/test_composition_root.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if ASSIGNMENT.search(line):
+                    found.append(f"{rel}:{number}: {line.strip()}")
+    assert found == [], "give the port at construction (or through a Slot):\n" + "\n".join(found)

@@ -263,9 +263,8 @@ def test_the_desk_actions_come_after_the_heartbeat_and_their_outcomes_go_back(
         return Response({})
 
     enrol(settings)
-    runner = runner_with_clients(settings, store, status=KioskStatus())
     received: list[Any] = []
-    runner.on_commands = received.extend
+    runner = runner_with_clients(settings, store, status=KioskStatus(), on_commands=received.extend)
     assert runner.round() == "sent"
     runner.clients[0]._request = request  # type: ignore[attr-defined]
     assert runner.round() == "sent"

@@ -1,6 +1,5 @@
-"""Admin mode for prefecture staff: the pages (``screen``) and what acts (``controller``)."""
+"""Admin mode for prefecture staff: its pages. What acts is ``kiosk.ui.controllers.admin``."""
 
-from kiosk.ui.admin.controller import AdminController
 from kiosk.ui.admin.screen import AdminScreen
 
-__all__ = ["AdminController", "AdminScreen"]
+__all__ = ["AdminScreen"]

@@ -1,5 +1,5 @@
 """Sign-in for mediators and prefecture staff: an identifier and a PIN, or a badge shown to
-the camera. Dumb: it emits what was typed; ``kiosk.ui.staff_controller`` checks it. The PIN
+the camera. Dumb: it emits what was typed; ``kiosk.ui.controllers.staff`` checks it. The PIN
 is a masked field: never spoken, never kept after the screen is left."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ types its reference and their date of birth; the screen then says where the appl
 stands, in plain words, and offers the attestation de dépôt once it exists.
 
 Dumb like every screen: it emits ``lookup_requested(reference, birth_date)`` and
-``attestation_requested``; the controller (``kiosk.ui.receipt_flow``) reads the QR code,
+``attestation_requested``; the controller (``kiosk.ui.controllers.receipt``) reads the QR code,
 asks the central API and calls ``show_status``/``show_failure``.
 """
 

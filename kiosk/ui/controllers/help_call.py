@@ -29,7 +29,7 @@ from kiosk.ui.widgets import NoticeDialog, button, label
 if TYPE_CHECKING:
     from kiosk.link.help_call import HelpCallLink
     from kiosk.link.status import KioskStatus
-    from kiosk.ui.controller import SessionController
+    from kiosk.ui.controllers.session import SessionController
 
 TITLE = N_("Appel à l'accueil")
 STATUS_TEXT = {
@@ -120,7 +120,7 @@ class HelpCallController(QObject):
     def __init__(
         self,
         controller: SessionController,
-        link: HelpCallLink,
+        link: Callable[[Callable[[HelpCall], None]], HelpCallLink],
         status: KioskStatus | None = None,
         *,
         monotonic: Callable[[], float] = time.monotonic,
@@ -128,14 +128,13 @@ class HelpCallController(QObject):
     ) -> None:
         super().__init__(parent or controller)
         self.controller = controller
-        self.link = link
+        # The link is made here with its ``on_update`` (called on its own thread).
+        self.link = link(self._updated.emit)
         self.status = status
         self.monotonic = monotonic
         self.dialog: HelpCallDialog | None = None
         self.call: HelpCall | None = None
         self._updated.connect(self._on_update)
-        link.on_update = self._updated.emit
-        controller.help_calls = self
         controller.session_wiped.connect(self.link.close)
         self.timer = QTimer(self)
         self.timer.setInterval(15_000)  # the waiting time, in minutes
@@ -261,12 +260,16 @@ class HelpCallController(QObject):
 
 
 def attach_help_calls(
-    controller: SessionController, link: HelpCallLink, status: KioskStatus | None = None
+    controller: SessionController,
+    link: Callable[[Callable[[HelpCall], None]], HelpCallLink],
+    status: KioskStatus | None = None,
 ) -> HelpCallController:
-    """Wire the help call into an attached controller and start the link's thread."""
+    """Wire the help call into the session controller (through its slot) and start the
+    link's thread. ``link(on_update)`` makes the link (kiosk.link.help_call.HelpCallLink)."""
     help_calls = HelpCallController(controller, link, status)
-    if not link.is_alive():
-        link.start()
+    controller.help_slot.provide(help_calls)  # the "Aide" button calls the desk from now on
+    if not help_calls.link.is_alive():
+        help_calls.link.start()
     return help_calls
 
 

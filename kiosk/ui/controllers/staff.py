@@ -58,7 +58,7 @@ from kiosk.ui.screens.signin import (
 if TYPE_CHECKING:
     from kiosk.devices.camera import Camera
     from kiosk.ui.camera_view import CameraFeed
-    from kiosk.ui.controller import SessionController
+    from kiosk.ui.controllers.session import SessionController
     from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -446,7 +446,7 @@ class AssistController(QObject):
         if self.status is not None:
             self.status.set_assisted_by(member.display_name)
             self.status.set_state("assisted")
-        help_calls = getattr(self.session, "help_calls", None)
+        help_calls = self.session.help_slot.current
         if help_calls is not None:
             help_calls.link.close()  # the call is answered: the mediator is here
         self.started.emit(member)
@@ -564,10 +564,10 @@ class AssistController(QObject):
 
 
 def start_staff(window: MainWindow, controller: SessionController, settings: Any, demo: Any = None,
-                status: Any = None) -> StaffController:  # fmt: skip
+                status: Any = None) -> tuple[StaffController, AssistController]:  # fmt: skip
     """Composition (called by kiosk.app): sign-in through the central API with the kiosk's
     token (no PIN hash on the kiosk), the audit log spooled until delivered, the assisted
-    session. Sets ``controller.staff`` and ``controller.assist`` for admin mode."""
+    session; the caller provides both to admin mode (``Kiosk.staff_slot``)."""
     from kiosk.staff.central import CentralAuditLog, CentralStaffDirectory
 
     def client() -> Any:
@@ -596,10 +596,7 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
         session_timeout_s=settings.staff_session_timeout_s,
         badge_camera=badge_camera,
     )
-    controller.staff = staff  # type: ignore[attr-defined]
-    controller.assist = AssistController(  # type: ignore[attr-defined]
-        window, controller, staff, audit, status=status
-    )
+    assist = AssistController(window, controller, staff, audit, status=status)
     flush = QTimer(staff)  # audit entries kept while the network was down
 
     def flush_audit() -> None:
@@ -610,4 +607,4 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
 
     flush.timeout.connect(flush_audit)
     flush.start(int(max(settings.sync_interval_s, 10) * 1000))
-    return staff
+    return staff, assist

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 class RemoteActions(QObject):
-    """``received`` is emitted from the sync thread; Qt queues it to the GUI thread."""
+    """Built by the composition root from admin mode, the session controller and the sync
+    runner (``report_command``), whose ``on_commands`` is :meth:`deliver`. ``received`` is
+    emitted from the sync thread; Qt queues it to the GUI thread."""
 
     received = Signal(list)  # of KioskCommand
     done = Signal(str, bool, str)  # action, ok, detail (tests and the log)
@@ -25,7 +27,7 @@ class RemoteActions(QObject):
     def __init__(self, admin: Any, controller: Any, runner: Any) -> None:
         super().__init__(admin)
         self.admin = admin  # kiosk.ui.admin.AdminController: the out-of-service state
-        self.controller = controller  # kiosk.ui.controller.SessionController
+        self.controller = controller  # kiosk.ui.controllers.session.SessionController
         self.runner = runner  # kiosk.link.SyncRunner (report_command) or SyncThread
         self.received.connect(self._carry_out)
 
@@ -46,9 +48,8 @@ class RemoteActions(QObject):
         self._wake()
 
     def _wake(self) -> None:
-        wake = getattr(self.admin.sync, "wake", None)
-        if wake is not None:
-            wake()  # the outcomes leave with the next round, now
+        if self.admin.sync is not None:
+            self.admin.sync.wake()  # the outcomes leave with the next round, now
 
     def _one(self, command: KioskCommand) -> tuple[bool, str]:
         action = command.action
@@ -70,11 +71,3 @@ class RemoteActions(QObject):
             self.controller.wipe()
             return True, "session terminée, borne revenue à l'accueil"
         return False, f"action inconnue : {action}"
-
-
-def attach_remote_actions(admin: Any, controller: Any, sync: Any) -> RemoteActions:
-    """Wire the desk's actions from the sync thread's runner to the kiosk."""
-    runner = getattr(sync, "runner", sync)
-    actions = RemoteActions(admin, controller, runner)
-    runner.on_commands = actions.deliver
-    return actions

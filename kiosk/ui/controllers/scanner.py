@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -55,8 +55,12 @@ from kiosk.scan.pipeline import (
 from kiosk.ui.camera_view import CameraFeed, bgr_to_qimage
 
 if TYPE_CHECKING:
-    from kiosk.ui.controller import SessionController
+    from kiosk.devices.speech import Speech
+    from kiosk.i18n import Translator
+    from kiosk.ui.inactivity import InactivityMonitor
+    from kiosk.ui.main_window import MainWindow
     from kiosk.ui.screens.scan import ScanScreen
+    from kiosk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +84,6 @@ REVIEW_WIDTH = 1200  # px of the page shown for review
 # leaves, the next one is put down and settles (the next document was photographed less
 # than 0.5 s after "Valider": issue 15).
 NEXT_PAGE_SETTLE_S = 1.5
-HEADER_HANDLERS = (
-    ("language_chosen", "choose_language"),
-    ("text_size_requested", "next_text_size"),
-    ("high_contrast_toggled", "set_high_contrast"),
-    ("voice_toggled", "set_voice"),
-    ("repeat_requested", "repeat"),
-    ("stop_requested", "stop_speech"),
-    ("help_requested", "show_help"),
-)
 
 
 # The format to expect first, by words in the document's id (A4 and a passport page have
@@ -114,6 +109,23 @@ class _Facts(NamedTuple):
 
     print_: np.ndarray
     mrz_page: bool = False
+
+
+class ScanHost(Protocol):
+    """What the scanner needs of the session controller it photographs for: its window,
+    task runner, language, voice and inactivity monitor, the header's actions, and
+    ``session_wiped`` (the scanner forgets every frame and page then)."""
+
+    window: MainWindow
+    tasks: TaskRunner
+    translator: Translator
+    voice_on: bool
+    speech: Speech
+    inactivity: InactivityMonitor
+    session_wiped: Any  # a Signal()
+
+    def say_if_voice(self, text: str) -> None: ...
+    def connect_header(self, screen: Any) -> None: ...
 
 
 def expected_formats(document_id: str) -> tuple[PageFormat, ...]:
@@ -186,7 +198,7 @@ class ScanController(QObject):
 
     def __init__(
         self,
-        session: SessionController,
+        session: ScanHost,
         feed: CameraFeed,
         *,
         calibration: Calibration | None = None,
@@ -257,17 +269,12 @@ class ScanController(QObject):
     def screen(self) -> ScanScreen:
         if self._screen is None:
             window = self.session.window
-            if window is None:
-                raise RuntimeError("attach the session controller to a window first")
             screen = window.scan
             # The header does what it does on every screen: the session controller connects
             # it when the scan screen is one of the window's screens, else it is done here;
             # "Retour" leaves the scan.
             if screen not in window.screens.values():
-                for signal, handler in HEADER_HANDLERS:
-                    action = getattr(self.session, handler, None)
-                    if action is not None and hasattr(screen, signal):
-                        getattr(screen, signal).connect(action)
+                self.session.connect_header(screen)
             screen.back_requested.connect(self.cancel)
             screen.capture_requested.connect(self.capture_now)
             screen.retake_requested.connect(self.retake)
@@ -318,7 +325,6 @@ class ScanController(QObject):
             self._finish()
             return
         window = self.session.window
-        assert window is not None
         screen = self.screen
         screen.wipe()
         window.show_scan()
@@ -453,7 +459,7 @@ class ScanController(QObject):
             screen.show_guidance(Guidance.NO_PAGE)
         elif self._camera_error is not None:
             screen.show_guidance(self._camera_error, error=True)
-        self.session._say_if_voice(screen.spoken_text())
+        self.session.say_if_voice(screen.spoken_text())
         self.limiter.reset()
 
     def _finish(self) -> None:
@@ -619,9 +625,7 @@ class ScanController(QObject):
             self._activity()
 
     def _activity(self) -> None:
-        inactivity = getattr(self.session, "inactivity", None)
-        if inactivity is not None:
-            inactivity.activity()
+        self.session.inactivity.activity()
 
     def _captured(
         self, page: CapturedPage, preview: QImage | None, facts: _Facts | None = None
@@ -639,7 +643,7 @@ class ScanController(QObject):
         self._jpeg = None
         self.screen.show_review(preview)
         self.page_captured.emit(page.mode.value)
-        self.session._say_if_voice(self.session.translator(PHOTO_TAKEN))
+        self.session.say_if_voice(self.session.translator(PHOTO_TAKEN))
         self._activity()
         generation = self._generation
         self.session.tasks.run_cpu(
@@ -661,7 +665,7 @@ class ScanController(QObject):
         screen.show_guidance(message, error=True)
         self.guidance_changed.emit("already-taken" if message == ALREADY_TAKEN else "not-a-photo")
         self.limiter.reset()
-        self.session._say_if_voice(self.session.translator(message))
+        self.session.say_if_voice(self.session.translator(message))
         self._pump()
 
     def _compressed(self, generation: int, out: CompressedPage) -> None:
@@ -693,7 +697,7 @@ class ScanController(QObject):
             if not screen.reviewing:
                 screen.show_guidance(Guidance.NO_PAGE)
             if was_down:
-                self.session._say_if_voice(self.session.translator(CAMERA_BACK))
+                self.session.say_if_voice(self.session.translator(CAMERA_BACK))
             self._pump()
         elif event in (CameraEvent.NOT_FOUND, CameraEvent.DISCONNECTED):
             self.camera_ok = False
@@ -708,17 +712,17 @@ class ScanController(QObject):
             if not screen.reviewing:
                 screen.show_guidance(message, error=True)
             self.limiter.reset()
-            self.session._say_if_voice(self.session.translator(message))
+            self.session.say_if_voice(self.session.translator(message))
         elif event is CameraEvent.STOPPED:
             self.camera_ok = False
             self._camera_error = None
 
 
-def build_scanner(session: SessionController, settings: Any) -> ScanController:
+def build_scanner(host: ScanHost, settings: Any, parent: QObject | None = None) -> ScanController:
     """The scanner the settings describe (``kiosk.config.Settings``): camera, resolution,
     sharpness reference; a fake camera with ``fake_devices``."""
     from kiosk.devices.camera import camera_from_settings
 
-    feed = CameraFeed(camera_from_settings(settings), parent=session)
+    feed = CameraFeed(camera_from_settings(settings), parent=parent)
     calibration = Calibration(getattr(settings, "camera_sharpness_reference", None))
-    return ScanController(session, feed, calibration=calibration, parent=session)
+    return ScanController(host, feed, calibration=calibration, parent=parent)

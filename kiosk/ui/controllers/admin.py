@@ -2,7 +2,7 @@
 on the admin pages' signals, writes every action to the staff audit log, closes itself
 after ``admin_timeout_s`` without any action.
 
-Its ports: ``staff`` (``kiosk.ui.staff_controller.StaffController``: ``request_sign_in``,
+Its ports: ``staff`` (``kiosk.ui.controllers.staff.StaffController``: ``request_sign_in``,
 ``sign_out``), ``audit`` (``kiosk.staff.AuditLog``), ``store`` (backlog, retry, audit
 events), ``sync`` (``wake``), ``purge`` (the retention rules, ``SyncThread.purge``),
 ``status`` (``kiosk.link.KioskStatus``: out of service, device health), ``selftests``,
@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +27,12 @@ from kiosk.admin import diagnostics, service
 from kiosk.admin.selftest import SelfTests
 from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
 from kiosk.ui.admin.settings_form import LABELS as SETTING_LABELS
+from kiosk.ui.controllers.ports import Slot
 from kiosk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
-    from kiosk.ui.controller import SessionController
+    from kiosk.ui.controllers.session import SessionController
     from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,34 @@ def _staff_roles() -> tuple[Any, Any]:
     return Role.STAFF, Role.MEDIATOR
 
 
+@dataclass
+class AdminPorts:
+    """What admin mode is built from: the settings (and the file they are saved to), the
+    store, the sync thread and the kiosk's status (full app), staff sign-in and the
+    assisted session (given, or through ``staff_slot`` once started after the first
+    paint), and the rest for tests (clock, self-tests, enrolment, quitting...)."""
+
+    settings: Settings
+    store: Any
+    config_path: Path | None = None
+    staff: Any = None  # kiosk.ui.controllers.staff.StaffController
+    assist: Any = None  # kiosk.ui.controllers.staff.AssistController
+    staff_slot: Slot[tuple[Any, Any]] | None = None  # (staff, assist), provided later
+    audit: Any = None  # the staff audit log; None: the sign-in's
+    sync: Any = None  # kiosk.link.sync_runner.SyncThread (wake, status, purge...)
+    purge: Callable[[], int] | None = None
+    purge_preview: Callable[[], Any] | None = None
+    status: Any = None  # kiosk.link.status.KioskStatus
+    selftests: SelfTests | None = None
+    enrol: Callable[[Any, str], str] | None = None
+    on_enrolled: Callable[[], None] | None = None
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    quit_app: Callable[[], None] | None = None
+    tasks: TaskRunner | None = None
+    lockdown: Any = None  # kiosk.ui.lockdown.Lockdown
+    health_every_s: float | None = None
+
+
 class AdminController(QObject):
     opened = Signal()
     closed = Signal(str)  # why: "closed", "timeout", "quit"
@@ -76,54 +106,42 @@ class AdminController(QObject):
         self,
         window: MainWindow,
         session: SessionController,
-        *,
-        staff: Any = None,
-        audit: Any = None,
-        settings: Settings,
-        store: Any,
-        config_path: Path | None = None,
-        sync: Any = None,
-        purge: Callable[[], int] | None = None,
-        purge_preview: Callable[[], Any] | None = None,
-        status: Any = None,
-        selftests: SelfTests | None = None,
-        enrol: Callable[[Any, str], str] | None = None,
-        on_enrolled: Callable[[], None] | None = None,
-        assist: Any = None,
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-        quit_app: Callable[[], None] | None = None,
-        tasks: TaskRunner | None = None,
-        lockdown: Any = None,
-        health_every_s: float | None = None,
+        ports: AdminPorts,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent or session)
         from kiosk.ui.lockdown import Lockdown
 
+        p = ports
+        settings = p.settings
         self.window = window
         self.session = session
-        self.staff = staff
-        self.audit = audit
+        self.staff = p.staff
+        self.audit = p.audit
         self.settings = settings
-        self.store = store
-        self.config_path = config_path
-        self.sync = sync
-        self.purge_fn = purge
-        self.purge_preview_fn = purge_preview
-        self.status = status
-        self.selftests = selftests or SelfTests(
-            settings, getattr(session, "speech", None), printer=getattr(session, "printer", None)
+        self.store = p.store
+        self.config_path = p.config_path
+        self.sync = p.sync
+        self.purge_fn = p.purge
+        self.purge_preview_fn = p.purge_preview
+        self.status = p.status
+        self.selftests = p.selftests or SelfTests(
+            settings, session.speech, printer=session.receipt.printer
         )
-        if enrol is None:
+        if p.enrol is None:
             from kiosk.admin.enrol import enrol_kiosk
 
-            enrol = enrol_kiosk
-        self.enrol_fn = enrol
-        self.on_enrolled = on_enrolled
-        self.assist = assist
-        self.clock = clock
-        self.quit_app = quit_app or QApplication.quit  # after close_allowed (see quit)
-        self.tasks = tasks or session.tasks
+            self.enrol_fn: Callable[[Any, str], str] = enrol_kiosk
+        else:
+            self.enrol_fn = p.enrol
+        self.on_enrolled = p.on_enrolled
+        self.assist = p.assist
+        if p.staff_slot is not None:
+            p.staff_slot.provided.connect(self._staff_provided)
+            self._staff_provided(p.staff_slot.current)
+        self.clock = p.clock
+        self.quit_app = p.quit_app or QApplication.quit  # after close_allowed (see quit)
+        self.tasks = p.tasks or session.tasks
         self.member: Any = None
         self._staff_connected = False
         self.signing_in = False
@@ -142,7 +160,7 @@ class AdminController(QObject):
         self._sync_waited = 0
         self._sync_rounds_before = 0
         window.user_active.connect(self._activity)
-        self.lockdown = lockdown or Lockdown(window, window.staff_gesture_allowed)
+        self.lockdown = p.lockdown or Lockdown(window, window.staff_gesture_allowed)
         self.lockdown.staff_requested.connect(self.request)
         self._connect(self.screen)
         self.service_file = service.path_in(settings.data_dir)
@@ -152,8 +170,8 @@ class AdminController(QObject):
         # The desk's device health between staff visits: the silent checks (not the voice,
         # which speaks, nor the OCR, which is heavy) every ``health_every_s``.
         self.health_timer = QTimer(self)
-        if health_every_s:
-            self.health_timer.setInterval(int(health_every_s * 1000))
+        if p.health_every_s:
+            self.health_timer.setInterval(int(p.health_every_s * 1000))
             self.health_timer.timeout.connect(self.check_health)
             self.health_timer.start()
             first = QTimer(self)  # a child: it stops with the kiosk (SessionController.shutdown)
@@ -182,13 +200,16 @@ class AdminController(QObject):
     def is_open(self) -> bool:
         return self.member is not None
 
+    def _staff_provided(self, parts: tuple[Any, Any] | None) -> None:
+        """The sign-in and the assisted session, started after this controller
+        (``kiosk.app``), through ``staff_slot``; the audit log is the sign-in's."""
+        if parts is None:
+            return
+        self.staff, self.assist = parts
+        if self.audit is None:
+            self.audit = getattr(self.staff, "audit", None)
+
     def _resolve_ports(self) -> bool:
-        """The sign-in, assisted session and audit log may be composed after this
-        controller (``kiosk.app``): found on the session controller when first needed."""
-        if self.staff is None:
-            self.staff = getattr(self.session, "staff", None)
-        if self.assist is None:
-            self.assist = getattr(self.session, "assist", None)
         if self.audit is None:
             self.audit = getattr(self.staff, "audit", None)
         if self.staff is None:
@@ -553,7 +574,7 @@ class AdminController(QObject):
 
     def apply_remote_service(self, message: str | None, by: str) -> None:
         """Out of service (``message``) or back (None), asked from the desk by ``by``
-        (kiosk.ui.remote_actions): kept across a restart like staff's own."""
+        (kiosk.ui.controllers.remote_actions): kept across a restart like staff's own."""
         state = (
             service.OutOfService(message, self.clock(), f"accueil : {by}"[:64]) if message else None
         )

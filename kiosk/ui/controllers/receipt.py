@@ -3,12 +3,13 @@ printing the receipt (or showing it on screen), and "Suivre ma demande" — read
 receipt's QR code with the camera, or the reference and date of birth typed, asking the
 central API, printing the attestation de dépôt.
 
-Mixed into :class:`kiosk.ui.controller.SessionController`. Its ports, set by the
-composition root (``kiosk.app``) or the tests, all optional:
+Built by the session controller with itself as its :class:`FlowHost`, the store, the
+task runner and its own ports (``ReceiptPorts``), given by the composition root
+(``kiosk.ui.compose``) or the tests, all optional:
 
 * ``printer`` — a :class:`kiosk.devices.printer.Printer` (None: "the printer does not
   answer", and the receipt on screen);
-* ``status_service`` — ``lookup(reference, secret=None, birth_date=None)`` and
+* ``status`` — ``lookup(reference, secret=None, birth_date=None)`` and
   ``attestation(...)`` (``kiosk.link.StatusService``), blocking: called on the task
   runner's pool;
 * ``qr_camera`` — a factory of :class:`kiosk.devices.camera.Camera` for the status screen;
@@ -21,15 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QImage
 
 from contract.validation import FieldError, validate_field
-from kiosk.devices.printer import MESSAGES, Printer, PrintError, PrinterState
+from kiosk.devices.printer import MESSAGES, PrintError, PrinterState
 from kiosk.domain.receipt import (
     STATUS_BIRTH_DATE_FIELD,
     AttestationContent,
@@ -41,6 +43,7 @@ from kiosk.domain.receipt import (
 )
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_
+from kiosk.ui.controllers.ports import FlowHost, ReceiptPorts, StorePort
 from kiosk.ui.screens.status import (
     SCAN_HINT,
     SCAN_NO_CAMERA,
@@ -49,13 +52,14 @@ from kiosk.ui.screens.status import (
     STATUS_THROTTLED,
     STATUS_UNAVAILABLE,
 )
+from kiosk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from kiosk.devices.camera import Camera
     from kiosk.render.receipt_pdf import RenderWorker
-    from kiosk.ui.controller import SessionController
+    from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -105,66 +109,86 @@ def receipt_camera_frame(page: QImage) -> np.ndarray:
     return np.ascontiguousarray(frame[:height])
 
 
-class ReceiptFlow:
-    """Mixin of SessionController (see the module's docstring)."""
+class ReceiptController(QObject):
+    """The receipt and "Suivre ma demande" (see the module's docstring)."""
 
-    printer: Printer | None = None
-    status_service: Any = None
-    qr_camera: Callable[[], Camera] | None = None
-    site_name: str = "Préfecture"
-    auto_print: bool = False
-    _render_worker: RenderWorker | None = None
-    _printing: bool = False
-    _receipt_printed_for: str | None = None
-    _status_busy: bool = False
-    _status_query: tuple[str, str | None, str | None] | None = None
-    _qr_feed: Any = None
-    _qr_decoding: bool = False
-    _qr_failed: str | None = None  # the QR text of a receipt just looked up in vain
+    def __init__(
+        self,
+        host: FlowHost,
+        ports: ReceiptPorts,
+        store: StorePort,
+        tasks: TaskRunner,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
+        self.host: FlowHost = weakref.proxy(host)
+        self.printer = ports.printer
+        self.status = ports.status
+        self.qr_camera = ports.qr_camera
+        self.site_name = ports.site_name
+        self.auto_print = ports.auto_print
+        self.store = store
+        self.tasks = tasks
+        self._render_worker: RenderWorker | None = None
+        self._printing = False
+        self._receipt_printed_for: str | None = None
+        self._status_busy = False
+        self._status_query: tuple[str, str | None, str | None] | None = None
+        self._qr_feed: CameraFeed | None = None
+        self._qr_decoding = False
+        self._qr_failed: str | None = None  # the QR text of a receipt just looked up in vain
 
-    # --- wiring -------------------------------------------------------------------------
-    def _attach_receipt(self: SessionController, window: Any) -> None:
+    def attach(self, window: MainWindow) -> None:
         window.receipt.print_requested.connect(self.print_receipt)
         window.receipt.show_requested.connect(self.show_receipt_on_screen)
         window.welcome.status_requested.connect(self.open_status)
         window.status.lookup_requested.connect(self.lookup_status)
         window.status.attestation_requested.connect(self.print_attestation)
-        window.status.finished.connect(self.wipe)
+        window.status.finished.connect(self.host.wipe)
         window.status.back_requested.connect(self._leave_status)  # back to welcome
 
     @property
-    def renderer(self: SessionController) -> RenderWorker:
+    def renderer(self) -> RenderWorker:
         if self._render_worker is None:
             from kiosk.render.receipt_pdf import RenderWorker
 
             self._render_worker = RenderWorker(self)
         return self._render_worker
 
-    def _render_receipt_flow(self: SessionController, screen: Screen) -> bool:
-        """Fill the screens of this module; False for the others."""
+    def render(self, screen: Screen) -> bool:
+        """Fill the screens of this controller; False for the others."""
         if screen is Screen.STATUS:
-            self._w.status.set_busy(self._status_busy)
+            self.host.w.status.set_busy(self._status_busy)
             return True
-        if screen is Screen.RECEIPT:
-            s = self.session
-            if (
-                self.auto_print  # with no printer at all: "the printer does not answer"
-                and s.receipt is not None
-                and self._receipt_printed_for != s.receipt.local_reference
-            ):
-                self.print_receipt()  # once by itself; "Imprimer mon reçu" prints again
-        return False
+        if screen is not Screen.RECEIPT:
+            return False
+        s = self.host.session
+        assert s.receipt is not None and s.procedure is not None
+        content = self.receipt_content()
+        self.host.w.receipt.show_receipt(
+            s.receipt.local_reference,
+            s.receipt.submitted_at,
+            # As the paper lists them: photographed here, and to bring (skipped too).
+            content.documents_missing if content else [d.label for d in s.documents()],
+            content.documents_provided if content else (),
+            content.deadline if content else None,
+        )
+        if (
+            self.auto_print  # with no printer at all: "the printer does not answer"
+            and self._receipt_printed_for != s.receipt.local_reference
+        ):
+            self.print_receipt()  # once by itself; "Imprimer mon reçu" prints again
+        return True
 
-    def shutdown_receipt(self: SessionController) -> None:
+    def shutdown(self) -> None:
         self._stop_qr_camera()
         if self._render_worker is not None:
             self._render_worker.shutdown()
 
     # --- the receipt ---------------------------------------------------------------------
-    def receipt_content(
-        self: SessionController, central_reference: str | None = None
-    ) -> ReceiptContent | None:
-        s = self.session
+    def receipt_content(self, central_reference: str | None = None) -> ReceiptContent | None:
+        s = self.host.session
         receipt, procedure = s.receipt, s.procedure
         if receipt is None or procedure is None:
             return None
@@ -178,21 +202,21 @@ class ReceiptFlow:
             documents=[(d.id, d.label) for d in s.documents()],
             provided=[doc_id for doc_id, pages in scanned.items() if pages],
             fees=[(f.label, f.amount_eur) for f in s.fees()],
-            deadline=s.deadline(self._today()),
+            deadline=s.deadline(self.host.today()),
             central_reference=central_reference,
             lookup_secret=receipt.lookup_secret,
-            text_scale=self.theme.scale,
+            text_scale=self.host.theme.scale,
         )
 
     def _with_central_reference(
-        self: SessionController,
+        self,
         then: Callable[[ReceiptContent], None],
         gone: Callable[[], None] = lambda: None,
     ) -> None:
         """``then(content)`` with the central reference if the application has already
         been acknowledged (a receipt printed again later), asked of the store on its
         worker; at once when the store cannot tell."""
-        s = self.session
+        s = self.host.session
         reference = self._current_reference()
         if reference is None:
             return
@@ -211,7 +235,7 @@ class ReceiptFlow:
 
         self.tasks.run(central_reference_of, self.store, s.uuid, on_done=proceed, on_error=unknown)
 
-    def print_receipt(self: SessionController) -> None:
+    def print_receipt(self) -> None:
         reference = self._current_reference()
         if reference is None or self._printing:
             return
@@ -225,86 +249,88 @@ class ReceiptFlow:
             QTimer.singleShot(0, self, lambda: self._print_failed(absent, ref))
             return
         self._printing = True
-        self._w.receipt.set_print_busy(True)
+        self.host.w.receipt.set_print_busy(True)
         self._with_central_reference(self._print_content, self._print_abandoned)
 
-    def _print_abandoned(self: SessionController) -> None:
+    def _print_abandoned(self) -> None:
         self._printing = False
 
-    def _print_content(self: SessionController, content: ReceiptContent) -> None:
+    def _print_content(self, content: ReceiptContent) -> None:
         if self.printer is None:  # pragma: no cover - checked before
             return
+        ref = content.local_reference
         self.renderer.run(
             self.printer.print_receipt,
             content,
-            on_done=lambda _r, ref=content.local_reference: self._printed(ref),
-            on_error=lambda exc, ref=content.local_reference: self._print_failed(exc, ref),
+            on_done=lambda _r: self._printed(ref),
+            on_error=lambda exc: self._print_failed(exc, ref),
         )
 
-    def _current_reference(self: SessionController) -> str | None:
-        receipt = self.session.receipt
+    def _current_reference(self) -> str | None:
+        receipt = self.host.session.receipt
         return receipt.local_reference if receipt is not None else None
 
-    def _printed(self: SessionController, reference: str) -> None:
+    def _printed(self, reference: str) -> None:
         self._printing = False
         if self._current_reference() != reference:
             return  # the applicant left meanwhile
-        screen = self._w.receipt
+        screen = self.host.w.receipt
         if not shiboken6.isValid(screen):  # the window closed while the printer worked
             return
         screen.set_print_busy(False)
         screen.show_print_status(MESSAGES[PrinterState.READY])
-        self._say_if_voice(screen.print_status.text())
+        self.host.say_if_voice(screen.print_status.text())
 
-    def _print_failed(self: SessionController, exc: BaseException, reference: str = "") -> None:
+    def _print_failed(self, exc: BaseException, reference: str = "") -> None:
         self._printing = False
         state = exc.state if isinstance(exc, PrintError) else PrinterState.ERROR
         log.warning("the receipt was not printed: %s", state.value)
         if reference and self._current_reference() != reference:
             return
-        screen = self._w.receipt
+        screen = self.host.w.receipt
         if not shiboken6.isValid(screen):  # the window closed while the printer worked
             return
         screen.set_print_busy(False)
         screen.show_print_status(MESSAGES[state], error=True)
         # Spoken whatever the voice setting: the applicant may be waiting at the printer.
-        self._say(screen.print_status.text())
+        self.host.say(screen.print_status.text())
 
-    def show_receipt_on_screen(self: SessionController) -> None:
-        if self.session.receipt is not None:
+    def show_receipt_on_screen(self) -> None:
+        if self.host.session.receipt is not None:
             self._with_central_reference(self._show_content)
 
-    def _show_content(self: SessionController, content: ReceiptContent) -> None:
+    def _show_content(self, content: ReceiptContent) -> None:
         from kiosk.render.receipt_pdf import render_images
 
+        ref = content.local_reference
         self.renderer.run(
             render_images,
             content,
-            on_done=lambda pages, ref=content.local_reference: self._pages_ready(ref, pages),
+            on_done=lambda pages: self._pages_ready(ref, pages),
             on_error=lambda exc: log.error("receipt not rendered: %s", type(exc).__name__),
         )
 
-    def _pages_ready(self: SessionController, reference: str, pages: list[QImage]) -> None:
-        if self._current_reference() != reference or self.session.screen is not Screen.RECEIPT:
+    def _pages_ready(self, reference: str, pages: list[QImage]) -> None:
+        if self._current_reference() != reference or self.host.session.screen is not Screen.RECEIPT:
             return
-        screen = self._w.receipt
+        screen = self.host.w.receipt
         screen.show_pages(pages)
-        self._say_if_voice(self.translator(SHOWN_ON_SCREEN))
+        self.host.say_if_voice(self.host.translator(SHOWN_ON_SCREEN))
 
     # --- status at the kiosk ---------------------------------------------------------------
-    def open_status(self: SessionController) -> None:
-        if self.session.screen is not Screen.WELCOME:
+    def open_status(self) -> None:
+        if self.host.session.screen is not Screen.WELCOME:
             return
-        self.session.start(self._now())
-        self.session.open_status()
+        self.host.session.start(self.host.now())
+        self.host.session.open_status()
         self._status_query = None
         self._qr_failed = None
-        self._w.status.wipe()
-        self._render()
+        self.host.w.status.wipe()
+        self.host.render()
         self._start_qr_camera()
 
-    def _start_qr_camera(self: SessionController) -> None:
-        screen = self._w.status
+    def _start_qr_camera(self) -> None:
+        screen = self.host.w.status
         if self.qr_camera is None:
             screen.show_camera(False)
             screen.show_hint(SCAN_NO_CAMERA)
@@ -330,29 +356,29 @@ class ReceiptFlow:
         screen.show_hint(SCAN_HINT)
         feed.start()
 
-    def _qr_preview(self: SessionController, image: QImage) -> None:
+    def _qr_preview(self, image: QImage) -> None:
         # A slot of this QObject (not a lambda): Qt drops the queued call if either side
         # is gone; sender() says which feed the frame came from.
         feed = self._qr_feed
         if feed is not None and self.sender() is feed:
-            self._w.status.show_frame(image)
+            self.host.w.status.show_frame(image)
 
-    def _leave_status(self: SessionController) -> None:
+    def _leave_status(self) -> None:
         """Back to the welcome screen, which wipes nothing (no session was started): the
         camera stops, and the screen forgets the camera's last picture (a receipt, or
         whoever stood before it) and the status looked up, before the next person comes."""
         self._stop_qr_camera()
         self._qr_failed = None
         self._status_query = None
-        self._w.status.wipe()
+        self.host.w.status.wipe()
 
-    def _stop_qr_camera(self: SessionController) -> None:
+    def _stop_qr_camera(self) -> None:
         feed, self._qr_feed = self._qr_feed, None
         if feed is not None:
             feed.clear()
             feed.deleteLater()
 
-    def _qr_frame(self: SessionController) -> None:
+    def _qr_frame(self) -> None:
         feed = self._qr_feed
         if feed is None or self._qr_decoding or self._status_busy:
             return
@@ -364,49 +390,47 @@ class ReceiptFlow:
             decode_qr, frame, on_done=self._qr_decoded, on_error=self._qr_decode_failed
         )
 
-    def _qr_decode_failed(self: SessionController, exc: BaseException) -> None:
+    def _qr_decode_failed(self, exc: BaseException) -> None:
         self._qr_decoding = False
         log.error("QR decoding failed: %s", type(exc).__name__)
 
-    def _qr_decoded(self: SessionController, text: str) -> None:
+    def _qr_decoded(self, text: str) -> None:
         self._qr_decoding = False
-        if self.session.screen is not Screen.STATUS or self._qr_feed is None:
+        if self.host.session.screen is not Screen.STATUS or self._qr_feed is None:
             return
         parsed = parse_qr(text) if text else None
         if parsed is None or text == self._qr_failed:
             return  # nothing, another QR code, or the receipt just looked up in vain
         reference, secret = parsed
         self._stop_qr_camera()
-        screen = self._w.status
+        screen = self.host.w.status
         screen.show_hint(SCAN_READ)
-        self._say_if_voice(screen.scan_hint.text())
+        self.host.say_if_voice(screen.scan_hint.text())
         self._ask_status(reference, secret, None)
 
-    def lookup_status(self: SessionController, reference: str, birth_date: str) -> None:
+    def lookup_status(self, reference: str, birth_date: str) -> None:
         """The typed reference and date of birth."""
-        if self.session.screen is not Screen.STATUS or self._status_busy:
+        if self.host.session.screen is not Screen.STATUS or self._status_busy:
             return
-        screen = self._w.status
-        checked = check_status_form(reference, birth_date, self._today())
+        screen = self.host.w.status
+        checked = check_status_form(reference, birth_date, self.host.today())
         if isinstance(checked, list):
             screen.show_errors(checked)
-            self._say_if_voice(screen.summary.spoken_text())
+            self.host.say_if_voice(screen.summary.spoken_text())
             return
         canonical, iso = checked
         self._ask_status(canonical, None, iso)
 
-    def _ask_status(
-        self: SessionController, reference: str, secret: str | None, birth_date: str | None
-    ) -> None:
-        screen = self._w.status
+    def _ask_status(self, reference: str, secret: str | None, birth_date: str | None) -> None:
+        screen = self.host.w.status
         self._status_query = (reference, secret, birth_date)
-        if self.status_service is None:
+        if self.status is None:
             self._status_failed(RuntimeError("no central API"))
             return
         self._status_busy = True
         screen.set_busy(True)
         self.tasks.run_cpu(
-            self.status_service.lookup,
+            self.status.lookup,
             reference,
             secret,
             birth_date,
@@ -414,15 +438,15 @@ class ReceiptFlow:
             on_error=self._status_failed,
         )
 
-    def _status_answered(self: SessionController, view: Any) -> None:
+    def _status_answered(self, view: Any) -> None:
         self._status_busy = False
-        if self.session.screen is not Screen.STATUS:
+        if self.host.session.screen is not Screen.STATUS:
             return
-        screen = self._w.status
+        screen = self.host.w.status
         screen.set_busy(False)
         if view is None:
             screen.show_failure(STATUS_NOT_FOUND)
-            self._say_if_voice(screen.summary.spoken_text())
+            self.host.say_if_voice(screen.summary.spoken_text())
             self._after_failed_lookup()
             return
         screen.show_camera(False)  # the answer takes its place
@@ -435,22 +459,22 @@ class ReceiptFlow:
             changed.astimezone().date() if changed else None,
             bool(view.attestation_available),
         )
-        self._say_if_voice(screen.spoken_text())
+        self.host.say_if_voice(screen.spoken_text())
 
-    def _status_failed(self: SessionController, exc: BaseException) -> None:
+    def _status_failed(self, exc: BaseException) -> None:
         self._status_busy = False
         status = getattr(exc, "status", None)
         message = STATUS_THROTTLED if status == 429 else STATUS_UNAVAILABLE
         log.warning("status lookup failed: %s", type(exc).__name__)
-        if self.session.screen is not Screen.STATUS:
+        if self.host.session.screen is not Screen.STATUS:
             return
-        screen = self._w.status
+        screen = self.host.w.status
         screen.set_busy(False)
         screen.show_failure(message)
-        self._say_if_voice(screen.summary.spoken_text())
+        self.host.say_if_voice(screen.summary.spoken_text())
         self._after_failed_lookup()
 
-    def _after_failed_lookup(self: SessionController) -> None:
+    def _after_failed_lookup(self) -> None:
         """After a QR code led nowhere, the camera looks again (for another receipt: the
         same code is not asked again), and the form stays there to type."""
         query, self._status_query = self._status_query, None
@@ -459,30 +483,30 @@ class ReceiptFlow:
             self._start_qr_camera()
 
     # --- the attestation de dépôt --------------------------------------------------------------
-    def print_attestation(self: SessionController) -> None:
+    def print_attestation(self) -> None:
         query = self._status_query
-        if self.session.screen is not Screen.STATUS or query is None or self._printing:
+        if self.host.session.screen is not Screen.STATUS or query is None or self._printing:
             return
-        if self.status_service is None:
+        if self.status is None:
             return
-        screen = self._w.status
+        screen = self.host.w.status
         reference, _secret, birth_date = query
         if birth_date is None:
             # Found by the QR code: the attestation names the applicant, so their date of
             # birth is asked too (a lost receipt must not give away who applied).
             try:
                 birth_date = validate_field(
-                    STATUS_BIRTH_DATE_FIELD, screen.birth_date_row.value(), self._today()
+                    STATUS_BIRTH_DATE_FIELD, screen.birth_date_row.value(), self.host.today()
                 ).value
             except FieldError:
                 screen.show_errors([FieldError(STATUS_BIRTH_DATE_FIELD.id, ATTESTATION_BIRTH)])
-                self._say_if_voice(screen.summary.spoken_text())
+                self.host.say_if_voice(screen.summary.spoken_text())
                 return
             screen.show_errors([])
         self._printing = True
         screen.attestation_button.setEnabled(False)
         self.tasks.run_cpu(
-            self.status_service.attestation,
+            self.status.attestation,
             reference,
             None,
             birth_date,
@@ -490,13 +514,13 @@ class ReceiptFlow:
             on_error=self._attestation_failed,
         )
 
-    def _attestation_ready(self: SessionController, data: Any) -> None:
-        if data is None or self.session.screen is not Screen.STATUS:
+    def _attestation_ready(self, data: Any) -> None:
+        if data is None or self.host.session.screen is not Screen.STATUS:
             self._attestation_failed(LookupError("attestation"))
             return
-        self._w.status.birth_date_row.wipe()  # asked for this print only
+        self.host.w.status.birth_date_row.wipe()  # asked for this print only
         try:
-            label = self.catalogue.procedure(data.procedure_id).title
+            label = self.host.catalogue.procedure(data.procedure_id).title
         except KeyError:
             label = data.procedure_id
         content = AttestationContent(
@@ -510,7 +534,7 @@ class ReceiptFlow:
             given_names=data.given_names,
             birth_date=data.birth_date,
             nationality=data.nationality,
-            language=self.session.language,
+            language=self.host.session.language,
         )
         if self.printer is None:
             self._attestation_failed(PrintError(PrinterState.ABSENT))
@@ -522,16 +546,16 @@ class ReceiptFlow:
             on_error=self._attestation_failed,
         )
 
-    def _attestation_done(self: SessionController, message: str) -> None:
+    def _attestation_done(self, message: str) -> None:
         self._printing = False
-        if self.session.screen is not Screen.STATUS:
+        if self.host.session.screen is not Screen.STATUS:
             return
-        screen = self._w.status
+        screen = self.host.w.status
         screen.attestation_button.setEnabled(True)
         screen.show_attestation_status(message)
-        self._say_if_voice(screen.attestation_status.text())
+        self.host.say_if_voice(screen.attestation_status.text())
 
-    def _attestation_failed(self: SessionController, exc: BaseException) -> None:
+    def _attestation_failed(self, exc: BaseException) -> None:
         log.warning("attestation not printed: %s", type(exc).__name__)
         if isinstance(exc, PrintError):
             message = MESSAGES[exc.state]
@@ -542,14 +566,14 @@ class ReceiptFlow:
         else:
             message = STATUS_UNAVAILABLE
         self._printing = False
-        if self.session.screen is not Screen.STATUS:
+        if self.host.session.screen is not Screen.STATUS:
             return
-        screen = self._w.status
+        screen = self.host.w.status
         screen.attestation_button.setEnabled(True)
         screen.show_attestation_status(message)
-        self._say(screen.attestation_status.text())
+        self.host.say(screen.attestation_status.text())
 
-    def _wipe_receipt_flow(self: SessionController) -> None:
+    def wipe(self) -> None:
         self._stop_qr_camera()
         self._qr_failed = None
         self._status_query = None

@@ -10,14 +10,18 @@
 * Each validated page goes to the encrypted store (``store.pages.add``) on the store
   worker; ``kiosk.link.Sealer.submit`` seals the pages with the application.
 
-Mixed into :class:`kiosk.ui.controller.SessionController`; nothing happens without a
-scanner (``controller.scanner``, set by the composition root once OpenCV is loaded).
+Built by the session controller with itself as its :class:`FlowHost`, the store, the task
+runner and the scanner's slot: nothing happens until the composition root provides the
+scanner (once OpenCV is loaded).
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
 
 from kiosk.domain.identity_prefill import (
     MISMATCH_INTRO,
@@ -31,11 +35,13 @@ from kiosk.domain.identity_prefill import (
 )
 from kiosk.domain.session import ScanPhase, Screen
 from kiosk.i18n import N_
+from kiosk.ui.controllers.ports import FlowHost, Slot, StorePort
 from kiosk.ui.display import display_value, format_date
+from kiosk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from kiosk.ui.controller import SessionController
-    from kiosk.ui.scan_controller import ScanController
+    from kiosk.ui.controllers.scanner import ScanController
+    from kiosk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +52,29 @@ PASSPORT_INTRO = N_(
 )
 
 
-class ScanFlow:
-    """Mixin of SessionController (see the module's docstring)."""
+class ScanFlow(QObject):
+    """The photographs within the applicant's flow (see the module's docstring)."""
 
-    _scanner: ScanController | None = None
-    _passport_read_now: bool = False  # the MRZ of this photo session was read
+    def __init__(
+        self,
+        host: FlowHost,
+        slot: Slot[ScanController],
+        store: StorePort,
+        tasks: TaskRunner,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
+        self.host: FlowHost = weakref.proxy(host)
+        self.slot = slot
+        self.store = store
+        self.tasks = tasks
+        self._passport_read_now = False  # the MRZ of this photo session was read
+        slot.provided.connect(self._provided)
+        if slot.current is not None:
+            self._provided(slot.current)
 
-    # --- wiring -------------------------------------------------------------------------
-    @property
-    def scanner(self) -> ScanController | None:
-        return self._scanner
-
-    @scanner.setter
-    def scanner(self: SessionController, scanner: ScanController | None) -> None:
-        self._scanner = scanner
+    def _provided(self, scanner: ScanController | None) -> None:
         if scanner is None:
             return
         scanner.document_captured.connect(self._page_captured)
@@ -68,101 +83,100 @@ class ScanFlow:
         scanner.cancelled.connect(self._scan_cancelled)
         scanner.mrz_read.connect(self._mrz_read)
 
-    def _attach_scan(self: SessionController, window: Any) -> None:
+    def attach(self, window: MainWindow) -> None:
         window.documents.scan_requested.connect(self.scan_missing_documents)
 
-    def _scanning(self) -> bool:
-        return self._scanner is not None
+    def scanning(self) -> bool:
+        return self.slot.current is not None
 
     # --- into a photo session ---------------------------------------------------------------
-    def _scan_instead(self: SessionController) -> bool:
+    def instead(self) -> bool:
         """Called before a screen is shown: the passport comes before the identity
         questions it answers. True if the photo session started instead."""
-        s = self.session
+        s, scanner = self.host.session, self.slot.current
         self._drop_stale_pages()
-        if self._scanner is None or s.screen is not Screen.STEP or not s.wants_passport_scan():
+        if scanner is None or s.screen is not Screen.STEP or not s.wants_passport_scan():
             return False
-        from kiosk.ui.scan_controller import DocumentRequest
+        from kiosk.ui.controllers.scanner import DocumentRequest
 
         label = next((d.label for d in s.documents() if d.id == MRZ_DOCUMENT), PASSPORT_LABEL)
         s.start_scan(ScanPhase.IDENTITY)
         self._passport_read_now = False
         self._clear_pages([MRZ_DOCUMENT])
         self._show_scan()
-        self._scanner.scan(
-            [DocumentRequest(MRZ_DOCUMENT, label, 1, read_mrz=True, intro=PASSPORT_INTRO)]
-        )
+        scanner.scan([DocumentRequest(MRZ_DOCUMENT, label, 1, read_mrz=True, intro=PASSPORT_INTRO)])
         return True
 
-    def _drop_stale_pages(self: SessionController) -> None:
+    def _drop_stale_pages(self) -> None:
         """Pages of documents the procedure no longer has (another procedure was chosen):
         deleted, or the central API would refuse the application."""
-        s = self.session
+        s = self.host.session
         for document_id in s.stale_pages():
             s.forget_pages(document_id)
             self.tasks.run(self.store.pages.delete, s.uuid, document_id, on_error=self._page_failed)
 
-    def _clear_pages(self: SessionController, document_ids: list[str]) -> None:
+    def _clear_pages(self, document_ids: list[str]) -> None:
         """Documents photographed from their first page: pages the store may still hold
         for them (a draft resumed with its code) go first, on the store worker, before
         the new ones."""
         for document_id in document_ids:
             self.tasks.run(
-                self.store.pages.delete, self.session.uuid, document_id, on_error=self._page_failed
+                self.store.pages.delete,
+                self.host.session.uuid,
+                document_id,
+                on_error=self._page_failed,
             )
 
-    def _scan_documents(self: SessionController) -> bool:
+    def scan_documents(self) -> bool:
         """From the checklist: photograph each document without a photo. True if started."""
-        s = self.session
-        if self._scanner is None:
+        s, scanner = self.host.session, self.slot.current
+        if scanner is None:
             return False
         documents = s.documents_to_scan()
         if not documents:
             return False
-        from kiosk.ui.scan_controller import DocumentRequest
+        from kiosk.ui.controllers.scanner import DocumentRequest
 
         s.start_scan(ScanPhase.DOCUMENTS)
         self._clear_pages([d.id for d in documents])
         self._show_scan()
-        self._scanner.scan([DocumentRequest(d.id, d.label, 1, more_pages=True) for d in documents])
+        scanner.scan([DocumentRequest(d.id, d.label, 1, more_pages=True) for d in documents])
         return True
 
-    def scan_missing_documents(self: SessionController) -> None:
+    def scan_missing_documents(self) -> None:
         """The checklist's "Photographier les documents qui manquent"."""
-        if self.session.screen is Screen.DOCUMENTS:
-            self._scan_documents()
+        if self.host.session.screen is Screen.DOCUMENTS:
+            self.scan_documents()
 
-    def _show_scan(self: SessionController) -> None:
-        w = self._w
+    def _show_scan(self) -> None:
+        w = self.host.w
         w.show_screen(Screen.SCAN)
-        self.inactivity.arm()
+        self.host.inactivity.arm()
 
-    def _scan_back(self: SessionController) -> bool:
+    def back(self) -> bool:
         """ "Retour" while the scan screen shows. True if handled here."""
-        w, s = self._w, self.session
+        w, s = self.host.w, self.host.session
         if s.screen is Screen.SCAN:
-            if self._scanner is not None:
-                self._scanner.stop()
+            if (scanner := self.slot.current) is not None:
+                scanner.stop()
             s.cancel_scan()
-            self._render()
+            self.host.render()
             return True
         # A photo session outside the flow (its own ScanController): it handles "Retour".
         return w.current_screen is w.scan
 
     # --- what the scanner reports ----------------------------------------------------------
-    def _mrz_read(self: SessionController, result: Any) -> None:
-        s = self.session
+    def _mrz_read(self, result: Any) -> None:
+        s = self.host.session
         if s.screen is not Screen.SCAN or s.scan_phase is not ScanPhase.IDENTITY:
             return
         assert s.procedure is not None
         fields = [f for step in s.procedure.steps for f in step.fields]
-        s.identity_scanned(prefill(result, fields, self._today()))
+        s.identity_scanned(prefill(result, fields, self.host.today()))
         self._passport_read_now = True
 
-    def _page_captured(
-        self: SessionController, document_id: str, page_no: int, data: bytes
-    ) -> None:
-        s = self.session
+    def _page_captured(self, document_id: str, page_no: int, data: bytes) -> None:
+        s = self.host.session
         if s.screen is not Screen.SCAN:
             return
         if document_id == MRZ_DOCUMENT and not s.keeps_passport_pages():
@@ -174,36 +188,36 @@ class ScanFlow:
             document_id,
             page_no,
             data,
-            self._now(),
+            self.host.now(),
             on_error=self._page_failed,
         )
 
-    def _page_failed(self: SessionController, exc: BaseException) -> None:
+    def _page_failed(self, exc: BaseException) -> None:
         log.error("storing a photographed page failed: %s", type(exc).__name__)
 
-    def _document_skipped(self: SessionController, document_id: str) -> None:
-        if self.session.screen is Screen.SCAN:
-            self.session.document_skipped(document_id)
+    def _document_skipped(self, document_id: str) -> None:
+        if self.host.session.screen is Screen.SCAN:
+            self.host.session.document_skipped(document_id)
 
-    def _scan_finished(self: SessionController) -> None:
-        s = self.session
+    def _scan_finished(self) -> None:
+        s = self.host.session
         if s.screen is not Screen.SCAN:
             return
         phase = s.scan_phase
         s.finish_scan()
-        self._render(speak=False)
+        self.host.render(speak=False)
         if phase is ScanPhase.IDENTITY:
-            self._w.step.show_notice(*self._identity_notice())
-        self._say_if_voice(self._w.current_screen.spoken_text())
+            self.host.w.step.show_notice(*self._identity_notice())
+        self.host.say_if_voice(self.host.w.current_screen.spoken_text())
 
-    def _scan_cancelled(self: SessionController) -> None:
-        if self.session.screen is Screen.SCAN:
-            self.session.cancel_scan()
-            self._render()
+    def _scan_cancelled(self) -> None:
+        if self.host.session.screen is Screen.SCAN:
+            self.host.session.cancel_scan()
+            self.host.render()
 
-    def _identity_notice(self: SessionController) -> tuple[str, list[str]]:
+    def _identity_notice(self) -> tuple[str, list[str]]:
         """The notice after the passport: its text and the msgids it is made of."""
-        s, tr = self.session, self.translator
+        s, tr = self.host.session, self.host.translator
         read = s.identity_read
         if read is None or not self._passport_read_now:
             skipped = MRZ_DOCUMENT in s.skipped_documents
@@ -215,33 +229,33 @@ class ScanFlow:
         return " ".join(parts), msgids
 
     # --- the answers against the passport -------------------------------------------------
-    def _mrz_mismatch(self: SessionController, values: dict[str, str]) -> bool:
+    def mrz_mismatch(self, values: dict[str, str]) -> bool:
         """Before a step's answers are accepted: point out, once, those that differ from
         the passport. True if the step stays on screen to show it."""
-        s = self.session
+        s = self.host.session
         read, step = s.identity_read, s.step
         if read is None or step is None:
             return False
-        found = mismatches(read, step.fields, values, self._today())
+        found = mismatches(read, step.fields, values, self.host.today())
         if not s.mrz_gate.needs_warning(found, values):
             return False
-        tr = self.translator
+        tr = self.host.translator
         lines = [tr(MISMATCH_INTRO)]
         for m in found:
             spec = next(f for f in step.fields if f.id == m.field_id)
             value = display_value(spec, m.mrz_value, tr.code)
             lines.append(tr(MISMATCH_LINE).format(field=tr(m.label), value=value))
         text = " ".join(lines)
-        self._w.step.show_notice(text, [MISMATCH_INTRO, MISMATCH_LINE])
-        self._w.step.scroll.verticalScrollBar().setValue(0)
-        self._say_if_voice(text)
+        self.host.w.step.show_notice(text, [MISMATCH_INTRO, MISMATCH_LINE])
+        self.host.w.step.scroll.verticalScrollBar().setValue(0)  # type: ignore[attr-defined]  # StepScreen.scroll, a QScrollArea, shadows QWidget.scroll
+        self.host.say_if_voice(text)
         return True
 
     # --- the checklist ----------------------------------------------------------------------
-    def _documents_status(self: SessionController) -> None:
+    def documents_status(self) -> None:
         """The checklist says which documents are photographed and which are missing."""
-        s = self.session
-        self._w.documents.show_scans(
+        s = self.host.session
+        self.host.w.documents.show_scans(
             dict(s.scanned_pages) if s.documents_scanned else None,
-            scanning=self._scanner is not None,
+            scanning=self.slot.current is not None,
         )

@@ -1,0 +1,169 @@
+"""The controllers' ports: what each controller is built from, typed, given once at
+construction by the composition root (``kiosk.ui.compose.build_kiosk``) and never set
+afterwards.
+
+Parts that arrive later than the controllers (the document scanner once OpenCV is loaded,
+the help call once its HTTP client is imported, staff sign-in) come through a
+:class:`Slot`: the controller holds the slot from its construction and hears the part
+arrive through the slot's ``provided`` signal.
+
+GUI thread only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from contract.catalogue import Catalogue
+    from kiosk.devices.camera import Camera
+    from kiosk.devices.printer import Printer
+    from kiosk.devices.speech import Speech
+    from kiosk.domain.session import ApplicantSession
+    from kiosk.i18n import Translator
+    from kiosk.ui.inactivity import InactivityMonitor
+    from kiosk.ui.main_window import MainWindow
+    from kiosk.ui.tasks import TaskRunner
+    from kiosk.ui.theme import Theme
+
+
+class OutboxEntry(Protocol):
+    local_reference: str
+    created_at: dt.datetime
+
+
+class StorePort(Protocol):
+    """What the controllers need from ``kiosk.store.Store`` (or ``kiosk.testing.MemoryStore``):
+    its repositories ``drafts``, ``pages``, ``resume_codes`` and ``outbox``."""
+
+    @property
+    def drafts(self) -> Any: ...
+    @property
+    def pages(self) -> Any: ...
+    @property
+    def resume_codes(self) -> Any: ...
+    @property
+    def outbox(self) -> Any: ...
+
+
+# Seals an application's payload for the central API (``kiosk.link.sealer.Sealer``).
+Sealer = Callable[[str, dict[str, Any]], bytes]
+# Seals an application with its photographed pages and queues it in the store's outbox,
+# on the store worker: ``submit(store, uuid, procedure_id, payload, now) -> entry``.
+Submitter = Callable[[StorePort, str, str, dict[str, Any], dt.datetime], OutboxEntry]
+
+
+def enqueue_sealed(sealer: Sealer) -> Submitter:
+    """A submitter for a sealer that seals the payload alone (no pages)."""
+
+    def submit(
+        store: StorePort, uuid: str, procedure_id: str, payload: dict[str, Any], now: dt.datetime
+    ) -> OutboxEntry:
+        entry: OutboxEntry = store.outbox.enqueue(uuid, procedure_id, sealer(uuid, payload), now)
+        return entry
+
+    return submit
+
+
+class StatusLookups(Protocol):
+    """The central API's status lookups (``kiosk.link.status_service.StatusService``);
+    blocking: called on the task runner's pool."""
+
+    def lookup(
+        self, reference: str, secret: str | None = None, birth_date: str | None = None
+    ) -> Any: ...
+    def attestation(
+        self, reference: str, secret: str | None = None, birth_date: str | None = None
+    ) -> Any: ...
+
+
+T = TypeVar("T")
+
+
+class Slot(QObject, Generic[T]):
+    """A part that arrives after the controllers are built: ``provide(part)`` (or None to
+    take it away) emits ``provided``; ``current`` is what was last provided."""
+
+    provided = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.current: T | None = None
+
+    def provide(self, part: T | None) -> None:
+        self.current = part
+        self.provided.emit(part)
+
+
+@dataclass(frozen=True)
+class ReceiptPorts:
+    """The receipt's and the status screen's ports: the printer (None: "the printer does
+    not answer", the receipt on screen), the status lookups (None: none), the camera that
+    reads a receipt's QR code (a factory: opened only while needed), the site's name
+    printed on the receipt, and whether the receipt prints by itself."""
+
+    printer: Printer | None = None
+    status: StatusLookups | None = None
+    qr_camera: Callable[[], Camera] | None = None
+    site_name: str = "Préfecture"
+    auto_print: bool = False
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """The session's settings (``kiosk.config.Settings`` or a test's values)."""
+
+    voice_on: bool = False
+    inactivity_timeout_s: float = 120
+    inactivity_warning_s: float = 30
+    on_screen_keyboard: bool = True
+    draft_retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class SessionPorts:
+    """Everything the session controller is built from."""
+
+    catalogue: Catalogue
+    store: StorePort
+    submit: Submitter  # seal and queue an application (on the store worker)
+    kiosk_id: Callable[[], str]
+    speech: Speech
+    clock: Callable[[], dt.datetime]
+    tasks: TaskRunner | None = None  # None: the controller's own
+    monotonic: Callable[[], float] = time.monotonic
+    receipt: ReceiptPorts = ReceiptPorts()
+    options: SessionOptions = SessionOptions()
+    # Parts that arrive later (see the module's docstring): None, a slot of its own that
+    # nothing fills (no photographs; the "Aide" button shows where to ask).
+    scanner: Slot[Any] | None = None  # kiosk.ui.controllers.scanner.ScanController
+    help_calls: Slot[Any] | None = None  # kiosk.ui.controllers.help_call.HelpCallController
+
+
+class FlowHost(Protocol):
+    """What the flows (application, resume, scan, receipt) share with the session
+    controller that builds them: the applicant's session and what is shown and said."""
+
+    session: ApplicantSession
+    catalogue: Catalogue
+    translator: Translator
+    theme: Theme
+    inactivity: InactivityMonitor
+    submitting: str | None  # uuid of the application being sealed and queued
+    assistance: dict[str, Any] | None  # an assisted session's consent
+
+    @property
+    def w(self) -> MainWindow: ...
+    def now(self) -> dt.datetime: ...
+    def today(self) -> dt.date: ...
+    def say(self, text: str) -> None: ...
+    def say_if_voice(self, text: str) -> None: ...
+    def render(self, *, speak: bool = True) -> None: ...
+    def retranslate(self, code: str) -> None: ...
+    def wipe(self) -> None: ...

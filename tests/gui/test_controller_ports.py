@@ -1,0 +1,165 @@
+"""Each controller is built from its ports alone (issue 17): nothing is set on it after
+construction, and a part that arrives later (the scanner, the help call, staff sign-in)
+comes through the slot the controller was given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QObject
+
+from contract.catalogue import load_catalogue
+from kiosk.config import Settings
+from kiosk.devices.camera import FakeCamera
+from kiosk.devices.printer import FakePrinter
+from kiosk.devices.speech import RecordingSpeech
+from kiosk.domain.session import Screen
+from kiosk.scan import synthetic as syn
+from kiosk.staff import MemoryAuditLog
+from kiosk.staff.fake import FakeStaffDirectory
+from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
+from kiosk.ui.camera_view import CameraFeed
+from kiosk.ui.controllers.admin import AdminController, AdminPorts
+from kiosk.ui.controllers.application import ApplicationFlow
+from kiosk.ui.controllers.idle import IdleGuard
+from kiosk.ui.controllers.ports import (
+    ReceiptPorts,
+    SessionOptions,
+    SessionPorts,
+    Slot,
+    enqueue_sealed,
+)
+from kiosk.ui.controllers.receipt import ReceiptController
+from kiosk.ui.controllers.remote_actions import RemoteActions
+from kiosk.ui.controllers.resume import ResumeFlow
+from kiosk.ui.controllers.scan import ScanFlow
+from kiosk.ui.controllers.scanner import ScanController
+from kiosk.ui.controllers.session import SessionController
+from kiosk.ui.controllers.staff import AssistController, StaffController
+from kiosk.ui.controllers.steps import StepsFlow
+from kiosk.ui.controllers.submission import SubmitController
+from kiosk.ui.main_window import MainWindow
+from kiosk.ui.tasks import TaskRunner
+from kiosk.ui.theme import Theme
+
+pytestmark = pytest.mark.gui
+
+
+def _ports(store: MemoryStore, **changes: Any) -> SessionPorts:
+    ports = SessionPorts(
+        catalogue=load_catalogue(),
+        store=store,
+        submit=enqueue_sealed(FakeSealer()),
+        kiosk_id=lambda: "kiosk-ports",
+        speech=RecordingSpeech(),
+        clock=lambda: NOW,
+        monotonic=FakeMonotonic(),
+        options=SessionOptions(voice_on=True, inactivity_timeout_s=90),
+    )
+    return SessionPorts(**{**ports.__dict__, **changes})
+
+
+@pytest.fixture
+def session(qtbot: Any) -> Any:
+    window = MainWindow(Theme())
+    qtbot.addWidget(window)
+    controller = SessionController(_ports(MemoryStore()), window)
+    yield controller
+    controller.shutdown()
+
+
+def test_the_session_controller_from_its_ports_and_window(qtbot: Any, tmp_path: Path) -> None:
+    store, scanner, help_calls = MemoryStore(), Slot[Any](), Slot[Any]()
+    printer = FakePrinter(tmp_path)
+    ports = _ports(
+        store,
+        receipt=ReceiptPorts(printer, site_name="Bobigny", auto_print=True),
+        scanner=scanner,
+        help_calls=help_calls,
+    )
+    window = MainWindow(Theme())
+    qtbot.addWidget(window)
+    controller = SessionController(ports, window)
+    try:
+        # What the ports say, and nothing else needed: the welcome screen shows.
+        assert window.current_screen is window.welcome
+        assert controller.voice_on and controller.inactivity.timeout_s == 90
+        assert controller.receipt.printer is printer and controller.receipt.site_name == "Bobigny"
+        assert controller.scanner_slot is scanner and controller.help_slot is help_calls
+        assert controller.scanner is None and not controller.scan.scanning()
+        # The scanner arrives later, through its slot: the flow photographs from then on.
+        camera_feed = CameraFeed(FakeCamera([syn.empty((640, 480))]))
+        scan = ScanController(controller, camera_feed)
+        scanner.provide(scan)
+        assert controller.scanner is scan and controller.scan.scanning()
+        scanner.provide(None)
+        assert not controller.scan.scanning()
+        scan.clear()
+        # The session controller drives the flow on the store it was given.
+        controller.start()
+        controller.choose_procedure("renewal-student")
+        controller.begin()
+        assert controller.session.screen is Screen.STEP
+        assert store.drafts is ports.store.drafts
+    finally:
+        controller.shutdown()
+
+
+def test_the_flows_from_their_ports_and_host(session: Any, tmp_path: Path) -> None:
+    """The flows the session controller builds, each built again here from its ports and
+    the session controller as their host (``FlowHost``)."""
+    store, tasks = MemoryStore(), TaskRunner()
+    try:
+        printer = FakePrinter(tmp_path)
+        receipt = ReceiptController(session, ReceiptPorts(printer), store, tasks)
+        assert receipt.printer is printer and receipt.status is None and not receipt.auto_print
+        slot: Slot[ScanController] = Slot()
+        scan = ScanFlow(session, slot, store, tasks)
+        assert not scan.scanning()
+        resume = ResumeFlow(session, store, tasks, 7, receipt)
+        assert resume.draft_retention_days == 7 and resume.receipt is receipt
+        application = ApplicationFlow(session, scan)
+        assert application.scan is scan
+        offered: tuple[str, ...] = ("renewal-student",)
+        steps = StepsFlow(
+            session, store, tasks, scan, application.after_step, lambda: None, lambda: offered
+        )
+        assert steps.offered() == offered
+        submission = SubmitController(
+            session, store, enqueue_sealed(FakeSealer()), lambda: "k", tasks
+        )
+        assert submission.store is store
+        idle = IdleGuard(session, session.inactivity, session.speech, lambda: False)
+        assert idle.monitor is session.inactivity
+    finally:
+        tasks.shutdown(wait=True)
+
+
+def test_staff_assist_admin_and_remote_actions_from_their_ports(
+    session: Any, tmp_path: Path
+) -> None:
+    window = session.window
+    audit = MemoryAuditLog()
+    staff = StaffController(window, session, FakeStaffDirectory(audit=audit), audit)
+    assist = AssistController(window, session, staff, audit)
+    staff_slot: Slot[tuple[Any, Any]] = Slot()
+    settings = Settings(fullscreen=False, data_dir=tmp_path / "data", fake_devices=True)
+    ports = AdminPorts(settings, MemoryStore(), staff_slot=staff_slot, clock=lambda: NOW)
+    admin = AdminController(window, session, ports)
+    assert admin.staff is None and admin.assist is None
+    # Staff sign-in arrives later (kiosk.app starts it after the first paint): by the slot.
+    staff_slot.provide((staff, assist))
+    assert admin.staff is staff and admin.assist is assist and admin.audit is audit
+
+    class Runner:
+        def __init__(self) -> None:
+            self.reported: list[tuple[str, bool, str]] = []
+
+        def report_command(self, command_id: str, ok: bool, detail: str) -> None:
+            self.reported.append((command_id, ok, detail))
+
+    actions = RemoteActions(admin, session, Runner())
+    assert actions.admin is admin and actions.controller is session
+    assert isinstance(actions, QObject)
