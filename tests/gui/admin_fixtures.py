@@ -30,11 +30,16 @@ PIN = "482913"
 
 
 class FakeSync:
+    """The sync thread as admin mode sees it: woken, it runs ``on_wake`` (a test's round)."""
+
     def __init__(self) -> None:
         self.wakes = 0
+        self.on_wake: Callable[[], None] | None = None
 
     def wake(self) -> None:
         self.wakes += 1
+        if self.on_wake is not None:
+            self.on_wake()
 
 
 class Clock:
@@ -99,8 +104,9 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     made: list[Admin] = []
     store = Store.open(tmp_path / "store")
 
-    def make(*, assisted: bool = False, **settings_values: Any) -> Admin:
-        """``assisted``: with the mediators' assisted session (admin mode offers it)."""
+    def make(*, assisted: bool = False, on_store: bool = False, **settings_values: Any) -> Admin:
+        """``assisted``: with the mediators' assisted session (admin mode offers it);
+        ``on_store``: the applicant's side on the same real store as admin mode."""
         settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
         audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
         directory = FakeStaffDirectory(audit=audit)
@@ -126,6 +132,7 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             "quit_app": lambda: quits.append(1),
         }
         kiosk = make_kiosk(
+            store=store if on_store else None,
             speech=speech,
             staff_parts=StaffParts(
                 directory, audit, assist={"status": status} if assisted else None

@@ -238,9 +238,11 @@ def make_kiosk(qtbot: Any, catalogue: Catalogue) -> Iterator[Callable[..., Kiosk
         speech: RecordingSpeech | None = None,
         staff_parts: StaffParts | None = None,
         admin_parts: AdminParts | None = None,
+        store: Any = None,
         **options: Any,
     ) -> Kiosk:
-        store, sealer, speech = MemoryStore(), FakeSealer(), speech or RecordingSpeech()
+        store = MemoryStore() if store is None else store  # a real Store where a test gives one
+        sealer, speech = FakeSealer(), speech or RecordingSpeech()
         monotonic = FakeMonotonic()
         built = build_kiosk(
             settings or Settings(fullscreen=False),

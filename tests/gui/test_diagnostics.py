@@ -44,9 +44,8 @@ def test_the_diagnostics_export_holds_no_personal_data(
     monkeypatch.setattr(gui, "IDENTITY", IDENTITY)
     monkeypatch.setattr(gui, "CONTACT", CONTACT)
     monkeypatch.setattr(gui, "STUDENT_RENEWAL", RENEWAL)
-    admin = make_admin()
+    admin = make_admin(on_store=True)  # the real store: drafts, outbox, audit events
     kiosk = admin.kiosk
-    kiosk.controller.store = admin.store  # the real store: drafts, outbox, audit events
     kiosk.to_receipt()
     uuid = kiosk.controller.session.uuid
     kiosk.click(kiosk.window.receipt.finish_button)

@@ -79,23 +79,16 @@ def test_quitting_the_application_asks_first(admin: Admin) -> None:
     assert admin.quits == [1]
 
 
-class RoundOnWake:
-    """The sync thread: woken, it makes a round and reports it to the kiosk status."""
+def round_on_wake(admin: Admin, round_: SyncRound) -> None:
+    """The sync thread: woken, it makes ``round_`` and reports it to the kiosk status."""
+    from PySide6.QtCore import QTimer
 
-    def __init__(self, admin: Admin, round_: SyncRound) -> None:
-        self.admin, self.round = admin, round_
-        self.wakes = 0
-
-    def wake(self) -> None:
-        self.wakes += 1
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(300, lambda: self.admin.status.record_sync(self.round))
+    admin.sync.on_wake = lambda: QTimer.singleShot(300, lambda: admin.status.record_sync(round_))
 
 
 def test_a_manual_sync_says_how_it_went_and_when_the_last_success_was(admin: Admin) -> None:
     at = dt.datetime(2026, 11, 26, 13, 7, 42, tzinfo=dt.UTC)
-    admin.controller.sync = RoundOnWake(admin, SyncRound("sent", at, delivered=1))
+    round_on_wake(admin, SyncRound("sent", at, delivered=1))
     store = admin.store
     acked = "33333333-3333-4333-8333-333333333333"
     store.outbox.enqueue(acked, "renewal-student", b"sealed-3", NOW)
@@ -119,7 +112,7 @@ def test_a_manual_sync_says_how_it_went_and_when_the_last_success_was(admin: Adm
     assert "1 demande(s) envoyée(s)" in screen.backlog_status.text()
     assert f"{local:%H:%M:%S}" in screen.last_sync.text()
     # The central API down: said as such, the last success kept.
-    admin.controller.sync = RoundOnWake(admin, SyncRound("transient", at + dt.timedelta(minutes=5)))
+    round_on_wake(admin, SyncRound("transient", at + dt.timedelta(minutes=5)))
     with admin.kiosk.qtbot.waitSignal(admin.controller.refreshed, timeout=10_000):
         admin.kiosk.click(screen.sync_button)
     assert "ne répond pas" in screen.backlog_status.text()

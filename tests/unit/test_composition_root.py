@@ -100,15 +100,20 @@ def test_only_the_composition_root_constructs_the_controllers() -> None:
 PORTS = (
     "scanner", "help_calls", "staff", "assist", "printer", "status_service", "qr_camera",
     "auto_print", "site_name", "device_health", "on_commands", "on_update",
-    "admin_controller", "remote_actions",
+    "admin_controller", "remote_actions", "store", "sync", "sealer", "speech",
 )  # fmt: skip
-OWNERS = r"(?:controller|session|kiosk\.controller|kiosk\.session|window|sync|runner|link)"
+OWNERS = (
+    r"(?:controller|session|kiosk\.controller|kiosk\.session|admin\.controller|window|sync"
+    r"|runner|link)"
+)
 ASSIGNMENT = re.compile(rf"(?<![\w.]){OWNERS}\.(?:{'|'.join(PORTS)})\s*=(?!=)")
 
 
 def test_the_pattern_finds_a_port_assigned_after_construction() -> None:
     assert ASSIGNMENT.search("    controller.scanner = scanner")
     assert ASSIGNMENT.search("    sync.device_health = device_health")
+    assert ASSIGNMENT.search("    kiosk.controller.store = admin.store")
+    assert ASSIGNMENT.search("    admin.controller.sync = RoundOnWake(admin)")
     assert not ASSIGNMENT.search("    self.scanner = scanner")  # in its own constructor
     assert not ASSIGNMENT.search("    assert controller.printer == printer")
 
