@@ -47,7 +47,7 @@ def test_voice_on_reads_each_new_screen_in_its_language(kiosk: Kiosk) -> None:
     # Errors are spoken too (EN 301 549 5.1.3.15).
     kiosk.click(w.step.continue_button)
     said = kiosk.speech.last_said
-    assert said is not None and said[0].startswith("عدد المشاكل: 5.") and said[1] == "ar"
+    assert said is not None and said[0].startswith("توجد 5 مشاكل.") and said[1] == "ar"
 
 
 def test_stop_and_stop_on_any_action(kiosk: Kiosk) -> None:
