@@ -234,6 +234,7 @@ class FaultProxy:
                 method = request.split(b" ", 1)[0].decode("latin-1")
                 fault = self._choose()
                 if fault == "delay":
+                    # The injected fault itself: a slow network, not a wait for a result.
                     time.sleep(self.rng.uniform(*self.delay_s))
                 if fault in ("drop", "reset", "hang", "500", "502", "503"):
                     response = b""

@@ -214,6 +214,8 @@ class Runner:
             child(self.data_dir, self.url, self.apps, kill_at, w)
         os.close(w)
         if kill_after is not None:
+            # The point of the test: SIGKILL lands at an arbitrary moment of the child's
+            # work, not at one the child could signal (kill points cover those).
             time.sleep(kill_after)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
