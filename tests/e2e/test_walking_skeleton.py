@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QTextEdit
 
 from contract.catalogue import load_catalogue
 from contract.protocol import ApplicationUpload
-from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.link.connection import utcnow
@@ -20,7 +19,7 @@ from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from sync.client import CentralClient
-from sync.enrolment import Enrolment, enrol
+from sync.enrolment import Enrolment
 from tests.gui.conftest import CONTACT, IDENTITY, Kiosk, session_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -28,18 +27,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
 @pytest.fixture
 def kiosk_env(tmp_path: Path, central_server):  # type: ignore[no-untyped-def]
-    settings = load_settings(
-        overrides={
-            "data_dir": tmp_path / "kiosk",
-            "central_url": central_server.url,
-            "sync_interval_s": 3600,
-        },
-        environ={},
-    )
-    with CentralClient(central_server.url) as client:
-        enrolment = enrol(
-            client, central_server.new_enrolment_code(), "kiosk-e2e", settings.enrolment_file
-        )
+    settings, enrolment = central_server.enrolled_kiosk(tmp_path / "kiosk", "kiosk-e2e")
     store = Store.open(settings.db_dir)
     yield settings, store, enrolment
     store.close()

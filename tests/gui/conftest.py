@@ -19,6 +19,7 @@ from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
 from kiosk.ui import MainWindow
 from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.compose import AdminParts, Overrides, ReceiptDevices, StaffParts, build_kiosk
+from kiosk.ui.compose import Kiosk as BuiltKiosk
 from kiosk.ui.controllers.session import SessionController
 from kiosk.ui.widgets import CountryBox
 
@@ -188,7 +189,14 @@ class Kiosk:
         self.wait_screen(Screen.RECEIPT)
 
 
-def session_window(
+def session_window(**ports: Any) -> tuple[SessionController, MainWindow]:
+    """The session controller and its window on the given ports, through the composition
+    root (kiosk.ui.compose), for the tests that bring their own store or sealer."""
+    built = session_kiosk(**ports)
+    return built.session, built.window
+
+
+def session_kiosk(
     *,
     store: Any,
     sealer: Any,
@@ -198,11 +206,12 @@ def session_window(
     catalogue: Catalogue | None = None,
     monotonic: Callable[[], float] | None = None,
     receipt: ReceiptDevices | None = None,
+    staff: StaffParts | None = None,
     **session: Any,
-) -> tuple[SessionController, MainWindow]:
-    """The session controller and its window on the given ports, through the composition
-    root (kiosk.ui.compose), for the tests that bring their own store or sealer."""
-    built = build_kiosk(
+) -> BuiltKiosk:
+    """What ``session_window`` builds, with staff sign-in and the assisted session on the
+    given ``staff`` parts (``built.staff``, ``built.assist``)."""
+    return build_kiosk(
         Settings(fullscreen=False),
         Overrides(
             catalogue=catalogue or load_catalogue(),
@@ -215,10 +224,10 @@ def session_window(
             receipt=receipt,
             full=False,
             app_style=False,
+            staff=staff,
             session=session,
         ),
     )
-    return built.session, built.window
 
 
 @pytest.fixture

@@ -646,6 +646,7 @@ def test_6_a_resumed_draft_does_not_ask_for_the_passport_again(make_kiosk: Any) 
     from kiosk.devices.camera import FakeCamera
     from kiosk.scan import synthetic as syn
     from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.controllers.ports import ScannerPorts
     from kiosk.ui.controllers.scanner import ScanController
 
     kiosk = make_kiosk()
@@ -660,7 +661,9 @@ def test_6_a_resumed_draft_does_not_ask_for_the_passport_again(make_kiosk: Any) 
     assert code is not None
     kiosk.click(w.saved.finish_button)
     kiosk.wait_screen(Screen.WELCOME)
-    scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    scanner = ScanController(
+        kiosk.controller, ScannerPorts(CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    )
     kiosk.controller.scanner_slot.provide(scanner)  # photos from now on
     try:
         kiosk.click(w.welcome.resume_button)
@@ -722,12 +725,15 @@ def test_11_a_before_you_start_page_comes_before_the_camera(make_kiosk: Any) -> 
     from kiosk.devices.camera import FakeCamera
     from kiosk.scan import synthetic as syn
     from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.controllers.ports import ScannerPorts
     from kiosk.ui.controllers.scanner import ScanController
     from kiosk.ui.screens.before import CAMERA, DURATION, RESUME
 
     kiosk = make_kiosk(voice_on=True)
     w = kiosk.window
-    scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    scanner = ScanController(
+        kiosk.controller, ScannerPorts(CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    )
     kiosk.controller.scanner_slot.provide(scanner)
     try:
         kiosk.click(w.welcome.start_button)

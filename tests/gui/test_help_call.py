@@ -19,6 +19,7 @@ from kiosk.desk.window import DeskWindow
 from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, UNREACHABLE, WAITING, HelpCallLink
 from kiosk.link.status import KioskStatus
 from kiosk.ui.controllers.help_call import HelpCallController, HelpCallDialog, attach_help_calls
+from kiosk.ui.controllers.ports import HelpCallPorts
 from sync.client import CentralClient
 from tests.fixtures.central import CentralServer, start_central, stop_central
 from tests.gui.conftest import Kiosk
@@ -85,7 +86,7 @@ def attach(kiosk: Kiosk, client: Callable[[], Any]) -> tuple[HelpCallController,
     def link(on_update: Callable[[Any], None]) -> HelpCallLink:
         return HelpCallLink(client, on_update, poll_s=0.2, retry_s=0.2)
 
-    controller = attach_help_calls(kiosk.controller, link, status)
+    controller = attach_help_calls(kiosk.controller, HelpCallPorts(link, status))
     return controller, status
 
 
