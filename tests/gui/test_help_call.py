@@ -21,7 +21,7 @@ from kiosk.link.status import KioskStatus
 from kiosk.ui.controllers.help_call import HelpCallController, HelpCallDialog, attach_help_calls
 from kiosk.ui.controllers.ports import HelpCallPorts
 from sync.client import CentralClient
-from tests.fixtures.central import CentralServer, start_central, stop_central
+from tests.fixtures.central import CentralServer, desk_central
 from tests.gui.conftest import Kiosk
 
 pytestmark = pytest.mark.gui
@@ -32,13 +32,8 @@ SITE = "Préfecture"  # the kiosks' default site_name: the desk token sees this 
 
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[CentralServer]:
-    server = start_central(
-        tmp_path / "central", env={"KIOSK_CENTRAL_DESK_TOKENS": f"{DESK_TOKEN} {SITE}"}
-    )
-    try:
+    with desk_central(tmp_path / "central", DESK_TOKEN, SITE) as server:
         yield server
-    finally:
-        stop_central(server.process)
 
 
 def enrol(central: CentralServer, name: str) -> tuple[str, str]:
