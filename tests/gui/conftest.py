@@ -21,7 +21,7 @@ from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.compose import AdminParts, Overrides, ReceiptDevices, StaffParts, build_kiosk
 from kiosk.ui.compose import Kiosk as BuiltKiosk
 from kiosk.ui.controllers.session import SessionController
-from kiosk.ui.widgets import CountryBox
+from kiosk.ui.widgets import CountryBox, LanguageDialog
 
 IDENTITY = {
     "surname": "Benkirane",
@@ -162,6 +162,14 @@ class Kiosk:
         self.wait_screen(Screen.STEP)
 
     def to_check(self) -> None:
+        self.past_identity_and_contact()
+        self.complete_steps(STUDENT_RENEWAL)
+        self.click(self.window.documents.continue_button)
+        self.wait_screen(Screen.CHECK)
+
+    def past_identity_and_contact(self) -> None:
+        """Started, the identity and contact steps answered (IDENTITY, CONTACT): at the
+        step after them."""
         self.start()
         self.fill(IDENTITY)
         self.click(self.window.step.continue_button)
@@ -173,9 +181,6 @@ class Kiosk:
         self.qtbot.waitUntil(
             lambda: self.window.step.step is not None and self.window.step.step.id != "contact"
         )
-        self.complete_steps(STUDENT_RENEWAL)
-        self.click(self.window.documents.continue_button)
-        self.wait_screen(Screen.CHECK)
 
     def to_consent(self) -> None:
         self.to_check()
@@ -187,6 +192,18 @@ class Kiosk:
         self.click(self.window.consent.checkbox)
         self.click(self.window.consent.submit_button)
         self.wait_screen(Screen.RECEIPT)
+
+
+def open_language_dialog(kiosk: Kiosk) -> LanguageDialog:
+    """The header's "Langue" button tapped: the language dialog, shown."""
+    header = kiosk.window.current_screen.header
+    kiosk.click(header.language_button)
+    kiosk.qtbot.waitUntil(
+        lambda: header.language_dialog is not None and header.language_dialog.isVisible()
+    )
+    dialog = header.language_dialog
+    assert dialog is not None
+    return dialog
 
 
 def session_window(**ports: Any) -> tuple[SessionController, MainWindow]:

@@ -274,12 +274,7 @@ def test_12_titles_are_headings_and_a_choice_is_one_radio_group(kiosk: Kiosk) ->
 
 # --- 7. a warning looked like a success -------------------------------------------------------
 def _notice_after_permit(kiosk: Kiosk, expiry: str) -> Notice:
-    kiosk.start()
-    kiosk.fill(IDENTITY)
-    kiosk.click(kiosk.window.step.continue_button)
-    kiosk.qtbot.waitUntil(lambda: kiosk.window.step.step.id == "contact")
-    kiosk.fill(CONTACT)
-    kiosk.click(kiosk.window.step.continue_button)
+    kiosk.past_identity_and_contact()
     answers = {**STUDENT_RENEWAL, "permit_expiry": expiry}
     for _ in range(2):  # studies, then the current permit
         kiosk.fill_step(answers)

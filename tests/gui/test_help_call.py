@@ -85,6 +85,16 @@ def attach(kiosk: Kiosk, client: Callable[[], Any]) -> tuple[HelpCallController,
     return controller, status
 
 
+def call_for_help(kiosk: Kiosk, help_calls: HelpCallController) -> HelpCallDialog:
+    """The applicant starts, taps "Aide" and the desk has the call: its dialog."""
+    kiosk.start()
+    kiosk.click(kiosk.window.step.header.help_button)
+    kiosk.qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
+    dialog = kiosk.window.help_dialog
+    assert isinstance(dialog, HelpCallDialog)
+    return dialog
+
+
 def test_help_call_reaches_the_desk_is_acknowledged_and_the_kiosk_says_help_is_coming(
     kiosk: Kiosk, central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
@@ -150,11 +160,7 @@ def test_help_call_can_be_cancelled(
     _kiosk_id, token = enrol(central, "Borne 4")
     help_calls, status = attach(kiosk, lambda: CentralClient(central.url, token))
     try:
-        kiosk.start()
-        kiosk.click(kiosk.window.step.header.help_button)
-        qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
-        dialog = kiosk.window.help_dialog
-        assert isinstance(dialog, HelpCallDialog)
+        dialog = call_for_help(kiosk, help_calls)
         kiosk.click(dialog.cancel_button)
         assert help_calls.call.status == CLOSED and status.snapshot().state == "in_use"
         window = desk()
