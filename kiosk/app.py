@@ -1,5 +1,9 @@
-"""Composition root: builds settings, store, devices, the link to the central API and the
-UI, and connects them. Nothing else lives here."""
+"""The kiosk's start-up: the settings from the command line and the configuration file,
+the kiosk built by the composition root (``kiosk.ui.compose.build_kiosk``: store, devices,
+the link to the central API, the controllers and the window), the first paint, then the
+parts started after it (the document scanner, help calls, staff sign-in and the assisted
+session, given to their controllers through their slots), and the exit.
+"Hors service" when the kiosk cannot start. Nothing else lives here."""
 
 from __future__ import annotations
 
@@ -10,12 +14,14 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kiosk.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from kiosk.store.deferred import DeferredStore
     from kiosk.ui.controllers.session import SessionController
 
 log = logging.getLogger("kiosk")
@@ -153,8 +159,9 @@ def config_path(args: argparse.Namespace) -> Any:
 def _help_calls(controller: SessionController, settings: Settings, sync: Any, status: Any) -> Any:
     """The "Aide" button calls the reception desk through the central API (issue 7:
     kiosk.link.help_call); the help call is provided to the session controller's slot."""
-    from kiosk.link.help_call import HelpCallLink
+    from kiosk.link.help_call import HelpCall, HelpCallLink
     from kiosk.ui.controllers.help_call import attach_help_calls
+    from kiosk.ui.controllers.ports import HelpCallPorts
 
     def client() -> Any:  # on the help call's thread
         from sync.enrolment import Enrolment
@@ -162,7 +169,10 @@ def _help_calls(controller: SessionController, settings: Settings, sync: Any, st
         path = settings.enrolment_file
         return sync.new_client(Enrolment.load(path).token) if path.exists() else None
 
-    return attach_help_calls(controller, lambda on_update: HelpCallLink(client, on_update), status)
+    def link(on_update: Callable[[HelpCall], None]) -> HelpCallLink:
+        return HelpCallLink(client, on_update)
+
+    return attach_help_calls(controller, HelpCallPorts(link, status))
 
 
 BACKGROUND_START_FALLBACK_MS = 10_000
@@ -234,7 +244,8 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.ui.compose import Overrides, build_kiosk
     from kiosk.ui.gc_guard import GuiThreadCollector
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     collector = GuiThreadCollector(app)  # Qt objects are never freed on a worker thread
     app.setApplicationName("kiosk-titre-sejour")
 
@@ -253,7 +264,8 @@ def run(args: argparse.Namespace) -> int:
         if demo:
             demo.stop()
         return _out_of_service(app, OUT_OF_SERVICE)
-    window, controller, store, speech = kiosk.window, kiosk.session, kiosk.store, kiosk.speech
+    window, controller, speech = kiosk.window, kiosk.session, kiosk.speech
+    store = cast("DeferredStore", kiosk.store)  # the app's: opened after the first paint
     sync, kiosk_status = kiosk.sync, kiosk.status
     assert sync is not None and kiosk_status is not None and kiosk.store_failure is not None
 
@@ -321,6 +333,10 @@ def run(args: argparse.Namespace) -> int:
         # Its thread imports the HTTP client: after the first paint.
         kiosk.help_calls = _help_calls(controller, settings, sync, kiosk_status)
 
+    def purged(count: int) -> None:
+        if count:
+            log.info("%d interrupted draft(s) deleted", count)
+
     def open_store_and_purge() -> None:
         store.start()  # SQLAlchemy and Alembic are imported on the store's own thread
         # A draft not saved for later belonged to a session that a crash ended: forget it
@@ -328,7 +344,7 @@ def run(args: argparse.Namespace) -> int:
         # store is opening in its own thread (a call before would open it a second time).
         controller.tasks.run(
             store.drafts.purge_unsaved,
-            on_done=lambda n: n and log.info("%d interrupted draft(s) deleted", n),
+            on_done=purged,
             on_error=lambda exc: log.error("purging drafts failed: %s", type(exc).__name__),
         )
 

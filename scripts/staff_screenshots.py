@@ -35,7 +35,7 @@ from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui.compose import AdminParts, Overrides, build_kiosk
+from kiosk.ui.compose import AdminParts, Overrides, StaffParts, build_kiosk
 from kiosk.ui.controllers.session import SessionController
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,9 +143,13 @@ def desk_shots(app: QApplication, out: Path) -> list[Path]:
 
 
 def kiosk(
-    app: QApplication, scale: float = 1.0, admin: AdminParts | None = None
+    app: QApplication,
+    scale: float = 1.0,
+    admin: AdminParts | None = None,
+    staff: StaffParts | None = None,
 ) -> tuple[SessionController, Any, Any]:
-    """The kiosk's window and session controller (and admin mode, with ``admin``)."""
+    """The kiosk's window and session controller, and admin mode with ``admin`` or the
+    assisted session with ``staff``."""
     built = build_kiosk(
         Settings(fullscreen=False, text_scale=scale),
         Overrides(
@@ -157,13 +161,14 @@ def kiosk(
             kiosk_id=lambda: "k-hall-a",
             full=False,
             admin=admin,
+            staff=staff,
         ),
     )
     controller, window = built.session, built.window
     window.resize(1280, 1024)
     window.show()
     settle(app)
-    return controller, window, built.admin
+    return controller, window, built.assist if staff is not None else built.admin
 
 
 def admin_shot(app: QApplication, out: Path, data: Path) -> Path:
@@ -186,18 +191,16 @@ def admin_shot(app: QApplication, out: Path, data: Path) -> Path:
 
 def consent_shot(app: QApplication, out: Path) -> Path:
     from kiosk.staff.fake import FakeStaffDirectory
-    from kiosk.ui.controllers.staff import AssistController, StaffController
 
-    controller, window, _admin = kiosk(app)
+    audit = MemoryAuditLog()
+    parts = StaffParts(FakeStaffDirectory(audit=audit), audit, assist={})
+    controller, window, assist = kiosk(app, staff=parts)
     controller.choose_language("ar")
     controller.start()
     controller.choose_procedure("renewal-student")
     controller.begin()
     settle(app)
     assert window.current_screen_id is Screen.STEP
-    audit = MemoryAuditLog()
-    staff = StaffController(window, controller, FakeStaffDirectory(audit=audit), audit)
-    assist = AssistController(window, controller, staff, audit)
     assist.start(StaffMember("med-0042", "Karim Haddad", Role.MEDIATOR))
     settle(app)
     path = out / "join-consent--ar--1280x1024.png"

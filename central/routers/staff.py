@@ -258,7 +258,9 @@ def report(batch: StaffAuditBatch, session: StaffSessionDep, c: CentralDep) -> N
         row = s.get(StaffSession, session.token_sha256)
         for e in batch.entries:
             audit(s, now, session.identifier, e.action, session.kiosk_id, e.detail)
-            if e.action == "assist_start":
+            if e.action in ("assist_start", "assist_end"):
+                # An assisted session still open under this sign-in ends (a new one starts
+                # on assist_start).
                 s.execute(
                     update(AssistedSessionRow)
                     .where(
@@ -267,21 +269,13 @@ def report(batch: StaffAuditBatch, session: StaffSessionDep, c: CentralDep) -> N
                     )
                     .values(ended_at=now)
                 )
+            if e.action == "assist_start":
                 s.add(
                     AssistedSessionRow(
                         session_sha256=session.token_sha256, kiosk_id=session.kiosk_id,
                         mediator_id=session.identifier, started_at=now,
                     )
                 )  # fmt: skip
-            elif e.action == "assist_end":
-                s.execute(
-                    update(AssistedSessionRow)
-                    .where(
-                        AssistedSessionRow.session_sha256 == session.token_sha256,
-                        AssistedSessionRow.ended_at.is_(None),
-                    )
-                    .values(ended_at=now)
-                )
             elif e.action in ENDING_ACTIONS and row is not None:
                 end_staff_session(s, row, now, e.detail or e.action)
                 break  # nothing after a sign-out

@@ -400,9 +400,9 @@ def load_glyph_model(path: str) -> GlyphModel:
     import json
 
     with np.load(path) as data:
-        arrays = [data[name].astype(np.float32) for name in _MODEL_ARRAYS]
+        mu, scale, w1, b1, w2, b2 = (data[name].astype(np.float32) for name in _MODEL_ARRAYS)
         meta = json.loads(str(data["meta"])) if "meta" in data else {}
-    return GlyphModel(*arrays, meta=meta)
+    return GlyphModel(mu, scale, w1, b1, w2, b2, meta=meta)
 
 
 def save_glyph_model(model: GlyphModel, path: str) -> None:
@@ -466,7 +466,8 @@ def fit_glyph_model(
                 m2[i] = 0.999 * m2[i] + 0.001 * g * g
                 step = lr * (m1[i] / (1 - 0.9**t)) / (np.sqrt(m2[i] / (1 - 0.999**t)) + 1e-8)
                 params[i] = (params[i] - step).astype(np.float32)
-    return GlyphModel(mu.astype(np.float32), scale, *params)
+    w1, b1, w2, b2 = params
+    return GlyphModel(mu.astype(np.float32), scale, w1, b1, w2, b2)
 
 
 @cache
@@ -1180,7 +1181,7 @@ class MrzReader:
             # every size, and the confirming cut then agrees with the misread (a tiny scan
             # at 6 px per character, "LKA" read "LAA" at a third size and confirmed).
             third = 28.0 if other == 22.0 else 22.0
-            retries = [(other, pads)]
+            retries: list[tuple[float | None, Pads]] = [(other, pads)]
             retries += [(third, pads)] if cand.pitch >= self.min_read_pitch else []
             retries += [(read_pitch, _WIDE_CUT)] if pads == _CUT else []
             for size, cut in retries:
@@ -1409,8 +1410,8 @@ class MrzReader:
             )
         try:
             result = parse_valid(lines, today=self.today)
-        except MrzError as err:
-            return MrzRead(None, tuple(lines), err, quad)
+        except MrzError as failed:
+            return MrzRead(None, tuple(lines), failed, quad)
         # O and 0 differ only by their width in OCR-B: a page seen at an angle swaps them
         # often, and the layout puts each back (then the check digits decide). Other
         # corrections are the sign of a line cut out wrong.
@@ -1453,10 +1454,10 @@ class MrzReader:
             return MrzRead(None, tuple(lines), err, quad, forced=forced)
         try:
             result = parse_valid(lines, today=self.today)
-        except MrzError as err:
-            mended = self._mend(fmt, lines, scores) if err.reason is Reason.CHECK_DIGIT else None
+        except MrzError as failed:
+            mended = self._mend(fmt, lines, scores) if failed.reason is Reason.CHECK_DIGIT else None
             if mended is None:
-                return MrzRead(None, tuple(lines), err, quad)
+                return MrzRead(None, tuple(lines), failed, quad)
             result, lines = mended
         if result.format is not fmt:  # parse read it as another format (FR-ID / TD2)
             fmt = result.format

@@ -72,6 +72,18 @@ class Receipt:
     lookup_secret: str = field(default="", repr=False)
 
 
+@dataclass(frozen=True)
+class SavedDraft:
+    """An application saved for later: what the store keeps under a resume code and what
+    resuming reopens (``ApplicantSession.saved_draft``, ``ApplicantSession.restore``)."""
+
+    uuid: str
+    procedure_id: str
+    language: str
+    answers: dict[str, str]
+    code: str
+
+
 @dataclass
 class ApplicantSession:
     """One applicant, from the welcome screen to the receipt. ``wipe()`` forgets them."""
@@ -430,24 +442,20 @@ class ApplicantSession:
         """The welcome screen's "Reprendre une demande"."""
         self.screen = Screen.RESUME
 
-    def restore(
-        self,
-        uuid: str,
-        procedure_id: str,
-        language: str,
-        answers: dict[str, str],
-        code: str,
-        today: dt.date,
-        now: dt.datetime | None = None,
-    ) -> None:
+    def saved_draft(self, code: str) -> SavedDraft:
+        """This application, to be saved for later under ``code`` (a procedure chosen)."""
+        assert self.procedure is not None
+        return SavedDraft(self.uuid, self.procedure.id, self.language, dict(self.answers), code)
+
+    def restore(self, draft: SavedDraft, today: dt.date, now: dt.datetime | None = None) -> None:
         """Reopen a saved draft where it stopped: the first step with an answer missing
         or invalid, else the document list. KeyError if the procedure no longer exists."""
-        procedure = self.catalogue.procedure(procedure_id)
-        self.uuid = uuid
-        self.language = language
+        procedure = self.catalogue.procedure(draft.procedure_id)
+        self.uuid = draft.uuid
+        self.language = draft.language
         self.procedure = procedure
-        self.answers = {k: v for k, v in answers.items() if k in procedure.field_ids}
-        self.resume_code = code
+        self.answers = {k: v for k, v in draft.answers.items() if k in procedure.field_ids}
+        self.resume_code = draft.code
         self.guide = None
         self.started_at = now or dt.datetime.now(dt.UTC)
         self.editing_from_check = False

@@ -257,35 +257,32 @@ class Database:
         except sa_exc.SQLAlchemyError as exc:
             raise StoreError(f"database error: {type(exc).__name__}") from exc
 
-    def checkpoint(self) -> None:
-        """Copy the write-ahead log into the database and truncate it (best effort: a
-        reader holding an old snapshot may keep part of it until next time)."""
+    @contextlib.contextmanager
+    def _raw_cursor(self) -> Iterator[Any]:
+        """A cursor outside any transaction (for the pragmas that refuse to run in one)."""
         if self._closed:
             raise StoreError("the store is closed")
-        raw = self.engine.raw_connection()  # outside any transaction
+        raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
             try:
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                yield cursor
             finally:
                 cursor.close()
         finally:
             raw.close()
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and truncate it (best effort: a
+        reader holding an old snapshot may keep part of it until next time)."""
+        with self._raw_cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def reclaim(self) -> None:
         """Give the free pages back to the file system (after a purge: the file shrinks
         to what is still kept), then checkpoint and truncate the write-ahead log."""
-        if self._closed:
-            raise StoreError("the store is closed")
-        raw = self.engine.raw_connection()  # outside any transaction
-        try:
-            cursor = raw.cursor()
-            try:
-                # The pragma frees one page per step, and execute() steps once:
-                # executescript() runs it to the end.
-                cursor.executescript("PRAGMA incremental_vacuum;")
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                cursor.close()
-        finally:
-            raw.close()
+        with self._raw_cursor() as cursor:
+            # The pragma frees one page per step, and execute() steps once:
+            # executescript() runs it to the end.
+            cursor.executescript("PRAGMA incremental_vacuum;")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -20,6 +20,7 @@ OPAQUE_DIALOGS = frozenset({"inactivity-warning"})  # object names: nothing show
 class Backdrop(QWidget):
     def __init__(self, host: QWidget) -> None:
         super().__init__(host)
+        self._host = host
         self.setObjectName("dialog-backdrop")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
@@ -40,7 +41,7 @@ class Backdrop(QWidget):
             # Deleted while shown (no Hide event): forgotten all the same (a slot of the
             # backdrop: no call once the backdrop itself is gone).
             dialog.destroyed.connect(self._dialog_destroyed)
-        self.setGeometry(self.parentWidget().rect())
+        self.setGeometry(self._host.rect())
         self.raise_()
         self.show()
         self.update()
@@ -61,8 +62,8 @@ class Backdrop(QWidget):
             self.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self._host.rect())
         return False
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -35,11 +35,13 @@ from kiosk.config import Settings
 from kiosk.devices.speech import Speech
 from kiosk.link.connection import utcnow
 from kiosk.ui.controllers.ports import (
+    AssistPorts,
     ReceiptPorts,
     Sealer,
     SessionOptions,
     SessionPorts,
     Slot,
+    StaffPorts,
     StatusLookups,
     StorePort,
     Submitter,
@@ -82,8 +84,8 @@ class StaffParts:
 
     directory: Any  # kiosk.staff.StaffDirectory (tests: kiosk.staff.fake.FakeStaffDirectory)
     audit: Any  # kiosk.staff audit log (tests: MemoryAuditLog)
-    options: dict[str, Any] = field(default_factory=dict)  # StaffController's (monotonic...)
-    # The assisted session too, with AssistController's options (clock...); None: none.
+    options: dict[str, Any] = field(default_factory=dict)  # StaffPorts' other fields
+    # The assisted session too, with AssistPorts' other fields (clock...); None: none.
     assist: dict[str, Any] | None = None
 
 
@@ -322,11 +324,11 @@ def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
 
         parts = o.staff
         kiosk.staff = StaffController(
-            kiosk.window, kiosk.session, parts.directory, parts.audit, **parts.options
+            kiosk.window, kiosk.session, StaffPorts(parts.directory, parts.audit, **parts.options)
         )
         if parts.assist is not None:
             kiosk.assist = AssistController(
-                kiosk.window, kiosk.session, kiosk.staff, parts.audit, **parts.assist
+                kiosk.window, kiosk.session, AssistPorts(kiosk.staff, parts.audit, **parts.assist)
             )
     if o.admin is not None:
         from kiosk.ui.controllers.admin import AdminController, AdminPorts

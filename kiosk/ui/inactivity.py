@@ -177,13 +177,7 @@ class InactivityWarning(NoticeDialog):
         self.setAccessibleDescription(f"{text} {self._tr(WARNING_ACTION)}")
 
     def open(self) -> None:
-        self.adjustSize()
-        parent = self.parentWidget()
-        if parent is not None:  # centred on the kiosk window
-            centre = parent.mapToGlobal(parent.rect().center())
-            self.move(centre - self.rect().center())
-        super().open()
-        self.ok_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.open_centred()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         # Admin mode for staff (kiosk.ui.admin): not an applicant screen.
         self.admin = AdminScreen()
         self.stack.addWidget(self.admin)
-        # Mediators and staff (kiosk.ui.staff_controller): sign-in, the applicant's consent
+        # Mediators and staff (kiosk.ui.controllers.staff): sign-in, the applicant's consent
         # to be helped, and the banner shown above every screen while a mediator helps.
         self.signin = SignInScreen()
         self.assist_consent = AssistConsentScreen()

@@ -104,8 +104,8 @@ class WheelGuard(QObject):
                 else:
                     self._person_focused.discard(target)
         elif kind == QEvent.Type.FocusOut and isinstance(watched, QWidget):
-            target = value_widget(watched)
-            if target is not None and not target.isAncestorOf(QApplication.focusWidget()):
+            target, focus = value_widget(watched), QApplication.focusWidget()
+            if target is not None and (focus is None or not target.isAncestorOf(focus)):
                 self._person_focused.discard(target)
         elif kind == QEvent.Type.Wheel and isinstance(watched, QWidget):
             target = value_widget(watched)

@@ -390,6 +390,17 @@ class NoticeDialog(_Dialog):
         self.box.addSpacing(SPACE_M)
         self.box.addWidget(self.ok_button)
 
+    def open_centred(self) -> None:
+        """Open it (window-modal) at its size, centred on the kiosk window, its button
+        focused."""
+        self.adjustSize()
+        parent = self.parentWidget()
+        if parent is not None:
+            centre = parent.mapToGlobal(parent.rect().center())
+            self.move(centre - self.rect().center())
+        super().open()
+        self.ok_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def setVisible(self, visible: bool) -> None:
         if visible:
             self._fit_text()  # before Qt centres it over the window

@@ -5,68 +5,36 @@ identity; the pages photographed arrive once each, and unseal to the very bytes 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from contract.catalogue import load_catalogue
-from kiosk.config import load_settings
 from kiosk.devices.camera import FakeCamera
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.link.connection import utcnow
-from kiosk.link.sealer import Sealer
 from kiosk.link.sync_runner import SyncThread
 from kiosk.scan import synthetic as syn
-from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui.camera_view import CameraFeed
+from kiosk.ui.controllers.ports import ScannerPorts
 from kiosk.ui.controllers.scanner import ScanController
-from sync.client import CentralClient
-from sync.enrolment import Enrolment, enrol
-from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, Kiosk, session_window
+from tests.e2e.conftest import enrolled_window
+from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, Kiosk
 from tests.gui.test_scan_flow import FRAME, KABONGO, letter_frame, passport_frame
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 WAIT = 30_000
 
 
-@pytest.fixture
-def kiosk_env(tmp_path: Path, central_server):  # type: ignore[no-untyped-def]
-    settings = load_settings(
-        overrides={
-            "data_dir": tmp_path / "kiosk",
-            "central_url": central_server.url,
-            "sync_interval_s": 3600,
-        },
-        environ={},
-    )
-    with CentralClient(central_server.url) as client:
-        enrolment = enrol(
-            client, central_server.new_enrolment_code(), "kiosk-e2e-scan", settings.enrolment_file
-        )
-    store = Store.open(settings.db_dir)
-    yield settings, store, enrolment
-    store.close()
+KIOSK_NAME = "kiosk-e2e-scan"  # the kiosk_env fixture's (tests/e2e/conftest.py)
 
 
 def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-untyped-def]
     qtbot, kiosk_env, central_server
 ) -> None:
     settings, store, _enrolment = kiosk_env
-    controller, window = session_window(
-        catalogue=load_catalogue(),
-        store=store,
-        sealer=Sealer(settings.enrolment_file),
-        kiosk_id=lambda: Enrolment.load(settings.enrolment_file).kiosk_id,
-        speech=RecordingSpeech(),
-        clock=utcnow,
-    )
-    qtbot.addWidget(window)
-    window.resize(1280, 1024)
-    window.show()
+    controller, window = enrolled_window(qtbot, settings, store)
     camera = FakeCamera([passport_frame()], fps=12)
-    scanner = ScanController(controller, CameraFeed(camera), frames_required=3)
+    scanner = ScanController(controller, ScannerPorts(CameraFeed(camera), frames_required=3))
     controller.scanner_slot.provide(scanner)
     scanner.warm_up()  # as at start-up: the MRZ model is trained once per process
     qtbot.waitUntil(lambda: scanner._reader is not None, timeout=120_000)

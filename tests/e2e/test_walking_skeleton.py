@@ -4,45 +4,20 @@ central API gave at enrolment, the app's sync thread, and the real central API o
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QTextEdit
 
-from contract.catalogue import load_catalogue
 from contract.protocol import ApplicationUpload
-from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.link.connection import utcnow
-from kiosk.link.sealer import Sealer
 from kiosk.link.sync_runner import SyncThread
-from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from sync.client import CentralClient
-from sync.enrolment import Enrolment, enrol
-from tests.gui.conftest import CONTACT, IDENTITY, Kiosk, session_window
+from tests.e2e.conftest import enrolled_window
+from tests.gui.conftest import CONTACT, IDENTITY, Kiosk
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
-
-
-@pytest.fixture
-def kiosk_env(tmp_path: Path, central_server):  # type: ignore[no-untyped-def]
-    settings = load_settings(
-        overrides={
-            "data_dir": tmp_path / "kiosk",
-            "central_url": central_server.url,
-            "sync_interval_s": 3600,
-        },
-        environ={},
-    )
-    with CentralClient(central_server.url) as client:
-        enrolment = enrol(
-            client, central_server.new_enrolment_code(), "kiosk-e2e", settings.enrolment_file
-        )
-    store = Store.open(settings.db_dir)
-    yield settings, store, enrolment
-    store.close()
 
 
 def visible_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
@@ -60,18 +35,7 @@ def visible_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_application_arrives_once_with_the_typed_answers(qtbot, kiosk_env, central_server) -> None:  # type: ignore[no-untyped-def]
     settings, store, enrolment = kiosk_env
-    sealer = Sealer(settings.enrolment_file)
-    controller, window = session_window(
-        catalogue=load_catalogue(),
-        store=store,
-        sealer=sealer,
-        kiosk_id=lambda: Enrolment.load(settings.enrolment_file).kiosk_id,
-        speech=RecordingSpeech(),
-        clock=utcnow,
-    )
-    qtbot.addWidget(window)
-    window.resize(1280, 1024)
-    window.show()
+    controller, window = enrolled_window(qtbot, settings, store)
     sync = SyncThread(settings, store)
     kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), RecordingSpeech(), qtbot)
     try:

@@ -19,8 +19,9 @@ from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
 from kiosk.ui import MainWindow
 from kiosk.ui.choice import ChoiceRow
 from kiosk.ui.compose import AdminParts, Overrides, ReceiptDevices, StaffParts, build_kiosk
+from kiosk.ui.compose import Kiosk as BuiltKiosk
 from kiosk.ui.controllers.session import SessionController
-from kiosk.ui.widgets import CountryBox
+from kiosk.ui.widgets import CountryBox, LanguageDialog
 
 IDENTITY = {
     "surname": "Benkirane",
@@ -161,6 +162,14 @@ class Kiosk:
         self.wait_screen(Screen.STEP)
 
     def to_check(self) -> None:
+        self.past_identity_and_contact()
+        self.complete_steps(STUDENT_RENEWAL)
+        self.click(self.window.documents.continue_button)
+        self.wait_screen(Screen.CHECK)
+
+    def past_identity_and_contact(self) -> None:
+        """Started, the identity and contact steps answered (IDENTITY, CONTACT): at the
+        step after them."""
         self.start()
         self.fill(IDENTITY)
         self.click(self.window.step.continue_button)
@@ -172,9 +181,6 @@ class Kiosk:
         self.qtbot.waitUntil(
             lambda: self.window.step.step is not None and self.window.step.step.id != "contact"
         )
-        self.complete_steps(STUDENT_RENEWAL)
-        self.click(self.window.documents.continue_button)
-        self.wait_screen(Screen.CHECK)
 
     def to_consent(self) -> None:
         self.to_check()
@@ -188,7 +194,26 @@ class Kiosk:
         self.wait_screen(Screen.RECEIPT)
 
 
-def session_window(
+def open_language_dialog(kiosk: Kiosk) -> LanguageDialog:
+    """The header's "Langue" button tapped: the language dialog, shown."""
+    header = kiosk.window.current_screen.header
+    kiosk.click(header.language_button)
+    kiosk.qtbot.waitUntil(
+        lambda: header.language_dialog is not None and header.language_dialog.isVisible()
+    )
+    dialog = header.language_dialog
+    assert dialog is not None
+    return dialog
+
+
+def session_window(**ports: Any) -> tuple[SessionController, MainWindow]:
+    """The session controller and its window on the given ports, through the composition
+    root (kiosk.ui.compose), for the tests that bring their own store or sealer."""
+    built = session_kiosk(**ports)
+    return built.session, built.window
+
+
+def session_kiosk(
     *,
     store: Any,
     sealer: Any,
@@ -198,11 +223,12 @@ def session_window(
     catalogue: Catalogue | None = None,
     monotonic: Callable[[], float] | None = None,
     receipt: ReceiptDevices | None = None,
+    staff: StaffParts | None = None,
     **session: Any,
-) -> tuple[SessionController, MainWindow]:
-    """The session controller and its window on the given ports, through the composition
-    root (kiosk.ui.compose), for the tests that bring their own store or sealer."""
-    built = build_kiosk(
+) -> BuiltKiosk:
+    """What ``session_window`` builds, with staff sign-in and the assisted session on the
+    given ``staff`` parts (``built.staff``, ``built.assist``)."""
+    return build_kiosk(
         Settings(fullscreen=False),
         Overrides(
             catalogue=catalogue or load_catalogue(),
@@ -215,10 +241,10 @@ def session_window(
             receipt=receipt,
             full=False,
             app_style=False,
+            staff=staff,
             session=session,
         ),
     )
-    return built.session, built.window
 
 
 @pytest.fixture

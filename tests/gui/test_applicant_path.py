@@ -274,12 +274,7 @@ def test_12_titles_are_headings_and_a_choice_is_one_radio_group(kiosk: Kiosk) ->
 
 # --- 7. a warning looked like a success -------------------------------------------------------
 def _notice_after_permit(kiosk: Kiosk, expiry: str) -> Notice:
-    kiosk.start()
-    kiosk.fill(IDENTITY)
-    kiosk.click(kiosk.window.step.continue_button)
-    kiosk.qtbot.waitUntil(lambda: kiosk.window.step.step.id == "contact")
-    kiosk.fill(CONTACT)
-    kiosk.click(kiosk.window.step.continue_button)
+    kiosk.past_identity_and_contact()
     answers = {**STUDENT_RENEWAL, "permit_expiry": expiry}
     for _ in range(2):  # studies, then the current permit
         kiosk.fill_step(answers)
@@ -646,6 +641,7 @@ def test_6_a_resumed_draft_does_not_ask_for_the_passport_again(make_kiosk: Any) 
     from kiosk.devices.camera import FakeCamera
     from kiosk.scan import synthetic as syn
     from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.controllers.ports import ScannerPorts
     from kiosk.ui.controllers.scanner import ScanController
 
     kiosk = make_kiosk()
@@ -660,7 +656,9 @@ def test_6_a_resumed_draft_does_not_ask_for_the_passport_again(make_kiosk: Any) 
     assert code is not None
     kiosk.click(w.saved.finish_button)
     kiosk.wait_screen(Screen.WELCOME)
-    scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    scanner = ScanController(
+        kiosk.controller, ScannerPorts(CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    )
     kiosk.controller.scanner_slot.provide(scanner)  # photos from now on
     try:
         kiosk.click(w.welcome.resume_button)
@@ -722,12 +720,15 @@ def test_11_a_before_you_start_page_comes_before_the_camera(make_kiosk: Any) -> 
     from kiosk.devices.camera import FakeCamera
     from kiosk.scan import synthetic as syn
     from kiosk.ui.camera_view import CameraFeed
+    from kiosk.ui.controllers.ports import ScannerPorts
     from kiosk.ui.controllers.scanner import ScanController
     from kiosk.ui.screens.before import CAMERA, DURATION, RESUME
 
     kiosk = make_kiosk(voice_on=True)
     w = kiosk.window
-    scanner = ScanController(kiosk.controller, CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    scanner = ScanController(
+        kiosk.controller, ScannerPorts(CameraFeed(FakeCamera([syn.empty((640, 480))])))
+    )
     kiosk.controller.scanner_slot.provide(scanner)
     try:
         kiosk.click(w.welcome.start_button)

@@ -16,19 +16,27 @@ from kiosk.devices.camera import FakeCamera
 from kiosk.devices.printer import FakePrinter
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
+from kiosk.link.status import KioskStatus
 from kiosk.scan import synthetic as syn
+from kiosk.scan.compress import PAGE_BUDGET
+from kiosk.scan.pipeline import DEFAULT_SETTINGS
 from kiosk.staff import MemoryAuditLog
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
 from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.controllers.admin import AdminController, AdminPorts
 from kiosk.ui.controllers.application import ApplicationFlow
+from kiosk.ui.controllers.help_call import HelpCallController
 from kiosk.ui.controllers.idle import IdleGuard
 from kiosk.ui.controllers.ports import (
+    AssistPorts,
+    HelpCallPorts,
     ReceiptPorts,
+    ScannerPorts,
     SessionOptions,
     SessionPorts,
     Slot,
+    StaffPorts,
     enqueue_sealed,
 )
 from kiosk.ui.controllers.receipt import ReceiptController
@@ -91,7 +99,7 @@ def test_the_session_controller_from_its_ports_and_window(qtbot: Any, tmp_path: 
         assert controller.scanner is None and not controller.scan.scanning()
         # The scanner arrives later, through its slot: the flow photographs from then on.
         camera_feed = CameraFeed(FakeCamera([syn.empty((640, 480))]))
-        scan = ScanController(controller, camera_feed)
+        scan = ScanController(controller, ScannerPorts(camera_feed))
         scanner.provide(scan)
         assert controller.scanner is scan and controller.scan.scanning()
         scanner.provide(None)
@@ -142,8 +150,17 @@ def test_staff_assist_admin_and_remote_actions_from_their_ports(
 ) -> None:
     window = session.window
     audit = MemoryAuditLog()
-    staff = StaffController(window, session, FakeStaffDirectory(audit=audit), audit)
-    assist = AssistController(window, session, staff, audit)
+    directory, monotonic = FakeStaffDirectory(audit=audit), FakeMonotonic()
+    staff_ports = StaffPorts(directory, audit, session_timeout_s=60, monotonic=monotonic)
+    staff = StaffController(window, session, staff_ports)
+    assert staff.directory is directory and staff.audit is audit
+    assert staff.monotonic is monotonic and staff.timer.interval() == 60_000
+    status = KioskStatus()
+    assist = AssistController(
+        window, session, AssistPorts(staff, audit, status=status, mediator_language="en")
+    )
+    assert assist.staff is staff and assist.status is status
+    assert assist.clock == session.clock and assist.mediator_language == "en"
     staff_slot: Slot[tuple[Any, Any]] = Slot()
     settings = Settings(fullscreen=False, data_dir=tmp_path / "data", fake_devices=True)
     ports = AdminPorts(settings, MemoryStore(), staff_slot=staff_slot, clock=lambda: NOW)
@@ -163,3 +180,59 @@ def test_staff_assist_admin_and_remote_actions_from_their_ports(
     actions = RemoteActions(admin, session, Runner())
     assert actions.admin is admin and actions.controller is session
     assert isinstance(actions, QObject)
+
+
+class _Link:
+    """A help call link that calls nobody (``kiosk.link.help_call.HelpCallLink``'s face)."""
+
+    def __init__(self, on_update: Any) -> None:
+        self.on_update = on_update
+        self.started = self.stopped = False
+
+    def is_alive(self) -> bool:
+        return self.started and not self.stopped
+
+    def start(self) -> None:
+        self.started = True
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_help_call_from_its_ports(session: Any) -> None:
+    made: list[_Link] = []
+
+    def link(on_update: Any) -> Any:
+        made.append(_Link(on_update))
+        return made[-1]
+
+    status, monotonic = KioskStatus(), FakeMonotonic()
+    help_calls = HelpCallController(session, HelpCallPorts(link, status, monotonic))
+    try:
+        # The link is made by the controller, with the controller's own ``on_update``.
+        assert made == [help_calls.link] and made[0].on_update is not None
+        assert help_calls.status is status and help_calls.monotonic is monotonic
+        assert status.snapshot().screen == "welcome"  # reported from the start
+    finally:
+        help_calls.shutdown()
+    assert made[0].stopped
+
+
+def test_the_scanner_from_its_ports(session: Any) -> None:
+    feed = CameraFeed(FakeCamera([syn.empty((640, 480))]))
+    monotonic = FakeMonotonic()
+    ports = ScannerPorts(feed, frames_required=2, page_budget=50_000, monotonic=monotonic)
+    scanner = ScanController(session, ports)
+    try:
+        assert scanner.feed is feed and scanner.frames_required == 2
+        assert scanner.retake_extra_frames == 8 and scanner.page_budget == 50_000
+        assert scanner.session is session and not scanner.active
+        # What the ports leave out: the pipeline's defaults.
+        default = ScanController(session, ScannerPorts(feed))
+        assert default.page_budget == PAGE_BUDGET and default.settings is DEFAULT_SETTINGS
+        default.clear()
+    finally:
+        scanner.clear()

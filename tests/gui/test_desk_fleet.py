@@ -22,7 +22,7 @@ from kiosk.desk.window import SCREEN_NAMES, DeskWindow
 from kiosk.domain.session import Screen
 from kiosk.link.desk_commands import fetch_commands, report_command
 from sync.client import CentralClient
-from tests.fixtures.central import CentralServer, start_central, stop_central
+from tests.fixtures.central import CentralServer, desk_central, stop_central
 from tests.gui.test_help_call import DESK_TOKEN, SITE, enrol, heartbeat
 
 pytestmark = pytest.mark.gui
@@ -30,13 +30,8 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[CentralServer]:
-    server = start_central(
-        tmp_path / "central", env={"KIOSK_CENTRAL_DESK_TOKENS": f"{DESK_TOKEN} {SITE}"}
-    )
-    try:
+    with desk_central(tmp_path / "central", DESK_TOKEN, SITE) as server:
         yield server
-    finally:
-        stop_central(server.process)
 
 
 @pytest.fixture

@@ -19,8 +19,9 @@ from kiosk.desk.window import DeskWindow
 from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, UNREACHABLE, WAITING, HelpCallLink
 from kiosk.link.status import KioskStatus
 from kiosk.ui.controllers.help_call import HelpCallController, HelpCallDialog, attach_help_calls
+from kiosk.ui.controllers.ports import HelpCallPorts
 from sync.client import CentralClient
-from tests.fixtures.central import CentralServer, start_central, stop_central
+from tests.fixtures.central import CentralServer, desk_central
 from tests.gui.conftest import Kiosk
 
 pytestmark = pytest.mark.gui
@@ -31,13 +32,8 @@ SITE = "Préfecture"  # the kiosks' default site_name: the desk token sees this 
 
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[CentralServer]:
-    server = start_central(
-        tmp_path / "central", env={"KIOSK_CENTRAL_DESK_TOKENS": f"{DESK_TOKEN} {SITE}"}
-    )
-    try:
+    with desk_central(tmp_path / "central", DESK_TOKEN, SITE) as server:
         yield server
-    finally:
-        stop_central(server.process)
 
 
 def enrol(central: CentralServer, name: str) -> tuple[str, str]:
@@ -85,8 +81,18 @@ def attach(kiosk: Kiosk, client: Callable[[], Any]) -> tuple[HelpCallController,
     def link(on_update: Callable[[Any], None]) -> HelpCallLink:
         return HelpCallLink(client, on_update, poll_s=0.2, retry_s=0.2)
 
-    controller = attach_help_calls(kiosk.controller, link, status)
+    controller = attach_help_calls(kiosk.controller, HelpCallPorts(link, status))
     return controller, status
+
+
+def call_for_help(kiosk: Kiosk, help_calls: HelpCallController) -> HelpCallDialog:
+    """The applicant starts, taps "Aide" and the desk has the call: its dialog."""
+    kiosk.start()
+    kiosk.click(kiosk.window.step.header.help_button)
+    kiosk.qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
+    dialog = kiosk.window.help_dialog
+    assert isinstance(dialog, HelpCallDialog)
+    return dialog
 
 
 def test_help_call_reaches_the_desk_is_acknowledged_and_the_kiosk_says_help_is_coming(
@@ -154,11 +160,7 @@ def test_help_call_can_be_cancelled(
     _kiosk_id, token = enrol(central, "Borne 4")
     help_calls, status = attach(kiosk, lambda: CentralClient(central.url, token))
     try:
-        kiosk.start()
-        kiosk.click(kiosk.window.step.header.help_button)
-        qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
-        dialog = kiosk.window.help_dialog
-        assert isinstance(dialog, HelpCallDialog)
+        dialog = call_for_help(kiosk, help_calls)
         kiosk.click(dialog.cancel_button)
         assert help_calls.call.status == CLOSED and status.snapshot().state == "in_use"
         window = desk()

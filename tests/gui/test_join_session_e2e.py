@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt
 
 from contract.catalogue import load_catalogue
 from contract.protocol import DeskState
-from kiosk.config import load_settings
 from kiosk.desk.client import DeskClient
 from kiosk.desk.window import DeskWindow
 from kiosk.devices.speech import RecordingSpeech
@@ -31,10 +30,10 @@ from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui.controllers.admin import AdminController, AdminPorts
 from kiosk.ui.controllers.help_call import attach_help_calls
+from kiosk.ui.controllers.ports import HelpCallPorts
 from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from sync.client import CentralClient
-from sync.enrolment import enrol
 from tests.fixtures.central import start_central, stop_central
 from tests.gui.admin_fixtures import Clock
 from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
@@ -60,19 +59,7 @@ def test_an_applicant_asks_a_mediator_joins_helps_hands_back_and_it_is_recorded(
               "pin": PIN},
     )  # fmt: skip
     assert made.status_code == 201, made.text
-    settings = load_settings(
-        overrides={
-            "data_dir": tmp_path / "kiosk",
-            "central_url": central.url,
-            "sync_interval_s": 3600,
-            "site_name": SITE,
-        },
-        environ={},
-    )
-    with CentralClient(central.url) as client:
-        enrolment = enrol(
-            client, central.new_enrolment_code(), "Borne hall A", settings.enrolment_file
-        )
+    settings, enrolment = central.enrolled_kiosk(tmp_path / "kiosk", "Borne hall A", site_name=SITE)
     store = Store.open(settings.db_dir)
     speech = RecordingSpeech()
     controller, window = session_window(
@@ -101,7 +88,7 @@ def test_an_applicant_asks_a_mediator_joins_helps_hands_back_and_it_is_recorded(
             poll_s=0.2, retry_s=0.2,
         )  # fmt: skip
 
-    help_calls = attach_help_calls(controller, link, status)
+    help_calls = attach_help_calls(controller, HelpCallPorts(link, status))
     kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), speech, qtbot)
     desk = DeskWindow(DeskClient(central.url, DESK_TOKEN, desk_name="accueil-1"), refresh_ms=200,
                       ring=lambda: None)  # fmt: skip

@@ -19,6 +19,7 @@ from tests.gui.conftest import (
     Kiosk,
     all_widgets,
     declared_part,
+    open_language_dialog,
 )
 from tests.unit.i18n.script import i18n_script
 
@@ -28,13 +29,7 @@ ARABIC = QLocale.Language.Arabic
 
 
 def _switch_in_header(kiosk: Kiosk, code: str) -> None:
-    header = kiosk.window.current_screen.header
-    kiosk.click(header.language_button)
-    kiosk.qtbot.waitUntil(
-        lambda: header.language_dialog is not None and header.language_dialog.isVisible()
-    )
-    dialog = header.language_dialog
-    assert dialog is not None
+    dialog = open_language_dialog(kiosk)
     # Each language is named in itself, and read out in its own language.
     assert dialog.buttons["ar"].text() == "العربية"
     assert dialog.buttons["ar"].locale().language() == ARABIC

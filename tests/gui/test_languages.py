@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from kiosk.audit.checks import ltr_by_design
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, Translator
-from kiosk.ui.widgets import PROBLEMS, LanguageDialog
-from tests.gui.conftest import Kiosk, all_widgets, declared_part
+from kiosk.ui.widgets import PROBLEMS
+from tests.gui.conftest import Kiosk, all_widgets, declared_part, open_language_dialog
 from tests.unit.i18n.script import i18n_script
 
 pytestmark = pytest.mark.gui
@@ -106,17 +106,6 @@ def _check_language_buttons(buttons: dict[str, QAbstractButton], current: str) -
         assert btn.isChecked() == (code == current)
 
 
-def _open_language_dialog(kiosk: Kiosk) -> LanguageDialog:
-    header = kiosk.window.current_screen.header
-    kiosk.click(header.language_button)
-    kiosk.qtbot.waitUntil(
-        lambda: header.language_dialog is not None and header.language_dialog.isVisible()
-    )
-    dialog = header.language_dialog
-    assert dialog is not None
-    return dialog
-
-
 @pytest.mark.parametrize("code", list(LANGUAGES))
 def test_welcome_and_step_screens_in_each_language(
     make_kiosk: Callable[..., Kiosk], code: str
@@ -146,7 +135,7 @@ def test_welcome_and_step_screens_in_each_language(
     kiosk.wait_screen(Screen.STEP)
     kiosk.click(w.step.continue_button)
     assert w.step.summary.isVisible()
-    dialog = _open_language_dialog(kiosk)
+    dialog = open_language_dialog(kiosk)
     _check_language_buttons(dialog.buttons, "fr")
     kiosk.click(dialog.buttons[code])
     kiosk.qtbot.waitUntil(lambda: kiosk.controller.translator.code == code)
@@ -164,7 +153,7 @@ def test_welcome_and_step_screens_in_each_language(
     _check_language(w, lang, own_locale=set(w.welcome.language_buttons.values()))
 
     # The dialog itself speaks the new language, and still offers all ten.
-    dialog = _open_language_dialog(kiosk)
+    dialog = open_language_dialog(kiosk)
     _check_language_buttons(dialog.buttons, code)
     _check_language(dialog, lang, own_locale=set(dialog.buttons.values()))
     kiosk.click(dialog.close_button)

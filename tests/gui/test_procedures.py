@@ -144,12 +144,7 @@ def test_the_guide_leads_to_the_procedure(kiosk: Kiosk) -> None:
 
 
 def test_the_renewal_deadline_is_said_after_the_expiry_date(kiosk: Kiosk) -> None:
-    kiosk.start()
-    kiosk.fill(IDENTITY)
-    kiosk.click(kiosk.window.step.continue_button)
-    kiosk.qtbot.waitUntil(lambda: kiosk.window.step.step.id == "contact")
-    kiosk.fill(CONTACT)
-    kiosk.click(kiosk.window.step.continue_button)
+    kiosk.past_identity_and_contact()
     late = {**STUDENT_RENEWAL, "permit_expiry": "15/12/2026"}  # 19 days after NOW
     for _ in range(2):  # studies, then the current permit
         kiosk.fill_step(late)

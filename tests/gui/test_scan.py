@@ -26,6 +26,7 @@ from kiosk.scan.formats import A4, TD3
 from kiosk.scan.guidance import MESSAGES, Guidance
 from kiosk.scan.pipeline import CaptureMode
 from kiosk.ui.camera_view import CameraFeed
+from kiosk.ui.controllers.ports import ScannerPorts
 from kiosk.ui.controllers.scanner import (
     ALREADY_TAKEN,
     CAMERA_BACK,
@@ -79,7 +80,7 @@ class Scan:
         self.camera = camera
         self.feed = CameraFeed(camera)
         options.setdefault("frames_required", 3)
-        self.controller = ScanController(kiosk.controller, self.feed, **options)
+        self.controller = ScanController(kiosk.controller, ScannerPorts(self.feed, **options))
         self.screen = kiosk.window.scan
         self.guidance: list[str] = []
         self.guidance_texts: list[str] = []

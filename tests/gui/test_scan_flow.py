@@ -30,6 +30,7 @@ from kiosk.i18n.bidi import strip_controls
 from kiosk.scan import synthetic as syn
 from kiosk.scan.formats import A4
 from kiosk.ui.camera_view import CameraFeed
+from kiosk.ui.controllers.ports import ScannerPorts
 from kiosk.ui.controllers.scan import PASSPORT_INTRO
 from kiosk.ui.controllers.scanner import ScanController
 from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
@@ -75,7 +76,9 @@ class Flow:
     def __init__(self, kiosk: Kiosk, frames: list[np.ndarray]) -> None:
         self.kiosk = kiosk
         self.camera = FakeCamera(frames, fps=12)
-        self.scanner = ScanController(kiosk.controller, CameraFeed(self.camera), frames_required=3)
+        self.scanner = ScanController(
+            kiosk.controller, ScannerPorts(CameraFeed(self.camera), frames_required=3)
+        )
         kiosk.controller.scanner_slot.provide(self.scanner)
         self.store = kiosk.store  # its pages: (uuid, document, page) -> bytes
         self.captured: list[tuple[str, int, bytes]] = []
@@ -101,6 +104,14 @@ class Flow:
     def wait_review(self) -> None:
         scan = self.window.scan
         self.wait(lambda: scan.reviewing and self.scanner._jpeg is not None)
+
+    def passport_read_and_accepted(self) -> None:
+        """To the passport, read (its MRZ), the photograph kept: on to the questions."""
+        self.to_passport()
+        self.wait(lambda: bool(self.mrz))
+        self.wait_review()
+        self.kiosk.click(self.window.scan.accept_button)
+        self.kiosk.wait_screen(Screen.STEP)
 
 
 @pytest.fixture
@@ -159,11 +170,7 @@ def test_a_typed_answer_that_differs_from_the_passport_is_pointed_out_once(
 ) -> None:
     flow = make_flow([passport_frame()])
     k, w = flow.kiosk, flow.window
-    flow.to_passport()
-    flow.wait(lambda: bool(flow.mrz))
-    flow.wait_review()
-    k.click(w.scan.accept_button)
-    k.wait_screen(Screen.STEP)
+    flow.passport_read_and_accepted()
     k.type_into("birth_date", "14/02/1977")
     k.click(w.step.continue_button)
     # Still here, told why, with the passport's date.
@@ -183,11 +190,7 @@ def test_an_expired_passport_is_explained_in_the_applicants_language(
     flow = make_flow([passport_frame(expired)], voice_on=True)
     k, w = flow.kiosk, flow.window
     k.controller.choose_language("ar")
-    flow.to_passport()
-    flow.wait(lambda: bool(flow.mrz))
-    flow.wait_review()
-    k.click(w.scan.accept_button)
-    k.wait_screen(Screen.STEP)
+    flow.passport_read_and_accepted()
     tr = Translator("ar")
     expected = tr(PASSPORT_EXPIRED).format(date="31/01/2025")
     assert expected != PASSPORT_EXPIRED.format(date="31/01/2025")  # translated
@@ -241,11 +244,7 @@ def test_documents_photographed_skipped_missing_then_submitted(
 ) -> None:
     flow = make_flow([passport_frame()])
     k, w = flow.kiosk, flow.window
-    flow.to_passport()
-    flow.wait(lambda: bool(flow.mrz))
-    flow.wait_review()
-    k.click(w.scan.accept_button)
-    k.wait_screen(Screen.STEP)
+    flow.passport_read_and_accepted()
     k.click(w.step.continue_button)  # the prefilled identity, as read
     k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
     k.fill(CONTACT)

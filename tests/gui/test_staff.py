@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from kiosk.domain.session import Screen
 from kiosk.staff import MemoryAuditLog, Role, StaffMember
 from kiosk.staff.fake import FakeStaffDirectory
+from kiosk.testing import FakeClock
 from kiosk.ui.compose import StaffParts
 from kiosk.ui.controllers.staff import AssistController, StaffController
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
@@ -27,12 +28,9 @@ pytestmark = pytest.mark.gui
 PIN = "482913"
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+        super().__init__(NOW)
 
 
 @dataclass

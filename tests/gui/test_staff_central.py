@@ -26,8 +26,6 @@ from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from sync.client import CentralClient
-from sync.enrolment import enrol
 from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -44,18 +42,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
         json={"identifier": "med-0042", "display_name": "Amina B.", "role": "mediator", "pin": PIN},
     )
     assert made.status_code == 201, made.text
-    settings = load_settings(
-        overrides={
-            "data_dir": tmp_path / "kiosk",
-            "central_url": central_server.url,
-            "sync_interval_s": 3600,
-        },
-        environ={},
-    )
-    with CentralClient(central_server.url) as client:
-        enrolment = enrol(
-            client, central_server.new_enrolment_code(), "kiosk-assist", settings.enrolment_file
-        )
+    settings, enrolment = central_server.enrolled_kiosk(tmp_path / "kiosk", "kiosk-assist")
     store = Store.open(settings.db_dir)
     speech = RecordingSpeech()
     controller, window = session_window(

@@ -17,16 +17,15 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QPushButton
 
-from kiosk.link.help_call import ACKNOWLEDGED, WAITING
+from kiosk.link.help_call import ACKNOWLEDGED
 from kiosk.link.status import SyncRound
 from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.ui.compose import StaffParts
-from kiosk.ui.controllers.help_call import HelpCallDialog
 from kiosk.ui.theme import Theme
 from tests.gui.admin_fixtures import Admin
 from tests.gui.conftest import NOW, Kiosk
-from tests.gui.test_help_call import _RecordingClient, attach
+from tests.gui.test_help_call import _RecordingClient, attach, call_for_help
 
 pytestmark = pytest.mark.gui
 
@@ -42,11 +41,7 @@ def test_nobody_is_promised_before_a_mediator_answers(kiosk: Kiosk, qtbot: Any) 
 
     help_calls, _status = attach(kiosk, lambda: Client([]))
     try:
-        kiosk.start()
-        kiosk.click(kiosk.window.step.header.help_button)
-        qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
-        dialog = kiosk.window.help_dialog
-        assert isinstance(dialog, HelpCallDialog)
+        dialog = call_for_help(kiosk, help_calls)
         waiting = dialog.text.text()
         assert "reçu votre appel" in waiting
         for promise in ("va venir", "vient", "arrive"):

@@ -22,10 +22,9 @@ from tests.fixtures.central import (
     SAMPLE_ANSWERS,
     CentralServer,
     database_for,
+    desk_central,
     make_upload,
     sample_payload,
-    start_central,
-    stop_central,
 )
 
 pytestmark = pytest.mark.integration
@@ -36,16 +35,11 @@ SITE = "Préfecture"  # the kiosks' default site_name: the desk token sees this 
 
 @pytest.fixture
 def central(tmp_path: Path, central_backend: str) -> Iterator[CentralServer]:
-    with database_for(central_backend) as database_url:
-        server = start_central(
-            tmp_path / "central",
-            database_url=database_url,
-            env={"KIOSK_CENTRAL_DESK_TOKENS": f"{DESK_TOKEN} {SITE}"},
-        )
-        try:
-            yield server
-        finally:
-            stop_central(server.process)
+    with (
+        database_for(central_backend) as database_url,
+        desk_central(tmp_path / "central", DESK_TOKEN, SITE, database_url=database_url) as server,
+    ):
+        yield server
 
 
 def desk_get(

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from central import Settings, create_app
+from kiosk.testing import FakeClock
 from tests.fixtures.central import (
     CentralServer,
     make_upload,
@@ -41,15 +42,9 @@ CODES = [f"SECURITY-TEST-CODE-{i:04d}" for i in range(12)]
 PIN = "482913"
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
+        super().__init__(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
 
 
 @dataclass

@@ -49,12 +49,11 @@ from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import MemoryAuditLog, Role
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.store import Store
-from kiosk.ui.compose import receipt_devices
-from kiosk.ui.controllers.staff import AssistController, StaffController
+from kiosk.ui.compose import StaffParts, receipt_devices
 from sync.client import CentralClient
 from sync.enrolment import Enrolment, enrol
 from tests.fixtures.central import CentralServer
-from tests.gui.conftest import NOW, FakeMonotonic, Kiosk, session_window
+from tests.gui.conftest import NOW, FakeMonotonic, Kiosk, session_kiosk
 from tests.gui.test_privacy import applicant_traces
 from tests.robustness.faultproxy import FaultProxy
 from tests.soak.day import Day, SimClock, malloc_trim, open_fds, rss_kb
@@ -147,7 +146,10 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
     speech = Pyttsx3Speech(player="null-fast")
     speech.start()
     sealer = Sealer(settings.enrolment_file)
-    controller, window = session_window(
+    audit = MemoryAuditLog(kiosk_id=kiosk_id)
+    directory = FakeStaffDirectory(audit=audit, clock=clock)
+    directory.add("med-0042", PIN, "Amina B.", Role.MEDIATOR)
+    built = session_kiosk(
         catalogue=load_catalogue(),
         store=store,
         sealer=sealer,
@@ -160,7 +162,11 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
         receipt=receipt_devices(settings, None),  # fake printer, QR camera, lookups
         site_name=settings.site_name,
         auto_print=settings.print_receipt_automatically,
+        staff=StaffParts(directory, audit, assist={"clock": clock}),
     )
+    controller, window, staff = built.session, built.window, built.staff
+    assert staff is not None and built.assist is not None
+    assist = built.assist
     assert isinstance(controller.receipt.status, StatusService)
     qtbot.addWidget(window)
     window.resize(1280, 1024)
@@ -168,11 +174,6 @@ def test_a_day_at_the_kiosk(qtbot: Any, tmp_path: Path, central_server: CentralS
     qtbot.waitExposed(window)
     kiosk = Kiosk(window, controller, store, sealer, speech, qtbot, monotonic)  # type: ignore[arg-type]
 
-    audit = MemoryAuditLog(kiosk_id=kiosk_id)
-    directory = FakeStaffDirectory(audit=audit, clock=clock)
-    directory.add("med-0042", PIN, "Amina B.", Role.MEDIATOR)
-    staff = StaffController(window, controller, directory, audit)
-    assist = AssistController(window, controller, staff, audit, clock=clock)
     signed: list[Any] = []
 
     def start_assisted(k: Kiosk) -> None:

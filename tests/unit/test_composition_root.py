@@ -17,9 +17,8 @@ COMPOSITION_ROOT = "kiosk/ui/compose.py"
 # Where each controller may be constructed. The session controller: the composition root
 # only. The others: their factories (start_staff, attach_help_calls, build_scanner,
 # attach_remote_actions), the composition root, and the places that still build their own
-# (issue 17, not done yet: the soak test, the staff screenshots' assisted session, the
-# join-session test's admin mode on the real staff sign-in; the scanner tests build the
-# scanner on a fake camera).
+# (the join-session test's admin mode on the real staff sign-in; the scanner tests build
+# the scanner on a fake camera).
 PORTS_TEST = "tests/gui/test_controller_ports.py"  # builds each controller from its ports
 SESSION = "kiosk/ui/controllers/session.py"
 ALLOWED: dict[str, set[str]] = {
@@ -38,21 +37,9 @@ ALLOWED: dict[str, set[str]] = {
         )
     },
     "AdminController": {COMPOSITION_ROOT, PORTS_TEST, "tests/gui/test_join_session_e2e.py"},
-    "StaffController": {
-        COMPOSITION_ROOT,
-        PORTS_TEST,
-        "kiosk/ui/controllers/staff.py",
-        "tests/soak/test_day.py",
-        "scripts/staff_screenshots.py",
-    },
-    "AssistController": {
-        COMPOSITION_ROOT,
-        PORTS_TEST,
-        "kiosk/ui/controllers/staff.py",
-        "tests/soak/test_day.py",
-        "scripts/staff_screenshots.py",
-    },
-    "HelpCallController": {"kiosk/ui/controllers/help_call.py"},
+    "StaffController": {COMPOSITION_ROOT, PORTS_TEST, "kiosk/ui/controllers/staff.py"},
+    "AssistController": {COMPOSITION_ROOT, PORTS_TEST, "kiosk/ui/controllers/staff.py"},
+    "HelpCallController": {"kiosk/ui/controllers/help_call.py", PORTS_TEST},
     "ScanController": {
         "kiosk/ui/controllers/scanner.py",
         PORTS_TEST,

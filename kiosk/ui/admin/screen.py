@@ -32,7 +32,7 @@ from contract.states import OutboxState
 from kiosk.admin.selftest import LABELS, CheckResult
 from kiosk.ui.admin.settings_form import SettingsForm
 
-STATE_LABELS = {
+STATE_LABELS: dict[str, str] = {
     OutboxState.SEALED: "scellées",
     OutboxState.UPLOADING: "en envoi",
     OutboxState.DELIVERED: "livrées",
@@ -496,7 +496,8 @@ class AdminScreen(QWidget):
 
     def _show_page_of(self, widget: QWidget) -> None:
         for i in range(self.tabs.count()):
-            if self.tabs.widget(i).isAncestorOf(widget):
+            page = self.tabs.widget(i)
+            if page is not None and page.isAncestorOf(widget):
                 self.tabs.setCurrentIndex(i)
                 return
 

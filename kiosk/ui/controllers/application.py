@@ -8,13 +8,12 @@ Built by the session controller with itself as its :class:`FlowHost` and the sca
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
 from kiosk.domain.session import Screen
-from kiosk.ui.controllers.ports import FlowHost
+from kiosk.ui.controllers.ports import Flow, FlowHost
 from kiosk.ui.controllers.scan import ScanFlow
 from kiosk.ui.screens.documents import deadline_text
 
@@ -22,11 +21,9 @@ if TYPE_CHECKING:
     from kiosk.ui.main_window import MainWindow
 
 
-class ApplicationFlow(QObject):
+class ApplicationFlow(Flow):
     def __init__(self, host: FlowHost, scan: ScanFlow, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
-        self.host: FlowHost = weakref.proxy(host)
+        super().__init__(host, parent)
         self.scan = scan
 
     def attach(self, window: MainWindow) -> None:

@@ -15,20 +15,18 @@ The call carries no personal data and ends with the session (wipe).
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
 from kiosk.i18n import N_, NP_, Translator
 from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, SENDING, UNREACHABLE, WAITING, HelpCall
+from kiosk.ui.controllers.ports import HelpCallPorts
 from kiosk.ui.widgets import NoticeDialog, button, label
 
 if TYPE_CHECKING:
     from kiosk.link.help_call import HelpCallLink
-    from kiosk.link.status import KioskStatus
     from kiosk.ui.controllers.session import SessionController
 
 TITLE = N_("Appel à l'accueil")
@@ -98,13 +96,7 @@ class HelpCallDialog(NoticeDialog):
         return " ".join((self.title.text(), self.text.text(), self.waited.text()))
 
     def open(self) -> None:
-        self.adjustSize()
-        parent = self.parentWidget()
-        if parent is not None:  # centred on the kiosk window
-            centre = parent.mapToGlobal(parent.rect().center())
-            self.move(centre - self.rect().center())
-        super().open()
-        self.ok_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.open_centred()
 
     def _cancel(self) -> None:
         self.accept()
@@ -120,18 +112,15 @@ class HelpCallController(QObject):
     def __init__(
         self,
         controller: SessionController,
-        link: Callable[[Callable[[HelpCall], None]], HelpCallLink],
-        status: KioskStatus | None = None,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
+        ports: HelpCallPorts,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent or controller)
         self.controller = controller
         # The link is made here with its ``on_update`` (called on its own thread).
-        self.link = link(self._updated.emit)
-        self.status = status
-        self.monotonic = monotonic
+        self.link: HelpCallLink = ports.link(self._updated.emit)
+        self.status = ports.status
+        self.monotonic = ports.monotonic
         self.dialog: HelpCallDialog | None = None
         self.call: HelpCall | None = None
         self._updated.connect(self._on_update)
@@ -259,14 +248,11 @@ class HelpCallController(QObject):
         self.link.stop()
 
 
-def attach_help_calls(
-    controller: SessionController,
-    link: Callable[[Callable[[HelpCall], None]], HelpCallLink],
-    status: KioskStatus | None = None,
-) -> HelpCallController:
+def attach_help_calls(controller: SessionController, ports: HelpCallPorts) -> HelpCallController:
     """Wire the help call into the session controller (through its slot) and start the
-    link's thread. ``link(on_update)`` makes the link (kiosk.link.help_call.HelpCallLink)."""
-    help_calls = HelpCallController(controller, link, status)
+    link's thread. ``ports.link(on_update)`` makes the link
+    (kiosk.link.help_call.HelpCallLink)."""
+    help_calls = HelpCallController(controller, ports)
     controller.help_slot.provide(help_calls)  # the "Aide" button calls the desk from now on
     if not help_calls.link.is_alive():
         help_calls.link.start()

@@ -9,20 +9,19 @@ tells whether the welcome screen's settings differ from the kiosk's defaults.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
 from kiosk.devices.speech import Speech
 from kiosk.domain.session import Screen
-from kiosk.ui.controllers.ports import FlowHost
+from kiosk.ui.controllers.ports import Flow, FlowHost
 from kiosk.ui.inactivity import InactivityMonitor, spoken_warning
 
 log = logging.getLogger(__name__)
 
 
-class IdleGuard(QObject):
+class IdleGuard(Flow):
     def __init__(
         self,
         host: FlowHost,
@@ -31,9 +30,7 @@ class IdleGuard(QObject):
         personalised: Callable[[], bool],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
-        self.host: FlowHost = weakref.proxy(host)
+        super().__init__(host, parent)
         self.monitor = monitor
         self.speech = speech
         self.personalised = personalised

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Signal
+
+from kiosk.i18n import SOURCE_LANGUAGE
 
 if TYPE_CHECKING:
     from contract.catalogue import Catalogue
@@ -27,6 +30,11 @@ if TYPE_CHECKING:
     from kiosk.devices.speech import Speech
     from kiosk.domain.session import ApplicantSession
     from kiosk.i18n import Translator
+    from kiosk.link.help_call import HelpCall, HelpCallLink
+    from kiosk.link.status import KioskStatus
+    from kiosk.scan.pipeline import Calibration, ScanSettings
+    from kiosk.staff import AuditLog, StaffDirectory
+    from kiosk.ui.camera_view import CameraFeed
     from kiosk.ui.inactivity import InactivityMonitor
     from kiosk.ui.main_window import MainWindow
     from kiosk.ui.tasks import TaskRunner
@@ -146,6 +154,66 @@ class SessionPorts:
     help_calls: Slot[Any] | None = None  # kiosk.ui.controllers.help_call.HelpCallController
 
 
+@dataclass(frozen=True)
+class StaffPorts:
+    """Staff sign-in's ports: the staff directory that checks an identifier and PIN (or a
+    badge), the audit log of sign-outs and assisted sessions, how long a signed-in person
+    may stay idle and the sign-in screen may wait, the camera that reads badges (a
+    factory: opened only while needed; None: no badge reading), the monotonic clock."""
+
+    directory: StaffDirectory
+    audit: AuditLog
+    session_timeout_s: float = 15 * 60
+    sign_in_timeout_s: float = 120
+    badge_camera: Callable[[], Camera] | None = None
+    monotonic: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class AssistPorts:
+    """The assisted session's ports: staff sign-in (a ``StaffController``), the audit
+    log, the kiosk's status for the desk (``KioskStatus``: "assisted", by whom; None:
+    none), the clock (None: the session controller's) and the mediator's language."""
+
+    staff: Any  # kiosk.ui.controllers.staff.StaffController
+    audit: AuditLog
+    status: KioskStatus | None = None
+    clock: Callable[[], dt.datetime] | None = None
+    mediator_language: str = SOURCE_LANGUAGE
+
+
+@dataclass(frozen=True)
+class HelpCallPorts:
+    """The help call's ports: the link to the desk, made by the controller with its
+    ``on_update`` (called on the link's thread: ``link(on_update) -> HelpCallLink``), the
+    kiosk's status (the desk sees the screen the applicant is on; None: none) and the
+    monotonic clock (how long the applicant has waited)."""
+
+    link: Callable[[Callable[[HelpCall], None]], HelpCallLink]
+    status: KioskStatus | None = None
+    monotonic: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class ScannerPorts:
+    """The document scanner's ports: the camera feed, the camera's calibration (None: a
+    new one), the pipeline's settings and a page's size budget (None: the pipeline's and
+    ``kiosk.scan.compress.PAGE_BUDGET``; OpenCV is imported only with the scanner), how
+    many steady frames make a capture, how often guidance may be spoken, after how many
+    frames it changes, how often the inactivity timer is kept alive while scanning, and
+    the monotonic clock."""
+
+    feed: CameraFeed
+    calibration: Calibration | None = None
+    settings: ScanSettings | None = None
+    frames_required: int = 5
+    page_budget: int | None = None
+    speech_interval_s: float = 2.0
+    guidance_frames: int = 3
+    keepalive_s: float = 1.0
+    monotonic: Callable[[], float] = time.monotonic
+
+
 class FlowHost(Protocol):
     """What the flows (application, resume, scan, receipt) share with the session
     controller that builds them: the applicant's session and what is shown and said."""
@@ -167,3 +235,23 @@ class FlowHost(Protocol):
     def render(self, *, speak: bool = True) -> None: ...
     def retranslate(self, code: str) -> None: ...
     def wipe(self) -> None: ...
+
+
+class Flow(QObject):
+    """A part of the session controller (its host), which holds the host weakly: the
+    session controller owns the flow, and no reference cycle keeps it alive."""
+
+    def __init__(self, host: FlowHost, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.host: FlowHost = weakref.proxy(host)
+
+
+class StoreFlow(Flow):
+    """A flow that reads or writes the store, on the task runner's store worker."""
+
+    def __init__(
+        self, host: FlowHost, store: StorePort, tasks: TaskRunner, parent: QObject | None = None
+    ) -> None:
+        super().__init__(host, parent)
+        self.store = store
+        self.tasks = tasks

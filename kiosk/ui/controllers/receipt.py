@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,7 @@ from kiosk.domain.receipt import (
 )
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_
-from kiosk.ui.controllers.ports import FlowHost, ReceiptPorts, StorePort
+from kiosk.ui.controllers.ports import FlowHost, ReceiptPorts, StoreFlow, StorePort
 from kiosk.ui.screens.status import (
     SCAN_HINT,
     SCAN_NO_CAMERA,
@@ -109,7 +108,7 @@ def receipt_camera_frame(page: QImage) -> np.ndarray:
     return np.ascontiguousarray(frame[:height])
 
 
-class ReceiptController(QObject):
+class ReceiptController(StoreFlow):
     """The receipt and "Suivre ma demande" (see the module's docstring)."""
 
     def __init__(
@@ -120,16 +119,12 @@ class ReceiptController(QObject):
         tasks: TaskRunner,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
-        self.host: FlowHost = weakref.proxy(host)
+        super().__init__(host, store, tasks, parent)
         self.printer = ports.printer
         self.status = ports.status
         self.qr_camera = ports.qr_camera
         self.site_name = ports.site_name
         self.auto_print = ports.auto_print
-        self.store = store
-        self.tasks = tasks
         self._render_worker: RenderWorker | None = None
         self._printing = False
         self._receipt_printed_for: str | None = None
@@ -429,14 +424,19 @@ class ReceiptController(QObject):
             return
         self._status_busy = True
         screen.set_busy(True)
-        self.tasks.run_cpu(
-            self.status.lookup,
-            reference,
-            secret,
-            birth_date,
-            on_done=self._status_answered,
-            on_error=self._status_failed,
-        )
+        query = (reference, secret, birth_date)
+        self._ask_central(self.status.lookup, query, self._status_answered, self._status_failed)
+
+    def _ask_central(
+        self,
+        call: Callable[[str, str | None, str | None], Any],
+        query: tuple[str, str | None, str | None],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """A status lookup or an attestation (reference, secret, birth date), on the
+        pool: the central API's answer may take seconds."""
+        self.tasks.run_cpu(call, *query, on_done=on_done, on_error=on_error)
 
     def _status_answered(self, view: Any) -> None:
         self._status_busy = False
@@ -505,14 +505,9 @@ class ReceiptController(QObject):
             screen.show_errors([])
         self._printing = True
         screen.attestation_button.setEnabled(False)
-        self.tasks.run_cpu(
-            self.status.attestation,
-            reference,
-            None,
-            birth_date,
-            on_done=self._attestation_ready,
-            on_error=self._attestation_failed,
-        )
+        query = (reference, None, birth_date)
+        ready, failed = self._attestation_ready, self._attestation_failed
+        self._ask_central(self.status.attestation, query, ready, failed)
 
     def _attestation_ready(self, data: Any) -> None:
         if data is None or self.host.session.screen is not Screen.STATUS:
@@ -546,14 +541,16 @@ class ReceiptController(QObject):
             on_error=self._attestation_failed,
         )
 
-    def _attestation_done(self, message: str) -> None:
+    def _attestation_done(self, message: str, *, error: bool = False) -> None:
+        """The attestation printed, or not (``error``: then said even with the voice off)."""
         self._printing = False
         if self.host.session.screen is not Screen.STATUS:
             return
         screen = self.host.w.status
         screen.attestation_button.setEnabled(True)
         screen.show_attestation_status(message)
-        self.host.say_if_voice(screen.attestation_status.text())
+        say = self.host.say if error else self.host.say_if_voice
+        say(screen.attestation_status.text())
 
     def _attestation_failed(self, exc: BaseException) -> None:
         log.warning("attestation not printed: %s", type(exc).__name__)
@@ -565,13 +562,7 @@ class ReceiptController(QObject):
             message = ATTESTATION_NOT_FOUND
         else:
             message = STATUS_UNAVAILABLE
-        self._printing = False
-        if self.host.session.screen is not Screen.STATUS:
-            return
-        screen = self.host.w.status
-        screen.attestation_button.setEnabled(True)
-        screen.show_attestation_status(message)
-        self.host.say(screen.attestation_status.text())
+        self._attestation_done(message, error=True)
 
     def wipe(self) -> None:
         self._stop_qr_camera()

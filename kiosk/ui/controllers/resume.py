@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
 from contract.validation import FieldError
 from kiosk.domain.resume import check_resume_form, new_resume_code, spoken_resume_code
-from kiosk.domain.session import Screen
+from kiosk.domain.session import SavedDraft, Screen
 from kiosk.i18n import N_
-from kiosk.ui.controllers.ports import FlowHost, StorePort
+from kiosk.ui.controllers.ports import FlowHost, StoreFlow, StorePort
 from kiosk.ui.screens.resume import RESUME_FAILED, RESUME_THROTTLED, RESUME_UNAVAILABLE
 from kiosk.ui.tasks import TaskRunner
 
@@ -36,7 +35,7 @@ SAVE_FAILED = N_(
 SAVE_TITLE = N_("Sauvegarde impossible")
 
 
-class ResumeFlow(QObject):
+class ResumeFlow(StoreFlow):
     def __init__(
         self,
         host: FlowHost,
@@ -46,11 +45,7 @@ class ResumeFlow(QObject):
         receipt: ReceiptController,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
-        self.host: FlowHost = weakref.proxy(host)
-        self.store = store
-        self.tasks = tasks
+        super().__init__(host, store, tasks, parent)
         self.draft_retention_days = retention_days  # drafts saved for later
         self.receipt = receipt
         self._resuming = False
@@ -90,38 +85,27 @@ class ResumeFlow(QObject):
         if s.screen is Screen.STEP:
             s.keep_typed(values)
         birth_date = s.birth_date(self.host.today())
-        assert s.procedure is not None and birth_date is not None
-        code, uuid = s.resume_code or new_resume_code(), s.uuid
+        assert birth_date is not None
+        draft = s.saved_draft(s.resume_code or new_resume_code())
         self.tasks.run(
             self._store_for_later,
-            s.uuid,
-            s.procedure.id,
-            s.language,
-            dict(s.answers),
-            code,
+            draft,
             birth_date,
             self.host.now(),
             self._expiry(),
-            on_done=lambda stored: self._saved(uuid, stored),
+            on_done=lambda stored: self._saved(draft.uuid, stored),
             on_error=self._save_failed,
         )
 
     def _store_for_later(
-        self,
-        uuid: str,
-        procedure_id: str,
-        language: str,
-        answers: dict[str, str],
-        code: str,
-        birth_date: str,
-        now: dt.datetime,
-        expires_at: dt.datetime,
+        self, draft: SavedDraft, birth_date: str, now: dt.datetime, expires_at: dt.datetime
     ) -> str:
         """Runs on the store worker; returns the code the draft was saved under."""
         # Imported here: kiosk.store loads SQLAlchemy, kept off the GUI thread at start-up.
         from kiosk.store.errors import ResumeCodeInUseError
 
-        self.store.drafts.save(uuid, procedure_id, language, answers, now)
+        uuid, code = draft.uuid, draft.code
+        self.store.drafts.save(uuid, draft.procedure_id, draft.language, draft.answers, now)
         for _ in range(5):
             try:
                 self.store.resume_codes.save(uuid, code, birth_date, expires_at)
@@ -244,15 +228,10 @@ class ResumeFlow(QObject):
         if s.screen is not Screen.RESUME:
             return
         try:
-            s.restore(
-                draft.uuid,
-                draft.procedure_id or "",
-                draft.language,
-                dict(draft.answers),
-                code,
-                self.host.today(),
-                self.host.now(),
+            saved = SavedDraft(
+                draft.uuid, draft.procedure_id or "", draft.language, dict(draft.answers), code
             )
+            s.restore(saved, self.host.today(), self.host.now())
         except KeyError:  # the procedure is no longer in the catalogue
             self._resume_failed(LookupError("procedure"))
             return

@@ -18,7 +18,6 @@ scanner (once OpenCV is loaded).
 from __future__ import annotations
 
 import logging
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -35,7 +34,7 @@ from kiosk.domain.identity_prefill import (
 )
 from kiosk.domain.session import ScanPhase, Screen
 from kiosk.i18n import N_
-from kiosk.ui.controllers.ports import FlowHost, Slot, StorePort
+from kiosk.ui.controllers.ports import FlowHost, Slot, StoreFlow, StorePort
 from kiosk.ui.display import display_value, format_date
 from kiosk.ui.tasks import TaskRunner
 
@@ -52,7 +51,7 @@ PASSPORT_INTRO = N_(
 )
 
 
-class ScanFlow(QObject):
+class ScanFlow(StoreFlow):
     """The photographs within the applicant's flow (see the module's docstring)."""
 
     def __init__(
@@ -63,12 +62,8 @@ class ScanFlow(QObject):
         tasks: TaskRunner,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
-        self.host: FlowHost = weakref.proxy(host)
+        super().__init__(host, store, tasks, parent)
         self.slot = slot
-        self.store = store
-        self.tasks = tasks
         self._passport_read_now = False  # the MRZ of this photo session was read
         slot.provided.connect(self._provided)
         if slot.current is not None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -53,6 +52,7 @@ from kiosk.scan.pipeline import (
     ScanSettings,
 )
 from kiosk.ui.camera_view import CameraFeed, bgr_to_qimage
+from kiosk.ui.controllers.ports import ScannerPorts
 
 if TYPE_CHECKING:
     from kiosk.devices.speech import Speech
@@ -199,33 +199,24 @@ class ScanController(QObject):
     def __init__(
         self,
         session: ScanHost,
-        feed: CameraFeed,
-        *,
-        calibration: Calibration | None = None,
-        settings: ScanSettings = DEFAULT_SETTINGS,
-        frames_required: int = 5,
-        page_budget: int = PAGE_BUDGET,
-        speech_interval_s: float = 2.0,
-        guidance_frames: int = 3,
-        keepalive_s: float = 1.0,
-        monotonic: Callable[[], float] = time.monotonic,
+        ports: ScannerPorts,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
-        self.feed = feed
-        self.calibration = calibration or Calibration()
-        self.settings = settings
-        self.frames_required = frames_required
+        self.feed: CameraFeed = ports.feed
+        self.calibration: Calibration = ports.calibration or Calibration()
+        self.settings: ScanSettings = DEFAULT_SETTINGS if ports.settings is None else ports.settings
+        self.frames_required = ports.frames_required
         # After "Refaire la photo", the page under the camera is photographed again only after it
         # has been right for this many more frames (about a second): time to adjust it.
-        self.retake_extra_frames = 4 * frames_required
-        self.page_budget = page_budget
+        self.retake_extra_frames = 4 * ports.frames_required
+        self.page_budget = PAGE_BUDGET if ports.page_budget is None else ports.page_budget
         self.capture = self._new_capture(FORMATS)
-        self.guidance_filter = GuidanceFilter(guidance_frames)
-        self.limiter = SpeechLimiter(speech_interval_s, monotonic)
-        self._monotonic = monotonic
-        self.keepalive_s = keepalive_s
+        self.guidance_filter = GuidanceFilter(ports.guidance_frames)
+        self.limiter = SpeechLimiter(ports.speech_interval_s, ports.monotonic)
+        self._monotonic = ports.monotonic
+        self.keepalive_s = ports.keepalive_s
         self._last_keepalive = float("-inf")
 
         self.documents: list[DocumentRequest] = []
@@ -255,9 +246,9 @@ class ScanController(QObject):
         self.refused = 0  # pages refused as already taken (tests, diagnostics)
         self._refused_shown = False
 
-        feed.frame_ready.connect(self._frame_ready)
-        feed.frame_arrived.connect(self._pump)
-        feed.camera_event.connect(self._camera_event)
+        self.feed.frame_ready.connect(self._frame_ready)
+        self.feed.frame_arrived.connect(self._pump)
+        self.feed.camera_event.connect(self._camera_event)
         session.session_wiped.connect(self.clear)
 
     def _new_capture(self, formats: Sequence[PageFormat]) -> AutoCapture:
@@ -725,4 +716,4 @@ def build_scanner(host: ScanHost, settings: Any, parent: QObject | None = None) 
 
     feed = CameraFeed(camera_from_settings(settings), parent=parent)
     calibration = Calibration(getattr(settings, "camera_sharpness_reference", None))
-    return ScanController(host, feed, calibration=calibration, parent=parent)
+    return ScanController(host, ScannerPorts(feed, calibration=calibration), parent=parent)

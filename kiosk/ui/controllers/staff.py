@@ -21,9 +21,7 @@ abandoned, timed out) ends it too.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +40,7 @@ from kiosk.staff import (
     StaffMember,
     valid_pin,
 )
+from kiosk.ui.controllers.ports import AssistPorts, StaffPorts
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from kiosk.ui.screens.signin import (
     BADGE_HINT,
@@ -56,7 +55,6 @@ from kiosk.ui.screens.signin import (
 )
 
 if TYPE_CHECKING:
-    from kiosk.devices.camera import Camera
     from kiosk.ui.camera_view import CameraFeed
     from kiosk.ui.controllers.session import SessionController
     from kiosk.ui.main_window import MainWindow
@@ -81,21 +79,15 @@ class StaffController(QObject):
         self,
         window: MainWindow,
         session: SessionController,
-        directory: StaffDirectory,
-        audit: AuditLog,
-        *,
-        session_timeout_s: float = 15 * 60,
-        sign_in_timeout_s: float = 120,
-        badge_camera: Callable[[], Camera] | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        ports: StaffPorts,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent or session)
         self.window = window
         self.session = session
-        self.directory = directory
-        self.audit = audit
-        self.badge_camera = badge_camera
+        self.directory: StaffDirectory = ports.directory
+        self.audit: AuditLog = ports.audit
+        self.badge_camera = ports.badge_camera
         self.current: StaffMember | None = None
         self.screen = window.signin
         self._roles: set[Role] = set()
@@ -106,13 +98,13 @@ class StaffController(QObject):
         self._decoding = False
         self.timer = QTimer(self)  # signed in: idle time before signing out
         self.timer.setSingleShot(True)
-        self.timer.setInterval(int(session_timeout_s * 1000))
+        self.timer.setInterval(int(ports.session_timeout_s * 1000))
         self.timer.timeout.connect(self.expire)
         self.sign_in_timer = QTimer(self)  # the sign-in screen left open
         self.sign_in_timer.setSingleShot(True)
-        self.sign_in_timer.setInterval(int(sign_in_timeout_s * 1000))
+        self.sign_in_timer.setInterval(int(ports.sign_in_timeout_s * 1000))
         self.sign_in_timer.timeout.connect(self.cancel)
-        self.monotonic = monotonic
+        self.monotonic = ports.monotonic
         self._wait_until = 0.0
         self.wait_timer = QTimer(self)  # a wait after wrong PINs, counted down on screen
         self.wait_timer.setInterval(1000)
@@ -334,22 +326,17 @@ class AssistController(QObject):
         self,
         window: MainWindow,
         session: SessionController,
-        staff: StaffController,
-        audit: AuditLog,
-        *,
-        status: Any = None,
-        clock: Callable[[], dt.datetime] | None = None,
-        mediator_language: str = SOURCE_LANGUAGE,
+        ports: AssistPorts,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent or session)
         self.window = window
         self.session = session
-        self.staff = staff
-        self.audit = audit
-        self.status = status  # kiosk.link.KioskStatus (the desk sees "assisted", and by whom)
-        self.clock = clock or session.clock
-        self.mediator_language = mediator_language
+        self.staff: StaffController = ports.staff
+        self.audit: AuditLog = ports.audit
+        self.status = ports.status  # the desk sees "assisted", and by whom
+        self.clock = ports.clock or session.clock
+        self.mediator_language = ports.mediator_language
         self.applicant_language = SOURCE_LANGUAGE
         self.screen = window.assist_consent
         self.end_screen = window.assist_end
@@ -368,7 +355,7 @@ class AssistController(QObject):
         self.banner.language_toggled.connect(self.toggle_language)
         self.banner.end_requested.connect(self.end)
         session.session_wiped.connect(self._wiped)
-        staff.signed_out.connect(self._signed_out)
+        self.staff.signed_out.connect(self._signed_out)
 
     @property
     def active(self) -> bool:
@@ -588,15 +575,18 @@ def start_staff(window: MainWindow, controller: SessionController, settings: Any
         return camera_from_settings(settings)
 
     audit = CentralAuditLog(settings.data_dir / "staff-audit.jsonl", client)
+    directory = CentralStaffDirectory(client, on_session=audit.bind)  # audit sends the session
     staff = StaffController(
         window,
         controller,
-        CentralStaffDirectory(client, on_session=audit.bind),  # the audit log sends the session
-        audit,
-        session_timeout_s=settings.staff_session_timeout_s,
-        badge_camera=badge_camera,
+        StaffPorts(
+            directory,
+            audit,
+            session_timeout_s=settings.staff_session_timeout_s,
+            badge_camera=badge_camera,
+        ),
     )
-    assist = AssistController(window, controller, staff, audit, status=status)
+    assist = AssistController(window, controller, AssistPorts(staff, audit, status=status))
     flush = QTimer(staff)  # audit entries kept while the network was down
 
     def flush_audit() -> None:

@@ -10,7 +10,6 @@ procedures this kiosk offers).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from PySide6.QtCore import QObject
 
 from contract.validation import FieldError
 from kiosk.domain.session import Screen
-from kiosk.ui.controllers.ports import FlowHost, StorePort
+from kiosk.ui.controllers.ports import FlowHost, StoreFlow, StorePort
 from kiosk.ui.controllers.scan import ScanFlow
 from kiosk.ui.controllers.submission import draft_failed
 from kiosk.ui.tasks import TaskRunner
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from kiosk.ui.main_window import MainWindow
 
 
-class StepsFlow(QObject):
+class StepsFlow(StoreFlow):
     def __init__(
         self,
         host: FlowHost,
@@ -39,11 +38,7 @@ class StepsFlow(QObject):
         offered: Callable[[], tuple[str, ...]],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
-        self.host: FlowHost = weakref.proxy(host)
-        self.store = store
-        self.tasks = tasks
+        super().__init__(host, store, tasks, parent)
         self.scan = scan
         self.after_step = after_step
         self.leave = leave

@@ -10,14 +10,13 @@ and the task runner.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.domain.session import Receipt, Screen
 from kiosk.i18n import N_
-from kiosk.ui.controllers.ports import FlowHost, OutboxEntry, StorePort, Submitter
+from kiosk.ui.controllers.ports import FlowHost, OutboxEntry, StoreFlow, StorePort, Submitter
 from kiosk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ def draft_failed(exc: BaseException) -> None:
     log.error("saving the draft failed: %s", type(exc).__name__)
 
 
-class SubmitController(QObject):
+class SubmitController(StoreFlow):
     application_submitted = Signal(str)  # uuid, once it is safely in the outbox
 
     def __init__(
@@ -45,13 +44,9 @@ class SubmitController(QObject):
         tasks: TaskRunner,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        # Weakly: the session controller owns this flow (no reference cycle keeps it alive).
-        self.host: FlowHost = weakref.proxy(host)
-        self.store = store
+        super().__init__(host, store, tasks, parent)
         self._submit = submit
         self.kiosk_id = kiosk_id
-        self.tasks = tasks
 
     def submit(self, accepted: bool) -> None:
         """Seal the application and put it in the outbox, once (the uuid is the key)."""

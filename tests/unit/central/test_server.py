@@ -21,19 +21,18 @@ from central.checks import check_payload
 from central.routers.enrolment import normalise_code
 from contract.catalogue import load_catalogue
 from contract.protocol import ApplicationUpload
+from kiosk.testing import FakeClock
 from tests.fixtures.central import make_upload, sample_payload
+from tests.unit.central.api import api_client
 
 ROOT = Path(__file__).resolve().parents[3]
 OPENAPI = ROOT / "central" / "openapi.json"
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+        super().__init__(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC))
 
 
 @pytest.fixture
@@ -43,17 +42,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path / "central",
-        admin_token="admin-secret",
-        enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
-        clock=clock,
-        sqlite_durable=False,
-    )
-    app = create_app(settings)
-    with TestClient(app) as client:
+    with api_client(tmp_path, clock) as client:
         yield client
-    app.state.engine.dispose()
 
 
 def _enrol(api: TestClient, code: str = "code-one-7K3M-9QXD-2PTV-H8WN") -> dict[str, Any]:

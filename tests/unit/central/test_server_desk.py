@@ -14,21 +14,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from central import Settings, create_app
+from kiosk.testing import FakeClock
+from tests.unit.central.api import api_client
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 DESK = {"Authorization": "Bearer desk-secret"}
 SITE = "Préfecture de Lyon"
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
+        super().__init__(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture
@@ -38,24 +34,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
-    app = create_app(
-        Settings(
-            data_dir=tmp_path / "central",
-            admin_token="admin-secret",
-            desk_tokens={"desk-secret": SITE},  # a desk sees its own site
-            enrolment_codes=[
-                "code-a-7K3M-9QXD-2PTV-H8WN",
-                "code-b-7K3M-9QXD-2PTV-H8WN",
-                "code-c-7K3M-9QXD-2PTV-H8WN",
-                "code-d-7K3M-9QXD-2PTV-H8WN",
-            ],
-            clock=clock,
-            sqlite_durable=False,
-        )
-    )
-    with TestClient(app) as client:
+    codes = [f"code-{x}-7K3M-9QXD-2PTV-H8WN" for x in "abcd"]
+    # A desk sees its own site.
+    with api_client(
+        tmp_path, clock, desk_tokens={"desk-secret": SITE}, enrolment_codes=codes
+    ) as client:
         yield client
-    app.state.engine.dispose()
 
 
 def _enrol(api: TestClient, code: str, name: str) -> dict[str, str]:

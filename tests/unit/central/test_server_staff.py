@@ -16,21 +16,17 @@ from central import Settings, create_app
 from central.settings import Limits
 from contract.badge import make_badge_code
 from contract.pin_policy import DEFAULT_POLICY
+from kiosk.testing import FakeClock
+from tests.unit.central.api import api_client
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 YEAR_S = 365 * 24 * 3600
 PIN = "482913"
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
+        super().__init__(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture
@@ -40,28 +36,20 @@ def clock() -> Clock:
 
 @pytest.fixture
 def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path / "central",
-        admin_token="admin-secret",
-        enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
-        clock=clock,
-        staff_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
-        sqlite_durable=False,  # a throwaway database: 1,000 sign-ins without a sync each
-        # Not the request rate limits (tests/security/test_rate_limits.py): the PIN policy
-        # alone, whatever the machine's speed (1,000 guesses in a few seconds).
-        limits=Limits(
-            kiosk_rate_per_s=1e6,
-            kiosk_burst=10**6,
-            address_rate_per_s=1e6,
-            address_burst=10**6,
-            sign_in_rate_per_s=1e6,
-            sign_in_burst=10**6,
-        ),
+    # A throwaway database: 1,000 sign-ins without a sync each. Not the request rate
+    # limits (tests/security/test_rate_limits.py): the PIN policy alone, whatever the
+    # machine's speed (1,000 guesses in a few seconds).
+    unlimited = Limits(
+        kiosk_rate_per_s=1e6,
+        kiosk_burst=10**6,
+        address_rate_per_s=1e6,
+        address_burst=10**6,
+        sign_in_rate_per_s=1e6,
+        sign_in_burst=10**6,
     )
-    app = create_app(settings)
-    with TestClient(app) as client:
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with api_client(tmp_path, clock, staff_hasher=hasher, limits=unlimited) as client:
         yield client
-    app.state.engine.dispose()
 
 
 def _kiosk(api: TestClient, code: str = "code-one-7K3M-9QXD-2PTV-H8WN") -> dict[str, str]:

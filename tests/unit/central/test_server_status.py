@@ -11,20 +11,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from central import Settings, create_app
+from kiosk.testing import FakeClock
 from tests.fixtures.central import make_upload, sample_payload
+from tests.unit.central.api import api_client
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 SECRET = "7K3M9QXD2345ABCD"
 REFERENCE = "K-7K3M-9QXD"
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+        super().__init__(dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC))
 
 
 @pytest.fixture
@@ -34,18 +32,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
-    app = create_app(
-        Settings(
-            data_dir=tmp_path / "central",
-            admin_token="admin-secret",
-            enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
-            clock=clock,
-            sqlite_durable=False,
-        )
-    )
-    with TestClient(app) as client:
+    with api_client(tmp_path, clock) as client:
         yield client
-    app.state.engine.dispose()
 
 
 def _enrol(api: TestClient, code: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import pytest
 from contract.catalogue import load_catalogue
 from kiosk.domain.deadlines import DeadlineStatus
 from kiosk.domain.samples import sample_answers
-from kiosk.domain.session import ApplicantSession, Receipt, Screen
+from kiosk.domain.session import ApplicantSession, Receipt, SavedDraft, Screen
 
 TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -219,16 +219,16 @@ def test_restore_goes_to_the_first_unanswered_step(catalogue, session):
     other = ApplicantSession(catalogue)
     other.open_resume()
     assert other.screen is Screen.RESUME
-    other.restore(session.uuid, "renewal-student", "ar", saved, "7K3M9QXD", TODAY, NOW)
+    other.restore(SavedDraft(session.uuid, "renewal-student", "ar", saved, "7K3M9QXD"), TODAY, NOW)
     assert other.uuid == session.uuid and other.language == "ar"
     assert other.screen is Screen.STEP and other.step.id == "studies"
     fill_all(other)
     complete = dict(other.answers)
     third = ApplicantSession(catalogue)
-    third.restore(other.uuid, "renewal-student", "fr", complete, "7K3M9QXD", TODAY)
+    third.restore(SavedDraft(other.uuid, "renewal-student", "fr", complete, "7K3M9QXD"), TODAY)
     assert third.screen is Screen.DOCUMENTS
     with pytest.raises(KeyError):
-        third.restore(other.uuid, "naturalisation", "fr", complete, "X", TODAY)
+        third.restore(SavedDraft(other.uuid, "naturalisation", "fr", complete, "X"), TODAY)
 
 
 def test_a_restored_draft_does_not_ask_for_the_passport_again(catalogue, session):
@@ -236,12 +236,14 @@ def test_a_restored_draft_does_not_ask_for_the_passport_again(catalogue, session
     resumed, the passport is not asked for again (issue 15, problem 6)."""
     session.submit_step(IDENTITY, TODAY)
     other = ApplicantSession(catalogue)
-    other.restore(session.uuid, "renewal-student", "fr", dict(session.answers), "C", TODAY)
+    other.restore(
+        SavedDraft(session.uuid, "renewal-student", "fr", dict(session.answers), "C"), TODAY
+    )
     assert other.passport_scan_done
     other.back()
     assert other.step.id == "identity" and not other.wants_passport_scan()
     empty = ApplicantSession(catalogue)
-    empty.restore(session.uuid, "renewal-student", "fr", {}, "C", TODAY)
+    empty.restore(SavedDraft(session.uuid, "renewal-student", "fr", {}, "C"), TODAY)
     assert not empty.passport_scan_done and empty.wants_passport_scan()
 
 

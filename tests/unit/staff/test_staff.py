@@ -14,19 +14,14 @@ from contract.pin_policy import DEFAULT_POLICY, ThrottlePolicy
 from kiosk.staff import MemoryAuditLog, Role, SignInRefused, valid_pin
 from kiosk.staff.central import CentralAuditLog
 from kiosk.staff.fake import FakeStaffDirectory
+from kiosk.testing import FakeClock
 
 YEAR_S = 365 * 24 * 3600
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
+        super().__init__(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
 
 
 def test_policy_grows_then_caps() -> None:

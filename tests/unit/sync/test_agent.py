@@ -18,7 +18,7 @@ import pytest
 from contract import sealing
 from contract.protocol import ApplicationReceipt, ApplicationStatus, ApplicationUpload, FieldProblem
 from kiosk.store import OutboxEntry
-from kiosk.testing import MemoryStore
+from kiosk.testing import FakeClock, MemoryStore
 from sync.agent import (
     BACKOFF_CAP_S,
     AlreadyRunning,
@@ -102,12 +102,9 @@ class FakeClient:
         )
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+        super().__init__(T0)
 
 
 @pytest.fixture

@@ -1,0 +1,38 @@
+"""The central API in process for its unit tests: ``api_client(tmp_path, clock, **settings)``
+is a ``TestClient`` on a throwaway SQLite database, with an admin token and two enrolment
+codes unless ``settings`` say otherwise."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from central import Settings, create_app
+
+CODES = ["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"]
+
+
+@contextlib.contextmanager
+def api_client(
+    tmp_path: Path, clock: Callable[[], dt.datetime], **settings: Any
+) -> Iterator[TestClient]:
+    app = create_app(
+        Settings(
+            **{
+                "data_dir": tmp_path / "central",
+                "admin_token": "admin-secret",
+                "enrolment_codes": CODES,
+                "clock": clock,
+                "sqlite_durable": False,  # a throwaway database
+                **settings,
+            }
+        )
+    )
+    with TestClient(app) as client:
+        yield client
+    app.state.engine.dispose()
