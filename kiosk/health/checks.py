@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.health.registry import Result, Status, verdict
+from kiosk.i18n import counted
 
 MIN_FREE_BYTES = 1 << 30  # below: fail (a day of scanned pages with room to spare)
 LOW_FREE_BYTES = 5 << 30  # below: warn
@@ -274,6 +275,7 @@ def ocr_specimen(engine_factory: Callable[[], Any] | None = None) -> Result:
         return Result(
             "fail",
             f"moteur {name} : le spécimen de passeport est mal lu "
-            f"({score:.0%} des caractères justes, {len(lines)} ligne(s) lue(s))",
+            f"({score:.0%} des caractères justes, "
+            f"{counted(len(lines), 'ligne lue', 'lignes lues')})",
         )
     return Result("ok", f"moteur {name} prêt : spécimen lu à {score:.0%}")

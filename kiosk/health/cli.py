@@ -35,6 +35,7 @@ from kiosk.config import SYSTEM_CONFIG, ConfigError, Settings, load_settings
 from kiosk.health import checks
 from kiosk.health.registry import Check, Registry, Result, Status
 from kiosk.health.store import DB_FILENAME, head_revision, store_revision
+from kiosk.i18n import counted
 
 __all__ = [
     "CHECKS",
@@ -249,7 +250,8 @@ TEXTS = {
         "defaults": "(valeurs par défaut)",
         "unknown": "(non enrôlée)",
         "labels": {"ok": "ok", "warn": "alerte", "fail": "ÉCHEC", "skipped": "omis"},
-        "summary": "{ok} ok, {warn} alerte(s), {fail} échec(s)",
+        "summary": "{ok} ok, {warn}, {fail}",
+        "counted": {"warn": ("alerte", "alertes"), "fail": ("échec", "échecs")},
         "skipped": ", {n} omis",
         "names": {
             "config": "configuration",
@@ -274,7 +276,8 @@ TEXTS = {
         "defaults": "(defaults)",
         "unknown": "(not enrolled)",
         "labels": {"ok": "ok", "warn": "warn", "fail": "FAIL", "skipped": "skip"},
-        "summary": "{ok} ok, {warn} warning(s), {fail} failure(s)",
+        "summary": "{ok} ok, {warn}, {fail}",
+        "counted": {"warn": ("warning", "warnings"), "fail": ("failure", "failures")},
         "skipped": ", {n} skipped",
         "names": {},
     },
@@ -323,8 +326,13 @@ class Report:
         for c in self.checks:
             lines.append(f"  {label[c.status]:<6} {names.get(c.name, c.name):<13} {c.detail}")
         counts = {s: sum(c.status == s for c in self.checks) for s in label}
+        nouns: dict[str, tuple[str, str]] = t["counted"]  # type: ignore[assignment]
         lines.append(
-            str(t["summary"]).format(ok=counts["ok"], warn=counts["warn"], fail=counts["fail"])
+            str(t["summary"]).format(
+                ok=counts["ok"],
+                warn=counted(counts["warn"], *nouns["warn"], self.lang),
+                fail=counted(counts["fail"], *nouns["fail"], self.lang),
+            )
             + (str(t["skipped"]).format(n=counts["skipped"]) if counts["skipped"] else "")
         )
         return "\n".join(lines)
@@ -571,8 +579,10 @@ def check_sync(state: KioskState, probes: Probes, unreadable: str | None = None)
         )
     waited = now - state.oldest_pending_at if state.oldest_pending_at else dt.timedelta(0)
     detail = _t(
-        f"{state.pending} demande(s) en attente, la plus ancienne depuis {_age(waited)} ; {since}",
-        f"{state.pending} application(s) waiting, the oldest for {_age(waited)}; {since}",
+        f"{counted(state.pending, 'demande', 'demandes')} en attente, "
+        f"la plus ancienne depuis {_age(waited)} ; {since}",
+        f"{counted(state.pending, 'application', 'applications', 'en')} waiting, "
+        f"the oldest for {_age(waited)}; {since}",
     )
     if waited > SYNC_STUCK:
         return Result(

@@ -45,6 +45,14 @@ def _french_plural(n: int) -> int:
     return 0 if n in (0, 1) else 1  # "0 appel", "1 appel", "2 appels"
 
 
+def counted(count: int, one: str, other: str, language: str = "fr") -> str:
+    """A count and its noun in staff text, which is French (or English for ``kiosk-health
+    --lang en``) and not in the catalogues: "1 demande envoyée", "3 demandes envoyées",
+    never "demande(s)"."""
+    singular = _french_plural(count) == 0 if language == "fr" else count == 1
+    return f"{count} {one if singular else other}"
+
+
 @dataclass(frozen=True)
 class Language:
     code: str  # BCP 47 / gettext code, e.g. "fr", "ar"

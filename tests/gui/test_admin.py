@@ -310,7 +310,7 @@ def test_purge_applies_the_retention_rules(admin: Admin) -> None:
     admin.open()
     admin.act("admin_purge_preview", admin.screen.preview_button.click)
     admin.act("admin_purge", admin.screen.purge_button.click)
-    assert "3 demande(s)" in admin.screen.purge_result.text()
+    assert "3 demandes reçues effacées" in admin.screen.purge_result.text()
 
 
 def test_admin_mode_times_out_and_signs_staff_out(admin: Admin) -> None:

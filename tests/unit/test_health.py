@@ -312,10 +312,10 @@ def test_main_exit_status_and_json(
     monkeypatch.setattr(health, "Probes", good_probes)
     assert health.main(["--config", str(config), "--as-root", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "15 ok, 0 warning(s), 0 failure(s)" in out
+    assert "15 ok, 0 warnings, 0 failures" in out
     assert health.main(["--config", str(config), "--as-root"]) == 0  # the staff's French
     out = capsys.readouterr().out
-    assert "borne k-1, version 0.1.0" in out and "15 ok, 0 alerte(s), 0 échec(s)" in out
+    assert "borne k-1, version 0.1.0" in out and "15 ok, 0 alerte, 0 échec" in out
     assert "  ok     API centrale " in out
 
     monkeypatch.setattr(health, "Probes", lambda: good_probes(camera_available=lambda _s: False))
@@ -426,7 +426,7 @@ def test_the_json_says_which_kiosk_its_backlog_sync_and_service(
     }
     checks = {c["name"]: c for c in data["checks"]}
     assert checks["sync"]["status"] == "warn"
-    assert "2 demande(s) en attente, la plus ancienne depuis 3 h" in checks["sync"]["detail"]
+    assert "2 demandes en attente, la plus ancienne depuis 3 h" in checks["sync"]["detail"]
     assert checks["service"]["status"] == "warn" and "adm-7" in checks["service"]["detail"]
     # A day without delivery is a failure; the schema refuses a report it does not describe.
     _outbox(kiosk_dir, NOW - dt.timedelta(days=2))

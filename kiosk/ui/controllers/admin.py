@@ -26,6 +26,7 @@ from contract.states import OutboxState
 from kiosk.admin import diagnostics, service
 from kiosk.admin.selftest import SelfTests
 from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
+from kiosk.i18n import counted
 from kiosk.ui.admin.settings_form import LABELS as SETTING_LABELS
 from kiosk.ui.controllers.ports import Slot
 from kiosk.ui.tasks import TaskRunner
@@ -50,7 +51,8 @@ def sync_outcome_text(round_: Any) -> str:
     at = _at(round_.at)
     if round_.outcome == "sent":
         return (
-            f"Synchronisation faite le {at} : {round_.delivered} demande(s) envoyée(s), "
+            f"Synchronisation faite le {at} : "
+            f"{counted(round_.delivered, 'demande envoyée', 'demandes envoyées')}, "
             f"{round_.failed} en échec, {round_.remaining} encore à envoyer."
         )
     why = {
@@ -680,9 +682,10 @@ class AdminController(QObject):
 
         def show(found: Any) -> None:
             self.screen.show_purge_preview(
-                f"Seraient effacées maintenant : {found.received} demande(s) reçue(s) par "
+                "Seraient effacées maintenant : "
+                f"{counted(found.received, 'demande reçue', 'demandes reçues')} par "
                 f"l'API centrale avant le {found.received_before.astimezone():%d/%m/%Y %H:%M}, "
-                f"et {found.drafts} brouillon(s) (non modifiés depuis le "
+                f"et {counted(found.drafts, 'brouillon', 'brouillons')} (non modifiés depuis le "
                 f"{found.drafts_before.astimezone():%d/%m/%Y}, ou sauvegardés et arrivés à "
                 "échéance). Rien d'autre n'est effacé."
             )
@@ -700,7 +703,8 @@ class AdminController(QObject):
 
         def done(count: int) -> None:
             self.screen.show_purge_result(
-                f"Purge faite : {count} demande(s) reçue(s) effacée(s) ; "
+                "Purge faite : "
+                f"{counted(count, 'demande reçue effacée', 'demandes reçues effacées')} ; "
                 "les brouillons arrivés à échéance aussi."
             )
             self._done("admin_purge", str(count))

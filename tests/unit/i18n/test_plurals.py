@@ -114,3 +114,13 @@ def test_every_catalogue_gives_its_languages_number_of_forms() -> None:
         assert len(counted) >= 10, code
         for message in counted:
             assert len(message.string) == catalog.num_plurals, (code, message.id)
+
+
+def test_staff_text_counts_with_french_and_english_rules() -> None:
+    from kiosk.i18n import counted
+
+    assert counted(0, "demande", "demandes") == "0 demande"  # French: 0 takes the singular
+    assert counted(1, "demande", "demandes") == "1 demande"
+    assert counted(2, "demande", "demandes") == "2 demandes"
+    assert counted(0, "warning", "warnings", "en") == "0 warnings"
+    assert counted(1, "warning", "warnings", "en") == "1 warning"
