@@ -200,14 +200,18 @@ Seeds 1 and 3's 800 reads with the reader of the session before (a linear discri
 and nearest examples): scan 91.1 %, camera 77.7 %, photo 96.2 %, tiny 32.1 %, 0 false
 accepts, median 54 ms, p95 85 ms.
 
-Anchors, on the first 8 images of each kind of seed 7 (32 images; they take 0.3-3 s of CPU
-a read; measured with the previous reader):
+Anchors, on the first 8 images of each kind of seed 7 (32 images; they take 0.3-4 s of CPU
+a read), re-measured 2026-12-07 04:39-04:43 UTC with h-12-mrz4's reader (``--readers
+ours,passporteye,passporteye-best,fastmrz --count 8 --seed 7 --anchor-count 8``), nice
+15, load average 5; in brackets, with the reader of 2026-12-06 and a quieter machine:
 
     reader             right (of 24 MRZs)  false accepts (of 32 reads)  cpu med
-    ours                  87.5 %              0                            36 ms
-    PassportEye (README)   8.3 %             21.9 %  (names with K for <)  600 ms
-    PassportEye best      45.8 %              9.4 %                        846 ms
-    fastmrz (eng model)    0.0 %              3.1 %                        822 ms
+    ours                  95.8 % (87.5)       0                            75 ms (36)
+    PassportEye (README)   8.3 %             21.9 %  (names with K for <)  972 ms (600)
+    PassportEye best      45.8 %              9.4 %                       1340 ms (846)
+    fastmrz (eng model)    0.0 %              3.1 %                       1437 ms (822)
+
+    (The anchors read exactly as before; their CPU times, like ours, rose with the load.)
 
 A read is accepted only if (1) every check digit passes (a failed one may be mended by
 the classifier's runner-up at one position where it hesitated, if exactly one such change
