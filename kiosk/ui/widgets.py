@@ -1322,18 +1322,15 @@ class BaseScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.header = Header()
-        outer.addWidget(self.header)
-        for name in (
-            "language_chosen",
-            "text_size_requested",
-            "high_contrast_toggled",
-            "voice_toggled",
-            "repeat_requested",
-            "stop_requested",
-            "help_requested",
-        ):
-            getattr(self.header, name).connect(getattr(self, name))
+        self._outer = outer
+        # The header is built when the screen is first shown or its header first asked
+        # for (``header``): its 29 widgets on each of the 16 screens were a third of a
+        # window, built, re-styled and re-translated whether the screen was seen or not.
+        # What it shows meanwhile is kept here (``set_header_state``).
+        self._header: Header | None = None
+        self._header_scale = 1.0
+        self._header_contrast = False
+        self._header_voice = False
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -1398,10 +1395,123 @@ class BaseScreen(QWidget):
         outer.addWidget(self.footer)
         self._overflow: list[QAbstractButton] = []
 
+    # --- the header, built on first use -------------------------------------------------
+    @property
+    def header(self) -> Header:
+        """The screen's header (language, text size, contrast, voice, listen, stop, help)."""
+        if self._header is None:
+            self._build_header()
+        assert self._header is not None
+        return self._header
+
+    @property
+    def built_header(self) -> Header | None:
+        """The header if it was built (None: the screen was never shown)."""
+        return self._header
+
+    def set_header_state(
+        self,
+        *,
+        scale: float | None = None,
+        high_contrast: bool | None = None,
+        voice: bool | None = None,
+    ) -> None:
+        """What the header shows (text size, the contrast and voice toggles), now if it
+        is built, else when it is."""
+        header = self._header
+        if scale is not None:
+            self._header_scale = scale
+            if header is not None:
+                header.set_text_scale(scale)
+        if high_contrast is not None:
+            self._header_contrast = high_contrast
+            if header is not None:
+                header.set_high_contrast(high_contrast)
+        if voice is not None:
+            self._header_voice = voice
+            if header is not None:
+                header.set_voice(voice)
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and self._header is None:
+            self._build_header()  # before it shows: laid out and painted with the rest
+        super().setVisible(visible)
+
+    def _build_header(self) -> None:
+        header = Header()
+        self._header = header
+        header._scale = self._header_scale
+        header.set_high_contrast(self._header_contrast)
+        header.set_voice(self._header_voice)
+        header.retranslate(self.tr_)
+        for name in (
+            "language_chosen",
+            "text_size_requested",
+            "high_contrast_toggled",
+            "voice_toggled",
+            "repeat_requested",
+            "stop_requested",
+            "help_requested",
+        ):
+            getattr(header, name).connect(getattr(self, name))
+        self._outer.insertWidget(0, header)
+        if self.isVisible():
+            header.show()  # now, not on the queued event a visible parent's layout posts
+        self._header_first_in_tab_order()
+
+    def _header_first_in_tab_order(self) -> None:
+        """A widget made late goes to the end of the window's Tab chain: the screen's own
+        widgets are moved after the header's, in the order they had, so that Tab goes
+        through the header, then the page, as when the header was made first."""
+        header = self._header
+        assert header is not None
+        top = self.window()
+        count = len(top.findChildren(QWidget)) + 2
+        content: list[QWidget] = []
+        w: QWidget | None = self.nextInFocusChain()
+        for _ in range(count):
+            if w is None or w is self:
+                break
+            # Every widget, not only Tab stops: Tab goes on from where the focus is, and
+            # the title (no Tab stop) is given the focus when the screen is entered.
+            # What can have the focus: Tab stops, and what is given the focus without
+            # being one (the title when the screen is entered, an error summary): Tab goes
+            # on from there.
+            if (
+                (w.focusPolicy() != Qt.FocusPolicy.NoFocus or w is self.title)
+                and self.isAncestorOf(w)
+                and not header.isAncestorOf(w)
+            ):
+                content.append(w)
+            w = w.nextInFocusChain()
+        # setTabOrder() moves Tab stops only: the others are Tab stops while they move.
+        policies = [(c, c.focusPolicy()) for c in content]
+        for c, policy in policies:
+            if not policy & Qt.FocusPolicy.TabFocus:
+                c.setFocusPolicy(policy | Qt.FocusPolicy.TabFocus)
+        # A Tab stop after them all while they move: setTabOrder(a, b) does nothing when b
+        # already comes next after a, going round the chain (the screen alone in it).
+        sentinel = QWidget(self)
+        sentinel.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        for first, second in itertools.pairwise([*header.buttons, *content]):
+            QWidget.setTabOrder(first, second)
+        sentinel.setParent(None)
+        sentinel.deleteLater()
+        for c, policy in policies:
+            if c.focusPolicy() != policy:
+                c.setFocusPolicy(policy)
+        self.footer_last()
+
+    def header_chain(self) -> list[QWidget]:
+        """The header's buttons, the start of a screen's reading order; none before the
+        header is built (it puts itself first then, the order given kept after it)."""
+        return list(self._header.buttons) if self._header is not None else []
+
     # --- rendering ------------------------------------------------------------------
     def retranslate(self, tr: Translator) -> None:
         self.tr_ = tr
-        self.header.retranslate(tr)
+        if self._header is not None:
+            self._header.retranslate(tr)
         if self.back_button is not None:
             back = tr(N_("Retour"))
             self.back_button.setText(f"{back_arrow(tr)} {back}")
@@ -1526,8 +1636,8 @@ class BaseScreen(QWidget):
     def footer_last(self) -> None:
         """Tab reaches the action bar last, as it is read (the bar is under the page)."""
         footer = [b for b in self.action_buttons() if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
-        if not footer:
-            return
+        if not footer or self._header is None:
+            return  # without a header, it is done when the header is built
         # Only what Tab stops on: setTabOrder() on the scroll area's viewport and other
         # NoFocus widgets left their Python wrappers invalid (PySide: "already deleted").
         # The screen's widgets Tab stops on, in this window (``wanted``: the list holds
