@@ -1472,8 +1472,6 @@ class BaseScreen(QWidget):
         for _ in range(count):
             if w is None or w is self:
                 break
-            # Every widget, not only Tab stops: Tab goes on from where the focus is, and
-            # the title (no Tab stop) is given the focus when the screen is entered.
             # What can have the focus: Tab stops, and what is given the focus without
             # being one (the title when the screen is entered, an error summary): Tab goes
             # on from there.
