@@ -1314,7 +1314,9 @@ class BaseScreen(QWidget):
     help_requested = Signal()
     back_requested = Signal()
 
-    def __init__(self, title_id: str, intro_id: str, *, has_back: bool = True) -> None:
+    def __init__(
+        self, title_id: str, intro_id: str, *, has_back: bool = True, header_now: bool = False
+    ) -> None:
         super().__init__()
         self._title_id = title_id
         self._intro_id = intro_id
@@ -1331,6 +1333,8 @@ class BaseScreen(QWidget):
         self._header_scale = 1.0
         self._header_contrast = False
         self._header_voice = False
+        if header_now:  # the screen shown first: made first, first in its Tab chain
+            self._build_header(made_first=True)
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -1437,7 +1441,7 @@ class BaseScreen(QWidget):
             self._build_header()  # before it shows: laid out and painted with the rest
         super().setVisible(visible)
 
-    def _build_header(self) -> None:
+    def _build_header(self, *, made_first: bool = False) -> None:
         header = Header()
         self._header = header
         header._scale = self._header_scale
@@ -1457,47 +1461,30 @@ class BaseScreen(QWidget):
         self._outer.insertWidget(0, header)
         if self.isVisible():
             header.show()  # now, not on the queued event a visible parent's layout posts
-        self._header_first_in_tab_order()
+        if not made_first:
+            self._header_first_in_tab_order()
 
     def _header_first_in_tab_order(self) -> None:
-        """A widget made late goes to the end of the window's Tab chain: the screen's own
-        widgets are moved after the header's, in the order they had, so that Tab goes
-        through the header, then the page, as when the header was made first."""
+        """A widget made late goes to the end of the window's Tab chain: the header's
+        buttons are moved to just before the screen, after the last Tab stop that comes
+        before it, so that Tab goes through the header, then the page, as when the header
+        was made first. (Moving the page's widgets after the header instead left a Python
+        wrapper of the window's QWindow invalid: PySide, setTabOrder.)"""
         header = self._header
         assert header is not None
-        top = self.window()
-        count = len(top.findChildren(QWidget)) + 2
-        content: list[QWidget] = []
-        w: QWidget | None = self.nextInFocusChain()
+        count = len(self.window().findChildren(QWidget)) + 2
+        before: QWidget | None = None
+        w: QWidget | None = self.previousInFocusChain()
         for _ in range(count):
-            if w is None or w is self:
+            if w is None or w is self or header.isAncestorOf(w):
+                break  # round the chain: nothing before the screen (it is alone in it)
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and not w.isAncestorOf(self):
+                before = w
                 break
-            # What can have the focus: Tab stops, and what is given the focus without
-            # being one (the title when the screen is entered, an error summary): Tab goes
-            # on from there.
-            if (
-                (w.focusPolicy() != Qt.FocusPolicy.NoFocus or w is self.title)
-                and self.isAncestorOf(w)
-                and not header.isAncestorOf(w)
-            ):
-                content.append(w)
-            w = w.nextInFocusChain()
-        # setTabOrder() moves Tab stops only: the others are Tab stops while they move.
-        policies = [(c, c.focusPolicy()) for c in content]
-        for c, policy in policies:
-            if not policy & Qt.FocusPolicy.TabFocus:
-                c.setFocusPolicy(policy | Qt.FocusPolicy.TabFocus)
-        # A Tab stop after them all while they move: setTabOrder(a, b) does nothing when b
-        # already comes next after a, going round the chain (the screen alone in it).
-        sentinel = QWidget(self)
-        sentinel.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        for first, second in itertools.pairwise([*header.buttons, *content]):
-            QWidget.setTabOrder(first, second)
-        sentinel.setParent(None)
-        sentinel.deleteLater()
-        for c, policy in policies:
-            if c.focusPolicy() != policy:
-                c.setFocusPolicy(policy)
+            w = w.previousInFocusChain()
+        if before is not None:
+            for first, second in itertools.pairwise([before, *header.buttons]):
+                QWidget.setTabOrder(first, second)
         self.footer_last()
 
     def header_chain(self) -> list[QWidget]:
