@@ -8,18 +8,18 @@ machine's load.
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/window_build.py [--runs 7]
     [--profile build|retheme|retranslate]   (cProfile of one phase: the costliest functions)
 
-Measured on the 2-core development machine on 2026-12-07, load average 7-9 (other
-sessions running), median of 5 (CPU time; wall about 2.5x under that load):
+Measured on the 2-core development machine on 2026-12-07, median of 5 builds, CPU time
+(main at c77c140 against headers built on a screen's first show):
 
-=================  ======================  ========================================
-phase              headers with the window  headers on a screen's first show
-=================  ======================  ========================================
-build              1659 ms                 793 ms
-show               266 ms                  189 ms
-re-theme (x2)      2985 ms                 1321 ms
-retranslate (x2)   3475 ms                 2193 ms
-widgets (shown)    1280                    800
-=================  ======================  ========================================
+=================  ==================  ==================  ========================
+phase              load 3.1 (before)   load 3.1 (after)    load 7-9 (before, after)
+=================  ==================  ==================  ========================
+build              1158 ms             662 ms              1659 ms, 793 ms
+show               242 ms              146 ms              266 ms, 189 ms
+re-theme (x2)      1939 ms             1033 ms             2985 ms, 1321 ms
+retranslate (x2)   2550 ms             1659 ms             3475 ms, 2193 ms
+widgets (shown)    1280                800
+=================  ==================  ==================  ========================
 
 What is left is mostly the window's one stylesheet, re-polishing every widget (about
 three quarters of a build's and of a retranslation's time under cProfile): it changes
