@@ -281,16 +281,15 @@ class MainWindow(QMainWindow):
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         self._set_style(theme.stylesheet(self._tr.code), theme.font(self._tr.code))
-        for screen in self.all_screens:
-            screen.header.set_text_scale(theme.scale)
-            screen.header.set_high_contrast(theme.high_contrast)
+        for screen in self.all_screens:  # headers not built yet take it when they are
+            screen.set_header_state(scale=theme.scale, high_contrast=theme.high_contrast)
         self.osk.apply_theme(theme)
         self.focus_ring.update()
 
     def show_voice(self, on: bool) -> None:
         """The voice toggles of every header and of the welcome screen show ``on``."""
         for screen in self.all_screens:
-            screen.header.set_voice(on)
+            screen.set_header_state(voice=on)
         self.welcome.show_voice(on)
 
     def set_osk_available(self, on: bool) -> None:
@@ -354,10 +353,11 @@ class MainWindow(QMainWindow):
         for dialog in self.findChildren(NoticeDialog):
             dialog.reject()
         for screen in self.all_screens:
-            if screen.header.language_dialog is not None:
+            header = screen.built_header
+            if header is not None and header.language_dialog is not None:
                 with contextlib.suppress(RuntimeError):  # already deleted
-                    screen.header.language_dialog.reject()
-                screen.header.language_dialog = None
+                    header.language_dialog.reject()
+                header.language_dialog = None
         self.help_dialog = None
         self.inactivity_dialog = None
 

@@ -1325,7 +1325,9 @@ class BaseScreen(QWidget):
     help_requested = Signal()
     back_requested = Signal()
 
-    def __init__(self, title_id: str, intro_id: str, *, has_back: bool = True) -> None:
+    def __init__(
+        self, title_id: str, intro_id: str, *, has_back: bool = True, header_now: bool = False
+    ) -> None:
         super().__init__()
         self._title_id = title_id
         self._intro_id = intro_id
@@ -1333,18 +1335,17 @@ class BaseScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.header = Header()
-        outer.addWidget(self.header)
-        for name in (
-            "language_chosen",
-            "text_size_requested",
-            "high_contrast_toggled",
-            "voice_toggled",
-            "repeat_requested",
-            "stop_requested",
-            "help_requested",
-        ):
-            getattr(self.header, name).connect(getattr(self, name))
+        self._outer = outer
+        # The header is built when the screen is first shown or its header first asked
+        # for (``header``): its 29 widgets on each of the 16 screens were a third of a
+        # window, built, re-styled and re-translated whether the screen was seen or not.
+        # What it shows meanwhile is kept here (``set_header_state``).
+        self._header: Header | None = None
+        self._header_scale = 1.0
+        self._header_contrast = False
+        self._header_voice = False
+        if header_now:  # the screen shown first: made first, first in its Tab chain
+            self._build_header(made_first=True)
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -1409,10 +1410,104 @@ class BaseScreen(QWidget):
         outer.addWidget(self.footer)
         self._overflow: list[QAbstractButton] = []
 
+    # --- the header, built on first use -------------------------------------------------
+    @property
+    def header(self) -> Header:
+        """The screen's header (language, text size, contrast, voice, listen, stop, help)."""
+        if self._header is None:
+            self._build_header()
+        assert self._header is not None
+        return self._header
+
+    @property
+    def built_header(self) -> Header | None:
+        """The header if it was built (None: the screen was never shown)."""
+        return self._header
+
+    def set_header_state(
+        self,
+        *,
+        scale: float | None = None,
+        high_contrast: bool | None = None,
+        voice: bool | None = None,
+    ) -> None:
+        """What the header shows (text size, the contrast and voice toggles), now if it
+        is built, else when it is."""
+        header = self._header
+        if scale is not None:
+            self._header_scale = scale
+            if header is not None:
+                header.set_text_scale(scale)
+        if high_contrast is not None:
+            self._header_contrast = high_contrast
+            if header is not None:
+                header.set_high_contrast(high_contrast)
+        if voice is not None:
+            self._header_voice = voice
+            if header is not None:
+                header.set_voice(voice)
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and self._header is None:
+            self._build_header()  # before it shows: laid out and painted with the rest
+        super().setVisible(visible)
+
+    def _build_header(self, *, made_first: bool = False) -> None:
+        header = Header()
+        self._header = header
+        header._scale = self._header_scale
+        header.set_high_contrast(self._header_contrast)
+        header.set_voice(self._header_voice)
+        header.retranslate(self.tr_)
+        for name in (
+            "language_chosen",
+            "text_size_requested",
+            "high_contrast_toggled",
+            "voice_toggled",
+            "repeat_requested",
+            "stop_requested",
+            "help_requested",
+        ):
+            getattr(header, name).connect(getattr(self, name))
+        self._outer.insertWidget(0, header)
+        if self.isVisible():
+            header.show()  # now, not on the queued event a visible parent's layout posts
+        if not made_first:
+            self._header_first_in_tab_order()
+
+    def _header_first_in_tab_order(self) -> None:
+        """A widget made late goes to the end of the window's Tab chain: the header's
+        buttons are moved to just before the screen, after the last Tab stop that comes
+        before it, so that Tab goes through the header, then the page, as when the header
+        was made first. (Moving the page's widgets after the header instead left a Python
+        wrapper of the window's QWindow invalid: PySide, setTabOrder.)"""
+        header = self._header
+        assert header is not None
+        count = len(self.window().findChildren(QWidget)) + 2
+        before: QWidget | None = None
+        w: QWidget | None = self.previousInFocusChain()
+        for _ in range(count):
+            if w is None or w is self or header.isAncestorOf(w):
+                break  # round the chain: nothing before the screen (it is alone in it)
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and not w.isAncestorOf(self):
+                before = w
+                break
+            w = w.previousInFocusChain()
+        if before is not None:
+            for first, second in itertools.pairwise([before, *header.buttons]):
+                QWidget.setTabOrder(first, second)
+        self.footer_last()
+
+    def header_chain(self) -> list[QWidget]:
+        """The header's buttons, the start of a screen's reading order; none before the
+        header is built (it puts itself first then, the order given kept after it)."""
+        return list(self._header.buttons) if self._header is not None else []
+
     # --- rendering ------------------------------------------------------------------
     def retranslate(self, tr: Translator) -> None:
         self.tr_ = tr
-        self.header.retranslate(tr)
+        if self._header is not None:
+            self._header.retranslate(tr)
         if self.back_button is not None:
             back = tr(N_("Retour"))
             self.back_button.setText(f"{back_arrow(tr)} {back}")
@@ -1537,8 +1632,8 @@ class BaseScreen(QWidget):
     def footer_last(self) -> None:
         """Tab reaches the action bar last, as it is read (the bar is under the page)."""
         footer = [b for b in self.action_buttons() if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
-        if not footer:
-            return
+        if not footer or self._header is None:
+            return  # without a header, it is done when the header is built
         # Only what Tab stops on: setTabOrder() on the scroll area's viewport and other
         # NoFocus widgets left their Python wrappers invalid (PySide: "already deleted").
         # The screen's widgets Tab stops on, in this window (``wanted``: the list holds

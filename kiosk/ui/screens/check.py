@@ -92,7 +92,7 @@ class CheckScreen(BaseScreen):
             card = StepCard(step, edit)
             self.body.addWidget(card)
             self.cards.append(card)
-        chain = [*self.header.buttons]
+        chain = self.header_chain()
         if self.back_button is not None:
             chain.append(self.back_button)
         chain += [c.edit_button for c in self.cards] + [self.confirm_button]

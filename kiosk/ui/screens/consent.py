@@ -123,7 +123,7 @@ class ConsentScreen(BaseScreen):
         )
         self.summary.retranslate(tr)
         if self.summary.links:  # reading order: header, back, the summary's link, the box
-            chain: list[QWidget] = [*self.header.buttons]
+            chain: list[QWidget] = self.header_chain()
             if self.back_button is not None:
                 chain.append(self.back_button)
             for first, second in itertools.pairwise([*chain, *self.summary.links, self.checkbox]):

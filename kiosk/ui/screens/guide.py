@@ -107,7 +107,7 @@ class GuideScreen(BaseScreen):
         )
 
     def _chain(self, widgets: list[QPushButton]) -> None:
-        chain: list[QWidget] = [*self.header.buttons]
+        chain: list[QWidget] = self.header_chain()
         if self.back_button is not None:
             chain.append(self.back_button)
         chain += widgets

@@ -50,7 +50,7 @@ class LookupFormScreen(BaseScreen):
     def tab_chain(self) -> list[QWidget]:
         """Reading order: header, back, what the screen shows first (``lead_widgets``), the
         error summary's links, the fields, the button, then ``trailing_widgets``."""
-        chain: list[QWidget] = [*self.header.buttons]
+        chain: list[QWidget] = self.header_chain()
         if self.back_button is not None:
             chain.append(self.back_button)
         chain += self.lead_widgets() + self.summary.links

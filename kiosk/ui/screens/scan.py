@@ -262,7 +262,7 @@ class ScanScreen(BaseScreen):
         return " ".join(p for p in parts if p)
 
     def _chain_tab_order(self) -> None:
-        chain: list[QWidget] = [*self.header.buttons]
+        chain: list[QWidget] = self.header_chain()
         if self.back_button is not None:
             chain.append(self.back_button)
         if self._reviewing:

@@ -123,7 +123,7 @@ class SignInScreen(BaseScreen):
         self._message: tuple[str, dict[str, object]] | None = None
         self._badge_text: str | None = None
         chain: list[QWidget] = [
-            *self.header.buttons,
+            *self.header_chain(),
             self.identifier_row.input,
             self.pin_row.input,
             self.sign_in_button,

@@ -82,7 +82,7 @@ class StepScreen(BaseScreen):
 
     def _chain_tab_order(self) -> None:
         """Reading order: header, back, the questions, save, then continue (action bar)."""
-        chain = [*self.header.buttons]
+        chain = self.header_chain()
         if self.back_button is not None:
             chain.append(self.back_button)
         chain += self.summary.links

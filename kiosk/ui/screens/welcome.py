@@ -31,6 +31,7 @@ class WelcomeScreen(BaseScreen):
             N_("Bienvenue"),
             N_("Cette borne sert à demander ou à renouveler un titre de séjour."),
             has_back=False,
+            header_now=True,  # shown first, always
         )
         self.language_heading = label("", "h2")
         self.body.addWidget(self.language_heading)
