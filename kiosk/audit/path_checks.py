@@ -301,6 +301,10 @@ def check_keyboard_script(ctx: Context) -> Outcome:
         return out
     focus = QApplication.focusWidget()
     shown = osk.isVisible()
+    # Fields of one script after the other, those of the keyboard shown first: the
+    # keyboard makes its keys again at each change of script (what each field opens in
+    # does not depend on the field before it).
+    editors.sort(key=lambda e: (osk.layout_for(e) != osk.layout_id, osk.layout_for(e)))
     for listed in [(e, _field_name(e)) for e in editors]:
         editor = _current_editor(ctx.root, *listed)
         if editor is None:
