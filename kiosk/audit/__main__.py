@@ -4,8 +4,8 @@
                 [--quick] [--jobs N] [--no-screenshots] [--fullest-only]
 
 By default (``make audit``): every screen of every procedure, and every other screen of
-the window (kiosk.audit.tours), in every language x text size x theme, split by language
-over the CPUs. ``--ci`` (scripts/test): the same, except that each procedure's own
+the window (kiosk.audit.tours), in every language x text size x theme, shared by
+language and theme over the CPUs. ``--ci`` (scripts/test): the same, except that each procedure's own
 documents, check-answers and receipt screens are audited at 100 % normal in every
 language and, rotating, in one other size and theme per language (every procedure meets
 every size and theme; the fullest procedure's are audited everywhere).
@@ -90,6 +90,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--every-procedure", action="store_true", help=argparse.SUPPRESS)  # default
     p.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--claims", type=Path, help=argparse.SUPPRESS)  # units shared by workers
     args = p.parse_args(argv)
     if args.ci:
         args.fullest_only = args.rotate = True
@@ -126,28 +127,48 @@ def _options(args: argparse.Namespace, languages: list[str]):  # type: ignore[no
         every_procedure=not args.fullest_only,
         rotate=args.rotate,
         progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True),
+        claim=_claimer(args.claims) if args.claims is not None else None,
     )
 
 
+def _claimer(folder: Path):  # type: ignore[no-untyped-def]
+    """Each worker walks the same list of units (kiosk.audit.driver.units) and audits
+    those it is first to claim: a file created exclusively in ``folder``. Processes
+    that share the CPUs with other work (pytest in CI) end within one unit of each other,
+    whatever the speed each of them gets."""
+
+    def claim(index: int) -> bool:
+        try:
+            os.close(os.open(folder / f"unit-{index}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
+    return claim
+
+
 def audit(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """Run the audit (split over ``args.jobs`` processes by language) and return the
+    """Run the audit (shared by ``args.jobs`` processes, by language and theme) and return the
     merged result, with the catalogue check added."""
     from kiosk.audit.checks import check_catalogues
     from kiosk.audit.model import AuditResult
 
     started = time.monotonic()
     languages = list(args.languages)
-    jobs = min(args.jobs, len(languages))
+    jobs = min(args.jobs, len(languages) * len(args.themes))
     if jobs <= 1:
         from kiosk.audit.driver import run_audit
 
         result = run_audit(_options(args, languages))
     else:
-        chunks = [languages[i::jobs] for i in range(jobs)]
+        # Every worker takes the next unit (language, theme) no other has taken, the
+        # heaviest first: none is left with a long tail when the others are done.
         result = AuditResult()
         with tempfile.TemporaryDirectory(prefix="kiosk-audit-") as tmp:
+            claims = Path(tmp) / "claims"
+            claims.mkdir()
             procs = []
-            for i, chunk in enumerate(chunks):
+            for i in range(jobs):
                 part = Path(tmp) / f"part-{i}.json"
                 cmd = [
                     sys.executable,
@@ -155,8 +176,10 @@ def audit(args: argparse.Namespace):  # type: ignore[no-untyped-def]
                     "kiosk.audit",
                     "--worker",
                     str(part),
+                    "--claims",
+                    str(claims),
                     "--languages",
-                    ",".join(chunk),
+                    ",".join(languages),
                     "--scales",
                     ",".join(map(str, args.scales)),
                     "--themes",

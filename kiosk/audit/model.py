@@ -412,7 +412,10 @@ class AuditResult:
                     mine.append(item)
         for key, value in other.metrics.items():
             if isinstance(value, dict) and isinstance(self.metrics.get(key), dict):
-                self.metrics[key].update(value)
+                mine = self.metrics[key]
+                for k, v in value.items():  # seconds by check: the processes' sum
+                    both = isinstance(v, int | float) and isinstance(mine.get(k), int | float)
+                    mine[k] = round(mine[k] + v, 3) if both else v
             else:
                 self.metrics.setdefault(key, value)
 

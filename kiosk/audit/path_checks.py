@@ -301,9 +301,14 @@ def check_keyboard_script(ctx: Context) -> Outcome:
         return out
     focus = QApplication.focusWidget()
     shown = osk.isVisible()
-    for editor in editors:
-        if not shiboken6.isValid(editor):
-            continue  # deleted since the list was made (settle() runs deferred deletes)
+    # Fields of one script after the other, those of the keyboard shown first: the
+    # keyboard makes its keys again at each change of script (what each field opens in
+    # does not depend on the field before it).
+    editors.sort(key=lambda e: (osk.layout_for(e) != osk.layout_id, osk.layout_for(e)))
+    for listed in [(e, _field_name(e)) for e in editors]:
+        editor = _current_editor(ctx.root, *listed)
+        if editor is None:
+            continue  # gone from the window since the list was made, and not replaced
         out.checked += 1
         script = str(editor.property("script") or "")
         if script not in ("latin", "digits", "any"):
@@ -338,6 +343,35 @@ def check_keyboard_script(ctx: Context) -> Outcome:
         osk.hide()
     settle(1)
     return out
+
+
+def _field_name(editor: QLineEdit) -> str:
+    """The object name of the field ``editor`` types into (a country box's, for its line
+    edit): the field's replacement, if the screen builds it again, has the same."""
+    field = editor.parentWidget() if inner_line_edit(editor) else editor
+    return field.objectName() if field is not None else ""
+
+
+def _current_editor(root: QWidget, editor: QLineEdit, name: str) -> QLineEdit | None:
+    """``editor`` if it is still in the window (and still its box's), else the editor of
+    the field that replaced it (a field of the same name: a row or a country box's line edit made
+    again while the fields take the focus in turn), else None."""
+    if shiboken6.isValid(editor) and editor.isVisible() and root.isAncestorOf(editor):
+        box = editor.parentWidget()
+        if not isinstance(box, QComboBox) or box.lineEdit() is editor:
+            return editor
+    if not name:
+        return None
+    for field in root.findChildren(QWidget, name):
+        if not field.isVisible():
+            continue
+        if isinstance(field, QComboBox):
+            line = field.lineEdit()
+            if line is not None:
+                return line
+        elif isinstance(field, QLineEdit):
+            return field
+    return None
 
 
 # --- the registry ---------------------------------------------------------------------------

@@ -244,18 +244,18 @@ def scan(k: Kiosk, start: Start) -> Iterator[Visit]:
         screen.show_live()
         screen.set_camera_ready(True)
         screen.show_guidance(Guidance.NO_PAGE)
-        c._say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+        c.say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
         yield k.screen_visit("scan", mark)
         page = QImage(420, 594, QImage.Format.Format_RGB32)
         page.fill(QColor("#f4f1ea"))
         mark = k.mark()
         screen.show_review(page)
-        c._say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+        c.say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
         yield k.screen_visit("scan-review", mark)
     finally:
         screen.wipe()
         session.cancel_scan()
-        c._render(speak=False)  # type: ignore[attr-defined]
+        c.render(speak=False)  # type: ignore[attr-defined]
         settle()
 
 
@@ -281,12 +281,12 @@ def staff_sign_in(k: Kiosk, start: Start) -> Iterator[Visit]:
     screen.wipe()
     mark = k.mark()
     _show_staff_screen(k, screen)
-    c._say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+    c.say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
     try:
         yield k.screen_visit("staff-sign-in", mark)
     finally:
         screen.wipe()
-        c._render(speak=False)  # type: ignore[attr-defined]
+        c.render(speak=False)  # type: ignore[attr-defined]
         settle()
 
 
@@ -311,7 +311,7 @@ def assist_consent(k: Kiosk, start: Start) -> Iterator[Visit]:
         yield k.screen_visit("assist-consent-joining", mark)
     finally:
         screen.wipe()
-        c._render(speak=False)  # type: ignore[attr-defined]
+        c.render(speak=False)  # type: ignore[attr-defined]
         settle()
 
 
@@ -328,5 +328,5 @@ def assist_end(k: Kiosk, start: Start) -> Iterator[Visit]:
     try:
         yield k.screen_visit("assist-end", mark)
     finally:
-        c._render(speak=False)  # type: ignore[attr-defined]
+        c.render(speak=False)  # type: ignore[attr-defined]
         settle()

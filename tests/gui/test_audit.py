@@ -461,3 +461,25 @@ def test_a_tour_that_cannot_reach_its_screen_is_a_coverage_violation(
     coverage = [v.message for v in result.violations if v.check == "coverage"]
     assert any("the broken tour: it crashed: KeyError" in m for m in coverage)
     assert any("the ResumeScreen screen: it has no audit state" in m for m in coverage)
+
+
+# --- how processes share the work (kiosk-audit --jobs) ------------------------------------
+def test_the_units_cover_every_language_and_theme_heaviest_first() -> None:
+    from kiosk.audit.driver import units
+
+    got = units(["fr", "ar", "en", "fa"], ["normal", "high"])
+    assert sorted(got) == sorted(
+        (lang, t) for lang in ("fr", "ar", "en", "fa") for t in ("normal", "high")
+    )
+    # Right to left first (mirroring is checked there), the normal theme before the high one.
+    assert got[:4] == [("ar", "normal"), ("fa", "normal"), ("ar", "high"), ("fa", "high")]
+    assert got[4:] == [("fr", "normal"), ("en", "normal"), ("fr", "high"), ("en", "high")]
+
+
+def test_each_unit_is_claimed_by_one_process_only(tmp_path: Path) -> None:
+    from kiosk.audit.__main__ import _claimer
+
+    first, second = _claimer(tmp_path), _claimer(tmp_path)
+    assert [first(i) for i in range(3)] == [True, True, True]
+    assert [second(i) for i in range(4)] == [False, False, False, True]
+    assert not first(3)

@@ -207,6 +207,38 @@ def test_a_keyboard_in_the_wrong_script_is_reported(
     assert outcome.violations[0].measured == "field latin, keyboard arabic"
 
 
+def test_a_field_made_again_while_fields_take_the_focus_is_checked_in_its_new_form(
+    make_window: Callable[..., QWidget],
+) -> None:
+    """A screen may build a field again while the check focuses the others (the country
+    box's line edit): the check follows the field by its name instead of skipping it."""
+    country = QComboBox()
+
+    class Surname(QLineEdit):
+        def setFocus(self, *args: Any) -> None:
+            super().setFocus(*args)
+            # Seeded: the country box's new line edit declares no script.
+            country.setLineEdit(QLineEdit())
+
+    surname = Surname()
+    surname.setAccessibleName("اسم العائلة")
+    surname.setProperty("script", "latin")
+    country.setObjectName("field-nationality")
+    country.setEditable(True)
+    country.setAccessibleName("الجنسية")
+    country.lineEdit().setProperty("script", "any")
+    window = make_window(surname, country, language="ar", rtl=True)
+    osk = OnScreenKeyboard(parent=window)
+    window.layout().addWidget(osk)
+    osk.retranslate(Translator("ar"))
+    window.osk = osk  # type: ignore[attr-defined]
+    first = country.lineEdit()
+    outcome = check_keyboard_script(ctx(window, "ar"))
+    assert country.lineEdit() is not first, "the field was not made again"
+    assert outcome.checked == 2
+    assert messages(outcome) == ["a field that declares no script (catalogue: script)"]
+
+
 # --- 21 in view, 22 screen shapes, 23 pop-up lists ------------------------------------------------
 class _Screen(QWidget):
     """A screen as the audit sees one: a header row, a scrolled page, an action."""

@@ -196,8 +196,6 @@ class SessionController(QObject):
         if speak and self.voice_on:
             self.say(w.current_screen.spoken_text())
 
-    _render = render  # the audit's tours (kiosk.audit.tours) call it so
-
     def retranslate(self, code: str) -> None:
         """The screens in the language ``code``, if they are not already."""
         if self.translator.code != code:
@@ -227,8 +225,6 @@ class SessionController(QObject):
     def say_if_voice(self, text: str) -> None:
         if self.voice_on:
             self.say(text)
-
-    _say_if_voice = say_if_voice  # the audit's tours (kiosk.audit.tours) call it so
 
     def repeat(self) -> None:
         """The "Écouter" button: read the current screen now, voice toggle or not."""
