@@ -65,6 +65,10 @@ VALUE_EMPTY = N_("vide")
 DEBOUNCE_MS = 50
 # A focus change this soon after a key press, click or touch is the applicant's doing.
 USER_ACTION_S = 0.5
+# ... or this much of the GUI thread's CPU time after it, within USER_ACTION_MAX_S: on a
+# loaded machine, building what the press opens (a dialog) can take several times 0.5 s
+# of wall time for well under 0.5 s of CPU, and the dialog's name was then not spoken.
+USER_ACTION_MAX_S = 5.0
 
 
 def is_masked(widget: QWidget) -> bool:
@@ -191,6 +195,7 @@ class Narrator(QObject):
         self._serial = 0
         self._user_initiated = False
         self._last_user_action = float("-inf")
+        self._last_user_cpu = float("-inf")
         self._toggle_source: QAbstractButton | None = None
         self.last_text = ""  # what it last said (tests, diagnostics)
         # The window (kiosk or dialog) the focus was last in, and the dialog to name
@@ -205,6 +210,12 @@ class Narrator(QObject):
     # --- inputs -----------------------------------------------------------------------
     def _user_active(self) -> None:
         self._last_user_action = time.monotonic()
+        self._last_user_cpu = time.thread_time()
+
+    def _soon_after_user(self) -> bool:
+        wall = time.monotonic() - self._last_user_action
+        cpu = time.thread_time() - self._last_user_cpu
+        return wall < USER_ACTION_S or (wall < USER_ACTION_MAX_S and cpu < USER_ACTION_S)
 
     def _ours(self, widget: QWidget) -> bool:
         top = widget.window()
@@ -240,7 +251,7 @@ class Narrator(QObject):
         self._target = widget
         self._state_only = state_only
         self._serial = self.controller.speech_serial
-        self._user_initiated = time.monotonic() - self._last_user_action < USER_ACTION_S
+        self._user_initiated = self._soon_after_user()
         self._timer.start()
 
     # --- speaking ---------------------------------------------------------------------
