@@ -101,8 +101,6 @@ class Kiosk:
     speech: object
     clock: object | None
     narration: bool
-    # The stylesheet held back while ``one_style`` runs (see ``build``).
-    _held_sheet: list[str | None] = field(default_factory=list)
 
     @classmethod
     def build(cls) -> Kiosk:
@@ -148,34 +146,13 @@ class Kiosk:
         # calls that would set the very same stylesheet again (each wipe between two
         # procedures would otherwise cost two).
         set_sheet = window.setStyleSheet
-        held: list[str | None] = []  # while a wipe runs: the last stylesheet asked for
 
         def set_if_changed(sheet: str) -> None:
-            if held:
-                held[0] = sheet
-            elif sheet != window.styleSheet():
+            if sheet != window.styleSheet():
                 set_sheet(sheet)
 
         window.setStyleSheet = set_if_changed  # type: ignore[method-assign]
-        return cls(window, controller, speech, clock, narration, held)
-
-    @contextlib.contextmanager
-    def one_style(self) -> Iterator[None]:
-        """The window takes only the last stylesheet set within the block, at its end.
-        A wipe re-styles the window for the kiosk's theme in the current language, then
-        for its language: a new size or theme together with a new language cost two
-        re-styles of every widget (~0.25 s of CPU each) for one result."""
-        held = self._held_sheet
-        held.append(None)
-        try:
-            yield
-        finally:
-            sheet = held.pop()
-            w = self.window
-            if sheet is not None and hasattr(w, "_set_style"):
-                w._set_style(sheet, w.font())  # the window's pop-up lists follow it
-            elif sheet is not None:
-                w.setStyleSheet(sheet)  # type: ignore[attr-defined]
+        return cls(window, controller, speech, clock, narration)
 
     @contextlib.contextmanager
     def keeping_language(self, language: str) -> Iterator[None]:
@@ -242,7 +219,7 @@ class Kiosk:
 
         A window already in ``language`` is not translated into it again (``in_language``).
         """
-        with self.keeping_language(language), self.one_style(), self.in_language(language):
+        with self.keeping_language(language), self.in_language(language):
             self.controller.wipe()  # type: ignore[attr-defined]
 
     @contextlib.contextmanager
