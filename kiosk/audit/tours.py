@@ -260,7 +260,7 @@ def scan(k: Kiosk, start: Start) -> Iterator[Visit]:
 
 
 def _show_staff_screen(k: Kiosk, screen: object) -> None:
-    """Show ``screen`` as kiosk.ui.staff_controller does (it is not a session screen)."""
+    """Show ``screen`` as kiosk.ui.controllers.staff does (it is not a session screen)."""
     w, c = k.window, k.controller
     w.close_dialogs()  # type: ignore[attr-defined]
     w.osk.hide()  # type: ignore[attr-defined]
