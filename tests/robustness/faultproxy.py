@@ -29,7 +29,6 @@ import random
 import socket
 import struct
 import threading
-import time
 from collections.abc import Mapping, Sequence
 
 FAULTS: dict[str, float] = {
@@ -234,8 +233,8 @@ class FaultProxy:
                 method = request.split(b" ", 1)[0].decode("latin-1")
                 fault = self._choose()
                 if fault == "delay":
-                    # The injected fault itself: a slow network, not a wait for a result.
-                    time.sleep(self.rng.uniform(*self.delay_s))
+                    # The injected fault itself (a slow network), cut short by close().
+                    self._stop.wait(self.rng.uniform(*self.delay_s))
                 if fault in ("drop", "reset", "hang", "500", "502", "503"):
                     response = b""
                 else:
