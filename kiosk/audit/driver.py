@@ -531,7 +531,7 @@ class Kiosk:
         primary = getattr(screen, "primary_action", None)
         if callable(primary):  # BaseScreen: its action bar (issue 15)
             return primary()  # type: ignore[no-any-return]
-        actions = getattr(screen, "actions", None)
+        actions = getattr(screen, "action_row", None)
         column = getattr(screen, "column", None)
         if actions is None or column is None:
             return None

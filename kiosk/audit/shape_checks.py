@@ -148,7 +148,7 @@ def check_screen_shape(
     focus = visit.focus
     if focus is not None and shiboken6.isValid(focus) and focus.isVisible():
         focus.setFocus(Qt.FocusReason.OtherFocusReason)
-        scroll = getattr(visit.screen, "scroll", None)
+        scroll = getattr(visit.screen, "scroll_area", None)
         if (
             scroll is not None
             and scroll.widget() is not None
@@ -174,7 +174,7 @@ def check_screen_shape(
         if welcome_short:
             window.resize(*SHORT_4_3)
             settle(2)
-            scroll = getattr(visit.screen, "scroll", None)
+            scroll = getattr(visit.screen, "scroll_area", None)
             out.checked += 1
             if scroll is not None and scroll.verticalScrollBar().maximum() > 0:
                 out.fail(

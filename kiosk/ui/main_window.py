@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
-    QGridLayout,
     QMainWindow,
     QStackedWidget,
     QVBoxLayout,
@@ -232,11 +231,10 @@ class MainWindow(QMainWindow):
 
     def _restrict_languages(self, dialog: LanguageDialog) -> None:
         offered = self.languages_offered or ()
-        grid = dialog.scroll.widget().layout()
-        if not isinstance(grid, QGridLayout) or getattr(dialog, "_restricted", False):
+        if dialog.restricted:
             return
-        dialog._restricted = True  # type: ignore[attr-defined]
-        relayout_languages(grid, dialog.buttons, offered)
+        dialog.restricted = True
+        relayout_languages(dialog.grid, dialog.buttons, offered)
         dialog._fit_to(self)  # its size for the shorter list
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -319,7 +317,7 @@ class MainWindow(QMainWindow):
         if editor is None or self.osk.isHidden():
             return
         # The whole field, not only its text cursor (what ensureWidgetVisible would do).
-        scroll = getattr(self.stack.currentWidget(), "scroll", None)  # admin: its page's
+        scroll = getattr(self.stack.currentWidget(), "scroll_area", None)  # admin: its page's
         if scroll is None:
             return
         centre = editor.mapTo(scroll.widget(), editor.rect().center())
@@ -390,7 +388,11 @@ class MainWindow(QMainWindow):
             and watched.parentWidget() is None
         ):
             self.style_popup(watched)
-        if kind == _RESIZE and watched is self.step.scroll.viewport() and not self.osk.isHidden():
+        if (
+            kind == _RESIZE
+            and watched is self.step.scroll_area.viewport()
+            and not self.osk.isHidden()
+        ):
             # The keyboard took (or gave back) room: keep the field being typed in view.
             QTimer.singleShot(0, self._show_osk_target)
         if (

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -124,23 +125,29 @@ class LayoutButton(QPushButton):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
-    def add_label(self, layout: QHBoxLayout | QVBoxLayout, role: str, stretch: int = 0) -> QLabel:
+    def add_label(self, layout: QBoxLayout, role: str, stretch: int = 0) -> QLabel:
         lab = label("", role)
         lab.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         layout.addWidget(lab, stretch)
         return lab
 
+    def _content(self) -> QLayout:
+        """The layout of its labels (each subclass sets one when it is built)."""
+        box = self.layout()
+        assert box is not None, "a LayoutButton lays out its labels"
+        return box
+
     def sizeHint(self) -> QSize:
-        return self.layout().sizeHint().expandedTo(self.minimumSize())
+        return self._content().sizeHint().expandedTo(self.minimumSize())
 
     def minimumSizeHint(self) -> QSize:
-        return self.layout().minimumSize().expandedTo(self.minimumSize())
+        return self._content().minimumSize().expandedTo(self.minimumSize())
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return max(self.layout().totalHeightForWidth(width), self.minimumHeight())
+        return max(self._content().totalHeightForWidth(width), self.minimumHeight())
 
 
 class WrapButton(LayoutButton):
@@ -321,13 +328,16 @@ class LanguageDialog(_Dialog):
         names = OptionGroup()
         names.setAccessibleName(title.text())
         names.setLayout(grid)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.scroll.setWidget(names)
-        self.box.addWidget(self.scroll, 1)
+        self.names = names
+        self.grid = grid
+        self.restricted = False  # to the languages the kiosk offers (MainWindow)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setWidget(names)
+        self.box.addWidget(self.scroll_area, 1)
         close = button("secondary")
         close.setText(tr(N_("Fermer")))
         close.setAccessibleName(close.text())
@@ -344,12 +354,12 @@ class LanguageDialog(_Dialog):
         self.ensurePolished()
         self.box.activate()
         room = window.size() - QSize(2 * SPACE_L, 2 * SPACE_L)
-        names = self.scroll.widget()
+        names = self.names
         # The whole list, unless the window is too small: then the list scrolls.
-        bar = QSize(self.scroll.verticalScrollBar().sizeHint().width(), 0)
+        bar = QSize(self.scroll_area.verticalScrollBar().sizeHint().width(), 0)
         # Columns of equal stretch get equal widths: each as wide as the widest name
         # (the grid's own size hint adds up unequal columns: a long name got clipped).
-        grid = names.layout()
+        grid = self.grid
         margins = grid.contentsMargins()
         widest = max(b.sizeHint().width() for b in self.buttons.values())
         columns = min(LANGUAGE_COLUMNS, len(self.buttons))
@@ -361,7 +371,10 @@ class LanguageDialog(_Dialog):
             names.sizeHint().height(),
         )
         wanted = (
-            uniform.expandedTo(names.sizeHint()) + bar + self.sizeHint() - self.scroll.sizeHint()
+            uniform.expandedTo(names.sizeHint())
+            + bar
+            + self.sizeHint()
+            - self.scroll_area.sizeHint()
         )
         width = max(min(wanted.width(), room.width()), self.minimumSizeHint().width())
         height = max(min(wanted.height(), room.height()), self.minimumSizeHint().height())
@@ -525,9 +538,9 @@ class HeaderButton(LayoutButton):
         self.mark = self.add_label(self.inline, "header-text")
         self.mark.setText("✓")
         self.mark.hide()
-        self.icon = HeaderIcon(icon)
-        self.icon.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.inline.addWidget(self.icon)
+        self.glyph = HeaderIcon(icon)
+        self.glyph.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.inline.addWidget(self.glyph)
         self.box.addLayout(self.inline)
         self.label = self.add_label(self.box, "header-text")
         self.label.setWordWrap(False)  # one line: the header fits by its compact form
@@ -560,14 +573,14 @@ class HeaderButton(LayoutButton):
         self.box.setDirection(
             QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
         )
-        self.icon.setVisible(compact)
+        self.glyph.setVisible(compact)
         self.inline.setAlignment(Qt.AlignmentFlag.AlignHCenter if compact else LEADING)
         self._show_text()
 
     def set_text_px(self, px: int | None) -> None:
         """The label's size in px (None: the stylesheet's)."""
         sheet = f"font-size: {px}px;" if px else ""
-        for w in (self.label, self.mark, self.icon):
+        for w in (self.label, self.mark, self.glyph):
             if w.styleSheet() != sheet:
                 w.setStyleSheet(sheet)
         self.label.ensurePolished()
@@ -584,7 +597,7 @@ class HeaderButton(LayoutButton):
 
     def _checked_changed(self, on: bool) -> None:
         self.mark.setVisible(on and self.isCheckable())
-        for w in (self.label, self.mark, self.icon):
+        for w in (self.label, self.mark, self.glyph):
             w.setProperty("checked", on)
             w.style().unpolish(w)
             w.style().polish(w)
@@ -883,6 +896,12 @@ class CountryBox(QComboBox):
         self.setCompleter(completer)
         self.lineEdit().setInputMethodHints(Qt.InputMethodHint.ImhNoPredictiveText)
         self._language = ""
+
+    def lineEdit(self) -> QLineEdit:
+        """Its line edit: never None, the box is editable from its construction."""
+        edit = super().lineEdit()
+        assert edit is not None, "a CountryBox is editable"
+        return edit
 
     def set_language(self, code: str) -> None:
         """Fill with country names in ``code``, keeping the current choice."""
@@ -1347,12 +1366,12 @@ class BaseScreen(QWidget):
         if header_now:  # the screen shown first: made first, first in its Tab chain
             self._build_header(made_first=True)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        outer.addWidget(self.scroll_area, 1)
         page = QWidget()
         centre = QHBoxLayout(page)
         centre.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
@@ -1362,7 +1381,8 @@ class BaseScreen(QWidget):
         centre.addStretch(1)
         centre.addWidget(self.column, 100)
         centre.addStretch(1)
-        self.scroll.setWidget(page)
+        self.scroll_area.setWidget(page)
+        self.scroll_page = page  # the scroll area's widget: the page's centred column
 
         col = QVBoxLayout(self.column)
         col.setContentsMargins(0, 0, 0, 0)
@@ -1398,15 +1418,16 @@ class BaseScreen(QWidget):
         self.footer.setObjectName("action-bar")
         bar = QHBoxLayout(self.footer)
         bar.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)  # room for the page
+        self._footer_bar = bar
         self.footer_column = QWidget()
         self.footer_column.setObjectName("action-column")
         self.footer_column.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addStretch(1)
         bar.addWidget(self.footer_column, 100)
         bar.addStretch(1)
-        self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight, self.footer_column)
-        self.actions.setContentsMargins(0, 0, 0, 0)
-        self.actions.setSpacing(SPACE_M)
+        self.action_row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self.footer_column)
+        self.action_row.setContentsMargins(0, 0, 0, 0)
+        self.action_row.setSpacing(SPACE_M)
         outer.addWidget(self.footer)
         self._overflow: list[QAbstractButton] = []
 
@@ -1537,7 +1558,7 @@ class BaseScreen(QWidget):
 
     def entered(self) -> None:
         """Called when the screen becomes current: scroll to the top, focus the title."""
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
         self.footer_last()
         self.fit_actions()
         self.title.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -1547,22 +1568,22 @@ class BaseScreen(QWidget):
         """A button of the action bar; ``overflow``: a secondary action that moves to the
         end of the page when the bar has no room for it beside the others."""
         stretch = self._stretch_index()
-        self.actions.insertWidget(stretch, button, 0, LEADING)
+        self.action_row.insertWidget(stretch, button, 0, LEADING)
         if overflow:
             self._overflow.append(button)
 
     def _stretch_index(self) -> int:
-        for i in range(self.actions.count()):
-            item = self.actions.itemAt(i)
+        for i in range(self.action_row.count()):
+            item = self.action_row.itemAt(i)
             if item is not None and item.spacerItem() is not None:
                 return i
-        return self.actions.count()
+        return self.action_row.count()
 
     def action_buttons(self) -> list[QAbstractButton]:
         """The buttons of the action bar shown, in reading order (the primary first)."""
         out = []
-        for i in range(self.actions.count()):
-            item = self.actions.itemAt(i)
+        for i in range(self.action_row.count()):
+            item = self.action_row.itemAt(i)
             widget = item.widget() if item is not None else None
             if isinstance(widget, QAbstractButton) and widget.isVisibleTo(self):
                 out.append(widget)
@@ -1588,13 +1609,13 @@ class BaseScreen(QWidget):
         in_bar = needed(main + extra) <= width
         moved = False
         for b in self._overflow:
-            here = self.actions.indexOf(b) >= 0
+            here = self.action_row.indexOf(b) >= 0
             hidden = b.isHidden()
             if in_bar and not here:
                 self.more_actions.removeWidget(b)
-                self.actions.insertWidget(self._stretch_index(), b, 0, LEADING)
+                self.action_row.insertWidget(self._stretch_index(), b, 0, LEADING)
             elif not in_bar and here:
-                self.actions.removeWidget(b)
+                self.action_row.removeWidget(b)
                 self.more_actions.addWidget(b, 0, LEADING)
             else:
                 continue
@@ -1605,8 +1626,8 @@ class BaseScreen(QWidget):
             if len(main) > 1 and needed(main) > width
             else QBoxLayout.Direction.LeftToRight
         )
-        if self.actions.direction() != direction:
-            self.actions.setDirection(direction)
+        if self.action_row.direction() != direction:
+            self.action_row.setDirection(direction)
         self._place_footer()
         if moved or not resizing:  # a new size alone leaves the tab order as it was
             self.footer_last()
@@ -1616,7 +1637,7 @@ class BaseScreen(QWidget):
         so the bar mirrors exactly in right-to-left whether the page's scroll bar shows or
         not (following the scroll bar moved it between layouts: kiosk-audit's direction
         check at 100 %). Half a scroll bar's width off the page's column when it shows."""
-        self.footer.layout().setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
+        self._footer_bar.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -1670,18 +1691,18 @@ class BaseScreen(QWidget):
 
     def _keep_focus_in_view(self) -> None:
         focus = self.focusWidget() or QApplication.focusWidget()  # the window may be inactive
-        page = self.scroll.widget()
-        if focus is None or page is None or not page.isAncestorOf(focus):
+        page = self.scroll_page
+        if focus is None or not page.isAncestorOf(focus):
             return
         for _ in range(3):  # laid out at the new width first: column, page, scroll area
             QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        if focus.height() > self.scroll.viewport().height():
-            self.scroll.ensureWidgetVisible(focus, 0, 0)
+        if focus.height() > self.scroll_area.viewport().height():
+            self.scroll_area.ensureWidgetVisible(focus, 0, 0)
         else:
-            self.scroll.ensureWidgetVisible(focus, SPACE_XL, SPACE_XL)
+            self.scroll_area.ensureWidgetVisible(focus, SPACE_XL, SPACE_XL)
 
     def focus_and_show(self, widget: QWidget) -> None:
-        self.scroll.ensureWidgetVisible(widget, SPACE_XL, SPACE_XL)
+        self.scroll_area.ensureWidgetVisible(widget, SPACE_XL, SPACE_XL)
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def focus_summary(self, summary: QWidget) -> None:
@@ -1689,11 +1710,11 @@ class BaseScreen(QWidget):
         page's viewport holds (at 200 % it fell below the title), and the focus."""
         for _ in range(3):  # laid out with its new links: column, page, scroll area
             QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        self.scroll.verticalScrollBar().setValue(0)
-        self.scroll.ensureWidgetVisible(summary, 0, SPACE_S)
-        top = summary.mapTo(self.scroll.widget(), QPoint(0, 0)).y()
-        bar = self.scroll.verticalScrollBar()
-        if summary.height() > self.scroll.viewport().height() - SPACE_S:
+        self.scroll_area.verticalScrollBar().setValue(0)
+        self.scroll_area.ensureWidgetVisible(summary, 0, SPACE_S)
+        top = summary.mapTo(self.scroll_page, QPoint(0, 0)).y()
+        bar = self.scroll_area.verticalScrollBar()
+        if summary.height() > self.scroll_area.viewport().height() - SPACE_S:
             bar.setValue(max(0, top))  # taller than the viewport: all it holds, from its top
         summary.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -1708,6 +1729,7 @@ class FocusRing(QWidget):
 
     def __init__(self, host: QWidget, theme_getter: Callable[[], Theme]) -> None:
         super().__init__(host)
+        self._host = host
         self._theme = theme_getter
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
@@ -1731,7 +1753,7 @@ class FocusRing(QWidget):
             self._target = w = None
         if w is None or not w.isVisible() or w.window() is not self.window():
             return None
-        host = self.parentWidget()
+        host = self._host
         theme = self._theme()
         grow = theme.focus_ring_offset + theme.focus_ring_width
         rect = QRect(w.mapTo(host, QPoint(0, 0)), w.size()).adjusted(-grow, -grow, grow, grow)
@@ -1757,17 +1779,17 @@ class FocusRing(QWidget):
         )
         self._target = new if show else None
         if self._target is not None:
-            w: QWidget | None = self._target
-            while w is not None and w is not self.parentWidget():
-                w.installEventFilter(self)
-                self._watched.append(w)
-                w = w.parentWidget()
+            watched: QWidget | None = self._target
+            while watched is not None and watched is not self._host:
+                watched.installEventFilter(self)
+                self._watched.append(watched)
+                watched = watched.parentWidget()
         self.update()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if watched is self.parentWidget() and kind == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+        if watched is self._host and kind == QEvent.Type.Resize:
+            self.setGeometry(self._host.rect())
             self.raise_()
         if kind in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Hide, QEvent.Type.Show):
             self.update()

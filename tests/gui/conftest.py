@@ -86,7 +86,7 @@ class Kiosk:
         button = row.button(value)
         assert button is not None, (field_id, value)
         self.qtbot.waitUntil(button.isVisible)  # new rows are shown by a queued event
-        self.window.step.scroll.ensureWidgetVisible(button)
+        self.window.step.scroll_area.ensureWidgetVisible(button)
         self.click(button)
 
     def answer(self, field_id: str, value: str) -> None:

@@ -83,9 +83,9 @@ def test_1_a_wheel_over_an_answer_scrolls_the_page_and_changes_nothing(
     assert isinstance(box, CountryBox) and box.value() == "RU"
     step.title.setFocus()  # the applicant's focus is elsewhere (e.g. read the title)
     kiosk.window.osk.hide()
-    bar = step.scroll.verticalScrollBar()
+    bar = step.scroll_area.verticalScrollBar()
     bar.setValue(0)
-    step.scroll.ensureWidgetVisible(box)
+    step.scroll_area.ensureWidgetVisible(box)
     before = bar.value()
     assert bar.maximum() > before  # there is page left to scroll
     for target in (box.lineEdit(), box):  # what the pointer is over
@@ -700,17 +700,17 @@ def test_11_after_modifier_the_check_page_comes_back_where_it_was(kiosk: Kiosk) 
     kiosk.to_check()
     check = kiosk.window.check
     last = check.cards[-1]
-    check.scroll.ensureWidgetVisible(last.edit_button)
+    check.scroll_area.ensureWidgetVisible(last.edit_button)
     kiosk.click(last.edit_button)
     kiosk.wait_screen(Screen.STEP)
     kiosk.click(kiosk.window.step.continue_button)
     kiosk.wait_screen(Screen.CHECK)
-    bar = check.scroll.verticalScrollBar()
+    bar = check.scroll_area.verticalScrollBar()
     assert bar.maximum() > 0 and bar.value() > 0  # not back at the top
     edit = check.cards[-1].edit_button
     assert edit.hasFocus()
-    top = edit.mapTo(check.scroll.viewport(), edit.rect().topLeft()).y()
-    assert 0 <= top <= check.scroll.viewport().height() - edit.height()
+    top = edit.mapTo(check.scroll_area.viewport(), edit.rect().topLeft()).y()
+    assert 0 <= top <= check.scroll_area.viewport().height() - edit.height()
 
 
 def test_11_a_before_you_start_page_comes_before_the_camera(make_kiosk: Any) -> None:
@@ -829,7 +829,7 @@ def test_2_the_welcome_screen_fits_1280_x_960_and_photo_review_keeps_half_the_sc
     w = kiosk.window
     w.resize(1280, 960)
     kiosk.qtbot.waitUntil(lambda: w.welcome.height() > 0 and w.height() == 960)
-    kiosk.qtbot.waitUntil(lambda: w.welcome.scroll.verticalScrollBar().maximum() == 0)
+    kiosk.qtbot.waitUntil(lambda: w.welcome.scroll_area.verticalScrollBar().maximum() == 0)
     w.resize(1280, 1024)
     kiosk.controller.choose_language("ar")
     kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
@@ -864,7 +864,7 @@ def test_2_photo_review_at_200_percent_cuts_no_line_of_the_title(make_kiosk: Any
     screen = w.scan
     screen.show_document("Justificatif de domicile de moins de 6 mois", 3, 5, 1, 1)
     screen.show_review(bgr_to_qimage(frame[60:900, 300:980].copy(), 1200))
-    kiosk.qtbot.waitUntil(lambda: screen.scroll.verticalScrollBar().value() > 0)
+    kiosk.qtbot.waitUntil(lambda: screen.scroll_area.verticalScrollBar().value() > 0)
     kiosk.qtbot.waitUntil(lambda: _seen(w, screen.page_view)[0] >= 0.5 * w.height())
     assert screen.title.height() > 2 * screen.title.fontMetrics().height()  # it wraps
     for text in (screen.caption, screen.title, screen.intro):

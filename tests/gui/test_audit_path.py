@@ -255,8 +255,8 @@ class _Screen(QWidget):
         self.header.app_title.hide()  # type: ignore[attr-defined]
         grid.addWidget(self.header.app_title, 0, 2)  # type: ignore[attr-defined]
         outer.addWidget(self.header)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
         page = QWidget()
         col = QVBoxLayout(page)
         self.field = QLineEdit()
@@ -267,8 +267,8 @@ class _Screen(QWidget):
         col.addWidget(self.field)
         self.action = named("Continuer")
         col.addWidget(self.action)
-        self.scroll.setWidget(page)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(page)
+        outer.addWidget(self.scroll_area, 1)
 
     def primary_action(self) -> QAbstractButton:
         return self.action

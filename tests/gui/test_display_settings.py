@@ -31,7 +31,7 @@ def test_high_contrast_changes_the_colours_and_keeps_the_answers(kiosk: Kiosk) -
     assert f"background-color: {HIGH_CONTRAST.background}" in sheet
     assert f"color: {HIGH_CONTRAST.text}" in sheet and HIGH_CONTRAST.primary in sheet
     # Drawn: the page background is black now.
-    page = w.step.scroll.viewport()
+    page = w.step.scroll_area.viewport()
     kiosk.qtbot.waitUntil(
         lambda: w.grab().toImage().pixelColor(page.mapTo(w, QPoint(4, 4))).name() == "#000000"
     )

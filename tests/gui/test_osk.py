@@ -165,7 +165,7 @@ def test_hide_and_bring_back_with_the_clavier_button(kiosk: Kiosk) -> None:
     def field_in_view() -> bool:
         # Asked each time: a wrapper of the viewport kept across events can go invalid
         # in PySide after the action bar walks the focus chain (BaseScreen.footer_last).
-        viewport = kiosk.window.step.scroll.viewport()
+        viewport = kiosk.window.step.scroll_area.viewport()
         rect = QRect(row.input.mapTo(viewport, QPoint(0, 0)), row.input.size())
         return viewport.rect().contains(rect)
 
@@ -276,5 +276,5 @@ def test_fits_the_window_at_200_percent(make_kiosk: Callable[..., Kiosk], langua
         kiosk.qtbot.waitUntil(lambda: outside() == [])  # once laid out
         assert all(key.height() >= 44 for key in osk.keys)
         # Nothing scrolls sideways, and the page keeps room above the keyboard.
-        assert w.step.scroll.horizontalScrollBar().maximum() == 0
-        assert w.step.scroll.viewport().height() >= 200
+        assert w.step.scroll_area.horizontalScrollBar().maximum() == 0
+        assert w.step.scroll_area.viewport().height() >= 200

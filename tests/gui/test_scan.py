@@ -461,7 +461,7 @@ def test_scan_screen_accessibility_and_arabic(make_scan: Callable[..., Scan]) ->
 
     def fits() -> bool:
         bottom = button.mapTo(screen, button.rect().bottomLeft()).y()
-        no_scrolling = screen.scroll.verticalScrollBar().maximum() == 0
+        no_scrolling = screen.scroll_area.verticalScrollBar().maximum() == 0
         return bottom <= screen.height() and no_scrolling and screen.preview.height() >= 300
 
     scan.wait(fits)

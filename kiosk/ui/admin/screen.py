@@ -395,7 +395,7 @@ class AdminScreen(QWidget):
 
     # --- the on-screen keyboard (touch-only kiosks) ----------------------------------
     @property
-    def scroll(self) -> QScrollArea | None:  # type: ignore[override]  # as BaseScreen.scroll
+    def scroll_area(self) -> QScrollArea | None:
         """The current page's scroll area (the window keeps the typed field in view)."""
         page = self.tabs.currentWidget()
         return page if isinstance(page, QScrollArea) else None

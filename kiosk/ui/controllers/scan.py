@@ -242,7 +242,7 @@ class ScanFlow(StoreFlow):
             lines.append(tr(MISMATCH_LINE).format(field=tr(m.label), value=value))
         text = " ".join(lines)
         self.host.w.step.show_notice(text, [MISMATCH_INTRO, MISMATCH_LINE])
-        self.host.w.step.scroll.verticalScrollBar().setValue(0)  # type: ignore[attr-defined]  # StepScreen.scroll, a QScrollArea, shadows QWidget.scroll
+        self.host.w.step.scroll_area.verticalScrollBar().setValue(0)
         self.host.say_if_voice(text)
         return True
 

@@ -71,13 +71,13 @@ class AssistConsentScreen(BaseScreen):
             b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             b.clicked.connect(lambda _=False, v=value: self.answered.emit(v))
             if b is self.agree_button:
-                self.actions.addWidget(b, 0, LEADING)
+                self.action_row.addWidget(b, 0, LEADING)
         # Refusing on a row of its own under agreeing: side by side they do not fit at
         # 200 % in Russian or Ukrainian (kiosk-audit, reflow); the column ends in a stretch.
         column = self.column.layout()
         assert isinstance(column, QBoxLayout)
         column.insertWidget(column.count() - 1, self.refuse_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addStretch(1)
         self._name = ""
         self._identifier = ""
         self._joining = False
@@ -140,12 +140,12 @@ class AssistEndScreen(BaseScreen):
             b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             b.clicked.connect(lambda _=False, v=value: self.answered.emit(v))
         self.continue_button.setDefault(True)
-        self.actions.addWidget(self.continue_button, 0, LEADING)
+        self.action_row.addWidget(self.continue_button, 0, LEADING)
         # On a row of its own, as on the consent screen (reflow at 200 %).
         column = self.column.layout()
         assert isinstance(column, QBoxLayout)
         column.insertWidget(column.count() - 1, self.stop_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addStretch(1)
 
     def retranslate_body(self, tr: Translator) -> None:
         self.note.setText(tr(END_STOP_NOTE))

@@ -69,8 +69,8 @@ class BeforeScreen(BaseScreen):
         self.start_button.setObjectName("before-start")
         self.start_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.start_button.clicked.connect(self.begin_requested)
-        self.actions.addWidget(self.start_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.start_button, 0, LEADING)
+        self.action_row.addStretch(1)
 
     def show_procedure(
         self, title_id: str, documents: Sequence[str], minutes: int, *, camera: bool

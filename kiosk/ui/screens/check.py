@@ -77,8 +77,8 @@ class CheckScreen(BaseScreen):
         self.confirm_button = button()
         self.confirm_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.confirm_button.clicked.connect(self.answers_confirmed)
-        self.actions.addWidget(self.confirm_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.confirm_button, 0, LEADING)
+        self.action_row.addStretch(1)
         self._edited: str | None = None  # the step "Modifier" was touched for
 
     def show_answers(self, procedure: Procedure, answers: Mapping[str, str]) -> None:
@@ -113,7 +113,7 @@ class CheckScreen(BaseScreen):
             return
         for _ in range(3):  # the new cards laid out: column, page, scroll area
             QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        self.scroll.ensureWidgetVisible(card, 0, 0)
+        self.scroll_area.ensureWidgetVisible(card, 0, 0)
         self.focus_and_show(card.edit_button)
 
     def edit_button(self, step_id: str) -> QPushButton:

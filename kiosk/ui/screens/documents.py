@@ -76,8 +76,8 @@ class DocumentsScreen(BaseScreen):
         self.continue_button = button()
         self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.continue_button.clicked.connect(self.documents_confirmed)
-        self.actions.addWidget(self.continue_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.continue_button, 0, LEADING)
+        self.action_row.addStretch(1)
         # Beside "Continuer" when both fit, else at the end of the page (200 %).
         self.scan_button = button("secondary")
         self.scan_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
@@ -128,15 +128,13 @@ class DocumentsScreen(BaseScreen):
 
     def _clear(self) -> None:
         for layout in (self.items, self.fee_lines):
-            while layout.count():
-                item = layout.takeAt(0)
+            while (item := layout.takeAt(0)) is not None:
                 inner = item.layout()
-                widgets = [item.widget()] if item.widget() is not None else []
-                if inner is not None:
-                    while inner.count():
-                        sub = inner.takeAt(0)
-                        if sub.widget() is not None:
-                            widgets.append(sub.widget())
+                widget = item.widget()
+                widgets = [widget] if widget is not None else []
+                while inner is not None and (sub := inner.takeAt(0)) is not None:
+                    if (widget := sub.widget()) is not None:
+                        widgets.append(widget)
                 for w in widgets:
                     w.hide()  # see StepScreen._remove_rows
                     w.setParent(None)
@@ -169,7 +167,8 @@ class DocumentsScreen(BaseScreen):
         self.fit_actions()
         self.fee_heading.setText(tr(N_("Le prix")))
         for i, fee in enumerate(self._fees):
-            line = self.fee_lines.itemAt(i).widget()
+            item = self.fee_lines.itemAt(i)
+            line = item.widget() if item is not None else None
             assert isinstance(line, QLabel)
             line.setText(
                 tr(N_("{item} : {amount} €")).format(item=tr(fee.label), amount=fee.amount_eur)

@@ -71,8 +71,8 @@ class GuideScreen(BaseScreen):
         self.restart_button = button("secondary")
         self.restart_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.restart_button.clicked.connect(self.restart_requested)
-        self.actions.addWidget(self.start_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.start_button, 0, LEADING)
+        self.action_row.addStretch(1)
         # Beside the start button when both fit, else at the end of the page (200 %).
         self.add_action(self.restart_button, overflow=True)
         self.start_button.hide()

@@ -53,7 +53,8 @@ class LookupFormScreen(BaseScreen):
         chain: list[QWidget] = self.header_chain()
         if self.back_button is not None:
             chain.append(self.back_button)
-        chain += self.lead_widgets() + self.summary.links
+        chain += self.lead_widgets()
+        chain += self.summary.links
         chain += [row.input for row in self.rows] + [self.submit_button]
         return chain + self.trailing_widgets()
 

@@ -109,8 +109,8 @@ class ReceiptScreen(BaseScreen):
         self.finish_button = button()
         self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.finish_button.clicked.connect(self.finished)
-        self.actions.addWidget(self.finish_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.finish_button, 0, LEADING)
+        self.action_row.addStretch(1)
         # A large card whose text wraps (a long sentence in every language, at 200 %).
         self.another_button = AnswerCard(N_("Faire une autre demande pour un membre de ma famille"))
         self.another_button.clicked.connect(self.another_requested)

@@ -79,9 +79,9 @@ class SavedScreen(BaseScreen):
         self.finish_button = button()
         self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.finish_button.clicked.connect(self.finished)
-        self.actions.addWidget(self.finish_button, 0, LEADING)
-        self.actions.addWidget(self.continue_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.finish_button, 0, LEADING)
+        self.action_row.addWidget(self.continue_button, 0, LEADING)
+        self.action_row.addStretch(1)
         self._code = ""
         self._until: dt.date | None = None
 
@@ -162,9 +162,9 @@ class ResumeScreen(LookupFormScreen):
             N_("Reprendre une demande"),
             N_("Écrivez le code de reprise et votre date de naissance."),
         )
-        self._build_form([RESUME_CODE_FIELD, RESUME_BIRTH_DATE_FIELD], self.actions)
+        self._build_form([RESUME_CODE_FIELD, RESUME_BIRTH_DATE_FIELD], self.action_row)
         self.resume_button = self.submit_button
-        self.actions.addStretch(1)
+        self.action_row.addStretch(1)
         self._chain_tab_order()
 
     @property

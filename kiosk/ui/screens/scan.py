@@ -104,8 +104,8 @@ class ScanScreen(BaseScreen):
         ):
             btn.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             btn.clicked.connect(signal)
-            self.actions.addWidget(btn, 0, LEADING)
-        self.actions.addStretch(1)
+            self.action_row.addWidget(btn, 0, LEADING)
+        self.action_row.addStretch(1)
         self.accept_button.hide()
         self.retake_button.hide()
         self.skip_dialog: ConfirmDialog | None = None
@@ -293,12 +293,12 @@ class ScanScreen(BaseScreen):
         view = self.page_view if self._reviewing else self.preview
         if not view.isVisible():
             return
-        page = self.scroll.widget()
+        page = self.scroll_page
         page.setMinimumHeight(0)  # the room added below for the last fit (see the end)
         window = self.window()
         screen_h = window.height() if window is not None else self.height()
         share = REVIEW_HEIGHT_SHARE if self._reviewing else PREVIEW_HEIGHT_SHARE
-        room = self.scroll.viewport().height() - SPACE_M
+        room = self.scroll_area.viewport().height() - SPACE_M
         if not self._reviewing:
             room -= self.guidance.heightForWidth(self.column.width()) + SPACE_L
         view.max_height = max(MIN_VIEW_HEIGHT, min(round(screen_h * share), room))
@@ -306,7 +306,7 @@ class ScanScreen(BaseScreen):
         # What the rest of the page pushes below the fold is taken from the view, down to
         # its least share (the page under review half the window, the camera's view 30 %):
         # at 100 % nothing scrolls; at 200 % the view keeps its size and the page scrolls.
-        overflow = self.scroll.verticalScrollBar().maximum()
+        overflow = self.scroll_area.verticalScrollBar().maximum()
         least = round(screen_h * (REVIEW_LEAST_SHARE if self._reviewing else PREVIEW_LEAST_SHARE))
         if overflow > 0 and view.max_height > least:
             view.max_height = max(least, MIN_VIEW_HEIGHT, view.max_height - overflow)
@@ -316,14 +316,14 @@ class ScanScreen(BaseScreen):
         # title or the instruction, else from the view itself.
         last = view if self._reviewing else self.guidance
         bottom = last.mapTo(page, last.rect().bottomLeft()).y() + SPACE_M
-        viewport = self.scroll.viewport().height()
+        viewport = self.scroll_area.viewport().height()
         tops = [0] + [
             w.mapTo(page, w.rect().topLeft()).y() - SPACE_S
             for w in (self.caption, self.title, self.intro, view)
             if w.isVisibleTo(self)
         ]
         top = max(0, next((t for t in tops if bottom - t <= viewport), tops[-1]))
-        bar = self.scroll.verticalScrollBar()
+        bar = self.scroll_area.verticalScrollBar()
         if top > bar.maximum():
             # The page ended before that top: the scroll stopped at its end, and the top
             # edge cut the title's last line (Arabic at 200 % on 4:3, issue 15). Room under

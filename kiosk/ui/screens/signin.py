@@ -112,15 +112,15 @@ class SignInScreen(BaseScreen):
             b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
             b.clicked.connect(slot)
             if b is not self.cancel_button:
-                self.actions.addWidget(b, 0, LEADING)
+                self.action_row.addWidget(b, 0, LEADING)
         # Cancel on a row of its own under the two actions: three buttons do not fit one
         # row at 200 % (kiosk-audit, reflow); the column's last item is its stretch.
         column = self.column.layout()
         assert isinstance(column, QBoxLayout)
         column.insertWidget(column.count() - 1, self.cancel_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addStretch(1)
         self.busy = False
-        self._message: tuple[str, dict[str, object]] | None = None
+        self._message: tuple[str | Plural, dict[str, object]] | None = None
         self._badge_text: str | None = None
         chain: list[QWidget] = [
             *self.header_chain(),
@@ -188,10 +188,13 @@ class SignInScreen(BaseScreen):
         message_id, values = self._message
         values = dict(values)
         if "seconds_left" in values:  # a wait, said in this language's units
-            left = float(values.pop("seconds_left"))  # type: ignore[arg-type]
-            values["time"] = wait_words(tr, left)
+            left = values.pop("seconds_left")
+            assert isinstance(left, int | float)  # show_wait's seconds_left
+            values["time"] = wait_words(tr, float(left))
         if isinstance(message_id, tuple):  # counted: the form for its count
-            text = tr.plural(message_id, int(values["count"])).format(**values)  # type: ignore[call-overload]
+            count = values["count"]
+            assert isinstance(count, int)  # a counted message comes with its count
+            text = tr.plural(message_id, count).format(**values)
         else:
             text = tr(message_id).format(**values)
         self.error.setText(tr(N_("Erreur : {message}")).format(message=text))

@@ -125,8 +125,8 @@ class StatusScreen(LookupFormScreen):
         self.finish_button = button("secondary")
         self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.finish_button.clicked.connect(self.finished)
-        self.actions.addWidget(self.finish_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.finish_button, 0, LEADING)
+        self.action_row.addStretch(1)
         self._hint_id = SCAN_HINT
         self._status: tuple[str, str, str, dt.date | None, bool] | None = None
         self._attestation_id = ""

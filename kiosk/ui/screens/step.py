@@ -48,8 +48,8 @@ class StepScreen(BaseScreen):
         self.continue_button = button()
         self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.continue_button.clicked.connect(self._submit)
-        self.actions.addWidget(self.continue_button, 0, LEADING)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.continue_button, 0, LEADING)
+        self.action_row.addStretch(1)
         # Shown once the date of birth is known (it protects the saved draft).
         self.save_button = button("secondary")
         self.save_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)

@@ -70,15 +70,15 @@ class WelcomeScreen(BaseScreen):
         self.start_button = button()
         self.start_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.start_button.clicked.connect(self.start_requested)
-        self.actions.addWidget(self.start_button, 0, LEADING)
+        self.action_row.addWidget(self.start_button, 0, LEADING)
         self.resume_button = button("secondary")
         self.resume_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.resume_button.clicked.connect(self.resume_requested)
-        self.actions.addWidget(self.resume_button, 0, LEADING)
+        self.action_row.addWidget(self.resume_button, 0, LEADING)
         self.status_button = button("secondary")
         self.status_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.status_button.clicked.connect(self.status_requested)
-        self.actions.addStretch(1)
+        self.action_row.addStretch(1)
         # Beside the two others when they fit (100 %), else at the end of the page: three
         # buttons do not fit one row at 200 % in every language.
         self.add_action(self.status_button, overflow=True)
