@@ -114,7 +114,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _options(args: argparse.Namespace, languages: list[str]):  # type: ignore[no-untyped-def]
+def _options(args: argparse.Namespace, languages: list[str]):
     from kiosk.audit.driver import Options
 
     return Options(
@@ -131,7 +131,7 @@ def _options(args: argparse.Namespace, languages: list[str]):  # type: ignore[no
     )
 
 
-def _claimer(folder: Path):  # type: ignore[no-untyped-def]
+def _claimer(folder: Path):
     """Each worker walks the same list of units (kiosk.audit.driver.units) and audits
     those it is first to claim: a file created exclusively in ``folder``. Processes
     that share the CPUs with other work (pytest in CI) end within one unit of each other,
@@ -147,7 +147,7 @@ def _claimer(folder: Path):  # type: ignore[no-untyped-def]
     return claim
 
 
-def audit(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def audit(args: argparse.Namespace):
     """Run the audit (shared by ``args.jobs`` processes, by language and theme) and return the
     merged result, with the catalogue check added."""
     from kiosk.audit.checks import check_catalogues

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAccessible
@@ -44,6 +45,9 @@ from kiosk.audit.context import (
 from kiosk.audit.model import Outcome
 from kiosk.audit.pixels import dominant_colour, edge_contrast, ink_span, text_colours
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Translator, po_path
+
+if TYPE_CHECKING:
+    from kiosk.ui.theme import Theme
 
 MIN_TARGET = 44
 MIN_TEXT_PX = 16.0
@@ -332,7 +336,7 @@ def check_catalogues(languages: list[str]) -> Outcome:
     return out
 
 
-def _i18n_problems() -> list | None:  # type: ignore[type-arg]
+def _i18n_problems() -> list | None:
     import importlib.util
     import sys
     from pathlib import Path
@@ -393,8 +397,8 @@ def check_text_contrast(ctx: Context) -> Outcome:
 
 
 # --- 6 non-text contrast (borders; the focus ring is measured during the Tab walk) -----
-def token_pairs(theme: object) -> list[tuple[str, str, str]]:
-    c = theme.colours  # type: ignore[attr-defined]
+def token_pairs(theme: Theme) -> list[tuple[str, str, str]]:
+    c = theme.colours
     return [
         ("input border on background", c.border, c.background),
         ("input border on header surface", c.border, c.surface),
@@ -582,35 +586,35 @@ def check_text_size(ctx: Context) -> Outcome:
 # --- 9 reflow and clipping --------------------------------------------------------------
 def check_reflow(ctx: Context) -> Outcome:
     out = Outcome()
-    for w in ctx.of_type(QLabel):
-        if not clean(w.text()) or w.width() <= 0:
+    for lab in ctx.of_type(QLabel):
+        if not clean(lab.text()) or lab.width() <= 0:
             continue
         out.checked += 1
-        if w.wordWrap():
-            need_w, need_h = 0, w.heightForWidth(w.width())
+        if lab.wordWrap():
+            need_w, need_h = 0, lab.heightForWidth(lab.width())
             if need_h < 0:
-                need_h = w.sizeHint().height()
+                need_h = lab.sizeHint().height()
         else:
-            hint = w.sizeHint()
+            hint = lab.sizeHint()
             need_w, need_h = hint.width(), hint.height()
-        if need_w > w.width() + TOLERANCE or need_h > w.height() + TOLERANCE:
+        if need_w > lab.width() + TOLERANCE or need_h > lab.height() + TOLERANCE:
             out.fail(
                 "reflow",
                 "label text clipped",
-                f"needs {need_w or w.width()} x {need_h} px, has {w.width()} x {w.height()} px",
-                ctx.info(w),
+                f"needs {need_w or lab.width()} x {need_h} px, has {lab.width()} x {lab.height()} px",
+                ctx.info(lab),
             )
-    for w in ctx.of_type(QAbstractButton):
-        if not clean(button_text(w)):
+    for btn in ctx.of_type(QAbstractButton):
+        if not clean(button_text(btn)):
             continue
         out.checked += 1
-        hint = w.sizeHint()
-        if hint.width() > w.width() + TOLERANCE or hint.height() > w.height() + TOLERANCE:
+        hint = btn.sizeHint()
+        if hint.width() > btn.width() + TOLERANCE or hint.height() > btn.height() + TOLERANCE:
             out.fail(
                 "reflow",
                 "button text clipped",
-                f"needs {hint.width()} x {hint.height()} px, has {w.width()} x {w.height()} px",
-                ctx.info(w),
+                f"needs {hint.width()} x {hint.height()} px, has {btn.width()} x {btn.height()} px",
+                ctx.info(btn),
             )
     for area in ctx.of_type(QAbstractScrollArea):
         out.checked += 1
@@ -620,8 +624,9 @@ def check_reflow(ctx: Context) -> Outcome:
                 "reflow", "horizontal scrolling", f"scroll range {bar.maximum()} px", ctx.info(area)
             )
             continue
-        if isinstance(area, QScrollArea) and area.widget() is not None:
-            content, viewport = area.widget(), area.viewport().width()
+        content = area.widget() if isinstance(area, QScrollArea) else None
+        if content is not None:
+            viewport = area.viewport().width()
             need = max(content.minimumSizeHint().width(), content.width())
             if need > viewport + TOLERANCE:
                 out.fail(
@@ -665,8 +670,8 @@ _H_MASK = 0x000F  # AlignLeft/Leading 1, AlignRight/Trailing 2, AlignHCenter 4, 
 _ABSOLUTE = 0x0010
 
 
-def _flag(value: object) -> int:
-    return int(getattr(value, "value", value))  # type: ignore[call-overload]
+def _flag(value: Qt.AlignmentFlag | int) -> int:
+    return int(value) if isinstance(value, int) else int(value.value)
 
 
 def _arrow_violation(text: str, rtl: bool) -> str | None:
@@ -688,20 +693,21 @@ def _mirroring(ctx: Context, out: Outcome) -> None:
     (Geometry only: walking Qt's layout items from Python is avoided, PySide wrappers of
     QLayoutItem can crash the interpreter when the layout is deleted later.)"""
     flip = ctx.mirror_root or ctx.root
-    widgets = [
-        w
+    placed = [
+        (w, parent)
         for w in ctx.widgets
         if w is not flip
         and flip.isAncestorOf(w)
-        and w.parentWidget() is not None
-        and not ltr_by_design(w.parentWidget())  # laid out left to right by design
+        and (parent := w.parentWidget()) is not None
+        and not ltr_by_design(parent)  # laid out left to right by design
     ]
-    rtl = {id(w): (w.x(), w.width(), w.parentWidget().width()) for w in widgets}
+    widgets = [w for w, _parent in placed]
+    rtl = {id(w): (w.x(), w.width(), parent.width()) for w, parent in placed}
     direction = flip.layoutDirection()
     explicit = flip.testAttribute(Qt.WidgetAttribute.WA_SetLayoutDirection)
     flip.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
     settle()
-    ltr = {id(w): (w.x(), w.width(), w.parentWidget().width()) for w in widgets}
+    ltr = {id(w): (w.x(), w.width(), parent.width()) for w, parent in placed}
     if explicit:
         flip.setLayoutDirection(direction)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
@@ -29,6 +30,11 @@ from PySide6.QtWidgets import (
 from kiosk.audit.model import WidgetInfo
 from kiosk.audit.pixels import to_array_and_keys
 from kiosk.i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    from kiosk.ui.theme import Theme
+
+W = TypeVar("W", bound=QWidget)
 
 INPUT_TYPES = (
     QLineEdit,
@@ -84,10 +90,17 @@ def inner_line_edit(widget: QWidget) -> bool:
     return isinstance(widget, QLineEdit) and isinstance(parent, QComboBox | QAbstractSpinBox)
 
 
+@overload
+def owner(widget: QWidget) -> QWidget: ...
+@overload
+def owner(widget: None) -> None: ...
 def owner(widget: QWidget | None) -> QWidget | None:
     """The control a focused sub-widget belongs to (combo box for its line edit)."""
-    if widget is not None and inner_line_edit(widget):
-        return widget.parentWidget()
+    if widget is None:
+        return None
+    parent = widget.parentWidget()
+    if isinstance(widget, QLineEdit) and isinstance(parent, QComboBox | QAbstractSpinBox):
+        return parent  # inner_line_edit(widget)
     return widget
 
 
@@ -142,7 +155,7 @@ class Context:
         scale: float = 1.0,
         high_contrast: bool = False,
         state: str = "",
-        theme: object | None = None,
+        theme: Theme | None = None,
         container: QRect | None = None,
         reference_sizes: dict[str, tuple[int, int]] | None = None,
         mirror: bool = True,
@@ -186,7 +199,12 @@ class Context:
             ]
         return self._widgets
 
-    def of_type(self, types: type | tuple[type, ...]) -> list[QWidget]:
+    @overload
+    def of_type(self, types: type[W]) -> list[W]: ...
+    @overload
+    def of_type(self, types: tuple[type[QWidget], ...]) -> list[QWidget]: ...
+    def of_type(self, types: type[QWidget] | tuple[type[QWidget], ...]) -> list[Any]:
+        """The widgets of that type (typed as such when one type is asked for)."""
         return [w for w in self.widgets if isinstance(w, types)]
 
     def info(self, widget: QWidget) -> WidgetInfo:

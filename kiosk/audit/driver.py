@@ -5,6 +5,7 @@ every check on each state."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -12,6 +13,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QPoint, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QImage, QPainter
@@ -47,9 +49,21 @@ from kiosk.audit.path_checks import EARLY_VISIT_CHECKS, VISIT_CHECKS
 from kiosk.audit.tours import unaudited
 from kiosk.ui.gc_guard import GuiThreadCollector
 
+if TYPE_CHECKING:
+    from contract.catalogue import Procedure, Step
+    from kiosk.audit.fakes import FakeMonotonic
+    from kiosk.devices.speech import RecordingSpeech
+    from kiosk.domain.session import Screen
+    from kiosk.i18n import Translator
+    from kiosk.ui.controllers.session import SessionController
+    from kiosk.ui.main_window import MainWindow
+
 WINDOW_SIZE = (1280, 1024)
 THEMES = ("normal", "high")
 SCREENSHOT_EXTRA_LANGUAGES = ("fr", "ar")  # also at 200 % and in high contrast
+
+
+D = TypeVar("D", bound=QWidget)
 
 
 class AuditError(RuntimeError):
@@ -92,14 +106,25 @@ def press(button: QAbstractButton) -> None:
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+@contextlib.contextmanager
+def _instead(obj: object, name: str, replacement: Callable[..., object]) -> Iterator[None]:
+    """Within the block, ``obj.<name>`` is ``replacement`` (an attribute of the instance
+    over its class's method); after it, the class's method again."""
+    setattr(obj, name, replacement)
+    try:
+        yield
+    finally:
+        delattr(obj, name)
+
+
 @dataclass
 class Kiosk:
     """The real window and controller, on fake ports, voice on."""
 
-    window: object
-    controller: object
-    speech: object
-    clock: object | None
+    window: MainWindow
+    controller: SessionController
+    speech: RecordingSpeech
+    clock: FakeMonotonic | None
     narration: bool
 
     @classmethod
@@ -151,6 +176,7 @@ class Kiosk:
             if sheet != window.styleSheet():
                 set_sheet(sheet)
 
+        # On purpose, for the audit's whole run (not a block: see ``_instead``).
         window.setStyleSheet = set_if_changed  # type: ignore[method-assign]
         return cls(window, controller, speech, clock, narration)
 
@@ -158,33 +184,27 @@ class Kiosk:
     def keeping_language(self, language: str) -> Iterator[None]:
         """The controller's wipes within the block keep ``language`` for the next
         applicant (see ``wipe``)."""
-        session = self.controller.session  # type: ignore[attr-defined]
-        if not hasattr(session, "wipe"):
-            yield
-            return
+        session = self.controller.session
         forget = session.wipe
 
         def wipe_keeping_language() -> None:
             forget()
             session.language = language
 
-        session.wipe = wipe_keeping_language
-        try:
+        with _instead(session, "wipe", wipe_keeping_language):
             yield
-        finally:
-            del session.wipe
 
     # --- speech -------------------------------------------------------------------------
     def mark(self) -> int:
-        return len(self.speech.requests)  # type: ignore[attr-defined]
+        return len(self.speech.requests)
 
     def said(self, mark: int) -> list[tuple[str, str]]:
-        return [(r.text, r.language) for r in self.speech.requests[mark:] if r.action == "say"]  # type: ignore[attr-defined]
+        return [(r.text, r.language) for r in self.speech.requests[mark:] if r.action == "say"]
 
     # --- state --------------------------------------------------------------------------
     @property
-    def screen(self) -> object:
-        return self.controller.session.screen  # type: ignore[attr-defined]
+    def screen(self) -> Screen:
+        return self.controller.session.screen
 
     def reset(self, language: str, scale: float, high_contrast: bool, speak: bool = True) -> int:
         """The welcome screen of a new session in ``language``, size and theme; returns
@@ -195,17 +215,17 @@ class Kiosk:
 
         w, c = self.window, self.controller
         theme = Theme(scale=scale, high_contrast=high_contrast)
-        w.close_dialogs()  # type: ignore[attr-defined]
+        w.close_dialogs()
         # The kiosk's configured look: wiping the session keeps it (no re-styling).
         if hasattr(c, "theme_default"):
-            c.theme_default = theme  # type: ignore[attr-defined]
+            c.theme_default = theme
         self.wipe(language)
-        if c.theme != theme:  # type: ignore[attr-defined]
-            c.set_theme(theme)  # type: ignore[attr-defined]
+        if c.theme != theme:
+            c.set_theme(theme)
         mark = self.mark()
         if speak:
             with self.in_language(language):
-                c.choose_language(language)  # type: ignore[attr-defined]
+                c.choose_language(language)
         settle()
         return mark
 
@@ -220,7 +240,7 @@ class Kiosk:
         A window already in ``language`` is not translated into it again (``in_language``).
         """
         with self.keeping_language(language), self.in_language(language):
-            self.controller.wipe()  # type: ignore[attr-defined]
+            self.controller.wipe()
 
     @contextlib.contextmanager
     def in_language(self, language: str) -> Iterator[None]:
@@ -233,12 +253,14 @@ class Kiosk:
         if current != language or "retranslate" not in type(w).__dict__:
             yield
             return
-        translate = w.retranslate  # type: ignore[attr-defined]
-        w.retranslate = lambda tr: None if tr.code == language else translate(tr)  # type: ignore[attr-defined]
-        try:
+        translate = w.retranslate
+
+        def retranslate_unless_in(tr: Translator) -> None:
+            if tr.code != language:
+                translate(tr)
+
+        with _instead(w, "retranslate", retranslate_unless_in):
             yield
-        finally:
-            del w.retranslate  # type: ignore[attr-defined]
 
     def inactivity_probe(self) -> InactivityProbe | None:
         from kiosk.domain.session import Screen
@@ -249,7 +271,7 @@ class Kiosk:
         clock = self.clock
         return InactivityProbe(
             monitor=monitor,
-            advance=clock.advance,  # type: ignore[attr-defined]
+            advance=clock.advance,
             dialog=lambda: getattr(self.window, "inactivity_dialog", None),
             on_screen=lambda: self.screen is not Screen.WELCOME,
             mark=self.mark,
@@ -258,10 +280,10 @@ class Kiosk:
 
     def close(self) -> None:
         w, c = self.window, self.controller
-        w.close_dialogs()  # type: ignore[attr-defined]
-        c.shutdown()  # type: ignore[attr-defined]
-        w.close()  # type: ignore[attr-defined]
-        w.deleteLater()  # type: ignore[attr-defined]
+        w.close_dialogs()
+        c.shutdown()
+        w.close()
+        w.deleteLater()
         settle()
         application().setLayoutDirection(Qt.LayoutDirection.LeftToRight)
 
@@ -286,7 +308,7 @@ class Kiosk:
         A procedure the kiosk cannot be driven through is reported in ``problems`` and
         the walk goes on."""
         seen: set[tuple[object, ...]] = set()
-        procedures = list(self.controller.catalogue.procedures)  # type: ignore[attr-defined]
+        procedures = list(self.controller.catalogue.procedures)
         fullest = max(procedures, key=lambda p: (len(p.documents), len(p.field_ids)))
         for index, procedure in enumerate(procedures):
             to_receipt = (
@@ -313,7 +335,7 @@ class Kiosk:
         language: str,
         scale: float,
         high_contrast: bool,
-        procedure: object,
+        procedure: Procedure,
         first: bool,
         seen: set[tuple[object, ...]],
         *,
@@ -323,7 +345,7 @@ class Kiosk:
         from kiosk.domain.session import Screen
 
         w = self.window
-        pid: str = procedure.id  # type: ignore[attr-defined]
+        pid = procedure.id
 
         def new(*signature: object) -> bool:
             if signature in seen:
@@ -334,7 +356,7 @@ class Kiosk:
         mark = self.reset(language, scale, high_contrast, speak=first)
         if first:
             yield self._screen_visit("welcome", mark)
-            header = w.welcome.header  # type: ignore[attr-defined]
+            header = w.welcome.header
             mark = self.mark()
             press(header.language_button)
             dialog = self._wait_dialog(lambda: header.language_dialog)
@@ -350,38 +372,32 @@ class Kiosk:
             settle()
             mark = self.mark()
             press(header.help_button)
-            dialog = self._wait_dialog(lambda: w.help_dialog)  # type: ignore[attr-defined]
+            help_dialog = self._wait_dialog(lambda: w.help_dialog)
             yield Visit(
-                "dialog-help", "dialog", dialog, said=self.said(mark), must_say=[dialog.text.text()]
-            )  # type: ignore[attr-defined]
-            w.close_dialogs()  # type: ignore[attr-defined]
+                "dialog-help",
+                "dialog",
+                help_dialog,
+                said=self.said(mark),
+                must_say=[help_dialog.text.text()],
+            )
+            w.close_dialogs()
             settle()
         mark = self.mark()
-        w.welcome.start_button.click()  # type: ignore[attr-defined]
+        w.welcome.start_button.click()
         self._wait(lambda: self.screen is Screen.PROCEDURE, "the procedure screen")
         if first:
             yield self._screen_visit("procedure", mark)
         mark = self.mark()
-        w.procedure.card(pid).click()  # type: ignore[attr-defined]
-        step_screen = w.step  # type: ignore[attr-defined]
+        w.procedure.card(pid).click()
+        step_screen = w.step
         names: dict[str, tuple[object, ...]] = {}
         for _ in range(100):
             screen = self.screen
-            self._wait(
-                lambda s=screen: w.current_screen_id is s,  # type: ignore[attr-defined]
-                f"the {screen} screen shown (the window shows {w.current_screen_id})",  # type: ignore[attr-defined]
+            self._wait_shown(
+                screen, f"the {screen} screen shown (the window shows {w.current_screen_id})"
             )
             if screen is Screen.STEP:
-                wanted = self.controller.session.step  # type: ignore[attr-defined]
-                self._wait(
-                    lambda s=wanted: (
-                        step_screen.step is not None
-                        and s is not None
-                        and step_screen.step.id == s.id
-                    ),
-                    f"step {wanted.id if wanted else '?'} shown",
-                )
-                step = step_screen.step
+                step = self._wait_step_shown()
                 signature = ("step", step.id, tuple(f.id for f in step.fields))
                 state = (
                     step.id
@@ -412,12 +428,12 @@ class Kiosk:
                 if new("before"):
                     yield self._screen_visit(f"before@{pid}", mark)
                 mark = self.mark()
-                w.before.start_button.click()  # type: ignore[attr-defined]
+                w.before.start_button.click()
                 self._wait(lambda: self.screen is not Screen.BEFORE, "the first question")
             elif not to_receipt:
                 return  # its questions are seen; its other screens look like the fullest's
             elif screen is Screen.CONSENT:
-                consent = w.consent  # type: ignore[attr-defined]
+                consent = w.consent
                 if new("consent"):
                     yield self._screen_visit("consent", mark)
                 consent.checkbox.setChecked(False)
@@ -443,12 +459,12 @@ class Kiosk:
                 name = str(getattr(screen, "value", screen))
                 if new(name, pid):
                     yield self._screen_visit(f"{name}@{pid}", mark)
-                action = self._primary_action(w.current_screen)  # type: ignore[attr-defined]
+                action = self._primary_action(w.current_screen)
                 if action is None:
                     raise AuditError(f"no action to leave the {name} screen")
                 mark = self.mark()
                 action.click()
-                self._wait(lambda s=screen: self.screen is not s, f"the screen after {name}")
+                self.wait_left(screen, f"the screen after {name}")
         raise AuditError("the procedure never reached its receipt")
 
     # --- for the tours (kiosk.audit.tours) ----------------------------------------------
@@ -476,9 +492,33 @@ class Kiosk:
     def wait(self, predicate: Callable[[], bool], what: str, timeout_s: float = 1.0) -> None:
         self._wait(predicate, what, timeout_s)
 
+    def wait_left(self, screen: Screen, what: str) -> None:
+        """Until the session is on another screen than ``screen``."""
+        self._wait(lambda: self.screen is not screen, what)
+
+    def _wait_shown(self, screen: Screen, what: str) -> None:
+        """Until the window shows the session's ``screen``."""
+        self._wait(lambda: self.window.current_screen_id is screen, what)
+
+    def _wait_step_shown(self) -> Step:
+        """Until the step screen shows the session's step; that step."""
+        wanted = self.controller.session.step
+        step_screen = self.window.step
+
+        def shown() -> bool:
+            return (
+                step_screen.step is not None
+                and wanted is not None
+                and step_screen.step.id == wanted.id
+            )
+
+        self._wait(shown, f"step {wanted.id if wanted else '?'} shown")
+        assert step_screen.step is not None
+        return step_screen.step
+
     def wait_screen(self, screen: object, timeout_s: float = 2.0) -> None:
         self._wait(
-            lambda: self.screen is screen and self.window.current_screen_id is screen,  # type: ignore[attr-defined]
+            lambda: self.screen is screen and self.window.current_screen_id is screen,
             f"the {screen} screen",
             timeout_s,
         )
@@ -494,35 +534,35 @@ class Kiosk:
         from kiosk.domain.session import Screen
 
         w = self.window
-        procedure = self.controller.catalogue.procedures[procedure_index]  # type: ignore[attr-defined]
-        w.welcome.start_button.click()  # type: ignore[attr-defined]
+        procedure = self.controller.catalogue.procedures[procedure_index]
+        w.welcome.start_button.click()
         self.wait_screen(Screen.PROCEDURE)
-        w.procedure.card(procedure.id).click()  # type: ignore[attr-defined]
+        w.procedure.card(procedure.id).click()
         for _ in range(100):
             screen = self.screen
-            self._wait(lambda s=screen: w.current_screen_id is s, f"the {screen} screen")  # type: ignore[attr-defined]
+            self._wait_shown(screen, f"the {screen} screen")
             if screen is target:
                 settle()
                 return
             if screen is Screen.STEP:
-                step = w.step  # type: ignore[attr-defined]
+                step = w.step
                 for row in step.rows:
                     row.set_value(sample_value(row.spec))
                 action: QAbstractButton | None = step.continue_button
             elif screen is Screen.CONSENT:
-                w.consent.checkbox.setChecked(True)  # type: ignore[attr-defined]
-                action = w.consent.submit_button  # type: ignore[attr-defined]
+                w.consent.checkbox.setChecked(True)
+                action = w.consent.submit_button
             else:
-                action = self._primary_action(w.current_screen)  # type: ignore[attr-defined]
+                action = self._primary_action(w.current_screen)
             if action is None or screen is Screen.RECEIPT:
                 break
-            before = (screen, getattr(w.step, "step", None))  # type: ignore[attr-defined]
+            before = (screen, w.step.step)
             action.click()
-            self._wait(
-                lambda b=before: (self.screen, getattr(w.step, "step", None)) != b,  # type: ignore[attr-defined]
-                f"the screen after {screen}",
-                timeout_s=10,
-            )
+
+            def moved(before: tuple[Screen, Step | None] = before) -> bool:
+                return (self.screen, w.step.step) != before
+
+            self._wait(moved, f"the screen after {screen}", timeout_s=10)
         raise AuditError(f"the {target} screen is never reached in {procedure.id}")
 
     @staticmethod
@@ -530,7 +570,7 @@ class Kiosk:
         """The first button (in reading order) of the screen's action row."""
         primary = getattr(screen, "primary_action", None)
         if callable(primary):  # BaseScreen: its action bar (issue 15)
-            return primary()  # type: ignore[no-any-return]
+            return primary()
         actions = getattr(screen, "action_row", None)
         column = getattr(screen, "column", None)
         if actions is None or column is None:
@@ -554,14 +594,18 @@ class Kiosk:
     def _screen_visit(self, state: str, mark: int, kind: str = "screen") -> Visit:
         settle()
         focus = owner(QApplication.focusWidget())
-        return Visit(state, kind, self.window, self.window.current_screen, self.said(mark), focus)  # type: ignore[attr-defined]
+        return Visit(state, kind, self.window, self.window.current_screen, self.said(mark), focus)
 
     def _wait(self, predicate: Callable[[], bool], what: str, timeout_s: float = 1.0) -> None:
         if not wait_until(predicate, timeout_s):
             raise AuditError(f"the kiosk did not reach {what}")
 
-    def _wait_dialog(self, get: Callable[[], QWidget | None]) -> QWidget:
-        self._wait(lambda: get() is not None and get().isVisible(), "the dialog")  # type: ignore[union-attr]
+    def _wait_dialog(self, get: Callable[[], D | None]) -> D:
+        def shown() -> bool:
+            dialog = get()
+            return dialog is not None and dialog.isVisible()
+
+        self._wait(shown, "the dialog")
         dialog = get()
         assert dialog is not None
         settle()
@@ -668,7 +712,7 @@ class Runner:
         audit_all(kiosk.visits(language, scale, high, problems, every_procedure=every))
         self._inactivity(kiosk, where)  # on the screen the walk ended on (its receipt)
         audit_all(kiosk.tour_visits(language, scale, high, problems))
-        for name in unaudited(kiosk.window.all_screens, visited):  # type: ignore[attr-defined]
+        for name in unaudited(kiosk.window.all_screens, visited):
             problems.append(
                 f"the {name} screen: it has no audit state (register a tour for it in "
                 "kiosk/audit/tours.py)"
@@ -708,15 +752,19 @@ class Runner:
         language, scale, theme = where
         if kiosk.screen is Screen.WELCOME:
             kiosk.reset(language, scale, theme == "high")
-            kiosk.window.welcome.start_button.click()  # type: ignore[attr-defined]
+            kiosk.window.welcome.start_button.click()
             wait_until(lambda: kiosk.screen is not Screen.WELCOME, 1.0)
         probe = kiosk.inactivity_probe()
-        audit_dialog = lambda dialog, said: self._audit_visit(  # noqa: E731
-            kiosk,
-            Visit("inactivity-warning", "dialog", dialog, said=said, must_say=[dialog.text.text()]),
-            where,
-            None,
-        )
+
+        def audit_dialog(dialog: QWidget, said: list[tuple[str, str]]) -> None:
+            from kiosk.ui.widgets import NoticeDialog
+
+            assert isinstance(dialog, NoticeDialog)  # the inactivity warning
+            visit = Visit(
+                "inactivity-warning", "dialog", dialog, said=said, must_say=[dialog.text.text()]
+            )
+            self._audit_visit(kiosk, visit, where, None)
+
         if probe is not None and kiosk.screen is not None:
             if "inactivity-warning" not in self.result.states:
                 self.result.states.append("inactivity-warning")
@@ -743,8 +791,8 @@ class Runner:
             scale=scale,
             high_contrast=theme == "high",
             state=visit.state,
-            theme=kiosk.controller.theme,  # type: ignore[attr-defined]
-            container=window.frameGeometry() if visit.kind == "dialog" else None,  # type: ignore[attr-defined]
+            theme=kiosk.controller.theme,
+            container=window.frameGeometry() if visit.kind == "dialog" else None,
             reference_sizes=self.sizes,
             # Colours do not move widgets: mirroring is compared in the normal theme.
             mirror=theme == "normal",
@@ -762,7 +810,7 @@ class Runner:
         # 21 first too: what is in view as the action left it (the checks below tab
         # through the controls and scroll the page).
         early = {
-            c.id: self._guard(lambda c=c: c.run(ctx, visit), c.id)
+            c.id: self._guard(functools.partial(c.run, ctx, visit), c.id)
             for c in VISIT_CHECKS
             if c.id in EARLY_VISIT_CHECKS
         }
@@ -772,13 +820,13 @@ class Runner:
         self._screenshot(kiosk, visit, where, ctx)
         outcomes: dict[str, Outcome] = dict(early)
         for check in STATIC_CHECKS:
-            outcomes[check.id] = self._guard(lambda c=check: c.run(ctx), check.id)
+            outcomes[check.id] = self._guard(functools.partial(check.run, ctx), check.id)
         outcomes["language"] = self._guard(lambda: check_language(ctx, visit.said), "language")
         for path_check in VISIT_CHECKS:  # issue 15's checks (kiosk.audit.path_checks)
             if path_check.id in early:
                 continue
             outcomes[path_check.id] = self._guard(
-                lambda c=path_check: c.run(ctx, visit), path_check.id
+                functools.partial(path_check.run, ctx, visit), path_check.id
             )
         ring = outcomes["non-text-contrast"]
         narrated: list[tuple[str, WidgetInfo, list[tuple[str, str]]]] = []
@@ -827,16 +875,17 @@ class Runner:
                 lambda: check_activation(
                     ctx,
                     header.help_button,
-                    lambda: window.help_dialog is not None and window.help_dialog.isVisible(),  # type: ignore[attr-defined]
-                    window.close_dialogs,  # type: ignore[attr-defined]
+                    lambda: window.help_dialog is not None and window.help_dialog.isVisible(),
+                    window.close_dialogs,
                 ),
                 "keyboard-activation",
             )
         if visit.kind != "dialog" and visit.screen is not None:
-            header = visit.screen.header  # type: ignore[attr-defined]
+            screen = visit.screen
+            header = screen.header  # type: ignore[attr-defined]
             c, h = self._guard_pair(
-                lambda: check_consistent_help(ctx, visit.screen, reference), "consistent-help"
-            )  # type: ignore[arg-type]
+                lambda: check_consistent_help(ctx, screen, reference), "consistent-help"
+            )
             outcomes["consistent-help"] = c
             reference = h if h is not None else reference
 
@@ -942,7 +991,7 @@ class Runner:
         if not self._wants_screenshot(language, scale, theme):
             return
         assert self.options.out is not None
-        window: QWidget = kiosk.window  # type: ignore[assignment]
+        window: QWidget = kiosk.window
         image = grab(window)
         if visit.kind == "dialog":
             # The dialog is a window of its own: paint it where it sits over the kiosk.
@@ -962,7 +1011,7 @@ class Runner:
         folder.mkdir(parents=True, exist_ok=True)
         # Opaque RGB and zlib's faster levels: half the encoding time of the default, for
         # files about as small (a screenshot per state and language adds up in CI).
-        image.convertToFormat(QImage.Format.Format_RGB888).save(str(folder / name), "PNG", 80)
+        image.convertToFormat(QImage.Format.Format_RGB888).save(str(folder / name), b"PNG", 80)
         self.result.screenshots.append(
             Screenshot(visit.state, language, scale, theme, f"screens/{name}")
         )

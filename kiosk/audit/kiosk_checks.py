@@ -3,17 +3,22 @@ errors (13), speech (14), consistent help (15) and the inactivity warning (16)."
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from kiosk.audit.context import Context, accessible_name, clean, fold, settle
 from kiosk.audit.interaction import reading_order, wait_until
 from kiosk.audit.model import Outcome, WidgetInfo
+
+if TYPE_CHECKING:
+    from kiosk.ui.inactivity import InactivityMonitor
 
 REQUIRED_WARNING_S = 30  # ours; EN 301 549 11.2.2.1 / WCAG 2.2.1 ask for at least 20 s
 EXTENSIONS = 10  # WCAG 2.2.1: extendable at least ten times
@@ -72,7 +77,7 @@ def check_errors(ctx: Context, visit: Visit) -> Outcome:
             for r in getattr(screen, "rows", None) or screen.findChildren(FieldRow)
             if r.isVisible() and r.error.isVisible()
         ]
-        links = [w for w in summary.findChildren(QWidget) if w in getattr(summary, "links", [])]
+        links = [w for w in summary.findChildren(QAbstractButton) if w in summary.links]
         # Fields in error that are not FieldRows (the consent's box) are named by the screen.
         others = getattr(screen, "fields_in_error", None)
         names = [r.label.text() for r in rows] + (list(others()) if callable(others) else [])
@@ -279,7 +284,7 @@ def check_consistent_help(
 class InactivityProbe:
     """What the audit needs from the kiosk to test its inactivity warning."""
 
-    monitor: object  # kiosk.ui.inactivity.InactivityMonitor
+    monitor: InactivityMonitor
     advance: Callable[[float], None]  # moves the monitor's clock
     dialog: Callable[[], QWidget | None]  # the warning dialog shown, if any
     on_screen: Callable[[], bool]  # the applicant's screen is still there (not wiped)
@@ -290,9 +295,9 @@ class InactivityProbe:
 def trigger_warning(probe: InactivityProbe) -> QWidget | None:
     """Advance the clock to the warning and return the dialog shown."""
     m = probe.monitor
-    lead = float(m.timeout_s - m.warning_s) - float(getattr(m, "idle_s", 0.0))  # type: ignore[attr-defined]
+    lead = m.timeout_s - m.warning_s - m.idle_s
     probe.advance(max(lead, 0.0) + 0.01)
-    m.tick()  # type: ignore[attr-defined]
+    m.tick()
     settle(2)
     dialog = probe.dialog()
     return dialog if dialog is not None and dialog.isVisible() else None
@@ -301,6 +306,10 @@ def trigger_warning(probe: InactivityProbe) -> QWidget | None:
 def _shown(dialog: QWidget | None) -> bool:
     """The dialog is there and visible (a closed one is deleted: ``deleteLater``)."""
     return dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible()
+
+
+def _gone(dialog: QWidget | None) -> bool:
+    return not _shown(dialog)
 
 
 def check_inactivity(
@@ -315,7 +324,7 @@ def check_inactivity(
         )
         return out
     m = probe.monitor
-    warning_s = float(m.warning_s)  # type: ignore[attr-defined]
+    warning_s = m.warning_s
     out.checked += 1
     if warning_s < REQUIRED_WARNING_S:
         out.fail(
@@ -331,7 +340,7 @@ def check_inactivity(
             "timeout-warning",
             "no warning shown when the warning time is reached",
             f"idle {m.idle_s:.0f} s of {m.timeout_s:g} s",
-        )  # type: ignore[attr-defined]
+        )
         return out
     said = probe.said(mark)
     focus = QApplication.focusWidget()
@@ -373,9 +382,9 @@ def check_inactivity(
         if target is None or target.window() is not dialog:
             target = dialog
         QTest.keyClick(target, Qt.Key.Key_Return)
-        closed = wait_until(lambda d=dialog: not _shown(d), 0.5)  # type: ignore[misc]
+        closed = wait_until(functools.partial(_gone, dialog), 0.5)
         out.checked += 1
-        if not closed or getattr(m, "warning_shown", False) or not probe.on_screen():
+        if not closed or m.warning_shown or not probe.on_screen():
             out.fail(
                 "timeout-warning", "one action does not extend the session", f"extension {i + 1}"
             )
@@ -383,7 +392,7 @@ def check_inactivity(
     # Then no action at all: the session is wiped at the timeout, not before.
     dialog = trigger_warning(probe)
     probe.advance(warning_s - 1.0)
-    m.tick()  # type: ignore[attr-defined]
+    m.tick()
     settle(2)
     out.checked += 1
     if not probe.on_screen():
@@ -393,7 +402,7 @@ def check_inactivity(
             f"{warning_s - 1:g} s after the warning",
         )
     probe.advance(1.5)
-    m.tick()  # type: ignore[attr-defined]
+    m.tick()
     settle(2)
     out.checked += 1
     if probe.on_screen():

@@ -36,6 +36,7 @@ from kiosk.audit.context import (
     clean,
     drawn_text,
     inner_line_edit,
+    owner,
     settle,
 )
 from kiosk.audit.kiosk_checks import Visit
@@ -168,7 +169,7 @@ def check_bidi(ctx: Context) -> Outcome:
     for w in ctx.widgets:
         if isinstance(w, QLineEdit):
             script = w.property("script") or ""
-            target = w.parentWidget() if inner_line_edit(w) else w
+            target = owner(w)
             if script in ("latin", "digits"):
                 out.checked += 1
                 if _direction(target) != Qt.LayoutDirection.LeftToRight:
@@ -283,7 +284,7 @@ def check_keyboard_script(ctx: Context) -> Outcome:
     """Each typed field declares its script (catalogue metadata), and the on-screen
     keyboard, when the field gets the focus, opens in that script: Latin letters for names
     as in the passport, codes and digits; the applicant's own script otherwise."""
-    from kiosk.ui.osk import LAYOUT_SCRIPTS, default_layout
+    from kiosk.ui.osk import LAYOUT_SCRIPTS, OnScreenKeyboard, default_layout
 
     out = Outcome()
     osk = getattr(ctx.root, "osk", None)
@@ -293,10 +294,10 @@ def check_keyboard_script(ctx: Context) -> Outcome:
         if w.isEnabled()
         and not w.isReadOnly()
         and w.echoMode() == QLineEdit.EchoMode.Normal
-        and osk is not None
+        and isinstance(osk, OnScreenKeyboard)
         and osk.is_target(w)
     ]
-    if not editors:
+    if not isinstance(osk, OnScreenKeyboard) or not editors:
         out.not_applicable = "no field the on-screen keyboard types into"
         return out
     focus = QApplication.focusWidget()
@@ -319,7 +320,7 @@ def check_keyboard_script(ctx: Context) -> Outcome:
                 ctx.info(editor),
             )
             continue
-        target = editor.parentWidget() if inner_line_edit(editor) else editor
+        target = owner(editor)
         target.setFocus(Qt.FocusReason.TabFocusReason)
         settle(1)
         layout = osk.layout_id
@@ -348,8 +349,7 @@ def check_keyboard_script(ctx: Context) -> Outcome:
 def _field_name(editor: QLineEdit) -> str:
     """The object name of the field ``editor`` types into (a country box's, for its line
     edit): the field's replacement, if the screen builds it again, has the same."""
-    field = editor.parentWidget() if inner_line_edit(editor) else editor
-    return field.objectName() if field is not None else ""
+    return owner(editor).objectName()
 
 
 def _current_editor(root: QWidget, editor: QLineEdit, name: str) -> QLineEdit | None:

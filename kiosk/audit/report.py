@@ -240,7 +240,7 @@ def render_html(result: AuditResult) -> str:
     return "\n".join(out)
 
 
-def summary_json(result: AuditResult) -> dict:  # type: ignore[type-arg]
+def summary_json(result: AuditResult) -> dict:
     data = result.to_json()
     c = _counts(result.records)
     data["totals"] = {

@@ -229,8 +229,9 @@ def open_popup(box: QComboBox) -> QAbstractItemView | None:
 def close_popup(box: QComboBox, popup: QAbstractItemView, text: str) -> None:
     popup.hide()
     box.hidePopup()
-    if box.isEditable() and box.lineEdit() is not None:
-        box.lineEdit().setText(text)
+    edit = box.lineEdit() if box.isEditable() else None
+    if edit is not None:
+        edit.setText(text)
     settle(1)
 
 

@@ -21,7 +21,7 @@ cannot reach a state. Tours run once per language x text size x theme, after the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from kiosk.audit.kiosk_checks import Visit
 
 if TYPE_CHECKING:
     from kiosk.audit.driver import Kiosk
+    from kiosk.ui.widgets import BaseScreen
 
 Start = Callable[[], int]
 STAFF_MESSAGE = "Réouverture demain à 9 h."  # free text typed by staff (not translated)
@@ -74,7 +75,7 @@ def registered_screens() -> set[str]:
     return set(WALKED) | {s for t in TOURS for s in t.screens}
 
 
-def unaudited(screens: list[object], visited: set[str]) -> list[str]:
+def unaudited(screens: Sequence[object], visited: set[str]) -> list[str]:
     """Class names of ``screens`` (``MainWindow.all_screens``) that no state of the audit
     showed (``visited``: the class names of the screens of the states audited)."""
     out: list[str] = []
@@ -94,15 +95,15 @@ def guide(k: Kiosk, start: Start) -> Iterator[Visit]:
 
     w = k.window
     start()
-    w.welcome.start_button.click()  # type: ignore[attr-defined]
+    w.welcome.start_button.click()
     k.wait_screen(Screen.PROCEDURE)
-    card = getattr(w.procedure, "guide_card", None)  # type: ignore[attr-defined]
+    card = getattr(w.procedure, "guide_card", None)
     if card is None or not card.isVisible():
         raise AuditError("no guide card on the procedure screen")
     mark = k.mark()
     card.click()
     k.wait_screen(Screen.GUIDE)
-    screen = w.guide  # type: ignore[attr-defined]
+    screen = w.guide
     for number in range(1, 20):
         if screen.start_button.isVisible():
             yield k.screen_visit("guide-result", mark)
@@ -121,10 +122,10 @@ def resume(k: Kiosk, start: Start) -> Iterator[Visit]:
 
     w = k.window
     mark = start()
-    w.welcome.resume_button.click()  # type: ignore[attr-defined]
+    w.welcome.resume_button.click()
     k.wait_screen(Screen.RESUME)
     yield k.screen_visit("resume", mark)
-    screen = w.resume  # type: ignore[attr-defined]
+    screen = w.resume
     mark = k.mark()
     screen.resume_button.click()
     settle()
@@ -141,20 +142,20 @@ def saved(k: Kiosk, start: Start) -> Iterator[Visit]:
 
     w = k.window
     start()
-    w.welcome.start_button.click()  # type: ignore[attr-defined]
+    w.welcome.start_button.click()
     k.wait_screen(Screen.PROCEDURE)
-    procedure = k.controller.catalogue.procedures[0]  # type: ignore[attr-defined]
-    w.procedure.card(procedure.id).click()  # type: ignore[attr-defined]
+    procedure = k.controller.catalogue.procedures[0]
+    w.procedure.card(procedure.id).click()
     for _ in range(10):  # to the first question (past the documents to bring)
         if k.screen is Screen.STEP:
             break
-        action = k.primary_action(w.current_screen)  # type: ignore[attr-defined]
+        action = k.primary_action(w.current_screen)
         if action is None:
             raise AuditError(f"no way from {k.screen} to the first question")
         before = k.screen
         action.click()
-        k.wait(lambda b=before: k.screen is not b, f"the screen after {before}")
-    step = w.step  # type: ignore[attr-defined]
+        k.wait_left(before, f"the screen after {before}")
+    step = w.step
     # Saving needs the date of birth (the resume code's second factor): answer the
     # questions until the button shows.
     for _ in range(20):
@@ -163,12 +164,13 @@ def saved(k: Kiosk, start: Start) -> Iterator[Visit]:
             break
         for row in step.rows:
             row.set_value(sample_value(row.spec))
-        before = step.step
+        question = step.step
         step.continue_button.click()
-        k.wait(
-            lambda b=before: k.screen is not Screen.STEP or step.step is not b,
-            "the next question",
-        )
+
+        def next_question(question: object = question) -> bool:
+            return k.screen is not Screen.STEP or step.step is not question
+
+        k.wait(next_question, "the next question")
         if k.screen is not Screen.STEP:
             raise AuditError("no save button on any question")
     else:
@@ -186,10 +188,10 @@ def status(k: Kiosk, start: Start) -> Iterator[Visit]:
 
     w = k.window
     mark = start()
-    w.welcome.status_button.click()  # type: ignore[attr-defined]
+    w.welcome.status_button.click()
     k.wait_screen(Screen.STATUS)
     yield k.screen_visit("status", mark)
-    screen = w.status  # type: ignore[attr-defined]
+    screen = w.status
     mark = k.mark()
     screen.lookup_button.click()
     settle()
@@ -203,20 +205,20 @@ def out_of_service(k: Kiosk, start: Start) -> Iterator[Visit]:
     service (with their message, in French as staff write it)."""
     w, c = k.window, k.controller
     start()
-    w.set_out_of_service(STAFF_MESSAGE)  # type: ignore[attr-defined]
+    w.set_out_of_service(STAFF_MESSAGE)
     try:
         # As the next applicant meets it: the session ends, the screen shows; they
         # choose their language on it (the header's, as on every screen). The wipe
         # keeps the language (not a round trip through French: two restylings of the
         # whole window in Arabic and Persian, for a state that is not audited).
-        language = c.translator.code  # type: ignore[attr-defined]
+        language = c.translator.code
         k.wipe(language)
         mark = k.mark()
-        c.choose_language(language)  # type: ignore[attr-defined]
-        k.wait(lambda: w.current_screen is w.out_of_service, "the out-of-service screen")  # type: ignore[attr-defined]
+        c.choose_language(language)
+        k.wait(lambda: w.current_screen is w.out_of_service, "the out-of-service screen")
         yield k.screen_visit("out-of-service", mark)
     finally:
-        w.set_out_of_service(None)  # type: ignore[attr-defined]
+        w.set_out_of_service(None)
         settle()
 
 
@@ -233,41 +235,41 @@ def scan(k: Kiosk, start: Start) -> Iterator[Visit]:
     w, c = k.window, k.controller
     start()
     k.advance_to(Screen.DOCUMENTS)
-    session = c.session  # type: ignore[attr-defined]
+    session = c.session
     documents = session.documents_to_scan() or session.documents()
-    screen = w.scan  # type: ignore[attr-defined]
+    screen = w.scan
     mark = k.mark()
     session.start_scan(ScanPhase.DOCUMENTS)
     try:
-        w.show_screen(Screen.SCAN)  # type: ignore[attr-defined]
+        w.show_screen(Screen.SCAN)
         screen.show_document(documents[0].label, 1, len(documents), 1, 1)
         screen.show_live()
         screen.set_camera_ready(True)
         screen.show_guidance(Guidance.NO_PAGE)
-        c.say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+        c.say_if_voice(screen.spoken_text())
         yield k.screen_visit("scan", mark)
         page = QImage(420, 594, QImage.Format.Format_RGB32)
         page.fill(QColor("#f4f1ea"))
         mark = k.mark()
         screen.show_review(page)
-        c.say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+        c.say_if_voice(screen.spoken_text())
         yield k.screen_visit("scan-review", mark)
     finally:
         screen.wipe()
         session.cancel_scan()
-        c.render(speak=False)  # type: ignore[attr-defined]
+        c.render(speak=False)
         settle()
 
 
-def _show_staff_screen(k: Kiosk, screen: object) -> None:
+def _show_staff_screen(k: Kiosk, screen: BaseScreen) -> None:
     """Show ``screen`` as kiosk.ui.controllers.staff does (it is not a session screen)."""
     w, c = k.window, k.controller
-    w.close_dialogs()  # type: ignore[attr-defined]
-    w.osk.hide()  # type: ignore[attr-defined]
-    screen.retranslate(c.translator)  # type: ignore[attr-defined]
-    w.stack.setCurrentWidget(screen)  # type: ignore[attr-defined]
-    w.focus_ring.raise_()  # type: ignore[attr-defined]
-    screen.entered()  # type: ignore[attr-defined]
+    w.close_dialogs()
+    w.osk.hide()
+    screen.retranslate(c.translator)
+    w.stack.setCurrentWidget(screen)
+    w.focus_ring.raise_()
+    screen.entered()
     settle()
 
 
@@ -277,16 +279,16 @@ def staff_sign_in(k: Kiosk, start: Start) -> Iterator[Visit]:
     shows it; spoken like any screen when voice is on."""
     w, c = k.window, k.controller
     start()
-    screen = w.signin  # type: ignore[attr-defined]
+    screen = w.signin
     screen.wipe()
     mark = k.mark()
     _show_staff_screen(k, screen)
-    c.say_if_voice(screen.spoken_text())  # type: ignore[attr-defined]
+    c.say_if_voice(screen.spoken_text())
     try:
         yield k.screen_visit("staff-sign-in", mark)
     finally:
         screen.wipe()
-        c.render(speak=False)  # type: ignore[attr-defined]
+        c.render(speak=False)
         settle()
 
 
@@ -296,22 +298,22 @@ def assist_consent(k: Kiosk, start: Start) -> Iterator[Visit]:
     AssistController.start shows it."""
     w, c = k.window, k.controller
     start()
-    screen = w.assist_consent  # type: ignore[attr-defined]
+    screen = w.assist_consent
     screen.show_mediator("Camille Martin", "med-042")
     mark = k.mark()
     _show_staff_screen(k, screen)
-    c.speak(screen.spoken_text())  # type: ignore[attr-defined]
+    c.speak(screen.spoken_text())
     try:
         yield k.screen_visit("assist-consent", mark)
         # A mediator joining an application in progress: one more line, said first.
         screen.show_mediator("Camille Martin", "med-042", joining=True)
         mark = k.mark()
         _show_staff_screen(k, screen)
-        c.speak(screen.spoken_text())  # type: ignore[attr-defined]
+        c.speak(screen.spoken_text())
         yield k.screen_visit("assist-consent-joining", mark)
     finally:
         screen.wipe()
-        c.render(speak=False)  # type: ignore[attr-defined]
+        c.render(speak=False)
         settle()
 
 
@@ -321,12 +323,12 @@ def assist_end(k: Kiosk, start: Start) -> Iterator[Visit]:
     AssistController.end shows it (always spoken)."""
     w, c = k.window, k.controller
     start()
-    screen = w.assist_end  # type: ignore[attr-defined]
+    screen = w.assist_end
     mark = k.mark()
     _show_staff_screen(k, screen)
-    c.speak(screen.spoken_text())  # type: ignore[attr-defined]
+    c.speak(screen.spoken_text())
     try:
         yield k.screen_visit("assist-end", mark)
     finally:
-        c.render(speak=False)  # type: ignore[attr-defined]
+        c.render(speak=False)
         settle()
