@@ -331,7 +331,8 @@ def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
                 kiosk.window, kiosk.session, AssistPorts(kiosk.staff, parts.audit, **parts.assist)
             )
     if o.admin is not None:
-        from kiosk.ui.controllers.admin import AdminController, AdminPorts
+        from kiosk.ui.controllers.admin import AdminController
+        from kiosk.ui.controllers.ports import AdminPorts
 
         options: dict[str, Any] = {
             "staff": kiosk.staff,
@@ -350,7 +351,8 @@ def _build_services(kiosk: Kiosk, o: Overrides, link_sealer: Any, config_path: A
     desk's remote actions, the narrator."""
     from kiosk.link.status import KioskStatus
     from kiosk.link.sync_runner import SyncThread
-    from kiosk.ui.controllers.admin import AdminController, AdminPorts
+    from kiosk.ui.controllers.admin import AdminController
+    from kiosk.ui.controllers.ports import AdminPorts
     from kiosk.ui.controllers.remote_actions import RemoteActions  # the desk's (issue 16)
     from kiosk.ui.narration import Narrator
 

@@ -4,6 +4,7 @@ comes through the slot the controller was given."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,12 @@ from kiosk.staff import MemoryAuditLog
 from kiosk.staff.fake import FakeStaffDirectory
 from kiosk.testing import NOW, FakeMonotonic, FakeSealer, MemoryStore
 from kiosk.ui.camera_view import CameraFeed
-from kiosk.ui.controllers.admin import AdminController, AdminPorts
+from kiosk.ui.controllers.admin import AdminController
 from kiosk.ui.controllers.application import ApplicationFlow
 from kiosk.ui.controllers.help_call import HelpCallController
 from kiosk.ui.controllers.idle import IdleGuard
 from kiosk.ui.controllers.ports import (
+    AdminPorts,
     AssistPorts,
     HelpCallPorts,
     ReceiptPorts,
@@ -164,6 +166,8 @@ def test_staff_assist_admin_and_remote_actions_from_their_ports(
     staff_slot: Slot[tuple[Any, Any]] = Slot()
     settings = Settings(fullscreen=False, data_dir=tmp_path / "data", fake_devices=True)
     ports = AdminPorts(settings, MemoryStore(), staff_slot=staff_slot, clock=lambda: NOW)
+    with pytest.raises(dataclasses.FrozenInstanceError):  # no port set after construction
+        ports.staff = staff  # type: ignore[misc]
     admin = AdminController(window, session, ports)
     assert admin.staff is None and admin.assist is None
     # Staff sign-in arrives later (kiosk.app starts it after the first paint): by the slot.
@@ -236,3 +240,17 @@ def test_the_scanner_from_its_ports(session: Any) -> None:
         default.clear()
     finally:
         scanner.clear()
+
+
+def test_every_ports_dataclass_is_frozen() -> None:
+    """Each controller's ports are given once, at construction (kiosk.ui.controllers.ports)."""
+    from kiosk.ui.controllers import ports as module
+
+    found = {
+        name: kind
+        for name, kind in vars(module).items()
+        if name.endswith("Ports") and dataclasses.is_dataclass(kind)
+    }
+    assert {"AdminPorts", "SessionPorts", "StaffPorts", "AssistPorts"} <= set(found)
+    thawed = [name for name, kind in found.items() if not kind.__dataclass_params__.frozen]  # type: ignore[attr-defined]
+    assert thawed == []

@@ -28,9 +28,9 @@ from kiosk.link.status import KioskStatus
 from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui.controllers.admin import AdminController, AdminPorts
+from kiosk.ui.controllers.admin import AdminController
 from kiosk.ui.controllers.help_call import attach_help_calls
-from kiosk.ui.controllers.ports import HelpCallPorts
+from kiosk.ui.controllers.ports import AdminPorts, HelpCallPorts
 from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from sync.client import CentralClient

@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +27,7 @@ from kiosk.admin.selftest import SelfTests
 from kiosk.admin.settings_file import EDITABLE, SettingsRefused, save, validate
 from kiosk.i18n import counted
 from kiosk.ui.admin.settings_form import LABELS as SETTING_LABELS
-from kiosk.ui.controllers.ports import Slot
-from kiosk.ui.tasks import TaskRunner
+from kiosk.ui.controllers.ports import AdminPorts
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -68,34 +66,6 @@ def _staff_roles() -> tuple[Any, Any]:
     from kiosk.staff import Role
 
     return Role.STAFF, Role.MEDIATOR
-
-
-@dataclass
-class AdminPorts:
-    """What admin mode is built from: the settings (and the file they are saved to), the
-    store, the sync thread and the kiosk's status (full app), staff sign-in and the
-    assisted session (given, or through ``staff_slot`` once started after the first
-    paint), and the rest for tests (clock, self-tests, enrolment, quitting...)."""
-
-    settings: Settings
-    store: Any
-    config_path: Path | None = None
-    staff: Any = None  # kiosk.ui.controllers.staff.StaffController
-    assist: Any = None  # kiosk.ui.controllers.staff.AssistController
-    staff_slot: Slot[tuple[Any, Any]] | None = None  # (staff, assist), provided later
-    audit: Any = None  # the staff audit log; None: the sign-in's
-    sync: Any = None  # kiosk.link.sync_runner.SyncThread (wake, status, purge...)
-    purge: Callable[[], int] | None = None
-    purge_preview: Callable[[], Any] | None = None
-    status: Any = None  # kiosk.link.status.KioskStatus
-    selftests: SelfTests | None = None
-    enrol: Callable[[Any, str], str] | None = None
-    on_enrolled: Callable[[], None] | None = None
-    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
-    quit_app: Callable[[], None] | None = None
-    tasks: TaskRunner | None = None
-    lockdown: Any = None  # kiosk.ui.lockdown.Lockdown
-    health_every_s: float | None = None
 
 
 class AdminController(QObject):

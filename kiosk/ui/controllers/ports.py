@@ -16,7 +16,7 @@ import datetime as dt
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -24,7 +24,11 @@ from PySide6.QtCore import QObject, Signal
 from kiosk.i18n import SOURCE_LANGUAGE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from contract.catalogue import Catalogue
+    from kiosk.admin.selftest import SelfTests
+    from kiosk.config import Settings
     from kiosk.devices.camera import Camera
     from kiosk.devices.printer import Printer
     from kiosk.devices.speech import Speech
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from kiosk.staff import AuditLog, StaffDirectory
     from kiosk.ui.camera_view import CameraFeed
     from kiosk.ui.inactivity import InactivityMonitor
+    from kiosk.ui.lockdown import Lockdown
     from kiosk.ui.main_window import MainWindow
     from kiosk.ui.tasks import TaskRunner
     from kiosk.ui.theme import Theme
@@ -212,6 +217,34 @@ class ScannerPorts:
     guidance_frames: int = 3
     keepalive_s: float = 1.0
     monotonic: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class AdminPorts:
+    """What admin mode is built from: the settings (and the file they are saved to), the
+    store, the sync thread and the kiosk's status (full app), staff sign-in and the
+    assisted session (given, or through ``staff_slot`` once started after the first
+    paint), and the rest for tests (clock, self-tests, enrolment, quitting...)."""
+
+    settings: Settings
+    store: Any
+    config_path: Path | None = None
+    staff: Any = None  # kiosk.ui.controllers.staff.StaffController
+    assist: Any = None  # kiosk.ui.controllers.staff.AssistController
+    staff_slot: Slot[tuple[Any, Any]] | None = None  # (staff, assist), provided later
+    audit: Any = None  # the staff audit log; None: the sign-in's
+    sync: Any = None  # kiosk.link.sync_runner.SyncThread (wake, status, purge...)
+    purge: Callable[[], int] | None = None
+    purge_preview: Callable[[], Any] | None = None
+    status: KioskStatus | None = None
+    selftests: SelfTests | None = None
+    enrol: Callable[[Any, str], str] | None = None
+    on_enrolled: Callable[[], None] | None = None
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    quit_app: Callable[[], None] | None = None
+    tasks: TaskRunner | None = None
+    lockdown: Lockdown | None = None
+    health_every_s: float | None = None
 
 
 class FlowHost(Protocol):
