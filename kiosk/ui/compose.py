@@ -337,6 +337,9 @@ def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
         options: dict[str, Any] = {
             "staff": kiosk.staff,
             "assist": kiosk.assist,
+            # Without staff parts, the caller's sign-in comes later as the app's does
+            # (``start_staff``, then ``kiosk.staff_slot.provide``).
+            "staff_slot": kiosk.staff_slot if o.staff is None else None,
             "audit": o.staff.audit if o.staff is not None else None,
             "config_path": o.admin.config_path,
             **o.admin.options,

@@ -224,10 +224,13 @@ def session_kiosk(
     monotonic: Callable[[], float] | None = None,
     receipt: ReceiptDevices | None = None,
     staff: StaffParts | None = None,
+    admin_parts: AdminParts | None = None,
     **session: Any,
 ) -> BuiltKiosk:
     """What ``session_window`` builds, with staff sign-in and the assisted session on the
-    given ``staff`` parts (``built.staff``, ``built.assist``)."""
+    given ``staff`` parts (``built.staff``, ``built.assist``), and admin mode on the given
+    ``admin_parts`` (``built.admin``; without ``staff``, its sign-in comes later through
+    ``built.staff_slot``, as the app's does)."""
     return build_kiosk(
         Settings(fullscreen=False),
         Overrides(
@@ -242,6 +245,7 @@ def session_kiosk(
             full=False,
             app_style=False,
             staff=staff,
+            admin=admin_parts,
             session=session,
         ),
     )

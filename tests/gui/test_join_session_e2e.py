@@ -28,15 +28,15 @@ from kiosk.link.status import KioskStatus
 from kiosk.link.sync_runner import SyncThread
 from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
-from kiosk.ui.controllers.admin import AdminController
+from kiosk.ui.compose import AdminParts
 from kiosk.ui.controllers.help_call import attach_help_calls
-from kiosk.ui.controllers.ports import AdminPorts, HelpCallPorts
+from kiosk.ui.controllers.ports import HelpCallPorts
 from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from sync.client import CentralClient
 from tests.fixtures.central import start_central, stop_central
 from tests.gui.admin_fixtures import Clock
-from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
+from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_kiosk
 from tests.gui.test_staff_gesture import real_taps
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -62,24 +62,26 @@ def test_an_applicant_asks_a_mediator_joins_helps_hands_back_and_it_is_recorded(
     settings, enrolment = central.enrolled_kiosk(tmp_path / "kiosk", "Borne hall A", site_name=SITE)
     store = Store.open(settings.db_dir)
     speech = RecordingSpeech()
-    controller, window = session_window(
+    status = KioskStatus()
+    sync = SyncThread(settings, store, status=status)
+    # Admin mode through the composition root; staff sign-in on the central API started
+    # after it and provided through its slot, as kiosk.app does.
+    built = session_kiosk(
         catalogue=load_catalogue(),
         store=store,
         sealer=Sealer(settings.enrolment_file),
         kiosk_id=lambda: enrolment.kiosk_id,
         speech=speech,
         clock=utcnow,
+        admin_parts=AdminParts(settings, store, options={"sync": sync, "status": status}),
     )
+    controller, window, admin = built.session, built.window, built.admin
+    assert admin is not None and built.staff_slot is not None
     qtbot.addWidget(window)
     window.resize(1280, 1024)
     window.show()
-    status = KioskStatus()
     staff, assist = start_staff(window, controller, settings, None, status)
-    sync = SyncThread(settings, store, status=status)
-    admin = AdminController(
-        window, controller,
-        AdminPorts(settings, store, staff=staff, assist=assist, sync=sync, status=status),
-    )  # fmt: skip
+    built.staff_slot.provide((staff, assist))
     admin.lockdown.monotonic = Clock()
 
     def link(on_update: Any) -> HelpCallLink:
