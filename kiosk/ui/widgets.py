@@ -432,6 +432,31 @@ class NoticeDialog(_Dialog):
         self.resize(width, max(height, self.minimumSizeHint().height()))
 
 
+# --- drawn icons (header controls, notices) -------------------------------------------
+def icon_size(widget: QWidget, lines: float) -> QSize:
+    """A square icon ``lines`` of the widget's text line high."""
+    side = round(widget.fontMetrics().height() * lines)
+    return QSize(side, side)
+
+
+def icon_painter(
+    widget: QWidget,
+    colour: QColor,
+    pen_width: float,
+    cap: Qt.PenCapStyle = Qt.PenCapStyle.SquareCap,
+) -> QPainter:
+    """An antialiased painter on ``widget`` whose pen draws in ``colour``, ``pen_width``
+    thick, with round joins (and ``cap`` ends)."""
+    painter = QPainter(widget)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(colour)
+    pen.setWidthF(pen_width)
+    pen.setCapStyle(cap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    return painter
+
+
 # --- header --------------------------------------------------------------------------
 class HeaderIcon(QLabel):
     """A header control's icon, drawn in the label's own colour (the stylesheet's), so it
@@ -446,8 +471,7 @@ class HeaderIcon(QLabel):
         set_role(self, "header-icon")
 
     def sizeHint(self) -> QSize:
-        side = round(self.fontMetrics().height() * 1.1)
-        return QSize(side, side)
+        return icon_size(self, 1.1)
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
@@ -457,14 +481,9 @@ class HeaderIcon(QLabel):
         if side <= 4:
             return
         colour = self.palette().color(self.foregroundRole())
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(colour)
-        pen.setWidthF(max(2.0, side / 12))
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
+        m = max(2.0, side / 12)  # the pen's width, and the margin it needs
+        painter = icon_painter(self, colour, m)
         x0, y0 = (self.width() - side) / 2, (self.height() - side) / 2
-        m = pen.widthF()
         box = QRectF(x0 + m, y0 + m, side - 2 * m, side - 2 * m)
         c = box.center()
         kind = self.kind
@@ -1174,8 +1193,7 @@ class NoticeIcon(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        side = round(self.fontMetrics().height() * 1.2)
-        return QSize(side, side)
+        return icon_size(self, 1.2)
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
@@ -1185,14 +1203,8 @@ class NoticeIcon(QWidget):
         if side <= 0:
             return
         colour = QColor(self._theme().notice_colour(self.kind))
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(colour)
-        pen.setWidthF(max(2.0, side / 10))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        m = pen.widthF()
+        m = max(2.0, side / 10)  # the pen's width, and the margin it needs
+        painter = icon_painter(self, colour, m, Qt.PenCapStyle.RoundCap)
         box = QRectF(m, m, side - 2 * m, side - 2 * m)
         if self.kind == "warning":
             painter.drawPolygon(
@@ -1227,7 +1239,7 @@ class NoticeIcon(QWidget):
                 top, bottom, dot = c.y() - u * 0.2, c.y() + u * 1.3, c.y() - u * 1.0
             painter.drawLine(QPointF(c.x(), top), QPointF(c.x(), bottom))
             painter.setBrush(colour)
-            r = pen.widthF() * 0.6
+            r = m * 0.6
             painter.drawEllipse(QPointF(c.x(), dot), r, r)
         painter.end()
 
