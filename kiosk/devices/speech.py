@@ -67,7 +67,21 @@ def _check_volume(volume: float) -> float:
     return float(volume)
 
 
-class NullSpeech(Speech):
+class KeptSettingsSpeech(Speech):
+    """A backend that keeps the rate and volume it is given (checked) in ``rate`` and
+    ``volume``, for what it says next."""
+
+    rate: float
+    volume: float
+
+    def set_rate(self, rate: float) -> None:
+        self.rate = _check_rate(rate)
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = _check_volume(volume)
+
+
+class NullSpeech(KeptSettingsSpeech):
     """Says nothing (voice disabled on this kiosk, or no audio device)."""
 
     def __init__(self) -> None:
@@ -79,12 +93,6 @@ class NullSpeech(Speech):
 
     def stop(self) -> None:
         pass
-
-    def set_rate(self, rate: float) -> None:
-        self.rate = _check_rate(rate)
-
-    def set_volume(self, volume: float) -> None:
-        self.volume = _check_volume(volume)
 
     @property
     def busy(self) -> bool:

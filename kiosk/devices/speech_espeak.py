@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.devices.speech import Speech, _check_rate, _check_volume
+from kiosk.devices.speech import KeptSettingsSpeech
 from kiosk.i18n.bidi import strip_controls
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class _Resources:
             shutil.rmtree(self.wav_dir, ignore_errors=True)
 
 
-class Pyttsx3Speech(Speech):
+class Pyttsx3Speech(KeptSettingsSpeech):
     """Speech through pyttsx3 + espeak-ng in a helper process (see the module docstring).
 
     ``voices`` maps a kiosk language code to an exact espeak-ng voice id (default: from
@@ -266,12 +266,6 @@ class Pyttsx3Speech(Speech):
             record = StopRecord(current.id, now)
             self.stops.append(record)
         self._commands.put(("stop", record))
-
-    def set_rate(self, rate: float) -> None:
-        self.rate = _check_rate(rate)
-
-    def set_volume(self, volume: float) -> None:
-        self.volume = _check_volume(volume)
 
     @property
     def busy(self) -> bool:
