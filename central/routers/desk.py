@@ -37,6 +37,8 @@ import datetime as dt
 import json
 import logging
 import uuid as uuidlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -52,7 +54,7 @@ from central.db import (
     KioskSite,
     KioskStateLog,
 )
-from central.deps import CentralDep, DeskScope, DeskScopeDep, KioskId
+from central.deps import Central, CentralDep, DeskScope, DeskScopeDep, KioskId
 from central.problems import ProblemError
 from contract.protocol import (
     API_PREFIX,
@@ -300,6 +302,46 @@ def _is_online(beat: KioskHeartbeat | None, at: dt.datetime, offline_after_s: fl
     return beat is not None and (at - beat.received_at).total_seconds() <= offline_after_s
 
 
+@dataclass(frozen=True)
+class _SeenKiosk:
+    """A kiosk as the desk sees it: its heartbeat, what it reports, its open call."""
+
+    kiosk: Kiosk
+    site: str | None
+    beat: KioskHeartbeat | None
+    presence: KioskPresence | None
+    call: HelpCall | None
+    online: bool
+    backlog: dict[str, int]  # outbox state -> count, from the last heartbeat
+
+    @property
+    def state(self) -> DeskState:
+        return _state(self.presence, self.call, self.online)
+
+
+def _seen_kiosks(
+    s: Session, c: Central, site: str | None, at: dt.datetime, *, revoked: bool
+) -> Iterator[_SeenKiosk]:
+    """The kiosks of ``site`` (None: all) in the store's order, the revoked ones too if
+    ``revoked``, each with its heartbeat, presence and open call as of ``at``."""
+    calls = _open_calls(s)
+    sites = _sites(s)
+    query = select(Kiosk) if revoked else select(Kiosk).where(Kiosk.revoked.is_(False))
+    for kiosk in s.scalars(query):
+        if site is not None and sites.get(kiosk.id) != site:
+            continue
+        beat = s.get(KioskHeartbeat, kiosk.id)
+        yield _SeenKiosk(
+            kiosk=kiosk,
+            site=sites.get(kiosk.id),
+            beat=beat,
+            presence=s.get(KioskPresence, kiosk.id),
+            call=calls.get(kiosk.id),
+            online=_is_online(beat, at, c.settings.offline_after_s),
+            backlog=json.loads(beat.backlog) if beat is not None else {},
+        )
+
+
 def _site_filter(scope: DeskScope, site: str | None) -> str | None:
     """The site to list: a desk token's own (another is refused), or the one asked."""
     if scope.site is None:
@@ -317,23 +359,15 @@ def desk_kiosks(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> 
     at = c.now()
     out: list[DeskKiosk] = []
     with Session(c.reader) as s:
-        calls = _open_calls(s)
-        sites = _sites(s)
-        for kiosk in s.scalars(select(Kiosk).where(Kiosk.revoked.is_(False))):
-            if site is not None and sites.get(kiosk.id) != site:
-                continue
-            beat = s.get(KioskHeartbeat, kiosk.id)
-            presence = s.get(KioskPresence, kiosk.id)
-            call = calls.get(kiosk.id)
-            online = _is_online(beat, at, c.settings.offline_after_s)
-            backlog = json.loads(beat.backlog) if beat is not None else {}
+        for seen in _seen_kiosks(s, c, site, at, revoked=False):
+            kiosk, beat, presence, call = seen.kiosk, seen.beat, seen.presence, seen.call
             out.append(
                 DeskKiosk(
                     kiosk_id=kiosk.id,
                     name=kiosk.name,
-                    site=sites.get(kiosk.id),
-                    state=_state(presence, call, online),
-                    online=online,
+                    site=seen.site,
+                    state=seen.state,
+                    online=seen.online,
                     screen=(presence.screen if presence is not None else None)
                     or (call.screen if call is not None else None),
                     language=(presence.language if presence is not None else None)
@@ -345,7 +379,7 @@ def desk_kiosks(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> 
                         if call is not None
                         else None
                     ),
-                    backlog=_pending(backlog),
+                    backlog=_pending(seen.backlog),
                     assisted_by=presence.assisted_by if presence is not None else None,
                     out_of_service_message=_oos(presence, "message"),
                     out_of_service_by=_oos(presence, "by"),
@@ -414,7 +448,6 @@ def fleet(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> list[F
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
     out: list[tuple[int, FleetKiosk]] = []
     with Session(c.reader) as s:
-        calls = _open_calls(s)
         today = dict(
             s.execute(
                 select(Application.kiosk_id, func.count())
@@ -422,18 +455,11 @@ def fleet(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> list[F
                 .group_by(Application.kiosk_id)
             ).all()
         )
-        sites = _sites(s)
-        for kiosk in s.scalars(select(Kiosk)):
-            if site is not None and sites.get(kiosk.id) != site:
-                continue
-            beat = s.get(KioskHeartbeat, kiosk.id)
-            presence = s.get(KioskPresence, kiosk.id)
-            call = calls.get(kiosk.id)
-            online = _is_online(beat, at, c.settings.offline_after_s)
-            backlog: dict[str, int] = json.loads(beat.backlog) if beat is not None else {}
+        for seen in _seen_kiosks(s, c, site, at, revoked=True):
+            kiosk, beat, presence, call = seen.kiosk, seen.beat, seen.presence, seen.call
+            online, backlog, state = seen.online, seen.backlog, seen.state
             health: dict[str, str] = json.loads(beat.device_health) if beat is not None else {}
             faults = sorted(name for name, value in health.items() if not health_ok(value))
-            state = _state(presence, call, online)
             pending = _pending(backlog)
             attention: list[str] = []
             if not kiosk.revoked:
@@ -456,7 +482,7 @@ def fleet(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> list[F
                     FleetKiosk(
                         kiosk_id=kiosk.id,
                         name=kiosk.name,
-                        site=sites.get(kiosk.id),
+                        site=seen.site,
                         revoked=kiosk.revoked,
                         software_version=kiosk.software_version,
                         state=state,
