@@ -15,34 +15,8 @@ from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
 from kiosk.ui.widgets import BaseScreen, LayoutButton, forward_arrow, label
 
 
-class ProcedureCard(LayoutButton):
-    """A large button: the procedure's title and its summary, an arrow at the end."""
-
-    def __init__(self, procedure: Procedure, parent: QWidget | None = None) -> None:
-        super().__init__("card", parent)
-        self.procedure = procedure
-        row = QHBoxLayout(self)
-        row.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
-        row.setSpacing(SPACE_M)
-        texts = QVBoxLayout()
-        texts.setSpacing(SPACE_XS)
-        row.addLayout(texts, 1)
-        self.title = self.add_label(texts, "card-title")
-        self.summary = self.add_label(texts, "card-text")
-        self.arrow = self.add_label(row, "card-title")
-        self.arrow.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-    def retranslate(self, tr: Translator) -> None:
-        self.title.setText(tr(self.procedure.title))
-        self.summary.setText(tr(self.procedure.summary))
-        self.arrow.setText(forward_arrow(tr))
-        self.setAccessibleName(self.title.text())
-        self.setAccessibleDescription(self.summary.text())
-        self.updateGeometry()
-
-
-class GuideCard(LayoutButton):
-    """The first card: answer a few questions to find the procedure."""
+class _Card(LayoutButton):
+    """A large button: a title and a summary, an arrow at the end."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("card", parent)
@@ -57,13 +31,36 @@ class GuideCard(LayoutButton):
         self.arrow = self.add_label(row, "card-title")
         self.arrow.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-    def retranslate(self, tr: Translator) -> None:
-        self.title.setText(tr(N_("Je ne sais pas quelle démarche choisir")))
-        self.summary.setText(tr(N_("Répondez à quelques questions simples.")))
+    def show_texts(self, title: str, summary: str, tr: Translator) -> None:
+        """The title (its accessible name), the summary (its description), the arrow."""
+        self.title.setText(title)
+        self.summary.setText(summary)
         self.arrow.setText(forward_arrow(tr))
         self.setAccessibleName(self.title.text())
         self.setAccessibleDescription(self.summary.text())
         self.updateGeometry()
+
+
+class ProcedureCard(_Card):
+    """A procedure's card: its title and its summary."""
+
+    def __init__(self, procedure: Procedure, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.procedure = procedure
+
+    def retranslate(self, tr: Translator) -> None:
+        self.show_texts(tr(self.procedure.title), tr(self.procedure.summary), tr)
+
+
+class GuideCard(_Card):
+    """The first card: answer a few questions to find the procedure."""
+
+    def retranslate(self, tr: Translator) -> None:
+        self.show_texts(
+            tr(N_("Je ne sais pas quelle démarche choisir")),
+            tr(N_("Répondez à quelques questions simples.")),
+            tr,
+        )
 
 
 class ProcedureScreen(BaseScreen):
