@@ -12,9 +12,15 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QVBoxLayout, QWidget
 
 from contract.catalogue import FieldSpec
-from kiosk.i18n import N_, Translator
-from kiosk.ui.theme import SPACE_S, SPACE_XS
-from kiosk.ui.widgets import OptionGroup, WrapButton, label, set_error_state
+from kiosk.i18n import Translator
+from kiosk.ui.theme import SPACE_S
+from kiosk.ui.widgets import (
+    OptionGroup,
+    WrapButton,
+    question_column,
+    set_error_state,
+    show_inline_error,
+)
 
 CHECKED_MARK, UNCHECKED_MARK = "◉", "○"
 
@@ -59,16 +65,7 @@ class ChoiceRow(QWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(SPACE_XS)
-        self.label = label("", "label")
-        self.help = label("", "help")
-        self.error = label("", "error")
-        self.error.hide()
-        for w in (self.label, self.help, self.error):
-            box.addWidget(w)
-        box.addSpacing(SPACE_XS)
+        box, self.label, self.help, self.error = question_column(self)
         # One radio group named by the question (kiosk.ui.a11y); arrows move between them.
         self.options = OptionGroup()
         answers = QVBoxLayout(self.options)
@@ -126,14 +123,8 @@ class ChoiceRow(QWidget):
         self.options.setAccessibleName(question)
         self.help.setText(tr(self.spec.help))
         description = f"{question} {tr(self.spec.help)}"
-        if self._error_id:
-            message = tr(N_("Erreur : {message}")).format(message=tr(self._error_id))
-            self.error.setText(message)
-            self.error.show()
+        if message := show_inline_error(self.error, tr, self._error_id):
             description = f"{message} {description}"
-        else:
-            self.error.setText("")
-            self.error.hide()
         for btn in self.buttons:
             btn.set_answer_text(tr(self.spec.option_label(btn.value) or btn.value))
             btn.setAccessibleDescription(description)

@@ -8,7 +8,8 @@ import functools
 import html
 import itertools
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol
 
 import shiboken6
 from PySide6.QtCore import (
@@ -59,6 +60,7 @@ from PySide6.QtWidgets import (
 
 from contract.catalogue import FieldSpec, FieldType, InputScript
 from contract.countries import country_names
+from contract.validation import FieldError
 from kiosk.i18n import LANGUAGES, N_, NP_, Translator
 from kiosk.i18n.bidi import FSI, PDI, RLM, ltr_sequence
 from kiosk.ui.a11y import as_radio, as_radio_group
@@ -988,6 +990,32 @@ _HINTS = {
 }
 
 
+def question_column(row: QWidget) -> tuple[QVBoxLayout, QLabel, QLabel, QLabel]:
+    """A question's column on ``row``: its label, help and inline error (hidden), in the
+    GOV.UK order, then a small space for the answer added after them."""
+    box = QVBoxLayout(row)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(SPACE_XS)
+    name, help_, error = label("", "label"), label("", "help"), label("", "error")
+    error.hide()
+    for w in (name, help_, error):
+        box.addWidget(w)
+    box.addSpacing(SPACE_XS)
+    return box, name, help_, error
+
+
+def show_inline_error(error: QLabel, tr: Translator, message_id: str | None) -> str:
+    """The question's inline error ("Erreur : ..."), hidden without one; its text."""
+    if not message_id:
+        error.setText("")
+        error.hide()
+        return ""
+    message = tr(N_("Erreur : {message}")).format(message=tr(message_id))
+    error.setText(message)
+    error.show()
+    return message
+
+
 class FieldRow(QWidget):
     """One question: label (the input's buddy), help, inline error, input (GOV.UK order).
 
@@ -1000,13 +1028,7 @@ class FieldRow(QWidget):
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(SPACE_XS)
-        self.label = label("", "label")
-        self.help = label("", "help")
-        self.error = label("", "error")
-        self.error.hide()
+        box, self.label, self.help, self.error = question_column(self)
         self.input: QLineEdit | CountryBox
         if spec.type is FieldType.COUNTRY:
             self.input = CountryBox()
@@ -1028,9 +1050,6 @@ class FieldRow(QWidget):
             # "31/12/2001" and its placeholder, a phone number, a passport number.
             self.input.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.label.setBuddy(self.input)
-        for w in (self.label, self.help, self.error):
-            box.addWidget(w)
-        box.addSpacing(SPACE_XS)
         line = QHBoxLayout()
         line.setSpacing(SPACE_S)
         line.addWidget(self.input, 1)
@@ -1087,14 +1106,8 @@ class FieldRow(QWidget):
         self.keyboard_button.setText(f"⌨ {keyboard}")
         self.keyboard_button.setAccessibleName(tr(N_("Clavier : {field}")).format(field=name))
         description = tr(self.spec.help)
-        if self._error_id:
-            message = tr(N_("Erreur : {message}")).format(message=tr(self._error_id))
-            self.error.setText(message)
-            self.error.show()
+        if message := show_inline_error(self.error, tr, self._error_id):
             description = f"{message} {description}"
-        else:
-            self.error.setText("")
-            self.error.hide()
         self.input.setAccessibleDescription(description)
         if isinstance(self.input, CountryBox):
             self.input.lineEdit().setAccessibleName(name)
@@ -1110,6 +1123,14 @@ class FieldRow(QWidget):
 
 
 PROBLEMS = NP_("Il y a {count} problème.", "Il y a {count} problèmes.")
+
+
+class QuestionRow(Protocol):
+    """A question on a form (``FieldRow``, ``kiosk.ui.choice.ChoiceRow``)."""
+
+    spec: FieldSpec
+
+    def set_error(self, message_id: str | None) -> None: ...
 
 
 class ErrorSummary(QFrame):
@@ -1131,6 +1152,15 @@ class ErrorSummary(QFrame):
         self._errors: list[tuple[str, str, str]] = []
         self._tr = Translator("fr")
         self.hide()
+
+    def show_field_errors(self, rows: Sequence[QuestionRow], errors: Sequence[FieldError]) -> None:
+        """Each row's inline error (or none), and the list of them here, in the rows' order."""
+        by_field = {e.field_id: e.message for e in errors}
+        for row in rows:
+            row.set_error(by_field.get(row.spec.id))
+        self.set_errors(
+            [(r.spec.id, r.spec.label, by_field[r.spec.id]) for r in rows if r.spec.id in by_field]
+        )
 
     def set_errors(self, errors: list[tuple[str, str, str]]) -> None:
         """``errors``: (field id, field label msgid, message msgid)."""

@@ -72,16 +72,7 @@ class LookupFormScreen(BaseScreen):
         self.submit_button.setEnabled(not busy)
 
     def show_errors(self, errors: Sequence[FieldError]) -> None:
-        by_field = {e.field_id: e.message for e in errors}
-        for row in self.rows:
-            row.set_error(by_field.get(row.spec.id))
-        self.summary.set_errors(
-            [
-                (r.spec.id, r.spec.label, by_field[r.spec.id])
-                for r in self.rows
-                if r.spec.id in by_field
-            ]
-        )
+        self.summary.show_field_errors(self.rows, errors)
         self._chain_tab_order()  # the summary's links before the fields
         self.title.setText(self.title_text())
         if errors:  # the summary in view (at 200 % it fell below the fold), with the focus

@@ -95,16 +95,7 @@ class StepScreen(BaseScreen):
 
     def show_errors(self, errors: Sequence[FieldError]) -> None:
         """Mark each field in error, list them in the summary and give it the focus."""
-        by_field = {e.field_id: e.message for e in errors}
-        for row in self.rows:
-            row.set_error(by_field.get(row.spec.id))
-        self.summary.set_errors(
-            [
-                (r.spec.id, r.spec.label, by_field[r.spec.id])
-                for r in self.rows
-                if r.spec.id in by_field
-            ]
-        )
+        self.summary.show_field_errors(self.rows, errors)
         self._chain_tab_order()
         self.title.setText(self.title_text())
         if errors:
