@@ -360,26 +360,14 @@ class Kiosk:
             mark = self.mark()
             press(header.language_button)
             dialog = self._wait_dialog(lambda: header.language_dialog)
-            yield Visit(
-                "dialog-language",
-                "dialog",
-                dialog,
-                said=self.said(mark),
-                must_say=[dialog.accessibleName()],
-            )
+            yield self._dialog_visit("dialog-language", dialog, mark, dialog.accessibleName())
             dialog.reject()
             header.language_dialog = None
             settle()
             mark = self.mark()
             press(header.help_button)
             help_dialog = self._wait_dialog(lambda: w.help_dialog)
-            yield Visit(
-                "dialog-help",
-                "dialog",
-                help_dialog,
-                said=self.said(mark),
-                must_say=[help_dialog.text.text()],
-            )
+            yield self._dialog_visit("dialog-help", help_dialog, mark, help_dialog.text.text())
             w.close_dialogs()
             settle()
         mark = self.mark()
@@ -590,6 +578,10 @@ class Kiosk:
             )
         )
         return found[0] if found else None
+
+    def _dialog_visit(self, state: str, dialog: QWidget, mark: int, must_say: str) -> Visit:
+        """A dialog shown since ``mark``, which must have said ``must_say``."""
+        return Visit(state, "dialog", dialog, said=self.said(mark), must_say=[must_say])
 
     def _screen_visit(self, state: str, mark: int, kind: str = "screen") -> Visit:
         settle()
