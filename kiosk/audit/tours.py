@@ -29,7 +29,11 @@ from kiosk.audit.context import settle
 from kiosk.audit.kiosk_checks import Visit
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QAbstractButton
+
     from kiosk.audit.driver import Kiosk
+    from kiosk.domain.session import Screen
+    from kiosk.ui.screens.lookup_form import LookupFormScreen
     from kiosk.ui.widgets import BaseScreen
 
 Start = Callable[[], int]
@@ -115,22 +119,30 @@ def guide(k: Kiosk, start: Start) -> Iterator[Visit]:
     raise AuditError("the guide never reached its answer")
 
 
+def _lookup_form(
+    k: Kiosk, start: Start, shown: Screen, opener: QAbstractButton, form: LookupFormScreen
+) -> Iterator[Visit]:
+    """A lookup form (the session's ``shown`` screen) opened from the welcome screen by
+    ``opener``: the form, then its errors (nothing typed)."""
+    name = shown.value
+    mark = start()
+    opener.click()
+    k.wait_screen(shown)
+    yield k.screen_visit(name, mark)
+    mark = k.mark()
+    form.submit_button.click()
+    settle()
+    if form.summary.isVisible():
+        yield k.screen_visit(f"{name}-errors", mark, kind="errors")
+
+
 @tour("ResumeScreen")
 def resume(k: Kiosk, start: Start) -> Iterator[Visit]:
     """ "Reprendre une demande": the form, then its errors (nothing typed)."""
     from kiosk.domain.session import Screen
 
     w = k.window
-    mark = start()
-    w.welcome.resume_button.click()
-    k.wait_screen(Screen.RESUME)
-    yield k.screen_visit("resume", mark)
-    screen = w.resume
-    mark = k.mark()
-    screen.resume_button.click()
-    settle()
-    if screen.summary.isVisible():
-        yield k.screen_visit("resume-errors", mark, kind="errors")
+    yield from _lookup_form(k, start, Screen.RESUME, w.welcome.resume_button, w.resume)
 
 
 @tour("SavedScreen")
@@ -187,16 +199,7 @@ def status(k: Kiosk, start: Start) -> Iterator[Visit]:
     from kiosk.domain.session import Screen
 
     w = k.window
-    mark = start()
-    w.welcome.status_button.click()
-    k.wait_screen(Screen.STATUS)
-    yield k.screen_visit("status", mark)
-    screen = w.status
-    mark = k.mark()
-    screen.lookup_button.click()
-    settle()
-    if screen.summary.isVisible():
-        yield k.screen_visit("status-errors", mark, kind="errors")
+    yield from _lookup_form(k, start, Screen.STATUS, w.welcome.status_button, w.status)
 
 
 @tour("OutOfServiceScreen")
