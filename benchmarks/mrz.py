@@ -74,7 +74,10 @@ scans, with the three changes switched off):
     read no more (median ratio 0.86 on the camera frames, 1.02 on tiny scans; the camera
     negatives 16.4 -> 15.7 s summed). Splitting runs into the only grid (not offered
     beside the blobs' own) read one more frame (camera 45 of seed 3) but lost another
-    (camera 125 of seed 1: the same text with a name letter's margin under 2.3).
+    (camera 125 of seed 1: the same text with a name letter's margin under 2.3). At a
+    lower load (3, 08:13 UTC) seed 1's 160 camera frames took 67 ms median, 120 ms p95
+    per read with this reader. (The frame-by-frame script's CPU times run higher than
+    the benchmark's: it let BLAS start its threads; only its ratios are quoted.)
 
     Tried and dropped this round: reading, past the first 4 locator candidates, up to 2
     of the next 8 whose band, cut small, splits into MRZ-shaped rows (about 1 ms each, no
