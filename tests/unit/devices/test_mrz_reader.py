@@ -10,12 +10,15 @@ import cv2
 import numpy as np
 import pytest
 
+from kiosk.devices import mrz_reader
 from kiosk.devices.mrz_reader import (
     GlyphEngine,
     MrzRead,
     MrzReader,
     MrzTracker,
     OcrEngine,
+    _row_groups,
+    _split_runs,
     extract_band,
     fit_lines,
     locate_mrz,
@@ -432,3 +435,40 @@ def test_a_band_still_turned_a_little_reads_when_the_engine_looks_harder() -> No
         read = reader.read_band(band)
     assert read.ok and read.lines == tuple(doc.mrz_lines)
     assert not engine.rescuing
+
+
+def test_a_run_of_ink_as_wide_as_several_characters_is_split_at_the_pitch() -> None:
+    # Motion blur runs characters together: a blob 3.7 pitches wide holds 4 of them,
+    # centred on it at the line's pitch; narrow blobs stay as they are.
+    blobs = [[10.0, 0, 10, 7, 13], [20.0, 0, 10, 17, 23], [50.0, 0, 10, 33, 67]]
+    out = _split_runs(blobs, 10.0)
+    assert out[:2] == blobs[:2]
+    assert [round(b[0], 1) for b in out[2:]] == [35.0, 45.0, 55.0, 65.0]
+
+
+def test_a_line_whose_blobs_ran_together_is_cut_at_the_pitch() -> None:
+    # A passport band at 12 px per character smeared along its lines (motion blur): the
+    # digits and '<' fillers touch, so the blobs of ink are runs of several characters.
+    # Split at the pitch (the other line's when this one shows too few gaps), the cells
+    # fall on the characters and the band reads right; cut from the blobs as they come,
+    # a line's cells drift off their characters and the read fails.
+    doc = make_document("passport", np.random.default_rng(3), char_px=12, today=TODAY)
+    x0, y0, x1, y1 = doc.mrz_box  # type: ignore[misc]
+    band = cv2.cvtColor(doc.image[y0 - 8 : y1 + 8, x0 - 8 : x1 + 8], cv2.COLOR_BGR2GRAY)
+    smear = np.full((1, 6), 1 / 6, np.float32)
+    band = cv2.filter2D(band, -1, smear, borderType=cv2.BORDER_REPLICATE)
+    reader = MrzReader(GlyphEngine(), today=TODAY)
+    read = reader.read_band(band)
+    assert read.ok and read.lines == tuple(doc.mrz_lines)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mrz_reader, "SPLIT_RUNS", False)
+        mp.setattr(mrz_reader, "PITCH_HINT", False)
+        assert not reader.read_band(band).ok
+
+
+def test_a_line_of_mostly_fillers_still_pairs_with_a_taller_line() -> None:
+    # A short name followed by '<' fillers (low, light glyphs) makes a row of the band's
+    # profile 9 px high beside the 13 px of the digits line (camera 87 of seed 5, an MRV-B
+    # at 8.5 px per character, no blur): still the two lines of one MRZ.
+    assert _row_groups([(6, 15), (20, 33)]) == [[(6, 15), (20, 33)]]
+    assert _row_groups([(6, 12), (20, 33)]) == []  # twice as tall: not one MRZ's lines
