@@ -189,14 +189,10 @@ class Context:
     # --- widgets --------------------------------------------------------------------
     @property
     def widgets(self) -> list[QWidget]:
-        """Visible widgets of the audited window (not those of other windows)."""
+        """Visible widgets of the audited window (not those of other windows), in
+        ``findChildren``'s order (depth first, each parent before its children)."""
         if self._widgets is None:
-            top = self.root.window()
-            self._widgets = [
-                w
-                for w in [self.root, *self.root.findChildren(QWidget)]
-                if w.isVisible() and w.window() is top
-            ]
+            self._widgets = visible_widgets(self.root)
         return self._widgets
 
     @overload
@@ -318,6 +314,28 @@ class Context:
         computed once per rendering."""
         base, ys, xs = self._slice(widget, rect, margin)
         return self._grab(base)[ys, xs], self._keys[id(base)][ys, xs]
+
+
+def visible_widgets(root: QWidget) -> list[QWidget]:
+    """``root`` and its descendants that are visible in ``root``'s window: what
+    ``[root, *root.findChildren(QWidget)]`` filtered on ``isVisible()`` and ``window()``
+    gives, in the same order, without walking hidden subtrees (a hidden widget's children
+    are hidden too, and a child window's are another window's): the stack's hidden screens
+    are most of the window's widgets, and ``findChildren`` wrapped every one of them in
+    Python, for each state of the audit."""
+    top = root.window()
+    found: list[QWidget] = []
+
+    def walk(widget: QWidget) -> None:
+        for child in widget.children():
+            if isinstance(child, QWidget) and not child.isWindow() and child.isVisible():
+                found.append(child)
+                walk(child)
+
+    if root.isVisible():
+        found.append(root)
+    walk(root)
+    return [w for w in found if w.window() is top]
 
 
 def grab(widget: QWidget, rect: QRect | None = None) -> QImage:

@@ -45,7 +45,7 @@ from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.signin import SignInScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.theme import Theme
-from kiosk.ui.wheel import WheelGuard
+from kiosk.ui.wheel import GUARDED, WheelGuard
 from kiosk.ui.widgets import BaseScreen, FocusRing, LanguageDialog, NoticeDialog, apply_language
 
 _ACTIVITY_EVENTS = frozenset(
@@ -63,6 +63,9 @@ _SHOW = QEvent.Type.Show
 _RESIZE = QEvent.Type.Resize
 _POLISH = QEvent.Type.Polish
 _HIDE = QEvent.Type.Hide
+# What the window's event filter reads (its own and the wheel guard's); the rest of the
+# application's events return at once.
+_WATCHED = frozenset({_SHOW, _RESIZE, _POLISH, _HIDE, *_ACTIVITY_EVENTS, *GUARDED})
 
 
 class MainWindow(QMainWindow):
@@ -156,7 +159,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
-        WheelGuard.install()  # a wheel scrolls the page, never changes an answer
+        # A wheel scrolls the page, never changes an answer: the guard is handed this
+        # filter's events (one Python filter on the application, not two: kiosk.ui.wheel).
+        self._wheel_guard = WheelGuard.shared()
         self.apply_theme(self.theme)
         self.retranslate(self._tr)
         self.setWindowTitle(self._tr(N_("Titre de séjour")))
@@ -368,8 +373,14 @@ class MainWindow(QMainWindow):
 
     # --- activity ---------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Every event of the application passes here: its type is read once.
+        # Every event of the application passes here: its type is read once, and most
+        # are none of this window's business.
         kind = event.type()
+        if kind not in _WATCHED:
+            return False
+        guard = self._wheel_guard
+        if kind in GUARDED and guard is not None and guard.handle(watched, event, kind):
+            return True  # the guard's, as when it was a filter of its own (it came first)
         if (
             kind == _SHOW
             and isinstance(watched, LanguageDialog)

@@ -6,11 +6,20 @@ whose focus policy includes ``WheelFocus`` (combo boxes and spin boxes have it b
 default). Scrolling a form with the pointer over "Nationalité" then turned "Russie" into
 "Rwanda" without a word, and the focus it got opened the on-screen keyboard.
 
-``WheelGuard``, one event filter on the application, fixes both for every input, now and
-later: polished inputs lose ``WheelFocus`` (a click or Tab still focuses them), and a wheel
+``WheelGuard`` fixes both for every input of the application, now and later: polished
+inputs lose ``WheelFocus`` (a click or Tab still focuses them), and a wheel
 over an input the person has not focused themselves (click, touch, Tab, Shift+Tab) goes to
 the page's scroll bar instead. Once the person has focused the input, the wheel works on it
 as usual.
+
+It sees every event of the application in one of two ways. The kiosk's window, whose own
+event filter on the application already sees every event, hands it the four kinds it
+handles (``WheelGuard.shared()``, ``handle``): an event filter written in Python costs a
+call from C++ into Python per event of the application (the object and the event wrapped,
+about 5 us), and a second filter on the application doubled that for every event (a
+quarter of them ``WindowBlocked``/``WindowUnblocked``, sent to each of the window's 800
+widgets when a dialog opens or closes). Without such a window, ``WheelGuard.install()``
+makes it an event filter on the application itself.
 """
 
 from __future__ import annotations
@@ -39,6 +48,11 @@ PERSON_REASONS = frozenset(
     }
 )
 VALUE_TYPES = (QComboBox, QAbstractSpinBox, QAbstractSlider)
+_POLISH = QEvent.Type.Polish
+_FOCUS_IN = QEvent.Type.FocusIn
+_FOCUS_OUT = QEvent.Type.FocusOut
+_WHEEL = QEvent.Type.Wheel
+GUARDED = frozenset({_POLISH, _FOCUS_IN, _FOCUS_OUT, _WHEEL})  # the kinds ``handle`` reads
 
 
 def value_widget(widget: QWidget | None) -> QWidget | None:
@@ -67,23 +81,43 @@ def page_scroll_bar(widget: QWidget) -> QScrollBar | None:
 
 
 class WheelGuard(QObject):
-    """Install once on the application (``WheelGuard.install()``)."""
+    """One per application: ``WheelGuard.install()`` (an event filter on the application),
+    or ``WheelGuard.shared()`` for an owner that hands it the application's events."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         # Inputs the person focused themselves (weak: widgets come and go).
         self._person_focused: weakref.WeakSet[QWidget] = weakref.WeakSet()
+        self._installed = False  # an event filter on the application
+        self.enabled = True  # False: the application as Qt makes it (tests)
 
     @classmethod
-    def install(cls) -> WheelGuard | None:
+    def shared(cls) -> WheelGuard | None:
+        """The application's guard, made on first use; it sees no event by itself."""
         app = QApplication.instance()
         if app is None:
             return None
         guard = app.findChild(WheelGuard)
         if guard is None:
             guard = cls(app)
-            app.installEventFilter(guard)
         return guard
+
+    @classmethod
+    def install(cls) -> WheelGuard | None:
+        """The application's guard, an event filter on the application."""
+        guard = cls.shared()
+        app = QApplication.instance()
+        if guard is not None and app is not None and not guard._installed:
+            app.installEventFilter(guard)
+            guard._installed = True
+        return guard
+
+    def disable(self) -> None:
+        """The application as Qt makes it, without the guard (tests)."""
+        self.enabled = False
+
+    def enable(self) -> None:
+        self.enabled = True
 
     def person_focused(self, widget: QWidget) -> bool:
         """The wheel may change ``widget``: the person focused it and it has the focus."""
@@ -91,23 +125,30 @@ class WheelGuard(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.Polish:
+        return kind in GUARDED and self.handle(watched, event, kind)
+
+    def handle(self, watched: QObject, event: QEvent, kind: QEvent.Type) -> bool:
+        """An event of the application (``kind``: its type, one of ``GUARDED``); True: it
+        stops here."""
+        if not self.enabled:
+            return False
+        if kind == _POLISH:
             if isinstance(watched, VALUE_TYPES) and not isinstance(watched, QScrollBar):
                 policy = watched.focusPolicy()
                 if policy == Qt.FocusPolicy.WheelFocus:
                     watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        elif kind == QEvent.Type.FocusIn and isinstance(watched, QWidget):
+        elif kind == _FOCUS_IN and isinstance(watched, QWidget):
             target = value_widget(watched)
             if target is not None and isinstance(event, QFocusEvent):
                 if event.reason() in PERSON_REASONS:
                     self._person_focused.add(target)
                 else:
                     self._person_focused.discard(target)
-        elif kind == QEvent.Type.FocusOut and isinstance(watched, QWidget):
+        elif kind == _FOCUS_OUT and isinstance(watched, QWidget):
             target, focus = value_widget(watched), QApplication.focusWidget()
             if target is not None and (focus is None or not target.isAncestorOf(focus)):
                 self._person_focused.discard(target)
-        elif kind == QEvent.Type.Wheel and isinstance(watched, QWidget):
+        elif kind == _WHEEL and isinstance(watched, QWidget):
             target = value_widget(watched)
             if target is not None and not self.person_focused(target):
                 bar = page_scroll_bar(target)

@@ -626,7 +626,10 @@ class HeaderButton(LayoutButton):
 
     def setChecked(self, checked: bool) -> None:
         super().setChecked(checked)
-        self._checked_changed(checked)
+        # Re-polished only if it shows the other state: every wipe sets the voice toggle
+        # of the 17 headers (MainWindow.show_voice), nearly always to what they show.
+        if self.label.property("checked") != bool(checked):
+            self._checked_changed(checked)
 
 
 class Header(QFrame):
@@ -1762,6 +1765,10 @@ class BaseScreen(QWidget):
 
 
 # --- focus ring ----------------------------------------------------------------------
+_RESIZE = QEvent.Type.Resize
+_RING_MOVES = frozenset({QEvent.Type.Move, _RESIZE, QEvent.Type.Hide, QEvent.Type.Show})
+
+
 class FocusRing(QWidget):
     """Draws the DSFR focus ring (2 px, 2 px away) around the focused control.
 
@@ -1829,12 +1836,13 @@ class FocusRing(QWidget):
         self.update()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if watched is self._host and kind == QEvent.Type.Resize:
+        kind = event.type()  # (the enum's members read once, in _RING_MOVES: each costs)
+        if kind not in _RING_MOVES:
+            return False
+        if kind == _RESIZE and watched is self._host:
             self.setGeometry(self._host.rect())
             self.raise_()
-        if kind in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Hide, QEvent.Type.Show):
-            self.update()
+        self.update()
         return False
 
     def paintEvent(self, event: QPaintEvent) -> None:

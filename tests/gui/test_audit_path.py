@@ -75,10 +75,10 @@ def no_wheel_guard(qapp: QApplication) -> Iterator[None]:
     """The application as Qt makes it: no WheelGuard (the kiosk's window installs one)."""
     guard = qapp.findChild(WheelGuard)
     if guard is not None:
-        qapp.removeEventFilter(guard)
+        guard.disable()
     yield
     if guard is not None:
-        qapp.installEventFilter(guard)
+        guard.enable()
 
 
 def countries() -> QComboBox:
