@@ -42,14 +42,6 @@ class FakeSync:
             self.on_wake()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
 class Admin:
     kiosk: Kiosk
@@ -104,9 +96,16 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     made: list[Admin] = []
     store = Store.open(tmp_path / "store")
 
-    def make(*, assisted: bool = False, on_store: bool = False, **settings_values: Any) -> Admin:
+    def make(
+        *,
+        assisted: bool = False,
+        on_store: bool = False,
+        enrol: Callable[[Any, str], str] | None = None,
+        **settings_values: Any,
+    ) -> Admin:
         """``assisted``: with the mediators' assisted session (admin mode offers it);
-        ``on_store``: the applicant's side on the same real store as admin mode."""
+        ``on_store``: the applicant's side on the same real store as admin mode;
+        ``enrol``: the enrolment (a code accepted, "GOOD-CODE", else refused)."""
         settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
         audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
         directory = FakeStaffDirectory(audit=audit)
@@ -127,7 +126,7 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             "purge_preview": lambda: PurgePreview(2, NOW, 1, NOW),
             "status": status,
             "selftests": selftests,
-            "enrol": lambda _settings, code: "kiosk-0042" if code == "GOOD-CODE" else _refuse(),
+            "enrol": enrol or _enrol,
             "clock": lambda: NOW,
             "quit_app": lambda: quits.append(1),
         }
@@ -139,10 +138,9 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             ),
             admin_parts=AdminParts(settings, store, tmp_path / "kiosk.toml", options),
         )
+        # The gesture's three seconds are on the kiosk's fake monotonic clock (a loaded
+        # machine must not stretch five quick taps past them); tests that care move it.
         controller, staff = kiosk.admin, kiosk.staff
-        # The gesture's three seconds on a clock of the test's own (a loaded machine
-        # must not stretch five quick taps past them); tests that care move it.
-        controller.lockdown.monotonic = Clock()
         admin = Admin(
             kiosk, controller, staff, audit, store, sync, status, settings,
             tmp_path / "kiosk.toml", quits,
@@ -160,9 +158,11 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     store.close()
 
 
-def _refuse() -> str:
+def _enrol(_settings: Any, code: str) -> str:
     from sync.client import AuthError
 
+    if code == "GOOD-CODE":
+        return "kiosk-0042"
     raise AuthError("code refused", status=401)
 
 
