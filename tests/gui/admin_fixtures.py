@@ -101,12 +101,18 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
         assisted: bool = False,
         on_store: bool = False,
         enrol: Callable[[Any, str], str] | None = None,
+        settings: Settings | None = None,
+        config: Path | None = None,
         **settings_values: Any,
     ) -> Admin:
         """``assisted``: with the mediators' assisted session (admin mode offers it);
         ``on_store``: the applicant's side on the same real store as admin mode;
-        ``enrol``: the enrolment (a code accepted, "GOOD-CODE", else refused)."""
-        settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
+        ``enrol``: the enrolment (a code accepted, "GOOD-CODE", else refused); ``settings``
+        and ``config``: admin mode's settings and the file it saves them to (else the
+        test's own, with ``settings_values``)."""
+        if settings is None:
+            settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
+        config = config or tmp_path / "kiosk.toml"
         audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
         directory = FakeStaffDirectory(audit=audit)
         directory.add(STAFF.identifier, PIN, STAFF.display_name, Role.STAFF)
@@ -136,14 +142,13 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             staff_parts=StaffParts(
                 directory, audit, assist={"status": status} if assisted else None
             ),
-            admin_parts=AdminParts(settings, store, tmp_path / "kiosk.toml", options),
+            admin_parts=AdminParts(settings, store, config, options),
         )
         # The gesture's three seconds are on the kiosk's fake monotonic clock (a loaded
         # machine must not stretch five quick taps past them); tests that care move it.
         controller, staff = kiosk.admin, kiosk.staff
         admin = Admin(
-            kiosk, controller, staff, audit, store, sync, status, settings,
-            tmp_path / "kiosk.toml", quits,
+            kiosk, controller, staff, audit, store, sync, status, settings, config, quits,
         )  # fmt: skip
         made.append(admin)
         return admin
