@@ -60,7 +60,7 @@ class _Server(uvicorn.Server):
 
     scheme = "http"
 
-    async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
+    async def startup(self, sockets: list | None = None) -> None:
         await super().startup(sockets)
         if self.should_exit or not self.servers:
             return

@@ -130,5 +130,5 @@ def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:
         enrolment, applications, attachments, heartbeat, desk, admin, staff, status, commands,
     ):  # fmt: skip
         app.include_router(module.router)
-    app.add_middleware(Guard, central=central)  # type: ignore[arg-type]
+    app.add_middleware(Guard, central=central)
     return app

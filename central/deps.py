@@ -272,14 +272,19 @@ def staff_session(
 
 def end_staff_session(s: Session, row: StaffSession, now: dt.datetime, reason: str) -> None:
     """End a staff session and the assisted session it was running."""
-    from central.db import AssistedSessionRow
-
     row.ended_at = now
     row.end_reason = reason[:40]
+    end_assisted_session(s, row.token_sha256, now)
+
+
+def end_assisted_session(s: Session, session_sha256: str, now: dt.datetime) -> None:
+    """End the assisted session still open under the staff session ``session_sha256``."""
+    from central.db import AssistedSessionRow
+
     s.execute(
         update(AssistedSessionRow)
         .where(
-            AssistedSessionRow.session_sha256 == row.token_sha256,
+            AssistedSessionRow.session_sha256 == session_sha256,
             AssistedSessionRow.ended_at.is_(None),
         )
         .values(ended_at=now)

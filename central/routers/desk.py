@@ -318,6 +318,21 @@ class _SeenKiosk:
     def state(self) -> DeskState:
         return _state(self.presence, self.call, self.online)
 
+    def shown(self) -> dict[str, Any]:
+        """What the "Bornes" list and the fleet both show of the kiosk."""
+        presence, beat = self.presence, self.beat
+        return {
+            "kiosk_id": self.kiosk.id,
+            "name": self.kiosk.name,
+            "site": self.site,
+            "state": self.state,
+            "online": self.online,
+            "last_contact": beat.received_at if beat is not None else None,
+            "assisted_by": presence.assisted_by if presence is not None else None,
+            "out_of_service_message": _oos(presence, "message"),
+            "out_of_service_by": _oos(presence, "by"),
+        }
+
 
 def _seen_kiosks(
     s: Session, c: Central, site: str | None, at: dt.datetime, *, revoked: bool
@@ -360,19 +375,14 @@ def desk_kiosks(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> 
     out: list[DeskKiosk] = []
     with Session(c.reader) as s:
         for seen in _seen_kiosks(s, c, site, at, revoked=False):
-            kiosk, beat, presence, call = seen.kiosk, seen.beat, seen.presence, seen.call
+            presence, call = seen.presence, seen.call
             out.append(
                 DeskKiosk(
-                    kiosk_id=kiosk.id,
-                    name=kiosk.name,
-                    site=seen.site,
-                    state=seen.state,
-                    online=seen.online,
+                    **seen.shown(),
                     screen=(presence.screen if presence is not None else None)
                     or (call.screen if call is not None else None),
                     language=(presence.language if presence is not None else None)
                     or (call.language if call is not None else None),
-                    last_contact=beat.received_at if beat is not None else None,
                     call=_call_state(call) if call is not None else None,
                     waiting_s=(
                         max(0.0, (at - call.waiting_since).total_seconds())
@@ -380,9 +390,6 @@ def desk_kiosks(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> 
                         else None
                     ),
                     backlog=_pending(seen.backlog),
-                    assisted_by=presence.assisted_by if presence is not None else None,
-                    out_of_service_message=_oos(presence, "message"),
-                    out_of_service_by=_oos(presence, "by"),
                 )
             )
     out.sort(key=lambda k: (_DESK_ORDER[k.state], -(k.waiting_s or 0.0), k.name, k.kiosk_id))
@@ -480,23 +487,15 @@ def fleet(c: CentralDep, scope: DeskScopeDep, site: SiteFilter = None) -> list[F
                 (
                     score,
                     FleetKiosk(
-                        kiosk_id=kiosk.id,
-                        name=kiosk.name,
-                        site=seen.site,
+                        **seen.shown(),
                         revoked=kiosk.revoked,
                         software_version=kiosk.software_version,
-                        state=state,
-                        online=online,
-                        last_contact=beat.received_at if beat is not None else None,
                         backlog=backlog,
                         backlog_pending=pending,
                         device_health=health,
                         device_faults=faults,
                         last_error=beat.last_error if beat is not None else None,
                         last_sync_ok_at=presence.last_sync_ok_at if presence else None,
-                        out_of_service_message=_oos(presence, "message"),
-                        out_of_service_by=_oos(presence, "by"),
-                        assisted_by=presence.assisted_by if presence else None,
                         applications_today=int(today.get(kiosk.id, 0)),
                         attention=attention,
                     ),

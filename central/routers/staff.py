@@ -51,6 +51,7 @@ from central.deps import (
     CentralDep,
     KioskId,
     StaffSessionDep,
+    end_assisted_session,
     end_staff_session,
     token_hash,
 )
@@ -261,14 +262,7 @@ def report(batch: StaffAuditBatch, session: StaffSessionDep, c: CentralDep) -> N
             if e.action in ("assist_start", "assist_end"):
                 # An assisted session still open under this sign-in ends (a new one starts
                 # on assist_start).
-                s.execute(
-                    update(AssistedSessionRow)
-                    .where(
-                        AssistedSessionRow.session_sha256 == session.token_sha256,
-                        AssistedSessionRow.ended_at.is_(None),
-                    )
-                    .values(ended_at=now)
-                )
+                end_assisted_session(s, session.token_sha256, now)
             if e.action == "assist_start":
                 s.add(
                     AssistedSessionRow(

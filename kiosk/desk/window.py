@@ -208,6 +208,45 @@ def age_words(tr: Translator, seconds: float) -> str:
     return tr(AGE_MIN).format(minutes=int(seconds // 60))
 
 
+def _out_of_service_words(tr: Translator, kiosk: DeskKiosk | FleetKiosk) -> str:
+    """The out-of-service message and who set it ("" without a message)."""
+    if not kiosk.out_of_service_message:
+        return ""
+    return tr(OUT_OF_SERVICE_BY).format(
+        message=kiosk.out_of_service_message, by=kiosk.out_of_service_by or "?"
+    )
+
+
+def _secondary_button(text: str, name: str | None = None) -> QPushButton:
+    """A secondary button with its (translated) text, its accessible name, 44 px high."""
+    widget = button("secondary")
+    widget.setText(text)
+    if name is not None:
+        widget.setAccessibleName(name)
+    widget.setMinimumHeight(44)
+    return widget
+
+
+def _scroll_area(host: QWidget, *, sideways: bool = True) -> QScrollArea:
+    """``host`` in a frameless scroll area that takes no focus (its cards do)."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    if not sideways:
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(host)
+    return scroll
+
+
+def _drop(box: QVBoxLayout, widgets: list[Any]) -> None:
+    """Take ``widgets`` out of ``box`` and delete them (a list redrawn)."""
+    for widget in widgets:
+        box.removeWidget(widget)
+        widget.hide()
+        widget.deleteLater()
+
+
 class KioskRow(QFrame):
     """One kiosk: its name and state; "J'arrive" and "Terminé" for a call."""
 
@@ -240,9 +279,9 @@ class KioskRow(QFrame):
                     lambda: self.acknowledge_requested.emit(str(call.call_id))
                 )
                 box.addWidget(self.coming_button, 0, Qt.AlignmentFlag.AlignVCenter)
-            self.close_button = button("secondary")
-            self.close_button.setText(tr(CLOSE_CALL))
-            self.close_button.setAccessibleName(tr(CLOSE_CALL_NAME).format(kiosk=kiosk.name))
+            self.close_button = _secondary_button(
+                tr(CLOSE_CALL), tr(CLOSE_CALL_NAME).format(kiosk=kiosk.name)
+            )
             self.close_button.clicked.connect(lambda: self.close_requested.emit(str(call.call_id)))
             box.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.setAccessibleName(f"{kiosk.name}. {self.state.text()}. {self.detail.text()}")
@@ -253,9 +292,7 @@ class KioskRow(QFrame):
         if k.state is DeskState.ASSISTED and k.assisted_by:
             text = tr(ASSISTED_BY).format(name=k.assisted_by)
         if k.state is DeskState.OUT_OF_SERVICE and k.out_of_service_message:
-            text = tr(OUT_OF_SERVICE_BY).format(
-                message=k.out_of_service_message, by=k.out_of_service_by or "?"
-            )
+            text = _out_of_service_words(tr, k)
         if k.state in (DeskState.HELP_REQUESTED, DeskState.HELP_COMING):
             text = f"{text} : {waiting_words(tr, k.waiting_s)}"
             if k.call is not None and k.call.acknowledged_by:
@@ -302,9 +339,7 @@ class HistoryDialog(QDialog):
         if not lines:
             self.lines.append(label(tr(NO_HISTORY), "lead"))
             box.addWidget(self.lines[0])
-        self.close_button = button("secondary")
-        self.close_button.setText(tr(CLOSE))
-        self.close_button.setMinimumHeight(44)
+        self.close_button = _secondary_button(tr(CLOSE))
         self.close_button.clicked.connect(self.accept)
         box.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTrailing)
 
@@ -328,7 +363,7 @@ class FleetCard(QFrame):
         self.attention.setVisible(bool(attention))
         box.addWidget(self.attention)
         state = tr(STATE_TEXT[kiosk.state])
-        if kiosk.assisted_by:
+        if kiosk.assisted_by:  # whatever the state (a call while assisted)
             state = tr(ASSISTED_BY).format(name=kiosk.assisted_by)
         faults = [  # with what the kiosk said, e.g. "printer (fault: no paper)"
             f"{name} ({kiosk.device_health[name]})" if kiosk.device_health.get(name) else name
@@ -348,20 +383,11 @@ class FleetCard(QFrame):
             line = label(f"{tr(column)} : {value}", "lead")
             box.addWidget(line)
             self.lines[column] = line
-        self.out_of_service = label("", "lead")
-        if kiosk.out_of_service_message:
-            self.out_of_service.setText(
-                tr(OUT_OF_SERVICE_BY).format(
-                    message=kiosk.out_of_service_message, by=kiosk.out_of_service_by or "?"
-                )
-            )
+        self.out_of_service = label(_out_of_service_words(tr, kiosk), "lead")
         self.out_of_service.setVisible(bool(kiosk.out_of_service_message))
         box.addWidget(self.out_of_service)
         lines = [*self.lines.values(), self.out_of_service]
-        self.history_button = button("secondary")
-        self.history_button.setText(tr(HISTORY))
-        self.history_button.setAccessibleName(f"{tr(HISTORY)} : {kiosk.name}")
-        self.history_button.setMinimumHeight(44)
+        self.history_button = _secondary_button(tr(HISTORY), f"{tr(HISTORY)} : {kiosk.name}")
         self.history_button.clicked.connect(
             lambda: self.history_requested.emit(kiosk.kiosk_id, kiosk.name)
         )
@@ -436,12 +462,7 @@ class DeskWindow(QMainWindow):
         self.list_box = QVBoxLayout(self.list_host)
         self.list_box.setSpacing(SPACE_S)
         self.list_box.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        scroll.setWidget(self.list_host)
-        self.tabs.addTab(scroll, tr(TAB_KIOSKS))
+        self.tabs.addTab(_scroll_area(self.list_host), tr(TAB_KIOSKS))
 
         # --- fleet tab: one card per kiosk (readable at 200 %, no sideways scrolling)
         self.fleet_host = QWidget()
@@ -449,13 +470,7 @@ class DeskWindow(QMainWindow):
         self.fleet_box.setSpacing(SPACE_S)
         self.fleet_box.addWidget(self._build_actions())
         self.fleet_box.addStretch(1)
-        fleet_scroll = QScrollArea()
-        fleet_scroll.setWidgetResizable(True)
-        fleet_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        fleet_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        fleet_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        fleet_scroll.setWidget(self.fleet_host)
-        self.tabs.addTab(fleet_scroll, tr(TAB_FLEET))
+        self.tabs.addTab(_scroll_area(self.fleet_host, sideways=False), tr(TAB_FLEET))
         self.fleet_cards: list[FleetCard] = []
 
         self.updated = label("", "help")
@@ -685,10 +700,7 @@ class DeskWindow(QMainWindow):
             for kind, btn in (("coming", row.coming_button), ("close", row.close_button)):
                 if btn is not None and btn is focused:
                     refocus = (row.kiosk.kiosk_id, kind)
-        for row in self.rows:
-            self.list_box.removeWidget(row)
-            row.hide()
-            row.deleteLater()
+        _drop(self.list_box, self.rows)
         self.rows = []
         for i, kiosk in enumerate(self.kiosks):
             row = KioskRow(kiosk, self.tr_)
@@ -701,10 +713,7 @@ class DeskWindow(QMainWindow):
                 (btn or row.close_button or self.tabs).setFocus()
 
     def _render_fleet(self) -> None:
-        for card in self.fleet_cards:
-            self.fleet_box.removeWidget(card)
-            card.hide()
-            card.deleteLater()
+        _drop(self.fleet_box, self.fleet_cards)
         self.fleet_cards = []
         for i, kiosk in enumerate(self.fleet):
             card = FleetCard(kiosk, self.tr_)

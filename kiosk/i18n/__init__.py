@@ -124,7 +124,7 @@ def _catalogue(code: str) -> _Catalogue:
             if msg.string and all(msg.string):
                 plurals[msg.id[0]] = tuple(msg.string)
     # The header's C expression, e.g. "(n != 1)" (gettext's own parser, as GNU gettext).
-    index = gettext.c2py(catalog.plural_expr) if plurals else _french_plural  # type: ignore[attr-defined]
+    index = gettext.c2py(catalog.plural_expr) if plurals else _french_plural
     return _Catalogue(out, plurals, index)
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 
 from kiosk.store.database import Transactions
 from kiosk.store.models import AuditEvent
 from kiosk.store.records import AuditRecord, aware, check_event
+from kiosk.store.rows import rowcount
 
 
 class AuditTrail:
@@ -51,7 +51,7 @@ class AuditTrail:
         older_than = aware("older_than", older_than)
         with self._db.tx() as session:
             result = session.execute(delete(AuditEvent).where(AuditEvent.at < older_than))
-            count = int(cast(CursorResult[Any], result).rowcount)
+            count = rowcount(result)
         if count:
             self._db.reclaim()
         return count

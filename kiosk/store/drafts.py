@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.store.database import Transactions
 from kiosk.store.errors import TamperedDataError
-from kiosk.store.models import Draft, OutboxItem, Page
+from kiosk.store.models import Draft, Page
 from kiosk.store.records import DraftData, aware, check_draft, is_answers
-
-
-def _rowcount(result: Any) -> int:
-    return int(cast(CursorResult[Any], result).rowcount)
+from kiosk.store.rows import rekey_in, rowcount, save_unless_queued
 
 
 class Drafts:
@@ -48,30 +44,16 @@ class Drafts:
         now = check_draft(uuid, procedure_id, language, answers, now)
         plaintext = json.dumps(answers, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         keyring = self._db.keyring
-        ciphertext = keyring.encrypt(plaintext.encode("utf-8"), uuid.encode("utf-8"))
-        key_id = keyring.current_id
-        with self._db.tx() as session:
-            if session.get(OutboxItem, uuid) is not None:
-                return
-            draft = session.get(Draft, uuid)
-            if draft is None:
-                session.add(
-                    Draft(
-                        uuid=uuid,
-                        procedure_id=procedure_id,
-                        language=language,
-                        ciphertext=ciphertext,
-                        key_id=key_id,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            else:
-                draft.procedure_id = procedure_id
-                draft.language = language
-                draft.ciphertext = ciphertext
-                draft.key_id = key_id
-                draft.updated_at = now
+        values = {
+            "procedure_id": procedure_id,
+            "language": language,
+            "ciphertext": keyring.encrypt(plaintext.encode("utf-8"), uuid.encode("utf-8")),
+            "key_id": keyring.current_id,
+            "updated_at": now,
+        }
+        save_unless_queued(
+            self._db, uuid, Draft, {"uuid": uuid}, values, created={"created_at": now}
+        )
 
     def load(self, uuid: str) -> DraftData | None:
         """The decrypted draft, or None. Raises TamperedDataError if it was altered."""
@@ -128,16 +110,16 @@ class Drafts:
         older_than = aware("older_than", older_than)
         with self._db.tx() as session:
             stale = select(Draft.uuid).where(Draft.updated_at < older_than)
-            pages = _rowcount(session.execute(delete(Page).where(Page.app_uuid.in_(stale))))
+            pages = rowcount(session.execute(delete(Page).where(Page.app_uuid.in_(stale))))
             result = session.execute(delete(Draft).where(Draft.updated_at < older_than))
-            pages += _rowcount(
+            pages += rowcount(
                 session.execute(
                     delete(Page).where(
                         Page.created_at < older_than, Page.app_uuid.not_in(select(Draft.uuid))
                     )
                 )
             )
-            count = _rowcount(result)
+            count = rowcount(result)
         if count or pages:
             self._db.reclaim()  # the file back to what is kept (retention)
         return count
@@ -151,7 +133,7 @@ class Drafts:
             session.execute(delete(Page).where(Page.app_uuid.in_(unsaved)))
             result = session.execute(delete(Draft).where(Draft.expires_at.is_(None)))
             session.execute(delete(Page).where(Page.app_uuid.not_in(select(Draft.uuid))))
-            return _rowcount(result)
+            return rowcount(result)
 
     def purge_expired(self, now: dt.datetime) -> int:
         """Delete drafts saved for later whose time is up (with their scanned pages);
@@ -165,7 +147,7 @@ class Drafts:
             result = session.execute(
                 delete(Draft).where(Draft.expires_at.is_not(None), Draft.expires_at <= now)
             )
-            count = _rowcount(result)
+            count = rowcount(result)
         if count:
             self._db.reclaim()  # the file back to what is kept (retention)
         return count
@@ -173,10 +155,4 @@ class Drafts:
     def rekey_in(self, session: Session) -> int:
         """Re-encrypt, within ``session``, the drafts not under the current key; returns
         how many (see :meth:`kiosk.store.Store.rekey`)."""
-        keyring = self._db.keyring
-        drafts = session.scalars(select(Draft).where(Draft.key_id != keyring.current_id)).all()
-        for draft in drafts:
-            context = draft.uuid.encode("utf-8")
-            draft.ciphertext = keyring.encrypt(keyring.decrypt(draft.ciphertext, context), context)
-            draft.key_id = keyring.current_id
-        return len(drafts)
+        return rekey_in(session, self._db.keyring, Draft, lambda draft: draft.uuid.encode("utf-8"))

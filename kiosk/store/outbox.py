@@ -15,9 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from contract.states import OutboxState
@@ -38,6 +37,7 @@ from kiosk.store.records import (
     new_entry,
     new_local_reference,
 )
+from kiosk.store.rows import rowcount
 
 _COLUMNS = frozenset(OutboxItem.__table__.columns.keys())
 
@@ -379,7 +379,7 @@ class Outbox:
                     OutboxItem.acknowledged_at < older_than,
                 )
             )
-            count = int(cast(CursorResult[Any], result).rowcount)
+            count = rowcount(result)
         if count:
             self._db.reclaim()
         return count

@@ -8,14 +8,14 @@ sealed with the application and wiped with the draft (:meth:`Outbox.enqueue`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kiosk.store.database import Transactions
-from kiosk.store.models import OutboxItem, Page
+from kiosk.store.models import Page
 from kiosk.store.records import PageData, aware, check_page, page_context
+from kiosk.store.rows import rekey_in, rowcount, save_unless_queued
 
 
 class Pages:
@@ -43,30 +43,14 @@ class Pages:
         content_type = check_page(app_uuid, document_id, page_no, data, content_type)
         now = aware("now", now)
         keyring = self._db.keyring
-        ciphertext = keyring.encrypt(data, page_context(app_uuid, document_id, page_no))
-        key_id = keyring.current_id
-        with self._db.tx() as session:
-            if session.get(OutboxItem, app_uuid) is not None:
-                return False
-            page = session.get(Page, (app_uuid, document_id, page_no))
-            if page is None:
-                session.add(
-                    Page(
-                        app_uuid=app_uuid,
-                        document_id=document_id,
-                        page_no=page_no,
-                        content_type=content_type,
-                        ciphertext=ciphertext,
-                        key_id=key_id,
-                        created_at=now,
-                    )
-                )
-            else:
-                page.content_type = content_type
-                page.ciphertext = ciphertext
-                page.key_id = key_id
-                page.created_at = now
-        return True
+        key = {"app_uuid": app_uuid, "document_id": document_id, "page_no": page_no}
+        values = {
+            "content_type": content_type,
+            "ciphertext": keyring.encrypt(data, page_context(app_uuid, document_id, page_no)),
+            "key_id": keyring.current_id,
+            "created_at": now,
+        }
+        return save_unless_queued(self._db, app_uuid, Page, key, values)
 
     def of(self, app_uuid: str) -> list[PageData]:
         """The decrypted pages of a draft, by document then page number.
@@ -109,15 +93,14 @@ class Pages:
             conditions.append(Page.page_no == page_no)
         with self._db.tx() as session:
             result = session.execute(delete(Page).where(*conditions))
-            return int(cast(CursorResult[Any], result).rowcount)
+            return rowcount(result)
 
     def rekey_in(self, session: Session) -> int:
         """Re-encrypt, within ``session``, the pages not under the current key; returns
         how many (see :meth:`kiosk.store.Store.rekey`)."""
-        keyring = self._db.keyring
-        pages = session.scalars(select(Page).where(Page.key_id != keyring.current_id)).all()
-        for page in pages:
-            context = page_context(page.app_uuid, page.document_id, page.page_no)
-            page.ciphertext = keyring.encrypt(keyring.decrypt(page.ciphertext, context), context)
-            page.key_id = keyring.current_id
-        return len(pages)
+        return rekey_in(
+            session,
+            self._db.keyring,
+            Page,
+            lambda page: page_context(page.app_uuid, page.document_id, page.page_no),
+        )

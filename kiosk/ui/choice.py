@@ -12,12 +12,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QVBoxLayout, QWidget
 
 from contract.catalogue import FieldSpec
-from kiosk.i18n import Translator
 from kiosk.ui.theme import SPACE_S
 from kiosk.ui.widgets import (
     OptionGroup,
+    QuestionWidget,
     WrapButton,
-    question_column,
     set_error_state,
     show_inline_error,
 )
@@ -56,16 +55,14 @@ class OptionButton(WrapButton):
         self.setText(f"{mark}  {self._text}")
 
 
-class ChoiceRow(QWidget):
+class ChoiceRow(QuestionWidget):
     """A yes/no or choice question: label, help, inline error, then the answers."""
 
     keyboard_requested = Signal(QWidget)  # never emitted: here for the FieldRow interface
     changed = Signal(str)  # the value chosen
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.spec = spec
-        box, self.label, self.help, self.error = question_column(self)
+        super().__init__(spec, parent)
         # One radio group named by the question (kiosk.ui.a11y); arrows move between them.
         self.options = OptionGroup()
         answers = QVBoxLayout(self.options)
@@ -82,12 +79,10 @@ class ChoiceRow(QWidget):
             answers.addWidget(btn)
             self.options.add_option(btn)
             self.buttons.append(btn)
-        box.addWidget(self.options)
+        self._column.addWidget(self.options)
         self.input: QWidget = self.buttons[0]  # what the error summary focuses
         self.label.setBuddy(self.buttons[0])
         self.keyboard_button = _NoKeyboard()
-        self._error_id: str | None = None
-        self._tr = Translator("fr")
 
     # --- the FieldRow interface ----------------------------------------------------
     def value(self) -> str:
@@ -103,18 +98,6 @@ class ChoiceRow(QWidget):
 
     def button(self, value: str) -> OptionButton | None:
         return next((b for b in self.buttons if b.value == value), None)
-
-    def set_error(self, message_id: str | None) -> None:
-        self._error_id = message_id
-        self._render()
-
-    @property
-    def error_id(self) -> str | None:
-        return self._error_id
-
-    def retranslate(self, tr: Translator) -> None:
-        self._tr = tr
-        self._render()
 
     def _render(self) -> None:
         tr = self._tr

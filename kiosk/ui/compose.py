@@ -109,6 +109,7 @@ class Overrides:
     sealer: Sealer | None = None  # the sealing callable (kiosk.link.sealer.Sealer or a fake)
     speech: Speech | None = None
     clock: Callable[[], dt.datetime] | None = None
+    # The session's monotonic clock (inactivity) and the lockdown's (the staff gesture).
     monotonic: Callable[[], float] | None = None
     kiosk_id: Callable[[], str] | None = None
     tasks: TaskRunner | None = None
@@ -342,6 +343,7 @@ def _build_staff_and_admin(kiosk: Kiosk, o: Overrides) -> None:
             "staff_slot": kiosk.staff_slot if o.staff is None else None,
             "audit": o.staff.audit if o.staff is not None else None,
             "config_path": o.admin.config_path,
+            "monotonic": o.monotonic or time.monotonic,
             **o.admin.options,
         }
         ports = AdminPorts(settings=o.admin.settings, store=o.admin.store, **options)
@@ -391,6 +393,7 @@ def _build_services(kiosk: Kiosk, o: Overrides, link_sealer: Any, config_path: A
             status=status,
             on_enrolled=forget,
             health_every_s=15 * 60,
+            monotonic=o.monotonic or time.monotonic,
         ),
     )
     remote_actions = RemoteActions(admin, session, sync.runner)

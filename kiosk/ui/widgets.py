@@ -1019,7 +1019,35 @@ def show_inline_error(error: QLabel, tr: Translator, message_id: str | None) -> 
     return message
 
 
-class FieldRow(QWidget):
+class QuestionWidget(QWidget):
+    """What a question on a form shares (``FieldRow``, ``kiosk.ui.choice.ChoiceRow``): its
+    column (label, help and inline error: ``question_column``), its error and its language,
+    shown by the row's ``_render``."""
+
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self._column, self.label, self.help, self.error = question_column(self)
+        self._error_id: str | None = None
+        self._tr = Translator("fr")
+
+    def set_error(self, message_id: str | None) -> None:
+        self._error_id = message_id
+        self._render()
+
+    @property
+    def error_id(self) -> str | None:
+        return self._error_id
+
+    def retranslate(self, tr: Translator) -> None:
+        self._tr = tr
+        self._render()
+
+    def _render(self) -> None:
+        raise NotImplementedError
+
+
+class FieldRow(QuestionWidget):
     """One question: label (the input's buddy), help, inline error, input (GOV.UK order).
 
     Beside the input, a "Clavier" button for touch-only terminals shows the on-screen
@@ -1029,9 +1057,7 @@ class FieldRow(QWidget):
     keyboard_requested = Signal(QWidget)  # the line edit to type into
 
     def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.spec = spec
-        box, self.label, self.help, self.error = question_column(self)
+        super().__init__(spec, parent)
         self.input: QLineEdit | CountryBox
         if spec.type is FieldType.COUNTRY:
             self.input = CountryBox()
@@ -1061,9 +1087,7 @@ class FieldRow(QWidget):
         self.keyboard_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.keyboard_button.clicked.connect(lambda: self.keyboard_requested.emit(self.editor))
         line.addWidget(self.keyboard_button)
-        box.addLayout(line)
-        self._error_id: str | None = None
-        self._tr = Translator("fr")
+        self._column.addLayout(line)
 
     @property
     def editor(self) -> QLineEdit:
@@ -1081,23 +1105,14 @@ class FieldRow(QWidget):
         else:
             self.input.setText(value)
 
-    def set_error(self, message_id: str | None) -> None:
-        self._error_id = message_id
-        self._render()
-
-    @property
-    def error_id(self) -> str | None:
-        return self._error_id
-
     def retranslate(self, tr: Translator) -> None:
-        self._tr = tr
         if isinstance(self.input, CountryBox):
             self.input.set_language(tr.code)
             self.input.lineEdit().setPlaceholderText(tr(N_("Écrivez ou choisissez un pays")))
         elif self.spec.type is FieldType.DATE:
             # In the order the date is typed, day first on the left, in every script.
             self.input.setPlaceholderText(ltr_sequence(tr(N_("JJ/MM/AAAA"))))
-        self._render()
+        super().retranslate(tr)
 
     def _render(self) -> None:
         tr = self._tr

@@ -42,14 +42,6 @@ class FakeSync:
             self.on_wake()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
 class Admin:
     kiosk: Kiosk
@@ -104,10 +96,23 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     made: list[Admin] = []
     store = Store.open(tmp_path / "store")
 
-    def make(*, assisted: bool = False, on_store: bool = False, **settings_values: Any) -> Admin:
+    def make(
+        *,
+        assisted: bool = False,
+        on_store: bool = False,
+        enrol: Callable[[Any, str], str] | None = None,
+        settings: Settings | None = None,
+        config: Path | None = None,
+        **settings_values: Any,
+    ) -> Admin:
         """``assisted``: with the mediators' assisted session (admin mode offers it);
-        ``on_store``: the applicant's side on the same real store as admin mode."""
-        settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
+        ``on_store``: the applicant's side on the same real store as admin mode;
+        ``enrol``: the enrolment (a code accepted, "GOOD-CODE", else refused); ``settings``
+        and ``config``: admin mode's settings and the file it saves them to (else the
+        test's own, with ``settings_values``)."""
+        if settings is None:
+            settings = Settings(data_dir=tmp_path / "data", fake_devices=True, **settings_values)
+        config = config or tmp_path / "kiosk.toml"
         audit, sync, status = MemoryAuditLog(), FakeSync(), KioskStatus()
         directory = FakeStaffDirectory(audit=audit)
         directory.add(STAFF.identifier, PIN, STAFF.display_name, Role.STAFF)
@@ -127,7 +132,7 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             "purge_preview": lambda: PurgePreview(2, NOW, 1, NOW),
             "status": status,
             "selftests": selftests,
-            "enrol": lambda _settings, code: "kiosk-0042" if code == "GOOD-CODE" else _refuse(),
+            "enrol": enrol or _enrol,
             "clock": lambda: NOW,
             "quit_app": lambda: quits.append(1),
         }
@@ -137,15 +142,13 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
             staff_parts=StaffParts(
                 directory, audit, assist={"status": status} if assisted else None
             ),
-            admin_parts=AdminParts(settings, store, tmp_path / "kiosk.toml", options),
+            admin_parts=AdminParts(settings, store, config, options),
         )
+        # The gesture's three seconds are on the kiosk's fake monotonic clock (a loaded
+        # machine must not stretch five quick taps past them); tests that care move it.
         controller, staff = kiosk.admin, kiosk.staff
-        # The gesture's three seconds on a clock of the test's own (a loaded machine
-        # must not stretch five quick taps past them); tests that care move it.
-        controller.lockdown.monotonic = Clock()
         admin = Admin(
-            kiosk, controller, staff, audit, store, sync, status, settings,
-            tmp_path / "kiosk.toml", quits,
+            kiosk, controller, staff, audit, store, sync, status, settings, config, quits,
         )  # fmt: skip
         made.append(admin)
         return admin
@@ -160,9 +163,11 @@ def make_admin(make_kiosk: Callable[..., Kiosk], tmp_path: Path) -> Iterator[Cal
     store.close()
 
 
-def _refuse() -> str:
+def _enrol(_settings: Any, code: str) -> str:
     from sync.client import AuthError
 
+    if code == "GOOD-CODE":
+        return "kiosk-0042"
     raise AuthError("code refused", status=401)
 
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWidget
 from kiosk.admin import service
 from kiosk.domain.session import Screen
 from kiosk.ui.lockdown import CORNER_PX
-from tests.gui.admin_fixtures import STAFF, Admin, Clock
+from tests.gui.admin_fixtures import STAFF, Admin
 from tests.gui.conftest import NOW
 
 pytestmark = pytest.mark.gui
@@ -31,8 +31,7 @@ def _corner(window: QWidget) -> tuple[QWidget, QPoint]:
 
 # --- the gesture ------------------------------------------------------------------------
 def test_five_taps_in_the_corner_open_the_staff_sign_in(admin: Admin) -> None:
-    kiosk, clock = admin.kiosk, Clock()
-    admin.controller.lockdown.monotonic = clock
+    kiosk, clock = admin.kiosk, admin.kiosk.monotonic  # the lockdown's (build_kiosk)
     widget, pos = _corner(kiosk.window)
     for _ in range(4):
         kiosk.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
@@ -66,9 +65,8 @@ def test_the_staff_key_opens_the_sign_in(admin: Admin) -> None:
 
 
 def test_an_applicants_random_taps_and_keys_do_not_open_it(admin: Admin) -> None:
-    kiosk, clock = admin.kiosk, Clock()
+    kiosk, clock = admin.kiosk, admin.kiosk.monotonic  # the lockdown's (build_kiosk)
     lockdown = admin.controller.lockdown
-    lockdown.monotonic = clock
     rng = random.Random(7)
     w, h = kiosk.window.width(), kiosk.window.height()
     # A thousand taps anywhere, fast (an applicant hammering the screen).

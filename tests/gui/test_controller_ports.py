@@ -186,6 +186,32 @@ def test_staff_assist_admin_and_remote_actions_from_their_ports(
     assert isinstance(actions, QObject)
 
 
+def test_the_lockdown_keeps_the_clock_of_the_admin_ports(session: Any, tmp_path: Path) -> None:
+    """The staff gesture (five taps within three seconds) counts on the monotonic clock of
+    admin mode's ports, given at construction: nothing sets it afterwards."""
+    window = session.window
+    settings = Settings(fullscreen=False, data_dir=tmp_path / "data", fake_devices=True)
+    clock = FakeMonotonic()
+    ports = AdminPorts(settings, MemoryStore(), clock=lambda: NOW, monotonic=clock)
+    admin = AdminController(window, session, ports)
+    lockdown = admin.lockdown
+    try:
+        requested: list[bool] = []
+        lockdown.staff_requested.connect(lambda: requested.append(True))
+        corner = window.staff_corner
+        point = corner.mapTo(window, corner.rect().center())
+        for _ in range(5):  # five taps at once, but a second apart on the ports' clock
+            lockdown.tap(point)
+            clock.advance(1.0)
+        assert requested == []
+        clock.advance(10.0)
+        for _ in range(5):  # five taps at one instant of the ports' clock
+            lockdown.tap(point)
+        assert requested == [True]
+    finally:
+        lockdown.remove()
+
+
 class _Link:
     """A help call link that calls nobody (``kiosk.link.help_call.HelpCallLink``'s face)."""
 

@@ -5,6 +5,7 @@ XDG_CONFIG_HOME, which changed every later run of the machine."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.gui
 
 
 def test_a_setting_saved_in_the_demo_stays_in_its_directory(
-    admin: Admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_admin: Callable[..., Admin], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
@@ -40,9 +41,8 @@ def test_a_setting_saved_in_the_demo_stays_in_its_directory(
     target = config_path(args)
     assert target == demo_dir / "kiosk.toml"
 
-    # Staff save a setting in the demo's admin mode.
-    admin.controller.settings = settings
-    admin.controller.config_path = target
+    # Staff save a setting in the demo's admin mode (on the demo's settings and file).
+    admin = make_admin(settings=settings, config=target)
     admin.open()
     for code, box in admin.screen.settings_form.language_boxes.items():
         box.setChecked(code in ("fr", "en"))

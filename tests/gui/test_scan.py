@@ -365,7 +365,7 @@ def test_guidance_is_spoken_when_it_changes_at_most_every_two_seconds(
 
 
 def test_a_page_under_the_camera_keeps_the_session_alive(make_scan: Callable[..., Scan]) -> None:
-    scan = make_scan(FakeCamera([blurred(page_frame(5))], fps=20))
+    scan = make_scan(FakeCamera([blurred(page_frame(5))], fps=20), keepalive_s=0.0)
     kiosk = scan.kiosk
     if not hasattr(kiosk.controller, "inactivity"):
         pytest.skip("no inactivity monitor on this controller")
@@ -377,7 +377,6 @@ def test_a_page_under_the_camera_keeps_the_session_alive(make_scan: Callable[...
         original()
 
     kiosk.controller.inactivity.activity = activity  # type: ignore[method-assign]
-    scan.controller.keepalive_s = 0.0
     scan.controller.scan([PASSPORT])
     scan.wait(lambda: len(calls) >= 3)
 

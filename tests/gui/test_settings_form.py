@@ -6,6 +6,7 @@ API's address is the kiosk's one address, validated (format, then whether it ans
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -122,14 +123,14 @@ def test_the_central_address_is_the_enrolled_one_and_enrolment_uses_it(
     assert url in admin.screen.enrolment_address.text()
 
 
-def test_a_failed_enrolment_says_why_in_french(admin: Admin) -> None:
+def test_a_failed_enrolment_says_why_in_french(make_admin: Callable[..., Admin]) -> None:
     """It said "Enrôlement impossible : TransientError." (problem 4)."""
     from sync.client import TransientError
 
     def unreachable(_settings: object, _code: str) -> str:
         raise TransientError("connection refused")
 
-    admin.controller.enrol_fn = unreachable
+    admin = make_admin(enrol=unreachable)
     admin.open()
     admin.screen.enrol_code.setText("ABCD-EFGH-JKLM-NPQR")
     admin.act("admin_enrol_failed", admin.screen.enrol_button.click)

@@ -5,6 +5,7 @@ and back, the end wiping the session and signing the mediator out."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -71,16 +72,27 @@ class Staffed:
             assert blocker.args == [expect]
 
 
-@pytest.fixture
-def staffed(make_kiosk: Callable[..., Kiosk]) -> Iterator[Staffed]:
+@contextlib.contextmanager
+def make_staffed(make_kiosk: Callable[..., Kiosk], **staff_options: Any) -> Iterator[Staffed]:
+    """Staff sign-in on a kiosk; ``staff_options``: StaffPorts' other fields."""
     clock, audit = Clock(), MemoryAuditLog(kiosk_id="kiosk-test-01")
     directory = FakeStaffDirectory(audit=audit, clock=clock)
     directory.add("med-0042", PIN, "Amina B.", Role.MEDIATOR)
     directory.add("adm-0007", "135790", "Claire M.", Role.STAFF)
-    kiosk = make_kiosk(staff_parts=StaffParts(directory, audit, assist={"clock": clock}))
+    kiosk = make_kiosk(
+        staff_parts=StaffParts(directory, audit, staff_options, assist={"clock": clock})
+    )
     staff, assist = kiosk.staff, kiosk.assist
-    yield Staffed(kiosk, directory, audit, staff, assist, clock, [], [])
-    staff.stop_badge()  # the camera thread, if a test left it running
+    try:
+        yield Staffed(kiosk, directory, audit, staff, assist, clock, [], [])
+    finally:
+        staff.stop_badge()  # the camera thread, if a test left it running
+
+
+@pytest.fixture
+def staffed(make_kiosk: Callable[..., Kiosk]) -> Iterator[Staffed]:
+    with make_staffed(make_kiosk) as staffed:
+        yield staffed
 
 
 def test_right_pin_signs_the_mediator_in(staffed: Staffed) -> None:
@@ -270,26 +282,26 @@ def _badge_frame(code: str) -> Any:
     return np.ascontiguousarray(np.stack([grey] * 3, axis=-1))
 
 
-def test_badge_shown_to_the_camera_signs_in(staffed: Staffed) -> None:
+def test_badge_shown_to_the_camera_signs_in(make_kiosk: Callable[..., Kiosk]) -> None:
     from contract.badge import make_badge_code
     from kiosk.devices.camera import FakeCamera
 
     code = make_badge_code("adm-0007")
-    staffed.directory.add("adm-0007", "135790", "Claire M.", Role.STAFF, code.split(":")[2])
     forged = make_badge_code("adm-0007")  # the right identifier, not the secret
     camera = FakeCamera([_badge_frame(forged)], fps=10)
-    staffed.staff.badge_camera = lambda: camera
-    staffed.open_sign_in({Role.STAFF})
-    with staffed.kiosk.qtbot.waitSignal(staffed.staff.refused, timeout=30_000) as blocker:
-        staffed.kiosk.click(staffed.window.signin.badge_button)
-    assert blocker.args == ["wrong"]
-    assert staffed.window.signin.badge_hint.isVisible()
-    with staffed.kiosk.qtbot.waitSignal(staffed.staff.signed_in, timeout=30_000):
-        camera.show([_badge_frame(code)])
-    assert staffed.done[-1].identifier == "adm-0007"
-    assert staffed.audit.actions("adm-0007") == ["sign_in_failed", "sign_in"]
-    assert staffed.audit.entries[-1].detail == "badge"
-    assert not staffed.window.signin.badge_hint.isVisible()  # the camera is stopped
+    with make_staffed(make_kiosk, badge_camera=lambda: camera) as staffed:
+        staffed.directory.add("adm-0007", "135790", "Claire M.", Role.STAFF, code.split(":")[2])
+        staffed.open_sign_in({Role.STAFF})
+        with staffed.kiosk.qtbot.waitSignal(staffed.staff.refused, timeout=30_000) as blocker:
+            staffed.kiosk.click(staffed.window.signin.badge_button)
+        assert blocker.args == ["wrong"]
+        assert staffed.window.signin.badge_hint.isVisible()
+        with staffed.kiosk.qtbot.waitSignal(staffed.staff.signed_in, timeout=30_000):
+            camera.show([_badge_frame(code)])
+        assert staffed.done[-1].identifier == "adm-0007"
+        assert staffed.audit.actions("adm-0007") == ["sign_in_failed", "sign_in"]
+        assert staffed.audit.entries[-1].detail == "badge"
+        assert not staffed.window.signin.badge_hint.isVisible()  # the camera is stopped
 
 
 def test_badge_without_a_camera_says_so(staffed: Staffed) -> None:

@@ -87,10 +87,13 @@ PORTS = (
     "scanner", "help_calls", "staff", "assist", "printer", "status_service", "qr_camera",
     "auto_print", "site_name", "device_health", "on_commands", "on_update",
     "admin_controller", "remote_actions", "store", "sync", "sealer", "speech",
+    "monotonic", "clock", "lockdown", "enrol_fn", "keepalive_s", "badge_camera", "settings",
+    "config_path",
 )  # fmt: skip
+# The owner, reached from the test's bundles: ``admin.controller.lockdown``, ``admin.lockdown``.
 OWNERS = (
-    r"(?:controller|session|kiosk\.controller|kiosk\.session|admin\.controller|window|sync"
-    r"|runner|link)"
+    r"(?:(?:kiosk|admin|built|scan|staffed)\.)?"
+    r"(?:controller|session|admin|staff|scanner|window|sync|runner|link|lockdown)(?:\.lockdown)?"
 )
 ASSIGNMENT = re.compile(rf"(?<![\w.]){OWNERS}\.(?:{'|'.join(PORTS)})\s*=(?!=)")
 
@@ -100,6 +103,13 @@ def test_the_pattern_finds_a_port_assigned_after_construction() -> None:
     assert ASSIGNMENT.search("    sync.device_health = device_health")
     assert ASSIGNMENT.search("    kiosk.controller.store = admin.store")
     assert ASSIGNMENT.search("    admin.controller.sync = RoundOnWake(admin)")
+    assert ASSIGNMENT.search("    admin.controller.lockdown.monotonic = Clock()")
+    assert ASSIGNMENT.search("    admin.lockdown.monotonic = Clock()")
+    assert ASSIGNMENT.search("    lockdown.monotonic = clock")
+    assert ASSIGNMENT.search("    admin.controller.enrol_fn = unreachable")
+    assert ASSIGNMENT.search("    scan.controller.keepalive_s = 0.0")
+    assert ASSIGNMENT.search("    staffed.staff.badge_camera = lambda: camera")
+    assert ASSIGNMENT.search("    admin.controller.config_path = target")
     assert not ASSIGNMENT.search("    self.scanner = scanner")  # in its own constructor
     assert not ASSIGNMENT.search("    assert controller.printer == printer")
 

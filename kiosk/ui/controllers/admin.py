@@ -132,7 +132,7 @@ class AdminController(QObject):
         self._sync_waited = 0
         self._sync_rounds_before = 0
         window.user_active.connect(self._activity)
-        self.lockdown = p.lockdown or Lockdown(window, window.staff_gesture_allowed)
+        self.lockdown = p.lockdown or Lockdown(window, window.staff_gesture_allowed, p.monotonic)
         self.lockdown.staff_requested.connect(self.request)
         self._connect(self.screen)
         self.service_file = service.path_in(settings.data_dir)

@@ -224,7 +224,7 @@ class AdminPorts:
     """What admin mode is built from: the settings (and the file they are saved to), the
     store, the sync thread and the kiosk's status (full app), staff sign-in and the
     assisted session (given, or through ``staff_slot`` once started after the first
-    paint), and the rest for tests (clock, self-tests, enrolment, quitting...)."""
+    paint), and the rest for tests (clocks, self-tests, enrolment, quitting...)."""
 
     settings: Settings
     store: Any
@@ -245,6 +245,8 @@ class AdminPorts:
     tasks: TaskRunner | None = None
     lockdown: Lockdown | None = None
     health_every_s: float | None = None
+    # The staff gesture's clock (five taps within three seconds; the lockdown's).
+    monotonic: Callable[[], float] = time.monotonic
 
 
 class FlowHost(Protocol):
