@@ -1185,15 +1185,18 @@ _SAME_PREFIX = 0.75
 # Whether that check is made (switched off to measure what it costs and brings).
 TRUNCATION_GUARD = True
 # Past the first ``max_bands`` candidates, up to this many of the next ``EXTRA_POOL``
-# (of a pitch of ``EXTRA_MIN_PITCH`` px or more) are read when their band, cut at
-# ``EXTRA_SIZE`` px per character, splits into MRZ-shaped rows (``MrzReader._queue``);
-# only when the first gave no near miss. On 1,250 reads, each MRZ so read was the first
-# such candidate: 2 of them cost the negatives 14 % more CPU, 1 of them 9 %.
+# (of a pitch of ``EXTRA_MIN_PITCH`` px or more and a score of ``EXTRA_MIN_SCORE`` or
+# more) are read when their band, cut at ``EXTRA_SIZE`` px per character, splits into
+# MRZ-shaped rows (``MrzReader._queue``); only when the first gave no near miss. On
+# 1,250 reads, each MRZ so read was the first such candidate (scores 0.44-0.93): 2 of
+# them cost the negatives 14 % more CPU, 1 of them 7-9 %, 1 of a score of 0.3 or more
+# 4.6 % (``benchmarks/mrz.py``).
 EXTRA_READS = 1
 EXTRA_POOL = 8
 EXTRA_SIZE = 10.0
 EXTRA_ONLY_UNREAD = True
 EXTRA_MIN_PITCH = 5.0
+EXTRA_MIN_SCORE = 0.3
 
 
 class MrzReader:
@@ -1354,7 +1357,11 @@ class MrzReader:
         for cand in pool[self.max_bands :]:
             if left == 0:
                 return
-            if cand.pitch < EXTRA_MIN_PITCH or not isinstance(self.engine, GlyphEngine):
+            if (
+                cand.pitch < EXTRA_MIN_PITCH
+                or cand.score < EXTRA_MIN_SCORE
+                or not isinstance(self.engine, GlyphEngine)
+            ):
                 continue
             bands = self._bands(image, cand, EXTRA_SIZE)
             if self.engine.line_grids(bands[0][1]) is not None:
