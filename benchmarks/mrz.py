@@ -48,6 +48,54 @@ four does.
 "line 2"], "letter.jpg": null, ...}) with the same readers and prints the same table.
 
 Camera frames and the other kinds' first 100 of seeds 1 and 3 re-measured on
+2026-12-07, 08:44-08:47 UTC (branch h-12-mrz6: a valid 2 x 36 read is checked against
+its block cut 0.3 of its length wider at each end, and refused when that cut's lines are
+44 wide and begin as it does, unless the wider read passes every check itself: an MRV-A
+found cut short at 36 characters reads as a valid MRV-B; then, when the first 4 locator
+candidates gave no near miss, the first of the next 8 of 5 px pitch or more and a
+score of 0.3 or more whose band, cut at 10 px per character, splits into MRZ-shaped rows
+is read too), the same 650 camera frames and 600 other captures, read frame by frame by
+a script writing the benchmark's ``--json`` tallies, two runs added up with ``--merge``,
+nice 15, load average 1.5-1.7; in brackets, h-12-mrz5's reader
+(below):
+
+    reader  kind     reads  MRZs   right            false acc.  cpu med  cpu p95
+    ours    camera     650   527   93.5 % (93.4)      0.0 %       71 ms   177 ms   (load 1.5)
+    ours    scan       200   168   99.4 % (99.4)      0.0 %       56 ms   119 ms   (seeds 1, 3: 0-99)
+    ours    photo      200   158   98.1 % (97.5)      0.0 %       78 ms   155 ms
+    ours    tiny       200   156   74.4 % (73.7)      0.0 %       56 ms   178 ms   (5-7 px/char)
+
+    camera by run: seed 1, 0-159: 97.7 % (96.9); seed 3: 95.2 %; seed 5: 91.8 %; seed
+    101: 91.0 %. By format: TD3 94.7 %, TD1 94.4 %, TD2 96.4 %, MRV-A 84.6 %, MRV-B
+    94.6 % (92.9). 0 false accepts in the 1,250 reads (241 negatives). Frame by frame
+    against main (both changes switched off, side by side, load 7-9, 08:21-08:33): the
+    guard alone changed no read (it refuses nothing here but the cut-short MRV-A the
+    extra read brings; summed CPU +1-3 %, within the noise); the extra read gains camera
+    159 of seed 1 (a clear MRV-B at 23 px per character whose two lines the locator
+    found only as one tall box, 6th), photo 42 of seed 1 (an MRV-B, 6th) and tiny 22 of
+    seed 3 (a TD3, 7th), none lost. Each of the three was the first candidate past the
+    4th to split into rows: reading up to 2 such cost the 241 negatives 14 % more CPU
+    (summed), 1 of them 9 % (median ratio 1.04; 08:34-08:37, load 7.6, side by side),
+    for the same gains: 1 is kept. Their locator scores were 0.44-0.93: reading only
+    candidates scoring 0.3 or more cost the negatives 4.6 % (7.1 % without; 08:43-08:44,
+    load 2, side by side) and read the same 1,250 captures the same way. Photo 42 of
+    seed 3, the MRV-A that read as a valid MRV-B when 2 were read without the guard, is
+    refused by the guard (test:
+    ``test_an_mrv_a_found_cut_short_at_36_characters_is_not_read_as_an_mrv_b``; with
+    the score floor its cut-short block, scoring 0.22, is no longer read at all). Side
+    by side on a quieter machine (08:41-08:42, load 1.5: these two runs alone), the 650
+    camera frames: 64 / 160 ms median / p95 per read before, 68 / 163 ms after (summed
+    +5.5 %, negatives +11 %; before the score floor above), so the CPU target is not
+    met even quiet now (the 37 / 81 ms of 2026-12-06 below were another machine state;
+    see 01:16 below).
+
+    Not done this round: accepting a name letter read right at every size but with a
+    margin under 2.3 (the 9 camera misses below) when every other field passes its check
+    digits and two cuts of different sizes agree with a summed margin over a threshold:
+    its threshold must be calibrated on negatives and on deliberately corrupted reads,
+    and its false accepts measured on every kind; there was no time to do that safely.
+
+Camera frames and the other kinds' first 100 of seeds 1 and 3 re-measured on
 2026-12-07, 07:50-08:00 UTC (branch h-12-mrz5: runs of ink as wide as several
 characters also cut at the pitch, ``_split_runs``, that grid offered to the classifier
 beside the one the blobs gave, or in its place when they gave none or one of another
@@ -79,7 +127,8 @@ scans, with the three changes switched off):
     per read with this reader. (The frame-by-frame script's CPU times run higher than
     the benchmark's: it let BLAS start its threads; only its ratios are quoted.)
 
-    Tried and dropped this round: reading, past the first 4 locator candidates, up to 2
+    Tried and dropped this round (brought back by h-12-mrz6 with a guard, above):
+    reading, past the first 4 locator candidates, up to 2
     of the next 8 whose band, cut small, splits into MRZ-shaped rows (about 1 ms each, no
     cell classified): +1 camera frame (camera 159 of seed 1, a clear MRV-B at 23 px per
     character whose two lines the locator found only as one tall box, 6th), but a false
@@ -289,13 +338,14 @@ only a taller cut held was accepted with "MUUTI" for "MBUYI" (camera 96 of seed 
 second cut, of the default height, held no third line and so gave no second opinion.
 
 Targets: 0 false accepts in 2,000 reads, met (re-measured 2026-12-07 04:34 UTC with
-h-12-mrz4's reader, above; h-12-mrz5's reader re-measured on 1,250 of them, 0 false
-accepts, the 750 scans, photos and tiny scans of seed 1, 100-159, and seed 5 not
-re-read); median CPU within 50 ms and p95 within 150 ms, met on a quiet machine (camera
-frames 37 / 81 ms on 2026-12-06; not re-measured quiet since: 88 / 215 ms at load 5-9
-on 2026-12-07, 08:00); >= 95 % right on every kind, met for scans (98.4 %) and photos
-(98.3 %), not for camera frames (93.4 % with h-12-mrz5's reader; 95-97 % on seeds 1 and
-3, 91-92 % on seeds 5 and 101). Tiny scans are beyond the specification (75.9 %).
+h-12-mrz4's reader, above; h-12-mrz5's and h-12-mrz6's readers re-measured on 1,250 of
+them, 0 false accepts, the 750 scans, photos and tiny scans of seed 1, 100-159, and seed
+5 not re-read); median CPU within 50 ms and p95 within 150 ms, met on a quiet machine (camera
+frames 37 / 81 ms on 2026-12-06; 88 / 215 ms at load 5-9 on 2026-12-07, 08:00, and
+68 / 163 ms at load 1.5 at 08:42 with h-12-mrz6's reader: not met now); >= 95 % right on every kind, met for scans (98.4 %) and photos
+(98.3 %), not for camera frames (93.5 % with h-12-mrz6's reader; 95.2 and 97.7 % on
+seeds 3 and 1, 91-92 % on seeds 5 and 101). Tiny scans are beyond the specification
+(75.9 %).
 
 Locating, compared (``--locators``: ours, the single-scale morphology it replaced, MSER
 regions as the text mask with our line grouping, and fastmrz's ONNX segmentation model;

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from kiosk.devices import mrz_reader
 from kiosk.devices.mrz_reader import MrzRead, MrzReader, make_engine
-from kiosk.domain.mrz import parse
-from kiosk.scan.mrz_locate import locate
+from kiosk.domain.mrz import Format, parse
+from kiosk.scan.mrz_locate import Candidate, locate
 from tests.realistic_mrz import TODAY, Capture, capture
 
 SEED = 20261206
@@ -165,3 +166,28 @@ def test_small_print_that_reads_nothing_is_cut_again_enlarged() -> None:
     read = MrzReader(make_engine("glyph"), today=TODAY).read(shot.image)
     assert read.result is not None, (read.error, read.lines)
     assert read.result.identity() == parse(list(shot.truth), today=TODAY).identity()
+
+
+def test_an_mrv_a_found_cut_short_at_36_characters_is_not_read_as_an_mrv_b(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Photo 42 of seed 3: an MRV-A under glare whose last fillers the locator missed, so
+    # that a block of it stops at 36 characters. Its first 36 characters read as a valid
+    # MRV-B (the first 28 of both formats' second lines hold the same fields and check
+    # digits; an MRV-A's line cut at 36 ends in its optional data, which no check digit
+    # covers). A 36-character read must not be accepted when the block cut wider gives
+    # 44-character lines that begin as it does.
+    shot = capture("photo", 42, 3)
+    assert shot.mrz_quad is not None and shot.truth is not None and shot.fmt == "MRV-A"
+    tl, tr, br, bl = shot.mrz_quad.astype(np.float32)
+    short = 36.3 / 44
+    quad = np.array([tl, tl + (tr - tl) * short, bl + (br - bl) * short, bl], np.float32)
+    block = Candidate(quad, 2, float(np.linalg.norm(quad[1] - quad[0])) / 36, 1.0)
+    monkeypatch.setattr(mrz_reader, "locate", lambda image, max_candidates=4: [block])
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    monkeypatch.setattr(mrz_reader, "TRUNCATION_GUARD", False)
+    unguarded = reader.read(shot.image)
+    assert unguarded.result is not None and unguarded.result.format is Format.MRV_B
+    monkeypatch.setattr(mrz_reader, "TRUNCATION_GUARD", True)
+    read = reader.read(shot.image)
+    assert read.result is None or _right(Outcome(shot, None, read)), read.lines
