@@ -1003,7 +1003,10 @@ class Runner:
         folder.mkdir(parents=True, exist_ok=True)
         # Opaque RGB and zlib's faster levels: half the encoding time of the default, for
         # files about as small (a screenshot per state and language adds up in CI).
-        image.convertToFormat(QImage.Format.Format_RGB888).save(str(folder / name), b"PNG", 80)
+        # The format as str: PySide6 6.11's stubs say bytes, but at run time a bytes format
+        # with a quality is refused (ValueError: "called with wrong argument values").
+        rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+        rgb.save(str(folder / name), "PNG", 80)  # type: ignore[call-overload]
         self.result.screenshots.append(
             Screenshot(visit.state, language, scale, theme, f"screens/{name}")
         )

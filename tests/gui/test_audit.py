@@ -130,6 +130,22 @@ def test_a_tour_of_the_real_kiosk_passes_and_reports(
     )
 
 
+def test_a_tour_at_100_percent_writes_its_screenshots(
+    tmp_path: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """French at 100 % in the normal theme is where the audit takes its screenshots: each
+    state's picture is written as a PNG and listed in the result (a call Qt refused at run
+    time failed the CI audit while every test passed)."""
+    from kiosk.audit.driver import Options, Runner
+
+    _tours_only(monkeypatch, ["resume"])
+    result = Runner(Options(["fr"], [1.0], ["normal"], out=tmp_path)).run()
+    assert {s.state for s in result.screenshots} >= {"resume", "resume-errors"}
+    for shot in result.screenshots:
+        data = (tmp_path / shot.path).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000, shot.path
+
+
 def test_every_screen_of_the_window_has_an_audit_state(qapp: QApplication) -> None:
     """A screen added to MainWindow.all_screens without a tour (kiosk/audit/tours.py) and
     not reached by the procedure walk fails here, before the CI audit does."""
