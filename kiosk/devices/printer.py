@@ -1,17 +1,20 @@
-"""The receipt printer: the interface the UI talks to, a CUPS backend through Qt's print
-support, and a fake that writes the PDF to a directory (demo, tests).
+"""The receipt printer: the interface the UI talks to, a CUPS backend (``lpstat``, ``lp``)
+and a fake that writes the PDF to a directory (demo, tests).
 
-``check()`` says whether printing can work now; ``print_receipt()`` prints or raises
+``check()`` says whether printing can work now; ``print_pdf(document, pdf)`` prints a PDF
+already painted (``kiosk.render.receipt_pdf.pdf_steps``, on the GUI thread) or raises
 :class:`PrintError` with a :class:`PrinterState` the UI turns into a translated message
 (``MESSAGES``), with the offer to show the receipt on screen instead. Both may block (CUPS,
-files): call them on a worker (``kiosk.render.receipt_pdf.RenderWorker``).
+files): the kiosk calls them on its print thread (``kiosk.render.jobs.PrintWorker``), the
+heartbeat on the sync thread. Neither touches Qt, and must not: a Qt object made off the GUI
+thread deadlocked the kiosk at the receipt (``kiosk.render.receipt_pdf`` tells the story);
+so the CUPS backend spools with ``lp`` rather than Qt's ``QPrinter``.
 
-What CUPS can tell, and what it cannot: ``QPrinter`` reports almost nothing about the device
-(no paper, cover open), so the CUPS backend asks ``lpstat -l -p <printer>`` for the queue's
-state and its reasons (``media-empty``, ``media-needed``, ``offline-report``, ``paused``).
-Those reasons are only as good as the printer's driver: many USB receipt printers report
-nothing, and a job then waits in the queue. Without ``lpstat`` (no ``cups-client``) the
-backend only knows whether Qt sees a printer of that name.
+What CUPS can tell, and what it cannot: the backend asks ``lpstat -l -p <printer>`` for the
+queue's state and its reasons (``media-empty``, ``media-needed``, ``offline-report``,
+``paused``). Those reasons are only as good as the printer's driver: many USB receipt
+printers report nothing, and a job then waits in the queue. Without ``lpstat`` and ``lp``
+(no ``cups-client``) the kiosk cannot print: the printer is absent.
 """
 
 from __future__ import annotations
@@ -76,8 +79,20 @@ class Printer(ABC):
         """The printer's state now (may block briefly: a worker calls it)."""
 
     @abstractmethod
+    def print_pdf(self, document: Printable, pdf: bytes) -> None:
+        """Print one copy of ``pdf`` (``document`` painted); PrintError if it cannot.
+        Runs on the print thread: blocking, and no Qt."""
+
     def print_receipt(self, receipt: Printable) -> None:
-        """Print one copy; PrintError if it cannot. Runs on the render worker."""
+        """Paint and print at once, blocking (tests, scripts): on the GUI thread only
+        (painting refuses any other). The kiosk paints in slices, then prints on its
+        print thread (``kiosk.ui.controllers.receipt``)."""
+        from kiosk.render.receipt_pdf import pdf_bytes
+
+        state = self.check()
+        if state is not PrinterState.READY:
+            raise PrintError(state)
+        self.print_pdf(receipt, pdf_bytes(receipt))
 
     def describe(self) -> str:
         """Which printer this is, for staff."""
@@ -105,9 +120,9 @@ class FakePrinter(Printer):
         self.state = state
         self.printed: list[Path] = []
         self._lock = threading.Lock()
-        # The first page of the last receipt, as the demo's camera shows it back.
         self.keep_image = keep_image
-        self.last_image: Any = None  # QImage
+        self._last: ReceiptContent | None = None  # the last receipt printed
+        self._image: tuple[ReceiptContent, Any] | None = None  # and its page, once painted
         self.in_memory: list[bytes] = []  # documents with personal data (attestations)
 
     def check(self) -> PrinterState:
@@ -116,25 +131,35 @@ class FakePrinter(Printer):
     def describe(self) -> str:
         return "imprimante simulée (PDF)"
 
-    def print_receipt(self, receipt: Printable) -> None:
-        from kiosk.render.receipt_pdf import pdf_bytes, render_images, write_pdf
-
+    def print_pdf(self, document: Printable, pdf: bytes) -> None:
         if self.state is not PrinterState.READY:
             raise PrintError(self.state)
-        if not isinstance(receipt, ReceiptContent):
+        if not isinstance(document, ReceiptContent):
             # The attestation de dépôt names the applicant: kept in memory, never on disk.
-            data = pdf_bytes(receipt)
             with self._lock:
-                self.in_memory.append(data)
+                self.in_memory.append(pdf)
             return
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.directory / f"receipt-{receipt.local_reference}.pdf"
-        write_pdf(receipt, path)
-        image = render_images(receipt, dpi=100)[0] if self.keep_image else None
+        path = self.directory / f"receipt-{document.local_reference}.pdf"
+        path.write_bytes(pdf)
         with self._lock:
             self.printed.append(path)
-            if image is not None:
-                self.last_image = image
+            self._last = document
+
+    @property
+    def last_image(self) -> Any:
+        """The first page of the last receipt printed (a QImage), as the demo's camera
+        shows it back; None before any (or with ``keep_image`` off). Painted when first
+        asked, on the GUI thread (the print thread only keeps the receipt)."""
+        with self._lock:
+            last = self._last
+        if last is None or not self.keep_image:
+            return None
+        if self._image is None or self._image[0] != last:
+            from kiosk.render.receipt_pdf import render_images
+
+            self._image = (last, render_images(last, dpi=100, first_only=True)[0])
+        return self._image[1]
 
     def last_printed(self) -> Path | None:
         with self._lock:
@@ -160,16 +185,29 @@ def parse_lpstat(output: str) -> PrinterState:
 
 
 def _lpstat_env() -> dict[str, str]:
-    """English output (parse_lpstat), and the same scheduler Qt asks: CUPS_SERVER and the
-    other CUPS_* variables, HOME for ~/.cups/client.conf (dropping them made lpstat ask the
-    system's scheduler about a queue that only the configured one has: "absent")."""
+    """English output (parse_lpstat), and the scheduler configured for this process:
+    CUPS_SERVER and the other CUPS_* variables, HOME for ~/.cups/client.conf and lpoptions
+    (dropping them made lpstat ask the system's scheduler about a queue that only the
+    configured one has: "absent")."""
     env = {k: v for k, v in os.environ.items() if k.startswith("CUPS_") or k == "HOME"}
     return {**env, "LC_ALL": "C", "PATH": "/usr/bin:/bin"}
 
 
+_ABSENT_ERRORS = (
+    "does not exist",
+    "invalid destination",
+    "unknown destination",
+    "no default destination",
+    "unable to connect",
+    "scheduler is not running",
+)
+
+
 class CupsPrinter(Printer):
-    """Prints through Qt's print support (``QPrinter`` -> CUPS). ``name`` is the CUPS queue
-    ("" = the system's default printer)."""
+    """Prints through CUPS's own client: ``lpstat`` for the queue's state, ``lp`` to spool
+    the PDF (CUPS's filters fit it to the printer). ``name`` is the CUPS queue ("" = the
+    system's default printer). Blocking, Qt-free: the print thread and the heartbeat's
+    thread call it."""
 
     def __init__(self, name: str = "", timeout_s: float = 5.0) -> None:
         self.name = name
@@ -178,57 +216,67 @@ class CupsPrinter(Printer):
     def describe(self) -> str:
         return f"file CUPS {self.name}" if self.name else "imprimante CUPS par défaut"
 
-    def _queue(self) -> str | None:
-        from PySide6.QtPrintSupport import QPrinterInfo
+    def _run(self, tool: str, *args: str, data: bytes | None = None) -> tuple[int, str]:
+        """``tool`` (a path) with ``args``; its exit status and its output (both streams).
+        OSError or subprocess.TimeoutExpired if it could not run in time."""
+        out = subprocess.run(
+            [tool, *args],
+            input=data,
+            capture_output=True,
+            timeout=self.timeout_s,
+            env=_lpstat_env(),
+            check=False,
+        )
+        return out.returncode, (out.stdout + out.stderr).decode(errors="replace")
 
+    def _queue(self, lpstat: str) -> str | None:
+        """The queue's name: ``name``, or the default destination (``lpstat -d``)."""
         if self.name:
-            info = QPrinterInfo.printerInfo(self.name)
-            return None if info.isNull() else info.printerName()
-        default = QPrinterInfo.defaultPrinter()
-        return None if default.isNull() else default.printerName()
+            return self.name
+        _status, out = self._run(lpstat, "-d")  # "system default destination: NAME"
+        if "destination:" not in out:
+            return None
+        return out.rsplit(":", 1)[-1].strip() or None
 
-    def check(self) -> PrinterState:
-        queue = self._queue()
-        if queue is None:
-            return PrinterState.ABSENT
+    def _state(self) -> tuple[PrinterState, str | None]:
         lpstat = shutil.which("lpstat")
         if lpstat is None:
-            return PrinterState.READY  # all Qt can tell
+            return PrinterState.ABSENT, None  # no cups-client: nothing can be printed
         try:
-            out = subprocess.run(
-                [lpstat, "-l", "-p", queue],
-                capture_output=True,
-                text=True,
-                timeout=self.timeout_s,
-                env=_lpstat_env(),
-                check=False,
-            )
+            queue = self._queue(lpstat)
+            if queue is None:
+                return PrinterState.ABSENT, None
+            status, out = self._run(lpstat, "-l", "-p", queue)
         except (OSError, subprocess.TimeoutExpired):
-            return PrinterState.ERROR
-        return parse_lpstat(out.stdout + out.stderr)
+            return PrinterState.ERROR, None
+        if status != 0 and f"printer {queue.lower()} " not in out.lower():
+            return PrinterState.ABSENT, queue  # no such queue, or no scheduler to ask
+        return parse_lpstat(out), queue
 
-    def print_receipt(self, receipt: Printable) -> None:
-        from PySide6.QtPrintSupport import QPrinter
+    def check(self) -> PrinterState:
+        return self._state()[0]
 
-        from kiosk.render.receipt_pdf import laid_out_on, paint_paged, prepare_page
-
-        state = self.check()
-        if state is not PrinterState.READY:
+    def print_pdf(self, document: Printable, pdf: bytes) -> None:
+        state, queue = self._state()
+        if state is not PrinterState.READY or queue is None:
             raise PrintError(state)
-        # Destroyed once printed, or it would be kept alive for good (laid_out_on).
-        with laid_out_on(QPrinter(QPrinter.PrinterMode.HighResolution)) as printer:
-            printer.setPrinterName(self._queue() or "")
-            printer.setDocName(f"kiosk {receipt.headline}")
-            printer.setCopyCount(1)
-            prepare_page(printer)
-            if not printer.isValid():
-                raise PrintError(PrinterState.ABSENT)
-            try:
-                paint_paged(receipt, printer)
-            except OSError as exc:
-                raise PrintError(PrinterState.ERROR, type(exc).__name__) from None
-            if printer.printerState() == QPrinter.PrinterState.Error:
-                raise PrintError(PrinterState.ERROR)
+        lp = shutil.which("lp")
+        if lp is None:
+            raise PrintError(PrinterState.ABSENT)
+        # No reference in the job's title: CUPS logs titles (page_log), and a resume
+        # code's headline is the code itself.
+        title = f"kiosk {type(document).__name__}"
+        try:
+            status, out = self._run(
+                lp, "-d", queue, "-t", title, "-n", "1", "-o", "media=A4", "-", data=pdf
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PrintError(PrinterState.ERROR, type(exc).__name__) from None
+        if status != 0:
+            text = out.lower()
+            absent = any(reason in text for reason in _ABSENT_ERRORS)
+            raise PrintError(PrinterState.ABSENT if absent else PrinterState.ERROR)
+        log.info("receipt spooled to CUPS queue %s", queue)
 
 
 def printer_from_settings(settings: object) -> Printer:

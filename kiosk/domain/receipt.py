@@ -124,8 +124,8 @@ class FeeLine:
 class Printable(Protocol):
     """What ``kiosk.render.receipt_pdf`` renders: the receipt or the attestation de dépôt."""
 
-    language: str
-
+    @property
+    def language(self) -> str: ...  # read-only: the documents are frozen dataclasses
     @property
     def title(self) -> str: ...  # msgid
     @property

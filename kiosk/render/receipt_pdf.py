@@ -1,14 +1,23 @@
 """The receipt on paper, in a PDF, or as images for the screen (Qt, no widgets).
 
-One paint routine serves every device: ``QPdfWriter`` (the fake printer, tests), ``QPrinter``
-(CUPS) and ``QImage`` (shown on screen). Each page has a header painted directly — the QR
-code, the reference in large type and the title in French and in the applicant's language —
-then the body, a ``QTextDocument`` laid out for the device: one row per line, French in the
-first column and the applicant's language beside it (right to left for Arabic and Dari).
-Qt embeds the fonts it used (subsets) in the PDF.
+One paint routine serves every device: ``QPdfWriter`` (the PDF every printer is given) and
+``QImage`` (shown on screen). Each page has a header painted directly — the QR code, the
+reference in large type and the title in French and in the applicant's language — then the
+body, a ``QTextDocument`` laid out for the device: one row per line, French in the first
+column and the applicant's language beside it (right to left for Arabic and Dari). Qt embeds
+the fonts it used (subsets) in the PDF.
 
-No widget is involved, so this runs on a worker thread (``QPainter`` on ``QImage``,
-``QPdfWriter`` and ``QPrinter`` is supported off the GUI thread; the tests do it).
+Threads: everything here runs on the GUI thread, and refuses to run elsewhere
+(:func:`require_gui_thread`). It used to run on a ``QThread`` of its own, and the soak test
+hung twice: the render thread, holding Python's GIL, waited in ``QObject::connectImpl``
+(``QTextDocument::documentLayout``) for one of Qt's signal-slot mutexes — a pool of 131
+chosen by object address, so unrelated objects share one — which the GUI thread held while it
+waited for the GIL (a PySide override lookup in ``QObject::disconnect``). Any QObject made or
+used off the GUI thread by Python code can close that loop. The work is cut into steps
+instead (:func:`pdf_steps`, :func:`image_steps`: the layout, then one page at a time) that
+:func:`kiosk.render.jobs.run_in_slices` runs one per turn of the event loop, and only the
+finished PDF's bytes go to a worker thread, which spools them without Qt
+(``kiosk.devices.printer``, ``kiosk.render.jobs.PrintWorker``).
 
 Every device a receipt is laid out on is destroyed explicitly once painted
 (:func:`laid_out_on`): PySide keeps the device given to
@@ -23,22 +32,21 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import qrcode
 import shiboken6
 from PySide6.QtCore import (
-    QCoreApplication,
+    QBuffer,
+    QByteArray,
+    QIODevice,
     QMarginsF,
-    QObject,
     QPointF,
     QRectF,
     Qt,
-    QThread,
-    Signal,
-    Slot,
 )
 from PySide6.QtGui import (
     QColor,
@@ -281,17 +289,30 @@ def prepare_page(device: QPagedPaintDevice) -> None:
     )
 
 
-def paint_paged(receipt: Printable, device: QPagedPaintDevice) -> int:
-    """Paint the receipt on a PDF writer or a printer already set up; returns the pages."""
+def require_gui_thread() -> None:
+    """Raise unless called on the GUI thread (the main thread: the kiosk's QApplication
+    lives there). Asked of Python, not Qt: a thread that must not touch Qt cannot ask Qt."""
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError(
+            "receipt painting runs on the GUI thread only (see kiosk.render.receipt_pdf)"
+        )
+
+
+def paint_steps(receipt: Printable, device: QPagedPaintDevice) -> Generator[None, None, int]:
+    """Paint the receipt on a PDF writer already set up, one step at a time: the layout,
+    then each page (a ``yield`` after each); returns the number of pages."""
+    require_gui_thread()
     painter = QPainter()
     if not painter.begin(device):
-        raise OSError("cannot paint on this device (printer or file unavailable)")
+        raise OSError("cannot paint on this device (file unavailable)")
     try:
         rect = device.pageLayout().paintRectPixels(device.logicalDpiX())
         lay = _Layout(device.logicalDpiX(), QRectF(0, 0, rect.width(), rect.height()))
         pages = _pages(receipt, device, lay)
         qr = qr_matrix(receipt.qr_text)
         for index in range(len(pages)):
+            yield
+            require_gui_thread()
             if index:
                 device.newPage()
             _paint_page(painter, lay, receipt, qr, pages, index)
@@ -300,135 +321,102 @@ def paint_paged(receipt: Printable, device: QPagedPaintDevice) -> int:
         painter.end()
 
 
+def paint_paged(receipt: Printable, device: QPagedPaintDevice) -> int:
+    """Paint the receipt on a PDF writer already set up, at once; returns the pages."""
+    return run_steps(paint_steps(receipt, device))
+
+
+_T = TypeVar("_T")
+
+
+def run_steps(steps: Generator[None, None, _T]) -> _T:
+    """Run every step at once (tests, benchmarks; the kiosk runs them in slices)."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+def _new_writer(target: str | QBuffer, title: str) -> QPdfWriter:
+    writer = QPdfWriter(target)
+    writer.setResolution(PDF_DPI)
+    writer.setTitle(title)
+    writer.setCreator("kiosk-titre-sejour")
+    prepare_page(writer)
+    return writer
+
+
 def write_pdf(receipt: Printable, path: Path) -> int:
     """Write the receipt as an A4 PDF at ``path``; returns the number of pages."""
-    with laid_out_on(QPdfWriter(str(path))) as writer:  # destroyed: the file is closed
-        writer.setResolution(PDF_DPI)
-        writer.setTitle(Translator(SOURCE_LANGUAGE)(receipt.title))
-        writer.setCreator("kiosk-titre-sejour")
-        prepare_page(writer)
+    require_gui_thread()
+    title = Translator(SOURCE_LANGUAGE)(receipt.title)
+    with laid_out_on(_new_writer(str(path), title)) as writer:  # destroyed: the file is closed
         return paint_paged(receipt, writer)
 
 
-def pdf_bytes(receipt: Printable) -> bytes:
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
+def pdf_steps(receipt: Printable) -> Generator[None, None, bytes]:
+    """The receipt as an A4 PDF, in steps (:func:`paint_steps`); returns the PDF's bytes.
+    What every printer is given (``kiosk.devices.printer.Printer.print_pdf``)."""
+    require_gui_thread()
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    with laid_out_on(QPdfWriter(buffer)) as writer:  # destroyed: the PDF is complete
-        writer.setResolution(PDF_DPI)
-        writer.setCreator("kiosk-titre-sejour")
-        prepare_page(writer)
-        paint_paged(receipt, writer)
-    buffer.close()
+    title = Translator(SOURCE_LANGUAGE)(receipt.title)
+    try:
+        with laid_out_on(_new_writer(buffer, title)) as writer:  # destroyed: the PDF is complete
+            yield from paint_steps(receipt, writer)
+    finally:
+        buffer.close()
     return bytes(data.data())
 
 
-def render_images(receipt: Printable, dpi: int = 120) -> list[QImage]:
-    """The receipt's A4 pages as white images (shown on screen; scanned by the tests)."""
+def pdf_bytes(receipt: Printable) -> bytes:
+    """The receipt as an A4 PDF, at once."""
+    return run_steps(pdf_steps(receipt))
+
+
+def image_steps(
+    receipt: Printable, dpi: int = 120, first_only: bool = False
+) -> Generator[None, None, list[QImage]]:
+    """The receipt's A4 pages as white images, in steps: the layout, then each page;
+    returns the images (shown on screen; the fake printer's camera; scanned by tests).
+    The text is laid out once, on a small image of the same resolution destroyed at the
+    end (:func:`laid_out_on`); the pages are only painted on, so they are not kept alive."""
+    require_gui_thread()
     size = QPageSize(QPageSize.PageSizeId.A4).sizePoints()
     width, height = round(size.width() * dpi / 72), round(size.height() * dpi / 72)
     margin = MARGIN_MM * dpi / 25.4
     page = QRectF(margin, margin, width - 2 * margin, height - 2 * margin)
+    dpm = round(dpi / 0.0254)
+
+    def blank(w: int, h: int) -> QImage:
+        image = QImage(w, h, QImage.Format.Format_RGB32)
+        image.setDotsPerMeterX(dpm)
+        image.setDotsPerMeterY(dpm)
+        image.fill(QColor("#ffffff"))
+        return image
+
     images: list[QImage] = []
-    count = 1
-    index = 0
-    while index < count:
-        with laid_out_on(QImage(width, height, QImage.Format.Format_RGB32)) as image:
-            dpm = round(dpi / 0.0254)
-            image.setDotsPerMeterX(dpm)
-            image.setDotsPerMeterY(dpm)
-            image.fill(QColor("#ffffff"))
+    with laid_out_on(blank(8, 8)) as device:
+        lay = _Layout(device.logicalDpiX(), page)
+        pages = _pages(receipt, device, lay)
+        qr = qr_matrix(receipt.qr_text)
+        for index in range(1 if first_only else len(pages)):
+            yield
+            require_gui_thread()
+            image = blank(width, height)
             painter = QPainter(image)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
             try:
-                count = _paint_one(receipt, image, page, painter, index)
+                _paint_page(painter, lay, receipt, qr, pages, index)
             finally:
                 painter.end()
-            images.append(QImage(image))  # shares the pixels with the image destroyed
-        index += 1
+            images.append(image)
     return images
 
 
-def _paint_one(
-    receipt: Printable, device: QImage, page: QRectF, painter: QPainter, index: int
-) -> int:
-    """Page ``index`` of the receipt on an image; returns the page count."""
-    lay = _Layout(device.logicalDpiX(), page)
-    pages = _pages(receipt, device, lay)
-    _paint_page(painter, lay, receipt, qr_matrix(receipt.qr_text), pages, index)
-    return len(pages)
-
-
-class _Executor(QObject):
-    finished = Signal(object, object, object)  # job, result, exception
-
-    @Slot(object)
-    def execute(self, job: Any) -> None:
-        fn, args = job[0], job[1]
-        try:
-            result = fn(*args)
-        except Exception as exc:  # handed to the caller's on_error
-            self.finished.emit(job, None, exc)
-        else:
-            self.finished.emit(job, result, None)
-
-
-class RenderWorker(QObject):
-    """Runs receipt painting and printing on a ``QThread`` of its own, one job at a time;
-    callbacks run on the GUI thread.
-
-    Not the TaskRunner's Python threads: Qt's font cache starts a timer in the thread that
-    lays text out, which needs a Qt event dispatcher (a plain Python thread has none, and
-    Qt warns); a QThread has one."""
-
-    _submit = Signal(object)
-    idle = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("kiosk-render")
-        self._executor = _Executor()
-        self._executor.moveToThread(self._thread)
-        self._submit.connect(self._executor.execute)
-        self._executor.finished.connect(self._deliver)
-        self._thread.start()
-        self.pending = 0
-        app = QCoreApplication.instance()
-        if app is not None:  # never a running QThread left at exit, whoever forgot shutdown()
-            app.aboutToQuit.connect(self.shutdown)
-
-    def run(
-        self,
-        fn: Callable[..., Any],
-        *args: Any,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-    ) -> None:
-        if not self._thread.isRunning():
-            raise RuntimeError("the render worker is shut down")
-        self.pending += 1
-        self._submit.emit((fn, args, on_done, on_error))
-
-    @Slot(object, object, object)
-    def _deliver(self, job: Any, result: Any, exc: BaseException | None) -> None:
-        self.pending -= 1
-        on_done, on_error = job[2], job[3]
-        try:
-            if exc is not None:
-                if on_error is not None:
-                    on_error(exc)
-                else:
-                    log.error("rendering failed: %s", type(exc).__name__)
-            elif on_done is not None:
-                on_done(result)
-        finally:
-            if self.pending == 0:
-                self.idle.emit()
-
-    def shutdown(self) -> None:
-        self._thread.quit()
-        self._thread.wait(10_000)
+def render_images(receipt: Printable, dpi: int = 120, first_only: bool = False) -> list[QImage]:
+    """The receipt's pages as images, at once (:func:`image_steps`)."""
+    return run_steps(image_steps(receipt, dpi, first_only))

@@ -1,5 +1,5 @@
-"""The receipt on paper: rendered for every language on the render worker (a QThread, as
-the kiosk does), then read back as a prefecture agent or a kiosk would — the text with
+"""The receipt on paper: rendered for every language on the GUI thread, one step per turn
+of the event loop (as the kiosk does; never on another thread), then read back as a prefecture agent or a kiosk would — the text with
 pdftotext, the fonts with pdffonts, the QR code decoded from the page rasterised by
 pdftoppm — and the attestation de dépôt."""
 
@@ -16,6 +16,7 @@ from typing import Any
 import cv2
 import pytest
 import shiboken6
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage, QPdfWriter
 
 from contract.catalogue import load_catalogue
@@ -26,7 +27,12 @@ from kiosk.domain.receipt import (
     parse_qr,
 )
 from kiosk.i18n import LANGUAGES, Translator
-from kiosk.render.receipt_pdf import RenderWorker, pdf_bytes, render_images, write_pdf
+from kiosk.render.jobs import run_in_slices
+from kiosk.render.receipt_pdf import (
+    image_steps,
+    pdf_steps,
+    write_pdf,
+)
 from kiosk.ui.controllers.receipt import decode_qr, qimage_to_bgr
 
 pytestmark = [
@@ -57,16 +63,14 @@ def make_receipt(language: str, reference: str = "K-7K3M-9QXD") -> ReceiptConten
     )
 
 
-def _in_worker(qtbot: Any, fn: Any, *args: Any) -> Any:
-    """Run ``fn`` on a RenderWorker (a QThread), as the kiosk does; return its result."""
-    worker = RenderWorker()
+def _in_slices(qtbot: Any, steps: Any) -> Any:
+    """Run painting steps as the kiosk does: one per turn of the GUI thread's event loop
+    (kiosk.render.jobs.run_in_slices); return the result."""
+    context = QObject()
     out: list[Any] = []
-    try:
-        with qtbot.waitSignal(worker.idle, timeout=30_000):
-            worker.run(fn, *args, on_done=out.append, on_error=out.append)
-    finally:
-        worker.shutdown()
-    assert out and not isinstance(out[0], BaseException), out
+    run_in_slices(steps, context, out.append, out.append)
+    qtbot.waitUntil(lambda: bool(out), timeout=30_000)
+    assert not isinstance(out[0], BaseException), out
     return out[0]
 
 
@@ -106,9 +110,9 @@ def test_no_device_outlives_its_receipt(qtbot: Any, tmp_path: Path) -> None:
     receipt = make_receipt("fr")
     before = live_devices()
     for i in range(3):
-        _in_worker(qtbot, write_pdf, receipt, tmp_path / f"receipt-{i}.pdf")
-        assert _in_worker(qtbot, pdf_bytes, receipt).startswith(b"%PDF")
-        pages = _in_worker(qtbot, render_images, receipt)
+        write_pdf(receipt, tmp_path / f"receipt-{i}.pdf")
+        assert _in_slices(qtbot, pdf_steps(receipt)).startswith(b"%PDF")
+        pages = _in_slices(qtbot, image_steps(receipt))
     assert live_devices() == before + len(pages)  # only the images handed back
     assert not pages[0].isNull() and pages[0].pixelColor(0, 0).name() == "#ffffff"
     del pages
@@ -121,7 +125,7 @@ def test_no_device_outlives_its_receipt(qtbot: Any, tmp_path: Path) -> None:
 def test_receipt_in_every_language_reads_back(qtbot: Any, tmp_path: Path, code: str) -> None:
     receipt = make_receipt(code)
     path = tmp_path / f"receipt-{code}.pdf"
-    pages = _in_worker(qtbot, write_pdf, receipt, path)
+    pages = write_pdf(receipt, path)
     assert pages >= 1 and path.stat().st_size > 1000
 
     flat = _squash(_pdftotext(path))
@@ -163,7 +167,7 @@ def test_receipt_in_every_language_reads_back(qtbot: Any, tmp_path: Path, code: 
 def test_fonts_are_embedded_for_arabic_and_chinese(qtbot: Any, tmp_path: Path) -> None:
     for code in ("ar", "fa", "zh"):
         path = tmp_path / f"{code}.pdf"
-        _in_worker(qtbot, write_pdf, make_receipt(code), path)
+        write_pdf(make_receipt(code), path)
         out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
         rows = [line.split() for line in out.stdout.splitlines()[2:]]
         assert len(rows) >= (1 if code == "zh" else 2), out.stdout  # Latin, then the script's
@@ -172,7 +176,7 @@ def test_fonts_are_embedded_for_arabic_and_chinese(qtbot: Any, tmp_path: Path) -
 
 
 def test_images_for_the_screen_carry_the_same_qr(qtbot: Any) -> None:
-    pages = _in_worker(qtbot, render_images, make_receipt("ar", "K-2345-6789"))
+    pages = _in_slices(qtbot, image_steps(make_receipt("ar", "K-2345-6789")))
     assert pages and not pages[0].isNull()
     assert parse_qr(decode_qr(qimage_to_bgr(pages[0]))) == ("K-2345-6789", SECRET)
 
@@ -192,7 +196,7 @@ def test_attestation_names_the_applicant_and_has_no_qr(qtbot: Any, tmp_path: Pat
         nationality="LB",
         language="fa",
     )
-    data = _in_worker(qtbot, pdf_bytes, attestation)
+    data = _in_slices(qtbot, pdf_steps(attestation))
     path = tmp_path / "attestation.pdf"
     path.write_bytes(data)
     flat = _squash(

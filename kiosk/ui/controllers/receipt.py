@@ -15,7 +15,11 @@ task runner and its own ports (``ReceiptPorts``), given by the composition root
 * ``qr_camera`` — a factory of :class:`kiosk.devices.camera.Camera` for the status screen;
 * ``site_name`` — printed on the receipt.
 
-Painting and printing run on a ``RenderWorker`` (a QThread: Qt's text layout wants one).
+Painting happens on the GUI thread, in slices (``kiosk.render.jobs.run_in_slices``: the
+layout, then one page per turn of the event loop); only the finished PDF's bytes go to the
+print thread (``kiosk.render.jobs.PrintWorker``), which spools them without touching Qt
+(``Printer.print_pdf``). Qt objects made off the GUI thread deadlocked the kiosk at the
+receipt (``kiosk.render.receipt_pdf`` tells how).
 """
 
 from __future__ import annotations
@@ -56,7 +60,8 @@ from kiosk.ui.tasks import TaskRunner
 if TYPE_CHECKING:
     import numpy as np
 
-    from kiosk.render.receipt_pdf import RenderWorker
+    from kiosk.domain.receipt import Printable
+    from kiosk.render.jobs import PrintWorker
     from kiosk.ui.camera_view import CameraFeed
     from kiosk.ui.main_window import MainWindow
 
@@ -125,7 +130,7 @@ class ReceiptController(StoreFlow):
         self.qr_camera = ports.qr_camera
         self.site_name = ports.site_name
         self.auto_print = ports.auto_print
-        self._render_worker: RenderWorker | None = None
+        self._print_worker: PrintWorker | None = None
         self._printing = False
         self._receipt_printed_for: str | None = None
         self._status_busy = False
@@ -144,12 +149,35 @@ class ReceiptController(StoreFlow):
         window.status.back_requested.connect(self._leave_status)  # back to welcome
 
     @property
-    def renderer(self) -> RenderWorker:
-        if self._render_worker is None:
-            from kiosk.render.receipt_pdf import RenderWorker
+    def print_worker(self) -> PrintWorker:
+        if self._print_worker is None:
+            from kiosk.render.jobs import PrintWorker
 
-            self._render_worker = RenderWorker(self)
-        return self._render_worker
+            self._print_worker = PrintWorker(self)
+        return self._print_worker
+
+    def print_document(
+        self,
+        document: Printable,
+        on_done: Callable[[None], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Paint ``document`` as a PDF on the GUI thread, in slices, then print it on the
+        print thread; ``on_done(None)`` or ``on_error(exc)`` on the GUI thread."""
+        from kiosk.render.jobs import run_in_slices
+        from kiosk.render.receipt_pdf import pdf_steps
+
+        printer = self.printer
+        if printer is None:
+            QTimer.singleShot(0, self, lambda: on_error(PrintError(PrinterState.ABSENT)))
+            return
+
+        def painted(pdf: bytes) -> None:
+            self.print_worker.run(
+                printer.print_pdf, document, pdf, on_done=on_done, on_error=on_error
+            )
+
+        run_in_slices(pdf_steps(document), self, painted, on_error)
 
     def render(self, screen: Screen) -> bool:
         """Fill the screens of this controller; False for the others."""
@@ -178,8 +206,8 @@ class ReceiptController(StoreFlow):
 
     def shutdown(self) -> None:
         self._stop_qr_camera()
-        if self._render_worker is not None:
-            self._render_worker.shutdown()
+        if self._print_worker is not None:
+            self._print_worker.shutdown()
 
     # --- the receipt ---------------------------------------------------------------------
     def receipt_content(self, central_reference: str | None = None) -> ReceiptContent | None:
@@ -254,8 +282,7 @@ class ReceiptController(StoreFlow):
         if self.printer is None:  # pragma: no cover - checked before
             return
         ref = content.local_reference
-        self.renderer.run(
-            self.printer.print_receipt,
+        self.print_document(
             content,
             on_done=lambda _r: self._printed(ref),
             on_error=lambda exc: self._print_failed(exc, ref),
@@ -295,14 +322,15 @@ class ReceiptController(StoreFlow):
             self._with_central_reference(self._show_content)
 
     def _show_content(self, content: ReceiptContent) -> None:
-        from kiosk.render.receipt_pdf import render_images
+        from kiosk.render.jobs import run_in_slices
+        from kiosk.render.receipt_pdf import image_steps
 
         ref = content.local_reference
-        self.renderer.run(
-            render_images,
-            content,
-            on_done=lambda pages: self._pages_ready(ref, pages),
-            on_error=lambda exc: log.error("receipt not rendered: %s", type(exc).__name__),
+        run_in_slices(  # on the GUI thread, a page per turn of the event loop
+            image_steps(content),
+            self,
+            lambda pages: self._pages_ready(ref, pages),
+            lambda exc: log.error("receipt not rendered: %s", type(exc).__name__),
         )
 
     def _pages_ready(self, reference: str, pages: list[QImage]) -> None:
@@ -534,8 +562,7 @@ class ReceiptController(StoreFlow):
         if self.printer is None:
             self._attestation_failed(PrintError(PrinterState.ABSENT))
             return
-        self.renderer.run(
-            self.printer.print_receipt,
+        self.print_document(
             content,
             on_done=lambda _r: self._attestation_done(ATTESTATION_PRINTED),
             on_error=self._attestation_failed,

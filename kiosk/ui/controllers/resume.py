@@ -4,7 +4,7 @@ the applicant), and "Reprendre ma demande" opens it again with the code and the 
 birth.
 
 Built by the session controller from the store, the task runner, how long a saved draft
-is kept, and the receipt controller (its printer and the renderer that prints).
+is kept, and the receipt controller (its printer, and print_document that paints and prints).
 """
 
 from __future__ import annotations
@@ -153,8 +153,7 @@ class ResumeFlow(StoreFlow):
         )
         self._printing_code = True
         screen.set_print_busy(True)
-        self.receipt.renderer.run(
-            self.receipt.printer.print_receipt,
+        self.receipt.print_document(  # painted on the GUI thread, printed on a worker
             slip,
             on_done=lambda _r: self._code_printed(uuid),
             on_error=lambda _exc: self._code_print_failed(uuid),

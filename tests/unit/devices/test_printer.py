@@ -57,25 +57,107 @@ def test_lpstat_states(output: str, state: PrinterState) -> None:
     assert parse_lpstat(output) is state
 
 
+def _tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lpstat: str, lp: str = "") -> Path:
+    """Fake ``lpstat`` and ``lp`` (shell scripts) found by the backend; ``lp`` records its
+    arguments and what it was given on stdin in ``tmp_path``."""
+    tools = {"lpstat": lpstat, "lp": lp or 'echo "$@" > "$(dirname "$0")/lp.args"\n'
+             'cat > "$(dirname "$0")/lp.stdin"\necho "request id is kiosk-1 (1 file(s))"\n'}  # fmt: skip
+    for name, body in tools.items():
+        script = tmp_path / name
+        script.write_text("#!/bin/sh\n" + body)
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(printer_module.shutil, "which", lambda name: str(tmp_path / name))
+    return tmp_path
+
+
+IDLE = 'echo "printer $3 is idle.  enabled since today"\n'
+
+
 def test_cups_backend_asks_lpstat_for_its_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    script = tmp_path / "lpstat"
-    script.write_text(
-        '#!/bin/sh\necho "printer $3 is idle.  enabled since today"\n'
-        'echo "	Alerts: media-empty-error"\n'
-    )
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(printer_module.shutil, "which", lambda _name: str(script))
+    _tools(tmp_path, monkeypatch, IDLE + 'echo "	Alerts: media-empty-error"\n')
     cups = CupsPrinter("kiosk")
-    monkeypatch.setattr(cups, "_queue", lambda: "kiosk")
     assert cups.check() is PrinterState.NO_PAPER
     with pytest.raises(PrintError) as caught:
-        cups.print_receipt(_receipt())
+        cups.print_pdf(_receipt(), b"%PDF-1.4 receipt")
     assert caught.value.state is PrinterState.NO_PAPER
+    assert not (tmp_path / "lp.stdin").exists()  # nothing spooled
 
 
-def test_cups_backend_without_a_printer_says_absent(qapp: Any) -> None:
+def test_cups_backend_spools_the_pdf_with_lp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF painted on the GUI thread goes to ``lp`` on stdin, to the queue checked;
+    the job's title names no reference (CUPS logs titles)."""
+    _tools(tmp_path, monkeypatch, IDLE)
+    CupsPrinter("kiosk").print_pdf(_receipt(), b"%PDF-1.4 receipt")
+    assert (tmp_path / "lp.stdin").read_bytes() == b"%PDF-1.4 receipt"
+    args = (tmp_path / "lp.args").read_text().split()
+    assert args[:2] == ["-d", "kiosk"] and args[-1] == "-"
+    assert "K-7K3M-9QXD" not in " ".join(args)
+
+
+def test_cups_backend_prints_to_the_default_destination(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = 'if [ "$1" = -d ]; then echo "system default destination: accueil"; exit 0; fi\n'
+    _tools(tmp_path, monkeypatch, default + IDLE)
+    cups = CupsPrinter("")
+    assert cups.check() is PrinterState.READY
+    cups.print_pdf(_receipt(), b"%PDF-1.4")
+    assert (tmp_path / "lp.args").read_text().split()[:2] == ["-d", "accueil"]
+    none = 'if [ "$1" = -d ]; then echo "no system default destination"; exit 0; fi\n'
+    _tools(tmp_path, monkeypatch, none + IDLE)
+    assert cups.check() is PrinterState.ABSENT
+
+
+@pytest.mark.parametrize(
+    ("lpstat", "state"),
+    [
+        ('echo "lpstat: Unable to connect to server: No such file or directory" >&2; exit 1\n',
+         PrinterState.ABSENT),
+        ('echo "lpstat: Invalid destination name in list \\"kiosk\\"." >&2; exit 1\n',
+         PrinterState.ABSENT),
+        ("sleep 10\n", PrinterState.ERROR),
+    ],
+    ids=["no-scheduler", "no-queue", "lpstat-hangs"],
+)  # fmt: skip
+def test_cups_backend_when_lpstat_cannot_tell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lpstat: str, state: PrinterState
+) -> None:
+    _tools(tmp_path, monkeypatch, lpstat)
+    assert CupsPrinter("kiosk", timeout_s=0.5).check() is state
+
+
+@pytest.mark.parametrize(
+    ("lp", "state"),
+    [
+        ('echo "lp: The printer or class does not exist." >&2; exit 1\n', PrinterState.ABSENT),
+        ('echo "lp: Destination \\"kiosk\\" is not accepting jobs." >&2; exit 1\n',
+         PrinterState.ERROR),
+    ],
+    ids=["queue-gone", "not-accepting"],
+)  # fmt: skip
+def test_cups_backend_when_lp_refuses_the_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lp: str, state: PrinterState
+) -> None:
+    _tools(tmp_path, monkeypatch, IDLE, lp)
+    with pytest.raises(PrintError) as caught:
+        CupsPrinter("kiosk").print_pdf(_receipt(), b"%PDF-1.4")
+    assert caught.value.state is state
+
+
+def test_cups_backend_without_cups_client_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(printer_module.shutil, "which", lambda _name: None)
+    cups = CupsPrinter("kiosk")
+    assert cups.check() is PrinterState.ABSENT
+    with pytest.raises(PrintError) as caught:
+        cups.print_pdf(_receipt(), b"%PDF-1.4")
+    assert caught.value.state is PrinterState.ABSENT
+
+
+def test_cups_backend_without_a_printer_says_absent() -> None:
     cups = CupsPrinter("no-such-queue-here")
     assert cups.check() is PrinterState.ABSENT
     assert cups.health() == (
@@ -91,10 +173,13 @@ def test_fake_printer_writes_receipts_and_keeps_attestations_in_memory(
     qapp: Any, tmp_path: Path
 ) -> None:
     fake = FakePrinter(tmp_path / "receipts")
-    fake.print_receipt(_receipt())
+    assert fake.last_image is None  # nothing printed yet
+    fake.print_receipt(_receipt())  # painted here, on the GUI thread, then printed
     path = tmp_path / "receipts" / "receipt-K-7K3M-9QXD.pdf"
     assert fake.last_printed() == path and path.read_bytes().startswith(b"%PDF-")
-    assert fake.last_image is not None and not fake.last_image.isNull()
+    image = fake.last_image  # the first page, painted when first asked
+    assert image is not None and not image.isNull() and fake.last_image is image
+    assert FakePrinter(tmp_path / "receipts", keep_image=False).last_image is None
     attestation = AttestationContent(
         central_reference="PREF-2026-000001",
         local_reference="K-7K3M-9QXD",
