@@ -236,10 +236,13 @@ def _new_document(
     return doc
 
 
-def _pages(receipt: Printable, device: QPaintDevice, lay: _Layout) -> list[QTextDocument]:
+def _pages(
+    receipt: Printable, device: QPaintDevice, lay: _Layout
+) -> Generator[None, None, list[QTextDocument]]:
     """The body cut into pages at whole row groups (``_row_groups``): no line of the
     receipt is ever split between two sheets. A group is measured on its own, then the
-    groups are packed page by page."""
+    groups are packed page by page. A step (``yield``) after each group measured and each
+    page laid out: the layout is most of the work."""
     pages: list[list[str]] = [[]]
     used = 0.0
     for group in _row_groups(receipt):
@@ -249,7 +252,12 @@ def _pages(receipt: Printable, device: QPaintDevice, lay: _Layout) -> list[QText
             used = 0.0
         pages[-1] += group
         used += height
-    return [_new_document(receipt, device, lay, rows) for rows in pages]
+        yield
+    documents = []
+    for rows in pages:
+        documents.append(_new_document(receipt, device, lay, rows))
+        yield
+    return documents
 
 
 def _paint_page(
@@ -299,8 +307,8 @@ def require_gui_thread() -> None:
 
 
 def paint_steps(receipt: Printable, device: QPagedPaintDevice) -> Generator[None, None, int]:
-    """Paint the receipt on a PDF writer already set up, one step at a time: the layout,
-    then each page (a ``yield`` after each); returns the number of pages."""
+    """Paint the receipt on a PDF writer already set up, one step at a time (a ``yield``
+    after the QR code, each part of the layout and each page); returns the pages."""
     require_gui_thread()
     painter = QPainter()
     if not painter.begin(device):
@@ -308,14 +316,15 @@ def paint_steps(receipt: Printable, device: QPagedPaintDevice) -> Generator[None
     try:
         rect = device.pageLayout().paintRectPixels(device.logicalDpiX())
         lay = _Layout(device.logicalDpiX(), QRectF(0, 0, rect.width(), rect.height()))
-        pages = _pages(receipt, device, lay)
         qr = qr_matrix(receipt.qr_text)
+        yield
+        pages = yield from _pages(receipt, device, lay)
         for index in range(len(pages)):
-            yield
             require_gui_thread()
             if index:
                 device.newPage()
             _paint_page(painter, lay, receipt, qr, pages, index)
+            yield
         return len(pages)
     finally:
         painter.end()
@@ -400,10 +409,10 @@ def image_steps(
     images: list[QImage] = []
     with laid_out_on(blank(8, 8)) as device:
         lay = _Layout(device.logicalDpiX(), page)
-        pages = _pages(receipt, device, lay)
         qr = qr_matrix(receipt.qr_text)
+        yield
+        pages = yield from _pages(receipt, device, lay)
         for index in range(1 if first_only else len(pages)):
-            yield
             require_gui_thread()
             image = blank(width, height)
             painter = QPainter(image)
@@ -414,6 +423,7 @@ def image_steps(
             finally:
                 painter.end()
             images.append(image)
+            yield
     return images
 
 

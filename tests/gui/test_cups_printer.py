@@ -1,9 +1,9 @@
 """The receipt printer for real: a CUPS scheduler with a cups-pdf virtual printer
 (scripts/cups-test-server.sh, started by scripts/test as ``KIOSK_TEST_CUPS``).
 
-The kiosk prints a receipt from its receipt screen through ``CupsPrinter`` (Qt's print
-support, the spooler, CUPS's filters, the cups-pdf backend), and the PDF that comes out is
-read back: its text, and its QR code decoded from a rendered page. The printer's troubles
+The kiosk prints a receipt from its receipt screen through ``CupsPrinter`` (the PDF painted
+on the GUI thread, handed to ``lp`` on the print thread, then the spooler, CUPS's filters,
+the cups-pdf backend), and the PDF that comes out is read back: its text, and its QR code decoded from a rendered page. The printer's troubles
 are produced for real, and each must reach the applicant as the right message, and staff
 through the heartbeat's device health and the admin self-test:
 
@@ -43,6 +43,7 @@ from kiosk.i18n import Translator
 from kiosk.ui.compose import ReceiptDevices
 from kiosk.ui.controllers.receipt import decode_qr
 from tests.gui.conftest import Kiosk
+from tests.gui.test_receipt_threads import print_thread_calls
 
 pytestmark = pytest.mark.gui
 
@@ -125,10 +126,13 @@ def test_a_receipt_goes_through_the_spooler_and_reads_back(
         "ok": True,
         "detail": f"file CUPS {queue.name} : prête",
     }
-    reference = _print_from_the_receipt_screen(kiosk)
     screen = kiosk.window.receipt
     done = Translator("fr")(MESSAGES[PrinterState.READY])
-    kiosk.qtbot.waitUntil(lambda: screen.print_status.text() == done, timeout=30_000)
+    # The print thread (lpstat, lp) touches no Qt (tests/gui/test_receipt_threads.py).
+    with print_thread_calls(kiosk.controller.receipt.print_worker, kiosk.qtbot) as calls:
+        reference = _print_from_the_receipt_screen(kiosk)
+        kiosk.qtbot.waitUntil(lambda: screen.print_status.text() == done, timeout=30_000)
+    assert calls == []
     # The job goes through CUPS's filters and the cups-pdf backend (Ghostscript).
     kiosk.qtbot.waitUntil(lambda: bool(queue.printed()), timeout=60_000)
     (pdf,) = queue.printed()
@@ -145,7 +149,7 @@ def test_a_receipt_goes_through_the_spooler_and_reads_back(
     ).stdout
     assert reference in text and "de test" in text
     assert "Benkirane" not in text  # the applicant's name is never printed on the receipt
-    # The QPrinter is destroyed once the job is spooled (receipt_pdf.laid_out_on).
+    # No QPrinter is ever made (the PDF goes to lp), nor kept alive (receipt_pdf.laid_out_on).
     gc.collect()
     assert not [w for w in shiboken6.getAllValidWrappers() if isinstance(w, QPrinter)]
     import cv2
