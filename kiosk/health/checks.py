@@ -161,7 +161,7 @@ def camera(
 
 def printer(device: Any) -> Result:
     """The kiosk's printer object (``kiosk.devices.printer``): for CUPS, the queue's state as
-    the kiosk sees it before printing (Qt's printer list and ``lpstat``, a few milliseconds):
+    the kiosk sees it before printing (``lpstat``, a few milliseconds; no Qt, whatever thread):
     absent, out of paper, stopped or ready."""
     if device is None:
         return Result("fail", "aucune imprimante configurée")

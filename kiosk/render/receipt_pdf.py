@@ -80,8 +80,8 @@ _Device = TypeVar("_Device", bound=QPaintDevice)
 def laid_out_on(device: _Device) -> Iterator[_Device]:
     """Hands ``device`` (created by the caller, for this receipt only) to the painting,
     then destroys it: the only way to free a device a ``QTextDocument`` was laid out on
-    (see the module's docstring). Destroying a ``QPdfWriter`` also closes its file; a
-    ``QPrinter`` has spooled its job when its painter ended."""
+    (see the module's docstring). Destroying a ``QPdfWriter`` also closes its file, or
+    completes the PDF in its buffer."""
     try:
         yield device
     finally:
