@@ -173,9 +173,12 @@ class ReceiptController(StoreFlow):
             return
 
         def painted(pdf: bytes) -> None:
-            self.print_worker.run(
-                printer.print_pdf, document, pdf, on_done=on_done, on_error=on_error
-            )
+            try:
+                self.print_worker.run(
+                    printer.print_pdf, document, pdf, on_done=on_done, on_error=on_error
+                )
+            except RuntimeError as exc:  # shut down while the PDF was painted (exit)
+                on_error(exc)
 
         run_in_slices(pdf_steps(document), self, painted, on_error)
 
