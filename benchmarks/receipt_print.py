@@ -9,15 +9,32 @@ documents, in French and in Arabic (two columns), at 100 % and 200 % text.
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/receipt_print.py [--runs 5] [--quick]
 
 Prints, per case, the pages and the worst and median stall over the runs after the first
-(the first, which loads the fonts, is shown apart), and the machine's load; first, the
+(the first, which loads the fonts, is shown apart), the CPU time of the longest step (the
+stall on an idle machine: on a busy one the wall clock also counts the other processes'
+turns), and the machine's load; first, the
 same heartbeat over an idle event loop: what the machine's other load alone costs.
 
 The longest step left is the PDF's end (``QPainter.end`` on the ``QPdfWriter``: Qt writes
 the font subsets and compresses), which cannot be cut; then a page's layout or painting.
 
-Measured on the 2-core development machine on 2026-12-07 (load 5-7, other helpers' test
-runs beside it), 5 runs: see the commit that added this script, and the README's "The
-receipt" section.
+Measured on the 2-core development machine on 2026-12-07 at load 14 (other test runs
+beside it: the wall-clock stalls are inflated several times; an idle event loop's own worst
+gap was 17 ms), 5 runs, the procedure with the most documents (first-student, 11):
+
+=============  =====  ======================  ======================  ========================
+receipt        pages  print, sliced: median   screen, sliced: median  PDF at once (before):
+                      stall / longest step    stall / longest step    median stall / its CPU
+                      CPU (ms)                CPU (ms)                (ms)
+=============  =====  ======================  ======================  ========================
+fr 100 %       1      40 / 13                 33 / 8                  103 / 30
+fr 200 %       2      36 / 11                 52 / 10                 132 / 46
+ar 100 %       2      70 / 19                 34 / 7                  173 / 77
+ar 200 %       6      48 / 18                 69 / 11                 214 / 84
+=============  =====  ======================  ======================  ========================
+
+Before the slices the PDF was painted on a render ``QThread`` (no stall, but the deadlock
+``kiosk.render.receipt_pdf`` tells of); painted at once on the GUI thread it would stall the
+screen 30-84 ms of CPU; in slices the longest step is 7-19 ms of CPU.
 """
 
 from __future__ import annotations
@@ -100,27 +117,51 @@ def main() -> None:
         gaps = [b - a for a, b in itertools.pairwise(ticks)]
         return (max(gaps) * 1000 if gaps else 0.0), out[0]
 
+    step_cpu: list[float] = []  # CPU time of each step (the GUI thread's), this run
+
+    def timed(steps: Generator[None, None, Any]) -> Generator[None, None, Any]:
+        """``steps``, recording each one's CPU time: what the stall would be on an idle
+        machine (the wall-clock stall also counts the other processes' turns)."""
+        while True:
+            t = time.thread_time()
+            try:
+                next(steps)
+            except StopIteration as stop:
+                step_cpu.append(time.thread_time() - t)
+                return stop.value
+            step_cpu.append(time.thread_time() - t)
+            yield
+
     def sliced_print(document: Any) -> Callable[[Callable[[Any], None]], None]:
         def start(done: Callable[[Any], None]) -> None:
             def painted(pdf: bytes) -> None:
                 worker.run(printer.print_pdf, document, pdf, on_done=done, on_error=done)
 
-            run_in_slices(pdf_steps(document), context, painted, done)
+            run_in_slices(timed(pdf_steps(document)), context, painted, done)
 
         return start
 
     def sliced(steps: Callable[[], Generator[None, None, Any]]) -> Any:
-        return lambda done: run_in_slices(steps(), context, done, done)
+        return lambda done: run_in_slices(timed(steps()), context, done, done)
 
     def at_once(document: Any) -> Callable[[Callable[[Any], None]], None]:
-        return lambda done: done(pdf_bytes(document))
+        def start(done: Callable[[Any], None]) -> None:
+            t = time.thread_time()
+            pdf = pdf_bytes(document)
+            step_cpu.append(time.thread_time() - t)
+            done(pdf)
+
+        return start
 
     def idle(done: Callable[[Any], None]) -> None:
         QTimer.singleShot(100, context, lambda: done(None))  # nothing to do for 100 ms
 
     languages = ("fr",) if args.quick else ("fr", "ar")
     print(f"procedure {procedure.id} ({len(documents)} documents), {runs} runs each")
-    print(f"{'case':44} {'pages':>5} {'first':>7} {'worst':>7} {'median':>7}  (ms of stall)")
+    print(
+        f"{'case':44} {'pages':>5} {'first':>7} {'worst':>7} {'median':>7}  (ms of stall)"
+        f" {'step CPU':>9}"
+    )
     baseline = [longest_stall(idle)[0] for _ in range(runs)]
     label = "idle event loop, 100 ms (the machine's noise)"
     print(f"{label:44} {'':>5} {baseline[0]:7.1f} {max(baseline[1:]):7.1f} "
@@ -135,17 +176,21 @@ def main() -> None:
             ]
             for name, start in cases:
                 stalls = []
+                worst_step = 0.0
                 pages = 0
-                for _ in range(runs):
+                for run in range(runs):
+                    step_cpu.clear()
                     stall, result = longest_stall(start)
                     stalls.append(stall)
+                    if run:  # after the first (fonts loaded)
+                        worst_step = max(worst_step, max(step_cpu) * 1000)
                     if isinstance(result, list):
                         pages = len(result)
                 label = f"{language} {scale:.0%} {name}"
                 rest = stalls[1:]
                 print(
                     f"{label:44} {pages or '':>5} {stalls[0]:7.1f} {max(rest):7.1f} "
-                    f"{statistics.median(rest):7.1f}",
+                    f"{statistics.median(rest):7.1f}  {worst_step:20.1f}",
                     flush=True,
                 )
     worker.shutdown()
