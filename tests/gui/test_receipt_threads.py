@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -211,3 +212,36 @@ def test_a_long_receipt_is_painted_in_small_steps(qapp: Any) -> None:
     pages = len(receipt_pdf.render_images(receipt, dpi=50))
     groups = len(receipt_pdf._row_groups(receipt))
     assert pages >= 3 and count == 1 + groups + 2 * pages
+
+
+def test_the_print_worker_reports_on_the_gui_thread_and_leaves_nothing(qtbot: Any) -> None:
+    """Results and errors come back on the GUI thread, in order; shut down, the worker
+    has no thread and no descriptor left, and refuses work."""
+    before = {t.ident for t in threading.enumerate()}
+    worker = PrintWorker()
+    got: list[tuple[str, Any, str]] = []
+
+    def failing() -> None:
+        raise OSError("lp failed")
+
+    with qtbot.waitSignal(worker.idle, timeout=10_000):
+        worker.run(
+            lambda: threading.current_thread().name,
+            on_done=lambda r: got.append(("done", r, threading.current_thread().name)),
+        )
+        worker.run(
+            failing,
+            on_error=lambda e: got.append(("error", str(e), threading.current_thread().name)),
+        )
+    main = threading.main_thread().name
+    assert got[0][0] == "done" and got[0][1].startswith("kiosk-print") and got[0][2] == main
+    assert got[1] == ("error", "lp failed", main) and worker.pending == 0
+    fds = worker._read_fd, worker._write_fd
+    worker.shutdown()
+    assert {t.ident for t in threading.enumerate()} == before
+    for fd in fds:
+        with pytest.raises(OSError):
+            os.fstat(fd)
+    with pytest.raises(RuntimeError):
+        worker.run(print)
+    worker.deleteLater()
