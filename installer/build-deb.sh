@@ -161,8 +161,9 @@ install -m 0644 "$here/debian/lintian-overrides" "$stage/usr/share/lintian/overr
 # Depends: what the kiosk's Python environment and session need, plus the runtime
 # packages scripts/bootstrap.sh installs (read from it, so the two never drift apart).
 eval "$(sed -n '/^runtime_pkgs=(/,/)/p' "$root/scripts/bootstrap.sh")"
-# xwayland: Debian's cage does not start without it (and only recommends it).
-depends=("python$pyver" adduser cage xwayland libpam-systemd fontconfig libcups2 libwayland-client0
+# xwayland: Debian's cage does not start without it (and only recommends it). cups-client:
+# the kiosk spools receipts with its lp and asks lpstat for the queue (kiosk.devices.printer).
+depends=("python$pyver" adduser cage xwayland libpam-systemd fontconfig libcups2 cups-client libwayland-client0
          libwayland-cursor0 libwayland-egl1 "${runtime_pkgs[@]}")
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@SIZE@|$size|" \

@@ -138,27 +138,10 @@ def _ocrb_font() -> str:
 
 
 def _printer_state(settings: Settings) -> str:
-    from kiosk.devices.printer import parse_lpstat, printer_from_settings
+    """The configured printer's state, as the kiosk sees it (``lpstat``: no Qt)."""
+    from kiosk.devices.printer import printer_from_settings
 
-    try:
-        return str(printer_from_settings(settings).check().value)
-    except ImportError:  # no Qt: ask CUPS directly, as the kiosk's backend does after Qt
-        if shutil.which("lpstat") is None:
-            raise
-        queue = settings.printer
-        if not queue:
-            default = subprocess.run(
-                ["lpstat", "-d"], capture_output=True, text=True, timeout=10, check=False
-            ).stdout  # "system default destination: NAME"
-            queue = default.rsplit(":", 1)[-1].strip() if ":" in default else ""
-        if not queue:
-            return "absent"
-        out = subprocess.run(
-            ["lpstat", "-l", "-p", queue],
-            capture_output=True, text=True, timeout=10, check=False,
-            env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
-        )  # fmt: skip
-        return str(parse_lpstat(out.stdout + out.stderr).value)
+    return str(printer_from_settings(settings).check().value)
 
 
 def _speech_problem() -> str | None:
