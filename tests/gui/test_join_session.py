@@ -18,6 +18,7 @@ from kiosk.domain.session import Screen
 from kiosk.link.status import KioskStatus
 from kiosk.ui.controllers.staff import AssistController
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
+from tests.fixtures.walk import submit_from_documents
 from tests.gui.admin_fixtures import Admin
 from tests.gui.conftest import CONTACT, IDENTITY, NOW, STUDENT_RENEWAL, Kiosk
 from tests.gui.test_staff_gesture import real_taps
@@ -155,13 +156,7 @@ def test_ending_the_help_asks_and_carrying_on_keeps_the_answers(
     kiosk.click(kiosk.window.step.continue_button)
     kiosk.qtbot.waitUntil(lambda: kiosk.window.step.step.id != "contact")
     kiosk.complete_steps(STUDENT_RENEWAL)
-    kiosk.click(kiosk.window.documents.continue_button)
-    kiosk.wait_screen(Screen.CHECK)
-    kiosk.click(kiosk.window.check.confirm_button)
-    kiosk.wait_screen(Screen.CONSENT)
-    kiosk.click(kiosk.window.consent.checkbox)
-    kiosk.click(kiosk.window.consent.submit_button)
-    kiosk.wait_screen(Screen.RECEIPT)
+    submit_from_documents(kiosk)
     [(_uuid, _procedure, sealed)] = kiosk.store.outbox.enqueued
     assisted = json.loads(sealed)["assisted"]
     consent = {

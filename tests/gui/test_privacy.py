@@ -35,6 +35,7 @@ from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import MainWindow
 from kiosk.ui.controllers.session import SessionController
 from kiosk.ui.image_view import ImageView
+from tests.fixtures.walk import back_to_welcome
 from tests.gui.conftest import NOW, Kiosk, session_window
 
 pytestmark = pytest.mark.gui
@@ -204,12 +205,7 @@ def test_submitted(kiosk: Kiosk) -> None:
 def test_abandoned_by_going_back_to_the_welcome_screen(kiosk: Kiosk) -> None:
     _fill_two_steps(kiosk)
     w = kiosk.window
-    for _ in range(10):
-        if kiosk.screen() is Screen.WELCOME:
-            break
-        back = w.current_screen.back_button
-        assert back is not None
-        kiosk.click(back)
+    back_to_welcome(kiosk)
     _assert_forgotten(kiosk)
     assert kiosk.store.drafts == {}
     # The next person presses "Commencer" and chooses the same procedure: nothing of the

@@ -15,6 +15,7 @@ from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.ui.choice import ChoiceRow
 from tests.fixtures.procedures import CASES, Case
+from tests.fixtures.walk import submit_from_documents
 from tests.gui.conftest import CONTACT, IDENTITY, NOW, STUDENT_RENEWAL, Kiosk
 
 pytestmark = pytest.mark.gui
@@ -26,17 +27,6 @@ def payload_of(kiosk: Kiosk, index: int = -1) -> dict[str, Any]:
     _uuid, _procedure, sealed = kiosk.store.outbox.enqueued[index]
     result: dict[str, Any] = json.loads(sealed)
     return result
-
-
-def submit_from_documents(kiosk: Kiosk) -> None:
-    w = kiosk.window
-    kiosk.click(w.documents.continue_button)
-    kiosk.wait_screen(Screen.CHECK)
-    kiosk.click(w.check.confirm_button)
-    kiosk.wait_screen(Screen.CONSENT)
-    kiosk.click(w.consent.checkbox)
-    kiosk.click(w.consent.submit_button)
-    kiosk.wait_screen(Screen.RECEIPT)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.procedure_id for c in CASES])

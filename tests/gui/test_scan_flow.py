@@ -35,6 +35,7 @@ from kiosk.ui.controllers.scan import PASSPORT_INTRO
 from kiosk.ui.controllers.scanner import ScanController
 from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
 from kiosk.ui.screens.scan import NO_MORE
+from tests.fixtures.walk import submit_from_documents
 
 from .conftest import CONTACT, STUDENT_RENEWAL, Kiosk
 
@@ -298,13 +299,7 @@ def test_documents_photographed_skipped_missing_then_submitted(
     }
     assert flow.store.pages[(uuid, "residence_permit", 2)] == flow.captured[-1][2]
     # On to the check screen (no second photo session), consent, submit.
-    k.click(docs.continue_button)
-    k.wait_screen(Screen.CHECK)
-    k.click(w.check.confirm_button)
-    k.wait_screen(Screen.CONSENT)
-    k.click(w.consent.checkbox)
-    k.click(w.consent.submit_button)
-    k.wait_screen(Screen.RECEIPT)
+    submit_from_documents(k)
     [(sent_uuid, _proc, _sealed)] = k.store.outbox.enqueued
     assert sent_uuid == uuid
 

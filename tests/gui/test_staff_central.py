@@ -26,7 +26,8 @@ from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
+from tests.fixtures.walk import past_contact
+from tests.gui.conftest import IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -83,11 +84,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
         kiosk.begin()
         kiosk.wait_screen(Screen.STEP)
         kiosk.fill(IDENTITY)
-        kiosk.click(window.step.continue_button)
-        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id == "contact")
-        kiosk.fill(CONTACT)
-        kiosk.click(window.step.continue_button)
-        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id != "contact")
+        past_contact(kiosk)
         kiosk.complete_steps(STUDENT_RENEWAL)
         assert window.assist_banner.isVisible()  # on every screen
         kiosk.click(window.documents.continue_button)
