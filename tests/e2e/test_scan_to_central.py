@@ -18,7 +18,7 @@ from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.controllers.ports import ScannerPorts
 from kiosk.ui.controllers.scanner import ScanController
 from tests.e2e.conftest import enrolled_window
-from tests.fixtures.walk import past_contact, submit_from_documents
+from tests.fixtures.walk import choose_procedure, past_contact, submit_from_documents
 from tests.gui.conftest import STUDENT_RENEWAL, Kiosk
 from tests.gui.test_scan_flow import FRAME, KABONGO, letter_frame, passport_frame
 
@@ -54,9 +54,7 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
         # later"): photographing the document again starts from its first page.
         old_page = (controller.session.uuid, "residence_permit", 2, b"\xff\xd8\xffold")
         store.pages.add(*old_page, utcnow())
-        k.click(window.procedure.card("renewal-student"))
-        k.begin()
-        k.wait_screen(Screen.SCAN)
+        choose_procedure(k, "renewal-student", first=Screen.SCAN)
         review()
         qtbot.waitUntil(lambda: controller.session.identity_read is not None, timeout=WAIT)
         k.click(window.scan.accept_button)

@@ -35,7 +35,7 @@ from kiosk.ui.controllers.scan import PASSPORT_INTRO
 from kiosk.ui.controllers.scanner import ScanController
 from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
 from kiosk.ui.screens.scan import NO_MORE
-from tests.fixtures.walk import submit_from_documents
+from tests.fixtures.walk import choose_procedure, start_procedure, submit_from_documents
 
 from .conftest import CONTACT, STUDENT_RENEWAL, Kiosk
 
@@ -95,12 +95,7 @@ class Flow:
         self.kiosk.qtbot.waitUntil(condition, timeout=timeout)
 
     def to_passport(self) -> None:
-        k = self.kiosk
-        k.click(self.window.welcome.start_button)
-        k.wait_screen(Screen.PROCEDURE)
-        k.click(self.window.procedure.card("renewal-student"))
-        k.begin()
-        k.wait_screen(Screen.SCAN)
+        start_procedure(self.kiosk, "renewal-student", first=Screen.SCAN)
 
     def wait_review(self) -> None:
         scan = self.window.scan
@@ -229,9 +224,7 @@ def test_header_back_and_help_on_the_scan_screen(make_flow: Callable[..., Flow])
     flow.wait(lambda: not flow.camera.running)
     k.click(w.before.back_button)
     k.wait_screen(Screen.PROCEDURE)
-    k.click(w.procedure.card("renewal-student"))
-    k.begin()
-    k.wait_screen(Screen.SCAN)
+    choose_procedure(k, "renewal-student", first=Screen.SCAN)
     # Skipping the passport: the questions are typed, no notice.
     k.click(w.scan.skip_button)
     assert w.scan.skip_dialog is not None
