@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleInterface,
@@ -20,7 +20,6 @@ from PySide6.QtGui import (
     QKeyEvent,
     QTextLayout,
     QTextOption,
-    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.audit.path_checks import send_wheel
 from kiosk.devices.printer import FakePrinter
 from kiosk.domain.resume import format_resume_code
 from kiosk.domain.session import Screen
@@ -52,19 +52,9 @@ pytestmark = pytest.mark.gui
 def wheel(widget: QWidget, notches: int = -1) -> None:
     """One turn of the mouse wheel with the pointer over ``widget`` (down: negative), as Qt
     delivers it to the widget under the pointer (sent, it is not passed on to the parent
-    as a real one would be: tests send it to each widget the pointer could be over)."""
-    centre = QPointF(widget.rect().center())
-    event = QWheelEvent(
-        centre,
-        QPointF(widget.mapToGlobal(centre.toPoint())),
-        QPoint(0, 0),
-        QPoint(0, 120 * notches),
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(widget, event)
+    as a real one would be: tests send it to each widget the pointer could be over). The
+    audit's wheel check sends the same event."""
+    send_wheel(widget, notches)
 
 
 # --- 1. a mouse wheel changed the nationality silently ------------------------------------
@@ -104,17 +94,25 @@ def test_1_a_wheel_over_an_answer_scrolls_the_page_and_changes_nothing(
 
 
 # --- 3. mixed-direction text is garbled ------------------------------------------------------
-def visual_order(text: str, direction: Qt.LayoutDirection) -> str:
-    """The characters of ``text`` in the order they are drawn, left to right, as Qt lays
-    them out in a paragraph of ``direction`` (bidi marks and isolates left out)."""
-    layout = QTextLayout(text, QFont())
+def one_line(
+    text: str, font: QFont, direction: Qt.LayoutDirection, width: float = 10_000
+) -> QTextLayout:
+    """``text`` laid out by Qt as one line ``width`` wide, in a paragraph of ``direction``."""
+    layout = QTextLayout(text, font)
     option = QTextOption()
     option.setTextDirection(direction)
     layout.setTextOption(option)
     layout.beginLayout()
     line = layout.createLine()
-    line.setLineWidth(10_000)
+    line.setLineWidth(width)
     layout.endLayout()
+    return layout
+
+
+def visual_order(text: str, direction: Qt.LayoutDirection) -> str:
+    """The characters of ``text`` in the order they are drawn, left to right, as Qt lays
+    them out in a paragraph of ``direction`` (bidi marks and isolates left out)."""
+    layout = one_line(text, QFont(), direction)
     flags = QTextLayout.GlyphRunRetrievalFlag
     runs = layout.glyphRuns(
         0,
