@@ -43,6 +43,7 @@ from kiosk.ui.compose import ReceiptDevices
 from kiosk.ui.controllers.scanner import PHOTO_TAKEN
 from kiosk.ui.theme import HIGH_CONTRAST, NORMAL, Theme
 from kiosk.ui.widgets import CountryBox, Notice
+from tests.fixtures.walk import kiosk_in
 
 from .conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, all_widgets
 
@@ -312,8 +313,7 @@ def test_4_the_keyboard_opens_in_the_script_of_each_field(make_kiosk: Any) -> No
     passport number and the e-photo code; AZERTY took three taps through Persian and
     Cyrillic, and the layout key moved between taps. Now each field's script (catalogue
     metadata) picks the layout, and the fixed layout key lists the layouts by name."""
-    kiosk = make_kiosk()
-    kiosk.click(kiosk.window.welcome.language_buttons["ar"])
+    kiosk = kiosk_in(make_kiosk, "ar")
     kiosk.start()
     step, osk = kiosk.window.step, kiosk.window.osk
     wanted = {
@@ -360,8 +360,7 @@ def test_4_the_keyboard_opens_in_the_script_of_each_field(make_kiosk: Any) -> No
 
 
 def test_4_the_e_photo_code_opens_in_latin_letters(make_kiosk: Any) -> None:
-    kiosk = make_kiosk()
-    kiosk.click(kiosk.window.welcome.language_buttons["fa"])
+    kiosk = kiosk_in(make_kiosk, "fa")
     kiosk.start()
     kiosk.fill(IDENTITY)
     step = kiosk.window.step

@@ -35,9 +35,14 @@ from kiosk.ui.controllers.scan import PASSPORT_INTRO
 from kiosk.ui.controllers.scanner import ScanController
 from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
 from kiosk.ui.screens.scan import NO_MORE
-from tests.fixtures.walk import choose_procedure, start_procedure, submit_from_documents
+from tests.fixtures.walk import (
+    choose_procedure,
+    past_contact,
+    start_procedure,
+    submit_from_documents,
+)
 
-from .conftest import CONTACT, STUDENT_RENEWAL, Kiosk
+from .conftest import STUDENT_RENEWAL, Kiosk
 
 pytestmark = pytest.mark.gui
 
@@ -239,11 +244,7 @@ def test_documents_photographed_skipped_missing_then_submitted(
     flow = make_flow([passport_frame()])
     k, w = flow.kiosk, flow.window
     flow.passport_read_and_accepted()
-    k.click(w.step.continue_button)  # the prefilled identity, as read
-    k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
-    k.fill(CONTACT)
-    k.click(w.step.continue_button)
-    k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id != "contact")
+    past_contact(k)  # the prefilled identity, as read
     k.complete_steps(STUDENT_RENEWAL)
     # The checklist says photos come next.
     docs = w.documents
