@@ -31,15 +31,17 @@ def kiosk_env(tmp_path: Path, central_server: Any, request: Any) -> Iterator[Any
     store.close()
 
 
-def enrolled_window(qtbot: Any, settings: Any, store: Any) -> tuple[SessionController, MainWindow]:
+def enrolled_window(
+    qtbot: Any, settings: Any, store: Any, speech: RecordingSpeech | None = None
+) -> tuple[SessionController, MainWindow]:
     """The session controller and its window, shown, on ``store``, sealing for the central
-    API the kiosk is enrolled on (``settings.enrolment_file``)."""
+    API the kiosk is enrolled on (``settings.enrolment_file``), speaking to ``speech``."""
     controller, window = session_window(
         catalogue=load_catalogue(),
         store=store,
         sealer=Sealer(settings.enrolment_file),
         kiosk_id=lambda: Enrolment.load(settings.enrolment_file).kiosk_id,
-        speech=RecordingSpeech(),
+        speech=speech or RecordingSpeech(),
         clock=utcnow,
     )
     qtbot.addWidget(window)

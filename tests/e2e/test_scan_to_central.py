@@ -18,7 +18,8 @@ from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.controllers.ports import ScannerPorts
 from kiosk.ui.controllers.scanner import ScanController
 from tests.e2e.conftest import enrolled_window
-from tests.gui.conftest import CONTACT, STUDENT_RENEWAL, Kiosk
+from tests.fixtures.walk import choose_procedure, past_contact, submit_from_documents
+from tests.gui.conftest import STUDENT_RENEWAL, Kiosk
 from tests.gui.test_scan_flow import FRAME, KABONGO, letter_frame, passport_frame
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -53,19 +54,13 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
         # later"): photographing the document again starts from its first page.
         old_page = (controller.session.uuid, "residence_permit", 2, b"\xff\xd8\xffold")
         store.pages.add(*old_page, utcnow())
-        k.click(window.procedure.card("renewal-student"))
-        k.begin()
-        k.wait_screen(Screen.SCAN)
+        choose_procedure(k, "renewal-student", first=Screen.SCAN)
         review()
         qtbot.waitUntil(lambda: controller.session.identity_read is not None, timeout=WAIT)
         k.click(window.scan.accept_button)
         k.wait_screen(Screen.STEP)
         assert window.step.values()["passport_number"] == KABONGO.document_number
-        k.click(window.step.continue_button)
-        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id == "contact")
-        k.fill(CONTACT)
-        k.click(window.step.continue_button)
-        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id != "contact")
+        past_contact(k)
         k.complete_steps(STUDENT_RENEWAL)
         camera.show([letter_frame()])
         k.click(window.documents.continue_button)
@@ -90,13 +85,7 @@ def test_photographed_pages_arrive_once_and_unsealed_equal(  # type: ignore[no-u
         # The pages wait in the encrypted store, nowhere in clear.
         qtbot.waitUntil(lambda: len(store.pages.of(uuid)) == 2, timeout=WAIT)
         assert {(p.document_id, p.page_no) for p in store.pages.of(uuid)} == set(taken)
-        k.click(window.documents.continue_button)
-        k.wait_screen(Screen.CHECK)
-        k.click(window.check.confirm_button)
-        k.wait_screen(Screen.CONSENT)
-        k.click(window.consent.checkbox)
-        k.click(window.consent.submit_button)
-        k.wait_screen(Screen.RECEIPT)
+        submit_from_documents(k)
         entry = store.outbox.entry(uuid)
         assert entry is not None and len(entry.attachments) == 2
         assert store.pages.of(uuid) == []  # sealed with the application, the clear copies gone

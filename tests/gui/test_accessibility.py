@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QWi
 from kiosk.domain.session import Screen
 from kiosk.ui.theme import SIZES, Theme
 from kiosk.ui.widgets import BaseScreen
+from tests.fixtures.walk import kiosk_in
 from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, all_widgets
 
 pytestmark = pytest.mark.gui
@@ -107,8 +108,7 @@ def accessible_name(widget: QWidget) -> str:
 def test_every_screen_meets_the_automatable_checks(
     make_kiosk: Callable[..., Kiosk], language: str
 ) -> None:
-    kiosk = make_kiosk()
-    kiosk.click(kiosk.window.welcome.language_buttons[language])
+    kiosk = kiosk_in(make_kiosk, language)
     header_names: list[list[str]] = []
     for name, screen in every_screen(kiosk):
         assert kiosk.window.current_screen is screen, name

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleInterface,
@@ -20,7 +20,6 @@ from PySide6.QtGui import (
     QKeyEvent,
     QTextLayout,
     QTextOption,
-    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.audit.path_checks import send_wheel
 from kiosk.devices.printer import FakePrinter
 from kiosk.domain.resume import format_resume_code
 from kiosk.domain.session import Screen
@@ -43,6 +43,7 @@ from kiosk.ui.compose import ReceiptDevices
 from kiosk.ui.controllers.scanner import PHOTO_TAKEN
 from kiosk.ui.theme import HIGH_CONTRAST, NORMAL, Theme
 from kiosk.ui.widgets import CountryBox, Notice
+from tests.fixtures.walk import kiosk_in
 
 from .conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, all_widgets
 
@@ -52,19 +53,9 @@ pytestmark = pytest.mark.gui
 def wheel(widget: QWidget, notches: int = -1) -> None:
     """One turn of the mouse wheel with the pointer over ``widget`` (down: negative), as Qt
     delivers it to the widget under the pointer (sent, it is not passed on to the parent
-    as a real one would be: tests send it to each widget the pointer could be over)."""
-    centre = QPointF(widget.rect().center())
-    event = QWheelEvent(
-        centre,
-        QPointF(widget.mapToGlobal(centre.toPoint())),
-        QPoint(0, 0),
-        QPoint(0, 120 * notches),
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(widget, event)
+    as a real one would be: tests send it to each widget the pointer could be over). The
+    audit's wheel check sends the same event."""
+    send_wheel(widget, notches)
 
 
 # --- 1. a mouse wheel changed the nationality silently ------------------------------------
@@ -104,17 +95,25 @@ def test_1_a_wheel_over_an_answer_scrolls_the_page_and_changes_nothing(
 
 
 # --- 3. mixed-direction text is garbled ------------------------------------------------------
-def visual_order(text: str, direction: Qt.LayoutDirection) -> str:
-    """The characters of ``text`` in the order they are drawn, left to right, as Qt lays
-    them out in a paragraph of ``direction`` (bidi marks and isolates left out)."""
-    layout = QTextLayout(text, QFont())
+def one_line(
+    text: str, font: QFont, direction: Qt.LayoutDirection, width: float = 10_000
+) -> QTextLayout:
+    """``text`` laid out by Qt as one line ``width`` wide, in a paragraph of ``direction``."""
+    layout = QTextLayout(text, font)
     option = QTextOption()
     option.setTextDirection(direction)
     layout.setTextOption(option)
     layout.beginLayout()
     line = layout.createLine()
-    line.setLineWidth(10_000)
+    line.setLineWidth(width)
     layout.endLayout()
+    return layout
+
+
+def visual_order(text: str, direction: Qt.LayoutDirection) -> str:
+    """The characters of ``text`` in the order they are drawn, left to right, as Qt lays
+    them out in a paragraph of ``direction`` (bidi marks and isolates left out)."""
+    layout = one_line(text, QFont(), direction)
     flags = QTextLayout.GlyphRunRetrievalFlag
     runs = layout.glyphRuns(
         0,
@@ -314,8 +313,7 @@ def test_4_the_keyboard_opens_in_the_script_of_each_field(make_kiosk: Any) -> No
     passport number and the e-photo code; AZERTY took three taps through Persian and
     Cyrillic, and the layout key moved between taps. Now each field's script (catalogue
     metadata) picks the layout, and the fixed layout key lists the layouts by name."""
-    kiosk = make_kiosk()
-    kiosk.click(kiosk.window.welcome.language_buttons["ar"])
+    kiosk = kiosk_in(make_kiosk, "ar")
     kiosk.start()
     step, osk = kiosk.window.step, kiosk.window.osk
     wanted = {
@@ -362,8 +360,7 @@ def test_4_the_keyboard_opens_in_the_script_of_each_field(make_kiosk: Any) -> No
 
 
 def test_4_the_e_photo_code_opens_in_latin_letters(make_kiosk: Any) -> None:
-    kiosk = make_kiosk()
-    kiosk.click(kiosk.window.welcome.language_buttons["fa"])
+    kiosk = kiosk_in(make_kiosk, "fa")
     kiosk.start()
     kiosk.fill(IDENTITY)
     step = kiosk.window.step

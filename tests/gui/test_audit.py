@@ -3,6 +3,7 @@ mode), and each of its checks fails on a small, deliberately broken window."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from html import escape
@@ -49,32 +50,36 @@ QLineEdit { min-height: 48px; border: 2px solid #666666; }
 """
 
 
+def accessible_window(
+    qtbot: Any,
+    *widgets: QWidget,
+    language: str = "en",
+    direction: Qt.LayoutDirection = Qt.LayoutDirection.LeftToRight,
+    style: str = STYLE,
+) -> QWidget:
+    """A window holding ``widgets`` in a column, styled ``style``, in ``language``: shown,
+    exposed and active."""
+    window = QWidget()
+    window.setObjectName("broken-window")
+    box = QVBoxLayout(window)
+    for w in widgets:
+        box.addWidget(w)
+    box.addStretch(1)
+    window.setStyleSheet(style)
+    window.setLocale(QLocale({"en": "en_GB", "fr": "fr_FR", "ar": "ar_SA"}[language]))
+    window.setLayoutDirection(direction)
+    qtbot.addWidget(window)
+    window.resize(640, 480)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    return window
+
+
 @pytest.fixture
 def make_window(qtbot: Any) -> Callable[..., QWidget]:
-    def make(
-        *widgets: QWidget,
-        language: str = "en",
-        direction: Qt.LayoutDirection = Qt.LayoutDirection.LeftToRight,
-        style: str = STYLE,
-    ) -> QWidget:
-        window = QWidget()
-        window.setObjectName("broken-window")
-        box = QVBoxLayout(window)
-        for w in widgets:
-            box.addWidget(w)
-        box.addStretch(1)
-        window.setStyleSheet(style)
-        window.setLocale(QLocale({"en": "en_GB", "fr": "fr_FR", "ar": "ar_SA"}[language]))
-        window.setLayoutDirection(direction)
-        qtbot.addWidget(window)
-        window.resize(640, 480)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-        return window
-
-    return make
+    return functools.partial(accessible_window, qtbot)
 
 
 def ctx(window: QWidget, language: str = "en", **kwargs: Any) -> Context:

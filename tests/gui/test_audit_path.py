@@ -3,11 +3,12 @@ fails on a small, deliberately broken window, and passes on the repaired one."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -40,34 +41,17 @@ from kiosk.ui.theme import Theme
 from kiosk.ui.wheel import WheelGuard
 from kiosk.ui.widgets import Notice
 
-from .test_audit import STYLE, ctx, messages, named
+from .test_audit import accessible_window, ctx, messages, named
 
 pytestmark = pytest.mark.gui
+
+RTL = Qt.LayoutDirection.RightToLeft
 
 
 @pytest.fixture
 def make_window(qtbot: Any) -> Callable[..., QWidget]:
-    """A plain, accessible window holding ``widgets`` (as in test_audit.py)."""
-
-    def make(*widgets: QWidget, language: str = "en", rtl: bool = False) -> QWidget:
-        window = QWidget()
-        box = QVBoxLayout(window)
-        for w in widgets:
-            box.addWidget(w)
-        box.addStretch(1)
-        window.setStyleSheet(STYLE)
-        window.setLocale(QLocale({"en": "en_GB", "fr": "fr_FR", "ar": "ar_SA"}[language]))
-        if rtl:
-            window.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
-        qtbot.addWidget(window)
-        window.resize(640, 480)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-        return window
-
-    return make
+    """A plain, accessible window holding ``widgets`` (test_audit.accessible_window)."""
+    return functools.partial(accessible_window, qtbot)
 
 
 @pytest.fixture
@@ -132,7 +116,7 @@ def test_a_number_not_isolated_in_arabic_is_reported(make_window: Callable[..., 
     date.setAccessibleName("تاريخ الميلاد")
     date.setProperty("script", "digits")  # typed in digits: must run left to right
     date.setPlaceholderText("يوم/شهر/سنة")
-    window = make_window(bad, good, date, language="ar", rtl=True)
+    window = make_window(bad, good, date, language="ar", direction=RTL)
     outcome = check_bidi(ctx(window, "ar"))
     assert sorted(messages(outcome)) == [
         "a number, date or code in right-to-left text is not isolated",
@@ -191,7 +175,7 @@ def test_a_keyboard_in_the_wrong_script_is_reported(
     country.setProperty("script", "any")
     undeclared = QLineEdit()
     undeclared.setAccessibleName("العنوان")
-    window = make_window(surname, country, undeclared, language="ar", rtl=True)
+    window = make_window(surname, country, undeclared, language="ar", direction=RTL)
     osk = OnScreenKeyboard(parent=window)
     window.layout().addWidget(osk)
     osk.retranslate(Translator("ar"))
@@ -227,7 +211,7 @@ def test_a_field_made_again_while_fields_take_the_focus_is_checked_in_its_new_fo
     country.setEditable(True)
     country.setAccessibleName("الجنسية")
     country.lineEdit().setProperty("script", "any")
-    window = make_window(surname, country, language="ar", rtl=True)
+    window = make_window(surname, country, language="ar", direction=RTL)
     osk = OnScreenKeyboard(parent=window)
     window.layout().addWidget(osk)
     osk.retranslate(Translator("ar"))

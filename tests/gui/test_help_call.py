@@ -4,6 +4,7 @@ the call and acknowledges it, then the kiosk says that a person is coming."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -85,6 +86,18 @@ def attach(kiosk: Kiosk, client: Callable[[], Any]) -> tuple[HelpCallController,
     return controller, status
 
 
+@contextlib.contextmanager
+def attached(
+    kiosk: Kiosk, client: Callable[[], Any]
+) -> Iterator[tuple[HelpCallController, KioskStatus]]:
+    """``attach`` for the length of a ``with`` block; the help calls shut down after it."""
+    help_calls, status = attach(kiosk, client)
+    try:
+        yield help_calls, status
+    finally:
+        help_calls.shutdown()
+
+
 def call_for_help(kiosk: Kiosk, help_calls: HelpCallController) -> HelpCallDialog:
     """The applicant starts, taps "Aide" and the desk has the call: its dialog."""
     kiosk.start()
@@ -99,8 +112,7 @@ def test_help_call_reaches_the_desk_is_acknowledged_and_the_kiosk_says_help_is_c
     kiosk: Kiosk, central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
     kiosk_id, token = enrol(central, "Borne 3")
-    help_calls, status = attach(kiosk, lambda: CentralClient(central.url, token))
-    try:
+    with attached(kiosk, lambda: CentralClient(central.url, token)) as (help_calls, status):
         kiosk.start()  # an applicant on the first question
         kiosk.controller.choose_language("ar")
         assert status.snapshot().state == "in_use" and status.snapshot().screen == "step"
@@ -150,16 +162,13 @@ def test_help_call_reaches_the_desk_is_acknowledged_and_the_kiosk_says_help_is_c
             lambda: bool(window.kiosks) and window.kiosks[0].call is None, timeout=10_000
         )
         assert status.snapshot().state == "idle"
-    finally:
-        help_calls.shutdown()
 
 
 def test_help_call_can_be_cancelled(
     kiosk: Kiosk, central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
     _kiosk_id, token = enrol(central, "Borne 4")
-    help_calls, status = attach(kiosk, lambda: CentralClient(central.url, token))
-    try:
+    with attached(kiosk, lambda: CentralClient(central.url, token)) as (help_calls, status):
         dialog = call_for_help(kiosk, help_calls)
         kiosk.click(dialog.cancel_button)
         assert help_calls.call.status == CLOSED and status.snapshot().state == "in_use"
@@ -168,8 +177,6 @@ def test_help_call_can_be_cancelled(
         qtbot.waitUntil(lambda: bool(window.kiosks), timeout=10_000)
         qtbot.waitUntil(lambda: window.kiosks[0].call is None, timeout=10_000)
         assert not window.calls()
-    finally:
-        help_calls.shutdown()
 
 
 def test_offline_help_call_says_to_raise_a_hand_and_is_sent_later(
@@ -182,8 +189,7 @@ def test_offline_help_call_says_to_raise_a_hand_and_is_sent_later(
         # while "offline", a port nobody listens on
         return CentralClient(central.url if online["up"] else "http://127.0.0.1:9", token)
 
-    help_calls, _status = attach(kiosk, client)
-    try:
+    with attached(kiosk, client) as (help_calls, _status):
         kiosk.start()
         kiosk.click(kiosk.window.step.header.help_button)
         qtbot.waitUntil(
@@ -201,8 +207,6 @@ def test_offline_help_call_says_to_raise_a_hand_and_is_sent_later(
             timeout=10,
         )
         assert resp.json()[0]["state"] == "help_requested"
-    finally:
-        help_calls.shutdown()
 
 
 def test_desk_shows_offline_kiosks_and_fleet_attention_first(
@@ -324,8 +328,7 @@ def test_help_call_in_arabic_is_spoken_mirrored_one_call_and_no_personal_data(
 
     kiosk = make_kiosk(voice_on=True)
     sent: list[dict[str, Any]] = []
-    help_calls, _status = attach(kiosk, lambda: _RecordingClient(sent))
-    try:
+    with attached(kiosk, lambda: _RecordingClient(sent)) as (help_calls, _status):
         kiosk.start()
         kiosk.fill(IDENTITY)  # the applicant typed personal data on this screen
         kiosk.controller.choose_language("ar")
@@ -355,8 +358,6 @@ def test_help_call_in_arabic_is_spoken_mirrored_one_call_and_no_personal_data(
         text = repr(sent)
         for value in IDENTITY.values():
             assert value not in text
-    finally:
-        help_calls.shutdown()
 
 
 def test_help_coming_during_the_inactivity_warning_gives_the_full_time_again(
@@ -370,8 +371,7 @@ def test_help_coming_during_the_inactivity_warning_gives_the_full_time_again(
             state = super().get_help_call(call_id)
             return state.model_copy(update={"status": answer["status"]})
 
-    help_calls, _status = attach(kiosk, lambda: Client(sent))
-    try:
+    with attached(kiosk, lambda: Client(sent)) as (help_calls, _status):
         kiosk.start()
         kiosk.click(kiosk.window.step.header.help_button)
         qtbot.waitUntil(lambda: help_calls.call is not None and help_calls.call.status == WAITING)
@@ -388,5 +388,3 @@ def test_help_coming_during_the_inactivity_warning_gives_the_full_time_again(
             kiosk.window.inactivity_dialog is None or not kiosk.window.inactivity_dialog.isVisible()
         )
         assert kiosk.controller.session.procedure is not None  # not wiped
-    finally:
-        help_calls.shutdown()

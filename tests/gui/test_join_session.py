@@ -12,14 +12,15 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextLayout, QTextOption
 
 from kiosk.domain.session import Screen
 from kiosk.link.status import KioskStatus
 from kiosk.ui.controllers.staff import AssistController
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
+from tests.fixtures.walk import submit_from_documents
 from tests.gui.admin_fixtures import Admin
 from tests.gui.conftest import CONTACT, IDENTITY, NOW, STUDENT_RENEWAL, Kiosk
+from tests.gui.test_applicant_path import one_line
 from tests.gui.test_staff_gesture import real_taps
 
 pytestmark = pytest.mark.gui
@@ -55,18 +56,20 @@ def _mediator_joins(admin: Admin) -> None:
     assert kiosk.window.stack.currentWidget() is kiosk.window.assist_consent
 
 
+def _joining_halfway(make_admin: Callable[..., Admin], language: str) -> Admin:
+    """An assisted kiosk, its applicant halfway (``_halfway``) in ``language``, and a
+    mediator signed in to join: the applicant is asked to consent."""
+    admin, _assist = _assisted(make_admin)
+    _halfway(admin.kiosk, language)
+    _mediator_joins(admin)
+    return admin
+
+
 def _visual_left_edges(label_text: str, part: str, direction: Qt.LayoutDirection) -> list[int]:
     """Where Qt draws each character of ``part`` inside ``label_text`` (x of its glyph)."""
     from PySide6.QtGui import QFont
 
-    layout = QTextLayout(label_text, QFont("DejaVu Sans", 20))
-    option = QTextOption()
-    option.setTextDirection(direction)
-    layout.setTextOption(option)
-    layout.beginLayout()
-    line = layout.createLine()
-    line.setLineWidth(5000)
-    layout.endLayout()
+    layout = one_line(label_text, QFont("DejaVu Sans", 20), direction, width=5000)
     start = label_text.index(part)
     edges = []
     for i in range(len(part)):
@@ -124,10 +127,8 @@ def test_a_mediator_joins_in_progress_and_the_applicant_consents_in_arabic(
 def test_ending_the_help_asks_and_carrying_on_keeps_the_answers(
     make_admin: Callable[..., Admin],
 ) -> None:
-    admin, _assist = _assisted(make_admin)
+    admin = _joining_halfway(make_admin, "es")
     kiosk = admin.kiosk
-    _halfway(kiosk, "es")
-    _mediator_joins(admin)
     kiosk.click(kiosk.window.assist_consent.agree_button)
     # The mediator explains in French, then ends the help.
     banner = kiosk.window.assist_banner
@@ -155,13 +156,7 @@ def test_ending_the_help_asks_and_carrying_on_keeps_the_answers(
     kiosk.click(kiosk.window.step.continue_button)
     kiosk.qtbot.waitUntil(lambda: kiosk.window.step.step.id != "contact")
     kiosk.complete_steps(STUDENT_RENEWAL)
-    kiosk.click(kiosk.window.documents.continue_button)
-    kiosk.wait_screen(Screen.CHECK)
-    kiosk.click(kiosk.window.check.confirm_button)
-    kiosk.wait_screen(Screen.CONSENT)
-    kiosk.click(kiosk.window.consent.checkbox)
-    kiosk.click(kiosk.window.consent.submit_button)
-    kiosk.wait_screen(Screen.RECEIPT)
+    submit_from_documents(kiosk)
     [(_uuid, _procedure, sealed)] = kiosk.store.outbox.enqueued
     assisted = json.loads(sealed)["assisted"]
     consent = {
@@ -191,10 +186,8 @@ def test_ending_the_help_asks_and_carrying_on_keeps_the_answers(
 
 
 def test_stopping_at_the_end_of_the_help_erases(make_admin: Callable[..., Admin]) -> None:
-    admin, _assist = _assisted(make_admin)
+    admin = _joining_halfway(make_admin, "fr")
     kiosk = admin.kiosk
-    _halfway(kiosk, "fr")
-    _mediator_joins(admin)
     kiosk.click(kiosk.window.assist_consent.agree_button)
     kiosk.click(kiosk.window.assist_banner.end_button)
     kiosk.click(kiosk.window.assist_end.stop_button)
@@ -206,10 +199,8 @@ def test_stopping_at_the_end_of_the_help_erases(make_admin: Callable[..., Admin]
 def test_refusing_help_mid_application_keeps_the_application(
     make_admin: Callable[..., Admin],
 ) -> None:
-    admin, _assist = _assisted(make_admin)
+    admin = _joining_halfway(make_admin, "en")
     kiosk = admin.kiosk
-    _halfway(kiosk, "en")
-    _mediator_joins(admin)
     kiosk.click(kiosk.window.assist_consent.refuse_button)
     assert kiosk.screen() is Screen.STEP
     assert kiosk.window.step.values()["address_line"] == CONTACT["address_line"]
@@ -219,10 +210,8 @@ def test_refusing_help_mid_application_keeps_the_application(
 
 
 def test_the_staff_time_out_hands_back_without_erasing(make_admin: Callable[..., Admin]) -> None:
-    admin, _assist = _assisted(make_admin)
+    admin = _joining_halfway(make_admin, "fr")
     kiosk = admin.kiosk
-    _halfway(kiosk, "fr")
-    _mediator_joins(admin)
     kiosk.click(kiosk.window.assist_consent.agree_button)
     admin.staff.timer.setInterval(50)
     with kiosk.qtbot.waitSignal(admin.staff.timed_out, timeout=5000):

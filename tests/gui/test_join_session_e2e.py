@@ -35,6 +35,7 @@ from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
 from sync.client import CentralClient
 from tests.fixtures.central import start_central, stop_central
+from tests.fixtures.walk import submit_from_documents
 from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_kiosk
 from tests.gui.test_staff_gesture import real_taps
 
@@ -150,13 +151,7 @@ def test_an_applicant_asks_a_mediator_joins_helps_hands_back_and_it_is_recorded(
         assert staff.current is None and kiosk.screen() is Screen.STEP
 
         kiosk.complete_steps(STUDENT_RENEWAL)
-        kiosk.click(window.documents.continue_button)
-        kiosk.wait_screen(Screen.CHECK)
-        kiosk.click(window.check.confirm_button)
-        kiosk.wait_screen(Screen.CONSENT)
-        kiosk.click(window.consent.checkbox)
-        kiosk.click(window.consent.submit_button)
-        kiosk.wait_screen(Screen.RECEIPT)
+        submit_from_documents(kiosk)
         assert controller.session.uuid == uuid  # one application, from start to end
 
         sync.start()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from kiosk.audit.checks import ltr_by_design
 from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES
+from tests.fixtures.walk import choose_procedure
 from tests.gui.conftest import (
     CONTACT,
     IDENTITY,
@@ -137,18 +138,18 @@ def test_no_french_left_on_any_screen(make_kiosk: Callable[..., Kiosk], code: st
             if widget.accessibleName():
                 seen[widget.accessibleName()] = "accessibleName"
 
+    def go(button: QWidget, screen: Screen) -> None:
+        """Touch ``button``, wait for ``screen`` and collect what it shows."""
+        kiosk.click(button)
+        kiosk.wait_screen(screen)
+        collect()
+
     collect()  # welcome
-    kiosk.click(w.welcome.start_button)
-    kiosk.wait_screen(Screen.PROCEDURE)
-    collect()
-    kiosk.click(w.procedure.guide_card)
-    kiosk.wait_screen(Screen.GUIDE)
-    collect()
+    go(w.welcome.start_button, Screen.PROCEDURE)
+    go(w.procedure.guide_card, Screen.GUIDE)
     kiosk.click(w.guide.back_button)
     kiosk.wait_screen(Screen.PROCEDURE)
-    kiosk.click(w.procedure.card("renewal-student"))
-    kiosk.begin()
-    kiosk.wait_screen(Screen.STEP)
+    choose_procedure(kiosk, "renewal-student")
     kiosk.click(w.step.continue_button)  # nothing answered: the error summary
     assert w.step.summary.isVisible()
     for _ in range(20):
@@ -166,16 +167,10 @@ def test_no_french_left_on_any_screen(make_kiosk: Callable[..., Kiosk], code: st
             kiosk.close_notice()
     kiosk.wait_screen(Screen.DOCUMENTS)
     collect()
-    kiosk.click(w.documents.continue_button)
-    kiosk.wait_screen(Screen.CHECK)
-    collect()
-    kiosk.click(w.check.confirm_button)
-    kiosk.wait_screen(Screen.CONSENT)
-    collect()
+    go(w.documents.continue_button, Screen.CHECK)
+    go(w.check.confirm_button, Screen.CONSENT)
     kiosk.click(w.consent.checkbox)
-    kiosk.click(w.consent.submit_button)
-    kiosk.wait_screen(Screen.RECEIPT)
-    collect()
+    go(w.consent.submit_button, Screen.RECEIPT)
     assert len(seen) > 80  # the walk did see the screens
     same_on_purpose = i18n_script().SAME_AS_FRENCH[code]
     french_sources = {m for m in _all_msgids() if m not in same_on_purpose}

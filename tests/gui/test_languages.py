@@ -11,9 +11,9 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from kiosk.audit.checks import ltr_by_design
-from kiosk.domain.session import Screen
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, Translator
 from kiosk.ui.widgets import PROBLEMS
+from tests.fixtures.walk import start_procedure
 from tests.gui.conftest import Kiosk, all_widgets, declared_part, open_language_dialog
 from tests.unit.i18n.script import i18n_script
 
@@ -128,11 +128,7 @@ def test_welcome_and_step_screens_in_each_language(
 
     # A step screen with its error summary, reached in French, then switched in the header.
     kiosk.click(w.welcome.language_buttons["fr"])
-    kiosk.click(w.welcome.start_button)
-    kiosk.wait_screen(Screen.PROCEDURE)
-    kiosk.click(w.procedure.card("renewal-student"))
-    kiosk.begin()
-    kiosk.wait_screen(Screen.STEP)
+    start_procedure(kiosk, "renewal-student")
     kiosk.click(w.step.continue_button)
     assert w.step.summary.isVisible()
     dialog = open_language_dialog(kiosk)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from kiosk.domain.session import Screen
 from kiosk.ui.osk import Key, OnScreenKeyboard, default_layout
+from tests.fixtures.walk import kiosk_in
 from tests.gui.conftest import Kiosk
 
 pytestmark = pytest.mark.gui
@@ -74,8 +75,7 @@ def test_shift_makes_one_capital_letter(kiosk: Kiosk) -> None:
 
 
 def test_arabic_layout_types_arabic_right_to_left(make_kiosk: Callable[..., Kiosk]) -> None:
-    kiosk = make_kiosk()
-    kiosk.click(kiosk.window.welcome.language_buttons["ar"])
+    kiosk = kiosk_in(make_kiosk, "ar")
     kiosk.start()
     # The country, named in the applicant's language (names are typed as in the passport,
     # in Latin letters: test_applicant_path.py).
@@ -217,8 +217,7 @@ def test_not_shown_outside_the_step_fields(kiosk: Kiosk) -> None:
 def test_every_key_is_a_named_button_of_44_px(
     make_kiosk: Callable[..., Kiosk], language: str
 ) -> None:
-    kiosk = make_kiosk()
-    kiosk.click(kiosk.window.welcome.language_buttons[language])
+    kiosk = kiosk_in(make_kiosk, language)
     kiosk.start()
     focus_field(kiosk, "surname")
     osk = kiosk.window.osk

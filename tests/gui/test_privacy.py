@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,14 +27,14 @@ from PySide6.QtWidgets import (
 
 import tests.gui.conftest as gui
 from contract.catalogue import Catalogue
-from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.store import Store
-from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui import MainWindow
 from kiosk.ui.controllers.session import SessionController
 from kiosk.ui.image_view import ImageView
-from tests.gui.conftest import NOW, Kiosk, session_window
+from tests.fixtures.walk import back_to_welcome
+from tests.gui.conftest import NOW, Kiosk
+from tests.gui.test_real_store import real_store_kiosk
 
 pytestmark = pytest.mark.gui
 
@@ -204,12 +203,7 @@ def test_submitted(kiosk: Kiosk) -> None:
 def test_abandoned_by_going_back_to_the_welcome_screen(kiosk: Kiosk) -> None:
     _fill_two_steps(kiosk)
     w = kiosk.window
-    for _ in range(10):
-        if kiosk.screen() is Screen.WELCOME:
-            break
-        back = w.current_screen.back_button
-        assert back is not None
-        kiosk.click(back)
+    back_to_welcome(kiosk)
     _assert_forgotten(kiosk)
     assert kiosk.store.drafts == {}
     # The next person presses "Commencer" and chooses the same procedure: nothing of the
@@ -266,28 +260,13 @@ def test_timed_out_on_the_on_screen_keyboard(kiosk: Kiosk) -> None:
 def test_crashed_and_restarted(qtbot: Any, tmp_path: Path, catalogue: Catalogue) -> None:
     """The process dies mid-application (no wipe); the kiosk starts again on the same
     data: nothing on screen, and the draft (saved after each step) is gone."""
-
-    def boot(store: Any) -> Kiosk:
-        controller, window = session_window(
-            catalogue=catalogue,
-            store=store,
-            sealer=lambda uuid, payload: json.dumps(payload).encode(),
-            kiosk_id=lambda: "kiosk-test-01",
-            speech=RecordingSpeech(),
-            clock=lambda: NOW,
-        )
-        qtbot.addWidget(window)
-        window.resize(1280, 1024)
-        window.show()
-        return Kiosk(window, controller, MemoryStore(), FakeSealer(), RecordingSpeech(), qtbot)
-
     store = Store.open(tmp_path / "data")
     # Someone else's draft, saved for later with a code: it must survive the restart.
     store.drafts.save("99999999-9999-4999-8999-999999999999", "renewal-student", "fr",
                      {"surname": "Autre"}, NOW)  # fmt: skip
     store.resume_codes.save("99999999-9999-4999-8999-999999999999", "ABCD2345", "1980-02-01",
                       NOW + dt.timedelta(days=30))  # fmt: skip
-    first = boot(store)
+    first = real_store_kiosk(qtbot, catalogue, store)
     _fill_two_steps(first)
     first.click(first.window.step.continue_button)
     uuid = first.controller.session.uuid
@@ -303,7 +282,7 @@ def test_crashed_and_restarted(qtbot: Any, tmp_path: Path, catalogue: Catalogue)
         assert deleted == 1
         assert store.drafts.load(uuid) is None
         assert store.drafts.load("99999999-9999-4999-8999-999999999999") is not None
-        second = boot(store)
+        second = real_store_kiosk(qtbot, catalogue, store)
         _assert_forgotten(second)
         second.controller.shutdown()
     finally:

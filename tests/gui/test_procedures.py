@@ -15,6 +15,7 @@ from kiosk.domain.samples import sample_value
 from kiosk.domain.session import Screen
 from kiosk.ui.choice import ChoiceRow
 from tests.fixtures.procedures import CASES, Case
+from tests.fixtures.walk import choose_procedure, start_procedure, submit_from_documents
 from tests.gui.conftest import CONTACT, IDENTITY, NOW, STUDENT_RENEWAL, Kiosk
 
 pytestmark = pytest.mark.gui
@@ -28,26 +29,11 @@ def payload_of(kiosk: Kiosk, index: int = -1) -> dict[str, Any]:
     return result
 
 
-def submit_from_documents(kiosk: Kiosk) -> None:
-    w = kiosk.window
-    kiosk.click(w.documents.continue_button)
-    kiosk.wait_screen(Screen.CHECK)
-    kiosk.click(w.check.confirm_button)
-    kiosk.wait_screen(Screen.CONSENT)
-    kiosk.click(w.consent.checkbox)
-    kiosk.click(w.consent.submit_button)
-    kiosk.wait_screen(Screen.RECEIPT)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.procedure_id for c in CASES])
 def test_each_procedure_end_to_end(kiosk: Kiosk, case: Case) -> None:
     w = kiosk.window
     procedure = CATALOGUE.procedure(case.procedure_id)
-    kiosk.click(w.welcome.start_button)
-    kiosk.wait_screen(Screen.PROCEDURE)
-    kiosk.click(w.procedure.card(case.procedure_id))
-    kiosk.begin()
-    kiosk.wait_screen(Screen.STEP)
+    start_procedure(kiosk, case.procedure_id)
     assert w.step.caption.text() == f"Étape 1 sur {len(procedure.steps)}"
     kiosk.complete_steps(case.answers)
 
@@ -80,10 +66,7 @@ def test_each_procedure_end_to_end(kiosk: Kiosk, case: Case) -> None:
 
 def test_choice_questions_are_big_named_toggle_buttons(kiosk: Kiosk) -> None:
     w = kiosk.window
-    kiosk.click(w.welcome.start_button)
-    kiosk.click(w.procedure.card("duplicate"))
-    kiosk.begin()
-    kiosk.wait_screen(Screen.STEP)
+    start_procedure(kiosk, "duplicate")
     row = w.step.row("lost_or_stolen")
     assert isinstance(row, ChoiceRow)
     assert [b.accessibleName() for b in row.buttons] == [
@@ -104,10 +87,7 @@ def test_choice_questions_are_big_named_toggle_buttons(kiosk: Kiosk) -> None:
 
 def test_an_ineligible_answer_explains_what_to_do(kiosk: Kiosk) -> None:
     w = kiosk.window
-    kiosk.click(w.welcome.start_button)
-    kiosk.click(w.procedure.card("first-worker"))
-    kiosk.begin()
-    kiosk.wait_screen(Screen.STEP)
+    start_procedure(kiosk, "first-worker")
     kiosk.fill_step({"work_authorisation": "no"})
     kiosk.click(w.step.continue_button)
     assert kiosk.screen() is Screen.STEP and w.step.summary.isVisible()
@@ -228,9 +208,7 @@ def test_a_family_files_two_applications_without_retyping_the_address(kiosk: Kio
     first_uuid = kiosk.store.outbox.enqueued[0][0]
     kiosk.click(w.receipt.another_button)
     kiosk.wait_screen(Screen.PROCEDURE)
-    kiosk.click(w.procedure.card("first-spouse-of-french"))
-    kiosk.begin()
-    kiosk.wait_screen(Screen.STEP)
+    choose_procedure(kiosk, "first-spouse-of-french")
     housing = w.step.row("housing")
     assert isinstance(housing, ChoiceRow) and housing.value() == "own"  # prefilled
     kiosk.fill_step({"long_stay_visa": "yes"})

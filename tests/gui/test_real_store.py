@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,21 +18,27 @@ from tests.gui.conftest import NOW, Kiosk, session_window
 pytestmark = pytest.mark.gui
 
 
+def real_store_kiosk(qtbot: Any, catalogue: Catalogue, store: Store) -> Kiosk:
+    """A kiosk on ``store`` (the real one), sealing in clear JSON, shown at 1280 x 1024."""
+    controller, window = session_window(
+        catalogue=catalogue,
+        store=store,
+        sealer=lambda uuid, payload: json.dumps(payload).encode(),
+        kiosk_id=lambda: "kiosk-test-01",
+        speech=RecordingSpeech(),
+        clock=lambda: NOW,
+    )
+    qtbot.addWidget(window)
+    window.resize(1280, 1024)
+    window.show()
+    return Kiosk(window, controller, MemoryStore(), FakeSealer(), RecordingSpeech(), qtbot)
+
+
 def test_submission_through_the_real_store(qtbot, tmp_path: Path, catalogue: Catalogue) -> None:  # type: ignore[no-untyped-def]
     store = Store.open(tmp_path / "data")
     try:
-        controller, window = session_window(
-            catalogue=catalogue,
-            store=store,
-            sealer=lambda uuid, payload: json.dumps(payload).encode(),
-            kiosk_id=lambda: "kiosk-test-01",
-            speech=RecordingSpeech(),
-            clock=lambda: NOW,
-        )
-        qtbot.addWidget(window)
-        window.resize(1280, 1024)
-        window.show()
-        kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), RecordingSpeech(), qtbot)
+        kiosk = real_store_kiosk(qtbot, catalogue, store)
+        controller, window = kiosk.controller, kiosk.window
         kiosk.to_check()
         uuid = controller.session.uuid
         qtbot.waitUntil(lambda: store.drafts.load(uuid) is not None)

@@ -290,13 +290,19 @@ def test_a_video_that_ends_is_a_camera_that_went_away(
     assert not scan.controller.camera_ok
 
 
-def test_no_camera_at_all_says_so_and_lets_the_applicant_skip(
-    make_scan: Callable[..., Scan],
-) -> None:
+def _scan_without_camera(make_scan: Callable[..., Scan]) -> Scan:
+    """The passport asked for, with no camera plugged in."""
     camera = FakeCamera([syn.empty(SIZE)], fps=30, **FAST)
     camera.unplug()
     scan = make_scan(camera)
     scan.controller.scan([PASSPORT])
+    return scan
+
+
+def test_no_camera_at_all_says_so_and_lets_the_applicant_skip(
+    make_scan: Callable[..., Scan],
+) -> None:
+    scan = _scan_without_camera(make_scan)
     scan.wait(lambda: scan.screen.guidance_text() == CAMERA_NOT_FOUND)
     assert not scan.screen.capture_button.isEnabled()
     scan.click(scan.screen.skip_button)
@@ -309,10 +315,7 @@ def test_the_camera_box_says_the_camera_is_starting_instead_of_staying_black(
     make_scan: Callable[..., Scan],
 ) -> None:
     """Issue 15, problem 11: up to 30 s of an empty black box before the first frame."""
-    camera = FakeCamera([syn.empty(SIZE)], fps=30, **FAST)
-    camera.unplug()
-    scan = make_scan(camera)
-    scan.controller.scan([PASSPORT])
+    scan = _scan_without_camera(make_scan)
     preview = scan.screen.preview
     scan.wait(lambda: preview.isVisible() and preview.height() > 100)
 

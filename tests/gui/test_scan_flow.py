@@ -35,8 +35,14 @@ from kiosk.ui.controllers.scan import PASSPORT_INTRO
 from kiosk.ui.controllers.scanner import ScanController
 from kiosk.ui.screens.documents import MISSING, PHOTOGRAPHED, SCAN_NEXT
 from kiosk.ui.screens.scan import NO_MORE
+from tests.fixtures.walk import (
+    choose_procedure,
+    past_contact,
+    start_procedure,
+    submit_from_documents,
+)
 
-from .conftest import CONTACT, STUDENT_RENEWAL, Kiosk
+from .conftest import STUDENT_RENEWAL, Kiosk
 
 pytestmark = pytest.mark.gui
 
@@ -94,12 +100,7 @@ class Flow:
         self.kiosk.qtbot.waitUntil(condition, timeout=timeout)
 
     def to_passport(self) -> None:
-        k = self.kiosk
-        k.click(self.window.welcome.start_button)
-        k.wait_screen(Screen.PROCEDURE)
-        k.click(self.window.procedure.card("renewal-student"))
-        k.begin()
-        k.wait_screen(Screen.SCAN)
+        start_procedure(self.kiosk, "renewal-student", first=Screen.SCAN)
 
     def wait_review(self) -> None:
         scan = self.window.scan
@@ -228,9 +229,7 @@ def test_header_back_and_help_on_the_scan_screen(make_flow: Callable[..., Flow])
     flow.wait(lambda: not flow.camera.running)
     k.click(w.before.back_button)
     k.wait_screen(Screen.PROCEDURE)
-    k.click(w.procedure.card("renewal-student"))
-    k.begin()
-    k.wait_screen(Screen.SCAN)
+    choose_procedure(k, "renewal-student", first=Screen.SCAN)
     # Skipping the passport: the questions are typed, no notice.
     k.click(w.scan.skip_button)
     assert w.scan.skip_dialog is not None
@@ -245,11 +244,7 @@ def test_documents_photographed_skipped_missing_then_submitted(
     flow = make_flow([passport_frame()])
     k, w = flow.kiosk, flow.window
     flow.passport_read_and_accepted()
-    k.click(w.step.continue_button)  # the prefilled identity, as read
-    k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
-    k.fill(CONTACT)
-    k.click(w.step.continue_button)
-    k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id != "contact")
+    past_contact(k)  # the prefilled identity, as read
     k.complete_steps(STUDENT_RENEWAL)
     # The checklist says photos come next.
     docs = w.documents
@@ -298,13 +293,7 @@ def test_documents_photographed_skipped_missing_then_submitted(
     }
     assert flow.store.pages[(uuid, "residence_permit", 2)] == flow.captured[-1][2]
     # On to the check screen (no second photo session), consent, submit.
-    k.click(docs.continue_button)
-    k.wait_screen(Screen.CHECK)
-    k.click(w.check.confirm_button)
-    k.wait_screen(Screen.CONSENT)
-    k.click(w.consent.checkbox)
-    k.click(w.consent.submit_button)
-    k.wait_screen(Screen.RECEIPT)
+    submit_from_documents(k)
     [(sent_uuid, _proc, _sealed)] = k.store.outbox.enqueued
     assert sent_uuid == uuid
 

@@ -22,6 +22,7 @@ from kiosk.testing import FakeClock
 from kiosk.ui.compose import StaffParts
 from kiosk.ui.controllers.staff import AssistController, StaffController
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
+from tests.fixtures.walk import choose_procedure
 from tests.gui.conftest import IDENTITY, NOW, Kiosk
 
 pytestmark = pytest.mark.gui
@@ -230,9 +231,7 @@ def test_assisted_session_banner_language_and_end(staffed: Staffed) -> None:
         "parts": [{**consent, "from_screen": "welcome"}],
     }
     # The banner stays on every screen.
-    kiosk.click(staffed.window.procedure.card("renewal-student"))
-    kiosk.begin()
-    kiosk.wait_screen(Screen.STEP)
+    choose_procedure(kiosk, "renewal-student")
     assert banner.isVisible()
     # The mediator explains in French, then gives the kiosk back in Arabic.
     kiosk.click(banner.language_button)

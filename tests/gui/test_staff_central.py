@@ -18,7 +18,6 @@ from kiosk.config import load_settings
 from kiosk.devices.speech import RecordingSpeech
 from kiosk.domain.session import Screen
 from kiosk.link.connection import utcnow
-from kiosk.link.sealer import Sealer
 from kiosk.link.status import KioskStatus
 from kiosk.link.sync_runner import SyncThread
 from kiosk.staff import Role
@@ -26,7 +25,9 @@ from kiosk.store import Store
 from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui.controllers.staff import start_staff
 from kiosk.ui.screens.assist import CONSENT_TEXT_VERSION
-from tests.gui.conftest import CONTACT, IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
+from tests.e2e.conftest import enrolled_window
+from tests.fixtures.walk import choose_procedure, past_contact
+from tests.gui.conftest import IDENTITY, STUDENT_RENEWAL, Kiosk, session_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -45,17 +46,7 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
     settings, enrolment = central_server.enrolled_kiosk(tmp_path / "kiosk", "kiosk-assist")
     store = Store.open(settings.db_dir)
     speech = RecordingSpeech()
-    controller, window = session_window(
-        catalogue=load_catalogue(),
-        store=store,
-        sealer=Sealer(settings.enrolment_file),
-        kiosk_id=lambda: enrolment.kiosk_id,
-        speech=speech,
-        clock=utcnow,
-    )
-    qtbot.addWidget(window)
-    window.resize(1280, 1024)
-    window.show()
+    controller, window = enrolled_window(qtbot, settings, store, speech)
     status = KioskStatus()
     staff, assist = start_staff(window, controller, settings, None, status)
     kiosk = Kiosk(window, controller, MemoryStore(), FakeSealer(), speech, qtbot)
@@ -79,15 +70,9 @@ def test_assisted_application_reaches_the_central_api_with_the_mediator(
         kiosk.wait_screen(Screen.PROCEDURE)
         assert window.assist_banner.isVisible()
 
-        kiosk.click(window.procedure.card("renewal-student"))
-        kiosk.begin()
-        kiosk.wait_screen(Screen.STEP)
+        choose_procedure(kiosk, "renewal-student")
         kiosk.fill(IDENTITY)
-        kiosk.click(window.step.continue_button)
-        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id == "contact")
-        kiosk.fill(CONTACT)
-        kiosk.click(window.step.continue_button)
-        qtbot.waitUntil(lambda: window.step.step is not None and window.step.step.id != "contact")
+        past_contact(kiosk)
         kiosk.complete_steps(STUDENT_RENEWAL)
         assert window.assist_banner.isVisible()  # on every screen
         kiosk.click(window.documents.continue_button)

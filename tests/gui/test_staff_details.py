@@ -25,7 +25,7 @@ from kiosk.ui.compose import StaffParts
 from kiosk.ui.theme import Theme
 from tests.gui.admin_fixtures import Admin
 from tests.gui.conftest import NOW, Kiosk
-from tests.gui.test_help_call import _RecordingClient, attach, call_for_help
+from tests.gui.test_help_call import _RecordingClient, attached, call_for_help
 
 pytestmark = pytest.mark.gui
 
@@ -39,8 +39,7 @@ def test_nobody_is_promised_before_a_mediator_answers(kiosk: Kiosk, qtbot: Any) 
             state = super().get_help_call(call_id)
             return state.model_copy(update={"status": answer["status"]})
 
-    help_calls, _status = attach(kiosk, lambda: Client([]))
-    try:
+    with attached(kiosk, lambda: Client([])) as (help_calls, _status):
         dialog = call_for_help(kiosk, help_calls)
         waiting = dialog.text.text()
         assert "reçu votre appel" in waiting
@@ -49,8 +48,6 @@ def test_nobody_is_promised_before_a_mediator_answers(kiosk: Kiosk, qtbot: Any) 
         answer["status"] = "acknowledged"  # "J'arrive" at the desk
         qtbot.waitUntil(lambda: help_calls.call.status == ACKNOWLEDGED, timeout=5000)
         qtbot.waitUntil(lambda: "Une personne arrive" in kiosk.window.help_dialog.text.text())
-    finally:
-        help_calls.shutdown()
 
 
 def test_without_a_desk_the_help_notice_promises_nobody(kiosk: Kiosk) -> None:

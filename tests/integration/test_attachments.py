@@ -30,6 +30,7 @@ from tests.fixtures.central import (
     sample_page,
     sample_payload,
 )
+from tests.fixtures.threads import run_in_threads
 from tests.fixtures.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -356,22 +357,13 @@ def test_concurrent_uploads_of_one_page_end_complete_and_intact(
         app_uuid = _submit(store, data_dir, enrolment, [sample_page(1, 256 * KIB)])
         (info,) = store.outbox.entry(app_uuid).attachments  # type: ignore[union-attr]
         blob = store.outbox.attachment_data(app_uuid, info.sha256)
-    errors: list[BaseException] = []
 
     def upload() -> None:
-        try:
-            with CentralClient(central_server.url, enrolment.token) as client:
-                assert client.upload_attachment(blob, chunk_size=16 * KIB).complete
-                client.heartbeat(Heartbeat(software_version="t", sent_at=dt.datetime.now(dt.UTC)))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        with CentralClient(central_server.url, enrolment.token) as client:
+            assert client.upload_attachment(blob, chunk_size=16 * KIB).complete
+            client.heartbeat(Heartbeat(software_version="t", sent_at=dt.datetime.now(dt.UTC)))
 
-    threads = [threading.Thread(target=upload) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert errors == []
+    assert run_in_threads([upload] * 3, timeout_s=120) == []
     with Store.open(data_dir / "store") as store:
         client = CentralClient(central_server.url, enrolment.token)
         state = client.attachment_status(info.sha256)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -18,6 +19,7 @@ from contract.protocol import ApplicationReceipt, ApplicationUpload
 from sync.client import AuthError, CentralClient, RejectedError
 from sync.enrolment import Enrolment, enrol
 from tests.fixtures.central import CentralServer, make_upload, sample_payload
+from tests.fixtures.threads import run_in_threads
 
 pytestmark = pytest.mark.integration
 
@@ -181,11 +183,7 @@ def test_concurrent_use_of_one_code_enrols_one_kiosk(central: CentralServer) -> 
         except AuthError:
             results.append("refused")
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    assert run_in_threads([functools.partial(attempt, i) for i in range(8)], timeout_s=30) == []
     assert sorted(results) == ["ok"] + ["refused"] * 7
 
 
@@ -331,23 +329,14 @@ def test_concurrent_repeats_give_one_record(
     _client, enrolment = enrolled
     upload = _upload(enrolment)
     receipts: list[ApplicationReceipt] = []
-    errors: list[BaseException] = []
     start = threading.Barrier(12)
 
     def send() -> None:
         client = CentralClient(central.url, enrolment.token)
         start.wait(10)
-        try:
-            receipts.append(client.put_application(upload))
-        except BaseException as exc:  # collected and reported below
-            errors.append(exc)
+        receipts.append(client.put_application(upload))
 
-    threads = [threading.Thread(target=send) for _ in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    assert run_in_threads([send] * 12, timeout_s=60) == []
     assert len({r.central_reference for r in receipts}) == 1
     assert len(receipts) == 12
     assert len(received_from(central, enrolment.kiosk_id)) == 1
@@ -363,11 +352,7 @@ def test_concurrent_different_applications_get_distinct_references(
     def send(upload: ApplicationUpload) -> None:
         receipts.append(CentralClient(central.url, enrolment.token).put_application(upload))
 
-    threads = [threading.Thread(target=send, args=(u,)) for u in uploads]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    assert run_in_threads([functools.partial(send, u) for u in uploads], timeout_s=60) == []
     refs = [r.central_reference for r in receipts]
     assert len(refs) == 10 and len(set(refs)) == 10  # no duplicate (references are random)
     assert Counter(a["uuid"] for a in received_from(central, enrolment.kiosk_id)) == Counter(

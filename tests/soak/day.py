@@ -23,6 +23,7 @@ from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 import tests.gui.conftest as gui
 from kiosk.domain.session import Screen
+from tests.fixtures.walk import back_to_welcome, submit_from_documents
 from tests.gui.conftest import Kiosk
 
 # The outcomes of a day, in a repeating order (mixed, every kind early: the warm-up sees
@@ -151,12 +152,7 @@ class Day:
         k.fill(self.identity)
         k.click(w.step.continue_button)
         k.qtbot.waitUntil(lambda: w.step.step is not None and w.step.step.id == "contact")
-        for _ in range(10):
-            if k.screen() is Screen.WELCOME:
-                break
-            back = w.current_screen.back_button
-            assert back is not None
-            k.click(back)
+        back_to_welcome(k)
 
     def journey_timed_out(self) -> None:
         k = self.kiosk
@@ -198,13 +194,7 @@ class Day:
                 f"summary {summary.spoken_text() if summary.isVisible() else '(hidden)'!r}"
             ) from None
         k.complete_steps(gui.STUDENT_RENEWAL)
-        k.click(w.documents.continue_button)
-        k.wait_screen(Screen.CHECK)
-        k.click(w.check.confirm_button)
-        k.wait_screen(Screen.CONSENT)
-        k.click(w.consent.checkbox)
-        k.click(w.consent.submit_button)
-        k.wait_screen(Screen.RECEIPT)
+        submit_from_documents(k)
         self.uuid = k.controller.session.uuid
         self.submitted.append(self.uuid)
         k.click(w.receipt.finish_button)

@@ -8,6 +8,7 @@ that arrives later comes through a slot the controller holds: ``Slot.provide``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,16 +69,21 @@ def test_the_pattern_finds_a_construction_and_skips_a_class() -> None:
     assert constructions("x = kiosk.SessionController\n") == []
 
 
-def test_only_the_composition_root_constructs_the_controllers() -> None:
-    strays = []
+def scanned_sources() -> Iterator[tuple[str, str]]:
+    """Each Python file of SCANNED but this one: its path from the root, and its text."""
     for top in SCANNED:
         for path in sorted((ROOT / top).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
-            if rel == "tests/unit/test_composition_root.py":
-                continue
-            for number, name in constructions(path.read_text(encoding="utf-8")):
-                if rel not in ALLOWED[name]:
-                    strays.append(f"{rel}:{number}: {name}(")
+            if rel != "tests/unit/test_composition_root.py":
+                yield rel, path.read_text(encoding="utf-8")
+
+
+def test_only_the_composition_root_constructs_the_controllers() -> None:
+    strays = []
+    for rel, text in scanned_sources():
+        for number, name in constructions(text):
+            if rel not in ALLOWED[name]:
+                strays.append(f"{rel}:{number}: {name}(")
     assert strays == [], "build the kiosk with kiosk.ui.compose.build_kiosk:\n" + "\n".join(strays)
 
 
@@ -116,12 +122,8 @@ def test_the_pattern_finds_a_port_assigned_after_construction() -> None:
 
 def test_no_port_is_assigned_after_construction() -> None:
     found = []
-    for top in SCANNED:
-        for path in sorted((ROOT / top).rglob("*.py")):
-            rel = path.relative_to(ROOT).as_posix()
-            if rel == "tests/unit/test_composition_root.py":
-                continue
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if ASSIGNMENT.search(line):
-                    found.append(f"{rel}:{number}: {line.strip()}")
+    for rel, text in scanned_sources():
+        for number, line in enumerate(text.splitlines(), 1):
+            if ASSIGNMENT.search(line):
+                found.append(f"{rel}:{number}: {line.strip()}")
     assert found == [], "give the port at construction (or through a Slot):\n" + "\n".join(found)

@@ -1,6 +1,6 @@
 """The central API in process for its unit tests: ``api_client(tmp_path, clock, **settings)``
 is a ``TestClient`` on a throwaway SQLite database, with an admin token and two enrolment
-codes unless ``settings`` say otherwise."""
+codes unless ``settings`` say otherwise; ``enrol`` enrols a kiosk with one of the codes."""
 
 from __future__ import annotations
 
@@ -36,3 +36,14 @@ def api_client(
     with TestClient(app) as client:
         yield client
     app.state.engine.dispose()
+
+
+def enrol(
+    api: TestClient, code: str = CODES[0], name: str = "k", software_version: str = "t"
+) -> dict[str, Any]:
+    """Enrol a kiosk with ``code``: the enrolment's answer (kiosk_id, token...)."""
+    body = {"code": code, "kiosk_name": name, "software_version": software_version}
+    resp = api.post("/v1/enrol", json=body)
+    assert resp.status_code == 201, resp.text
+    result: dict[str, Any] = resp.json()
+    return result

@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 import uuid as uuidlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,34 +22,16 @@ from contract.catalogue import load_catalogue
 from contract.protocol import ApplicationUpload
 from kiosk.testing import FakeClock
 from tests.fixtures.central import make_upload, sample_payload
-from tests.unit.central.api import api_client
+from tests.unit.central.api import enrol
 
 ROOT = Path(__file__).resolve().parents[3]
 OPENAPI = ROOT / "central" / "openapi.json"
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
 
-class Clock(FakeClock):
-    def __init__(self) -> None:
-        super().__init__(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC))
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
-    with api_client(tmp_path, clock) as client:
-        yield client
-
-
-def _enrol(api: TestClient, code: str = "code-one-7K3M-9QXD-2PTV-H8WN") -> dict[str, Any]:
-    resp = api.post("/v1/enrol", json={"code": code, "kiosk_name": "k", "software_version": "t"})
-    assert resp.status_code == 201, resp.text
-    result: dict[str, Any] = resp.json()
-    return result
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC))  # a year ends
 
 
 def _put(api: TestClient, token: str, upload: ApplicationUpload) -> Any:
@@ -95,7 +76,7 @@ def test_unknown_route_and_method_have_the_problem_shape(api: TestClient) -> Non
 
 
 def test_invalid_json_is_explained(api: TestClient) -> None:
-    token = _enrol(api)["token"]
+    token = enrol(api)["token"]
     resp = api.put(
         f"/v1/applications/{uuidlib.uuid4()}",
         content=b'{"uuid": ',
@@ -109,7 +90,7 @@ def test_invalid_json_is_explained(api: TestClient) -> None:
 
 
 def test_missing_and_extra_fields_are_named(api: TestClient) -> None:
-    token = _enrol(api)["token"]
+    token = enrol(api)["token"]
     resp = api.put(
         f"/v1/applications/{uuidlib.uuid4()}",
         json={"uuid": str(uuidlib.uuid4()), "sneaky": 1},
@@ -122,8 +103,8 @@ def test_missing_and_extra_fields_are_named(api: TestClient) -> None:
     assert "procedure_id" in errors and "sealed" in errors
 
 
-def test_references_carry_the_year_and_nothing_guessable(api: TestClient, clock: Clock) -> None:
-    enrolment = _enrol(api)
+def test_references_carry_the_year_and_nothing_guessable(api: TestClient, clock: FakeClock) -> None:
+    enrolment = enrol(api)
     refs = []
     for when in (clock.now, clock.now + dt.timedelta(minutes=2)):  # across new year
         clock.now = when
@@ -137,8 +118,8 @@ def test_references_carry_the_year_and_nothing_guessable(api: TestClient, clock:
     assert all(len(r.rsplit("-", 1)[1]) == 10 for r in refs) and len(set(refs)) == 4
 
 
-def test_last_seen_is_recorded(api: TestClient, clock: Clock) -> None:
-    enrolment = _enrol(api)
+def test_last_seen_is_recorded(api: TestClient, clock: FakeClock) -> None:
+    enrolment = enrol(api)
     (kiosk,) = api.get("/v1/admin/kiosks", headers=ADMIN).json()
     assert kiosk["last_seen"] is None and kiosk["name"] == "k"
     api.get(
@@ -150,7 +131,7 @@ def test_last_seen_is_recorded(api: TestClient, clock: Clock) -> None:
 
 
 def test_enrolment_codes_forgive_case_and_spaces(api: TestClient) -> None:
-    _enrol(api, " CODE-TWO-7K3M-9QXD-2PTV-H8WN ")
+    enrol(api, " CODE-TWO-7K3M-9QXD-2PTV-H8WN ")
     assert normalise_code(" ab cd-ef ") == "ABCD-EF"
 
 
@@ -158,7 +139,7 @@ def test_admin_code_format(api: TestClient) -> None:
     code = api.post("/v1/admin/enrolment-codes", headers=ADMIN).json()["code"]
     assert len(code) == 19 and code.count("-") == 3
     assert not set(code) & set("01OI")
-    _enrol(api, code.lower())
+    enrol(api, code.lower())
 
 
 def test_admin_api_disabled_without_a_token(tmp_path: Path) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid as uuidlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from central import Settings, create_app
 from contract.protocol import content_range
 from contract.sealing import load_private_key, unseal
 from tests.fixtures.central import (
@@ -41,18 +39,8 @@ class Clock:
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path / "central",
-        admin_token="admin-secret",
-        enrolment_codes=["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"],
-        clock=Clock(),
-        sqlite_durable=False,
-    )
-    app = create_app(settings)
-    with TestClient(app) as client:
-        yield client
-    app.state.engine.dispose()
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture

@@ -6,17 +6,17 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from contract.commands import COMMAND_TTL_S
-from tests.unit.central.test_server_desk import (  # noqa: F401  (api, clock: fixtures)
+from kiosk.testing import FakeClock
+from tests.unit.central.test_server_desk import (  # noqa: F401  (api_settings, clock: fixtures)
     DESK,
-    Clock,
     _beat,
     _enrol,
-    api,
+    api_settings,
     clock,
 )
 
 
-def test_an_action_not_fetched_in_time_expires(api: TestClient, clock: Clock) -> None:  # noqa: F811
+def test_an_action_not_fetched_in_time_expires(api: TestClient, clock: FakeClock) -> None:  # noqa: F811
     kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne 1")
     _beat(api, kiosk, clock)
     url = f"/v1/desk/kiosks/{kiosk['id']}/commands"
@@ -43,8 +43,8 @@ def test_an_action_not_fetched_in_time_expires(api: TestClient, clock: Clock) ->
 
 
 def test_the_fleet_says_who_set_out_of_service_who_assists_and_the_last_sync(
-    api: TestClient,  # noqa: F811
-    clock: Clock,  # noqa: F811
+    api: TestClient,
+    clock: FakeClock,  # noqa: F811
 ) -> None:
     """The fleet view did not show the out-of-service message and who set it, the last
     successful sync, or who is assisting (issue 16, problem 7; "session accompagnée" without
@@ -73,7 +73,7 @@ def test_the_fleet_says_who_set_out_of_service_who_assists_and_the_last_sync(
     assert fleet["Borne 1"]["last_sync_ok_at"].startswith(synced[:16])
 
 
-def test_a_days_history_of_each_kiosks_state(api: TestClient, clock: Clock) -> None:  # noqa: F811
+def test_a_days_history_of_each_kiosks_state(api: TestClient, clock: FakeClock) -> None:  # noqa: F811
     """The fleet view had no history (issue 16, problem 7)."""
     kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne 1")
     _beat(api, kiosk, clock, state="idle")  # yesterday

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid as uuidlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,41 +14,31 @@ from fastapi.testclient import TestClient
 
 from central import Settings, create_app
 from kiosk.testing import FakeClock
-from tests.unit.central.api import api_client
+from tests.unit.central.api import enrol
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 DESK = {"Authorization": "Bearer desk-secret"}
 SITE = "Préfecture de Lyon"
 
 
-class Clock(FakeClock):
-    def __init__(self) -> None:
-        super().__init__(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC))
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
+def api_settings() -> dict[str, Any]:
     codes = [f"code-{x}-7K3M-9QXD-2PTV-H8WN" for x in "abcd"]
     # A desk sees its own site.
-    with api_client(
-        tmp_path, clock, desk_tokens={"desk-secret": SITE}, enrolment_codes=codes
-    ) as client:
-        yield client
+    return {"desk_tokens": {"desk-secret": SITE}, "enrolment_codes": codes}
 
 
 def _enrol(api: TestClient, code: str, name: str) -> dict[str, str]:
-    resp = api.post("/v1/enrol", json={"code": code, "kiosk_name": name, "software_version": "1"})
-    assert resp.status_code == 201, resp.text
-    body = resp.json()
+    body = enrol(api, code, name, software_version="1")
     return {"id": body["kiosk_id"], "auth": f"Bearer {body['token']}"}
 
 
-def _beat(api: TestClient, kiosk: dict[str, str], clock: Clock, **extra: Any) -> None:
+def _beat(api: TestClient, kiosk: dict[str, str], clock: FakeClock, **extra: Any) -> None:
     body = {"software_version": "1.2", "sent_at": clock.now.isoformat(), "site": SITE, **extra}
     resp = api.post("/v1/heartbeat", json=body, headers={"Authorization": kiosk["auth"]})
     assert resp.status_code == 200, resp.text
@@ -89,7 +78,7 @@ def test_desk_disabled_without_tokens(tmp_path: Path) -> None:
 
 
 def test_help_call_is_listed_first_acknowledged_and_seen_by_the_kiosk(
-    api: TestClient, clock: Clock
+    api: TestClient, clock: FakeClock
 ) -> None:
     idle = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne A")
     calling = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "Borne B")
@@ -133,7 +122,7 @@ def test_help_call_is_listed_first_acknowledged_and_seen_by_the_kiosk(
 
 
 def test_repeat_of_a_call_is_the_same_call_and_a_new_one_replaces_the_old(
-    api: TestClient, clock: Clock
+    api: TestClient, clock: FakeClock
 ) -> None:
     kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne A")
     call_id = str(uuidlib.uuid4())
@@ -147,7 +136,7 @@ def test_repeat_of_a_call_is_the_same_call_and_a_new_one_replaces_the_old(
     assert old["status"] == "closed"
 
 
-def test_offline_kiosk_is_shown_offline(api: TestClient, clock: Clock) -> None:
+def test_offline_kiosk_is_shown_offline(api: TestClient, clock: FakeClock) -> None:
     kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne A")
     never = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "Borne B")
     _beat(api, kiosk, clock, state="in_use", screen="check", language="fr")
@@ -159,7 +148,7 @@ def test_offline_kiosk_is_shown_offline(api: TestClient, clock: Clock) -> None:
     assert states[never["id"]]["state"] == "offline" and states[never["id"]]["last_contact"] is None
 
 
-def test_fleet_puts_the_kiosks_needing_attention_first(api: TestClient, clock: Clock) -> None:
+def test_fleet_puts_the_kiosks_needing_attention_first(api: TestClient, clock: FakeClock) -> None:
     fine = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "A fine kiosk")
     faulty = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "B faulty camera")
     backlog = _enrol(api, "code-c-7K3M-9QXD-2PTV-H8WN", "C backlog")
@@ -189,7 +178,7 @@ def test_fleet_puts_the_kiosks_needing_attention_first(api: TestClient, clock: C
     assert api.get("/v1/desk/fleet", headers=DESK).json()[0]["name"] == "A fine kiosk"
 
 
-def test_desk_payloads_hold_no_personal_data(api: TestClient, clock: Clock) -> None:
+def test_desk_payloads_hold_no_personal_data(api: TestClient, clock: FakeClock) -> None:
     from tests.fixtures.central import SAMPLE_ANSWERS
 
     kiosk = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Borne A")
@@ -213,7 +202,7 @@ def test_desk_payloads_hold_no_personal_data(api: TestClient, clock: Clock) -> N
     assert resp.status_code == 422
 
 
-def test_a_desk_lists_the_kiosks_of_its_site(api: TestClient, clock: Clock) -> None:
+def test_a_desk_lists_the_kiosks_of_its_site(api: TestClient, clock: FakeClock) -> None:
     hall = _enrol(api, "code-a-7K3M-9QXD-2PTV-H8WN", "Hall")
     annex = _enrol(api, "code-b-7K3M-9QXD-2PTV-H8WN", "Annexe")
     _beat(api, hall, clock, state="idle", site="Préfecture de Lyon")

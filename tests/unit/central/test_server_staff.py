@@ -4,7 +4,6 @@ account across kiosks, the audit log, and the brute-force bound (issue 7)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,20 @@ from central.settings import Limits
 from contract.badge import make_badge_code
 from contract.pin_policy import DEFAULT_POLICY
 from kiosk.testing import FakeClock
-from tests.unit.central.api import api_client
+from tests.unit.central.api import CODES, enrol
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 YEAR_S = 365 * 24 * 3600
 PIN = "482913"
 
 
-class Clock(FakeClock):
-    def __init__(self) -> None:
-        super().__init__(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
+def api_settings() -> dict[str, Any]:
     # A throwaway database: 1,000 sign-ins without a sync each. Not the request rate
     # limits (tests/security/test_rate_limits.py): the PIN policy alone, whatever the
     # machine's speed (1,000 guesses in a few seconds).
@@ -48,14 +42,11 @@ def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
         sign_in_burst=10**6,
     )
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    with api_client(tmp_path, clock, staff_hasher=hasher, limits=unlimited) as client:
-        yield client
+    return {"staff_hasher": hasher, "limits": unlimited}
 
 
-def _kiosk(api: TestClient, code: str = "code-one-7K3M-9QXD-2PTV-H8WN") -> dict[str, str]:
-    resp = api.post("/v1/enrol", json={"code": code, "kiosk_name": "k", "software_version": "t"})
-    assert resp.status_code == 201, resp.text
-    return {"Authorization": f"Bearer {resp.json()['token']}"}
+def _kiosk(api: TestClient, code: str = CODES[0]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {enrol(api, code)['token']}"}
 
 
 def _account(api: TestClient, identifier: str = "med-0042", **extra: Any) -> dict[str, Any]:
@@ -111,7 +102,7 @@ def test_sign_in_right_wrong_and_audit(api: TestClient) -> None:
     assert kiosk_id and all(e["kiosk_id"] == kiosk_id for e in entries[-3:])
 
 
-def test_lockout_follows_the_account_to_another_kiosk(api: TestClient, clock: Clock) -> None:
+def test_lockout_follows_the_account_to_another_kiosk(api: TestClient, clock: FakeClock) -> None:
     _account(api)
     first, second = _kiosk(api), _kiosk(api, "code-two-7K3M-9QXD-2PTV-H8WN")
     for _ in range(3):
@@ -158,7 +149,9 @@ def test_kiosk_reports_events_with_the_staff_session(api: TestClient) -> None:
     assert resp.status_code == 422, resp.text  # not a server error, and no actor or time taken
 
 
-def test_brute_force_1000_guesses_take_over_a_year_expected(api: TestClient, clock: Clock) -> None:
+def test_brute_force_1000_guesses_take_over_a_year_expected(
+    api: TestClient, clock: FakeClock
+) -> None:
     """An attacker at a kiosk tries 1,000 wrong PINs as fast as the server lets them (the
     fake clock jumps each wait). The time they needed is exactly the policy's, and from the
     policy the expected time to find a 6-digit PIN is over a year. Every checked try is

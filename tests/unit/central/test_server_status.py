@@ -4,8 +4,6 @@ birth, one answer whatever was wrong, throttled guesses, the attestation de dép
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,40 +11,22 @@ from fastapi.testclient import TestClient
 
 from kiosk.testing import FakeClock
 from tests.fixtures.central import make_upload, sample_payload
-from tests.unit.central.api import api_client
+from tests.unit.central.api import enrol
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 SECRET = "7K3M9QXD2345ABCD"
 REFERENCE = "K-7K3M-9QXD"
 
 
-class Clock(FakeClock):
-    def __init__(self) -> None:
-        super().__init__(dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC))
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def api(tmp_path: Path, clock: Clock) -> Iterator[TestClient]:
-    with api_client(tmp_path, clock) as client:
-        yield client
-
-
-def _enrol(api: TestClient, code: str) -> dict[str, Any]:
-    resp = api.post("/v1/enrol", json={"code": code, "kiosk_name": "k", "software_version": "t"})
-    assert resp.status_code == 201, resp.text
-    result: dict[str, Any] = resp.json()
-    return result
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC))
 
 
 @pytest.fixture
 def delivered(api: TestClient) -> dict[str, Any]:
     """One application delivered by a first kiosk; a second kiosk asks about it."""
-    first = _enrol(api, "code-one-7K3M-9QXD-2PTV-H8WN")
+    first = enrol(api, "code-one-7K3M-9QXD-2PTV-H8WN")
     payload = sample_payload(first["kiosk_id"])
     payload["receipt_secret"] = SECRET
     upload = make_upload(first["public_key"], payload, kiosk_reference=REFERENCE)
@@ -56,7 +36,7 @@ def delivered(api: TestClient) -> dict[str, Any]:
         headers={"Authorization": f"Bearer {first['token']}", "Content-Type": "application/json"},
     )
     assert resp.status_code == 201, resp.text
-    other = _enrol(api, "code-two-7K3M-9QXD-2PTV-H8WN")
+    other = enrol(api, "code-two-7K3M-9QXD-2PTV-H8WN")
     return {
         "uuid": str(upload.uuid),
         "central": resp.json()["central_reference"],
@@ -120,7 +100,7 @@ def test_kiosk_token_required(api: TestClient, delivered: dict[str, Any]) -> Non
 
 
 def test_guesses_are_throttled_per_reference(
-    api: TestClient, delivered: dict[str, Any], clock: Clock
+    api: TestClient, delivered: dict[str, Any], clock: FakeClock
 ) -> None:
     auth = delivered["auth"]
     for year in range(1990, 1995):
@@ -136,7 +116,7 @@ def test_guesses_are_throttled_per_reference(
 
 
 def test_attestation_once_examined(
-    api: TestClient, delivered: dict[str, Any], clock: Clock
+    api: TestClient, delivered: dict[str, Any], clock: FakeClock
 ) -> None:
     auth = delivered["auth"]
     birth = delivered["payload"]["answers"]["birth_date"]

@@ -38,16 +38,6 @@ VECTOR_BLOB = bytes.fromhex(
 )
 
 
-@pytest.fixture
-def key() -> X25519PrivateKey:
-    return sealing.generate_private_key()
-
-
-@pytest.fixture
-def app_uuid() -> str:
-    return str(uuidlib.uuid4())
-
-
 def test_round_trip(key: X25519PrivateKey, app_uuid: str) -> None:
     payload = {"uuid": app_uuid, "answers": {"surname": "Nguyễn", "city": "Saint-Étienne"}}
     blob = sealing.seal(sealing.public_key_raw(key), app_uuid, payload)
@@ -128,18 +118,27 @@ def test_wrong_key_with_a_forged_key_id_still_fails(key: X25519PrivateKey, app_u
     assert exc.value.reason is SealFailure.TAMPERED
 
 
-def test_unknown_version_is_refused(key: X25519PrivateKey, app_uuid: str) -> None:
+@pytest.mark.parametrize(
+    ("offset", "byte", "message", "reason"),
+    [
+        (3, b"\x02", "unsupported sealing format version 2", SealFailure.VERSION),
+        (4, b"\x09", "unknown cipher suite 9", SealFailure.SUITE),
+    ],
+    ids=["version", "suite"],
+)
+def test_unknown_version_or_suite_is_refused(
+    key: X25519PrivateKey,
+    app_uuid: str,
+    offset: int,
+    byte: bytes,
+    message: str,
+    reason: SealFailure,
+) -> None:
+    """The header's version (byte 3) or cipher suite (byte 4) changed to one not known."""
     blob = sealing.seal(sealing.public_key_raw(key), app_uuid, {"a": 1})
-    with pytest.raises(SealError, match="unsupported sealing format version 2") as exc:
-        sealing.unseal(key, app_uuid, blob[:3] + b"\x02" + blob[4:])
-    assert exc.value.reason is SealFailure.VERSION
-
-
-def test_unknown_suite_is_refused(key: X25519PrivateKey, app_uuid: str) -> None:
-    blob = sealing.seal(sealing.public_key_raw(key), app_uuid, {"a": 1})
-    with pytest.raises(SealError, match="unknown cipher suite 9") as exc:
-        sealing.unseal(key, app_uuid, blob[:4] + b"\x09" + blob[5:])
-    assert exc.value.reason is SealFailure.SUITE
+    with pytest.raises(SealError, match=message) as exc:
+        sealing.unseal(key, app_uuid, blob[:offset] + byte + blob[offset + 1 :])
+    assert exc.value.reason is reason
 
 
 @pytest.mark.parametrize("blob", [b"", b"KT", b"PK\x03\x04" + bytes(100), b"{}"])

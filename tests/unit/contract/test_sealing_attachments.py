@@ -28,16 +28,6 @@ VECTOR_BLOB = bytes.fromhex(
 PAGE = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40  # a "JPEG" of 10 KiB
 
 
-@pytest.fixture
-def key() -> X25519PrivateKey:
-    return sealing.generate_private_key()
-
-
-@pytest.fixture
-def app_uuid() -> str:
-    return str(uuidlib.uuid4())
-
-
 def _seal(key: X25519PrivateKey, app_uuid: str, att_id: str = "passport/1") -> bytes:
     return sealing.seal_attachment(sealing.public_key_raw(key), app_uuid, att_id, PAGE)
 

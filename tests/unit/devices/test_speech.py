@@ -25,6 +25,7 @@ from kiosk.devices.speech import NullSpeech, RecordingSpeech, Speech
 from kiosk.devices.speech_espeak import (
     DEFAULT_WPM,
     Pyttsx3Speech,
+    Utterance,
     unavailable_reason,
     words_per_minute,
 )
@@ -158,6 +159,14 @@ def _process_state(pid: int) -> str:
         return fh.read().rsplit(")", 1)[1].split()[0]
 
 
+def _say(engine: Pyttsx3Speech, text: str, language: str) -> Utterance:
+    """Ask ``engine`` to say ``text`` in ``language``: the utterance it queued."""
+    engine.say(text, language)
+    utterance = engine.last_utterance
+    assert utterance is not None
+    return utterance
+
+
 def _wait(speech: Pyttsx3Speech, predicate: Any, what: str) -> None:
     assert speech.wait_for(predicate, WAIT_S), f"the engine did not report: {what}"
 
@@ -170,9 +179,8 @@ def test_exact_voice_per_language_and_a_mono_22050_hz_wav(engine: Pyttsx3Speech)
     fr = engine.last_utterance
     assert fr is not None
     _wait(engine, lambda: fr.first_sample_at or fr.error, "French audio")
-    engine.say("مرحبًا. هذا الجهاز لطلب بطاقة الإقامة.", "ar")
-    ar = engine.last_utterance
-    assert ar is not None and ar is not fr
+    ar = _say(engine, "مرحبًا. هذا الجهاز لطلب بطاقة الإقامة.", "ar")
+    assert ar is not fr
     _wait(engine, lambda: ar.first_sample_at or ar.error, "Arabic audio")
     assert fr.error is None and ar.error is None
     assert (fr.voice, fr.voice_used) == ("roa/fr", "roa/fr")
@@ -194,9 +202,7 @@ def test_stop_silences_the_engine_within_100_ms_then_it_speaks_again(
     engine: Pyttsx3Speech,
 ) -> None:
     engine.start()
-    engine.say(LONG_FR, "fr")
-    long = engine.last_utterance
-    assert long is not None
+    long = _say(engine, LONG_FR, "fr")
     _wait(engine, lambda: long.play_started_at is not None, "playback")
     assert engine.busy
     engine.stop()
@@ -209,9 +215,7 @@ def test_stop_silences_the_engine_within_100_ms_then_it_speaks_again(
     assert long.done_at is None  # it was not played to its end
     n_events = len(engine.events)  # type: ignore[attr-defined]
 
-    engine.say("Bonjour.", "fr")
-    short = engine.last_utterance
-    assert short is not None
+    short = _say(engine, "Bonjour.", "fr")
     _wait(engine, lambda: short.play_started_at is not None, "the next utterance")
     # Nothing of the stopped utterance sounded after the stop.
     later = engine.events[n_events:]  # type: ignore[attr-defined]
@@ -221,13 +225,9 @@ def test_stop_silences_the_engine_within_100_ms_then_it_speaks_again(
 
 @needs_espeak
 def test_a_new_say_replaces_what_is_being_said(engine: Pyttsx3Speech) -> None:
-    engine.say(LONG_FR, "fr")
-    first = engine.last_utterance
-    assert first is not None
+    first = _say(engine, LONG_FR, "fr")
     _wait(engine, lambda: first.play_started_at is not None, "playback")
-    engine.say("Welcome.", "en")
-    second = engine.last_utterance
-    assert second is not None
+    second = _say(engine, "Welcome.", "en")
     _wait(engine, lambda: second.done_at is not None, "the second utterance played")
     assert first.stopped_at is not None and first.done_at is None
     assert engine.stops[-1].utterance == first.id
@@ -238,9 +238,7 @@ def test_a_new_say_replaces_what_is_being_said(engine: Pyttsx3Speech) -> None:
 
 @needs_espeak
 def test_an_engine_that_does_not_answer_is_killed_within_100_ms(engine: Pyttsx3Speech) -> None:
-    engine.say(LONG_FR, "fr")
-    u = engine.last_utterance
-    assert u is not None
+    u = _say(engine, LONG_FR, "fr")
     _wait(engine, lambda: u.play_started_at is not None, "playback")
     pid = engine.engine_pid
     assert pid is not None
@@ -253,26 +251,20 @@ def test_an_engine_that_does_not_answer_is_killed_within_100_ms(engine: Pyttsx3S
     assert record.latency is not None and record.latency < STOP_BOUND_S, record
     _wait(engine, lambda: not engine.engine_alive, "the process reaped")
     # The next say starts a new engine.
-    engine.say("Bonjour.", "fr")
-    again = engine.last_utterance
-    assert again is not None
+    again = _say(engine, "Bonjour.", "fr")
     _wait(engine, lambda: again.first_sample_at or again.error, "audio from a new engine")
     assert again.error is None and engine.engine_pid != pid and engine.engines_started == 2
 
 
 @needs_espeak
 def test_a_crashed_engine_is_restarted_on_the_next_say(engine: Pyttsx3Speech) -> None:
-    engine.say("Bonjour.", "fr")
-    u = engine.last_utterance
-    assert u is not None
+    u = _say(engine, "Bonjour.", "fr")
     _wait(engine, lambda: u.first_sample_at is not None, "audio")
     pid = engine.engine_pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
     _wait(engine, lambda: not engine.engine_alive, "the crash noticed")
-    engine.say("مرحبًا", "ar")
-    again = engine.last_utterance
-    assert again is not None
+    again = _say(engine, "مرحبًا", "ar")
     _wait(engine, lambda: again.first_sample_at or again.error, "audio after the crash")
     assert again.error is None and again.voice_used == "sem/ar"
     assert engine.engine_pid != pid and engine.engines_started == 2
@@ -285,9 +277,7 @@ def test_rate_and_volume_apply_to_the_next_say_and_reset(engine: Pyttsx3Speech) 
     for rate in (1.0, 1.5):
         engine.set_rate(rate)
         engine.set_volume(0.5)
-        engine.say(text, "fr")
-        u = engine.last_utterance
-        assert u is not None
+        u = _say(engine, text, "fr")
         _wait(engine, lambda u=u: u.first_sample_at or u.error, f"audio at rate {rate}")
         assert u.rate_wpm == words_per_minute(rate) and u.volume == 0.5
         durations[rate] = u.duration

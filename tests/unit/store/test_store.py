@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import sqlite3
 import stat
 import threading
@@ -20,6 +21,7 @@ from kiosk.store import (
     UnknownKeyError,
 )
 from kiosk.store.records import REFERENCE_RE, new_local_reference
+from tests.fixtures.threads import run_in_threads
 from tests.unit.store.conftest import T0
 
 SURNAME = "Zyxwobbleson-Qarthuvel"
@@ -316,21 +318,13 @@ def test_enqueue_is_idempotent(store: Store) -> None:
 def test_enqueue_is_idempotent_across_threads_and_connections(data_dir: Path) -> None:
     stores = [Store.open(data_dir) for _ in range(4)]
     results: list[OutboxEntry] = []
-    errors: list[BaseException] = []
     barrier = threading.Barrier(len(stores))
 
     def worker(s: Store, n: int) -> None:
-        try:
-            barrier.wait()
-            results.append(s.outbox.enqueue("same", "titre", f"pkg{n}".encode(), T0))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        barrier.wait()
+        results.append(s.outbox.enqueue("same", "titre", f"pkg{n}".encode(), T0))
 
-    threads = [threading.Thread(target=worker, args=(s, n)) for n, s in enumerate(stores)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_in_threads(functools.partial(worker, s, n) for n, s in enumerate(stores))
     for s in stores:
         s.close()
     assert not errors
