@@ -39,6 +39,11 @@ class LookupFormScreen(BaseScreen):
         button_box.addWidget(self.submit_button, 0, LEADING)
         self.busy = False
 
+    @property
+    def birth_date_row(self) -> FieldRow:
+        """The second question of both forms."""
+        return self.rows[1]
+
     def submit(self, values: list[str]) -> None:
         """Emit the screen's request with the values typed, in the fields' order."""
         raise NotImplementedError
@@ -77,6 +82,11 @@ class LookupFormScreen(BaseScreen):
         self.title.setText(self.title_text())
         if errors:  # the summary in view (at 200 % it fell below the fold), with the focus
             self.focus_summary(self.summary)
+
+    def show_failure(self, message_id: str) -> None:
+        """The request failed: one message whatever was wrong, on the first field (it must
+        not tell which of the two was wrong)."""
+        self.show_errors([FieldError(self.rows[0].spec.id, message_id)])
 
     def title_text(self) -> str:
         title = self.tr_(self._title_id)

@@ -11,7 +11,6 @@ import datetime as dt
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSizePolicy
 
-from contract.validation import FieldError
 from kiosk.domain.resume import (
     RESUME_BIRTH_DATE_FIELD,
     RESUME_CODE_FIELD,
@@ -171,16 +170,8 @@ class ResumeScreen(LookupFormScreen):
     def code_row(self) -> FieldRow:
         return self.rows[0]
 
-    @property
-    def birth_date_row(self) -> FieldRow:
-        return self.rows[1]
-
     def submit(self, values: list[str]) -> None:
         self.resume_requested.emit(*values)
-
-    def show_failure(self, message_id: str) -> None:
-        """Resuming failed: the same message whatever was wrong, on the code."""
-        self.show_errors([FieldError(RESUME_CODE_FIELD.id, message_id)])
 
     def retranslate_body(self, tr: Translator) -> None:
         self.retranslate_form(tr, tr(N_("Reprendre ma demande")))

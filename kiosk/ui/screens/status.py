@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
 
-from contract.validation import FieldError
 from kiosk.domain.receipt import STATUS_BIRTH_DATE_FIELD, STATUS_REFERENCE_FIELD
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
@@ -143,10 +142,6 @@ class StatusScreen(LookupFormScreen):
     def reference_row(self) -> FieldRow:
         return self.rows[0]
 
-    @property
-    def birth_date_row(self) -> FieldRow:
-        return self.rows[1]
-
     # --- what the controller drives -------------------------------------------------------
     def submit(self, values: list[str]) -> None:
         self.lookup_requested.emit(*values)
@@ -169,7 +164,7 @@ class StatusScreen(LookupFormScreen):
         """The lookup failed: one message, on the reference."""
         self.result.hide()
         self._status = None
-        self.show_errors([FieldError(STATUS_REFERENCE_FIELD.id, message_id)])
+        super().show_failure(message_id)
 
     def show_status(
         self,
