@@ -108,6 +108,29 @@ def label(
     return lab
 
 
+def card_layout(
+    frame: QFrame, spacing: int, role: str = "card", *, bottom: int = SPACE_L
+) -> QVBoxLayout:
+    """Give ``frame`` the look of ``role`` ("card", "notice") and a column inside the
+    card's padding (``bottom``: the bottom margin); the column, to fill."""
+    set_role(frame, role)
+    box = QVBoxLayout(frame)
+    box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, bottom)
+    box.setSpacing(spacing)
+    return box
+
+
+def label_pair(second_role: str) -> tuple[QVBoxLayout, QLabel, QLabel]:
+    """A name ("label") over a second line (``second_role``: "answer", "help"), close
+    together: the column and its two labels."""
+    pair = QVBoxLayout()
+    pair.setSpacing(SPACE_XS)
+    name, second = label("", "label"), label("", second_role)
+    pair.addWidget(name)
+    pair.addWidget(second)
+    return pair, name, second
+
+
 def button(variant: str = "", parent: QWidget | None = None) -> QPushButton:
     btn = QPushButton(parent)
     if variant:

@@ -216,6 +216,17 @@ class AdminScreen(QWidget):
         form.setVerticalSpacing(8)
         return form
 
+    def _line_edit(self, box: QVBoxLayout, name: str) -> QLineEdit:
+        """A line edit under its caption ``name`` (its accessible name too), added to ``box``."""
+        form = self._form()
+        edit = QLineEdit()
+        edit.setAccessibleName(name)
+        caption = _text(name)
+        caption.setBuddy(edit)
+        form.addRow(caption, edit)
+        box.addLayout(form)
+        return edit
+
     def _build_backlog(self) -> None:
         box = self._page("File d'envoi")
         self.last_sync = _text("Dernière synchronisation réussie : aucune depuis le démarrage.")
@@ -295,13 +306,7 @@ class AdminScreen(QWidget):
         box.addWidget(self.enrolment_status)
         self.enrolment_address = _text()  # where the code will be sent (Réglages' address)
         box.addWidget(self.enrolment_address)
-        form = self._form()
-        self.enrol_code = QLineEdit()
-        self.enrol_code.setAccessibleName("Code d'enrôlement à usage unique")
-        caption = _text("Code d'enrôlement à usage unique")
-        caption.setBuddy(self.enrol_code)
-        form.addRow(caption, self.enrol_code)
-        box.addLayout(form)
+        self.enrol_code = self._line_edit(box, "Code d'enrôlement à usage unique")
         self.enrol_button = _button("Enrôler la borne")
         self.enrol_button.clicked.connect(
             lambda: self.enrol_requested.emit(self.enrol_code.text().strip())
@@ -315,14 +320,8 @@ class AdminScreen(QWidget):
         box = self._page("Hors service")
         self.service_status = _text()
         box.addWidget(self.service_status)
-        form = self._form()
-        self.service_message = QLineEdit()
+        self.service_message = self._line_edit(box, "Message affiché aux usagers")
         self.service_message.setMaxLength(300)
-        self.service_message.setAccessibleName("Message affiché aux usagers")
-        caption = _text("Message affiché aux usagers")
-        caption.setBuddy(self.service_message)
-        form.addRow(caption, self.service_message)
-        box.addLayout(form)
         row = QHBoxLayout()
         self.out_of_service_button = _button("Mettre la borne hors service")
         self.out_of_service_button.clicked.connect(
@@ -344,13 +343,7 @@ class AdminScreen(QWidget):
                 "d'envoi dans un fichier zip. Aucune donnée personnelle n'y figure."
             )
         )
-        form = self._form()
-        self.export_dir = QLineEdit()
-        self.export_dir.setAccessibleName("Dossier de destination (clé USB)")
-        caption = _text("Dossier de destination (clé USB)")
-        caption.setBuddy(self.export_dir)
-        form.addRow(caption, self.export_dir)
-        box.addLayout(form)
+        self.export_dir = self._line_edit(box, "Dossier de destination (clé USB)")
         self.export_hint = _text()
         box.addWidget(self.export_hint)
         self.export_button = _button("Exporter le diagnostic")

@@ -12,22 +12,22 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QVBoxLayout,
 )
 
 from contract.catalogue import Procedure, Step
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import display_value
-from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
+from kiosk.ui.theme import SPACE_M
 from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
     button,
+    card_layout,
     forward_arrow,
     in_reading_direction,
     label,
-    set_role,
+    label_pair,
 )
 
 
@@ -36,11 +36,8 @@ class StepCard(QFrame):
 
     def __init__(self, step: Step, edit: QPushButton) -> None:
         super().__init__()
-        set_role(self, "card")
         self.step = step
-        box = QVBoxLayout(self)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
-        box.setSpacing(SPACE_M)
+        box = card_layout(self, SPACE_M)
         top = QHBoxLayout()
         self.heading = label("", "h2")
         top.addWidget(self.heading, 1)
@@ -50,12 +47,7 @@ class StepCard(QFrame):
         self.names: list[QLabel] = []
         self.values: list[QLabel] = []
         for _spec in step.fields:
-            pair = QVBoxLayout()
-            pair.setSpacing(SPACE_XS)
-            name = label("", "label")
-            value = label("", "answer")
-            pair.addWidget(name)
-            pair.addWidget(value)
+            pair, name, value = label_pair("answer")
             box.addLayout(pair)
             self.names.append(name)
             self.values.append(value)

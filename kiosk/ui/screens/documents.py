@@ -21,6 +21,7 @@ from kiosk.ui.widgets import (
     button,
     forward_arrow,
     label,
+    label_pair,
     set_role,
 )
 
@@ -101,12 +102,7 @@ class DocumentsScreen(BaseScreen):
         self._fees = list(fees)
         self._deadline = deadline
         for doc in self._documents:
-            pair = QVBoxLayout()
-            pair.setSpacing(SPACE_XS)
-            name = label("", "label")
-            help_ = label("", "help")
-            pair.addWidget(name)
-            pair.addWidget(help_)
+            pair, name, help_ = label_pair("help")
             self.items.addLayout(pair)
             self.document_labels.append((doc, name, help_))
         for _fee in self._fees:

@@ -4,7 +4,7 @@ procedure the answers lead to, to start (or to answer again)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QWidget
 
 from contract.catalogue import GuideQuestion, Procedure
 from kiosk.domain.session import Screen
@@ -15,9 +15,9 @@ from kiosk.ui.widgets import (
     BaseScreen,
     LayoutButton,
     button,
+    card_layout,
     forward_arrow,
     label,
-    set_role,
 )
 
 
@@ -55,10 +55,7 @@ class GuideScreen(BaseScreen):
         self.cards: list[AnswerCard] = []
         # The result: the procedure the answers lead to.
         self.result = QFrame()
-        set_role(self.result, "card")
-        box = QVBoxLayout(self.result)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
-        box.setSpacing(SPACE_XS)
+        box = card_layout(self.result, SPACE_XS)
         self.result_title = label("", "h2")
         self.result_summary = label("", "lead")
         box.addWidget(self.result_title)

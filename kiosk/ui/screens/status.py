@@ -13,7 +13,7 @@ import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QSizePolicy, QWidget
 
 from kiosk.domain.receipt import STATUS_BIRTH_DATE_FIELD, STATUS_REFERENCE_FIELD
 from kiosk.domain.session import Screen
@@ -21,14 +21,8 @@ from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
 from kiosk.ui.image_view import ImageView
 from kiosk.ui.screens.lookup_form import LookupFormScreen
-from kiosk.ui.theme import SPACE_L, SPACE_M
-from kiosk.ui.widgets import (
-    LEADING,
-    FieldRow,
-    button,
-    label,
-    set_role,
-)
+from kiosk.ui.theme import SPACE_M
+from kiosk.ui.widgets import LEADING, FieldRow, button, card_layout, label
 
 # What each status means for the applicant: a title and what to do (plain language).
 STATUS_TEXT: dict[str, tuple[str, str]] = {
@@ -96,10 +90,7 @@ class StatusScreen(LookupFormScreen):
         self.lookup_button = self.submit_button
         # 3. the answer
         self.result = QFrame()
-        set_role(self.result, "notice")
-        box = QVBoxLayout(self.result)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
-        box.setSpacing(SPACE_M)
+        box = card_layout(self.result, SPACE_M, "notice", bottom=SPACE_M)
         self.status_title = label("", "h2")
         self.status_title.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # focused when it comes
         self.status_text = label("", "lead")
