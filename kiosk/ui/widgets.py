@@ -25,6 +25,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     Signal,
+    SignalInstance,
 )
 from PySide6.QtGui import (
     QColor,
@@ -137,6 +138,17 @@ def button(variant: str = "", parent: QWidget | None = None) -> QPushButton:
         set_variant(btn, variant)
     btn.setAutoDefault(True)  # Enter activates the focused button, like Space (WCAG 2.1.1)
     btn.setCursor(Qt.CursorShape.PointingHandCursor)
+    return btn
+
+
+def action_button(
+    on_click: Callable[..., object] | SignalInstance, variant: str = ""
+) -> QPushButton:
+    """A screen's action: a :func:`button` as wide as its text (not stretched across its
+    row) whose click calls ``on_click`` (a slot, or a signal to re-emit)."""
+    btn = button(variant)
+    btn.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+    btn.clicked.connect(on_click)
     return btn
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +47,13 @@ def _button(text: str, variant: str = "") -> QPushButton:
     btn.setMinimumHeight(44)
     if variant:
         btn.setProperty("variant", variant)
+    return btn
+
+
+def _sending(text: str, edit: QLineEdit, signal: SignalInstance) -> QPushButton:
+    """A button that sends what ``edit`` holds, trimmed, through ``signal``."""
+    btn = _button(text)
+    btn.clicked.connect(lambda: signal.emit(edit.text().strip()))
     return btn
 
 
@@ -307,10 +314,7 @@ class AdminScreen(QWidget):
         self.enrolment_address = _text()  # where the code will be sent (Réglages' address)
         box.addWidget(self.enrolment_address)
         self.enrol_code = self._line_edit(box, "Code d'enrôlement à usage unique")
-        self.enrol_button = _button("Enrôler la borne")
-        self.enrol_button.clicked.connect(
-            lambda: self.enrol_requested.emit(self.enrol_code.text().strip())
-        )
+        self.enrol_button = _sending("Enrôler la borne", self.enrol_code, self.enrol_requested)
         box.addWidget(self.enrol_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.enrol_result = _text()
         box.addWidget(self.enrol_result)
@@ -323,9 +327,8 @@ class AdminScreen(QWidget):
         self.service_message = self._line_edit(box, "Message affiché aux usagers")
         self.service_message.setMaxLength(300)
         row = QHBoxLayout()
-        self.out_of_service_button = _button("Mettre la borne hors service")
-        self.out_of_service_button.clicked.connect(
-            lambda: self.out_of_service_requested.emit(self.service_message.text().strip())
+        self.out_of_service_button = _sending(
+            "Mettre la borne hors service", self.service_message, self.out_of_service_requested
         )
         self.in_service_button = _button("Remettre la borne en service")
         self.in_service_button.clicked.connect(self.in_service_requested)
@@ -346,9 +349,8 @@ class AdminScreen(QWidget):
         self.export_dir = self._line_edit(box, "Dossier de destination (clé USB)")
         self.export_hint = _text()
         box.addWidget(self.export_hint)
-        self.export_button = _button("Exporter le diagnostic")
-        self.export_button.clicked.connect(
-            lambda: self.export_requested.emit(self.export_dir.text().strip())
+        self.export_button = _sending(
+            "Exporter le diagnostic", self.export_dir, self.export_requested
         )
         box.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.export_result = _text()

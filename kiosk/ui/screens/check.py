@@ -22,6 +22,7 @@ from kiosk.ui.theme import SPACE_M
 from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
+    action_button,
     button,
     card_layout,
     forward_arrow,
@@ -66,9 +67,7 @@ class CheckScreen(BaseScreen):
         self.cards: list[StepCard] = []
         self._procedure: Procedure | None = None
         self._answers: dict[str, str] = {}
-        self.confirm_button = button()
-        self.confirm_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.confirm_button.clicked.connect(self.answers_confirmed)
+        self.confirm_button = action_button(self.answers_confirmed)
         self.action_row.addWidget(self.confirm_button, 0, LEADING)
         self.action_row.addStretch(1)
         self._edited: str | None = None  # the step "Modifier" was touched for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QWidget
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
@@ -15,7 +15,7 @@ from kiosk.ui.widgets import (
     BaseScreen,
     ErrorSummary,
     WrappingCheckBox,
-    button,
+    action_button,
     card_layout,
     label,
     set_error_state,
@@ -59,9 +59,7 @@ class ConsentScreen(BaseScreen):
         self.body.addWidget(self.declaration)
         self.checkbox = self.declaration.checkbox
 
-        self.submit_button = button()
-        self.submit_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.submit_button.clicked.connect(self._submit)
+        self.submit_button = action_button(self._submit)
         self.action_row.addWidget(self.submit_button, 0, LEADING)
         self.action_row.addStretch(1)
         self.status = label("", "status")

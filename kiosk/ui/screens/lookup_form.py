@@ -8,12 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QBoxLayout, QPushButton, QWidget
 
 from contract.catalogue import FieldSpec
 from contract.validation import FieldError
 from kiosk.i18n import N_, Translator
-from kiosk.ui.widgets import LEADING, BaseScreen, ErrorSummary, FieldRow, button, forward_arrow
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    ErrorSummary,
+    FieldRow,
+    action_button,
+    forward_arrow,
+)
 
 
 class LookupFormScreen(BaseScreen):
@@ -33,9 +40,7 @@ class LookupFormScreen(BaseScreen):
         for row in self.rows:
             row.keyboard_requested.connect(self.keyboard_requested)
             self.body.addWidget(row)
-        self.submit_button = button()
-        self.submit_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.submit_button.clicked.connect(self._submit)
+        self.submit_button = action_button(self._submit)
         button_box.addWidget(self.submit_button, 0, LEADING)
         self.busy = False
 

@@ -22,7 +22,7 @@ from kiosk.ui.display import format_date
 from kiosk.ui.image_view import ImageView
 from kiosk.ui.screens.lookup_form import LookupFormScreen
 from kiosk.ui.theme import SPACE_M
-from kiosk.ui.widgets import LEADING, FieldRow, button, card_layout, label
+from kiosk.ui.widgets import LEADING, FieldRow, action_button, card_layout, label
 
 # What each status means for the applicant: a title and what to do (plain language).
 STATUS_TEXT: dict[str, tuple[str, str]] = {
@@ -96,9 +96,7 @@ class StatusScreen(LookupFormScreen):
         self.status_text = label("", "lead")
         self.status_reference = label("", "lead")
         self.status_date = label("", "lead")
-        self.attestation_button = button("secondary")
-        self.attestation_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.attestation_button.clicked.connect(self.attestation_requested)
+        self.attestation_button = action_button(self.attestation_requested, "secondary")
         self.attestation_status = label("", "lead")
         for widget in (
             self.status_title,
@@ -112,9 +110,7 @@ class StatusScreen(LookupFormScreen):
         self.result.hide()
         self.body.insertWidget(0, self.result)
 
-        self.finish_button = button("secondary")
-        self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.finish_button.clicked.connect(self.finished)
+        self.finish_button = action_button(self.finished, "secondary")
         self.action_row.addWidget(self.finish_button, 0, LEADING)
         self.action_row.addStretch(1)
         self._hint_id = SCAN_HINT
