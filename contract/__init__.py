@@ -2,7 +2,8 @@
 (:mod:`contract.protocol`), sealing (:mod:`contract.sealing`, HPKE), the procedure catalogue's
 schema and the validators of the answers (:mod:`contract.catalogue`,
 :mod:`contract.validation`), staff badge codes and the PIN lockout policy, and the states of
-an application and of an outbox entry (:mod:`contract.states`).
+an application and of an outbox entry (:mod:`contract.states`), and the Alembic environment
+both databases migrate in (:mod:`contract.alembic_env`).
 
 Both sides import it; it imports neither (an import-linter contract checks it), nor Qt,
 nor FastAPI: the kiosk's distribution needs no server library to use it.

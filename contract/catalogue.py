@@ -106,6 +106,14 @@ DEFAULT_SCRIPTS: dict[FieldType, InputScript] = {
 }
 
 
+def _unique_ids(ids: list[str], what: str) -> list[str]:
+    """``ids``, checked: ValueError naming those used twice (``what``: whose ids)."""
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"{what} ids used twice: {', '.join(dupes)}")
+    return ids
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -311,10 +319,7 @@ class Procedure(_Model):
                 seen.add(f.id)
         if len({s.id for s in self.steps}) != len(self.steps):
             raise ValueError("two steps share an id")
-        doc_ids = [d.id for d in self.documents]
-        dupes = sorted({i for i in doc_ids if doc_ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"document ids used twice: {', '.join(dupes)}")
+        _unique_ids([d.id for d in self.documents], "document")
         if self.fee_eur is None and not self.fees:
             raise ValueError("a procedure needs its fee: fees (or fee_eur)")
         if self.fee_eur is not None and self.fees:
@@ -426,10 +431,7 @@ class GuideSpec(_Model):
 
     @model_validator(mode="after")
     def _tree(self) -> GuideSpec:
-        ids = [q.id for q in self.questions]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"guide question ids used twice: {', '.join(dupes)}")
+        ids = _unique_ids([q.id for q in self.questions], "guide question")
         if self.start not in ids:
             raise ValueError(f"guide start {self.start!r} is not a question")
         for q in self.questions:
@@ -468,10 +470,7 @@ class Catalogue(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Catalogue:
-        ids = [p.id for p in self.procedures]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"procedure ids used twice: {', '.join(dupes)}")
+        ids = _unique_ids([p.id for p in self.procedures], "procedure")
         if self.guide is not None:
             for q in self.guide.questions:
                 for a in q.answers:

@@ -159,11 +159,17 @@ def save_private_key(key: X25519PrivateKey, path: Path | str) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    write_private(path, pem)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a hidden temporary file, synced, then renamed),
+    readable by its owner only (mode 0600, whatever the umask): keys and tokens."""
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, pem)
+        os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -246,14 +252,17 @@ def seal(public_key_raw: bytes, uuid: str | uuidlib.UUID, payload: dict[str, Any
     return header + suite.encrypt(plaintext, recipient, info=INFO_LABEL + header)
 
 
-def read_header(blob: bytes) -> SealedHeader:
-    """Parse and check the clear header (magic, version, suite) without decrypting."""
-    if len(blob) < len(MAGIC) + 1 or not blob.startswith(MAGIC):
+def _read_prefix(blob: bytes, magic: bytes, min_size: int, what: str, noun: str) -> tuple[int, int]:
+    """(version, suite) from the clear prefix both kinds of header start with (``magic``, the
+    format version, the cipher suite), checked; SealError if the blob is not a sealed
+    ``what``, of a version or suite this software does not read, or shorter than
+    ``min_size`` (the messages call it the sealed ``noun``)."""
+    if len(blob) < len(magic) + 1 or not blob.startswith(magic):
         raise SealError(
-            "this is not a sealed application (it does not start with the KTS marker)",
+            f"this is not a sealed {what} (it does not start with the {magic.decode()} marker)",
             SealFailure.MALFORMED,
         )
-    version = blob[len(MAGIC)]
+    version = blob[len(magic)]
     if version not in SUPPORTED_FORMATS:
         supported = ", ".join(str(v) for v in SUPPORTED_FORMATS)
         raise SealError(
@@ -261,33 +270,52 @@ def read_header(blob: bytes) -> SealedHeader:
             f"{supported})",
             SealFailure.VERSION,
         )
-    if len(blob) < HEADER_SIZE + _ENC_SIZE + _TAG_SIZE:
+    if len(blob) < min_size:
         raise SealError(
-            f"the sealed package is truncated ({len(blob)} bytes)", SealFailure.MALFORMED
+            f"the sealed {noun} is truncated ({len(blob)} bytes)", SealFailure.MALFORMED
         )
-    suite = blob[len(MAGIC) + 1]
+    suite = blob[len(magic) + 1]
     if suite not in _SUITES:
-        raise SealError(f"unknown cipher suite {suite} in the sealed package", SealFailure.SUITE)
+        raise SealError(f"unknown cipher suite {suite} in the sealed {noun}", SealFailure.SUITE)
+    return version, suite
+
+
+def read_header(blob: bytes) -> SealedHeader:
+    """Parse and check the clear header (magic, version, suite) without decrypting."""
+    version, suite = _read_prefix(
+        blob, MAGIC, HEADER_SIZE + _ENC_SIZE + _TAG_SIZE, "application", "package"
+    )
     kid = blob[5 : 5 + KEY_ID_SIZE]
     return SealedHeader(version, suite, kid, uuidlib.UUID(bytes=blob[13:HEADER_SIZE]))
+
+
+def _check_recipient(
+    header: SealedHeader | AttachmentHeader,
+    private_key: X25519PrivateKey,
+    expected: uuidlib.UUID,
+    noun: str,
+) -> None:
+    """SealError unless the sealed ``noun`` was sealed to this key, for application
+    ``expected``."""
+    own_kid = key_id(public_key_raw(private_key))
+    if header.key_id != own_kid:
+        raise SealError(
+            f"the {noun} was sealed for another key (key id {header.key_id.hex()}), "
+            f"not for this key ({own_kid.hex()})",
+            SealFailure.KEY,
+        )
+    if header.uuid != expected:
+        raise SealError(
+            f"the {noun} was sealed for application {header.uuid}, not {expected}",
+            SealFailure.UUID,
+        )
 
 
 def unseal(private_key: X25519PrivateKey, uuid: str | uuidlib.UUID, blob: bytes) -> dict[str, Any]:
     """Open a package sealed by :func:`seal` for application ``uuid``; raise SealError if not."""
     expected = _parse_uuid(uuid)
     header = read_header(blob)
-    own_kid = key_id(public_key_raw(private_key))
-    if header.key_id != own_kid:
-        raise SealError(
-            f"the package was sealed for another key (key id {header.key_id.hex()}), "
-            f"not for this key ({own_kid.hex()})",
-            SealFailure.KEY,
-        )
-    if header.uuid != expected:
-        raise SealError(
-            f"the package was sealed for application {header.uuid}, not {expected}",
-            SealFailure.UUID,
-        )
+    _check_recipient(header, private_key, expected, "package")
     head = blob[:HEADER_SIZE]
     try:
         plaintext = _SUITES[header.suite].decrypt(
@@ -390,19 +418,7 @@ def read_attachment_header(blob: bytes) -> AttachmentHeader:
 
     Only the first ``30 + 64`` bytes are needed (a prefix of the blob is enough)."""
     base = len(ATTACHMENT_MAGIC) + 2 + KEY_ID_SIZE + 16
-    if len(blob) < len(ATTACHMENT_MAGIC) + 1 or not blob.startswith(ATTACHMENT_MAGIC):
-        raise SealError(
-            "this is not a sealed attachment (it does not start with the KTA marker)",
-            SealFailure.MALFORMED,
-        )
-    version = blob[len(ATTACHMENT_MAGIC)]
-    if version not in SUPPORTED_FORMATS:
-        raise SealError(f"unsupported attachment format version {version}", SealFailure.VERSION)
-    if len(blob) < base + 1:
-        raise SealError("the sealed attachment is truncated", SealFailure.MALFORMED)
-    suite = blob[len(ATTACHMENT_MAGIC) + 1]
-    if suite not in _SUITES:
-        raise SealError(f"unknown cipher suite {suite} in the sealed attachment", SealFailure.SUITE)
+    version, suite = _read_prefix(blob, ATTACHMENT_MAGIC, base + 1, "attachment", "attachment")
     n = blob[base]
     if len(blob) < base + 1 + n:
         raise SealError("the sealed attachment is truncated", SealFailure.MALFORMED)
@@ -433,17 +449,7 @@ def unseal_attachment(
         raise SealError(
             f"the sealed attachment is truncated ({len(blob)} bytes)", SealFailure.MALFORMED
         )
-    own_kid = key_id(public_key_raw(private_key))
-    if header.key_id != own_kid:
-        raise SealError(
-            f"the attachment was sealed for another key (key id {header.key_id.hex()})",
-            SealFailure.KEY,
-        )
-    if header.uuid != expected:
-        raise SealError(
-            f"the attachment was sealed for application {header.uuid}, not {expected}",
-            SealFailure.UUID,
-        )
+    _check_recipient(header, private_key, expected, "attachment")
     if header.attachment_id != attachment_id:
         raise SealError(
             f"the attachment was sealed as {header.attachment_id!r}, not {attachment_id!r}",

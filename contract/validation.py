@@ -74,6 +74,14 @@ _DATE_RE = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$")
 _EPHOTO_RE = re.compile(r"^[A-Z0-9]{22}$")
 _TAX_STAMP_RE = re.compile(r"^\d{16}$")
 _FOREIGNER_RE = re.compile(r"^\d{10}$")
+# The codes typed as they are printed: cleaned of spaces and dashes (``_code``), then matched.
+_CODE_FORMATS: dict[FieldType, tuple[re.Pattern[str], str]] = {
+    FieldType.PASSPORT_NUMBER: (_PASSPORT_RE, MSG_PASSPORT),
+    FieldType.POSTAL_CODE: (_POSTAL_RE, MSG_POSTAL_CODE),
+    FieldType.EPHOTO_CODE: (_EPHOTO_RE, MSG_EPHOTO),
+    FieldType.TAX_STAMP: (_TAX_STAMP_RE, MSG_TAX_STAMP),
+    FieldType.FOREIGNER_NUMBER: (_FOREIGNER_RE, MSG_FOREIGNER_NUMBER),
+}
 _NAME_SEPARATORS = frozenset(" '-’")
 _COMMUNE_SEPARATORS = frozenset(" '-’.()")
 # Spaces, dots and hyphens people type inside codes ("1234 5678 ...", "AB-12").
@@ -219,15 +227,12 @@ def validate_field(spec: FieldSpec, raw: str | None, today: dt.date) -> Checked:
         result = value.upper()
         if result not in COUNTRY_CODES:
             raise FieldError(spec.id, MSG_COUNTRY)
-    elif kind is FieldType.PASSPORT_NUMBER:
+    elif kind in _CODE_FORMATS:
+        pattern, malformed = _CODE_FORMATS[kind]
         result = _code(value)
-        if not _PASSPORT_RE.match(result):
-            raise FieldError(spec.id, MSG_PASSPORT)
-    elif kind is FieldType.POSTAL_CODE:
-        result = _code(value)
-        if not _POSTAL_RE.match(result):
-            raise FieldError(spec.id, MSG_POSTAL_CODE)
-        if departement_of(result) is None:
+        if not pattern.match(result):
+            raise FieldError(spec.id, malformed)
+        if kind is FieldType.POSTAL_CODE and departement_of(result) is None:
             raise FieldError(spec.id, MSG_POSTAL_CODE_UNKNOWN)
     elif kind is FieldType.PHONE:
         result = _phone(spec, value)
@@ -239,18 +244,6 @@ def validate_field(spec: FieldSpec, raw: str | None, today: dt.date) -> Checked:
         result = value.casefold() if kind is FieldType.YES_NO else value
         if result not in spec.values:
             raise FieldError(spec.id, MSG_YES_NO if kind is FieldType.YES_NO else MSG_CHOICE)
-    elif kind is FieldType.EPHOTO_CODE:
-        result = _code(value)
-        if not _EPHOTO_RE.match(result):
-            raise FieldError(spec.id, MSG_EPHOTO)
-    elif kind is FieldType.TAX_STAMP:
-        result = _code(value)
-        if not _TAX_STAMP_RE.match(result):
-            raise FieldError(spec.id, MSG_TAX_STAMP)
-    elif kind is FieldType.FOREIGNER_NUMBER:
-        result = _code(value)
-        if not _FOREIGNER_RE.match(result):
-            raise FieldError(spec.id, MSG_FOREIGNER_NUMBER)
     else:  # pragma: no cover - every FieldType is handled above
         raise AssertionError(f"unhandled field type {kind}")
     if spec.eligible is not None and result not in spec.eligible:

@@ -110,20 +110,24 @@ class Walk:
         settle(self.app)
 
     def before(self) -> None:
+        self._choose_procedure()
+        settle(self.app)
+
+    def _choose_procedure(self, *, begin: bool = False) -> None:
+        """From a fresh welcome screen to PROCEDURE's "before you start" screen (with
+        ``begin``: on to its first question)."""
         c = self.controller
         self.welcome()
         c.start()
         c.choose_procedure(PROCEDURE)
-        settle(self.app)
+        if begin:
+            c.begin()
 
     def chosen_answer(self) -> None:
         """A question with answers to touch, one chosen (it must not look like a button
         to press: issue 15)."""
         c = self.controller
-        self.welcome()
-        c.start()
-        c.choose_procedure(PROCEDURE)
-        c.begin()
+        self._choose_procedure(begin=True)
         for _ in range(20):
             s = c.session
             if s.step is None or any(f.values for f in s.step.fields):
@@ -137,10 +141,7 @@ class Walk:
 
     def identity_error(self) -> None:
         c = self.controller
-        self.welcome()
-        c.start()
-        c.choose_procedure(PROCEDURE)
-        c.begin()
+        self._choose_procedure(begin=True)
         settle(self.app)
         c.submit_step({})  # empty: the error summary
         settle(self.app)
@@ -160,11 +161,7 @@ class Walk:
         from kiosk.scan.formats import A4
         from kiosk.ui.camera_view import bgr_to_qimage
 
-        self.welcome()
-        c = self.controller
-        c.start()
-        c.choose_procedure(PROCEDURE)
-        c.begin()
+        self._choose_procedure(begin=True)
         self._answer_steps()
         frame, _ = syn.scene((1280, 960), A4, fill=0.8, seed=11)
         w = self.window
@@ -176,10 +173,7 @@ class Walk:
 
     def check(self) -> None:
         c = self.controller
-        self.welcome()
-        c.start()
-        c.choose_procedure(PROCEDURE)
-        c.begin()
+        self._choose_procedure(begin=True)
         self._answer_steps()
         c.application.confirm_documents()
         settle(self.app)

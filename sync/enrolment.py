@@ -6,11 +6,10 @@ Kept as a small JSON file readable by its owner only (0600); the token is a secr
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from contract.sealing import SUPPORTED_FORMATS, decode_public_key
+from contract.sealing import SUPPORTED_FORMATS, decode_public_key, write_private
 from sync.client import CentralClient
 
 ENROLMENT_FILE = "enrolment.json"
@@ -43,15 +42,7 @@ class Enrolment:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(asdict(self), indent=2, sort_keys=True).encode("utf-8") + b"\n"
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        write_private(path, data)
 
     @classmethod
     def load(cls, path: Path | str) -> Enrolment:

@@ -11,28 +11,7 @@ autogenerate=True)``.
 
 from __future__ import annotations
 
-from alembic import context
-
 from central.db import Base
+from contract.alembic_env import run_migrations
 
-target_metadata = Base.metadata
-config = context.config
-
-
-def run_migrations() -> None:
-    if context.is_offline_mode():
-        raise RuntimeError("offline (SQL script) migrations are not supported")
-    connection = config.attributes.get("connection")
-    if connection is None:
-        raise RuntimeError("run migrations through central.db.migrate")
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=True,  # SQLite cannot ALTER most things: batch mode
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-run_migrations()
+run_migrations(Base.metadata, "central.db.migrate")

@@ -41,16 +41,10 @@ from contract.sealing import SealError, unseal, unseal_attachment
 from contract.states import ApplicationValidity
 
 log = logging.getLogger("kiosk.central")
-router = APIRouter()
-admin = ADMIN
+router = APIRouter(prefix=f"{API_PREFIX}/admin", tags=["admin"], dependencies=ADMIN)
 
 
-@router.get(
-    f"{API_PREFIX}/admin/applications",
-    tags=["admin"],
-    dependencies=admin,
-    responses={401: AUTH_RESPONSES[401]},
-)
+@router.get("/applications", responses={401: AUTH_RESPONSES[401]})
 def admin_applications(c: CentralDep) -> list[AdminApplication]:
     """Every application received, unsealed (for tests, demos and back-office tools)."""
     out = []
@@ -82,9 +76,7 @@ def admin_applications(c: CentralDep) -> list[AdminApplication]:
 
 
 @router.get(
-    f"{API_PREFIX}/admin/applications/{{uuid}}/attachments/{{sha256}}",
-    tags=["admin"],
-    dependencies=admin,
+    "/applications/{uuid}/attachments/{sha256}",
     response_class=Response,
     responses={
         200: {"description": "The page, unsealed", "content": {OCTET_STREAM: {}}},
@@ -122,9 +114,7 @@ def admin_attachment(uuid: uuidlib.UUID, sha256: Sha256Path, c: CentralDep) -> R
 
 
 @router.post(
-    f"{API_PREFIX}/admin/applications/{{uuid}}/status",
-    tags=["admin"],
-    dependencies=admin,
+    "/applications/{uuid}/status",
     responses={**AUTH_RESPONSES, 404: {**P, "description": "No such application"}},
 )
 def admin_set_status(
@@ -152,10 +142,8 @@ def admin_set_status(
 
 
 @router.post(
-    f"{API_PREFIX}/admin/enrolment-codes",
-    tags=["admin"],
+    "/enrolment-codes",
     status_code=201,
-    dependencies=admin,
     responses={401: AUTH_RESPONSES[401]},
 )
 def admin_new_code(c: CentralDep) -> EnrolmentCode:
@@ -166,12 +154,7 @@ def admin_new_code(c: CentralDep) -> EnrolmentCode:
     return EnrolmentCode(code=code)
 
 
-@router.get(
-    f"{API_PREFIX}/admin/kiosks",
-    tags=["admin"],
-    dependencies=admin,
-    responses={401: AUTH_RESPONSES[401]},
-)
+@router.get("/kiosks", responses={401: AUTH_RESPONSES[401]})
 def admin_kiosks(c: CentralDep) -> list[KioskInfo]:
     """The fleet: every kiosk with its last heartbeat (version, backlog, devices)."""
     with Session(c.reader) as s:
@@ -182,9 +165,7 @@ def admin_kiosks(c: CentralDep) -> list[KioskInfo]:
 
 
 @router.post(
-    f"{API_PREFIX}/admin/kiosks/{{kiosk_id}}/revoke",
-    tags=["admin"],
-    dependencies=admin,
+    "/kiosks/{kiosk_id}/revoke",
     responses={
         **AUTH_RESPONSES,
         404: {**P, "description": "No such kiosk"},

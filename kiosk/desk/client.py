@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from pydantic import TypeAdapter, ValidationError
@@ -14,8 +14,10 @@ from pydantic import TypeAdapter, ValidationError
 from contract.commands import KioskAction, KioskCommand, KioskStateChange, OutOfServiceReason
 from contract.protocol import API_PREFIX, DeskKiosk, FleetKiosk, HelpCallState
 
+T = TypeVar("T")
 _KIOSKS = TypeAdapter(list[DeskKiosk])
 _FLEET = TypeAdapter(list[FleetKiosk])
+_COMMAND = TypeAdapter(KioskCommand)
 _COMMANDS = TypeAdapter(list[KioskCommand])
 _HISTORY = TypeAdapter(list[KioskStateChange])
 
@@ -26,6 +28,15 @@ class DeskError(Exception):
     def __init__(self, message: str, *, auth: bool = False) -> None:
         super().__init__(message)
         self.auth = auth
+
+
+def _parsed(adapter: TypeAdapter[T], data: Any, what: str) -> T:
+    """``data`` read as ``adapter`` says; DeskError if it is not valid (``what``: what the
+    answer should have been, for the message)."""
+    try:
+        return adapter.validate_python(data)
+    except ValidationError:
+        raise DeskError(f"the central API's {what} is not valid") from None
 
 
 class DeskClient:
@@ -82,16 +93,11 @@ class DeskClient:
             raise DeskError("the central API's answer is not JSON") from None
 
     def kiosks(self) -> list[DeskKiosk]:
-        try:
-            return _KIOSKS.validate_python(self._call("GET", "/desk/kiosks", params=self._site()))
-        except ValidationError:
-            raise DeskError("the central API's list of kiosks is not valid") from None
+        data = self._call("GET", "/desk/kiosks", params=self._site())
+        return _parsed(_KIOSKS, data, "list of kiosks")
 
     def fleet(self) -> list[FleetKiosk]:
-        try:
-            return _FLEET.validate_python(self._call("GET", "/desk/fleet", params=self._site()))
-        except ValidationError:
-            raise DeskError("the central API's fleet view is not valid") from None
+        return _parsed(_FLEET, self._call("GET", "/desk/fleet", params=self._site()), "fleet view")
 
     def _site(self) -> dict[str, str] | None:
         return {"site": self.site} if self.site else None
@@ -121,22 +127,14 @@ class DeskClient:
         if reason is not None:
             body["reason"] = reason.value
         data = self._call("POST", f"/desk/kiosks/{kiosk_id}/commands", body)
-        try:
-            return KioskCommand.model_validate(data)
-        except ValidationError:
-            raise DeskError("the central API's answer to the action is not valid") from None
+        return _parsed(_COMMAND, data, "answer to the action")
 
     def commands(self, kiosk_id: str) -> list[KioskCommand]:
         """The latest actions asked of a kiosk, newest first, with their outcome."""
-        try:
-            return _COMMANDS.validate_python(self._call("GET", f"/desk/kiosks/{kiosk_id}/commands"))
-        except ValidationError:
-            raise DeskError("the central API's list of actions is not valid") from None
+        data = self._call("GET", f"/desk/kiosks/{kiosk_id}/commands")
+        return _parsed(_COMMANDS, data, "list of actions")
 
     def history(self, kiosk_id: str, hours: int = 24) -> list[KioskStateChange]:
         """Each change of the kiosk's state over the last ``hours``, oldest first."""
         data = self._call("GET", f"/desk/kiosks/{kiosk_id}/history", params={"hours": str(hours)})
-        try:
-            return _HISTORY.validate_python(data)
-        except ValidationError:
-            raise DeskError("the central API's history is not valid") from None
+        return _parsed(_HISTORY, data, "history")

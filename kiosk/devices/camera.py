@@ -59,6 +59,17 @@ def parse_source(value: int | str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
+def _hand_over(callback: Callable[[Any], None] | None, value: Any, what: str) -> None:
+    """``callback(value)`` on the worker, if set; a handler's error is logged, never lets
+    the worker die (``what``: "event", "frame")."""
+    if callback is None:
+        return
+    try:
+        callback(value)
+    except Exception:
+        log.exception("camera %s handler failed", what)
+
+
 class Camera(ABC):
     """A stream of frames in a worker thread, with disconnection handling."""
 
@@ -143,12 +154,7 @@ class Camera(ABC):
     # --- the worker -----------------------------------------------------------------------
     def _emit(self, event: CameraEvent) -> None:
         log.info("camera: %s", event.value)
-        callback = self._on_event
-        if callback is not None:
-            try:
-                callback(event)
-            except Exception:
-                log.exception("camera event handler failed")
+        _hand_over(self._on_event, event, "event")
 
     def _try_open(self) -> Any | None:
         try:
@@ -191,12 +197,7 @@ class Camera(ABC):
                 failures = 0
                 self.resolution = (int(frame.shape[1]), int(frame.shape[0]))
                 self.frames_delivered += 1
-                callback = self._on_frame
-                if callback is not None:
-                    try:
-                        callback(frame)
-                    except Exception:
-                        log.exception("camera frame handler failed")
+                _hand_over(self._on_frame, frame, "frame")
                 self._pace(stop)
         finally:
             if handle is not None:

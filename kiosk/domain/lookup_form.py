@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from contract.catalogue import FieldSpec, FieldType
 from contract.validation import FieldError, validate_field
@@ -22,31 +23,34 @@ def birth_date_field(field_id: str) -> FieldSpec:
     )
 
 
-def check_code_form(
-    code_field: FieldSpec,
-    normalise: Callable[[str], str | None],
-    malformed: str,
-    birth_field: FieldSpec,
-    code: str,
-    birth_date: str,
-    today: dt.date,
-) -> tuple[str, str] | list[FieldError]:
-    """(canonical code, ISO birth date) if both are well formed, else the errors to show
-    (``malformed``: the message when the code is not one)."""
-    errors: list[FieldError] = []
-    canonical: str | None = None
-    try:
-        validate_field(code_field, code, today)
-        canonical = normalise(code)
-        if canonical is None:
-            errors.append(FieldError(code_field.id, malformed))
-    except FieldError as err:
-        errors.append(err)
-    iso = ""
-    try:
-        iso = validate_field(birth_field, birth_date, today).value
-    except FieldError as err:
-        errors.append(err)
-    if errors or canonical is None:
-        return errors
-    return canonical, iso
+@dataclass(frozen=True)
+class LookupForm:
+    """One such form: its two fields, how a typed code becomes canonical (None: it is not
+    one), and the message when it is not one (``malformed``)."""
+
+    code_field: FieldSpec
+    normalise: Callable[[str], str | None]
+    malformed: str
+    birth_field: FieldSpec
+
+    def check(
+        self, code: str, birth_date: str, today: dt.date
+    ) -> tuple[str, str] | list[FieldError]:
+        """(canonical code, ISO birth date) if both are well formed, else the errors to show."""
+        errors: list[FieldError] = []
+        canonical: str | None = None
+        try:
+            validate_field(self.code_field, code, today)
+            canonical = self.normalise(code)
+            if canonical is None:
+                errors.append(FieldError(self.code_field.id, self.malformed))
+        except FieldError as err:
+            errors.append(err)
+        iso = ""
+        try:
+            iso = validate_field(self.birth_field, birth_date, today).value
+        except FieldError as err:
+            errors.append(err)
+        if errors or canonical is None:
+            return errors
+        return canonical, iso

@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from contract.catalogue import FieldSpec, FieldType
-from contract.validation import FieldError
 from kiosk.domain.deadlines import Deadline
-from kiosk.domain.lookup_form import birth_date_field, check_code_form
+from kiosk.domain.lookup_form import LookupForm, birth_date_field
 from kiosk.i18n import N_, Translator
 
 QR_PREFIX = "KTS1"
@@ -94,19 +93,11 @@ def normalise_reference(typed: str) -> str | None:
     return None
 
 
-def check_status_form(
-    reference: str, birth_date: str, today: dt.date
-) -> tuple[str, str] | list[FieldError]:
-    """(reference, ISO birth date) if both are well formed, else the errors to show."""
-    return check_code_form(
-        STATUS_REFERENCE_FIELD,
-        normalise_reference,
-        MSG_REFERENCE,
-        STATUS_BIRTH_DATE_FIELD,
-        reference,
-        birth_date,
-        today,
-    )
+STATUS_FORM = LookupForm(
+    STATUS_REFERENCE_FIELD, normalise_reference, MSG_REFERENCE, STATUS_BIRTH_DATE_FIELD
+)
+# (reference, ISO birth date) if both are well formed, else the errors to show.
+check_status_form = STATUS_FORM.check
 
 
 @dataclass(frozen=True)

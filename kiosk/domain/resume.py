@@ -14,8 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from contract.catalogue import FieldSpec, FieldType
-from contract.validation import FieldError
-from kiosk.domain.lookup_form import birth_date_field, check_code_form
+from kiosk.domain.lookup_form import LookupForm, birth_date_field
 from kiosk.domain.receipt import Section
 from kiosk.i18n import N_, Translator
 
@@ -61,19 +60,11 @@ def normalise_resume_code(typed: str) -> str | None:
     return code
 
 
-def check_resume_form(
-    code: str, birth_date: str, today: dt.date
-) -> tuple[str, str] | list[FieldError]:
-    """(code, ISO birth date) if both are well formed, else the errors to show."""
-    return check_code_form(
-        RESUME_CODE_FIELD,
-        normalise_resume_code,
-        MSG_RESUME_CODE,
-        RESUME_BIRTH_DATE_FIELD,
-        code,
-        birth_date,
-        today,
-    )
+RESUME_FORM = LookupForm(
+    RESUME_CODE_FIELD, normalise_resume_code, MSG_RESUME_CODE, RESUME_BIRTH_DATE_FIELD
+)
+# (code, ISO birth date) if both are well formed, else the errors to show.
+check_resume_form = RESUME_FORM.check
 
 
 SLIP_TITLE = N_("Code de reprise de votre demande")

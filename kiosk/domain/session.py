@@ -512,36 +512,30 @@ class ApplicantSession:
         (address...) already given."""
         if self.screen is not Screen.RECEIPT:
             raise RuntimeError("another application starts from a receipt")
-        self.uuid = str(uuidlib.uuid4())
-        self.receipt_secret = new_lookup_secret()
-        self.procedure = None
-        self.answers = dict(self.household)
-        self.screen = Screen.PROCEDURE
-        self.step_index = 0
-        self.editing_from_check = False
-        self._answers_before_edit = None
-        self.consent_given = False
-        self.receipt = None
-        self.guide = None
-        self.resume_code = None
-        self._forget_scans()
+        self._new_application(dict(self.household), Screen.PROCEDURE)
 
     def wipe(self) -> None:
         """Forget the applicant: a new UUID, no answers, back to welcome in French."""
         self.language = SOURCE_LANGUAGE
+        self.started_at = None
+        self.household = {}
+        self._screen_before_save = None
+        self._new_application({}, Screen.WELCOME)
+
+    def _new_application(self, answers: dict[str, str], screen: Screen) -> None:
+        """A new application (a new UUID and receipt secret, no procedure yet) with
+        ``answers``, at ``screen``: nothing of the last one is kept (its place in the
+        steps, consent, receipt, guide, resume code and scans)."""
         self.uuid = str(uuidlib.uuid4())
         self.receipt_secret = new_lookup_secret()
         self.procedure = None
-        self.answers = {}
-        self.screen = Screen.WELCOME
+        self.answers = answers
+        self.screen = screen
         self.step_index = 0
         self.editing_from_check = False
         self._answers_before_edit = None
         self.consent_given = False
         self.receipt = None
-        self.started_at = None
         self.guide = None
         self.resume_code = None
-        self.household = {}
-        self._screen_before_save = None
         self._forget_scans()

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     Signal,
+    SignalInstance,
 )
 from PySide6.QtGui import (
     QColor,
@@ -108,12 +109,46 @@ def label(
     return lab
 
 
+def card_layout(
+    frame: QFrame, spacing: int, role: str = "card", *, bottom: int = SPACE_L
+) -> QVBoxLayout:
+    """Give ``frame`` the look of ``role`` ("card", "notice") and a column inside the
+    card's padding (``bottom``: the bottom margin); the column, to fill."""
+    set_role(frame, role)
+    box = QVBoxLayout(frame)
+    box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, bottom)
+    box.setSpacing(spacing)
+    return box
+
+
+def label_pair(second_role: str) -> tuple[QVBoxLayout, QLabel, QLabel]:
+    """A name ("label") over a second line (``second_role``: "answer", "help"), close
+    together: the column and its two labels."""
+    pair = QVBoxLayout()
+    pair.setSpacing(SPACE_XS)
+    name, second = label("", "label"), label("", second_role)
+    pair.addWidget(name)
+    pair.addWidget(second)
+    return pair, name, second
+
+
 def button(variant: str = "", parent: QWidget | None = None) -> QPushButton:
     btn = QPushButton(parent)
     if variant:
         set_variant(btn, variant)
     btn.setAutoDefault(True)  # Enter activates the focused button, like Space (WCAG 2.1.1)
     btn.setCursor(Qt.CursorShape.PointingHandCursor)
+    return btn
+
+
+def action_button(
+    on_click: Callable[..., object] | SignalInstance, variant: str = ""
+) -> QPushButton:
+    """A screen's action: a :func:`button` as wide as its text (not stretched across its
+    row) whose click calls ``on_click`` (a slot, or a signal to re-emit)."""
+    btn = button(variant)
+    btn.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+    btn.clicked.connect(on_click)
     return btn
 
 

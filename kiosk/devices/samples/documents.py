@@ -303,17 +303,34 @@ def _photo(
     img.paste(photo, (x0, y0))
 
 
+def _identity_page(
+    width_mm: float,
+    height_mm: float,
+    px_per_mm: float,
+    rng: np.random.Generator,
+    *,
+    darkest: int,
+    mrz_zone_mm: float,
+) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    """A blank identity document's page: the patterned background in a random light tint
+    (each channel from ``darkest`` to 240), with a plain, lighter zone for the MRZ, the
+    bottom ``mrz_zone_mm``."""
+    w, h = round(width_mm * px_per_mm), round(height_mm * px_per_mm)
+    tint = tuple(int(v) for v in rng.integers(darkest, 240, 3))
+    img = Image.fromarray(_background(w, h, rng, tint))  # type: ignore[arg-type]
+    draw = ImageDraw.Draw(img)
+    draw.rectangle(
+        (0, h - mrz_zone_mm * px_per_mm, w, h), fill=tuple(min(255, c + 12) for c in tint)
+    )
+    return img, draw
+
+
 def render_passport(
     identity: Identity, rng: np.random.Generator, px_per_mm: float = 10.0
 ) -> Document:
     """A TD3 data page (125 x 88 mm): header, photo, printed fields and the MRZ."""
-    w, h = round(125 * px_per_mm), round(88 * px_per_mm)
-    tint = tuple(int(v) for v in rng.integers(200, 240, 3))
-    img = Image.fromarray(_background(w, h, rng, tint))  # type: ignore[arg-type]
-    draw = ImageDraw.Draw(img)
-    mm = px_per_mm
-    # Clear zone for the MRZ: the bottom 23 mm, plain.
-    draw.rectangle((0, h - 23 * mm, w, h), fill=tuple(min(255, c + 12) for c in tint))
+    img, draw = _identity_page(125, 88, px_per_mm, rng, darkest=200, mrz_zone_mm=23)
+    h, mm = img.height, px_per_mm
     state = identity.issuing_state
     label, value, bold = (
         _font(round(2.0 * mm)),
@@ -356,12 +373,8 @@ def render_id_card(
     identity: Identity, rng: np.random.Generator, px_per_mm: float = 12.0
 ) -> Document:
     """The back of a TD1 card (85.6 x 54 mm): address block, small photo, 3-line MRZ."""
-    w, h = round(85.6 * px_per_mm), round(54 * px_per_mm)
-    tint = tuple(int(v) for v in rng.integers(205, 240, 3))
-    img = Image.fromarray(_background(w, h, rng, tint))  # type: ignore[arg-type]
-    draw = ImageDraw.Draw(img)
-    mm = px_per_mm
-    draw.rectangle((0, h - 19 * mm, w, h), fill=tuple(min(255, c + 12) for c in tint))
+    img, draw = _identity_page(85.6, 54, px_per_mm, rng, darkest=205, mrz_zone_mm=19)
+    h, mm = img.height, px_per_mm
     label, value = _font(round(1.7 * mm)), _font(round(2.5 * mm))
     extra = identity.extra
     rows = [

@@ -11,30 +11,8 @@ message, autogenerate=True)``.
 
 from __future__ import annotations
 
-from alembic import context
-
+from contract.alembic_env import run_migrations
 from kiosk.store.migrations import render_item
 from kiosk.store.models import Base
 
-target_metadata = Base.metadata
-config = context.config
-
-
-def run_migrations() -> None:
-    if context.is_offline_mode():
-        raise RuntimeError("offline (SQL script) migrations are not supported")
-    connection = config.attributes.get("connection")
-    if connection is None:
-        raise RuntimeError("run migrations through kiosk.store (Store.open)")
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=True,  # SQLite cannot ALTER most things: use batch mode
-        render_item=render_item,
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-run_migrations()
+run_migrations(Base.metadata, "kiosk.store (Store.open)", render_item=render_item)

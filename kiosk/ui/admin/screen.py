@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +47,13 @@ def _button(text: str, variant: str = "") -> QPushButton:
     btn.setMinimumHeight(44)
     if variant:
         btn.setProperty("variant", variant)
+    return btn
+
+
+def _sending(text: str, edit: QLineEdit, signal: SignalInstance) -> QPushButton:
+    """A button that sends what ``edit`` holds, trimmed, through ``signal``."""
+    btn = _button(text)
+    btn.clicked.connect(lambda: signal.emit(edit.text().strip()))
     return btn
 
 
@@ -216,6 +223,17 @@ class AdminScreen(QWidget):
         form.setVerticalSpacing(8)
         return form
 
+    def _line_edit(self, box: QVBoxLayout, name: str) -> QLineEdit:
+        """A line edit under its caption ``name`` (its accessible name too), added to ``box``."""
+        form = self._form()
+        edit = QLineEdit()
+        edit.setAccessibleName(name)
+        caption = _text(name)
+        caption.setBuddy(edit)
+        form.addRow(caption, edit)
+        box.addLayout(form)
+        return edit
+
     def _build_backlog(self) -> None:
         box = self._page("File d'envoi")
         self.last_sync = _text("Dernière synchronisation réussie : aucune depuis le démarrage.")
@@ -295,17 +313,8 @@ class AdminScreen(QWidget):
         box.addWidget(self.enrolment_status)
         self.enrolment_address = _text()  # where the code will be sent (Réglages' address)
         box.addWidget(self.enrolment_address)
-        form = self._form()
-        self.enrol_code = QLineEdit()
-        self.enrol_code.setAccessibleName("Code d'enrôlement à usage unique")
-        caption = _text("Code d'enrôlement à usage unique")
-        caption.setBuddy(self.enrol_code)
-        form.addRow(caption, self.enrol_code)
-        box.addLayout(form)
-        self.enrol_button = _button("Enrôler la borne")
-        self.enrol_button.clicked.connect(
-            lambda: self.enrol_requested.emit(self.enrol_code.text().strip())
-        )
+        self.enrol_code = self._line_edit(box, "Code d'enrôlement à usage unique")
+        self.enrol_button = _sending("Enrôler la borne", self.enrol_code, self.enrol_requested)
         box.addWidget(self.enrol_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.enrol_result = _text()
         box.addWidget(self.enrol_result)
@@ -315,18 +324,11 @@ class AdminScreen(QWidget):
         box = self._page("Hors service")
         self.service_status = _text()
         box.addWidget(self.service_status)
-        form = self._form()
-        self.service_message = QLineEdit()
+        self.service_message = self._line_edit(box, "Message affiché aux usagers")
         self.service_message.setMaxLength(300)
-        self.service_message.setAccessibleName("Message affiché aux usagers")
-        caption = _text("Message affiché aux usagers")
-        caption.setBuddy(self.service_message)
-        form.addRow(caption, self.service_message)
-        box.addLayout(form)
         row = QHBoxLayout()
-        self.out_of_service_button = _button("Mettre la borne hors service")
-        self.out_of_service_button.clicked.connect(
-            lambda: self.out_of_service_requested.emit(self.service_message.text().strip())
+        self.out_of_service_button = _sending(
+            "Mettre la borne hors service", self.service_message, self.out_of_service_requested
         )
         self.in_service_button = _button("Remettre la borne en service")
         self.in_service_button.clicked.connect(self.in_service_requested)
@@ -344,18 +346,11 @@ class AdminScreen(QWidget):
                 "d'envoi dans un fichier zip. Aucune donnée personnelle n'y figure."
             )
         )
-        form = self._form()
-        self.export_dir = QLineEdit()
-        self.export_dir.setAccessibleName("Dossier de destination (clé USB)")
-        caption = _text("Dossier de destination (clé USB)")
-        caption.setBuddy(self.export_dir)
-        form.addRow(caption, self.export_dir)
-        box.addLayout(form)
+        self.export_dir = self._line_edit(box, "Dossier de destination (clé USB)")
         self.export_hint = _text()
         box.addWidget(self.export_hint)
-        self.export_button = _button("Exporter le diagnostic")
-        self.export_button.clicked.connect(
-            lambda: self.export_requested.emit(self.export_dir.text().strip())
+        self.export_button = _sending(
+            "Exporter le diagnostic", self.export_dir, self.export_requested
         )
         box.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.export_result = _text()

@@ -10,11 +10,11 @@ carry on alone with their answers (the default), or stop and have everything era
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QBoxLayout, QFrame, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QFrame, QSizePolicy
 
 from kiosk.i18n import N_, Translator
-from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S
-from kiosk.ui.widgets import FSI, LEADING, PDI, BaseScreen, button, label, set_role
+from kiosk.ui.theme import SPACE_S
+from kiosk.ui.widgets import FSI, LEADING, PDI, BaseScreen, button, card_layout, label
 
 # Bump when the text below changes: the version goes with the application.
 CONSENT_TEXT_VERSION = "assist-2"
@@ -52,10 +52,7 @@ class AssistConsentScreen(BaseScreen):
             has_back=False,
         )
         self.card = QFrame()
-        set_role(self.card, "card")
-        box = QVBoxLayout(self.card)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
-        box.setSpacing(SPACE_S)
+        box = card_layout(self.card, SPACE_S)
         self.who = label("", "h2")
         box.addWidget(self.who)
         self.joining = label("", "lead")

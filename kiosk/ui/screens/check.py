@@ -12,22 +12,23 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QVBoxLayout,
 )
 
 from contract.catalogue import Procedure, Step
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import display_value
-from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
+from kiosk.ui.theme import SPACE_M
 from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
+    action_button,
     button,
+    card_layout,
     forward_arrow,
     in_reading_direction,
     label,
-    set_role,
+    label_pair,
 )
 
 
@@ -36,11 +37,8 @@ class StepCard(QFrame):
 
     def __init__(self, step: Step, edit: QPushButton) -> None:
         super().__init__()
-        set_role(self, "card")
         self.step = step
-        box = QVBoxLayout(self)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
-        box.setSpacing(SPACE_M)
+        box = card_layout(self, SPACE_M)
         top = QHBoxLayout()
         self.heading = label("", "h2")
         top.addWidget(self.heading, 1)
@@ -50,12 +48,7 @@ class StepCard(QFrame):
         self.names: list[QLabel] = []
         self.values: list[QLabel] = []
         for _spec in step.fields:
-            pair = QVBoxLayout()
-            pair.setSpacing(SPACE_XS)
-            name = label("", "label")
-            value = label("", "answer")
-            pair.addWidget(name)
-            pair.addWidget(value)
+            pair, name, value = label_pair("answer")
             box.addLayout(pair)
             self.names.append(name)
             self.values.append(value)
@@ -74,9 +67,7 @@ class CheckScreen(BaseScreen):
         self.cards: list[StepCard] = []
         self._procedure: Procedure | None = None
         self._answers: dict[str, str] = {}
-        self.confirm_button = button()
-        self.confirm_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.confirm_button.clicked.connect(self.answers_confirmed)
+        self.confirm_button = action_button(self.answers_confirmed)
         self.action_row.addWidget(self.confirm_button, 0, LEADING)
         self.action_row.addStretch(1)
         self._edited: str | None = None  # the step "Modifier" was touched for

@@ -5,20 +5,20 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QWidget
 
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
-from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_S
+from kiosk.ui.theme import SPACE_S
 from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
     ErrorSummary,
     WrappingCheckBox,
-    button,
+    action_button,
+    card_layout,
     label,
     set_error_state,
-    set_role,
 )
 
 # What happens with the applicant's data, in short plain sentences (FALC).
@@ -44,10 +44,7 @@ class ConsentScreen(BaseScreen):
         self.summary.field_focus_requested.connect(lambda _field: self._focus_checkbox())
         self.body.addWidget(self.summary)
         self.notice = QFrame()
-        set_role(self.notice, "card")
-        box = QVBoxLayout(self.notice)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
-        box.setSpacing(SPACE_S)
+        box = card_layout(self.notice, SPACE_S)
         self.notice_heading = label("", "h2")
         box.addWidget(self.notice_heading)
         self.notice_lines = [label("", "lead") for _ in DATA_NOTICE]
@@ -62,9 +59,7 @@ class ConsentScreen(BaseScreen):
         self.body.addWidget(self.declaration)
         self.checkbox = self.declaration.checkbox
 
-        self.submit_button = button()
-        self.submit_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.submit_button.clicked.connect(self._submit)
+        self.submit_button = action_button(self._submit)
         self.action_row.addWidget(self.submit_button, 0, LEADING)
         self.action_row.addStretch(1)
         self.status = label("", "status")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from contract.catalogue import Document, FeeItem
 from kiosk.domain.deadlines import Deadline
@@ -18,9 +18,10 @@ from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
     Notice,
-    button,
+    action_button,
     forward_arrow,
     label,
+    label_pair,
     set_role,
 )
 
@@ -73,15 +74,11 @@ class DocumentsScreen(BaseScreen):
         self.fee_how = label("", "help")
         self.body.addWidget(self.fee_how)
 
-        self.continue_button = button()
-        self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.continue_button.clicked.connect(self.documents_confirmed)
+        self.continue_button = action_button(self.documents_confirmed)
         self.action_row.addWidget(self.continue_button, 0, LEADING)
         self.action_row.addStretch(1)
         # Beside "Continuer" when both fit, else at the end of the page (200 %).
-        self.scan_button = button("secondary")
-        self.scan_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.scan_button.clicked.connect(self.scan_requested)
+        self.scan_button = action_button(self.scan_requested, "secondary")
         self.scan_button.hide()
         self.add_action(self.scan_button, overflow=True)
 
@@ -101,12 +98,7 @@ class DocumentsScreen(BaseScreen):
         self._fees = list(fees)
         self._deadline = deadline
         for doc in self._documents:
-            pair = QVBoxLayout()
-            pair.setSpacing(SPACE_XS)
-            name = label("", "label")
-            help_ = label("", "help")
-            pair.addWidget(name)
-            pair.addWidget(help_)
+            pair, name, help_ = label_pair("help")
             self.items.addLayout(pair)
             self.document_labels.append((doc, name, help_))
         for _fee in self._fees:

@@ -4,7 +4,7 @@ procedure the answers lead to, to start (or to answer again)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
 from contract.catalogue import GuideQuestion, Procedure
 from kiosk.domain.session import Screen
@@ -14,10 +14,10 @@ from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
     LayoutButton,
-    button,
+    action_button,
+    card_layout,
     forward_arrow,
     label,
-    set_role,
 )
 
 
@@ -55,22 +55,15 @@ class GuideScreen(BaseScreen):
         self.cards: list[AnswerCard] = []
         # The result: the procedure the answers lead to.
         self.result = QFrame()
-        set_role(self.result, "card")
-        box = QVBoxLayout(self.result)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
-        box.setSpacing(SPACE_XS)
+        box = card_layout(self.result, SPACE_XS)
         self.result_title = label("", "h2")
         self.result_summary = label("", "lead")
         box.addWidget(self.result_title)
         box.addWidget(self.result_summary)
         self.result.hide()
         self.body.addWidget(self.result)
-        self.start_button = button()
-        self.start_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.start_button.clicked.connect(self.guide_accepted)
-        self.restart_button = button("secondary")
-        self.restart_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.restart_button.clicked.connect(self.restart_requested)
+        self.start_button = action_button(self.guide_accepted)
+        self.restart_button = action_button(self.restart_requested, "secondary")
         self.action_row.addWidget(self.start_button, 0, LEADING)
         self.action_row.addStretch(1)
         # Beside the start button when both fit, else at the end of the page (200 %).

@@ -8,12 +8,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QBoxLayout, QPushButton, QWidget
 
 from contract.catalogue import FieldSpec
 from contract.validation import FieldError
 from kiosk.i18n import N_, Translator
-from kiosk.ui.widgets import LEADING, BaseScreen, ErrorSummary, FieldRow, button, forward_arrow
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    ErrorSummary,
+    FieldRow,
+    action_button,
+    forward_arrow,
+)
 
 
 class LookupFormScreen(BaseScreen):
@@ -33,11 +40,14 @@ class LookupFormScreen(BaseScreen):
         for row in self.rows:
             row.keyboard_requested.connect(self.keyboard_requested)
             self.body.addWidget(row)
-        self.submit_button = button()
-        self.submit_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.submit_button.clicked.connect(self._submit)
+        self.submit_button = action_button(self._submit)
         button_box.addWidget(self.submit_button, 0, LEADING)
         self.busy = False
+
+    @property
+    def birth_date_row(self) -> FieldRow:
+        """The second question of both forms."""
+        return self.rows[1]
 
     def submit(self, values: list[str]) -> None:
         """Emit the screen's request with the values typed, in the fields' order."""
@@ -77,6 +87,11 @@ class LookupFormScreen(BaseScreen):
         self.title.setText(self.title_text())
         if errors:  # the summary in view (at 200 % it fell below the fold), with the focus
             self.focus_summary(self.summary)
+
+    def show_failure(self, message_id: str) -> None:
+        """The request failed: one message whatever was wrong, on the first field (it must
+        not tell which of the two was wrong)."""
+        self.show_errors([FieldError(self.rows[0].spec.id, message_id)])
 
     def title_text(self) -> str:
         title = self.tr_(self._title_id)

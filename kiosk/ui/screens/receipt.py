@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from kiosk.domain.deadlines import Deadline
 from kiosk.domain.session import Screen
@@ -23,7 +23,15 @@ from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date, format_time
 from kiosk.ui.screens.guide import AnswerCard
 from kiosk.ui.theme import SPACE_S
-from kiosk.ui.widgets import LEADING, BaseScreen, Notice, bidi, button, label, set_role
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    Notice,
+    action_button,
+    bidi,
+    label,
+    set_role,
+)
 
 NEXT_STEPS = (
     N_("Notez ce numéro ou prenez-le en photo."),
@@ -83,12 +91,8 @@ class ReceiptScreen(BaseScreen):
         # "Imprimer mon reçu" prints it again (issue 15: two primary-looking buttons).
         paper = QVBoxLayout()
         paper.setSpacing(SPACE_S)
-        self.print_button = button("secondary")
-        self.print_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.print_button.clicked.connect(self.print_requested)
-        self.show_button = button("secondary")
-        self.show_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.show_button.clicked.connect(self.show_requested)
+        self.print_button = action_button(self.print_requested, "secondary")
+        self.show_button = action_button(self.show_requested, "secondary")
         paper.addWidget(self.print_button, 0, LEADING)
         paper.addWidget(self.show_button, 0, LEADING)
         self.body.insertLayout(0, paper)
@@ -106,9 +110,7 @@ class ReceiptScreen(BaseScreen):
         self._print_error = False
         self._pages: list[QImage] = []
 
-        self.finish_button = button()
-        self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.finish_button.clicked.connect(self.finished)
+        self.finish_button = action_button(self.finished)
         self.action_row.addWidget(self.finish_button, 0, LEADING)
         self.action_row.addStretch(1)
         # A large card whose text wraps (a long sentence in every language, at 200 %).

@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QSizePolicy
 
-from contract.validation import FieldError
 from kiosk.domain.resume import (
     RESUME_BIRTH_DATE_FIELD,
     RESUME_CODE_FIELD,
@@ -22,7 +20,15 @@ from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
 from kiosk.ui.screens.lookup_form import LookupFormScreen
-from kiosk.ui.widgets import LEADING, BaseScreen, FieldRow, bidi, button, label, set_role
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    FieldRow,
+    action_button,
+    bidi,
+    label,
+    set_role,
+)
 
 RESUME_FAILED = N_(
     "Ce code et cette date de naissance ne correspondent à aucune demande. "
@@ -61,9 +67,7 @@ class SavedScreen(BaseScreen):
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.code.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so it can be read on its own
         self.body.addWidget(self.code, 0, LEADING)
-        self.print_button = button("secondary")
-        self.print_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.print_button.clicked.connect(self.print_requested)
+        self.print_button = action_button(self.print_requested, "secondary")
         self.body.addWidget(self.print_button, 0, LEADING)
         self.print_status = label("", "lead")
         self.print_status.hide()
@@ -73,12 +77,8 @@ class SavedScreen(BaseScreen):
         self.body.addWidget(self.how)
         self.until = label("", "lead")
         self.body.addWidget(self.until)
-        self.continue_button = button("secondary")
-        self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.continue_button.clicked.connect(self.back_requested)
-        self.finish_button = button()
-        self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.finish_button.clicked.connect(self.finished)
+        self.continue_button = action_button(self.back_requested, "secondary")
+        self.finish_button = action_button(self.finished)
         self.action_row.addWidget(self.finish_button, 0, LEADING)
         self.action_row.addWidget(self.continue_button, 0, LEADING)
         self.action_row.addStretch(1)
@@ -171,16 +171,8 @@ class ResumeScreen(LookupFormScreen):
     def code_row(self) -> FieldRow:
         return self.rows[0]
 
-    @property
-    def birth_date_row(self) -> FieldRow:
-        return self.rows[1]
-
     def submit(self, values: list[str]) -> None:
         self.resume_requested.emit(*values)
-
-    def show_failure(self, message_id: str) -> None:
-        """Resuming failed: the same message whatever was wrong, on the code."""
-        self.show_errors([FieldError(RESUME_CODE_FIELD.id, message_id)])
 
     def retranslate_body(self, tr: Translator) -> None:
         self.retranslate_form(tr, tr(N_("Reprendre ma demande")))

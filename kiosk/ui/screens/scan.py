@@ -19,7 +19,7 @@ from kiosk.i18n import N_, Translator
 from kiosk.scan.guidance import Guidance, message_id
 from kiosk.ui.image_view import ImageView
 from kiosk.ui.theme import NORMAL, SPACE_L, SPACE_M, SPACE_S
-from kiosk.ui.widgets import LEADING, BaseScreen, button, label, set_role
+from kiosk.ui.widgets import LEADING, BaseScreen, action_button, button, label, set_role
 
 if TYPE_CHECKING:
     from kiosk.ui.confirm import ConfirmDialog
@@ -110,9 +110,7 @@ class ScanScreen(BaseScreen):
         self.retake_button.hide()
         self.skip_dialog: ConfirmDialog | None = None
         # Beside the two others when they fit, else at the end of the page (200 %).
-        self.more_button = button("secondary")
-        self.more_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.more_button.clicked.connect(self.more_requested)
+        self.more_button = action_button(self.more_requested, "secondary")
         self.more_button.hide()
         self.add_action(self.more_button, overflow=True)
         self._more_pages = False  # the document may have more pages than asked

@@ -13,23 +13,16 @@ import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFrame, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QSizePolicy, QWidget
 
-from contract.validation import FieldError
 from kiosk.domain.receipt import STATUS_BIRTH_DATE_FIELD, STATUS_REFERENCE_FIELD
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.display import format_date
 from kiosk.ui.image_view import ImageView
 from kiosk.ui.screens.lookup_form import LookupFormScreen
-from kiosk.ui.theme import SPACE_L, SPACE_M
-from kiosk.ui.widgets import (
-    LEADING,
-    FieldRow,
-    button,
-    label,
-    set_role,
-)
+from kiosk.ui.theme import SPACE_M
+from kiosk.ui.widgets import LEADING, FieldRow, action_button, card_layout, label
 
 # What each status means for the applicant: a title and what to do (plain language).
 STATUS_TEXT: dict[str, tuple[str, str]] = {
@@ -97,18 +90,13 @@ class StatusScreen(LookupFormScreen):
         self.lookup_button = self.submit_button
         # 3. the answer
         self.result = QFrame()
-        set_role(self.result, "notice")
-        box = QVBoxLayout(self.result)
-        box.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
-        box.setSpacing(SPACE_M)
+        box = card_layout(self.result, SPACE_M, "notice", bottom=SPACE_M)
         self.status_title = label("", "h2")
         self.status_title.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # focused when it comes
         self.status_text = label("", "lead")
         self.status_reference = label("", "lead")
         self.status_date = label("", "lead")
-        self.attestation_button = button("secondary")
-        self.attestation_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.attestation_button.clicked.connect(self.attestation_requested)
+        self.attestation_button = action_button(self.attestation_requested, "secondary")
         self.attestation_status = label("", "lead")
         for widget in (
             self.status_title,
@@ -122,9 +110,7 @@ class StatusScreen(LookupFormScreen):
         self.result.hide()
         self.body.insertWidget(0, self.result)
 
-        self.finish_button = button("secondary")
-        self.finish_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.finish_button.clicked.connect(self.finished)
+        self.finish_button = action_button(self.finished, "secondary")
         self.action_row.addWidget(self.finish_button, 0, LEADING)
         self.action_row.addStretch(1)
         self._hint_id = SCAN_HINT
@@ -142,10 +128,6 @@ class StatusScreen(LookupFormScreen):
     @property
     def reference_row(self) -> FieldRow:
         return self.rows[0]
-
-    @property
-    def birth_date_row(self) -> FieldRow:
-        return self.rows[1]
 
     # --- what the controller drives -------------------------------------------------------
     def submit(self, values: list[str]) -> None:
@@ -169,7 +151,7 @@ class StatusScreen(LookupFormScreen):
         """The lookup failed: one message, on the reference."""
         self.result.hide()
         self._status = None
-        self.show_errors([FieldError(STATUS_REFERENCE_FIELD.id, message_id)])
+        super().show_failure(message_id)
 
     def show_status(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QWidget
 
 from contract.catalogue import CHOICE_TYPES, Step
 from contract.validation import FieldError
@@ -19,7 +19,7 @@ from kiosk.ui.widgets import (
     ErrorSummary,
     FieldRow,
     Notice,
-    button,
+    action_button,
     forward_arrow,
 )
 
@@ -45,15 +45,13 @@ class StepScreen(BaseScreen):
         self.summary.field_focus_requested.connect(self.focus_field)
         self.body.addWidget(self.summary)
         self.rows: list[FieldRow | ChoiceRow] = []
-        self.continue_button = button()
-        self.continue_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.continue_button.clicked.connect(self._submit)
+        self.continue_button = action_button(self._submit)
         self.action_row.addWidget(self.continue_button, 0, LEADING)
         self.action_row.addStretch(1)
         # Shown once the date of birth is known (it protects the saved draft).
-        self.save_button = button("secondary")
-        self.save_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.save_button.clicked.connect(lambda: self.save_requested.emit(self.values()))
+        self.save_button = action_button(
+            lambda: self.save_requested.emit(self.values()), "secondary"
+        )
         self.save_button.hide()
         # Beside "Continuer" when both fit, else at the end of the page (200 %).
         self.add_action(self.save_button, overflow=True)

@@ -13,6 +13,7 @@ from kiosk.ui.widgets import (
     LEADING,
     BaseScreen,
     OptionGroup,
+    action_button,
     button,
     forward_arrow,
     label,
@@ -67,17 +68,11 @@ class WelcomeScreen(BaseScreen):
         self.voice_button.toggled.connect(self._voice_toggled)
         self.body.addWidget(self.voice_button)
 
-        self.start_button = button()
-        self.start_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.start_button.clicked.connect(self.start_requested)
+        self.start_button = action_button(self.start_requested)
         self.action_row.addWidget(self.start_button, 0, LEADING)
-        self.resume_button = button("secondary")
-        self.resume_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.resume_button.clicked.connect(self.resume_requested)
+        self.resume_button = action_button(self.resume_requested, "secondary")
         self.action_row.addWidget(self.resume_button, 0, LEADING)
-        self.status_button = button("secondary")
-        self.status_button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        self.status_button.clicked.connect(self.status_requested)
+        self.status_button = action_button(self.status_requested, "secondary")
         self.action_row.addStretch(1)
         # Beside the two others when they fit (100 %), else at the end of the page: three
         # buttons do not fit one row at 200 % in every language.
