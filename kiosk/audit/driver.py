@@ -913,7 +913,7 @@ class Runner:
         return go
 
     def _guard(self, run: Callable[[], Outcome], check_id: str) -> Outcome:
-        t0 = time.monotonic()
+        t0, c0 = time.monotonic(), time.process_time()
         try:
             return run()
         except Exception as exc:  # an audit bug must show in the report, not stop it
@@ -927,6 +927,8 @@ class Runner:
         finally:
             timing = self.result.metrics.setdefault("seconds_by_check", {})
             timing[check_id] = round(timing.get(check_id, 0.0) + time.monotonic() - t0, 3)
+            cpu = self.result.metrics.setdefault("cpu_seconds_by_check", {})
+            cpu[check_id] = round(cpu.get(check_id, 0.0) + time.process_time() - c0, 3)
 
     def _guard_pair(
         self, run: Callable[[], tuple[Outcome, list[str]]], check_id: str

@@ -66,6 +66,7 @@ _HIDE = QEvent.Type.Hide
 # What the window's event filter reads (its own and the wheel guard's); the rest of the
 # application's events return at once.
 _WATCHED = frozenset({_SHOW, _RESIZE, _POLISH, _HIDE, *_ACTIVITY_EVENTS, *GUARDED})
+_BLOCKING = frozenset({QEvent.Type.WindowBlocked, QEvent.Type.WindowUnblocked})
 
 
 class MainWindow(QMainWindow):
@@ -370,6 +371,16 @@ class MainWindow(QMainWindow):
         for screen in self.all_screens:
             screen.wipe()
         self.osk.wipe()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() in _BLOCKING:
+            # Not handed down: QWidget::event sends a window's (un)blocking by a modal
+            # dialog to each of its ~800 child widgets, one by one, each through the
+            # application's event filter (this window's, in Python), for every dialog
+            # opened or closed; none of them reads it (the blocking is the window's own,
+            # which Qt keeps itself).
+            return True
+        return super().event(event)
 
     # --- activity ---------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -280,6 +280,40 @@ def _signals_blocked(widget: QWidget) -> Iterator[None]:
         widget.blockSignals(was)
 
 
+@contextlib.contextmanager
+def _ancestor_layouts_held(widget: QWidget) -> Iterator[None]:
+    """Within the block, the layouts of ``widget`` and of its ancestors are not activated;
+    after it, they are, once, as Qt does when a child is shown.
+
+    Showing a widget activates the layout of every visible ancestor up to the window, each
+    time: the header's seven buttons each showing their icon laid the whole window out
+    seven times (a third of kiosk-audit's screen-shape check, which lays every state out
+    at 1920 x 1080 and back)."""
+    held = []
+    w: QWidget | None = widget
+    while w is not None:
+        layout = w.layout()
+        if layout is not None and layout.isEnabled():
+            layout.setEnabled(False)
+            held.append(layout)
+        if w.isWindow():
+            break
+        w = w.parentWidget()
+    try:
+        yield
+    finally:
+        for layout in reversed(held):
+            layout.setEnabled(True)
+        w = widget
+        while w is not None and w.isVisible():
+            layout = w.layout()
+            if layout is not None:
+                layout.activate()
+            if w.isWindow():
+                break
+            w = w.parentWidget()
+
+
 class OptionGroup(QWidget):
     """The options of one choice (the languages, the answers of a question): one radio
     group for screen readers (``kiosk.ui.a11y``); the arrow keys move the focus between
@@ -893,10 +927,11 @@ class Header(QFrame):
 
     def _set_mode(self, *, compact: bool, px: int | None) -> None:
         self.compact = compact
-        for btn in self.buttons:
-            if btn.compact != compact:
-                btn.set_compact(compact)
-            btn.set_text_px(px)
+        with _ancestor_layouts_held(self):
+            for btn in self.buttons:
+                if btn.compact != compact:
+                    btn.set_compact(compact)
+                btn.set_text_px(px)
 
     def _show_title(self, room: int) -> None:
         """The title in what room is left, shortened with "…" rather than hidden."""
