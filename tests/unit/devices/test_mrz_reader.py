@@ -522,3 +522,34 @@ def test_a_cut_one_cell_off_is_left_out_of_the_sum() -> None:
     assert pooled is not None and pooled.lines == SPECIMEN
     # Only two cuts left standing: too few.
     assert reader._pooled(cuts[1:], None) is None
+
+
+@pytest.mark.parametrize("char_px", [9, 16, 28])
+def test_a_lines_cells_cut_at_once_are_the_cells_cut_one_by_one(
+    monkeypatch: pytest.MonkeyPatch, char_px: int
+) -> None:
+    # ``_cells_at`` (prefix sums and one remap for a whole line) replaces 37-44 warps a
+    # line for speed: its features must be those the classifier was trained on
+    # (``_recentre`` and ``_cell_from``, one cell at a time), within interpolation rounding.
+    from kiosk.devices.mrz_reader import grid_features
+
+    doc = make_document("passport", np.random.default_rng(char_px), char_px=char_px, today=TODAY)
+    x0, y0, x1, y1 = doc.mrz_box  # type: ignore[misc]
+    band = cv2.cvtColor(doc.image[y0 - 12 : y1 + 12, x0 - 12 : x1 + 12], cv2.COLOR_BGR2GRAY)
+    band = cv2.GaussianBlur(band, (0, 0), 0.8)
+    engine = GlyphEngine()
+    found = engine.line_grids(band)
+    assert found is not None
+    ink, grids = found
+    for grid in grids:
+        # A grid reaching past the band's edges too: cells there are cut from what is in.
+        for g in (grid, (grid[0] - 1.5 * grid[3], grid[1] - 3, grid[2] + 3, grid[3])):
+            monkeypatch.setattr(mrz_reader, "FAST_CELLS", False)
+            slow = grid_features(ink, g)
+            monkeypatch.setattr(mrz_reader, "FAST_CELLS", True)
+            fast = grid_features(ink, g)
+            assert fast.shape == slow.shape
+            assert float(np.abs(fast - slow).max()) < 0.02
+            assert (
+                engine.model.classify(fast) == engine.model.classify(slow)
+            ).mean() >= 0.97
