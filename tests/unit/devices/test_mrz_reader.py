@@ -550,6 +550,4 @@ def test_a_lines_cells_cut_at_once_are_the_cells_cut_one_by_one(
             fast = grid_features(ink, g)
             assert fast.shape == slow.shape
             assert float(np.abs(fast - slow).max()) < 0.02
-            assert (
-                engine.model.classify(fast) == engine.model.classify(slow)
-            ).mean() >= 0.97
+            assert (engine.model.classify(fast) == engine.model.classify(slow)).mean() >= 0.97
