@@ -472,3 +472,82 @@ def test_a_line_of_mostly_fillers_still_pairs_with_a_taller_line() -> None:
     # at 8.5 px per character, no blur): still the two lines of one MRZ.
     assert _row_groups([(6, 15), (20, 33)]) == [[(6, 15), (20, 33)]]
     assert _row_groups([(6, 12), (20, 33)]) == []  # twice as tall: not one MRZ's lines
+
+
+def _cuts(
+    lines: tuple[str, ...], doubts: list[dict[tuple[int, int], tuple[str, float]]]
+) -> list[list[np.ndarray]]:
+    return [_scored(lines, d) for d in doubts]
+
+
+def test_a_name_letter_every_cut_doubts_is_read_from_the_cuts_summed() -> None:
+    # Camera 110 of seed 5: a name letter ('E' against 'F') read right at every size but
+    # each time with a margin under ``min_margin``, so no cut passed on its own. The
+    # evidence of the cuts, summed, clears ``POOL_MARGIN``; too little of it does not.
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    each = mrz_reader.POOL_MARGIN / 3 + 0.1
+    assert each < reader.min_margin
+    doubt = {(0, 5): ("F", each)}
+    single = reader._read_scored(list(SPECIMEN), _scored(SPECIMEN, doubt), None)
+    assert not single.ok and single.error is not None and "unsure" in single.error.message
+    pooled = reader._pooled(_cuts(SPECIMEN, [doubt] * 4), None)
+    assert pooled is not None and pooled.ok and pooled.lines == SPECIMEN
+    weak = {(0, 5): ("F", mrz_reader.POOL_MARGIN / 4 - 0.1)}
+    assert reader._pooled(_cuts(SPECIMEN, [weak] * 4), None) is None
+    # Fewer than ``POOL_MIN`` cuts: nothing to sum.
+    assert reader._pooled(_cuts(SPECIMEN, [doubt] * (mrz_reader.POOL_MIN - 1)), None) is None
+
+
+def test_summed_cuts_that_read_a_name_letter_otherwise_are_refused() -> None:
+    # A third of the cuts may read the letter otherwise (their cells sampled across a
+    # stroke): their evidence counts against the others'. More may not, whatever the sum.
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    sure = {(0, 5): ("F", 3.0)}
+    other = {(0, 5): ("F", -0.5)}  # this cut reads 'F', by 0.5
+    assert mrz_reader.POOL_MARGIN <= 3 * 3.0 - 2 * 0.5
+    assert reader._pooled(_cuts(SPECIMEN, [sure, sure, sure, other]), None) is not None
+    assert reader._pooled(_cuts(SPECIMEN, [sure, sure, sure, sure, other, other]), None)
+    # Two of five: the sum still says 'E' by 8, but too many cuts disagree.
+    assert reader._pooled(_cuts(SPECIMEN, [sure, sure, sure, other, other]), None) is None
+
+
+def test_a_cut_one_cell_off_is_left_out_of_the_sum() -> None:
+    # A cut whose cells stand one place off reads another text altogether: summed with
+    # the others it would blur every position. It is left out; the others decide.
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    doubt = {(0, 5): ("F", mrz_reader.POOL_MARGIN / 3 + 0.1)}
+    off = tuple(line[1:] + "<" for line in SPECIMEN)
+    cuts = [*_cuts(SPECIMEN, [doubt] * 3), _scored(off, {})]
+    pooled = reader._pooled(cuts, None)
+    assert pooled is not None and pooled.lines == SPECIMEN
+    # Only two cuts left standing: too few.
+    assert reader._pooled(cuts[1:], None) is None
+
+
+@pytest.mark.parametrize("char_px", [9, 16, 28])
+def test_a_lines_cells_cut_at_once_are_the_cells_cut_one_by_one(
+    monkeypatch: pytest.MonkeyPatch, char_px: int
+) -> None:
+    # ``_cells_at`` (prefix sums and one remap for a whole line) replaces 37-44 warps a
+    # line for speed: its features must be those the classifier was trained on
+    # (``_recentre`` and ``_cell_from``, one cell at a time), within interpolation rounding.
+    from kiosk.devices.mrz_reader import grid_features
+
+    doc = make_document("passport", np.random.default_rng(char_px), char_px=char_px, today=TODAY)
+    x0, y0, x1, y1 = doc.mrz_box  # type: ignore[misc]
+    band = cv2.cvtColor(doc.image[y0 - 12 : y1 + 12, x0 - 12 : x1 + 12], cv2.COLOR_BGR2GRAY)
+    band = cv2.GaussianBlur(band, (0, 0), 0.8)
+    engine = GlyphEngine()
+    found = engine.line_grids(band)
+    assert found is not None
+    ink, grids = found
+    for grid in grids:
+        # A grid reaching past the band's edges too: cells there are cut from what is in.
+        for g in (grid, (grid[0] - 1.5 * grid[3], grid[1] - 3, grid[2] + 3, grid[3])):
+            monkeypatch.setattr(mrz_reader, "FAST_CELLS", False)
+            slow = grid_features(ink, g)
+            monkeypatch.setattr(mrz_reader, "FAST_CELLS", True)
+            fast = grid_features(ink, g)
+            assert fast.shape == slow.shape
+            assert float(np.abs(fast - slow).max()) < 0.02
+            assert (engine.model.classify(fast) == engine.model.classify(slow)).mean() >= 0.97

@@ -191,3 +191,26 @@ def test_an_mrv_a_found_cut_short_at_36_characters_is_not_read_as_an_mrv_b(
     monkeypatch.setattr(mrz_reader, "TRUNCATION_GUARD", True)
     read = reader.read(shot.image)
     assert read.result is None or _right(Outcome(shot, None, read)), read.lines
+
+
+def test_a_name_letter_every_cut_doubts_is_read_from_the_cuts_summed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Camera 86 of seed 5: an MRV-A at 11.5 px per character under motion blur whose name
+    # letter the cuts read right, but each with a margin under 2.3: no cut passes on its
+    # own, at any of the sizes tried. The cuts' evidence summed (``MrzReader._pooled``)
+    # reads it.
+    shot = capture("camera", 86, 5)
+    assert shot.truth is not None
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    monkeypatch.setattr(mrz_reader, "POOL_CUTS", False)
+    alone = reader.read(shot.image)
+    assert alone.result is None and alone.error is not None
+    assert "unsure" in alone.error.message
+    monkeypatch.setattr(mrz_reader, "POOL_CUTS", True)
+    monkeypatch.setattr(mrz_reader, "POOL_MARGIN", 99.0)  # every cut tried, none summed
+    assert reader.read(shot.image).result is None
+    monkeypatch.setattr(mrz_reader, "POOL_MARGIN", 3.0)
+    read = reader.read(shot.image)
+    assert read.result is not None, (read.error, read.lines)
+    assert read.result.identity() == parse(list(shot.truth), today=TODAY).identity()
