@@ -35,7 +35,7 @@ from tests.fixtures.central import (
 from tests.fixtures.pki import Pki, make_pki
 from tests.fixtures.waiting import WaitTimeout, wait_until
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 HEADER_TIMEOUT_S = 2
