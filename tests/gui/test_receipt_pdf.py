@@ -21,7 +21,6 @@ from PySide6.QtGui import QImage, QPdfWriter
 
 from contract.catalogue import load_catalogue
 from kiosk.domain.receipt import (
-    AttestationContent,
     ReceiptContent,
     build_receipt,
     parse_qr,
@@ -34,6 +33,7 @@ from kiosk.render.receipt_pdf import (
     write_pdf,
 )
 from kiosk.ui.controllers.receipt import decode_qr, qimage_to_bgr
+from tests.fixtures.receipts import attestation as sample_attestation
 
 pytestmark = [
     pytest.mark.gui,
@@ -183,17 +183,11 @@ def test_images_for_the_screen_carry_the_same_qr(qtbot: Any) -> None:
 
 def test_attestation_names_the_applicant_and_has_no_qr(qtbot: Any, tmp_path: Path) -> None:
     procedure = load_catalogue().procedure("renewal-student")
-    attestation = AttestationContent(
+    attestation = sample_attestation(
         central_reference="PREF-2026-000042",
-        local_reference="K-7K3M-9QXD",
         procedure_label=procedure.title,
-        deposited_at=SUBMITTED,
         examined_since=SUBMITTED + dt.timedelta(days=3),
         issued_at=SUBMITTED + dt.timedelta(days=10),
-        surname="Haddad",
-        given_names="Nour",
-        birth_date="2001-03-14",
-        nationality="LB",
         language="fa",
     )
     data = _in_slices(qtbot, pdf_steps(attestation))

@@ -32,6 +32,7 @@ from kiosk.i18n import Translator
 from kiosk.render import receipt_pdf
 from kiosk.render.jobs import PrintWorker
 from kiosk.ui.compose import ReceiptDevices
+from tests.fixtures.receipts import attestation as sample_attestation
 from tests.gui.conftest import Kiosk
 
 pytestmark = pytest.mark.gui
@@ -120,26 +121,13 @@ def _print_and_show(
 def test_the_attestation_and_the_resume_code_go_the_same_way(
     make_kiosk: Callable[..., Kiosk], tmp_path: Path, painted_on: list[str]
 ) -> None:
-    from kiosk.domain.receipt import AttestationContent
     from kiosk.domain.resume import ResumeSlip
 
     printer = FakePrinter(tmp_path)
     kiosk = make_kiosk(receipt=ReceiptDevices(printer))
     controller = kiosk.controller.receipt
     outcomes: list[Any] = []
-    attestation = AttestationContent(
-        central_reference="PREF-2026-000001",
-        local_reference="K-7K3M-9QXD",
-        procedure_label="Renouvellement — étudiant",
-        deposited_at=NOW,
-        examined_since=NOW,
-        issued_at=NOW,
-        surname="Haddad",
-        given_names="Nour",
-        birth_date="2001-03-14",
-        nationality="LB",
-        language="ar",
-    )
+    attestation = sample_attestation(language="ar")
     slip = ResumeSlip("ABCD2345", NOW.date(), "fr", 2.0)
     with print_thread_calls(controller.print_worker, kiosk.qtbot) as calls:
         for document in (attestation, slip):

@@ -19,7 +19,8 @@ from kiosk.devices.printer import (
     parse_lpstat,
     printer_from_settings,
 )
-from kiosk.domain.receipt import AttestationContent, ReceiptContent
+from kiosk.domain.receipt import ReceiptContent
+from tests.fixtures.receipts import attestation as sample_attestation
 
 NOW = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
 
@@ -180,18 +181,7 @@ def test_fake_printer_writes_receipts_and_keeps_attestations_in_memory(
     image = fake.last_image  # the first page, painted when first asked
     assert image is not None and not image.isNull() and fake.last_image is image
     assert FakePrinter(tmp_path / "receipts", keep_image=False).last_image is None
-    attestation = AttestationContent(
-        central_reference="PREF-2026-000001",
-        local_reference="K-7K3M-9QXD",
-        procedure_label="Renouvellement — étudiant",
-        deposited_at=NOW,
-        examined_since=NOW,
-        issued_at=NOW,
-        surname="Haddad",
-        given_names="Nour",
-        birth_date="2001-03-14",
-        nationality="LB",
-    )
+    attestation = sample_attestation()
     fake.print_receipt(attestation)
     assert len(fake.in_memory) == 1 and fake.in_memory[0].startswith(b"%PDF-")
     assert sorted(p.name for p in (tmp_path / "receipts").iterdir()) == [path.name]

@@ -13,7 +13,6 @@ from kiosk.domain.receipt import (
     SECRET_LENGTH,
     STATUS_BIRTH_DATE_FIELD,
     STATUS_REFERENCE_FIELD,
-    AttestationContent,
     build_receipt,
     check_status_form,
     new_lookup_secret,
@@ -24,6 +23,7 @@ from kiosk.domain.receipt import (
 )
 from kiosk.domain.session import ApplicantSession
 from kiosk.i18n import LANGUAGES, Translator
+from tests.fixtures.receipts import attestation as sample_attestation
 
 NOW = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 26)
@@ -132,13 +132,8 @@ def test_receipt_and_attestation_text_in_every_language(code: str) -> None:
     )
     tr = Translator(code)
     assert tr(procedure.title) in receipt_text(receipt, tr)
-    attestation = AttestationContent(
-        central_reference="PREF-2026-000001",
-        local_reference="K-7K3M-9QXD",
+    attestation = sample_attestation(
         procedure_label=procedure.title,
-        deposited_at=NOW,
-        examined_since=NOW,
-        issued_at=NOW,
         surname="Benkirane",
         given_names="Amina",
         birth_date="2001-12-31",
