@@ -1420,31 +1420,18 @@ class MrzReader:
             retries: list[tuple[float | None, Pads]] = [(other, pads)]
             retries += [(third, pads)] if cand.pitch >= self.min_read_pitch else []
             retries += [(read_pitch, _WIDE_CUT)] if pads == _CUT else []
-            for size, cut in retries:
-                for way, band in self._bands(image, cand, size, cut):
-                    if way == flipped:
-                        read = self._read_band(band, cand.quad)
-                        scores = self.engine.log_probs()
-                        if scores is not None:
-                            cuts.append(scores)
-                        sure = self._accepted(image, cand, flipped, read, size, cut)
-                        if sure is not None:
-                            return self._found(sure, flipped, t0, t1)
+            sure = self._cut_again(image, cand, flipped, retries, cuts)
+            if sure is not None:
+                return self._found(sure, flipped, t0, t1)
             small = cand.pitch < self.min_read_pitch
             pooled = self._pooled(cuts, cand.quad, small) if POOL_CUTS else None
             if pooled is None and POOL_CUTS and not small:
                 # Too few cuts agreeing to decide: more sizes, more evidence (each may
                 # also pass on its own).
-                for size in POOL_SIZES:
-                    for way, band in self._bands(image, cand, size, pads):
-                        if way == flipped:
-                            read = self._read_band(band, cand.quad)
-                            scores = self.engine.log_probs()
-                            if scores is not None:
-                                cuts.append(scores)
-                            sure = self._accepted(image, cand, flipped, read, size, pads)
-                            if sure is not None:
-                                return self._found(sure, flipped, t0, t1)
+                more = [(size, pads) for size in POOL_SIZES]
+                sure = self._cut_again(image, cand, flipped, more, cuts)
+                if sure is not None:
+                    return self._found(sure, flipped, t0, t1)
                 pooled = self._pooled(cuts, cand.quad) if POOL_SIZES else None
             if pooled is not None and (
                 not TRUNCATION_GUARD
@@ -1466,6 +1453,30 @@ class MrzReader:
             {"locate": t1 - t0, "read": t2 - t1},
             advice=self._advice(image, cands),
         )
+
+    def _cut_again(
+        self,
+        image: np.ndarray,
+        cand: Candidate,
+        flipped: bool,
+        attempts: Sequence[tuple[float | None, Pads]],
+        cuts: list[list[np.ndarray]],
+    ) -> MrzRead | None:
+        """A near miss cut again at each ``(size, pads)`` of ``attempts``, the same way up:
+        each cut's glyph scores added to ``cuts`` (summed later if none passes); the first
+        read that passes on its own, or None."""
+        for size, pads in attempts:
+            for way, band in self._bands(image, cand, size, pads):
+                if way != flipped:
+                    continue
+                read = self._read_band(band, cand.quad)
+                scores = self.engine.log_probs()
+                if scores is not None:
+                    cuts.append(scores)
+                sure = self._accepted(image, cand, flipped, read, size, pads)
+                if sure is not None:
+                    return sure
+        return None
 
     def _queue(
         self, image: np.ndarray, pool: list[Candidate], unread: Callable[[], bool]
