@@ -65,8 +65,8 @@ _POLISH = QEvent.Type.Polish
 _HIDE = QEvent.Type.Hide
 # What the window's event filter reads (its own and the wheel guard's); the rest of the
 # application's events return at once.
-_WATCHED = frozenset({_SHOW, _RESIZE, _POLISH, _HIDE, *_ACTIVITY_EVENTS, *GUARDED})
 _BLOCKING = frozenset({QEvent.Type.WindowBlocked, QEvent.Type.WindowUnblocked})
+_WATCHED = frozenset({_SHOW, _RESIZE, _POLISH, _HIDE, *_ACTIVITY_EVENTS, *GUARDED, *_BLOCKING})
 
 
 class MainWindow(QMainWindow):
@@ -372,16 +372,6 @@ class MainWindow(QMainWindow):
             screen.wipe()
         self.osk.wipe()
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() in _BLOCKING:
-            # Not handed down: QWidget::event sends a window's (un)blocking by a modal
-            # dialog to each of its ~800 child widgets, one by one, each through the
-            # application's event filter (this window's, in Python), for every dialog
-            # opened or closed; none of them reads it (the blocking is the window's own,
-            # which Qt keeps itself).
-            return True
-        return super().event(event)
-
     # --- activity ---------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Every event of the application passes here: its type is read once, and most
@@ -389,6 +379,13 @@ class MainWindow(QMainWindow):
         kind = event.type()
         if kind not in _WATCHED:
             return False
+        if kind in _BLOCKING:
+            # Kept from the window: its QWidget::event would send a window's (un)blocking
+            # by a modal dialog to each of its ~800 child widgets, one by one, each through
+            # this filter, for every dialog opened or closed; none of them reads it (the
+            # blocking is the window's own, which Qt keeps itself). Here, not in an
+            # override of event(): that put every event of the window through Python.
+            return watched is self
         guard = self._wheel_guard
         if kind in GUARDED and guard is not None and guard.handle(watched, event, kind):
             return True  # the guard's, as when it was a filter of its own (it came first)

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 
 from kiosk.domain.session import Screen
 from kiosk.ui.theme import SIZES, Theme
@@ -208,3 +215,32 @@ def test_help_shows_a_message_and_the_same_help_everywhere(kiosk: Kiosk) -> None
     assert dialog.ok_button.accessibleName()
     kiosk.click(dialog.ok_button)
     kiosk.qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_a_dialog_blocks_the_window_without_telling_each_of_its_widgets(kiosk: Kiosk) -> None:
+    """A modal dialog's WindowBlocked/WindowUnblocked stays with the window: Qt would hand
+    it to each of its ~800 widgets, each through the Python event filter (kiosk/ui/
+    main_window.py). The window itself stays blocked while the dialog is up."""
+    seen: list[QEvent.Type] = []
+    blocking = (QEvent.Type.WindowBlocked, QEvent.Type.WindowUnblocked)
+
+    class Spy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() in blocking:
+                seen.append(event.type())
+            return False
+
+    spy = Spy()
+    button = kiosk.window.welcome.header.help_button
+    button.installEventFilter(spy)
+    try:
+        kiosk.click(button)
+        dialog = kiosk.window.help_dialog
+        assert dialog is not None and dialog.isModal()
+        kiosk.qtbot.waitUntil(dialog.isVisible)
+        assert QApplication.activeModalWidget() is dialog
+        kiosk.click(dialog.ok_button)
+        kiosk.qtbot.waitUntil(lambda: not dialog.isVisible())
+    finally:
+        button.removeEventFilter(spy)
+    assert seen == []
