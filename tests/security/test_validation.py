@@ -13,48 +13,30 @@ from tests.fixtures.central import sample_answers
 from tests.security.conftest import ADMIN, Api
 
 
-def _answers(**changes: str) -> dict[str, str]:
-    answers = sample_answers()
-    answers.update(changes)
-    return answers
+def _bad_answer(**change: str) -> dict[str, Any]:
+    """A case: the sample answers with one of them changed, reported against that field."""
+    ((field, value),) = change.items()
+    return {"answers": {**sample_answers(), field: value}, "field": f"answers.{field}"}
+
+
+def _bad_field(**change: Any) -> dict[str, Any]:
+    """A case: one field of the application changed, reported against that field."""
+    ((field, value),) = change.items()
+    return {"changes": {field: value}, "field": field}
 
 
 CASES: dict[str, dict[str, Any]] = {
-    "a 6 MiB surname": {
-        "answers": _answers(surname="A" * (6 * 1024 * 1024)),
-        "field": "answers.surname",
-    },
-    "a birth date that is not a date": {
-        "answers": _answers(birth_date="not-a-date"),
-        "field": "answers.birth_date",
-    },
-    "a NUL character": {
-        "answers": _answers(address_line="12 rue\x00 des Écoles"),
-        "field": "answers.address_line",
-    },
-    "a right-to-left override": {
-        "answers": _answers(address_line="12 rue \u202eseloc\u202c"),
-        "field": "answers.address_line",
-    },
-    "markup": {
-        "answers": _answers(surname="<script>alert(1)</script>"),
-        "field": "answers.surname",
-    },
-    "markup in free text": {
-        "answers": _answers(address_line="<img src=x onerror=alert(1)>"),
-        "field": "answers.address_line",
-    },
-    "a 10,000-character phone number": {
-        "answers": _answers(phone="6" * 10_000),
-        "field": "answers.phone",
-    },
-    "a submission in 2999": {
-        "changes": {"submitted_at": "2999-01-01T00:00:00+00:00"},
-        "field": "submitted_at",
-    },
-    "an unknown language": {"changes": {"language": "xx-evil-lang"}, "field": "language"},
-    "another kiosk's id": {"changes": {"kiosk_id": "kiosk-someone-else"}, "field": "kiosk_id"},
-    "documents that do not match the answers": {"changes": {"documents": []}, "field": "documents"},
+    "a 6 MiB surname": _bad_answer(surname="A" * (6 * 1024 * 1024)),
+    "a birth date that is not a date": _bad_answer(birth_date="not-a-date"),
+    "a NUL character": _bad_answer(address_line="12 rue\x00 des Écoles"),
+    "a right-to-left override": _bad_answer(address_line="12 rue \u202eseloc\u202c"),
+    "markup": _bad_answer(surname="<script>alert(1)</script>"),
+    "markup in free text": _bad_answer(address_line="<img src=x onerror=alert(1)>"),
+    "a 10,000-character phone number": _bad_answer(phone="6" * 10_000),
+    "a submission in 2999": _bad_field(submitted_at="2999-01-01T00:00:00+00:00"),
+    "an unknown language": _bad_field(language="xx-evil-lang"),
+    "another kiosk's id": _bad_field(kiosk_id="kiosk-someone-else"),
+    "documents that do not match the answers": _bad_field(documents=[]),
     "an answer to no question": {
         "changes": {"answers": {**sample_answers(), "favourite_colour": "blue"}},
         "field": "answers.favourite_colour",
@@ -64,10 +46,7 @@ CASES: dict[str, dict[str, Any]] = {
         "content_type": "text/html",
         "field": "attachments.0.content_type",
     },
-    "an unknown procedure": {
-        "changes": {"procedure_id": "no-such-procedure"},
-        "field": "procedure_id",
-    },
+    "an unknown procedure": _bad_field(procedure_id="no-such-procedure"),
 }
 
 
@@ -117,28 +96,20 @@ def test_wire_level_faults_are_refused_with_422(api: Api) -> None:
     assert {p["field"] for p in resp.json()["errors"]} >= {"sealed", "sha256"}
 
 
-def test_pages_are_served_as_attachments_with_nosniff(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("declared", "served"),
+    [("image/jpeg", "image/jpeg"), ("text/html", "application/octet-stream")],
+    ids=["a JPEG page", "a page declared HTML is never served as HTML"],
+)
+def test_pages_are_served_as_attachments_with_nosniff(api: Api, declared: str, served: str) -> None:
     kiosk = api.enrol()
-    app_uuid, resp = api.deliver(kiosk, pages=1)
+    app_uuid, resp = api.deliver(kiosk, pages=1, content_type=declared)
     assert resp.status_code == 201
     ref = api.admin_application(app_uuid)["attachments"][0]
     page = api.client.get(
         f"/v1/admin/applications/{app_uuid}/attachments/{ref['sha256']}", headers=ADMIN
     )
     assert page.status_code == 200
-    assert page.headers["content-type"] == "image/jpeg"
-    assert page.headers["x-content-type-options"] == "nosniff"
-    assert page.headers["content-disposition"].startswith("attachment")
-
-
-def test_a_page_declared_html_is_never_served_as_html(api: Api) -> None:
-    kiosk = api.enrol()
-    app_uuid, _resp = api.deliver(kiosk, pages=1, content_type="text/html")
-    ref = api.admin_application(app_uuid)["attachments"][0]
-    page = api.client.get(
-        f"/v1/admin/applications/{app_uuid}/attachments/{ref['sha256']}", headers=ADMIN
-    )
-    assert page.status_code == 200
-    assert page.headers["content-type"] == "application/octet-stream"
+    assert page.headers["content-type"] == served
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["content-disposition"].startswith("attachment")
