@@ -22,7 +22,6 @@ from PySide6.QtGui import QImage, QPdfWriter
 from contract.catalogue import load_catalogue
 from kiosk.domain.receipt import (
     ReceiptContent,
-    build_receipt,
     parse_qr,
 )
 from kiosk.i18n import LANGUAGES, Translator
@@ -33,6 +32,7 @@ from kiosk.render.receipt_pdf import (
     write_pdf,
 )
 from kiosk.ui.controllers.receipt import decode_qr, qimage_to_bgr
+from tests.fixtures.receipts import NOW, REFERENCE, SECRET, full_receipt_of
 from tests.fixtures.receipts import attestation as sample_attestation
 
 pytestmark = [
@@ -43,24 +43,11 @@ pytestmark = [
     ),
 ]
 
-SUBMITTED = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
-SECRET = "7K3M9QXD2345ABCD"
 
 
-def make_receipt(language: str, reference: str = "K-7K3M-9QXD") -> ReceiptContent:
+def make_receipt(language: str, reference: str = REFERENCE) -> ReceiptContent:
     procedure = load_catalogue().procedure("renewal-student")
-    documents = [(d.id, d.label) for d in procedure.documents_for({})]
-    return build_receipt(
-        local_reference=reference,
-        submitted_at=SUBMITTED,
-        site="Préfecture de la Seine-Saint-Denis — Bobigny",
-        procedure_label=procedure.title,
-        language=language,
-        documents=documents,
-        provided=[documents[0][0]],
-        fees=[(f.label, f.amount_eur) for f in procedure.fees_for({})],
-        lookup_secret=SECRET,
-    )
+    return full_receipt_of(procedure, language, local_reference=reference)
 
 
 def _in_slices(qtbot: Any, steps: Any) -> Any:
@@ -186,8 +173,8 @@ def test_attestation_names_the_applicant_and_has_no_qr(qtbot: Any, tmp_path: Pat
     attestation = sample_attestation(
         central_reference="PREF-2026-000042",
         procedure_label=procedure.title,
-        examined_since=SUBMITTED + dt.timedelta(days=3),
-        issued_at=SUBMITTED + dt.timedelta(days=10),
+        examined_since=NOW + dt.timedelta(days=3),
+        issued_at=NOW + dt.timedelta(days=10),
         language="fa",
     )
     data = _in_slices(qtbot, pdf_steps(attestation))

@@ -17,7 +17,6 @@ import pytest
 from kiosk.config import load_settings
 from kiosk.devices.camera import FakeCamera
 from kiosk.devices.printer import MESSAGES, FakePrinter, PrinterState
-from kiosk.domain.receipt import ReceiptContent
 from kiosk.domain.session import Screen
 from kiosk.i18n import Translator
 from kiosk.link.status_service import StatusService
@@ -28,12 +27,11 @@ from kiosk.ui.screens.status import STATUS_NOT_FOUND, STATUS_TEXT
 from sync.client import CentralClient
 from sync.enrolment import enrol
 from tests.fixtures.central import CentralServer, make_upload, sample_payload
+from tests.fixtures.receipts import REFERENCE, SECRET
+from tests.fixtures.receipts import receipt as sample_receipt
 from tests.gui.conftest import NOW, Kiosk
 
 pytestmark = pytest.mark.gui
-
-REFERENCE = "K-7K3M-9QXD"
-SECRET = "7K3M9QXD2345ABCD"
 
 
 def said(kiosk: Kiosk) -> list[tuple[str, str]]:
@@ -130,14 +128,7 @@ def _status_service(central: CentralServer, tmp_path: Path) -> StatusService:
 
 def _receipt_frame() -> Any:
     """What the camera sees: the receipt as printed (first page)."""
-    receipt = ReceiptContent(
-        local_reference=REFERENCE,
-        submitted_at=dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC),
-        site="Préfecture",
-        procedure_label="Renouvellement — étudiant",
-        language="ar",
-        lookup_secret=SECRET,
-    )
+    receipt = sample_receipt(language="ar")
     return receipt_camera_frame(render_images(receipt, dpi=100)[0])
 
 
@@ -283,16 +274,7 @@ def test_demo_devices_the_camera_shows_the_last_receipt(
     assert controller.qr_camera is not None
     blank = controller.qr_camera()
     assert isinstance(blank, FakeCamera) and decode_qr(blank.frames[0]) == ""
-    printer.print_receipt(
-        ReceiptContent(
-            local_reference=REFERENCE,
-            submitted_at=dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC),
-            site="Bobigny",
-            procedure_label="Renouvellement — étudiant",
-            language="fr",
-            lookup_secret=SECRET,
-        )
-    )
+    printer.print_receipt(sample_receipt(site="Bobigny"))
     assert (tmp_path / "receipts" / f"receipt-{REFERENCE}.pdf").exists()
     camera = controller.qr_camera()
     assert isinstance(camera, FakeCamera)

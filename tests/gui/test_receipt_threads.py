@@ -27,11 +27,11 @@ import pytest
 from PySide6.QtGui import QColor
 
 from kiosk.devices.printer import MESSAGES, FakePrinter, PrinterState
-from kiosk.domain.receipt import ReceiptContent
 from kiosk.i18n import Translator
 from kiosk.render import receipt_pdf
 from kiosk.render.jobs import PrintWorker
 from kiosk.ui.compose import ReceiptDevices
+from tests.fixtures.receipts import RECEIPT, receipt_of
 from tests.fixtures.receipts import attestation as sample_attestation
 from tests.gui.conftest import Kiosk
 
@@ -139,14 +139,7 @@ def test_the_attestation_and_the_resume_code_go_the_same_way(
 
 
 def test_painting_refuses_any_other_thread(qapp: Any) -> None:
-    receipt = ReceiptContent(
-        local_reference="K-7K3M-9QXD",
-        submitted_at=NOW,
-        site="Préfecture",
-        procedure_label="Renouvellement — étudiant",
-        language="fr",
-        lookup_secret="7K3M9QXD2345ABCD",
-    )
+    receipt = RECEIPT
     refused: list[BaseException] = []
 
     def elsewhere() -> None:
@@ -173,20 +166,10 @@ def test_a_long_receipt_is_painted_in_small_steps(qapp: Any) -> None:
     several pages: the QR code, each row group measured, each page laid out and each
     page painted is a step of its own (one turn of the event loop in the kiosk)."""
     from contract.catalogue import load_catalogue
-    from kiosk.domain.receipt import build_receipt
 
     procedure = load_catalogue().procedure("first-student")
     documents = [(d.id, d.label) for d in procedure.documents]
-    receipt = build_receipt(
-        local_reference="K-7K3M-9QXD",
-        submitted_at=NOW,
-        site="Préfecture",
-        procedure_label=procedure.title,
-        language="ar",
-        documents=documents,
-        lookup_secret="7K3M9QXD2345ABCD",
-        text_scale=2.0,
-    )
+    receipt = receipt_of(procedure, "ar", documents, text_scale=2.0)
     steps = receipt_pdf.pdf_steps(receipt)
     count = 0
     while True:

@@ -3,7 +3,6 @@ fake printer (receipts as PDF files, attestations in memory only)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import stat
 from pathlib import Path
 from typing import Any
@@ -19,21 +18,8 @@ from kiosk.devices.printer import (
     parse_lpstat,
     printer_from_settings,
 )
-from kiosk.domain.receipt import ReceiptContent
+from tests.fixtures.receipts import RECEIPT
 from tests.fixtures.receipts import attestation as sample_attestation
-
-NOW = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
-
-
-def _receipt() -> ReceiptContent:
-    return ReceiptContent(
-        local_reference="K-7K3M-9QXD",
-        submitted_at=NOW,
-        site="Préfecture",
-        procedure_label="Renouvellement — étudiant",
-        language="fr",
-        lookup_secret="7K3M9QXD2345ABCD",
-    )
 
 
 @pytest.mark.parametrize(
@@ -81,7 +67,7 @@ def test_cups_backend_asks_lpstat_for_its_queue(
     cups = CupsPrinter("kiosk")
     assert cups.check() is PrinterState.NO_PAPER
     with pytest.raises(PrintError) as caught:
-        cups.print_pdf(_receipt(), b"%PDF-1.4 receipt")
+        cups.print_pdf(RECEIPT, b"%PDF-1.4 receipt")
     assert caught.value.state is PrinterState.NO_PAPER
     assert not (tmp_path / "lp.stdin").exists()  # nothing spooled
 
@@ -92,7 +78,7 @@ def test_cups_backend_spools_the_pdf_with_lp(
     """The PDF painted on the GUI thread goes to ``lp`` on stdin, to the queue checked;
     the job's title names no reference (CUPS logs titles)."""
     _tools(tmp_path, monkeypatch, IDLE)
-    CupsPrinter("kiosk").print_pdf(_receipt(), b"%PDF-1.4 receipt")
+    CupsPrinter("kiosk").print_pdf(RECEIPT, b"%PDF-1.4 receipt")
     assert (tmp_path / "lp.stdin").read_bytes() == b"%PDF-1.4 receipt"
     args = (tmp_path / "lp.args").read_text().split()
     assert args[:2] == ["-d", "kiosk"] and args[-1] == "-"
@@ -106,7 +92,7 @@ def test_cups_backend_prints_to_the_default_destination(
     _tools(tmp_path, monkeypatch, default + IDLE)
     cups = CupsPrinter("")
     assert cups.check() is PrinterState.READY
-    cups.print_pdf(_receipt(), b"%PDF-1.4")
+    cups.print_pdf(RECEIPT, b"%PDF-1.4")
     assert (tmp_path / "lp.args").read_text().split()[:2] == ["-d", "accueil"]
     none = 'if [ "$1" = -d ]; then echo "no system default destination"; exit 0; fi\n'
     _tools(tmp_path, monkeypatch, none + IDLE)
@@ -145,7 +131,7 @@ def test_cups_backend_when_lp_refuses_the_job(
 ) -> None:
     _tools(tmp_path, monkeypatch, IDLE, lp)
     with pytest.raises(PrintError) as caught:
-        CupsPrinter("kiosk").print_pdf(_receipt(), b"%PDF-1.4")
+        CupsPrinter("kiosk").print_pdf(RECEIPT, b"%PDF-1.4")
     assert caught.value.state is state
 
 
@@ -154,7 +140,7 @@ def test_cups_backend_without_cups_client_is_absent(monkeypatch: pytest.MonkeyPa
     cups = CupsPrinter("kiosk")
     assert cups.check() is PrinterState.ABSENT
     with pytest.raises(PrintError) as caught:
-        cups.print_pdf(_receipt(), b"%PDF-1.4")
+        cups.print_pdf(RECEIPT, b"%PDF-1.4")
     assert caught.value.state is PrinterState.ABSENT
 
 
@@ -166,7 +152,7 @@ def test_cups_backend_without_a_printer_says_absent() -> None:
         "file CUPS no-such-queue-here : absente ou éteinte (CUPS ne la voit pas)",
     )
     with pytest.raises(PrintError) as caught:
-        cups.print_receipt(_receipt())
+        cups.print_receipt(RECEIPT)
     assert caught.value.state is PrinterState.ABSENT
 
 
@@ -175,7 +161,7 @@ def test_fake_printer_writes_receipts_and_keeps_attestations_in_memory(
 ) -> None:
     fake = FakePrinter(tmp_path / "receipts")
     assert fake.last_image is None  # nothing printed yet
-    fake.print_receipt(_receipt())  # painted here, on the GUI thread, then printed
+    fake.print_receipt(RECEIPT)  # painted here, on the GUI thread, then printed
     path = tmp_path / "receipts" / "receipt-K-7K3M-9QXD.pdf"
     assert fake.last_printed() == path and path.read_bytes().startswith(b"%PDF-")
     image = fake.last_image  # the first page, painted when first asked
@@ -192,7 +178,7 @@ def test_fake_printer_trouble(tmp_path: Path, state: PrinterState) -> None:
     fake = FakePrinter(tmp_path, state=state)
     assert fake.check() is state
     with pytest.raises(PrintError) as caught:
-        fake.print_receipt(_receipt())
+        fake.print_receipt(RECEIPT)
     assert caught.value.state is state
     assert not list(tmp_path.iterdir())
 
