@@ -44,7 +44,6 @@ pytestmark = [
 ]
 
 
-
 def make_receipt(language: str, reference: str = REFERENCE) -> ReceiptContent:
     procedure = load_catalogue().procedure("renewal-student")
     return full_receipt_of(procedure, language, local_reference=reference)
