@@ -8,6 +8,7 @@ import http.client
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -18,14 +19,21 @@ from tests.fixtures.waiting import wait_until
 from tests.security.conftest import ADMIN, PIN, Clock, enrol_real, make_api
 
 
+def _limits_only(**tight: Any) -> Limits:
+    """Per-kiosk and per-address limits no test reaches, but for ``tight``; refusals
+    answered at once."""
+    loose: dict[str, Any] = {
+        "kiosk_rate_per_s": 1000.0,
+        "kiosk_burst": 1000,
+        "address_rate_per_s": 1000.0,
+        "address_burst": 1000,
+        "refusal_delay_s": 0.0,
+    }
+    return Limits(**(loose | tight))
+
+
 def test_a_kiosk_over_its_rate_gets_429_and_the_others_do_not(tmp_path: Path, clock: Clock) -> None:
-    limits = Limits(
-        kiosk_rate_per_s=1.0,
-        kiosk_burst=5,
-        address_rate_per_s=1000.0,
-        address_burst=1000,
-        refusal_delay_s=0.0,
-    )
+    limits = _limits_only(kiosk_rate_per_s=1.0, kiosk_burst=5)
     with make_api(tmp_path, clock, limits=limits) as api:
         noisy, quiet = api.enrol("noisy"), api.enrol("quiet")
         answers = [api.heartbeat(noisy).status_code for _ in range(12)]
@@ -36,13 +44,7 @@ def test_a_kiosk_over_its_rate_gets_429_and_the_others_do_not(tmp_path: Path, cl
 
 
 def test_an_address_over_its_rate_gets_429(tmp_path: Path, clock: Clock) -> None:
-    limits = Limits(
-        kiosk_rate_per_s=1000.0,
-        kiosk_burst=1000,
-        address_rate_per_s=1.0,
-        address_burst=20,
-        refusal_delay_s=0.0,
-    )
+    limits = _limits_only(address_rate_per_s=1.0, address_burst=20)
     with make_api(tmp_path, clock, limits=limits) as api:
         answers = [api.client.get("/v1/health").status_code for _ in range(30)]
         assert answers.count(200) <= 21 and answers[-1] == 429, answers
