@@ -38,17 +38,15 @@ class ProblemError(Exception):
         self.headers = headers
         self.extra = dict(extra or {})
 
+    @classmethod
+    def about(cls, status_code: int, detail: str, field: str, message: str) -> ProblemError:
+        """The error of one faulty ``field``, with what is wrong with it."""
+        return cls(status_code, detail, [FieldProblem(field=field, message=message)])
 
-def problem_response(
-    status_code: int,
-    detail: str,
-    errors: Sequence[FieldProblem] = (),
-    headers: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> JSONResponse:
-    body = Problem(detail=detail, errors=list(errors)).model_dump(mode="json")
-    body.update(extra or {})
-    return JSONResponse(body, status_code=status_code, headers=headers)
+    def response(self) -> JSONResponse:
+        body = Problem(detail=self.detail, errors=self.errors).model_dump(mode="json")
+        body.update(self.extra)
+        return JSONResponse(body, status_code=self.status_code, headers=self.headers)
 
 
 def _field_name(loc: Sequence[int | str]) -> str:
@@ -84,16 +82,16 @@ def problems_from(errors: Sequence[Any], prefix: Sequence[str] = ()) -> list[Fie
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _on_problem(_request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(exc.status_code, exc.detail, exc.errors, exc.headers, exc.extra)
+        return exc.response()
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers) if exc.headers else None
-        return problem_response(exc.status_code, str(exc.detail), (), headers)
+        return ProblemError(exc.status_code, str(exc.detail), headers=headers).response()
 
     @app.exception_handler(RequestValidationError)
     async def _on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = problems_from(exc.errors())
         noun = "problem" if len(problems) == 1 else "problems"
         detail = f"the request is not valid: {len(problems)} {noun}, see errors"
-        return problem_response(422, detail, problems)
+        return ProblemError(422, detail, problems).response()

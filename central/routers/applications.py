@@ -123,17 +123,19 @@ def put_application(
     returns the same receipt (200); other content under a known UUID is refused (409).
     Every attachment listed must be complete first (409 with ``missing`` otherwise)."""
     if upload.uuid != uuid:
-        raise ProblemError(
+        raise ProblemError.about(
             422,
             "the UUID in the body differs from the UUID in the URL",
-            [FieldProblem(field="uuid", message=f"expected {uuid}, got {upload.uuid}")],
+            "uuid",
+            f"expected {uuid}, got {upload.uuid}",
         )
     sealed = upload.sealed_bytes()
     if sha256_hex(sealed) != upload.sha256:
-        raise ProblemError(
+        raise ProblemError.about(
             422,
             "the sealed package does not match its SHA-256 (damaged in transit?)",
-            [FieldProblem(field="sha256", message="does not match the sealed bytes")],
+            "sha256",
+            "does not match the sealed bytes",
         )
     with Session(c.reader) as s:
         existing = s.get(Application, str(uuid))
@@ -160,18 +162,20 @@ def put_application(
             extra={"missing": missing},
         )
     if upload.sealing_format not in SUPPORTED_FORMATS:
-        raise ProblemError(
+        raise ProblemError.about(
             422,
             f"sealing format {upload.sealing_format} is not supported by this server",
-            [FieldProblem(field="sealing_format", message=f"use {FORMAT_VERSION}")],
+            "sealing_format",
+            f"use {FORMAT_VERSION}",
         )
     try:
         data = unseal(c.private_key, uuid, sealed)
     except SealError as exc:
-        raise ProblemError(
+        raise ProblemError.about(
             422,
             "the package cannot be opened with this server's key",
-            [FieldProblem(field="sealed", message=str(exc))],
+            "sealed",
+            str(exc),
         ) from None
 
     now = c.now()
@@ -217,11 +221,12 @@ def put_application(
                     response.status_code = status.HTTP_200_OK
                     return same_or_conflict(s, existing, upload)
                 if taken is not None:
-                    raise ProblemError(
+                    raise ProblemError.about(
                         409,
                         f"this kiosk already delivered another application with the "
                         f"reference {upload.kiosk_reference}",
-                        [FieldProblem(field="kiosk_reference", message="already used")],
+                        "kiosk_reference",
+                        "already used",
                     )
                 row = Application(
                     uuid=str(uuid),

@@ -86,10 +86,11 @@ def _precheck(
         if row.complete:
             return views.attachment_status(row)
         if total != row.size:
-            raise ProblemError(
+            raise ProblemError.about(
                 422,
                 f"this attachment was announced with {row.size} bytes, not {total}",
-                [FieldProblem(field="content-range", message=f"the total must be {row.size}")],
+                "content-range",
+                f"the total must be {row.size}",
             )
         if start > row.received:
             raise ProblemError(
@@ -206,10 +207,11 @@ async def put_attachment(
         try:
             start, end, total = parse_content_range(content_range)
         except ValueError as exc:
-            raise ProblemError(
+            raise ProblemError.about(
                 422,
                 "the Content-Range header is not valid",
-                [FieldProblem(field="content-range", message=str(exc))],
+                "content-range",
+                str(exc),
             ) from None
         length: int | None = end - start
     else:
@@ -237,10 +239,11 @@ async def put_attachment(
         if content_range is None:
             length, total = got, got
         if got != length or got == 0:
-            raise ProblemError(
+            raise ProblemError.about(
                 422,
                 f"the body has {got} bytes but Content-Range announces {length}",
-                [FieldProblem(field="content-range", message="does not match the body")],
+                "content-range",
+                "does not match the body",
             )
         if content_range is None:
             await anyio.to_thread.run_sync(_precheck, c, kiosk_id, sha256, start, total)
