@@ -59,7 +59,7 @@ DOC_SCREENS = (
 )
 
 
-def settle(app: QApplication, rounds: int = 6) -> None:
+def settle(app: QApplication, rounds: int = 8) -> None:
     for _ in range(rounds):
         app.sendPostedEvents()
         app.processEvents()

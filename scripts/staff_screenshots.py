@@ -26,6 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QApplication
+from screenshots import DOCS, OUT, settle  # the applicant's screens' script, beside this one
 
 from contract.catalogue import load_catalogue
 from contract.protocol import DeskKiosk, DeskState, FleetKiosk, HelpCallState
@@ -38,9 +39,6 @@ from kiosk.testing import FakeSealer, MemoryStore
 from kiosk.ui.compose import AdminParts, Overrides, StaffParts, build_kiosk
 from kiosk.ui.controllers.session import SessionController
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "out" / "screenshots"
-DOCS = ROOT / "docs" / "screenshots"
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 README = (
     "desk-calls--fr--1280x960.png",
@@ -48,12 +46,6 @@ README = (
     "admin-settings--fr-150--1280x1024.png",
     "join-consent--ar--1280x1024.png",
 )
-
-
-def settle(app: QApplication, rounds: int = 8) -> None:
-    for _ in range(rounds):
-        app.sendPostedEvents()
-        app.processEvents()
 
 
 def ago(**delta: float) -> dt.datetime:
