@@ -56,22 +56,22 @@ STAFF_AUDIT_BODY_BYTES = 256 * KIB
 SMALL_BODY_BYTES = 4 * KIB
 
 
-class BodyTooLarge(HTTPException):
+class BodyRefused(HTTPException):
+    """A request body refused before it was all read: the answer closes the connection, or
+    what is left of the body would be read as the next request."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(status_code, detail, headers={"Connection": "close"})
+
+
+class BodyTooLarge(BodyRefused):
     def __init__(self, limit: int) -> None:
-        super().__init__(
-            413,
-            f"the request body is larger than this route accepts ({limit} bytes)",
-            headers={"Connection": "close"},
-        )
+        super().__init__(413, f"the request body is larger than this route accepts ({limit} bytes)")
 
 
-class BodyTimeout(HTTPException):
+class BodyTimeout(BodyRefused):
     def __init__(self, seconds: float) -> None:
-        super().__init__(
-            408,
-            f"the request body did not arrive within {seconds:g} s",
-            headers={"Connection": "close"},
-        )
+        super().__init__(408, f"the request body did not arrive within {seconds:g} s")
 
 
 @dataclass(frozen=True)
