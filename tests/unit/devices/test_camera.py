@@ -34,6 +34,15 @@ def frames(n: int = 4, size: tuple[int, int] = (64, 48)) -> list[np.ndarray]:
     return out
 
 
+def write_clip(path: Path, n: int) -> None:
+    """An MJPG video of ``frames(n)`` at ``path``."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (64, 48))
+    assert writer.isOpened()
+    for frame in frames(n):
+        writer.write(frame)
+    writer.release()
+
+
 class Recorder:
     """Collects frames and events from the worker thread; waits for conditions."""
 
@@ -134,11 +143,7 @@ def test_no_camera_at_start_then_it_appears(recorder: Recorder) -> None:
 
 def test_a_file_that_ends_is_a_disconnection(tmp_path: Path, recorder: Recorder) -> None:
     path = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (64, 48))
-    assert writer.isOpened()
-    for frame in frames(5):
-        writer.write(frame)
-    writer.release()
+    write_clip(path, 5)
     camera = FakeCamera(path, fps=500, loop=False, max_failures=2, **FAST)
     recorder.start(camera)
     recorder.wait(lambda: CameraEvent.DISCONNECTED in recorder.events)
@@ -166,11 +171,7 @@ def test_opencv_camera_not_found_then_recovers(tmp_path: Path, recorder: Recorde
     assert not camera.available()
     recorder.start(camera)
     recorder.wait(lambda: CameraEvent.NOT_FOUND in recorder.events)
-    writer = cv2.VideoWriter(str(tmp_path / "tmp.avi"), cv2.VideoWriter.fourcc(*"MJPG"), 10,
-                             (64, 48))  # fmt: skip
-    for frame in frames(3):
-        writer.write(frame)
-    writer.release()
+    write_clip(tmp_path / "tmp.avi", 3)
     (tmp_path / "tmp.avi").rename(path)  # appears at once, complete
     recorder.wait(lambda: len(recorder.frames) == 3)
     # The file ends: reads fail, it is a disconnection; the loop reopens the file.
