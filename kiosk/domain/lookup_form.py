@@ -13,6 +13,14 @@ from contract.validation import FieldError, validate_field
 from kiosk.i18n import N_
 
 
+def code_field(field_id: str, label: str, help: str, max_length: int) -> FieldSpec:
+    """The code's question: plain text, at most ``max_length`` characters as typed (spaces,
+    dashes and all); the form's ``normalise`` then says whether it is a code."""
+    return FieldSpec(
+        id=field_id, type=FieldType.TEXT, label=label, help=help, max_length=max_length
+    )
+
+
 def birth_date_field(field_id: str) -> FieldSpec:
     return FieldSpec(
         id=field_id,

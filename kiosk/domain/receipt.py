@@ -26,9 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from contract.catalogue import FieldSpec, FieldType
 from kiosk.domain.deadlines import Deadline
-from kiosk.domain.lookup_form import LookupForm, birth_date_field
+from kiosk.domain.lookup_form import LookupForm, birth_date_field, code_field
 from kiosk.i18n import N_, Translator
 
 QR_PREFIX = "KTS1"
@@ -54,11 +53,10 @@ NO_PERSONAL_DATA = N_("Ce reçu ne contient ni votre nom ni votre adresse.")
 
 
 # The two questions of the status screen when the QR code cannot be read.
-STATUS_REFERENCE_FIELD = FieldSpec(
-    id="status_reference",
-    type=FieldType.TEXT,
-    label=N_("Numéro de demande"),
-    help=N_("Il est sur votre reçu. Exemple : K-7K3M-9QXD."),
+STATUS_REFERENCE_FIELD = code_field(
+    "status_reference",
+    N_("Numéro de demande"),
+    N_("Il est sur votre reçu. Exemple : K-7K3M-9QXD."),
     max_length=24,
 )
 STATUS_BIRTH_DATE_FIELD = birth_date_field("status_birth_date")

@@ -13,8 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from contract.catalogue import FieldSpec, FieldType
-from kiosk.domain.lookup_form import LookupForm, birth_date_field
+from kiosk.domain.lookup_form import LookupForm, birth_date_field, code_field
 from kiosk.domain.receipt import Section
 from kiosk.i18n import N_, Translator
 
@@ -25,11 +24,10 @@ _NOISE = re.compile(r"[\s\-.]+")
 MSG_RESUME_CODE = N_("Le code a 8 lettres ou chiffres. Exemple : 7K3M 9QXD.")
 
 # The two questions of the resume screen, validated like catalogue fields.
-RESUME_CODE_FIELD = FieldSpec(
-    id="resume_code",
-    type=FieldType.TEXT,
-    label=N_("Code de reprise"),
-    help=N_("8 lettres ou chiffres, donnés quand vous avez sauvegardé. Exemple : 7K3M 9QXD."),
+RESUME_CODE_FIELD = code_field(
+    "resume_code",
+    N_("Code de reprise"),
+    N_("8 lettres ou chiffres, donnés quand vous avez sauvegardé. Exemple : 7K3M 9QXD."),
     max_length=20,
 )
 RESUME_BIRTH_DATE_FIELD = birth_date_field("resume_birth_date")
