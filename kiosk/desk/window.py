@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -169,6 +169,7 @@ KIOSK_STATES = {  # the kiosk's own words for its state, as the history lists th
     "assisted": DeskState.ASSISTED,
     "out_of_service": DeskState.OUT_OF_SERVICE,
 }
+Box = TypeVar("Box", QHBoxLayout, QVBoxLayout)
 BELL = Path("/usr/share/sounds/freedesktop/stereo/bell.oga")
 
 
@@ -217,9 +218,10 @@ def _out_of_service_words(tr: Translator, kiosk: DeskKiosk | FleetKiosk) -> str:
     )
 
 
-def _secondary_button(text: str, name: str | None = None) -> QPushButton:
-    """A secondary button with its (translated) text, its accessible name, 44 px high."""
-    widget = button("secondary")
+def _button(text: str, name: str | None = None, variant: str = "secondary") -> QPushButton:
+    """A button (secondary unless told) with its (translated) text, its accessible name,
+    at least 44 px high."""
+    widget = button(variant)
     widget.setText(text)
     if name is not None:
         widget.setAccessibleName(name)
@@ -239,6 +241,14 @@ def _scroll_area(host: QWidget, *, sideways: bool = True) -> QScrollArea:
     return scroll
 
 
+def _card_box(card: QFrame, layout: type[Box]) -> Box:
+    """``card``'s layout, with a card's role and margins."""
+    set_role(card, "card")
+    box = layout(card)
+    box.setContentsMargins(SPACE_M, SPACE_S, SPACE_M, SPACE_S)
+    return box
+
+
 def _drop(box: QVBoxLayout, widgets: list[Any]) -> None:
     """Take ``widgets`` out of ``box`` and delete them (a list redrawn)."""
     for widget in widgets:
@@ -255,10 +265,8 @@ class KioskRow(QFrame):
 
     def __init__(self, kiosk: DeskKiosk, tr: Translator) -> None:
         super().__init__()
-        set_role(self, "card")
         self.kiosk = kiosk
-        box = QHBoxLayout(self)
-        box.setContentsMargins(SPACE_M, SPACE_S, SPACE_M, SPACE_S)
+        box = _card_box(self, QHBoxLayout)
         box.setSpacing(SPACE_M)
         texts = QVBoxLayout()
         self.name = label(kiosk.name, "h2")
@@ -272,14 +280,14 @@ class KioskRow(QFrame):
         call = kiosk.call
         if call is not None:
             if kiosk.state is DeskState.HELP_REQUESTED:
-                self.coming_button = button()
-                self.coming_button.setText(tr(COMING))
-                self.coming_button.setAccessibleName(tr(COMING_NAME).format(kiosk=kiosk.name))
+                self.coming_button = _button(
+                    tr(COMING), tr(COMING_NAME).format(kiosk=kiosk.name), variant=""
+                )
                 self.coming_button.clicked.connect(
                     lambda: self.acknowledge_requested.emit(str(call.call_id))
                 )
                 box.addWidget(self.coming_button, 0, Qt.AlignmentFlag.AlignVCenter)
-            self.close_button = _secondary_button(
+            self.close_button = _button(
                 tr(CLOSE_CALL), tr(CLOSE_CALL_NAME).format(kiosk=kiosk.name)
             )
             self.close_button.clicked.connect(lambda: self.close_requested.emit(str(call.call_id)))
@@ -339,7 +347,7 @@ class HistoryDialog(QDialog):
         if not lines:
             self.lines.append(label(tr(NO_HISTORY), "lead"))
             box.addWidget(self.lines[0])
-        self.close_button = _secondary_button(tr(CLOSE))
+        self.close_button = _button(tr(CLOSE))
         self.close_button.clicked.connect(self.accept)
         box.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTrailing)
 
@@ -351,10 +359,8 @@ class FleetCard(QFrame):
 
     def __init__(self, kiosk: FleetKiosk, tr: Translator) -> None:
         super().__init__()
-        set_role(self, "card")
         self.kiosk = kiosk
-        box = QVBoxLayout(self)
-        box.setContentsMargins(SPACE_M, SPACE_S, SPACE_M, SPACE_S)
+        box = _card_box(self, QVBoxLayout)
         box.setSpacing(SPACE_S // 2)
         self.name = label(kiosk.name, "h2")
         box.addWidget(self.name)
@@ -387,7 +393,7 @@ class FleetCard(QFrame):
         self.out_of_service.setVisible(bool(kiosk.out_of_service_message))
         box.addWidget(self.out_of_service)
         lines = [*self.lines.values(), self.out_of_service]
-        self.history_button = _secondary_button(tr(HISTORY), f"{tr(HISTORY)} : {kiosk.name}")
+        self.history_button = _button(tr(HISTORY), f"{tr(HISTORY)} : {kiosk.name}")
         self.history_button.clicked.connect(
             lambda: self.history_requested.emit(kiosk.kiosk_id, kiosk.name)
         )
@@ -491,9 +497,7 @@ class DeskWindow(QMainWindow):
         who asks; the outcome below, as the kiosk reports it."""
         tr = self.tr_
         panel = QFrame()
-        set_role(panel, "card")
-        box = QVBoxLayout(panel)
-        box.setContentsMargins(SPACE_M, SPACE_S, SPACE_M, SPACE_S)
+        box = _card_box(panel, QVBoxLayout)
         box.addWidget(label(tr(ACTIONS_TITLE), "h2"))
         form = QFormLayout()
         self.action_kiosk = QComboBox()
@@ -519,8 +523,7 @@ class DeskWindow(QMainWindow):
             name.setBuddy(widget)
             form.addRow(name, widget)
         box.addLayout(form)
-        self.action_send = button()
-        self.action_send.setText(tr(SEND))
+        self.action_send = _button(tr(SEND), variant="")
         self.action_send.clicked.connect(self.send_action)
         box.addWidget(self.action_send, 0, Qt.AlignmentFlag.AlignLeading)
         self.action_result = label("", "lead")
