@@ -47,15 +47,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_POST = _serve
 
-    def send_json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-        raw = json.dumps(data).encode()
+    def send_raw(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        length: int | None = None,
+    ) -> None:
+        """``body`` with ``status``, announced as ``length`` bytes (default: its own)."""
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
         self.end_headers()
-        self.wfile.write(raw)
+        self.wfile.write(body)
+
+    def send_json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        json_headers = {"Content-Type": "application/json", **(headers or {})}
+        self.send_raw(status, json.dumps(data).encode(), json_headers)
 
 
 class _Stub(ThreadingHTTPServer):
@@ -187,14 +196,7 @@ def test_rejections_carry_the_servers_detail(stub: _Stub, status: int) -> None:
 
 @pytest.mark.parametrize("status", [500, 502, 503, 429])
 def test_server_errors_are_transient(stub: _Stub, status: int) -> None:
-    def reply(h: _Handler) -> None:
-        h.send_response(status)
-        h.send_header("Retry-After", "120")
-        h.send_header("Content-Length", "4")
-        h.end_headers()
-        h.wfile.write(b"oops")
-
-    stub.reply = reply
+    stub.reply = lambda h: h.send_raw(status, b"oops", {"Retry-After": "120"})
     with pytest.raises(TransientError) as exc:
         CentralClient(stub.url, "t").put_application(_upload())
     assert exc.value.status == status
@@ -203,23 +205,14 @@ def test_server_errors_are_transient(stub: _Stub, status: int) -> None:
 
 
 def test_invalid_json_is_transient(stub: _Stub) -> None:
-    def reply(h: _Handler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", "9")
-        h.end_headers()
-        h.wfile.write(b'{"uuid": ')
-
-    stub.reply = reply
+    stub.reply = lambda h: h.send_raw(200, b'{"uuid": ')
     with pytest.raises(TransientError, match="not valid JSON"):
         CentralClient(stub.url, "t").put_application(_upload())
 
 
 def test_truncated_body_is_transient(stub: _Stub) -> None:
     def reply(h: _Handler) -> None:
-        h.send_response(201)
-        h.send_header("Content-Length", "500")
-        h.end_headers()
-        h.wfile.write(b'{"uuid": "')
+        h.send_raw(201, b'{"uuid": "', length=500)
         h.wfile.flush()
         h.close_connection = True
         h.connection.shutdown(socket.SHUT_RDWR)
