@@ -66,7 +66,7 @@ def _text(text: str = "", role: str = "") -> QLabel:
     return lab
 
 
-def _line(box: QVBoxLayout, text: str = "") -> QLabel:
+def _text_line(box: QVBoxLayout, text: str = "") -> QLabel:
     """A line of plain text (a state, a result) added under what ``box`` holds."""
     lab = _text(text)
     box.addWidget(lab)
@@ -243,11 +243,11 @@ class AdminScreen(QWidget):
 
     def _build_backlog(self) -> None:
         box = self._page("File d'envoi")
-        self.last_sync = _line(
+        self.last_sync = _text_line(
             box, "Dernière synchronisation réussie : aucune depuis le démarrage."
         )
-        self.backlog_counts = _line(box)
-        self.backlog_empty = _line(box, "Aucune demande en attente d'envoi.")
+        self.backlog_counts = _text_line(box)
+        self.backlog_empty = _text_line(box, "Aucune demande en attente d'envoi.")
         self.backlog_empty.hide()
         self.backlog_table = QTableWidget(0, 5)
         self.backlog_table.setHorizontalHeaderLabels(
@@ -268,7 +268,7 @@ class AdminScreen(QWidget):
         self.refresh_button = _button("Actualiser", "secondary")
         self.refresh_button.clicked.connect(self.refresh_requested)
         box.addWidget(WrapRow([self.retry_button, self.sync_button, self.refresh_button]))
-        self.backlog_status = _line(box)
+        self.backlog_status = _text_line(box)
         self._uuids: list[str] = []
 
     def _build_devices(self) -> None:
@@ -296,7 +296,7 @@ class AdminScreen(QWidget):
 
     def _build_settings(self) -> None:
         box = self._page("Réglages")
-        _line(
+        _text_line(
             box,
             "Les langues et démarches proposées changent tout de suite ; "
             "les autres réglages au prochain démarrage de la borne.",
@@ -306,23 +306,23 @@ class AdminScreen(QWidget):
         self.save_button = _button("Enregistrer les réglages")
         self.save_button.clicked.connect(self._save_clicked)
         box.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignLeading)
-        self.settings_status = _line(box)
+        self.settings_status = _text_line(box)
         self.settings_status.setAccessibleName("Résultat de l'enregistrement")
         box.addStretch(1)
 
     def _build_enrolment(self) -> None:
         box = self._page("Enrôlement")
-        self.enrolment_status = _line(box)
-        self.enrolment_address = _line(box)  # where the code will be sent (Réglages' address)
+        self.enrolment_status = _text_line(box)
+        self.enrolment_address = _text_line(box)  # where the code will be sent (Réglages' address)
         self.enrol_code = self._line_edit(box, "Code d'enrôlement à usage unique")
         self.enrol_button = _sending("Enrôler la borne", self.enrol_code, self.enrol_requested)
         box.addWidget(self.enrol_button, 0, Qt.AlignmentFlag.AlignLeading)
-        self.enrol_result = _line(box)
+        self.enrol_result = _text_line(box)
         box.addStretch(1)
 
     def _build_service(self) -> None:
         box = self._page("Hors service")
-        self.service_status = _line(box)
+        self.service_status = _text_line(box)
         self.service_message = self._line_edit(box, "Message affiché aux usagers")
         self.service_message.setMaxLength(300)
         row = QHBoxLayout()
@@ -339,33 +339,33 @@ class AdminScreen(QWidget):
 
     def _build_diagnostics(self) -> None:
         box = self._page("Diagnostic")
-        _line(
+        _text_line(
             box,
             "Exporte les journaux, les versions, la configuration et l'état de la file "
             "d'envoi dans un fichier zip. Aucune donnée personnelle n'y figure.",
         )
         self.export_dir = self._line_edit(box, "Dossier de destination (clé USB)")
-        self.export_hint = _line(box)
+        self.export_hint = _text_line(box)
         self.export_button = _sending(
             "Exporter le diagnostic", self.export_dir, self.export_requested
         )
         box.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignLeading)
-        self.export_result = _line(box)
+        self.export_result = _text_line(box)
         box.addStretch(1)
 
     def _build_purge(self) -> None:
         box = self._page("Purge")
-        self.purge_text = _line(box)
+        self.purge_text = _text_line(box)
         # First what would go, then staff confirm: a purge cannot be undone.
         self.preview_button = _button("Voir ce qui serait effacé")
         self.preview_button.clicked.connect(self.purge_preview_requested)
         box.addWidget(self.preview_button, 0, Qt.AlignmentFlag.AlignLeading)
-        self.purge_preview = _line(box)
+        self.purge_preview = _text_line(box)
         self.purge_button = _button("Effacer maintenant", "secondary")
         self.purge_button.clicked.connect(self.purge_requested)
         self.purge_button.setEnabled(False)
         box.addWidget(self.purge_button, 0, Qt.AlignmentFlag.AlignLeading)
-        self.purge_result = _line(box)
+        self.purge_result = _text_line(box)
         box.addStretch(1)
 
     # --- quitting --------------------------------------------------------------------
