@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 import schemathesis
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from central import Settings, create_app
+from central.settings import Limits
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +41,17 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     data_dir: Path = tmp_path_factory.mktemp("central-fuzz")
     app = create_app(
         Settings(
-            data_dir=data_dir, admin_token=ADMIN_TOKEN, enrolment_codes=["FUZZ-CODE-7K3M-9QXD-2PTV"]
+            data_dir=data_dir,
+            admin_token=ADMIN_TOKEN,
+            enrolment_codes=["FUZZ-CODE-7K3M-9QXD-2PTV"],
+            # The same requests and answers, without what only costs time: Argon2 with
+            # test parameters (as tests/security and tests/unit/central; the defaults took
+            # 23 s of CPU for POST /v1/admin/staff), a 429 answered at once instead of after
+            # a second (the sign-ins beyond the limiter's burst waited 28 s in all), and a
+            # throwaway database that commits without syncing to disk.
+            staff_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+            limits=Limits(refusal_delay_s=0.0),
+            sqlite_durable=False,
         )
     )
     with TestClient(app) as client:

@@ -22,24 +22,36 @@ from tests.fixtures.central import (
     SAMPLE_ANSWERS,
     CentralServer,
     database_for,
-    desk_central,
     make_upload,
     sample_payload,
+    start_central,
+    stop_central,
 )
 
 pytestmark = pytest.mark.integration
 
 DESK_TOKEN = secrets.token_urlsafe(16)
 SITE = "Préfecture"  # the kiosks' default site_name: the desk token sees this site
+# One server per database for the module (each start ~2-3 s of CPU), one site per test:
+# a desk token sees only its site's kiosks, so each test sees only the kiosks it enrolled.
+# The default site is the lock test's (its kiosk's settings keep the default site_name).
+CALL_SITE, CALL_DESK_TOKEN = "Sous-préfecture", secrets.token_urlsafe(16)
 
 
-@pytest.fixture
-def central(tmp_path: Path, central_backend: str) -> Iterator[CentralServer]:
-    with (
-        database_for(central_backend) as database_url,
-        desk_central(tmp_path / "central", DESK_TOKEN, SITE, database_url=database_url) as server,
-    ):
-        yield server
+@pytest.fixture(scope="module")
+def central(
+    tmp_path_factory: pytest.TempPathFactory, central_backend_session: str
+) -> Iterator[CentralServer]:
+    desks = {DESK_TOKEN: SITE, CALL_DESK_TOKEN: CALL_SITE}
+    env = {"KIOSK_CENTRAL_DESK_TOKENS": "\n".join(f"{t} {s}" for t, s in desks.items())}
+    with database_for(central_backend_session) as database_url:
+        server = start_central(
+            tmp_path_factory.mktemp("central"), database_url=database_url, env=env
+        )
+        try:
+            yield server
+        finally:
+            stop_central(server.process)
 
 
 def desk_get(
@@ -80,7 +92,7 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
     central: CentralServer,
 ) -> None:
     with CentralClient(central.url) as anonymous:
-        enrolment = anonymous.enrol(central.new_enrolment_code(), "Borne accueil 2")
+        enrolment = anonymous.enrol(central.new_enrolment_code(), "Borne accueil 2", site=CALL_SITE)
     client = CentralClient(central.url, enrolment.token)
     try:
         # a real application, with the sample applicant's data, reaches the server
@@ -92,7 +104,7 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
             state="help_requested",
             screen="consent",
             language="uk",
-            site=SITE,
+            site=CALL_SITE,
         )
         call_id = uuidlib.uuid4()
         state = client.post_help_call(
@@ -100,10 +112,10 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
         )
         assert str(state.status) == "waiting"
 
-        kiosks = desk_get(central, "/kiosks").json()
+        kiosks = desk_get(central, "/kiosks", CALL_DESK_TOKEN).json()
         assert kiosks[0]["kiosk_id"] == enrolment.kiosk_id
         assert kiosks[0]["state"] == "help_requested" and kiosks[0]["backlog"] == 2
-        fleet = desk_get(central, "/fleet").json()
+        fleet = desk_get(central, "/fleet", CALL_DESK_TOKEN).json()
         assert fleet[0]["applications_today"] == 1
         assert fleet[0]["device_faults"] == ["printer"]
         assert fleet[0]["attention"] == ["help_requested", "device_fault"]
@@ -111,13 +123,15 @@ def test_a_kiosk_calls_the_desk_answers_and_nothing_personal_shows(
         resp = requests.post(
             f"{central.url}/v1/desk/help-calls/{call_id}/acknowledge",
             json={"by": "accueil-2"},
-            headers={"Authorization": f"Bearer {DESK_TOKEN}"},
+            headers={"Authorization": f"Bearer {CALL_DESK_TOKEN}"},
             timeout=10,
         )
         assert resp.status_code == 200, resp.text
         assert str(client.get_help_call(call_id).status) == "acknowledged"
 
-        seen = json.dumps([kiosks, fleet, resp.json(), desk_get(central, "/kiosks").json()])
+        seen = json.dumps(
+            [kiosks, fleet, resp.json(), desk_get(central, "/kiosks", CALL_DESK_TOKEN).json()]
+        )
         for key, value in SAMPLE_ANSWERS.items():
             if value and len(value) > 3:
                 assert value not in seen, key

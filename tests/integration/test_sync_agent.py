@@ -45,6 +45,14 @@ def _enqueue(store: Store, enrolment: Enrolment, n: int) -> list[str]:
 
 
 @pytest.fixture
+def central_server(central_server_session: CentralServer) -> CentralServer:
+    """One server per database for the run (as in test_attachments.py), not one per test
+    (~2 s of CPU to start each): each test enrols its own kiosk and looks only at what that
+    kiosk sent."""
+    return central_server_session
+
+
+@pytest.fixture
 def kiosk(central_server: CentralServer, tmp_path: Path) -> tuple[Path, Enrolment]:
     """A kiosk data directory enrolled with ``kiosk-sync --enrol-code`` (nothing to send yet)."""
     data_dir = tmp_path / "kiosk"
@@ -58,8 +66,14 @@ def kiosk(central_server: CentralServer, tmp_path: Path) -> tuple[Path, Enrolmen
     return data_dir, Enrolment.load(path)
 
 
-def _by_uuid(server: CentralServer) -> dict[str, dict[str, Any]]:
-    return {a["uuid"]: a for a in server.applications()}
+def _received(server: CentralServer, enrolment: Enrolment) -> list[dict[str, Any]]:
+    """Every record the server holds from this kiosk (a duplicate would count twice)."""
+    return [a for a in server.applications() if a["kiosk_id"] == enrolment.kiosk_id]
+
+
+def _by_uuid(server: CentralServer, enrolment: Enrolment) -> dict[str, dict[str, Any]]:
+    """What the server received from this kiosk, by application."""
+    return {a["uuid"]: a for a in _received(server, enrolment)}
 
 
 def test_kiosk_sync_delivers_the_outbox_once(
@@ -69,7 +83,7 @@ def test_kiosk_sync_delivers_the_outbox_once(
     with Store.open(data_dir / "store") as store:
         uuids = _enqueue(store, enrolment, 3)
     assert _kiosk_sync("--data-dir", str(data_dir), "--once") == 0
-    received = _by_uuid(central_server)
+    received = _by_uuid(central_server, enrolment)
     assert set(received) == set(uuids)
     with Store.open(data_dir / "store") as store:
         for app_uuid in uuids:
@@ -82,7 +96,7 @@ def test_kiosk_sync_delivers_the_outbox_once(
     assert events.count("sync_delivered") == 3
     # a second run finds nothing to do and sends nothing
     assert _kiosk_sync("--data-dir", str(data_dir), "--once") == 0
-    assert len(central_server.applications()) == 3
+    assert len(_received(central_server, enrolment)) == 3
 
 
 def test_draining_the_same_outbox_twice_leaves_one_record_each(
@@ -104,8 +118,8 @@ def test_draining_the_same_outbox_twice_leaves_one_record_each(
             assert (report.delivered, report.failed, report.remaining) == (4, 0, 0)
             refs.append({u: store.outbox.entry(u).central_reference for u in uuids})  # type: ignore[union-attr]
     assert refs[0] == refs[1]
-    received = _by_uuid(central_server)
-    assert len(central_server.applications()) == 4
+    received = _by_uuid(central_server, enrolment)
+    assert len(_received(central_server, enrolment)) == 4
     assert {u: received[u]["central_reference"] for u in uuids} == refs[0]
 
 
@@ -124,7 +138,7 @@ def test_an_upload_interrupted_before_its_acknowledgement_is_resent(
         report = SyncAgent(store, client).run_once()
         assert report.delivered == 1
         assert store.outbox.entry(app_uuid).central_reference == first.central_reference  # type: ignore[union-attr]
-    assert len(central_server.applications()) == 1
+    assert len(_received(central_server, enrolment)) == 1
 
 
 def test_network_down_keeps_everything_for_later(
@@ -147,7 +161,7 @@ def test_network_down_keeps_everything_for_later(
         assert store.settings.get("sync_alert") in (None, "")
     # the network is back: what is due goes now, the backed-off entry when its time comes
     assert _kiosk_sync("--data-dir", str(data_dir), "--once") == 0
-    assert second in _by_uuid(central_server)
+    assert second in _by_uuid(central_server, enrolment)
 
 
 def test_revoked_kiosk_stops_and_alerts_staff(
@@ -163,7 +177,7 @@ def test_revoked_kiosk_stops_and_alerts_staff(
         assert [e.uuid for e in store.outbox.due(dt.datetime.now(dt.UTC))] == [app_uuid]
         assert store.outbox.entry(app_uuid).attempts == 0  # type: ignore[union-attr]
         assert "sync_auth_failed" in [r.event for r in store.audit_trail.recent()]
-    assert central_server.applications() == []
+    assert _received(central_server, enrolment) == []
 
 
 def test_rejected_application_waits_for_staff(
@@ -190,7 +204,7 @@ def test_rejected_application_waits_for_staff(
         assert bad.last_error is not None and "cannot be opened" in bad.last_error
         assert store.outbox.entry(good_uuid).state == "acknowledged"  # type: ignore[union-attr]
         assert store.outbox.entry(invalid_uuid).state == "acknowledged"  # type: ignore[union-attr]
-    received = _by_uuid(central_server)
+    received = _by_uuid(central_server, enrolment)
     assert set(received) == {good_uuid, invalid_uuid}
     assert received[invalid_uuid]["validity"] == "rejected_invalid"
     assert received[good_uuid]["validity"] == "valid"
