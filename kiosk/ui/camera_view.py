@@ -15,8 +15,8 @@ pixels (NumPy, OpenCV), and ``_collect`` copies them into a QImage on the GUI th
 QImage is not a QObject: no thread affinity, no signal-slot lock, so making one elsewhere
 could not close the soak test's loop; it is made here all the same, so that the camera
 thread stays free of Qt as a whole, which a test checks, and so that no QImage is freed on
-that thread when a newer frame replaces one. The copy costs the GUI thread well under a
-millisecond per frame shown: benchmarks/gui_inbox.py.)
+that thread when a newer frame replaces one. The copy costs the GUI thread 0.7 to 1.2 ms
+per 960 × 720 frame shown, measured at a load of 9 on 2 cores: benchmarks/gui_inbox.py.)
 
 The preview widget, ``ImageView``, lives in ``kiosk.ui.image_view`` (no OpenCV there: the
 window imports it at start-up) and is re-exported here.
