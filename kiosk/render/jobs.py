@@ -18,7 +18,10 @@ reports to the GUI (the task runner's workers, the camera, the help call and syn
 non-blocking pipe (one per batch: later posts see the byte pending and write nothing); a
 ``QSocketNotifier`` on the pipe's read end runs the queued calls on the GUI thread, in the
 order they were posted. The posting thread makes no Qt call: no signal, no event, no lock of
-Qt's.
+Qt's. The pipe wakes the GUI thread; the calls run at the start of the event loop's next
+turn (the dispatcher's ``awake``), before its timers and socket notifiers, as the queued
+signals they replace did (a notifier alone runs after the timers: the soak test's applicant
+then left the receipt before the store said its central reference, and printed nothing).
 """
 
 from __future__ import annotations
@@ -33,7 +36,15 @@ from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QAbstractEventDispatcher,
+    QCoreApplication,
+    QObject,
+    QSocketNotifier,
+    QTimer,
+    Signal,
+    Slot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +92,7 @@ class Mailbox:
         self.read_fd, self._write_fd = os.pipe()  # not inherited by child processes
         os.set_blocking(self.read_fd, False)
         os.set_blocking(self._write_fd, False)
-        self._armed = False  # a byte is in the pipe (or about to be): no need for another
+        self.armed = False  # a byte is in the pipe (or about to be): no need for another
         self.closed = False
         self.owner = threading.get_ident()
 
@@ -91,8 +102,8 @@ class Mailbox:
             if self.closed:
                 return False
             self._queue.put((fn, args))
-            if not self._armed:
-                self._armed = True
+            if not self.armed:
+                self.armed = True
                 with contextlib.suppress(BlockingIOError):  # full: a wake-up is pending
                     os.write(self._write_fd, b"\0")
         return True
@@ -112,7 +123,7 @@ class Mailbox:
         with self._lock:
             if self.closed:
                 return 0
-            self._armed = False
+            self.armed = False
             with contextlib.suppress(BlockingIOError):
                 while os.read(self.read_fd, 4096):
                     pass
@@ -127,8 +138,8 @@ class Mailbox:
     def rearm(self) -> None:
         """Calls are left behind (one raised): wake the owner's thread again for them."""
         with self._lock:
-            if not self.closed and not self._armed:
-                self._armed = True
+            if not self.closed and not self.armed:
+                self.armed = True
                 with contextlib.suppress(BlockingIOError):
                     os.write(self._write_fd, b"\0")
 
@@ -168,6 +179,9 @@ class GuiInbox(QObject):
         self._notifier = QSocketNotifier(mailbox.read_fd, QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._drain)
         self.destroyed.connect(mailbox.close)  # no descriptor outlives the inbox
+        dispatcher = QAbstractEventDispatcher.instance()  # this thread's
+        if dispatcher is not None:  # each turn of the loop starts with what is queued
+            dispatcher.awake.connect(self._drain_if_armed)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.close)
@@ -175,6 +189,11 @@ class GuiInbox(QObject):
     @property
     def closed(self) -> bool:
         return self._mailbox.closed
+
+    @Slot()
+    def _drain_if_armed(self) -> None:
+        if self._mailbox.armed:  # read without the lock: a post missed here has its byte
+            self._drain()
 
     @Slot()
     def _drain(self) -> None:

@@ -17,7 +17,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QColor
 
 from kiosk.devices.camera import FakeCamera
@@ -67,6 +67,26 @@ def test_calls_run_on_the_gui_thread_in_the_order_posted(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: len(got) == 500, timeout=WAIT)
     assert [n for n, _ in got] == list(range(500))
     assert {name for _, name in got} == {threading.main_thread().name}
+    inbox.close()
+
+
+def test_posted_calls_run_at_the_start_of_the_next_turn_before_timers(qtbot: Any) -> None:
+    """As the queued signals they replace did: a turn of the event loop starts with the
+    calls posted (the dispatcher's ``awake``), before a zero timer started after them (a
+    socket notifier alone runs after the timers)."""
+    inbox = GuiInbox()
+    app = QCoreApplication.instance()
+    assert app is not None
+    order: list[str] = []
+    for _ in range(20):
+        order.clear()
+        thread = threading.Thread(target=inbox.post, args=(order.append, "posted"))
+        thread.start()
+        thread.join(10)
+        QTimer.singleShot(0, lambda: order.append("timer"))
+        app.processEvents()
+        qtbot.waitUntil(lambda: len(order) == 2, timeout=WAIT)
+        assert order == ["posted", "timer"]
     inbox.close()
 
 
@@ -195,8 +215,12 @@ def test_no_descriptor_is_left_by_inboxes_closed_destroyed_or_collected(qtbot: A
     qtbot.waitUntil(lambda: fds() == before, timeout=WAIT)
     for _ in range(20):  # nobody closes these: collected, their pipes close
         GuiInbox()
-    gc.collect()
-    assert fds() == before
+
+    def collected() -> bool:
+        gc.collect()
+        return fds() == before
+
+    qtbot.waitUntil(collected, timeout=WAIT)
     mailbox = Mailbox()  # the Qt-free half alone
     read_fd = mailbox.read_fd
     del mailbox
