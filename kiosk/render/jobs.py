@@ -95,6 +95,7 @@ class Mailbox:
         self.armed = False  # a byte is in the pipe (or about to be): no need for another
         self.closed = False
         self.owner = threading.get_ident()
+        self._close_fd = os.close  # still there in __del__ at interpreter exit
 
     def post(self, fn: Callable[..., Any], *args: Any) -> bool:
         """Queue ``fn(*args)`` for the owner's thread; False (dropped) once closed."""
@@ -149,14 +150,17 @@ class Mailbox:
             if self.closed:
                 return
             self.closed = True
+            self._close_fd(self.read_fd)
+            self._close_fd(self._write_fd)
             while self.next() is not None:
                 pass
-            os.close(self.read_fd)
-            os.close(self._write_fd)
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        # Also at interpreter exit, when module globals (contextlib, os...) may be gone.
+        try:  # noqa: SIM105
             self.close()
+        except Exception:  # noqa: S110
+            pass
 
 
 class GuiInbox(QObject):
