@@ -7,29 +7,40 @@ so a busy GUI drops frames instead of queueing them (latest frame wins). On the 
 thread it emits ``frame_ready(QImage)`` for the preview and ``frame_arrived`` for whoever
 analyses the full-resolution frame (``take_frame()``).
 
+The camera thread makes no call into Qt's object system: it wakes the GUI thread through a
+:class:`kiosk.render.jobs.GuiInbox` (a byte on a pipe), never by emitting a signal (an
+emission across threads locks one of Qt's signal-slot mutexes while it holds the GIL: the
+soak test's deadlock), and it makes no QImage either: it scales and converts the preview's
+pixels (NumPy, OpenCV), and ``_collect`` copies them into a QImage on the GUI thread. (A
+QImage is not a QObject: no thread affinity, no signal-slot lock, so making one elsewhere
+could not close the soak test's loop; it is made here all the same, so that the camera
+thread stays free of Qt as a whole, which a test checks, and so that no QImage is freed on
+that thread when a newer frame replaces one. The copy costs the GUI thread 0.7 to 1.2 ms
+per 960 × 720 frame shown, measured at a load of 9 on 2 cores: benchmarks/gui_inbox.py.)
+
 The preview widget, ``ImageView``, lives in ``kiosk.ui.image_view`` (no OpenCV there: the
 window imports it at start-up) and is re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.devices.camera import Camera, CameraEvent
+from kiosk.render.jobs import GuiInbox
 from kiosk.ui.image_view import ImageView
 
-__all__ = ["CameraFeed", "ImageView", "bgr_to_qimage"]
+__all__ = ["CameraFeed", "ImageView", "bgr_to_qimage", "preview_rgb", "rgb_to_qimage"]
 
 
-def bgr_to_qimage(frame: np.ndarray, max_width: int | None = None) -> QImage:
-    """A deep copy of ``frame`` (BGR or grey ``uint8``) as an RGB QImage, scaled down to
-    ``max_width`` if wider. Safe to call off the GUI thread."""
+def preview_rgb(frame: np.ndarray, max_width: int | None = None) -> np.ndarray:
+    """``frame`` (BGR or grey ``uint8``) as a new contiguous RGB array, scaled down to
+    ``max_width`` if wider. Qt-free: the camera thread makes the preview's pixels."""
     if max_width is not None and frame.shape[1] > max_width:
         h = max(1, round(frame.shape[0] * max_width / frame.shape[1]))
         frame = cv2.resize(frame, (max_width, h), interpolation=cv2.INTER_AREA)
@@ -37,10 +48,20 @@ def bgr_to_qimage(frame: np.ndarray, max_width: int | None = None) -> QImage:
         rgb = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
     else:
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-    rgb = np.ascontiguousarray(rgb)
+    return np.ascontiguousarray(rgb)
+
+
+def rgb_to_qimage(rgb: np.ndarray) -> QImage:
+    """A deep copy of a contiguous RGB ``uint8`` array as a QImage (it owns its pixels:
+    the NumPy buffer may go away)."""
     h, w = rgb.shape[:2]
-    image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888)
-    return image.copy()  # owns its pixels: the NumPy buffer may go away
+    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+
+
+def bgr_to_qimage(frame: np.ndarray, max_width: int | None = None) -> QImage:
+    """A deep copy of ``frame`` (BGR or grey ``uint8``) as an RGB QImage, scaled down to
+    ``max_width`` if wider."""
+    return rgb_to_qimage(preview_rgb(frame, max_width))
 
 
 class CameraFeed(QObject):
@@ -49,8 +70,6 @@ class CameraFeed(QObject):
     frame_ready = Signal(QImage)  # the preview of the newest frame
     frame_arrived = Signal()  # a new full frame is ready: take_frame()
     camera_event = Signal(str)  # a CameraEvent value
-    _wake = Signal()
-    _event = Signal(str)
 
     def __init__(
         self, camera: Camera, *, preview_width: int = 960, parent: QObject | None = None
@@ -59,17 +78,18 @@ class CameraFeed(QObject):
         self.camera = camera
         self.preview_width = preview_width
         self._lock = threading.Lock()
-        self._slot: tuple[np.ndarray, QImage] | None = None  # newest, not yet collected
+        self._slot: tuple[np.ndarray, np.ndarray] | None = None  # newest (frame, preview RGB)
         self._frame: np.ndarray | None = None  # newest collected, not yet taken
         self._last: np.ndarray | None = None  # the last collected, kept for a manual capture
         self._frame_size: tuple[int, int] | None = None
         self._notified = False
-        self._stopped = True  # until start(); set by stop(): the camera thread's emits are over
+        self._stopped = True  # until start(); set by stop(): the camera thread's posts are over
         self.dropped = 0  # frames replaced by a newer one before anyone used them
-        self._wake.connect(self._collect, Qt.ConnectionType.QueuedConnection)
+        # Deleted with the feed: what is still queued then is dropped, its pipe closed.
+        self._inbox = GuiInbox(self)
+        self._post = self._inbox.post  # plain Python, called on the camera thread
         # A feed deleted with its window stops its camera thread.
         self.destroyed.connect(lambda *_: camera.stop(timeout=1.0))
-        self._event.connect(self.camera_event, Qt.ConnectionType.QueuedConnection)
 
     # --- control (GUI thread) -------------------------------------------------------------
     def start(self) -> None:
@@ -78,14 +98,14 @@ class CameraFeed(QObject):
         self.camera.start(self._on_frame, self._on_event)
 
     def stop(self) -> None:
-        # Once this returns the camera thread emits nothing more, even if it outlives the
-        # join below (a feed is often deleteLater()'d next: a signal emitted from another
-        # thread into a deleted QObject crashes the process).
+        # Once this returns the camera thread posts nothing more, even if it outlives the
+        # join below, and no frame is delivered any more (one posted before is dropped by
+        # _collect). Events posted before come first, then "stopped".
         with self._lock:
             was_running, self._stopped = not self._stopped, True
         self.camera.stop()
         if was_running:  # what the camera thread's own "stopped" would have said
-            self._event.emit(CameraEvent.STOPPED.value)
+            self._post(self.camera_event.emit, CameraEvent.STOPPED.value)
 
     @property
     def running(self) -> bool:
@@ -111,7 +131,7 @@ class CameraFeed(QObject):
         with self._lock:
             slot, self._slot = self._slot, None
             self._notified = False
-        for frame in (slot[0] if slot else None, self._frame, self._last):
+        for frame in (*(slot or ()), self._frame, self._last):
             if frame is not None:
                 frame.fill(0)
         self._frame = None
@@ -119,38 +139,39 @@ class CameraFeed(QObject):
 
     # --- the camera thread ----------------------------------------------------------------
     def _on_frame(self, frame: np.ndarray) -> None:
-        preview = bgr_to_qimage(frame, self.preview_width)
+        preview = preview_rgb(frame, self.preview_width)  # no Qt on this thread
         with self._lock:
             if self._stopped:
                 return
             if self._slot is not None:
                 self.dropped += 1
             self._slot = (frame, preview)
-            notify = not self._notified
-            self._notified = True
-            if notify:  # under the lock: stop() waits for an emit in progress
-                with contextlib.suppress(RuntimeError):  # the feed is gone (shutting down)
-                    self._wake.emit()
+            if not self._notified:  # under the lock: stop() waits for a post in progress
+                self._notified = True
+                self._post(self._collect)  # False once the feed is gone: nothing to do
 
     def _on_event(self, event: CameraEvent) -> None:
         with self._lock:
             if self._stopped:
                 return
-            with contextlib.suppress(RuntimeError):
-                self._event.emit(event.value)
+            self._post(self._deliver_event, event.value)
 
     # --- back on the GUI thread -----------------------------------------------------------
-    @Slot()
     def _collect(self) -> None:
         with self._lock:
-            slot, self._slot = self._slot, None
             self._notified = False
+            if self._stopped:  # nothing more is delivered; the frame is left for clear()
+                return
+            slot, self._slot = self._slot, None
         if slot is None:
             return
-        frame, preview = slot
+        frame, rgb = slot
         if self._frame is not None:
             self.dropped += 1  # the analysis was busy: the newer frame replaces it
         self._frame = self._last = frame
         self._frame_size = (int(frame.shape[1]), int(frame.shape[0]))
-        self.frame_ready.emit(preview)
+        self.frame_ready.emit(rgb_to_qimage(rgb))
         self.frame_arrived.emit()
+
+    def _deliver_event(self, value: str) -> None:
+        self.camera_event.emit(value)

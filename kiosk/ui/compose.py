@@ -21,6 +21,7 @@ time to the first paint is measured (benchmarks/startup.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import time
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.config import Settings
 from kiosk.devices.speech import Speech
 from kiosk.link.connection import utcnow
+from kiosk.render.jobs import GuiInbox
 from kiosk.ui.controllers.ports import (
     AssistPorts,
     ReceiptPorts,
@@ -129,9 +131,15 @@ class Overrides:
 
 
 class StoreFailure(QObject):
-    """The deferred store could not open (queued to the GUI thread)."""
+    """The deferred store could not open: ``report(reason)``, called on the store's thread,
+    posts ``failed`` to the GUI thread (kiosk.render.jobs.GuiInbox: no Qt call there)."""
 
     failed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._inbox = GuiInbox(self)
+        self.report: Callable[[str], bool] = functools.partial(self._inbox.post, self.failed.emit)
 
 
 @dataclass
@@ -244,7 +252,12 @@ def _deferred_store(settings: Settings, failure: StoreFailure) -> Any:
 
         return Store.open(settings.db_dir)
 
-    return DeferredStore(open_store, lambda exc: failure.failed.emit(str(exc)))
+    report = failure.report  # looked up here, called on the store's thread
+
+    def failed(exc: BaseException) -> None:
+        report(str(exc))
+
+    return DeferredStore(open_store, failed)
 
 
 def build_kiosk(

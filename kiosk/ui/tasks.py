@@ -2,21 +2,26 @@
 
 ``TaskRunner.run(fn, ...)`` runs ``fn`` on a single worker thread, so store writes happen
 one at a time and in the order they were asked; ``run_cpu`` uses a small pool for CPU work
-(scanner, OCR). The result, or the exception, comes back through a Qt signal: the runner
-lives in the GUI thread, so Qt queues the emission from the worker and the callbacks run on
-the GUI thread, where widgets may be touched. Nothing here ever blocks the GUI thread except
+(scanner, OCR). The result, or the exception, comes back through a
+:class:`kiosk.render.jobs.GuiInbox` (a queue and a pipe, not a Qt signal: a worker thread
+that emits a signal locks one of Qt's signal-slot mutexes while it holds Python's GIL, the
+deadlock the soak test found), and the callbacks run on the GUI thread, where widgets may be
+touched. The workers make no Qt call at all. Nothing here ever blocks the GUI thread except
 ``shutdown(wait=True)`` at exit.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.render.jobs import GuiInbox
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +30,6 @@ ErrorCallback = Callable[[BaseException], None]
 
 
 class TaskRunner(QObject):
-    _delivered = Signal(object)  # a zero-argument callable to run on the GUI thread
     idle = Signal()  # emitted on the GUI thread when the last pending task has delivered
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -36,7 +40,7 @@ class TaskRunner(QObject):
         )
         self._pending = 0
         self._closed = False
-        self._delivered.connect(self._deliver)
+        self._inbox = GuiInbox(self)  # open after shutdown(): what finished is delivered
 
     @property
     def closed(self) -> bool:
@@ -80,15 +84,10 @@ class TaskRunner(QObject):
             raise RuntimeError("the task runner is shut down")
         self._pending += 1
         future = executor.submit(fn, *args)
-
-        def finished(fut: Future[Any]) -> None:  # runs on the worker thread
-            self._delivered.emit(lambda: self._complete(fut, on_done, on_error))
-
-        future.add_done_callback(finished)
-
-    @Slot(object)
-    def _deliver(self, callback: Callable[[], None]) -> None:
-        callback()
+        # Called with the future on the worker thread (or here, if it is done already):
+        # plain Python bound on this thread, nothing looked up on a QObject over there.
+        complete = functools.partial(self._complete, on_done=on_done, on_error=on_error)
+        future.add_done_callback(functools.partial(self._inbox.auto, complete))
 
     def _complete(
         self, fut: Future[Any], on_done: DoneCallback | None, on_error: ErrorCallback | None

@@ -207,7 +207,7 @@ def test_the_print_worker_reports_on_the_gui_thread_and_leaves_nothing(qtbot: An
     main = threading.main_thread().name
     assert got[0][0] == "done" and got[0][1].startswith("kiosk-print") and got[0][2] == main
     assert got[1] == ("error", "lp failed", main) and worker.pending == 0
-    fds = worker._read_fd, worker._write_fd
+    fds = worker._inbox._mailbox.read_fd, worker._inbox._mailbox._write_fd
     worker.shutdown()
     assert {t.ident for t in threading.enumerate()} == before
     for fd in fds:

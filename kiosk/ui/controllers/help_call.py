@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
 from kiosk.i18n import N_, NP_, Translator
 from kiosk.link.help_call import ACKNOWLEDGED, CLOSED, SENDING, UNREACHABLE, WAITING, HelpCall
+from kiosk.render.jobs import GuiInbox
 from kiosk.ui.controllers.ports import HelpCallPorts
 from kiosk.ui.widgets import NoticeDialog, button, label
 
@@ -106,7 +107,6 @@ class HelpCallDialog(NoticeDialog):
 class HelpCallController(QObject):
     """Between the session controller, the help call link and the kiosk status."""
 
-    _updated = Signal(object)  # HelpCall, emitted from the link's thread
     call_changed = Signal(object)  # HelpCall, on the GUI thread
 
     def __init__(
@@ -117,13 +117,20 @@ class HelpCallController(QObject):
     ) -> None:
         super().__init__(parent or controller)
         self.controller = controller
-        # The link is made here with its ``on_update`` (called on its own thread).
-        self.link: HelpCallLink = ports.link(self._updated.emit)
+        # The link is made here with its ``on_update``, called on its own thread (and on
+        # this one by cancel/close): posted to this thread through an inbox, never by a
+        # signal emitted over there (no Qt call on the link's thread).
+        self._inbox = GuiInbox(self)
+        auto, on_update = self._inbox.auto, self._on_update
+
+        def updated(call: HelpCall) -> None:
+            auto(on_update, call)
+
+        self.link: HelpCallLink = ports.link(updated)
         self.status = ports.status
         self.monotonic = ports.monotonic
         self.dialog: HelpCallDialog | None = None
         self.call: HelpCall | None = None
-        self._updated.connect(self._on_update)
         controller.session_wiped.connect(self.link.close)
         self.timer = QTimer(self)
         self.timer.setInterval(15_000)  # the waiting time, in minutes

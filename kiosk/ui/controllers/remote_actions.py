@@ -5,6 +5,7 @@ the kiosk's own staff audit."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -12,16 +13,18 @@ from PySide6.QtCore import QObject, Signal
 
 from contract.commands import KioskAction, KioskCommand
 from kiosk.domain.session import Screen
+from kiosk.render.jobs import GuiInbox
 
 log = logging.getLogger(__name__)
 
 
 class RemoteActions(QObject):
     """Built by the composition root from admin mode, the session controller and the sync
-    runner (``report_command``), whose ``on_commands`` is :meth:`deliver`. ``received`` is
-    emitted from the sync thread; Qt queues it to the GUI thread."""
+    runner (``report_command``), whose ``on_commands`` is :meth:`deliver`, called on the sync
+    thread: the commands are posted to the GUI thread through an inbox (no signal emitted
+    over there), where ``received`` is emitted and they are carried out."""
 
-    received = Signal(list)  # of KioskCommand
+    received = Signal(list)  # of KioskCommand, on the GUI thread
     done = Signal(str, bool, str)  # action, ok, detail (tests and the log)
 
     def __init__(self, admin: Any, controller: Any, runner: Any) -> None:
@@ -30,10 +33,12 @@ class RemoteActions(QObject):
         self.controller = controller  # kiosk.ui.controllers.session.SessionController
         self.runner = runner  # kiosk.link.SyncRunner (report_command) or SyncThread
         self.received.connect(self._carry_out)
+        self._inbox = GuiInbox(self)
+        self._post = functools.partial(self._inbox.auto, self.received.emit)
 
     def deliver(self, commands: list[Any]) -> None:
         """The runner's ``on_commands`` (sync thread)."""
-        self.received.emit(list(commands))
+        self._post(list(commands))
 
     def _carry_out(self, commands: list[KioskCommand]) -> None:
         for command in commands:

@@ -51,7 +51,7 @@ from kiosk.scan.pipeline import (
     ScanPipeline,
     ScanSettings,
 )
-from kiosk.ui.camera_view import CameraFeed, bgr_to_qimage
+from kiosk.ui.camera_view import CameraFeed, preview_rgb, rgb_to_qimage
 from kiosk.ui.controllers.ports import ScannerPorts
 
 if TYPE_CHECKING:
@@ -522,14 +522,16 @@ class ScanController(QObject):
             on_error=lambda exc: self._failed(generation, exc),
         )
 
-    # Worker side (CPU pool): one task at a time, so the pipeline is never shared.
+    # Worker side (CPU pool): one task at a time, so the pipeline is never shared. No Qt
+    # here (issue 14): the review's preview is made as RGB pixels, its QImage on the GUI
+    # thread (_analysed).
     def _feed_task(
         self, frame: np.ndarray, mrz: _MrzRun | None = None, refuse_mrz: bool = False
-    ) -> tuple[CaptureStep, QImage | None, _Facts | None]:
+    ) -> tuple[CaptureStep, np.ndarray | None, _Facts | None]:
         step = self.capture.feed(frame)
         preview = facts = None
         if step.captured is not None:
-            preview = bgr_to_qimage(step.captured.image, REVIEW_WIDTH)
+            preview = preview_rgb(step.captured.image, REVIEW_WIDTH)
             facts = self._facts(step.captured.image, refuse_mrz)
             self._read_mrz(mrz, step.captured.image, still=True)  # the straightened page
         else:
@@ -538,11 +540,11 @@ class ScanController(QObject):
 
     def _capture_task(
         self, frame: np.ndarray, mrz: _MrzRun | None = None, refuse_mrz: bool = False
-    ) -> tuple[CaptureStep, QImage | None, _Facts | None]:
+    ) -> tuple[CaptureStep, np.ndarray | None, _Facts | None]:
         verdict = self.capture.pipeline.analyse(frame)
         page = self.capture.capture(frame, verdict)
         self._read_mrz(mrz, page.image, still=True)
-        preview = bgr_to_qimage(page.image, REVIEW_WIDTH)
+        preview = preview_rgb(page.image, REVIEW_WIDTH)
         return CaptureStep(verdict, page, 1.0), preview, self._facts(page.image, refuse_mrz)
 
     def _facts(self, image: np.ndarray, refuse_mrz: bool) -> _Facts:
@@ -562,13 +564,16 @@ class ScanController(QObject):
             self._pump()
 
     def _analysed(
-        self, generation: int, result: tuple[CaptureStep, QImage | None, _Facts | None]
+        self, generation: int, result: tuple[CaptureStep, np.ndarray | None, _Facts | None]
     ) -> None:
-        step, preview, facts = result
+        step, rgb, facts = result
         if generation != self._generation:
             if step.captured is not None:
                 step.captured.clear()
+            if rgb is not None:
+                rgb.fill(0)
             return  # the page, document or session changed meanwhile
+        preview = rgb_to_qimage(rgb) if rgb is not None else None
         self._analysing = False
         self.verdicts += 1
         mrz = self._mrz
