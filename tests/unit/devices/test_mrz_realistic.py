@@ -226,6 +226,7 @@ def test_tiny_print_that_reads_nothing_enlarged_once_is_read_enlarged_otherwise(
     shot = capture("tiny", index, seed)
     assert shot.truth is not None
     reader = MrzReader(make_engine("glyph"), today=TODAY)
+    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", ())  # (it reads them too)
     monkeypatch.setattr(mrz_reader, "SMALL_SIZES", ())
     before = reader.read(shot.image)
     assert not _right(Outcome(shot, None, before))
@@ -247,5 +248,23 @@ def test_o_and_0_swapped_in_two_fields_of_a_camera_frame_are_mended(
     before = reader.read(shot.image)
     assert before.result is None and before.error is not None
     monkeypatch.setattr(mrz_reader, "LOOK_ALIKE_MENDS", True)
+    read = reader.read(shot.image)
+    assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
+
+
+@pytest.mark.parametrize(("index", "seed"), [(99, 1), (9, 3)])
+def test_tiny_print_whose_blobs_never_come_apart_is_read_when_the_engine_looks_harder(
+    index: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny scans at 5.3 and 5.9 px per character whose lines give no MRZ-shaped rows of
+    # cells at any enlargement: the engine looking harder (``GlyphEngine.rescue``: rows
+    # whose blobs do not come apart cut evenly over their extent) reads them right.
+    shot = capture("tiny", index, seed)
+    assert shot.truth is not None
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", ())
+    before = reader.read(shot.image)
+    assert not _right(Outcome(shot, None, before))
+    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", (12.0, 10.0))
     read = reader.read(shot.image)
     assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
