@@ -607,3 +607,29 @@ def test_o_and_0_are_not_swapped_where_the_check_digits_cannot_judge_them_alone(
     assert not read({(1, 7): ("D", 0.5)}).ok
     # A swap far less likely than the read than ``LOOK_ALIKE_MARGIN``: no doubt to mend.
     assert not read({(1, 7): ("0", 8.0)}).ok
+
+
+@pytest.mark.parametrize(("shape", "reads"), [((400, 300), 5), ((1080, 1920), 1), ((720, 1280), 1)])
+def test_small_print_is_read_again_only_in_pictures_too_small_for_a_closer_view(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, int], reads: int
+) -> None:
+    # A tiny scan's MRZ-shaped block at 5.5 px per character that read nothing is read
+    # again at 2 other sizes and twice looking harder; in a camera frame that costs
+    # letters and payment slips 2-3 times the CPU, and the guidance asks for a closer view.
+    from kiosk.scan.mrz_locate import Candidate
+
+    quad = np.array([[20, 100], [262, 100], [262, 120], [20, 120]], np.float32)
+    block = Candidate(quad, 2, 5.5, 1.0)
+    monkeypatch.setattr(mrz_reader, "locate", lambda image, max_candidates=4: [block])
+    reader = MrzReader(GlyphEngine(), today=TODAY)
+    calls: list[float | None] = []
+    real = reader._read_pool
+
+    def counted(image, pool, read_pitch, t0, t1):  # type: ignore[no-untyped-def]
+        calls.append(read_pitch)
+        return real(image, pool, read_pitch, t0, t1)
+
+    monkeypatch.setattr(reader, "_read_pool", counted)
+    read = reader.read(np.full(shape, 255, np.uint8))
+    assert not read.ok
+    assert len(calls) == reads, calls
