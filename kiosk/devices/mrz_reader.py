@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import math
 import os
 import re
@@ -564,9 +565,10 @@ class GlyphEngine(OcrEngine):
         levelled (a small turn left), rows split at higher floors (lines run together by
         blur), lines of unequal counts cut at the longer one, and rows whose characters do
         not come apart into blobs cut evenly over their extent. Slower, and it makes lines
-        of anything. ``MrzReader.read`` does not ask it (yet): on 650 camera frames, the
-        MRZ-like blocks that gave no lines read no better this way, and letters, whose
-        paragraphs make 2-line blocks, took twice the CPU (``benchmarks/mrz.py``)."""
+        of anything. ``MrzReader.read`` asks it only for print under 8 px per character
+        that read nothing otherwise (``SMALL_RESCUE``): on 650 camera frames, the MRZ-like
+        blocks that gave no lines read no better this way, and letters, whose paragraphs
+        make 2-line blocks, took twice the CPU (``benchmarks/mrz.py``)."""
         self._rescue.on = True
         try:
             yield
@@ -1292,6 +1294,25 @@ POOL_DIFFER = 4
 POOL_SIZES: tuple[float, ...] = (18.0, 25.0)
 POOL_MARGIN = 3.0
 POOL_SMALL_MARGIN = 4.6
+# Print under ``min_read_pitch`` px per character is enlarged to ``upsample_pitch``
+# before it is cut; when its MRZ-shaped blocks (2 or 3 lines) read nothing that way, they
+# are read again enlarged to each of these sizes (tiny scans: which enlargement lets the
+# blurred blobs of 5-7 px print come apart into cells varies from scan to scan).
+SMALL_SIZES: tuple[float, ...] = (10.0, 9.0)
+# Then, when none of those read, they are read at each of these sizes by the glyph engine
+# looking harder for lines (``GlyphEngine.rescue``: levelled, rows split at higher floors,
+# rows whose characters do not come apart into blobs cut evenly over their extent). On the
+# 65 tiny-scan misses of the 2,000 reads: 14 read right at the sizes above, 29 with these.
+SMALL_RESCUE: tuple[float, ...] = (12.0, 10.0)
+# Both only in pictures smaller than this across (px): scans and stills too small for a
+# closer view. A camera frame (720 lines or more) with print that small is answered by
+# the guidance (come closer), and its letters and payment slips, whose paragraphs make
+# small 2-line blocks, cost 2-3 times the CPU read again (camera frames of seed 1, side
+# by side: letters 193 -> 574 ms median, the 160 frames' p95 135 -> 149 ms).
+SMALL_FRAME = 720
+# Whether a failed check digit may be mended by swapping 'O' and '0' in several places
+# (``MrzReader._mend_look_alikes``).
+LOOK_ALIKE_MENDS = True
 
 
 class MrzReader:
@@ -1351,6 +1372,43 @@ class MrzReader:
         pool = locate(image, max_candidates=self.max_bands + (EXTRA_POOL if EXTRA_READS else 0))
         cands = pool[: self.max_bands]
         t1 = time.perf_counter()
+        read = self._read_pool(image, pool, read_pitch, t0, t1)
+        if read.ok or read_pitch is not None:
+            return read
+        # Tiny print (under ``min_read_pitch``) enlarged to ``upsample_pitch`` whose
+        # MRZ-shaped blocks read nothing: enlarged to other sizes, its blurred blobs
+        # separate otherwise and its cells are cut elsewhere (``SMALL_SIZES``); then the
+        # engine looks harder for its lines (``SMALL_RESCUE``).
+        small = [
+            c
+            for c in cands
+            if 0 < c.pitch < self.min_read_pitch and c.lines >= 2 and c.score > -0.2
+        ]
+        if min(image.shape[:2]) >= SMALL_FRAME:
+            small = []  # a camera frame: the guidance asks for a closer view instead
+        for size in SMALL_SIZES if small else ():
+            again = self._read_pool(image, small, size, t0, t1)
+            if again.ok:
+                return again
+        if small and SMALL_RESCUE and isinstance(self.engine, GlyphEngine):
+            with self.engine.rescue():
+                for size in SMALL_RESCUE:
+                    again = self._read_pool(image, small, size, t0, t1)
+                    if again.ok:
+                        return again
+        return replace(read, seconds=time.perf_counter() - t0) if small else read
+
+    def _read_pool(
+        self,
+        image: np.ndarray,
+        pool: list[Candidate],
+        read_pitch: float | None,
+        t0: float,
+        t1: float,
+    ) -> MrzRead:
+        """The first read that passes, from the candidates of ``pool`` (``_queue``), or the
+        reason none did."""
+        cands = pool[: self.max_bands]
         first: MrzRead | None = None
         # The closest miss (MRZ-shaped lines that failed a check), cut again below.
         near: tuple[float, Candidate, bool, Pads, list[np.ndarray] | None] | None = None
@@ -1879,11 +1937,11 @@ class MrzReader:
         try:
             result = parse_valid(lines, today=self.today)
         except MrzError as failed:
-            mended = (
-                self._mend(fmt, lines, scores, margin)
-                if failed.reason is Reason.CHECK_DIGIT
-                else None
-            )
+            mended = None
+            if failed.reason is Reason.CHECK_DIGIT:
+                mended = self._mend(fmt, lines, scores, margin)
+                if mended is None and LOOK_ALIKE_MENDS:
+                    mended = self._mend_look_alikes(fmt, lines, scores, margin)
             if mended is None:
                 return MrzRead(None, tuple(lines), failed, quad)
             result, lines = mended
@@ -1951,6 +2009,70 @@ class MrzReader:
             except MrzError:
                 continue
         return good[0] if len(good) == 1 else None
+
+    def _mend_look_alikes(
+        self,
+        fmt: Format,
+        lines: list[str],
+        scores: Sequence[np.ndarray],
+        sure: float | None = None,
+    ) -> tuple[MrzResult, list[str]] | None:
+        """A read whose check digits fail, mended by swapping 'O' and '0' where the
+        classifier hesitated between just those two, in the letters-and-digits fields a
+        check digit covers (document number, optional data: digits-only and letters-only
+        fields take the one their kind allows before this, ``_decode_as``). OCR-B's 'O'
+        and '0' differ only by their width, so a page seen at an angle swaps them, and
+        sometimes in two fields at once (a document number and the optional data), which
+        ``_mend``'s one change cannot put right. Every swap must be the runner-up, within
+        ``LOOK_ALIKE_MARGIN`` (a cut whose cells fell a little wide reads a sure 'O':
+        summed over 4 cuts, 6.2 against the right '0'); every other character the check
+        digits cover must have been read with a clear margin (``min_margin``), so that the
+        check digits judge the swaps alone; and exactly one set of at most
+        ``_MAX_LOOK_ALIKES`` swaps must make every check pass. The risk is the one
+        ``_mend`` takes: a sure misread elsewhere in the field that a swap happens to
+        balance (simulated: about 1 check failure in 37 of that kind mended wrong, as
+        with ``_mend``'s one change)."""
+        swap_margin = LOOK_ALIKE_MARGIN
+        min_margin = self.min_margin if sure is None else sure
+        kinds = position_kinds(fmt)
+        unchecked = set(unchecked_positions(fmt, lines))
+        swaps: list[tuple[int, int, str]] = []
+        for row, line in enumerate(lines):
+            for col, ch in enumerate(line):
+                if (row, col) in unchecked:
+                    continue
+                mask = _KIND_MASKS[kinds[row][col]]
+                lp = scores[row][col]
+                margin = _margin(lp, ch, mask)
+                other = _LOOK_ALIKE.get(ch)
+                if other is not None and mask[MRZ_CHARS.index(other)] and margin < swap_margin:
+                    masked = np.where(mask, lp, -np.inf)
+                    masked[MRZ_CHARS.index(ch)] = -np.inf
+                    if MRZ_CHARS[int(np.argmax(masked))] == other:
+                        swaps.append((row, col, other))
+                        continue
+                if margin < min_margin:
+                    return None  # another doubtful character
+        if not swaps or len(swaps) > _MAX_LOOK_ALIKES:
+            return None
+        good = []
+        for k in range(1, len(swaps) + 1):
+            for chosen in itertools.combinations(swaps, k):
+                trial = list(lines)
+                for row, col, other in chosen:
+                    trial[row] = trial[row][:col] + other + trial[row][col + 1 :]
+                try:
+                    good.append((parse_valid(trial, today=self.today), trial))
+                except MrzError:
+                    continue
+        return good[0] if len(good) == 1 else None
+
+
+# The look-alikes a failed check digit may swap (``MrzReader._mend_look_alikes``), at most
+# how many at once, and how much less likely than the character read a swap may be.
+_LOOK_ALIKE = {"O": "0", "0": "O"}
+_MAX_LOOK_ALIKES = 2
+LOOK_ALIKE_MARGIN = 7.0
 
 
 def _miss_distance(read: MrzRead) -> float | None:

@@ -551,3 +551,85 @@ def test_a_lines_cells_cut_at_once_are_the_cells_cut_one_by_one(
             assert fast.shape == slow.shape
             assert float(np.abs(fast - slow).max()) < 0.02
             assert (engine.model.classify(fast) == engine.model.classify(slow)).mean() >= 0.97
+
+
+# Camera 76 of seed 3: a TD3 whose document number and optional data each hold a '0'.
+_O0_LINES = (
+    "P<ARMKAPANADZE<<LEYLA<<<<<<<<<<<<<<<<<<<<<<<",
+    "M51R427080ARM5607057F35041072350652<<<<<<<54",
+)
+
+
+def _as_o(lines: tuple[str, ...], *cols: int) -> tuple[str, ...]:
+    """``lines`` with the second line's characters at ``cols`` read as 'O'."""
+    second = list(lines[1])
+    for col in cols:
+        second[col] = "O"
+    return (lines[0], "".join(second))
+
+
+def test_o_and_0_swapped_in_two_fields_are_mended_by_the_check_digits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # OCR-B's 'O' and '0' differ only by their width: seen at an angle, both the document
+    # number's '0' and the optional data's were read 'O', each with '0' the runner-up
+    # (camera 76 of seed 3). Two fields fail their check digits; one runner-up swapped
+    # (``_mend``) mends one of them only.
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    assert parse_valid(list(_O0_LINES), today=TODAY)
+    read_as = _as_o(_O0_LINES, 7, 31)
+    doubts = {(1, 7): ("0", 1.4), (1, 31): ("0", 1.1)}
+    monkeypatch.setattr(mrz_reader, "LOOK_ALIKE_MENDS", False)
+    before = reader._read_scored(list(read_as), _scored(read_as, doubts), None)
+    assert not before.ok and before.error is not None
+    monkeypatch.setattr(mrz_reader, "LOOK_ALIKE_MENDS", True)
+    mended = reader._read_scored(list(read_as), _scored(read_as, doubts), None)
+    assert mended.ok and mended.lines == _O0_LINES
+    # Summed over several cuts, the margins add up: a swap is still tried up to 7.
+    summed = reader._read_scored(
+        list(read_as), _scored(read_as, {(1, 7): ("0", 6.2), (1, 31): ("0", 1.4)}), None, 3.0
+    )
+    assert summed.ok and summed.lines == _O0_LINES
+
+
+def test_o_and_0_are_not_swapped_where_the_check_digits_cannot_judge_them_alone() -> None:
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    read_as = _as_o(_O0_LINES, 7, 31)
+    o_doubts = {(1, 7): ("0", 1.4), (1, 31): ("0", 1.1)}
+
+    def read(doubts: dict[tuple[int, int], tuple[str, float]]) -> MrzRead:
+        return reader._read_scored(list(read_as), _scored(read_as, {**o_doubts, **doubts}), None)
+
+    assert read({}).ok
+    # Another character a check digit covers was doubtful: the swaps could hide its misread.
+    assert not read({(1, 2): ("7", 0.5)}).ok
+    # The runner-up was not '0' but another letter: no look-alike swap there.
+    assert not read({(1, 7): ("D", 0.5)}).ok
+    # A swap far less likely than the read than ``LOOK_ALIKE_MARGIN``: no doubt to mend.
+    assert not read({(1, 7): ("0", 8.0)}).ok
+
+
+@pytest.mark.parametrize(("shape", "reads"), [((400, 300), 5), ((1080, 1920), 1), ((720, 1280), 1)])
+def test_small_print_is_read_again_only_in_pictures_too_small_for_a_closer_view(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, int], reads: int
+) -> None:
+    # A tiny scan's MRZ-shaped block at 5.5 px per character that read nothing is read
+    # again at 2 other sizes and twice looking harder; in a camera frame that costs
+    # letters and payment slips 2-3 times the CPU, and the guidance asks for a closer view.
+    from kiosk.scan.mrz_locate import Candidate
+
+    quad = np.array([[20, 100], [262, 100], [262, 120], [20, 120]], np.float32)
+    block = Candidate(quad, 2, 5.5, 1.0)
+    monkeypatch.setattr(mrz_reader, "locate", lambda image, max_candidates=4: [block])
+    reader = MrzReader(GlyphEngine(), today=TODAY)
+    calls: list[float | None] = []
+    real = reader._read_pool
+
+    def counted(image, pool, read_pitch, t0, t1):  # type: ignore[no-untyped-def]
+        calls.append(read_pitch)
+        return real(image, pool, read_pitch, t0, t1)
+
+    monkeypatch.setattr(reader, "_read_pool", counted)
+    read = reader.read(np.full(shape, 255, np.uint8))
+    assert not read.ok
+    assert len(calls) == reads, calls

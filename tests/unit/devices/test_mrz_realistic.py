@@ -214,3 +214,57 @@ def test_a_name_letter_every_cut_doubts_is_read_from_the_cuts_summed(
     read = reader.read(shot.image)
     assert read.result is not None, (read.error, read.lines)
     assert read.result.identity() == parse(list(shot.truth), today=TODAY).identity()
+
+
+@pytest.mark.parametrize(("index", "seed"), [(7, 1), (16, 1)])
+def test_tiny_print_that_reads_nothing_enlarged_once_is_read_enlarged_otherwise(
+    index: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny scans at 5.4 and 6.3 px per character (a TD2, a TD1): enlarged to 12 px per
+    # character, the blurred blobs of their lines do not come apart into MRZ-shaped rows of
+    # cells; enlarged to 10, they do, and read right (``SMALL_SIZES``).
+    shot = capture("tiny", index, seed)
+    assert shot.truth is not None
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", ())  # (it reads them too)
+    monkeypatch.setattr(mrz_reader, "SMALL_SIZES", ())
+    before = reader.read(shot.image)
+    assert not _right(Outcome(shot, None, before))
+    monkeypatch.setattr(mrz_reader, "SMALL_SIZES", (10.0, 9.0))
+    read = reader.read(shot.image)
+    assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
+
+
+def test_o_and_0_swapped_in_two_fields_of_a_camera_frame_are_mended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Camera 76 of seed 3: a TD3 at 12.6 px per character whose document number's '0' and
+    # optional data's '0' read 'O', each with '0' the runner-up; both fields then fail their
+    # check digits, which one runner-up swapped cannot mend.
+    shot = capture("camera", 76, 3)
+    assert shot.truth is not None
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    monkeypatch.setattr(mrz_reader, "LOOK_ALIKE_MENDS", False)
+    before = reader.read(shot.image)
+    assert before.result is None and before.error is not None
+    monkeypatch.setattr(mrz_reader, "LOOK_ALIKE_MENDS", True)
+    read = reader.read(shot.image)
+    assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
+
+
+@pytest.mark.parametrize(("index", "seed"), [(99, 1), (9, 3)])
+def test_tiny_print_whose_blobs_never_come_apart_is_read_when_the_engine_looks_harder(
+    index: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny scans at 5.3 and 5.9 px per character whose lines give no MRZ-shaped rows of
+    # cells at any enlargement: the engine looking harder (``GlyphEngine.rescue``: rows
+    # whose blobs do not come apart cut evenly over their extent) reads them right.
+    shot = capture("tiny", index, seed)
+    assert shot.truth is not None
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", ())
+    before = reader.read(shot.image)
+    assert not _right(Outcome(shot, None, before))
+    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", (12.0, 10.0))
+    read = reader.read(shot.image)
+    assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
