@@ -649,6 +649,8 @@ class Runner:
     result: AuditResult = field(default_factory=AuditResult)
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
     _activated: set[tuple[object, str]] = field(default_factory=set)
+    # The Tab cycles walked back with Shift+Tab, by state, in this unit (check_focus_order).
+    _walked: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def run(self) -> AuditResult:
         started = time.monotonic()
@@ -666,6 +668,7 @@ class Runner:
                 t0, c0 = time.monotonic(), time.process_time()
                 # Each size is compared with 100 % of the same language and theme only.
                 self.sizes.clear()
+                self._walked.clear()
                 for scale in sorted(opts.scales):
                     self._combination(kiosk, language, scale, theme)
                 if opts.progress:
@@ -847,9 +850,15 @@ class Runner:
             )
             self._guard(lambda: measure_rings(ctx, neutral, ring), "non-text-contrast")
         else:
+            # Shift+Tab: once per Tab cycle of a state in this unit (check_focus_order).
             outcomes["focus-order"] = self._guard(
                 lambda: check_focus_order(
-                    ctx, neutral=neutral, ring=ring, on_press=on_press, on_stop=on_stop
+                    ctx,
+                    neutral=neutral,
+                    ring=ring,
+                    on_press=on_press,
+                    on_stop=on_stop,
+                    walked=self._walked,
                 ),
                 "focus-order",
             )

@@ -253,13 +253,22 @@ def check_focus_order(
     ring: Outcome | None = None,
     on_press: Callable[[], None] | None = None,
     on_stop: Callable[[QWidget], None] | None = None,
+    walked: dict[str, tuple[str, ...]] | None = None,
 ) -> Outcome:
     """Tab from the first control in reading order through the window and back to it;
     then Shift+Tab the other way. A button group counts as one stop whose buttons the
     arrow keys must reach. ``ring`` collects focus-ring measurements (check 6), one per
     kind of control (class and variant); ``on_press`` is called before each Tab and
     ``on_stop`` with each control it reached, before anything else moves the focus
-    (speech narration)."""
+    (speech narration).
+
+    ``walked`` (one dict for the text sizes of one language and theme): the Tab cycles
+    that Shift+Tab walked back without a fault, by state (each control named by its
+    place in the tree and its class, ``Context.key``). Where Tab takes the very same
+    cycle again (another text size of the state), Shift+Tab is not pressed through it
+    again: Qt picks the previous control from the same focus chain, with the same
+    visibility, enabled states and focus policies that gave this cycle, through the key
+    handlers of the same classes (the text size changes none of them)."""
     ensure_active(ctx.root)
     out = Outcome()
     stops = ctx.tab_stops()
@@ -362,6 +371,10 @@ def check_focus_order(
                 "",
                 ctx.info(w),
             )
+    keys = tuple(ctx.key(w) for w in widgets) if walked is not None else ()
+    known = walked.get(ctx.state) if walked is not None else None
+    if looped and not out.violations and known is not None and _rotated(known, keys[0]) == keys:
+        return out  # walked back on this very cycle (see ``walked``)
     if looped and not out.violations:
         first.setFocus(Qt.FocusReason.BacktabFocusReason)
         settle(1)
@@ -381,7 +394,17 @@ def check_focus_order(
                 f"step {i}: reached {ctx.info(got).label() if isinstance(got, QWidget) else got!r}",
                 ctx.info(shown),
             )
+        if walked is not None and not out.violations:
+            walked[ctx.state] = keys
     return out
+
+
+def _rotated(keys: tuple[str, ...], head: str) -> tuple[str, ...] | None:
+    """The cycle ``keys`` started at ``head`` (None if it is not in it)."""
+    if head not in keys:
+        return None
+    i = keys.index(head)
+    return keys[i:] + keys[:i]
 
 
 # --- 11 keyboard activation -------------------------------------------------------------

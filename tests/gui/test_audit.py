@@ -238,6 +238,58 @@ def test_a_tab_trap_and_a_wrong_order_are_reported(make_window: Callable[..., QW
     assert ok.violations == [] and ok.checked == 3
 
 
+def test_shift_tab_is_not_pressed_again_through_a_cycle_it_walked_back(
+    make_window: Callable[..., QWidget], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another text size of a state (``walked``): Tab is pressed through as ever, and
+    Shift+Tab only where Tab took another cycle than the one walked back without a
+    fault; a fault is never recorded, so the next size presses through it again."""
+    from kiosk.audit import interaction
+
+    presses: list[tuple[Qt.Key, tuple[Any, ...]]] = []
+    press = interaction._press
+    monkeypatch.setattr(
+        interaction, "_press", lambda key, *mod: (presses.append((key, mod)), press(key, *mod))
+    )
+
+    def backs() -> int:
+        return sum(1 for _key, mod in presses if mod)
+
+    a, b, c = named("A"), named("B"), named("C")
+    window = make_window(a, b, c)
+    walked: dict[str, tuple[str, ...]] = {}
+    first = check_focus_order(ctx(window, state="s"), walked=walked)
+    assert first.violations == [] and first.checked == 3
+    assert len(walked["s"]) == 3 and len(presses) == 5 and backs() == 2
+    presses.clear()
+    again = check_focus_order(ctx(window, state="s"), walked=walked)
+    assert again.violations == [] and again.checked == 3 and len(presses) == 3 and backs() == 0
+    # Chained A -> C -> B: another cycle (out of reading order), found by pressing Tab.
+    window.setTabOrder(a, c)
+    window.setTabOrder(c, b)
+    presses.clear()
+    disorder = check_focus_order(ctx(window, state="s"), walked=walked)
+    assert presses and "focus order differs from the reading order" in messages(disorder)
+    # Laid out A, C, B to match: that cycle is walked back (it was never recorded).
+    layout = window.layout()
+    assert isinstance(layout, QVBoxLayout)
+    layout.insertWidget(1, c)
+    layout.activate()
+    presses.clear()
+    matched = check_focus_order(ctx(window, state="s"), walked=walked)
+    assert matched.violations == [] and backs() == 2
+    # A trap is never recorded: the next size presses Tab into it again.
+    trap = QPlainTextEdit()
+    trap.setAccessibleName("Zone")
+    trapped: dict[str, tuple[str, ...]] = {}
+    trapping = make_window(named("1"), trap, named("2"))
+    for _ in range(2):
+        presses.clear()
+        caught = check_focus_order(ctx(trapping, state="t"), walked=trapped)
+        assert presses and "keyboard trap: Tab does not leave this control" in messages(caught)
+        assert trapped == {}
+
+
 def test_a_missing_focus_indicator_is_reported(make_window: Callable[..., QWidget]) -> None:
     from kiosk.ui.theme import Theme
     from kiosk.ui.widgets import FocusRing
