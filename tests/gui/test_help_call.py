@@ -267,6 +267,10 @@ def test_desk_is_accessible_by_keyboard_and_named(
     assert row.accessibleName().startswith("Borne 6")
     # keyboard only: Tab to "J'arrive", Space answers the call
     window.timer.stop()
+    # A refresh the timer started may still be on its way: it redraws the rows (keeping
+    # the focused button's place, in a new row), so take the row once it has landed.
+    qtbot.waitUntil(lambda: window.tasks.pending == 0, timeout=10_000)
+    row = window.rows[0]
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     window.tabs.setFocus()
