@@ -147,13 +147,19 @@ class Lockdown(QObject):
         self.corner: StaffCorner | None = getattr(window, "staff_corner", None)
         if self.corner is not None:
             self.corner.tapped.connect(self._corner_tapped)
+        install = getattr(window, "install_app_filter", None)  # MainWindow: kept in order
         app = QApplication.instance()
-        if app is not None:
+        if install is not None:
+            install(self)
+        elif app is not None:
             app.installEventFilter(self)
 
     def remove(self) -> None:
+        uninstall = getattr(self.window, "remove_app_filter", None)
         app = QApplication.instance()
-        if app is not None:
+        if uninstall is not None:
+            uninstall(self)
+        elif app is not None:
             app.removeEventFilter(self)
 
     def corner_contains(self, window_pos: QPoint) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
+from collections.abc import Iterator
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont
@@ -45,7 +46,7 @@ from kiosk.ui.screens.scan import ScanScreen
 from kiosk.ui.screens.signin import SignInScreen
 from kiosk.ui.screens.status import StatusScreen
 from kiosk.ui.theme import Theme
-from kiosk.ui.wheel import GUARDED, WheelGuard
+from kiosk.ui.wheel import GUARDED, VALUE_TYPES, WheelGuard
 from kiosk.ui.widgets import BaseScreen, FocusRing, LanguageDialog, NoticeDialog, apply_language
 
 _ACTIVITY_EVENTS = frozenset(
@@ -63,6 +64,7 @@ _SHOW = QEvent.Type.Show
 _RESIZE = QEvent.Type.Resize
 _POLISH = QEvent.Type.Polish
 _HIDE = QEvent.Type.Hide
+_POLISHED = Qt.WidgetAttribute.WA_WState_Polished
 # What the window's event filter reads (its own and the wheel guard's); the rest of the
 # application's events return at once.
 _BLOCKING = frozenset({QEvent.Type.WindowBlocked, QEvent.Type.WindowUnblocked})
@@ -157,6 +159,9 @@ class MainWindow(QMainWindow):
         self.help_dialog: NoticeDialog | None = None
         self.inactivity_dialog: InactivityWarning | None = None
         self._popups: weakref.WeakSet[QWidget] = weakref.WeakSet()  # styled pop-up lists
+        # Application event filters installed after this one (kiosk.ui.lockdown's): they
+        # run before it, and still do after a restyle (``_filters_quiet``).
+        self._later_filters: list[QObject] = []
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -262,9 +267,10 @@ class MainWindow(QMainWindow):
             Qt.LayoutDirection.RightToLeft if tr.language.rtl else Qt.LayoutDirection.LeftToRight
         )
         app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.setLayoutDirection(direction)
-        apply_language(self, tr)
+        with self._filters_quiet():  # every widget's direction and locale change
+            if isinstance(app, QApplication):
+                app.setLayoutDirection(direction)
+            apply_language(self, tr)
         self._set_style(self.theme.stylesheet(tr.code), self.theme.font(tr.code))
         self.setWindowTitle(tr(N_("Titre de séjour")))
         for screen in self.all_screens:
@@ -272,12 +278,68 @@ class MainWindow(QMainWindow):
         self.osk.retranslate(tr)
         self.assist_banner.retranslate(tr)
 
+    def install_app_filter(self, watcher: QObject) -> None:
+        """``watcher`` as an event filter on the application, after this window's (it
+        sees each event first); kept in that order across restyles."""
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(watcher)
+            self._later_filters.append(watcher)
+
+    def remove_app_filter(self, watcher: QObject) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(watcher)
+        with contextlib.suppress(ValueError):
+            self._later_filters.remove(watcher)
+
+    @contextlib.contextmanager
+    def _filters_quiet(self) -> Iterator[None]:
+        """The application's Python event filters (this window's, the lockdown's) off
+        for the block: a restyle sends each of the ~800 widgets a dozen events (font,
+        palette, style changes), and handing each one to Python, to be ignored, was
+        about a third of a restyle's CPU time. Of the events they read (``_WATCHED``),
+        a restyle sends no input and shows or hides no dialog; what it can send, the
+        first polish of a widget and resizes, is made up for after it (``_caught_up``)."""
+        app = QApplication.instance()
+        filters = [self, *self._later_filters] if app is not None else []
+        for watcher in filters:
+            app.removeEventFilter(watcher)  # type: ignore[union-attr]
+        try:
+            yield
+        finally:
+            for watcher in filters:  # the same order: the last installed runs first
+                with contextlib.suppress(RuntimeError):  # deleted meanwhile
+                    app.installEventFilter(watcher)  # type: ignore[union-attr]
+            self._caught_up()
+
+    def _caught_up(self) -> None:
+        """What the filter does on the events a quiet restyle kept from it: the wheel
+        guard's and the pop-up lists' first polish, the keyboard's field kept in view."""
+        guard = self._wheel_guard
+        if guard is not None:
+            polish = QEvent(_POLISH)
+            for kind in VALUE_TYPES:
+                for widget in self.findChildren(kind):
+                    if widget.testAttribute(_POLISHED):
+                        guard.handle(widget, polish, _POLISH)
+        for top in QApplication.topLevelWidgets():
+            if (
+                isinstance(top, QAbstractItemView)
+                and top.parentWidget() is None
+                and top.testAttribute(_POLISHED)
+            ):
+                self.style_popup(top)
+        if not self.osk.isHidden():
+            QTimer.singleShot(0, self._show_osk_target)
+
     def _set_style(self, sheet: str, font: QFont) -> None:
         # Setting a stylesheet re-polishes every widget of every screen (about 0.25 s):
         # start-up would do it three times over with the same sheet.
-        if sheet != self.styleSheet():
-            self.setStyleSheet(sheet)
-        self.setFont(font)
+        with self._filters_quiet():
+            if sheet != self.styleSheet():
+                self.setStyleSheet(sheet)
+            self.setFont(font)
         for popup in list(self._popups):  # the pop-up lists follow
             with contextlib.suppress(RuntimeError):  # already deleted
                 self.style_popup(popup)
