@@ -25,8 +25,8 @@ from kiosk.domain.session import Screen
 from kiosk.render.jobs import GuiInbox, Mailbox
 from kiosk.ui.camera_view import CameraFeed
 from kiosk.ui.tasks import TaskRunner
-from tests.gui.conftest import Kiosk
-from tests.gui.test_scan_flow import Flow, passport_frame
+from tests.fixtures.qt_calls import is_qt
+from tests.gui.test_scan_flow import Flow, make_flow, passport_frame  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.gui
 
@@ -266,13 +266,6 @@ def test_the_task_runner_and_the_camera_feed_leave_no_descriptor(qtbot: Any) -> 
 # --- no Qt call off the GUI thread during a scan -------------------------------------------
 
 
-def _is_qt(fn: Any) -> bool:
-    owner = getattr(fn, "__self__", None)
-    module = type(owner).__module__ if owner is not None else ""
-    module = module or str(getattr(fn, "__module__", "") or "")
-    return module.startswith(("PySide6", "shiboken6"))
-
-
 @contextlib.contextmanager
 def qt_calls_off_the_gui_thread() -> Iterator[tuple[list[str], set[str]]]:
     """Every Qt function called on a thread started from now on (all but the GUI thread's,
@@ -288,7 +281,7 @@ def qt_calls_off_the_gui_thread() -> Iterator[tuple[list[str], set[str]]]:
             if name is None:
                 name = local.name = threading.current_thread().name
                 threads.add(name)
-            if _is_qt(arg):
+            if is_qt(arg):
                 calls.append(f"{name}: {getattr(arg, '__qualname__', arg)}")
 
     threading.setprofile(profile)
@@ -298,27 +291,12 @@ def qt_calls_off_the_gui_thread() -> Iterator[tuple[list[str], set[str]]]:
         threading.setprofile(None)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def scan_flow(make_kiosk: Callable[..., Kiosk]) -> Iterator[Callable[[], Flow]]:
-    made: list[Flow] = []
-
-    def make() -> Flow:
-        flow = Flow(make_kiosk(), [passport_frame()])
-        made.append(flow)
-        flow.scanner.warm_up()
-        flow.wait(lambda: flow.scanner._reader is not None, timeout=120_000)
-        return flow
-
-    yield make
-    for flow in made:
-        flow.scanner.clear()
-
-
 def test_no_qt_call_on_the_worker_and_camera_threads_during_a_scan(
-    scan_flow: Callable[[], Flow],
+    make_flow: Callable[..., Flow],  # noqa: F811 (the fixture imported above)
 ) -> None:
     with qt_calls_off_the_gui_thread() as (calls, threads):
-        flow = scan_flow()  # the task runner's threads and the camera's start from here
+        # The task runner's threads and the camera's start from here.
+        flow = make_flow([passport_frame()])
         flow.passport_read_and_accepted()
         kiosk = flow.kiosk
         uuid = kiosk.controller.session.uuid
@@ -336,6 +314,6 @@ def test_no_qt_call_on_the_worker_and_camera_threads_during_a_scan(
         assert len(calls) == 1 and calls[0].endswith(": QColor.name")
         assert calls[0].startswith("kiosk-cpu")
         # ... and counts an emission as one (what the camera and the workers used to do).
-        assert _is_qt(tasks.idle.emit)
+        assert is_qt(tasks.idle.emit)
         flow.scanner.clear()
     assert sys.getprofile() is None  # the GUI thread was never hooked

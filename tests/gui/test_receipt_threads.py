@@ -31,6 +31,7 @@ from kiosk.i18n import Translator
 from kiosk.render import receipt_pdf
 from kiosk.render.jobs import PrintWorker
 from kiosk.ui.compose import ReceiptDevices
+from tests.fixtures.qt_calls import is_qt
 from tests.fixtures.receipts import RECEIPT, receipt_of
 from tests.fixtures.receipts import attestation as sample_attestation
 from tests.gui.conftest import Kiosk
@@ -40,13 +41,6 @@ pytestmark = pytest.mark.gui
 NOW = dt.datetime(2026, 11, 26, 13, 5, tzinfo=dt.UTC)
 
 
-def _is_qt(fn: Any) -> bool:
-    owner = getattr(fn, "__self__", None)
-    module = type(owner).__module__ if owner is not None else ""
-    module = module or str(getattr(fn, "__module__", "") or "")
-    return module.startswith(("PySide6", "shiboken6"))
-
-
 @contextlib.contextmanager
 def print_thread_calls(worker: PrintWorker, qtbot: Any) -> Iterator[list[str]]:
     """Every Qt function called, and every painting function entered, on ``worker``'s
@@ -54,7 +48,7 @@ def print_thread_calls(worker: PrintWorker, qtbot: Any) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def profile(frame: FrameType, event: str, arg: Any) -> None:
-        if event == "c_call" and _is_qt(arg):
+        if event == "c_call" and is_qt(arg):
             seen.append(f"Qt: {getattr(arg, '__qualname__', arg)}")
         elif event == "call" and frame.f_globals.get("__name__") == receipt_pdf.__name__:
             seen.append(f"painting: {frame.f_code.co_name}")
