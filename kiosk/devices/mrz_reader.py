@@ -29,7 +29,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -1993,17 +1993,18 @@ class MrzReader:
             ch = lines[row][col]
             margin = _margin(lp, ch, mask)
             if margin < mend_margin:
-                masked = np.where(mask, lp, -np.inf)
-                masked[MRZ_CHARS.index(ch)] = -np.inf
-                options.append((margin, row, col, MRZ_CHARS[int(np.argmax(masked))]))
+                options.append((row, col, _runner_up(lp, ch, mask)))
             elif margin < min_margin:
                 return None  # another doubtful character
         if not options or len(options) > 3:
             return None
+        return self._only_passing(_changed(lines, [change]) for change in options)
+
+    def _only_passing(self, trials: Iterable[list[str]]) -> tuple[MrzResult, list[str]] | None:
+        """The one trial whose check digits all pass, parsed; None if none or several do
+        (the check digits could not tell which change was right)."""
         good = []
-        for _m, row, col, alt in options:
-            trial = list(lines)
-            trial[row] = trial[row][:col] + alt + trial[row][col + 1 :]
+        for trial in trials:
             try:
                 good.append((parse_valid(trial, today=self.today), trial))
             except MrzError:
@@ -2045,27 +2046,38 @@ class MrzReader:
                 lp = scores[row][col]
                 margin = _margin(lp, ch, mask)
                 other = _LOOK_ALIKE.get(ch)
-                if other is not None and mask[MRZ_CHARS.index(other)] and margin < swap_margin:
-                    masked = np.where(mask, lp, -np.inf)
-                    masked[MRZ_CHARS.index(ch)] = -np.inf
-                    if MRZ_CHARS[int(np.argmax(masked))] == other:
-                        swaps.append((row, col, other))
-                        continue
+                if (
+                    other is not None
+                    and mask[MRZ_CHARS.index(other)]
+                    and margin < swap_margin
+                    and _runner_up(lp, ch, mask) == other
+                ):
+                    swaps.append((row, col, other))
+                    continue
                 if margin < min_margin:
                     return None  # another doubtful character
         if not swaps or len(swaps) > _MAX_LOOK_ALIKES:
             return None
-        good = []
-        for k in range(1, len(swaps) + 1):
-            for chosen in itertools.combinations(swaps, k):
-                trial = list(lines)
-                for row, col, other in chosen:
-                    trial[row] = trial[row][:col] + other + trial[row][col + 1 :]
-                try:
-                    good.append((parse_valid(trial, today=self.today), trial))
-                except MrzError:
-                    continue
-        return good[0] if len(good) == 1 else None
+        return self._only_passing(
+            _changed(lines, chosen)
+            for k in range(1, len(swaps) + 1)
+            for chosen in itertools.combinations(swaps, k)
+        )
+
+
+def _runner_up(lp: np.ndarray, ch: str, mask: np.ndarray) -> str:
+    """The character the classifier ranked next after ``ch``, among those ``mask`` allows."""
+    masked = np.where(mask, lp, -np.inf)
+    masked[MRZ_CHARS.index(ch)] = -np.inf
+    return MRZ_CHARS[int(np.argmax(masked))]
+
+
+def _changed(lines: Sequence[str], changes: Iterable[tuple[int, int, str]]) -> list[str]:
+    """``lines`` with each (row, column, character) of ``changes`` put in place."""
+    trial = list(lines)
+    for row, col, ch in changes:
+        trial[row] = trial[row][:col] + ch + trial[row][col + 1 :]
+    return trial
 
 
 # The look-alikes a failed check digit may swap (``MrzReader._mend_look_alikes``), at most
