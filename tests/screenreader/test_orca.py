@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -129,9 +130,11 @@ class Session:
         self.tmp = tmp
         self.procs: list[subprocess.Popen[str] | subprocess.Popen[bytes]] = []
         home = tmp / "home"
-        runtime = tmp / "run"
-        for d in (home, runtime):
-            d.mkdir(mode=0o700)
+        home.mkdir(mode=0o700)
+        # The runtime directory holds the buses' sockets, whose paths may not pass 107
+        # bytes: under /tmp, not under tmp_path (with scripts/test's TMPDIR on tmpfs, the
+        # AT-SPI bus's socket path was 110 bytes long and Orca never heard the kiosk).
+        self.runtime = runtime = Path(tempfile.mkdtemp(prefix="orca-run-", dir="/tmp"))
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith(("QT_", "DBUS_", "XDG_"))
         }
@@ -182,7 +185,7 @@ class Session:
         # A session bus of our own (loopback: a socket in our runtime directory).
         bus = self._start(
             ["dbus-daemon", "--session", "--nofork", "--print-address=1",
-             f"--address=unix:path={self.tmp / 'run' / 'bus'}"],
+             f"--address=unix:path={self.runtime / 'bus'}"],
             stdout=subprocess.PIPE,
         )  # fmt: skip
         assert bus.stdout is not None
@@ -286,6 +289,7 @@ class Session:
             for stream in (proc.stdin, proc.stdout):
                 if stream:
                     stream.close()
+        shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 @pytest.fixture
