@@ -710,6 +710,9 @@ class DeskWindow(QMainWindow):
             row.acknowledge_requested.connect(self.acknowledge)
             row.close_requested.connect(self.close_call)
             self.list_box.insertWidget(i, row)
+            # Shown now, not at the layout's queued show: a Tab pressed before that
+            # would skip the new row's buttons, and the focus kept above would wait.
+            row.show()
             self.rows.append(row)
             if refocus is not None and refocus[0] == kiosk.kiosk_id:
                 btn = row.coming_button if refocus[1] == "coming" else row.close_button
@@ -722,6 +725,7 @@ class DeskWindow(QMainWindow):
             card = FleetCard(kiosk, self.tr_)
             card.history_requested.connect(self.show_history)
             self.fleet_box.insertWidget(i + 1, card)  # under the actions
+            card.show()
             self.fleet_cards.append(card)
 
     history_shown = Signal(object)  # the HistoryDialog (tests)

@@ -285,6 +285,26 @@ def test_desk_is_accessible_by_keyboard_and_named(
         assert str(client.get_help_call(call.call_id).status) == "acknowledged"
 
 
+def test_desk_rows_are_shown_when_drawn(
+    central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+) -> None:
+    """A refresh redraws the rows: they must be on screen at once (a layout shows a new child
+    only at its queued show), or a Tab pressed in between skips them (ci12's failure)."""
+    for name in ("Borne 7", "Borne 8"):
+        enrol(central, name)
+    window = desk()
+    seen: list[list[bool]] = []
+    window.refreshed.connect(
+        lambda: seen.append(
+            [r.isVisible() for r in window.rows]
+            + [c.isVisibleTo(window.fleet_host) for c in window.fleet_cards]
+        )
+    )
+    with qtbot.waitSignal(window.refreshed, timeout=10_000):
+        window.refresh()
+    assert len(seen[0]) == 4 and all(seen[0]), seen
+
+
 class _RecordingClient:
     """Stands for CentralClient: records what the kiosk sends; the desk never answers."""
 
