@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
     """Hosts the screens. It shows what the controller asks and reports user activity."""
 
     user_active = Signal()  # any press, key or touch: speech stops, inactivity resets
+    admin_built = Signal(QWidget)  # the admin screen, just built (``admin``)
 
     def __init__(self, theme: Theme | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,9 +126,9 @@ class MainWindow(QMainWindow):
         self.out_of_service = OutOfServiceScreen()
         self.stack.addWidget(self.out_of_service)
         self.out_of_service_message: str | None = None
-        # Admin mode for staff (kiosk.ui.admin): not an applicant screen.
-        self.admin = AdminScreen()
-        self.stack.addWidget(self.admin)
+        # Admin mode for staff (kiosk.ui.admin): not an applicant screen, built when it is
+        # first asked for (``admin``).
+        self._admin: AdminScreen | None = None
         # Mediators and staff (kiosk.ui.controllers.staff): sign-in, the applicant's consent
         # to be helped, and the banner shown above every screen while a mediator helps.
         self.signin = SignInScreen()
@@ -148,7 +149,6 @@ class MainWindow(QMainWindow):
         self.resume.keyboard_requested.connect(self.osk.show_for)
         self.status.keyboard_requested.connect(self.osk.show_for)
         self.signin.keyboard_requested.connect(self.osk.show_for)
-        self.admin.keyboard_requested.connect(self.osk.show_for)  # touch-only kiosks
         box.addWidget(self.osk)
         self.setCentralWidget(host)
         # The staff gesture's target, over the screens' bottom-leading corner (lockdown).
@@ -203,6 +203,25 @@ class MainWindow(QMainWindow):
         ]
 
     # --- admin mode and lockdown (kiosk.ui.admin, kiosk.ui.lockdown) -------------------
+    @property
+    def admin(self) -> AdminScreen:
+        """Admin mode's screen, built on first use (``admin_built``): its ~200 widgets are
+        for staff, and each change of language or text size restyled them for nothing
+        on a kiosk where no one opened admin mode. It takes the window's style sheet,
+        font, direction and locale from the stack it joins."""
+        if self._admin is None:
+            screen = AdminScreen()
+            self.stack.addWidget(screen)
+            screen.keyboard_requested.connect(self.osk.show_for)  # touch-only kiosks
+            self._admin = screen
+            self.admin_built.emit(screen)
+        return self._admin
+
+    @property
+    def built_admin(self) -> AdminScreen | None:
+        """The admin screen if it was built, without building it."""
+        return self._admin
+
     def is_idle(self) -> bool:
         """No applicant here: the welcome or the out-of-service screen is shown."""
         return self.stack.currentWidget() in (self.welcome, self.out_of_service)
@@ -210,7 +229,8 @@ class MainWindow(QMainWindow):
     @property
     def staff_screens(self) -> tuple[QWidget, ...]:
         """Screens for mediators and staff, shown over an applicant's session."""
-        return (self.admin, self.signin, self.assist_consent, self.assist_end)
+        staff = (self.signin, self.assist_consent, self.assist_end)
+        return staff if self._admin is None else (self._admin, *staff)
 
     def staff_screen_shown(self) -> bool:
         return self.stack.currentWidget() in self.staff_screens
@@ -372,7 +392,8 @@ class MainWindow(QMainWindow):
     def _osk_serves(self, widget: QWidget) -> bool:
         return any(
             self.stack.currentWidget() is screen and screen.isAncestorOf(widget)
-            for screen in (self.step, self.resume, self.status, self.signin, self.admin)
+            for screen in (self.step, self.resume, self.status, self.signin, self._admin)
+            if screen is not None
         )
 
     def _osk_visibility_changed(self, shown: bool) -> None:

@@ -117,7 +117,6 @@ class AdminController(QObject):
         self.member: Any = None
         self._staff_connected = False
         self.signing_in = False
-        self.screen = window.admin
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(settings.admin_timeout_s * 1000)
@@ -134,7 +133,10 @@ class AdminController(QObject):
         window.user_active.connect(self._activity)
         self.lockdown = p.lockdown or Lockdown(window, window.staff_gesture_allowed, p.monotonic)
         self.lockdown.staff_requested.connect(self.request)
-        self._connect(self.screen)
+        # The admin screen is built on its first use (MainWindow.admin): connected then.
+        window.admin_built.connect(self._connect)
+        if window.built_admin is not None:
+            self._connect(window.built_admin)
         self.service_file = service.path_in(settings.data_dir)
         state = service.load(self.service_file)
         self._apply_service(state.message if state else None, state.by if state else None)
@@ -150,6 +152,11 @@ class AdminController(QObject):
             first.setSingleShot(True)
             first.timeout.connect(self.check_health)
             first.start(10_000)
+
+    @property
+    def screen(self) -> Any:
+        """The admin screen (kiosk.ui.admin.AdminScreen), built on first use."""
+        return self.window.admin
 
     def _connect(self, s: Any) -> None:
         s.close_requested.connect(self.close)
