@@ -258,11 +258,14 @@ class OnScreenKeyboard(QFrame):
         self._layouts = layouts_for("fr")
         self.layout_id = default_layout("fr")
         self.shift = False
-        self.char_keys: list[Key] = []
-        self.layout_keys: dict[str, Key] = {}  # the list the layout key opens
+        self._char_keys: list[Key] = []
+        self._layout_keys: dict[str, Key] = {}  # the list the layout key opens
         self.listing = False  # the list of layouts shows instead of the letters
         self._served: QLineEdit | None = None  # the field the layout was chosen for
-        self.rows: list[QWidget] = []
+        self._rows: list[QWidget] = []
+        # Rows to remake when next shown: a hidden keyboard is not rebuilt at each change
+        # of language or text size (``_build``), only when the applicant can see it.
+        self._stale = False
         self._action_rows: list[tuple[QWidget, QHBoxLayout]] = []
         self._wrapped = False
         self.box = QVBoxLayout(self)
@@ -347,19 +350,50 @@ class OnScreenKeyboard(QFrame):
         )
 
     @property
+    def char_keys(self) -> list[Key]:
+        """The character keys of the current layout, in reading order."""
+        self._ensure_built()
+        return self._char_keys
+
+    @property
+    def layout_keys(self) -> dict[str, Key]:
+        """The keys of the list of layouts (while ``listing``), by layout id."""
+        self._ensure_built()
+        return self._layout_keys
+
+    @property
+    def rows(self) -> list[QWidget]:
+        self._ensure_built()
+        return self._rows
+
+    @property
     def keys(self) -> list[Key]:
         """Every key shown, in reading order."""
-        return [*self.char_keys, *(k for k in self.action_keys if not k.isHidden())]
+        self._ensure_built()
+        return [*self._char_keys, *(k for k in self.action_keys if not k.isHidden())]
 
     def _build(self) -> None:
-        """(Re)make the rows of the current layout."""
+        """(Re)make the rows of the current layout; while hidden, when next shown (a
+        language or text size chosen on a screen without typing costs no keys)."""
+        if self.isHidden():
+            self._stale = True
+            return
+        self._make_rows()
+
+    def _ensure_built(self) -> None:
+        """The rows the current layout, language and theme ask, made now if pending."""
+        if self._stale:
+            self._make_rows()
+
+    def _make_rows(self) -> None:
+        self._stale = False
         for key in self.action_keys:
             key.setParent(self)  # out of the old rows (never a parentless, top-level key)
-        for row in self.rows:
+        for row in self._rows:
             self.box.removeWidget(row)
             row.hide()
             row.deleteLater()
-        self.rows, self.char_keys, self._action_rows = [], [], []
+        self._rows, self._char_keys, self._action_rows = [], [], []
         layout, metrics = self.layout_, self._metrics()
         self.box.setContentsMargins(SPACE_S, SPACE_S, SPACE_S, SPACE_S)
         self.box.setSpacing(metrics.spacing)
@@ -367,7 +401,7 @@ class OnScreenKeyboard(QFrame):
         # direction, so a row of the other direction goes in reversed: digits and Latin
         # letters always run left to right, Arabic letters right to left.
         page_rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
-        self.layout_keys = {}
+        self._layout_keys = {}
         if self.listing:  # the layouts by name, one touch each, instead of the letters
             widget, box = _row(metrics.spacing)
             box.addStretch(1)
@@ -377,11 +411,11 @@ class OnScreenKeyboard(QFrame):
                 key.setChecked(layout_id == self.layout_id)
                 key.clicked.connect(lambda _=False, i=layout_id: self._layout_chosen(i))
                 box.addWidget(key)
-                self.layout_keys[layout_id] = key
+                self._layout_keys[layout_id] = key
             box.addStretch(1)
             self.box.addWidget(widget)
             widget.show()
-            self.rows.append(widget)
+            self._rows.append(widget)
         for chars, rtl in (
             () if self.listing else ((DIGITS, False), *((r, layout.rtl) for r in layout.rows))
         ):
@@ -391,15 +425,15 @@ class OnScreenKeyboard(QFrame):
                 key = Key("key", char=ch)
                 key.clicked.connect(lambda _=False, k=key: self._char_pressed(k))
                 box.addWidget(key)
-                self.char_keys.append(key)
+                self._char_keys.append(key)
             box.addStretch(1)
             self.box.addWidget(widget)
             widget.show()
-            self.rows.append(widget)
+            self._rows.append(widget)
         for _ in range(2):  # special keys: one row, or two when they do not fit
             widget, box = _row(metrics.spacing)
             self.box.addWidget(widget)
-            self.rows.append(widget)
+            self._rows.append(widget)
             self._action_rows.append((widget, box))
         self._wrapped = False
         self._place_actions(wrap=False)
@@ -440,13 +474,15 @@ class OnScreenKeyboard(QFrame):
             self._layouts = layouts_for(tr.code)
             target = self.target()
             self.set_layout(self.layout_for(target) if target else default_layout(tr.code))
+        elif self.isHidden():
+            self._stale = True  # the keys' names when next shown
         else:
             self._retranslate_keys()
             self._fit()
 
     def _retranslate_keys(self) -> None:
         tr = self._tr
-        for key in self.char_keys:
+        for key in self._char_keys:
             ch = key.char.upper() if self.shift and self.layout_.cased else key.char
             key.setText(ch)
             key.setAccessibleName(tr(CHARACTER_NAMES[ch]) if ch in CHARACTER_NAMES else ch)
@@ -457,7 +493,7 @@ class OnScreenKeyboard(QFrame):
             tr(LAYOUTS_CLOSE) if self.listing else tr(LAYOUT_NAME).format(layout=self.layout_.name)
         )
         self.layout_key.setAccessibleDescription(tr(self.layout_.description))
-        for layout_id, key in self.layout_keys.items():
+        for layout_id, key in self._layout_keys.items():
             choice = self._layouts[layout_id]
             key.setText(choice.name)
             key.setAccessibleName(tr(choice.description))
@@ -492,9 +528,9 @@ class OnScreenKeyboard(QFrame):
         key_w = (avail - (per_row - 1) * metrics.spacing) // per_row
         key_w = max(metrics.min_width, min(metrics.max_width, key_w))
         size = QSize(key_w, metrics.height)
-        for key in self.char_keys:
+        for key in self._char_keys:
             key.set_key_size(size)
-        for key in self.layout_keys.values():
+        for key in self._layout_keys.values():
             key.ensurePolished()
             text_w = key.fontMetrics().horizontalAdvance(key.text()) + 2 * metrics.padding + 12
             key.set_key_size(QSize(max(2 * key_w, text_w), metrics.height))
@@ -519,16 +555,23 @@ class OnScreenKeyboard(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.LayoutDirectionChange and self.char_keys:
+        if event.type() == QEvent.Type.LayoutDirectionChange and (self._char_keys or self._stale):
             self._build()  # rows are placed for the page's direction
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if event.oldSize().width() != event.size().width():
+        if event.oldSize().width() != event.size().width() and not self._stale:
             self._fit()
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, super().minimumSizeHint().height())
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and self.isHidden():
+            # Pending rows made before it shows, as they were at each change while it was
+            # hidden: sized for the window's width, not for a frame not yet laid out.
+            self._ensure_built()
+        super().setVisible(visible)
 
     # --- showing and hiding ---------------------------------------------------------
     @staticmethod
@@ -676,10 +719,10 @@ class OnScreenKeyboard(QFrame):
     # --- for tests and the audit ----------------------------------------------------
     def key_for(self, char: str) -> Key:
         """The key that types ``char`` in the current layout (lower case)."""
-        for key in self.char_keys:
+        for key in self._char_keys:
             if key.char == char:
                 return key
         raise KeyError(f"no key {char!r} in layout {self.layout_id}")
 
     def chars(self) -> Sequence[str]:
-        return [key.char for key in self.char_keys]
+        return [key.char for key in self._char_keys]
