@@ -556,3 +556,19 @@ def test_each_unit_is_claimed_by_one_process_only(tmp_path: Path) -> None:
     assert [first(i) for i in range(3)] == [True, True, True]
     assert [second(i) for i in range(4)] == [False, False, False, True]
     assert not first(3)
+
+
+def test_the_catalogue_check_is_left_to_scripts_test_only_when_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kiosk.audit.checks as checks
+    from kiosk.audit.__main__ import catalogue_outcome, parse_args
+
+    monkeypatch.setattr(checks, "_i18n_problems", lambda: [])  # scripts/i18n.py: all complete
+    alone = catalogue_outcome(parse_args(["--ci"]), ["fr", "ar"])
+    assert alone.status == PASS and alone.checked == 2
+    # scripts/test runs scripts/i18n.py check (its translations step) before the audit.
+    script = (Path(__file__).resolve().parents[2] / "scripts" / "test").read_text("utf-8")
+    assert "scripts/i18n.py check" in script and "--catalogues-checked" in script
+    told = catalogue_outcome(parse_args(["--ci", "--catalogues-checked"]), ["fr", "ar"])
+    assert told.status == NOT_APPLICABLE and "scripts/i18n.py check" in told.not_applicable
