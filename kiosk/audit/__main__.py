@@ -88,6 +88,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="what CI runs (scripts/test): --fullest-only --rotate, every language, size and theme",
     )
+    p.add_argument(
+        "--catalogues-checked",
+        action="store_true",
+        help="the catalogues were just checked by `scripts/i18n.py check` (scripts/test's "
+        "translations step, which stops the run on a problem): their check is not run again",
+    )
     p.add_argument("--every-procedure", action="store_true", help=argparse.SUPPRESS)  # default
     p.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--claims", type=Path, help=argparse.SUPPRESS)  # units shared by workers
@@ -147,10 +153,25 @@ def _claimer(folder: Path):
     return claim
 
 
+def catalogue_outcome(args: argparse.Namespace, languages: list[str]):
+    """The catalogue check (check 3), or, with ``--catalogues-checked``, not applicable:
+    scripts/test's translations step ran this very check just before (scripts/i18n.py
+    check, every language: what check_catalogues asks of the audited ones) and stops the
+    run on a problem. Not run twice: the extraction of every message of the code."""
+    from kiosk.audit.checks import check_catalogues
+    from kiosk.audit.model import Outcome
+
+    if args.catalogues_checked:
+        return Outcome(
+            not_applicable="checked by scripts/i18n.py check before the audit "
+            "(scripts/test's translations step, every language)"
+        )
+    return check_catalogues(languages)
+
+
 def audit(args: argparse.Namespace):
     """Run the audit (shared by ``args.jobs`` processes, by language and theme) and return the
     merged result, with the catalogue check added."""
-    from kiosk.audit.checks import check_catalogues
     from kiosk.audit.model import AuditResult
 
     started = time.monotonic()
@@ -205,7 +226,7 @@ def audit(args: argparse.Namespace):
         result.languages = languages
     from kiosk.audit.driver import Runner
 
-    outcome = check_catalogues(languages)
+    outcome = catalogue_outcome(args, languages)
     Runner(None, result)._record("translation", "(catalogues)", ("*", 0.0, "-"), outcome)  # type: ignore[arg-type]
     result.seconds = time.monotonic() - started
     return result

@@ -556,3 +556,46 @@ def test_each_unit_is_claimed_by_one_process_only(tmp_path: Path) -> None:
     assert [first(i) for i in range(3)] == [True, True, True]
     assert [second(i) for i in range(4)] == [False, False, False, True]
     assert not first(3)
+
+
+def test_the_catalogue_check_is_left_to_scripts_test_only_when_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kiosk.audit.checks as checks
+    from kiosk.audit.__main__ import catalogue_outcome, parse_args
+
+    monkeypatch.setattr(checks, "_i18n_problems", lambda: [])  # scripts/i18n.py: all complete
+    alone = catalogue_outcome(parse_args(["--ci"]), ["fr", "ar"])
+    assert alone.status == PASS and alone.checked == 2
+    # scripts/test runs scripts/i18n.py check (its translations step) before the audit.
+    script = (Path(__file__).resolve().parents[2] / "scripts" / "test").read_text("utf-8")
+    assert "scripts/i18n.py check" in script and "--catalogues-checked" in script
+    told = catalogue_outcome(parse_args(["--ci", "--catalogues-checked"]), ["fr", "ar"])
+    assert told.status == NOT_APPLICABLE and "scripts/i18n.py check" in told.not_applicable
+
+
+def test_keys_are_pressed_in_one_size_and_their_outcome_kept_in_the_others(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Space and Enter on the header's help button: pressed once per kind of screen in a
+    unit (language and theme), in its first text size; each other size records that
+    outcome, a failure included, as its own."""
+    from kiosk.audit import driver
+    from kiosk.audit.driver import Options, Runner
+
+    pressed: list[tuple[str, float]] = []
+
+    def enter_does_nothing(ctx: Context, *_args: object) -> Outcome:
+        pressed.append((ctx.state, ctx.scale))
+        out = Outcome(checked=2)
+        out.fail("keyboard-activation", "Enter does not activate the focused button", "")
+        return out
+
+    _tours_only(monkeypatch, ["resume"])
+    monkeypatch.setattr(driver, "check_activation", enter_does_nothing)
+    result = Runner(Options(["fr"], [1.0, 2.0], ["high"])).run()
+    assert pressed == [("resume", 1.0)]
+    found = sorted(
+        (v.state, v.scale) for v in result.violations if v.check == "keyboard-activation"
+    )
+    assert found == [("resume", 1.0), ("resume", 2.0)]
