@@ -107,7 +107,8 @@ class _QtObjects:
     later test starts."""
 
     def __init__(self) -> None:
-        self._known: weakref.WeakSet[object] = weakref.WeakSet()
+        # by id: a weak dictionary asks no hash of its values (a subclass may have none)
+        self._known: weakref.WeakValueDictionary[int, object] = weakref.WeakValueDictionary()
         self._classes: tuple[type, ...] = ()
         self._walked_all = False
         self._walking = False
@@ -121,10 +122,10 @@ class _QtObjects:
             gc.callbacks.append(self._before_collection)
         else:
             self._remember(gc.get_objects(generation=0))
-        return list(self._known)
+        return list(self._known.values())
 
     def _remember(self, objects: list[object]) -> None:
-        self._known.update(_instances_of(objects, self._classes))
+        self._known.update((id(obj), obj) for obj in _instances_of(objects, self._classes))
 
     def _before_collection(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start" and not self._walking:
