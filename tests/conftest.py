@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -67,7 +68,7 @@ def _qt_leftovers() -> list[str]:
         return []
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     found = []
-    for obj in _instances_of((QTimer, QThread)):
+    for obj in _QT_OBJECTS.alive((QTimer, QThread)):
         if shiboken6.isValid(obj):
             if isinstance(obj, QTimer) and obj.isActive():
                 owner = obj.parent()
@@ -81,17 +82,62 @@ def _qt_leftovers() -> list[str]:
     return found
 
 
-def _instances_of(classes: tuple[type, ...]) -> list[object]:
-    """Every object the garbage collector tracks that is an instance of ``classes``, in
-    every generation. The object-by-object ``isinstance`` loop it replaces took ~0.1 s of
-    CPU per test once Qt, SQLAlchemy and FastAPI are loaded (~170,000 objects; PySide's
-    classes make ``isinstance`` slow): ~2.5 CPU-min over the suite. Here the per-object
-    work runs in C: each object's type is looked up in the set of matching types."""
-    objects = gc.get_objects()
+def _instances_of(objects: list[object], classes: tuple[type, ...]) -> list[object]:
+    """The ``objects`` that are instances of ``classes``. The object-by-object
+    ``isinstance`` loop it replaces took ~0.1 s of CPU per test once Qt, SQLAlchemy and
+    FastAPI are loaded (~170,000 objects; PySide's classes make ``isinstance`` slow): here
+    the per-object work runs in C: each object's type is looked up in the set of matching
+    types."""
     kinds = {kind for kind in set(map(type, objects)) if issubclass(kind, classes)}
     if not kinds:
         return []
     return list(itertools.compress(objects, map(kinds.__contains__, map(type, objects))))
+
+
+class _QtObjects:
+    """Every QTimer and QThread the garbage collector tracks (garbage included), found
+    without walking the whole heap after each test: even listing the ~170,000 objects of a
+    process with Qt, SQLAlchemy and FastAPI loaded took ~50 ms of CPU per test (~80 s over
+    the suite). Automatic collection is off (``pytest_configure``), so an object is in
+    the youngest generation until a collection moves it to an older one: the first look
+    walks every generation, each later one only the youngest, and a collection walks the
+    generations it is about to collect (``gc.callbacks``) before their survivors move.
+    Whatever was found once is remembered (weakly: a Python wrapper is kept alive by
+    nothing here) and looked at again each time, e.g. a module's window whose timer a
+    later test starts."""
+
+    def __init__(self) -> None:
+        # by id: a weak dictionary asks no hash of its values (a subclass may have none)
+        self._known: weakref.WeakValueDictionary[int, object] = weakref.WeakValueDictionary()
+        self._classes: tuple[type, ...] = ()
+        self._walked_all = False
+        self._walking = False
+
+    def alive(self, classes: tuple[type, ...]) -> list[object]:
+        """The instances of ``classes`` (always the same: QTimer, QThread) still alive."""
+        if not self._walked_all:
+            self._classes = classes
+            self._remember(gc.get_objects())
+            self._walked_all = True
+            gc.callbacks.append(self._before_collection)
+        else:
+            self._remember(gc.get_objects(generation=0))
+        return list(self._known.values())
+
+    def _remember(self, objects: list[object]) -> None:
+        self._known.update((id(obj), obj) for obj in _instances_of(objects, self._classes))
+
+    def _before_collection(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and not self._walking:
+            self._walking = True  # (a collection started by this walk: not looked at twice)
+            try:
+                for generation in range(info["generation"] + 1):
+                    self._remember(gc.get_objects(generation=generation))
+            finally:
+                self._walking = False
+
+
+_QT_OBJECTS = _QtObjects()
 
 
 # Threads owned by a library for the whole process, stopped at exit: the event loop (and its

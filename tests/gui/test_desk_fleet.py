@@ -6,6 +6,7 @@ data said to be stale, with its age, when the central API stops answering."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 from collections.abc import Iterator
@@ -22,46 +23,82 @@ from kiosk.desk.window import SCREEN_NAMES, DeskWindow
 from kiosk.domain.session import Screen
 from kiosk.link.desk_commands import fetch_commands, report_command
 from sync.client import CentralClient
-from tests.fixtures.central import CentralServer, desk_central, stop_central
-from tests.gui.test_help_call import DESK_TOKEN, SITE, enrol, heartbeat
+from tests.fixtures.central import desk_central, stop_central
+from tests.gui.test_help_call import (
+    DESK_TOKEN,
+    SITE,
+    DeskSite,
+    enrol,
+    heartbeat,
+    next_site,
+    serve_sites,
+)
 
 pytestmark = pytest.mark.gui
 
 
+@pytest.fixture(scope="module")
+def desk_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Iterator[DeskSite]]:
+    """One server for the module's tests, a site each (as in test_help_call)."""
+    with serve_sites(tmp_path_factory.mktemp("central")) as sites:
+        yield sites
+
+
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[CentralServer]:
+def central(desk_sites: Iterator[DeskSite]) -> DeskSite:
+    return next_site(desk_sites)
+
+
+@pytest.fixture
+def own_central(tmp_path: Path) -> Iterator[DeskSite]:
+    """A server of the test's own, for the test that stops it (the others share the
+    module's: ``central``, a site each)."""
     with desk_central(tmp_path / "central", DESK_TOKEN, SITE) as server:
-        yield server
+        yield DeskSite(server, SITE, DESK_TOKEN)
 
 
-@pytest.fixture
-def desk(qtbot: Any, central: CentralServer) -> Iterator[tuple[DeskWindow, list[int]]]:
+@contextlib.contextmanager
+def desk_of(qtbot: Any, central: DeskSite) -> Iterator[tuple[DeskWindow, list[int]]]:
     rings: list[int] = []
     window = DeskWindow(
-        DeskClient(central.url, DESK_TOKEN, desk_name="accueil-1"),
+        DeskClient(central.url, central.desk_token, desk_name="accueil-1"),
         refresh_ms=200,
         ring=lambda: rings.append(1),
     )
     qtbot.addWidget(window)
     window.resize(1280, 960)
     window.show()
-    yield window, rings
-    window.shutdown()
+    try:
+        yield window, rings
+    finally:
+        window.shutdown()
+
+
+@pytest.fixture
+def desk(qtbot: Any, central: DeskSite) -> Iterator[tuple[DeskWindow, list[int]]]:
+    with desk_of(qtbot, central) as desk:
+        yield desk
+
+
+@pytest.fixture
+def own_desk(qtbot: Any, own_central: DeskSite) -> Iterator[tuple[DeskWindow, list[int]]]:
+    with desk_of(qtbot, own_central) as desk:
+        yield desk
 
 
 def test_the_fleet_shows_what_a_manager_needs_and_acts_remotely(
-    central: CentralServer, desk: tuple[DeskWindow, list[int]], qtbot: Any
+    central: DeskSite, desk: tuple[DeskWindow, list[int]], qtbot: Any
 ) -> None:
     window, _rings = desk
-    _a_id, a_token = enrol(central, "Borne A")
-    b_id, b_token = enrol(central, "Borne B")
+    _a_id, a_token = enrol(central, "Borne A", central.site)
+    b_id, b_token = enrol(central, "Borne B", central.site)
     synced = "2026-12-06T09:30:00+00:00"
     heartbeat(
-        central, a_token, state="out_of_service", out_of_service_message="Travaux jusqu'à 14 h",
+        central, a_token, central.site, state="out_of_service", out_of_service_message="Travaux jusqu'à 14 h",
         out_of_service_by="adm-0007", last_sync_ok_at=synced,
     )  # fmt: skip
     heartbeat(
-        central, b_token, state="assisted", assisted_by="Karim Haddad",
+        central, b_token, central.site, state="assisted", assisted_by="Karim Haddad",
         device_health={"printer": "fault: no paper"},
     )  # fmt: skip
     window.start()
@@ -116,15 +153,15 @@ def test_the_fleet_shows_what_a_manager_needs_and_acts_remotely(
 
 
 def test_a_new_call_rings_with_a_badge_help_on_its_way_and_stale_data(
-    central: CentralServer, desk: tuple[DeskWindow, list[int]], qtbot: Any
+    own_central: DeskSite, own_desk: tuple[DeskWindow, list[int]], qtbot: Any
 ) -> None:
-    window, rings = desk
-    _kiosk_id, token = enrol(central, "Borne C")
-    heartbeat(central, token, state="in_use")
+    window, rings = own_desk
+    _kiosk_id, token = enrol(own_central, "Borne C")
+    heartbeat(own_central, token, state="in_use")
     window.start()
     qtbot.waitUntil(lambda: bool(window.kiosks), timeout=10_000)
     assert rings == [] and window.badge.isHidden()
-    with CentralClient(central.url, token) as client:
+    with CentralClient(own_central.url, token) as client:
         call = client.post_help_call(HelpCallRequest(call_id=secrets.token_hex(16)))
     qtbot.waitUntil(lambda: bool(window.calls()), timeout=10_000)
     assert rings == [1]
@@ -141,7 +178,7 @@ def test_a_new_call_rings_with_a_badge_help_on_its_way_and_stale_data(
     assert window.heading.text() == "Aucun appel en attente. Aide en route pour 1 borne."
     assert window.badge.isHidden() and window.tabs.tabText(0) == "Bornes"
     # The central API stops: what is shown is old, and says so.
-    stop_central(central.process)
+    stop_central(own_central.server.process)
     with qtbot.waitSignal(window.failed, timeout=20_000) as blocker:
         pass
     assert "ces informations datent de" in blocker.args[0] and "il y a" in blocker.args[0]
@@ -151,16 +188,16 @@ def test_a_new_call_rings_with_a_badge_help_on_its_way_and_stale_data(
 
 
 def test_a_days_history_of_a_kiosk_opens_from_its_card(
-    central: CentralServer, desk: tuple[DeskWindow, list[int]], qtbot: Any
+    central: DeskSite, desk: tuple[DeskWindow, list[int]], qtbot: Any
 ) -> None:
     window, _rings = desk
-    _kiosk_id, token = enrol(central, "Borne D")
+    _kiosk_id, token = enrol(central, "Borne D", central.site)
     for extra in (
         {"state": "idle"},
         {"state": "assisted", "assisted_by": "Karim Haddad"},
         {"state": "out_of_service", "out_of_service_message": "Travaux"},
     ):
-        heartbeat(central, token, **extra)
+        heartbeat(central, token, central.site, **extra)
     window.start()
     qtbot.waitUntil(lambda: bool(window.fleet_cards), timeout=10_000)
     window.tabs.setCurrentIndex(1)

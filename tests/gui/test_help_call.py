@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,32 +23,81 @@ from kiosk.link.status import KioskStatus
 from kiosk.ui.controllers.help_call import HelpCallController, HelpCallDialog, attach_help_calls
 from kiosk.ui.controllers.ports import HelpCallPorts
 from sync.client import CentralClient
-from tests.fixtures.central import CentralServer, desk_central
+from tests.fixtures.central import CentralServer, start_central, stop_central
 from tests.gui.conftest import Kiosk
 
 pytestmark = pytest.mark.gui
 
+# The kiosks' default site_name, and a desk token that sees it (test_desk_fleet's server).
 DESK_TOKEN = secrets.token_urlsafe(16)
-SITE = "Préfecture"  # the kiosks' default site_name: the desk token sees this site
+SITE = "Préfecture"
+
+
+# One central server for the module instead of one per test (a start and a stop: ~3 s of
+# CPU and more of wall each), one site per test: a desk token sees only its site's kiosks,
+# so each test's desk sees only the kiosks that test enrolled.
+SITES = {secrets.token_urlsafe(16): f"Site {i}" for i in range(16)}  # desk token -> site
+
+
+@dataclass(frozen=True)
+class DeskSite:
+    """The module's central server as one test sees it: a site and its desk's token of its
+    own."""
+
+    server: CentralServer
+    site: str
+    desk_token: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def new_enrolment_code(self) -> str:
+        return self.server.new_enrolment_code()
+
+
+@contextlib.contextmanager
+def serve_sites(data_dir: Path) -> Iterator[Iterator[DeskSite]]:
+    """A central server with a desk for each of SITES, and the sites it hands out, one to
+    each test that asks (``next_site``)."""
+    env = {"KIOSK_CENTRAL_DESK_TOKENS": "\n".join(f"{t} {s}" for t, s in SITES.items())}
+    server = start_central(data_dir, env=env)
+    try:
+        yield (DeskSite(server, site, token) for token, site in SITES.items())
+    finally:
+        stop_central(server.process)
+
+
+def next_site(sites: Iterator[DeskSite]) -> DeskSite:
+    site = next(sites, None)
+    assert site is not None, "more tests than SITES: add sites"
+    return site
+
+
+@pytest.fixture(scope="module")
+def desk_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Iterator[DeskSite]]:
+    with serve_sites(tmp_path_factory.mktemp("central")) as sites:
+        yield sites
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[CentralServer]:
-    with desk_central(tmp_path / "central", DESK_TOKEN, SITE) as server:
-        yield server
+def central(desk_sites: Iterator[DeskSite]) -> DeskSite:
+    return next_site(desk_sites)
 
 
-def enrol(central: CentralServer, name: str) -> tuple[str, str]:
+def enrol(central: CentralServer | DeskSite, name: str, site: str = SITE) -> tuple[str, str]:
     with CentralClient(central.url) as client:
-        answer = client.enrol(central.new_enrolment_code(), name, site=SITE)
+        answer = client.enrol(central.new_enrolment_code(), name, site=site)
     return answer.kiosk_id, answer.token
 
 
-def heartbeat(central: CentralServer, token: str, **extra: Any) -> None:
+def heartbeat(
+    central: CentralServer | DeskSite, token: str, site: str = SITE, **extra: Any
+) -> None:
     body = {
         "software_version": "1.0",
         "sent_at": "2026-11-27T10:00:00+00:00",
-        "site": SITE,
+        "site": site,
         **extra,
     }
     resp = requests.post(
@@ -60,10 +110,10 @@ def heartbeat(central: CentralServer, token: str, **extra: Any) -> None:
 
 
 @pytest.fixture
-def desk(qtbot: Any, central: CentralServer) -> Iterator[Callable[..., DeskWindow]]:
+def desk(qtbot: Any, central: DeskSite) -> Iterator[Callable[..., DeskWindow]]:
     made: list[DeskWindow] = []
 
-    def make(token: str = DESK_TOKEN) -> DeskWindow:
+    def make(token: str = central.desk_token) -> DeskWindow:
         window = DeskWindow(DeskClient(central.url, token, desk_name="accueil-1"), refresh_ms=200)
         qtbot.addWidget(window)
         window.resize(1100, 800)
@@ -109,9 +159,9 @@ def call_for_help(kiosk: Kiosk, help_calls: HelpCallController) -> HelpCallDialo
 
 
 def test_help_call_reaches_the_desk_is_acknowledged_and_the_kiosk_says_help_is_coming(
-    kiosk: Kiosk, central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+    kiosk: Kiosk, central: DeskSite, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
-    kiosk_id, token = enrol(central, "Borne 3")
+    kiosk_id, token = enrol(central, "Borne 3", central.site)
     with attached(kiosk, lambda: CentralClient(central.url, token)) as (help_calls, status):
         kiosk.start()  # an applicant on the first question
         kiosk.controller.choose_language("ar")
@@ -165,9 +215,9 @@ def test_help_call_reaches_the_desk_is_acknowledged_and_the_kiosk_says_help_is_c
 
 
 def test_help_call_can_be_cancelled(
-    kiosk: Kiosk, central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+    kiosk: Kiosk, central: DeskSite, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
-    _kiosk_id, token = enrol(central, "Borne 4")
+    _kiosk_id, token = enrol(central, "Borne 4", central.site)
     with attached(kiosk, lambda: CentralClient(central.url, token)) as (help_calls, status):
         dialog = call_for_help(kiosk, help_calls)
         kiosk.click(dialog.cancel_button)
@@ -180,9 +230,9 @@ def test_help_call_can_be_cancelled(
 
 
 def test_offline_help_call_says_to_raise_a_hand_and_is_sent_later(
-    kiosk: Kiosk, central: CentralServer, qtbot: Any
+    kiosk: Kiosk, central: DeskSite, qtbot: Any
 ) -> None:
-    _kiosk_id, token = enrol(central, "Borne 5")
+    _kiosk_id, token = enrol(central, "Borne 5", central.site)
     online = {"up": False}
 
     def client() -> CentralClient:
@@ -203,20 +253,22 @@ def test_offline_help_call_says_to_raise_a_hand_and_is_sent_later(
         qtbot.waitUntil(lambda: help_calls.call.status == WAITING, timeout=10_000)
         resp = requests.get(
             f"{central.url}/v1/desk/kiosks",
-            headers={"Authorization": f"Bearer {DESK_TOKEN}"},
+            headers={"Authorization": f"Bearer {central.desk_token}"},
             timeout=10,
         )
         assert resp.json()[0]["state"] == "help_requested"
 
 
 def test_desk_shows_offline_kiosks_and_fleet_attention_first(
-    central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+    central: DeskSite, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
-    _a, token_a = enrol(central, "A borne saine")
-    _b, token_b = enrol(central, "B caméra en panne")
-    _c, _token_c = enrol(central, "C jamais vue")
-    heartbeat(central, token_a, state="idle", device_health={"camera": "ok"})
-    heartbeat(central, token_b, state="in_use", device_health={"camera": "fault: absent"})
+    _a, token_a = enrol(central, "A borne saine", central.site)
+    _b, token_b = enrol(central, "B caméra en panne", central.site)
+    _c, _token_c = enrol(central, "C jamais vue", central.site)
+    heartbeat(central, token_a, central.site, state="idle", device_health={"camera": "ok"})
+    heartbeat(
+        central, token_b, central.site, state="in_use", device_health={"camera": "fault: absent"}
+    )
     window = desk()
     window.start()
     qtbot.waitUntil(lambda: len(window.fleet) == 3, timeout=10_000)
@@ -234,7 +286,7 @@ def test_desk_shows_offline_kiosks_and_fleet_attention_first(
 
 
 def test_desk_without_the_right_token_says_so(
-    central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+    central: DeskSite, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
     window = desk("wrong-token")
     with qtbot.waitSignal(window.failed, timeout=10_000) as blocker:
@@ -244,11 +296,11 @@ def test_desk_without_the_right_token_says_so(
 
 
 def test_desk_is_accessible_by_keyboard_and_named(
-    central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+    central: DeskSite, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
     from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-    _kiosk_id, token = enrol(central, "Borne 6")
+    _kiosk_id, token = enrol(central, "Borne 6", central.site)
     with CentralClient(central.url, token) as client:
         from contract.protocol import HelpCallRequest
 
@@ -286,12 +338,12 @@ def test_desk_is_accessible_by_keyboard_and_named(
 
 
 def test_desk_rows_are_shown_when_drawn(
-    central: CentralServer, desk: Callable[..., DeskWindow], qtbot: Any
+    central: DeskSite, desk: Callable[..., DeskWindow], qtbot: Any
 ) -> None:
     """A refresh redraws the rows: they must be on screen at once (a layout shows a new child
     only at its queued show), or a Tab pressed in between skips them (ci12's failure)."""
     for name in ("Borne 7", "Borne 8"):
-        enrol(central, name)
+        enrol(central, name, central.site)
     window = desk()
     seen: list[list[bool]] = []
     window.refreshed.connect(

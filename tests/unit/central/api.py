@@ -10,11 +10,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from central import Settings, create_app
 
 CODES = ["code-one-7K3M-9QXD-2PTV-H8WN", "code-two-7K3M-9QXD-2PTV-H8WN"]
+# Staff PINs hashed by Argon2 at test parameters (as tests/security) unless a test says
+# otherwise: every app hashes a dummy PIN at its start, which with argon2's defaults (64 MiB,
+# 4 lanes) took 0.3 s of CPU per test.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @contextlib.contextmanager
@@ -29,6 +34,7 @@ def api_client(
                 "enrolment_codes": CODES,
                 "clock": clock,
                 "sqlite_durable": False,  # a throwaway database
+                "staff_hasher": FAST_HASHER,
                 **settings,
             }
         )
