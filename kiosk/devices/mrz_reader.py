@@ -1315,11 +1315,12 @@ SMALL_FRAME = 720
 # Whether a failed check digit may be mended by swapping 'O' and '0' in several places
 # (``MrzReader._mend_look_alikes``).
 LOOK_ALIKE_MENDS = True
-# Whether a confirming cut (``MrzReader._confirmed``) that reads again the 'O' or '0' the
-# check digits mended to its look-alike still confirms the read. The check digits tell the
-# two apart (their values differ by 24 and no weight makes that a multiple of 10); a cut
-# of print under 8 px per character that read 'O' for '0' reads it so at every size
-# (tiny 35 of seed 1: '500304' read '5003O4' at 8 to 16 px per character, and refused).
+# Whether a confirming cut (``MrzReader._confirmed``) of print under ``min_read_pitch``
+# that reads again the 'O' or '0' the check digits mended to its look-alike still confirms
+# the read. The check digits tell the two apart (their values differ by 24 and no weight
+# makes that a multiple of 10); print that small read 'O' for '0' reads it so at every
+# size (tiny 35 of seed 1: '500304' read '5003O4' at 8 to 16 px per character, and
+# refused).
 CONFIRM_PAST_LOOK_ALIKES = True
 
 
@@ -1665,12 +1666,15 @@ class MrzReader:
                     continue
                 if (
                     CONFIRM_PAST_LOOK_ALIKES
+                    and cand.pitch < self.min_read_pitch
                     and (row, col, again[row][col]) in read.mended
                     and _LOOK_ALIKE.get(again[row][col]) == first[row][col]
                 ):
-                    # The second cut repeats the 'O' for '0' (or '0' for 'O') the check
-                    # digits mended: OCR-B's two differ only by their width, and small
-                    # print misreads them alike at every size; no new evidence.
+                    # The second cut of small print repeats the 'O' for '0' (or '0' for
+                    # 'O') the check digits mended: OCR-B's two differ only by their
+                    # width, and print that small misreads them alike at every size; no
+                    # new evidence. (Larger print: the second cut's dissent stands, the
+                    # one guard left against a swap that balanced a sure misread.)
                     continue
                 if (row, col) not in unchecked and self._excluded(
                     first, row, col, again[row][col], scores[row][col]

@@ -664,12 +664,14 @@ def test_a_confirming_cut_repeating_the_o_the_check_digits_mended_confirms(
     first = reader._read_scored(list(read_as), _scored(read_as, {(1, 7): ("0", 1.4)}), None)
     assert first.ok and first.lines == _O0_LINES and first.mended == ((1, 7, "O"),)
     quad = np.array([[20, 100], [380, 100], [380, 120], [20, 120]], np.float32)
-    cand = Candidate(quad, 2, 8.2, 1.0)
+    cand = Candidate(quad, 2, 5.7, 1.0)
     image = np.full((300, 400), 255, np.uint8)
     monkeypatch.setattr(mrz_reader, "CONFIRM_PAST_LOOK_ALIKES", False)
     assert not reader._confirmed(image, cand, False, first, None)
     monkeypatch.setattr(mrz_reader, "CONFIRM_PAST_LOOK_ALIKES", True)
     assert reader._confirmed(image, cand, False, first, None)
+    # Print of 8 px per character or more: the second cut's sure 'O' still refuses it.
+    assert not reader._confirmed(image, Candidate(quad, 2, 8.2, 1.0), False, first, None)
     # A read the check digits did not mend there: the confirming cut's sure 'O' still
     # refuses it.
     plain = reader._read_scored(list(_O0_LINES), _scored(_O0_LINES, {}), None)
