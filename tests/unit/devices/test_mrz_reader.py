@@ -633,3 +633,47 @@ def test_small_print_is_read_again_only_in_pictures_too_small_for_a_closer_view(
     read = reader.read(np.full(shape, 255, np.uint8))
     assert not read.ok
     assert len(calls) == reads, calls
+
+
+class _ScriptedEngine(GlyphEngine):
+    """The glyph engine's type, reading every band as ``lines`` with ``scores``."""
+
+    def __init__(self, lines: tuple[str, ...], scores: list[np.ndarray]) -> None:
+        super().__init__()
+        self.lines, self.scores = lines, scores
+
+    def read_lines(self, image: np.ndarray) -> list[str]:
+        return list(self.lines)
+
+    def log_probs(self) -> list[np.ndarray] | None:
+        return self.scores
+
+
+def test_a_confirming_cut_repeating_the_o_the_check_digits_mended_confirms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Tiny 35 of seed 1 (5.7 px per character): the document number's '0' read 'O' at every
+    # size from 8 to 16 px per character; the check digits mend it, and the confirming cut
+    # read 'O' there again, surely, which refused the read. The check digits tell 'O' from
+    # '0': the confirming cut's 'O' is the misread they already ruled out.
+    from kiosk.scan.mrz_locate import Candidate
+
+    read_as = _as_o(_O0_LINES, 7)
+    sure_o = _scored(read_as, {})
+    reader = MrzReader(_ScriptedEngine(read_as, sure_o), today=TODAY)
+    first = reader._read_scored(list(read_as), _scored(read_as, {(1, 7): ("0", 1.4)}), None)
+    assert first.ok and first.lines == _O0_LINES and first.mended == ((1, 7, "O"),)
+    quad = np.array([[20, 100], [380, 100], [380, 120], [20, 120]], np.float32)
+    cand = Candidate(quad, 2, 5.7, 1.0)
+    image = np.full((300, 400), 255, np.uint8)
+    monkeypatch.setattr(mrz_reader, "CONFIRM_PAST_LOOK_ALIKES", False)
+    assert not reader._confirmed(image, cand, False, first, None)
+    monkeypatch.setattr(mrz_reader, "CONFIRM_PAST_LOOK_ALIKES", True)
+    assert reader._confirmed(image, cand, False, first, None)
+    # Print of 8 px per character or more: the second cut's sure 'O' still refuses it.
+    assert not reader._confirmed(image, Candidate(quad, 2, 8.2, 1.0), False, first, None)
+    # A read the check digits did not mend there: the confirming cut's sure 'O' still
+    # refuses it.
+    plain = reader._read_scored(list(_O0_LINES), _scored(_O0_LINES, {}), None)
+    assert plain.ok and plain.mended == ()
+    assert not reader._confirmed(image, cand, False, plain, None)
