@@ -637,6 +637,7 @@ class HeaderButton(LayoutButton):
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._text = ""
         self._short = ""
+        self._px: int | None = None  # the labels' size (None: the stylesheet's)
         self.compact = False
         self.set_compact(False)
         self.toggled.connect(self._checked_changed)
@@ -663,16 +664,35 @@ class HeaderButton(LayoutButton):
         self.box.setDirection(
             QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
         )
+        if compact:
+            self._restyle(self.glyph)  # before it shows: hidden, it kept its last size
         self.glyph.setVisible(compact)
         self.inline.setAlignment(Qt.AlignmentFlag.AlignHCenter if compact else LEADING)
         self._show_text()
 
+    def set_form(self, *, compact: bool, px: int | None) -> None:
+        """Compact or not, its labels' size in px (None: the stylesheet's)."""
+        self._px = px  # first: the icon is sized as it is shown
+        if self.compact != compact:
+            self.set_compact(compact)
+        self.set_text_px(px)
+
+    def _restyle(self, widget: QWidget) -> None:
+        sheet = f"font-size: {self._px}px;" if self._px else ""
+        if widget.styleSheet() != sheet:
+            widget.setStyleSheet(sheet)
+
     def set_text_px(self, px: int | None) -> None:
-        """The label's size in px (None: the stylesheet's)."""
-        sheet = f"font-size: {px}px;" if px else ""
+        """The label's size in px (None: the stylesheet's).
+
+        Only what shows is re-styled; the icon and the check mark when they are shown
+        (``set_compact``, ``_checked_changed``): each widget's stylesheet set re-polishes
+        it, and the header switches form at each resize across the compact width (21
+        such calls, half of kiosk-audit's screen-shape check at 150 %; now 7)."""
+        self._px = px
         for w in (self.label, self.mark, self.glyph):
-            if w.styleSheet() != sheet:
-                w.setStyleSheet(sheet)
+            if w is self.label or w.isVisibleTo(self):
+                self._restyle(w)
         self.label.ensurePolished()
         # Never shorter than its text: the high-contrast theme's thicker borders left the
         # label 3 px short of its line at 100 % (kiosk-audit reflow).
@@ -686,6 +706,8 @@ class HeaderButton(LayoutButton):
         self.updateGeometry()
 
     def _checked_changed(self, on: bool) -> None:
+        if on and self.isCheckable():
+            self._restyle(self.mark)  # before it shows: hidden, it kept its last size
         self.mark.setVisible(on and self.isCheckable())
         for w in (self.label, self.mark, self.glyph):
             w.setProperty("checked", on)
@@ -929,9 +951,7 @@ class Header(QFrame):
         self.compact = compact
         with _ancestor_layouts_held(self):
             for btn in self.buttons:
-                if btn.compact != compact:
-                    btn.set_compact(compact)
-                btn.set_text_px(px)
+                btn.set_form(compact=compact, px=px)
 
     def _show_title(self, room: int) -> None:
         """The title in what room is left, shortened with "…" rather than hidden."""
