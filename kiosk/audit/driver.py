@@ -5,7 +5,6 @@ every check on each state."""
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import os
 import sys
@@ -650,8 +649,6 @@ class Runner:
     result: AuditResult = field(default_factory=AuditResult)
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
     _activated: set[tuple[object, str]] = field(default_factory=set)
-    # The keyboard-activation outcome by (language, theme, kind of screen): see _audit_visit.
-    _activations: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
     # The Tab cycles walked back with Shift+Tab, by state, in this unit (check_focus_order).
     _walked: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -872,28 +869,18 @@ class Runner:
             and visit.screen is not None
             and screen_kind not in self._activated
         ):
-            # The same header button on every screen: pressed once per kind of screen,
-            # in the unit's first text size; the other sizes get that outcome. Space and
-            # Enter go to the focused button's key handler whatever its text size (which
-            # changes its size and place, checked by target-size, in-view, focus-order).
+            # The same header button on every screen: pressed once per kind of screen.
             self._activated.add(screen_kind)
-            pressed = (language, theme, type(visit.screen).__name__)
-            known = self._activations.get(pressed)
-            if known is not None:
-                outcomes["keyboard-activation"] = copy.deepcopy(known)
-            else:
-                header = visit.screen.header  # type: ignore[attr-defined]
-                outcome = self._guard(
-                    lambda: check_activation(
-                        ctx,
-                        header.help_button,
-                        lambda: window.help_dialog is not None and window.help_dialog.isVisible(),
-                        window.close_dialogs,
-                    ),
-                    "keyboard-activation",
-                )
-                self._activations[pressed] = copy.deepcopy(outcome)
-                outcomes["keyboard-activation"] = outcome
+            header = visit.screen.header  # type: ignore[attr-defined]
+            outcomes["keyboard-activation"] = self._guard(
+                lambda: check_activation(
+                    ctx,
+                    header.help_button,
+                    lambda: window.help_dialog is not None and window.help_dialog.isVisible(),
+                    window.close_dialogs,
+                ),
+                "keyboard-activation",
+            )
         if visit.kind != "dialog" and visit.screen is not None:
             screen = visit.screen
             header = screen.header  # type: ignore[attr-defined]

@@ -572,30 +572,3 @@ def test_the_catalogue_check_is_left_to_scripts_test_only_when_told(
     assert "scripts/i18n.py check" in script and "--catalogues-checked" in script
     told = catalogue_outcome(parse_args(["--ci", "--catalogues-checked"]), ["fr", "ar"])
     assert told.status == NOT_APPLICABLE and "scripts/i18n.py check" in told.not_applicable
-
-
-def test_keys_are_pressed_in_one_size_and_their_outcome_kept_in_the_others(
-    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Space and Enter on the header's help button: pressed once per kind of screen in a
-    unit (language and theme), in its first text size; each other size records that
-    outcome, a failure included, as its own."""
-    from kiosk.audit import driver
-    from kiosk.audit.driver import Options, Runner
-
-    pressed: list[tuple[str, float]] = []
-
-    def enter_does_nothing(ctx: Context, *_args: object) -> Outcome:
-        pressed.append((ctx.state, ctx.scale))
-        out = Outcome(checked=2)
-        out.fail("keyboard-activation", "Enter does not activate the focused button", "")
-        return out
-
-    _tours_only(monkeypatch, ["resume"])
-    monkeypatch.setattr(driver, "check_activation", enter_does_nothing)
-    result = Runner(Options(["fr"], [1.0, 2.0], ["high"])).run()
-    assert pressed == [("resume", 1.0)]
-    found = sorted(
-        (v.state, v.scale) for v in result.violations if v.check == "keyboard-activation"
-    )
-    assert found == [("resume", 1.0), ("resume", 2.0)]
