@@ -719,10 +719,10 @@ class OnScreenKeyboard(QFrame):
     # --- for tests and the audit ----------------------------------------------------
     def key_for(self, char: str) -> Key:
         """The key that types ``char`` in the current layout (lower case)."""
-        for key in self._char_keys:
+        for key in self.char_keys:  # made now if a hidden keyboard's rows are pending
             if key.char == char:
                 return key
         raise KeyError(f"no key {char!r} in layout {self.layout_id}")
 
     def chars(self) -> Sequence[str]:
-        return [key.char for key in self._char_keys]
+        return [key.char for key in self.char_keys]

@@ -117,6 +117,22 @@ def test_cyrillic_and_the_layout_key(kiosk: Kiosk) -> None:
     assert edit.text() == "Іван-Ёж"
 
 
+def test_a_hidden_keyboard_answers_for_its_current_layout(kiosk: Kiosk) -> None:
+    """A hidden keyboard makes its keys when next shown; what it is asked meanwhile (the
+    audit, tests) is about the layout it would show, not the one it showed last."""
+    kiosk.start()
+    osk = kiosk.window.osk
+    focus_field(kiosk, "nationality")  # typed in the applicant's language
+    kiosk.qtbot.waitUntil(lambda: shown(osk))
+    assert "a" in osk.chars()
+    kiosk.window.step.continue_button.setFocus()  # off the field: the keyboard hides
+    kiosk.qtbot.waitUntil(lambda: not shown(osk))
+    kiosk.controller.choose_language("ar")
+    assert osk.isHidden()
+    assert "د" in osk.chars() and "a" not in osk.chars()
+    assert osk.key_for("د").char == "د"
+
+
 def test_default_layout_follows_the_language() -> None:
     assert [default_layout(c) for c in ("fr", "en", "ar", "fa", "ru", "uk", "es", "zh")] == [
         "azerty",
