@@ -871,6 +871,24 @@ def test_2_photo_review_at_200_percent_cuts_no_line_of_the_title(make_kiosk: Any
         assert _seen(w, button)[0] == button.height(), button.text()
 
 
+def test_2_the_receipt_number_is_in_view_at_200_percent_on_4_3(make_kiosk: Any) -> None:
+    """Arabic at 200 % in high contrast on 1280 x 1024: the two paper buttons came first
+    and the number, what the applicant leaves with, was cut off at the bottom of the page.
+    It comes first now, whole, with its date, as the screen opens."""
+    kiosk = make_kiosk()
+    w = kiosk.window
+    w.resize(1280, 1024)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    kiosk.to_receipt()
+    screen = w.receipt
+    kiosk.qtbot.waitUntil(lambda: screen.reference.height() > 0 and screen.reference.text() != "")
+    for text in (screen.reference_caption, screen.reference, screen.date):
+        shown, wanted = _seen(w, text)
+        assert shown == text.height() == wanted, (text.text(), shown, text.height())
+    assert screen.reference.y() < screen.print_button.y()  # reading order: number first
+
+
 def test_6_a_passport_page_is_not_taken_as_the_identity_photo(kiosk: Kiosk) -> None:
     """ "Photo d'identité" accepted a passport page: a page with a machine-readable
     zone is refused for a document that has none; a page without one is taken."""

@@ -95,17 +95,21 @@ class ReceiptScreen(BaseScreen):
         self.show_button = action_button(self.show_requested, "secondary")
         paper.addWidget(self.print_button, 0, LEADING)
         paper.addWidget(self.show_button, 0, LEADING)
-        self.body.insertLayout(0, paper)
+        # Under the number and its date, not above them: the number is what the applicant
+        # leaves with, and above the fold at 200 % on a 4:3 screen only what comes first is
+        # (in Arabic in high contrast the number's box was cut off under the two buttons).
+        at = self.body.indexOf(self.date) + 1
+        self.body.insertLayout(at, paper)
         self.print_status = label("", "lead")
         self.print_status.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # read on its own
         self.print_status.hide()
-        self.body.insertWidget(1, self.print_status)
+        self.body.insertWidget(at + 1, self.print_status)
         self.preview = QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         set_role(self.preview, "receipt-preview")
         self.preview.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.preview.hide()
-        self.body.insertWidget(2, self.preview)
+        self.body.insertWidget(at + 2, self.preview)
         self._print_status_id = ""
         self._print_error = False
         self._pages: list[QImage] = []
