@@ -53,6 +53,30 @@ _T = TypeVar("_T")
 PRINT_THREAD = "kiosk-print"
 
 
+def deliver(
+    future: Future[Any],
+    on_done: Callable[[Any], None] | None,
+    on_error: Callable[[BaseException], None] | None,
+    logger: logging.Logger,
+    failure: str,
+) -> None:
+    """Hand a finished ``future``'s result to ``on_done``, or its exception to ``on_error``;
+    an exception nobody takes is logged to ``logger`` as ``failure``, by its type only
+    (exception messages may carry personal data). Nothing for a future cancelled before it
+    ran: nobody is waiting. For :class:`PrintWorker` and ``kiosk.ui.tasks.TaskRunner``, on
+    the GUI thread."""
+    if future.cancelled():
+        return
+    exc = future.exception()
+    if exc is not None:
+        if on_error is not None:
+            on_error(exc)
+        else:
+            logger.error("%s: %s", failure, type(exc).__name__)
+    elif on_done is not None:
+        on_done(future.result())
+
+
 def run_in_slices(
     steps: Generator[None, None, _T],
     context: QObject,
@@ -265,16 +289,7 @@ class PrintWorker(QObject):
     ) -> None:
         self._jobs -= 1
         try:
-            if future.cancelled():
-                return
-            exc = future.exception()
-            if exc is not None:
-                if on_error is not None:
-                    on_error(exc)
-                else:
-                    log.error("printing failed: %s", type(exc).__name__)
-            elif on_done is not None:
-                on_done(future.result())
+            deliver(future, on_done, on_error, log, "printing failed")
         finally:
             if self._jobs == 0:
                 self.idle.emit()

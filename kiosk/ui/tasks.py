@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.render.jobs import GuiInbox
+from kiosk.render.jobs import GuiInbox, deliver
 
 log = logging.getLogger(__name__)
 
@@ -93,18 +93,8 @@ class TaskRunner(QObject):
         self, fut: Future[Any], on_done: DoneCallback | None, on_error: ErrorCallback | None
     ) -> None:
         self._pending -= 1
-        try:
-            if fut.cancelled():  # dropped by shutdown() before it ran: nobody is waiting
-                return
-            exc = fut.exception()
-            if exc is not None:
-                if on_error is not None:
-                    on_error(exc)
-                else:
-                    # The type only: exception messages may carry personal data.
-                    log.error("background task failed: %s", type(exc).__name__)
-            elif on_done is not None:
-                on_done(fut.result())
+        try:  # (a future dropped by shutdown() before it ran delivers nothing)
+            deliver(fut, on_done, on_error, log, "background task failed")
         finally:
             if self._pending == 0:
                 self.idle.emit()

@@ -84,6 +84,19 @@ def set_role(widget: QWidget, role: str) -> None:
     widget.setProperty("role", role)
 
 
+def change_role(widget: QWidget, role: str) -> None:
+    """Give a widget already styled another role, and re-polish it: the stylesheet reads
+    the role only when it polishes."""
+    set_role(widget, role)
+    repolish(widget)
+
+
+def repolish(widget: QWidget) -> None:
+    """Apply the stylesheet again after a property it selects on changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
 def set_variant(button: QPushButton, variant: str) -> None:
     button.setProperty("variant", variant)
 
@@ -93,8 +106,7 @@ def set_error_state(widget: QWidget, on: bool) -> None:
     if bool(widget.property("error")) == on:
         return
     widget.setProperty("error", on)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    repolish(widget)
 
 
 def label(
@@ -711,8 +723,7 @@ class HeaderButton(LayoutButton):
         self.mark.setVisible(on and self.isCheckable())
         for w in (self.label, self.mark, self.glyph):
             w.setProperty("checked", on)
-            w.style().unpolish(w)
-            w.style().polish(w)
+            repolish(w)
         self.updateGeometry()
 
     def setChecked(self, checked: bool) -> None:
@@ -1416,8 +1427,7 @@ class Notice(QFrame):
         kind = kind_of(self.msgids).value
         if kind != self.kind:
             self.setProperty("kind", kind)
-            self.style().unpolish(self)
-            self.style().polish(self)
+            repolish(self)
         self.icon.set_kind(kind)
         self.text.setText(text)
         self.setVisible(bool(text))

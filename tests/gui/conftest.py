@@ -333,3 +333,6 @@ def declared_part(widget: QWidget, screen_language: str) -> str:
 
 # Admin mode and the staff gesture (tests/gui/admin_fixtures.py): ``make_admin``, ``admin``.
 from tests.gui.admin_fixtures import admin, make_admin  # noqa: E402, F401
+
+# The desk's central server (tests/gui/desk_fixtures.py): ``desk_sites``, ``central``.
+from tests.gui.desk_fixtures import central, desk_sites  # noqa: E402, F401

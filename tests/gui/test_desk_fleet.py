@@ -24,29 +24,10 @@ from kiosk.domain.session import Screen
 from kiosk.link.desk_commands import fetch_commands, report_command
 from sync.client import CentralClient
 from tests.fixtures.central import desk_central, stop_central
-from tests.gui.test_help_call import (
-    DESK_TOKEN,
-    SITE,
-    DeskSite,
-    enrol,
-    heartbeat,
-    next_site,
-    serve_sites,
-)
+from tests.gui.desk_fixtures import DeskSite
+from tests.gui.test_help_call import DESK_TOKEN, SITE, enrol, heartbeat
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture(scope="module")
-def desk_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Iterator[DeskSite]]:
-    """One server for the module's tests, a site each (as in test_help_call)."""
-    with serve_sites(tmp_path_factory.mktemp("central")) as sites:
-        yield sites
-
-
-@pytest.fixture
-def central(desk_sites: Iterator[DeskSite]) -> DeskSite:
-    return next_site(desk_sites)
 
 
 @pytest.fixture

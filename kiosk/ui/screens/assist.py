@@ -9,8 +9,10 @@ carry on alone with their answers (the default), or stop and have everything era
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QBoxLayout, QFrame, QSizePolicy
+from PySide6.QtWidgets import QBoxLayout, QFrame, QPushButton, QSizePolicy
 
 from kiosk.i18n import N_, Translator
 from kiosk.ui.theme import SPACE_S
@@ -42,6 +44,24 @@ def without_marks(text: str) -> str:
     return text.replace(FSI, "").replace(PDI, "")
 
 
+def answer_buttons(
+    screen: BaseScreen, answered: Callable[[bool], None]
+) -> tuple[QPushButton, QPushButton]:
+    """A screen's two answers, each calling ``answered``: the first (True) in its action
+    row, the second (False) on a row of its own under it: side by side they do not fit at
+    200 % in Russian or Ukrainian (kiosk-audit, reflow); the column ends in a stretch."""
+    yes, no = button(), button("secondary")
+    for b, value in ((yes, True), (no, False)):
+        b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        b.clicked.connect(lambda _=False, v=value: answered(v))
+    screen.action_row.addWidget(yes, 0, LEADING)
+    column = screen.column.layout()
+    assert isinstance(column, QBoxLayout)
+    column.insertWidget(column.count() - 1, no, 0, LEADING)
+    screen.action_row.addStretch(1)
+    return yes, no
+
+
 class AssistConsentScreen(BaseScreen):
     answered = Signal(bool)  # True: the applicant agrees to be helped
 
@@ -62,19 +82,7 @@ class AssistConsentScreen(BaseScreen):
         for line in self.lines:
             box.addWidget(line)
         self.body.addWidget(self.card)
-        self.agree_button = button()
-        self.refuse_button = button("secondary")
-        for b, value in ((self.agree_button, True), (self.refuse_button, False)):
-            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-            b.clicked.connect(lambda _=False, v=value: self.answered.emit(v))
-            if b is self.agree_button:
-                self.action_row.addWidget(b, 0, LEADING)
-        # Refusing on a row of its own under agreeing: side by side they do not fit at
-        # 200 % in Russian or Ukrainian (kiosk-audit, reflow); the column ends in a stretch.
-        column = self.column.layout()
-        assert isinstance(column, QBoxLayout)
-        column.insertWidget(column.count() - 1, self.refuse_button, 0, LEADING)
-        self.action_row.addStretch(1)
+        self.agree_button, self.refuse_button = answer_buttons(self, self.answered.emit)
         self._name = ""
         self._identifier = ""
         self._joining = False
@@ -131,18 +139,8 @@ class AssistEndScreen(BaseScreen):
         super().__init__(END_TITLE, END_INTRO, has_back=False)
         self.note = label("", "lead")
         self.body.addWidget(self.note)
-        self.continue_button = button()
-        self.stop_button = button("secondary")
-        for b, value in ((self.continue_button, True), (self.stop_button, False)):
-            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-            b.clicked.connect(lambda _=False, v=value: self.answered.emit(v))
+        self.continue_button, self.stop_button = answer_buttons(self, self.answered.emit)
         self.continue_button.setDefault(True)
-        self.action_row.addWidget(self.continue_button, 0, LEADING)
-        # On a row of its own, as on the consent screen (reflow at 200 %).
-        column = self.column.layout()
-        assert isinstance(column, QBoxLayout)
-        column.insertWidget(column.count() - 1, self.stop_button, 0, LEADING)
-        self.action_row.addStretch(1)
 
     def retranslate_body(self, tr: Translator) -> None:
         self.note.setText(tr(END_STOP_NOTE))

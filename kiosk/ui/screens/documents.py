@@ -19,10 +19,10 @@ from kiosk.ui.widgets import (
     BaseScreen,
     Notice,
     action_button,
+    change_role,
     forward_arrow,
     label,
     label_pair,
-    set_role,
 )
 
 SCAN_NEXT = N_("Ensuite, vous allez photographier chaque document avec la caméra.")
@@ -148,9 +148,7 @@ class DocumentsScreen(BaseScreen):
             help_text = tr(doc.help) if doc.help and status is None else ""
             help_.setText(status or help_text)
             help_.setVisible(bool(status or help_text))
-            set_role(help_, "error" if status == tr(MISSING) else "help")
-            help_.style().unpolish(help_)
-            help_.style().polish(help_)
+            change_role(help_, "error" if status == tr(MISSING) else "help")
         self.scan_note.setText(tr(SCAN_NEXT))
         self.scan_note.setVisible(self._scanning and self._scanned is None)
         self.scan_button.setText(tr(SCAN_MISSING))

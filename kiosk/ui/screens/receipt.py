@@ -29,6 +29,7 @@ from kiosk.ui.widgets import (
     Notice,
     action_button,
     bidi,
+    change_role,
     label,
     set_role,
 )
@@ -156,9 +157,7 @@ class ReceiptScreen(BaseScreen):
         """A printer message (msgid); an error offers the screen instead, focused."""
         self._print_status_id, self._print_error = message_id, error
         self.print_status.setText(self.tr_(message_id) if message_id else "")
-        set_role(self.print_status, "error" if error else "lead")
-        self.print_status.style().unpolish(self.print_status)
-        self.print_status.style().polish(self.print_status)
+        change_role(self.print_status, "error" if error else "lead")
         self.print_status.setVisible(bool(message_id))
         if error:
             self.focus_and_show(self.show_button)

@@ -26,8 +26,8 @@ from kiosk.ui.widgets import (
     FieldRow,
     action_button,
     bidi,
+    change_role,
     label,
-    set_role,
 )
 
 RESUME_FAILED = N_(
@@ -99,9 +99,7 @@ class SavedScreen(BaseScreen):
         """What the printer did (msgid; "" hides it), said in words, not only by colour."""
         self._print_status_id = message_id
         self.print_status.setText(self.tr_(message_id) if message_id else "")
-        set_role(self.print_status, "error" if error else "lead")
-        self.print_status.style().unpolish(self.print_status)
-        self.print_status.style().polish(self.print_status)
+        change_role(self.print_status, "error" if error else "lead")
         self.print_status.setVisible(bool(message_id))
         if message_id:
             self.focus_and_show(self.print_status)

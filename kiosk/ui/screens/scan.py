@@ -19,7 +19,14 @@ from kiosk.i18n import N_, Translator
 from kiosk.scan.guidance import Guidance, message_id
 from kiosk.ui.image_view import ImageView
 from kiosk.ui.theme import NORMAL, SPACE_L, SPACE_M, SPACE_S
-from kiosk.ui.widgets import LEADING, BaseScreen, action_button, button, label, set_role
+from kiosk.ui.widgets import (
+    LEADING,
+    BaseScreen,
+    action_button,
+    button,
+    change_role,
+    label,
+)
 
 if TYPE_CHECKING:
     from kiosk.ui.confirm import ConfirmDialog
@@ -245,9 +252,7 @@ class ScanScreen(BaseScreen):
     def _render_guidance(self, tr: Translator) -> None:
         text = tr(self._guidance_id) if self._guidance_id else ""
         self.guidance.setText(text)
-        set_role(self.guidance, "error" if self._guidance_is_error else "h2")
-        self.guidance.style().unpolish(self.guidance)
-        self.guidance.style().polish(self.guidance)
+        change_role(self.guidance, "error" if self._guidance_is_error else "h2")
         self.preview.setAccessibleDescription(text)
         # No frame yet (starting, or no camera): the box says so in the guidance's words
         # (its size: the theme's #camera-preview), instead of staying black.
