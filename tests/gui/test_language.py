@@ -22,7 +22,7 @@ from tests.gui.conftest import (
     declared_part,
     open_language_dialog,
 )
-from tests.unit.i18n.script import i18n_script
+from tests.unit.i18n.script import i18n_script, source_msgids
 
 pytestmark = pytest.mark.gui
 
@@ -178,5 +178,5 @@ def test_no_french_left_on_any_screen(make_kiosk: Callable[..., Kiosk], code: st
     assert leftovers == []
 
 
-def _all_msgids() -> set[str]:
-    return set(i18n_script().extract_messages())
+def _all_msgids() -> frozenset[str | tuple[str, str]]:
+    return source_msgids()

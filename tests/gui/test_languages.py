@@ -4,7 +4,6 @@ French left, and the language lists offering every language by its own name."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
 import pytest
 from PySide6.QtCore import QLocale, Qt
@@ -15,7 +14,7 @@ from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, Translator
 from kiosk.ui.widgets import PROBLEMS
 from tests.fixtures.walk import start_procedure
 from tests.gui.conftest import Kiosk, all_widgets, declared_part, open_language_dialog
-from tests.unit.i18n.script import i18n_script
+from tests.unit.i18n.script import source_msgids
 
 pytestmark = pytest.mark.gui
 
@@ -33,9 +32,8 @@ def test_the_kiosk_offers_ten_languages_and_two_are_right_to_left() -> None:
         assert (locale.textDirection() == Qt.LayoutDirection.RightToLeft) == lang.rtl, lang
 
 
-@cache
-def _msgids() -> frozenset[str]:
-    return frozenset(i18n_script().extract_messages())
+def _msgids() -> frozenset[str | tuple[str, str]]:
+    return source_msgids()
 
 
 def _translated_sources(code: str) -> set[str]:

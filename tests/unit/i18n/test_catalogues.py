@@ -9,14 +9,14 @@ import pytest
 from babel.messages.pofile import read_po
 
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE, Translator, po_path
-from tests.unit.i18n.script import i18n_script
+from tests.unit.i18n.script import i18n_script, source_msgids
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
 def msgids() -> set[str | tuple[str, str]]:
-    return set(i18n_script().extract_messages())
+    return set(source_msgids())
 
 
 def _catalog(code: str):  # type: ignore[no-untyped-def]
