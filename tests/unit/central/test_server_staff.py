@@ -217,3 +217,27 @@ def test_cli_adds_an_account_the_api_signs_in(
         kiosk = _kiosk(api, "code-cli-7K3M-9QXD-2PTV-H8WN")
         assert _sign_in(api, kiosk, PIN, who="med-7").status_code == 200
     app.state.engine.dispose()
+
+
+def test_an_unknown_identifier_is_checked_against_a_hash_at_the_hashers_own_cost() -> None:
+    """Unknown identifiers cost what known ones do: their PIN is checked against a hash at
+    the hasher's parameters. At argon2's defaults it is the shipped one (no hash made at
+    each start); it follows the defaults if a new argon2 changes them, and a hasher of
+    other parameters gets one of its own."""
+    from argon2 import PasswordHasher, extract_parameters
+    from argon2.exceptions import VerifyMismatchError
+
+    from central.app import dummy_pin_hash
+
+    def cost(p: Any) -> tuple[object, ...]:
+        return (p.type, p.time_cost, p.memory_cost, p.parallelism, p.hash_len, p.salt_len)
+
+    default = PasswordHasher()
+    shipped = dummy_pin_hash(default)
+    assert cost(extract_parameters(shipped)) == cost(default)
+    assert dummy_pin_hash(default) == shipped  # the same string: made once, not per start
+    with pytest.raises(VerifyMismatchError):
+        default.verify(shipped, PIN)
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    own = dummy_pin_hash(cheap)
+    assert own != shipped and cost(extract_parameters(own)) == cost(cheap)
