@@ -108,6 +108,11 @@ def _mode_key(keys: np.ndarray) -> int:
     return int(values[np.argmax(counts)])
 
 
+def _key_lum(key: int) -> float:
+    """``luminance`` of one colour key, as a float (the same value)."""
+    return float(_RG[key >> 8] + _B[key & 255])
+
+
 def _rgb(key: int) -> np.ndarray:
     return np.array([(key >> 16) & 255, (key >> 8) & 255, key & 255], np.uint8)
 
@@ -133,7 +138,7 @@ def _not_background(
         keys = colour_keys(crop)
     key = _background_key(keys)
     bg = _rgb(key)
-    return bg, float(luminance(bg)), keys != key
+    return bg, _key_lum(key), keys != key
 
 
 @dataclass(frozen=True)
@@ -169,9 +174,9 @@ def text_colours(
         return None
     cmax = float(contrast[ink].max())
     strong = contrast >= 1.0 + (cmax - 1.0) * 0.8
-    fg = _rgb(_mode_key(pixels[strong]))
-    value = float(ratio(float(luminance(fg)), bg_lum))
-    return TextColours(hex_colour(fg), hex_colour(bg), value, n_ink)
+    fg_key = _mode_key(pixels[strong])
+    value = float(ratio(_key_lum(fg_key), bg_lum))
+    return TextColours(hex_colour(_rgb(fg_key)), hex_colour(bg), value, n_ink)
 
 
 def ink_span(crop: np.ndarray, keys: np.ndarray | None = None) -> tuple[int, int] | None:
