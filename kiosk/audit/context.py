@@ -174,6 +174,7 @@ class Context:
         self._widgets: list[QWidget] | None = None
         self._grabs: dict[int, np.ndarray] = {}
         self._keys: dict[int, np.ndarray] = {}
+        self._pages: dict[QWidget, tuple[QScrollArea, QWidget] | None] = {}
 
     # --- language -------------------------------------------------------------------
     @property
@@ -229,17 +230,15 @@ class Context:
         ]
 
     # --- geometry -------------------------------------------------------------------
-    @staticmethod
-    def scroll_page(widget: QWidget) -> tuple[QScrollArea, QWidget] | None:
-        """The nearest scroll area holding ``widget`` and its content widget."""
-        w: QWidget | None = widget
-        while w is not None:
-            parent = w.parentWidget()
-            area = parent.parentWidget() if parent is not None else None
-            if isinstance(area, QScrollArea) and area.widget() is w:
-                return area, w
-            w = parent
-        return None
+    def scroll_page(self, widget: QWidget) -> tuple[QScrollArea, QWidget] | None:
+        """The nearest scroll area holding ``widget`` and its content widget (looked up
+        once per widget until ``invalidate``: the checks of one state ask again for the
+        same widgets: ~60 000 times a language)."""
+        try:
+            return self._pages[widget]
+        except KeyError:
+            found = self._pages[widget] = _scroll_page(widget)
+            return found
 
     def rect_in_root(self, widget: QWidget) -> QRect:
         return QRect(widget.mapTo(self.root, QPoint(0, 0)), widget.size())
@@ -270,6 +269,7 @@ class Context:
         """Forget renderings and the widget list (after the screen changed)."""
         self._grabs.clear()
         self._keys.clear()
+        self._pages.clear()
         self._widgets = None
 
     def _grab(self, widget: QWidget) -> np.ndarray:
@@ -314,6 +314,18 @@ class Context:
         computed once per rendering."""
         base, ys, xs = self._slice(widget, rect, margin)
         return self._grab(base)[ys, xs], self._keys[id(base)][ys, xs]
+
+
+def _scroll_page(widget: QWidget) -> tuple[QScrollArea, QWidget] | None:
+    """The nearest scroll area holding ``widget`` and its content widget."""
+    w: QWidget | None = widget
+    while w is not None:
+        parent = w.parentWidget()
+        area = parent.parentWidget() if parent is not None else None
+        if isinstance(area, QScrollArea) and area.widget() is w:
+            return area, w
+        w = parent
+    return None
 
 
 def visible_widgets(root: QWidget) -> list[QWidget]:

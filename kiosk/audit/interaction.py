@@ -18,7 +18,13 @@ from PySide6.QtWidgets import (
 
 from kiosk.audit.context import Context, grab, owner, settle
 from kiosk.audit.model import Outcome
-from kiosk.audit.pixels import outline, pixel_change, to_keys
+from kiosk.audit.pixels import (
+    OUTLINE_RATIO,
+    changed_contrast,
+    outline,
+    pixel_change,
+    to_keys,
+)
 
 READING_TOLERANCE = 8  # px
 RING_BAND = 10  # px around a widget grabbed for the focus ring
@@ -137,9 +143,14 @@ def measure_ring(ctx: Context, w: QWidget, neutral: Callable[[], None], out: Out
         return
     shares: dict[str, float] = {}
     thickness, contrast = [], []
-    change = pixel_change(focused, unfocused)  # once for the four sides
+    # Once for the four sides: the change, the changed pixels and their median contrast.
+    change = pixel_change(focused, unfocused)
+    changed = change >= OUTLINE_RATIO
+    median = changed_contrast(change, changed)
     for side, rect in sides.items():
-        o = outline(focused, unfocused, rect, (side,), change=change)
+        o = outline(
+            focused, unfocused, rect, (side,), change=change, changed=changed, contrast=median
+        )
         shares.update(o.sides)
         thickness.append(o.thickness)
         contrast.append(o.contrast)

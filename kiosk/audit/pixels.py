@@ -10,6 +10,12 @@ from PySide6.QtGui import QImage
 _S = np.arange(256, dtype=np.float64) / 255.0
 # sRGB channel value -> linear light, the WCAG 2.x formula, as a lookup table.
 _LINEAR = np.where(_S <= 0.04045, _S / 12.92, ((_S + 0.055) / 1.055) ** 2.4)
+# Each channel's share of the luminance, weighted once for the 256 values: the very
+# products ``luminance`` would compute pixel by pixel (the same floating-point values).
+_R, _G, _B = 0.2126 * _LINEAR, 0.7152 * _LINEAR, 0.0722 * _LINEAR
+# ``_R[r] + _G[g]`` for each (r, g), indexed by ``r << 8 | g`` (a key shifted right by
+# 8 bits): one lookup, and the same sum, for the first two terms (512 KB).
+_RG = (_R[:, None] + _G[None, :]).ravel()
 
 
 def to_array(image: QImage) -> np.ndarray:
@@ -25,12 +31,26 @@ def to_array(image: QImage) -> np.ndarray:
 def to_keys(image: QImage) -> np.ndarray:
     """``colour_keys(to_array(image))``, straight from the 0xffRRGGBB words of the
     image's RGB32 form (no per-channel arithmetic)."""
-    img = image.convertToFormat(QImage.Format.Format_RGB32)  # no-op for a grab
-    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    w, h = image.width(), image.height()
     if w == 0 or h == 0:
         return np.zeros((h, w), np.uint32)
+    if image.format() == QImage.Format.Format_ARGB32_Premultiplied:
+        # The grab of a widget that does not paint its whole background (a scroll page).
+        # Where every pixel is opaque, Qt's conversion to RGB32 leaves each word as it is
+        # (un-premultiplying by an alpha of 255 changes nothing): its keys are read
+        # straight from the image, without that conversion (~3 ms for a page).
+        keys = _words(image) & np.uint32(0xFFFFFF)
+        if bool((_words(image) >= np.uint32(0xFF000000)).all()):
+            return keys
+    img = image.convertToFormat(QImage.Format.Format_RGB32)  # no-op for a window's grab
+    return _words(img) & np.uint32(0xFFFFFF)  # a new array: the image may go
+
+
+def _words(img: QImage) -> np.ndarray:
+    """The H x W 32-bit pixels of ``img`` (a 32-bit format), a view on its memory."""
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
     words = np.frombuffer(img.constBits(), np.uint32, count=bpl // 4 * h).reshape(h, bpl // 4)
-    return words[:, :w] & np.uint32(0xFFFFFF)  # a new array: the image may go
+    return words[:, :w]
 
 
 def to_array_and_keys(image: QImage) -> tuple[np.ndarray, np.ndarray]:
@@ -56,21 +76,13 @@ def colour_keys(rgb: np.ndarray) -> np.ndarray:
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
     """WCAG relative luminance of each pixel (0 black .. 1 white)."""
-    return (
-        0.2126 * _LINEAR[rgb[..., 0]]
-        + 0.7152 * _LINEAR[rgb[..., 1]]
-        + 0.0722 * _LINEAR[rgb[..., 2]]
-    )
+    return _R[rgb[..., 0]] + _G[rgb[..., 1]] + _B[rgb[..., 2]]
 
 
 def key_luminance(keys: np.ndarray) -> np.ndarray:
     """``luminance`` of pixels given as colour keys (0xRRGGBB): the same values, without
     going through an RGB array."""
-    return (
-        0.2126 * _LINEAR[(keys >> 16) & 255]
-        + 0.7152 * _LINEAR[(keys >> 8) & 255]
-        + 0.0722 * _LINEAR[keys & 255]
-    )
+    return _RG[keys >> 8] + _B[keys & 255]
 
 
 def ratio(l1: np.ndarray | float, l2: np.ndarray | float) -> np.ndarray:
@@ -94,6 +106,11 @@ def _mode_key(keys: np.ndarray) -> int:
         return int(first)
     values, counts = np.unique(flat, return_counts=True)
     return int(values[np.argmax(counts)])
+
+
+def _key_lum(key: int) -> float:
+    """``luminance`` of one colour key, as a float (the same value)."""
+    return float(_RG[key >> 8] + _B[key & 255])
 
 
 def _rgb(key: int) -> np.ndarray:
@@ -121,7 +138,7 @@ def _not_background(
         keys = colour_keys(crop)
     key = _background_key(keys)
     bg = _rgb(key)
-    return bg, float(luminance(bg)), keys != key
+    return bg, _key_lum(key), keys != key
 
 
 @dataclass(frozen=True)
@@ -157,9 +174,9 @@ def text_colours(
         return None
     cmax = float(contrast[ink].max())
     strong = contrast >= 1.0 + (cmax - 1.0) * 0.8
-    fg = _rgb(_mode_key(pixels[strong]))
-    value = float(ratio(float(luminance(fg)), bg_lum))
-    return TextColours(hex_colour(fg), hex_colour(bg), value, n_ink)
+    fg_key = _mode_key(pixels[strong])
+    value = float(ratio(_key_lum(fg_key), bg_lum))
+    return TextColours(hex_colour(_rgb(fg_key)), hex_colour(bg), value, n_ink)
 
 
 def ink_span(crop: np.ndarray, keys: np.ndarray | None = None) -> tuple[int, int] | None:
@@ -173,9 +190,9 @@ def ink_span(crop: np.ndarray, keys: np.ndarray | None = None) -> tuple[int, int
     cols_any = other.any(axis=0)
     if not cols_any.any():
         return None
-    contrast = np.ones(other.shape)
-    contrast[other] = ratio(key_luminance(keys[other]), bg_lum)
-    cols = np.nonzero((contrast >= 1.5).any(axis=0))[0]
+    ink = np.zeros(other.shape, bool)  # the background's own pixels: a ratio of 1
+    ink[other] = ratio(key_luminance(keys[other]), bg_lum) >= 1.5
+    cols = np.nonzero(ink.any(axis=0))[0]
     if cols.size == 0:
         return None
     return int(cols[0]), int(cols[-1])
@@ -212,6 +229,9 @@ def key_change(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+OUTLINE_RATIO = 3.0  # a focus indicator's pixels change by at least this contrast
+
+
 @dataclass(frozen=True)
 class Outline:
     """How the focused rendering differs from the unfocused one around a widget."""
@@ -234,17 +254,24 @@ def outline(
     inside: int = 3,
     corner: int = 8,
     step: int = 3,
-    min_ratio: float = 3.0,
+    min_ratio: float = OUTLINE_RATIO,
     change: np.ndarray | None = None,
+    changed: np.ndarray | None = None,
+    contrast: float | None = None,
 ) -> Outline:
     """Measure a focus indicator: ``rect`` = (x0, y0, x1, y1) of the widget in the arrays
     (x1, y1 exclusive); for each side in ``sides``, lines across the band from ``outside``
     px outside to ``inside`` px inside the edge count the pixels whose colour changed by
-    at least ``min_ratio`` between the two renderings."""
+    at least ``min_ratio`` between the two renderings.
+
+    ``change`` (``pixel_change(focused, unfocused)``), ``changed`` (``change >=
+    min_ratio``) and ``contrast`` (``changed_contrast(change, changed)``): computed once
+    by a caller measuring the sides of one rendering one by one."""
     h, w = focused.shape[:2]
     if change is None:
         change = pixel_change(focused, unfocused)
-    changed = change >= min_ratio
+    if changed is None:
+        changed = change >= min_ratio
     x0, y0, x1, y1 = rect
     shares: dict[str, float] = {}
     thinnest = 10**6
@@ -273,5 +300,11 @@ def outline(
             continue
         shares[side] = int((counts >= 2).sum()) / counts.size
         thinnest = min(thinnest, int(counts.min()))
-    contrast = float(np.median(change[changed])) if changed.any() else 1.0
+    if contrast is None:
+        contrast = changed_contrast(change, changed)
     return Outline(shares, 0 if thinnest == 10**6 else thinnest, contrast)
+
+
+def changed_contrast(change: np.ndarray, changed: np.ndarray) -> float:
+    """The median contrast of the changed pixels (``Outline.contrast``), 1 if none."""
+    return float(np.median(change[changed])) if changed.any() else 1.0

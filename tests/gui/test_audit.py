@@ -572,3 +572,53 @@ def test_the_catalogue_check_is_left_to_scripts_test_only_when_told(
     assert "scripts/i18n.py check" in script and "--catalogues-checked" in script
     told = catalogue_outcome(parse_args(["--ci", "--catalogues-checked"]), ["fr", "ar"])
     assert told.status == NOT_APPLICABLE and "scripts/i18n.py check" in told.not_applicable
+
+
+def test_key_luminance_is_the_wcag_formula_bit_for_bit() -> None:
+    """The luminance from colour keys (a table of the red and green terms' sums) gives
+    the very floating-point values of the WCAG formula computed channel by channel."""
+    import numpy as np
+
+    from kiosk.audit.pixels import _LINEAR, colour_keys, key_luminance, luminance
+
+    rg = np.arange(1 << 16)
+    rgb = np.stack(
+        [
+            np.repeat(rg >> 8, 6),
+            np.repeat(rg & 255, 6),
+            np.tile([0, 1, 127, 128, 254, 255], 1 << 16),
+        ],
+        axis=-1,
+    ).astype(np.uint8)
+    r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
+    want = 0.2126 * _LINEAR[r] + 0.7152 * _LINEAR[g] + 0.0722 * _LINEAR[b]
+    assert np.array_equal(key_luminance(colour_keys(rgb)), want)
+    assert np.array_equal(key_luminance(colour_keys(rgb).astype(np.uint32)), want)
+    assert np.array_equal(luminance(rgb), want)
+
+
+@pytest.mark.parametrize("opaque", [True, False])
+def test_colour_keys_of_a_widget_grab_are_qts_rgb32_conversion(qapp: Any, opaque: bool) -> None:
+    """A scroll page's grab has an alpha channel: where it is all opaque its keys are read
+    as they are, else through Qt's conversion; either way the keys are the conversion's."""
+    import numpy as np
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from kiosk.audit.pixels import to_keys
+
+    image = QImage(97, 41, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    if opaque:
+        painter.fillRect(image.rect(), QColor("#f6f6f6"))
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor(0, 0, 145, 170))
+    painter.drawEllipse(5, 5, 60, 30)
+    painter.drawText(image.rect(), 0, "Titre de séjour 2026")
+    painter.end()
+    rgb32 = image.convertToFormat(QImage.Format.Format_RGB32)
+    want = np.frombuffer(rgb32.constBits(), np.uint32).reshape(41, -1)[:, :97] & 0xFFFFFF
+    keys = to_keys(image)
+    assert keys.shape == (41, 97)
+    assert np.array_equal(keys, want)
+    assert len(np.unique(keys)) > 3  # the drawing is there (anti-aliased edges)
