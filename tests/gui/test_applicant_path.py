@@ -59,6 +59,16 @@ def wheel(widget: QWidget, notches: int = -1) -> None:
 
 
 # --- 1. a mouse wheel changed the nationality silently ------------------------------------
+def arabic_at_200_percent(make_kiosk: Any, size: tuple[int, int] = (1280, 1024)) -> Kiosk:
+    """A kiosk in Arabic at 200 % in high contrast on a ``size`` screen (4:3 by default):
+    the applicant the fold and the bidirectional text fail first."""
+    kiosk: Kiosk = make_kiosk()
+    kiosk.window.resize(*size)
+    kiosk.controller.choose_language("ar")
+    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
+    return kiosk
+
+
 def test_1_a_wheel_over_an_answer_scrolls_the_page_and_changes_nothing(
     kiosk: Kiosk, qtbot: Any
 ) -> None:
@@ -185,11 +195,8 @@ def test_3_a_wrapped_arabic_error_link_starts_each_line_at_the_same_edge(
     """In the Arabic error summary the first line of a wrapped link looked indented by a
     space: a plain-text label wrapped right to left drew each line but the last with its
     line-end space at the start (underlined in a link). Every line starts at the edge."""
-    kiosk = make_kiosk()
+    kiosk = arabic_at_200_percent(make_kiosk)
     w = kiosk.window
-    w.resize(1280, 1024)
-    kiosk.controller.choose_language("ar")
-    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
     kiosk.start()
     step = w.step
     kiosk.click(step.continue_button)  # nothing answered
@@ -794,11 +801,8 @@ def test_2_at_200_percent_the_header_summary_and_action_stay_in_view(
     """At 200 % on 4:3 the header wrapped to two rows and lost the title; after
     "Continuer" on empty answers only the title showed, the error summary that had the
     focus was off screen."""
-    kiosk = make_kiosk()
+    kiosk = arabic_at_200_percent(make_kiosk, size)
     w = kiosk.window
-    w.resize(*size)
-    kiosk.controller.choose_language("ar")
-    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
     kiosk.start()
     step = w.step
     kiosk.qtbot.waitUntil(lambda: step.header.width() > 0)
@@ -851,11 +855,8 @@ def test_2_photo_review_at_200_percent_cuts_no_line_of_the_title(make_kiosk: Any
     from kiosk.scan.formats import A4
     from kiosk.ui.camera_view import bgr_to_qimage
 
-    kiosk = make_kiosk()
+    kiosk = arabic_at_200_percent(make_kiosk)
     w = kiosk.window
-    w.resize(1280, 1024)
-    kiosk.controller.choose_language("ar")
-    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
     frame, _ = syn.scene((1280, 960), A4, fill=0.8, seed=11)
     w.show_scan()
     screen = w.scan
@@ -875,11 +876,8 @@ def test_2_the_receipt_number_is_in_view_at_200_percent_on_4_3(make_kiosk: Any) 
     """Arabic at 200 % in high contrast on 1280 x 1024: the two paper buttons came first
     and the number, what the applicant leaves with, was cut off at the bottom of the page.
     It comes first now, whole, with its date, as the screen opens."""
-    kiosk = make_kiosk()
+    kiosk = arabic_at_200_percent(make_kiosk)
     w = kiosk.window
-    w.resize(1280, 1024)
-    kiosk.controller.choose_language("ar")
-    kiosk.controller.set_theme(Theme(scale=2.0, high_contrast=True))
     kiosk.to_receipt()
     screen = w.receipt
     kiosk.qtbot.waitUntil(lambda: screen.reference.height() > 0 and screen.reference.text() != "")
