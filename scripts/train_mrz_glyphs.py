@@ -30,7 +30,9 @@ small training is deterministic). The captures are drawn once and kept in the ca
 Known, 2026-12-07: ``--check`` fails. The shipped file was made by this script at
 d4f7250 (947 bands); re-run today at that commit, and at main (949 bands: later reader
 changes cut some bands' cells differently), it trains a model that differs from it, for
-a cause not yet found (the capture cache, or a library version's arithmetic). A model
+a cause not yet found: not the capture cache (a fresh one drawn by d4f7250's generator
+gives the same 891 bands at 150 captures as the kept one), nor requirements.lock
+(unchanged); perhaps installed library builds, system fonts or BLAS. A model
 re-trained at main with the defaults was benchmarked and NOT shipped: 2 false accepts
 (tiny TD1 scans) in the 760 reads of seed 5, where the shipped model has none.
 """
