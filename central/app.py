@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
-from argon2 import PasswordHasher, extract_parameters
+from argon2 import Parameters, PasswordHasher, extract_parameters
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
@@ -68,24 +68,12 @@ _DEFAULT_DUMMY_PIN_HASH = "$argon2id$v=19$m=65536,t=3,p=4$JPNdDb07wYzfULJqQ06EjQ
 def dummy_pin_hash(hasher: PasswordHasher) -> str:
     """What an unknown identifier's PIN is checked against, so that it costs what a known
     one does: a hash at ``hasher``'s own parameters (the shipped one at the defaults)."""
-    wanted = (
-        hasher.type,
-        hasher.time_cost,
-        hasher.memory_cost,
-        hasher.parallelism,
-        hasher.hash_len,
-        hasher.salt_len,
-    )
-    shipped = extract_parameters(_DEFAULT_DUMMY_PIN_HASH)
-    have = (
-        shipped.type,
-        shipped.time_cost,
-        shipped.memory_cost,
-        shipped.parallelism,
-        shipped.hash_len,
-        shipped.salt_len,
-    )
-    return _DEFAULT_DUMMY_PIN_HASH if have == wanted else hasher.hash("not-a-pin-000000")
+
+    def cost(p: Parameters | PasswordHasher) -> tuple[object, ...]:
+        return (p.type, p.time_cost, p.memory_cost, p.parallelism, p.hash_len, p.salt_len)
+
+    same = cost(extract_parameters(_DEFAULT_DUMMY_PIN_HASH)) == cost(hasher)
+    return _DEFAULT_DUMMY_PIN_HASH if same else hasher.hash("not-a-pin-000000")
 
 
 def create_app(settings: Settings, *, run_migrations: bool = True) -> FastAPI:

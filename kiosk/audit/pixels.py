@@ -39,9 +39,9 @@ def to_keys(image: QImage) -> np.ndarray:
         # Where every pixel is opaque, Qt's conversion to RGB32 leaves each word as it is
         # (un-premultiplying by an alpha of 255 changes nothing): its keys are read
         # straight from the image, without that conversion (~3 ms for a page).
-        keys = _words(image) & np.uint32(0xFFFFFF)
-        if bool((_words(image) >= np.uint32(0xFF000000)).all()):
-            return keys
+        words = _words(image)
+        if bool((words >= np.uint32(0xFF000000)).all()):
+            return words & np.uint32(0xFFFFFF)
     img = image.convertToFormat(QImage.Format.Format_RGB32)  # no-op for a window's grab
     return _words(img) & np.uint32(0xFFFFFF)  # a new array: the image may go
 
