@@ -9,17 +9,14 @@ import json
 
 from sqlalchemy import delete, select
 
-from kiosk.store.database import Transactions
+from kiosk.store.database import Repository
 from kiosk.store.models import AuditEvent
 from kiosk.store.records import AuditRecord, aware, check_event
 from kiosk.store.rows import rowcount
 
 
-class AuditTrail:
+class AuditTrail(Repository):
     """The audit events of one kiosk's store (``store.audit_trail``)."""
-
-    def __init__(self, db: Transactions) -> None:
-        self._db = db
 
     def record(self, event: str, now: dt.datetime, **detail: str | int | bool) -> None:
         """Record an audit event.

@@ -55,6 +55,14 @@ class Transactions(Protocol):
     def reclaim(self) -> None: ...
 
 
+class Repository:
+    """One part of a kiosk's store (``store.drafts``, ``store.outbox``...): its queries, run
+    in the transactions of ``db``."""
+
+    def __init__(self, db: Transactions) -> None:
+        self._db = db
+
+
 # --- opening ------------------------------------------------------------------------------
 def _corrupt_message(db_path: Path, problem: str) -> str:
     return (

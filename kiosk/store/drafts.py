@@ -16,18 +16,15 @@ import json
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.store.database import Transactions
+from kiosk.store.database import Repository
 from kiosk.store.errors import TamperedDataError
 from kiosk.store.models import Draft, Page
 from kiosk.store.records import DraftData, aware, check_draft, is_answers
 from kiosk.store.rows import rekey_in, rowcount, save_unless_queued
 
 
-class Drafts:
+class Drafts(Repository):
     """The drafts of one kiosk's store (``store.drafts``)."""
-
-    def __init__(self, db: Transactions) -> None:
-        self._db = db
 
     def save(
         self,

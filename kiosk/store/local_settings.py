@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-from kiosk.store.database import Transactions
+from kiosk.store.database import Repository
 from kiosk.store.models import Setting
 from kiosk.store.records import bounded_text
 
 
-class LocalSettings:
+class LocalSettings(Repository):
     """Key-value pairs of one kiosk's store (``store.settings``)."""
-
-    def __init__(self, db: Transactions) -> None:
-        self._db = db
 
     def get(self, key: str) -> str | None:
         with self._db.tx() as session:

@@ -20,7 +20,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from contract.states import OutboxState
-from kiosk.store.database import Transactions
+from kiosk.store.database import Repository
 from kiosk.store.drafts import Drafts
 from kiosk.store.errors import OutboxStateError, StoreError
 from kiosk.store.models import OutboxAttachment, OutboxItem, Page
@@ -86,11 +86,8 @@ def _snapshot(item: OutboxItem, attachments: tuple[AttachmentInfo, ...] = ()) ->
     )
 
 
-class Outbox:
+class Outbox(Repository):
     """The outbox of one kiosk's store (``store.outbox``)."""
-
-    def __init__(self, db: Transactions) -> None:
-        self._db = db
 
     def _with_attachments(self, session: Session, item: OutboxItem) -> OutboxEntry:
         return _snapshot(item, _attachment_infos(session, [item.uuid]).get(item.uuid, ()))

@@ -12,17 +12,14 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kiosk.store.database import Transactions
+from kiosk.store.database import Repository
 from kiosk.store.models import Page
 from kiosk.store.records import PageData, aware, check_page, page_context
 from kiosk.store.rows import rekey_in, rowcount, save_unless_queued
 
 
-class Pages:
+class Pages(Repository):
     """The scanned pages of one kiosk's store (``store.pages``)."""
-
-    def __init__(self, db: Transactions) -> None:
-        self._db = db
 
     def add(
         self,

@@ -29,7 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy import exc as sa_exc
 
 from kiosk.store.crypto import KeyRing
-from kiosk.store.database import Transactions
+from kiosk.store.database import Repository, Transactions
 from kiosk.store.drafts import Drafts
 from kiosk.store.errors import (
     ResumeCodeInUseError,
@@ -73,11 +73,11 @@ def _iso_date(birth_date: dt.date | str) -> str:
     return dt.date.fromisoformat(birth_date).isoformat()
 
 
-class ResumeCodes:
+class ResumeCodes(Repository):
     """Drafts saved for later, and resumed (``store.resume_codes``)."""
 
     def __init__(self, db: Transactions, drafts: Drafts) -> None:
-        self._db = db
+        super().__init__(db)
         self._drafts = drafts
         self._resume_ring: KeyRing | None = None
 

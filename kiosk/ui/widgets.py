@@ -1591,6 +1591,12 @@ class BaseScreen(QWidget):
         outer.addWidget(self.footer)
         self._overflow: list[QAbstractButton] = []
 
+    def body_label(self, role: str) -> QLabel:
+        """An empty label of ``role`` (filled when translated), added to the body."""
+        lab = label("", role)
+        self.body.addWidget(lab)
+        return lab
+
     # --- the header, built on first use -------------------------------------------------
     @property
     def header(self) -> Header:

@@ -337,9 +337,8 @@ class ScanController(QObject):
 
     def clear(self) -> None:
         """Forget everything: camera stopped, frames and pages overwritten, screen wiped."""
-        self.active = False
-        self._reset_work()
-        self.feed.clear()
+        self.stop()
+        self.feed.clear()  # the frames overwritten (stopping the feed again does nothing)
         self.capture.clear()
         self.documents = []
         self.index = -1
@@ -454,9 +453,7 @@ class ScanController(QObject):
         self.limiter.reset()
 
     def _finish(self) -> None:
-        self.active = False
-        self._reset_work()
-        self.feed.stop()
+        self.stop()
         self.finished.emit()
 
     def _reset_work(self) -> None:

@@ -137,8 +137,7 @@ class AssistEndScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__(END_TITLE, END_INTRO, has_back=False)
-        self.note = label("", "lead")
-        self.body.addWidget(self.note)
+        self.note = self.body_label("lead")
         self.continue_button, self.stop_button = answer_buttons(self, self.answered.emit)
         self.continue_button.setDefault(True)
 

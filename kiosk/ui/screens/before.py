@@ -45,17 +45,14 @@ class BeforeScreen(BaseScreen):
         self._minutes = 0
         self._camera = False
 
-        self.needed_heading = label("", "h2")
-        self.body.addWidget(self.needed_heading)
+        self.needed_heading = self.body_label("h2")
         self.items = QVBoxLayout()
         self.items.setSpacing(SPACE_S)
         self.body.addLayout(self.items)
         self.document_labels: list[QLabel] = []
-        self.more_documents = label("", "help")
-        self.body.addWidget(self.more_documents)
+        self.more_documents = self.body_label("help")
 
-        self.how_heading = label("", "h2")
-        self.body.addWidget(self.how_heading)
+        self.how_heading = self.body_label("h2")
         how = QVBoxLayout()
         how.setSpacing(SPACE_XS)
         self.duration = label("", "lead")

@@ -12,7 +12,7 @@ from contract.catalogue import Procedure
 from kiosk.domain.session import Screen
 from kiosk.i18n import N_, Translator
 from kiosk.ui.theme import SPACE_L, SPACE_M, SPACE_XS
-from kiosk.ui.widgets import BaseScreen, LayoutButton, forward_arrow, label
+from kiosk.ui.widgets import BaseScreen, LayoutButton, forward_arrow
 
 
 class _Card(LayoutButton):
@@ -74,8 +74,7 @@ class ProcedureScreen(BaseScreen):
         self.guide_card = GuideCard()
         self.guide_card.clicked.connect(self.guide_requested)
         self.body.addWidget(self.guide_card)
-        self.list_heading = label("", "h2")
-        self.body.addWidget(self.list_heading)
+        self.list_heading = self.body_label("h2")
 
     def show_procedures(self, procedures: Sequence[Procedure], guide: bool = True) -> None:
         self.guide_card.setVisible(guide)

@@ -55,15 +55,12 @@ class ReceiptScreen(BaseScreen):
             N_("Merci. Votre demande part à la préfecture."),
             has_back=False,
         )
-        self.reference_caption = label("", "label")
-        self.body.addWidget(self.reference_caption)
+        self.reference_caption = self.body_label("label")
         self.reference = label("", "reference", wrap=False)
         self.reference.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.body.addWidget(self.reference, 0, LEADING)
-        self.date = label("", "lead")
-        self.body.addWidget(self.date)
-        self.next_heading = label("", "h2")
-        self.body.addWidget(self.next_heading)
+        self.date = self.body_label("lead")
+        self.next_heading = self.body_label("h2")
         steps = QVBoxLayout()
         steps.setSpacing(SPACE_S)
         self.next_lines = [label("", "lead") for _ in NEXT_STEPS]
@@ -72,14 +69,10 @@ class ReceiptScreen(BaseScreen):
         self.body.addLayout(steps)
         # The documents as the paper receipt lists them (kiosk.domain.receipt): those
         # photographed here, then those to bring (a skipped document among them).
-        self.given_heading = label("", "h2")
-        self.body.addWidget(self.given_heading)
-        self.given = label("", "lead")
-        self.body.addWidget(self.given)
-        self.documents_heading = label("", "h2")
-        self.body.addWidget(self.documents_heading)
-        self.documents = label("", "lead")
-        self.body.addWidget(self.documents)
+        self.given_heading = self.body_label("h2")
+        self.given = self.body_label("lead")
+        self.documents_heading = self.body_label("h2")
+        self.documents = self.body_label("lead")
         # Where the application stands against the renewal deadline, said as done.
         self.deadline = Notice()
         self.body.addWidget(self.deadline)

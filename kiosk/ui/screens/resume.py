@@ -61,8 +61,7 @@ class SavedScreen(BaseScreen):
                 "Imprimez ce code, notez-le ou prenez-le en photo. Il sert à reprendre votre demande."
             ),
         )
-        self.code_caption = label("", "label")
-        self.body.addWidget(self.code_caption)
+        self.code_caption = self.body_label("label")
         self.code = label("", "reference", wrap=False)
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.code.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so it can be read on its own
@@ -73,10 +72,8 @@ class SavedScreen(BaseScreen):
         self.print_status.hide()
         self.body.addWidget(self.print_status)
         self._print_status_id = ""
-        self.how = label("", "lead")
-        self.body.addWidget(self.how)
-        self.until = label("", "lead")
-        self.body.addWidget(self.until)
+        self.how = self.body_label("lead")
+        self.until = self.body_label("lead")
         self.continue_button = action_button(self.back_requested, "secondary")
         self.finish_button = action_button(self.finished)
         self.action_row.addWidget(self.finish_button, 0, LEADING)

@@ -81,11 +81,9 @@ class StatusScreen(LookupFormScreen):
         self.camera_view.max_height = 360  # the form stays in view
         self.camera_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.body.addWidget(self.camera_view, 0, LEADING)
-        self.scan_hint = label("", "lead")
-        self.body.addWidget(self.scan_hint)
+        self.scan_hint = self.body_label("lead")
         # 2. or typed
-        self.typed_heading = label("", "h2")
-        self.body.addWidget(self.typed_heading)
+        self.typed_heading = self.body_label("h2")
         self._build_form([STATUS_REFERENCE_FIELD, STATUS_BIRTH_DATE_FIELD], self.body)
         self.lookup_button = self.submit_button
         # 3. the answer

@@ -16,7 +16,6 @@ from kiosk.ui.widgets import (
     action_button,
     button,
     forward_arrow,
-    label,
     language_grid,
 )
 
@@ -34,8 +33,7 @@ class WelcomeScreen(BaseScreen):
             has_back=False,
             header_now=True,  # shown first, always
         )
-        self.language_heading = label("", "h2")
-        self.body.addWidget(self.language_heading)
+        self.language_heading = self.body_label("h2")
         # One radio group for screen readers (kiosk.ui.a11y), but no QButtonGroup: Qt
         # would make the languages one Tab stop whose arrow keys select, switching the
         # whole screen's language at each key press (WCAG 2.4.3, 3.2.2). Each language is

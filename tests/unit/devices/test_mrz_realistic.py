@@ -55,6 +55,20 @@ def _right(o: Outcome) -> bool:
     )
 
 
+def _reads(
+    monkeypatch: pytest.MonkeyPatch, shot: Capture, *settings: dict[str, object]
+) -> list[MrzRead]:
+    """``shot`` read once after each of ``settings`` (the reader's module constants, each
+    set in turn and kept for the next reads), by one reader: a feature off, then on."""
+    reader = MrzReader(make_engine("glyph"), today=TODAY)
+    reads = []
+    for values in settings:
+        for name, value in values.items():
+            monkeypatch.setattr(mrz_reader, name, value)
+        reads.append(reader.read(shot.image))
+    return reads
+
+
 def test_the_sample_covers_formats_kinds_turns_and_negatives(outcomes: list[Outcome]) -> None:
     formats = {o.capture.fmt for o in outcomes if o.capture.truth}
     assert {"TD3", "TD1"} <= formats and len(formats) >= 4
@@ -184,12 +198,10 @@ def test_an_mrv_a_found_cut_short_at_36_characters_is_not_read_as_an_mrv_b(
     quad = np.array([tl, tl + (tr - tl) * short, bl + (br - bl) * short, bl], np.float32)
     block = Candidate(quad, 2, float(np.linalg.norm(quad[1] - quad[0])) / 36, 1.0)
     monkeypatch.setattr(mrz_reader, "locate", lambda image, max_candidates=4: [block])
-    reader = MrzReader(make_engine("glyph"), today=TODAY)
-    monkeypatch.setattr(mrz_reader, "TRUNCATION_GUARD", False)
-    unguarded = reader.read(shot.image)
+    unguarded, read = _reads(
+        monkeypatch, shot, {"TRUNCATION_GUARD": False}, {"TRUNCATION_GUARD": True}
+    )
     assert unguarded.result is not None and unguarded.result.format is Format.MRV_B
-    monkeypatch.setattr(mrz_reader, "TRUNCATION_GUARD", True)
-    read = reader.read(shot.image)
     assert read.result is None or _right(Outcome(shot, None, read)), read.lines
 
 
@@ -202,36 +214,50 @@ def test_a_name_letter_every_cut_doubts_is_read_from_the_cuts_summed(
     # reads it.
     shot = capture("camera", 86, 5)
     assert shot.truth is not None
-    reader = MrzReader(make_engine("glyph"), today=TODAY)
-    monkeypatch.setattr(mrz_reader, "POOL_CUTS", False)
-    alone = reader.read(shot.image)
+    alone, unsummed, read = _reads(
+        monkeypatch,
+        shot,
+        {"POOL_CUTS": False},
+        {"POOL_CUTS": True, "POOL_MARGIN": 99.0},  # every cut tried, none summed
+        {"POOL_MARGIN": 3.0},
+    )
     assert alone.result is None and alone.error is not None
     assert "unsure" in alone.error.message
-    monkeypatch.setattr(mrz_reader, "POOL_CUTS", True)
-    monkeypatch.setattr(mrz_reader, "POOL_MARGIN", 99.0)  # every cut tried, none summed
-    assert reader.read(shot.image).result is None
-    monkeypatch.setattr(mrz_reader, "POOL_MARGIN", 3.0)
-    read = reader.read(shot.image)
+    assert unsummed.result is None
     assert read.result is not None, (read.error, read.lines)
     assert read.result.identity() == parse(list(shot.truth), today=TODAY).identity()
 
 
-@pytest.mark.parametrize(("index", "seed"), [(7, 1), (16, 1)])
-def test_tiny_print_that_reads_nothing_enlarged_once_is_read_enlarged_otherwise(
-    index: int, seed: int, monkeypatch: pytest.MonkeyPatch
+# Tiny scans at 5.4 and 6.3 px per character (a TD2, a TD1): enlarged to 12 px per
+# character, the blurred blobs of their lines do not come apart into MRZ-shaped rows of
+# cells; enlarged to 10, they do, and read right (``SMALL_SIZES``; the engine looking
+# harder, below, reads them too: off).
+ENLARGED_OTHERWISE = ({"SMALL_RESCUE": (), "SMALL_SIZES": ()}, {"SMALL_SIZES": (10.0, 9.0)})
+# Tiny scans at 5.3 and 5.9 px per character whose lines give no MRZ-shaped rows of cells
+# at any enlargement: the engine looking harder (``GlyphEngine.rescue``: rows whose blobs
+# do not come apart cut evenly over their extent) reads them right.
+LOOKING_HARDER = ({"SMALL_RESCUE": ()}, {"SMALL_RESCUE": (12.0, 10.0)})
+
+
+@pytest.mark.parametrize(
+    ("index", "seed", "rescue"),
+    [
+        (7, 1, ENLARGED_OTHERWISE),
+        (16, 1, ENLARGED_OTHERWISE),
+        (99, 1, LOOKING_HARDER),
+        (9, 3, LOOKING_HARDER),
+    ],
+)
+def test_tiny_print_that_reads_nothing_without_a_rescue_is_read_right_with_it(
+    index: int,
+    seed: int,
+    rescue: tuple[dict[str, object], dict[str, object]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Tiny scans at 5.4 and 6.3 px per character (a TD2, a TD1): enlarged to 12 px per
-    # character, the blurred blobs of their lines do not come apart into MRZ-shaped rows of
-    # cells; enlarged to 10, they do, and read right (``SMALL_SIZES``).
     shot = capture("tiny", index, seed)
     assert shot.truth is not None
-    reader = MrzReader(make_engine("glyph"), today=TODAY)
-    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", ())  # (it reads them too)
-    monkeypatch.setattr(mrz_reader, "SMALL_SIZES", ())
-    before = reader.read(shot.image)
+    before, read = _reads(monkeypatch, shot, *rescue)
     assert not _right(Outcome(shot, None, before))
-    monkeypatch.setattr(mrz_reader, "SMALL_SIZES", (10.0, 9.0))
-    read = reader.read(shot.image)
     assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
 
 
@@ -243,28 +269,8 @@ def test_o_and_0_swapped_in_two_fields_of_a_camera_frame_are_mended(
     # check digits, which one runner-up swapped cannot mend.
     shot = capture("camera", 76, 3)
     assert shot.truth is not None
-    reader = MrzReader(make_engine("glyph"), today=TODAY)
-    monkeypatch.setattr(mrz_reader, "LOOK_ALIKE_MENDS", False)
-    before = reader.read(shot.image)
+    before, read = _reads(
+        monkeypatch, shot, {"LOOK_ALIKE_MENDS": False}, {"LOOK_ALIKE_MENDS": True}
+    )
     assert before.result is None and before.error is not None
-    monkeypatch.setattr(mrz_reader, "LOOK_ALIKE_MENDS", True)
-    read = reader.read(shot.image)
-    assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
-
-
-@pytest.mark.parametrize(("index", "seed"), [(99, 1), (9, 3)])
-def test_tiny_print_whose_blobs_never_come_apart_is_read_when_the_engine_looks_harder(
-    index: int, seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Tiny scans at 5.3 and 5.9 px per character whose lines give no MRZ-shaped rows of
-    # cells at any enlargement: the engine looking harder (``GlyphEngine.rescue``: rows
-    # whose blobs do not come apart cut evenly over their extent) reads them right.
-    shot = capture("tiny", index, seed)
-    assert shot.truth is not None
-    reader = MrzReader(make_engine("glyph"), today=TODAY)
-    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", ())
-    before = reader.read(shot.image)
-    assert not _right(Outcome(shot, None, before))
-    monkeypatch.setattr(mrz_reader, "SMALL_RESCUE", (12.0, 10.0))
-    read = reader.read(shot.image)
     assert read.ok and _right(Outcome(shot, None, read)), (read.error, read.lines)
