@@ -116,6 +116,12 @@ def _print_from_the_receipt_screen(kiosk: Kiosk) -> str:
     return kiosk.window.receipt.reference.text()
 
 
+def _within_one_glyph(expected: str, read: str) -> bool:
+    return (
+        len(read) == len(expected) and sum(a != b for a, b in zip(read, expected, strict=True)) <= 1
+    )
+
+
 def test_a_receipt_goes_through_the_spooler_and_reads_back(
     make_kiosk: Callable[..., Kiosk], queue: Queue, tmp_path: Path
 ) -> None:
@@ -147,7 +153,11 @@ def test_a_receipt_goes_through_the_spooler_and_reads_back(
     text = subprocess.run(
         ["tesseract", str(page), "-", "-l", "eng"], capture_output=True, text=True, check=True
     ).stdout
-    assert reference in text and "de test" in text
+    # The reference is random: OCR misreads a glyph of some (J as ")" in one CI run). The
+    # printed reference is checked exactly in the QR code below; here, that it is on the
+    # page, one glyph's misreading aside.
+    assert any(_within_one_glyph(reference, word) for word in text.split()), text
+    assert "de test" in text
     assert "Benkirane" not in text  # the applicant's name is never printed on the receipt
     # No QPrinter is ever made (the PDF goes to lp), nor kept alive (receipt_pdf.laid_out_on).
     gc.collect()
