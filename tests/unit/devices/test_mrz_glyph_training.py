@@ -1,7 +1,8 @@
 """The shipped glyph classifier comes from scripts/train_mrz_glyphs.py, and training is
-deterministic. Re-training the whole model takes minutes (it cuts cells out of 640 realistic
-captures): ``scripts/train_mrz_glyphs.py --check`` does it and compares every array with the
-shipped file; here, what can be checked in a second."""
+deterministic, whatever BLAS kernels the CPU would pick. Re-training the whole model takes
+minutes (it cuts cells out of 640 realistic captures): ``scripts/train_mrz_glyphs.py
+--check`` does it and compares every array with the shipped file; here, what can be
+checked in a few seconds."""
 
 from __future__ import annotations
 
