@@ -1,14 +1,16 @@
 """``kiosk-audit``: the accessibility audit from the command line.
 
     kiosk-audit [--out DIR] [--languages fr,ar] [--scales 1.0,2.0] [--themes normal,high]
-                [--quick] [--jobs N] [--no-screenshots] [--fullest-only]
+                [--quick] [--jobs N] [--no-screenshots | --failure-screenshots]
+                [--fullest-only]
 
 By default (``make audit``): every screen of every procedure, and every other screen of
 the window (kiosk.audit.tours), in every language x text size x theme, shared by
 language and theme over the CPUs. ``--ci`` (scripts/test): the same, except that each procedure's own
 documents, check-answers and receipt screens are audited at 100 % normal in every
 language and, rotating, in one other size and theme per language (every procedure meets
-every size and theme; the fullest procedure's are audited everywhere).
+every size and theme; the fullest procedure's are audited everywhere), and only the
+screenshots of states where a check failed are written.
 ``--quick``: French and Arabic at 100 % and 200 %.
 
 Exit status: 0 when no violation is found, 1 when there is at least one, 2 when the audit
@@ -72,6 +74,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-screenshots", action="store_true")
     p.add_argument(
+        "--failure-screenshots",
+        action="store_true",
+        help="write the screenshots of the states where a check failed only",
+    )
+    p.add_argument(
         "--fullest-only",
         action="store_true",
         help="documents, check answers and receipt of every procedure at 100 %% normal "
@@ -86,7 +93,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--ci",
         action="store_true",
-        help="what CI runs (scripts/test): --fullest-only --rotate, every language, size and theme",
+        help="what CI runs (scripts/test): --fullest-only --rotate --failure-screenshots, "
+        "every language, size and theme",
     )
     p.add_argument(
         "--catalogues-checked",
@@ -99,7 +107,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--claims", type=Path, help=argparse.SUPPRESS)  # units shared by workers
     args = p.parse_args(argv)
     if args.ci:
-        args.fullest_only = args.rotate = True
+        args.fullest_only = args.rotate = args.failure_screenshots = True
     if args.quick:
         args.languages = args.languages or QUICK_LANGUAGES
         args.scales = args.scales or QUICK_SCALES
@@ -130,6 +138,7 @@ def _options(args: argparse.Namespace, languages: list[str]):
         out=args.out,
         quick=args.quick,
         screenshots=not args.no_screenshots,
+        failure_screenshots=args.failure_screenshots,
         every_procedure=not args.fullest_only,
         rotate=args.rotate,
         progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True),
@@ -212,6 +221,8 @@ def audit(args: argparse.Namespace):
                     cmd.append("--quick")
                 if args.no_screenshots:
                     cmd.append("--no-screenshots")
+                if args.failure_screenshots:
+                    cmd.append("--failure-screenshots")
                 if args.fullest_only:
                     cmd.append("--fullest-only")
                 if args.rotate:

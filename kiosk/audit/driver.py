@@ -612,6 +612,10 @@ class Options:
     out: Path | None = None
     quick: bool = False
     screenshots: bool = True
+    # Only the screenshots of the states where a check failed are written (CI: the PNG
+    # encoding was ~9 % of a normal-theme unit's CPU). The grab is taken all the same: the
+    # pixel checks read it.
+    failure_screenshots: bool = False
     # Documents, check answers and receipt of every procedure in every size and theme
     # (the default); False: of every procedure at 100 % in the normal theme, and of the
     # fullest procedure elsewhere (same layout, other data).
@@ -812,7 +816,7 @@ class Runner:
         neutral = self._neutral(visit.root)
         neutral()
         settle()
-        self._screenshot(kiosk, visit, where, ctx)
+        picture = self._screenshot(kiosk, visit, where, ctx)
         outcomes: dict[str, Outcome] = dict(early)
         for check in STATIC_CHECKS:
             outcomes[check.id] = self._guard(functools.partial(check.run, ctx), check.id)
@@ -905,6 +909,8 @@ class Runner:
             "speech-output",
         )
         neutral()
+        if picture is not None and any(o.violations for o in outcomes.values()):
+            self._write_screenshot(picture, visit.state, where)
         for check_id, outcome in outcomes.items():
             self._record(check_id, state, where, outcome)
         return reference
@@ -987,12 +993,14 @@ class Runner:
 
     def _screenshot(
         self, kiosk: Kiosk, visit: Visit, where: tuple[str, float, str], ctx: Context
-    ) -> None:
+    ) -> QImage | None:
         """The state's screenshot; its rendering of the audited root is handed to
-        ``ctx`` (the pixel checks that come next would grab the very same)."""
+        ``ctx`` (the pixel checks that come next would grab the very same). Written at
+        once, or, with ``failure_screenshots``, returned for the caller to write if a
+        check of the state fails."""
         language, scale, theme = where
         if not self._wants_screenshot(language, scale, theme):
-            return
+            return None
         assert self.options.out is not None
         window: QWidget = kiosk.window
         image = grab(window)
@@ -1009,7 +1017,15 @@ class Runner:
             painter.end()
         elif visit.root is window:
             ctx.seed(window, image)
-        name = f"{visit.state.replace('/', '_')}--{language}--{round(scale * 100)}--{theme}.png"
+        if self.options.failure_screenshots:
+            return image
+        self._write_screenshot(image, visit.state, where)
+        return None
+
+    def _write_screenshot(self, image: QImage, state: str, where: tuple[str, float, str]) -> None:
+        assert self.options.out is not None
+        language, scale, theme = where
+        name = f"{state.replace('/', '_')}--{language}--{round(scale * 100)}--{theme}.png"
         folder = self.options.out / "screens"
         folder.mkdir(parents=True, exist_ok=True)
         # Opaque RGB and zlib's faster levels: half the encoding time of the default, for
@@ -1018,9 +1034,7 @@ class Runner:
         # with a quality is refused (ValueError: "called with wrong argument values").
         rgb = image.convertToFormat(QImage.Format.Format_RGB888)
         rgb.save(str(folder / name), "PNG", 80)  # type: ignore[call-overload]
-        self.result.screenshots.append(
-            Screenshot(visit.state, language, scale, theme, f"screens/{name}")
-        )
+        self.result.screenshots.append(Screenshot(state, language, scale, theme, f"screens/{name}"))
 
 
 def coverage_text(opts: Options) -> str:

@@ -151,6 +151,39 @@ def test_a_tour_at_100_percent_writes_its_screenshots(
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000, shot.path
 
 
+def test_ci_writes_the_screenshots_of_failed_states_only(
+    tmp_path: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``failure_screenshots`` (``--ci``), a state every check passes leaves no PNG;
+    one where a check fails leaves its picture, taken before the checks moved anything."""
+    from kiosk.audit import driver
+    from kiosk.audit.checks import StaticCheck
+    from kiosk.audit.driver import Options, Runner
+
+    _tours_only(monkeypatch, ["resume"])
+
+    def failing_on_errors(check: StaticCheck) -> StaticCheck:
+        def run(ctx: Context) -> Outcome:
+            out = check.run(ctx)
+            if ctx.state == "resume-errors":
+                out.fail(check.id, "seeded for this test")
+            return out
+
+        return StaticCheck(check.id, run) if check.id == "accessible-name" else check
+
+    monkeypatch.setattr(
+        driver, "STATIC_CHECKS", tuple(map(failing_on_errors, driver.STATIC_CHECKS))
+    )
+    opts = Options(["fr"], [1.0], ["normal"], out=tmp_path, failure_screenshots=True)
+    result = Runner(opts).run()
+    assert {"resume", "resume-errors"} <= set(result.states)
+    assert [s.state for s in result.screenshots] == ["resume-errors"]
+    written = sorted(p.name for p in (tmp_path / "screens").iterdir())
+    assert written == ["resume-errors--fr--100--normal.png"]
+    data = (tmp_path / result.screenshots[0].path).read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
+
+
 def test_every_screen_of_the_window_has_an_audit_state(qapp: QApplication) -> None:
     """A screen added to MainWindow.all_screens without a tour (kiosk/audit/tours.py) and
     not reached by the procedure walk fails here, before the CI audit does."""
