@@ -95,7 +95,7 @@ def desk_data() -> tuple[list[DeskKiosk], list[FleetKiosk]]:
         FleetKiosk(kiosk_id="k-hall-d", name="Hall B — borne 4", revoked=False,
                    software_version="0.1.0", state=DeskState.OUT_OF_SERVICE, online=True,
                    last_contact=ago(seconds=25), last_sync_ok_at=ago(minutes=1),
-                   device_health={"printer": "fault: no paper", "camera": "ok"},
+                   device_health={"printer": "fault: file CUPS kiosk : plus de papier", "camera": "ok"},
                    device_faults=["printer"], applications_today=9,
                    out_of_service_message="L'imprimante de la borne est en panne. Merci de vous "
                    "adresser à l'accueil.", out_of_service_by="accueil : Claire Martin",

@@ -28,14 +28,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMainWindow,
     QPushButton,
@@ -126,6 +129,15 @@ FLEET_COLUMNS = (
     N_("Demandes aujourd'hui"),
 )
 OK = N_("aucun")
+# The heartbeat's device names (kiosk.health.heartbeat), as the desk says them.
+DEVICE_NAMES = {
+    "printer": N_("imprimante"),
+    "camera": N_("caméra"),
+    "speech": N_("voix"),
+    "ocr": N_("lecture des documents"),
+    "disk": N_("disque"),
+    "clock": N_("horloge"),
+}
 ASSISTED_BY = N_("Session accompagnée par {name}")
 OUT_OF_SERVICE_BY = N_("Hors service : « {message} » (mis par {by})")
 HELP_ON_WAY = NP_(
@@ -196,6 +208,21 @@ def waiting_words(tr: Translator, seconds: float | None) -> str:
     return tr(WAITING_MINUTES).format(minutes=minutes)
 
 
+def _fault_words(tr: Translator, name: str, said: str | None) -> str:
+    """A device at fault, named in the desk's language, with what the kiosk said of it
+    ("imprimante (plus de papier)"; the heartbeat's "fault: " prefix dropped: the line
+    already says these are faults)."""
+    named = tr(DEVICE_NAMES[name]) if name in DEVICE_NAMES else name
+    detail = (said or "").removeprefix("fault").lstrip(": ").strip()
+    return f"{named} ({detail})" if detail else named
+
+
+def _sentence(text: str) -> str:
+    """``text`` ended as a sentence, so that the next does not run on from its last word
+    ("Dernier contact : 15:36:24 3 demandes...")."""
+    return text if not text or text[-1] in ".!?。؟" else f"{text}."
+
+
 def _time(tr: Translator, when: dt.datetime | None) -> str:
     """With its date: "12:03" alone did not say which day (issue 16)."""
     if when is None:
@@ -249,7 +276,7 @@ def _card_box(card: QFrame, layout: type[Box]) -> Box:
     return box
 
 
-def _drop(box: QVBoxLayout, widgets: list[Any]) -> None:
+def _drop(box: QLayout, widgets: list[Any]) -> None:
     """Take ``widgets`` out of ``box`` and delete them (a list redrawn)."""
     for widget in widgets:
         box.removeWidget(widget)
@@ -319,7 +346,7 @@ class KioskRow(QFrame):
         parts.append(tr(LAST_CONTACT).format(time=_time(tr, k.last_contact)))
         if k.backlog:
             parts.append(tr.plural(BACKLOG, k.backlog).format(count=k.backlog))
-        return " ".join(parts)
+        return " ".join(_sentence(p) for p in parts)
 
 
 class HistoryDialog(QDialog):
@@ -371,9 +398,8 @@ class FleetCard(QFrame):
         state = tr(STATE_TEXT[kiosk.state])
         if kiosk.assisted_by:  # whatever the state (a call while assisted)
             state = tr(ASSISTED_BY).format(name=kiosk.assisted_by)
-        faults = [  # with what the kiosk said, e.g. "printer (fault: no paper)"
-            f"{name} ({kiosk.device_health[name]})" if kiosk.device_health.get(name) else name
-            for name in kiosk.device_faults
+        faults = [
+            _fault_words(tr, name, kiosk.device_health.get(name)) for name in kiosk.device_faults
         ]
         values = (
             state,
@@ -398,12 +424,53 @@ class FleetCard(QFrame):
             lambda: self.history_requested.emit(kiosk.kiosk_id, kiosk.name)
         )
         box.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignLeading)
+        box.addStretch(1)  # as tall as its row's tallest: its lines stay together at the top
         parts = [self.name.text()] + [w.text() for w in (self.attention, *lines)]
         self.setAccessibleName(". ".join(p for p in parts if p and p.strip()))
 
     def value(self, column: str) -> str:
         """The text shown for ``column`` (one of FLEET_COLUMNS, French), without its name."""
         return self.lines[column].text().split(" : ", 1)[1]
+
+
+class CardGrid(QWidget):
+    """Cards side by side as the width allows (each at least ``CARD_EMS`` of the text's
+    width: fewer at 200 %), in reading order row by row; one column when narrow."""
+
+    CARD_EMS = 26
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(SPACE_S)
+        self.cards: list[QWidget] = []
+        self.columns = 1
+
+    def set_cards(self, cards: list[QWidget]) -> None:
+        _drop(self.grid, self.cards)
+        self.cards = list(cards)
+        self._place()
+
+    def _fitting(self) -> int:
+        card = self.fontMetrics().horizontalAdvance("M") * self.CARD_EMS
+        return max(1, (self.width() + SPACE_S) // (card + SPACE_S))
+
+    def _place(self) -> None:
+        self.columns = self._fitting()
+        for column in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(column, 0)
+        for i, card in enumerate(self.cards):
+            self.grid.addWidget(card, i // self.columns, i % self.columns)
+        for column in range(self.columns):
+            self.grid.setColumnStretch(column, 1)  # equal widths, also in a short last row
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitting() != self.columns:
+            for card in self.cards:
+                self.grid.removeWidget(card)
+            self._place()
 
 
 class DeskWindow(QMainWindow):
@@ -470,11 +537,14 @@ class DeskWindow(QMainWindow):
         self.list_box.addStretch(1)
         self.tabs.addTab(_scroll_area(self.list_host), tr(TAB_KIOSKS))
 
-        # --- fleet tab: one card per kiosk (readable at 200 %, no sideways scrolling)
+        # --- fleet tab: one card per kiosk, side by side as the width allows (readable
+        # at 200 %, no sideways scrolling)
         self.fleet_host = QWidget()
         self.fleet_box = QVBoxLayout(self.fleet_host)
         self.fleet_box.setSpacing(SPACE_S)
         self.fleet_box.addWidget(self._build_actions())
+        self.fleet_grid = CardGrid()
+        self.fleet_box.addWidget(self.fleet_grid)
         self.fleet_box.addStretch(1)
         self.tabs.addTab(_scroll_area(self.fleet_host, sideways=False), tr(TAB_FLEET))
         self.fleet_cards: list[FleetCard] = []
@@ -719,14 +789,14 @@ class DeskWindow(QMainWindow):
                 (btn or row.close_button or self.tabs).setFocus()
 
     def _render_fleet(self) -> None:
-        _drop(self.fleet_box, self.fleet_cards)
         self.fleet_cards = []
-        for i, kiosk in enumerate(self.fleet):
+        for kiosk in self.fleet:
             card = FleetCard(kiosk, self.tr_)
             card.history_requested.connect(self.show_history)
-            self.fleet_box.insertWidget(i + 1, card)  # under the actions
-            card.show()
             self.fleet_cards.append(card)
+        self.fleet_grid.set_cards(list(self.fleet_cards))
+        for card in self.fleet_cards:
+            card.show()
 
     history_shown = Signal(object)  # the HistoryDialog (tests)
 

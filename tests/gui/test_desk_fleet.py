@@ -94,7 +94,7 @@ def test_the_fleet_shows_what_a_manager_needs_and_acts_remotely(
     oos = cards["Borne A"].out_of_service
     assert not oos.isHidden() and "Travaux jusqu'à 14 h" in oos.text() and "adm-0007" in oos.text()
     assert cards["Borne B"].value("État") == "Session accompagnée par Karim Haddad"
-    assert cards["Borne B"].value("Appareils en panne") == "printer (fault: no paper)"
+    assert cards["Borne B"].value("Appareils en panne") == "imprimante (no paper)"
     rows = {r.kiosk.name: r for r in window.rows}
     assert rows["Borne B"].state.text() == "Session accompagnée par Karim Haddad"
     assert "Travaux jusqu'à 14 h" in rows["Borne A"].state.text()
@@ -195,3 +195,53 @@ def test_a_days_history_of_a_kiosk_opens_from_its_card(
 def test_the_desk_names_every_screen_of_the_kiosk() -> None:
     """A kiosk's screen the desk has no name for showed as its raw id ("before")."""
     assert {s.value for s in Screen} <= set(SCREEN_NAMES)
+
+
+def test_a_kiosk_card_says_its_backlog_as_a_sentence_of_its_own(qtbot: Any) -> None:
+    """The card's last line ran the backlog on from the time of the last contact
+    ("Dernier contact : 15:36:24 3 demandes pas encore envoyées")."""
+    from contract.protocol import DeskKiosk
+    from kiosk.desk.window import KioskRow
+    from kiosk.i18n import Translator
+
+    seen = dt.datetime(2026, 12, 6, 15, 36, 24, tzinfo=dt.UTC)
+    kiosk = DeskKiosk(
+        kiosk_id="k5", name="Annexe — borne 5", state=DeskState.OFFLINE, online=False,
+        last_contact=seen, backlog=3,
+    )  # fmt: skip
+    row = KioskRow(kiosk, Translator("fr"))
+    qtbot.addWidget(row)
+    text = row.detail.text()
+    assert text.startswith("Dernier contact : ") and text.endswith(
+        ". 3 demandes pas encore envoyées."
+    ), text
+    one = KioskRow(kiosk.model_copy(update={"backlog": 1, "last_contact": None}), Translator("fr"))
+    qtbot.addWidget(one)
+    assert one.detail.text().endswith(". 1 demande pas encore envoyée."), one.detail.text()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", "imprimante (file CUPS k : plus de papier), caméra, horloge (fault-ish)"),
+        ("en", "printer (file CUPS k : plus de papier), camera, clock (fault-ish)"),
+    ],
+)
+def test_a_fleet_card_names_the_faulty_devices_in_the_desks_language(
+    qtbot: Any, language: str, expected: str
+) -> None:
+    """It showed the heartbeat's words: "printer (fault: no paper)" on a French desk."""
+    from contract.protocol import FleetKiosk
+    from kiosk.desk.window import FleetCard
+    from kiosk.i18n import Translator
+
+    kiosk = FleetKiosk(
+        kiosk_id="k", name="Hall B — borne 4", revoked=False, software_version="0.1.0",
+        state=DeskState.IDLE, online=True, last_contact=None,
+        device_faults=["printer", "camera", "clock"],
+        device_health={"printer": "fault: file CUPS k : plus de papier", "camera": "fault",
+                       "clock": "fault: fault-ish"},
+    )  # fmt: skip
+    card = FleetCard(kiosk, Translator(language))
+    qtbot.addWidget(card)
+    assert card.value("Appareils en panne") == expected

@@ -226,7 +226,7 @@ def test_desk_shows_offline_kiosks_and_fleet_attention_first(
     cards = window.fleet_cards
     assert [c.name.text() for c in cards] == names
     assert cards[0].value("État") == "Hors ligne" and not cards[0].attention.isHidden()
-    assert cards[1].value("Appareils en panne") == "camera (fault: absent)"  # with its words
+    assert cards[1].value("Appareils en panne") == "caméra (absent)"  # in French, with its words
     assert cards[2].attention.isHidden()
     # the desk list too: the offline kiosk before the others
     assert window.rows[0].kiosk.name == "C jamais vue"
