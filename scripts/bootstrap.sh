@@ -31,11 +31,25 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# On a fresh machine apt's packages (1-2 min, mostly downloads and unpacking) install in
+# the background while uv fills the virtual environment; python3-venv, which making the
+# environment needs, first. The end of this script waits for apt and fails with it.
+apt_pid="" apt_log=""
+# A failure below leaves no apt running on its own (its dpkg lock would stop the next run).
+trap '[ -z "$apt_pid" ] || wait "$apt_pid" 2>/dev/null || true' EXIT
+apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"; }
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "bootstrap: installing Debian packages: ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    rest=()
+    for p in "${missing[@]}"; do [ "$p" = python3-venv ] || rest+=("$p"); done
+    [ ${#rest[@]} = ${#missing[@]} ] || apt_install python3-venv >/dev/null
+    if [ ${#rest[@]} -gt 0 ]; then
+      apt_log=$(mktemp /tmp/kiosk-bootstrap-apt.XXXXXX)
+      apt_install "${rest[@]}" >"$apt_log" 2>&1 &
+      apt_pid=$!
+    fi
   else
     echo "bootstrap: missing Debian packages (run as root, or: sudo apt-get install ${missing[*]})" >&2
   fi
@@ -79,3 +93,10 @@ for init in */__init__.py; do
   case "$init" in tests/*|benchmarks/*) ;; *) own+=("${init%/__init__.py}") ;; esac
 done
 .venv/bin/python -m compileall -q -j0 "${own[@]}" >/dev/null
+if [ -n "$apt_pid" ]; then
+  if ! wait "$apt_pid"; then
+    echo "bootstrap: apt-get install failed:" >&2; cat "$apt_log" >&2; rm -f "$apt_log"
+    exit 1
+  fi
+  rm -f "$apt_log"
+fi
