@@ -613,8 +613,8 @@ class Options:
     quick: bool = False
     screenshots: bool = True
     # Only the screenshots of the states where a check failed are written (CI: the PNG
-    # encoding was ~9 % of a normal-theme unit's CPU). The grab is taken all the same: the
-    # pixel checks read it.
+    # encoding was a fifth of a normal-theme unit's CPU). The grab is taken all the same:
+    # the pixel checks read it.
     failure_screenshots: bool = False
     # Documents, check answers and receipt of every procedure in every size and theme
     # (the default); False: of every procedure at 100 % in the normal theme, and of the
@@ -799,13 +799,10 @@ class Runner:
         )
         state = visit.state
         # 13 first: the focus as the failed submission left it.
+        errors: Outcome | None = None
         if visit.kind == "errors":
-            self._record(
-                "error-identification",
-                state,
-                where,
-                self._guard(lambda: check_errors(ctx, visit), "error-identification"),
-            )
+            errors = self._guard(lambda: check_errors(ctx, visit), "error-identification")
+            self._record("error-identification", state, where, errors)
         # 21 first too: what is in view as the action left it (the checks below tab
         # through the controls and scroll the page).
         early = {
@@ -909,7 +906,8 @@ class Runner:
             "speech-output",
         )
         neutral()
-        if picture is not None and any(o.violations for o in outcomes.values()):
+        failed = any(o.violations for o in outcomes.values()) or bool(errors and errors.violations)
+        if picture is not None and failed:
             self._write_screenshot(picture, visit.state, where)
         for check_id, outcome in outcomes.items():
             self._record(check_id, state, where, outcome)

@@ -151,29 +151,33 @@ def test_a_tour_at_100_percent_writes_its_screenshots(
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000, shot.path
 
 
+@pytest.mark.parametrize("failing", ["accessible-name", "error-identification"])
 def test_ci_writes_the_screenshots_of_failed_states_only(
-    tmp_path: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
     """With ``failure_screenshots`` (``--ci``), a state every check passes leaves no PNG;
-    one where a check fails leaves its picture, taken before the checks moved anything."""
+    one where a check fails leaves its picture, taken before the checks moved anything
+    (a static check, or the error summary's, which runs before the picture is taken)."""
     from kiosk.audit import driver
     from kiosk.audit.checks import StaticCheck
     from kiosk.audit.driver import Options, Runner
 
     _tours_only(monkeypatch, ["resume"])
 
-    def failing_on_errors(check: StaticCheck) -> StaticCheck:
-        def run(ctx: Context) -> Outcome:
-            out = check.run(ctx)
-            if ctx.state == "resume-errors":
-                out.fail(check.id, "seeded for this test")
-            return out
+    def seeded(ctx: Context, out: Outcome) -> Outcome:
+        if ctx.state == "resume-errors":
+            out.fail(failing, "seeded for this test")
+        return out
 
-        return StaticCheck(check.id, run) if check.id == "accessible-name" else check
-
-    monkeypatch.setattr(
-        driver, "STATIC_CHECKS", tuple(map(failing_on_errors, driver.STATIC_CHECKS))
-    )
+    if failing == "error-identification":
+        errors = driver.check_errors
+        monkeypatch.setattr(driver, "check_errors", lambda ctx, v: seeded(ctx, errors(ctx, v)))
+    else:
+        checks = tuple(
+            StaticCheck(c.id, lambda ctx, c=c: seeded(ctx, c.run(ctx))) if c.id == failing else c
+            for c in driver.STATIC_CHECKS
+        )
+        monkeypatch.setattr(driver, "STATIC_CHECKS", checks)
     opts = Options(["fr"], [1.0], ["normal"], out=tmp_path, failure_screenshots=True)
     result = Runner(opts).run()
     assert {"resume", "resume-errors"} <= set(result.states)
